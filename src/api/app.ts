@@ -1,0 +1,65 @@
+/**
+ * `createApp(deps)`: the HTTP API as a Hono app (SPEC §6). Build, listen and serve are separate: this
+ * file only registers routes over the dependencies it is given; the daemon serves the same app on TCP
+ * and on the control socket, and tests call `app.request()` in-process.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Catalog } from '../catalog/catalog.js';
+import { DomainError } from '../domain/errors.js';
+import type { StatusReport } from '../domain/status.js';
+import type { Runtime } from '../runtime/run.js';
+import type { StoreHealth } from '../store/types.js';
+import { errorBody, makeErrorHandler, type ErrorLog } from './errors.js';
+import { agentRoutes } from './routes/agents.js';
+import { healthRoutes } from './routes/health.js';
+
+/** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
+export type Transport = 'socket' | 'tcp';
+
+/** Hono environment: bindings from the listener, variables set by middleware. */
+export interface AppEnv {
+  Bindings: { transport?: Transport };
+  Variables: { userId: string; isAdmin: boolean };
+}
+
+/** Everything the API needs; the daemon constructs and passes these in. */
+export interface AppDeps {
+  catalog: Catalog;
+  runtime: Runtime;
+  /** Database health, for `/health`. */
+  storeHealth: () => StoreHealth;
+  /** Full daemon status, for `/api/status` and `caxton server status`. */
+  status: () => StatusReport;
+  version: string;
+  startedAt: number;
+  /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
+  maxBodyBytes: number;
+  log: ErrorLog;
+}
+
+/** Build the app. Pure: no listening, no globals. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError(makeErrorHandler(deps.log));
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use(
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new DomainError('PAYLOAD_TOO_LARGE', `request body is larger than ${deps.maxBodyBytes} bytes ([limits] max_body_bytes)`);
+      },
+    }),
+  );
+  // Until accounts exist every caller is the built-in user `local`; only the socket is admin (SPEC §5, §6).
+  app.use(async (c, next) => {
+    c.set('userId', 'local');
+    c.set('isAdmin', c.env?.transport === 'socket');
+    await next();
+  });
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', agentRoutes(deps));
+  return app;
+}

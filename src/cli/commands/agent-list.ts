@@ -1,0 +1,27 @@
+/** `caxton agent list [--json]`: the agents you can use, as a table NAME SOURCE MODEL TOOLS (SPEC §5). */
+import Table from 'cli-table3';
+import { requestJson } from '../../client/http.js';
+import { homePaths } from '../context.js';
+import type { GlobalOptions } from '../main.js';
+import { printJson } from '../output.js';
+
+interface AgentSummary {
+  name: string;
+  source: string;
+  model: string;
+  tools: string[];
+  description: string | null;
+}
+
+/** List agents through the daemon. */
+export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
+  const { agents } = await requestJson<{ agents: AgentSummary[] }>(homePaths(opts).socket, '/api/agents');
+  if (opts.json) {
+    printJson(agents);
+    return 0;
+  }
+  const table = new Table({ head: ['NAME', 'SOURCE', 'MODEL', 'TOOLS'], style: { head: [], border: [] } });
+  for (const a of agents) table.push([a.name, a.source, a.model, a.tools.length ? a.tools.join(', ') : '-']);
+  process.stdout.write(`${table.toString()}\n`);
+  return 0;
+}

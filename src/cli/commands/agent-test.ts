@@ -1,0 +1,70 @@
+/**
+ * `caxton agent test NAME "message" [--conversation ID] [--no-stream]` (SPEC §5): run an agent once
+ * through the daemon. The reply streams to stdout as it arrives; a summary line (tokens, cost,
+ * duration, conversation id) goes to stderr so `> reply.txt` captures just the reply.
+ */
+import { requestJson, requestSse } from '../../client/http.js';
+import { DomainError } from '../../domain/errors.js';
+import { homePaths } from '../context.js';
+import type { GlobalOptions } from '../main.js';
+import { printJson } from '../output.js';
+
+interface Done {
+  reply: string;
+  finish_reason: string;
+  conversation_id: string;
+  execution_id: string;
+  usage: { input_tokens: number; output_tokens: number };
+  cost_usd: number;
+  duration_ms: number;
+}
+
+function summary(d: Done, provider?: string): string {
+  const via = provider ? ` · via ${provider}` : '';
+  return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via} · conversation ${d.conversation_id}\n`;
+}
+
+/** Run the agent; exit 1 when the run fails. */
+export async function run(args: string[], opts: GlobalOptions & { conversation?: string; stream?: boolean }): Promise<number> {
+  const [name, message] = args as [string, string];
+  const socket = homePaths(opts).socket;
+  const path = `/api/agents/${encodeURIComponent(name)}/chat`;
+  const body = { message, ...(opts.conversation ? { conversation_id: opts.conversation } : {}) };
+
+  if (opts.stream === false || opts.json) {
+    const done = await requestJson<Done>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
+    if (opts.json) printJson(done);
+    else {
+      process.stdout.write(`${done.reply}\n`);
+      process.stderr.write(summary(done));
+    }
+    return 0;
+  }
+
+  let provider: string | undefined;
+  for await (const ev of requestSse(socket, path, { method: 'POST', body: { ...body, stream: true }, timeoutMs: 10 * 60_000 })) {
+    const data = JSON.parse(ev.data) as Record<string, unknown>;
+    switch (ev.event) {
+      case 'start':
+        provider = String(data.provider);
+        break;
+      case 'text_delta':
+        process.stdout.write(String(data.text));
+        break;
+      case 'tool_call':
+        process.stderr.write(`\n[tool] ${String(data.name)}(${String(data.arguments)})\n`);
+        break;
+      case 'tool_result':
+        process.stderr.write(`[tool] ${String(data.name)} -> ${String(data.result).slice(0, 500)}\n`);
+        break;
+      case 'done':
+        process.stdout.write('\n');
+        process.stderr.write(summary(data as unknown as Done, provider));
+        return 0;
+      case 'error':
+        process.stdout.write('\n');
+        throw new DomainError((data.code as DomainError['code']) ?? 'INTERNAL', String(data.message));
+    }
+  }
+  throw new DomainError('INTERNAL', 'the daemon closed the stream before the run finished');
+}

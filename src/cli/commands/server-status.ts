@@ -1,0 +1,59 @@
+/**
+ * `caxton server status [--json]` (SPEC §5, STORY-001: under 100 ms). Running: pid, URL, socket,
+ * uptime, version, agent counts, models with their provider state, config problems. Not running:
+ * says so and exits 3.
+ */
+import { fetchStatus } from '../../client/daemon.js';
+import { NotRunningError } from '../../client/http.js';
+import type { StatusReport } from '../../domain/status.js';
+import { homePaths } from '../context.js';
+import type { GlobalOptions } from '../main.js';
+import { EXIT, printJson } from '../output.js';
+
+function uptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;
+  const shown = parts.filter(([n], i) => n > 0 || i === parts.length - 1);
+  return shown.map(([n, u]) => `${n}${u}`).join(' ');
+}
+
+function render(st: StatusReport): string {
+  const c = st.counts;
+  const lines = [
+    `caxton is running`,
+    `  pid:      ${st.pid}`,
+    `  url:      ${st.url}`,
+    `  socket:   ${st.socket}`,
+    `  home:     ${st.home}`,
+    `  uptime:   ${uptime(st.uptime_ms)}`,
+    `  version:  ${st.version} (node ${st.node})`,
+    `  database: ${st.database.ok ? 'ok' : `ERROR ${st.database.error ?? ''}`} (${st.database.journal_mode}, schema ${st.database.schema_version})`,
+    `  config:   ${c.agents} agents, ${c.models} models, ${c.tools} tools, ${c.workflows} workflows, ${c.mcps} MCP servers` +
+      (st.config.errors || st.config.warnings ? ` (${st.config.errors} errors, ${st.config.warnings} warnings)` : ''),
+    `  models:`,
+  ];
+  for (const m of st.models) {
+    const state = m.state === 'ready' ? 'ready' : `${m.state}${m.reason ? `: ${m.reason}` : ''}`;
+    lines.push(`    ${m.name.padEnd(10)} ${m.provider} (${m.provider_type}) ${m.model}  [${state}]`);
+  }
+  for (const d of st.config.diagnostics.slice(0, 10)) {
+    lines.push(`  ! ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Print status; exit 3 when the daemon is not running. */
+export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
+  const paths = homePaths(opts);
+  try {
+    const st = await fetchStatus(paths);
+    if (opts.json) printJson(st);
+    else process.stdout.write(render(st));
+    return EXIT.OK;
+  } catch (err) {
+    if (!(err instanceof NotRunningError)) throw err;
+    if (opts.json) printJson({ running: false, home: paths.home, socket: paths.socket });
+    else process.stdout.write(`caxton is not running (home ${paths.home})\n`);
+    return EXIT.NOT_RUNNING;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * `ares.toml`: infrastructure settings (SPEC §2). Read once at daemon start (a change needs a restart).
+ * Missing file = defaults; env overrides `CAXTON_PORT`, `CAXTON_HOST`, `CAXTON_LOG_LEVEL`; a syntax or
+ * schema error is a DomainError('CONFIG_INVALID') whose message starts with `ares.toml:LINE:COL:`.
+ */
+import { readFileSync } from 'node:fs';
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { NAME_PATTERN } from '../domain/names.js';
+import { zodIssuesToDetails } from './diagnostics.js';
+
+/** One `[providers.NAME]` table. Timeouts in ms. The key itself is read from `api_key_env` (or `api_key`). */
+export const ProviderConfigSchema = z
+  .object({
+    type: z.enum(['openai', 'openai-compatible', 'offline', 'scripted']),
+    base_url: z.url().optional(),
+    api_key_env: z.string().min(1).optional(),
+    /** Inline key; discouraged (prefer api_key_env). Never logged or exported. */
+    api_key: z.string().min(1).optional(),
+    timeout_ms: z.number().int().positive().default(60_000),
+    max_retries: z.number().int().min(0).max(10).default(2),
+  })
+  .strict();
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** The whole of ares.toml with defaults applied (SPEC §2). */
+export const AresConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** How long in-flight requests may run after SIGTERM/SIGINT before they are cancelled (ms). */
+        shutdown_grace_ms: z.number().int().min(0).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    database: z.object({ path: z.string().min(1).default('data/ares.db') }).strict().prefault({}),
+    auth: z
+      .object({
+        required: z.boolean().default(false),
+        jwt_secret_env: z.string().min(1).default('ARES_JWT_SECRET'),
+      })
+      .strict()
+      .prefault({}),
+    defaults: z.object({ model: z.string().regex(NAME_PATTERN).default('balanced') }).strict().prefault({}),
+    providers: z
+      .record(z.string().regex(NAME_PATTERN, 'provider names follow the entity name rule'), ProviderConfigSchema)
+      .default(() => defaultProviders()),
+    logging: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+    limits: z.object({ max_body_bytes: z.number().int().positive().default(1_048_576) }).strict().prefault({}),
+  })
+  .strict();
+
+export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+export type AresConfig = z.infer<typeof AresConfigSchema>;
+
+/** The providers a missing `[providers]` table stands for: OpenAI, a local Ollama, and offline. */
+export function defaultProviders(): Record<string, ProviderConfig> {
+  return {
+    openai: {
+      type: 'openai',
+      base_url: 'https://api.openai.com/v1',
+      api_key_env: 'OPENAI_API_KEY',
+      timeout_ms: 60_000,
+      max_retries: 2,
+    },
+    ollama: { type: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1', timeout_ms: 60_000, max_retries: 2 },
+    offline: { type: 'offline', timeout_ms: 60_000, max_retries: 0 },
+  };
+}
+
+/**
+ * Parse ares.toml text (already read) into a validated config. `file` is used in messages only.
+ * @throws DomainError CONFIG_INVALID with one detail per problem, each located (line, col).
+ */
+export function parseAresConfig(text: string, file = 'ares.toml'): AresConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const firstLine = err.message.split('\n')[0] ?? 'invalid TOML';
+      const detail: ErrorDetail = {
+        code: 'E_SYNTAX',
+        file,
+        line: err.line,
+        col: err.column,
+        message: firstLine.replace(/^Invalid TOML document: /, ''),
+        hint: 'check quoting and brackets on that line; see `man caxton` for the ares.toml keys',
+      };
+      throw new DomainError('CONFIG_INVALID', `${file}:${err.line}:${err.column}: E_SYNTAX ${detail.message}`, [detail]);
+    }
+    throw err;
+  }
+  const result = AresConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const details = zodIssuesToDetails(result.error.issues, { file, text, format: 'toml', value: raw });
+    const first = details[0]!;
+    throw new DomainError(
+      'CONFIG_INVALID',
+      `${file}:${first.line ?? 1}:${first.col ?? 1}: ${first.code} ${first.message}`,
+      details,
+    );
+  }
+  return result.data;
+}
+
+/** Environment overrides of SPEC §2, applied after the file. Invalid values are errors, not ignored. */
+export function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
+  const out: AresConfig = { ...config, server: { ...config.server }, logging: { ...config.logging } };
+  if (env.CAXTON_PORT !== undefined && env.CAXTON_PORT !== '') {
+    const port = Number(env.CAXTON_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new DomainError('CONFIG_INVALID', `CAXTON_PORT=${env.CAXTON_PORT}: must be an integer from 0 to 65535`);
+    }
+    out.server.port = port;
+  }
+  if (env.CAXTON_HOST) out.server.host = env.CAXTON_HOST;
+  if (env.CAXTON_LOG_LEVEL) {
+    const level = env.CAXTON_LOG_LEVEL as AresConfig['logging']['level'];
+    if (!LOG_LEVELS.includes(level)) {
+      throw new DomainError(
+        'CONFIG_INVALID',
+        `CAXTON_LOG_LEVEL=${env.CAXTON_LOG_LEVEL}: must be one of ${LOG_LEVELS.join(', ')}`,
+      );
+    }
+    out.logging.level = level;
+  }
+  return out;
+}
+
+/**
+ * Read `path` (missing file = defaults), parse, validate and apply env overrides.
+ * @throws DomainError CONFIG_INVALID (located), or the fs error for anything but ENOENT.
+ */
+export function loadAresConfig(path: string, env: NodeJS.ProcessEnv = process.env): AresConfig {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return applyEnvOverrides(parseAresConfig(text, path), env);
+}
+
+/** True for addresses that only this machine can reach (auth may stay off there, SPEC §6). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,133 @@
+/**
+ * `caxton init` (SPEC §2): write ares.toml and copy the shipped `config/` defaults into a home.
+ * `--provider` picks what the shipped model aliases (fast, balanced, powerful) point at.
+ * Existing files are kept unless `force`; nothing is half-written (each file is written whole).
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decode, encode } from '@toon-format/toon';
+import { ENTITY_KINDS } from '../domain/entities.js';
+
+/** Which backend the shipped models use after init. */
+export type InitProvider = 'openai' | 'ollama' | 'offline';
+
+/** Provider model ids per shipped alias. */
+const MODEL_IDS: Record<InitProvider, Record<string, string>> = {
+  openai: { fast: 'gpt-4o-mini', balanced: 'gpt-4o-mini', powerful: 'gpt-4o' },
+  ollama: { fast: 'llama3.2:3b', balanced: 'llama3.2:3b', powerful: 'qwen2.5:7b' },
+  offline: { fast: 'offline', balanced: 'offline', powerful: 'offline' },
+};
+
+/** The shipped `config/` directory of this installation (dist/config/init.js -> ../../config). */
+export function shippedConfigDir(): string {
+  return fileURLToPath(new URL('../../config/', import.meta.url));
+}
+
+/** The ares.toml that init writes: every key of SPEC §2 with its default, commented. */
+export function aresTomlTemplate(): string {
+  return `# ares.toml: infrastructure settings for caxton / ares (changes need \`caxton server restart\`).
+# Agents, models, tools, workflows and MCP servers live in config/ and reload on save.
+
+[server]
+host = "127.0.0.1"          # any non-loopback address forces [auth] required = true
+port = 8080                 # env: CAXTON_PORT
+shutdown_grace_ms = 10000   # in-flight requests get this long after SIGTERM
+
+[database]
+path = "data/ares.db"       # relative to this home
+
+[auth]
+required = false
+jwt_secret_env = "ARES_JWT_SECRET"
+
+[defaults]
+model = "balanced"          # model alias for agents that name none
+
+# Providers: the model files in config/models/ name one of these.
+[providers.openai]
+type = "openai"
+base_url = "https://api.openai.com/v1"
+api_key_env = "OPENAI_API_KEY"   # the key itself stays in the environment
+timeout_ms = 60000
+max_retries = 2
+
+[providers.ollama]                # or LocalAI, vLLM, LM Studio: any OpenAI-compatible server
+type = "openai-compatible"
+base_url = "http://127.0.0.1:11434/v1"
+timeout_ms = 60000
+max_retries = 2
+
+[providers.offline]               # canned replies, no network: for trying things out
+type = "offline"
+
+[logging]
+level = "info"              # env: CAXTON_LOG_LEVEL (trace|debug|info|warn|error)
+
+[limits]
+max_body_bytes = 1048576    # larger request bodies get HTTP 413
+`;
+}
+
+/** What init did, for the CLI to print. Paths are absolute. */
+export interface InitResult {
+  written: string[];
+  kept: string[];
+  provider: InitProvider;
+}
+
+/**
+ * Initialise `home`. Keeps existing files unless `force`. Model files of the shipped aliases are
+ * rewritten for `provider`. @throws the fs error when the home is not writable.
+ */
+export function initHome(home: string, opts: { force?: boolean; provider?: InitProvider } = {}): InitResult {
+  const provider = opts.provider ?? 'openai';
+  const result: InitResult = { written: [], kept: [], provider };
+  const put = (path: string, write: () => void) => {
+    if (existsSync(path) && !opts.force) {
+      result.kept.push(path);
+      return;
+    }
+    write();
+    result.written.push(path);
+  };
+
+  mkdirSync(home, { recursive: true });
+  const aresToml = join(home, 'ares.toml');
+  put(aresToml, () => writeFileSync(aresToml, aresTomlTemplate()));
+
+  const src = shippedConfigDir();
+  for (const kind of ENTITY_KINDS) {
+    const from = join(src, kind);
+    const to = join(home, 'config', kind);
+    mkdirSync(to, { recursive: true });
+    if (!existsSync(from)) continue;
+    for (const file of readdirSync(from)) {
+      if (file.startsWith('.')) continue;
+      const target = join(to, file);
+      if (kind === 'models' && file.endsWith('.toon')) {
+        put(target, () => {
+          const model = decode(readFileSync(join(from, file), 'utf8')) as Record<string, unknown>;
+          const id = MODEL_IDS[provider][String(model.name)];
+          if (id) {
+            model.provider = provider;
+            model.model = id;
+            if (provider !== 'openai') {
+              delete model.input_cost_per_mtok;
+              delete model.output_cost_per_mtok;
+            }
+          }
+          writeFileSync(target, `${encode(model)}\n`);
+        });
+      } else {
+        put(target, () => copyFileSync(join(from, file), target));
+      }
+    }
+  }
+  return result;
+}
+
+/** True when `home` has neither ares.toml nor config/ (what `server start` initialises first). */
+export function isEmptyHome(home: string): boolean {
+  return !existsSync(join(home, 'ares.toml')) && !existsSync(join(home, 'config'));
+}

@@ -1,0 +1,211 @@
+/**
+ * Load a `config/` tree (SPEC §2, §3): read -> parse (by extension) -> validate (zod schema) ->
+ * check references -> snapshot. All diagnostics are collected in one pass; an entity with an error
+ * is left out of the snapshot, the others load.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { z } from 'zod';
+import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
+import { didYouMean, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
+import { readerFor, SyntaxDiagnosticError } from './formats/index.js';
+import type { ConfigSnapshot, Loaded } from './snapshot.js';
+
+/** What the loader needs from ares.toml to check references. */
+export interface LoadOptions {
+  /** Provider names of `[providers.*]`; a model naming another provider gets E_REFERENCE. */
+  providers: readonly string[];
+  /** `[defaults] model`, used by agents that name none. */
+  defaultModel: string;
+  /** Names of built-in tools that need no file in `config/tools`. */
+  builtinTools?: readonly string[];
+  /** Shown in diagnostics instead of absolute paths (default: the config dir's parent). */
+  displayRoot?: string;
+}
+
+interface Parsed {
+  kind: EntityKind;
+  file: string;
+  text: string;
+  format: 'toon' | 'toml' | 'json' | 'yaml';
+  value: Record<string, unknown>;
+}
+
+function listEntityFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && readerFor(d.name) !== undefined)
+      .map((d) => join(dir, d.name))
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+function knownKeysFor(schema: z.ZodType): (path: PropertyKey[]) => string[] {
+  return (path) => {
+    let s: unknown = schema;
+    for (const key of path) {
+      const shape = shapeOf(s);
+      s = shape?.[String(key)];
+    }
+    return Object.keys(shapeOf(s) ?? {});
+  };
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> } } | undefined;
+  for (let i = 0; i < 8 && s?.def; i++) {
+    if (s.def.shape) return s.def.shape;
+    s = (s.def.innerType ?? s.def.in) as typeof s;
+  }
+  return undefined;
+}
+
+/**
+ * Load every entity file under `configDir/{agents,models,tools,workflows,mcps}`.
+ * Never throws for bad content (that becomes diagnostics); throws only for I/O errors other than ENOENT.
+ */
+export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnapshot {
+  const root = opts.displayRoot ?? join(configDir, '..');
+  const diagnostics: Diagnostic[] = [];
+  const maps = Object.fromEntries(ENTITY_KINDS.map((k) => [k, new Map<string, Loaded<unknown>>()])) as Record<
+    EntityKind,
+    Map<string, Loaded<unknown>>
+  >;
+  const parsed: Parsed[] = [];
+
+  for (const kind of ENTITY_KINDS) {
+    for (const path of listEntityFiles(join(configDir, kind))) {
+      const file = relative(root, path) || path;
+      const reader = readerFor(path)!;
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        diagnostics.push({ code: 'E_SYNTAX', file, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
+        continue;
+      }
+      let raw: unknown;
+      try {
+        raw = reader.parse(text);
+      } catch (err) {
+        if (!(err instanceof SyntaxDiagnosticError)) throw err;
+        diagnostics.push({ code: 'E_SYNTAX', file, line: err.line, col: err.col, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+        continue;
+      }
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        diagnostics.push({ code: 'E_TYPE', file, line: 1, col: 1, message: `expected a ${kind.slice(0, -1)} object with key/value fields` });
+        continue;
+      }
+      parsed.push({ kind, file, text, format: reader.format, value: raw as Record<string, unknown> });
+    }
+  }
+
+  for (const p of parsed) {
+    const schema = ENTITY_SCHEMAS[p.kind] as z.ZodType;
+    const result = schema.safeParse(p.value);
+    if (!result.success) {
+      diagnostics.push(
+        ...zodIssuesToDetails(result.error.issues, {
+          file: p.file,
+          text: p.text,
+          format: p.format,
+          value: p.value,
+          knownKeys: knownKeysFor(schema),
+        }),
+      );
+      continue;
+    }
+    const entity = result.data as { name: string };
+    const existing = maps[p.kind].get(entity.name);
+    if (existing) {
+      diagnostics.push({
+        code: 'E_DUPLICATE',
+        file: p.file,
+        ...locateKey(p.text, ['name'], p.format),
+        field: 'name',
+        message: `${p.kind.slice(0, -1)} \`${entity.name}\` is already defined in ${existing.file}`,
+        hint: 'names are unique per kind: rename one of them or delete the copy',
+      });
+      continue;
+    }
+    maps[p.kind].set(entity.name, { value: entity, file: p.file });
+  }
+
+  checkReferences(maps, parsed, opts, diagnostics);
+
+  return {
+    agents: maps.agents,
+    models: maps.models,
+    tools: maps.tools,
+    workflows: maps.workflows,
+    mcps: maps.mcps,
+    diagnostics,
+    loadedAt: Date.now(),
+  } as ConfigSnapshot;
+}
+
+function checkReferences(
+  maps: Record<EntityKind, Map<string, Loaded<unknown>>>,
+  parsed: Parsed[],
+  opts: LoadOptions,
+  out: Diagnostic[],
+): void {
+  const textOf = new Map(parsed.map((p) => [p.file, p]));
+  const ref = (file: string, path: (string | number)[], message: string, name: string, candidates: Iterable<string>, kindHint: string) => {
+    const p = textOf.get(file);
+    const guess = didYouMean(name, candidates);
+    out.push({
+      code: 'E_REFERENCE',
+      file,
+      ...(p ? locateKey(p.text, path, p.format) : { line: 1, col: 1 }),
+      field: path.join('.'),
+      message,
+      hint: guess ? `did you mean \`${guess}\`?` : kindHint,
+    });
+  };
+
+  const providers = new Set(opts.providers);
+  for (const [name, m] of [...maps.models]) {
+    const model = m.value as { provider: string };
+    if (!providers.has(model.provider)) {
+      ref(m.file, ['provider'], `model \`${name}\` uses provider \`${model.provider}\`, which ares.toml does not define`, model.provider, providers, `add [providers.${model.provider}] to ares.toml`);
+      maps.models.delete(name);
+    }
+  }
+  const builtin = new Set(opts.builtinTools ?? []);
+  for (const [name, a] of [...maps.agents]) {
+    const agent = a.value as { model?: string; tools: string[] };
+    const model = agent.model ?? opts.defaultModel;
+    let ok = true;
+    if (!maps.models.has(model)) {
+      ref(a.file, agent.model ? ['model'] : ['name'], `agent \`${name}\` uses model \`${model}\`, which is not defined`, model, maps.models.keys(), 'define it in config/models/ or pick an existing model');
+      ok = false;
+    }
+    agent.tools.forEach((tool, i) => {
+      if (tool.includes('.')) {
+        const server = tool.slice(0, tool.indexOf('.'));
+        if (!maps.mcps.has(server)) {
+          ref(a.file, ['tools', i], `agent \`${name}\` uses MCP server \`${server}\`, which is not defined`, server, maps.mcps.keys(), 'define it in config/mcps/');
+          ok = false;
+        }
+      } else if (!maps.tools.has(tool) && !builtin.has(tool)) {
+        ref(a.file, ['tools', i], `agent \`${name}\` uses tool \`${tool}\`, which is not defined`, tool, [...maps.tools.keys(), ...builtin], 'define it in config/tools/');
+        ok = false;
+      }
+    });
+    if (!ok) maps.agents.delete(name);
+  }
+  for (const [name, w] of [...maps.workflows]) {
+    const wf = w.value as { entry_agent: string; fallback_agent?: string };
+    for (const field of ['entry_agent', 'fallback_agent'] as const) {
+      const agent = wf[field];
+      if (agent && !maps.agents.has(agent)) {
+        ref(w.file, [field], `workflow \`${name}\` uses agent \`${agent}\`, which is not defined`, agent, maps.agents.keys(), 'define it in config/agents/');
+        maps.workflows.delete(name);
+      }
+    }
+  }
+}

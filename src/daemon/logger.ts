@@ -1,0 +1,40 @@
+/**
+ * The daemon log: pino JSON lines with ISO timestamps in `logs/caxton.log` (SPEC §2, §8), also echoed
+ * to stdout in `--foreground` (journald picks it up under systemd). Secrets are redacted by path.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+/** Keys that may carry secrets anywhere in a log object; pino replaces their values. */
+const REDACT = [
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'password',
+  '*.password',
+  'jwt_secret',
+  '*.jwt_secret',
+];
+
+/** Create the logger. `echo` also writes every line to stdout. Flush with `logger.flush()` before exit. */
+export function createLogger(opts: { file: string; level: string; echo: boolean }): Logger {
+  mkdirSync(dirname(opts.file), { recursive: true });
+  const fileDest = pino.destination({ dest: opts.file, sync: true, mkdir: true });
+  const streams: pino.StreamEntry[] = [{ stream: fileDest, level: opts.level as pino.Level }];
+  if (opts.echo) streams.push({ stream: pino.destination({ dest: 1, sync: true }), level: opts.level as pino.Level });
+  return pino(
+    {
+      level: opts.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.multistream(streams),
+  );
+}

@@ -1,0 +1,272 @@
+/**
+ * The daemon process (SPEC §8, STORY-002): the ONLY place that constructs concrete parts (SQLite
+ * store, providers, config loader) and wires them into the runtime, catalog and HTTP app. Listens on
+ * TCP and on the control socket with the same app; handles SIGINT/SIGTERM with a grace period.
+ */
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApp } from '../api/app.js';
+import { createCatalog } from '../catalog/catalog.js';
+import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
+import { isWarning } from '../config/diagnostics.js';
+import { initHome, isEmptyHome } from '../config/init.js';
+import { loadConfigTree } from '../config/load.js';
+import { DomainError } from '../domain/errors.js';
+import type { StatusReport } from '../domain/status.js';
+import { createProviderRegistry } from '../llm/registry.js';
+import { checkSocketPath, type Paths } from '../ipc/paths.js';
+import { acquirePidFile } from '../ipc/pidfile.js';
+import { versionInfo } from '../ipc/version.js';
+import { createRuntime } from '../runtime/run.js';
+import { openSqliteStore } from '../store/sqlite/database.js';
+import { createLogger } from './logger.js';
+
+/** How the daemon was asked to start (CLI flags override ares.toml and env). */
+export interface DaemonOptions {
+  paths: Paths;
+  port?: number;
+  host?: string;
+  /** Echo log lines to stdout (true in `--foreground` when not spawned by `server start`). */
+  echoLogs: boolean;
+  /** Called once the daemon serves on both listeners. */
+  onReady?: (info: { pid: number; url: string; socket: string }) => void;
+}
+
+/** A running daemon: `stopped` resolves with the exit code after a signal-driven shutdown. */
+export interface RunningDaemon {
+  url: string;
+  stopped: Promise<number>;
+}
+
+function listen(server: Server, target: { port: number; host: string } | { path: string }): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolvePromise();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    if ('path' in target) server.listen(target.path);
+    else server.listen(target.port, target.host);
+  });
+}
+
+/** True when something accepts connections on the Unix socket at `path`. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+/**
+ * Start the daemon. Resolves once it serves; rejects (after cleaning up everything it created) with a
+ * DomainError whose message is ready for the user: CONFIG_INVALID (ares.toml:LINE:COL), CONFLICT
+ * (already running / port in use), BAD_REQUEST (socket path too long), UNAVAILABLE (database).
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const { paths } = opts;
+  const startedAt = Date.now();
+  const cleanups: (() => void)[] = [];
+  const cleanup = () => {
+    while (cleanups.length) {
+      try {
+        cleanups.pop()!();
+      } catch {
+        /* best effort */
+      }
+    }
+  };
+
+  let log: Logger | undefined;
+  try {
+    mkdirSync(paths.home, { recursive: true });
+    if (isEmptyHome(paths.home)) initHome(paths.home);
+    const config = loadAresConfig(paths.aresToml);
+    if (opts.port !== undefined) config.server.port = opts.port;
+    if (opts.host !== undefined) config.server.host = opts.host;
+    if (!isLoopbackHost(config.server.host)) {
+      config.auth.required = true;
+      if (!process.env[config.auth.jwt_secret_env]) {
+        throw new DomainError(
+          'CONFIG_INVALID',
+          `refusing to listen on ${config.server.host} without authentication: set ${config.auth.jwt_secret_env} (a long random secret) or bind to 127.0.0.1`,
+        );
+      }
+    }
+    checkSocketPath(paths);
+    mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
+    chmodSync(paths.runDir, 0o700);
+    cleanups.push(acquirePidFile(paths.pidFile));
+
+    log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs });
+    const logger = log;
+    cleanups.push(() => logger.flush());
+
+    const store = openSqliteStore(resolve(paths.home, config.database.path));
+    cleanups.push(() => store.close());
+
+    const providerNames = Object.keys(config.providers);
+    const snapshot = loadConfigTree(paths.configDir, {
+      providers: providerNames,
+      defaultModel: config.defaults.model,
+      builtinTools: [],
+      displayRoot: paths.home,
+    });
+    for (const d of snapshot.diagnostics) {
+      logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
+    }
+    const providers = createProviderRegistry(config.providers);
+    providers.probe();
+    const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: config.defaults.model });
+    const runtime = createRuntime({ store, providers });
+    const version = versionInfo();
+
+    let url = '';
+    const status = (): StatusReport => {
+      const states = new Map(providers.states().map((s) => [s.name, s]));
+      return {
+        running: true,
+        pid: process.pid,
+        version: version.version,
+        node: process.version,
+        url,
+        socket: paths.socket,
+        home: paths.home,
+        started_at: startedAt,
+        uptime_ms: Date.now() - startedAt,
+        agents: snapshot.agents.size,
+        counts: catalog.counts(),
+        models: [...snapshot.models.values()].map(({ value: m }) => {
+          const s = states.get(m.provider);
+          return {
+            name: m.name,
+            provider: m.provider,
+            provider_type: s?.type ?? 'unknown',
+            model: m.model,
+            state: s?.state ?? 'offline',
+            ...(s?.reason ? { reason: s.reason } : {}),
+          };
+        }),
+        database: store.health(),
+        config: {
+          loaded_at: snapshot.loadedAt,
+          errors: snapshot.diagnostics.filter((d) => !isWarning(d)).length,
+          warnings: snapshot.diagnostics.filter(isWarning).length,
+          diagnostics: snapshot.diagnostics.map((d) => ({ ...d })),
+        },
+      };
+    };
+
+    const app = createApp({
+      catalog,
+      runtime,
+      storeHealth: () => store.health(),
+      status,
+      version: version.version,
+      startedAt,
+      maxBodyBytes: config.limits.max_body_bytes,
+      log: logger,
+    });
+
+    // Same app on both listeners; the socket listener tags requests as coming from the local admin.
+    const tcp = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'tcp' }) }) as Server;
+    const unix = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'socket' }) }) as Server;
+
+    if (await socketAnswers(paths.socket)) {
+      throw new DomainError('CONFLICT', `another daemon answers on ${paths.socket}`);
+    }
+    try {
+      unlinkSync(paths.socket); // stale socket from a crash
+    } catch {
+      /* none */
+    }
+    await listen(unix, { path: paths.socket });
+    chmodSync(paths.socket, 0o600);
+    cleanups.push(() => {
+      try {
+        unlinkSync(paths.socket);
+      } catch {
+        /* gone */
+      }
+    });
+    cleanups.push(() => unix.close());
+
+    try {
+      await listen(tcp, { port: config.server.port, host: config.server.host });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') {
+        throw new DomainError(
+          'CONFLICT',
+          `port ${config.server.port} on ${config.server.host} is already in use; pick another with --port N or [server] port in ares.toml`,
+        );
+      }
+      if (e.code === 'EACCES') {
+        throw new DomainError('CONFLICT', `not allowed to listen on ${config.server.host}:${config.server.port} (ports below 1024 need privileges)`);
+      }
+      if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+        throw new DomainError('CONFIG_INVALID', `cannot listen on host ${config.server.host}: no such local address`);
+      }
+      throw err;
+    }
+    cleanups.push(() => tcp.close());
+    const addr = tcp.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    url = `http://${host}:${port}`;
+
+    logger.info(
+      { url, socket: paths.socket, home: paths.home, version: version.version, agents: snapshot.agents.size, startup_ms: Date.now() - startedAt },
+      'caxton daemon started',
+    );
+
+    const stopped = new Promise<number>((resolveStopped) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: no new connections, waiting for in-flight requests');
+        let open = 2;
+        const done = () => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
+          cleanup();
+          resolveStopped(0);
+        };
+        const timer = setTimeout(() => {
+          logger.warn('grace period over: cancelling in-flight requests');
+          tcp.closeAllConnections();
+          unix.closeAllConnections();
+        }, config.server.shutdown_grace_ms);
+        // Removing the socket and pid file happens in cleanup(), after in-flight work is over.
+        tcp.close(done);
+        unix.close(done);
+        tcp.closeIdleConnections();
+        unix.closeIdleConnections();
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+
+    opts.onReady?.({ pid: process.pid, url, socket: paths.socket });
+    return { url, stopped };
+  } catch (err) {
+    log?.error({ err }, 'caxton daemon failed to start');
+    cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Entity schemas (SPEC §3): Agent, Model, Tool, MCP server, Workflow. One validated in-memory type per
+ * entity whatever the source format (TOON, TOML, JSON, Markdown+YAML); the TypeScript types are
+ * inferred from these zod schemas so the two can never drift. Unknown keys are rejected (strict
+ * objects) except under `extra`, which keeps namespaced data that this version does not understand.
+ */
+import { z } from 'zod';
+import { NAME_PATTERN } from './names.js';
+
+/** An entity name (SPEC §3). */
+export const NameSchema = z
+  .string()
+  .regex(NAME_PATTERN, 'must start with a letter and contain only letters, digits, "_" or "-" (at most 64 characters)');
+
+/** A reference to another entity by name; MCP tools may be written `server.tool` or `server.*` (SPEC §7). */
+export const ReferenceSchema = z.string().min(1);
+
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** Memory settings of an agent: whether memory tools are available and how their keys are scoped. */
+export const MemorySchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    scope: z.enum(['agent', 'conversation', 'user', 'global']).default('agent'),
+  })
+  .strict();
+
+/** Agent (union of DIR-12 `AgentConfig` and ADR-0032's TOML agent). */
+export const AgentSchema = z
+  .object({
+    name: NameSchema,
+    system_prompt: z.string().min(1, 'must not be empty'),
+    /** Model alias; when absent the `[defaults] model` of ares.toml is used. */
+    model: NameSchema.optional(),
+    display_name: z.string().optional(),
+    description: z.string().optional(),
+    version: z.string().regex(SEMVER, 'must be a semantic version such as "1.0.0"').optional(),
+    tools: z.array(ReferenceSchema).default([]),
+    capabilities: z.array(z.string().min(1)).default([]),
+    max_tool_iterations: z.number().int().min(1).max(100).default(10),
+    parallel_tools: z.boolean().default(false),
+    user_prompt_template: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    memory: MemorySchema.optional(),
+    documentation: z.string().optional(),
+    extra: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** Model alias: which provider serves it and with which sampling settings. Costs are USD per million tokens. */
+export const ModelSchema = z
+  .object({
+    name: NameSchema,
+    provider: NameSchema,
+    model: z.string().min(1),
+    temperature: z.number().min(0).max(2).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    frequency_penalty: z.number().min(-2).max(2).optional(),
+    presence_penalty: z.number().min(-2).max(2).optional(),
+    input_cost_per_mtok: z.number().min(0).optional(),
+    output_cost_per_mtok: z.number().min(0).optional(),
+  })
+  .strict();
+
+/** Tool definition. `timeout_secs` bounds one call (seconds). `parameters` is a JSON Schema object. */
+export const ToolSchema = z
+  .object({
+    name: NameSchema,
+    enabled: z.boolean().default(true),
+    description: z.string().optional(),
+    timeout_secs: z.number().positive().default(30),
+    type: z.enum(['builtin', 'mcp', 'http']).default('builtin'),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** MCP server: stdio (`command` + `args` + `env`) or Streamable HTTP (`url`). */
+export const McpServerSchema = z
+  .object({
+    name: NameSchema,
+    enabled: z.boolean().default(true),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    url: z.url().optional(),
+    timeout_secs: z.number().positive().default(30),
+    tools: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((m) => Boolean(m.command) !== Boolean(m.url), {
+    message: 'set exactly one of `command` (stdio server) or `url` (Streamable HTTP server)',
+  });
+
+/** Workflow: multi-agent routing from an entry agent, with a fallback and depth/iteration limits. */
+export const WorkflowSchema = z
+  .object({
+    name: NameSchema,
+    entry_agent: NameSchema,
+    fallback_agent: NameSchema.optional(),
+    max_depth: z.number().int().min(1).max(10).default(3),
+    max_iterations: z.number().int().min(1).max(100).default(5),
+    parallel_subagents: z.boolean().default(false),
+  })
+  .strict();
+
+export type Agent = z.infer<typeof AgentSchema>;
+export type Model = z.infer<typeof ModelSchema>;
+export type Tool = z.infer<typeof ToolSchema>;
+export type McpServer = z.infer<typeof McpServerSchema>;
+export type Workflow = z.infer<typeof WorkflowSchema>;
+
+/** The entity kinds, which are also the sub-directories of `config/` (SPEC §2). */
+export const ENTITY_KINDS = ['agents', 'models', 'tools', 'workflows', 'mcps'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+/** Schema per entity kind. */
+export const ENTITY_SCHEMAS = {
+  agents: AgentSchema,
+  models: ModelSchema,
+  tools: ToolSchema,
+  workflows: WorkflowSchema,
+  mcps: McpServerSchema,
+} as const;
+
+/** Where an entity comes from (SPEC §4): `system` = config files; the rest are SQLite rows. */
+export type Source = 'system' | 'user' | 'community';

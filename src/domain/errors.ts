@@ -1,0 +1,50 @@
+/**
+ * The one error type of the product. Every layer throws `DomainError` with a code; the API maps the
+ * code to an HTTP status in one place (src/api/errors.ts) and the CLI maps it to an exit code.
+ */
+
+/** Error codes shared by the API, the CLI and config diagnostics (SPEC §3, §5, §6). */
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'CONFLICT'
+  | 'UNAUTHORIZED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CONFIG_INVALID'
+  | 'PROVIDER_ERROR'
+  | 'TIMEOUT'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/** A located problem attached to an error, e.g. one config diagnostic or one invalid field. */
+export interface ErrorDetail {
+  /** Machine code such as `E_SYNTAX` (SPEC §3) or a field name. */
+  code?: string;
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  field?: string;
+  hint?: string;
+}
+
+/**
+ * An expected failure with a stable code. `details` carries located problems (file:line:col, field, hint).
+ * Messages must never contain secrets.
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `err` is a DomainError (also across realms, by duck typing on name+code). */
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof DomainError;
+}

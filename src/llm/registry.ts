@@ -1,0 +1,133 @@
+/**
+ * Providers by name, built once from ares.toml `[providers.*]` (SPEC §2, §7). A provider that cannot
+ * serve (OpenAI without a key, an OpenAI-compatible server that does not answer) is replaced by the
+ * offline provider, with the reason shown in `server status` and in the offline reply itself.
+ * OpenAI-compatible servers are probed (`GET {base_url}/models`) in the background and re-probed at
+ * most every `reprobeMs` while offline, so starting Ollama after the daemon is picked up.
+ */
+import type { ProviderConfig } from '../config/ares-toml.js';
+import { DomainError } from '../domain/errors.js';
+import { createOfflineProvider } from './offline.js';
+import { createOpenAIProvider } from './openai.js';
+import type { Provider, ProviderState } from './types.js';
+
+/** Resolves provider names to usable providers. */
+export interface ProviderRegistry {
+  /**
+   * The provider to use for `name` now: the real one when it is ready, else the offline provider
+   * explaining why. @throws DomainError NOT_FOUND for a name ares.toml does not define.
+   */
+  get(name: string): Promise<Provider>;
+  /** Current state of every configured provider (for status; never blocks on probes). */
+  states(): ProviderState[];
+  /** Start background probes of OpenAI-compatible servers (call once after construction). */
+  probe(): void;
+}
+
+interface Entry {
+  config: ProviderConfig;
+  state: ProviderState;
+  real?: Provider;
+  offline: Provider;
+  probing?: Promise<void>;
+  probedAt: number;
+}
+
+/** Options mostly for tests: probe timeout and re-probe interval (ms), and the env to read keys from. */
+export interface RegistryOptions {
+  env?: NodeJS.ProcessEnv;
+  probeTimeoutMs?: number;
+  reprobeMs?: number;
+  /** Extra provider factories by type (e.g. `scripted` in tests). */
+  factories?: Record<string, (name: string, config: ProviderConfig) => Provider>;
+}
+
+/** Build the registry. Keys are read from the environment here and kept only inside SDK clients. */
+export function createProviderRegistry(configs: Record<string, ProviderConfig>, opts: RegistryOptions = {}): ProviderRegistry {
+  const env = opts.env ?? process.env;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 1500;
+  const reprobeMs = opts.reprobeMs ?? 15_000;
+  const entries = new Map<string, Entry>();
+
+  for (const [name, config] of Object.entries(configs)) {
+    const base = { name, type: config.type, ...(config.base_url ? { base_url: config.base_url } : {}) };
+    let entry: Entry;
+    if (config.type === 'offline') {
+      entry = { config, state: { ...base, state: 'ready' }, offline: createOfflineProvider(name), probedAt: 0 };
+      entry.real = entry.offline;
+    } else if (config.type === 'openai' || config.type === 'openai-compatible') {
+      const key = config.api_key ?? (config.api_key_env ? env[config.api_key_env] : undefined);
+      if (config.type === 'openai' && !key) {
+        const reason = `${config.api_key_env ?? 'api_key'} is not set`;
+        entry = { config, state: { ...base, state: 'offline', reason }, offline: createOfflineProvider(name, reason), probedAt: 0 };
+      } else {
+        const real = createOpenAIProvider({
+          name,
+          type: config.type,
+          ...(config.base_url ? { baseURL: config.base_url } : {}),
+          ...(key ? { apiKey: key } : {}),
+          timeoutMs: config.timeout_ms,
+          maxRetries: config.max_retries,
+        });
+        const needsProbe = config.type === 'openai-compatible';
+        entry = {
+          config,
+          state: { ...base, state: needsProbe ? 'checking' : 'ready' },
+          real,
+          offline: createOfflineProvider(name, `${config.base_url ?? name} is not reachable`),
+          probedAt: 0,
+        };
+      }
+    } else {
+      const factory = opts.factories?.[config.type];
+      if (!factory) {
+        const reason = `provider type ${config.type} is not available in the daemon`;
+        entry = { config, state: { ...base, state: 'offline', reason }, offline: createOfflineProvider(name, reason), probedAt: 0 };
+      } else {
+        const real = factory(name, config);
+        entry = { config, state: { ...base, state: 'ready' }, real, offline: createOfflineProvider(name), probedAt: 0 };
+      }
+    }
+    entries.set(name, entry);
+  }
+
+  function probeEntry(entry: Entry): Promise<void> {
+    if (entry.probing) return entry.probing;
+    const url = `${(entry.config.base_url ?? '').replace(/\/+$/, '')}/models`;
+    entry.probing = (async () => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(probeTimeoutMs) });
+        await res.body?.cancel();
+        // Any HTTP answer means a server is there; auth errors surface on the real request.
+        entry.state = { ...entry.state, state: 'ready' };
+        delete entry.state.reason;
+      } catch {
+        entry.state = { ...entry.state, state: 'offline', reason: `${entry.config.base_url} is not reachable` };
+      } finally {
+        entry.probedAt = Date.now();
+        entry.probing = undefined;
+      }
+    })();
+    return entry.probing;
+  }
+
+  return {
+    async get(name) {
+      const entry = entries.get(name);
+      if (!entry) throw new DomainError('NOT_FOUND', `provider ${name} is not defined in ares.toml`);
+      if (entry.real && entry.config.type === 'openai-compatible') {
+        if (entry.state.state === 'checking') await probeEntry(entry);
+        else if (entry.state.state === 'offline' && Date.now() - entry.probedAt > reprobeMs) await probeEntry(entry);
+      }
+      return entry.state.state === 'ready' && entry.real ? entry.real : entry.offline;
+    },
+    states() {
+      return [...entries.values()].map((e) => ({ ...e.state }));
+    },
+    probe() {
+      for (const e of entries.values()) {
+        if (e.real && e.config.type === 'openai-compatible') void probeEntry(e);
+      }
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The Provider interface (SPEC §7, STORY-041): one shape for every LLM backend. A provider streams
+ * `ProviderEvent`s for one chat request and can be cancelled with an AbortSignal.
+ */
+
+/** A message in OpenAI Chat Completions shape (the lingua franca of every provider we speak to). */
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCallRequest[] }
+  | { role: 'tool'; content: string; tool_call_id: string };
+
+/** A tool call requested by the model; `arguments` is JSON text as the model wrote it. */
+export interface ToolCallRequest {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A tool offered to the model (name must match `^[a-zA-Z0-9_-]{1,64}$`, SPEC §7). */
+export interface ToolSpec {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+/** One chat request. Sampling fields come from the model entity (SPEC §3 Model). */
+export interface ChatRequest {
+  /** The provider's model id, e.g. `gpt-4o-mini` or `llama3.2`. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+}
+
+/** What a provider streams back. Token counts are the provider's own (usage may be absent). */
+export type ProviderEvent =
+  | { type: 'text_delta'; text: string }
+  | { type: 'tool_call'; call: ToolCallRequest }
+  | { type: 'usage'; input_tokens: number; output_tokens: number }
+  | { type: 'finish'; reason: string };
+
+/** An LLM backend. Errors are thrown as DomainError (PROVIDER_ERROR, TIMEOUT) with no secrets in them. */
+export interface Provider {
+  /** The `[providers.NAME]` this instance serves. */
+  readonly name: string;
+  /** `openai`, `openai-compatible`, `offline` or `scripted`. */
+  readonly type: string;
+  chat(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ProviderEvent>;
+}
+
+/** Whether a configured provider can serve requests now, and if not why (for `server status`). */
+export interface ProviderState {
+  name: string;
+  type: string;
+  base_url?: string;
+  /** `ready`: requests go to it; `offline`: requests are answered by the offline provider. */
+  state: 'ready' | 'offline' | 'checking';
+  /** Why it is offline, in words a user can act on. */
+  reason?: string;
+}

@@ -1,0 +1,73 @@
+/**
+ * Typed events of one agent run (ARCHITECTURE "The runtime emits typed events"). SSE, the CLI stream
+ * and the OpenAI-compatible stream are thin serializers of these. Tokens are counts; cost in USD;
+ * durations in ms.
+ */
+
+/** Token usage of a run so far. */
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** Emitted once, first: ids a client needs before any text arrives. */
+export interface StartEvent {
+  type: 'start';
+  conversation_id: string;
+  execution_id: string;
+  agent: string;
+  /** Model alias and the provider actually serving it (`offline` when no real model is reachable). */
+  model: string;
+  provider: string;
+}
+
+/** A piece of the assistant's reply. */
+export interface TextDeltaEvent {
+  type: 'text_delta';
+  text: string;
+}
+
+/** The model asked for a tool. `arguments` is the JSON text it wrote. */
+export interface ToolCallEvent {
+  type: 'tool_call';
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A tool's result (or error text) as returned to the model. */
+export interface ToolResultEvent {
+  type: 'tool_result';
+  id: string;
+  name: string;
+  result: string;
+  is_error: boolean;
+}
+
+/** Cumulative usage after a provider call. */
+export interface UsageEvent extends Usage {
+  type: 'usage';
+}
+
+/** The run finished; `reply` is the full assistant text. */
+export interface DoneEvent {
+  type: 'done';
+  reply: string;
+  finish_reason: string;
+  conversation_id: string;
+  execution_id: string;
+  usage: Usage;
+  cost_usd: number;
+  duration_ms: number;
+}
+
+/** The run failed; nothing after it. `code` is a DomainError code. */
+export interface ErrorEvent {
+  type: 'error';
+  code: string;
+  message: string;
+  conversation_id?: string;
+  execution_id?: string;
+}
+
+export type RunEvent = StartEvent | TextDeltaEvent | ToolCallEvent | ToolResultEvent | UsageEvent | DoneEvent | ErrorEvent;

@@ -1,0 +1,36 @@
+/**
+ * Prompt assembly (SPEC §7): system prompt + conversation history + the rendered
+ * `user_prompt_template` (`{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`).
+ */
+import type { Agent } from '../domain/entities.js';
+import type { ChatMessage } from '../llm/types.js';
+import type { StoredMessage } from '../store/types.js';
+
+/** Render the agent's user prompt template for `message`; unknown placeholders render empty. */
+export function renderUserPrompt(agent: Agent, message: string, memoryContext = ''): string {
+  const template = agent.user_prompt_template;
+  if (!template) return message;
+  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => {
+    if (key === 'message') return message;
+    if (key === 'memory_context') return memoryContext;
+    if (key === 'agent.name') return agent.name;
+    if (key.startsWith('parameters.')) {
+      const v = agent.parameters[key.slice('parameters.'.length)];
+      return v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return '';
+  });
+}
+
+/** The messages sent to the provider for one turn. */
+export function buildMessages(agent: Agent, history: readonly StoredMessage[], userPrompt: string): ChatMessage[] {
+  const messages: ChatMessage[] = [{ role: 'system', content: agent.system_prompt }];
+  for (const m of history) {
+    if (m.role === 'tool') messages.push({ role: 'tool', content: m.content, tool_call_id: m.tool_call_id ?? '' });
+    else if (m.role === 'assistant') {
+      messages.push({ role: 'assistant', content: m.content, ...(m.tool_calls ? { tool_calls: m.tool_calls as never } : {}) });
+    } else messages.push({ role: m.role, content: m.content });
+  }
+  messages.push({ role: 'user', content: userPrompt });
+  return messages;
+}

@@ -1,0 +1,133 @@
+/**
+ * SQLite implementation of the Store (better-sqlite3, WAL, foreign keys on, prepared statements
+ * created once). Opening applies pending migrations; a database newer than this build is refused.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { DomainError } from '../../domain/errors.js';
+import { newId } from '../../domain/names.js';
+import type { Conversation, ExecutionRecord, Store, StoredMessage, StoreHealth } from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** Apply pending migrations; returns the resulting schema version. @throws DomainError when the file is newer. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new DomainError(
+      'UNAVAILABLE',
+      `database schema version ${current} is newer than this caxton build supports (${latest}); upgrade caxton`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return Math.max(current, latest);
+}
+
+/**
+ * Open (creating if needed) the database at `path` and return a Store over it.
+ * @throws DomainError UNAVAILABLE when the file cannot be opened or is not a database.
+ */
+export function openSqliteStore(path: string): Store {
+  const file = resolve(path);
+  mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database;
+  let version: number;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    version = migrate(db);
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    throw new DomainError('UNAVAILABLE', `cannot open database ${file}: ${(err as Error).message}`);
+  }
+
+  const stmts = {
+    createConversation: db.prepare(
+      'INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    getConversation: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE id = ? AND user_id = ?'),
+    messages: db.prepare('SELECT role, content, tool_calls, tool_call_id FROM messages WHERE conversation_id = ? ORDER BY id'),
+    insertMessage: db.prepare(
+      'INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    touchConversation: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+    insertExecution: db.prepare(`
+      INSERT INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
+        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at)
+      VALUES (@id, @agent_name, @agent_source, @user_id, @conversation_id, @input, @output, @tool_calls,
+        @tokens_input, @tokens_output, @cost_usd, @duration_ms, @status, @error_message, @created_at)`),
+  };
+
+  const append = db.transaction((id: string, messages: readonly StoredMessage[]) => {
+    const now = Date.now();
+    for (const m of messages) {
+      stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
+    }
+    stmts.touchConversation.run(now, id);
+  });
+
+  let closed = false;
+  return {
+    conversations: {
+      create(agentName, userId) {
+        const now = Date.now();
+        const conv: Conversation = { id: newId('conv'), agent_name: agentName, user_id: userId, created_at: now, updated_at: now };
+        stmts.createConversation.run(conv.id, conv.agent_name, conv.user_id, now, now);
+        return conv;
+      },
+      get(id, userId) {
+        return stmts.getConversation.get(id, userId) as Conversation | undefined;
+      },
+      messages(id) {
+        const rows = stmts.messages.all(id) as { role: StoredMessage['role']; content: string; tool_calls: string | null; tool_call_id: string | null }[];
+        return rows.map((r) => ({
+          role: r.role,
+          content: r.content,
+          ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
+          ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
+        }));
+      },
+      append(id, messages) {
+        append(id, messages);
+      },
+    },
+    executions: {
+      record(row: ExecutionRecord) {
+        stmts.insertExecution.run({
+          ...row,
+          conversation_id: row.conversation_id ?? null,
+          output: row.output ?? null,
+          tool_calls: row.tool_calls ? JSON.stringify(row.tool_calls) : null,
+          tokens_input: row.tokens_input ?? null,
+          tokens_output: row.tokens_output ?? null,
+          cost_usd: row.cost_usd ?? null,
+          error_message: row.error_message ?? null,
+        });
+      },
+    },
+    health(): StoreHealth {
+      if (closed) return { ok: false, path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };
+      try {
+        const mode = db.pragma('journal_mode', { simple: true }) as string;
+        return { ok: true, path: file, journal_mode: mode, schema_version: version };
+      } catch (err) {
+        return { ok: false, path: file, journal_mode: 'unknown', schema_version: version, error: (err as Error).message };
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
