@@ -5,38 +5,13 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Catalog } from '../catalog/catalog.js';
 import { DomainError } from '../domain/errors.js';
-import type { StatusReport } from '../domain/status.js';
-import type { Runtime } from '../runtime/run.js';
-import type { StoreHealth } from '../store/types.js';
-import { errorBody, makeErrorHandler, type ErrorLog } from './errors.js';
+import type { AppDeps, AppEnv } from './deps.js';
+import { errorBody, makeErrorHandler } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { healthRoutes } from './routes/health.js';
 
-/** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
-export type Transport = 'socket' | 'tcp';
-
-/** Hono environment: bindings from the listener, variables set by middleware. */
-export interface AppEnv {
-  Bindings: { transport?: Transport };
-  Variables: { userId: string; isAdmin: boolean };
-}
-
-/** Everything the API needs; the daemon constructs and passes these in. */
-export interface AppDeps {
-  catalog: Catalog;
-  runtime: Runtime;
-  /** Database health, for `/health`. */
-  storeHealth: () => StoreHealth;
-  /** Full daemon status, for `/api/status` and `caxton server status`. */
-  status: () => StatusReport;
-  version: string;
-  startedAt: number;
-  /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
-  maxBodyBytes: number;
-  log: ErrorLog;
-}
+export type { AppDeps, AppEnv, Transport } from './deps.js';
 
 /** Build the app. Pure: no listening, no globals. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {

@@ -14,9 +14,16 @@ import { DomainError } from '../domain/errors.js';
 export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: AbortController): Response {
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => abort.abort());
-    for await (const ev of events) {
-      if (stream.aborted) break;
-      await stream.writeSSE({ event: ev.type, data: JSON.stringify(ev) });
+    try {
+      for await (const ev of events) {
+        if (stream.aborted) break;
+        await stream.writeSSE({ event: ev.type, data: JSON.stringify(ev) });
+      }
+    } catch (err) {
+      // Headers are gone already: report the failure as the stream's last event.
+      const code = err instanceof DomainError ? err.code : 'INTERNAL';
+      const message = err instanceof DomainError ? err.message : 'internal error';
+      await stream.writeSSE({ event: 'error', data: JSON.stringify({ type: 'error', code, message }) });
     }
   });
 }

@@ -1,6 +1,11 @@
-/** Shared bits of command handlers: resolving the home's paths from the global options. */
+/** Shared bits of command handlers: the global options and the home's paths they select. */
 import { pathsFor, resolveHome, type Paths } from '../ipc/paths.js';
-import type { GlobalOptions } from './main.js';
+
+/** Global options every handler receives (merged with its own). */
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
 
 /** Paths of the home selected by `--home` / `CAXTON_HOME` / `ARES_HOME` / `~/.caxton`. */
 export function homePaths(opts: GlobalOptions): Paths {

@@ -6,13 +6,8 @@
 import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { versionInfo } from '../ipc/version.js';
+import type { GlobalOptions } from './context.js';
 import { fail } from './output.js';
-
-/** Global options every handler receives (merged with its own). */
-export interface GlobalOptions {
-  home?: string;
-  json?: boolean;
-}
 
 /** A command handler; each declares the option shape its command defines (commander validated it). */
 type Handler = (args: string[], opts: never) => Promise<number | void>;

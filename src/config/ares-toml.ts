@@ -8,7 +8,7 @@ import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { NAME_PATTERN } from '../domain/names.js';
-import { zodIssuesToDetails } from './diagnostics.js';
+import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 /** One `[providers.NAME]` table. Timeouts in ms. The key itself is read from `api_key_env` (or `api_key`). */
 export const ProviderConfigSchema = z
@@ -97,7 +97,7 @@ export function parseAresConfig(text: string, file = 'ares.toml'): AresConfig {
   }
   const result = AresConfigSchema.safeParse(raw);
   if (!result.success) {
-    const details = zodIssuesToDetails(result.error.issues, { file, text, format: 'toml', value: raw });
+    const details = zodIssuesToDetails(result.error.issues, { file, text, format: 'toml', value: raw, knownKeys: knownKeysFor(AresConfigSchema) });
     const first = details[0]!;
     throw new DomainError(
       'CONFIG_INVALID',

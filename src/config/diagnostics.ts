@@ -79,6 +79,27 @@ export function locateKey(text: string, path: ReadonlyArray<string | number>, fo
   return found;
 }
 
+/** For did-you-mean hints: the keys a zod object schema allows at `path` (unwrapping defaults/optionals). */
+export function knownKeysFor(schema: z.ZodType): (path: PropertyKey[]) => string[] {
+  return (path) => {
+    let s: unknown = schema;
+    for (const key of path) {
+      const shape = shapeOf(s);
+      s = shape?.[String(key)];
+    }
+    return Object.keys(shapeOf(s) ?? {});
+  };
+}
+
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> } } | undefined;
+  for (let i = 0; i < 8 && s?.def; i++) {
+    if (s.def.shape) return s.def.shape;
+    s = (s.def.innerType ?? s.def.in) as typeof s;
+  }
+  return undefined;
+}
+
 /** Map zod issue kinds to SPEC §3 codes. */
 function codeOf(issue: z.core.$ZodIssue, value: unknown): DiagnosticCode {
   if (issue.code === 'unrecognized_keys') return 'E_UNKNOWN_FIELD';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
-import { didYouMean, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
+import { didYouMean, knownKeysFor, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerFor, SyntaxDiagnosticError } from './formats/index.js';
 import type { ConfigSnapshot, Loaded } from './snapshot.js';
 
@@ -41,26 +41,6 @@ function listEntityFiles(dir: string): string[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-}
-
-function knownKeysFor(schema: z.ZodType): (path: PropertyKey[]) => string[] {
-  return (path) => {
-    let s: unknown = schema;
-    for (const key of path) {
-      const shape = shapeOf(s);
-      s = shape?.[String(key)];
-    }
-    return Object.keys(shapeOf(s) ?? {});
-  };
-}
-
-function shapeOf(schema: unknown): Record<string, unknown> | undefined {
-  let s = schema as { def?: { type?: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> } } | undefined;
-  for (let i = 0; i < 8 && s?.def; i++) {
-    if (s.def.shape) return s.def.shape;
-    s = (s.def.innerType ?? s.def.in) as typeof s;
-  }
-  return undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * of the agent's model, streams its text, and persists the turn and an `agent_executions` row in one
  * go at the end (so a crash loses at most the run in flight).
  */
-import { DomainError, isDomainError } from '../domain/errors.js';
+import { isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import { newId } from '../domain/names.js';
 import type { Provider } from '../llm/types.js';
@@ -55,8 +55,10 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     let reply = '';
 
     if (conversationId !== undefined) {
-      const conv = store.conversations.get(conversationId, req.userId);
-      if (!conv) throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
+      if (!store.conversations.get(conversationId, req.userId)) {
+        yield { type: 'error', code: 'NOT_FOUND', message: `conversation ${conversationId} not found` };
+        return;
+      }
     } else {
       conversationId = store.conversations.create(req.agent.name, req.userId).id;
     }

@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { ResolvedAgent } from '../../catalog/catalog.js';
-import type { AppDeps, AppEnv } from '../app.js';
+import type { AppDeps, AppEnv } from '../deps.js';
 import { collectRun, sseResponse } from '../sse.js';
 import { readJson } from '../validate.js';
 

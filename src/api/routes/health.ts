@@ -3,7 +3,7 @@
  * `/health` is cheap (no I/O beyond a pragma) so probes can hit it often.
  */
 import { Hono } from 'hono';
-import type { AppDeps, AppEnv } from '../app.js';
+import type { AppDeps, AppEnv } from '../deps.js';
 
 /** Health and status routes. */
 export function healthRoutes(deps: AppDeps): Hono<AppEnv> {

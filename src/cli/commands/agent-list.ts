@@ -1,8 +1,7 @@
 /** `caxton agent list [--json]`: the agents you can use, as a table NAME SOURCE MODEL TOOLS (SPEC §5). */
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 interface AgentSummary {

@@ -5,8 +5,7 @@
  */
 import { requestJson, requestSse } from '../../client/http.js';
 import { DomainError } from '../../domain/errors.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 interface Done {

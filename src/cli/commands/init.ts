@@ -1,7 +1,6 @@
 /** `caxton init [--force] [--provider openai|ollama|offline]` (SPEC §2). Works without the daemon. */
 import { initHome, type InitProvider } from '../../config/init.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 /** Write ares.toml and config/ into the home; report what was written and what was kept. */

@@ -1,8 +1,7 @@
 /** `caxton server logs [-n N] [-f]`: print the last N lines of logs/caxton.log, optionally following it. */
 import { createReadStream, openSync, readSync, closeSync, statSync, watch } from 'node:fs';
 import { DomainError } from '../../domain/errors.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 
 /** The last `n` lines of `file` (reads backwards in 64 KiB blocks, so big logs are cheap). */
 function tail(file: string, n: number): { lines: string[]; size: number } {

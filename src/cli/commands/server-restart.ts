@@ -1,8 +1,7 @@
 /** `caxton server restart`: stop (if running), then start detached with the given flags. */
 import { NotRunningError } from '../../client/http.js';
 import { stopDaemon } from '../../client/daemon.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { run as start } from './server-start.js';
 
 /** Restart the daemon; starting when none runs is not an error. */

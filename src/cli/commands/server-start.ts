@@ -8,8 +8,7 @@ import { startDetached } from '../../client/daemon.js';
 import { DAEMON_CHILD_ENV, type DaemonMessage } from '../../ipc/protocol.js';
 import { AlreadyRunningError } from '../../ipc/pidfile.js';
 import { DomainError } from '../../domain/errors.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { fail, printJson } from '../output.js';
 
 type StartOptions = GlobalOptions & { port?: number; host?: string; foreground?: boolean };

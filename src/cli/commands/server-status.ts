@@ -6,8 +6,7 @@
 import { fetchStatus } from '../../client/daemon.js';
 import { NotRunningError } from '../../client/http.js';
 import type { StatusReport } from '../../domain/status.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { EXIT, printJson } from '../output.js';
 
 function uptime(ms: number): string {

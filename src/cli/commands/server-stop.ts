@@ -1,7 +1,6 @@
 /** `caxton server stop`: graceful stop; exit 3 when no daemon runs (SPEC §5). */
 import { stopDaemon } from '../../client/daemon.js';
-import { homePaths } from '../context.js';
-import type { GlobalOptions } from '../main.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 /** Stop the daemon and wait for it to exit. */

@@ -1,6 +1,6 @@
 /** `caxton version`: version, build and Node.js version (SPEC §5). */
 import { versionInfo } from '../../ipc/version.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 /** Print version info; `--json` prints `{version, commit, built_at, node}`. */

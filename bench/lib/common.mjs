@@ -1,0 +1,245 @@
+/**
+ * Shared helpers for the benchmarks in bench/*.mjs: repo paths, temp homes, daemon cleanup,
+ * summary statistics, machine facts, plain-text tables and the JSON result files.
+ * Plain Node (no dependencies). Not a benchmark itself: bench/run.mjs only runs bench/*.mjs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+export const REPO = dirname(BENCH_DIR);
+export const BIN = join(REPO, 'bin', 'caxton');
+export const DIST_MAIN = join(REPO, 'dist', 'cli', 'main.js');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+export const NODE = process.execPath;
+
+/** Exit codes of the CLI (SPEC §5). */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 };
+
+/** Integer from an environment variable, else `fallback` (lets you do quick runs: BENCH_SAMPLES=5). */
+export function envInt(name, fallback) {
+  const v = Number.parseInt(process.env[name] ?? '', 10);
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+}
+
+/** Fail early with a hint when the CLI has not been built. */
+export function requireBuild() {
+  if (!existsSync(DIST_MAIN)) {
+    throw new Error(`${relative(REPO, DIST_MAIN)} is missing: run \`npm run build\` (or \`npm run bench\`, which builds first)`);
+  }
+}
+
+/** Environment for CLI children: no inherited home selection, so only --home decides. */
+export function cliEnv() {
+  const env = { ...process.env };
+  delete env.CAXTON_HOME;
+  delete env.ARES_HOME;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temp homes and daemon cleanup
+// ---------------------------------------------------------------------------------------------
+
+const homes = new Set();
+
+/**
+ * A fresh, empty temp home under /tmp with a short path (the control socket path must stay under
+ * 108 bytes). Registered so `cleanupAll()` stops any daemon in it and removes it.
+ */
+export function tempHome(tag = 'h') {
+  const home = mkdtempSync(join('/tmp', `cxb-${tag}-`));
+  homes.add(home);
+  return home;
+}
+
+/** Run the CLI synchronously: `node bin/caxton --home H ...args`. */
+export function cli(home, args, timeoutMs = 30_000) {
+  return spawnSync(NODE, [BIN, '--home', home, ...args], {
+    cwd: REPO,
+    env: cliEnv(),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+}
+
+function readPid(home) {
+  try {
+    const pid = Number.parseInt(readFileSync(join(home, 'run', 'caxton.pid'), 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Make sure no daemon runs in `home`: `server stop` first, then SIGTERM / SIGKILL to the pid in the
+ * pid file if the CLI could not do it. Synchronous so it also works from an 'exit' handler.
+ * Returns true when something had to be stopped.
+ */
+export function ensureStopped(home) {
+  const pid = readPid(home);
+  if (pid === undefined || !alive(pid)) return false;
+  const r = cli(home, ['server', 'stop'], 35_000);
+  if (!alive(pid)) return true;
+  process.stderr.write(`bench: \`server stop\` did not stop pid ${pid} (exit ${r.status}); sending SIGTERM\n`);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
+  for (let i = 0; i < 100 && alive(pid); i++) sleepSync(50);
+  if (alive(pid)) {
+    process.stderr.write(`bench: pid ${pid} ignored SIGTERM; sending SIGKILL\n`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return true;
+}
+
+/** Stop any daemon in `home` and delete it. */
+export function disposeHome(home) {
+  ensureStopped(home);
+  rmSync(home, { recursive: true, force: true });
+  homes.delete(home);
+}
+
+/** Stop every daemon this process started and remove every temp home. Idempotent. */
+export function cleanupAll() {
+  for (const home of [...homes]) {
+    try {
+      disposeHome(home);
+    } catch (err) {
+      process.stderr.write(`bench: cleanup of ${home} failed: ${err?.message ?? err}\n`);
+    }
+  }
+}
+
+let hooked = false;
+/** Clean up on normal exit, uncaught errors and Ctrl-C / SIGTERM (daemons must never be left behind). */
+export function installCleanupHooks() {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', cleanupAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      cleanupAll();
+      process.exit(128 + (os.constants.signals[sig] ?? 1));
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+// ---------------------------------------------------------------------------------------------
+
+/** Percentile `p` (0..100) with linear interpolation between closest ranks (numpy's default). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const idx = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(idx);
+  const hi = Math.ceil(idx);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (idx - lo);
+}
+
+/** min, median, p90, mean, max, stdev (ms, rounded to 0.01) of `samples`. */
+export function summarize(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const n = s.length;
+  const mean = n ? s.reduce((a, b) => a + b, 0) / n : NaN;
+  const stdev = n > 1 ? Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const r = (x) => Math.round(x * 100) / 100;
+  return { n, min: r(s[0]), median: r(percentile(s, 50)), p90: r(percentile(s, 90)), mean: r(mean), max: r(s[n - 1]), stdev: r(stdev) };
+}
+
+export const round2 = (x) => Math.round(x * 100) / 100;
+
+// ---------------------------------------------------------------------------------------------
+// Machine facts, tables, result files
+// ---------------------------------------------------------------------------------------------
+
+function gitCommit() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'dist'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) return 'unknown';
+  return `${r.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() ? '+dirty' : ''}`;
+}
+
+/** Facts about this machine and build, stored with every result. */
+export function machineFacts() {
+  const cpus = os.cpus();
+  let build;
+  try {
+    build = JSON.parse(readFileSync(join(REPO, 'dist', 'build-info.json'), 'utf8'));
+  } catch {
+    build = undefined;
+  }
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${os.release()}`,
+    arch: process.arch,
+    cpu_model: cpus[0]?.model?.trim() ?? 'unknown',
+    cpu_cores: cpus.length,
+    available_parallelism: os.availableParallelism?.() ?? cpus.length,
+    total_mem_mb: Math.round(os.totalmem() / 2 ** 20),
+    loadavg_at_start: os.loadavg().map(round2),
+    git_commit: gitCommit(),
+    dist_built_at: build?.built_at,
+  };
+}
+
+/** One-line description of the machine for the table header. */
+export function machineLine(m) {
+  return `node ${m.node} | ${m.cpu_model} x${m.cpu_cores} | ${m.platform} | load ${m.loadavg_at_start.join(' ')} | ${m.date}`;
+}
+
+/** Plain-text table: `columns` = header names, `rows` = arrays of cells (numbers right-aligned). */
+export function table(columns, rows) {
+  const cells = rows.map((row) => row.map((c) => (c === undefined || c === null ? '' : typeof c === 'number' ? fmt(c) : String(c))));
+  const widths = columns.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = columns.map((_, i) => rows.every((r) => typeof r[i] === 'number' || r[i] === undefined || r[i] === null || r[i] === ''));
+  const line = (r) => r.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+function fmt(n) {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 100 ? n.toFixed(1) : n.toFixed(2);
+}
+
+/** 'PASS' / 'FAIL' for `value < limit`. */
+export const verdict = (value, limit) => (value < limit ? 'PASS' : 'FAIL');
+
+/** Write bench/results/<name>.json and return its path (relative to the repo). */
+export function writeResult(name, data) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return relative(REPO, file);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * Run every benchmark (bench/*.mjs except this file) in sequence, each in its own Node process with
+ * output passed through. Exits non-zero only if a benchmark crashed (non-zero exit or a signal);
+ * missed targets are reported by the benchmarks themselves and do not fail the run.
+ *
+ *   node bench/run.mjs                 # all
+ *   node bench/run.mjs startup         # only the named ones (file name without .mjs)
+ *
+ * `npm run bench` builds first and then runs this.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const all = readdirSync(here)
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')
+  .map((f) => f.slice(0, -'.mjs'.length))
+  .sort();
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !all.includes(w));
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${all.join(', ')}\n`);
+  process.exit(2);
+}
+const selected = wanted.length ? all.filter((b) => wanted.includes(b)) : all;
+
+const outcomes = [];
+for (const name of selected) {
+  process.stderr.write(`\n>>> bench/${name}.mjs\n`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(here, `${name}.mjs`)], { stdio: 'inherit', cwd: dirname(here) });
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  const crashed = r.error !== undefined || r.status !== 0;
+  const how = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+  outcomes.push({ name, crashed, how, secs });
+}
+
+console.log('\n== bench summary ==');
+for (const o of outcomes) console.log(`${o.crashed ? 'CRASHED' : 'ok     '}  ${o.name.padEnd(16)} ${o.secs.padStart(6)} s${o.crashed ? `  (${o.how})` : ''}`);
+console.log('(targets: see each table\'s PASS/FAIL column; results in bench/results/)');
+process.exit(outcomes.some((o) => o.crashed) ? 1 : 0);

@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadAresConfig, parseAresConfig } from '../../src/config/ares-toml.js';
+import { DomainError } from '../../src/domain/errors.js';
+
+describe('ares.toml', () => {
+  it('uses the SPEC §2 defaults when the file is missing', () => {
+    const cfg = loadAresConfig(join(mkdtempSync(join(tmpdir(), 'cx-')), 'ares.toml'), {});
+    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, shutdown_grace_ms: 10000 });
+    expect(cfg.database.path).toBe('data/ares.db');
+    expect(cfg.defaults.model).toBe('balanced');
+    expect(Object.keys(cfg.providers).sort()).toEqual(['offline', 'ollama', 'openai']);
+    expect(cfg.providers.openai?.api_key_env).toBe('OPENAI_API_KEY');
+  });
+
+  it('reports a syntax error as ares.toml:LINE:COL', () => {
+    const err = (() => {
+      try {
+        parseAresConfig('[server]\nport = = 1\n');
+      } catch (e) {
+        return e as DomainError;
+      }
+    })();
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err!.message).toMatch(/^ares\.toml:2:\d+: E_SYNTAX /);
+    expect(err!.details[0]).toMatchObject({ line: 2, code: 'E_SYNTAX' });
+  });
+
+  it('locates schema errors and suggests the right key', () => {
+    try {
+      parseAresConfig('[server]\nhost = "127.0.0.1"\nprot = 9000\n');
+      expect.unreachable();
+    } catch (e) {
+      const err = e as DomainError;
+      expect(err.message).toMatch(/^ares\.toml:3:1: E_UNKNOWN_FIELD/);
+      expect(err.details[0]!.hint).toContain('port');
+    }
+  });
+
+  it('rejects a wrong type with the field and line', () => {
+    expect(() => parseAresConfig('[server]\nport = "eighty"\n')).toThrow(/ares\.toml:2:1: E_TYPE `server\.port`/);
+  });
+
+  it('applies env overrides after the file and rejects bad values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-'));
+    writeFileSync(join(dir, 'ares.toml'), '[server]\nport = 9000\n');
+    const cfg = loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: '9100', CAXTON_HOST: '0.0.0.0', CAXTON_LOG_LEVEL: 'debug' });
+    expect(cfg.server.port).toBe(9100);
+    expect(cfg.server.host).toBe('0.0.0.0');
+    expect(cfg.logging.level).toBe('debug');
+    expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: 'x' })).toThrow(/CAXTON_PORT=x/);
+  });
+
+  it('keeps an inline api_key out of error messages', () => {
+    try {
+      parseAresConfig('[providers.openai]\ntype = "openai"\napi_key = "sk-secret-123456"\ntimeout_ms = -1\n');
+      expect.unreachable();
+    } catch (e) {
+      expect(JSON.stringify({ m: (e as Error).message, d: (e as DomainError).details })).not.toContain('sk-secret');
+    }
+  });
+});
