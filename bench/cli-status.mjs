@@ -32,6 +32,7 @@ installCleanupHooks();
 const mainUrl = pathToFileURL(join(REPO, 'dist', 'cli', 'main.js')).href;
 const statusUrl = pathToFileURL(join(REPO, 'dist', 'cli', 'commands', 'server-status.js')).href;
 
+const machine = machineFacts(); // before any work, so the load average is the machine's own
 const running = tempHome('st');
 const stopped = tempHome('ns');
 let daemonPid;
@@ -79,6 +80,8 @@ try {
       const v = variants[(round + k) % variants.length];
       const ms = runOnce(v);
       if (round >= WARMUP) v.samples.push(round2(ms));
+      // Give the event loop a turn so SIGINT/SIGTERM handlers (daemon cleanup) run between samples.
+      await new Promise((r) => setImmediate(r));
     }
   }
 
@@ -90,7 +93,6 @@ try {
     { metric: 'status / node -e 0 (medians)', measured: ratio, unit: 'x', target: `< ${TARGET_RATIO.toFixed(1)}x`, result: verdict(ratio, TARGET_RATIO) },
   ];
 
-  const machine = machineFacts();
   console.log(`\n== ${NAME}: \`caxton server status\` latency vs \`node -e 0\` ==`);
   console.log(machineLine(machine));
   console.log(`${SAMPLES} samples per row after ${WARMUP} warmups, interleaved; wall time of spawnSync, ms\n`);

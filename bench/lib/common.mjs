@@ -4,7 +4,7 @@
  * Plain Node (no dependencies). Not a benchmark itself: bench/run.mjs only runs bench/*.mjs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,21 +93,13 @@ function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/**
- * Make sure no daemon runs in `home`: `server stop` first, then SIGTERM / SIGKILL to the pid in the
- * pid file if the CLI could not do it. Synchronous so it also works from an 'exit' handler.
- * Returns true when something had to be stopped.
- */
-export function ensureStopped(home) {
-  const pid = readPid(home);
-  if (pid === undefined || !alive(pid)) return false;
-  const r = cli(home, ['server', 'stop'], 35_000);
-  if (!alive(pid)) return true;
-  process.stderr.write(`bench: \`server stop\` did not stop pid ${pid} (exit ${r.status}); sending SIGTERM\n`);
+/** SIGTERM `pid`, wait up to 5 s, then SIGKILL. */
+function terminate(pid, why) {
+  process.stderr.write(`bench: ${why}; sending SIGTERM to pid ${pid}\n`);
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
-    /* gone */
+    return;
   }
   for (let i = 0; i < 100 && alive(pid); i++) sleepSync(50);
   if (alive(pid)) {
@@ -118,7 +110,51 @@ export function ensureStopped(home) {
       /* gone */
     }
   }
-  return true;
+}
+
+/**
+ * Pids of live processes whose command line names `home` as an argument (a daemon spawned by a
+ * `server start` that was interrupted before it could report the pid). Linux only (/proc).
+ */
+function processesUsing(home) {
+  const found = [];
+  let entries;
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const e of entries) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(home) && alive(pid)) found.push(pid);
+    } catch {
+      /* gone or not ours to read */
+    }
+  }
+  return found;
+}
+
+/**
+ * Make sure no daemon runs in `home`: `server stop` first, then SIGTERM / SIGKILL to the pid in the
+ * pid file if the CLI could not do it, then to any process still started with this home.
+ * Synchronous so it also works from an 'exit' handler. Returns true when something had to be stopped.
+ */
+export function ensureStopped(home) {
+  let stopped = false;
+  const pid = readPid(home);
+  if (pid !== undefined && alive(pid)) {
+    stopped = true;
+    const r = cli(home, ['server', 'stop'], 35_000);
+    if (alive(pid)) terminate(pid, `\`server stop\` did not stop the daemon (exit ${r.status})`);
+  }
+  for (const stray of processesUsing(home)) {
+    stopped = true;
+    terminate(stray, `process still running with --home ${home}`);
+  }
+  return stopped;
 }
 
 /** Stop any daemon in `home` and delete it. */
@@ -128,8 +164,26 @@ export function disposeHome(home) {
   homes.delete(home);
 }
 
+const inFlight = new Set();
+
+/**
+ * Register an asynchronous child (e.g. a `server start` being timed) so `cleanupAll()` waits for
+ * it to exit before stopping daemons: a start cut short must not leave its daemon behind.
+ */
+export function track(child) {
+  inFlight.add(child);
+  child.once('exit', () => inFlight.delete(child));
+  return child;
+}
+
 /** Stop every daemon this process started and remove every temp home. Idempotent. */
 export function cleanupAll() {
+  for (const child of inFlight) {
+    // `server start` returns once the daemon is ready or failed (at most its 15 s start timeout).
+    for (let i = 0; i < 400 && child.pid !== undefined && alive(child.pid); i++) sleepSync(50);
+    if (child.pid !== undefined && alive(child.pid)) terminate(child.pid, 'a timed CLI command is still running at exit');
+  }
+  inFlight.clear();
   for (const home of [...homes]) {
     try {
       disposeHome(home);
@@ -199,7 +253,7 @@ export function machineFacts() {
     build = undefined;
   }
   return {
-    date: new Date().toISOString(),
+    date: new Date().toISOString(), // when the benchmark started
     node: process.version,
     v8: process.versions.v8,
     platform: `${process.platform} ${os.release()}`,
