@@ -69,7 +69,7 @@ export async function startDetached(
   if (message.type === 'ready') return { started: true, ready: message };
   if (message.code === 'CONFLICT' && message.pid !== undefined) return { started: false, pid: message.pid };
   if (message.code === 'TIMEOUT' && child.pid !== undefined && processAlive(child.pid)) child.kill('SIGTERM');
-  throw new DomainError(message.code as DomainError['code'], message.message);
+  throw new DomainError(message.code as DomainError['code'], message.message, message.details ?? []);
 }
 
 /**

@@ -240,9 +240,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         stopping = true;
         logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: no new connections, waiting for in-flight requests');
         let open = 2;
+        // close() only drops connections idle at that moment; a keep-alive connection whose in-flight
+        // request finishes later would hold the daemon up to keepAliveTimeout (5 s) after its reply.
+        const idle = setInterval(() => {
+          tcp.closeIdleConnections();
+          unix.closeIdleConnections();
+        }, 50);
         const done = () => {
           if (--open > 0) return;
           clearTimeout(timer);
+          clearInterval(idle);
           logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
           cleanup();
           resolveStopped(0);

@@ -2,6 +2,7 @@
  * Messages between `caxton server start` and the detached daemon it spawns (over the Node IPC
  * channel, only until the daemon is ready): either it is serving, or it failed and why.
  */
+import type { ErrorDetail } from '../domain/errors.js';
 
 /** The daemon is serving: where to reach it. */
 export interface ReadyMessage {
@@ -17,6 +18,8 @@ export interface StartErrorMessage {
   code: string;
   message: string;
   pid?: number;
+  /** The error's located details and hints (e.g. `ares.toml:2:8`, "use a shorter --home"). */
+  details?: ErrorDetail[];
 }
 
 export type DaemonMessage = ReadyMessage | StartErrorMessage;

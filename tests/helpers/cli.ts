@@ -79,6 +79,19 @@ export async function runCli(args: string[], opts: RunOptions = {}): Promise<Cli
   };
 }
 
+/** Start `node bin/caxton ARGS` without waiting: the execa subprocess, to read its output as it comes. */
+export function spawnCli(args: string[], opts: RunOptions = {}) {
+  const bin = opts.bin === 'ares' ? ARES_BIN : CAXTON_BIN;
+  return execa(process.execPath, [bin, ...args], {
+    cwd: REPO_ROOT,
+    env: cleanEnv(opts.env),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    timeout: opts.timeoutMs ?? 20_000,
+  });
+}
+
 /** True when `pid` exists and is not a zombie (a reparented daemon may linger as one under a container's PID 1). */
 export function processAlive(pid: number): boolean {
   try {
@@ -201,6 +214,13 @@ export class TestHome {
     writeFileSync(this.aresToml, text);
   }
 
+  /** Write `text` to `relPath` inside the home, creating parent directories. */
+  writeFile(relPath: string, text: string): void {
+    const file = join(this.dir, relPath);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+
   /** The pid recorded in run/caxton.pid, or undefined when there is no pid file. */
   pidFromFile(): number | undefined {
     try {
@@ -226,6 +246,11 @@ export class TestHome {
     const r = await runCli(['--home', this.dir, ...args], { ...opts, env: { ...this.env, ...opts.env } });
     for (const pid of daemonPidsFor(this.dir)) this.pids.add(pid);
     return r;
+  }
+
+  /** Start the CLI with `--home <this home>` first, without waiting (see `spawnCli`). */
+  spawn(args: string[], opts: RunOptions = {}) {
+    return spawnCli(['--home', this.dir, ...args], { ...opts, env: { ...this.env, ...opts.env } });
   }
 
   /** `server start --port 0 --json`; asserts it worked and returns the parsed answer. */

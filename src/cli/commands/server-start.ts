@@ -56,6 +56,7 @@ async function runForeground(opts: StartOptions, flags: { port?: number; host?: 
         code: err instanceof DomainError ? err.code : 'INTERNAL',
         message: e.message,
         ...(err instanceof AlreadyRunningError ? { pid: err.pid } : {}),
+        ...(err instanceof DomainError && err.details.length ? { details: err.details } : {}),
       });
       return 1;
     }
