@@ -2,9 +2,11 @@
  * The `openai` provider: the official `openai` SDK against OpenAI or any OpenAI-compatible server
  * (Ollama, LocalAI, vLLM, LM Studio) selected by `base_url` (SPEC §7, STORY-042/043). Always streams,
  * asks for usage in the stream, and passes the AbortSignal through so a cancelled run stops the HTTP
- * request. The SDK retries 429/5xx itself (honouring Retry-After) up to `max_retries`.
+ * request. The SDK retries 429/5xx itself (honouring Retry-After) up to `max_retries`. The SDK is
+ * imported on first use: it is the largest module of the daemon (~70 ms to load) and a daemon whose
+ * models are all offline never needs it.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { DomainError } from '../domain/errors.js';
 import type { ChatRequest, Provider, ProviderEvent, ToolCallRequest } from './types.js';
 
@@ -19,8 +21,12 @@ export interface OpenAIProviderOptions {
   maxRetries: number;
 }
 
+type Sdk = typeof import('openai');
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdk ??= import('openai'));
+
 /** Turn an SDK error into a DomainError whose message names the provider and never includes the key. */
-function toDomainError(name: string, baseURL: string | undefined, err: unknown): DomainError {
+function toDomainError(OpenAI: Sdk['default'], name: string, baseURL: string | undefined, err: unknown): DomainError {
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
     return new DomainError('TIMEOUT', `provider ${name}: request timed out`);
   }
@@ -37,14 +43,9 @@ function toDomainError(name: string, baseURL: string | undefined, err: unknown):
   return new DomainError('PROVIDER_ERROR', `provider ${name}: ${(err as Error).message ?? String(err)}`);
 }
 
-/** Create a provider backed by the official SDK. The client (and its connection pool) is built once. */
+/** Create a provider backed by the official SDK. The client (and its connection pool) is built once, on first use. */
 export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
-  const client = new OpenAI({
-    apiKey: opts.apiKey ?? 'not-needed',
-    ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
-    timeout: opts.timeoutMs,
-    maxRetries: opts.maxRetries,
-  });
+  let client: OpenAI | undefined;
   return {
     name: opts.name,
     type: opts.type,
@@ -69,6 +70,13 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
 
       const calls = new Map<number, ToolCallRequest>();
       let finish: string | undefined;
+      const { default: OpenAISdk } = await loadSdk();
+      client ??= new OpenAISdk({
+        apiKey: opts.apiKey ?? 'not-needed',
+        ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+        timeout: opts.timeoutMs,
+        maxRetries: opts.maxRetries,
+      });
       try {
         const stream = await client.chat.completions.create(body, signal ? { signal } : {});
         for await (const chunk of stream) {
@@ -93,7 +101,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         }
       } catch (err) {
         if (signal?.aborted) throw err;
-        throw toDomainError(opts.name, opts.baseURL, err);
+        throw toDomainError(OpenAISdk, opts.name, opts.baseURL, err);
       }
       for (const call of calls.values()) yield { type: 'tool_call', call };
       yield { type: 'finish', reason: finish ?? 'stop' };
