@@ -3,10 +3,9 @@
  * in `commands/` and is imported when its command runs, so `caxton server status` loads little more
  * than commander and the socket client. Exit codes: 0 ok, 1 failed, 2 usage, 3 daemon not running.
  */
-import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { versionInfo } from '../ipc/version.js';
-import type { GlobalOptions } from './context.js';
+import { programName, type GlobalOptions } from './context.js';
 import { fail } from './output.js';
 
 /** A command handler; each declares the option shape its command defines (commander validated it). */
@@ -114,8 +113,7 @@ Docs: man caxton; README.md.`,
 
 /** Entry point used by bin/caxton and bin/ares. Sets `process.exitCode`; never calls process.exit on success. */
 export async function main(argv: string[]): Promise<void> {
-  const name = basename(argv[1] ?? 'caxton') === 'ares' ? 'ares' : 'caxton';
-  const program = buildProgram(name);
+  const program = buildProgram(programName(argv));
   try {
     await program.parseAsync(argv);
   } catch (err) {
