@@ -47,12 +47,18 @@ function escapeRe(s: string): string {
 
 /**
  * Best-effort position of the key at `path` (e.g. ['server','port']) in `text`: the line where its last
- * segment is written, searched after the line of its parent table/key. Falls back to 1:1.
+ * segment is written, searched after the line of its parent table/key. Falls back to 1:1. For 'yaml',
+ * `text` may be a whole Markdown file: only its leading `---` frontmatter is searched, and lines are
+ * numbered in the whole file.
  */
 export function locateKey(text: string, path: ReadonlyArray<string | number>, format: SourceFormat): { line: number; col: number } {
   const keys = path.filter((p): p is string => typeof p === 'string');
   if (keys.length === 0) return { line: 1, col: 1 };
-  const lines = text.split('\n');
+  let lines = text.split('\n');
+  if (format === 'yaml' && /^---\s*$/.test(lines[0] ?? '')) {
+    const close = lines.findIndex((l, i) => i > 0 && /^---\s*$/.test(l));
+    if (close > 0) lines = lines.slice(0, close);
+  }
   let from = 0;
   let found = { line: 1, col: 1 };
   for (let depth = 0; depth < keys.length; depth++) {

@@ -1,14 +1,15 @@
 /**
- * Load a `config/` tree (SPEC §2, §3): read -> parse (by extension) -> validate (zod schema) ->
- * check references -> snapshot. All diagnostics are collected in one pass; an entity with an error
- * is left out of the snapshot, the others load.
+ * Load a `config/` tree (SPEC §2, §3): read -> parse (by extension; readers may add warnings) ->
+ * normalize/lint -> validate (zod schema) -> check references -> snapshot. All diagnostics are
+ * collected in one pass; an entity with an error is left out of the snapshot, the others load.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
-import { didYouMean, knownKeysFor, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
+import { didYouMean, isWarning, knownKeysFor, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerFor, SyntaxDiagnosticError } from './formats/index.js';
+import { lintEntity } from './normalize.js';
 import type { ConfigSnapshot, Loaded } from './snapshot.js';
 
 /** What the loader needs from ares.toml to check references. */
@@ -69,7 +70,9 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
       }
       let raw: unknown;
       try {
-        raw = reader.parse(text);
+        const result = reader.parse(text);
+        raw = result.value;
+        diagnostics.push(...result.warnings.map((w) => ({ ...w, file })));
       } catch (err) {
         if (!(err instanceof SyntaxDiagnosticError)) throw err;
         diagnostics.push({ code: 'E_SYNTAX', file, line: err.line, col: err.col, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
@@ -85,19 +88,21 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
 
   for (const p of parsed) {
     const schema = ENTITY_SCHEMAS[p.kind] as z.ZodType;
+    const lint = lintEntity(p.kind, p.format, p.file, p.text, p.value);
+    diagnostics.push(...lint.diagnostics);
     const result = schema.safeParse(p.value);
     if (!result.success) {
-      diagnostics.push(
-        ...zodIssuesToDetails(result.error.issues, {
-          file: p.file,
-          text: p.text,
-          format: p.format,
-          value: p.value,
-          knownKeys: knownKeysFor(schema),
-        }),
-      );
+      const issues = zodIssuesToDetails(result.error.issues, {
+        file: p.file,
+        text: p.text,
+        format: p.format,
+        value: p.value,
+        knownKeys: knownKeysFor(schema),
+      });
+      diagnostics.push(...issues.filter((d) => !(d.field && lint.replaces.has(d.field))));
       continue;
     }
+    if (lint.diagnostics.some((d) => !isWarning(d))) continue;
     const entity = result.data as { name: string };
     const existing = maps[p.kind].get(entity.name);
     if (existing) {

@@ -63,7 +63,7 @@ describe('config tree loader', () => {
       'agents/typo.toon': 'name: typo\nsystem_prompt: hi\nmax_tool_iteration: 3\n',
       'agents/noprompt.toml': 'name = "noprompt"\n',
       'agents/badref.toon': 'name: badref\nsystem_prompt: hi\nmodel: balancd\n',
-      'agents/broken.toon': 'name: broken\nsystem_prompt: |\n  block\n',
+      'agents/broken.toon': 'name: broken\nsystem_prompt: hi\n  block\n',
       'agents/dup.toon': 'name: typo2\nsystem_prompt: hi\n',
       'agents/dup2.toon': 'name: typo2\nsystem_prompt: hi\n',
     });

@@ -1,10 +1,10 @@
 /** JSON reader (JSON.parse, with the error position turned into line:col). */
-import { SyntaxDiagnosticError } from './syntax-error.js';
+import { SyntaxDiagnosticError, type ParseResult } from './syntax-error.js';
 
 /** Parse JSON text. @throws SyntaxDiagnosticError located at the offending character. */
-export function parseJson(text: string): unknown {
+export function parseJson(text: string): ParseResult {
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), warnings: [] };
   } catch (err) {
     const msg = (err as Error).message;
     const m = /position (\d+)/.exec(msg);

@@ -1,11 +1,11 @@
 /** TOML reader (smol-toml). */
 import { parse, TomlError } from 'smol-toml';
-import { SyntaxDiagnosticError } from './syntax-error.js';
+import { SyntaxDiagnosticError, type ParseResult } from './syntax-error.js';
 
 /** Parse TOML text. @throws SyntaxDiagnosticError with smol-toml's line and column. */
-export function parseToml(text: string): unknown {
+export function parseToml(text: string): ParseResult {
   try {
-    return parse(text);
+    return { value: parse(text), warnings: [] };
   } catch (err) {
     if (err instanceof TomlError) {
       const first = (err.message.split('\n')[0] ?? 'invalid TOML').replace(/^Invalid TOML document: /, '');
