@@ -1,6 +1,6 @@
 /** The API's dependency and environment types (kept apart from app.ts so routes can import them). */
 import type { Catalog } from '../catalog/catalog.js';
-import type { StatusReport } from '../domain/status.js';
+import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoreHealth } from '../store/types.js';
 import type { ErrorLog } from './errors.js';
@@ -22,6 +22,8 @@ export interface AppDeps {
   storeHealth: () => StoreHealth;
   /** Full daemon status, for `/api/status` and `caxton server status`. */
   status: () => StatusReport;
+  /** Config snapshot being served and hot-reload history, for `/api/config/status`. */
+  configStatus: () => ConfigStatus;
   version: string;
   startedAt: number;
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */

@@ -15,8 +15,9 @@ import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
 import { isWarning } from '../config/diagnostics.js';
 import { initHome, isEmptyHome } from '../config/init.js';
 import { loadConfigTree } from '../config/load.js';
+import { watchConfig } from '../config/watch.js';
 import { DomainError } from '../domain/errors.js';
-import type { StatusReport } from '../domain/status.js';
+import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import { createProviderRegistry } from '../llm/registry.js';
 import { checkSocketPath, type Paths } from '../ipc/paths.js';
 import { acquirePidFile } from '../ipc/pidfile.js';
@@ -92,6 +93,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
   let log: Logger | undefined;
   try {
+    checkSocketPath(paths);
     mkdirSync(paths.home, { recursive: true });
     if (isEmptyHome(paths.home)) initHome(paths.home);
     const config = loadAresConfig(paths.aresToml);
@@ -106,7 +108,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         );
       }
     }
-    checkSocketPath(paths);
     mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
     chmodSync(paths.runDir, 0o700);
     cleanups.push(acquirePidFile(paths.pidFile));
@@ -119,23 +120,44 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     cleanups.push(() => store.close());
 
     const providerNames = Object.keys(config.providers);
-    const snapshot = loadConfigTree(paths.configDir, {
-      providers: providerNames,
-      defaultModel: config.defaults.model,
-      builtinTools: [],
-      displayRoot: paths.home,
+    // Hot reload: the first load serves even with errors (bad entities left out); later reloads
+    // with errors are rejected whole and the last good snapshot keeps serving (src/config/watch.ts).
+    const watcher = watchConfig({
+      configDir: paths.configDir,
+      load: () =>
+        loadConfigTree(paths.configDir, {
+          providers: providerNames,
+          defaultModel: config.defaults.model,
+          builtinTools: [],
+          displayRoot: paths.home,
+        }),
+      log: logger,
     });
-    for (const d of snapshot.diagnostics) {
+    cleanups.push(() => void watcher.close());
+    await watcher.ready;
+    for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
     const providers = createProviderRegistry(config.providers);
     providers.probe();
-    const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: config.defaults.model });
+    const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model });
     const runtime = createRuntime({ store, providers });
     const version = versionInfo();
 
+    const configStatus = (): ConfigStatus => {
+      const snapshot = watcher.current();
+      return {
+        loaded_at: snapshot.loadedAt,
+        errors: snapshot.diagnostics.filter((d) => !isWarning(d)).length,
+        warnings: snapshot.diagnostics.filter(isWarning).length,
+        diagnostics: snapshot.diagnostics.map((d) => ({ ...d })),
+        ...watcher.status(),
+      };
+    };
+
     let url = '';
     const status = (): StatusReport => {
+      const snapshot = watcher.current();
       const states = new Map(providers.states().map((s) => [s.name, s]));
       return {
         running: true,
@@ -161,12 +183,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           };
         }),
         database: store.health(),
-        config: {
-          loaded_at: snapshot.loadedAt,
-          errors: snapshot.diagnostics.filter((d) => !isWarning(d)).length,
-          warnings: snapshot.diagnostics.filter(isWarning).length,
-          diagnostics: snapshot.diagnostics.map((d) => ({ ...d })),
-        },
+        config: configStatus(),
       };
     };
 
@@ -175,6 +192,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       runtime,
       storeHealth: () => store.health(),
       status,
+      configStatus,
       version: version.version,
       startedAt,
       maxBodyBytes: config.limits.max_body_bytes,
@@ -229,7 +247,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     url = `http://${host}:${port}`;
 
     logger.info(
-      { url, socket: paths.socket, home: paths.home, version: version.version, agents: snapshot.agents.size, startup_ms: Date.now() - startedAt },
+      { url, socket: paths.socket, home: paths.home, version: version.version, agents: watcher.current().agents.size, startup_ms: Date.now() - startedAt },
       'caxton daemon started',
     );
 

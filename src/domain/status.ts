@@ -15,14 +15,43 @@ export interface ModelStatus {
   reason?: string;
 }
 
-/** Last config (re)load: when, and the problems it found (located, SPEC §3). */
+/** A located config problem (SPEC §3), as reported over the API. */
+export interface ConfigDiagnostic {
+  code: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * The config snapshot being served and the hot-reload history (SPEC §2 "hot-reloaded"; hot-reload
+ * issue): `GET /api/config/status`, the `config` part of `GET /api/status`. Times: ms since epoch.
+ */
 export interface ConfigStatus {
-  /** ms since epoch. */
+  /** When the snapshot being served was built. */
   loaded_at: number;
+  /** Errors / warnings of the snapshot being served (only the first load may serve errors). */
   errors: number;
   warnings: number;
-  diagnostics: { code: string; file?: string; line?: number; col?: number; message: string; hint?: string }[];
+  diagnostics: ConfigDiagnostic[];
+  /** When a snapshot was last swapped in (the first load counts). */
+  last_success_at: number;
+  /** When a reload was last attempted (accepted or rejected). */
+  last_attempt_at: number;
+  /** Reloads swapped in after the first load. */
+  reloads: number;
+  /** Reloads rejected because the new snapshot had errors (the last good one kept serving). */
+  rejected: number;
+  /** Errors of the last rejected attempt; empty once a later reload succeeds. */
+  last_errors: ConfigDiagnostic[];
+  /** Duration of the last reload attempt (load + validate), ms. */
+  last_reload_ms: number;
 }
+
+/** The hot-reload part of ConfigStatus, kept by the config watcher. */
+export type ReloadStatus = Pick<ConfigStatus, 'last_success_at' | 'last_attempt_at' | 'reloads' | 'rejected' | 'last_errors' | 'last_reload_ms'>;
 
 /** Full status report. Times: ms since epoch; uptime in ms. */
 export interface StatusReport {

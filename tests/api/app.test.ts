@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { createCatalog } from '../../src/catalog/catalog.js';
 import { loadConfigTree } from '../../src/config/load.js';
-import type { StatusReport } from '../../src/domain/status.js';
+import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
 import { createRuntime } from '../../src/runtime/run.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
@@ -21,6 +21,18 @@ const app = createApp({
   runtime: createRuntime({ store, providers }),
   storeHealth: () => store.health(),
   status: () => ({ running: true }) as StatusReport,
+  configStatus: (): ConfigStatus => ({
+    loaded_at: snapshot.loadedAt,
+    errors: 0,
+    warnings: 0,
+    diagnostics: [],
+    last_success_at: snapshot.loadedAt,
+    last_attempt_at: snapshot.loadedAt,
+    reloads: 0,
+    rejected: 0,
+    last_errors: [],
+    last_reload_ms: 0,
+  }),
   version: '0.0.0-test',
   startedAt: Date.now(),
   maxBodyBytes: 1024,

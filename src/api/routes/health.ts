@@ -1,5 +1,6 @@
 /**
- * `GET|HEAD /health` (SPEC §6, STORY-009) and `GET /api/status` (SPEC §5 `server status`).
+ * `GET|HEAD /health` (SPEC §6, STORY-009), `GET /api/status` (SPEC §5 `server status`) and
+ * `GET /api/config/status` (hot-reload issue).
  * `/health` is cheap (no I/O beyond a pragma) so probes can hit it often.
  */
 import { Hono } from 'hono';
@@ -26,5 +27,8 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
 
   /** GET /api/status -> StatusReport (see src/domain/status.ts). */
   r.get('/api/status', (c) => c.json(deps.status()));
+
+  /** GET /api/config/status -> ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors. */
+  r.get('/api/config/status', (c) => c.json(deps.configStatus()));
   return r;
 }

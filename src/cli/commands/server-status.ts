@@ -1,6 +1,7 @@
 /**
  * `caxton server status [--json]` (SPEC §5, STORY-001: under 100 ms). Running: pid, URL, socket,
- * uptime, version, agent counts, models with their provider state, config problems. Not running:
+ * uptime, version, agent counts, models with their provider state, config problems and hot-reload
+ * history (reloads, the last rejected reload's errors). Not running:
  * says so and exits 3.
  */
 import { fetchStatus } from '../../client/daemon.js';
@@ -37,6 +38,15 @@ function render(st: StatusReport): string {
   }
   for (const d of st.config.diagnostics.slice(0, 10)) {
     lines.push(`  ! ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
+  }
+  const cfg = st.config;
+  if (cfg.reloads || cfg.rejected) {
+    const when = new Date(cfg.last_success_at).toISOString();
+    lines.push(`  reload:   reloaded ${cfg.reloads} times, rejected ${cfg.rejected} (last success ${when}, took ${cfg.last_reload_ms} ms)`);
+  }
+  if (cfg.last_errors.length) {
+    lines.push(`  last reload rejected (${new Date(cfg.last_attempt_at).toISOString()}), still serving the previous config:`);
+    for (const d of cfg.last_errors.slice(0, 10)) lines.push(`  ! ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }
   return `${lines.join('\n')}\n`;
 }

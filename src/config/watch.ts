@@ -1,0 +1,172 @@
+/**
+ * Hot reload of `config/` (SPEC §2 "hot-reloaded"; hot-reload issue): chokidar watches the five kind
+ * directories; after a quiet period (debounce) the whole tree is loaded again and validated, then
+ * either swapped in with one reference assignment or rejected as a whole, so the last good snapshot
+ * keeps serving. Runs that already resolved their agent keep it; new lookups see the new snapshot.
+ */
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { watch } from 'chokidar';
+import { ENTITY_KINDS } from '../domain/entities.js';
+import type { ReloadStatus } from '../domain/status.js';
+import { isWarning, type Diagnostic } from './diagnostics.js';
+import type { ConfigSnapshot } from './snapshot.js';
+
+/** Structured log sink (a pino logger fits). */
+export interface WatchLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Options of `watchConfig`. */
+export interface WatchOptions {
+  /** The `config/` directory; its kind subdirectories are created when missing. */
+  configDir: string;
+  /** Builds a snapshot of the whole tree (e.g. `loadConfigTree` bound to ares.toml's options). */
+  load: () => ConfigSnapshot;
+  /**
+   * Quiet period after the last file event before reloading, ms (default 75, at least 60: chokidar
+   * drops a file's change events for 50 ms after one it emits, so a shorter wait could miss the last write).
+   */
+  debounceMs?: number;
+  /** Called after a new snapshot was swapped in. */
+  onSwap?: (snapshot: ConfigSnapshot, status: ReloadStatus) => void;
+  /** Called after a reload was rejected; `errors` are its error diagnostics (warnings left out). */
+  onReject?: (errors: readonly Diagnostic[], status: ReloadStatus) => void;
+  log?: WatchLog;
+}
+
+/** A running watcher. */
+export interface ConfigWatcher {
+  /** The snapshot being served (the last good one). */
+  current(): ConfigSnapshot;
+  /** Reload history (a copy). */
+  status(): ReloadStatus;
+  /** Resolves once chokidar watches every directory; file changes before that may be missed. */
+  ready: Promise<void>;
+  /** Stop watching; no reload happens after it resolves. */
+  close(): Promise<void>;
+}
+
+/** A burst of events longer than this many quiet periods reloads anyway, so steady writes cannot starve it. */
+const MAX_WAIT_PERIODS = 4;
+/** chokidar's per-file change throttle (50 ms) plus timer slack: the shortest safe quiet period. */
+const MIN_DEBOUNCE_MS = 60;
+
+/**
+ * Load the tree once and serve it, then reload on every change under `configDir`.
+ *
+ * Policy: a reloaded snapshot with any error diagnostic (non-`W_` code) is rejected whole, and its
+ * errors (FILE:LINE:COL) are kept in `status().last_errors`. The FIRST load is accepted even with
+ * errors (entities with errors are left out of it) so the daemon can start and show them.
+ * @throws whatever `load()` throws on the first load (I/O errors other than a missing file).
+ */
+export function watchConfig(opts: WatchOptions): ConfigWatcher {
+  const debounceMs = Math.max(opts.debounceMs ?? 75, MIN_DEBOUNCE_MS);
+  for (const kind of ENTITY_KINDS) mkdirSync(join(opts.configDir, kind), { recursive: true });
+
+  let snapshot = opts.load();
+  const state: ReloadStatus = {
+    last_success_at: snapshot.loadedAt,
+    last_attempt_at: snapshot.loadedAt,
+    reloads: 0,
+    rejected: 0,
+    last_errors: [],
+    last_reload_ms: 0,
+  };
+  const copy = (): ReloadStatus => ({ ...state, last_errors: state.last_errors.map((d) => ({ ...d })) });
+
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let burstStart = 0;
+  let lastEventAt = 0;
+
+  const reject = (errors: Diagnostic[], started: number) => {
+    state.rejected++;
+    state.last_errors = errors;
+    state.last_reload_ms = Date.now() - started;
+    opts.log?.error(
+      { errors, reload_ms: state.last_reload_ms },
+      `config reload rejected, last good config keeps serving: ${errors.map((d) => `${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`).join('; ')}`,
+    );
+    opts.onReject?.(errors, copy());
+  };
+
+  const reload = () => {
+    const started = Date.now();
+    state.last_attempt_at = started;
+    let next: ConfigSnapshot;
+    try {
+      next = opts.load();
+    } catch (err) {
+      reject([{ code: 'E_SYNTAX', file: opts.configDir, line: 1, col: 1, message: `cannot read config: ${(err as Error).message}` }], started);
+      return;
+    }
+    const errors = next.diagnostics.filter((d) => !isWarning(d));
+    if (errors.length > 0) {
+      reject(errors, started);
+      return;
+    }
+    snapshot = next; // the swap: one reference assignment
+    state.reloads++;
+    state.last_success_at = next.loadedAt;
+    state.last_errors = [];
+    state.last_reload_ms = Date.now() - started;
+    opts.log?.info(
+      { reload_ms: state.last_reload_ms, agents: next.agents.size, models: next.models.size, warnings: next.diagnostics.length },
+      'config reloaded',
+    );
+    opts.onSwap?.(next, copy());
+  };
+
+  // Trailing debounce: the last reload of a burst always starts a full quiet period after its last
+  // event, so it reads every write; a long burst also reloads every MAX_WAIT_PERIODS quiet periods.
+  const fire = () => {
+    timer = undefined;
+    if (closed) return;
+    const now = Date.now();
+    const quietFor = now - lastEventAt;
+    if (quietFor >= debounceMs) {
+      reload();
+      return;
+    }
+    if (now - burstStart >= debounceMs * MAX_WAIT_PERIODS) {
+      reload();
+      burstStart = now;
+    }
+    timer = setTimeout(fire, debounceMs - quietFor);
+  };
+  const schedule = () => {
+    if (closed) return;
+    lastEventAt = Date.now();
+    if (timer !== undefined) return;
+    burstStart = lastEventAt;
+    timer = setTimeout(fire, debounceMs);
+  };
+
+  const watcher = watch(opts.configDir, {
+    ignoreInitial: true,
+    // Debounce instead of waiting for sizes to settle (awaitWriteFinish polls and adds ~100 ms+).
+    awaitWriteFinish: false,
+    // Editor swap/backup files (.x.swp, x~) are not config; the loader skips them too.
+    ignored: (path: string) => {
+      const name = basename(path);
+      return path !== opts.configDir && (name.startsWith('.') || name.endsWith('~'));
+    },
+  });
+  watcher.on('all', schedule);
+  watcher.on('error', (err) => opts.log?.error({ err }, 'config watcher error'));
+  const ready = new Promise<void>((res) => watcher.once('ready', () => res()));
+
+  return {
+    current: () => snapshot,
+    status: copy,
+    ready,
+    async close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await watcher.close();
+    },
+  };
+}
