@@ -13,6 +13,8 @@ export interface ResolvedAgent {
   source: Source;
   /** The model alias in effect (the agent's own or `[defaults] model`). */
   modelName: string;
+  /** That model, from the same snapshot as the agent (a reload between two lookups cannot mix them). */
+  model: Model;
   /** File it was loaded from (system tier only). */
   file?: string;
 }
@@ -23,33 +25,27 @@ export interface Catalog {
   listAgents(userId: string): ResolvedAgent[];
   /** @throws DomainError NOT_FOUND when no tier visible to `userId` has the agent. */
   resolveAgent(name: string, userId: string): ResolvedAgent;
-  /** @throws DomainError NOT_FOUND for an unknown model alias. */
-  resolveModel(name: string, userId: string): Model;
   /** Counts per entity kind of the system tier. */
   counts(): Record<'agents' | 'models' | 'tools' | 'workflows' | 'mcps', number>;
 }
 
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns). */
 export function createCatalog(opts: { snapshot: () => ConfigSnapshot; defaultModel: string }): Catalog {
-  const toResolved = (a: { value: Agent; file: string }): ResolvedAgent => ({
-    agent: a.value,
-    source: 'system',
-    modelName: a.value.model ?? opts.defaultModel,
-    file: a.file,
-  });
+  // The loader only admits agents whose model exists, so the lookup below cannot miss.
+  const toResolved = (snap: ConfigSnapshot, a: { value: Agent; file: string }): ResolvedAgent => {
+    const modelName = a.value.model ?? opts.defaultModel;
+    return { agent: a.value, source: 'system', modelName, model: snap.models.get(modelName)!.value, file: a.file };
+  };
   return {
     listAgents() {
-      return [...opts.snapshot().agents.values()].map(toResolved).sort((x, y) => x.agent.name.localeCompare(y.agent.name));
+      const snap = opts.snapshot();
+      return [...snap.agents.values()].map((a) => toResolved(snap, a)).sort((x, y) => x.agent.name.localeCompare(y.agent.name));
     },
     resolveAgent(name) {
-      const found = opts.snapshot().agents.get(name);
+      const snap = opts.snapshot();
+      const found = snap.agents.get(name);
       if (!found) throw new DomainError('NOT_FOUND', `agent ${name} not found`, [{ field: 'name', message: `no agent named ${name}`, hint: 'run `caxton agent list`' }]);
-      return toResolved(found);
-    },
-    resolveModel(name) {
-      const found = opts.snapshot().models.get(name);
-      if (!found) throw new DomainError('NOT_FOUND', `model ${name} not found`);
-      return found.value;
+      return toResolved(snap, found);
     },
     counts() {
       const s = opts.snapshot();

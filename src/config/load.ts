@@ -32,10 +32,11 @@ interface Parsed {
   value: Record<string, unknown>;
 }
 
+/** Entity files of one kind dir, sorted; dotfiles (editor swap files) and README.md notes are not entities. */
 function listEntityFiles(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && readerFor(d.name) !== undefined)
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && !/^readme\.md$/i.test(d.name) && readerFor(d.name) !== undefined)
       .map((d) => join(dir, d.name))
       .sort();
   } catch (err) {

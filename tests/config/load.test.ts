@@ -79,8 +79,8 @@ describe('config tree loader', () => {
     expect([...snap.agents.keys()]).toEqual(['typo2']);
   });
 
-  it('ignores editor leftovers and unknown extensions', () => {
-    const dir = tree({ 'models/balanced.toon': MODEL, 'agents/.a.toon.swp': 'junk', 'agents/notes.txt': 'junk' });
+  it('ignores editor leftovers, README.md notes and unknown extensions', () => {
+    const dir = tree({ 'models/balanced.toon': MODEL, 'agents/.a.toon.swp': 'junk', 'agents/notes.txt': 'junk', 'agents/README.md': '# What these agents do\n' });
     expect(loadConfigTree(dir, opts).diagnostics).toEqual([]);
   });
 });

@@ -41,13 +41,12 @@ export function agentRoutes(deps: AppDeps): Hono<AppEnv> {
   const startRun = (c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined) => {
     const userId = c.get('userId');
     const resolved = deps.catalog.resolveAgent(name, userId);
-    const model = deps.catalog.resolveModel(resolved.modelName, userId);
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const events = deps.runtime.run({
       agent: resolved.agent,
       source: resolved.source,
-      model,
+      model: resolved.model,
       message,
       userId,
       ...(conversationId ? { conversationId } : {}),
