@@ -12,6 +12,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { StatusReport } from '../../src/domain/status.js';
+import { processAlive } from '../../src/ipc/pidfile.js';
+
+export { processAlive };
 
 /** Root of the repository (tests/helpers/ -> ../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,21 +93,6 @@ export function spawnCli(args: string[], opts: RunOptions = {}) {
     stdin: 'ignore',
     timeout: opts.timeoutMs ?? 20_000,
   });
-}
-
-/** True when `pid` exists and is not a zombie (a reparented daemon may linger as one under a container's PID 1). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false; // vanished between the two checks
-  }
 }
 
 /**
