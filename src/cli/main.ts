@@ -39,7 +39,7 @@ function parseCount(value: string): number {
 /** Build the commander program (exported for tests and for `--help` rendering). */
 export function buildProgram(name = 'caxton'): Command {
   const program = new Command(name)
-    .description('Caxton / ARES: run config-file agents in a local daemon with a REST and OpenAI-compatible API')
+    .description('Caxton / ARES: run config-file agents in a local daemon with a REST API')
     .option('--home <dir>', 'home directory (default: $CAXTON_HOME, $ARES_HOME or ~/.caxton)')
     .option('--json', 'machine-readable output')
     .version(versionInfo().version, '-V, --version', 'print the version')
