@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
@@ -9,9 +7,10 @@ import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
 import { createRuntime } from '../../src/runtime/run.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // In-process: the real app over real parts (shipped config, SQLite file, offline provider), no port.
-const store = openSqliteStore(join(mkdtempSync(join(tmpdir(), 'cx-api-')), 'ares.db'));
+const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
 const snapshot = loadConfigTree(resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
 const providers = createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
 const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced' });

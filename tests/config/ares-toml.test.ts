@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAresConfig, parseAresConfig } from '../../src/config/ares-toml.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('ares.toml', () => {
   it('uses the SPEC §2 defaults when the file is missing', () => {
-    const cfg = loadAresConfig(join(mkdtempSync(join(tmpdir(), 'cx-')), 'ares.toml'), {});
+    const cfg = loadAresConfig(join(tempDir('cx-'), 'ares.toml'), {});
     expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, shutdown_grace_ms: 10000 });
     expect(cfg.database.path).toBe('data/ares.db');
     expect(cfg.defaults.model).toBe('balanced');
@@ -44,7 +44,7 @@ describe('ares.toml', () => {
   });
 
   it('applies env overrides after the file and rejects bad values', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cx-'));
+    const dir = tempDir('cx-');
     writeFileSync(join(dir, 'ares.toml'), '[server]\nport = 9000\n');
     const cfg = loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: '9100', CAXTON_HOST: '0.0.0.0', CAXTON_LOG_LEVEL: 'debug' });
     expect(cfg.server.port).toBe(9100);

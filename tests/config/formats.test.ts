@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { loadConfigTree } from '../../src/config/load.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const opts = { providers: ['openai'], defaultModel: 'balanced' };
 
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cx-fmt-'));
+  const dir = tempDir('cx-fmt-');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, 'config', path, '..'), { recursive: true });
     writeFileSync(join(dir, 'config', path), text);

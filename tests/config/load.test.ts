@@ -1,16 +1,16 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { loadConfigTree } from '../../src/config/load.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const SHIPPED = resolve(__dirname, '../../config');
 const FIXTURES = resolve(__dirname, '../../../shared/fixtures/ares-config');
 const opts = { providers: ['openai', 'ollama', 'offline'], defaultModel: 'balanced' };
 
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cx-cfg-'));
+  const dir = tempDir('cx-cfg-');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, 'config', path, '..'), { recursive: true });
     writeFileSync(join(dir, 'config', path), text);
@@ -30,7 +30,7 @@ describe('config tree loader', () => {
   });
 
   it.skipIf(!existsSync(FIXTURES))('loads ARES\'s own config tree unchanged (skipped: ../shared/fixtures/ares-config absent)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cx-fx-'));
+    const dir = tempDir('cx-fx-');
     cpSync(FIXTURES, join(dir, 'config'), { recursive: true });
     const snap = loadConfigTree(join(dir, 'config'), { providers: ['ollama-local'], defaultModel: 'balanced' });
     expect(snap.diagnostics.map(formatDiagnostic)).toEqual([]);

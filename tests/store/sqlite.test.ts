@@ -1,12 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tmpDb = () => join(mkdtempSync(join(tmpdir(), 'cx-db-')), 'data', 'ares.db');
+const tmpDb = () => join(tempDir('cx-db-'), 'data', 'ares.db');
 
 describe('SQLite store', () => {
   it('creates the file in WAL mode at the latest schema, and reports it healthy', () => {
@@ -58,7 +57,7 @@ describe('SQLite store', () => {
   });
 
   it('says which file it could not open', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cx-db-'));
+    const dir = tempDir('cx-db-');
     expect(() => openSqliteStore(dir)).toThrow(new RegExp(`cannot open database ${dir}`));
   });
 });
