@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { homeRegistry, openaiToml, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
 
@@ -21,11 +21,7 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
-    home = homes.create();
-    home.writeAresToml(openaiToml(fake.url));
-    home.env = { OPENAI_API_KEY: 'test-key' };
-    const init = await home.run(['init']);
-    expect(init.exitCode, init.stderr).toBe(0);
+    home = await homes.createWithFake(fake.url);
     await home.start();
     url = (await home.status()).url;
   }, 20_000);

@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { homeRegistry, openaiToml, requireBuild } from '../helpers/cli.js';
+import { homeRegistry, requireBuild } from '../helpers/cli.js';
 
 requireBuild();
 
@@ -43,11 +43,7 @@ describe('HTTP API over TCP (real daemon)', { timeout: 20_000 }, () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
-    const home = homes.create();
-    home.writeAresToml(openaiToml(fake.url));
-    home.env = { OPENAI_API_KEY: 'test-key' };
-    const init = await home.run(['init']);
-    expect(init.exitCode, init.stderr).toBe(0);
+    const home = await homes.createWithFake(fake.url);
     await home.start();
     url = (await home.status()).url;
     port = Number(new URL(url).port);

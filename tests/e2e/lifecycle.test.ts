@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { decode } from '@toon-format/toon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { daemonPidsFor, homeRegistry, openaiToml, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { daemonPidsFor, homeRegistry, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
 
@@ -38,13 +38,8 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
   });
 
   /** A home initialised with the shipped config whose `openai` provider is the fake server. */
-  async function homeWithFake(): Promise<TestHome> {
-    const home = homes.create();
-    home.writeAresToml(openaiToml(fake.url));
-    home.env = { OPENAI_API_KEY: 'test-key' };
-    const init = await home.run(['init']);
-    expect(init.exitCode, init.stderr).toBe(0);
-    return home;
+  function homeWithFake(): Promise<TestHome> {
+    return homes.createWithFake(fake.url);
   }
 
   const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/chat/completions');

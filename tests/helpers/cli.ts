@@ -64,16 +64,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 
 /** Run `node bin/caxton ARGS` (no --home added) and collect its output; never throws on exit code. */
 export async function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const bin = opts.bin === 'ares' ? ARES_BIN : CAXTON_BIN;
-  const r = await execa(process.execPath, [bin, ...args], {
-    cwd: REPO_ROOT,
-    env: cleanEnv(opts.env),
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    timeout: opts.timeoutMs ?? 20_000,
-    stripFinalNewline: false,
-  });
+  const r = await spawnCli(args, opts);
   return {
     exitCode: r.exitCode,
     stdout: String(r.stdout ?? ''),
@@ -92,6 +83,7 @@ export function spawnCli(args: string[], opts: RunOptions = {}) {
     reject: false,
     stdin: 'ignore',
     timeout: opts.timeoutMs ?? 20_000,
+    stripFinalNewline: false,
   });
 }
 
@@ -296,6 +288,18 @@ export function homeRegistry() {
     create(dir?: string): TestHome {
       const h = new TestHome(dir);
       homes.push(h);
+      return h;
+    },
+    /**
+     * A fresh home initialised with the shipped config, whose `openai` provider is the fake server at
+     * `fakeUrl` (with OPENAI_API_KEY set). @throws when `caxton init` fails.
+     */
+    async createWithFake(fakeUrl: string): Promise<TestHome> {
+      const h = this.create();
+      h.writeAresToml(openaiToml(fakeUrl));
+      h.env = { OPENAI_API_KEY: 'test-key' };
+      const init = await h.run(['init']);
+      if (init.exitCode !== 0) throw new Error(`caxton init failed (exit ${init.exitCode}): ${init.stderr}`);
       return h;
     },
     async cleanupAll(): Promise<void> {
