@@ -123,6 +123,8 @@ function checkReferences(
     });
   };
 
+  reportUnused(maps, textOf, opts, out);
+
   const providers = new Set(opts.providers);
   for (const [name, m] of [...maps.models]) {
     const model = m.value as { provider: string };
@@ -164,4 +166,46 @@ function checkReferences(
       }
     }
   }
+}
+
+/**
+ * W_UNUSED (SPEC §3): a model, tool or MCP server that loaded but that no loaded agent references, located
+ * at the entity's `name` key. The `[defaults] model` of ares.toml counts as used. Agents are counted before
+ * reference checks remove any, so one bad reference does not also make its model look unused. Warnings
+ * only: user-tier agents in SQLite may still use these entities.
+ */
+function reportUnused(
+  maps: Record<EntityKind, Map<string, Loaded<unknown>>>,
+  textOf: Map<string, Parsed>,
+  opts: LoadOptions,
+  out: Diagnostic[],
+): void {
+  const models = new Set([opts.defaultModel]);
+  const tools = new Set<string>();
+  const servers = new Set<string>();
+  for (const a of maps.agents.values()) {
+    const agent = a.value as { model?: string; tools: string[] };
+    if (agent.model) models.add(agent.model);
+    for (const tool of agent.tools) {
+      if (tool.includes('.')) servers.add(tool.slice(0, tool.indexOf('.')));
+      else tools.add(tool);
+    }
+  }
+  const check = (kind: 'models' | 'tools' | 'mcps', used: Set<string>, what: string, hint: string) => {
+    for (const [name, e] of maps[kind]) {
+      if (used.has(name)) continue;
+      const p = textOf.get(e.file);
+      out.push({
+        code: 'W_UNUSED',
+        file: e.file,
+        ...(p ? locateKey(p.text, ['name'], p.format) : { line: 1, col: 1 }),
+        field: 'name',
+        message: `${what} \`${name}\` is defined but no agent uses it`,
+        hint,
+      });
+    }
+  };
+  check('models', models, 'model', 'name it in an agent\'s `model`, make it `[defaults] model` in ares.toml, or delete the file');
+  check('tools', tools, 'tool', 'add it to an agent\'s `tools`, or delete the file');
+  check('mcps', servers, 'MCP server', 'add `SERVER.*` or `SERVER.TOOL` to an agent\'s `tools`, or delete the file');
 }

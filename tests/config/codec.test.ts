@@ -11,8 +11,8 @@ import { formatOfFile } from '../../src/config/formats/index.js';
 import { ENTITY_KINDS, type EntityKind } from '../../src/domain/entities.js';
 import { DomainError } from '../../src/domain/errors.js';
 
-const SHIPPED = resolve('config');
-const FIXTURES = resolve('../shared/fixtures/ares-config');
+const SHIPPED = resolve(__dirname, '../../config');
+const FIXTURES = resolve(__dirname, '../../../shared/fixtures/ares-config');
 
 /** Every entity file of a config tree as [kind, path]. */
 function entityFiles(dir: string): Array<[EntityKind, string]> {
