@@ -3,8 +3,9 @@
  * silent U+FFFD that later fails somewhere confusing) and a leading byte-order mark dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from './diagnostics.js';
+import { MAX_ENTITY_BYTES } from './limits.js';
 
 /** Decoded text, or the located diagnostic explaining why the bytes are not UTF-8 text. */
 export type TextResult = { text: string; diagnostic?: undefined } | { text?: undefined; diagnostic: Diagnostic };
@@ -45,11 +46,25 @@ export function decodeUtf8(bytes: Uint8Array, file: string): TextResult {
 
 /**
  * Read `path` as UTF-8 text for diagnostics labelled `file`. Unreadable files (permissions, a directory)
- * become an E_SYNTAX diagnostic at 1:1 too, so one bad file never stops a load.
+ * become an E_SYNTAX diagnostic at 1:1 too, so one bad file never stops a load; a file over
+ * MAX_ENTITY_BYTES is E_VALUE at 1:1 and is not read at all.
  */
 export function readEntityText(path: string, file: string): TextResult {
   let bytes: Buffer;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_ENTITY_BYTES) {
+      return {
+        diagnostic: {
+          code: 'E_VALUE',
+          file,
+          line: 1,
+          col: 1,
+          message: `the file is ${(size / 1024 / 1024).toFixed(1)} MiB; entity files are limited to 16 MiB`,
+          hint: 'an entity is a definition, not data: keep large material in a tool, an MCP server or memory',
+        },
+      };
+    }
     bytes = readFileSync(path);
   } catch (err) {
     return { diagnostic: { code: 'E_SYNTAX', file, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` } };
