@@ -5,7 +5,7 @@
  * source `.md` is always kept; an existing `.toml` is only replaced with `force`.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { AgentSchema } from '../domain/entities.js';
 import { parseEntity, writeEntity } from './codec.js';
@@ -13,7 +13,7 @@ import { isWarning, type Diagnostic } from './diagnostics.js';
 import { readerForFormat } from './formats/index.js';
 import { listEntityFiles } from './load.js';
 import { readEntityText } from './text.js';
-import { looksLikeConfigTree } from './validate.js';
+import { displayPath, looksLikeConfigTree } from './validate.js';
 
 /** Outcome for one source file. Paths are display paths (relative to `cwd` when inside it). */
 export interface MigrateFileResult {
@@ -87,10 +87,7 @@ function describeChanges(text: string, agent: Record<string, unknown>, toml: str
  */
 export function migratePaths(paths: readonly string[], opts: MigrateOptions = {}): MigrateFileResult[] {
   const cwd = opts.cwd ?? process.cwd();
-  const display = (p: string) => {
-    const rel = relative(cwd, p);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
-  };
+  const display = (p: string) => displayPath(cwd, p);
   const { files, missing } = sources(paths, cwd);
   const results: MigrateFileResult[] = missing.map((m) => ({
     source: m,

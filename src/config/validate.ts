@@ -37,6 +37,12 @@ export interface ValidateOptions {
   cwd?: string;
 }
 
+/** `path` relative to `cwd` when it lies inside it, else as given (absolute). */
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 const isKindName = (name: string): name is EntityKind => (ENTITY_KINDS as readonly string[]).includes(name);
 const isDir = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
@@ -91,10 +97,7 @@ function treeOptions(aresToml: string, display: (p: string) => string, out: Diag
  */
 export function validatePaths(paths: readonly string[], opts: ValidateOptions = {}): ValidateReport {
   const cwd = opts.cwd ?? process.cwd();
-  const display = (p: string) => {
-    const rel = relative(cwd, p);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
-  };
+  const display = (p: string) => displayPath(cwd, p);
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
 

@@ -133,3 +133,16 @@ describe('migratePaths', () => {
     expect(readFileSync(join(dir, 'a.toml'), 'utf8')).toMatch(/^name = "DataAnalyzer"/);
   });
 });
+
+describe('CLI registration', () => {
+  it('validate and schema offer exactly the entity kinds for --kind', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const { ENTITY_KINDS } = await import('../../src/domain/entities.js');
+    const program = buildProgram();
+    for (const name of ['validate', 'schema']) {
+      const cmd = program.commands.find((c) => c.name() === name)!;
+      const kind = cmd.options.find((o) => o.long === '--kind')!;
+      expect(kind.argChoices, name).toEqual([...ENTITY_KINDS]);
+    }
+  });
+});
