@@ -114,7 +114,7 @@ Docs: man caxton; README.md.`,
   program
     .command('validate')
     .description('check entity files, config trees and ares.toml without the daemon (exit 1 on errors)')
-    .argument('<paths...>', 'files, kind directories (config/agents), config trees (config/) or homes')
+    .argument('[paths...]', 'files, kind directories (config/agents), config trees (config/) or homes (default: the home)')
     .addOption(new Option('--kind <kind>', 'kind of loose files outside a kind directory (default: guessed)').choices([...ENTITY_KIND_NAMES]))
     .action(lazy(() => import('./commands/validate.js')));
   program

@@ -1,17 +1,19 @@
 /**
- * `caxton validate PATH... [--kind K] [--json]` (SPEC §5): check entity files, kind directories, config
- * trees and ares.toml without a daemon. Prints `FILE:LINE:COL: CODE message` + `  hint:` lines and a
- * summary; exit 1 when there is any error, 0 with warnings only.
+ * `caxton validate [PATH...] [--kind K] [--json]` (SPEC §5): check entity files, kind directories, config
+ * trees and ares.toml without a daemon; with no PATH, the selected home. Prints
+ * `FILE:LINE:COL: CODE message` + `  hint:` lines and a summary; exit 1 on any error, 0 with warnings only.
  */
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import { validatePaths } from '../../config/validate.js';
 import type { EntityKind } from '../../domain/entities.js';
-import type { GlobalOptions } from '../context.js';
+import { homePaths, type GlobalOptions } from '../context.js';
 import { EXIT, printJson } from '../output.js';
 
 /** Validate the given paths; `--json` prints `{ok, files, errors, warnings, diagnostics}`. */
 export async function run(args: Array<string | string[]>, opts: GlobalOptions & { kind?: EntityKind }): Promise<number> {
-  const report = validatePaths(args.flat(), opts.kind ? { kind: opts.kind } : {});
+  const paths = args.flat();
+  // No paths: the selected home (ares.toml + config/), as the daemon would load it.
+  const report = validatePaths(paths.length > 0 ? paths : [homePaths(opts).home], opts.kind ? { kind: opts.kind } : {});
   if (opts.json) {
     printJson({ ok: report.errors === 0, ...report });
   } else {
