@@ -1,8 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { decode } from '@toon-format/toon';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
+import { parseEntity, writeEntity } from '../../src/config/codec.js';
 import { loadConfigTree } from '../../src/config/load.js';
+import { migratePaths } from '../../src/config/migrate.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const opts = { providers: ['openai'], defaultModel: 'balanced' };
@@ -128,7 +131,8 @@ describe('TOON `key: |` block extension', () => {
   it('escapes quotes and backslashes, strips the common indent, and ends the block at the next key', () => {
     const text = 'name: q\nsystem_prompt: |\n    say "hi" \\ bye\n      indented\n\nmodel: powerful\n';
     const snap = loadConfigTree(tree({ ...base, 'agents/q.toon': text }), opts);
-    expect(snap.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['W_DEPRECATED@2']);
+    // (q uses neither tool of `base`, hence the two W_UNUSED.)
+    expect(snap.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['W_DEPRECATED@2', 'W_UNUSED@1', 'W_UNUSED@1']);
     expect(snap.agents.get('q')!.value).toMatchObject({ system_prompt: 'say "hi" \\ bye\n  indented', model: 'powerful' });
   });
 
@@ -199,5 +203,25 @@ describe('Markdown + YAML frontmatter agents (.md, deprecated)', () => {
     expect(text).toMatch(/config\/agents\/bad\.md:4:1: E_SYNTAX Map keys must be unique/);
     expect(text).toMatch(/config\/agents\/typo\.md:4:1: E_UNKNOWN_FIELD unknown field `max_tool_iteration`/);
     expect(snap.agents.size).toBe(0);
+  });
+});
+
+describe('the seed examples through `caxton migrate` and the writers', () => {
+  it('migrates the ADR-0032 frontmatter example verbatim to TOML that loads as the same agent', () => {
+    const dir = tempDir('cx-mig-');
+    writeFileSync(join(dir, 'DataAnalyzer.md'), ADR32_MARKDOWN);
+    const [r] = migratePaths(['DataAnalyzer.md'], { cwd: dir });
+    expect(r).toMatchObject({ status: 'written', target: 'DataAnalyzer.toml' });
+    const toml = readFileSync(join(dir, 'DataAnalyzer.toml'), 'utf8');
+    expect(parseEntity('agents', toml, 'toml').value).toEqual(parseEntity('agents', ADR32_MARKDOWN, 'markdown').value);
+    // No [table] in the output: nothing for a later edit to fall into the [parameters] trap with.
+    expect(toml.search(/^\[/m)).toBe(-1);
+  });
+
+  it('exports the DIR-12 `|` example as canonical TOON that the official decoder reads back', () => {
+    const read = parseEntity('agents', DIR12_ORCHESTRATOR, 'toon');
+    const toon = writeEntity('agents', read.value!, 'toon');
+    expect(toon).not.toContain(': |');
+    expect(decode(toon)).toMatchObject({ name: 'orchestrator', system_prompt: read.value!.system_prompt });
   });
 });
