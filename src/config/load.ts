@@ -1,15 +1,14 @@
 /**
- * Load a `config/` tree (SPEC §2, §3): read -> parse (by extension; readers may add warnings) ->
- * normalize/lint -> validate (zod schema) -> check references -> snapshot. All diagnostics are
+ * Load a `config/` tree (SPEC §2, §3): read -> parse + normalize/lint + validate each file (`parseEntity`
+ * of codec.ts, the same path as one-entity imports) -> duplicates -> check references -> snapshot. All diagnostics are
  * collected in one pass; an entity with an error is left out of the snapshot, the others load.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { z } from 'zod';
-import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
-import { didYouMean, isWarning, knownKeysFor, locateKey, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
-import { readerFor, SyntaxDiagnosticError } from './formats/index.js';
-import { lintEntity } from './normalize.js';
+import { ENTITY_KINDS, type EntityKind } from '../domain/entities.js';
+import { parseEntity } from './codec.js';
+import { didYouMean, locateKey, type Diagnostic, type SourceFormat } from './diagnostics.js';
+import { formatOfFile, readerForFormat } from './formats/index.js';
 import type { ConfigSnapshot, Loaded } from './snapshot.js';
 
 /** What the loader needs from ares.toml to check references. */
@@ -24,19 +23,19 @@ export interface LoadOptions {
   displayRoot?: string;
 }
 
+/** A file whose entity loaded, kept so cross-file diagnostics can be located in its text. */
 interface Parsed {
   kind: EntityKind;
   file: string;
   text: string;
-  format: 'toon' | 'toml' | 'json' | 'yaml';
-  value: Record<string, unknown>;
+  format: SourceFormat;
 }
 
 /** Entity files of one kind dir, sorted; dotfiles (editor swap files) and README.md notes are not entities. */
 function listEntityFiles(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && !/^readme\.md$/i.test(d.name) && readerFor(d.name) !== undefined)
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && !/^readme\.md$/i.test(d.name) && formatOfFile(d.name) !== undefined)
       .map((d) => join(dir, d.name))
       .sort();
   } catch (err) {
@@ -61,7 +60,7 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
   for (const kind of ENTITY_KINDS) {
     for (const path of listEntityFiles(join(configDir, kind))) {
       const file = relative(root, path) || path;
-      const reader = readerFor(path)!;
+      const format = formatOfFile(path)!;
       let text: string;
       try {
         text = readFileSync(path, 'utf8');
@@ -69,55 +68,26 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
         diagnostics.push({ code: 'E_SYNTAX', file, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
         continue;
       }
-      let raw: unknown;
-      try {
-        const result = reader.parse(text);
-        raw = result.value;
-        diagnostics.push(...result.warnings.map((w) => ({ ...w, file })));
-      } catch (err) {
-        if (!(err instanceof SyntaxDiagnosticError)) throw err;
-        diagnostics.push({ code: 'E_SYNTAX', file, line: err.line, col: err.col, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+      const result = parseEntity(kind, text, format, file);
+      diagnostics.push(...result.diagnostics);
+      if (!result.value) continue;
+      const p: Parsed = { kind, file, text, format: readerForFormat(format).format };
+      const entity = result.value as { name: string };
+      const existing = maps[kind].get(entity.name);
+      if (existing) {
+        diagnostics.push({
+          code: 'E_DUPLICATE',
+          file,
+          ...locateKey(text, ['name'], p.format),
+          field: 'name',
+          message: `${kind.slice(0, -1)} \`${entity.name}\` is already defined in ${existing.file}`,
+          hint: 'names are unique per kind: rename one of them or delete the copy',
+        });
         continue;
       }
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        diagnostics.push({ code: 'E_TYPE', file, line: 1, col: 1, message: `expected a ${kind.slice(0, -1)} object with key/value fields` });
-        continue;
-      }
-      parsed.push({ kind, file, text, format: reader.format, value: raw as Record<string, unknown> });
+      parsed.push(p);
+      maps[kind].set(entity.name, { value: entity, file });
     }
-  }
-
-  for (const p of parsed) {
-    const schema = ENTITY_SCHEMAS[p.kind] as z.ZodType;
-    const lint = lintEntity(p.kind, p.format, p.file, p.text, p.value);
-    diagnostics.push(...lint.diagnostics);
-    const result = schema.safeParse(p.value);
-    if (!result.success) {
-      const issues = zodIssuesToDetails(result.error.issues, {
-        file: p.file,
-        text: p.text,
-        format: p.format,
-        value: p.value,
-        knownKeys: knownKeysFor(schema),
-      });
-      diagnostics.push(...issues.filter((d) => !(d.field && lint.replaces.has(d.field))));
-      continue;
-    }
-    if (lint.diagnostics.some((d) => !isWarning(d))) continue;
-    const entity = result.data as { name: string };
-    const existing = maps[p.kind].get(entity.name);
-    if (existing) {
-      diagnostics.push({
-        code: 'E_DUPLICATE',
-        file: p.file,
-        ...locateKey(p.text, ['name'], p.format),
-        field: 'name',
-        message: `${p.kind.slice(0, -1)} \`${entity.name}\` is already defined in ${existing.file}`,
-        hint: 'names are unique per kind: rename one of them or delete the copy',
-      });
-      continue;
-    }
-    maps[p.kind].set(entity.name, { value: entity, file: p.file });
   }
 
   checkReferences(maps, parsed, opts, diagnostics);
@@ -152,6 +122,8 @@ function checkReferences(
       hint: guess ? `did you mean \`${guess}\`?` : kindHint,
     });
   };
+
+  reportUnused(maps, textOf, opts, out);
 
   const providers = new Set(opts.providers);
   for (const [name, m] of [...maps.models]) {
@@ -194,4 +166,46 @@ function checkReferences(
       }
     }
   }
+}
+
+/**
+ * W_UNUSED (SPEC §3): a model, tool or MCP server that loaded but that no loaded agent references, located
+ * at the entity's `name` key. The `[defaults] model` of ares.toml counts as used. Agents are counted before
+ * reference checks remove any, so one bad reference does not also make its model look unused. Warnings
+ * only: user-tier agents in SQLite may still use these entities.
+ */
+function reportUnused(
+  maps: Record<EntityKind, Map<string, Loaded<unknown>>>,
+  textOf: Map<string, Parsed>,
+  opts: LoadOptions,
+  out: Diagnostic[],
+): void {
+  const models = new Set([opts.defaultModel]);
+  const tools = new Set<string>();
+  const servers = new Set<string>();
+  for (const a of maps.agents.values()) {
+    const agent = a.value as { model?: string; tools: string[] };
+    if (agent.model) models.add(agent.model);
+    for (const tool of agent.tools) {
+      if (tool.includes('.')) servers.add(tool.slice(0, tool.indexOf('.')));
+      else tools.add(tool);
+    }
+  }
+  const check = (kind: 'models' | 'tools' | 'mcps', used: Set<string>, what: string, hint: string) => {
+    for (const [name, e] of maps[kind]) {
+      if (used.has(name)) continue;
+      const p = textOf.get(e.file);
+      out.push({
+        code: 'W_UNUSED',
+        file: e.file,
+        ...(p ? locateKey(p.text, ['name'], p.format) : { line: 1, col: 1 }),
+        field: 'name',
+        message: `${what} \`${name}\` is defined but no agent uses it`,
+        hint,
+      });
+    }
+  };
+  check('models', models, 'model', 'name it in an agent\'s `model`, make it `[defaults] model` in ares.toml, or delete the file');
+  check('tools', tools, 'tool', 'add it to an agent\'s `tools`, or delete the file');
+  check('mcps', servers, 'MCP server', 'add `SERVER.*` or `SERVER.TOOL` to an agent\'s `tools`, or delete the file');
 }

@@ -126,3 +126,6 @@ export const ENTITY_SCHEMAS = {
 
 /** Where an entity comes from (SPEC §4): `system` = config files; the rest are SQLite rows. */
 export type Source = 'system' | 'user' | 'community';
+
+/** The validated entity type of one kind, e.g. `EntityOf<'agents'>` is `Agent`. */
+export type EntityOf<K extends EntityKind> = z.infer<(typeof ENTITY_SCHEMAS)[K]>;

@@ -128,7 +128,8 @@ describe('TOON `key: |` block extension', () => {
   it('escapes quotes and backslashes, strips the common indent, and ends the block at the next key', () => {
     const text = 'name: q\nsystem_prompt: |\n    say "hi" \\ bye\n      indented\n\nmodel: powerful\n';
     const snap = loadConfigTree(tree({ ...base, 'agents/q.toon': text }), opts);
-    expect(snap.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['W_DEPRECATED@2']);
+    // (q uses neither tool of `base`, hence the two W_UNUSED.)
+    expect(snap.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(['W_DEPRECATED@2', 'W_UNUSED@1', 'W_UNUSED@1']);
     expect(snap.agents.get('q')!.value).toMatchObject({ system_prompt: 'say "hi" \\ bye\n  indented', model: 'powerful' });
   });
 

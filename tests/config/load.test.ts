@@ -33,7 +33,11 @@ describe('config tree loader', () => {
     const dir = tempDir('cx-fx-');
     cpSync(FIXTURES, join(dir, 'config'), { recursive: true });
     const snap = loadConfigTree(join(dir, 'config'), { providers: ['ollama-local'], defaultModel: 'balanced' });
-    expect(snap.diagnostics.map(formatDiagnostic)).toEqual([]);
+    // Only warnings: no agent uses the two MCP servers.
+    expect(snap.diagnostics.map((d) => `${d.code} ${d.file}:${d.line}:${d.col}`)).toEqual([
+      'W_UNUSED config/mcps/eruka.example.toon:1:1',
+      'W_UNUSED config/mcps/filesystem.toon:1:1',
+    ]);
     expect([...snap.agents.keys()].sort()).toEqual(['finance', 'hr', 'invoice', 'orchestrator', 'product', 'router', 'sales']);
     expect(snap.agents.get('hr')!.value.tools).toEqual([]);
     expect(snap.mcps.get('filesystem')!.value.args).toEqual(['-y', '@modelcontextprotocol/server-filesystem', '/home', '/tmp']);
@@ -82,5 +86,38 @@ describe('config tree loader', () => {
   it('ignores editor leftovers, README.md notes and unknown extensions', () => {
     const dir = tree({ 'models/balanced.toon': MODEL, 'agents/.a.toon.swp': 'junk', 'agents/notes.txt': 'junk', 'agents/README.md': '# What these agents do\n' });
     expect(loadConfigTree(dir, opts).diagnostics).toEqual([]);
+  });
+});
+
+describe('W_UNUSED', () => {
+  it('warns about models, tools and MCP servers no agent uses, at their name key, and still loads them', () => {
+    const dir = tree({
+      'agents/a.toon': 'name: a\nsystem_prompt: hi\nmodel: used\ntools[2]: calc,fs.*\n',
+      'models/used.toon': MODEL.replace('balanced', 'used'),
+      'models/balanced.toon': MODEL,
+      'models/spare.toml': '# spare\n\nname = "spare"\nprovider = "openai"\nmodel = "gpt-4o"\n',
+      'tools/calc.toon': 'name: calc\n',
+      'tools/idle.json': '{\n  "enabled": true,\n  "name": "idle"\n}\n',
+      'mcps/fs.toon': 'name: fs\ncommand: npx\n',
+      'mcps/other.toon': 'enabled: false\nname: other\ncommand: npx\n',
+    });
+    const snap = loadConfigTree(dir, opts);
+    expect(snap.diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`)).toEqual([
+      'config/models/spare.toml:3:1: W_UNUSED model `spare` is defined but no agent uses it',
+      'config/tools/idle.json:3:3: W_UNUSED tool `idle` is defined but no agent uses it',
+      'config/mcps/other.toon:2:1: W_UNUSED MCP server `other` is defined but no agent uses it',
+    ]);
+    // `balanced` is the [defaults] model, so it counts as used; the unused ones still load.
+    expect(snap.models.has('spare')).toBe(true);
+    expect(snap.tools.has('idle')).toBe(true);
+  });
+
+  it('a model whose agent has a bad tool reference is not also reported unused', () => {
+    const dir = tree({
+      'agents/a.toon': 'name: a\nsystem_prompt: hi\nmodel: m\ntools[1]: nope\n',
+      'models/m.toon': MODEL.replace('balanced', 'm'),
+      'models/balanced.toon': MODEL,
+    });
+    expect(loadConfigTree(dir, opts).diagnostics.map((d) => d.code)).toEqual(['E_REFERENCE']);
   });
 });

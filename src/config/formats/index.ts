@@ -1,6 +1,6 @@
 /**
- * Entity file readers by extension. Each `parse` turns text into a plain value plus located warnings,
- * or throws a `SyntaxDiagnosticError` carrying the located E_SYNTAX diagnostic.
+ * Entity file readers by format and by file extension. Each `parse` turns text into a plain value plus
+ * located warnings, or throws a `SyntaxDiagnosticError` carrying the located E_SYNTAX diagnostic.
  */
 import { extname } from 'node:path';
 import type { SourceFormat } from '../diagnostics.js';
@@ -14,21 +14,38 @@ export { SyntaxDiagnosticError, type ParseResult } from './syntax-error.js';
 
 /** A reader: text -> plain value (objects, arrays, strings, numbers, booleans, null) and warnings. */
 export interface FormatReader {
+  /** How keys are located in the text for diagnostics (`yaml` = Markdown frontmatter). */
   format: SourceFormat;
   parse(text: string): ParseResult;
 }
 
-const READERS: Record<string, FormatReader> = {
-  '.toon': { format: 'toon', parse: parseToon },
-  '.toml': { format: 'toml', parse: parseToml },
-  '.json': { format: 'json', parse: parseJson },
-  '.md': { format: 'yaml', parse: parseMarkdown },
+/** Input formats by name: the three writable formats plus legacy Markdown+YAML frontmatter. */
+export type ReadableFormat = 'toon' | 'toml' | 'json' | 'markdown';
+
+const READERS: Record<ReadableFormat, FormatReader> = {
+  toon: { format: 'toon', parse: parseToon },
+  toml: { format: 'toml', parse: parseToml },
+  json: { format: 'json', parse: parseJson },
+  markdown: { format: 'yaml', parse: parseMarkdown },
 };
+
+const EXTENSIONS: Record<string, ReadableFormat> = { '.toon': 'toon', '.toml': 'toml', '.json': 'json', '.md': 'markdown' };
+
+/** The format of an entity file by its extension (case-insensitive), or undefined for other files. */
+export function formatOfFile(file: string): ReadableFormat | undefined {
+  return EXTENSIONS[extname(file).toLowerCase()];
+}
+
+/** The reader for a format name (`markdown` = Markdown with YAML frontmatter). */
+export function readerForFormat(format: ReadableFormat): FormatReader {
+  return READERS[format];
+}
 
 /** The reader for a file name by its extension, or undefined for files that are not entity files. */
 export function readerFor(file: string): FormatReader | undefined {
-  return READERS[extname(file).toLowerCase()];
+  const format = formatOfFile(file);
+  return format ? READERS[format] : undefined;
 }
 
 /** File extensions the loader reads. */
-export const ENTITY_EXTENSIONS = Object.keys(READERS);
+export const ENTITY_EXTENSIONS = Object.keys(EXTENSIONS);
