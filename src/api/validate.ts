@@ -27,6 +27,20 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 
 }
 
 /**
+ * Offset of a JSON.parse error in `text`: V8 says either `at position N` or `Unexpected token 'c',
+ * ..."context" is not valid JSON` (the context starts 10 characters before the token when elided).
+ */
+function jsonErrorOffset(text: string, message: string): number | undefined {
+  const pos = /position (\d+)/.exec(message);
+  if (pos) return Number(pos[1]);
+  const m = /Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON/.exec(message);
+  if (!m) return undefined;
+  const at = text.indexOf(m[3]!);
+  if (at < 0) return undefined;
+  return at + (m[2] ? 10 : Math.max(0, m[3]!.indexOf(m[1]!)));
+}
+
+/**
  * Parse the JSON body of `c` with `schema`.
  * @throws DomainError BAD_REQUEST for malformed JSON (with the parser's message and position) or
  *   invalid fields (one detail per field: `field`, `message`, `code` E_UNKNOWN_FIELD for unknown keys).
@@ -38,10 +52,10 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     body = text === '' ? undefined : JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message;
-    const pos = /position (\d+)/.exec(message);
+    const pos = jsonErrorOffset(text, message);
     const detail: ErrorDetail = { code: 'E_SYNTAX', message };
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
+    if (pos !== undefined) {
+      const before = text.slice(0, pos);
       detail.line = before.split('\n').length;
       detail.col = before.length - before.lastIndexOf('\n');
     }
