@@ -86,6 +86,10 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean) => {
     const problems = catalog.checkAgentReferences(agent, c.get('userId'));
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
+    if (c.req.query('dry_run') === 'true') {
+      // Validate and render only (the CLI's `agent create --interactive` preview).
+      return c.json({ name: agent.name, display_name: agent.display_name ?? null, is_public: isPublic, toon_preview: codec.writeEntity('agents', agent, 'toon') });
+    }
     const row = entities.insert('agents', c.get('userId'), agent, isPublic);
     return c.json(
       {
@@ -162,7 +166,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
   op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, one per name (winning tier), each with its source', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
-  op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references', tags, body: CreateBody, responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
     const { is_public, ...agent } = await readJson(c, CreateBody);
     return create(c, agent, is_public ?? false);
   });
@@ -185,7 +189,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
-  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type)', tags, body: UpdateBody, rawBody: ['text/x-toon', 'application/toml'], responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: ['text/x-toon', 'application/toml'], responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
     const name = c.req.param('name')!;
     const userId = c.get('userId');
     let agent: Agent;
@@ -197,6 +201,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     } else {
       ({ agent, isPublic } = await parseBody(c));
     }
+    const pub = c.req.query('public');
+    if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
     if (!entities.own('agents', userId, name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [{ field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' }]);
     const problems = catalog.checkAgentReferences(agent, userId);
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
