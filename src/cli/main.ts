@@ -9,6 +9,9 @@ import { versionInfo } from '../ipc/version.js';
 import { programName, type GlobalOptions } from './context.js';
 import { fail } from './output.js';
 
+/** Entity kinds for `--kind` choices (kept here so the CLI's startup imports no schemas). */
+const ENTITY_KIND_NAMES = ['agents', 'models', 'tools', 'workflows', 'mcps'] as const;
+
 /** A command handler; each declares the option shape its command defines (commander validated it). */
 type Handler = (args: string[], opts: never) => Promise<number | void>;
 
@@ -186,6 +189,25 @@ Docs: man caxton; README.md.`,
     .description('revoke an API key')
     .argument('<id>', 'key id (from `key list`)')
     .action(lazy(() => import('./commands/key-revoke.js')));
+  program
+    .command('validate')
+    .description('check entity files, config trees and ares.toml without the daemon (exit 1 on errors)')
+    .argument('<paths...>', 'files, kind directories (config/agents), config trees (config/) or homes')
+    .addOption(new Option('--kind <kind>', 'kind of loose files outside a kind directory (default: guessed)').choices([...ENTITY_KIND_NAMES]))
+    .action(lazy(() => import('./commands/validate.js')));
+  program
+    .command('migrate')
+    .description('convert Markdown+YAML frontmatter agents to TOML (validates what it writes)')
+    .argument('<paths...>', '.md files or directories holding them')
+    .option('--out <dir>', 'write the .toml files here (default: next to each source, which is kept)')
+    .option('--force', 'overwrite existing .toml files')
+    .action(lazy(() => import('./commands/migrate.js')));
+  program
+    .command('schema')
+    .description('print the entity schemas (fields, types, defaults) from the validator itself')
+    .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .addOption(new Option('--kind <kind>', 'only this entity kind').choices([...ENTITY_KIND_NAMES]))
+    .action(lazy(() => import('./commands/schema.js')));
 
   return program;
 }

@@ -17,6 +17,7 @@ import { ENTITY_SCHEMAS, type EntityKind, type EntityOf } from '../domain/entiti
 import { DomainError } from '../domain/errors.js';
 import { isWarning, knownKeysFor, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerForFormat, SyntaxDiagnosticError, type ReadableFormat } from './formats/index.js';
+import { checkLimits, MAX_ENTITY_BYTES } from './limits.js';
 import { lintEntity } from './normalize.js';
 
 export type { ReadableFormat } from './formats/index.js';
@@ -46,20 +47,37 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 export function parseEntity<K extends EntityKind>(kind: K, text: string, format: ReadableFormat, file = '<input>'): EntityParse<K> {
   const reader = readerForFormat(format);
   const diagnostics: Diagnostic[] = [];
+  if (text.length > MAX_ENTITY_BYTES) {
+    diagnostics.push({
+      code: 'E_VALUE',
+      file,
+      line: 1,
+      col: 1,
+      message: `the text is ${text.length} characters long; entity files are limited to ${MAX_ENTITY_BYTES} bytes (16 MiB)`,
+      hint: 'an entity is a definition, not data: keep large material in a tool, an MCP server or memory',
+    });
+    return { diagnostics };
+  }
   let raw: unknown;
   try {
     const result = reader.parse(text);
     raw = result.value;
     diagnostics.push(...result.warnings.map((w) => ({ ...w, file })));
   } catch (err) {
-    if (!(err instanceof SyntaxDiagnosticError)) throw err;
-    diagnostics.push({ code: 'E_SYNTAX', file, line: err.line, col: err.col, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    if (err instanceof SyntaxDiagnosticError) {
+      diagnostics.push({ code: 'E_SYNTAX', file, line: err.line, col: err.col, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    } else {
+      // A parser giving up in an unplanned way (e.g. stack overflow on hostile nesting) is still a syntax error of this file.
+      diagnostics.push({ code: 'E_SYNTAX', file, line: 1, col: 1, message: `cannot parse: ${(err as Error).message ?? String(err)}`, hint: 'check that the file is a well-formed entity; deeply nested values are not allowed' });
+    }
     return { diagnostics };
   }
   if (!isPlainObject(raw)) {
     diagnostics.push({ code: 'E_TYPE', file, line: 1, col: 1, message: `expected a ${kind.slice(0, -1)} object with key/value fields` });
     return { diagnostics };
   }
+  const limits = checkLimits(raw, { file, text, format: reader.format });
+  if (limits.length > 0) return { diagnostics: [...diagnostics, ...limits] };
   const schema = ENTITY_SCHEMAS[kind] as z.ZodType;
   const lint = lintEntity(kind, reader.format, file, text, raw);
   diagnostics.push(...lint.diagnostics);

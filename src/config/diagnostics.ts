@@ -78,7 +78,8 @@ export function locateKey(text: string, path: ReadonlyArray<string | number>, fo
       if (patterns.some((re) => re.test(line))) hit = i;
     }
     if (hit < 0) break;
-    const col = lines[hit]!.search(/\S/) + 1;
+    // JSON may hold many keys on one line: point at the key itself; other formats have one key per line.
+    const col = (format === 'json' ? lines[hit]!.search(patterns[0]!) : lines[hit]!.search(/\S/)) + 1;
     found = { line: hit + 1, col: Math.max(col, 1) };
     from = hit + 1;
   }

@@ -3,13 +3,14 @@
  * of codec.ts, the same path as one-entity imports) -> duplicates -> check references -> snapshot. All diagnostics are
  * collected in one pass; an entity with an error is left out of the snapshot, the others load.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENTITY_KINDS, type EntityKind } from '../domain/entities.js';
 import { parseEntity } from './codec.js';
 import { didYouMean, locateKey, type Diagnostic, type SourceFormat } from './diagnostics.js';
 import { formatOfFile, readerForFormat } from './formats/index.js';
 import type { ConfigSnapshot, Loaded } from './snapshot.js';
+import { readEntityText } from './text.js';
 
 /** What the loader needs from ares.toml to check references. */
 export interface LoadOptions {
@@ -32,7 +33,7 @@ interface Parsed {
 }
 
 /** Entity files of one kind dir, sorted; dotfiles (editor swap files) and README.md notes are not entities. */
-function listEntityFiles(dir: string): string[] {
+export function listEntityFiles(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isFile() && !d.name.startsWith('.') && !/^readme\.md$/i.test(d.name) && formatOfFile(d.name) !== undefined)
@@ -61,13 +62,12 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
     for (const path of listEntityFiles(join(configDir, kind))) {
       const file = relative(root, path) || path;
       const format = formatOfFile(path)!;
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        diagnostics.push({ code: 'E_SYNTAX', file, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
+      const read = readEntityText(path, file);
+      if (read.diagnostic) {
+        diagnostics.push(read.diagnostic);
         continue;
       }
+      const text = read.text;
       const result = parseEntity(kind, text, format, file);
       diagnostics.push(...result.diagnostics);
       if (!result.value) continue;

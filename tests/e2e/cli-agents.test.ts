@@ -8,7 +8,8 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { CAXTON_BIN, cleanEnv, homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
 
@@ -118,13 +119,27 @@ describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, ()
     expect(statSync(join(home.dir, 'data', 'jwt-secret')).mode & 0o777).toBe(0o600);
   });
 
-  it('agent create --template uses templates/ when they are shipped', async () => {
-    const r = await home.run(['agent', 'create', '--template', 'chatbot', '--name', 'my-chat']);
-    if (r.stderr.includes('no template named chatbot')) {
-      console.warn('skipping template check: templates/ are not in this checkout yet (branch issue3)');
-      return;
+  it('agent create --template makes a user agent from each shipped template', async () => {
+    for (const t of ['chatbot', 'data-analyzer', 'task-scheduler', 'customer-support']) {
+      const r = await home.run(['agent', 'create', '--template', t, '--name', `my-${t}`]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`created agent my-${t}`);
     }
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain('created agent my-chat');
+    const unknown = await home.run(['agent', 'create', '--template', 'nope']);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain('templates: ');
+  });
+
+  it('agent create --interactive shows the TOON and creates only after yes', async () => {
+    const answers = ['quick', '', '', 'fast', '', 'You are quick.', 'Really quick.', '', 'y', ''].join('\n');
+    const interactive = (input: string) =>
+      execa(process.execPath, [CAXTON_BIN, '--home', home.dir, 'agent', 'create', '--interactive'], { input, env: cleanEnv(home.env), extendEnv: false, reject: false, timeout: 20_000 });
+    const r = await interactive(answers);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stderr)).toContain('system_prompt: "You are quick.\\nReally quick."');
+    expect(String(r.stdout)).toContain('created agent quick');
+    const no = await interactive(['never', '', '', 'fast', '', 'Nope.', '', 'n', ''].join('\n'));
+    expect(no.exitCode).toBe(1);
+    expect((await home.run(['agent', 'show', 'never'])).exitCode).toBe(1);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * `caxton agent create --from-file F | --interactive | --template T [--name N] [--public]`
+ * (templates are `templates/T.toon|toml|json`)
  * (SPEC §5; DIR-12 "CLI Tool Support"): create a user agent through the daemon. Interactive mode
  * asks for the fields, shows the TOON the daemon would store, and creates it after confirmation.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
@@ -34,22 +35,30 @@ export function templatesDir(): string {
 }
 
 async function interactive(socket: string, opts: CreateOptions): Promise<Record<string, unknown> | undefined> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // The async iterator buffers lines, so piped answers are not lost between prompts (question() would).
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
+  const read = async (prompt: string) => {
+    process.stderr.write(prompt);
+    const next = await lines.next();
+    if (next.done) throw new DomainError('BAD_REQUEST', 'input ended before the agent was complete; nothing created');
+    return next.value.trim();
+  };
   try {
-    const ask = async (q: string, def = '') => (await rl.question(def ? `${q} [${def}]: ` : `${q}: `)).trim() || def;
+    const ask = async (q: string, def = '') => (await read(def ? `${q} [${def}]: ` : `${q}: `)) || def;
     const name = await ask('Name (letters, digits, _ and -)', opts.name ?? '');
     const display_name = await ask('Display name (optional)');
     const description = await ask('Description (optional)');
     const model = await ask('Model alias', 'balanced');
     const tools = (await ask('Tools, comma-separated (optional)')).split(',').map((t) => t.trim()).filter(Boolean);
     process.stderr.write('System prompt (end with an empty line):\n');
-    const lines: string[] = [];
+    const prompt: string[] = [];
     for (;;) {
-      const line = await rl.question('> ');
+      const line = await read('> ');
       if (line === '') break;
-      lines.push(line);
+      prompt.push(line);
     }
-    const agent = { name, system_prompt: lines.join('\n'), model, tools, ...(display_name ? { display_name } : {}), ...(description ? { description } : {}) };
+    const agent = { name, system_prompt: prompt.join('\n'), model, tools, ...(display_name ? { display_name } : {}), ...(description ? { description } : {}) };
     // The daemon validates and renders without storing (?dry_run), so what is shown is what it would keep.
     const preview = await requestJson<{ toon_preview: string }>(socket, '/api/agents?dry_run=true', { method: 'POST', body: agent });
     process.stderr.write(`\n${preview.toon_preview}\n`);
@@ -78,8 +87,12 @@ export async function run(_args: string[], opts: CreateOptions): Promise<number>
     let path = file;
     if (opts.template) {
       if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(opts.template)) throw new DomainError('BAD_REQUEST', `invalid template name ${opts.template}`);
-      path = join(templatesDir(), `${opts.template}.toon`);
-      if (!existsSync(path)) throw new DomainError('NOT_FOUND', `no template named ${opts.template}`, [{ message: `looked for ${path}`, hint: 'templates: chatbot, data-analyzer, task-scheduler, customer-support' }]);
+      const dir = templatesDir();
+      path = ['toon', 'toml', 'json'].map((ext) => join(dir, `${opts.template}.${ext}`)).find((p) => existsSync(p));
+      if (!path) {
+        const known = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(toon|toml|json)$/.test(f)).map((f) => f.replace(/\.\w+$/, '')) : [];
+        throw new DomainError('NOT_FOUND', `no template named ${opts.template}`, [{ message: `looked in ${dir}`, hint: known.length ? `templates: ${known.join(', ')}` : 'no templates are installed' }]);
+      }
     }
     const text = await bodyFromFile(path!);
     created = await requestJson<Created>(socket, `/api/agents/import${importQuery(opts)}`, { method: 'POST', text });

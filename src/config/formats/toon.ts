@@ -4,12 +4,16 @@
  * quoted string before decoding, with a W_DEPRECATED warning.
  */
 import { decode } from '@toon-format/toon';
+import { MAX_NESTING } from '../limits.js';
 import { SyntaxDiagnosticError, type ParseResult, type ReaderWarning } from './syntax-error.js';
 
 /** `KEY: |` alone on a line (a bare or quoted TOON key). */
 const BLOCK_HEADER = /^(\s*)((?:"(?:[^"\\]|\\.)*"|[A-Za-z_][\w.-]*)):\s*\|\s*$/;
 
 const indentOf = (line: string): number => line.search(/\S/);
+
+/** Deepest indentation accepted (4 columns per level, MAX_NESTING levels). */
+const MAX_INDENT = 4 * MAX_NESTING;
 
 function quoteToon(value: string): string {
   const escaped = value.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
@@ -67,6 +71,17 @@ function rewriteBlocks(text: string): { text: string; lineMap: number[]; warning
 /** Parse TOON text (accepting `key: |` blocks with a warning). @throws SyntaxDiagnosticError at the original line. */
 export function parseToon(text: string): ParseResult {
   const rewritten = rewriteBlocks(text);
+  // The decoder recurses once per indentation level; refuse absurd depth before it overflows the stack.
+  const lines = rewritten.text.split('\n');
+  const deep = lines.findIndex((l) => indentOf(l) > MAX_INDENT);
+  if (deep >= 0) {
+    throw new SyntaxDiagnosticError(
+      `line indented ${indentOf(lines[deep]!)} columns: values may be nested at most ${MAX_NESTING} levels deep`,
+      rewritten.lineMap[deep] ?? deep + 1,
+      1,
+      'flatten the structure; entity values are settings, not data dumps',
+    );
+  }
   try {
     return { value: decode(rewritten.text), warnings: rewritten.warnings };
   } catch (err) {
