@@ -74,6 +74,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'tenants: passwords, api_keys, refresh_tokens, user_agents, user_tools, user_mcps, ratings',
     sql: `
       ALTER TABLE users ADD COLUMN password_hash TEXT;
+      CREATE UNIQUE INDEX idx_users_email_nocase ON users(email COLLATE NOCASE);
 
       CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
