@@ -68,6 +68,7 @@ describe('agent CRUD and formats', () => {
     const res = await call('POST', '/api/agents/import', { text: seed });
     expect(res.status, res.text).toBe(201);
     expect(decode(res.json.toon_preview)).toMatchObject({ system_prompt: 'You are a helpful assistant.\nKeep it short.' });
+    expect(res.json.warnings).toEqual([expect.objectContaining({ code: 'W_DEPRECATED', line: 3 })]);
   });
 
   it('PUT replaces (JSON or TOON), DELETE removes with 204, then 404', async () => {

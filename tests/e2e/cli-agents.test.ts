@@ -41,6 +41,7 @@ describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, ()
     const created = await home.run(['agent', 'create', '--from-file', f]);
     expect(created.exitCode, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/created agent helper \(private, id agent_\w+\)/);
+    expect(created.stderr).toMatch(/helper\.toon:4:1: W_DEPRECATED/);
     const list = await home.run(['agent', 'list']);
     expect(list.stdout).toMatch(/NAME\s.*SOURCE\s.*MODEL\s.*TOOLS/);
     expect(list.stdout).toMatch(/helper\s+│ user\s+│ fast\s+│ calculator/);

@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -54,7 +54,7 @@ const Summary = z.object({
   rating: z.number().nullable().describe('average stars, null when unrated'),
   rating_count: z.number(),
 });
-const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string() });
+const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
 const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
 
 /** Summary of an agent as listed. */
@@ -83,7 +83,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const tags = ['agents'];
 
   /** Validate references, store, and answer 201 with the DIR-12 create response. */
-  const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean) => {
+  const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => {
     const problems = catalog.checkAgentReferences(agent, c.get('userId'));
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
     if (c.req.query('dry_run') === 'true') {
@@ -101,13 +101,15 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
         source: 'user' as const,
         is_public: row.is_public,
         toon_preview: codec.writeEntity('agents', agent, 'toon'),
+        // Reader warnings such as W_DEPRECATED for the seed's `key: |` blocks (located in the body).
+        ...(warnings.length ? { warnings } : {}),
       },
       201,
     );
   };
 
   /** Parse a text body (TOON/TOML/JSON by Content-Type) into a validated agent. */
-  const parseBody = async (c: Context<AppEnv>, override: { name?: string } = {}): Promise<{ agent: Agent; isPublic?: boolean }> => {
+  const parseBody = async (c: Context<AppEnv>, override: { name?: string } = {}): Promise<{ agent: Agent; isPublic?: boolean; warnings: ErrorDetail[] }> => {
     const format = formatOfContentType(c.req.header('content-type'));
     const text = await c.req.text();
     const parsed = codec.parseEntity('agents', text, format, `request.${EXT[format]}`);
@@ -124,7 +126,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       delete raw.is_public;
     }
     if (override.name) raw.name = override.name;
-    return { agent: validate(AgentSchema, raw, 'agent'), ...(isPublic !== undefined ? { isPublic } : {}) };
+    const warnings = parsed.diagnostics.filter((d) => d.code?.startsWith('W_'));
+    return { agent: validate(AgentSchema, raw, 'agent'), warnings, ...(isPublic !== undefined ? { isPublic } : {}) };
   };
 
   const render = (c: Context<AppEnv>, agent: Agent, format: EntityFormat, attachment: boolean) => {
@@ -173,8 +176,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
 
   op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: ['text/x-toon', 'application/toml', 'application/json'], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
     const q = validate(ImportQuery, c.req.query(), 'query');
-    const { agent, isPublic } = await parseBody(c, q.name ? { name: q.name } : {});
-    return create(c, agent, q.public === 'true' || (isPublic ?? false));
+    const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
+    return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
   op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source), or its text', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
@@ -243,8 +246,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags: caxtonTags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
   op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: ['application/toml', 'text/x-toon', 'application/json'], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
-    const { agent, isPublic } = await parseBody(c);
-    return create(c, agent, isPublic ?? false);
+    const { agent, isPublic, warnings } = await parseBody(c);
+    return create(c, agent, isPublic ?? false, warnings);
   });
 
   /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */

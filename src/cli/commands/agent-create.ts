@@ -98,6 +98,6 @@ export async function run(_args: string[], opts: CreateOptions): Promise<number>
     created = await requestJson<Created>(socket, `/api/agents/import${importQuery(opts)}`, { method: 'POST', text });
   }
   if (opts.json) printJson(created);
-  else process.stdout.write(createdLine('created', created));
+  else process.stdout.write(createdLine('created', created, file ?? opts.template ?? 'input'));
   return 0;
 }

@@ -47,9 +47,12 @@ export interface Created {
   is_public: boolean;
   api_endpoint: string;
   toon_preview: string;
+  /** Located reader warnings (e.g. W_DEPRECATED for `key: |` blocks). */
+  warnings?: { code?: string; line?: number; col?: number; message: string; hint?: string }[];
 }
 
-/** One line for humans about a created/updated agent. */
-export function createdLine(verb: string, c: Created): string {
+/** One line for humans about a created/updated agent (warnings go to stderr first). */
+export function createdLine(verb: string, c: Created, file = 'input'): string {
+  for (const w of c.warnings ?? []) process.stderr.write(`${file}:${w.line ?? 1}:${w.col ?? 1}: ${w.code ?? 'W'} ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
   return `${verb} agent ${c.name} (${c.is_public ? 'public' : 'private'}, id ${c.id}); chat at ${c.api_endpoint}\n`;
 }
