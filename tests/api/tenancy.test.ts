@@ -187,6 +187,13 @@ describe('loopback defaults (auth not required) and the control socket', () => {
     // The local user owns it, so it sees its env; another user only sees it if public, and then redacted.
     expect((await lcall('GET', '/api/mcps/fs')).json.env).toEqual({ TOKEN: 'hush' });
     expect((await lcall('GET', '/api/agents', { token: 'cxk_not-a-real-key' })).status).toBe(401);
+    // Another user sees a shared tool's secret-looking config redacted, the rest as is.
+    await lcall('POST', '/api/users', { socket: true, body: { email: 'viewer@example.com' } });
+    const tool = { name: 'weather', type: 'http', config: { url: 'https://api.example.com', api_key: 'sk-hush' }, is_public: true };
+    expect((await lcall('POST', '/api/tools', { body: tool })).status).toBe(201);
+    expect((await lcall('GET', '/api/tools/weather')).json.config.api_key).toBe('sk-hush');
+    const seen = (await lcall('GET', '/api/tools/weather', { socket: true, as: 'viewer@example.com' })).json;
+    expect([seen.source, seen.config]).toEqual(['community', { url: 'https://api.example.com', api_key: '***' }]);
   });
 
   it('--as EMAIL over the socket acts as that user', async () => {

@@ -14,6 +14,9 @@ import { readJson, validate } from '../validate.js';
 
 type Kind = 'tools' | 'mcps';
 
+/** Config keys whose values are redacted for everyone but the owner. */
+const SECRET_KEY = /key|token|secret|password|authorization|credential/i;
+
 /** Entity routes for tools and MCP servers. */
 export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -21,8 +24,11 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
 
   const view = (e: ResolvedEntity<Tool | McpServer>, userId: string) => {
     const value = { ...e.value } as Record<string, unknown>;
-    // Env values may hold tokens: only the owner (or the system tier's admin) sees them.
-    if (value.env && e.source !== 'user') value.env = Object.fromEntries(Object.keys(value.env as object).map((k) => [k, '***']));
+    // Env values and secret-looking config entries may hold tokens: only their owner sees them.
+    if (e.source !== 'user') {
+      if (value.env) value.env = Object.fromEntries(Object.keys(value.env as object).map((k) => [k, '***']));
+      if (value.config) value.config = Object.fromEntries(Object.entries(value.config as object).map(([k, v]) => [k, SECRET_KEY.test(k) ? '***' : v]));
+    }
     return { ...value, source: e.source, ...(e.entity ? { id: e.entity.id, is_public: e.entity.is_public, owned: e.entity.user_id === userId } : {}) };
   };
 
