@@ -92,8 +92,8 @@ export function createTenantStore(db: Database.Database): TenantStore {
   const ratingCols = (kind: UserEntityKind) => (kind === 'agents' ? ', rating_sum, rating_count' : '');
   const order = (kind: UserEntityKind) =>
     kind === 'agents'
-      ? 'usage_count DESC, (CAST(rating_sum AS REAL) / NULLIF(rating_count, 0)) DESC NULLS LAST, created_at, id'
-      : 'usage_count DESC, created_at, id';
+      ? 'usage_count DESC, (CAST(rating_sum AS REAL) / NULLIF(rating_count, 0)) DESC NULLS LAST, created_at, rowid'
+      : 'usage_count DESC, created_at, rowid';
   const ent = Object.fromEntries(
     (Object.keys(TABLE) as UserEntityKind[]).map((kind) => {
       const t = TABLE[kind];
