@@ -1,8 +1,10 @@
 /** The API's dependency and environment types (kept apart from app.ts so routes can import them). */
 import type { Catalog } from '../catalog/catalog.js';
+import type { EntityKind } from '../domain/entities.js';
+import type { ErrorDetail } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { Runtime } from '../runtime/run.js';
-import type { StoreHealth } from '../store/types.js';
+import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -14,10 +16,41 @@ export interface AppEnv {
   Variables: { userId: string; isAdmin: boolean };
 }
 
+/** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */
+export type EntityFormat = 'toon' | 'toml' | 'json';
+
+/**
+ * Entity text codec (implemented by src/config/codec.ts; the API may not import config, so the daemon
+ * passes it in). `writeEntity` produces canonical text that `parseEntity` reads back to the same value.
+ */
+export interface EntityCodec {
+  writeEntity(kind: EntityKind, value: unknown, format: EntityFormat): string;
+  /** Parse (+ normalize + validate) `text`; `value` is absent when any diagnostic is an error. */
+  parseEntity(kind: EntityKind, text: string, format: EntityFormat, file?: string): { value?: unknown; diagnostics: ErrorDetail[] };
+}
+
+/** Authentication settings (SPEC §6, `[auth]` of ares.toml). Durations in seconds. */
+export interface AuthSettings {
+  /** When true, TCP requests without valid credentials get 401 (forced when bound off loopback). */
+  required: boolean;
+  /** HS256 key for access tokens (from ARES_JWT_SECRET or the generated `data/jwt-secret`). */
+  jwtSecret: Uint8Array;
+  /** Access token lifetime (default 900 s). */
+  accessTtlSecs?: number;
+  /** Refresh token lifetime (default 30 days). */
+  refreshTtlSecs?: number;
+}
+
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
   runtime: Runtime;
+  /** Users, keys, user-tier entities and per-user history (SQLite). */
+  tenants: TenantStore;
+  /** Conversation reads for `GET /api/conversations/:id` (ownership checked by `get`). */
+  conversations: Pick<ConversationStore, 'get' | 'messages'>;
+  auth: AuthSettings;
+  codec: EntityCodec;
   /** Database health, for `/health`. */
   storeHealth: () => StoreHealth;
   /** Full daemon status, for `/api/status` and `caxton server status`. */
@@ -30,4 +63,3 @@ export interface AppDeps {
   maxBodyBytes: number;
   log: ErrorLog;
 }
-

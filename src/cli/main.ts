@@ -4,6 +4,7 @@
  * than commander and the socket client. Exit codes: 0 ok, 1 failed, 2 usage, 3 daemon not running.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { setActingAs } from '../client/http.js';
 import { versionInfo } from '../ipc/version.js';
 import { programName, type GlobalOptions } from './context.js';
 import { fail } from './output.js';
@@ -111,6 +112,83 @@ Docs: man caxton; README.md.`,
     .option('--no-stream', 'wait for the whole reply instead of streaming it')
     .action(lazy(() => import('./commands/agent-test.js')));
 
+  // ---- Tenants and user agents (issue 5) ----
+  program.option('--as <email>', 'act as this user (the control socket is the admin)');
+  program.hook('preAction', (_program, action) => setActingAs(action.optsWithGlobals<{ as?: string }>().as));
+  const formats = ['toon', 'toml', 'json'];
+  agent.commands.find((c) => c.name() === 'list')?.option('--source <tier>', 'only agents of this tier: user, community or system');
+  agent
+    .command('create')
+    .description('create a user agent from a file (TOON, TOML, JSON, Markdown), interactively, or from a template')
+    .option('--from-file <file>', 'agent definition file')
+    .option('--interactive', 'ask for the fields, show the TOON, confirm')
+    .option('--template <name>', 'start from templates/NAME.toon (chatbot, data-analyzer, task-scheduler, customer-support)')
+    .option('--name <name>', 'store under this name instead of the one in the file')
+    .option('--public', 'share it with every user (community tier)')
+    .action(lazy(() => import('./commands/agent-create.js')));
+  agent
+    .command('show')
+    .description('show an agent as you see it (canonical TOON unless --format)')
+    .argument('<name>', 'agent name')
+    .addOption(new Option('--format <format>', 'text format').choices(formats))
+    .action(lazy(() => import('./commands/agent-show.js')));
+  agent
+    .command('export')
+    .description('write an agent as canonical text to stdout (TOON unless --format)')
+    .argument('<name>', 'agent name')
+    .addOption(new Option('--format <format>', 'text format').choices(formats))
+    .action(lazy(() => import('./commands/agent-export.js')));
+  agent
+    .command('import')
+    .description('create a user agent from a TOON, TOML, JSON or Markdown file')
+    .argument('<file>', 'agent definition file')
+    .option('--name <name>', 'store under this name instead of the one in the file')
+    .option('--public', 'share it with every user (community tier)')
+    .action(lazy(() => import('./commands/agent-import.js')));
+  agent
+    .command('update')
+    .description('replace one of your agents with a file\'s definition')
+    .argument('<name>', 'agent name')
+    .requiredOption('--from-file <file>', 'agent definition file')
+    .option('--public', 'make it public')
+    .option('--private', 'make it private')
+    .action(lazy(() => import('./commands/agent-update.js')));
+  agent
+    .command('delete')
+    .description('delete one of your agents')
+    .argument('<name>', 'agent name')
+    .action(lazy(() => import('./commands/agent-delete.js')));
+  program
+    .command('create')
+    .description('create a user agent from a config file (alias of `agent create --from-file`)')
+    .requiredOption('--config <file>', 'agent definition file')
+    .option('--name <name>', 'store under this name instead of the one in the file')
+    .option('--public', 'share it with every user (community tier)')
+    .action(lazy(() => import('./commands/create.js')));
+  const user = program.command('user').description('tenants (admin, over the control socket)');
+  user
+    .command('create')
+    .description('create a user')
+    .argument('<email>', 'the user\'s email (login name)')
+    .option('--name <name>', 'display name')
+    .option('--admin', 'give the user admin rights over TCP too')
+    .option('--key', 'also create an API key for them and print it once')
+    .action(lazy(() => import('./commands/user-create.js')));
+  const key = program.command('key').description('API keys (shown once, stored hashed)');
+  key
+    .command('create')
+    .description('create an API key and print it once')
+    .option('--name <name>', 'a label to recognise it by')
+    .action(lazy(() => import('./commands/key-create.js')));
+  key
+    .command('list')
+    .description('list your API keys by prefix')
+    .action(lazy(() => import('./commands/key-list.js')));
+  key
+    .command('revoke')
+    .description('revoke an API key')
+    .argument('<id>', 'key id (from `key list`)')
+    .action(lazy(() => import('./commands/key-revoke.js')));
   program
     .command('validate')
     .description('check entity files, config trees and ares.toml without the daemon (exit 1 on errors)')

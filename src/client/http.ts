@@ -18,14 +18,27 @@ export class NotRunningError extends Error {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** A text body sent as is with this Content-Type (TOON/TOML/JSON imports), instead of `body`. */
+  text?: { content: string; type: string };
   headers?: Record<string, string>;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
+let actingAs: Record<string, string> = {};
+
+/**
+ * `--as EMAIL` (SPEC §5): every later request of this process acts as that user (the socket's admin
+ * may act as anyone). The daemon reads the `X-Caxton-As` header only on the control socket.
+ */
+export function setActingAs(email: string | undefined): void {
+  actingAs = email ? { 'x-caxton-as': email } : {};
+}
+
 function send(socket: string, path: string, opts: RequestOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const payload = opts.text ? Buffer.from(opts.text.content) : opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const type = opts.text?.type ?? 'application/json';
     // `servername` is honoured by node's agent though missing from the http typings: without it node
     // derives it from the Host header with an IPv6 regex built on first use (~4 ms of `server status`).
     const options: HttpOptions & { servername: string } = {
@@ -35,7 +48,8 @@ function send(socket: string, path: string, opts: RequestOptions): Promise<Incom
       method: opts.method ?? 'GET',
       headers: {
         host: 'caxton',
-        ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        ...(payload ? { 'content-type': type, 'content-length': String(payload.length) } : {}),
+        ...actingAs,
         ...opts.headers,
       },
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -111,4 +125,16 @@ export async function* requestSse(socket: string, path: string, opts: RequestOpt
       if (data.length) yield { event, data: data.join('\n') };
     }
   }
+}
+
+/**
+ * Send a request and return the answer's body as text (canonical TOON/TOML exports).
+ * @throws NotRunningError, DomainError (from the daemon's error body, or TIMEOUT).
+ */
+export async function requestText(socket: string, path: string, opts: RequestOptions = {}): Promise<string> {
+  const res = await send(socket, path, opts);
+  const text = await readBody(res);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) throw errorFrom(status, text);
+  return text;
 }

@@ -42,6 +42,10 @@ export const AresConfigSchema = z
       .object({
         required: z.boolean().default(false),
         jwt_secret_env: z.string().min(1).default('ARES_JWT_SECRET'),
+        /** Lifetime of access JWTs (seconds). */
+        access_token_ttl_secs: z.number().int().min(10).max(86_400).default(900),
+        /** Lifetime of single-use refresh tokens (seconds, default 30 days). */
+        refresh_token_ttl_secs: z.number().int().min(60).default(2_592_000),
       })
       .strict()
       .prefault({}),

@@ -3,15 +3,17 @@
  * store, providers, config loader) and wires them into the runtime, catalog and HTTP app. Listens on
  * TCP and on the control socket with the same app; handles SIGINT/SIGTERM with a grace period.
  */
-import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
 import { createCatalog } from '../catalog/catalog.js';
 import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
+import { parseEntity, writeEntity } from '../config/codec.js';
 import { isWarning } from '../config/diagnostics.js';
 import { initHome, isEmptyHome } from '../config/init.js';
 import { loadConfigTree } from '../config/load.js';
@@ -58,6 +60,24 @@ function listen(server: Server, target: { port: number; host: string } | { path:
     if ('path' in target) server.listen(target.path);
     else server.listen(target.port, target.host);
   });
+}
+
+/**
+ * The HS256 key for access tokens (SPEC §6): the env secret when set; otherwise (loopback only, the
+ * start refuses other bindings without it) a random 32-byte key generated once and kept in
+ * `DATA_DIR/jwt-secret` with mode 0600, so tokens survive restarts.
+ */
+function jwtSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
+  if (fromEnv) return new TextEncoder().encode(fromEnv);
+  const file = resolve(dataDir, 'jwt-secret');
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  chmodSync(file, 0o600);
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
 /** True when something accepts connections on the Unix socket at `path`. */
@@ -140,7 +160,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     }
     const providers = createProviderRegistry(config.providers);
     providers.probe();
-    const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model });
+    const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model, tenants: store.tenants.entities });
     const runtime = createRuntime({ store, providers });
     const version = versionInfo();
 
@@ -187,9 +207,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       };
     };
 
+    const dbPath = resolve(paths.home, config.database.path);
     const app = createApp({
       catalog,
       runtime,
+      tenants: store.tenants,
+      conversations: store.conversations,
+      auth: {
+        required: config.auth.required,
+        jwtSecret: jwtSecret(process.env[config.auth.jwt_secret_env], dirname(dbPath)),
+        accessTtlSecs: config.auth.access_token_ttl_secs,
+        refreshTtlSecs: config.auth.refresh_token_ttl_secs,
+      },
+      codec: { writeEntity: (kind, value, format) => writeEntity(kind, value as never, format), parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file) },
       storeHealth: () => store.health(),
       status,
       configStatus,

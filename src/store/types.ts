@@ -74,6 +74,75 @@ export interface StoreHealth {
 export interface Store {
   conversations: ConversationStore;
   executions: ExecutionStore;
+  /** Users, credentials and user-tier entities (issue 5). */
+  tenants: TenantStore;
   health(): StoreHealth;
   close(): void;
+}
+
+// ---- Tenants (issue 5): users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
+
+import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
+
+/** Users and their credentials. Only hashes are stored; callers hash before they ask. */
+export interface UserStore {
+  byId(id: string): User | undefined;
+  /** Lookup by email, case-insensitive. */
+  byEmail(email: string): User | undefined;
+  /** @throws DomainError CONFLICT when the email is taken. */
+  create(input: { email: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
+  /** The stored scrypt hash (`scrypt$N$salt$hash`), if the user has a password. */
+  passwordHash(userId: string): string | undefined;
+  /** Store a new API key by its hash; the key itself is never stored. */
+  createApiKey(input: { userId: string; name?: string | null; prefix: string; keyHash: string }): ApiKeyInfo;
+  /** The user's keys, newest last, revoked ones included (with `revoked_at`). */
+  listApiKeys(userId: string): ApiKeyInfo[];
+  /** The live (not revoked) key with this hash; bumps `last_used_at`. */
+  useApiKey(keyHash: string): ApiKeyInfo | undefined;
+  /** Revoke the user's key `id`. @returns false when the user has no such live key. */
+  revokeApiKey(id: string, userId: string): boolean;
+  /** Remember a refresh token by hash until `expiresAt` (ms since epoch). */
+  addRefreshToken(userId: string, tokenHash: string, expiresAt: number): void;
+  /**
+   * Single use: mark the token used and return its user id, atomically; undefined when unknown,
+   * expired or already used.
+   */
+  consumeRefreshToken(tokenHash: string, now: number): string | undefined;
+}
+
+/** User-tier agents, tools and MCP servers (DIR-12 `user_agents`, `user_tools`, `user_mcps`) and ratings. */
+export interface UserEntityStore {
+  /** The row of `userId` named `name` (private or public), if any. */
+  own<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined;
+  /** Public rows of other users named `name`, best first (usage, then average rating, then oldest). */
+  community<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K>[];
+  /** Every row `userId` may see: its own (private and public) and every public row, best first. */
+  visible<K extends UserEntityKind>(kind: K, userId: string): UserEntity<K>[];
+  /** @throws DomainError CONFLICT when `userId` already has one with this name. */
+  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): UserEntity<K>;
+  /** Replace the value (and visibility when given). @throws DomainError NOT_FOUND, CONFLICT (renamed onto another). */
+  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): UserEntity<K>;
+  /** @returns false when `userId` has no such row. */
+  remove(kind: UserEntityKind, userId: string, name: string): boolean;
+  /** Count one run of a user-tier agent. */
+  countUse(agentId: string): void;
+  /** Set `userId`'s rating (1..5) of the agent; returns the new totals. */
+  rate(userId: string, agentId: string, stars: number): { rating_sum: number; rating_count: number };
+}
+
+/** Executions and conversations listed for one user (`GET /api/executions`, `/api/conversations`). */
+export interface HistoryStore {
+  /** The user's executions, newest first. */
+  executions(userId: string, opts: { limit: number; agent?: string }): ExecutionRecord[];
+  /** The user's conversations, most recently updated first. */
+  conversations(userId: string, opts: { limit: number }): Conversation[];
+  /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
+  deleteConversation(id: string, userId: string): boolean;
+}
+
+/** The tenant part of the store, opened on the same database as the rest. */
+export interface TenantStore {
+  users: UserStore;
+  entities: UserEntityStore;
+  history: HistoryStore;
 }

@@ -1,43 +1,9 @@
-import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
-import { createCatalog } from '../../src/catalog/catalog.js';
-import { loadConfigTree } from '../../src/config/load.js';
-import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
-import { createProviderRegistry } from '../../src/llm/registry.js';
-import { createRuntime } from '../../src/runtime/run.js';
-import { openSqliteStore } from '../../src/store/sqlite/database.js';
-import { tempDir } from '../helpers/tmp.js';
+import { makeApp } from './fixture.js';
 
 // In-process: the real app over real parts (shipped config, SQLite file, offline provider), no port.
-const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
-const snapshot = loadConfigTree(resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
-const providers = createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced' });
-const errors: unknown[] = [];
-const app = createApp({
-  catalog,
-  runtime: createRuntime({ store, providers }),
-  storeHealth: () => store.health(),
-  status: () => ({ running: true }) as StatusReport,
-  configStatus: (): ConfigStatus => ({
-    loaded_at: snapshot.loadedAt,
-    errors: 0,
-    warnings: 0,
-    diagnostics: [],
-    last_success_at: snapshot.loadedAt,
-    last_attempt_at: snapshot.loadedAt,
-    reloads: 0,
-    rejected: 0,
-    last_errors: [],
-    last_reload_ms: 0,
-  }),
-  version: '0.0.0-test',
-  startedAt: Date.now(),
-  maxBodyBytes: 1024,
-  log: { error: (obj) => errors.push(obj) },
-});
-afterAll(() => store.close());
+const { app, store, errors, close } = makeApp({ maxBodyBytes: 1024 });
+afterAll(() => close());
 
 const post = (path: string, body: unknown) =>
   app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,48 +1,149 @@
 /**
- * Agent routes (SPEC §6): `GET /api/agents`, `GET /api/agents/:name`, `POST /api/agents/:name/chat`
- * (JSON, or SSE when `stream` or `Accept: text/event-stream`), and the Caxton paths `GET /agents` and
- * `POST /agents/:name/message {"text"}` -> `{reply, conversation_id, ...}`.
+ * Agent routes (SPEC §6; DIR-12 Part 3; STORY-008): `/api/agents` CRUD over the user tier with
+ * model/tool reference checks, `?format=toon|toml|json`, `/export` (text/x-toon + Content-Disposition),
+ * `/import` by content type, `/chat` (JSON or SSE), `/rate`; and the Caxton paths `GET|POST /agents`,
+ * `GET|DELETE /agents/:id`, `POST /agents/:name/message`. Every agent carries its `source` tier.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { ResolvedAgent } from '../../catalog/catalog.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import type { AgentListing } from '../../catalog/catalog.js';
+import { AgentSchema, type Agent } from '../../domain/entities.js';
+import { DomainError, type ErrorDetail } from '../../domain/errors.js';
+import { NAME_PATTERN } from '../../domain/names.js';
+import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
+import type { ApiMetrics } from '../metrics.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { collectRun, sseResponse } from '../sse.js';
-import { readJson } from '../validate.js';
+import { readJson, validate } from '../validate.js';
 
-/** Summary of an agent as listed: name, source tier, model alias and tool names. */
-function summary(r: ResolvedAgent) {
+/** Content types of each text format (first = what we answer with). */
+export const FORMAT_TYPES: Record<EntityFormat, string[]> = {
+  toon: ['text/x-toon', 'text/toon', 'application/toon'],
+  toml: ['application/toml', 'text/toml', 'text/x-toml'],
+  json: ['application/json'],
+};
+const EXT: Record<EntityFormat, string> = { toon: 'toon', toml: 'toml', json: 'json' };
+
+/** The text format of a request body, from its Content-Type. @throws DomainError BAD_REQUEST. */
+export function formatOfContentType(header: string | undefined): EntityFormat {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  for (const [fmt, types] of Object.entries(FORMAT_TYPES) as [EntityFormat, string[]][]) if (types.includes(type)) return fmt;
+  throw new DomainError('BAD_REQUEST', `unsupported Content-Type ${type || '(none)'}`, [
+    { field: 'content-type', message: 'not a supported format', hint: 'send text/x-toon, application/toml or application/json' },
+  ]);
+}
+
+const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional() });
+const CreateBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
+const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
+const ChatBody = z.object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() }).strict();
+const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
+const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
+const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
+
+const Summary = z.object({
+  id: z.string().nullable(),
+  name: z.string(),
+  source: z.enum(['user', 'community', 'system']),
+  model: z.string(),
+  tools: z.array(z.string()),
+  display_name: z.string().nullable(),
+  description: z.string().nullable(),
+  is_public: z.boolean(),
+  usage_count: z.number(),
+  rating: z.number().nullable().describe('average stars, null when unrated'),
+  rating_count: z.number(),
+});
+const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
+const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
+
+/** Summary of an agent as listed. */
+export function summary(r: AgentListing): z.infer<typeof Summary> {
+  const e = r.entity;
   return {
+    id: e?.id ?? null,
     name: r.agent.name,
     source: r.source,
     model: r.modelName,
     tools: r.agent.tools,
     display_name: r.agent.display_name ?? null,
     description: r.agent.description ?? null,
+    is_public: e ? e.is_public : true,
+    usage_count: e?.usage_count ?? 0,
+    rating: e && e.rating_count > 0 ? e.rating_sum / e.rating_count : null,
+    rating_count: e?.rating_count ?? 0,
   };
 }
 
-const ChatBody = z
-  .object({
-    message: z.string().min(1, 'must not be empty'),
-    conversation_id: z.string().min(1).optional(),
-    stream: z.boolean().optional(),
-  })
-  .strict();
-
-const MessageBody = z
-  .object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() })
-  .strict();
-
 /** Agent routes. */
-export function agentRoutes(deps: AppDeps): Hono<AppEnv> {
+export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
+  const { catalog, codec } = deps;
+  const entities = deps.tenants.entities;
+  const tags = ['agents'];
+
+  /** Validate references, store, and answer 201 with the DIR-12 create response. */
+  const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => {
+    const problems = catalog.checkAgentReferences(agent, c.get('userId'));
+    if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
+    if (c.req.query('dry_run') === 'true') {
+      // Validate and render only (the CLI's `agent create --interactive` preview).
+      return c.json({ name: agent.name, display_name: agent.display_name ?? null, is_public: isPublic, toon_preview: codec.writeEntity('agents', agent, 'toon') });
+    }
+    const row = entities.insert('agents', c.get('userId'), agent, isPublic);
+    return c.json(
+      {
+        id: row.id,
+        name: row.name,
+        display_name: agent.display_name ?? null,
+        created_at: row.created_at,
+        api_endpoint: `/api/agents/${row.name}/chat`,
+        source: 'user' as const,
+        is_public: row.is_public,
+        toon_preview: codec.writeEntity('agents', agent, 'toon'),
+        // Reader warnings such as W_DEPRECATED for the seed's `key: |` blocks (located in the body).
+        ...(warnings.length ? { warnings } : {}),
+      },
+      201,
+    );
+  };
+
+  /** Parse a text body (TOON/TOML/JSON by Content-Type) into a validated agent. */
+  const parseBody = async (c: Context<AppEnv>, override: { name?: string } = {}): Promise<{ agent: Agent; isPublic?: boolean; warnings: ErrorDetail[] }> => {
+    const format = formatOfContentType(c.req.header('content-type'));
+    const text = await c.req.text();
+    const parsed = codec.parseEntity('agents', text, format, `request.${EXT[format]}`);
+    const errors = parsed.diagnostics.filter((d) => !d.code?.startsWith('W_'));
+    if (errors.length || parsed.value === undefined) {
+      const first = errors[0];
+      throw new DomainError('BAD_REQUEST', `invalid agent ${format.toUpperCase()}: ${first ? `${first.line ?? 1}:${first.col ?? 1}: ${first.code ?? ''} ${first.message}` : 'no value'}`, errors);
+    }
+    const raw = { ...(parsed.value as Record<string, unknown>) };
+    // JSON bodies may carry `is_public` next to the agent fields (as POST /api/agents does).
+    let isPublic: boolean | undefined;
+    if (format === 'json' && typeof raw.is_public === 'boolean') {
+      isPublic = raw.is_public;
+      delete raw.is_public;
+    }
+    if (override.name) raw.name = override.name;
+    const warnings = parsed.diagnostics.filter((d) => d.code?.startsWith('W_'));
+    return { agent: validate(AgentSchema, raw, 'agent'), warnings, ...(isPublic !== undefined ? { isPublic } : {}) };
+  };
+
+  const render = (c: Context<AppEnv>, agent: Agent, format: EntityFormat, attachment: boolean) => {
+    const headers: Record<string, string> = { 'content-type': `${FORMAT_TYPES[format][0]}; charset=utf-8` };
+    // Names match NAME_PATTERN (letters, digits, _ and -), so the file name cannot carry path tricks.
+    if (attachment) headers['content-disposition'] = `attachment; filename="${agent.name}.${EXT[format]}"`;
+    return c.body(codec.writeEntity('agents', agent, format), 200, headers);
+  };
 
   const startRun = (c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined) => {
     const userId = c.get('userId');
-    const resolved = deps.catalog.resolveAgent(name, userId);
+    const resolved = catalog.resolveAgent(name, userId);
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    if (resolved.entity) entities.countUse(resolved.entity.id);
+    metrics.run(resolved.source, 'started');
     const events = deps.runtime.run({
       agent: resolved.agent,
       source: resolved.source,
@@ -55,22 +156,76 @@ export function agentRoutes(deps: AppDeps): Hono<AppEnv> {
     return { events, abort };
   };
 
-  /** GET /api/agents -> `{agents: [{name, source, model, tools, display_name, description}]}`. */
-  r.get('/api/agents', (c) => c.json({ agents: deps.catalog.listAgents(c.get('userId')).map(summary) }));
+  const list = (c: Context<AppEnv>) => {
+    const source = c.req.query('source');
+    let agents = catalog.listAgents(c.get('userId'));
+    if (source) agents = agents.filter((a) => a.source === source);
+    const out = agents.map(summary);
+    // The community listing is a marketplace: most used first, then best rated (SPEC §4).
+    if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
+    return c.json({ agents: out });
+  };
 
-  /** GET /api/agents/:name -> the full agent definition plus `source` and the effective `model`. 404 when not visible. */
-  r.get('/api/agents/:name', (c) => {
-    const resolved = deps.catalog.resolveAgent(c.req.param('name'), c.get('userId'));
-    return c.json({ ...resolved.agent, model: resolved.modelName, source: resolved.source });
+  const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
+  op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, one per name (winning tier), each with its source', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+
+  op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
+    const { is_public, ...agent } = await readJson(c, CreateBody);
+    return create(c, agent, is_public ?? false);
+  });
+
+  op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: ['text/x-toon', 'application/toml', 'application/json'], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+    const q = validate(ImportQuery, c.req.query(), 'query');
+    const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
+    return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
+  });
+
+  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source), or its text', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const { format } = validate(FormatQuery, c.req.query(), 'query');
+    const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+    if (format) return render(c, resolved.agent, format, false);
+    return c.json({ ...resolved.agent, model: resolved.modelName, source: resolved.source, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
+  });
+
+  op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const { format } = validate(FormatQuery, c.req.query(), 'query');
+    return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
+  });
+
+  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: ['text/x-toon', 'application/toml'], responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+    const name = c.req.param('name')!;
+    const userId = c.get('userId');
+    let agent: Agent;
+    let isPublic: boolean | undefined;
+    if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
+      const { is_public, ...rest } = await readJson(c, UpdateBody);
+      agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
+      isPublic = is_public;
+    } else {
+      ({ agent, isPublic } = await parseBody(c));
+    }
+    const pub = c.req.query('public');
+    if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
+    if (!entities.own('agents', userId, name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [{ field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' }]);
+    const problems = catalog.checkAgentReferences(agent, userId);
+    if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
+    const row = entities.update('agents', userId, name, agent, isPublic);
+    return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
+  });
+
+  op(r, registry, { method: 'delete', path: '/api/agents/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
+    const name = c.req.param('name')!;
+    if (!entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    return c.body(null, 204);
   });
 
   /**
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  r.post('/api/agents/:name/chat', async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, ChatBody);
-    const { events, abort } = startRun(c, c.req.param('name'), body.message, body.conversation_id);
+    const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
     if (wantsStream) return sseResponse(c, events, abort);
     const done = await collectRun(events);
@@ -78,13 +233,44 @@ export function agentRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json(result);
   });
 
-  /** GET /agents -> `{agents: [...]}` (Caxton path; same as /api/agents). */
-  r.get('/agents', (c) => c.json({ agents: deps.catalog.listAgents(c.get('userId')).map(summary) }));
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a user or community agent 1..5 stars (one rating per user)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) } } }, async (c) => {
+    const { stars } = await readJson(c, RateBody);
+    const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+    if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
+    const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
+    return c.json({ name: resolved.agent.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
+  });
+
+  // ---- Caxton paths (STORY-008) ----
+  const caxtonTags = ['caxton'];
+  op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags: caxtonTags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+
+  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: ['application/toml', 'text/x-toon', 'application/json'], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+    const { agent, isPublic, warnings } = await parseBody(c);
+    return create(c, agent, isPublic ?? false, warnings);
+  });
+
+  /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
+  const byId = (c: Context<AppEnv>) => {
+    const id = c.req.param('id')!;
+    const userId = c.get('userId');
+    const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
+    return found ?? catalog.resolveAgent(id, userId);
+  };
+  op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags: caxtonTags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const a = byId(c);
+    return c.json({ ...summary(a), agent: a.agent });
+  });
+  op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
+    const a = byId(c);
+    if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
+    return c.body(null, 204);
+  });
 
   /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  r.post('/agents/:name/message', async (c) => {
+  op(r, registry, { method: 'post', path: '/agents/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags: caxtonTags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
     const body = await readJson(c, MessageBody);
-    const name = c.req.param('name');
+    const name = c.req.param('name')!;
     const { events } = startRun(c, name, body.text, body.conversation_id);
     const { type: _type, ...result } = await collectRun(events);
     return c.json({ agent: name, ...result });

@@ -1,20 +1,31 @@
 /**
- * `GET|HEAD /health` (SPEC §6, STORY-009), `GET /api/status` (SPEC §5 `server status`) and
- * `GET /api/config/status` (hot-reload issue).
+ * `GET|HEAD /health` (SPEC §6, STORY-009), `GET /metrics` (Prometheus text), `GET /api/status`
+ * (SPEC §5 `server status`) and `GET /api/config/status` (hot-reload issue).
  * `/health` is cheap (no I/O beyond a pragma) so probes can hit it often.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppDeps, AppEnv } from '../deps.js';
+import type { ApiMetrics } from '../metrics.js';
+import { op, type Registry } from '../openapi.js';
 
-/** Health and status routes. */
-export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
+const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  uptime_ms: z.number(),
+  database: z.object({ ok: z.boolean(), journal_mode: z.string(), schema_version: z.number(), error: z.string().optional() }),
+});
+
+/** Health, metrics and status routes. */
+export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
+  const tags = ['health'];
 
   /**
    * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, journal_mode, schema_version}}`,
    * or 503 with `status: "degraded"` when the database is not usable.
    */
-  r.get('/health', (c) => {
+  op(r, registry, { method: 'get', path: '/health', summary: 'Liveness and database health', tags, public: true, responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } } }, (c) => {
     const db = deps.storeHealth();
     const body = {
       status: db.ok ? 'ok' : 'degraded',
@@ -25,10 +36,16 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json(body, db.ok ? 200 : 503);
   });
 
+  /** GET /metrics -> Prometheus text exposition (HTTP requests by route and status, agent runs, process). */
+  op(r, registry, { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags, public: true, responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } }, async (c) => {
+    const text = await metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': metrics.registry.contentType });
+  });
+
   /** GET /api/status -> StatusReport (see src/domain/status.ts). */
-  r.get('/api/status', (c) => c.json(deps.status()));
+  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints)', tags, responses: { 200: { description: 'StatusReport', schema: z.object({ running: z.literal(true) }).loose() } } }, (c) => c.json(deps.status()));
 
   /** GET /api/config/status -> ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors. */
-  r.get('/api/config/status', (c) => c.json(deps.configStatus()));
+  op(r, registry, { method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history', tags, responses: { 200: { description: 'ConfigStatus', schema: z.object({ loaded_at: z.number() }).loose() } } }, (c) => c.json(deps.configStatus()));
   return r;
 }

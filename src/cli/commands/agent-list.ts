@@ -1,4 +1,4 @@
-/** `caxton agent list [--json]`: the agents you can use, as a table NAME SOURCE MODEL TOOLS (SPEC §5). */
+/** `caxton agent list [--source S] [--json]`: the agents you can use, as a table NAME SOURCE MODEL TOOLS (SPEC §5). */
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
@@ -13,8 +13,9 @@ interface AgentSummary {
 }
 
 /** List agents through the daemon. */
-export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
-  const { agents } = await requestJson<{ agents: AgentSummary[] }>(homePaths(opts).socket, '/api/agents');
+export async function run(_args: string[], opts: GlobalOptions & { source?: string }): Promise<number> {
+  const query = opts.source ? `?source=${encodeURIComponent(opts.source)}` : '';
+  const { agents } = await requestJson<{ agents: AgentSummary[] }>(homePaths(opts).socket, `/api/agents${query}`);
   if (opts.json) {
     printJson(agents);
     return 0;

@@ -7,8 +7,9 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { newId } from '../../domain/names.js';
-import type { Conversation, ExecutionRecord, Store, StoredMessage, StoreHealth } from '../types.js';
+import type { Conversation, ExecutionRecord, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { createTenantStore } from './tenants.js';
 
 /** Apply pending migrations; returns the resulting schema version. @throws DomainError when the file is newer. */
 export function migrate(db: Database.Database): number {
@@ -77,7 +78,9 @@ export function openSqliteStore(path: string): Store {
   });
 
   let closed = false;
+  const tenants: TenantStore = createTenantStore(db);
   return {
+    tenants,
     conversations: {
       create(agentName, userId) {
         const now = Date.now();

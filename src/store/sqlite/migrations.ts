@@ -68,4 +68,99 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_executions_agent ON agent_executions(agent_name, created_at DESC);
     `,
   },
+  // Migration 2 (memory) comes from another branch; the integrator keeps numbers ascending.
+  {
+    version: 3,
+    name: 'tenants: passwords, api_keys, refresh_tokens, user_agents, user_tools, user_mcps, ratings',
+    sql: `
+      ALTER TABLE users ADD COLUMN password_hash TEXT;
+      CREATE UNIQUE INDEX idx_users_email_nocase ON users(email COLLATE NOCASE);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT,
+        prefix TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE INDEX idx_api_keys_user ON api_keys(user_id, created_at);
+
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE user_agents (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        display_name TEXT,
+        description TEXT,
+        model TEXT,
+        system_prompt TEXT NOT NULL,
+        tools TEXT NOT NULL DEFAULT '[]',
+        max_tool_iterations INTEGER NOT NULL DEFAULT 10,
+        parallel_tools INTEGER NOT NULL DEFAULT 0,
+        extra TEXT NOT NULL DEFAULT '{}',
+        config TEXT NOT NULL,
+        is_public INTEGER NOT NULL DEFAULT 0,
+        usage_count INTEGER NOT NULL DEFAULT 0,
+        rating_sum INTEGER NOT NULL DEFAULT 0,
+        rating_count INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (user_id, name)
+      );
+      CREATE INDEX idx_user_agents_public ON user_agents(is_public, name, usage_count DESC);
+
+      CREATE TABLE user_tools (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        timeout_secs REAL NOT NULL DEFAULT 30,
+        tool_type TEXT NOT NULL,
+        config TEXT NOT NULL,
+        is_public INTEGER NOT NULL DEFAULT 0,
+        usage_count INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (user_id, name)
+      );
+      CREATE INDEX idx_user_tools_public ON user_tools(is_public, name);
+
+      CREATE TABLE user_mcps (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        command TEXT,
+        url TEXT,
+        timeout_secs REAL NOT NULL DEFAULT 30,
+        config TEXT NOT NULL,
+        is_public INTEGER NOT NULL DEFAULT 0,
+        usage_count INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (user_id, name)
+      );
+      CREATE INDEX idx_user_mcps_public ON user_mcps(is_public, name);
+
+      CREATE TABLE ratings (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL REFERENCES user_agents(id) ON DELETE CASCADE,
+        stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, agent_id)
+      );
+    `,
+  },
 ];

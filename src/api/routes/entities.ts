@@ -1,0 +1,81 @@
+/**
+ * `/api/tools` and `/api/mcps` (SPEC §6): the same CRUD as agents for user tools and MCP servers, each
+ * listed with its `source` tier. Stdio MCP servers run a command on the daemon's host, so only the
+ * admin may create or change them; environment values of other users' servers are never shown.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { ResolvedEntity } from '../../catalog/catalog.js';
+import { McpServerSchema, ToolSchema, type McpServer, type Tool } from '../../domain/entities.js';
+import { DomainError } from '../../domain/errors.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { readJson, validate } from '../validate.js';
+
+type Kind = 'tools' | 'mcps';
+
+/** Config keys whose values are redacted for everyone but the owner. */
+const SECRET_KEY = /key|token|secret|password|authorization|credential/i;
+
+/** Entity routes for tools and MCP servers. */
+export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const entities = deps.tenants.entities;
+
+  const view = (e: ResolvedEntity<Tool | McpServer>, userId: string) => {
+    const value = { ...e.value } as Record<string, unknown>;
+    // Env values and secret-looking config entries may hold tokens: only their owner sees them.
+    if (e.source !== 'user') {
+      if (value.env) value.env = Object.fromEntries(Object.keys(value.env as object).map((k) => [k, '***']));
+      if (value.config) value.config = Object.fromEntries(Object.entries(value.config as object).map(([k, v]) => [k, SECRET_KEY.test(k) ? '***' : v]));
+    }
+    return { ...value, source: e.source, ...(e.entity ? { id: e.entity.id, is_public: e.entity.is_public, owned: e.entity.user_id === userId } : {}) };
+  };
+
+  for (const kind of ['tools', 'mcps'] as Kind[]) {
+    const schema = kind === 'tools' ? ToolSchema : McpServerSchema;
+    const base = `/api/${kind}`;
+    const label = kind === 'tools' ? 'tool' : 'MCP server';
+    const tags = [kind];
+    const Body = z.intersection(schema, z.object({ is_public: z.boolean().optional() }));
+    const Out = z.object({ name: z.string(), source: z.enum(['user', 'community', 'system']) }).loose();
+
+    const parse = async (c: Context<AppEnv>, name?: string) => {
+      const raw = await readJson(c, z.record(z.string(), z.unknown()));
+      const { is_public, ...rest } = raw;
+      if (is_public !== undefined && typeof is_public !== 'boolean') throw new DomainError('BAD_REQUEST', 'is_public must be a boolean', [{ field: 'is_public', message: 'expected boolean' }]);
+      const value = validate(schema, name && rest.name === undefined ? { ...rest, name } : rest, label) as Tool | McpServer;
+      if (kind === 'mcps' && (value as McpServer).command && !c.get('isAdmin')) {
+        throw new DomainError('FORBIDDEN', 'only the admin may create stdio MCP servers (they run commands on the daemon host)', [
+          { field: 'command', message: 'not allowed for this user', hint: 'use a Streamable HTTP server (`url`) or ask the admin (`caxton` over the control socket)' },
+        ]);
+      }
+      return { value, isPublic: is_public as boolean | undefined };
+    };
+
+    op(r, registry, { method: 'get', path: base, summary: `${label}s you can use, one per name, with source`, tags, responses: { 200: { description: 'list', schema: z.object({ [kind]: z.array(Out) }) } } }, (c) =>
+      c.json({ [kind]: (deps.catalog.list(kind as 'tools', c.get('userId')) as ResolvedEntity<Tool | McpServer>[]).map((e) => view(e, c.get('userId'))) }),
+    );
+    op(r, registry, { method: 'post', path: base, summary: `Create a user ${label}`, tags, body: Body, responses: { 201: { description: 'created', schema: Out }, 403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema }, 409: { description: 'name taken', schema: ErrorSchema } } }, async (c) => {
+      const { value, isPublic } = await parse(c);
+      const row = entities.insert(kind, c.get('userId'), value as never, isPublic ?? false);
+      return c.json(view({ value, source: 'user', entity: row }, c.get('userId')), 201);
+    });
+    op(r, registry, { method: 'get', path: `${base}/{name}`, summary: `One ${label} as you see it`, tags, responses: { 200: { description: label, schema: Out }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) =>
+      c.json(view(deps.catalog.resolve(kind as 'tools', c.req.param('name')!, c.get('userId')) as ResolvedEntity<Tool | McpServer>, c.get('userId'))),
+    );
+    op(r, registry, { method: 'put', path: `${base}/{name}`, summary: `Replace one of your ${label}s`, tags, body: Body, responses: { 200: { description: 'updated', schema: Out }, 404: { description: 'you have none of that name', schema: ErrorSchema } } }, async (c) => {
+      const name = c.req.param('name')!;
+      const { value, isPublic } = await parse(c, name);
+      if (!entities.own(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
+      const row = entities.update(kind, c.get('userId'), name, value as never, isPublic);
+      return c.json(view({ value, source: 'user', entity: row }, c.get('userId')));
+    });
+    op(r, registry, { method: 'delete', path: `${base}/{name}`, summary: `Delete one of your ${label}s`, tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have none of that name', schema: ErrorSchema } } }, (c) => {
+      const name = c.req.param('name')!;
+      if (!entities.remove(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
+      return c.body(null, 204);
+    });
+  }
+  return r;
+}

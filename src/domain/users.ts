@@ -1,0 +1,57 @@
+/**
+ * Tenants (SPEC §4, §5, §6): users, API keys and the user-tier entity rows that belong to them.
+ * Plain types only; the SQLite store persists them and the API decides who may see what.
+ */
+import type { Agent, McpServer, Tool } from './entities.js';
+
+/** The built-in user that the CLI (admin, over the socket) and anonymous loopback callers act as. */
+export const LOCAL_USER_ID = 'local';
+
+/** A user account. Times in ms since epoch. The password hash never leaves the store. */
+export interface User {
+  id: string;
+  /** Unique login name; null only for the built-in `local` user. */
+  email: string | null;
+  name: string | null;
+  is_admin: boolean;
+  created_at: number;
+}
+
+/** An API key as listed: never the key itself, only its public prefix (shown once at creation). */
+export interface ApiKeyInfo {
+  id: string;
+  user_id: string;
+  name: string | null;
+  /** First characters of the key (e.g. `cxk_1a2b3c4d`), enough to recognise it. */
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Which user-tier table a row lives in. */
+export type UserEntityKind = 'agents' | 'tools' | 'mcps';
+
+/** The validated value stored per kind. */
+export interface UserEntityValue {
+  agents: Agent;
+  tools: Tool;
+  mcps: McpServer;
+}
+
+/**
+ * A user-tier entity row (DIR-12 `user_agents` / `user_tools` / `user_mcps`). `usage_count` counts runs;
+ * `rating_sum`/`rating_count` come from `ratings` (1..5 stars, one per user and agent).
+ */
+export interface UserEntity<K extends UserEntityKind = UserEntityKind> {
+  id: string;
+  user_id: string;
+  name: string;
+  value: UserEntityValue[K];
+  is_public: boolean;
+  usage_count: number;
+  rating_sum: number;
+  rating_count: number;
+  created_at: number;
+  updated_at: number;
+}

@@ -1,0 +1,75 @@
+/**
+ * The tenant tables of migration 3 on a real SQLite file: users, hashed credentials, user-tier rows,
+ * ratings; foreign keys cascade; single-use refresh tokens; names are data, never SQL.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AgentSchema } from '../../src/domain/entities.js';
+import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const file = join(tempDir('cx-ten-'), 'ares.db');
+const store = openSqliteStore(file);
+afterAll(() => store.close());
+const { users, entities } = store.tenants;
+const agent = (name: string) => AgentSchema.parse({ name, system_prompt: 'p' });
+
+describe('tenant store', () => {
+  it('applies migration 3 with foreign keys on', () => {
+    expect(store.health().schema_version).toBeGreaterThanOrEqual(3);
+    const db = new Database(file, { readonly: true });
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    db.close();
+    expect(tables).toEqual(expect.arrayContaining(['users', 'api_keys', 'refresh_tokens', 'user_agents', 'user_tools', 'user_mcps', 'ratings', 'agent_executions']));
+  });
+
+  it('emails are unique case-insensitively; lookups ignore case', () => {
+    const u = users.create({ email: 'Case@Example.com' });
+    expect(users.byEmail('case@example.com')?.id).toBe(u.id);
+    expect(() => users.create({ email: 'case@example.com' })).toThrow(/already exists/);
+  });
+
+  it('API keys: found by hash while live, not after revocation; only the owner can revoke', () => {
+    const a = users.create({ email: 'keys-a@example.com' });
+    const b = users.create({ email: 'keys-b@example.com' });
+    const k = users.createApiKey({ userId: a.id, prefix: 'cxk_abcdefgh', keyHash: 'h1' });
+    expect(users.useApiKey('h1')?.user_id).toBe(a.id);
+    expect(users.revokeApiKey(k.id, b.id)).toBe(false);
+    expect(users.revokeApiKey(k.id, a.id)).toBe(true);
+    expect(users.useApiKey('h1')).toBeUndefined();
+    expect(users.revokeApiKey(k.id, a.id)).toBe(false);
+  });
+
+  it('refresh tokens are single use and expire', () => {
+    const u = users.create({ email: 'rt@example.com' });
+    users.addRefreshToken(u.id, 'r1', 2_000);
+    expect(users.consumeRefreshToken('r1', 1_000)).toBe(u.id);
+    expect(users.consumeRefreshToken('r1', 1_000)).toBeUndefined();
+    users.addRefreshToken(u.id, 'r2', 2_000);
+    expect(users.consumeRefreshToken('r2', 3_000)).toBeUndefined();
+  });
+
+  it('names with SQL in them are stored as data', () => {
+    const u = users.create({ email: "o'brien@example.com", name: "Robert'); DROP TABLE users;--" });
+    expect(users.byId(u.id)?.name).toBe("Robert'); DROP TABLE users;--");
+    expect(entities.own('agents', u.id, "x' OR '1'='1")).toBeUndefined();
+    expect(users.byEmail("o'brien@example.com")?.id).toBe(u.id);
+  });
+
+  it('one name per user and kind; ratings are one per user and agent; deleting rows cascades', () => {
+    const owner = users.create({ email: 'owner@example.com' });
+    const rater = users.create({ email: 'rater@example.com' });
+    const row = entities.insert('agents', owner.id, agent('dup'), true);
+    expect(() => entities.insert('agents', owner.id, agent('dup'), false)).toThrow(/already have agent dup/);
+    expect(entities.insert('agents', rater.id, agent('dup'), false).name).toBe('dup'); // another user may reuse it
+    entities.rate(rater.id, row.id, 5);
+    expect(entities.rate(rater.id, row.id, 3)).toEqual({ rating_sum: 3, rating_count: 1 });
+    expect(entities.rate(owner.id, row.id, 5)).toEqual({ rating_sum: 8, rating_count: 2 });
+    expect(entities.community('agents', rater.id, 'dup')[0]).toMatchObject({ rating_sum: 8, rating_count: 2 });
+    expect(entities.remove('agents', owner.id, 'dup')).toBe(true);
+    const db = new Database(file, { readonly: true });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE agent_id = ?').get(row.id) as { n: number }).n).toBe(0);
+    db.close();
+  });
+});
