@@ -1,0 +1,105 @@
+/**
+ * The MCP manager (issue 6; SPEC §3 MCP server, §7; STORY-020, STORY-040): one `McpConnection` per
+ * configured server, each a ToolSet whose tools are named `server.tool` and offered as `server__tool`.
+ * `reconcile(servers)` applies a config snapshot (hot reload): new servers connect, removed ones are
+ * closed (their child ends), changed ones are replaced, unchanged ones keep their connection.
+ * `close()` ends every connection and leaves no child process.
+ */
+import type { McpServer } from '../../domain/entities.js';
+import type { ToolSet } from '../types.js';
+import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
+import { defaultTransportFactory } from './transports.js';
+import type { McpServerStatus } from './types.js';
+
+/** Options of the manager. Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
+export interface McpManagerOptions {
+  log: McpLog;
+  /** Client name/version announced to servers in `initialize`. */
+  clientInfo?: { name: string; version: string };
+  createTransport?: TransportFactory;
+  env?: Readonly<Record<string, string | undefined>>;
+  backoff?: Backoff;
+}
+
+/** The manager the daemon owns. */
+export interface McpManager {
+  /** Apply the servers of a config snapshot (all tiers to serve). Returns at once; connecting runs in the background. */
+  reconcile(servers: readonly McpServer[]): void;
+  /** One ToolSet per enabled server (a server that is down lists no tools). Same array until the next reconcile. */
+  sets(): readonly ToolSet[];
+  /** Per-server state, sorted by name. */
+  status(): McpServerStatus[];
+  /** Resolves when no connect attempt is in flight (tests, benches, `mcp list` right after start). */
+  settled(): Promise<void>;
+  /** Close every connection; stdio children end (SIGKILL at the latest ~4 s in). Idempotent. */
+  close(): Promise<void>;
+  /** Synchronous last resort for process exit: SIGKILL every stdio child still known. */
+  killAll(): void;
+}
+
+/** What must be equal for a reconfigured server to keep its connection. */
+function fingerprint(s: McpServer): string {
+  return JSON.stringify([s.enabled, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+}
+
+/** Build the manager; it starts with no servers until `reconcile` is called. */
+export function createMcpManager(opts: McpManagerOptions): McpManager {
+  const connections = new Map<string, { conn: McpConnection; print: string }>();
+  const closing = new Map<McpConnection, Promise<void>>();
+  let sets: readonly ToolSet[] = [];
+  let closed = false;
+  const base = {
+    log: opts.log,
+    createTransport: opts.createTransport ?? defaultTransportFactory,
+    env: opts.env ?? process.env,
+    backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
+    clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },
+  };
+
+  const retire = (conn: McpConnection) => {
+    closing.set(
+      conn,
+      conn.close().finally(() => closing.delete(conn)),
+    );
+  };
+  const rebuild = () => {
+    sets = [...connections.values()].filter((e) => e.conn.server.enabled).map((e) => e.conn);
+  };
+
+  return {
+    reconcile(servers) {
+      if (closed) return;
+      const wanted = new Map(servers.map((s) => [s.name, s]));
+      for (const [name, entry] of connections) {
+        const next = wanted.get(name);
+        if (next && fingerprint(next) === entry.print) continue;
+        connections.delete(name);
+        retire(entry.conn);
+        opts.log.info({ server: name, change: next ? 'changed' : 'removed' }, 'mcp server configuration changed');
+      }
+      for (const server of servers) {
+        if (connections.has(server.name)) continue;
+        const conn = new McpConnection({ ...base, server });
+        connections.set(server.name, { conn, print: fingerprint(server) });
+        conn.start();
+      }
+      rebuild();
+    },
+    sets: () => sets,
+    status: () => [...connections.values()].map((e) => e.conn.status()).sort((a, b) => a.name.localeCompare(b.name)),
+    async settled() {
+      await Promise.all([...connections.values()].map((e) => e.conn.settled()));
+    },
+    async close() {
+      closed = true;
+      for (const entry of connections.values()) retire(entry.conn);
+      connections.clear();
+      sets = [];
+      await Promise.all([...closing.values()]);
+    },
+    killAll() {
+      for (const entry of connections.values()) entry.conn.killNow();
+      for (const conn of closing.keys()) conn.killNow();
+    },
+  };
+}
