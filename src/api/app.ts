@@ -10,6 +10,7 @@ import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpRoutes } from './routes/mcp.js';
 
 export type { AppDeps, AppEnv, Transport } from './deps.js';
 
@@ -36,5 +37,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
+  app.route('/', mcpRoutes(deps));
   return app;
 }

@@ -3,6 +3,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoreHealth } from '../store/types.js';
+import type { McpServerStatus } from '../tools/mcp/types.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -29,5 +30,7 @@ export interface AppDeps {
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
   maxBodyBytes: number;
   log: ErrorLog;
+  /** State of every MCP server the daemon uses, for `GET /api/mcp/servers` (issue 6); none when absent. */
+  mcpServers?: () => McpServerStatus[];
 }
 

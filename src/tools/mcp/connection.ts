@@ -9,7 +9,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpServer } from '../../domain/entities.js';
-import type { ToolContext, ToolDefinition, ToolResult, ToolSet } from '../types.js';
+import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { allowedByServer, offeredName, qualifiedName } from './names.js';
 import type { McpServerState, McpServerStatus, McpTransportKind } from './types.js';
 
@@ -112,12 +112,14 @@ export function expandEnv(env: Readonly<Record<string, string>>, source: Readonl
 }
 
 /** One MCP server: connects, caches tools, calls them, reconnects after a crash. */
-export class McpConnection implements ToolSet {
+export class McpConnection implements ToolSetWithUnavailable {
   readonly server: McpServer;
   private readonly opts: ConnectionOptions;
   private readonly timeoutMs: number;
   private state: McpServerState;
   private tools: ToolDefinition[] = [];
+  /** `server.tool` names of the last successful listing, kept while the server is down. */
+  private known: string[] = [];
   /** `server.tool` -> the MCP tool name. */
   private byName = new Map<string, string>();
   private client: Client | undefined;
@@ -153,6 +155,19 @@ export class McpConnection implements ToolSet {
   /** Tools offered now: none unless connected. */
   list(): ToolDefinition[] {
     return this.tools;
+  }
+
+  /**
+   * While the server is not ready: `server.*` and every tool it listed before, each with the reason
+   * (the Toolbox shows these to users instead of "no such tool"). Empty when ready.
+   */
+  unavailable(): UnavailableTool[] {
+    if (this.state === 'ready') return [];
+    const reason =
+      this.state === 'disabled'
+        ? `MCP server ${this.server.name} is disabled (enabled = false)`
+        : `MCP server ${this.server.name} is ${this.state === 'connecting' ? 'still connecting' : `unavailable: ${this.lastError ?? 'not connected'}`}`;
+    return [`${this.server.name}.*`, ...this.known].map((name) => ({ name, reason }));
   }
 
   /** Status for `caxton mcp list`. */
@@ -300,6 +315,7 @@ export class McpConnection implements ToolSet {
     found.sort((a, b) => a.name.localeCompare(b.name));
     this.tools = found;
     this.byName = byName;
+    this.known = found.map((t) => t.name);
   }
 
   private exitMessage(opened: OpenedTransport): string {

@@ -25,7 +25,10 @@ export interface McpManagerOptions {
 export interface McpManager {
   /** Apply the servers of a config snapshot (all tiers to serve). Returns at once; connecting runs in the background. */
   reconcile(servers: readonly McpServer[]): void;
-  /** One ToolSet per enabled server (a server that is down lists no tools). Same array until the next reconcile. */
+  /**
+   * One ToolSet per configured server, sorted by nothing in particular. A server that is down or
+   * disabled lists no tools and explains itself through `unavailable()`. Same array until the next reconcile.
+   */
   sets(): readonly ToolSet[];
   /** Per-server state, sorted by name. */
   status(): McpServerStatus[];
@@ -63,7 +66,7 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
     );
   };
   const rebuild = () => {
-    sets = [...connections.values()].filter((e) => e.conn.server.enabled).map((e) => e.conn);
+    sets = [...connections.values()].map((e) => e.conn);
   };
 
   return {

@@ -128,8 +128,11 @@ describe('MCP manager (in-memory servers)', () => {
       { name: 'gone', state: 'failed', tools: 0, last_error: 'spawn nope ENOENT' },
       { name: 'off', state: 'disabled', tools: 0, last_error: null },
     ]);
-    expect(m.sets().map((s) => s.list().length)).toEqual([0]);
-    const r = await m.sets()[0]!.call('gone.x', {}, ctx());
+    expect(m.sets().map((s) => s.list().length)).toEqual([0, 0]);
+    const [gone, off] = m.sets() as (ToolSet & { unavailable(): { name: string; reason: string }[] })[];
+    expect(gone!.unavailable()).toEqual([{ name: 'gone.*', reason: 'MCP server gone is unavailable: spawn nope ENOENT' }]);
+    expect(off!.unavailable()).toEqual([{ name: 'off.*', reason: 'MCP server off is disabled (enabled = false)' }]);
+    const r = await gone!.call('gone.x', {}, ctx());
     expect(r.isError).toBe(true);
     expect(r.content).toContain('MCP server gone is not available (failed: spawn nope ENOENT)');
   });

@@ -1,0 +1,96 @@
+/**
+ * The daemon as an MCP server (issue 6): the official SDK Client talks Streamable HTTP to the real
+ * Hono app in-process (its `fetch` is `app.request`), lists the agents as tools and calls one; and
+ * `GET /api/mcp/servers` shows what the manager reports. Real parts: shipped config, SQLite file,
+ * the offline provider (no key set), so replies are deterministic.
+ */
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/api/app.js';
+import { createCatalog } from '../../../src/catalog/catalog.js';
+import { loadConfigTree } from '../../../src/config/load.js';
+import type { ConfigStatus, StatusReport } from '../../../src/domain/status.js';
+import { createProviderRegistry } from '../../../src/llm/registry.js';
+import { createRuntime } from '../../../src/runtime/run.js';
+import { openSqliteStore } from '../../../src/store/sqlite/database.js';
+import type { McpServerStatus } from '../../../src/tools/mcp/types.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const store = openSqliteStore(join(tempDir('cx-mcp-api-'), 'ares.db'));
+const snapshot = loadConfigTree(resolve(__dirname, '../../../config'), { providers: ['openai'], defaultModel: 'balanced' });
+const providers = createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
+const servers: McpServerStatus[] = [
+  { name: 'everything', state: 'ready', transport: 'stdio', tools: 2, tool_names: ['everything.echo', 'everything.get-sum'], last_error: null, pid: 4242, restarts: 0 },
+  { name: 'remote', state: 'failed', transport: 'http', tools: 0, tool_names: [], last_error: 'fetch failed', restarts: 3 },
+];
+const app = createApp({
+  catalog: createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced' }),
+  runtime: createRuntime({ store, providers }),
+  storeHealth: () => store.health(),
+  status: () => ({ running: true }) as StatusReport,
+  configStatus: () => ({}) as ConfigStatus,
+  version: '0.0.0-test',
+  startedAt: Date.now(),
+  maxBodyBytes: 1 << 20,
+  log: { error() {} },
+  mcpServers: () => servers,
+});
+afterAll(() => store.close());
+
+async function connect(): Promise<Client> {
+  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL('http://caxton.test/mcp'), {
+    fetch: async (url, init) => app.request(String(url), init as RequestInit),
+  });
+  await client.connect(transport);
+  return client;
+}
+
+describe('/mcp: agents as MCP tools (official SDK client, in-process)', () => {
+  it('lists each visible agent as a tool with a message/conversation_id input', async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router']);
+    const router = tools.find((t) => t.name === 'router')!;
+    expect(router.inputSchema).toMatchObject({ type: 'object', required: ['message'], properties: { message: { type: 'string' }, conversation_id: { type: 'string' } } });
+    expect(router.description).toBeTruthy();
+    await client.close();
+  });
+
+  it('calls an agent, returns its reply, and continues the conversation when given its id', async () => {
+    const client = await connect();
+    const first = await client.callTool({ name: 'router', arguments: { message: 'hello over mcp' } });
+    expect(first.isError).toBeFalsy();
+    const text = (first.content as { type: string; text: string }[])[0]!.text;
+    expect(text).toContain('[offline]');
+    const sc = first.structuredContent as { reply: string; conversation_id: string; execution_id: string };
+    expect(sc.reply).toBe(text);
+    expect(store.conversations.messages(sc.conversation_id).map((m) => m.content)[0]).toBe('hello over mcp');
+
+    const second = await client.callTool({ name: 'router', arguments: { message: 'and again', conversation_id: sc.conversation_id } });
+    expect((second.structuredContent as { conversation_id: string }).conversation_id).toBe(sc.conversation_id);
+    expect(store.conversations.messages(sc.conversation_id)).toHaveLength(4);
+    await client.close();
+  });
+
+  it('answers an unknown agent or a missing message with an error result', async () => {
+    const client = await connect();
+    const unknown = await client.callTool({ name: 'nobody', arguments: { message: 'hi' } });
+    expect(unknown.isError).toBe(true);
+    expect((unknown.content as { text: string }[])[0]!.text).toBe('NOT_FOUND: agent nobody not found');
+    const empty = await client.callTool({ name: 'router', arguments: {} });
+    expect(empty.isError).toBe(true);
+    expect((empty.content as { text: string }[])[0]!.text).toContain('"message"');
+    await client.close();
+  });
+});
+
+describe('GET /api/mcp/servers', () => {
+  it('returns the manager status as given', async () => {
+    const res = await app.request('/api/mcp/servers');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ servers });
+  });
+});
