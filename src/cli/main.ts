@@ -108,6 +108,16 @@ Docs: man caxton; README.md.`,
     .option('--no-stream', 'wait for the whole reply instead of streaming it')
     .action(lazy(() => import('./commands/agent-test.js')));
 
+  const mcp = program.command('mcp').description('MCP servers the agents use, and the daemon as an MCP server');
+  mcp
+    .command('list')
+    .description('table of MCP servers: NAME STATE TRANSPORT TOOLS LAST_ERROR')
+    .action(lazy(() => import('./commands/mcp-list.js')));
+  mcp
+    .command('serve')
+    .description('serve your agents as MCP tools on stdin/stdout (for MCP clients); needs the daemon running')
+    .action(lazy(() => import('./commands/mcp-serve.js')));
+
   return program;
 }
 

@@ -24,6 +24,7 @@ import { acquirePidFile } from '../ipc/pidfile.js';
 import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
+import { createMcpManager } from '../tools/mcp/manager.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -119,6 +120,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const store = openSqliteStore(resolve(paths.home, config.database.path));
     cleanups.push(() => store.close());
 
+    // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
+    // every stdio child is the last resort if startup fails or the process exits without shutdown().
+    const mcp = createMcpManager({ log: logger, clientInfo: { name: 'caxton', version: versionInfo().version } });
+    const killMcpChildren = () => mcp.killAll();
+    process.once('exit', killMcpChildren);
+    cleanups.push(() => {
+      process.off('exit', killMcpChildren);
+      killMcpChildren();
+    });
+
     const providerNames = Object.keys(config.providers);
     // Hot reload: the first load serves even with errors (bad entities left out); later reloads
     // with errors are rejected whole and the last good snapshot keeps serving (src/config/watch.ts).
@@ -132,9 +143,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           displayRoot: paths.home,
         }),
       log: logger,
+      onSwap: (snapshot) => mcp.reconcile([...snapshot.mcps.values()].map((m) => m.value)),
     });
     cleanups.push(() => void watcher.close());
     await watcher.ready;
+    mcp.reconcile([...watcher.current().mcps.values()].map((m) => m.value));
     for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
@@ -197,6 +210,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       startedAt,
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
+      mcpServers: () => mcp.status(),
     });
 
     // Same app on both listeners; the socket listener tags requests as coming from the local admin.
@@ -268,9 +282,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           if (--open > 0) return;
           clearTimeout(timer);
           clearInterval(idle);
-          logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
-          cleanup();
-          resolveStopped(0);
+          // MCP children end before the pid file goes, so "stopped" means no child process is left.
+          void mcp.close().then(() => {
+            logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
+            cleanup();
+            resolveStopped(0);
+          });
         };
         const timer = setTimeout(() => {
           logger.warn('grace period over: cancelling in-flight requests');
