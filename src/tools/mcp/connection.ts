@@ -51,6 +51,7 @@ export interface ConnectionOptions {
 
 /** SDK error codes we tell apart (JSON-RPC codes of `@modelcontextprotocol/sdk` ErrorCode). */
 const REQUEST_TIMEOUT = -32001;
+const CONNECTION_CLOSED = -32000;
 
 let sdkClient: Promise<typeof import('@modelcontextprotocol/sdk/client/index.js')> | undefined;
 let sdkTypes: Promise<typeof import('@modelcontextprotocol/sdk/types.js')> | undefined;
@@ -287,7 +288,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       this.client = undefined;
       this.opened = undefined;
       void closeQuietly(client, opened);
-      this.fail(`${(err as Error).message ?? String(err)}${stderr ? ` (stderr: ${stderr})` : ''}`);
+      this.fail(`${describeConnectError(err, this.server)}${stderr ? ` (stderr: ${stderr})` : ''}`);
     }
   }
 
@@ -355,6 +356,16 @@ export class McpConnection implements ToolSetWithUnavailable {
     }, delay);
     this.timer.unref();
   }
+}
+
+/** A connect failure in words a user can act on (the SDK's "Connection closed" says little). */
+function describeConnectError(err: unknown, server: McpServer): string {
+  const e = err as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  if (e.code === CONNECTION_CLOSED) {
+    return server.url ? 'the server closed the connection while starting' : 'the server process exited while starting';
+  }
+  const cause = e.cause?.code ?? e.cause?.message;
+  return `${e.message ?? String(err)}${cause ? ` (${cause})` : ''}`;
 }
 
 async function closeQuietly(client: Client | undefined, opened: OpenedTransport | undefined): Promise<void> {

@@ -30,8 +30,10 @@ async function openStdio(server: McpServer, source: Readonly<Record<string, stri
     transport,
     pid: () => transport.pid,
     stderrTail: () => {
+      // Prefer the last line that names a problem over trailers such as node's "Node.js v20.x".
       const lines = redact(tail, env).split('\n').map((l) => l.trim()).filter(Boolean);
-      return (lines[lines.length - 1] ?? '').slice(0, 300);
+      const telling = lines.filter((l) => /error|exception|cannot|can't|not found|denied|usage|invalid|fatal/i.test(l));
+      return (telling[telling.length - 1] ?? lines[lines.length - 1] ?? '').slice(0, 300);
     },
   };
 }
