@@ -8,7 +8,7 @@
 import type { ProviderConfig } from '../config/ares-toml.js';
 import { DomainError } from '../domain/errors.js';
 import { createOfflineProvider } from './offline.js';
-import { createOpenAIProvider } from './openai.js';
+import { createOpenAIProvider, type RetryInfo } from './openai.js';
 import type { Provider, ProviderState } from './types.js';
 
 /** Resolves provider names to usable providers. */
@@ -40,6 +40,8 @@ export interface RegistryOptions {
   reprobeMs?: number;
   /** Extra provider factories by type (e.g. `scripted` in tests). */
   factories?: Record<string, (name: string, config: ProviderConfig) => Provider>;
+  /** Told about every provider retry (the daemon logs them). */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 /** Build the registry. Keys are read from the environment here and kept only inside SDK clients. */
@@ -68,6 +70,8 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
           ...(key ? { apiKey: key } : {}),
           timeoutMs: config.timeout_ms,
           maxRetries: config.max_retries,
+          ...(config.api_key_env ? { apiKeyEnv: config.api_key_env } : {}),
+          ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
         });
         const needsProbe = config.type === 'openai-compatible';
         entry = {
