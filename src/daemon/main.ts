@@ -25,6 +25,7 @@ import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
 import { createMcpManager } from '../tools/mcp/manager.js';
+import { createToolbox } from '../tools/toolbox.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -154,7 +155,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const providers = createProviderRegistry(config.providers);
     providers.probe();
     const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model });
-    const runtime = createRuntime({ store, providers });
+    // Tools agents may call: one ToolSet per MCP server (read on every call, so reloads are seen at
+    // once), behind the toolbox's call-time permission checks and `[tools] deny`.
+    const toolbox = createToolbox({ sets: () => mcp.sets(), deny: config.tools.deny, log: logger });
+    const runtime = createRuntime({ store, providers, toolbox, log: logger });
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {
