@@ -123,7 +123,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
     // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
     // every stdio child is the last resort if startup fails or the process exits without shutdown().
-    const mcp = createMcpManager({ log: logger, clientInfo: { name: 'caxton', version: versionInfo().version } });
+    const mcp = createMcpManager({ log: logger, cwd: paths.home, clientInfo: { name: 'caxton', version: versionInfo().version } });
     const killMcpChildren = () => mcp.killAll();
     process.once('exit', killMcpChildren);
     cleanups.push(() => {

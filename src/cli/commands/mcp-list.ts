@@ -28,7 +28,13 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
     process.stdout.write('no MCP servers configured (add one as config/mcps/NAME.toon)\n');
     return 0;
   }
-  const table = new Table({ head: ['NAME', 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'], style: { head: [], border: [] }, colWidths: [null, null, null, null, 60], wordWrap: true });
+  // Wrap long errors at 60 columns so the table stays readable in a terminal.
+  const wrap = servers.some((s) => (s.last_error ?? '').length > 60);
+  const table = new Table({
+    head: ['NAME', 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'],
+    style: { head: [], border: [] },
+    ...(wrap ? { colWidths: [null, null, null, null, 62], wordWrap: true } : {}),
+  });
   for (const s of servers) table.push([s.name, s.state, s.transport, String(s.tools), s.last_error ?? '-']);
   process.stdout.write(`${table.toString()}\n`);
   return 0;

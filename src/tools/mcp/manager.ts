@@ -8,7 +8,7 @@
 import type { McpServer } from '../../domain/entities.js';
 import type { ToolSet } from '../types.js';
 import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
-import { defaultTransportFactory } from './transports.js';
+import { realTransports } from './transports.js';
 import type { McpServerStatus } from './types.js';
 
 /** Options of the manager. Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
@@ -17,6 +17,8 @@ export interface McpManagerOptions {
   /** Client name/version announced to servers in `initialize`. */
   clientInfo?: { name: string; version: string };
   createTransport?: TransportFactory;
+  /** Working directory of stdio children (the daemon passes its home); default: the daemon's own. */
+  cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
   backoff?: Backoff;
 }
@@ -53,7 +55,7 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
   let closed = false;
   const base = {
     log: opts.log,
-    createTransport: opts.createTransport ?? defaultTransportFactory,
+    createTransport: opts.createTransport ?? realTransports(opts.cwd),
     env: opts.env ?? process.env,
     backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
     clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },

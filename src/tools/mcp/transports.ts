@@ -18,10 +18,10 @@ function redact(text: string, env: Readonly<Record<string, string>>): string {
   return out;
 }
 
-async function openStdio(server: McpServer, source: Readonly<Record<string, string | undefined>>): Promise<OpenedTransport> {
+async function openStdio(server: McpServer, source: Readonly<Record<string, string | undefined>>, cwd: string | undefined): Promise<OpenedTransport> {
   const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const env = expandEnv(server.env, source);
-  const transport = new StdioClientTransport({ command: server.command!, args: server.args, env, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: server.command!, args: server.args, env, stderr: 'pipe', ...(cwd ? { cwd } : {}) });
   let tail = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-STDERR_KEEP);
@@ -43,5 +43,11 @@ async function openHttp(server: McpServer): Promise<OpenedTransport> {
   return { transport: new StreamableHTTPClientTransport(new URL(server.url!)) };
 }
 
-/** The transport factory the daemon uses: stdio for `command`, Streamable HTTP for `url`. */
-export const defaultTransportFactory: TransportFactory = (server, env) => (server.url ? openHttp(server) : openStdio(server, env));
+/**
+ * The transport factory the daemon uses: stdio for `command` (children start in `cwd`, the home, so
+ * relative paths in `command`/`args` mean the same whatever directory the daemon was started from),
+ * Streamable HTTP for `url`.
+ */
+export function realTransports(cwd?: string): TransportFactory {
+  return (server, env) => (server.url ? openHttp(server) : openStdio(server, env, cwd));
+}

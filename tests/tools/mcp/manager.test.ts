@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer as SdkServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -161,6 +162,14 @@ describe('MCP manager (server-everything as a real stdio child)', { timeout: 30_
     m.reconcile([everything({ env: { API_TOKEN: '${NOT_SET_ANYWHERE}' } })]);
     await m.settled();
     expect(m.status()[0]).toMatchObject({ state: 'failed', last_error: 'environment variable NOT_SET_ANYWHERE is not set (referenced by env.API_TOKEN)' });
+  });
+
+  it('starts children in the given directory, so relative script paths work', async () => {
+    const m = manager({ log: quiet, cwd: dirname(EVERYTHING) });
+    m.reconcile([server({ name: 'rel', command: process.execPath, args: ['index.js', 'stdio'] })]);
+    await m.settled();
+    expect(m.status()[0]).toMatchObject({ state: 'ready' });
+    expect(await m.sets()[0]!.call('rel.echo', { message: 'relative' }, ctx())).toEqual({ content: 'Echo: relative' });
   });
 
   it('a child killed mid-call gives an error result, then the server is reconnected', async () => {
