@@ -67,10 +67,18 @@ export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
   r.get('/api/mcp/servers', (c) => c.json({ servers: deps.mcpServers?.() ?? [] }));
 
   /**
-   * POST|GET|DELETE /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
+   * GET|DELETE /mcp -> 405: stateless, so there is no session to stream to or end (the MCP spec lets
+   * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
+   */
+  r.on(['GET', 'DELETE'], '/mcp', (c) =>
+    c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
+  );
+
+  /**
+   * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
    * Tools: the caller's visible agents. A failed run is an `isError` tool result, not a protocol error.
    */
-  r.all('/mcp', async (c) => {
+  r.post('/mcp', async (c) => {
     const userId = c.get('userId');
     const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
     const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });

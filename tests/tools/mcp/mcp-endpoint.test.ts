@@ -87,6 +87,17 @@ describe('/mcp: agents as MCP tools (official SDK client, in-process)', () => {
   });
 });
 
+describe('/mcp without a session', () => {
+  it('refuses GET and DELETE with 405 (stateless server) and a JSON-RPC error', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const res = await app.request('/mcp', { method, headers: { accept: 'text/event-stream' } });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+    }
+  });
+});
+
 describe('GET /api/mcp/servers', () => {
   it('returns the manager status as given', async () => {
     const res = await app.request('/api/mcp/servers');
