@@ -15,6 +15,7 @@ import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
 import { isWarning } from '../config/diagnostics.js';
 import { initHome, isEmptyHome } from '../config/init.js';
 import { loadConfigTree } from '../config/load.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import { watchConfig } from '../config/watch.js';
 import { DomainError } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
@@ -24,7 +25,7 @@ import { acquirePidFile } from '../ipc/pidfile.js';
 import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
-import { createMcpManager } from '../tools/mcp/manager.js';
+import { createMcpManager, serversUsedBy } from '../tools/mcp/manager.js';
 import { createToolbox } from '../tools/toolbox.js';
 import { createLogger } from './logger.js';
 
@@ -124,6 +125,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
     // every stdio child is the last resort if startup fails or the process exits without shutdown().
     const mcp = createMcpManager({ log: logger, cwd: paths.home, clientInfo: { name: 'caxton', version: versionInfo().version } });
+    // Servers no agent names stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps.
+    const reconcileMcp = (snapshot: ConfigSnapshot) =>
+      mcp.reconcile(
+        [...snapshot.mcps.values()].map((m) => m.value),
+        serversUsedBy([...snapshot.agents.values()].map((a) => a.value)),
+      );
     const killMcpChildren = () => mcp.killAll();
     process.once('exit', killMcpChildren);
     cleanups.push(() => {
@@ -144,11 +151,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           displayRoot: paths.home,
         }),
       log: logger,
-      onSwap: (snapshot) => mcp.reconcile([...snapshot.mcps.values()].map((m) => m.value)),
+      onSwap: (snapshot) => reconcileMcp(snapshot),
     });
     cleanups.push(() => void watcher.close());
     await watcher.ready;
-    mcp.reconcile([...watcher.current().mcps.values()].map((m) => m.value));
+    reconcileMcp(watcher.current());
     for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }

@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { rmSync } from 'node:fs';
+import { encode } from '@toon-format/toon';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -24,6 +25,11 @@ interface Row {
   tool_names: string[];
   last_error: string | null;
   pid?: number;
+}
+
+/** An agent that names `tools` (so their servers are started). */
+function agentToon(name: string, tools: string[]): string {
+  return encode({ name, model: 'balanced', system_prompt: 'You use tools.', tools });
 }
 
 async function mcpList(home: TestHome): Promise<Row[]> {
@@ -49,6 +55,8 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     home = await homes.createWithFake(fake.url);
     home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
     home.writeFile('config/mcps/broken.toon', stdioToon('broken', '/nonexistent/server.js'));
+    home.writeFile('config/mcps/spare.toon', stdioToon('spare', SERVER_SCRIPTS.everything, ['stdio']));
+    home.writeFile('config/agents/user.toon', agentToon('user', ['everything.echo', 'broken.*']));
     url = (await home.start()).url;
   }, 30_000);
   afterAll(async () => {
@@ -66,6 +74,10 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     const broken = await waitFor('broken server to fail', async () => (await mcpList(home)).find((r) => r.name === 'broken' && r.state === 'failed'));
     expect(broken.last_error).toMatch(/nonexistent|closed|exited/i);
 
+    // No agent names `spare`: listed, never started.
+    expect(rows.find((r) => r.name === 'spare')).toMatchObject({ state: 'idle', tools: 0 });
+    expect(rows.find((r) => r.name === 'spare')!.pid).toBeUndefined();
+
     const table = await home.run(['mcp', 'list']);
     expect(table.exitCode, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/NAME\s+│\s+STATE\s+│\s+TRANSPORT\s+│\s+TOOLS\s+│\s+LAST_ERROR/);
@@ -74,10 +86,12 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
 
   it('hot reload connects an added server and ends a removed one', async () => {
     home.writeFile('config/mcps/memory.toon', stdioToon('memory', SERVER_SCRIPTS.memory, [], { env: { MEMORY_FILE_PATH: join(home.dir, 'memory.jsonl') } }));
+    home.writeFile('config/agents/rememberer.toon', agentToon('rememberer', ['memory.*']));
     const rows = await readyRows(home, ['memory', 'everything']);
     const memory = rows.find((r) => r.name === 'memory')!;
     expect(memory.tool_names).toContain('memory.create_entities');
     rmSync(join(home.dir, 'config/mcps/memory.toon'));
+    rmSync(join(home.dir, 'config/agents/rememberer.toon'));
     await waitFor('memory server removed', async () => !(await mcpList(home)).some((r) => r.name === 'memory'));
     await waitFor('memory child to exit', () => !processAlive(memory.pid!));
   });
@@ -87,7 +101,7 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     const client = new Client({ name: 'e2e', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router']);
+    expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router', 'user']);
     const result = await client.callTool({ name: 'router', arguments: { message: 'ping' } });
     expect(result.isError).toBeFalsy();
     expect((result.content as { text: string }[])[0]!.text).toBe('pong over /mcp');
@@ -106,7 +120,7 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     });
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router']);
+    expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router', 'user']);
     expect(tools[0]!.inputSchema).toMatchObject({ required: ['message'] });
     const result = await client.callTool({ name: 'customer-support', arguments: { message: 'ping' } });
     expect(result.isError).toBeFalsy();

@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   env: Readonly<Record<string, string | undefined>>;
   backoff: Backoff;
   clientInfo: { name: string; version: string };
+  /** Enabled but not used by any agent: listed as `idle` and never started. */
+  idle?: boolean;
 }
 
 /** SDK error codes we tell apart (JSON-RPC codes of `@modelcontextprotocol/sdk` ErrorCode). */
@@ -140,12 +142,12 @@ export class McpConnection implements ToolSetWithUnavailable {
     this.opts = opts;
     this.server = opts.server;
     this.timeoutMs = Math.round(opts.server.timeout_secs * 1000);
-    this.state = opts.server.enabled ? 'connecting' : 'disabled';
+    this.state = !opts.server.enabled ? 'disabled' : opts.idle ? 'idle' : 'connecting';
   }
 
-  /** Start connecting (no-op for a disabled server). */
+  /** Start connecting (no-op for a disabled or idle server). */
   start(): void {
-    if (this.server.enabled && !this.closed) this.connecting = this.connect();
+    if (this.state === 'connecting' && !this.closed) this.connecting = this.connect();
   }
 
   /** Resolves when the current connect attempt is over (ready or failed). */
@@ -167,7 +169,9 @@ export class McpConnection implements ToolSetWithUnavailable {
     const reason =
       this.state === 'disabled'
         ? `MCP server ${this.server.name} is disabled (enabled = false)`
-        : `MCP server ${this.server.name} is ${this.state === 'connecting' ? 'still connecting' : `unavailable: ${this.lastError ?? 'not connected'}`}`;
+        : this.state === 'idle'
+          ? `MCP server ${this.server.name} is not started: no agent names its tools`
+          : `MCP server ${this.server.name} is ${this.state === 'connecting' ? 'still connecting' : `unavailable: ${this.lastError ?? 'not connected'}`}`;
     return [`${this.server.name}.*`, ...this.known].map((name) => ({ name, reason }));
   }
 

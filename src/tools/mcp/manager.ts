@@ -25,8 +25,12 @@ export interface McpManagerOptions {
 
 /** The manager the daemon owns. */
 export interface McpManager {
-  /** Apply the servers of a config snapshot (all tiers to serve). Returns at once; connecting runs in the background. */
-  reconcile(servers: readonly McpServer[]): void;
+  /**
+   * Apply the servers of a config snapshot (all tiers to serve). Returns at once; connecting runs in
+   * the background. With `used` (see `serversUsedBy`), enabled servers not in it are `idle`: listed,
+   * not started, so a server no agent names costs no process.
+   */
+  reconcile(servers: readonly McpServer[], used?: ReadonlySet<string>): void;
   /**
    * One ToolSet per configured server, sorted by nothing in particular. A server that is down or
    * disabled lists no tools and explains itself through `unavailable()`. Same array until the next reconcile.
@@ -43,8 +47,15 @@ export interface McpManager {
 }
 
 /** What must be equal for a reconfigured server to keep its connection. */
-function fingerprint(s: McpServer): string {
-  return JSON.stringify([s.enabled, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+function fingerprint(s: McpServer, idle: boolean): string {
+  return JSON.stringify([s.enabled, idle, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+}
+
+/** Names of the MCP servers that `agents` name in their `tools` (`server.tool`, `server.*`). */
+export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>): Set<string> {
+  const used = new Set<string>();
+  for (const a of agents) for (const t of a.tools) if (t.indexOf('.') > 0) used.add(t.slice(0, t.indexOf('.')));
+  return used;
 }
 
 /** Build the manager; it starts with no servers until `reconcile` is called. */
@@ -72,20 +83,22 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
   };
 
   return {
-    reconcile(servers) {
+    reconcile(servers, used) {
       if (closed) return;
+      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name);
       const wanted = new Map(servers.map((s) => [s.name, s]));
       for (const [name, entry] of connections) {
         const next = wanted.get(name);
-        if (next && fingerprint(next) === entry.print) continue;
+        if (next && fingerprint(next, isIdle(next)) === entry.print) continue;
         connections.delete(name);
         retire(entry.conn);
         opts.log.info({ server: name, change: next ? 'changed' : 'removed' }, 'mcp server configuration changed');
       }
       for (const server of servers) {
         if (connections.has(server.name)) continue;
-        const conn = new McpConnection({ ...base, server });
-        connections.set(server.name, { conn, print: fingerprint(server) });
+        const idle = isIdle(server);
+        const conn = new McpConnection({ ...base, server, idle });
+        connections.set(server.name, { conn, print: fingerprint(server, idle) });
         conn.start();
       }
       rebuild();

@@ -3,8 +3,11 @@
  * Type-only: the API gets status through AppDeps and never imports the manager itself.
  */
 
-/** Lifecycle of one MCP server connection. */
-export type McpServerState = 'connecting' | 'ready' | 'failed' | 'disabled';
+/**
+ * Lifecycle of one MCP server connection. `idle`: enabled, but no agent names any of its tools, so
+ * it is not started (it starts as soon as a reloaded agent names it). `disabled`: `enabled = false`.
+ */
+export type McpServerState = 'connecting' | 'ready' | 'failed' | 'idle' | 'disabled';
 
 /** How the daemon reaches an MCP server (SPEC §3): a child process, or Streamable HTTP at `url`. */
 export type McpTransportKind = 'stdio' | 'http';

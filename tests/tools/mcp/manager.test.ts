@@ -10,7 +10,7 @@ import { McpServer as SdkServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { McpServerSchema, type McpServer } from '../../../src/domain/entities.js';
-import { createMcpManager, type McpManager } from '../../../src/tools/mcp/manager.js';
+import { createMcpManager, serversUsedBy, type McpManager } from '../../../src/tools/mcp/manager.js';
 import type { TransportFactory } from '../../../src/tools/mcp/connection.js';
 import type { ToolContext, ToolSet } from '../../../src/tools/types.js';
 import { closedPort, processAlive, waitFor } from '../../helpers/cli.js';
@@ -114,6 +114,26 @@ describe('MCP manager (in-memory servers)', () => {
     const set = only(m.sets());
     expect(set.list().map((d) => d.name)).toEqual(['mem.broken', 'mem.shout']);
     expect((await set.call('mem.slow', {}, ctx())).isError).toBe(true);
+  });
+
+  it('leaves servers no agent uses idle (not started) and starts them once an agent names them', async () => {
+    let opened = 0;
+    const factory = inMemory(toolsServer);
+    const m = manager({ log: quiet, createTransport: (s, env) => (opened++, factory(s, env)) });
+    const servers = [server({ name: 'mem', command: 'unused' }), server({ name: 'spare', command: 'unused' })];
+    const used = serversUsedBy([{ tools: ['calculator', 'mem.shout'] }, { tools: [] }]);
+    expect([...used]).toEqual(['mem']);
+    m.reconcile(servers, used);
+    await m.settled();
+    expect(m.status().map((s) => [s.name, s.state])).toEqual([['mem', 'ready'], ['spare', 'idle']]);
+    expect(opened).toBe(1);
+    const spare = m.sets().find((s) => s.list().length === 0) as ToolSet & { unavailable(): { reason: string }[] };
+    expect(spare.unavailable()[0]!.reason).toBe('MCP server spare is not started: no agent names its tools');
+
+    m.reconcile(servers, serversUsedBy([{ tools: ['mem.shout', 'spare.*'] }]));
+    await m.settled();
+    expect(m.status().map((s) => [s.name, s.state])).toEqual([['mem', 'ready'], ['spare', 'ready']]);
+    expect(opened).toBe(2);
   });
 
   it('reports a server it cannot reach as failed with the reason, and disabled ones as disabled', async () => {
