@@ -46,6 +46,7 @@ const args = { message: 'hello' };
 
 const direct = new Client({ name: 'bench-direct', version: '1' });
 await direct.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore' }));
+await direct.listTools(); // as the manager does on connect (the SDK caches tool metadata from it)
 const manager = createMcpManager({ log: quiet });
 manager.reconcile([server]);
 await manager.settled();
