@@ -124,7 +124,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
     // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
     // every stdio child is the last resort if startup fails or the process exits without shutdown().
-    const mcp = createMcpManager({ log: logger, cwd: paths.home, clientInfo: { name: 'caxton', version: versionInfo().version } });
+    const mcp = createMcpManager({
+      log: logger,
+      cwd: paths.home,
+      childrenFile: resolve(paths.runDir, 'mcp-children.json'),
+      clientInfo: { name: 'caxton', version: versionInfo().version },
+    });
     // Servers no agent names stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps.
     const reconcileMcp = (snapshot: ConfigSnapshot) =>
       mcp.reconcile(

@@ -151,3 +151,29 @@ describe('caxton mcp serve without a daemon', () => {
     await homes.cleanupAll();
   });
 });
+
+describe('MCP children of a daemon that was SIGKILLed', { timeout: 60_000 }, () => {
+  it('are killed when the daemon starts again; the new daemon starts its own', async () => {
+    const homes = homeRegistry();
+    const fake = await startFakeOpenAI();
+    try {
+      const home = await homes.createWithFake(fake.url);
+      home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
+      home.writeFile('config/agents/user.toon', agentToon('user', ['everything.*']));
+      const first = await home.start();
+      const orphan = (await readyRows(home, ['everything'])).find((r) => r.name === 'everything')!.pid!;
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor('daemon to die', () => !processAlive(first.pid));
+      expect(processAlive(orphan), 'this server does not exit when its stdin closes, so the test shows the reaping').toBe(true);
+
+      await home.start();
+      await waitFor('orphaned MCP child to be killed', () => !processAlive(orphan));
+      const fresh = (await readyRows(home, ['everything'])).find((r) => r.name === 'everything')!.pid!;
+      expect(fresh).not.toBe(orphan);
+      expect(processAlive(fresh)).toBe(true);
+    } finally {
+      await homes.cleanupAll();
+      await fake.close();
+    }
+  });
+});

@@ -49,6 +49,8 @@ export interface ConnectionOptions {
   clientInfo: { name: string; version: string };
   /** Enabled but not used by any agent: listed as `idle` and never started. */
   idle?: boolean;
+  /** Called when the stdio child's pid changes (started, lost, closed). */
+  onChildChange?: () => void;
 }
 
 /** SDK error codes we tell apart (JSON-RPC codes of `@modelcontextprotocol/sdk` ErrorCode). */
@@ -235,6 +237,12 @@ export class McpConnection implements ToolSetWithUnavailable {
     this.opened = undefined;
     await closeQuietly(client, opened);
     this.pid = undefined;
+    this.opts.onChildChange?.();
+  }
+
+  /** Pid of the stdio child while one runs (also while connecting or closing). */
+  childPid(): number | undefined {
+    return this.pid;
   }
 
   /** Last resort on process exit: SIGKILL the stdio child now (synchronous). */
@@ -276,6 +284,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       // Watch for a crash only once connected: a failure while connecting rejects connect() instead.
       client.onclose = () => this.lost(generation, this.exitMessage(o));
       this.pid = opened.pid?.() ?? undefined;
+      this.opts.onChildChange?.();
       await this.refreshTools(c);
       if (generation !== this.generation) return;
       client.setNotificationHandler(types.ToolListChangedNotificationSchema, () => {
@@ -340,6 +349,7 @@ export class McpConnection implements ToolSetWithUnavailable {
     this.byName = new Map();
     this.pid = undefined;
     void closeQuietly(client, opened);
+    this.opts.onChildChange?.();
     this.opts.log.warn({ server: this.server.name, reason: why }, 'mcp server connection lost; reconnecting');
     this.fail(why);
   }

@@ -8,6 +8,7 @@
 import type { McpServer } from '../../domain/entities.js';
 import type { ToolSet } from '../types.js';
 import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
+import { reapOrphans, recordChildren } from './orphans.js';
 import { realTransports } from './transports.js';
 import type { McpServerStatus } from './types.js';
 
@@ -19,6 +20,11 @@ export interface McpManagerOptions {
   createTransport?: TransportFactory;
   /** Working directory of stdio children (the daemon passes its home); default: the daemon's own. */
   cwd?: string;
+  /**
+   * File (in `run/`) where live stdio children are recorded. When set, children a previous process
+   * left behind (it was SIGKILLed) are killed when the manager is created (src/tools/mcp/orphans.ts).
+   */
+  childrenFile?: string;
   env?: Readonly<Record<string, string | undefined>>;
   backoff?: Backoff;
 }
@@ -64,7 +70,17 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
   const closing = new Map<McpConnection, Promise<void>>();
   let sets: readonly ToolSet[] = [];
   let closed = false;
+  if (opts.childrenFile) {
+    const reaped = reapOrphans(opts.childrenFile);
+    if (reaped.length) opts.log.warn({ pids: reaped }, 'mcp: killed MCP server processes left behind by a previous daemon');
+  }
+  const record = () => {
+    if (!opts.childrenFile) return;
+    const pids = [...connections.values()].map((e) => e.conn.childPid()).concat([...closing.keys()].map((c) => c.childPid()));
+    recordChildren(opts.childrenFile, pids.filter((p): p is number => p !== undefined));
+  };
   const base = {
+    onChildChange: () => record(),
     log: opts.log,
     createTransport: opts.createTransport ?? realTransports(opts.cwd),
     env: opts.env ?? process.env,
