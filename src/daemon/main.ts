@@ -24,6 +24,9 @@ import { acquirePidFile } from '../ipc/pidfile.js';
 import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
+import { BUILTIN_TOOL_NAMES, createBuiltinTools } from '../tools/builtin/index.js';
+import { createToolbox } from '../tools/toolbox.js';
+import type { ToolSet } from '../tools/types.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -128,7 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         loadConfigTree(paths.configDir, {
           providers: providerNames,
           defaultModel: config.defaults.model,
-          builtinTools: [],
+          builtinTools: BUILTIN_TOOL_NAMES,
           displayRoot: paths.home,
         }),
       log: logger,
@@ -138,10 +141,24 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
-    const providers = createProviderRegistry(config.providers);
+    const providers = createProviderRegistry(config.providers, {
+      onRetry: (info) => logger.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
+    });
     providers.probe();
     const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model });
-    const runtime = createRuntime({ store, providers });
+    // Tool sets: builtins first (they win a name clash); MCP servers' ToolSets are appended here.
+    const toolSets: ToolSet[] = [createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools })];
+    const toolbox = createToolbox({ sets: () => toolSets, deny: config.tools.deny, log: logger });
+    const runtime = createRuntime({
+      store,
+      providers,
+      toolbox,
+      log: logger,
+      limits: {
+        maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
+        maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+      },
+    });
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {
