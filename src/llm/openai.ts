@@ -195,6 +195,8 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
             }
             if (choice.finish_reason) finish = choice.finish_reason;
           }
+          // The SDK ends a stream quietly when it is aborted: a timeout or cancellation must not look like a reply.
+          if (timedOut || signal?.aborted) throw ctrl.signal.reason;
           if (chunks === 0) {
             throw new DomainError(
               'PROVIDER_ERROR',
