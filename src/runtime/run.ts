@@ -196,6 +196,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
     let recorded = false;
     let release: (() => void) | undefined;
+    let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord) => void) | undefined;
     try {
       try {
         lifecycle.admit(agent.name);
@@ -203,8 +204,6 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           if (!store.conversations.get(conversationId, req.userId)) {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
-        } else {
-          conversationId = store.conversations.create(agent.name, req.userId).id;
         }
         release = await limiter.acquire(agent.name, signal);
       } catch (err) {
@@ -220,7 +219,19 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         yield { type: 'error', code, message, ...(conversationId ? { conversation_id: conversationId } : {}), execution_id: executionId };
         return;
       }
-      const convId = conversationId;
+      // A new conversation's row is written with the run's first step (one transaction, not two).
+      const isNew = conversationId === undefined;
+      const convId = (conversationId ??= newId('conv'));
+      let created = !isNew;
+      commit = (messages: readonly StoredMessage[], execution: ExecutionRecord) => {
+        store.executions.commitStep({
+          conversationId: convId,
+          messages,
+          execution,
+          ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
+        });
+        created = true;
+      };
 
       try {
         const provider = await providers.get(model.provider);
@@ -242,10 +253,11 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         }
 
         const userPrompt = renderUserPrompt(agent, req.message);
-        const base = buildMessages(agent, [], userPrompt);
-        const budget =
-          windowOf(model) - (model.max_tokens ?? 1024) - estimateTokens(base.map((m) => m.content ?? '').join('')) - (specs ? estimateTokens(JSON.stringify(specs)) : 0);
-        const history = trimHistory(store.conversations.messages(convId), Math.max(0, budget));
+        let history: readonly StoredMessage[] = isNew ? [] : store.conversations.messages(convId);
+        if (history.length) {
+          const fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+          history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? 1024) - fixed));
+        }
         const messages: ChatMessage[] = buildMessages(agent, history, userPrompt);
 
         const chatReq: ChatRequest = {
@@ -334,12 +346,12 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
             messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
             pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
           }
-          store.executions.commitStep({ conversationId: convId, messages: pending, execution: row('error', INTERRUPTED) });
+          commit(pending, row('error', INTERRUPTED));
           pending = [];
         }
 
         recorded = true;
-        store.executions.commitStep({ conversationId: convId, messages: pending, execution: row('success') });
+        commit(pending, row('success'));
         yield {
           type: 'done',
           reply,
@@ -356,7 +368,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
-        store.executions.record(row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
         if (AGENT_FAULTS.has(code) && lifecycle.state(agent.name) === 'running') {
           lifecycle.transition(agent.name, 'failed', message);
         }
@@ -369,7 +381,9 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         // The consumer stopped iterating early (client went away): stop tools, still leave a record.
         ac.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
         finishReason = 'cancelled';
-        store.executions.record(row('error', 'run cancelled: the client disconnected'));
+        const last = row('error', 'run cancelled: the client disconnected');
+        if (commit) commit([], last);
+        else store.executions.record(last);
       }
       release?.();
     }
