@@ -153,6 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       store,
       providers,
       toolbox,
+      memory: store.memory,
       log: logger,
       limits: {
         maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,

@@ -22,7 +22,8 @@ import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import { newId } from '../domain/names.js';
 import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
-import type { ExecutionRecord, Store, StoredMessage } from '../store/types.js';
+import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
+import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
@@ -59,7 +60,12 @@ export interface RuntimeDeps {
   log?: RuntimeLog;
   /** Context window of a model in tokens (default: src/runtime/context.ts `contextWindow`). */
   contextWindow?: (model: Model) => number;
+  /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
+  memory?: Pick<MemoryStore, 'search'>;
 }
+
+/** Entries put into `{{memory_context}}`, newest first. */
+const MEMORY_CONTEXT_ENTRIES = 20;
 
 /** One run: an agent already resolved by the catalog, with its model. */
 export interface RunRequest {
@@ -252,7 +258,15 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
         }
 
-        const userPrompt = renderUserPrompt(agent, req.message);
+        let memoryContext = '';
+        if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: convId });
+          memoryContext = deps.memory
+            .search(scope, '', MEMORY_CONTEXT_ENTRIES)
+            .map((e) => `${e.key}: ${e.value}`)
+            .join('\n');
+        }
+        const userPrompt = renderUserPrompt(agent, req.message, memoryContext);
         let history: readonly StoredMessage[] = isNew ? [] : store.conversations.messages(convId);
         if (history.length) {
           const fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
