@@ -123,6 +123,20 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
     expect(exec(done.execution_id)).toMatchObject({ status: 'success', finish_reason: 'max_iterations' });
   });
 
+  it('refuses, at call time, a tool the agent does not list, logs it, and tells the model', async () => {
+    fake.enqueue({ tool_calls: [{ id: 'x1', name: 'http_fetch', arguments: '{"url":"https://example.com/"}' }] }, { content: 'I cannot fetch pages.' });
+    const res = await chat('customer-support', { message: 'fetch example.com' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { reply: string }).reply).toBe('I cannot fetch pages.');
+    const tool = bodies()[1]!.messages.find((m) => m.role === 'tool')!;
+    expect(tool).toMatchObject({ tool_call_id: 'x1', content: 'error: tool http_fetch is not allowed for agent customer-support' });
+    const log = await waitFor('the refusal in the log', () => {
+      const text = readFileSync(home.logFile, 'utf8');
+      return text.includes('tool call refused') ? text : '';
+    });
+    expect(log).toMatch(/"agent":"customer-support".*"tool":"http_fetch"/);
+  });
+
   it('retries 429 twice (Retry-After) and then answers', async () => {
     fake.enqueue({ status: 429, retry_after: 1 }, { status: 429, retry_after: 1 }, { content: 'third time lucky' });
     const res = await chat('router', { message: 'hi' });
