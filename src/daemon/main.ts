@@ -25,8 +25,10 @@ import { acquirePidFile } from '../ipc/pidfile.js';
 import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
+import { BUILTIN_TOOL_NAMES, createBuiltinTools } from '../tools/builtin/index.js';
 import { createMcpManager, serversUsedBy } from '../tools/mcp/manager.js';
 import { createToolbox } from '../tools/toolbox.js';
+import type { ToolSet } from '../tools/types.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -152,7 +154,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         loadConfigTree(paths.configDir, {
           providers: providerNames,
           defaultModel: config.defaults.model,
-          builtinTools: [],
+          builtinTools: BUILTIN_TOOL_NAMES,
           displayRoot: paths.home,
         }),
       log: logger,
@@ -164,13 +166,36 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
-    const providers = createProviderRegistry(config.providers);
+    const providers = createProviderRegistry(config.providers, {
+      onRetry: (info) => logger.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
+    });
     providers.probe();
     const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model });
-    // Tools agents may call: one ToolSet per MCP server (read on every call, so reloads are seen at
-    // once), behind the toolbox's call-time permission checks and `[tools] deny`.
-    const toolbox = createToolbox({ sets: () => mcp.sets(), deny: config.tools.deny, log: logger });
-    const runtime = createRuntime({ store, providers, toolbox, log: logger });
+    // Tool sets: builtins first (they win a name clash), then one per MCP server. The combined array
+    // is rebuilt only when the MCP manager's array changes (on reconcile), not on every call.
+    const builtinSets: ToolSet[] = [createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools })];
+    let mcpSets = mcp.sets();
+    let toolSets: readonly ToolSet[] = [...builtinSets, ...mcpSets];
+    const sets = (): readonly ToolSet[] => {
+      const current = mcp.sets();
+      if (current !== mcpSets) {
+        mcpSets = current;
+        toolSets = [...builtinSets, ...current];
+      }
+      return toolSets;
+    };
+    const toolbox = createToolbox({ sets, deny: config.tools.deny, log: logger });
+    const runtime = createRuntime({
+      store,
+      providers,
+      toolbox,
+      memory: store.memory,
+      log: logger,
+      limits: {
+        maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
+        maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+      },
+    });
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {

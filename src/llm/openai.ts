@@ -151,24 +151,29 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         const ctrl = new AbortController();
         const onAbort = () => ctrl.abort(signal!.reason);
         signal?.addEventListener('abort', onAbort, { once: true });
+        // One timer per request (not one per chunk): when it fires it checks the last activity and
+        // either aborts or sleeps for the time left.
         let timedOut = false;
+        let lastActivity = Date.now();
         let timer: NodeJS.Timeout | undefined;
-        const arm = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            timedOut = true;
-            ctrl.abort(new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`));
-          }, opts.timeoutMs);
+        const check = () => {
+          const idle = Date.now() - lastActivity;
+          if (idle < opts.timeoutMs) {
+            timer = setTimeout(check, opts.timeoutMs - idle);
+            return;
+          }
+          timedOut = true;
+          ctrl.abort(new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`));
         };
         let streamed = false;
         let chunks = 0;
         const calls = new Map<number, ToolCallRequest>();
         let finish: string | undefined;
         try {
-          arm();
+          timer = setTimeout(check, opts.timeoutMs);
           const stream = await client.chat.completions.create(body, { signal: ctrl.signal, timeout: opts.timeoutMs, maxRetries: 0 });
           for await (const chunk of stream) {
-            arm();
+            lastActivity = Date.now();
             chunks++;
             if (chunk.usage) {
               streamed = true;
@@ -195,6 +200,8 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
             }
             if (choice.finish_reason) finish = choice.finish_reason;
           }
+          // The SDK ends a stream quietly when it is aborted: a timeout or cancellation must not look like a reply.
+          if (timedOut || signal?.aborted) throw ctrl.signal.reason;
           if (chunks === 0) {
             throw new DomainError(
               'PROVIDER_ERROR',

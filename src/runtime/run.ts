@@ -22,7 +22,8 @@ import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import { newId } from '../domain/names.js';
 import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
-import type { ExecutionRecord, Store, StoredMessage } from '../store/types.js';
+import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
+import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
@@ -59,7 +60,12 @@ export interface RuntimeDeps {
   log?: RuntimeLog;
   /** Context window of a model in tokens (default: src/runtime/context.ts `contextWindow`). */
   contextWindow?: (model: Model) => number;
+  /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
+  memory?: Pick<MemoryStore, 'search'>;
 }
+
+/** Entries put into `{{memory_context}}`, newest first. */
+const MEMORY_CONTEXT_ENTRIES = 20;
 
 /** One run: an agent already resolved by the catalog, with its model. */
 export interface RunRequest {
@@ -196,6 +202,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
     let recorded = false;
     let release: (() => void) | undefined;
+    let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord) => void) | undefined;
     try {
       try {
         lifecycle.admit(agent.name);
@@ -203,8 +210,6 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           if (!store.conversations.get(conversationId, req.userId)) {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
-        } else {
-          conversationId = store.conversations.create(agent.name, req.userId).id;
         }
         release = await limiter.acquire(agent.name, signal);
       } catch (err) {
@@ -220,7 +225,19 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         yield { type: 'error', code, message, ...(conversationId ? { conversation_id: conversationId } : {}), execution_id: executionId };
         return;
       }
-      const convId = conversationId;
+      // A new conversation's row is written with the run's first step (one transaction, not two).
+      const isNew = conversationId === undefined;
+      const convId = (conversationId ??= newId('conv'));
+      let created = !isNew;
+      commit = (messages: readonly StoredMessage[], execution: ExecutionRecord) => {
+        store.executions.commitStep({
+          conversationId: convId,
+          messages,
+          execution,
+          ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
+        });
+        created = true;
+      };
 
       try {
         const provider = await providers.get(model.provider);
@@ -241,11 +258,20 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
         }
 
-        const userPrompt = renderUserPrompt(agent, req.message);
-        const base = buildMessages(agent, [], userPrompt);
-        const budget =
-          windowOf(model) - (model.max_tokens ?? 1024) - estimateTokens(base.map((m) => m.content ?? '').join('')) - (specs ? estimateTokens(JSON.stringify(specs)) : 0);
-        const history = trimHistory(store.conversations.messages(convId), Math.max(0, budget));
+        let memoryContext = '';
+        if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: convId });
+          memoryContext = deps.memory
+            .search(scope, '', MEMORY_CONTEXT_ENTRIES)
+            .map((e) => `${e.key}: ${e.value}`)
+            .join('\n');
+        }
+        const userPrompt = renderUserPrompt(agent, req.message, memoryContext);
+        let history: readonly StoredMessage[] = isNew ? [] : store.conversations.messages(convId);
+        if (history.length) {
+          const fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+          history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? 1024) - fixed));
+        }
         const messages: ChatMessage[] = buildMessages(agent, history, userPrompt);
 
         const chatReq: ChatRequest = {
@@ -334,12 +360,12 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
             messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
             pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
           }
-          store.executions.commitStep({ conversationId: convId, messages: pending, execution: row('error', INTERRUPTED) });
+          commit(pending, row('error', INTERRUPTED));
           pending = [];
         }
 
         recorded = true;
-        store.executions.commitStep({ conversationId: convId, messages: pending, execution: row('success') });
+        commit(pending, row('success'));
         yield {
           type: 'done',
           reply,
@@ -356,7 +382,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
-        store.executions.record(row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
         if (AGENT_FAULTS.has(code) && lifecycle.state(agent.name) === 'running') {
           lifecycle.transition(agent.name, 'failed', message);
         }
@@ -369,7 +395,9 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         // The consumer stopped iterating early (client went away): stop tools, still leave a record.
         ac.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
         finishReason = 'cancelled';
-        store.executions.record(row('error', 'run cancelled: the client disconnected'));
+        const last = row('error', 'run cancelled: the client disconnected');
+        if (commit) commit([], last);
+        else store.executions.record(last);
       }
       release?.();
     }

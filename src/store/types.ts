@@ -67,6 +67,8 @@ export interface ExecutionRecord {
  */
 export interface RunStep {
   conversationId: string;
+  /** Create the conversation row first (a new conversation is created with its run's first step). */
+  createConversation?: { agent_name: string; user_id: string };
   messages: readonly StoredMessage[];
   execution: ExecutionRecord;
 }

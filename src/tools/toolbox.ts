@@ -11,6 +11,9 @@
 import type { Agent } from '../domain/entities.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSet, UnavailableTool } from './types.js';
 
+/** Names a model may be offered (OpenAI rejects others, SPEC §7). */
+const OFFERED_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
 /** Builtin memory tools, granted implicitly to agents with `memory.enabled = true` (SPEC §3). */
 export const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
 
@@ -100,6 +103,9 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
         if (seen.has(def.name)) continue;
         seen.add(def.name);
         if (denied(def.name)) unavailable.push({ name: def.name, reason: 'denied for every agent by [tools] deny in ares.toml' });
+        else if (!OFFERED_NAME.test(def.spec.name)) {
+          unavailable.push({ name: def.name, reason: `offered name ${JSON.stringify(def.spec.name)} does not match ^[a-zA-Z0-9_-]{1,64}$ (SPEC §7)` });
+        }
         else if (tools.some((t) => t.spec.name === def.spec.name)) {
           unavailable.push({ name: def.name, reason: `offered name ${def.spec.name} clashes with another tool` });
         } else tools.push(def);

@@ -230,3 +230,22 @@ describe('runtime isolation and lifecycle', () => {
     expect((await collect(rt.run({ agent: a, source: 'system', model, message: 'back', userId: 'local' }))).at(-1)).toMatchObject({ type: 'done' });
   });
 });
+
+describe('runtime memory', () => {
+  it('an agent with memory enabled gets the memory tools, and {{memory_context}} shows what it stored', async () => {
+    const { createBuiltinTools } = await import('../../src/tools/builtin/index.js');
+    const p = createScriptedProvider('p', [{ tool_calls: [call('memory_set', { key: 'favourite', value: 'green tea' }, 'm1')] }, { text: 'noted' }]);
+    const rt = createRuntime({
+      store,
+      providers: { get: async () => p },
+      toolbox: createToolbox({ sets: () => [createBuiltinTools({ memory: store.memory })] }),
+      memory: store.memory,
+    });
+    const agent = agentOf({ name: 'rememberer', tools: [], memory: { enabled: true, scope: 'user' }, user_prompt_template: 'Known facts:\n{{memory_context}}\n\nUser: {{message}}' });
+    await collect(rt.run({ agent, source: 'system', model, message: 'I like green tea', userId: 'local' }));
+    expect(p.requests[0]!.tools?.map((t) => t.name)).toEqual(['memory_get', 'memory_set', 'memory_search']);
+    // A new conversation, same user: the stored fact is in the prompt.
+    await collect(rt.run({ agent, source: 'system', model, message: 'what do I like?', userId: 'local' }));
+    expect(p.requests.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'Known facts:\nfavourite: green tea\n\nUser: what do I like?' });
+  });
+});

@@ -72,6 +72,13 @@ describe('toolbox', () => {
     expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/disabled/) });
   });
 
+  it('never offers a tool whose offered name OpenAI would reject', () => {
+    const odd = set([{ name: 'srv.bad', spec: { name: 'srv.bad name', parameters: {} }, timeoutMs: 1000 }], async () => '');
+    const offered = createToolbox({ sets: () => [odd] }).forAgent(agent(['srv.*']));
+    expect(offered.tools).toEqual([]);
+    expect(offered.unavailable[0]!.reason).toMatch(/does not match/);
+  });
+
   it('grants memory tools to agents with memory enabled', () => {
     const mem = set([def('memory_get'), def('memory_set'), def('memory_search')], async () => '');
     const tb = createToolbox({ sets: () => [mem] });

@@ -95,7 +95,11 @@ export function openSqliteStore(path: string): Store {
     if (messages.length) stmts.touchConversation.run(now, id);
   };
   const commitStep = db.transaction((step: RunStep) => {
-    insertMessages(step.conversationId, step.messages, Date.now());
+    const now = Date.now();
+    if (step.createConversation) {
+      stmts.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
+    }
+    insertMessages(step.conversationId, step.messages, now);
     stmts.insertExecution.run(executionParams(step.execution));
   });
 
