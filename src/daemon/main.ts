@@ -132,11 +132,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       childrenFile: resolve(paths.runDir, 'mcp-children.json'),
       clientInfo: { name: 'caxton', version: versionInfo().version },
     });
-    // Servers no agent names stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps.
+    // Servers no agent may use stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps
+    // that no agent names, or one `[tools] deny` takes away whole with `server.*`.
     const reconcileMcp = (snapshot: ConfigSnapshot) =>
       mcp.reconcile(
         [...snapshot.mcps.values()].map((m) => m.value),
-        serversUsedBy([...snapshot.agents.values()].map((a) => a.value)),
+        serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
       );
     const killMcpChildren = () => mcp.killAll();
     process.once('exit', killMcpChildren);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { encode } from '@toon-format/toon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { closedPort, homeRegistry, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { closedPort, homeRegistry, openaiToml, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 import { httpToon, SERVER_SCRIPTS, stdioToon } from '../tools/mcp/servers.js';
 
 requireBuild();
@@ -182,5 +182,43 @@ describe('agents calling MCP tools (real binary, real MCP servers, fake OpenAI)'
     const again = await runWithToolCall('call_after', 'everything__echo', { message: 'back again' });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(toolResultSent('call_after')).toBe('Echo: back again');
+  });
+});
+
+describe('[tools] deny in ares.toml takes MCP tools and servers away from every agent', { timeout: 60_000 }, () => {
+  it('a denied tool is neither offered nor callable; a server denied whole is not started', async () => {
+    const homes = homeRegistry();
+    const fake = await startFakeOpenAI();
+    try {
+      const home = homes.create();
+      home.writeAresToml(openaiToml(fake.url, '\n[tools]\ndeny = ["everything.get-env", "memory.*"]\n'));
+      home.env = { OPENAI_API_KEY: 'test-key' };
+      expect((await home.run(['init'])).exitCode).toBe(0);
+      home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
+      home.writeFile('config/mcps/memory.toon', stdioToon('memory', SERVER_SCRIPTS.memory, [], { env: { MEMORY_FILE_PATH: join(home.dir, 'memory.jsonl') } }));
+      home.writeFile('config/agents/greedy.toon', encode({ name: 'greedy', model: 'balanced', system_prompt: 'x', tools: ['everything.*', 'memory.*'] }));
+      await home.start();
+      const rows = await waitFor('everything ready', async () => {
+        const r = await mcpList(home);
+        return r.find((x) => x.name === 'everything')?.state === 'ready' ? r : undefined;
+      }, 20_000);
+      expect(rows.find((r) => r.name === 'memory')).toMatchObject({ state: 'idle' });
+      expect(rows.find((r) => r.name === 'memory')!.pid).toBeUndefined();
+
+      fake.enqueue({ tool_calls: [{ id: 'call_denied', name: 'everything__get-env', arguments: '{}' }] }, { content: 'ok' });
+      const r = await home.run(['agent', 'test', 'greedy', 'show me your env']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const first = fake.requests.find((q) => JSON.stringify(q.body?.messages ?? []).includes('show me your env'))!;
+      const offered = (first.body.tools as { function: { name: string } }[]).map((t) => t.function.name);
+      expect(offered).toContain('everything__echo');
+      expect(offered).not.toContain('everything__get-env');
+      expect(offered.some((n) => n.startsWith('memory__'))).toBe(false);
+      const sent = (fake.requests.at(-1)!.body.messages as { role: string; tool_call_id?: string; content: string }[]).find((m) => m.tool_call_id === 'call_denied')!;
+      expect(sent.content).toContain('everything.get-env');
+      expect(sent.content).not.toContain('PATH');
+    } finally {
+      await homes.cleanupAll();
+      await fake.close();
+    }
   });
 });

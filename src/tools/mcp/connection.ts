@@ -47,7 +47,7 @@ export interface ConnectionOptions {
   env: Readonly<Record<string, string | undefined>>;
   backoff: Backoff;
   clientInfo: { name: string; version: string };
-  /** Enabled but not used by any agent: listed as `idle` and never started. */
+  /** Enabled but no agent may use it (none names it, or `[tools] deny` has `server.*`): listed as `idle`, never started. */
   idle?: boolean;
   /** Called when the stdio child's pid changes (started, lost, closed). */
   onChildChange?: () => void;
@@ -172,7 +172,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       this.state === 'disabled'
         ? `MCP server ${this.server.name} is disabled (enabled = false)`
         : this.state === 'idle'
-          ? `MCP server ${this.server.name} is not started: no agent names its tools`
+          ? `MCP server ${this.server.name} is not started: no agent may use its tools`
           : `MCP server ${this.server.name} is ${this.state === 'connecting' ? 'still connecting' : `unavailable: ${this.lastError ?? 'not connected'}`}`;
     return [`${this.server.name}.*`, ...this.known].map((name) => ({ name, reason }));
   }

@@ -57,10 +57,14 @@ function fingerprint(s: McpServer, idle: boolean): string {
   return JSON.stringify([s.enabled, idle, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
 }
 
-/** Names of the MCP servers that `agents` name in their `tools` (`server.tool`, `server.*`). */
-export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>): Set<string> {
+/**
+ * Names of the MCP servers that `agents` name in their `tools` (`server.tool`, `server.*`), less
+ * those a `deny` list (`[tools] deny` of ares.toml) takes away whole with `server.*`.
+ */
+export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>, deny: readonly string[] = []): Set<string> {
   const used = new Set<string>();
   for (const a of agents) for (const t of a.tools) if (t.indexOf('.') > 0) used.add(t.slice(0, t.indexOf('.')));
+  for (const d of deny) if (d.endsWith('.*')) used.delete(d.slice(0, -2));
   return used;
 }
 

@@ -4,8 +4,9 @@
  */
 
 /**
- * Lifecycle of one MCP server connection. `idle`: enabled, but no agent names any of its tools, so
- * it is not started (it starts as soon as a reloaded agent names it). `disabled`: `enabled = false`.
+ * Lifecycle of one MCP server connection. `idle`: enabled, but no agent may use it (none names its
+ * tools, or `[tools] deny` lists `server.*`), so it is not started; it starts as soon as a reloaded
+ * agent names it. `disabled`: `enabled = false`.
  */
 export type McpServerState = 'connecting' | 'ready' | 'failed' | 'idle' | 'disabled';
 

@@ -123,12 +123,13 @@ describe('MCP manager (in-memory servers)', () => {
     const servers = [server({ name: 'mem', command: 'unused' }), server({ name: 'spare', command: 'unused' })];
     const used = serversUsedBy([{ tools: ['calculator', 'mem.shout'] }, { tools: [] }]);
     expect([...used]).toEqual(['mem']);
+    expect([...serversUsedBy([{ tools: ['mem.shout', 'spare.*', 'other.x'] }], ['spare.*', 'other.x'])]).toEqual(['mem', 'other']);
     m.reconcile(servers, used);
     await m.settled();
     expect(m.status().map((s) => [s.name, s.state])).toEqual([['mem', 'ready'], ['spare', 'idle']]);
     expect(opened).toBe(1);
     const spare = m.sets().find((s) => s.list().length === 0) as ToolSet & { unavailable(): { reason: string }[] };
-    expect(spare.unavailable()[0]!.reason).toBe('MCP server spare is not started: no agent names its tools');
+    expect(spare.unavailable()[0]!.reason).toBe('MCP server spare is not started: no agent may use its tools');
 
     m.reconcile(servers, serversUsedBy([{ tools: ['mem.shout', 'spare.*'] }]));
     await m.settled();
