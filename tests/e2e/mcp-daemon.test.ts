@@ -140,15 +140,36 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
   });
 });
 
-describe('caxton mcp serve without a daemon', () => {
-  it('exits 3 with the not-running message', async () => {
+describe('caxton mcp without a daemon', () => {
+  it('mcp serve and mcp list exit 3 with the not-running message', async () => {
     const homes = homeRegistry();
     const home = homes.create();
-    const r = await home.run(['mcp', 'serve']);
-    expect(r.exitCode).toBe(3);
-    expect(r.stderr).toContain('caxton is not running');
-    expect(r.stdout).toBe('');
+    for (const args of [['mcp', 'serve'], ['mcp', 'list']]) {
+      const r = await home.run(args);
+      expect(r.exitCode, args.join(' ')).toBe(3);
+      expect(r.stderr).toContain('caxton is not running');
+      expect(r.stdout).toBe('');
+    }
     await homes.cleanupAll();
+  });
+});
+
+describe('caxton mcp list with no MCP servers', { timeout: 30_000 }, () => {
+  it('says how to add one', async () => {
+    const homes = homeRegistry();
+    const fake = await startFakeOpenAI();
+    try {
+      const home = await homes.createWithFake(fake.url);
+      await home.start();
+      const r = await home.run(['mcp', 'list']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe('no MCP servers configured (add one as config/mcps/NAME.toon)\n');
+      const json = await home.run(['--json', 'mcp', 'list']);
+      expect(JSON.parse(json.stdout)).toEqual([]);
+    } finally {
+      await homes.cleanupAll();
+      await fake.close();
+    }
   });
 });
 
