@@ -56,6 +56,8 @@ export interface ConnectionOptions {
 /** SDK error codes we tell apart (JSON-RPC codes of `@modelcontextprotocol/sdk` ErrorCode). */
 const REQUEST_TIMEOUT = -32001;
 const CONNECTION_CLOSED = -32000;
+/** This many calls in a row timing out means the server is wedged: it is restarted. */
+export const MAX_CONSECUTIVE_TIMEOUTS = 3;
 
 let sdkClient: Promise<typeof import('@modelcontextprotocol/sdk/client/index.js')> | undefined;
 let sdkTypes: Promise<typeof import('@modelcontextprotocol/sdk/types.js')> | undefined;
@@ -139,6 +141,7 @@ export class McpConnection implements ToolSetWithUnavailable {
   private nextRetryAt: number | undefined;
   private pid: number | undefined;
   private connecting: Promise<void> | undefined;
+  private timeoutsInARow = 0;
 
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
@@ -207,14 +210,23 @@ export class McpConnection implements ToolSetWithUnavailable {
     }
     if (tool === undefined) return { isError: true, content: `MCP server ${server} has no tool ${name}` };
     const generation = this.generation;
+    const started = Date.now();
     try {
       const params = { name: tool, arguments: (args && typeof args === 'object' ? args : {}) as Record<string, unknown> };
       const result = await client.callTool(params, undefined, { signal: ctx.signal, timeout: this.timeoutMs });
+      this.timeoutsInARow = 0;
       return { content: resultText(result), ...(result.isError === true ? { isError: true } : {}) };
     } catch (err) {
       const e = err as { code?: unknown; message?: string };
+      // A caller's own timer (the toolbox's, set to the same limit) may abort just before ours fires:
+      // an abort after the whole time limit counts as a timeout too, for wedge detection.
+      // (The SDK reports an abort whose reason is a TimeoutError as RequestTimeout too, hence the checks on `aborted`.)
+      const timedOut = ctx.signal.aborted ? Date.now() - started >= this.timeoutMs - 10 : e.code === REQUEST_TIMEOUT;
+      if (timedOut && ++this.timeoutsInARow >= MAX_CONSECUTIVE_TIMEOUTS && generation === this.generation) {
+        this.lost(generation, `${this.timeoutsInARow} calls in a row timed out; restarting the server`);
+      }
       if (ctx.signal.aborted) return { isError: true, content: `call to ${name} was cancelled` };
-      if (e.code === REQUEST_TIMEOUT) return { isError: true, content: `${name} timed out after ${this.server.timeout_secs} s (MCP server ${server} timeout_secs)` };
+      if (timedOut) return { isError: true, content: `${name} timed out after ${this.server.timeout_secs} s (MCP server ${server} timeout_secs)` };
       const crashed = generation !== this.generation || this.state !== 'ready';
       // Streamable HTTP has no process to watch: a transport-level failure (not a JSON-RPC error) means the server is gone.
       if (!crashed && typeof e.code !== 'number' && transportKind(this.server) === 'http') this.lost(generation, `request failed: ${e.message ?? String(err)}`);
@@ -293,6 +305,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       this.client = client;
       this.state = 'ready';
       this.attempt = 0;
+      this.timeoutsInARow = 0;
       this.connectedAt = Date.now();
       this.opts.log.info({ server: this.server.name, tools: this.tools.length, pid: this.pid }, 'mcp server ready');
     } catch (err) {

@@ -34,6 +34,13 @@ function ctx(signal = new AbortController().signal): ToolContext {
   return { agentName: 'tester', userId: 'local', signal };
 }
 
+/** A signal aborted after `ms` with a plain Error, as the toolbox's timer does. */
+function abortAfter(ms: number): AbortSignal {
+  const ctrl = new AbortController();
+  setTimeout(() => ctrl.abort(new Error('tool timed out')), ms);
+  return ctrl.signal;
+}
+
 function manager(opts: Parameters<typeof createMcpManager>[0] = { log: quiet }): McpManager {
   const m = createMcpManager({ backoff: { initialMs: 50, maxMs: 200 }, ...opts });
   managers.push(m);
@@ -105,6 +112,42 @@ describe('MCP manager (in-memory servers)', () => {
     const pending = set.call('mem.slow', {}, ctx(abort.signal));
     abort.abort();
     expect(await pending).toEqual({ isError: true, content: 'call to mem.slow was cancelled' });
+  });
+
+  it('restarts a server whose calls time out three times in a row (wedged)', async () => {
+    let opened = 0;
+    const factory = inMemory(toolsServer);
+    const m = manager({ log: quiet, createTransport: (s, env) => (opened++, factory(s, env)) });
+    m.reconcile([server({ name: 'mem', command: 'unused', timeout_secs: 0.1 })]);
+    await m.settled();
+    const set = only(m.sets());
+    for (let i = 0; i < 2; i++) expect((await set.call('mem.slow', {}, ctx())).content).toContain('timed out');
+    expect(m.status()[0]!.state).toBe('ready');
+    expect((await set.call('mem.slow', {}, ctx())).content).toContain('timed out');
+    expect(m.status()[0]).toMatchObject({ state: 'failed', last_error: '3 calls in a row timed out; restarting the server' });
+    await waitFor('restart', () => m.status()[0]!.state === 'ready');
+    expect(opened).toBe(2);
+    expect(await set.call('mem.shout', { text: 'again' }, ctx())).toEqual({ content: 'AGAIN' });
+  });
+
+  it('counts calls a caller aborts at the time limit (the toolbox timer) as timeouts too', async () => {
+    const m = manager({ log: quiet, createTransport: inMemory(toolsServer) });
+    m.reconcile([server({ name: 'mem', command: 'unused', timeout_secs: 0.2 })]);
+    await m.settled();
+    const set = only(m.sets());
+    // The caller's timer fires just before the SDK's own (as the toolbox's, armed first, does).
+    for (let i = 0; i < 3; i++) expect((await set.call('mem.slow', {}, ctx(abortAfter(195)))).isError).toBe(true);
+    await waitFor('wedged server restarted', () => (m.status()[0]!.restarts >= 1 && m.status()[0]!.state === 'ready') || undefined);
+    expect(m.status()[0]!.last_error).toBe('3 calls in a row timed out; restarting the server');
+  });
+
+  it('does not count early cancellations as timeouts', async () => {
+    const m = manager({ log: quiet, createTransport: inMemory(toolsServer) });
+    m.reconcile([server({ name: 'mem', command: 'unused', timeout_secs: 0.5 })]);
+    await m.settled();
+    const set = only(m.sets());
+    for (let i = 0; i < 3; i++) expect(await set.call('mem.slow', {}, ctx(abortAfter(20)))).toEqual({ isError: true, content: 'call to mem.slow was cancelled' });
+    expect(m.status()[0]).toMatchObject({ state: 'ready', restarts: 0 });
   });
 
   it('honours the server tools allowlist', async () => {
