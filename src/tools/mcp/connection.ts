@@ -220,7 +220,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       const e = err as { code?: unknown; message?: string };
       // A caller's own timer (the toolbox's, set to the same limit) may abort just before ours fires:
       // an abort after the whole time limit counts as a timeout too, for wedge detection.
-      // (The SDK reports an abort whose reason is a TimeoutError as RequestTimeout too, hence the checks on `aborted`.)
+      // (The SDK reports every abort as a RequestTimeout error, so `aborted` is checked first.)
       const timedOut = ctx.signal.aborted ? Date.now() - started >= this.timeoutMs - 10 : e.code === REQUEST_TIMEOUT;
       if (timedOut && ++this.timeoutsInARow >= MAX_CONSECUTIVE_TIMEOUTS && generation === this.generation) {
         this.lost(generation, `${this.timeoutsInARow} calls in a row timed out; restarting the server`);
