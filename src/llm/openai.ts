@@ -148,30 +148,29 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
 
       for (let attempt = 0; ; attempt++) {
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        const ctrl = new AbortController();
-        const onAbort = () => ctrl.abort(signal!.reason);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        // One timer per request (not one per chunk): when it fires it checks the last activity and
-        // either aborts or sleeps for the time left.
+        // The SDK bounds the wait for headers (`timeout`); one timer per request (not one per chunk)
+        // bounds every pause in the stream: when it fires it checks the last activity and either
+        // aborts the SDK's own stream controller or sleeps for the time left.
         let timedOut = false;
-        let lastActivity = Date.now();
+        let lastActivity = 0;
         let timer: NodeJS.Timeout | undefined;
-        const check = () => {
-          const idle = Date.now() - lastActivity;
-          if (idle < opts.timeoutMs) {
-            timer = setTimeout(check, opts.timeoutMs - idle);
-            return;
-          }
-          timedOut = true;
-          ctrl.abort(new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`));
-        };
         let streamed = false;
         let chunks = 0;
         const calls = new Map<number, ToolCallRequest>();
         let finish: string | undefined;
         try {
+          const stream = await client.chat.completions.create(body, signal ? { signal } : undefined);
+          lastActivity = Date.now();
+          const check = () => {
+            const idle = Date.now() - lastActivity;
+            if (idle < opts.timeoutMs) {
+              timer = setTimeout(check, opts.timeoutMs - idle);
+              return;
+            }
+            timedOut = true;
+            stream.controller.abort();
+          };
           timer = setTimeout(check, opts.timeoutMs);
-          const stream = await client.chat.completions.create(body, { signal: ctrl.signal, timeout: opts.timeoutMs, maxRetries: 0 });
           for await (const chunk of stream) {
             lastActivity = Date.now();
             chunks++;
@@ -201,7 +200,8 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
             if (choice.finish_reason) finish = choice.finish_reason;
           }
           // The SDK ends a stream quietly when it is aborted: a timeout or cancellation must not look like a reply.
-          if (timedOut || signal?.aborted) throw ctrl.signal.reason;
+          if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+          if (timedOut) throw new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
           if (chunks === 0) {
             throw new DomainError(
               'PROVIDER_ERROR',
@@ -231,7 +231,6 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
           throw toDomainError(OpenAISdk, opts, req.model, err);
         } finally {
           clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
         }
         for (const call of calls.values()) yield { type: 'tool_call', call };
         yield { type: 'finish', reason: finish ?? 'stop' };

@@ -172,12 +172,23 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
     let finishReason = 'stop';
     let conversationId = req.conversationId;
 
-    // One controller for the whole run: the client's signal, and our own cleanup when the consumer stops early.
-    const ac = new AbortController();
-    const onClientAbort = () => ac.abort(req.signal?.reason);
-    if (req.signal?.aborted) ac.abort(req.signal.reason);
-    else req.signal?.addEventListener('abort', onClientAbort, { once: true });
-    const signal = ac.signal;
+    // The client's signal cancels the queue wait and the provider request. Tools get a signal of the
+    // run's own (made at the first tool round: most runs call no tool) that also fires when the
+    // consumer stops iterating early.
+    const clientSignal = req.signal;
+    const isCancelled = () => clientSignal?.aborted === true;
+    let ac: AbortController | undefined;
+    let onClientAbort: (() => void) | undefined;
+    const toolSignal = (): AbortSignal => {
+      if (!ac) {
+        const own = new AbortController();
+        ac = own;
+        onClientAbort = () => own.abort(clientSignal?.reason);
+        if (clientSignal?.aborted) own.abort(clientSignal.reason);
+        else clientSignal?.addEventListener('abort', onClientAbort, { once: true });
+      }
+      return ac.signal;
+    };
 
     const row = (status: ExecutionRecord['status'], error?: string): ExecutionRecord => ({
       id: executionId,
@@ -202,7 +213,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
     let recorded = false;
     let release: (() => void) | undefined;
-    let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord) => void) | undefined;
+    let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord, sync?: boolean) => Promise<void> | void) | undefined;
     try {
       try {
         lifecycle.admit(agent.name);
@@ -211,9 +222,9 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
         }
-        release = await limiter.acquire(agent.name, signal);
+        release = await limiter.acquire(agent.name, clientSignal);
       } catch (err) {
-        const cancelled = signal.aborted;
+        const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
         const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
         // An unknown conversation is the caller's mistake, not a run: no row for it.
@@ -229,14 +240,18 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       const isNew = conversationId === undefined;
       const convId = (conversationId ??= newId('conv'));
       let created = !isNew;
-      commit = (messages: readonly StoredMessage[], execution: ExecutionRecord) => {
-        store.executions.commitStep({
+      commit = (messages: readonly StoredMessage[], execution: ExecutionRecord, sync = false) => {
+        const step = {
           conversationId: convId,
           messages,
           execution,
           ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
-        });
+        };
         created = true;
+        // Group commit on the normal path (awaited: a step is on disk before its events go on);
+        // synchronous when the consumer has gone and nothing may be awaited any more.
+        if (sync) store.executions.commitStep(step);
+        else return store.executions.commitStepBatched(step);
       };
 
       try {
@@ -293,7 +308,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           let stepText = '';
           const calls: ToolCallRequest[] = [];
           let stepFinish = 'stop';
-          for await (const ev of provider.chat(chatReq, signal)) {
+          for await (const ev of provider.chat(chatReq, clientSignal)) {
             if (ev.type === 'text_delta') {
               if (stepText === '' && reply !== '' && !/\s$/.test(reply)) {
                 reply += '\n\n';
@@ -334,6 +349,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           pending.push({ role: 'assistant', content: stepText, tool_calls: calls });
           for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
 
+          const signal = toolSignal();
           const results: ToolResultEvent[] = new Array(calls.length);
           const runOne = (c: ToolCallRequest, i: number) =>
             runTool(req, convId, c, round + 1, signal).then(({ result, record }) => {
@@ -355,17 +371,17 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
               yield r;
             }
           }
-          if (signal.aborted) throw signal.reason ?? new Error('aborted');
+          if (isCancelled()) throw clientSignal?.reason ?? new Error('aborted');
           for (const r of results) {
             messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
             pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
           }
-          commit(pending, row('error', INTERRUPTED));
+          await commit(pending, row('error', INTERRUPTED));
           pending = [];
         }
 
         recorded = true;
-        commit(pending, row('success'));
+        await commit(pending, row('success'));
         yield {
           type: 'done',
           reply,
@@ -377,12 +393,12 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           duration_ms: Date.now() - started,
         };
       } catch (err) {
-        const cancelled = signal.aborted;
+        const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
         const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
-        commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
         if (AGENT_FAULTS.has(code) && lifecycle.state(agent.name) === 'running') {
           lifecycle.transition(agent.name, 'failed', message);
         }
@@ -390,13 +406,13 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
         yield { type: 'error', code, message, conversation_id: convId, execution_id: executionId };
       }
     } finally {
-      req.signal?.removeEventListener('abort', onClientAbort);
+      if (onClientAbort) clientSignal?.removeEventListener('abort', onClientAbort);
       if (!recorded) {
         // The consumer stopped iterating early (client went away): stop tools, still leave a record.
-        ac.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
+        ac?.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
         finishReason = 'cancelled';
         const last = row('error', 'run cancelled: the client disconnected');
-        if (commit) commit([], last);
+        if (commit) commit([], last, true);
         else store.executions.record(last);
       }
       release?.();

@@ -79,6 +79,13 @@ export interface ExecutionStore {
   record(row: ExecutionRecord): void;
   /** Append `step.messages` to the conversation and upsert `step.execution`, in one transaction. */
   commitStep(step: RunStep): void;
+  /**
+   * The same, as a group commit: steps committed during one event-loop turn share one SQLite
+   * transaction (each in its own savepoint, so one failing step does not undo the others). Resolves
+   * once the step is written; rejects with that step's own error. Under concurrent runs this writes
+   * each shared page (table and index pages) once per batch instead of once per step.
+   */
+  commitStepBatched(step: RunStep): Promise<void>;
   /** One execution row by id (tests, `GET /api/executions/:id`), undefined when absent. */
   get(id: string): ExecutionRecord | undefined;
 }

@@ -38,6 +38,22 @@ describe('run steps and memory (migration 2)', () => {
     store.close();
   });
 
+  it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
+    const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
+    const steps = Array.from({ length: 5 }, (_, i) => ({
+      conversationId: `conv_${i}`,
+      createConversation: { agent_name: 'a', user_id: 'local' },
+      messages: [{ role: 'user' as const, content: `m${i}` }],
+      execution: exec({ id: `exec_${i}`, status: i === 2 ? ('bogus' as 'error') : 'success' }),
+    }));
+    const outcomes = await Promise.allSettled(steps.map((s) => store.executions.commitStepBatched(s)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/CHECK constraint/);
+    expect([0, 1, 2, 3, 4].map((i) => store.conversations.messages(`conv_${i}`).length)).toEqual([1, 1, 0, 1, 1]);
+    expect(store.conversations.get('conv_2', 'local')).toBeUndefined();
+    store.close();
+  });
+
   it('upgrades a version 1 database in place, keeping its rows', () => {
     const path = join(tempDir('cx-st-'), 'ares.db');
     const db = new Database(path);

@@ -92,16 +92,44 @@ export function openSqliteStore(path: string): Store {
     for (const m of messages) {
       stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
     }
-    if (messages.length) stmts.touchConversation.run(now, id);
   };
   const commitStep = db.transaction((step: RunStep) => {
     const now = Date.now();
     if (step.createConversation) {
       stmts.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
+    } else if (step.messages.length) {
+      stmts.touchConversation.run(now, step.conversationId);
     }
     insertMessages(step.conversationId, step.messages, now);
     stmts.insertExecution.run(executionParams(step.execution));
   });
+
+  // Group commit: steps queued in one event-loop turn are written by one outer transaction; each
+  // step runs as a nested transaction (a SAVEPOINT in better-sqlite3), so its failure is its own.
+  let batch: { step: RunStep; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const flushBatch = db.transaction((items: typeof batch) =>
+    items.map((item) => {
+      try {
+        commitStep(item.step);
+        return undefined;
+      } catch (err) {
+        return err ?? new Error('commit failed');
+      }
+    }),
+  );
+  const flush = () => {
+    const items = batch;
+    batch = [];
+    if (items.length === 0) return;
+    let outcomes: unknown[];
+    try {
+      outcomes = flushBatch(items);
+    } catch (err) {
+      for (const item of items) item.reject(err); // the COMMIT failed: nothing of the batch was written
+      return;
+    }
+    items.forEach((item, i) => (outcomes[i] === undefined ? item.resolve() : item.reject(outcomes[i])));
+  };
 
   const append = db.transaction((id: string, messages: readonly StoredMessage[]) => {
     const now = Date.now();
@@ -141,6 +169,13 @@ export function openSqliteStore(path: string): Store {
       commitStep(step) {
         commitStep(step);
       },
+      commitStepBatched(step) {
+        return new Promise<void>((resolve, reject) => {
+          if (closed) return reject(new DomainError('UNAVAILABLE', 'database is closed'));
+          if (batch.length === 0) setImmediate(flush);
+          batch.push({ step, resolve, reject });
+        });
+      },
       get(id) {
         const r = stmts.getExecution.get(id) as Record<string, unknown> | undefined;
         if (!r) return undefined;
@@ -178,6 +213,7 @@ export function openSqliteStore(path: string): Store {
     },
     close() {
       if (closed) return;
+      flush();
       closed = true;
       db.close();
     },
