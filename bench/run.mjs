@@ -6,6 +6,7 @@
  *
  *   node bench/run.mjs                 # all
  *   node bench/run.mjs startup         # only the named ones (file name without .mjs)
+ *   node bench/run.mjs mcp             # MCP tool-call overhead (manager/toolbox vs the SDK Client)
  *
  * `npm run bench` builds first and then runs this.
  */

@@ -21,6 +21,7 @@ import { entityRoutes } from './routes/entities.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
+import { mcpRoutes } from './routes/mcp.js';
 
 export type { AppDeps, AppEnv, EntityCodec, EntityFormat, Transport } from './deps.js';
 
@@ -84,7 +85,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', entityRoutes(deps, registry));
   app.route('/', historyRoutes(deps, registry));
   app.route('/', openaiRoutes(deps, registry, metrics));
-  // The MCP endpoint (issue 6) registers here: app.route('/', mcpRoutes(deps));
+  app.route('/', mcpRoutes(deps));
 
   const document = () =>
     app.getOpenAPI31Document({

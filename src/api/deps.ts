@@ -5,6 +5,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { Runtime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { McpServerStatus } from '../tools/mcp/types.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -62,4 +63,6 @@ export interface AppDeps {
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
   maxBodyBytes: number;
   log: ErrorLog;
+  /** State of every MCP server the daemon uses, for `GET /api/mcp/servers` (issue 6); none when absent. */
+  mcpServers?: () => McpServerStatus[];
 }

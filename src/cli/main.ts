@@ -208,6 +208,15 @@ Docs: man caxton; README.md.`,
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .addOption(new Option('--kind <kind>', 'only this entity kind').choices([...ENTITY_KIND_NAMES]))
     .action(lazy(() => import('./commands/schema.js')));
+  const mcp = program.command('mcp').description('MCP servers the agents use, and the daemon as an MCP server');
+  mcp
+    .command('list')
+    .description('table of MCP servers: NAME STATE TRANSPORT TOOLS LAST_ERROR')
+    .action(lazy(() => import('./commands/mcp-list.js')));
+  mcp
+    .command('serve')
+    .description('serve your agents as MCP tools on stdin/stdout (for MCP clients); needs the daemon running')
+    .action(lazy(() => import('./commands/mcp-serve.js')));
 
   return program;
 }

@@ -55,6 +55,23 @@ export const AresConfigSchema = z
       .default(() => defaultProviders()),
     logging: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
     limits: z.object({ max_body_bytes: z.number().int().positive().default(1_048_576) }).strict().prefault({}),
+    /**
+     * Tools policy (issue 4): `deny` lists tool references no agent may call, whatever its `tools[]`
+     * says (`http_fetch`, `everything.echo`, `everything.*`); checked when a tool is offered and again
+     * when it is called.
+     */
+    tools: z.object({ deny: z.array(z.string().min(1)).default([]) }).strict().prefault({}),
+    /**
+     * Runtime limits (issue 4): `max_concurrent_runs_per_agent` runs of one agent at a time (more wait
+     * in a queue of at most `max_queued_runs_per_agent`, beyond that requests are refused as busy).
+     */
+    runtime: z
+      .object({
+        max_concurrent_runs_per_agent: z.number().int().min(1).max(1000).default(8),
+        max_queued_runs_per_agent: z.number().int().min(0).max(100_000).default(256),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

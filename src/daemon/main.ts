@@ -17,6 +17,7 @@ import { parseEntity, writeEntity } from '../config/codec.js';
 import { isWarning } from '../config/diagnostics.js';
 import { initHome, isEmptyHome } from '../config/init.js';
 import { loadConfigTree } from '../config/load.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import { watchConfig } from '../config/watch.js';
 import { DomainError } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
@@ -26,6 +27,10 @@ import { acquirePidFile } from '../ipc/pidfile.js';
 import { versionInfo } from '../ipc/version.js';
 import { createRuntime } from '../runtime/run.js';
 import { openSqliteStore } from '../store/sqlite/database.js';
+import { BUILTIN_TOOL_NAMES, createBuiltinTools } from '../tools/builtin/index.js';
+import { createMcpManager, serversUsedBy } from '../tools/mcp/manager.js';
+import { createToolbox } from '../tools/toolbox.js';
+import type { ToolSet } from '../tools/types.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -139,6 +144,28 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const store = openSqliteStore(resolve(paths.home, config.database.path));
     cleanups.push(() => store.close());
 
+    // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
+    // every stdio child is the last resort if startup fails or the process exits without shutdown().
+    const mcp = createMcpManager({
+      log: logger,
+      cwd: paths.home,
+      childrenFile: resolve(paths.runDir, 'mcp-children.json'),
+      clientInfo: { name: 'caxton', version: versionInfo().version },
+    });
+    // Servers no agent may use stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps
+    // that no agent names, or one `[tools] deny` takes away whole with `server.*`.
+    const reconcileMcp = (snapshot: ConfigSnapshot) =>
+      mcp.reconcile(
+        [...snapshot.mcps.values()].map((m) => m.value),
+        serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
+      );
+    const killMcpChildren = () => mcp.killAll();
+    process.once('exit', killMcpChildren);
+    cleanups.push(() => {
+      process.off('exit', killMcpChildren);
+      killMcpChildren();
+    });
+
     const providerNames = Object.keys(config.providers);
     // Hot reload: the first load serves even with errors (bad entities left out); later reloads
     // with errors are rejected whole and the last good snapshot keeps serving (src/config/watch.ts).
@@ -148,20 +175,53 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         loadConfigTree(paths.configDir, {
           providers: providerNames,
           defaultModel: config.defaults.model,
-          builtinTools: [],
+          builtinTools: BUILTIN_TOOL_NAMES,
           displayRoot: paths.home,
         }),
       log: logger,
+      onSwap: (snapshot) => reconcileMcp(snapshot),
     });
     cleanups.push(() => void watcher.close());
     await watcher.ready;
+    reconcileMcp(watcher.current());
     for (const d of watcher.current().diagnostics) {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
-    const providers = createProviderRegistry(config.providers);
+    const providers = createProviderRegistry(config.providers, {
+      onRetry: (info) => logger.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
+    });
     providers.probe();
-    const catalog = createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model, tenants: store.tenants.entities });
-    const runtime = createRuntime({ store, providers });
+    const catalog = createCatalog({
+      snapshot: () => watcher.current(),
+      defaultModel: config.defaults.model,
+      tenants: store.tenants.entities,
+      builtinTools: () => BUILTIN_TOOL_NAMES,
+    });
+    // Tool sets: builtins first (they win a name clash), then one per MCP server. The combined array
+    // is rebuilt only when the MCP manager's array changes (on reconcile), not on every call.
+    const builtinSets: ToolSet[] = [createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools })];
+    let mcpSets = mcp.sets();
+    let toolSets: readonly ToolSet[] = [...builtinSets, ...mcpSets];
+    const sets = (): readonly ToolSet[] => {
+      const current = mcp.sets();
+      if (current !== mcpSets) {
+        mcpSets = current;
+        toolSets = [...builtinSets, ...current];
+      }
+      return toolSets;
+    };
+    const toolbox = createToolbox({ sets, deny: config.tools.deny, log: logger });
+    const runtime = createRuntime({
+      store,
+      providers,
+      toolbox,
+      memory: store.memory,
+      log: logger,
+      limits: {
+        maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
+        maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+      },
+    });
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {
@@ -227,6 +287,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       startedAt,
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
+      mcpServers: () => mcp.status(),
     });
 
     // Same app on both listeners; the socket listener tags requests as coming from the local admin.
@@ -298,9 +359,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           if (--open > 0) return;
           clearTimeout(timer);
           clearInterval(idle);
-          logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
-          cleanup();
-          resolveStopped(0);
+          // MCP children end before the pid file goes, so "stopped" means no child process is left.
+          void mcp.close().then(() => {
+            logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
+            cleanup();
+            resolveStopped(0);
+          });
         };
         const timer = setTimeout(() => {
           logger.warn('grace period over: cancelling in-flight requests');

@@ -1,110 +1,241 @@
 /**
  * The `openai` provider: the official `openai` SDK against OpenAI or any OpenAI-compatible server
  * (Ollama, LocalAI, vLLM, LM Studio) selected by `base_url` (SPEC §7, STORY-042/043). Always streams,
- * asks for usage in the stream, and passes the AbortSignal through so a cancelled run stops the HTTP
- * request. The SDK retries 429/5xx itself (honouring Retry-After) up to `max_retries`. The SDK is
- * imported on first use: it is the largest module of the daemon (~70 ms to load) and a daemon whose
- * models are all offline never needs it.
+ * asks for usage in the stream, and passes cancellation through so a cancelled run stops the HTTP
+ * request.
+ *
+ * Reliability (issue 4): 429, 408, 409, 5xx and connection failures are retried up to `maxRetries`
+ * times with exponential backoff, waiting what the server's `Retry-After` asks (src/llm/retry.ts);
+ * a request is retried only while nothing has been streamed from it. `timeoutMs` bounds the wait for
+ * the response headers AND every gap between two streamed chunks, so a server that hangs mid-stream
+ * ends in a TIMEOUT error instead of a stuck run. Failures become DomainErrors that say what to do:
+ * a rejected key (never quoted), an unreachable server, an unknown model, a malformed response.
+ *
+ * The SDK is imported on first use: it is the largest module of the daemon (~70 ms to load) and a
+ * daemon whose models are all offline never needs it.
  */
 import type OpenAI from 'openai';
 import { DomainError } from '../domain/errors.js';
+import { backoffMs, DEFAULT_RETRY_POLICY, isRetriableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry.js';
 import type { ChatRequest, Provider, ProviderEvent, ToolCallRequest } from './types.js';
 
-/** Connection settings for one OpenAI-compatible endpoint. Timeout in ms. */
+/** One retry about to happen (for logs and tests). `delayMs` is the wait before the next attempt. */
+export interface RetryInfo {
+  provider: string;
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  /** HTTP status that caused it, absent for connection failures. */
+  status?: number;
+  /** True when `delayMs` came from the server's Retry-After. */
+  fromRetryAfter: boolean;
+}
+
+/** Connection settings for one OpenAI-compatible endpoint. Times in ms. */
 export interface OpenAIProviderOptions {
   name: string;
   type: 'openai' | 'openai-compatible';
   baseURL?: string;
   /** The key itself (never logged). OpenAI-compatible servers that need none get a placeholder. */
   apiKey?: string;
+  /** Bound on the wait for response headers and on each gap between streamed chunks (ms). */
   timeoutMs: number;
+  /** Retries after the first attempt (0 = none). */
   maxRetries: number;
+  /** Backoff overrides (ms). */
+  retry?: Partial<RetryPolicy>;
+  /** Called before each retry's wait. */
+  onRetry?: (info: RetryInfo) => void;
+  /** Name of the env var holding the key, used in messages about a rejected key. */
+  apiKeyEnv?: string;
 }
 
 type Sdk = typeof import('openai');
 let sdk: Promise<Sdk> | undefined;
 const loadSdk = (): Promise<Sdk> => (sdk ??= import('openai'));
 
-/** Turn an SDK error into a DomainError whose message names the provider and never includes the key. */
-function toDomainError(OpenAI: Sdk['default'], name: string, baseURL: string | undefined, err: unknown): DomainError {
-  if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new DomainError('TIMEOUT', `provider ${name}: request timed out`);
+const redact = (s: string) => s.replace(/sk-[A-Za-z0-9_-]{6,}/g, 'sk-***');
+
+/** Why a connection failed, from the cause chain (ECONNREFUSED, ENOTFOUND, ...). */
+function causeCode(err: unknown): string | undefined {
+  let e = err as { cause?: unknown; code?: unknown } | undefined;
+  for (let i = 0; e && i < 5; i++) {
+    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+    e = e.cause as typeof e;
   }
-  if (err instanceof OpenAI.APIConnectionError) {
-    return new DomainError('PROVIDER_ERROR', `provider ${name}: cannot reach ${baseURL ?? 'the server'}`);
-  }
-  if (err instanceof OpenAI.APIError) {
-    const status = err.status ? ` (HTTP ${err.status})` : '';
-    const raw = (err.error as { message?: string } | undefined)?.message ?? err.message;
-    const msg = raw.replace(/sk-[A-Za-z0-9_-]{6,}/g, 'sk-***');
-    return new DomainError('PROVIDER_ERROR', `provider ${name}${status}: ${msg}`);
-  }
+  return undefined;
+}
+
+/** Turn an SDK error into a DomainError whose message names the provider, says what to do and never includes the key. */
+function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, model: string, err: unknown): DomainError {
+  const name = opts.name;
   if (err instanceof DomainError) return err;
-  return new DomainError('PROVIDER_ERROR', `provider ${name}: ${(err as Error).message ?? String(err)}`);
+  if (err instanceof OpenAISdk.APIConnectionTimeoutError) {
+    return new DomainError('TIMEOUT', `provider ${name}: no response within ${opts.timeoutMs} ms`);
+  }
+  if (err instanceof OpenAISdk.APIConnectionError) {
+    const code = causeCode(err);
+    return new DomainError(
+      'PROVIDER_ERROR',
+      `provider ${name}: cannot reach ${opts.baseURL ?? 'the server'}${code ? ` (${code})` : ''}; is the server running and is base_url in ares.toml right?`,
+    );
+  }
+  if (err instanceof OpenAISdk.APIError) {
+    const status = err.status;
+    const raw = redact((err.error as { message?: string } | undefined)?.message ?? err.message);
+    if (status === 401 || status === 403) {
+      const env = opts.apiKeyEnv ? ` ${opts.apiKeyEnv}` : ' the API key';
+      return new DomainError('PROVIDER_ERROR', `provider ${name} rejected the API key (HTTP ${status}): check${env}`);
+    }
+    if (status === 404 || err.code === 'model_not_found') {
+      return new DomainError(
+        'PROVIDER_ERROR',
+        `provider ${name}: unknown model "${model}" (HTTP ${status ?? 404}); fix \`model\` in the model entity or pull the model (e.g. \`ollama pull ${model}\`)`,
+      );
+    }
+    if (status === 429) {
+      return new DomainError('PROVIDER_ERROR', `provider ${name} is rate limiting requests (HTTP 429): ${raw}`);
+    }
+    const tag = status ? ` (HTTP ${status})` : '';
+    return new DomainError('PROVIDER_ERROR', `provider ${name}${tag}: ${raw}`);
+  }
+  if (err instanceof SyntaxError) {
+    return new DomainError('PROVIDER_ERROR', `provider ${name}: malformed response (not valid JSON): ${err.message}`);
+  }
+  return new DomainError('PROVIDER_ERROR', `provider ${name}: ${redact((err as Error)?.message ?? String(err))}`);
+}
+
+/** Build the SDK request body once per call (no per-chunk work). */
+function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+  const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
+    model: req.model,
+    messages: req.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (req.tools?.length) {
+    body.tools = req.tools.map((t) => ({
+      type: 'function' as const,
+      function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
+    }));
+    if (req.parallel_tool_calls !== undefined) body.parallel_tool_calls = req.parallel_tool_calls;
+  }
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.max_tokens !== undefined) body.max_tokens = req.max_tokens;
+  if (req.top_p !== undefined) body.top_p = req.top_p;
+  if (req.frequency_penalty !== undefined) body.frequency_penalty = req.frequency_penalty;
+  if (req.presence_penalty !== undefined) body.presence_penalty = req.presence_penalty;
+  return body;
 }
 
 /** Create a provider backed by the official SDK. The client (and its connection pool) is built once, on first use. */
 export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   let client: OpenAI | undefined;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
   return {
     name: opts.name,
     type: opts.type,
     async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ProviderEvent> {
-      const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
-        model: req.model,
-        messages: req.messages as OpenAI.Chat.ChatCompletionMessageParam[],
-        stream: true,
-        stream_options: { include_usage: true },
-      };
-      if (req.tools?.length) {
-        body.tools = req.tools.map((t) => ({
-          type: 'function' as const,
-          function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
-        }));
-      }
-      if (req.temperature !== undefined) body.temperature = req.temperature;
-      if (req.max_tokens !== undefined) body.max_tokens = req.max_tokens;
-      if (req.top_p !== undefined) body.top_p = req.top_p;
-      if (req.frequency_penalty !== undefined) body.frequency_penalty = req.frequency_penalty;
-      if (req.presence_penalty !== undefined) body.presence_penalty = req.presence_penalty;
-
-      const calls = new Map<number, ToolCallRequest>();
-      let finish: string | undefined;
+      const body = requestBody(req);
       const { default: OpenAISdk } = await loadSdk();
       client ??= new OpenAISdk({
         apiKey: opts.apiKey ?? 'not-needed',
         ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
         timeout: opts.timeoutMs,
-        maxRetries: opts.maxRetries,
+        maxRetries: 0, // retries are ours: see the header comment
+        logLevel: 'off',
       });
-      try {
-        const stream = await client.chat.completions.create(body, signal ? { signal } : {});
-        for await (const chunk of stream) {
-          if (chunk.usage) {
-            yield { type: 'usage', input_tokens: chunk.usage.prompt_tokens, output_tokens: chunk.usage.completion_tokens };
-          }
-          const choice = chunk.choices[0];
-          if (!choice) continue;
-          const delta = choice.delta;
-          if (delta?.content) yield { type: 'text_delta', text: delta.content };
-          for (const tc of delta?.tool_calls ?? []) {
-            let call = calls.get(tc.index);
-            if (!call) {
-              call = { id: tc.id ?? `call_${tc.index}`, type: 'function', function: { name: '', arguments: '' } };
-              calls.set(tc.index, call);
+
+      for (let attempt = 0; ; attempt++) {
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+        // The SDK bounds the wait for headers (`timeout`); one timer per request (not one per chunk)
+        // bounds every pause in the stream: when it fires it checks the last activity and either
+        // aborts the SDK's own stream controller or sleeps for the time left.
+        let timedOut = false;
+        let lastActivity = 0;
+        let timer: NodeJS.Timeout | undefined;
+        let streamed = false;
+        let chunks = 0;
+        const calls = new Map<number, ToolCallRequest>();
+        let finish: string | undefined;
+        try {
+          const stream = await client.chat.completions.create(body, signal ? { signal } : undefined);
+          lastActivity = Date.now();
+          const check = () => {
+            const idle = Date.now() - lastActivity;
+            if (idle < opts.timeoutMs) {
+              timer = setTimeout(check, opts.timeoutMs - idle);
+              return;
             }
-            if (tc.id) call.id = tc.id;
-            if (tc.function?.name) call.function.name += tc.function.name;
-            if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+            timedOut = true;
+            stream.controller.abort();
+          };
+          timer = setTimeout(check, opts.timeoutMs);
+          for await (const chunk of stream) {
+            lastActivity = Date.now();
+            chunks++;
+            if (chunk.usage) {
+              streamed = true;
+              yield { type: 'usage', input_tokens: chunk.usage.prompt_tokens, output_tokens: chunk.usage.completion_tokens };
+            }
+            const choice = chunk.choices?.[0];
+            if (!choice) continue;
+            const delta = choice.delta;
+            if (delta?.content) {
+              streamed = true;
+              yield { type: 'text_delta', text: delta.content };
+            }
+            if (delta?.tool_calls) {
+              for (const tc of delta.tool_calls) {
+                let call = calls.get(tc.index);
+                if (!call) {
+                  call = { id: tc.id ?? `call_${tc.index}`, type: 'function', function: { name: '', arguments: '' } };
+                  calls.set(tc.index, call);
+                }
+                if (tc.id) call.id = tc.id;
+                if (tc.function?.name) call.function.name += tc.function.name;
+                if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+              }
+            }
+            if (choice.finish_reason) finish = choice.finish_reason;
           }
-          if (choice.finish_reason) finish = choice.finish_reason;
+          // The SDK ends a stream quietly when it is aborted: a timeout or cancellation must not look like a reply.
+          if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+          if (timedOut) throw new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
+          if (chunks === 0) {
+            throw new DomainError(
+              'PROVIDER_ERROR',
+              `provider ${opts.name}: malformed response (no chat.completion.chunk events in the stream); is base_url an OpenAI-compatible /v1 endpoint?`,
+            );
+          }
+        } catch (err) {
+          if (signal?.aborted) throw signal.reason ?? err;
+          if (timedOut) {
+            throw new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
+          }
+          const status = err instanceof OpenAISdk.APIError ? err.status : undefined;
+          const connection = err instanceof OpenAISdk.APIConnectionError && !(err instanceof OpenAISdk.APIConnectionTimeoutError);
+          if (!streamed && attempt < opts.maxRetries && (isRetriableStatus(status) || connection)) {
+            const asked = retryAfterMs(err instanceof OpenAISdk.APIError ? err.headers : undefined);
+            if (asked !== undefined && asked > policy.maxRetryAfterMs) {
+              throw new DomainError(
+                'PROVIDER_ERROR',
+                `provider ${opts.name} asks to retry after ${Math.ceil(asked / 1000)} s (HTTP ${status}); try again later`,
+              );
+            }
+            const delayMs = asked ?? backoffMs(attempt, policy);
+            opts.onRetry?.({ provider: opts.name, attempt: attempt + 1, delayMs, ...(status !== undefined ? { status } : {}), fromRetryAfter: asked !== undefined });
+            await sleep(delayMs, signal);
+            continue;
+          }
+          throw toDomainError(OpenAISdk, opts, req.model, err);
+        } finally {
+          clearTimeout(timer);
         }
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        throw toDomainError(OpenAISdk, opts.name, opts.baseURL, err);
+        for (const call of calls.values()) yield { type: 'tool_call', call };
+        yield { type: 'finish', reason: finish ?? 'stop' };
+        return;
       }
-      for (const call of calls.values()) yield { type: 'tool_call', call };
-      yield { type: 'finish', reason: finish ?? 'stop' };
     },
   };
 }

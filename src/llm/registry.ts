@@ -8,7 +8,7 @@
 import type { ProviderConfig } from '../config/ares-toml.js';
 import { DomainError } from '../domain/errors.js';
 import { createOfflineProvider } from './offline.js';
-import { createOpenAIProvider } from './openai.js';
+import { createOpenAIProvider, type RetryInfo } from './openai.js';
 import type { Provider, ProviderState } from './types.js';
 
 /** Resolves provider names to usable providers. */
@@ -28,6 +28,8 @@ interface Entry {
   config: ProviderConfig;
   state: ProviderState;
   real?: Provider;
+  /** The last request's failure (cleared by the next success): the passive health check shown in status. */
+  lastError?: { message: string; at: number };
   offline: Provider;
   probing?: Promise<void>;
   probedAt: number;
@@ -40,6 +42,28 @@ export interface RegistryOptions {
   reprobeMs?: number;
   /** Extra provider factories by type (e.g. `scripted` in tests). */
   factories?: Record<string, (name: string, config: ProviderConfig) => Provider>;
+  /** Told about every provider retry (the daemon logs them). */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/**
+ * Wrap `provider` so every request's outcome updates `entry.lastError` (a passive health check:
+ * no extra requests). Cancellations say nothing about the provider and are ignored.
+ */
+function watched(entry: Entry, provider: Provider): Provider {
+  return {
+    name: provider.name,
+    type: provider.type,
+    async *chat(request, signal) {
+      try {
+        yield* provider.chat(request, signal);
+        if (entry.lastError) delete entry.lastError;
+      } catch (err) {
+        if (!signal?.aborted) entry.lastError = { message: (err as Error)?.message ?? String(err), at: Date.now() };
+        throw err;
+      }
+    },
+  };
 }
 
 /** Build the registry. Keys are read from the environment here and kept only inside SDK clients. */
@@ -68,6 +92,8 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
           ...(key ? { apiKey: key } : {}),
           timeoutMs: config.timeout_ms,
           maxRetries: config.max_retries,
+          ...(config.api_key_env ? { apiKeyEnv: config.api_key_env } : {}),
+          ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
         });
         const needsProbe = config.type === 'openai-compatible';
         entry = {
@@ -88,6 +114,7 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
         entry = { config, state: { ...base, state: 'ready' }, real, offline: createOfflineProvider(name), probedAt: 0 };
       }
     }
+    if (entry.real && entry.real !== entry.offline) entry.real = watched(entry, entry.real);
     entries.set(name, entry);
   }
 
@@ -122,7 +149,11 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
       return entry.state.state === 'ready' && entry.real ? entry.real : entry.offline;
     },
     states() {
-      return [...entries.values()].map((e) => ({ ...e.state }));
+      return [...entries.values()].map((e) => {
+        if (e.state.state !== 'ready' || !e.lastError) return { ...e.state };
+        const ago = Math.round((Date.now() - e.lastError.at) / 1000);
+        return { ...e.state, reason: `last request failed ${ago} s ago: ${e.lastError.message}` };
+      });
     },
     probe() {
       for (const e of entries.values()) {

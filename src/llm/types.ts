@@ -31,6 +31,8 @@ export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
   tools?: ToolSpec[];
+  /** Whether the model may ask for several tool calls in one turn (agent `parallel_tools`); sent only with tools. */
+  parallel_tool_calls?: boolean;
   temperature?: number;
   max_tokens?: number;
   top_p?: number;

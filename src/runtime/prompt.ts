@@ -3,7 +3,7 @@
  * `user_prompt_template` (`{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`).
  */
 import type { Agent } from '../domain/entities.js';
-import type { ChatMessage } from '../llm/types.js';
+import type { ChatMessage, ToolCallRequest } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 
 /** Render the agent's user prompt template for `message`; unknown placeholders render empty. */
@@ -28,7 +28,9 @@ export function buildMessages(agent: Agent, history: readonly StoredMessage[], u
   for (const m of history) {
     if (m.role === 'tool') messages.push({ role: 'tool', content: m.content, tool_call_id: m.tool_call_id ?? '' });
     else if (m.role === 'assistant') {
-      messages.push({ role: 'assistant', content: m.content, ...(m.tool_calls ? { tool_calls: m.tool_calls as never } : {}) });
+      if (m.tool_calls?.length) {
+        messages.push({ role: 'assistant', content: m.content === '' ? null : m.content, tool_calls: m.tool_calls as ToolCallRequest[] });
+      } else messages.push({ role: 'assistant', content: m.content });
     } else messages.push({ role: m.role, content: m.content });
   }
   messages.push({ role: 'user', content: userPrompt });

@@ -1,22 +1,71 @@
 /**
- * `createRuntime(deps).run(request)`: one agent run as an async iterable of typed events (SPEC §7).
- * The runtime knows nothing about HTTP. It creates or continues the conversation, calls the provider
- * of the agent's model, streams its text, and persists the turn and an `agent_executions` row in one
- * go at the end (so a crash loses at most the run in flight).
+ * `createRuntime(deps).run(request)`: one agent run as an async iterable of typed events (SPEC §7,
+ * issue 4). The runtime knows nothing about HTTP. A run:
+ *
+ * 1. is admitted by the agent's lifecycle (src/runtime/lifecycle.ts) and takes one of the agent's
+ *    concurrency slots, waiting in that agent's queue if needed (src/runtime/limiter.ts);
+ * 2. builds the prompt: system prompt + conversation history trimmed to the model's context budget
+ *    (src/runtime/context.ts) + the rendered `user_prompt_template`;
+ * 3. loops: call the provider with the agent's tools (from the Toolbox); when the model asks for
+ *    tools, run them (in parallel when `parallel_tools`), each bounded by its timeout, and send the
+ *    results back — errors and timeouts included, as results. After `max_tool_iterations` rounds of
+ *    tools a model that still asks for more gets no more: the run ends with an explicit message and
+ *    `finish_reason: "max_iterations"`;
+ * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
+ *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
+ *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms).
+ *
+ * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
+ * provider request and any running tools.
  */
-import { isDomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import { newId } from '../domain/names.js';
-import type { Provider } from '../llm/types.js';
-import type { Store } from '../store/types.js';
-import type { RunEvent, Usage } from './events.js';
+import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
+import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
+import { memoryScopeKey } from '../tools/builtin/memory.js';
+import type { Toolbox } from '../tools/toolbox.js';
+import type { UnavailableTool } from '../tools/types.js';
+import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import type { RunEvent, ToolResultEvent, Usage } from './events.js';
+import { createLifecycle, type AgentStatus } from './lifecycle.js';
+import { createLimiter } from './limiter.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 
-/** What the runtime needs: persistence and a way to get the provider serving a model. */
+/** Where the runtime reports what operators should see (pino's `warn(obj, msg)` fits). */
+export interface RuntimeLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** Runtime limits. Counts, characters and tokens. */
+export interface RuntimeLimits {
+  /** Runs of one agent at the same time (`[runtime] max_concurrent_runs_per_agent`). */
+  maxConcurrentPerAgent: number;
+  /** Runs of one agent waiting for a slot; beyond this a run is refused as busy. */
+  maxQueuedPerAgent: number;
+  /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
+  maxToolResultChars: number;
+}
+
+/** Defaults of `RuntimeLimits`. */
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxToolResultChars: 32_000 };
+
+/** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
 export interface RuntimeDeps {
   store: Pick<Store, 'conversations' | 'executions'>;
   providers: { get(name: string): Promise<Provider> };
+  /** The permission-checked tools; without it agents are offered no tools. */
+  toolbox?: Toolbox;
+  limits?: Partial<RuntimeLimits>;
+  log?: RuntimeLog;
+  /** Context window of a model in tokens (default: src/runtime/context.ts `contextWindow`). */
+  contextWindow?: (model: Model) => number;
+  /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
+  memory?: Pick<MemoryStore, 'search'>;
 }
+
+/** Entries put into `{{memory_context}}`, newest first. */
+const MEMORY_CONTEXT_ENTRIES = 20;
 
 /** One run: an agent already resolved by the catalog, with its model. */
 export interface RunRequest {
@@ -27,13 +76,28 @@ export interface RunRequest {
   userId: string;
   /** Continue this conversation (must belong to `userId`), or start a new one when absent. */
   conversationId?: string;
-  /** Aborting cancels the provider request; the run ends with an `error` event (code `CANCELLED`). */
+  /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
 }
 
-/** The runtime: stateless apart from its dependencies. */
+/** Operator controls over agents' lifecycle (issue 4). Each acts on one agent and touches no other. */
+export interface AgentControls {
+  /** State, in-flight and queued runs of one agent. */
+  status(name: string): AgentStatus;
+  /** Every agent the runtime has seen. */
+  list(): AgentStatus[];
+  /** loaded|stopped -> running. @throws DomainError CONFLICT from any other state. */
+  start(name: string): AgentStatus;
+  /** running -> stopped: new runs are refused (runs in flight finish). @throws DomainError CONFLICT otherwise. */
+  stop(name: string): AgentStatus;
+  /** failed -> loaded -> running. @throws DomainError CONFLICT when the agent has not failed. */
+  restart(name: string): AgentStatus;
+}
+
+/** The runtime. */
 export interface Runtime {
   run(request: RunRequest): AsyncIterable<RunEvent>;
+  agents: AgentControls;
 }
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -43,111 +107,378 @@ export function costOf(model: Model, usage: Usage): number {
   return (input + output) / 1_000_000;
 }
 
+/** The explicit last words of a run that reached its tool-iteration limit (SPEC §7: never a silent stop). */
+export function maxIterationsMessage(limit: number): string {
+  return (
+    `[stopped] I reached this agent's limit of ${limit} tool iteration${limit === 1 ? '' : 's'} ` +
+    '(max_tool_iterations) before finishing, so this answer may be incomplete. ' +
+    'Ask me to continue, or raise max_tool_iterations for this agent.'
+  );
+}
+
+/** One tool call as recorded in `agent_executions.tool_calls`. Duration in ms. */
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  arguments: string;
+  result: string;
+  is_error: boolean;
+  timed_out?: boolean;
+  duration_ms: number;
+  iteration: number;
+}
+
+const RECORDED_RESULT_CHARS = 2_000;
+const INTERRUPTED = 'interrupted: the daemon stopped before the run finished';
+
+/** Error codes that are the agent's own fault (its configuration), which mark it failed. */
+const AGENT_FAULTS = new Set(['CONFIG_INVALID']);
+
 /** Build the runtime over its dependencies. */
 export function createRuntime(deps: RuntimeDeps): Runtime {
-  const { store, providers } = deps;
+  const { store, providers, toolbox, log } = deps;
+  const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
+  const windowOf = deps.contextWindow ?? contextWindow;
+  const lifecycle = createLifecycle();
+  const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent });
+
+  const statusOf = (name: string): AgentStatus => ({ ...lifecycle.status(name), ...limiter.load(name) });
+  const agents: AgentControls = {
+    status: statusOf,
+    list: () => lifecycle.list().map((s) => ({ ...s, ...limiter.load(s.name) })),
+    start(name) {
+      lifecycle.transition(name, 'running');
+      return statusOf(name);
+    },
+    stop(name) {
+      lifecycle.transition(name, 'stopped');
+      return statusOf(name);
+    },
+    restart(name) {
+      lifecycle.transition(name, 'loaded');
+      lifecycle.transition(name, 'running');
+      return statusOf(name);
+    },
+  };
 
   async function* run(req: RunRequest): AsyncIterable<RunEvent> {
     const started = Date.now();
     const executionId = newId('exec');
-    let conversationId = req.conversationId;
+    const { agent, model } = req;
     const usage: Usage = { input_tokens: 0, output_tokens: 0 };
+    const toolCalls: ToolCallRecord[] = [];
     let reply = '';
+    let iterations = 0;
+    let finishReason = 'stop';
+    let conversationId = req.conversationId;
 
-    if (conversationId !== undefined) {
-      if (!store.conversations.get(conversationId, req.userId)) {
-        yield { type: 'error', code: 'NOT_FOUND', message: `conversation ${conversationId} not found` };
-        return;
+    // The client's signal cancels the queue wait and the provider request. Tools get a signal of the
+    // run's own (made at the first tool round: most runs call no tool) that also fires when the
+    // consumer stops iterating early.
+    const clientSignal = req.signal;
+    const isCancelled = () => clientSignal?.aborted === true;
+    let ac: AbortController | undefined;
+    let onClientAbort: (() => void) | undefined;
+    const toolSignal = (): AbortSignal => {
+      if (!ac) {
+        const own = new AbortController();
+        ac = own;
+        onClientAbort = () => own.abort(clientSignal?.reason);
+        if (clientSignal?.aborted) own.abort(clientSignal.reason);
+        else clientSignal?.addEventListener('abort', onClientAbort, { once: true });
       }
-    } else {
-      conversationId = store.conversations.create(req.agent.name, req.userId).id;
-    }
-    const convId = conversationId;
-
-    let recorded = false;
-    const finish = (status: 'success' | 'error' | 'timeout', error?: string) => {
-      recorded = true;
-      store.executions.record({
-        id: executionId,
-        agent_name: req.agent.name,
-        agent_source: req.source,
-        user_id: req.userId,
-        conversation_id: convId,
-        input: req.message,
-        output: reply,
-        tokens_input: usage.input_tokens,
-        tokens_output: usage.output_tokens,
-        cost_usd: costOf(req.model, usage),
-        duration_ms: Date.now() - started,
-        status,
-        ...(error ? { error_message: error } : {}),
-        created_at: started,
-      });
+      return ac.signal;
     };
 
+    const row = (status: ExecutionRecord['status'], error?: string): ExecutionRecord => ({
+      id: executionId,
+      agent_name: agent.name,
+      agent_source: req.source,
+      user_id: req.userId,
+      ...(conversationId ? { conversation_id: conversationId } : {}),
+      input: req.message,
+      output: reply,
+      ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+      tokens_input: usage.input_tokens,
+      tokens_output: usage.output_tokens,
+      cost_usd: costOf(model, usage),
+      duration_ms: Date.now() - started,
+      status,
+      ...(error ? { error_message: error } : {}),
+      created_at: started,
+      finish_reason: finishReason,
+      model: model.name,
+      iterations,
+    });
+
+    let recorded = false;
+    let release: (() => void) | undefined;
+    let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord, sync?: boolean) => Promise<void> | void) | undefined;
     try {
-      const provider = await providers.get(req.model.provider);
-      yield {
-        type: 'start',
-        conversation_id: convId,
-        execution_id: executionId,
-        agent: req.agent.name,
-        model: req.model.name,
-        provider: provider.type === 'offline' ? 'offline' : provider.name,
-      };
-      const history = store.conversations.messages(convId);
-      const userPrompt = renderUserPrompt(req.agent, req.message);
-      const messages = buildMessages(req.agent, history, userPrompt);
-      let finishReason = 'stop';
-      for await (const ev of provider.chat(
-        {
-          model: req.model.model,
-          messages,
-          ...(req.model.temperature !== undefined ? { temperature: req.model.temperature } : {}),
-          ...(req.model.max_tokens !== undefined ? { max_tokens: req.model.max_tokens } : {}),
-          ...(req.model.top_p !== undefined ? { top_p: req.model.top_p } : {}),
-          ...(req.model.frequency_penalty !== undefined ? { frequency_penalty: req.model.frequency_penalty } : {}),
-          ...(req.model.presence_penalty !== undefined ? { presence_penalty: req.model.presence_penalty } : {}),
-        },
-        req.signal,
-      )) {
-        if (ev.type === 'text_delta') {
-          reply += ev.text;
-          yield ev;
-        } else if (ev.type === 'usage') {
-          usage.input_tokens += ev.input_tokens;
-          usage.output_tokens += ev.output_tokens;
-          yield { type: 'usage', ...usage };
-        } else if (ev.type === 'finish') {
-          finishReason = ev.reason;
+      try {
+        lifecycle.admit(agent.name);
+        if (conversationId !== undefined) {
+          if (!store.conversations.get(conversationId, req.userId)) {
+            throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
+          }
         }
+        release = await limiter.acquire(agent.name, clientSignal);
+      } catch (err) {
+        const cancelled = isCancelled();
+        const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
+        const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
+        // An unknown conversation is the caller's mistake, not a run: no row for it.
+        if (code !== 'NOT_FOUND') {
+          finishReason = 'error';
+          store.executions.record(row('error', message));
+        }
+        recorded = true;
+        yield { type: 'error', code, message, ...(conversationId ? { conversation_id: conversationId } : {}), execution_id: executionId };
+        return;
       }
-      store.conversations.append(convId, [
-        { role: 'user', content: userPrompt },
-        { role: 'assistant', content: reply },
-      ]);
-      finish('success');
-      yield {
-        type: 'done',
-        reply,
-        finish_reason: finishReason,
-        conversation_id: convId,
-        execution_id: executionId,
-        usage: { ...usage },
-        cost_usd: costOf(req.model, usage),
-        duration_ms: Date.now() - started,
+      // A new conversation's row is written with the run's first step (one transaction, not two).
+      const isNew = conversationId === undefined;
+      const convId = (conversationId ??= newId('conv'));
+      let created = !isNew;
+      commit = (messages: readonly StoredMessage[], execution: ExecutionRecord, sync = false) => {
+        const step = {
+          conversationId: convId,
+          messages,
+          execution,
+          ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
+        };
+        created = true;
+        // Group commit on the normal path (awaited: a step is on disk before its events go on);
+        // synchronous when the consumer has gone and nothing may be awaited any more.
+        if (sync) store.executions.commitStep(step);
+        else return store.executions.commitStepBatched(step);
       };
-    } catch (err) {
-      const cancelled = req.signal?.aborted === true;
-      const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-      const message = cancelled ? 'run cancelled' : (err as Error).message;
-      finish(code === 'TIMEOUT' ? 'timeout' : 'error', message);
-      yield { type: 'error', code, message, conversation_id: convId, execution_id: executionId };
+
+      try {
+        const provider = await providers.get(model.provider);
+        yield {
+          type: 'start',
+          conversation_id: convId,
+          execution_id: executionId,
+          agent: agent.name,
+          model: model.name,
+          provider: provider.type === 'offline' ? 'offline' : provider.name,
+        };
+
+        // Tools the agent may use now; the unavailable ones are told to the operator, not the model.
+        let specs: ToolSpec[] | undefined;
+        if (toolbox && (agent.tools.length > 0 || agent.memory?.enabled)) {
+          const offered = toolbox.forAgent(agent);
+          if (offered.tools.length) specs = offered.tools.map((t) => t.spec);
+          if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
+        }
+
+        let memoryContext = '';
+        if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: convId });
+          memoryContext = deps.memory
+            .search(scope, '', MEMORY_CONTEXT_ENTRIES)
+            .map((e) => `${e.key}: ${e.value}`)
+            .join('\n');
+        }
+        const userPrompt = renderUserPrompt(agent, req.message, memoryContext);
+        let history: readonly StoredMessage[] = isNew ? [] : store.conversations.messages(convId);
+        if (history.length) {
+          const fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+          history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? 1024) - fixed));
+        }
+        const messages: ChatMessage[] = buildMessages(agent, history, userPrompt);
+
+        const chatReq: ChatRequest = {
+          model: model.model,
+          messages,
+          ...(specs ? { tools: specs, parallel_tool_calls: agent.parallel_tools } : {}),
+          ...(model.temperature !== undefined ? { temperature: model.temperature } : {}),
+          ...(model.max_tokens !== undefined ? { max_tokens: model.max_tokens } : {}),
+          ...(model.top_p !== undefined ? { top_p: model.top_p } : {}),
+          ...(model.frequency_penalty !== undefined ? { frequency_penalty: model.frequency_penalty } : {}),
+          ...(model.presence_penalty !== undefined ? { presence_penalty: model.presence_penalty } : {}),
+        };
+
+        // Messages not yet persisted: the user's turn goes in with the first step.
+        let pending: StoredMessage[] = [{ role: 'user', content: userPrompt }];
+        const limit = agent.max_tool_iterations;
+        for (let round = 0; ; round++) {
+          iterations++;
+          let stepText = '';
+          const calls: ToolCallRequest[] = [];
+          let stepFinish = 'stop';
+          for await (const ev of provider.chat(chatReq, clientSignal)) {
+            if (ev.type === 'text_delta') {
+              if (stepText === '' && reply !== '' && !/\s$/.test(reply)) {
+                reply += '\n\n';
+                yield { type: 'text_delta', text: '\n\n' };
+              }
+              stepText += ev.text;
+              reply += ev.text;
+              yield ev;
+            } else if (ev.type === 'usage') {
+              usage.input_tokens += ev.input_tokens;
+              usage.output_tokens += ev.output_tokens;
+              yield { type: 'usage', ...usage };
+            } else if (ev.type === 'tool_call') {
+              calls.push(ev.call);
+            } else if (ev.type === 'finish') {
+              stepFinish = ev.reason;
+            }
+          }
+
+          if (calls.length === 0) {
+            finishReason = stepFinish;
+            pending.push({ role: 'assistant', content: stepText });
+            break;
+          }
+          if (round >= limit) {
+            // The model wants more tools than the agent allows: stop, explicitly, without running them.
+            const note = maxIterationsMessage(limit);
+            const sep = reply !== '' && !/\s$/.test(reply) ? '\n\n' : '';
+            reply += sep + note;
+            yield { type: 'text_delta', text: sep + note };
+            finishReason = 'max_iterations';
+            pending.push({ role: 'assistant', content: stepText + sep + note });
+            break;
+          }
+
+          const assistant: ChatMessage = { role: 'assistant', content: stepText === '' ? null : stepText, tool_calls: calls };
+          messages.push(assistant);
+          pending.push({ role: 'assistant', content: stepText, tool_calls: calls });
+          for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
+
+          const signal = toolSignal();
+          const results: ToolResultEvent[] = new Array(calls.length);
+          const runOne = (c: ToolCallRequest, i: number) =>
+            runTool(req, convId, c, round + 1, signal).then(({ result, record }) => {
+              toolCalls.push(record);
+              return { i, r: result };
+            });
+          if (agent.parallel_tools && calls.length > 1) {
+            const inflight = new Map(calls.map((c, i) => [i, runOne(c, i)] as const));
+            while (inflight.size) {
+              const { i, r } = await Promise.race(inflight.values());
+              inflight.delete(i);
+              results[i] = r;
+              yield r;
+            }
+          } else {
+            for (let i = 0; i < calls.length; i++) {
+              const { r } = await runOne(calls[i]!, i);
+              results[i] = r;
+              yield r;
+            }
+          }
+          if (isCancelled()) throw clientSignal?.reason ?? new Error('aborted');
+          for (const r of results) {
+            messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
+            pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
+          }
+          await commit(pending, row('error', INTERRUPTED));
+          pending = [];
+        }
+
+        recorded = true;
+        await commit(pending, row('success'));
+        yield {
+          type: 'done',
+          reply,
+          finish_reason: finishReason,
+          conversation_id: convId,
+          execution_id: executionId,
+          usage: { ...usage },
+          cost_usd: costOf(model, usage),
+          duration_ms: Date.now() - started,
+        };
+      } catch (err) {
+        const cancelled = isCancelled();
+        const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
+        const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+        finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
+        recorded = true;
+        await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        if (AGENT_FAULTS.has(code) && lifecycle.state(agent.name) === 'running') {
+          lifecycle.transition(agent.name, 'failed', message);
+        }
+        if (code === 'INTERNAL') log?.warn({ agent: agent.name, execution: executionId, err: message }, 'agent run failed unexpectedly');
+        yield { type: 'error', code, message, conversation_id: convId, execution_id: executionId };
+      }
     } finally {
-      // The consumer stopped iterating early (client went away): still leave a record of the run.
-      if (!recorded) finish('error', 'run cancelled: the client disconnected');
+      if (onClientAbort) clientSignal?.removeEventListener('abort', onClientAbort);
+      if (!recorded) {
+        // The consumer stopped iterating early (client went away): stop tools, still leave a record.
+        ac?.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
+        finishReason = 'cancelled';
+        const last = row('error', 'run cancelled: the client disconnected');
+        if (commit) commit([], last, true);
+        else store.executions.record(last);
+      }
+      release?.();
     }
   }
 
-  return { run };
+  const warned = new Map<string, string>();
+  function warnUnavailable(agentName: string, unavailable: UnavailableTool[]): void {
+    const key = unavailable.map((u) => `${u.name}:${u.reason}`).join('|');
+    if (warned.get(agentName) === key) return; // once per change, not per run
+    warned.set(agentName, key);
+    log?.warn({ agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
+  }
+
+  async function runTool(
+    req: RunRequest,
+    convId: string,
+    call: ToolCallRequest,
+    iteration: number,
+    signal: AbortSignal,
+  ): Promise<{ result: ToolResultEvent; record: ToolCallRecord }> {
+    const t0 = Date.now();
+    const name = call.function.name;
+    let content: string;
+    let isError = false;
+    let timedOut = false;
+    let args: unknown;
+    try {
+      args = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
+    } catch (err) {
+      args = undefined;
+      content = `error: the arguments of ${name} are not valid JSON (${(err as Error).message}); call it again with a JSON object`;
+      isError = true;
+    }
+    if (!isError) {
+      if (!toolbox) {
+        content = `error: there is no tool named ${name}`;
+        isError = true;
+      } else {
+        try {
+          const r = await toolbox.call(req.agent, name, args, { agentName: req.agent.name, userId: req.userId, conversationId: convId, signal });
+          content = r.content;
+          isError = r.isError === true;
+          timedOut = r.timedOut === true;
+        } catch (err) {
+          content = `error: tool ${name} failed: ${(err as Error)?.message ?? String(err)}`;
+          isError = true;
+        }
+      }
+    }
+    if (content!.length > limits.maxToolResultChars) {
+      content = `${content!.slice(0, limits.maxToolResultChars)}\n[truncated: the result was ${content!.length} characters]`;
+    }
+    const result: ToolResultEvent = { type: 'tool_result', id: call.id, name, result: content!, is_error: isError };
+    const record: ToolCallRecord = {
+      id: call.id,
+      name,
+      arguments: call.function.arguments,
+      result: content!.length > RECORDED_RESULT_CHARS ? `${content!.slice(0, RECORDED_RESULT_CHARS)}…` : content!,
+      is_error: isError,
+      ...(timedOut ? { timed_out: true } : {}),
+      duration_ms: Date.now() - t0,
+      iteration,
+    };
+    return { result, record };
+  }
+
+  return { run, agents };
 }

@@ -51,11 +51,68 @@ export interface ExecutionRecord {
   status: 'success' | 'error' | 'timeout';
   error_message?: string;
   created_at: number;
+  /** Why the run ended: `stop`, `length`, `max_iterations`, ... (migration 2). */
+  finish_reason?: string;
+  /** Model alias that served the run (migration 2). */
+  model?: string;
+  /** Provider calls made by the run (migration 2). */
+  iterations?: number;
+}
+
+/**
+ * One step of a run (issue 4): the messages it adds to the conversation and the execution row as it
+ * stands after the step, written in ONE transaction so a crash loses at most the step in flight.
+ * Until the final step the row says `status: 'error'` with an "interrupted" message, so a run cut
+ * off by a crash is recorded truthfully; the final step overwrites it.
+ */
+export interface RunStep {
+  conversationId: string;
+  /** Create the conversation row first (a new conversation is created with its run's first step). */
+  createConversation?: { agent_name: string; user_id: string };
+  messages: readonly StoredMessage[];
+  execution: ExecutionRecord;
 }
 
 /** Execution log. */
 export interface ExecutionStore {
+  /** Insert (or replace, by id) one row. */
   record(row: ExecutionRecord): void;
+  /** Append `step.messages` to the conversation and upsert `step.execution`, in one transaction. */
+  commitStep(step: RunStep): void;
+  /**
+   * The same, as a group commit: steps committed during one event-loop turn share one SQLite
+   * transaction (each in its own savepoint, so one failing step does not undo the others). Resolves
+   * once the step is written; rejects with that step's own error. Under concurrent runs this writes
+   * each shared page (table and index pages) once per batch instead of once per step.
+   */
+  commitStepBatched(step: RunStep): Promise<void>;
+  /** One execution row by id (tests, `GET /api/executions/:id`), undefined when absent. */
+  get(id: string): ExecutionRecord | undefined;
+}
+
+/** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/tools/builtin/memory.ts. */
+export interface MemoryKey {
+  /** Opaque scope string, e.g. `agent:NAME:USER`, `conversation:ID`, `user:ID`, `global`. */
+  scope: string;
+  key: string;
+}
+
+/** One memory entry. Time in ms since epoch. */
+export interface MemoryEntry {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+/** The memory key-value store behind `memory_get` / `memory_set` / `memory_search` (issue 4). */
+export interface MemoryStore {
+  get(scope: string, key: string): MemoryEntry | undefined;
+  /** Insert or replace; `userId` ties the entry to a user so deleting the user deletes it. */
+  set(scope: string, key: string, value: string, userId?: string): void;
+  /** Delete one entry; true when it existed. */
+  delete(scope: string, key: string): boolean;
+  /** Entries of `scope` whose key or value contains `query` (case-insensitive), newest first, at most `limit`. */
+  search(scope: string, query: string, limit: number): MemoryEntry[];
 }
 
 /** Database state reported by `/health` and `server status`. */
@@ -76,6 +133,8 @@ export interface Store {
   executions: ExecutionStore;
   /** Users, credentials and user-tier entities (issue 5). */
   tenants: TenantStore;
+  /** Agent memory key-value store (issue 4, SPEC §3 memory.scope). */
+  memory: MemoryStore;
   health(): StoreHealth;
   close(): void;
 }

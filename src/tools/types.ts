@@ -23,12 +23,16 @@ export interface ToolContext {
   conversationId?: string;
   /** Aborted on run cancellation or when the tool's timeout expires. */
   signal: AbortSignal;
+  /** The agent's `memory.scope` (SPEC §3), set by the Toolbox for memory tools; `agent` when absent. */
+  memoryScope?: MemoryScope;
 }
 
 /** A tool's answer, returned to the model as the tool message content. `isError` marks failures. */
 export interface ToolResult {
   content: string;
   isError?: boolean;
+  /** Set by the Toolbox when the call ran past the tool's `timeoutMs` and was abandoned. */
+  timedOut?: boolean;
 }
 
 /** A source of tools: builtin tools or one MCP server. */
@@ -41,3 +45,22 @@ export interface ToolSet {
    */
   call(name: string, args: unknown, ctx: ToolContext): Promise<ToolResult>;
 }
+
+/** A tool an agent asked for that cannot be offered now, and why (shown to users, never to the model). */
+export interface UnavailableTool {
+  /** The configured name (`web_search`, `everything.echo`, or the pattern `everything.*`). */
+  name: string;
+  /** Why, in words a user can act on (e.g. "no search backend is configured: set [tools.web_search] ..."). */
+  reason: string;
+}
+
+/**
+ * Optional extension of a ToolSet: tools it knows but cannot run now, with the reason (e.g.
+ * `web_search` without a backend). Kept separate so ToolSets without it stay valid.
+ */
+export interface ToolSetWithUnavailable extends ToolSet {
+  unavailable(): UnavailableTool[];
+}
+
+/** Memory scope an agent's memory tools use (SPEC §3 `memory.scope`). */
+export type MemoryScope = 'agent' | 'conversation' | 'user' | 'global';

@@ -28,7 +28,9 @@ export interface TestApp {
 }
 
 /** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
-export function makeApp(opts: { authRequired?: boolean; fakeUrl?: string; maxBodyBytes?: number; configDir?: string } = {}): TestApp {
+export function makeApp(
+  opts: { authRequired?: boolean; fakeUrl?: string; maxBodyBytes?: number; configDir?: string; mcpServers?: AppDeps['mcpServers'] } = {},
+): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
   const snapshot = loadConfigTree(opts.configDir ?? resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
   const providers = opts.fakeUrl
@@ -61,6 +63,7 @@ export function makeApp(opts: { authRequired?: boolean; fakeUrl?: string; maxBod
     startedAt: Date.now(),
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     log: { error: (obj) => errors.push(obj) },
+    ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
   };
   return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
 }

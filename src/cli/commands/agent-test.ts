@@ -54,7 +54,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
         process.stderr.write(`\n[tool] ${String(data.name)}(${String(data.arguments)})\n`);
         break;
       case 'tool_result':
-        process.stderr.write(`[tool] ${String(data.name)} -> ${String(data.result).slice(0, 500)}\n`);
+        process.stderr.write(`[tool] ${String(data.name)} ${data.is_error ? 'failed:' : '->'} ${String(data.result).slice(0, 500)}\n`);
         break;
       case 'done':
         process.stdout.write('\n');

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { newId } from '../../domain/names.js';
-import type { Conversation, ExecutionRecord, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
+import type { Conversation, ExecutionRecord, MemoryEntry, RunStep, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
 
@@ -63,17 +63,78 @@ export function openSqliteStore(path: string): Store {
     ),
     touchConversation: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     insertExecution: db.prepare(`
-      INSERT INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
-        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at)
+      INSERT OR REPLACE INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
+        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations)
       VALUES (@id, @agent_name, @agent_source, @user_id, @conversation_id, @input, @output, @tool_calls,
-        @tokens_input, @tokens_output, @cost_usd, @duration_ms, @status, @error_message, @created_at)`),
+        @tokens_input, @tokens_output, @cost_usd, @duration_ms, @status, @error_message, @created_at, @finish_reason, @model, @iterations)`),
+    getExecution: db.prepare('SELECT * FROM agent_executions WHERE id = ?'),
+    memoryGet: db.prepare('SELECT key, value, updated_at FROM memory WHERE scope = ? AND key = ?'),
+    memorySet: db.prepare('INSERT OR REPLACE INTO memory (scope, key, value, user_id, updated_at) VALUES (?, ?, ?, ?, ?)'),
+    memoryDelete: db.prepare('DELETE FROM memory WHERE scope = ? AND key = ?'),
+    memorySearch: db.prepare(
+      "SELECT key, value, updated_at FROM memory WHERE scope = ? AND (key LIKE ? ESCAPE '\\' OR value LIKE ? ESCAPE '\\') ORDER BY updated_at DESC, key LIMIT ?",
+    ),
+  };
+
+  const executionParams = (row: ExecutionRecord) => ({
+    ...row,
+    conversation_id: row.conversation_id ?? null,
+    output: row.output ?? null,
+    tool_calls: row.tool_calls ? JSON.stringify(row.tool_calls) : null,
+    tokens_input: row.tokens_input ?? null,
+    tokens_output: row.tokens_output ?? null,
+    cost_usd: row.cost_usd ?? null,
+    error_message: row.error_message ?? null,
+    finish_reason: row.finish_reason ?? null,
+    model: row.model ?? null,
+    iterations: row.iterations ?? null,
+  });
+  const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
+    for (const m of messages) {
+      stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
+    }
+  };
+  const commitStep = db.transaction((step: RunStep) => {
+    const now = Date.now();
+    if (step.createConversation) {
+      stmts.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
+    } else if (step.messages.length) {
+      stmts.touchConversation.run(now, step.conversationId);
+    }
+    insertMessages(step.conversationId, step.messages, now);
+    stmts.insertExecution.run(executionParams(step.execution));
+  });
+
+  // Group commit: steps queued in one event-loop turn are written by one outer transaction; each
+  // step runs as a nested transaction (a SAVEPOINT in better-sqlite3), so its failure is its own.
+  let batch: { step: RunStep; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const flushBatch = db.transaction((items: typeof batch) =>
+    items.map((item) => {
+      try {
+        commitStep(item.step);
+        return undefined;
+      } catch (err) {
+        return err ?? new Error('commit failed');
+      }
+    }),
+  );
+  const flush = () => {
+    const items = batch;
+    batch = [];
+    if (items.length === 0) return;
+    let outcomes: unknown[];
+    try {
+      outcomes = flushBatch(items);
+    } catch (err) {
+      for (const item of items) item.reject(err); // the COMMIT failed: nothing of the batch was written
+      return;
+    }
+    items.forEach((item, i) => (outcomes[i] === undefined ? item.resolve() : item.reject(outcomes[i])));
   };
 
   const append = db.transaction((id: string, messages: readonly StoredMessage[]) => {
     const now = Date.now();
-    for (const m of messages) {
-      stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
-    }
+    insertMessages(id, messages, now);
     stmts.touchConversation.run(now, id);
   });
 
@@ -106,16 +167,42 @@ export function openSqliteStore(path: string): Store {
     },
     executions: {
       record(row: ExecutionRecord) {
-        stmts.insertExecution.run({
-          ...row,
-          conversation_id: row.conversation_id ?? null,
-          output: row.output ?? null,
-          tool_calls: row.tool_calls ? JSON.stringify(row.tool_calls) : null,
-          tokens_input: row.tokens_input ?? null,
-          tokens_output: row.tokens_output ?? null,
-          cost_usd: row.cost_usd ?? null,
-          error_message: row.error_message ?? null,
+        stmts.insertExecution.run(executionParams(row));
+      },
+      commitStep(step) {
+        commitStep(step);
+      },
+      commitStepBatched(step) {
+        return new Promise<void>((resolve, reject) => {
+          if (closed) return reject(new DomainError('UNAVAILABLE', 'database is closed'));
+          if (batch.length === 0) setImmediate(flush);
+          batch.push({ step, resolve, reject });
         });
+      },
+      get(id) {
+        const r = stmts.getExecution.get(id) as Record<string, unknown> | undefined;
+        if (!r) return undefined;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(r)) {
+          if (v === null || k === 'agent_id') continue;
+          out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
+        }
+        return out as unknown as ExecutionRecord;
+      },
+    },
+    memory: {
+      get(scope, key) {
+        return stmts.memoryGet.get(scope, key) as MemoryEntry | undefined;
+      },
+      set(scope, key, value, userId) {
+        stmts.memorySet.run(scope, key, value, userId ?? null, Date.now());
+      },
+      delete(scope, key) {
+        return stmts.memoryDelete.run(scope, key).changes > 0;
+      },
+      search(scope, query, limit) {
+        const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return stmts.memorySearch.all(scope, like, like, limit) as MemoryEntry[];
       },
     },
     health(): StoreHealth {
@@ -129,6 +216,7 @@ export function openSqliteStore(path: string): Store {
     },
     close() {
       if (closed) return;
+      flush();
       closed = true;
       db.close();
     },

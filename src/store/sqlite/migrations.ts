@@ -68,7 +68,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_executions_agent ON agent_executions(agent_name, created_at DESC);
     `,
   },
-  // Migration 2 (memory) comes from another branch; the integrator keeps numbers ascending.
+  {
+    version: 2,
+    name: 'memory key-value store; finish_reason, model, iterations on agent_executions',
+    sql: `
+      CREATE TABLE memory (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idx_memory_scope_updated ON memory(scope, updated_at DESC);
+
+      ALTER TABLE agent_executions ADD COLUMN finish_reason TEXT;
+      ALTER TABLE agent_executions ADD COLUMN model TEXT;
+      ALTER TABLE agent_executions ADD COLUMN iterations INTEGER;
+    `,
+  },
   {
     version: 3,
     name: 'tenants: passwords, api_keys, refresh_tokens, user_agents, user_tools, user_mcps, ratings',

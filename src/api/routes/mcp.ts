@@ -1,0 +1,124 @@
+/**
+ * MCP routes (issue 6; SPEC §3 MCP server, §6):
+ * - `GET /api/mcp/servers`: read-only state of every MCP server the daemon uses (`caxton mcp list`).
+ * - `/mcp`: the daemon as an MCP server over Streamable HTTP (stateless, JSON responses). Every agent
+ *   the caller can see is one tool named after the agent; input `{message, conversation_id?}`,
+ *   output the reply (text) plus `{reply, conversation_id, execution_id}` as structured content.
+ *   The caller's tenant is the request's user (set by the auth middleware), so another user's
+ *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
+ */
+import { Hono } from 'hono';
+import type { AgentListing } from '../../catalog/catalog.js';
+import { isDomainError } from '../../domain/errors.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { collectRun } from '../sse.js';
+
+/** JSON Schema of an agent tool's arguments. */
+export const AGENT_TOOL_INPUT = {
+  type: 'object',
+  properties: {
+    message: { type: 'string', description: 'The message to send to the agent' },
+    conversation_id: { type: 'string', description: 'Continue this conversation (from an earlier result); omit to start a new one' },
+  },
+  required: ['message'],
+} as const;
+
+/** JSON Schema of an agent tool's structured result. */
+export const AGENT_TOOL_OUTPUT = {
+  type: 'object',
+  properties: {
+    reply: { type: 'string' },
+    conversation_id: { type: 'string' },
+    execution_id: { type: 'string' },
+  },
+  required: ['reply', 'conversation_id'],
+} as const;
+
+/** An agent as an MCP tool definition. */
+function agentTool(r: AgentListing) {
+  const a = r.agent;
+  return {
+    name: a.name,
+    ...(a.display_name ? { title: a.display_name } : {}),
+    description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,
+    inputSchema: AGENT_TOOL_INPUT,
+    outputSchema: AGENT_TOOL_OUTPUT,
+  };
+}
+
+type Sdk = [
+  typeof import('@modelcontextprotocol/sdk/server/index.js'),
+  typeof import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+  typeof import('@modelcontextprotocol/sdk/types.js'),
+];
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = () =>
+  (sdk ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/index.js'),
+    import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]));
+
+/** MCP routes. */
+export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  /** GET /api/mcp/servers -> `{servers: [{name, state, transport, tools, tool_names, last_error, pid?, restarts, ...}]}`. */
+  r.get('/api/mcp/servers', (c) => c.json({ servers: deps.mcpServers?.() ?? [] }));
+
+  /**
+   * GET|DELETE /mcp -> 405: stateless, so there is no session to stream to or end (the MCP spec lets
+   * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
+   */
+  r.on(['GET', 'DELETE'], '/mcp', (c) =>
+    c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
+  );
+
+  /**
+   * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
+   * Tools: the caller's visible agents. A failed run is an `isError` tool result, not a protocol error.
+   */
+  r.post('/mcp', async (c) => {
+    const userId = c.get('userId');
+    const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
+    const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
+    server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: deps.catalog.listAgents(userId).map(agentTool) }));
+    server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
+      const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
+      if (typeof args.message !== 'string' || args.message.length === 0) {
+        return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
+      }
+      try {
+        const resolved = deps.catalog.resolveAgent(req.params.name, userId);
+        const done = await collectRun(
+          deps.runtime.run({
+            agent: resolved.agent,
+            source: resolved.source,
+            model: resolved.model,
+            message: args.message,
+            userId,
+            ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
+            signal: extra.signal,
+          }),
+        );
+        return {
+          content: [{ type: 'text', text: done.reply }],
+          structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
+        };
+      } catch (err) {
+        if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
+        const text = isDomainError(err) ? `${err.code}: ${err.message}` : 'the agent run failed (see the daemon log)';
+        return { isError: true, content: [{ type: 'text', text }] };
+      }
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      void server.close();
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,41 @@
+/**
+ * `caxton mcp list [--json]` (issue 6): the MCP servers the daemon uses, as a table
+ * NAME STATE TRANSPORT TOOLS LAST_ERROR, from `GET /api/mcp/servers` over the control socket.
+ * States: connecting, ready, failed (retrying with backoff), disabled.
+ */
+import Table from 'cli-table3';
+import { requestJson } from '../../client/http.js';
+import { homePaths, type GlobalOptions } from '../context.js';
+import { printJson } from '../output.js';
+
+/** One server as the daemon reports it (src/tools/mcp/types.ts McpServerStatus). */
+interface ServerRow {
+  name: string;
+  state: string;
+  transport: string;
+  tools: number;
+  last_error: string | null;
+}
+
+/** Print the table (or the JSON array with --json). Exit 3 when the daemon is not running. */
+export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
+  const { servers } = await requestJson<{ servers: ServerRow[] }>(homePaths(opts).socket, '/api/mcp/servers');
+  if (opts.json) {
+    printJson(servers);
+    return 0;
+  }
+  if (servers.length === 0) {
+    process.stdout.write('no MCP servers configured (add one as config/mcps/NAME.toon)\n');
+    return 0;
+  }
+  // Wrap long errors at 60 columns so the table stays readable in a terminal.
+  const wrap = servers.some((s) => (s.last_error ?? '').length > 60);
+  const table = new Table({
+    head: ['NAME', 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'],
+    style: { head: [], border: [] },
+    ...(wrap ? { colWidths: [null, null, null, null, 62], wordWrap: true } : {}),
+  });
+  for (const s of servers) table.push([s.name, s.state, s.transport, String(s.tools), s.last_error ?? '-']);
+  process.stdout.write(`${table.toString()}\n`);
+  return 0;
+}

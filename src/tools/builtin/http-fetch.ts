@@ -1,0 +1,181 @@
+/**
+ * `http_fetch` builtin (issue 4): GET a URL with undici for the model, within limits set in
+ * `config/tools/http_fetch.toon` `config`:
+ *   allow_hosts   hosts it may fetch: `example.com`, `*.example.com` (subdomains and the domain), `*`
+ *                 (any public host; the default when the list is absent)
+ *   allow_private false (default): refuse loopback, private, link-local, CGNAT, multicast and other
+ *                 non-public addresses — checked on the address actually connected to (after DNS,
+ *                 on every redirect), so a public name resolving to 127.0.0.1 is refused too
+ *   max_bytes     body bytes kept (default 1,000,000); the rest is cut with a note
+ *   max_redirects redirects followed (default 3), each checked like the first URL
+ * Time is bounded by the tool's `timeout_secs` through the call's AbortSignal. Only http and https.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { Agent, request } from 'undici';
+import type { ToolResult } from '../types.js';
+
+/** Settings of http_fetch (tool entity `config`). Sizes in bytes. */
+export interface HttpFetchConfig {
+  allow_hosts?: readonly string[];
+  allow_private?: boolean;
+  max_bytes?: number;
+  max_redirects?: number;
+}
+
+const blocked = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv6');
+}
+
+/** True for addresses that are not on the public Internet (loopback, private, link-local, ...). */
+export function isPrivateAddress(ip: string): boolean {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+  const v = isIP(bare);
+  if (v === 4) return blocked.check(bare, 'ipv4');
+  if (v === 6) return blocked.check(bare, 'ipv6');
+  return true; // not an address at all: refuse
+}
+
+/** True when `host` matches one of `patterns` (`*`, `example.com`, `*.example.com`). */
+export function hostAllowed(host: string, patterns: readonly string[] | undefined): boolean {
+  if (!patterns) return true;
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return patterns.some((p) => {
+    const q = p.toLowerCase();
+    if (q === '*') return true;
+    if (q.startsWith('*.')) return h === q.slice(2) || h.endsWith(q.slice(1));
+    return h === q;
+  });
+}
+
+class RefusedAddress extends Error {}
+
+type LookupCb = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** DNS lookup that refuses non-public answers (used by net.connect inside undici). */
+function publicOnlyLookup(hostname: string, options: LookupOneOptions | LookupAllOptions, cb: LookupCb): void {
+  dnsLookup(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
+    if (err) return cb(err, []);
+    const bad = addresses.find((a) => isPrivateAddress(a.address));
+    if (bad) return cb(new RefusedAddress(`${hostname} resolves to ${bad.address}, a private or loopback address`), []);
+    if ((options as LookupAllOptions).all) return cb(null, addresses);
+    const first = addresses[0];
+    if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
+    cb(null, first.address, first.family);
+  });
+}
+
+let publicAgent: Agent | undefined;
+let anyAgent: Agent | undefined;
+const agentFor = (allowPrivate: boolean): Agent =>
+  allowPrivate
+    ? (anyAgent ??= new Agent({ connections: 16 }))
+    : (publicAgent ??= new Agent({ connections: 16, connect: { lookup: publicOnlyLookup as never } }));
+
+const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[^;]*\+json|[^;]*\+xml)/i;
+
+const fail = (content: string): ToolResult => ({ content: `error: ${content}`, isError: true });
+
+/**
+ * `http_fetch {url, headers?}` -> `HTTP STATUS`, the content type and the body as text (cut at
+ * `max_bytes`). Refusals (scheme, host, address) and network errors are error results.
+ */
+export async function httpFetch(args: unknown, config: HttpFetchConfig, signal: AbortSignal): Promise<ToolResult> {
+  const a = (args ?? {}) as { url?: unknown; headers?: unknown };
+  if (typeof a.url !== 'string') return fail('http_fetch needs {"url": "https://..."}');
+  const maxBytes = config.max_bytes ?? 1_000_000;
+  const maxRedirects = config.max_redirects ?? 3;
+  const allowPrivate = config.allow_private === true;
+  const headers: Record<string, string> = { 'user-agent': 'caxton-http-fetch/1', accept: 'text/html,application/json,text/plain;q=0.9,*/*;q=0.5' };
+  if (a.headers && typeof a.headers === 'object') {
+    for (const [k, v] of Object.entries(a.headers as Record<string, unknown>)) {
+      if (typeof v === 'string' && !/^(host|cookie|authorization|proxy-authorization)$/i.test(k)) headers[k.toLowerCase()] = v;
+    }
+  }
+
+  let url: URL;
+  try {
+    url = new URL(a.url);
+  } catch {
+    return fail(`not a valid URL: ${a.url}`);
+  }
+  for (let hop = 0; ; hop++) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http and https URLs can be fetched, not ${url.protocol}`);
+    if (!hostAllowed(url.hostname, config.allow_hosts)) {
+      return fail(`host ${url.hostname} is not in http_fetch's allow_hosts (config/tools/http_fetch.toon)`);
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!allowPrivate && (isIP(host) ? isPrivateAddress(host) : host === 'localhost' || host.endsWith('.localhost'))) {
+      return fail(`${url.hostname} is a private or loopback address; set allow_private = true in http_fetch's config to allow it`);
+    }
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(url, { method: 'GET', headers, signal, dispatcher: agentFor(allowPrivate) });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      let e = err as Error & { cause?: unknown; code?: string };
+      while (e && !(e instanceof RefusedAddress) && e.cause) e = e.cause as typeof e;
+      if (e instanceof RefusedAddress) return fail(`${e.message}; set allow_private = true in http_fetch's config to allow it`);
+      return fail(`cannot fetch ${url.href}: ${(err as Error).message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`);
+    }
+    const location = res.headers.location;
+    if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+      await res.body.dump();
+      if (hop >= maxRedirects) return fail(`too many redirects (more than ${maxRedirects})`);
+      url = new URL(location, url);
+      continue;
+    }
+    const type = String(res.headers['content-type'] ?? 'application/octet-stream');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let cut = false;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      const room = maxBytes - size;
+      if (chunk.length >= room) {
+        if (room > 0) chunks.push(chunk.subarray(0, room));
+        size = maxBytes;
+        cut = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    if (cut) res.body.destroy();
+    const head = `HTTP ${res.statusCode}\ncontent-type: ${type}\nurl: ${url.href}\n\n`;
+    if (!TEXTUAL.test(type)) {
+      return { content: `${head}[binary content not shown: ${type}${cut ? `, more than ${maxBytes}` : `, ${size}`} bytes]`, isError: res.statusCode >= 400 };
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    return { content: `${head}${body}${cut ? `\n[truncated at ${maxBytes} bytes]` : ''}`, isError: res.statusCode >= 400 };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The MCP manager (issue 6; SPEC §3 MCP server, §7; STORY-020, STORY-040): one `McpConnection` per
+ * configured server, each a ToolSet whose tools are named `server.tool` and offered as `server__tool`.
+ * `reconcile(servers)` applies a config snapshot (hot reload): new servers connect, removed ones are
+ * closed (their child ends), changed ones are replaced, unchanged ones keep their connection.
+ * `close()` ends every connection and leaves no child process.
+ */
+import type { McpServer } from '../../domain/entities.js';
+import type { ToolSet } from '../types.js';
+import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
+import { reapOrphans, recordChildren } from './orphans.js';
+import { realTransports } from './transports.js';
+import type { McpServerStatus } from './types.js';
+
+/** Options of the manager. Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
+export interface McpManagerOptions {
+  log: McpLog;
+  /** Client name/version announced to servers in `initialize`. */
+  clientInfo?: { name: string; version: string };
+  createTransport?: TransportFactory;
+  /** Working directory of stdio children (the daemon passes its home); default: the daemon's own. */
+  cwd?: string;
+  /**
+   * File (in `run/`) where live stdio children are recorded. When set, children a previous process
+   * left behind (it was SIGKILLed) are killed when the manager is created (src/tools/mcp/orphans.ts).
+   */
+  childrenFile?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  backoff?: Backoff;
+}
+
+/** The manager the daemon owns. */
+export interface McpManager {
+  /**
+   * Apply the servers of a config snapshot (all tiers to serve). Returns at once; connecting runs in
+   * the background. With `used` (see `serversUsedBy`), enabled servers not in it are `idle`: listed,
+   * not started, so a server no agent names costs no process.
+   */
+  reconcile(servers: readonly McpServer[], used?: ReadonlySet<string>): void;
+  /**
+   * One ToolSet per configured server, sorted by nothing in particular. A server that is down or
+   * disabled lists no tools and explains itself through `unavailable()`. Same array until the next reconcile.
+   */
+  sets(): readonly ToolSet[];
+  /** Per-server state, sorted by name. */
+  status(): McpServerStatus[];
+  /** Resolves when no connect attempt is in flight (tests, benches, `mcp list` right after start). */
+  settled(): Promise<void>;
+  /** Close every connection; stdio children end (SIGKILL at the latest ~4 s in). Idempotent. */
+  close(): Promise<void>;
+  /** Synchronous last resort for process exit: SIGKILL every stdio child still known. */
+  killAll(): void;
+}
+
+/** What must be equal for a reconfigured server to keep its connection. */
+function fingerprint(s: McpServer, idle: boolean): string {
+  return JSON.stringify([s.enabled, idle, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+}
+
+/**
+ * Names of the MCP servers that `agents` name in their `tools` (`server.tool`, `server.*`), less
+ * those a `deny` list (`[tools] deny` of ares.toml) takes away whole with `server.*`.
+ */
+export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>, deny: readonly string[] = []): Set<string> {
+  const used = new Set<string>();
+  for (const a of agents) for (const t of a.tools) if (t.indexOf('.') > 0) used.add(t.slice(0, t.indexOf('.')));
+  for (const d of deny) if (d.endsWith('.*')) used.delete(d.slice(0, -2));
+  return used;
+}
+
+/** Build the manager; it starts with no servers until `reconcile` is called. */
+export function createMcpManager(opts: McpManagerOptions): McpManager {
+  const connections = new Map<string, { conn: McpConnection; print: string }>();
+  const closing = new Map<McpConnection, Promise<void>>();
+  let sets: readonly ToolSet[] = [];
+  let closed = false;
+  if (opts.childrenFile) {
+    const reaped = reapOrphans(opts.childrenFile);
+    if (reaped.length) opts.log.warn({ pids: reaped }, 'mcp: killed MCP server processes left behind by a previous daemon');
+  }
+  const record = () => {
+    if (!opts.childrenFile) return;
+    const pids = [...connections.values()].map((e) => e.conn.childPid()).concat([...closing.keys()].map((c) => c.childPid()));
+    recordChildren(opts.childrenFile, pids.filter((p): p is number => p !== undefined));
+  };
+  const base = {
+    onChildChange: () => record(),
+    log: opts.log,
+    createTransport: opts.createTransport ?? realTransports(opts.cwd),
+    env: opts.env ?? process.env,
+    backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
+    clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },
+  };
+
+  const retire = (conn: McpConnection) => {
+    closing.set(
+      conn,
+      conn.close().finally(() => closing.delete(conn)),
+    );
+  };
+  const rebuild = () => {
+    sets = [...connections.values()].map((e) => e.conn);
+  };
+
+  return {
+    reconcile(servers, used) {
+      if (closed) return;
+      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name);
+      const wanted = new Map(servers.map((s) => [s.name, s]));
+      for (const [name, entry] of connections) {
+        const next = wanted.get(name);
+        if (next && fingerprint(next, isIdle(next)) === entry.print) continue;
+        connections.delete(name);
+        retire(entry.conn);
+        opts.log.info({ server: name, change: next ? 'changed' : 'removed' }, 'mcp server configuration changed');
+      }
+      for (const server of servers) {
+        if (connections.has(server.name)) continue;
+        const idle = isIdle(server);
+        const conn = new McpConnection({ ...base, server, idle });
+        connections.set(server.name, { conn, print: fingerprint(server, idle) });
+        conn.start();
+      }
+      rebuild();
+    },
+    sets: () => sets,
+    status: () => [...connections.values()].map((e) => e.conn.status()).sort((a, b) => a.name.localeCompare(b.name)),
+    async settled() {
+      await Promise.all([...connections.values()].map((e) => e.conn.settled()));
+    },
+    async close() {
+      closed = true;
+      for (const entry of connections.values()) retire(entry.conn);
+      connections.clear();
+      sets = [];
+      await Promise.all([...closing.values()]);
+    },
+    killAll() {
+      for (const entry of connections.values()) entry.conn.killNow();
+      for (const conn of closing.keys()) conn.killNow();
+    },
+  };
+}

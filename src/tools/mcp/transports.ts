@@ -1,0 +1,53 @@
+/**
+ * Real transports of the MCP manager (SPEC §3 MCP server): stdio children and Streamable HTTP.
+ * A stdio child gets only the server's configured `env` (with `${VAR}` references expanded from the
+ * daemon's environment) on top of the SDK's `getDefaultEnvironment()` (HOME, LOGNAME, PATH, SHELL,
+ * TERM, USER): never the daemon's API keys. Its stderr is piped and kept (last 2 KiB, with the
+ * configured env values redacted) so a crash can say why. The SDK modules load on first use.
+ */
+import type { McpServer } from '../../domain/entities.js';
+import { expandEnv, type OpenedTransport, type TransportFactory } from './connection.js';
+
+/** Bytes of a child's stderr kept for error messages. */
+const STDERR_KEEP = 2048;
+
+/** Replace every configured env value (possible secrets) of length >= 4 in `text` with `***`. */
+function redact(text: string, env: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const v of Object.values(env)) if (v.length >= 4) out = out.split(v).join('***');
+  return out;
+}
+
+async function openStdio(server: McpServer, source: Readonly<Record<string, string | undefined>>, cwd: string | undefined): Promise<OpenedTransport> {
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+  const env = expandEnv(server.env, source);
+  const transport = new StdioClientTransport({ command: server.command!, args: server.args, env, stderr: 'pipe', ...(cwd ? { cwd } : {}) });
+  let tail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-STDERR_KEEP);
+  });
+  return {
+    transport,
+    pid: () => transport.pid,
+    stderrTail: () => {
+      // Prefer the last line that names a problem over trailers such as node's "Node.js v20.x".
+      const lines = redact(tail, env).split('\n').map((l) => l.trim()).filter(Boolean);
+      const telling = lines.filter((l) => /error|exception|cannot|can't|not found|denied|usage|invalid|fatal/i.test(l));
+      return (telling[telling.length - 1] ?? lines[lines.length - 1] ?? '').slice(0, 300);
+    },
+  };
+}
+
+async function openHttp(server: McpServer): Promise<OpenedTransport> {
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  return { transport: new StreamableHTTPClientTransport(new URL(server.url!)) };
+}
+
+/**
+ * The transport factory the daemon uses: stdio for `command` (children start in `cwd`, the home, so
+ * relative paths in `command`/`args` mean the same whatever directory the daemon was started from),
+ * Streamable HTTP for `url`.
+ */
+export function realTransports(cwd?: string): TransportFactory {
+  return (server, env) => (server.url ? openHttp(server) : openStdio(server, env, cwd));
+}

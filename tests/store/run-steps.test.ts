@@ -1,0 +1,74 @@
+/** Migration 2 on a real SQLite file: a run step is one transaction; memory entries by scope; a v1 database upgrades. */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import type { ExecutionRecord } from '../../src/store/types.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const exec = (over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
+  id: 'exec_1',
+  agent_name: 'a',
+  agent_source: 'system',
+  user_id: 'local',
+  input: 'hi',
+  duration_ms: 1,
+  status: 'error',
+  error_message: 'interrupted',
+  created_at: Date.now(),
+  ...over,
+});
+
+describe('run steps and memory (migration 2)', () => {
+  it('writes a step all or nothing: a failing execution row leaves no messages and no conversation', () => {
+    const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
+    const step = { conversationId: 'conv_x', createConversation: { agent_name: 'a', user_id: 'local' }, messages: [{ role: 'user' as const, content: 'hi' }] };
+    expect(() => store.executions.commitStep({ ...step, execution: exec({ status: 'bogus' as 'error' }) })).toThrow(/CHECK constraint/);
+    expect(store.conversations.get('conv_x', 'local')).toBeUndefined();
+    expect(store.conversations.messages('conv_x')).toEqual([]);
+
+    store.executions.commitStep({ ...step, execution: exec() });
+    const { error_message: _provisional, ...base } = exec();
+    store.executions.commitStep({ conversationId: 'conv_x', messages: [{ role: 'assistant', content: 'hello' }], execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 } });
+    expect(store.conversations.messages('conv_x').map((m) => m.content)).toEqual(['hi', 'hello']);
+    // The second step replaced the provisional row.
+    expect(store.executions.get('exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
+    expect(store.executions.get('exec_1')!.error_message).toBeUndefined();
+    store.close();
+  });
+
+  it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
+    const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
+    const steps = Array.from({ length: 5 }, (_, i) => ({
+      conversationId: `conv_${i}`,
+      createConversation: { agent_name: 'a', user_id: 'local' },
+      messages: [{ role: 'user' as const, content: `m${i}` }],
+      execution: exec({ id: `exec_${i}`, status: i === 2 ? ('bogus' as 'error') : 'success' }),
+    }));
+    const outcomes = await Promise.allSettled(steps.map((s) => store.executions.commitStepBatched(s)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/CHECK constraint/);
+    expect([0, 1, 2, 3, 4].map((i) => store.conversations.messages(`conv_${i}`).length)).toEqual([1, 1, 0, 1, 1]);
+    expect(store.conversations.get('conv_2', 'local')).toBeUndefined();
+    store.close();
+  });
+
+  it('upgrades a version 1 database in place, keeping its rows', () => {
+    const path = join(tempDir('cx-st-'), 'ares.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0]!.sql);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES ('conv_old', 'a', 'local', 1, 1)").run();
+    db.close();
+    const store = openSqliteStore(path);
+    expect(store.health().schema_version).toBe(2);
+    expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
+    store.memory.set('user:local', 'k', 'v', 'local');
+    expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
+    expect(store.memory.get('user:other', 'k')).toBeUndefined();
+    expect(store.memory.delete('user:local', 'k')).toBe(true);
+    expect(store.memory.search('user:local', '', 10)).toEqual([]);
+    store.close();
+  });
+});
