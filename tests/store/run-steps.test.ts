@@ -62,7 +62,7 @@ describe('run steps and memory (migration 2)', () => {
     db.prepare("INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES ('conv_old', 'a', 'local', 1, 1)").run();
     db.close();
     const store = openSqliteStore(path);
-    expect(store.health().schema_version).toBe(2);
+    expect(store.health().schema_version).toBe(MIGRATIONS.at(-1)!.version);
     expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
     store.memory.set('user:local', 'k', 'v', 'local');
     expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
