@@ -247,11 +247,15 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           execution,
           ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
         };
-        created = true;
         // Group commit on the normal path (awaited: a step is on disk before its events go on);
         // synchronous when the consumer has gone and nothing may be awaited any more.
-        if (sync) store.executions.commitStep(step);
-        else return store.executions.commitStepBatched(step);
+        if (!sync) {
+          return store.executions.commitStepBatched(step).then(() => {
+            created = true;
+          });
+        }
+        store.executions.commitStep(step);
+        created = true;
       };
 
       try {
