@@ -11,7 +11,9 @@
  *            in a temp dir), drained to the `done` event.
  *
  * (1) Latency: BENCH_OVERHEAD_SAMPLES sequential messages per arm, interleaved in blocks of 50 so
- *     load changes hit both alike; median per-message ms of each and the ratio runtime/bare.
+ *     load changes hit all alike; median per-message ms of each and the ratio runtime/bare. An
+ *     information arm runs the runtime over a store that writes nothing, splitting the overhead
+ *     into runtime logic and the durable SQLite step commit.
  * (2) Throughput: BENCH_OVERHEAD_CONCURRENCY runs in flight for BENCH_OVERHEAD_SECONDS seconds per
  *     arm; completed messages per second.
  *
@@ -101,6 +103,17 @@ async function measure(baseURL, dir) {
     providers: { get: async () => provider },
     limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
   });
+  // Information row: the same runtime over a store that writes nothing, to split the overhead into
+  // runtime logic and the durable SQLite step commit.
+  const nullStore = {
+    conversations: store.conversations,
+    executions: { record() {}, commitStep() {}, commitStepBatched: async () => {}, get: () => undefined },
+  };
+  const runtimeNoDb = createRuntime({
+    store: nullStore,
+    providers: { get: async () => provider },
+    limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
+  });
   const agent = AgentSchema.parse({ name: 'bench', system_prompt: 'You are a benchmark.' });
   const model = ModelSchema.parse({ name: 'balanced', provider: 'openai', model: 'fake-model', input_cost_per_mtok: 0.15, output_cost_per_mtok: 0.6 });
 
@@ -123,18 +136,24 @@ async function measure(baseURL, dir) {
     }
     if (done?.reply !== 'Hello from the fake.') throw new Error(`runtime: unexpected reply ${JSON.stringify(done?.reply)}`);
   };
-  const arms = { bare, runtime: viaRuntime };
+  const viaRuntimeNoDb = async (i) => {
+    for await (const ev of runtimeNoDb.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
+      if (ev.type === 'error') throw new Error(`runtime (no db): ${ev.code} ${ev.message}`);
+    }
+  };
+  const arms = { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
 
   // (1) sequential latency, interleaved blocks
   process.stderr.write(`overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm\n`);
   for (let i = 0; i < WARMUP; i++) {
     await bare(i);
     await viaRuntime(i);
+    await viaRuntimeNoDb(i);
   }
-  const samples = { bare: [], runtime: [] };
+  const samples = { bare: [], runtime: [], nodb: [] };
   const BLOCK = 50;
   for (let done = 0, round = 0; done < SAMPLES; done += BLOCK, round++) {
-    const order = round % 2 === 0 ? ['bare', 'runtime'] : ['runtime', 'bare'];
+    const order = [['bare', 'runtime', 'nodb'], ['runtime', 'nodb', 'bare'], ['nodb', 'bare', 'runtime']][round % 3];
     for (const arm of order) {
       for (let i = 0; i < Math.min(BLOCK, SAMPLES - done); i++) {
         const t0 = performance.now();
@@ -145,6 +164,7 @@ async function measure(baseURL, dir) {
   }
   const sBare = summarize(samples.bare);
   const sRt = summarize(samples.runtime);
+  const sNoDb = summarize(samples.nodb);
   const ratio = round2(sRt.median / sBare.median);
 
   // (2) sustained throughput with CONCURRENCY in flight
@@ -169,6 +189,7 @@ async function measure(baseURL, dir) {
   const rows = [
     ['bare openai SDK', sBare.min, sBare.median, sBare.p90, sBare.mean, sBare.max, 1, rate.bare],
     ['runtime.run (SQLite, provider)', sRt.min, sRt.median, sRt.p90, sRt.mean, sRt.max, ratio, rate.runtime],
+    ['(info) runtime.run, no store writes', sNoDb.min, sNoDb.median, sNoDb.p90, sNoDb.mean, sNoDb.max, round2(sNoDb.median / sBare.median), ''],
   ];
   const targets = [
     ['runtime/bare median ratio', ratio, `< ${TARGET_RATIO}x`, verdict(ratio, TARGET_RATIO)],
@@ -182,7 +203,12 @@ async function measure(baseURL, dir) {
   const file = writeResult(NAME, {
     machine,
     config: { samples: SAMPLES, warmup: WARMUP, seconds: SECONDS, concurrency: CONCURRENCY, block: BLOCK },
-    latency: { bare: { summary: sBare, samples: samples.bare.map(round2) }, runtime: { summary: sRt, samples: samples.runtime.map(round2) } },
+    latency: {
+      bare: { summary: sBare, samples: samples.bare.map(round2) },
+      runtime: { summary: sRt, samples: samples.runtime.map(round2) },
+      runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) },
+    },
+    overhead_ms: { total: round2(sRt.median - sBare.median), runtime_logic: round2(sNoDb.median - sBare.median), store_commit: round2(sRt.median - sNoDb.median) },
     ratio,
     throughput_per_s: rate,
     targets: targets.map(([target, measured, goal, result]) => ({ target, measured, goal, result })),

@@ -20,13 +20,13 @@
  */
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
-import { newId } from '../domain/names.js';
 import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
 import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
 import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { newOrderedId } from './ids.js';
 import type { RunEvent, ToolResultEvent, Usage } from './events.js';
 import { createLifecycle, type AgentStatus } from './lifecycle.js';
 import { createLimiter } from './limiter.js';
@@ -163,7 +163,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
   async function* run(req: RunRequest): AsyncIterable<RunEvent> {
     const started = Date.now();
-    const executionId = newId('exec');
+    const executionId = newOrderedId('exec');
     const { agent, model } = req;
     const usage: Usage = { input_tokens: 0, output_tokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
@@ -238,7 +238,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       }
       // A new conversation's row is written with the run's first step (one transaction, not two).
       const isNew = conversationId === undefined;
-      const convId = (conversationId ??= newId('conv'));
+      const convId = (conversationId ??= newOrderedId('conv'));
       let created = !isNew;
       commit = (messages: readonly StoredMessage[], execution: ExecutionRecord, sync = false) => {
         const step = {
