@@ -94,9 +94,13 @@ export interface AgentControls {
   restart(name: string): AgentStatus;
 }
 
-/** The runtime. */
+/** The runtime as the API uses it: run an agent, get its events. */
 export interface Runtime {
   run(request: RunRequest): AsyncIterable<RunEvent>;
+}
+
+/** The runtime with operator controls over agents' lifecycle (what `createRuntime` returns). */
+export interface ManagedRuntime extends Runtime {
   agents: AgentControls;
 }
 
@@ -135,7 +139,7 @@ const INTERRUPTED = 'interrupted: the daemon stopped before the run finished';
 const AGENT_FAULTS = new Set(['CONFIG_INVALID']);
 
 /** Build the runtime over its dependencies. */
-export function createRuntime(deps: RuntimeDeps): Runtime {
+export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const { store, providers, toolbox, log } = deps;
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
