@@ -11,9 +11,11 @@
  *            in a temp dir), drained to the `done` event.
  *
  * (1) Latency: BENCH_OVERHEAD_SAMPLES sequential messages per arm, interleaved in blocks of 50 so
- *     load changes hit both alike; median per-message ms of each and the ratio runtime/bare.
+ *     load changes hit all alike; median per-message ms of each and the ratio runtime/bare. An
+ *     information arm runs the runtime over a store that writes nothing, splitting the overhead
+ *     into runtime logic and the durable SQLite step commit.
  * (2) Throughput: BENCH_OVERHEAD_CONCURRENCY runs in flight for BENCH_OVERHEAD_SECONDS seconds per
- *     arm; completed messages per second.
+ *     arm, in four alternating slices; completed messages per second.
  *
  * Targets (reported, not enforced): ratio < 1.3x; runtime throughput > 1,000 messages/s.
  * Env: BENCH_OVERHEAD_SAMPLES (2000), BENCH_OVERHEAD_WARMUP (300), BENCH_OVERHEAD_SECONDS (5),
@@ -93,11 +95,22 @@ async function measure(baseURL, dir) {
   const { AgentSchema, ModelSchema } = await import(dist('domain/entities.js'));
 
   const machine = machineFacts();
-  const client = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 30_000 });
+  const client = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 30_000, logLevel: 'off' }); // as the provider's client
   const store = openSqliteStore(join(dir, 'ares.db'));
   const provider = createOpenAIProvider({ name: 'openai', type: 'openai', baseURL, apiKey: 'bench', timeoutMs: 30_000, maxRetries: 0 });
   const runtime = createRuntime({
     store,
+    providers: { get: async () => provider },
+    limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
+  });
+  // Information row: the same runtime over a store that writes nothing, to split the overhead into
+  // runtime logic and the durable SQLite step commit.
+  const nullStore = {
+    conversations: store.conversations,
+    executions: { record() {}, commitStep() {}, commitStepBatched: async () => {}, get: () => undefined },
+  };
+  const runtimeNoDb = createRuntime({
+    store: nullStore,
     providers: { get: async () => provider },
     limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
   });
@@ -123,18 +136,24 @@ async function measure(baseURL, dir) {
     }
     if (done?.reply !== 'Hello from the fake.') throw new Error(`runtime: unexpected reply ${JSON.stringify(done?.reply)}`);
   };
-  const arms = { bare, runtime: viaRuntime };
+  const viaRuntimeNoDb = async (i) => {
+    for await (const ev of runtimeNoDb.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
+      if (ev.type === 'error') throw new Error(`runtime (no db): ${ev.code} ${ev.message}`);
+    }
+  };
+  const arms = { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
 
   // (1) sequential latency, interleaved blocks
   process.stderr.write(`overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm\n`);
   for (let i = 0; i < WARMUP; i++) {
     await bare(i);
     await viaRuntime(i);
+    await viaRuntimeNoDb(i);
   }
-  const samples = { bare: [], runtime: [] };
+  const samples = { bare: [], runtime: [], nodb: [] };
   const BLOCK = 50;
   for (let done = 0, round = 0; done < SAMPLES; done += BLOCK, round++) {
-    const order = round % 2 === 0 ? ['bare', 'runtime'] : ['runtime', 'bare'];
+    const order = [['bare', 'runtime', 'nodb'], ['runtime', 'nodb', 'bare'], ['nodb', 'bare', 'runtime']][round % 3];
     for (const arm of order) {
       for (let i = 0; i < Math.min(BLOCK, SAMPLES - done); i++) {
         const t0 = performance.now();
@@ -145,15 +164,19 @@ async function measure(baseURL, dir) {
   }
   const sBare = summarize(samples.bare);
   const sRt = summarize(samples.runtime);
+  const sNoDb = summarize(samples.nodb);
   const ratio = round2(sRt.median / sBare.median);
 
-  // (2) sustained throughput with CONCURRENCY in flight
-  const rate = {};
-  for (const arm of ['bare', 'runtime']) {
-    process.stderr.write(`overhead: ${arm} throughput, ${CONCURRENCY} in flight for ${SECONDS} s\n`);
+  // (2) sustained throughput with CONCURRENCY in flight: four alternating slices per arm (bare,
+  // runtime, bare, runtime, ...) so drifts in machine load hit both alike.
+  const totals = { bare: { count: 0, ms: 0 }, runtime: { count: 0, ms: 0 } };
+  const SLICES = 4;
+  for (let slice = 0; slice < SLICES * 2; slice++) {
+    const arm = slice % 2 === 0 ? 'bare' : 'runtime';
+    if (slice < 2) process.stderr.write(`overhead: ${arm} throughput, ${CONCURRENCY} in flight, ${SLICES} slices of ${SECONDS / SLICES} s\n`);
     let count = 0;
-    const deadline = performance.now() + SECONDS * 1000;
     const t0 = performance.now();
+    const deadline = t0 + (SECONDS * 1000) / SLICES;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, w) => {
         while (performance.now() < deadline) {
@@ -162,13 +185,16 @@ async function measure(baseURL, dir) {
         }
       }),
     );
-    rate[arm] = Math.round(count / ((performance.now() - t0) / 1000));
+    totals[arm].count += count;
+    totals[arm].ms += performance.now() - t0;
   }
+  const rate = { bare: Math.round(totals.bare.count / (totals.bare.ms / 1000)), runtime: Math.round(totals.runtime.count / (totals.runtime.ms / 1000)) };
   store.close();
 
   const rows = [
     ['bare openai SDK', sBare.min, sBare.median, sBare.p90, sBare.mean, sBare.max, 1, rate.bare],
     ['runtime.run (SQLite, provider)', sRt.min, sRt.median, sRt.p90, sRt.mean, sRt.max, ratio, rate.runtime],
+    ['(info) runtime.run, no store writes', sNoDb.min, sNoDb.median, sNoDb.p90, sNoDb.mean, sNoDb.max, round2(sNoDb.median / sBare.median), ''],
   ];
   const targets = [
     ['runtime/bare median ratio', ratio, `< ${TARGET_RATIO}x`, verdict(ratio, TARGET_RATIO)],
@@ -182,7 +208,12 @@ async function measure(baseURL, dir) {
   const file = writeResult(NAME, {
     machine,
     config: { samples: SAMPLES, warmup: WARMUP, seconds: SECONDS, concurrency: CONCURRENCY, block: BLOCK },
-    latency: { bare: { summary: sBare, samples: samples.bare.map(round2) }, runtime: { summary: sRt, samples: samples.runtime.map(round2) } },
+    latency: {
+      bare: { summary: sBare, samples: samples.bare.map(round2) },
+      runtime: { summary: sRt, samples: samples.runtime.map(round2) },
+      runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) },
+    },
+    overhead_ms: { total: round2(sRt.median - sBare.median), runtime_logic: round2(sNoDb.median - sBare.median), store_commit: round2(sRt.median - sNoDb.median) },
     ratio,
     throughput_per_s: rate,
     targets: targets.map(([target, measured, goal, result]) => ({ target, measured, goal, result })),

@@ -20,13 +20,13 @@
  */
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
-import { newId } from '../domain/names.js';
 import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
 import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
 import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { newOrderedId } from './ids.js';
 import type { RunEvent, ToolResultEvent, Usage } from './events.js';
 import { createLifecycle, type AgentStatus } from './lifecycle.js';
 import { createLimiter } from './limiter.js';
@@ -94,9 +94,13 @@ export interface AgentControls {
   restart(name: string): AgentStatus;
 }
 
-/** The runtime. */
+/** The runtime as the API uses it: run an agent, get its events. */
 export interface Runtime {
   run(request: RunRequest): AsyncIterable<RunEvent>;
+}
+
+/** The runtime with operator controls over agents' lifecycle (what `createRuntime` returns). */
+export interface ManagedRuntime extends Runtime {
   agents: AgentControls;
 }
 
@@ -135,7 +139,7 @@ const INTERRUPTED = 'interrupted: the daemon stopped before the run finished';
 const AGENT_FAULTS = new Set(['CONFIG_INVALID']);
 
 /** Build the runtime over its dependencies. */
-export function createRuntime(deps: RuntimeDeps): Runtime {
+export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const { store, providers, toolbox, log } = deps;
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
@@ -163,7 +167,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
 
   async function* run(req: RunRequest): AsyncIterable<RunEvent> {
     const started = Date.now();
-    const executionId = newId('exec');
+    const executionId = newOrderedId('exec');
     const { agent, model } = req;
     const usage: Usage = { input_tokens: 0, output_tokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
@@ -238,7 +242,7 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
       }
       // A new conversation's row is written with the run's first step (one transaction, not two).
       const isNew = conversationId === undefined;
-      const convId = (conversationId ??= newId('conv'));
+      const convId = (conversationId ??= newOrderedId('conv'));
       let created = !isNew;
       commit = (messages: readonly StoredMessage[], execution: ExecutionRecord, sync = false) => {
         const step = {
@@ -247,11 +251,15 @@ export function createRuntime(deps: RuntimeDeps): Runtime {
           execution,
           ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
         };
-        created = true;
         // Group commit on the normal path (awaited: a step is on disk before its events go on);
         // synchronous when the consumer has gone and nothing may be awaited any more.
-        if (sync) store.executions.commitStep(step);
-        else return store.executions.commitStepBatched(step);
+        if (!sync) {
+          return store.executions.commitStepBatched(step).then(() => {
+            created = true;
+          });
+        }
+        store.executions.commitStep(step);
+        created = true;
       };
 
       try {

@@ -192,4 +192,18 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
     const last = db.prepare("SELECT content FROM messages WHERE content LIKE '%word39%'").get();
     expect(last).toBeUndefined();
   });
+
+  it('a client that gives up on a JSON (non-streaming) request cancels the run too', async () => {
+    fake.enqueue({ delay_ms: 1_200 });
+    const before = (db.prepare('SELECT COUNT(*) AS n FROM agent_executions').get() as { n: number }).n;
+    const ac = new AbortController();
+    const pending = chat('router', { message: 'slow one' }, ac.signal).catch((e: Error) => e);
+    await waitFor('the request to reach the provider', () => bodies().length === 1);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await waitFor('the cancelled row', () => (db.prepare('SELECT COUNT(*) AS n FROM agent_executions').get() as { n: number }).n === before + 1);
+    const row = db.prepare('SELECT * FROM agent_executions ORDER BY created_at DESC LIMIT 1').get() as ExecRow;
+    // Cancelled, not the provider timeout (1500 ms) that would have come later.
+    expect(row).toMatchObject({ agent_name: 'router', status: 'error', error_message: 'run cancelled' });
+  });
 });

@@ -122,6 +122,18 @@ export function openSqliteStore(path: string): Store {
     const items = batch;
     batch = [];
     if (items.length === 0) return;
+    if (items.length === 1) {
+      // Alone in its turn: its own transaction, no savepoint needed.
+      const only = items[0]!;
+      try {
+        commitStep(only.step);
+      } catch (err) {
+        only.reject(err);
+        return;
+      }
+      only.resolve();
+      return;
+    }
     let outcomes: unknown[];
     try {
       outcomes = flushBatch(items);
