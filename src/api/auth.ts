@@ -4,7 +4,6 @@
  * failure is the same `UNAUTHORIZED` with a generic message.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
 import { DomainError } from '../domain/errors.js';
 import type { UserStore } from '../store/types.js';
 import type { AuthSettings } from './deps.js';
@@ -70,12 +69,16 @@ export interface AuthService {
   authenticate(credential: string): Promise<Principal>;
 }
 
+/** jose, imported on first use: it adds ~50 ms to daemon start-up otherwise (the daemon preloads it once ready). */
+const loadJose = () => import('jose');
+
 /** Build the auth service. `now` (ms) is injectable for tests. */
 export function createAuthService(users: UserStore, settings: AuthSettings, now: () => number = Date.now): AuthService {
   const accessTtl = settings.accessTtlSecs ?? 900;
   const refreshTtl = settings.refreshTtlSecs ?? 30 * 24 * 3600;
 
   async function issue(userId: string): Promise<TokenPair> {
+    const { SignJWT } = await loadJose();
     const iat = Math.floor(now() / 1000);
     const access = await new SignJWT({ typ: 'access' })
       .setProtectedHeader({ alg: 'HS256' })
@@ -111,6 +114,7 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
         userId = users.useApiKey(tokenHash(credential))?.user_id;
       } else {
         try {
+          const { jwtVerify } = await loadJose();
           const { payload } = await jwtVerify(credential, settings.jwtSecret, {
             algorithms: ['HS256'],
             issuer: 'caxton',

@@ -382,6 +382,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
 
     opts.onReady?.({ pid: process.pid, url, socket: paths.socket });
+    // Libraries the API and tools import on first use (to keep start-up short) are loaded now, in the
+    // background, so the first authenticated request or http_fetch does not pay for them. A failure
+    // here resurfaces, with its message, at that first use.
+    setImmediate(() => void Promise.all([import('jose'), import('undici')]).catch(() => undefined));
     return { url, stopped };
   } catch (err) {
     log?.error({ err }, 'caxton daemon failed to start');

@@ -12,7 +12,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ToolResult } from '../types.js';
 
 /** Settings of http_fetch (tool entity `config`). Sizes in bytes. */
@@ -95,12 +95,13 @@ function publicOnlyLookup(hostname: string, options: LookupOneOptions | LookupAl
   });
 }
 
+// undici is imported on first use: loading it costs ~100 ms of daemon start-up (the daemon preloads it once ready).
 let publicAgent: Agent | undefined;
 let anyAgent: Agent | undefined;
-const agentFor = (allowPrivate: boolean): Agent =>
+const agentFor = (undici: typeof import('undici'), allowPrivate: boolean): Agent =>
   allowPrivate
-    ? (anyAgent ??= new Agent({ connections: 16 }))
-    : (publicAgent ??= new Agent({ connections: 16, connect: { lookup: publicOnlyLookup as never } }));
+    ? (anyAgent ??= new undici.Agent({ connections: 16 }))
+    : (publicAgent ??= new undici.Agent({ connections: 16, connect: { lookup: publicOnlyLookup as never } }));
 
 const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[^;]*\+json|[^;]*\+xml)/i;
 
@@ -138,9 +139,10 @@ export async function httpFetch(args: unknown, config: HttpFetchConfig, signal: 
     if (!allowPrivate && (isIP(host) ? isPrivateAddress(host) : host === 'localhost' || host.endsWith('.localhost'))) {
       return fail(`${url.hostname} is a private or loopback address; set allow_private = true in http_fetch's config to allow it`);
     }
-    let res: Awaited<ReturnType<typeof request>>;
+    const undici = await import('undici');
+    let res: Awaited<ReturnType<typeof undici.request>>;
     try {
-      res = await request(url, { method: 'GET', headers, signal, dispatcher: agentFor(allowPrivate) });
+      res = await undici.request(url, { method: 'GET', headers, signal, dispatcher: agentFor(undici, allowPrivate) });
     } catch (err) {
       if (signal.aborted) throw err;
       let e = err as Error & { cause?: unknown; code?: string };

@@ -4,7 +4,6 @@
  * (`GET {backend_url}/search?q=...&format=json`). Without one, the tool is listed as unavailable
  * with that reason instead of being offered to models.
  */
-import { request } from 'undici';
 import type { ToolResult } from '../types.js';
 
 /** Settings of web_search (tool entity `config`). */
@@ -35,6 +34,8 @@ export async function webSearch(args: unknown, config: WebSearchConfig, signal: 
   url.searchParams.set('q', query);
   url.searchParams.set('format', 'json');
   try {
+    // Imported on first use (start-up cost, see http-fetch.ts).
+    const { request } = await import('undici');
     const res = await request(url, { signal, headers: { accept: 'application/json' } });
     if (res.statusCode !== 200) {
       await res.body.dump();
