@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import { ENTITY_KINDS, type EntityKind } from '../domain/entities.js';
 import { isDomainError } from '../domain/errors.js';
 import { parseAresConfig, type AresConfig } from './ares-toml.js';
@@ -123,7 +124,7 @@ export function validatePaths(paths: readonly string[], opts: ValidateOptions = 
     const snap = loadConfigTree(configDir, {
       providers,
       defaultModel: ares.defaults.model,
-      builtinTools: [],
+      builtinTools: BUILTIN_TOOL_NAMES,
       displayRoot: root,
     });
     diagnostics.push(...snap.diagnostics);

@@ -46,6 +46,13 @@ describe('validatePaths', () => {
     expect(r.notes).toEqual(['no ares.toml next to config: provider names were not checked']);
   });
 
+  it('builtin tools need no file in config/tools (as in the daemon); unknown tools are still errors', () => {
+    const agent = AGENT + 'tools[3]: current_time,memory_get,clock\n';
+    const dir = files({ 'config/models/balanced.toon': MODEL, 'config/agents/helper.toon': agent });
+    const r = validatePaths(['config'], { cwd: dir });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^E_REFERENCE .*`clock`/)]);
+  });
+
   it('an invalid ares.toml is reported with its location', () => {
     const dir = files({ 'ares.toml': '[server]\nprot = 8080\n', 'config/models/balanced.toon': MODEL });
     const r = validatePaths(['.'], { cwd: dir });

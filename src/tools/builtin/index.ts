@@ -5,6 +5,7 @@
  * defaults here. A disabled tool, and web_search without a backend, are listed as unavailable with
  * the reason. Definitions are rebuilt only when the config snapshot changes.
  */
+import { BUILTIN_TOOL_NAMES, type BuiltinToolName } from '../../domain/builtin-tools.js';
 import type { Tool } from '../../domain/entities.js';
 import type { MemoryStore } from '../../store/types.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
@@ -14,8 +15,6 @@ import { httpFetch, type HttpFetchConfig } from './http-fetch.js';
 import { memoryGet, memorySearch, memorySet } from './memory.js';
 import { webSearch, webSearchUnavailable, type WebSearchConfig } from './web-search.js';
 
-/** Names of every builtin tool (the config loader accepts these without a file in config/tools/). */
-export const BUILTIN_TOOL_NAMES = ['calculator', 'current_time', 'http_fetch', 'memory_get', 'memory_set', 'memory_search', 'web_search'] as const;
 
 type Run = (args: unknown, ctx: ToolContext, config: Record<string, unknown>) => ToolResult | Promise<ToolResult>;
 
@@ -29,7 +28,7 @@ interface Builtin {
 const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required, additionalProperties: false });
 
 /** What each builtin is (description and JSON Schema shown to models) and does. */
-function builtins(memory: MemoryStore): Record<(typeof BUILTIN_TOOL_NAMES)[number], Builtin> {
+function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
   return {
     calculator: {
       description: 'Evaluate an arithmetic expression: + - * / % ^, parentheses, n!, pi, e, and functions such as sqrt, round(x, digits), log(x, base), min, max.',
@@ -150,7 +149,7 @@ export function createBuiltinTools(opts: BuiltinToolsOptions): ToolSetWithUnavai
       refresh();
       const config = configs.get(name);
       if (!config) return { content: `error: builtin tool ${name} is not available`, isError: true };
-      return table[name as (typeof BUILTIN_TOOL_NAMES)[number]].run(args, ctx, config);
+      return table[name as BuiltinToolName].run(args, ctx, config);
     },
   };
 }
