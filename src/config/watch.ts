@@ -4,7 +4,7 @@
  * either swapped in with one reference assignment or rejected as a whole, so the last good snapshot
  * keeps serving. Runs that already resolved their agent keep it; new lookups see the new snapshot.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import { ENTITY_KINDS } from '../domain/entities.js';
@@ -54,6 +54,32 @@ const MAX_WAIT_PERIODS = 4;
 const MIN_DEBOUNCE_MS = 60;
 
 /**
+ * Size and mtime of every file in the kind directories, as one string. A reload compares it before and
+ * shortly after loading: a file still being written when it was read (its last change event can be
+ * throttled away) changes the fingerprint and triggers one more reload, so the final content is loaded.
+ */
+function fingerprint(configDir: string): string {
+  const parts: string[] = [];
+  for (const kind of ENTITY_KINDS) {
+    let names: string[];
+    try {
+      names = readdirSync(join(configDir, kind));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const st = statSync(join(configDir, kind, name));
+        parts.push(`${kind}/${name}:${st.size}:${st.mtimeMs}`);
+      } catch {
+        // removed between readdir and stat: its removal has its own event
+      }
+    }
+  }
+  return parts.join('|');
+}
+
+/**
  * Load the tree once and serve it, then reload on every change under `configDir`.
  *
  * Policy: a reloaded snapshot with any error diagnostic (non-`W_` code) is rejected whole, and its
@@ -78,6 +104,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
 
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  let verifyTimer: NodeJS.Timeout | undefined;
   let burstStart = 0;
   let lastEventAt = 0;
 
@@ -95,6 +122,13 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
   const reload = () => {
     const started = Date.now();
     state.last_attempt_at = started;
+    const before = fingerprint(opts.configDir);
+    if (verifyTimer !== undefined) clearTimeout(verifyTimer);
+    verifyTimer = setTimeout(() => {
+      verifyTimer = undefined;
+      if (!closed && timer === undefined && fingerprint(opts.configDir) !== before) schedule();
+    }, debounceMs * 2);
+    verifyTimer.unref();
     let next: ConfigSnapshot;
     try {
       next = opts.load();
@@ -165,6 +199,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     async close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
+      if (verifyTimer !== undefined) clearTimeout(verifyTimer);
       timer = undefined;
       await watcher.close();
     },
