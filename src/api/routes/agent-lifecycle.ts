@@ -1,0 +1,96 @@
+/**
+ * Agent lifecycle over HTTP (issue 4: loaded, running, stopped, failed; "a failed agent can be
+ * restarted without touching others"): admin-only `POST /api/agents/:name/stop|start|restart`, and the
+ * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent.
+ *
+ * States live in the runtime (src/runtime/lifecycle.ts), one per agent: a system agent is keyed by its
+ * name, a user or community agent by its row id, so stopping one user's `helper` leaves another user's
+ * `helper` alone. A stopped or failed agent refuses runs with 503 UNAVAILABLE (the request is fine and
+ * will succeed once an operator starts it again; nothing the caller changes in the request helps, which
+ * is what 409 would suggest). Runs in flight when an agent is stopped finish.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AgentListing } from '../../catalog/catalog.js';
+import { DomainError } from '../../domain/errors.js';
+import type { AgentStatus } from '../../runtime/lifecycle.js';
+import type { AgentControls } from '../../runtime/run.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
+
+/** The runtime key of an agent's lifecycle state and run slots: a user agent's row id, else its name. */
+export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
+  return listing.entity?.id ?? listing.agent.name;
+}
+
+/** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
+export const LifecycleSchema = z.object({
+  state: z.enum(['loaded', 'running', 'stopped', 'failed']).describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),
+  since: z.number().describe('when it entered this state, ms since epoch'),
+  reason: z.string().optional().describe('why it failed'),
+  active: z.number().describe('runs in flight'),
+  queued: z.number().describe('runs waiting for a slot ([runtime] max_concurrent_runs_per_agent)'),
+});
+
+/** Lifecycle fields of one agent (`state` etc. without the runtime's key). */
+export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): z.infer<typeof LifecycleSchema> {
+  const { name: _key, ...rest } = controls.status(agentKey(listing));
+  return rest;
+}
+
+const Result = z.object({ name: z.string(), source: z.enum(['user', 'community', 'system']) }).extend(LifecycleSchema.shape);
+
+type Action = 'stop' | 'start' | 'restart';
+
+/**
+ * Apply `action`. `restart` works from any state: failed -> loaded -> running; stopped or loaded ->
+ * running; running -> stopped -> running (runs in flight finish, nothing is lost).
+ * @throws DomainError CONFLICT for `stop` of an agent that is not running, `start` of one that failed.
+ */
+function apply(controls: AgentControls, key: string, action: Action): AgentStatus {
+  if (action === 'stop') return controls.stop(key);
+  if (action === 'start') return controls.start(key);
+  const state = controls.status(key).state;
+  if (state === 'failed') return controls.restart(key);
+  if (state === 'running') controls.stop(key);
+  return controls.start(key);
+}
+
+const SUMMARIES: Record<Action, string> = {
+  stop: 'Stop an agent (admin): new runs get 503 until it is started; runs in flight finish',
+  start: 'Start a stopped agent (admin); a failed agent needs restart',
+  restart: 'Restart an agent (admin): a failed one is cleared; any other ends up running',
+};
+
+/** The admin-only lifecycle routes. */
+export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const controls = deps.runtime.agents;
+  for (const action of ['stop', 'start', 'restart'] as const) {
+    op(
+      r,
+      registry,
+      {
+        method: 'post',
+        path: `/api/agents/{name}/${action}`,
+        summary: SUMMARIES[action],
+        tags: ['agents'],
+        responses: {
+          200: { description: 'the agent\'s lifecycle after the action', schema: Result },
+          403: { description: 'not an admin (the control socket, or an admin account over TCP)', schema: ErrorSchema },
+          404: { description: 'no such agent visible to you', schema: ErrorSchema },
+          409: { description: 'not allowed from the current state (e.g. stop of a stopped agent)', schema: ErrorSchema },
+        },
+      },
+      (c: Context<AppEnv>) => {
+        if (!c.get('isAdmin')) {
+          throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [{ field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' }]);
+        }
+        const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+        const { name: _key, ...status } = apply(controls, agentKey(resolved), action);
+        return c.json({ name: resolved.agent.name, source: resolved.source, ...status });
+      },
+    );
+  }
+  return r;
+}
