@@ -4,7 +4,7 @@
  * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent.
  *
  * States live in the runtime (src/runtime/lifecycle.ts), one per agent: a system agent is keyed by its
- * name, a user or community agent by its row id, so stopping one user's `helper` leaves another user's
+ * name, a user or community agent also by its row id (`agentKey`), so stopping one user's `helper` leaves another user's
  * `helper` alone. A stopped or failed agent refuses runs with 503 UNAVAILABLE (the request is fine and
  * will succeed once an operator starts it again; nothing the caller changes in the request helps, which
  * is what 409 would suggest). Runs in flight when an agent is stopped finish.
@@ -18,9 +18,12 @@ import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 
-/** The runtime key of an agent's lifecycle state and run slots: a user agent's row id, else its name. */
+/**
+ * The runtime key of an agent's lifecycle state and run slots: a system agent's name, or a user
+ * agent's name with its row id (`helper (agent_…)`: unique, and readable in the runtime's messages).
+ */
 export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
-  return listing.entity?.id ?? listing.agent.name;
+  return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
 }
 
 /** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
@@ -43,14 +46,18 @@ const Result = z.object({ name: z.string(), source: z.enum(['user', 'community',
 type Action = 'stop' | 'start' | 'restart';
 
 /**
- * Apply `action`. `restart` works from any state: failed -> loaded -> running; stopped or loaded ->
- * running; running -> stopped -> running (runs in flight finish, nothing is lost).
- * @throws DomainError CONFLICT for `stop` of an agent that is not running, `start` of one that failed.
+ * Apply `action`. `stop` also works on an agent that has not run yet (loaded -> running -> stopped).
+ * `restart` works from any state: failed -> loaded -> running; stopped or loaded -> running;
+ * running -> stopped -> running (runs in flight finish, nothing is lost).
+ * @throws DomainError CONFLICT for `stop` of a stopped or failed agent, `start` of a running or failed one.
  */
 function apply(controls: AgentControls, key: string, action: Action): AgentStatus {
-  if (action === 'stop') return controls.stop(key);
-  if (action === 'start') return controls.start(key);
   const state = controls.status(key).state;
+  if (action === 'stop') {
+    if (state === 'loaded') controls.start(key);
+    return controls.stop(key);
+  }
+  if (action === 'start') return controls.start(key);
   if (state === 'failed') return controls.restart(key);
   if (state === 'running') controls.stop(key);
   return controls.start(key);
