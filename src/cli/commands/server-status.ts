@@ -2,11 +2,11 @@
  * `caxton server status [--json]` (SPEC §5, STORY-001: under 100 ms). Running: pid, URL, socket,
  * uptime, version, agent counts, each provider's health (offline and why, or ready but its last
  * request failed: the registry's passive health), models with their provider state, MCP servers
- * (one line, from `GET /api/mcp/servers`, fetched in parallel), config problems and hot-reload
+ * (one line, from the `mcp_servers` of `GET /api/status`), config problems and hot-reload
  * history (reloads, the last rejected reload's errors). Not running: says so and exits 3.
  */
 import { fetchStatus } from '../../client/daemon.js';
-import { NotRunningError, requestJson } from '../../client/http.js';
+import { NotRunningError } from '../../client/http.js';
 import type { StatusReport } from '../../domain/status.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { EXIT, printJson } from '../output.js';
@@ -18,7 +18,7 @@ function uptime(ms: number): string {
   return shown.map(([n, u]) => `${n}${u}`).join(' ');
 }
 
-/** One MCP server as `GET /api/mcp/servers` reports it (src/tools/mcp/types.ts), the fields shown here. */
+/** One MCP server as `GET /api/status` sums it up in `mcp_servers` (src/api/routes/health.ts). */
 interface McpSummary {
   name: string;
   state: string;
@@ -79,19 +79,9 @@ function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
 export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
   const paths = homePaths(opts);
   try {
-    if (opts.json) {
-      printJson(await fetchStatus(paths));
-      return EXIT.OK;
-    }
-    // MCP state is extra: a daemon without the route (or any failure there) just shows no mcp line.
-    const [st, mcp] = await Promise.all([
-      fetchStatus(paths),
-      requestJson<{ servers: McpSummary[] }>(paths.socket, '/api/mcp/servers', { timeoutMs: 5000 }).then(
-        (r) => r.servers,
-        () => undefined,
-      ),
-    ]);
-    process.stdout.write(render(st, mcp));
+    const st = (await fetchStatus(paths)) as StatusReport & { mcp_servers?: McpSummary[] };
+    if (opts.json) printJson(st);
+    else process.stdout.write(render(st, st.mcp_servers));
     return EXIT.OK;
   } catch (err) {
     if (!(err instanceof NotRunningError)) throw err;
