@@ -13,7 +13,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
 import { DomainError } from '../../domain/errors.js';
-import type { AgentStatus } from '../../runtime/lifecycle.js';
+import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
 import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
@@ -39,6 +39,15 @@ export const LifecycleSchema = z.object({
 export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): z.infer<typeof LifecycleSchema> {
   const { name: _key, ...rest } = controls.status(agentKey(listing));
   return rest;
+}
+
+/**
+ * State lookup for a listing: one snapshot of the runtime's table per request, `loaded` for agents
+ * it has not seen (no entry is created for them, so listing many agents grows nothing).
+ */
+export function statesOf(controls: AgentControls): (listing: Pick<AgentListing, 'agent' | 'entity'>) => AgentState {
+  const states = new Map(controls.list().map((s) => [s.name, s.state]));
+  return (listing) => states.get(agentKey(listing)) ?? 'loaded';
 }
 
 const Result = z.object({ name: z.string(), source: z.enum(['user', 'community', 'system']) }).extend(LifecycleSchema.shape);

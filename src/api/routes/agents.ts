@@ -13,9 +13,9 @@ import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
-import type { AgentControls } from '../../runtime/run.js';
+import type { AgentState } from '../../runtime/lifecycle.js';
 import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey, LifecycleSchema, lifecycleOf } from './agent-lifecycle.js';
+import { agentKey, LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */
@@ -60,8 +60,8 @@ const Summary = z.object({
 const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
 const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
 
-/** Summary of an agent as listed, with its lifecycle state from `controls`. */
-export function summary(r: AgentListing, controls: AgentControls): z.infer<typeof Summary> {
+/** Summary of an agent as listed, with its lifecycle `state`. */
+export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summary> {
   const e = r.entity;
   return {
     id: e?.id ?? null,
@@ -75,7 +75,7 @@ export function summary(r: AgentListing, controls: AgentControls): z.infer<typeo
     usage_count: e?.usage_count ?? 0,
     rating: e && e.rating_count > 0 ? e.rating_sum / e.rating_count : null,
     rating_count: e?.rating_count ?? 0,
-    state: lifecycleOf(controls, r).state,
+    state,
   };
 }
 
@@ -165,7 +165,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const source = c.req.query('source');
     let agents = catalog.listAgents(c.get('userId'));
     if (source) agents = agents.filter((a) => a.source === source);
-    const out = agents.map((a) => summary(a, deps.runtime.agents));
+    const stateOf = statesOf(deps.runtime.agents);
+    const out = agents.map((a) => summary(a, stateOf(a)));
     // The community listing is a marketplace: most used first, then best rated (SPEC §4).
     if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
     return c.json({ agents: out });
@@ -265,7 +266,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   };
   op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags: caxtonTags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
-    return c.json({ ...summary(a, deps.runtime.agents), agent: a.agent });
+    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
   });
   op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
