@@ -36,6 +36,19 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** Read a chat.completion.chunk stream to its end: the text, the last finish reason, the usage chunk. */
+async function drain(stream: AsyncIterable<OpenAI.ChatCompletionChunk>) {
+  let text = '';
+  let finish: string | null = null;
+  let usage: OpenAI.CompletionUsage | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
+
 describe('official openai client against /v1', () => {
   it('lists the caller\'s agents as models', async () => {
     const ids: string[] = [];
@@ -57,14 +70,7 @@ describe('official openai client against /v1', () => {
 
   it('chats with streaming, ending with a finish reason and usage', async () => {
     const stream = await sdk.chat.completions.create({ model: 'french', messages: [{ role: 'user', content: 'Stream it' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await drain(stream);
     expect(text).toBe('Bonjour from the fake model');
     expect(finish).toBe('stop');
     expect(usage!.completion_tokens).toBeGreaterThan(0);
@@ -156,9 +162,7 @@ describe('OpenAI clients send the whole conversation on every call', () => {
       ],
       stream: true,
     });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('Still Ada.');
+    expect((await drain(stream)).text).toBe('Still Ada.');
     expect(fake.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content)).toEqual(['You remember things.', 'My name is Ada.', 'Hello Ada.', 'Again?']);
   });
 
@@ -205,14 +209,7 @@ describe('OpenAI clients send the whole conversation on every call', () => {
 
     fake.enqueue({ tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } }, { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } });
     const stream = await sdk.chat.completions.create({ model: 'historian', messages: [{ role: 'user', content: 'Look it up' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await drain(stream);
     expect(finish).toBe('length');
     expect(text).toContain('max_tool_iterations');
     expect(usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 });
