@@ -230,7 +230,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, ChatBody);
     const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');

@@ -119,7 +119,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     return c.json({ object: 'list', data });
   });
 
-  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model` (stream supported)', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model` (stream supported)', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, CompletionBody);
     const { input, history } = toRunInput(body.messages);
     const userId = c.get('userId');
