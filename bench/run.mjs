@@ -7,6 +7,7 @@
  *   node bench/run.mjs                 # all
  *   node bench/run.mjs startup         # only the named ones (file name without .mjs)
  *   node bench/run.mjs mcp             # MCP tool-call overhead (manager/toolbox vs the SDK Client)
+ *   node bench/run.mjs openai-history  # /v1/chat/completions with a 40-turn client-held history
  *
  * `npm run bench` builds first and then runs this.
  */

@@ -15,6 +15,7 @@ import { createAuthService } from './auth.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
 import { entityRoutes } from './routes/entities.js';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes(deps, registry, metrics));
   app.route('/', authRoutes(deps, registry, auth));
   app.route('/', agentRoutes(deps, registry, metrics));
+  app.route('/', agentLifecycleRoutes(deps, registry));
   app.route('/', entityRoutes(deps, registry));
   app.route('/', historyRoutes(deps, registry));
   app.route('/', openaiRoutes(deps, registry, metrics));

@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
-import type { Runtime } from '../runtime/run.js';
+import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus } from '../tools/mcp/types.js';
 import type { ErrorLog } from './errors.js';
@@ -45,7 +45,8 @@ export interface AuthSettings {
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
-  runtime: Runtime;
+  /** Runs agents; its `agents` controls back the lifecycle routes (src/api/routes/agent-lifecycle.ts). */
+  runtime: ManagedRuntime;
   /** Users, keys, user-tier entities and per-user history (SQLite). */
   tenants: TenantStore;
   /** Conversation reads for `GET /api/conversations/:id` (ownership checked by `get`). */

@@ -158,6 +158,19 @@ Docs: man caxton; README.md.`,
     .description('delete one of your agents')
     .argument('<name>', 'agent name')
     .action(lazy(() => import('./commands/agent-delete.js')));
+  // ---- Agent lifecycle (issue 4; admin, over the control socket) ----
+  const lifecycle = {
+    stop: 'stop serving an agent: new runs are refused (HTTP 503) until it is started; runs in flight finish',
+    start: 'start a stopped agent again',
+    restart: 'restart an agent: clears a failed agent; any other agent ends up running',
+  } as const;
+  for (const [action, description] of Object.entries(lifecycle) as [keyof typeof lifecycle, string][]) {
+    agent
+      .command(action)
+      .description(description)
+      .argument('<name>', 'agent name')
+      .action(lazy(() => import('./commands/agent-lifecycle.js').then((m) => ({ run: m.runAction(action) }))));
+  }
   program
     .command('create')
     .description('create a user agent from a config file (alias of `agent create --from-file`)')

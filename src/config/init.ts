@@ -40,6 +40,8 @@ path = "data/ares.db"       # relative to this home
 [auth]
 required = false
 jwt_secret_env = "ARES_JWT_SECRET"
+access_token_ttl_secs = 900         # lifetime of access JWTs (10..86400 s)
+refresh_token_ttl_secs = 2592000    # lifetime of single-use refresh tokens (30 days)
 
 [defaults]
 model = "balanced"          # model alias for agents that name none
@@ -66,6 +68,13 @@ level = "info"              # env: CAXTON_LOG_LEVEL (trace|debug|info|warn|error
 
 [limits]
 max_body_bytes = 1048576    # larger request bodies get HTTP 413
+
+[tools]
+deny = []                   # tools no agent may use, e.g. ["http_fetch", "everything.*"] (a whole MCP server)
+
+[runtime]
+max_concurrent_runs_per_agent = 8   # runs of one agent at the same time
+max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond it they are refused as busy (503)
 `;
 }
 

@@ -13,6 +13,7 @@ export interface Usage {
 /** Emitted once, first: ids a client needs before any text arrives. */
 export interface StartEvent {
   type: 'start';
+  /** The conversation the run continues or started; `''` for a stateless run (RunRequest.history: nothing stored). */
   conversation_id: string;
   execution_id: string;
   agent: string;
@@ -54,6 +55,7 @@ export interface DoneEvent {
   type: 'done';
   reply: string;
   finish_reason: string;
+  /** As in StartEvent: `''` for a stateless run. */
   conversation_id: string;
   execution_id: string;
   usage: Usage;

@@ -76,6 +76,22 @@ export interface RunRequest {
   userId: string;
   /** Continue this conversation (must belong to `userId`), or start a new one when absent. */
   conversationId?: string;
+  /**
+   * Earlier turns supplied by the caller instead of a stored conversation (stateless clients such as
+   * OpenAI's `/v1/chat/completions`, which send the whole conversation on every call). The run then
+   * stores no conversation: only its execution row is written (without `conversation_id`), and its
+   * events carry `conversation_id: ''`. `system` turns are put right after the agent's own system
+   * prompt (which stays first) and are never trimmed; the other turns are trimmed to the context
+   * budget like stored history. Conversation-scoped memory lasts the one run. With `conversationId`
+   * too the run fails with BAD_REQUEST (the caller picks one).
+   */
+  history?: readonly StoredMessage[];
+  /**
+   * Key of the agent's lifecycle state and concurrency slots (default `agent.name`). Callers serving
+   * several tenants pass something unique per agent (e.g. a user agent's id), so one user's agent
+   * failing or being stopped never affects another user's agent of the same name (SPEC §7).
+   */
+  agentKey?: string;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
 }
@@ -175,6 +191,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     let iterations = 0;
     let finishReason = 'stop';
     let conversationId = req.conversationId;
+    const stateless = req.history !== undefined;
+    const agentKey = req.agentKey ?? agent.name;
 
     // The client's signal cancels the queue wait and the provider request. Tools get a signal of the
     // run's own (made at the first tool round: most runs call no tool) that also fires when the
@@ -220,19 +238,22 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord, sync?: boolean) => Promise<void> | void) | undefined;
     try {
       try {
-        lifecycle.admit(agent.name);
+        lifecycle.admit(agentKey);
+        if (stateless && conversationId !== undefined) {
+          throw new DomainError('BAD_REQUEST', 'a run takes either earlier turns (history) or a stored conversation, not both');
+        }
         if (conversationId !== undefined) {
           if (!store.conversations.get(conversationId, req.userId)) {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
         }
-        release = await limiter.acquire(agent.name, clientSignal);
+        release = await limiter.acquire(agentKey, clientSignal);
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
         const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
-        // An unknown conversation is the caller's mistake, not a run: no row for it.
-        if (code !== 'NOT_FOUND') {
+        // An unknown conversation (or a malformed request) is the caller's mistake, not a run: no row for it.
+        if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
           finishReason = 'error';
           store.executions.record(row('error', message));
         }
@@ -241,13 +262,18 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         return;
       }
       // A new conversation's row is written with the run's first step (one transaction, not two).
+      // A stateless run (caller-supplied history) stores no conversation: its steps write only the execution row.
       const isNew = conversationId === undefined;
-      const convId = (conversationId ??= newOrderedId('conv'));
-      let created = !isNew;
+      const convId = stateless ? undefined : (conversationId ??= newOrderedId('conv'));
+      // Events name the conversation; '' when stateless (documented on StartEvent).
+      const convField = { conversation_id: convId ?? '' };
+      // What conversation-scoped memory and tools see: the conversation, or this one run when stateless.
+      const scopeId = convId ?? executionId;
+      let created = !isNew || stateless;
       commit = (messages: readonly StoredMessage[], execution: ExecutionRecord, sync = false) => {
         const step = {
-          conversationId: convId,
-          messages,
+          conversationId: convId ?? '',
+          messages: convId ? messages : [],
           execution,
           ...(created ? {} : { createConversation: { agent_name: agent.name, user_id: req.userId } }),
         };
@@ -266,7 +292,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         const provider = await providers.get(model.provider);
         yield {
           type: 'start',
-          conversation_id: convId,
+          ...convField,
           execution_id: executionId,
           agent: agent.name,
           model: model.name,
@@ -283,19 +309,27 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 
         let memoryContext = '';
         if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
-          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: convId });
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: scopeId });
           memoryContext = deps.memory
             .search(scope, '', MEMORY_CONTEXT_ENTRIES)
             .map((e) => `${e.key}: ${e.value}`)
             .join('\n');
         }
         const userPrompt = renderUserPrompt(agent, req.message, memoryContext);
-        let history: readonly StoredMessage[] = isNew ? [] : store.conversations.messages(convId);
+        let history: readonly StoredMessage[] = convId && !isNew ? store.conversations.messages(convId) : [];
+        let callerSystem: StoredMessage[] = [];
+        if (req.history) {
+          callerSystem = req.history.filter((m) => m.role === 'system');
+          history = callerSystem.length ? req.history.filter((m) => m.role !== 'system') : req.history;
+        }
         if (history.length) {
-          const fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+          let fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+          for (const m of callerSystem) fixed += estimateTokens(m.content);
           history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? 1024) - fixed));
         }
         const messages: ChatMessage[] = buildMessages(agent, history, userPrompt);
+        // The caller's system turns follow the agent's own system prompt, which stays first.
+        if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
 
         const chatReq: ChatRequest = {
           model: model.model,
@@ -360,7 +394,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           const signal = toolSignal();
           const results: ToolResultEvent[] = new Array(calls.length);
           const runOne = (c: ToolCallRequest, i: number) =>
-            runTool(req, convId, c, round + 1, signal).then(({ result, record }) => {
+            runTool(req, scopeId, c, round + 1, signal).then(({ result, record }) => {
               toolCalls.push(record);
               return { i, r: result };
             });
@@ -394,7 +428,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           type: 'done',
           reply,
           finish_reason: finishReason,
-          conversation_id: convId,
+          ...convField,
           execution_id: executionId,
           usage: { ...usage },
           cost_usd: costOf(model, usage),
@@ -407,11 +441,11 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
         await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
-        if (AGENT_FAULTS.has(code) && lifecycle.state(agent.name) === 'running') {
-          lifecycle.transition(agent.name, 'failed', message);
+        if (AGENT_FAULTS.has(code) && lifecycle.state(agentKey) === 'running') {
+          lifecycle.transition(agentKey, 'failed', message);
         }
         if (code === 'INTERNAL') log?.warn({ agent: agent.name, execution: executionId, err: message }, 'agent run failed unexpectedly');
-        yield { type: 'error', code, message, conversation_id: convId, execution_id: executionId };
+        yield { type: 'error', code, message, ...(convId ? { conversation_id: convId } : {}), execution_id: executionId };
       }
     } finally {
       if (onClientAbort) clientSignal?.removeEventListener('abort', onClientAbort);

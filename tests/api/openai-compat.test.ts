@@ -36,6 +36,19 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** Read a chat.completion.chunk stream to its end: the text, the last finish reason, the usage chunk. */
+async function drain(stream: AsyncIterable<OpenAI.ChatCompletionChunk>) {
+  let text = '';
+  let finish: string | null = null;
+  let usage: OpenAI.CompletionUsage | undefined;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
+
 describe('official openai client against /v1', () => {
   it('lists the caller\'s agents as models', async () => {
     const ids: string[] = [];
@@ -57,14 +70,7 @@ describe('official openai client against /v1', () => {
 
   it('chats with streaming, ending with a finish reason and usage', async () => {
     const stream = await sdk.chat.completions.create({ model: 'french', messages: [{ role: 'user', content: 'Stream it' }], stream: true, stream_options: { include_usage: true } });
-    let text = '';
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await drain(stream);
     expect(text).toBe('Bonjour from the fake model');
     expect(finish).toBe('stop');
     expect(usage!.completion_tokens).toBeGreaterThan(0);
@@ -82,5 +88,130 @@ describe('official openai client against /v1', () => {
     expect(agent.usage_count).toBe(2);
     const execs = (await call('GET', '/api/executions?agent=french', { token: apiKey })).json.executions;
     expect(execs.map((e: { status: string; agent_source: string }) => `${e.status}/${e.agent_source}`)).toEqual(['success/user', 'success/user']);
+  });
+});
+
+describe('OpenAI clients send the whole conversation on every call', () => {
+  const call = () => client(t.app);
+  const conversations = async () => (await call()('GET', '/api/conversations', { token: apiKey })).json.conversations as { id: string }[];
+
+  beforeAll(async () => {
+    // Its own agent, so the run counts above stay as they were.
+    const created = await call()('POST', '/api/agents', { token: apiKey, body: { name: 'historian', model: 'fast', system_prompt: 'You remember things.', max_tool_iterations: 1 } });
+    expect(created.status).toBe(201);
+  });
+
+  it('earlier turns reach the model after the agent\'s system prompt; nothing is stored as a conversation', async () => {
+    const before = (await conversations()).length;
+    fake.enqueue({ content: 'Your name is Ada.' });
+    const res = await sdk.chat.completions.create({
+      model: 'historian',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'My name is Ada.' },
+        { role: 'assistant', content: 'Hello Ada.' },
+        { role: 'user', content: 'What is my name?' },
+      ],
+    });
+    expect(res.choices[0]!.message.content).toBe('Your name is Ada.');
+    expect(fake.requests.at(-1)!.body.messages).toEqual([
+      { role: 'system', content: 'You remember things.' },
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'My name is Ada.' },
+      { role: 'assistant', content: 'Hello Ada.' },
+      { role: 'user', content: 'What is my name?' },
+    ]);
+    // Stateless: no conversation id in the answer, no conversation row; the run is still logged.
+    expect((res as unknown as Record<string, unknown>).conversation_id).toBeUndefined();
+    expect((await conversations()).length).toBe(before);
+    const exec = (await call()('GET', '/api/executions?agent=historian', { token: apiKey })).json.executions[0];
+    expect(exec).toMatchObject({ status: 'success', input: 'What is my name?', output: 'Your name is Ada.' });
+    expect(exec.conversation_id ?? null).toBeNull();
+  });
+
+  it('assistant tool calls and tool results in the history are forwarded as the client sent them', async () => {
+    fake.enqueue({ content: 'It was 21 degrees.' });
+    await sdk.chat.completions.create({
+      model: 'historian',
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '21C' },
+        { role: 'assistant', content: 'It is 21C.' },
+        { role: 'user', content: [{ type: 'text', text: 'And what was it?' }] },
+      ],
+    });
+    const sent = fake.requests.at(-1)!.body.messages;
+    expect(sent.slice(1)).toEqual([
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '21C' },
+      { role: 'assistant', content: 'It is 21C.' },
+      { role: 'user', content: 'And what was it?' },
+    ]);
+  });
+
+  it('streaming requests carry the history too', async () => {
+    fake.enqueue({ content: 'Still Ada.' });
+    const stream = await sdk.chat.completions.create({
+      model: 'historian',
+      messages: [
+        { role: 'user', content: 'My name is Ada.' },
+        { role: 'assistant', content: 'Hello Ada.' },
+        { role: 'user', content: 'Again?' },
+      ],
+      stream: true,
+    });
+    expect((await drain(stream)).text).toBe('Still Ada.');
+    expect(fake.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content)).toEqual(['You remember things.', 'My name is Ada.', 'Hello Ada.', 'Again?']);
+  });
+
+  it('with conversation_id the stored conversation is the history and the earlier messages are ignored', async () => {
+    fake.enqueue({ content: 'Noted: blue.' });
+    const first = await call()('POST', '/api/agents/historian/chat', { token: apiKey, body: { message: 'My favourite colour is blue.' } });
+    const conversationId = first.json.conversation_id as string;
+    fake.enqueue({ content: 'Blue.' });
+    const res = await sdk.chat.completions.create({
+      model: 'historian',
+      messages: [
+        { role: 'user', content: 'something the client remembers differently' },
+        { role: 'assistant', content: 'ignored' },
+        { role: 'user', content: 'Which colour?' },
+      ],
+      conversation_id: conversationId,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect((res as unknown as Record<string, unknown>).conversation_id).toBe(conversationId);
+    expect(fake.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      'You remember things.',
+      'My favourite colour is blue.',
+      'Noted: blue.',
+      'Which colour?',
+    ]);
+    const stored = (await call()('GET', `/api/conversations/${conversationId}`, { token: apiKey })).json.messages;
+    expect(stored.map((m: { content: string }) => m.content)).toEqual(['My favourite colour is blue.', 'Noted: blue.', 'Which colour?', 'Blue.']);
+  });
+
+  it('a conversation must end with a user message (the agent runs its own tools)', async () => {
+    const err = await sdk.chat.completions
+      .create({ model: 'historian', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'prefill' }] })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400 });
+    expect(String((err as Error).message)).toContain('last message must be a user message');
+  });
+
+  it('an agent that reaches max_tool_iterations ends with finish_reason length, its note, and the usage of every call', async () => {
+    const tool = { name: 'lookup', arguments: '{}' };
+    fake.enqueue({ tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } }, { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } });
+    const res = await sdk.chat.completions.create({ model: 'historian', messages: [{ role: 'user', content: 'Look it up' }] });
+    expect(res.choices[0]!.finish_reason).toBe('length');
+    expect(res.choices[0]!.message.content).toContain('max_tool_iterations');
+    expect(res.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 });
+
+    fake.enqueue({ tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } }, { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } });
+    const stream = await sdk.chat.completions.create({ model: 'historian', messages: [{ role: 'user', content: 'Look it up' }], stream: true, stream_options: { include_usage: true } });
+    const { text, finish, usage } = await drain(stream);
+    expect(finish).toBe('length');
+    expect(text).toContain('max_tool_iterations');
+    expect(usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 });
   });
 });

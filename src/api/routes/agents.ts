@@ -13,7 +13,9 @@ import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
-import { collectRun, sseResponse } from '../sse.js';
+import type { AgentState } from '../../runtime/lifecycle.js';
+import { admitted, collectRun, sseResponse } from '../sse.js';
+import { agentKey, LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */
@@ -53,12 +55,13 @@ const Summary = z.object({
   usage_count: z.number(),
   rating: z.number().nullable().describe('average stars, null when unrated'),
   rating_count: z.number(),
+  state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
 });
 const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
 const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
 
-/** Summary of an agent as listed. */
-export function summary(r: AgentListing): z.infer<typeof Summary> {
+/** Summary of an agent as listed, with its lifecycle `state`. */
+export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summary> {
   const e = r.entity;
   return {
     id: e?.id ?? null,
@@ -72,6 +75,7 @@ export function summary(r: AgentListing): z.infer<typeof Summary> {
     usage_count: e?.usage_count ?? 0,
     rating: e && e.rating_count > 0 ? e.rating_sum / e.rating_count : null,
     rating_count: e?.rating_count ?? 0,
+    state,
   };
 }
 
@@ -150,6 +154,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       model: resolved.model,
       message,
       userId,
+      agentKey: agentKey(resolved),
       ...(conversationId ? { conversationId } : {}),
       signal: abort.signal,
     });
@@ -160,7 +165,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const source = c.req.query('source');
     let agents = catalog.listAgents(c.get('userId'));
     if (source) agents = agents.filter((a) => a.source === source);
-    const out = agents.map(summary);
+    const stateOf = statesOf(deps.runtime.agents);
+    const out = agents.map((a) => summary(a, stateOf(a)));
     // The community listing is a marketplace: most used first, then best rated (SPEC §4).
     if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
     return c.json({ agents: out });
@@ -180,11 +186,12 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source), or its text', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const { format } = validate(FormatQuery, c.req.query(), 'query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
-    return c.json({ ...resolved.agent, model: resolved.modelName, source: resolved.source, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
+    const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
+    return c.json({ ...resolved.agent, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
   });
 
   op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
@@ -223,11 +230,11 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, ChatBody);
     const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, events, abort);
+    if (wantsStream) return sseResponse(c, await admitted(events), abort);
     const done = await collectRun(events);
     const { type: _type, ...result } = done;
     return c.json(result);
@@ -259,7 +266,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   };
   op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags: caxtonTags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
-    return c.json({ ...summary(a), agent: a.agent });
+    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
   });
   op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);

@@ -9,6 +9,9 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { op, type Registry } from '../openapi.js';
 
+/** One MCP server as `GET /api/status` sums it up (src/tools/mcp/types.ts McpServerStatus has the rest). */
+const McpSummary = z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number(), last_error: z.string().nullable() });
+
 const Health = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
@@ -42,8 +45,17 @@ export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     return c.body(text, 200, { 'content-type': metrics.registry.contentType });
   });
 
-  /** GET /api/status -> StatusReport (see src/domain/status.ts). */
-  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints)', tags, responses: { 200: { description: 'StatusReport', schema: z.object({ running: z.literal(true) }).loose() } } }, (c) => c.json(deps.status()));
+  /**
+   * GET /api/status -> StatusReport (see src/domain/status.ts) plus `mcp_servers`: name, state,
+   * transport, tools and last error of each MCP server (the fields of GET /api/mcp/servers that
+   * `server status` shows), so the CLI needs one request, not two.
+   */
+  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints)', tags, responses: { 200: { description: 'StatusReport', schema: z.object({ running: z.literal(true), mcp_servers: z.array(McpSummary) }).loose() } } }, (c) =>
+    c.json({
+      ...deps.status(),
+      mcp_servers: (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error })),
+    }),
+  );
 
   /** GET /api/config/status -> ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors. */
   op(r, registry, { method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history', tags, responses: { 200: { description: 'ConfigStatus', schema: z.object({ loaded_at: z.number() }).loose() } } }, (c) => c.json(deps.configStatus()));

@@ -1,35 +1,108 @@
 /**
  * OpenAI-compatible endpoints (SPEC §6): `GET /v1/models` lists the caller's agents as models and
  * `POST /v1/chat/completions` runs the agent named by `model`, as JSON or as `chat.completion.chunk`
- * SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent. The last `user` message is
- * the input; the agent's own system prompt and persisted conversation (`conversation_id`, an
- * extension field) provide the rest. Unknown run events (tool calls etc.) are skipped.
+ * SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent.
+ *
+ * How `messages` become a run (OpenAI clients send the whole conversation on every call):
+ * - the LAST message must be a `user` message: it is the run's input (rendered through the agent's
+ *   `user_prompt_template`). A trailing assistant prefill or a client-side tool result is a 400: the
+ *   agent runs its own tools, and the request's `tools` are not offered to it;
+ * - the messages before it are the run's history, sent to the model as they are (`user`, `assistant`
+ *   with or without `tool_calls`, `tool`); `system`/`developer` messages go right after the agent's own
+ *   system prompt, which always stays first. Such a run is stateless: the daemon stores no
+ *   conversation for it (the client holds the history), only the execution row;
+ * - with the extension field `conversation_id`, the stored conversation is the history and wins: the
+ *   earlier `messages` are ignored, and the turn is appended to that conversation (the response then
+ *   carries `conversation_id`). Without it, the response has no `conversation_id`.
+ * `finish_reason`: `stop`, `length` (the model's token limit, and also an agent that reached
+ * `max_tool_iterations`, whose reply ends with an explicit note), `content_filter`. Usage is the whole
+ * run's (every provider call, tool rounds included). Tool calls and results are not streamed.
  */
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import type { DoneEvent, RunEvent } from '../../runtime/events.js';
+import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
-import { collectRun } from '../sse.js';
+import { admitted, collectRun } from '../sse.js';
 import { readJson } from '../validate.js';
+import { agentKey } from './agent-lifecycle.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
-const Message = z.object({ role: z.string(), content: z.union([z.string(), z.array(Part), z.null()]).optional() }).loose();
+const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
+const Message = z
+  .object({
+    role: z.string(),
+    content: z.union([z.string(), z.array(Part), z.null()]).optional(),
+    tool_calls: z.array(ToolCall).nullish(),
+    tool_call_id: z.string().optional(),
+  })
+  .loose();
 const CompletionBody = z
   .object({
     model: z.string().min(1),
     messages: z.array(Message).min(1),
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
-    conversation_id: z.string().min(1).optional(),
+    conversation_id: z.string().min(1).optional().describe('Caxton extension: continue this stored conversation (the earlier `messages` are then ignored)'),
   })
   .loose();
+type CompletionMessage = z.infer<typeof Message>;
 
 const FINISH = new Set(['stop', 'length', 'tool_calls', 'content_filter']);
 const finishReason = (r: string) => (FINISH.has(r) ? r : r === 'max_iterations' ? 'length' : 'stop');
+
+/** Text of a message's content: a string, or its text parts joined (other parts, e.g. images, are skipped). */
+const textOf = (content: CompletionMessage['content']): string =>
+  typeof content === 'string' ? content : (content ?? []).map((p) => p.text ?? '').join('');
+
+const bad = (message: string, field: string, hint?: string): DomainError =>
+  new DomainError('BAD_REQUEST', message, [{ field, message, ...(hint ? { hint } : {}) } satisfies ErrorDetail]);
+
+/**
+ * Split OpenAI `messages` into the run's input (the last message, a user message) and the history
+ * before it (see the module comment). @throws DomainError BAD_REQUEST with the offending `messages[i]`.
+ */
+export function toRunInput(messages: readonly CompletionMessage[]): { input: string; history: StoredMessage[] } {
+  const lastIndex = messages.length - 1;
+  const last = messages[lastIndex]!;
+  if (last.role !== 'user') {
+    throw bad(`the last message must be a user message, not ${last.role}`, `messages[${lastIndex}].role`, 'the agent runs its own tools; client-side tools and assistant prefill are not supported');
+  }
+  const input = textOf(last.content);
+  if (!input) throw bad('the last user message has no text', `messages[${lastIndex}].content`);
+  const history: StoredMessage[] = [];
+  for (let i = 0; i < lastIndex; i++) {
+    const m = messages[i]!;
+    const content = textOf(m.content);
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        history.push({ role: 'system', content });
+        break;
+      case 'user':
+        history.push({ role: 'user', content });
+        break;
+      case 'assistant':
+        history.push({
+          role: 'assistant',
+          content,
+          ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } })) } : {}),
+        });
+        break;
+      case 'tool':
+        if (!m.tool_call_id) throw bad('a tool message needs tool_call_id', `messages[${i}].tool_call_id`);
+        history.push({ role: 'tool', content, tool_call_id: m.tool_call_id });
+        break;
+      default:
+        throw bad(`unsupported message role ${m.role}`, `messages[${i}].role`, 'use system, developer, user, assistant or tool');
+    }
+  }
+  return { input, history };
+}
 
 /** OpenAI-compatible routes. */
 export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
@@ -46,18 +119,26 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     return c.json({ object: 'list', data });
   });
 
-  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model` (stream supported)', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model` (stream supported)', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, CompletionBody);
-    const last = [...body.messages].reverse().find((m) => m.role === 'user');
-    const text = typeof last?.content === 'string' ? last.content : (last?.content ?? []).map((p) => p.text ?? '').join('');
-    if (!text) throw new DomainError('BAD_REQUEST', 'messages must contain a user message with text', [{ field: 'messages', message: 'no user message' }]);
+    const { input, history } = toRunInput(body.messages);
     const userId = c.get('userId');
     const resolved = deps.catalog.resolveAgent(body.model, userId);
     if (resolved.entity) deps.tenants.entities.countUse(resolved.entity.id);
     metrics.run(resolved.source, 'started');
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    const events = deps.runtime.run({ agent: resolved.agent, source: resolved.source, model: resolved.model, message: text, userId, ...(body.conversation_id ? { conversationId: body.conversation_id } : {}), signal: abort.signal });
+    // A stored conversation wins over the request's earlier messages (module comment).
+    const events = deps.runtime.run({
+      agent: resolved.agent,
+      source: resolved.source,
+      model: resolved.model,
+      message: input,
+      userId,
+      agentKey: agentKey(resolved),
+      ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
+      signal: abort.signal,
+    });
     const created = Math.floor(Date.now() / 1000);
     const usageOf = (d: DoneEvent) => ({ prompt_tokens: d.usage.input_tokens, completion_tokens: d.usage.output_tokens, total_tokens: d.usage.input_tokens + d.usage.output_tokens });
 
@@ -70,18 +151,20 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
         model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) }],
         usage: usageOf(done),
-        conversation_id: done.conversation_id,
+        ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
       });
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
+    // A run refused before it starts (stopped agent, unknown conversation) is an HTTP error, not a stream.
+    const runEvents = await admitted(events);
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
       let id = 'chatcmpl-pending';
       const chunk = (delta: object, finish: string | null, extra: object = {}) =>
         stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra }) });
       try {
-        for await (const ev of events as AsyncIterable<RunEvent>) {
+        for await (const ev of runEvents as AsyncIterable<RunEvent>) {
           if (stream.aborted) break;
           if (ev.type === 'start') {
             id = `chatcmpl-${ev.execution_id}`;

@@ -1,6 +1,6 @@
 /**
  * `caxton agent show NAME [--format toon|toml|json]` (SPEC §5): the agent as you see it. Without
- * `--format`: a short header (source, model, visibility, usage) on stderr and its canonical TOON on
+ * `--format`: a short header (source, model, visibility, usage, lifecycle state) on stderr and its canonical TOON on
  * stdout; with `--json`: the daemon's JSON (definition + source).
  */
 import { requestJson, requestText } from '../../client/http.js';
@@ -16,9 +16,10 @@ export async function run(args: string[], opts: GlobalOptions & { format?: strin
     return 0;
   }
   if (!opts.format) {
-    const a = await requestJson<{ name: string; source: string; model: string; is_public?: boolean; usage_count?: number }>(socket, path);
+    const a = await requestJson<{ name: string; source: string; model: string; is_public?: boolean; usage_count?: number; state?: string; lifecycle?: { reason?: string } }>(socket, path);
     const vis = a.source === 'user' ? (a.is_public ? 'public' : 'private') : a.source;
-    process.stderr.write(`# ${a.name}: ${a.source} agent, model ${a.model}, ${vis}${a.usage_count !== undefined ? `, ${a.usage_count} runs` : ''}\n`);
+    const state = a.state ? `, ${a.state}${a.lifecycle?.reason ? ` (${a.lifecycle.reason})` : ''}` : '';
+    process.stderr.write(`# ${a.name}: ${a.source} agent, model ${a.model}, ${vis}${a.usage_count !== undefined ? `, ${a.usage_count} runs` : ''}${state}\n`);
   }
   process.stdout.write(await requestText(socket, `${path}?format=${encodeURIComponent(opts.format ?? 'toon')}`));
   return 0;

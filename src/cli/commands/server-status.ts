@@ -1,8 +1,9 @@
 /**
  * `caxton server status [--json]` (SPEC §5, STORY-001: under 100 ms). Running: pid, URL, socket,
- * uptime, version, agent counts, models with their provider state, config problems and hot-reload
- * history (reloads, the last rejected reload's errors). Not running:
- * says so and exits 3.
+ * uptime, version, agent counts, each provider's health (offline and why, or ready but its last
+ * request failed: the registry's passive health), models with their provider state, MCP servers
+ * (one line, from the `mcp_servers` of `GET /api/status`), config problems and hot-reload
+ * history (reloads, the last rejected reload's errors). Not running: says so and exits 3.
  */
 import { fetchStatus } from '../../client/daemon.js';
 import { NotRunningError } from '../../client/http.js';
@@ -17,7 +18,31 @@ function uptime(ms: number): string {
   return shown.map(([n, u]) => `${n}${u}`).join(' ');
 }
 
-function render(st: StatusReport): string {
+/** One MCP server as `GET /api/status` sums it up in `mcp_servers` (src/api/routes/health.ts). */
+interface McpSummary {
+  name: string;
+  state: string;
+  tools: number;
+  last_error: string | null;
+}
+
+/** `providers:` lines: each provider the models use, once, with its state and reason. */
+function providerLines(st: StatusReport): string[] {
+  const seen = new Map<string, StatusReport['models'][number]>();
+  for (const m of st.models) if (!seen.has(m.provider)) seen.set(m.provider, m);
+  const width = Math.max(10, ...[...seen.keys()].map((n) => n.length));
+  return [...seen.values()].map((m) => `    ${m.provider.padEnd(width)} (${m.provider_type}) ${m.state}${m.reason ? `: ${m.reason}` : ''}`);
+}
+
+/** The `mcp:` line: counts by state, then each server that is not ready with its last error. */
+function mcpLine(servers: McpSummary[]): string {
+  const ready = servers.filter((s) => s.state === 'ready');
+  const tools = ready.reduce((n, s) => n + s.tools, 0);
+  const others = servers.filter((s) => s.state !== 'ready').map((s) => `${s.name} ${s.state}${s.last_error ? ` (${s.last_error})` : ''}`);
+  return `  mcp:      ${ready.length}/${servers.length} servers ready, ${tools} tools${others.length ? `; ${others.join('; ')}` : ''}`;
+}
+
+function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
   const c = st.counts;
   const lines = [
     `caxton is running`,
@@ -30,12 +55,11 @@ function render(st: StatusReport): string {
     `  database: ${st.database.ok ? 'ok' : `ERROR ${st.database.error ?? ''}`} (${st.database.journal_mode}, schema ${st.database.schema_version})`,
     `  config:   ${c.agents} agents, ${c.models} models, ${c.tools} tools, ${c.workflows} workflows, ${c.mcps} MCP servers` +
       (st.config.errors || st.config.warnings ? ` (${st.config.errors} errors, ${st.config.warnings} warnings)` : ''),
-    `  models:`,
   ];
-  for (const m of st.models) {
-    const state = m.state === 'ready' ? 'ready' : `${m.state}${m.reason ? `: ${m.reason}` : ''}`;
-    lines.push(`    ${m.name.padEnd(10)} ${m.provider} (${m.provider_type}) ${m.model}  [${state}]`);
-  }
+  if (mcp?.length) lines.push(mcpLine(mcp));
+  if (st.models.length) lines.push(`  providers:`, ...providerLines(st));
+  lines.push(`  models:`);
+  for (const m of st.models) lines.push(`    ${m.name.padEnd(10)} ${m.provider} (${m.provider_type}) ${m.model}  [${m.state}]`);
   for (const d of st.config.diagnostics.slice(0, 10)) {
     lines.push(`  ! ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }
@@ -55,9 +79,9 @@ function render(st: StatusReport): string {
 export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
   const paths = homePaths(opts);
   try {
-    const st = await fetchStatus(paths);
+    const st = (await fetchStatus(paths)) as StatusReport & { mcp_servers?: McpSummary[] };
     if (opts.json) printJson(st);
-    else process.stdout.write(render(st));
+    else process.stdout.write(render(st, st.mcp_servers));
     return EXIT.OK;
   } catch (err) {
     if (!(err instanceof NotRunningError)) throw err;

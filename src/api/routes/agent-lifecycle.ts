@@ -1,0 +1,112 @@
+/**
+ * Agent lifecycle over HTTP (issue 4: loaded, running, stopped, failed; "a failed agent can be
+ * restarted without touching others"): admin-only `POST /api/agents/:name/stop|start|restart`, and the
+ * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent.
+ *
+ * States live in the runtime (src/runtime/lifecycle.ts), one per agent: a system agent is keyed by its
+ * name, a user or community agent also by its row id (`agentKey`), so stopping one user's `helper` leaves another user's
+ * `helper` alone. A stopped or failed agent refuses runs with 503 UNAVAILABLE (the request is fine and
+ * will succeed once an operator starts it again; nothing the caller changes in the request helps, which
+ * is what 409 would suggest). Runs in flight when an agent is stopped finish.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AgentListing } from '../../catalog/catalog.js';
+import { DomainError } from '../../domain/errors.js';
+import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
+import type { AgentControls } from '../../runtime/run.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
+
+/**
+ * The runtime key of an agent's lifecycle state and run slots: a system agent's name, or a user
+ * agent's name with its row id (`helper (agent_…)`: unique, and readable in the runtime's messages).
+ */
+export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
+  return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
+}
+
+/** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
+export const LifecycleSchema = z.object({
+  state: z.enum(['loaded', 'running', 'stopped', 'failed']).describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),
+  since: z.number().describe('when it entered this state, ms since epoch'),
+  reason: z.string().optional().describe('why it failed'),
+  active: z.number().describe('runs in flight'),
+  queued: z.number().describe('runs waiting for a slot ([runtime] max_concurrent_runs_per_agent)'),
+});
+
+/** Lifecycle fields of one agent (`state` etc. without the runtime's key). */
+export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): z.infer<typeof LifecycleSchema> {
+  const { name: _key, ...rest } = controls.status(agentKey(listing));
+  return rest;
+}
+
+/**
+ * State lookup for a listing: one snapshot of the runtime's table per request, `loaded` for agents
+ * it has not seen (no entry is created for them, so listing many agents grows nothing).
+ */
+export function statesOf(controls: AgentControls): (listing: Pick<AgentListing, 'agent' | 'entity'>) => AgentState {
+  const states = new Map(controls.list().map((s) => [s.name, s.state]));
+  return (listing) => states.get(agentKey(listing)) ?? 'loaded';
+}
+
+const Result = z.object({ name: z.string(), source: z.enum(['user', 'community', 'system']) }).extend(LifecycleSchema.shape);
+
+type Action = 'stop' | 'start' | 'restart';
+
+/**
+ * Apply `action`. `stop` also works on an agent that has not run yet (loaded -> running -> stopped).
+ * `restart` works from any state: failed -> loaded -> running; stopped or loaded -> running;
+ * running -> stopped -> running (runs in flight finish, nothing is lost).
+ * @throws DomainError CONFLICT for `stop` of a stopped or failed agent, `start` of a running or failed one.
+ */
+function apply(controls: AgentControls, key: string, action: Action): AgentStatus {
+  const state = controls.status(key).state;
+  if (action === 'stop') {
+    if (state === 'loaded') controls.start(key);
+    return controls.stop(key);
+  }
+  if (action === 'start') return controls.start(key);
+  if (state === 'failed') return controls.restart(key);
+  if (state === 'running') controls.stop(key);
+  return controls.start(key);
+}
+
+const SUMMARIES: Record<Action, string> = {
+  stop: 'Stop an agent (admin): new runs get 503 until it is started; runs in flight finish',
+  start: 'Start a stopped agent (admin); a failed agent needs restart',
+  restart: 'Restart an agent (admin): a failed one is cleared; any other ends up running',
+};
+
+/** The admin-only lifecycle routes. */
+export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const controls = deps.runtime.agents;
+  for (const action of ['stop', 'start', 'restart'] as const) {
+    op(
+      r,
+      registry,
+      {
+        method: 'post',
+        path: `/api/agents/{name}/${action}`,
+        summary: SUMMARIES[action],
+        tags: ['agents'],
+        responses: {
+          200: { description: 'the agent\'s lifecycle after the action', schema: Result },
+          403: { description: 'not an admin (the control socket, or an admin account over TCP)', schema: ErrorSchema },
+          404: { description: 'no such agent visible to you', schema: ErrorSchema },
+          409: { description: 'not allowed from the current state (e.g. stop of a stopped agent)', schema: ErrorSchema },
+        },
+      },
+      (c: Context<AppEnv>) => {
+        if (!c.get('isAdmin')) {
+          throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [{ field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' }]);
+        }
+        const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+        const { name: _key, ...status } = apply(controls, agentKey(resolved), action);
+        return c.json({ name: resolved.agent.name, source: resolved.source, ...status });
+      },
+    );
+  }
+  return r;
+}
