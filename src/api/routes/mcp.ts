@@ -12,6 +12,7 @@ import type { AgentListing } from '../../catalog/catalog.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { collectRun } from '../sse.js';
+import { agentKey } from './agent-lifecycle.js';
 
 /** JSON Schema of an agent tool's arguments. */
 export const AGENT_TOOL_INPUT = {
@@ -95,6 +96,7 @@ export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
             agent: resolved.agent,
             source: resolved.source,
             model: resolved.model,
+            agentKey: agentKey(resolved),
             message: args.message,
             userId,
             ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
