@@ -50,6 +50,14 @@ export interface McpManager {
   close(): Promise<void>;
   /** Synchronous last resort for process exit: SIGKILL every stdio child still known. */
   killAll(): void;
+  /** The connection (a ToolSet) of configured server `name`, whatever its state; undefined when not configured. */
+  connection(name: string): McpConnection | undefined;
+  /**
+   * Start server `name` when it is `idle` only because no system agent names it (a user-tier agent
+   * does, SPEC §4): it stays started across reloads until removed or the daemon stops. Returns the
+   * connection (await its `settled()`), or undefined when not configured.
+   */
+  wake(name: string): McpConnection | undefined;
 }
 
 /** What must be equal for a reconfigured server to keep its connection. */
@@ -74,6 +82,10 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
   const closing = new Map<McpConnection, Promise<void>>();
   let sets: readonly ToolSet[] = [];
   let closed = false;
+  /** Servers started on demand by `wake` (user agents name them), with the last reconcile's input. */
+  const woken = new Set<string>();
+  let lastServers: readonly McpServer[] = [];
+  let lastUsed: ReadonlySet<string> | undefined;
   if (opts.childrenFile) {
     const reaped = reapOrphans(opts.childrenFile);
     if (reaped.length) opts.log.warn({ pids: reaped }, 'mcp: killed MCP server processes left behind by a previous daemon');
@@ -102,10 +114,12 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
     sets = [...connections.values()].map((e) => e.conn);
   };
 
-  return {
+  const api: McpManager = {
     reconcile(servers, used) {
       if (closed) return;
-      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name);
+      lastServers = servers;
+      lastUsed = used;
+      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name) && !woken.has(s.name);
       const wanted = new Map(servers.map((s) => [s.name, s]));
       for (const [name, entry] of connections) {
         const next = wanted.get(name);
@@ -139,5 +153,14 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
       for (const entry of connections.values()) entry.conn.killNow();
       for (const conn of closing.keys()) conn.killNow();
     },
+    connection: (name) => connections.get(name)?.conn,
+    wake(name) {
+      const have = connections.get(name)?.conn;
+      if (!have || closed || have.status().state !== 'idle') return have;
+      woken.add(name);
+      api.reconcile(lastServers, lastUsed);
+      return connections.get(name)?.conn;
+    },
   };
+  return api;
 }
