@@ -204,20 +204,29 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       onRetry: (info) => logger.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
     });
     providers.probe();
-    // A changed or deleted user MCP row closes its connection at once (the next run reconnects to the new value).
+    // A changed or deleted user MCP row closes its connection at once (the next run reconnects to the
+    // new value); any write to user tools or MCP servers empties the per-user tool resolution cache.
     const rows = store.tenants.entities;
+    let toolRowsChanged = () => {};
     const entities: UserEntityStore = {
       ...rows,
+      insert(kind, userId, value, isPublic) {
+        const row = rows.insert(kind, userId, value, isPublic);
+        if (kind !== 'agents') toolRowsChanged();
+        return row;
+      },
       update(kind, userId, name, value, isPublic) {
         const before = kind === 'mcps' ? rows.own(kind, userId, name) : undefined;
         const row = rows.update(kind, userId, name, value, isPublic);
         if (before) userMcp.drop(before.id);
+        if (kind !== 'agents') toolRowsChanged();
         return row;
       },
       remove(kind, userId, name) {
         const before = kind === 'mcps' ? rows.own(kind, userId, name) : undefined;
         const removed = rows.remove(kind, userId, name);
         if (before && removed) userMcp.drop(before.id);
+        if (kind !== 'agents') toolRowsChanged();
         return removed;
       },
     };
@@ -245,6 +254,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       },
       deny: config.tools.deny,
     });
+    toolRowsChanged = () => scoped.invalidate();
     const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: logger });
     const runtime = createRuntime({
       store,

@@ -47,11 +47,20 @@ export interface ScopedSetsOptions {
   deny?: readonly string[];
 }
 
-/** `sets` and `prepare` for `createToolbox`. */
+/** `sets` and `prepare` for `createToolbox`, and the cache control of the resolutions. */
 export interface ScopedSets {
   sets(scope?: ToolScope): readonly ToolSet[];
   prepare(scope: ToolScope): Promise<void>;
+  /**
+   * Forget every cached resolution. Resolutions (user, name) -> row are cached so runs and tool
+   * calls do not query the store each time; call this whenever a user tool or MCP row is inserted,
+   * updated or removed (the daemon does, from its store wrapper).
+   */
+  invalidate(): void;
 }
+
+/** Cached resolutions kept at most (the cache is emptied when full: it refills from hot entries). */
+const MAX_CACHED = 10_000;
 
 /** MCP server names an agent's `tools[]` refers to (`server.tool`, `server.*`). */
 function serversOf(tools: readonly string[]): string[] {
@@ -102,6 +111,19 @@ function userToolSet(rows: readonly TierEntity<Tool>[], builtins: ToolSet): Tool
 /** Build per-user tool sets over the system parts, the pool and the catalog's resolvers. */
 export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
   const deny = opts.deny ?? [];
+  const cache = new Map<string, TierEntity<unknown> | null>();
+  function cached<T extends McpServer | Tool>(kind: string, name: string, userId: string, resolve: (n: string, u: string) => TierEntity<T> | undefined): TierEntity<T> | undefined {
+    const key = `${kind}\0${userId}\0${name}`;
+    let hit = cache.get(key) as TierEntity<T> | null | undefined;
+    if (hit === undefined) {
+      hit = resolve(name, userId) ?? null;
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(key, hit);
+    }
+    return hit ?? undefined;
+  }
+  const resolveMcp = (name: string, userId: string) => cached('mcps', name, userId, opts.resolveMcp);
+  const resolveTool = (name: string, userId: string) => cached('tools', name, userId, opts.resolveTool);
   // The system-only view (no user): rebuilt only when the manager's array changes.
   let mcpSets = opts.system.sets();
   let systemOnly: readonly ToolSet[] = [opts.builtins, ...mcpSets];
@@ -119,7 +141,7 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     const conns: McpConnection[] = [];
     const hidden = new Set<string>();
     for (const name of serversOf(scope.agent.tools)) {
-      const r = opts.resolveMcp(name, scope.userId);
+      const r = resolveMcp(name, scope.userId);
       if (!r || r.source === 'system' || !r.key) continue;
       hidden.add(name);
       const conn = opts.pool.get(r.key, r.value);
@@ -134,7 +156,7 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     const rows: TierEntity<Tool>[] = [];
     for (const t of scope.agent.tools) {
       if (t.includes('.') || t.includes('*')) continue;
-      const r = opts.resolveTool(t, userId);
+      const r = resolveTool(t, userId);
       if (r && r.source !== 'system') rows.push(r);
     }
     const { conns, hidden } = userServers({ agent: scope.agent, userId });
@@ -156,7 +178,7 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     if (!scope.userId) return;
     const waits: Promise<void>[] = [];
     for (const name of serversOf(scope.agent.tools)) {
-      const r = opts.resolveMcp(name, scope.userId);
+      const r = resolveMcp(name, scope.userId);
       if (!r) continue;
       if (r.source !== 'system' && r.key) {
         const conn = opts.pool.get(r.key, r.value);
@@ -169,5 +191,5 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     await Promise.all(waits);
   }
 
-  return { sets, prepare };
+  return { sets, prepare, invalidate: () => cache.clear() };
 }
