@@ -58,8 +58,11 @@ export interface AgentTools {
 export interface Toolbox {
   /** Tools `agent` may use now as `userId` (SPEC §4 tiers), and the tools it names that are unavailable (with the reason). */
   forAgent(agent: Agent, userId?: string): AgentTools;
-  /** Connect what `agent` run as `userId` needs (user-tier MCP servers start on first use); never rejects. */
-  prepare(agent: Agent, userId?: string): Promise<void>;
+  /**
+   * Connect what `agent` run as `userId` needs (user-tier MCP servers start on first use). Resolves
+   * when that is done or failed, or at once when `signal` aborts (the run is cancelled); never rejects.
+   */
+  prepare(agent: Agent, userId?: string, signal?: AbortSignal): Promise<void>;
   /**
    * Run the tool the model called `offeredName` (a `spec.name` such as `everything__echo`, or a
    * configured name) with parsed JSON `args`, resolving tools as `ctx.userId` sees them. Never throws: an unknown tool, a refused call (logged),
@@ -198,12 +201,16 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
     }
   }
 
-  async function prepare(agent: Agent, userId?: string): Promise<void> {
-    if (!opts.prepare) return;
+  async function prepare(agent: Agent, userId?: string, signal?: AbortSignal): Promise<void> {
+    if (!opts.prepare || signal?.aborted) return;
+    let onAbort: (() => void) | undefined;
     try {
-      await opts.prepare({ agent, ...(userId !== undefined ? { userId } : {}) });
+      const ready = opts.prepare({ agent, ...(userId !== undefined ? { userId } : {}) });
+      await (signal ? Promise.race([ready, new Promise<void>((res) => signal.addEventListener('abort', (onAbort = () => res()), { once: true }))]) : ready);
     } catch (err) {
       opts.log?.warn({ agent: agent.name, user: userId, err: (err as Error)?.message }, 'preparing tools failed');
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
 
