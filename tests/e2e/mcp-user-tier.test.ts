@@ -3,12 +3,17 @@
  * user A registers a Streamable HTTP MCP server (server-everything in HTTP mode) through
  * POST /api/mcps and A's agent calls its `echo` tool through the fake OpenAI server. User B can
  * neither see A's private server nor reach it, even through A's *public* agent that names it; once A
- * deletes the row, A's agent no longer gets the tool. Real daemon, real MCP server, real HTTP.
+ * deletes the row, A's agent no longer gets the tool. An admin-created stdio server row starts one
+ * child on first use, shares it between runs, and leaves none after `server stop`. Real daemon, real
+ * MCP servers, real HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { closedPort, homeRegistry, openaiToml, requireBuild, type TestHome } from '../helpers/cli.js';
+import { closedPort, homeRegistry, openaiToml, processAlive, requireBuild, type TestHome } from '../helpers/cli.js';
 import { SERVER_SCRIPTS } from '../tools/mcp/servers.js';
 
 requireBuild();
@@ -121,5 +126,47 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     const r = await chat(ann, 'ann-bot', 'ann after deleting her server');
     expect(r.offered).toEqual([]);
     expect(r.toolResult('call_e')).toContain('no tool named mine__echo');
+  });
+});
+
+describe('a user-tier stdio MCP server (admin-created) leaves no child behind', { timeout: 60_000 }, () => {
+  it('the child starts on first use, is shared by later runs, and ends with server stop', async () => {
+    const homes = homeRegistry();
+    const fake = await startFakeOpenAI();
+    try {
+      const home = await homes.createWithFake(fake.url);
+      await home.start();
+      // The CLI's transport: HTTP over the control socket, as the admin `local` user.
+      const dispatcher = new UndiciAgent({ connect: { socketPath: home.socket } });
+      const post = async (path: string, body: unknown) => {
+        const r = await undiciRequest(`http://caxton${path}`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: r.statusCode, text: await r.body.text() };
+      };
+      const mcp = await post('/api/mcps', { name: 'evs', command: process.execPath, args: [SERVER_SCRIPTS.everything, 'stdio'], timeout_secs: 20 });
+      expect(mcp.status, mcp.text).toBe(201);
+      const bot = await post('/api/agents', { name: 'local-bot', model: 'balanced', system_prompt: 'x', tools: ['evs.echo'] });
+      expect(bot.status, bot.text).toBe(201);
+
+      const pids = () => (JSON.parse(readFileSync(join(home.dir, 'run', 'mcp-user-children.json'), 'utf8')) as { pid: number }[]).map((c) => c.pid);
+      const userPids: number[][] = [];
+      for (const round of [1, 2]) {
+        fake.enqueue({ tool_calls: [{ id: `call_s${round}`, name: 'evs__echo', arguments: JSON.stringify({ message: `round ${round}` }) }] }, { content: 'ok' });
+        const r = await home.run(['agent', 'test', 'local-bot', `stdio round ${round}`]);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(r.stderr).toContain(`[tool] evs__echo -> Echo: round ${round}`);
+        userPids.push(pids());
+      }
+      expect(userPids[0]).toHaveLength(1);
+      expect(userPids[1]).toEqual(userPids[0]);
+      const child = userPids[0]![0]!;
+      expect(processAlive(child)).toBe(true);
+
+      expect((await home.run(['server', 'stop'])).exitCode).toBe(0);
+      expect(processAlive(child)).toBe(false);
+      await dispatcher.close();
+    } finally {
+      await homes.cleanupAll();
+      await fake.close();
+    }
   });
 });
