@@ -7,23 +7,15 @@
  * `childrenFile` so a SIGKILLed daemon's leftovers are reaped on the next start).
  */
 import type { McpServer } from '../../domain/entities.js';
-import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
-import { reapOrphans, recordChildren } from './orphans.js';
-import { realTransports } from './transports.js';
+import { McpConnection } from './connection.js';
+import { createFleet, type FleetOptions } from './fleet.js';
 import type { McpServerStatus } from './types.js';
 
-/** Options of the pool. Defaults as the manager's: real transports, `process.env`, backoff 500 ms to 30 s. */
-export interface McpPoolOptions {
-  log: McpLog;
-  clientInfo?: { name: string; version: string };
-  createTransport?: TransportFactory;
-  /** Working directory of stdio children (the home). */
-  cwd?: string;
-  /** File (in `run/`) where this pool's live stdio children are recorded (distinct from the manager's). */
-  childrenFile?: string;
-  env?: Readonly<Record<string, string | undefined>>;
-  backoff?: Backoff;
-}
+/**
+ * Options of the pool (src/tools/mcp/fleet.ts), as the manager's; give it its own `childrenFile`
+ * (the daemon uses `run/mcp-user-children.json`).
+ */
+export type McpPoolOptions = FleetOptions;
 
 /** A pool entry as listed for operators: the row key and owner next to the connection's status. */
 export interface PooledServerStatus extends McpServerStatus {
@@ -56,35 +48,10 @@ function fingerprint(s: McpServer): string {
 
 /** Build an empty pool. */
 export function createMcpPool(opts: McpPoolOptions): McpPool {
-  const entries = new Map<string, { conn: McpConnection; print: string }>();
-  const closing = new Map<McpConnection, Promise<void>>();
+  const fleet = createFleet(opts, 'mcp: killed user MCP server processes left behind by a previous daemon');
+  const entries = fleet.live;
+  const { base, retire } = fleet;
   let closed = false;
-  if (opts.childrenFile) {
-    const reaped = reapOrphans(opts.childrenFile);
-    if (reaped.length) opts.log.warn({ pids: reaped }, 'mcp: killed user MCP server processes left behind by a previous daemon');
-  }
-  const record = () => {
-    if (!opts.childrenFile) return;
-    const pids = [...entries.values()].map((e) => e.conn.childPid()).concat([...closing.keys()].map((c) => c.childPid()));
-    recordChildren(opts.childrenFile, pids.filter((p): p is number => p !== undefined));
-  };
-  const base = {
-    onChildChange: () => record(),
-    log: opts.log,
-    createTransport: opts.createTransport ?? realTransports(opts.cwd),
-    env: opts.env ?? process.env,
-    backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
-    clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },
-  };
-  const retire = (conn: McpConnection) => {
-    closing.set(
-      conn,
-      conn.close().finally(() => {
-        closing.delete(conn);
-        record();
-      }),
-    );
-  };
 
   return {
     get(key, server) {
@@ -115,13 +82,8 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
         .sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key)),
     async close() {
       closed = true;
-      for (const e of entries.values()) retire(e.conn);
-      entries.clear();
-      await Promise.all([...closing.values()]);
+      await fleet.closeAll();
     },
-    killAll() {
-      for (const e of entries.values()) e.conn.killNow();
-      for (const conn of closing.keys()) conn.killNow();
-    },
+    killAll: () => fleet.killAll(),
   };
 }
