@@ -8,6 +8,7 @@
  *   node bench/run.mjs startup         # only the named ones (file name without .mjs)
  *   node bench/run.mjs mcp             # MCP tool-call overhead (manager/toolbox vs the SDK Client)
  *   node bench/run.mjs openai-history  # /v1/chat/completions with a 40-turn client-held history
+ *   node bench/run.mjs user-tools      # per-user tool resolution on the tool path (system vs user tier)
  *
  * `npm run bench` builds first and then runs this.
  */

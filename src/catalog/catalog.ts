@@ -52,6 +52,9 @@ export interface Catalog {
   /** @throws DomainError NOT_FOUND. */
   resolve(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool>;
   resolve(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer>;
+  /** Like `resolve`, but undefined instead of NOT_FOUND (the runtime's per-user tool resolution). */
+  lookup(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool> | undefined;
+  lookup(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer> | undefined;
   /**
    * Reference checks of an agent about to be saved by `userId` (DIR-12 `create_agent`): its model
    * must exist, and each tool must be a visible tool, a built-in, or `server.tool` / `server.*` of a
@@ -146,6 +149,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       if (!found) throw notFound(kind === 'tools' ? 'tool' : 'mcp', name);
       return found;
     }) as Catalog['resolve'],
+    lookup: ((kind: 'tools' | 'mcps', name: string, userId: string) => resolveEntity(kind, name, userId)) as Catalog['lookup'],
     checkAgentReferences(agent, userId) {
       const snap = opts.snapshot();
       const details: ErrorDetail[] = [];

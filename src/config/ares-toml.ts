@@ -20,6 +20,13 @@ export const ProviderConfigSchema = z
     api_key: z.string().min(1).optional(),
     timeout_ms: z.number().int().positive().default(60_000),
     max_retries: z.number().int().min(0).max(10).default(2),
+    /**
+     * `type = "scripted"` only: the script file of replies (TOML `[[replies]]` or JSON), relative to
+     * the home; read once at start (src/llm/script-file.ts).
+     */
+    script: z.string().min(1).optional(),
+    /** `type = "scripted"` only: after the last reply, `loop` back to the first (default), `error`, or `echo` the message. */
+    when_exhausted: z.enum(['loop', 'error', 'echo']).optional(),
   })
   .strict();
 

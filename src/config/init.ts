@@ -63,6 +63,11 @@ max_retries = 2
 [providers.offline]               # canned replies, no network: for trying things out
 type = "offline"
 
+# [providers.script]              # replays a script of replies and tool calls: agent tests without a model
+# type = "scripted"
+# script = "scripts/demo.toml"    # relative to this home; [[replies]] with text or tool_calls (man caxton)
+# when_exhausted = "loop"         # after the last reply: loop (default) | error | echo
+
 [logging]
 level = "info"              # env: CAXTON_LOG_LEVEL (trace|debug|info|warn|error)
 

@@ -30,8 +30,10 @@ import { openSqliteStore } from '../store/sqlite/database.js';
 import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import { createBuiltinTools } from '../tools/builtin/index.js';
 import { createMcpManager, serversUsedBy } from '../tools/mcp/manager.js';
+import { createMcpPool } from '../tools/mcp/pool.js';
+import { createScopedSets } from '../tools/scoped-sets.js';
 import { createToolbox } from '../tools/toolbox.js';
-import type { ToolSet } from '../tools/types.js';
+import type { UserEntityStore } from '../store/types.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -160,7 +162,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         [...snapshot.mcps.values()].map((m) => m.value),
         serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
       );
-    const killMcpChildren = () => mcp.killAll();
+    // User-tier MCP servers (SPEC §4): one connection per `user_mcps` row, started on first use.
+    const userMcp = createMcpPool({
+      log: logger,
+      cwd: paths.home,
+      childrenFile: resolve(paths.runDir, 'mcp-user-children.json'),
+      clientInfo: { name: 'caxton', version: versionInfo().version },
+    });
+    const killMcpChildren = () => {
+      mcp.killAll();
+      userMcp.killAll();
+    };
     process.once('exit', killMcpChildren);
     cleanups.push(() => {
       process.off('exit', killMcpChildren);
@@ -189,29 +201,62 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       logger[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
     }
     const providers = createProviderRegistry(config.providers, {
+      baseDir: paths.home,
       onRetry: (info) => logger.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
     });
     providers.probe();
+    // A changed or deleted user MCP row closes its connection at once (the next run reconnects to the
+    // new value); any write to user tools or MCP servers empties the per-user tool resolution cache.
+    const rows = store.tenants.entities;
+    let toolRowsChanged = () => {};
+    const entities: UserEntityStore = {
+      ...rows,
+      insert(kind, userId, value, isPublic) {
+        const row = rows.insert(kind, userId, value, isPublic);
+        if (kind !== 'agents') toolRowsChanged();
+        return row;
+      },
+      update(kind, userId, name, value, isPublic) {
+        const before = kind === 'mcps' ? rows.own(kind, userId, name) : undefined;
+        const row = rows.update(kind, userId, name, value, isPublic);
+        if (before) userMcp.drop(before.id);
+        if (kind !== 'agents') toolRowsChanged();
+        return row;
+      },
+      remove(kind, userId, name) {
+        const before = kind === 'mcps' ? rows.own(kind, userId, name) : undefined;
+        const removed = rows.remove(kind, userId, name);
+        if (before && removed) userMcp.drop(before.id);
+        if (kind !== 'agents') toolRowsChanged();
+        return removed;
+      },
+    };
+    const tenants = { ...store.tenants, entities };
     const catalog = createCatalog({
       snapshot: () => watcher.current(),
       defaultModel: config.defaults.model,
-      tenants: store.tenants.entities,
+      tenants: entities,
       builtinTools: () => BUILTIN_TOOL_NAMES,
     });
-    // Tool sets: builtins first (they win a name clash), then one per MCP server. The combined array
-    // is rebuilt only when the MCP manager's array changes (on reconcile), not on every call.
-    const builtinSets: ToolSet[] = [createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools })];
-    let mcpSets = mcp.sets();
-    let toolSets: readonly ToolSet[] = [...builtinSets, ...mcpSets];
-    const sets = (): readonly ToolSet[] => {
-      const current = mcp.sets();
-      if (current !== mcpSets) {
-        mcpSets = current;
-        toolSets = [...builtinSets, ...current];
-      }
-      return toolSets;
-    };
-    const toolbox = createToolbox({ sets, deny: config.tools.deny, log: logger });
+    // Tool sets per user (SPEC §4): the user's own and community tools and MCP servers first, then
+    // builtins and system servers; without a user (or when the agent names nothing user-tier) the
+    // system array, rebuilt only when the MCP manager's array changes.
+    const scoped = createScopedSets({
+      builtins: createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools }),
+      system: mcp,
+      pool: userMcp,
+      resolveMcp: (name, userId) => {
+        const r = catalog.lookup('mcps', name, userId);
+        return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
+      },
+      resolveTool: (name, userId) => {
+        const r = catalog.lookup('tools', name, userId);
+        return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
+      },
+      deny: config.tools.deny,
+    });
+    toolRowsChanged = () => scoped.invalidate();
+    const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: logger });
     const runtime = createRuntime({
       store,
       providers,
@@ -272,7 +317,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const app = createApp({
       catalog,
       runtime,
-      tenants: store.tenants,
+      tenants,
       conversations: store.conversations,
       auth: {
         required: config.auth.required,
@@ -361,7 +406,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           clearTimeout(timer);
           clearInterval(idle);
           // MCP children end before the pid file goes, so "stopped" means no child process is left.
-          void mcp.close().then(() => {
+          void Promise.all([mcp.close(), userMcp.close()]).then(() => {
             logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
             cleanup();
             resolveStopped(0);

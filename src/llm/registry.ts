@@ -5,10 +5,13 @@
  * OpenAI-compatible servers are probed (`GET {base_url}/models`) in the background and re-probed at
  * most every `reprobeMs` while offline, so starting Ollama after the daemon is picked up.
  */
+import { isAbsolute, resolve } from 'node:path';
 import type { ProviderConfig } from '../config/ares-toml.js';
 import { DomainError } from '../domain/errors.js';
 import { createOfflineProvider } from './offline.js';
 import { createOpenAIProvider, type RetryInfo } from './openai.js';
+import { loadScriptFile } from './script-file.js';
+import { createScriptedProvider } from './scripted.js';
 import type { Provider, ProviderState } from './types.js';
 
 /** Resolves provider names to usable providers. */
@@ -44,6 +47,8 @@ export interface RegistryOptions {
   factories?: Record<string, (name: string, config: ProviderConfig) => Provider>;
   /** Told about every provider retry (the daemon logs them). */
   onRetry?: (info: RetryInfo) => void;
+  /** Directory relative `script` paths of `scripted` providers are resolved against (the home; default: cwd). */
+  baseDir?: string;
 }
 
 /**
@@ -66,7 +71,11 @@ function watched(entry: Entry, provider: Provider): Provider {
   };
 }
 
-/** Build the registry. Keys are read from the environment here and kept only inside SDK clients. */
+/**
+ * Build the registry. Keys are read from the environment here and kept only inside SDK clients.
+ * A `scripted` provider without a test factory replays its `script` file (src/llm/script-file.ts).
+ * @throws DomainError CONFIG_INVALID when a `scripted` provider has no `script`, or it cannot be read.
+ */
 export function createProviderRegistry(configs: Record<string, ProviderConfig>, opts: RegistryOptions = {}): ProviderRegistry {
   const env = opts.env ?? process.env;
   const probeTimeoutMs = opts.probeTimeoutMs ?? 1500;
@@ -104,6 +113,15 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
           probedAt: 0,
         };
       }
+    } else if (config.type === 'scripted' && !opts.factories?.scripted) {
+      if (!config.script) {
+        throw new DomainError('CONFIG_INVALID', `[providers.${name}] type = "scripted" needs script = "FILE" (a TOML or JSON list of replies, relative to the home)`, [
+          { field: `providers.${name}.script`, message: 'missing', hint: 'see `man caxton`, SCRIPTED PROVIDER' },
+        ]);
+      }
+      const file = isAbsolute(config.script) ? config.script : resolve(opts.baseDir ?? process.cwd(), config.script);
+      const real = createScriptedProvider(name, loadScriptFile(file, name), { whenEmpty: config.when_exhausted ?? 'loop', record: false });
+      entry = { config, state: { ...base, state: 'ready' }, real, offline: createOfflineProvider(name), probedAt: 0 };
     } else {
       const factory = opts.factories?.[config.type];
       if (!factory) {

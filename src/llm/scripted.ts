@@ -37,9 +37,14 @@ export interface ScriptedProvider extends Provider {
   remaining(): number;
 }
 
-/** What happens when the queue is empty: `echo` the last user message, or fail (to catch unexpected calls). */
+/**
+ * What happens when the queue is empty: `echo` the last user message, fail (to catch unexpected
+ * calls), or `loop`: start again from the first of the initial `steps` (the ares.toml default).
+ */
 export interface ScriptedOptions {
-  whenEmpty?: 'echo' | 'error';
+  whenEmpty?: 'echo' | 'error' | 'loop';
+  /** Keep every request in `requests` (default true; the daemon turns it off so memory stays flat). */
+  record?: boolean;
 }
 
 let seq = 0;
@@ -51,9 +56,10 @@ export function createScriptedProvider(name: string, steps: readonly ScriptStep[
   const whenEmpty = opts.whenEmpty ?? 'echo';
 
   const next = (req: ChatRequest): ScriptedReply => {
+    if (queue.length === 0 && whenEmpty === 'loop' && steps.length > 0) queue.push(...steps);
     const step = queue.shift();
     if (step) return typeof step === 'function' ? step(req) : step;
-    if (whenEmpty === 'error') throw new DomainError('PROVIDER_ERROR', `scripted provider ${name} has no reply left`);
+    if (whenEmpty !== 'echo') throw new DomainError('PROVIDER_ERROR', `scripted provider ${name} has no reply left`);
     const last = [...req.messages].reverse().find((m) => m.role === 'user');
     return { text: `echo: ${last?.content ?? ''}` };
   };
@@ -65,7 +71,7 @@ export function createScriptedProvider(name: string, steps: readonly ScriptStep[
     push: (...more) => void queue.push(...more),
     remaining: () => queue.length,
     async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ProviderEvent> {
-      requests.push({ ...req, messages: req.messages.map((m) => ({ ...m })) });
+      if (opts.record !== false) requests.push({ ...req, messages: req.messages.map((m) => ({ ...m })) });
       const reply = next(req);
       if (reply.hang) {
         await new Promise((_, reject) => {

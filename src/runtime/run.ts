@@ -302,7 +302,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         // Tools the agent may use now; the unavailable ones are told to the operator, not the model.
         let specs: ToolSpec[] | undefined;
         if (toolbox && (agent.tools.length > 0 || agent.memory?.enabled)) {
-          const offered = toolbox.forAgent(agent);
+          await toolbox.prepare(agent, req.userId, clientSignal);
+          const offered = toolbox.forAgent(agent, req.userId);
           if (offered.tools.length) specs = offered.tools.map((t) => t.spec);
           if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
         }

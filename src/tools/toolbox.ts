@@ -22,10 +22,27 @@ export interface ToolboxLog {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
+/**
+ * Who the tools are for (SPEC §4: tools and MCP servers resolve per user): the agent being run and
+ * the user it runs as (absent in callers that have no user, which then see the system tier only).
+ */
+export interface ToolScope {
+  agent: Agent;
+  userId?: string;
+}
+
 /** How the daemon builds the toolbox. */
 export interface ToolboxOptions {
-  /** The tool sets in effect now (read on every call, so MCP servers coming and going are seen at once). Earlier sets win on a name clash. */
-  sets: () => readonly ToolSet[];
+  /**
+   * The tool sets in effect now for `scope` (read on every call, so MCP servers coming and going are
+   * seen at once). Earlier sets win on a name clash, so a user's own tools and servers come first.
+   */
+  sets: (scope?: ToolScope) => readonly ToolSet[];
+  /**
+   * Make the scope's tools ready before a run lists them (e.g. connect the user's MCP servers, which
+   * start on first use). Resolves when done or failed; never rejects. Optional.
+   */
+  prepare?: (scope: ToolScope) => Promise<void>;
   /** System-wide deny patterns (`[tools] deny` in ares.toml): `http_fetch`, `everything.*`, `everything.echo`. */
   deny?: readonly string[];
   log?: ToolboxLog;
@@ -39,11 +56,16 @@ export interface AgentTools {
 
 /** Permission-checked access to every tool. */
 export interface Toolbox {
-  /** Tools `agent` may use now, and the tools it names that are unavailable (with the reason). */
-  forAgent(agent: Agent): AgentTools;
+  /** Tools `agent` may use now as `userId` (SPEC §4 tiers), and the tools it names that are unavailable (with the reason). */
+  forAgent(agent: Agent, userId?: string): AgentTools;
+  /**
+   * Connect what `agent` run as `userId` needs (user-tier MCP servers start on first use). Resolves
+   * when that is done or failed, or at once when `signal` aborts (the run is cancelled); never rejects.
+   */
+  prepare(agent: Agent, userId?: string, signal?: AbortSignal): Promise<void>;
   /**
    * Run the tool the model called `offeredName` (a `spec.name` such as `everything__echo`, or a
-   * configured name) with parsed JSON `args`. Never throws: an unknown tool, a refused call (logged),
+   * configured name) with parsed JSON `args`, resolving tools as `ctx.userId` sees them. Never throws: an unknown tool, a refused call (logged),
    * a tool that throws, and a tool that runs past its `timeoutMs` all come back as `{isError: true}`
    * with text the model can read; `timedOut` marks the last case. A call whose `ctx.signal` is
    * aborted resolves at once with an error result.
@@ -81,12 +103,12 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   const denied = (name: string) => deny.some((p) => matchesToolPattern(p, name));
   const permitted = (agent: Agent, name: string) => grantsOf(agent).some((p) => matchesToolPattern(p, name));
 
-  function forAgent(agent: Agent): AgentTools {
+  function forAgent(agent: Agent, userId?: string): AgentTools {
     const grants = grantsOf(agent);
     const tools: ToolDefinition[] = [];
     const unavailable: UnavailableTool[] = [];
     if (grants.length === 0) return { tools, unavailable };
-    const sets = opts.sets();
+    const sets = opts.sets({ agent, ...(userId !== undefined ? { userId } : {}) });
     const all: ToolDefinition[] = [];
     const down: UnavailableTool[] = [];
     for (const set of sets) {
@@ -127,7 +149,7 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   async function call(agent: Agent, offeredName: string, args: unknown, ctx: ToolContext): Promise<ToolResult> {
     let def: ToolDefinition | undefined;
     let owner: ToolSet | undefined;
-    for (const set of opts.sets()) {
+    for (const set of opts.sets({ agent, userId: ctx.userId })) {
       for (const d of set.list()) {
         if (d.spec.name === offeredName || d.name === offeredName) {
           def = d;
@@ -179,5 +201,18 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
     }
   }
 
-  return { forAgent, call };
+  async function prepare(agent: Agent, userId?: string, signal?: AbortSignal): Promise<void> {
+    if (!opts.prepare || signal?.aborted) return;
+    let onAbort: (() => void) | undefined;
+    try {
+      const ready = opts.prepare({ agent, ...(userId !== undefined ? { userId } : {}) });
+      await (signal ? Promise.race([ready, new Promise<void>((res) => signal.addEventListener('abort', (onAbort = () => res()), { once: true }))]) : ready);
+    } catch (err) {
+      opts.log?.warn({ agent: agent.name, user: userId, err: (err as Error)?.message }, 'preparing tools failed');
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return { forAgent, call, prepare };
 }

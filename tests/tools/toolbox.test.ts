@@ -108,4 +108,30 @@ describe('toolbox', () => {
     ac.abort();
     expect(await p).toMatchObject({ isError: true, content: expect.stringMatching(/cancelled/) });
   });
+
+  it('passes the user to the tool sets, and prepare never rejects nor outlives a cancelled run', async () => {
+    const seen: (string | undefined)[] = [];
+    const warnings: string[] = [];
+    let prepare: () => Promise<void> = () => new Promise(() => {});
+    const tb = createToolbox({
+      sets: (scope) => {
+        seen.push(scope?.userId);
+        return [echo];
+      },
+      prepare: () => prepare(),
+      log: { warn: (_o, m) => warnings.push(m) },
+    });
+    tb.forAgent(agent(['calculator']), 'ann');
+    await tb.call(agent(['calculator']), 'calculator', {}, { ...ctx(), userId: 'bob' });
+    expect(seen).toEqual(['ann', 'bob']);
+
+    const ac = new AbortController();
+    const hung = tb.prepare(agent(['calculator']), 'ann', ac.signal);
+    ac.abort();
+    await expect(hung).resolves.toBeUndefined();
+
+    prepare = () => Promise.reject(new Error('cannot connect'));
+    await expect(tb.prepare(agent(['calculator']), 'ann')).resolves.toBeUndefined();
+    expect(warnings).toEqual(['preparing tools failed']);
+  });
 });

@@ -7,27 +7,12 @@
  */
 import type { McpServer } from '../../domain/entities.js';
 import type { ToolSet } from '../types.js';
-import { McpConnection, type Backoff, type McpLog, type TransportFactory } from './connection.js';
-import { reapOrphans, recordChildren } from './orphans.js';
-import { realTransports } from './transports.js';
+import { McpConnection } from './connection.js';
+import { createFleet, type FleetOptions } from './fleet.js';
 import type { McpServerStatus } from './types.js';
 
-/** Options of the manager. Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
-export interface McpManagerOptions {
-  log: McpLog;
-  /** Client name/version announced to servers in `initialize`. */
-  clientInfo?: { name: string; version: string };
-  createTransport?: TransportFactory;
-  /** Working directory of stdio children (the daemon passes its home); default: the daemon's own. */
-  cwd?: string;
-  /**
-   * File (in `run/`) where live stdio children are recorded. When set, children a previous process
-   * left behind (it was SIGKILLed) are killed when the manager is created (src/tools/mcp/orphans.ts).
-   */
-  childrenFile?: string;
-  env?: Readonly<Record<string, string | undefined>>;
-  backoff?: Backoff;
-}
+/** Options of the manager (src/tools/mcp/fleet.ts). Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
+export type McpManagerOptions = FleetOptions;
 
 /** The manager the daemon owns. */
 export interface McpManager {
@@ -50,6 +35,14 @@ export interface McpManager {
   close(): Promise<void>;
   /** Synchronous last resort for process exit: SIGKILL every stdio child still known. */
   killAll(): void;
+  /** The connection (a ToolSet) of configured server `name`, whatever its state; undefined when not configured. */
+  connection(name: string): McpConnection | undefined;
+  /**
+   * Start server `name` when it is `idle` only because no system agent names it (a user-tier agent
+   * does, SPEC §4): it stays started across reloads until removed or the daemon stops. Returns the
+   * connection (await its `settled()`), or undefined when not configured.
+   */
+  wake(name: string): McpConnection | undefined;
 }
 
 /** What must be equal for a reconfigured server to keep its connection. */
@@ -70,42 +63,25 @@ export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>, de
 
 /** Build the manager; it starts with no servers until `reconcile` is called. */
 export function createMcpManager(opts: McpManagerOptions): McpManager {
-  const connections = new Map<string, { conn: McpConnection; print: string }>();
-  const closing = new Map<McpConnection, Promise<void>>();
+  const fleet = createFleet(opts, 'mcp: killed MCP server processes left behind by a previous daemon');
+  const connections = fleet.live;
+  const { base, retire } = fleet;
   let sets: readonly ToolSet[] = [];
   let closed = false;
-  if (opts.childrenFile) {
-    const reaped = reapOrphans(opts.childrenFile);
-    if (reaped.length) opts.log.warn({ pids: reaped }, 'mcp: killed MCP server processes left behind by a previous daemon');
-  }
-  const record = () => {
-    if (!opts.childrenFile) return;
-    const pids = [...connections.values()].map((e) => e.conn.childPid()).concat([...closing.keys()].map((c) => c.childPid()));
-    recordChildren(opts.childrenFile, pids.filter((p): p is number => p !== undefined));
-  };
-  const base = {
-    onChildChange: () => record(),
-    log: opts.log,
-    createTransport: opts.createTransport ?? realTransports(opts.cwd),
-    env: opts.env ?? process.env,
-    backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
-    clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },
-  };
-
-  const retire = (conn: McpConnection) => {
-    closing.set(
-      conn,
-      conn.close().finally(() => closing.delete(conn)),
-    );
-  };
+  /** Servers started on demand by `wake` (user agents name them), with the last reconcile's input. */
+  const woken = new Set<string>();
+  let lastServers: readonly McpServer[] = [];
+  let lastUsed: ReadonlySet<string> | undefined;
   const rebuild = () => {
     sets = [...connections.values()].map((e) => e.conn);
   };
 
-  return {
+  const api: McpManager = {
     reconcile(servers, used) {
       if (closed) return;
-      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name);
+      lastServers = servers;
+      lastUsed = used;
+      const isIdle = (s: McpServer) => used !== undefined && !used.has(s.name) && !woken.has(s.name);
       const wanted = new Map(servers.map((s) => [s.name, s]));
       for (const [name, entry] of connections) {
         const next = wanted.get(name);
@@ -130,14 +106,18 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
     },
     async close() {
       closed = true;
-      for (const entry of connections.values()) retire(entry.conn);
-      connections.clear();
       sets = [];
-      await Promise.all([...closing.values()]);
+      await fleet.closeAll();
     },
-    killAll() {
-      for (const entry of connections.values()) entry.conn.killNow();
-      for (const conn of closing.keys()) conn.killNow();
+    killAll: () => fleet.killAll(),
+    connection: (name) => connections.get(name)?.conn,
+    wake(name) {
+      const have = connections.get(name)?.conn;
+      if (!have || closed || have.status().state !== 'idle') return have;
+      woken.add(name);
+      api.reconcile(lastServers, lastUsed);
+      return connections.get(name)?.conn;
     },
   };
+  return api;
 }
