@@ -7,7 +7,6 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { execa } from 'execa';
 import { CAXTON_BIN, cleanEnv, homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
 
@@ -15,20 +14,13 @@ requireBuild();
 
 describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, () => {
   const homes = homeRegistry();
-  let fake: FakeOpenAI;
   let home: TestHome;
   let url = '';
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI({ default: { content: 'hello from the model' } });
-    home = await homes.createWithFake(fake.url);
-    await home.start();
-    url = (await home.status()).url;
+    ({ home, url } = await homes.startWithFake({ default: { content: 'hello from the model' } }));
   }, 30_000);
-  afterAll(async () => {
-    await homes.cleanupAll();
-    await fake.close();
-  });
+  afterAll(() => homes.cleanupAll());
 
   const file = (name: string, text: string) => {
     const p = join(home.dir, name);

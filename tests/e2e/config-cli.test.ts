@@ -7,7 +7,6 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { REPO_ROOT, daemonPidsFor, homeRegistry, requireBuild, runCli, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
@@ -95,20 +94,13 @@ describe('validate / migrate / schema (real binary, no daemon)', { timeout: 30_0
 
 describe('malformed files in a running daemon\'s config dir', { timeout: 60_000 }, () => {
   const homes = homeRegistry();
-  let fake: FakeOpenAI;
   let home: TestHome;
   let url = '';
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI();
-    home = await homes.createWithFake(fake.url);
-    await home.start();
-    url = (await home.status()).url;
+    ({ home, url } = await homes.startWithFake());
   }, 20_000);
-  afterAll(async () => {
-    await homes.cleanupAll();
-    await fake?.close();
-  });
+  afterAll(() => homes.cleanupAll());
 
   const configStatus = async (): Promise<ConfigStatus> => (await (await fetch(`${url}/api/config/status`)).json()) as ConfigStatus;
   const routerAnswers = async (): Promise<number> =>

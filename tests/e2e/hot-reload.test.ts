@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
 import { homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
@@ -20,15 +20,9 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
   let url = '';
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI();
-    home = await homes.createWithFake(fake.url);
-    await home.start();
-    url = (await home.status()).url;
+    ({ fake, home, url } = await homes.startWithFake());
   }, 20_000);
-  afterAll(async () => {
-    await homes.cleanupAll();
-    await fake?.close();
-  });
+  afterAll(() => homes.cleanupAll());
 
   /** Ask the router once; the system prompt the daemon sent to the (fake) model. */
   const routerPrompt = async (): Promise<string> => {

@@ -7,7 +7,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
 
 requireBuild();
 
@@ -19,18 +19,12 @@ describe('OpenAI-compatible history through the real daemon', { timeout: 60_000 
   let sdk: OpenAI;
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI({ default: { content: 'You said your name is Ada.' } });
-    home = await homes.createWithFake(fake.url);
-    await home.start();
-    url = (await home.status()).url;
+    ({ fake, home, url } = await homes.startWithFake({ default: { content: 'You said your name is Ada.' } }));
     // The SDK always sends a bearer credential, so give it a real API key of `local`.
     const key = JSON.parse((await home.run(['--json', 'key', 'create', '--name', 'sdk'])).stdout).key as string;
     sdk = new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 });
   }, 30_000);
-  afterAll(async () => {
-    await homes.cleanupAll();
-    await fake.close();
-  });
+  afterAll(() => homes.cleanupAll());
 
   const history: OpenAI.ChatCompletionMessageParam[] = [
     { role: 'system', content: 'Answer in one sentence.' },

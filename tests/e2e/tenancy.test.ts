@@ -5,7 +5,7 @@
  * a non-loopback bind refuses to start without ARES_JWT_SECRET.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
 import { homeRegistry, openaiToml, requireBuild, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
@@ -17,16 +17,11 @@ describe('auth required on the real daemon', { timeout: 60_000 }, () => {
   let url = '';
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI({ default: { content: 'hi there' } });
-    home = await homes.createWithFake(fake.url);
-    home.writeAresToml(openaiToml(fake.url, '\n[auth]\nrequired = true\n'));
-    await home.start();
-    url = (await home.status()).url;
+    ({ fake, home, url } = await homes.startWithFake({ default: { content: 'hi there' } }, (h, f) =>
+      h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n')),
+    ));
   }, 30_000);
-  afterAll(async () => {
-    await homes.cleanupAll();
-    await fake.close();
-  });
+  afterAll(() => homes.cleanupAll());
 
   const json = (body: unknown, token?: string) => ({
     method: 'POST',

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { StatusReport } from '../../src/domain/status.js';
 import { processAlive } from '../../src/ipc/pidfile.js';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
 
 export { processAlive };
 
@@ -283,6 +284,7 @@ function isOurDaemon(pid: number, home: string): boolean {
 /** Create homes in a test file and clean all of them up in one call (use in afterEach/afterAll). */
 export function homeRegistry() {
   const homes: TestHome[] = [];
+  const fakes: FakeOpenAI[] = [];
   return {
     /** A fresh temp home (or one at `dir`), cleaned up by `cleanupAll`. */
     create(dir?: string): TestHome {
@@ -302,9 +304,26 @@ export function homeRegistry() {
       if (init.exitCode !== 0) throw new Error(`caxton init failed (exit ${init.exitCode}): ${init.stderr}`);
       return h;
     },
+    /**
+     * The usual e2e setup: a fake OpenAI server (`fakeOpts` as for startFakeOpenAI), a home wired to it
+     * (`createWithFake`), `setup` for anything extra before start, then a started daemon and its URL.
+     * `cleanupAll` stops the daemon and closes the fake server.
+     */
+    async startWithFake(
+      fakeOpts?: Parameters<typeof startFakeOpenAI>[0],
+      setup?: (home: TestHome, fake: FakeOpenAI) => void | Promise<void>,
+    ): Promise<{ fake: FakeOpenAI; home: TestHome; url: string }> {
+      const fake = await startFakeOpenAI(fakeOpts);
+      fakes.push(fake);
+      const home = await this.createWithFake(fake.url);
+      await setup?.(home, fake);
+      await home.start();
+      return { fake, home, url: (await home.status()).url };
+    },
     async cleanupAll(): Promise<void> {
       const all = homes.splice(0);
       await Promise.all(all.map((h) => h.cleanup()));
+      await Promise.all(fakes.splice(0).map((f) => f.close()));
     },
   };
 }
