@@ -13,6 +13,7 @@ import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
 import { createRuntime } from '../../src/runtime/run.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { publicUrlRefusal } from '../../src/tools/net-policy.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -29,7 +30,16 @@ export interface TestApp {
 
 /** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
 export function makeApp(
-  opts: { authRequired?: boolean; fakeUrl?: string; maxBodyBytes?: number; configDir?: string; mcpServers?: AppDeps['mcpServers'] } = {},
+  opts: {
+    authRequired?: boolean;
+    fakeUrl?: string;
+    maxBodyBytes?: number;
+    configDir?: string;
+    mcpServers?: AppDeps['mcpServers'];
+    userMcpServers?: AppDeps['userMcpServers'];
+    /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
+    allowPrivateMcpUrls?: boolean;
+  } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
   const snapshot = loadConfigTree(opts.configDir ?? resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
@@ -64,6 +74,8 @@ export function makeApp(
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     log: { error: (obj) => errors.push(obj) },
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
+    ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
+    ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
   };
   return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
 }
