@@ -233,11 +233,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       },
     };
     const tenants = { ...store.tenants, entities };
+    // An agent found unable to run (its model is gone) is marked failed in the runtime, once logged.
+    let agentFault: (key: string, reason: string) => void = () => {};
     const catalog = createCatalog({
       snapshot: () => watcher.current(),
       defaultModel: config.defaults.model,
       tenants: entities,
       builtinTools: () => BUILTIN_TOOL_NAMES,
+      onAgentFault: (key, reason) => agentFault(key, reason),
     });
     // Tool sets per user (SPEC §4): the user's own and community tools and MCP servers first, then
     // builtins and system servers; without a user (or when the agent names nothing user-tier) the
@@ -275,6 +278,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
       },
     });
+    agentFault = (key, reason) => {
+      const before = runtime.agents.status(key);
+      if (before.state === 'failed' && before.reason === reason) return;
+      const after = runtime.agents.fail(key, reason);
+      if (after.state === 'failed') logger.warn({ agent: key, reason }, `agent ${key} failed: ${reason}`);
+    };
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {
