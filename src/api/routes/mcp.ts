@@ -15,6 +15,7 @@ import { Hono } from 'hono';
 import type { AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
+import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { collectRun } from '../sse.js';
@@ -86,7 +87,8 @@ function listServers(deps: AppDeps, userId: string, isAdmin: boolean): ListedMcp
   // The caller's own view first: the rows that resolve for them, live or not.
   for (const e of deps.catalog.list('mcps', userId)) {
     if (e.source === 'system' || !e.entity) continue;
-    const { key: _k, owner: _o, ...status } = live.get(e.entity.id) ?? { ...notStarted(e.value), key: '', owner: '' };
+    const found = live.get(e.entity.id);
+    const status: McpServerStatus = found ? connectionStatus(found) : notStarted(e.value);
     shown.add(e.entity.id);
     out.push({ ...status, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: ownerEmail(deps, e.entity.user_id) } : {}) });
   }
@@ -94,14 +96,19 @@ function listServers(deps: AppDeps, userId: string, isAdmin: boolean): ListedMcp
   if (isAdmin) {
     for (const p of pooled) {
       if (shown.has(p.key)) continue;
-      const { key, owner, ...status } = p;
-      out.push({ ...status, source: 'user', key, ...(owner ? { owner: ownerEmail(deps, owner) } : {}) });
+      out.push({ ...connectionStatus(p), source: 'user', key: p.key, ...(p.owner ? { owner: ownerEmail(deps, p.owner) } : {}) });
     }
   }
   return out;
 }
 
 const ownerEmail = (deps: AppDeps, id: string) => deps.tenants.users.byId(id)?.email ?? id;
+
+/** A pool entry's status without the pool's own fields (row id and owner id). */
+function connectionStatus(p: PooledServerStatus): McpServerStatus {
+  const { key: _key, owner: _owner, ...status } = p;
+  return status;
+}
 
 /** MCP routes. */
 export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
