@@ -80,48 +80,69 @@ export function refusedIn(err: unknown): RefusedAddress | undefined {
 
 type LookupCb = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** DNS lookup that refuses a name when any of its addresses is private (used by net.connect inside undici). */
-function publicOnlyLookup(hostname: string, options: LookupOneOptions | LookupAllOptions, cb: LookupCb): void {
-  dnsLookup(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
-    if (err) return cb(err, []);
-    const bad = addresses.find((a) => isPrivateAddress(a.address));
-    if (bad) return cb(new RefusedAddress(`${hostname} resolves to ${bad.address}, a private or loopback address`), []);
-    if ((options as LookupAllOptions).all) return cb(null, addresses);
-    const first = addresses[0];
-    if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
-    cb(null, first.address, first.family);
+/** A DNS lookup (for net.connect inside undici) that refuses a name when `refuse` says so of any of its addresses. */
+function refusingLookup(refuse: (ip: string) => boolean) {
+  return (hostname: string, options: LookupOneOptions | LookupAllOptions, cb: LookupCb): void => {
+    dnsLookup(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
+      if (err) return cb(err, []);
+      const bad = addresses.find((a) => refuse(a.address));
+      if (bad) return cb(new RefusedAddress(`${hostname} resolves to ${bad.address}, a private or loopback address`), []);
+      if ((options as LookupAllOptions).all) return cb(null, addresses);
+      const first = addresses[0];
+      if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
+      cb(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * An undici Agent that connects only where `refuse` allows: IP literals are checked before
+ * connecting, names on every address DNS gives. Refusals fail with a RefusedAddress.
+ */
+function guardedAgent(undici: typeof import('undici'), refuse: (ip: string) => boolean): Agent {
+  const base = undici.buildConnector({ lookup: refusingLookup(refuse) as never });
+  return new undici.Agent({
+    connections: 16,
+    connect: (opts, cb) => {
+      const host = opts.hostname.replace(/^\[|\]$/g, '');
+      if (isIP(host) && refuse(host)) return cb(new RefusedAddress(`${opts.hostname} is a private or loopback address`), null);
+      base(opts, cb);
+    },
   });
 }
 
 let publicAgent: Agent | undefined;
 
 /**
- * The shared undici Agent that only connects to public addresses: IP literals are checked before
- * connecting, names on every address DNS gives. Refusals fail with a RefusedAddress (see `refusedIn`).
- * `undici` is passed in because it is imported lazily (~100 ms of start-up otherwise).
+ * The shared undici Agent that only connects to public addresses (`isPrivateAddress` refuses),
+ * see `guardedAgent`. `undici` is passed in because it is imported lazily (~100 ms of start-up otherwise).
  */
 export function publicOnlyAgent(undici: typeof import('undici')): Agent {
-  if (publicAgent) return publicAgent;
-  const base = undici.buildConnector({ lookup: publicOnlyLookup as never });
-  publicAgent = new undici.Agent({
-    connections: 16,
-    connect: (opts, cb) => {
-      const host = opts.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host) && isPrivateAddress(host)) return cb(new RefusedAddress(`${opts.hostname} is a private or loopback address`), null);
-      base(opts, cb);
-    },
-  });
-  return publicAgent;
+  return (publicAgent ??= guardedAgent(undici, isPrivateAddress));
+}
+
+/** WHATWG `fetch` as the MCP SDK's transports take it. */
+export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * A `fetch` (undici's implementation) whose connections go only where `refuse` allows (its own
+ * Agent, kept for the fetch's lifetime). `publicOnlyFetch` is this with `isPrivateAddress`; other
+ * predicates are for benchmarks of the same path.
+ */
+export function guardedFetch(refuse: (ip: string) => boolean): FetchLike {
+  let agent: Agent | undefined;
+  return async (url, init) => {
+    const undici = await import('undici');
+    agent ??= refuse === isPrivateAddress ? publicOnlyAgent(undici) : guardedAgent(undici, refuse);
+    return (await undici.fetch(url, { ...(init as object), dispatcher: agent } as never)) as unknown as Response;
+  };
 }
 
 /**
- * A `fetch` (WHATWG signature, undici's implementation) that only reaches public addresses, for
- * transports that take a custom fetch (the MCP SDK's Streamable HTTP client).
+ * A `fetch` that only reaches public addresses, for transports that take a custom fetch (the MCP
+ * SDK's Streamable HTTP client of user-tier servers that are not trusted).
  */
-export async function publicOnlyFetch(url: string | URL, init?: RequestInit): Promise<Response> {
-  const undici = await import('undici');
-  return (await undici.fetch(url, { ...(init as object), dispatcher: publicOnlyAgent(undici) } as never)) as unknown as Response;
-}
+export const publicOnlyFetch: FetchLike = guardedFetch(isPrivateAddress);
 
 /** Time a creation-time DNS check may take (ms) before the URL is accepted and left to the connect-time check. */
 const CHECK_DNS_MS = 2_000;
