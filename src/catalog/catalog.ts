@@ -142,7 +142,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
   const faultOf = (snap: ConfigSnapshot, listing: AgentListing): string | undefined => {
     if (snap.models.has(listing.modelName)) return undefined;
-    const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model, then restart the agent`;
+    const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
     opts.onAgentFault?.(agentKey(listing), reason);
     return reason;
   };
