@@ -5,6 +5,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { PooledServerStatus } from '../tools/mcp/pool.js';
 import type { McpServerStatus } from '../tools/mcp/types.js';
 import type { ErrorLog } from './errors.js';
 
@@ -66,4 +67,15 @@ export interface AppDeps {
   log: ErrorLog;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers` (issue 6); none when absent. */
   mcpServers?: () => McpServerStatus[];
+  /**
+   * State of every live user-tier MCP connection (the per-row pool), with row id and owner, for
+   * `GET /api/mcp/servers` (round 3); the route filters it per caller. None when absent.
+   */
+  userMcpServers?: () => PooledServerStatus[];
+  /**
+   * SSRF guard for non-admin users' HTTP MCP servers (`[mcp] allow_private_urls = false`): why `url`
+   * may not be used (a private, loopback or link-local address, now or by DNS), or undefined when it
+   * may. Absent: any URL is accepted at creation (the daemon passes it unless private URLs are allowed).
+   */
+  checkMcpUrl?: (url: string) => Promise<string | undefined>;
 }

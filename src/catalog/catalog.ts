@@ -3,6 +3,11 @@
  * U's private -> U's public -> community (other users' public rows, best by usage then rating) ->
  * system (config files, hot-reloaded snapshots). Another user's private row does not exist for U.
  * Agents, tools and MCP servers resolve the same way; models exist only in the system tier.
+ *
+ * An agent whose model no longer exists (a user agent after its model file was removed, or dropped
+ * from a snapshot because its provider is not in ares.toml) still resolves, so it can be shown, but
+ * with `fault` set and `onAgentFault` told, which marks it `failed` with that reason (round 3): runs
+ * are refused until an operator restarts it, and other agents are unaffected.
  */
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Agent, McpServer, Model, Source, Tool } from '../domain/entities.js';
@@ -24,8 +29,21 @@ export interface AgentListing {
 
 /** An agent ready to run: a listing plus its model, taken from the same snapshot. */
 export interface ResolvedAgent extends AgentListing {
-  /** That model, from the same snapshot as the agent (a reload between two lookups cannot mix them). */
+  /**
+   * That model, from the same snapshot as the agent (a reload between two lookups cannot mix them).
+   * When `fault` is set, a stand-in named after the missing alias with no provider (never runnable).
+   */
   model: Model;
+  /** Why the agent cannot run (its model does not exist); absent when it can. */
+  fault?: string;
+}
+
+/**
+ * The runtime key of an agent's lifecycle state and run slots: a system agent's name, or a user
+ * agent's name with its row id (`helper (agent_…)`: unique, and readable in the runtime's messages).
+ */
+export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
+  return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
 }
 
 /** A tool or MCP server as a caller sees it. */
@@ -41,9 +59,9 @@ export interface Catalog {
   /** Agents visible to `userId`, one per name (the winning tier), sorted by name. */
   listAgents(userId: string): AgentListing[];
   /**
-   * The agent `name` as `userId` sees it.
-   * @throws DomainError NOT_FOUND when no tier visible to `userId` has it; CONFIG_INVALID when its
-   *   model no longer exists.
+   * The agent `name` as `userId` sees it. When its model no longer exists the result has `fault`
+   * (and `onAgentFault` is told) instead of an error, so the agent can still be shown.
+   * @throws DomainError NOT_FOUND when no tier visible to `userId` has it.
    */
   resolveAgent(name: string, userId: string): ResolvedAgent;
   /** Tools (kind `tools`) or MCP servers (kind `mcps`) visible to `userId`, one per name, sorted. */
@@ -74,6 +92,11 @@ export interface CatalogOptions {
   tenants?: UserEntityStore;
   /** Names of built-in tools that need no entity (the runtime's ToolSet). */
   builtinTools?: () => readonly string[];
+  /**
+   * Told whenever an agent is found unable to run (`key` as `agentKey`, `reason` in words); the daemon
+   * marks it failed in the runtime (`AgentControls.fail`). Called on every such lookup: keep it cheap.
+   */
+  onAgentFault?: (key: string, reason: string) => void;
 }
 
 const notFound = (what: string, name: string) =>
@@ -116,6 +139,14 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return [...byName.values()].sort((a, b) => a.value.name.localeCompare(b.value.name));
   }
 
+  /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
+  const faultOf = (snap: ConfigSnapshot, listing: AgentListing): string | undefined => {
+    if (snap.models.has(listing.modelName)) return undefined;
+    const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
+    opts.onAgentFault?.(agentKey(listing), reason);
+    return reason;
+  };
+
   return {
     listAgents(userId) {
       const snap = opts.snapshot();
@@ -129,19 +160,17 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       for (const [name, a] of snap.agents) {
         if (!byName.has(name)) byName.set(name, { agent: a.value, source: 'system', modelName: a.value.model ?? opts.defaultModel, file: a.file });
       }
-      return [...byName.values()].sort((x, y) => x.agent.name.localeCompare(y.agent.name));
+      const out = [...byName.values()].sort((x, y) => x.agent.name.localeCompare(y.agent.name));
+      if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
+      return out;
     },
     resolveAgent(name, userId) {
       const snap = opts.snapshot();
       const found = agentListing(snap, name, userId);
       if (!found) throw notFound('agent', name);
       const model = snap.models.get(found.modelName)?.value;
-      if (!model) {
-        throw new DomainError('CONFIG_INVALID', `agent ${name} uses model ${found.modelName}, which does not exist (any more)`, [
-          { code: 'E_REFERENCE', field: 'model', message: `unknown model ${found.modelName}`, hint: `use one of: ${[...snap.models.keys()].join(', ')}` },
-        ]);
-      }
-      return { ...found, model };
+      if (model) return { ...found, model };
+      return { ...found, model: { name: found.modelName, provider: '', model: '' }, fault: faultOf(snap, found)! };
     },
     list: ((kind: 'tools' | 'mcps', userId: string) => listEntities(kind, userId)) as Catalog['list'],
     resolve: ((kind: 'tools' | 'mcps', name: string, userId: string) => {

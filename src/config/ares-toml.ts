@@ -79,6 +79,14 @@ export const AresConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * MCP policy (round 3, SSRF guard): with `allow_private_urls = false` (the default), Streamable
+     * HTTP MCP servers of non-admin users may only reach public addresses: loopback, private,
+     * link-local (169.254.x.x, cloud metadata) and similar URLs are refused when the server is created
+     * or updated (400, field `url`) and again at every connect, on the addresses DNS gives then.
+     * Servers in config/mcps/ and rows of admin users are trusted.
+     */
+    mcp: z.object({ allow_private_urls: z.boolean().default(false) }).strict().prefault({}),
   })
   .strict();
 

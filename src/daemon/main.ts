@@ -31,6 +31,7 @@ import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import { createBuiltinTools } from '../tools/builtin/index.js';
 import { createMcpManager, serversUsedBy } from '../tools/mcp/manager.js';
 import { createMcpPool } from '../tools/mcp/pool.js';
+import { publicUrlRefusal } from '../tools/net-policy.js';
 import { createScopedSets } from '../tools/scoped-sets.js';
 import { createToolbox } from '../tools/toolbox.js';
 import type { UserEntityStore } from '../store/types.js';
@@ -232,11 +233,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       },
     };
     const tenants = { ...store.tenants, entities };
+    // An agent found unable to run (its model is gone) is marked failed in the runtime, once logged.
+    let agentFault: (key: string, reason: string) => void = () => {};
     const catalog = createCatalog({
       snapshot: () => watcher.current(),
       defaultModel: config.defaults.model,
       tenants: entities,
       builtinTools: () => BUILTIN_TOOL_NAMES,
+      onAgentFault: (key, reason) => agentFault(key, reason),
     });
     // Tool sets per user (SPEC §4): the user's own and community tools and MCP servers first, then
     // builtins and system servers; without a user (or when the agent names nothing user-tier) the
@@ -245,9 +249,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       builtins: createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools }),
       system: mcp,
       pool: userMcp,
+      // SSRF guard: a row may reach private addresses only when its owner is an admin or ares.toml
+      // says `[mcp] allow_private_urls = true`; other rows connect to public addresses only.
       resolveMcp: (name, userId) => {
         const r = catalog.lookup('mcps', name, userId);
-        return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
+        if (!r) return undefined;
+        if (!r.entity) return { value: r.value, source: r.source };
+        const owner = r.entity.user_id;
+        const trusted = config.mcp.allow_private_urls || store.tenants.users.byId(owner)?.is_admin === true;
+        return { value: r.value, source: r.source, key: r.entity.id, owner, trusted };
       },
       resolveTool: (name, userId) => {
         const r = catalog.lookup('tools', name, userId);
@@ -268,6 +278,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
       },
     });
+    agentFault = (key, reason) => {
+      const before = runtime.agents.status(key);
+      if (before.state === 'failed' && before.reason === reason) return;
+      const after = runtime.agents.fail(key, reason);
+      if (after.state === 'failed') logger.warn({ agent: key, reason }, `agent ${key} failed: ${reason}`);
+    };
     const version = versionInfo();
 
     const configStatus = (): ConfigStatus => {
@@ -334,6 +350,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
       mcpServers: () => mcp.status(),
+      userMcpServers: () => userMcp.status(),
+      ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),
     });
 
     // Same app on both listeners; the socket listener tags requests as coming from the local admin.

@@ -7,6 +7,7 @@
  *   loaded -> running            (start, or the first run)
  *   running -> stopped           (stop)          stopped -> running   (start)
  *   running -> failed            (fail)          failed  -> loaded    (restart, then -> running)
+ *   loaded -> failed             (fail: found broken before its first run, e.g. its model is gone)
  *
  * Restarting one agent touches no other. States are per agent name and kept in memory only.
  */
@@ -27,7 +28,7 @@ export interface AgentStatus {
 }
 
 const ALLOWED: Record<AgentState, readonly AgentState[]> = {
-  loaded: ['running'],
+  loaded: ['running', 'failed'],
   running: ['stopped', 'failed'],
   stopped: ['running'],
   failed: ['loaded'],
@@ -48,6 +49,12 @@ export interface Lifecycle {
    * @throws DomainError UNAVAILABLE when it is stopped or failed (the message says how to recover).
    */
   admit(name: string): void;
+  /**
+   * Mark `name` failed because its definition cannot run (`reason` says why): from loaded or running;
+   * an already failed agent gets the new reason; a stopped agent stays stopped (the operator's stop
+   * stands, and start/restart check again).
+   */
+  fail(name: string, reason: string): void;
 }
 
 /** Create the lifecycle table. */
@@ -83,6 +90,12 @@ export function createLifecycle(): Lifecycle {
       return [...table.entries()].map(([name, e]) => ({ name, state: e.state, since: e.since, ...(e.reason ? { reason: e.reason } : {}) }));
     },
     transition,
+    fail(name, reason) {
+      const e = entry(name);
+      if (e.state === 'stopped') return;
+      if (e.state === 'failed') e.reason = reason;
+      else transition(name, 'failed', reason);
+    },
     admit(name) {
       const e = entry(name);
       if (e.state === 'running') return;

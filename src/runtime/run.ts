@@ -108,6 +108,11 @@ export interface AgentControls {
   stop(name: string): AgentStatus;
   /** failed -> loaded -> running. @throws DomainError CONFLICT when the agent has not failed. */
   restart(name: string): AgentStatus;
+  /**
+   * Mark an agent failed with `reason` because its definition cannot run (the catalog found its model
+   * missing): runs are refused (503) until `restart`. A stopped agent stays stopped. Never throws.
+   */
+  fail(name: string, reason: string): AgentStatus;
 }
 
 /** The runtime as the API uses it: run an agent, get its events. */
@@ -177,6 +182,10 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     restart(name) {
       lifecycle.transition(name, 'loaded');
       lifecycle.transition(name, 'running');
+      return statusOf(name);
+    },
+    fail(name, reason) {
+      lifecycle.fail(name, reason);
       return statusOf(name);
     },
   };
@@ -289,7 +298,13 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       };
 
       try {
-        const provider = await providers.get(model.provider);
+        const provider = await providers.get(model.provider).catch((err: unknown) => {
+          // A provider ares.toml does not define is the agent's configuration fault: it marks the agent failed.
+          if (isDomainError(err) && err.code === 'NOT_FOUND') {
+            throw new DomainError('CONFIG_INVALID', `model ${model.name} uses provider ${model.provider || '(none)'}, which ares.toml does not define`);
+          }
+          throw err;
+        });
         yield {
           type: 'start',
           ...convField,

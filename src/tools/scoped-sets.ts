@@ -25,6 +25,13 @@ export interface TierEntity<T> {
   value: T;
   source: Source;
   key?: string;
+  /** Owner (user id) of the row (user and community tiers). */
+  owner?: string;
+  /**
+   * MCP rows: may reach private addresses (owner is an admin, or `[mcp] allow_private_urls`); when
+   * false the pool connects only to public addresses (src/tools/net-policy.ts).
+   */
+  trusted?: boolean;
 }
 
 /** What the scoped sets are built from (the daemon wires the real parts). */
@@ -38,7 +45,7 @@ export interface ScopedSetsOptions {
     wake(name: string): McpConnection | undefined;
   };
   /** Connections of user-tier MCP rows, keyed by row id. */
-  pool: { get(key: string, server: McpServer): McpConnection | undefined };
+  pool: { get(key: string, server: McpServer, row?: { owner?: string; trusted?: boolean }): McpConnection | undefined };
   /** MCP server `name` as `userId` sees it, or undefined (SPEC §4 order). */
   resolveMcp(name: string, userId: string): TierEntity<McpServer> | undefined;
   /** Tool `name` as `userId` sees it, or undefined (SPEC §4 order). */
@@ -71,6 +78,9 @@ function serversOf(tools: readonly string[]): string[] {
   }
   return [...out];
 }
+
+/** What the pool is told about a row: its owner and whether it is trusted. */
+const rowInfo = (r: TierEntity<McpServer>) => ({ ...(r.owner ? { owner: r.owner } : {}), trusted: r.trusted === true });
 
 /** A ToolSet that hides the tools named in `hidden` (they are served by a user-tier set instead). */
 function without(set: ToolSet, hidden: ReadonlySet<string>): ToolSetWithUnavailable {
@@ -144,7 +154,7 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
       const r = resolveMcp(name, scope.userId);
       if (!r || r.source === 'system' || !r.key) continue;
       hidden.add(name);
-      const conn = opts.pool.get(r.key, r.value);
+      const conn = opts.pool.get(r.key, r.value, rowInfo(r));
       if (conn) conns.push(conn);
     }
     return { conns, hidden };
@@ -181,7 +191,7 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
       const r = resolveMcp(name, scope.userId);
       if (!r) continue;
       if (r.source !== 'system' && r.key) {
-        const conn = opts.pool.get(r.key, r.value);
+        const conn = opts.pool.get(r.key, r.value, rowInfo(r));
         if (conn) waits.push(conn.settled());
       } else if (!deny.includes(`${name}.*`)) {
         const conn = opts.system.wake(name);

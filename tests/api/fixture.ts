@@ -13,6 +13,7 @@ import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
 import { createRuntime } from '../../src/runtime/run.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { publicUrlRefusal } from '../../src/tools/net-policy.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -29,18 +30,29 @@ export interface TestApp {
 
 /** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
 export function makeApp(
-  opts: { authRequired?: boolean; fakeUrl?: string; maxBodyBytes?: number; configDir?: string; mcpServers?: AppDeps['mcpServers'] } = {},
+  opts: {
+    authRequired?: boolean;
+    fakeUrl?: string;
+    maxBodyBytes?: number;
+    configDir?: string;
+    mcpServers?: AppDeps['mcpServers'];
+    userMcpServers?: AppDeps['userMcpServers'];
+    /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
+    allowPrivateMcpUrls?: boolean;
+  } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
   const snapshot = loadConfigTree(opts.configDir ?? resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
   const providers = opts.fakeUrl
     ? createProviderRegistry({ openai: { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 } }, { env: { FAKE_KEY: 'k' } })
     : createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-  const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities });
+  const runtime = createRuntime({ store, providers });
+  // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
+  const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (key, reason) => void runtime.agents.fail(key, reason) });
   const errors: unknown[] = [];
   const deps: AppDeps = {
     catalog,
-    runtime: createRuntime({ store, providers }),
+    runtime,
     tenants: store.tenants,
     conversations: store.conversations,
     auth: { required: opts.authRequired ?? false, jwtSecret: TEST_SECRET },
@@ -64,6 +76,8 @@ export function makeApp(
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     log: { error: (obj) => errors.push(obj) },
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
+    ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
+    ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
   };
   return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
 }

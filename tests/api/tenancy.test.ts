@@ -182,7 +182,7 @@ describe('loopback defaults (auth not required) and the control socket', () => {
     expect(anon.json).toMatchObject({ id: 'local', acting_admin: false });
     expect((await lcall('GET', '/api/me', { socket: true })).json).toMatchObject({ id: 'local', acting_admin: true });
     expect((await lcall('POST', '/api/mcps', { body: { name: 'shell', command: 'sh' } })).status).toBe(403);
-    expect((await lcall('POST', '/api/mcps', { body: { name: 'remote', url: 'http://127.0.0.1:9/mcp' } })).status).toBe(201);
+    expect((await lcall('POST', '/api/mcps', { body: { name: 'remote', url: 'http://1.1.1.1:9/mcp' } })).status).toBe(201);
     expect((await lcall('POST', '/api/mcps', { socket: true, body: { name: 'fs', command: 'npx', args: ['x'], env: { TOKEN: 'hush' } } })).status).toBe(201);
     // The local user owns it, so it sees its env; another user only sees it if public, and then redacted.
     expect((await lcall('GET', '/api/mcps/fs')).json.env).toEqual({ TOKEN: 'hush' });

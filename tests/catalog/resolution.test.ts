@@ -79,3 +79,18 @@ describe('resolution order', () => {
     ]);
   });
 });
+
+describe('an agent whose model is gone (round 3)', () => {
+  it('still resolves, with the fault, and the hook is told its lifecycle key; other agents are fine', () => {
+    const told: [string, string][] = [];
+    const cat = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (k, r) => told.push([k, r]) });
+    const row = store.tenants.entities.insert('agents', users.me!, AgentSchema.parse({ name: 'orphan', system_prompt: 'x', model: 'vanished' }), false);
+    const r = cat.resolveAgent('orphan', users.me!);
+    expect(r.fault).toMatch(/uses model vanished, which does not exist/);
+    expect(r.model.name).toBe('vanished');
+    expect(told).toEqual([[`orphan (${row.id})`, r.fault]]);
+    expect(cat.resolveAgent('customer-support', users.me!).fault).toBeUndefined();
+    cat.listAgents(users.me!);
+    expect(told.map(([k]) => k)).toEqual([`orphan (${row.id})`, `orphan (${row.id})`]);
+  });
+});

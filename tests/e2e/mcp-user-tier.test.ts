@@ -57,7 +57,8 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     home = await homes.createWithFake(fake.url);
-    home.writeAresToml(openaiToml(fake.url, '\n[auth]\nrequired = true\n'));
+    // Users' servers here live on 127.0.0.1, which the SSRF guard refuses unless allowed (tests/api/mcp-ssrf.test.ts).
+    home.writeAresToml(openaiToml(fake.url, '\n[auth]\nrequired = true\n\n[mcp]\nallow_private_urls = true\n'));
     const port = await closedPort();
     httpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve) => httpServer.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));

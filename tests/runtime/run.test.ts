@@ -231,6 +231,27 @@ describe('runtime isolation and lifecycle', () => {
   });
 });
 
+describe('runtime: agents that cannot run as defined (round 3)', () => {
+  it('fail() marks a loaded agent failed with the reason, keeps a stopped one stopped, and runs are refused until restart', async () => {
+    const rt = runtimeWith({ p: createScriptedProvider('p', [{ text: 'ok' }]) });
+    expect(rt.agents.fail('gone', 'its model is gone')).toMatchObject({ state: 'failed', reason: 'its model is gone' });
+    expect(rt.agents.fail('gone', 'still gone').reason).toBe('still gone');
+    const refused = await collect(rt.run({ agent: agentOf({ name: 'gone', tools: [] }), source: 'system', model, message: 'hi', userId: 'local' }));
+    expect(refused.at(-1)).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/gone failed: still gone; restart it/) });
+    rt.agents.start('held');
+    rt.agents.stop('held');
+    expect(rt.agents.fail('held', 'x').state).toBe('stopped');
+    expect(rt.agents.restart('gone').state).toBe('running');
+  });
+
+  it('a provider that is not configured is the agent\'s fault: CONFIG_INVALID, and the agent is failed', async () => {
+    const rt = createRuntime({ store, providers: { get: async (n) => Promise.reject(new DomainError('NOT_FOUND', `provider ${n} not found`)) } });
+    const events = await collect(rt.run({ agent: agentOf({ name: 'lost', tools: [] }), source: 'system', model: { ...model, provider: 'nowhere' }, message: 'hi', userId: 'local' }));
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'CONFIG_INVALID', message: expect.stringContaining('provider nowhere, which ares.toml does not define') });
+    expect(rt.agents.status('lost')).toMatchObject({ state: 'failed', reason: expect.stringContaining('provider nowhere') });
+  });
+});
+
 describe('runtime memory', () => {
   it('an agent with memory enabled gets the memory tools, and {{memory_context}} shows what it stored', async () => {
     const { createBuiltinTools } = await import('../../src/tools/builtin/index.js');

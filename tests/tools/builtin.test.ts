@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToolSchema, type Tool } from '../../src/domain/entities.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
 import { createBuiltinTools } from '../../src/tools/builtin/index.js';
-import { hostAllowed, isPrivateAddress } from '../../src/tools/builtin/http-fetch.js';
+import { hostAllowed } from '../../src/tools/builtin/http-fetch.js';
+import { isPrivateAddress } from '../../src/tools/net-policy.js';
 import type { MemoryScope, ToolContext } from '../../src/tools/types.js';
 import { tempDir } from '../helpers/tmp.js';
 

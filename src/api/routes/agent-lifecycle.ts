@@ -8,23 +8,24 @@
  * `helper` alone. A stopped or failed agent refuses runs with 503 UNAVAILABLE (the request is fine and
  * will succeed once an operator starts it again; nothing the caller changes in the request helps, which
  * is what 409 would suggest). Runs in flight when an agent is stopped finish.
+ *
+ * `failed` is reached when an agent cannot run as defined (round 3): the catalog finds its model gone
+ * (a user agent whose model file was removed, or a model dropped because its provider is not in
+ * ares.toml) and marks it failed with that reason, shown by `GET /api/agents/:name` and
+ * `caxton agent show`; a provider the runtime cannot find does the same during a run. `restart`
+ * checks again: still broken -> 400 CONFIG_INVALID with the reason (the agent stays failed); fixed ->
+ * running. `start` of a broken agent is refused the same way.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AgentListing } from '../../catalog/catalog.js';
+import { agentKey, type AgentListing } from '../../catalog/catalog.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
 import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 
-/**
- * The runtime key of an agent's lifecycle state and run slots: a system agent's name, or a user
- * agent's name with its row id (`helper (agent_…)`: unique, and readable in the runtime's messages).
- */
-export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
-  return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
-}
+export { agentKey };
 
 /** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
 export const LifecycleSchema = z.object({
@@ -95,6 +96,7 @@ export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<Ap
           200: { description: 'the agent\'s lifecycle after the action', schema: Result },
           403: { description: 'not an admin (the control socket, or an admin account over TCP)', schema: ErrorSchema },
           404: { description: 'no such agent visible to you', schema: ErrorSchema },
+          400: { description: 'the agent cannot run as defined (its model is gone): it stays failed, with the reason', schema: ErrorSchema },
           409: { description: 'not allowed from the current state (e.g. stop of a stopped agent)', schema: ErrorSchema },
         },
       },
@@ -103,6 +105,11 @@ export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<Ap
           throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [{ field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' }]);
         }
         const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+        if (resolved.fault && action !== 'stop') {
+          throw new DomainError('CONFIG_INVALID', `agent ${resolved.agent.name} cannot ${action}: ${resolved.fault}`, [
+            { code: 'E_REFERENCE', field: 'model', message: `unknown model ${resolved.modelName}`, hint: `use one of: ${deps.catalog.modelNames().join(', ')}` },
+          ]);
+        }
         const { name: _key, ...status } = apply(controls, agentKey(resolved), action);
         return c.json({ name: resolved.agent.name, source: resolved.source, ...status });
       },

@@ -2,6 +2,8 @@
  * `/api/tools` and `/api/mcps` (SPEC §6): the same CRUD as agents for user tools and MCP servers, each
  * listed with its `source` tier. Stdio MCP servers run a command on the daemon's host, so only the
  * admin may create or change them; environment values of other users' servers are never shown.
+ * A non-admin's Streamable HTTP server must point at a public address (`deps.checkMcpUrl`, ares.toml
+ * `[mcp] allow_private_urls`): else 400 with a `url` detail; the pool checks again at every connect.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -50,13 +52,20 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
           { field: 'command', message: 'not allowed for this user', hint: 'use a Streamable HTTP server (`url`) or ask the admin (`caxton` over the control socket)' },
         ]);
       }
+      const url = kind === 'mcps' ? (value as McpServer).url : undefined;
+      const refusal = url && !c.get('isAdmin') && deps.checkMcpUrl ? await deps.checkMcpUrl(url) : undefined;
+      if (refusal) {
+        throw new DomainError('BAD_REQUEST', `MCP server url refused: ${refusal}`, [
+          { field: 'url', message: refusal, hint: 'use a public http(s) address; an admin may allow private ones with [mcp] allow_private_urls = true in ares.toml, or create the server over the control socket' },
+        ]);
+      }
       return { value, isPublic: is_public as boolean | undefined };
     };
 
     op(r, registry, { method: 'get', path: base, summary: `${label}s you can use, one per name, with source`, tags, responses: { 200: { description: 'list', schema: z.object({ [kind]: z.array(Out) }) } } }, (c) =>
       c.json({ [kind]: (deps.catalog.list(kind as 'tools', c.get('userId')) as ResolvedEntity<Tool | McpServer>[]).map((e) => view(e, c.get('userId'))) }),
     );
-    op(r, registry, { method: 'post', path: base, summary: `Create a user ${label}`, tags, body: Body, responses: { 201: { description: 'created', schema: Out }, 403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema }, 409: { description: 'name taken', schema: ErrorSchema } } }, async (c) => {
+    op(r, registry, { method: 'post', path: base, summary: `Create a user ${label}`, tags, body: Body, responses: { 201: { description: 'created', schema: Out }, 400: { description: 'invalid, or (MCP) a non-admin\'s url pointing at a private address', schema: ErrorSchema }, 403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema }, 409: { description: 'name taken', schema: ErrorSchema } } }, async (c) => {
       const { value, isPublic } = await parse(c);
       const row = entities.insert(kind, c.get('userId'), value as never, isPublic ?? false);
       return c.json(view({ value, source: 'user', entity: row }, c.get('userId')), 201);

@@ -1,6 +1,10 @@
 /**
  * MCP routes (issue 6; SPEC §3 MCP server, §6):
- * - `GET /api/mcp/servers`: read-only state of every MCP server the daemon uses (`caxton mcp list`).
+ * - `GET /api/mcp/servers`: read-only state of the MCP servers the caller may know of (`caxton mcp list`):
+ *   every system server (config/mcps/), then user-tier rows (round 3). The admin sees every live
+ *   user-tier connection with its owner's email; any other user sees only the rows that resolve for
+ *   them (their own, and the community rows they would use under that name; SPEC §4), live or not
+ *   yet started (`idle`: connects on first use) — never another user's private row, never an owner.
  * - `/mcp`: the daemon as an MCP server over Streamable HTTP (stateless, JSON responses). Every agent
  *   the caller can see is one tool named after the agent; input `{message, conversation_id?}`,
  *   output the reply (text) plus `{reply, conversation_id, execution_id}` as structured content.
@@ -9,7 +13,10 @@
  */
 import { Hono } from 'hono';
 import type { AgentListing } from '../../catalog/catalog.js';
+import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
+import type { PooledServerStatus } from '../../tools/mcp/pool.js';
+import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { collectRun } from '../sse.js';
 import { agentKey } from './agent-lifecycle.js';
@@ -60,12 +67,58 @@ const loadSdk = () =>
     import('@modelcontextprotocol/sdk/types.js'),
   ]));
 
+/** A user-tier row nobody has used since it was (re)configured: no connection yet. */
+function notStarted(server: McpServer): McpServerStatus {
+  return { name: server.name, state: server.enabled ? 'idle' : 'disabled', transport: server.url ? 'http' : 'stdio', tools: 0, tool_names: [], last_error: null, restarts: 0 };
+}
+
+/**
+ * One entry of `GET /api/mcp/servers`: a server's status with its tier, and for user-tier rows the
+ * row id (`key`) and — for the admin only — the owner's email.
+ */
+export type ListedMcpServer = McpServerStatus & { source: 'system' | 'user' | 'community'; key?: string; owner?: string };
+
+/** The servers `userId` may see, as described in the module header. */
+function listServers(deps: AppDeps, userId: string, isAdmin: boolean): ListedMcpServer[] {
+  const out: ListedMcpServer[] = (deps.mcpServers?.() ?? []).map((s) => ({ ...s, source: 'system' }));
+  const pooled = deps.userMcpServers?.() ?? [];
+  const live = new Map(pooled.map((p) => [p.key, p]));
+  const shown = new Set<string>();
+  // The caller's own view first: the rows that resolve for them, live or not.
+  for (const e of deps.catalog.list('mcps', userId)) {
+    if (e.source === 'system' || !e.entity) continue;
+    const found = live.get(e.entity.id);
+    const status: McpServerStatus = found ? connectionStatus(found) : notStarted(e.value);
+    shown.add(e.entity.id);
+    out.push({ ...status, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: ownerEmail(deps, e.entity.user_id) } : {}) });
+  }
+  // The admin also sees every other live user-tier connection, with its owner.
+  if (isAdmin) {
+    for (const p of pooled) {
+      if (shown.has(p.key)) continue;
+      out.push({ ...connectionStatus(p), source: 'user', key: p.key, ...(p.owner ? { owner: ownerEmail(deps, p.owner) } : {}) });
+    }
+  }
+  return out;
+}
+
+const ownerEmail = (deps: AppDeps, id: string) => deps.tenants.users.byId(id)?.email ?? id;
+
+/** A pool entry's status without the pool's own fields (row id and owner id). */
+function connectionStatus(p: PooledServerStatus): McpServerStatus {
+  const { key: _key, owner: _owner, ...status } = p;
+  return status;
+}
+
 /** MCP routes. */
 export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
-  /** GET /api/mcp/servers -> `{servers: [{name, state, transport, tools, tool_names, last_error, pid?, restarts, ...}]}`. */
-  r.get('/api/mcp/servers', (c) => c.json({ servers: deps.mcpServers?.() ?? [] }));
+  /**
+   * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
+   * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
+   */
+  r.get('/api/mcp/servers', (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }));
 
   /**
    * GET|DELETE /mcp -> 405: stateless, so there is no session to stream to or end (the MCP spec lets

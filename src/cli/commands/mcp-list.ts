@@ -1,7 +1,9 @@
 /**
  * `caxton mcp list [--json]` (issue 6): the MCP servers the daemon uses, as a table
  * NAME STATE TRANSPORT TOOLS LAST_ERROR, from `GET /api/mcp/servers` over the control socket.
- * States: connecting, ready, failed (retrying with backoff), disabled.
+ * States: connecting, ready, failed (retrying with backoff), idle (not started), disabled.
+ * With user-tier servers (round 3) a SOURCE column (system, user, community) follows NAME, and an
+ * OWNER column the admin's view (every user's live connections; `--as EMAIL` shows that user's view).
  */
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
@@ -11,6 +13,8 @@ import { printJson } from '../output.js';
 /** One server as the daemon reports it (src/tools/mcp/types.ts McpServerStatus). */
 interface ServerRow {
   name: string;
+  source?: string;
+  owner?: string;
   state: string;
   transport: string;
   tools: number;
@@ -30,12 +34,17 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
   }
   // Wrap long errors at 60 columns so the table stays readable in a terminal.
   const wrap = servers.some((s) => (s.last_error ?? '').length > 60);
+  const sources = servers.some((s) => s.source !== undefined && s.source !== 'system');
+  const owners = servers.some((s) => s.owner !== undefined);
+  const head = ['NAME', ...(sources ? ['SOURCE'] : []), ...(owners ? ['OWNER'] : []), 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'];
   const table = new Table({
-    head: ['NAME', 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'],
+    head,
     style: { head: [], border: [] },
-    ...(wrap ? { colWidths: [null, null, null, null, 62], wordWrap: true } : {}),
+    ...(wrap ? { colWidths: [...head.slice(1).map(() => null), 62], wordWrap: true } : {}),
   });
-  for (const s of servers) table.push([s.name, s.state, s.transport, String(s.tools), s.last_error ?? '-']);
+  for (const s of servers) {
+    table.push([s.name, ...(sources ? [s.source ?? 'system'] : []), ...(owners ? [s.owner ?? '-'] : []), s.state, s.transport, String(s.tools), s.last_error ?? '-']);
+  }
   process.stdout.write(`${table.toString()}\n`);
   return 0;
 }

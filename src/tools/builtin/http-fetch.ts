@@ -10,9 +10,8 @@
  *   max_redirects redirects followed (default 3), each checked like the first URL
  * Time is bounded by the tool's `timeout_secs` through the call's AbortSignal. Only http and https.
  */
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
 import type { Agent } from 'undici';
+import { isPrivateHost, publicOnlyAgent, refusedIn } from '../net-policy.js';
 import type { ToolResult } from '../types.js';
 
 /** Settings of http_fetch (tool entity `config`). Sizes in bytes. */
@@ -21,49 +20,6 @@ export interface HttpFetchConfig {
   allow_private?: boolean;
   max_bytes?: number;
   max_redirects?: number;
-}
-
-const blocked = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv6');
-}
-
-/** True for addresses that are not on the public Internet (loopback, private, link-local, ...). */
-export function isPrivateAddress(ip: string): boolean {
-  const bare = ip.replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  const v = isIP(bare);
-  if (v === 4) return blocked.check(bare, 'ipv4');
-  if (v === 6) return blocked.check(bare, 'ipv6');
-  return true; // not an address at all: refuse
 }
 
 /** True when `host` matches one of `patterns` (`*`, `example.com`, `*.example.com`). */
@@ -78,30 +34,10 @@ export function hostAllowed(host: string, patterns: readonly string[] | undefine
   });
 }
 
-class RefusedAddress extends Error {}
-
-type LookupCb = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** DNS lookup that refuses non-public answers (used by net.connect inside undici). */
-function publicOnlyLookup(hostname: string, options: LookupOneOptions | LookupAllOptions, cb: LookupCb): void {
-  dnsLookup(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
-    if (err) return cb(err, []);
-    const bad = addresses.find((a) => isPrivateAddress(a.address));
-    if (bad) return cb(new RefusedAddress(`${hostname} resolves to ${bad.address}, a private or loopback address`), []);
-    if ((options as LookupAllOptions).all) return cb(null, addresses);
-    const first = addresses[0];
-    if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), []);
-    cb(null, first.address, first.family);
-  });
-}
-
 // undici is imported on first use: loading it costs ~100 ms of daemon start-up (the daemon preloads it once ready).
-let publicAgent: Agent | undefined;
 let anyAgent: Agent | undefined;
 const agentFor = (undici: typeof import('undici'), allowPrivate: boolean): Agent =>
-  allowPrivate
-    ? (anyAgent ??= new undici.Agent({ connections: 16 }))
-    : (publicAgent ??= new undici.Agent({ connections: 16, connect: { lookup: publicOnlyLookup as never } }));
+  allowPrivate ? (anyAgent ??= new undici.Agent({ connections: 16 })) : publicOnlyAgent(undici);
 
 const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|javascript|ld\+json|rss\+xml|atom\+xml)|[^;]*\+json|[^;]*\+xml)/i;
 
@@ -135,8 +71,7 @@ export async function httpFetch(args: unknown, config: HttpFetchConfig, signal: 
     if (!hostAllowed(url.hostname, config.allow_hosts)) {
       return fail(`host ${url.hostname} is not in http_fetch's allow_hosts (config/tools/http_fetch.toon)`);
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!allowPrivate && (isIP(host) ? isPrivateAddress(host) : host === 'localhost' || host.endsWith('.localhost'))) {
+    if (!allowPrivate && isPrivateHost(url.hostname)) {
       return fail(`${url.hostname} is a private or loopback address; set allow_private = true in http_fetch's config to allow it`);
     }
     const undici = await import('undici');
@@ -145,9 +80,8 @@ export async function httpFetch(args: unknown, config: HttpFetchConfig, signal: 
       res = await undici.request(url, { method: 'GET', headers, signal, dispatcher: agentFor(undici, allowPrivate) });
     } catch (err) {
       if (signal.aborted) throw err;
-      let e = err as Error & { cause?: unknown; code?: string };
-      while (e && !(e instanceof RefusedAddress) && e.cause) e = e.cause as typeof e;
-      if (e instanceof RefusedAddress) return fail(`${e.message}; set allow_private = true in http_fetch's config to allow it`);
+      const refused = refusedIn(err);
+      if (refused) return fail(`${refused.message}; set allow_private = true in http_fetch's config to allow it`);
       return fail(`cannot fetch ${url.href}: ${(err as Error).message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`);
     }
     const location = res.headers.location;

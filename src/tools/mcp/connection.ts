@@ -9,6 +9,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpServer } from '../../domain/entities.js';
+import { refusedIn } from '../net-policy.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { allowedByServer, offeredName, qualifiedName } from './names.js';
 import type { McpServerState, McpServerStatus, McpTransportKind } from './types.js';
@@ -388,6 +389,8 @@ export class McpConnection implements ToolSetWithUnavailable {
 /** A connect failure in words a user can act on (the SDK's "Connection closed" says little). */
 function describeConnectError(err: unknown, server: McpServer): string {
   const e = err as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  const refused = refusedIn(err);
+  if (refused) return `refused: ${refused.message}; this server may only reach public addresses (an admin can allow private ones with [mcp] allow_private_urls = true in ares.toml)`;
   if (e.code === CONNECTION_CLOSED) {
     return server.url ? 'the server closed the connection while starting' : 'the server process exited while starting';
   }

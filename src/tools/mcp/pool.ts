@@ -5,22 +5,45 @@
  * nobody runs), is replaced when the row's value changes, closed when the row is deleted (`drop`),
  * and every connection ends on `close()` (stdio children included: their pids are recorded in
  * `childrenFile` so a SIGKILLed daemon's leftovers are reaped on the next start).
+ *
+ * SSRF guard (round 3): a row that is not `trusted` (its owner is not an admin and ares.toml has no
+ * `[mcp] allow_private_urls = true`) connects over Streamable HTTP only to public addresses, checked
+ * at every connect on the addresses DNS gives then (src/tools/net-policy.ts); a refusal leaves the
+ * connection `failed` with the reason in `last_error`.
  */
 import type { McpServer } from '../../domain/entities.js';
 import { McpConnection } from './connection.js';
+import type { TransportFactory } from './connection.js';
 import { createFleet, type FleetOptions } from './fleet.js';
+import { realTransports } from './transports.js';
 import type { McpServerStatus } from './types.js';
 
 /**
  * Options of the pool (src/tools/mcp/fleet.ts), as the manager's; give it its own `childrenFile`
  * (the daemon uses `run/mcp-user-children.json`).
  */
-export type McpPoolOptions = FleetOptions;
+export interface McpPoolOptions extends FleetOptions {
+  /**
+   * Transports of rows that are not trusted. Default: `createTransport` when given (tests), else the
+   * real transports with Streamable HTTP limited to public addresses.
+   */
+  publicTransport?: TransportFactory;
+}
+
+/** Who a row belongs to and whether its URL may reach private addresses. */
+export interface PoolRowInfo {
+  /** The row's owner (user id), shown to the admin in `GET /api/mcp/servers`. */
+  owner?: string;
+  /** True: connect anywhere (admin-owned row, or `[mcp] allow_private_urls`); default false. */
+  trusted?: boolean;
+}
 
 /** A pool entry as listed for operators: the row key and owner next to the connection's status. */
 export interface PooledServerStatus extends McpServerStatus {
   /** The `user_mcps` row id the connection serves. */
   key: string;
+  /** The row's owner (user id), when the caller of `get` said. */
+  owner?: string;
 }
 
 /** Connections to user-tier MCP servers, keyed by row id. */
@@ -30,7 +53,7 @@ export interface McpPool {
    * else a new one (the old is closed). A new connection starts connecting at once; await
    * `settled()` on it before listing tools. Returns undefined after `close()`.
    */
-  get(key: string, server: McpServer): McpConnection | undefined;
+  get(key: string, server: McpServer, row?: PoolRowInfo): McpConnection | undefined;
   /** Close and forget the connection of row `key` (row deleted or changed). No-op when absent. */
   drop(key: string): void;
   /** Status of every live connection, sorted by name then key. */
@@ -42,8 +65,8 @@ export interface McpPool {
 }
 
 /** What must be equal for a row's connection to be kept. */
-function fingerprint(s: McpServer): string {
-  return JSON.stringify([s.name, s.enabled, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+function fingerprint(s: McpServer, trusted: boolean): string {
+  return JSON.stringify([s.name, s.enabled, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null, trusted]);
 }
 
 /** Build an empty pool. */
@@ -51,12 +74,16 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
   const fleet = createFleet(opts, 'mcp: killed user MCP server processes left behind by a previous daemon');
   const entries = fleet.live;
   const { base, retire } = fleet;
+  const publicTransport = opts.publicTransport ?? opts.createTransport ?? realTransports(opts.cwd, { publicOnly: true });
+  const owners = new Map<string, string>();
   let closed = false;
 
   return {
-    get(key, server) {
+    get(key, server, row = {}) {
       if (closed) return undefined;
-      const print = fingerprint(server);
+      if (row.owner) owners.set(key, row.owner);
+      const trusted = row.trusted === true;
+      const print = fingerprint(server, trusted);
       const have = entries.get(key);
       if (have && have.print === print) return have.conn;
       if (have) {
@@ -64,7 +91,7 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
         retire(have.conn);
         opts.log.info({ server: server.name, key, change: 'changed' }, 'user mcp server configuration changed');
       }
-      const conn = new McpConnection({ ...base, server });
+      const conn = new McpConnection({ ...base, server, ...(trusted ? {} : { createTransport: publicTransport }) });
       entries.set(key, { conn, print });
       conn.start();
       return conn;
@@ -73,12 +100,16 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
       const have = entries.get(key);
       if (!have) return;
       entries.delete(key);
+      owners.delete(key);
       retire(have.conn);
       opts.log.info({ server: have.conn.server.name, key, change: 'removed' }, 'user mcp server closed');
     },
     status: () =>
       [...entries.entries()]
-        .map(([key, e]) => ({ ...e.conn.status(), key }))
+        .map(([key, e]) => {
+          const owner = owners.get(key);
+          return { ...e.conn.status(), key, ...(owner ? { owner } : {}) };
+        })
         .sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key)),
     async close() {
       closed = true;

@@ -6,6 +6,7 @@
  * configured env values redacted) so a crash can say why. The SDK modules load on first use.
  */
 import type { McpServer } from '../../domain/entities.js';
+import { publicOnlyFetch } from '../net-policy.js';
 import { expandEnv, type OpenedTransport, type TransportFactory } from './connection.js';
 
 /** Bytes of a child's stderr kept for error messages. */
@@ -38,9 +39,18 @@ async function openStdio(server: McpServer, source: Readonly<Record<string, stri
   };
 }
 
-async function openHttp(server: McpServer): Promise<OpenedTransport> {
+async function openHttp(server: McpServer, publicOnly: boolean): Promise<OpenedTransport> {
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-  return { transport: new StreamableHTTPClientTransport(new URL(server.url!)) };
+  return { transport: new StreamableHTTPClientTransport(new URL(server.url!), publicOnly ? { fetch: publicOnlyFetch } : undefined) };
+}
+
+/** Options of `realTransports`. */
+export interface RealTransportOptions {
+  /**
+   * Streamable HTTP may only reach public addresses (src/tools/net-policy.ts), checked on every
+   * address connected to: for user-tier servers of non-admin users unless `[mcp] allow_private_urls`.
+   */
+  publicOnly?: boolean;
 }
 
 /**
@@ -48,6 +58,6 @@ async function openHttp(server: McpServer): Promise<OpenedTransport> {
  * relative paths in `command`/`args` mean the same whatever directory the daemon was started from),
  * Streamable HTTP for `url`.
  */
-export function realTransports(cwd?: string): TransportFactory {
-  return (server, env) => (server.url ? openHttp(server) : openStdio(server, env, cwd));
+export function realTransports(cwd?: string, opts: RealTransportOptions = {}): TransportFactory {
+  return (server, env) => (server.url ? openHttp(server, opts.publicOnly === true) : openStdio(server, env, cwd));
 }

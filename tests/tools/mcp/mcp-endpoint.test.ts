@@ -77,9 +77,9 @@ describe('/mcp without a session', () => {
 });
 
 describe('GET /api/mcp/servers', () => {
-  it('returns the manager status as given', async () => {
+  it('returns the manager status as given, each marked as a system server', async () => {
     const res = await app.request('/api/mcp/servers');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ servers });
+    expect(await res.json()).toEqual({ servers: servers.map((s) => ({ ...s, source: 'system' })) });
   });
 });
