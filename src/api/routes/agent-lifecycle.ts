@@ -25,8 +25,6 @@ import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 
-export { agentKey };
-
 /** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
 export const LifecycleSchema = z.object({
   state: z.enum(['loaded', 'running', 'stopped', 'failed']).describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),

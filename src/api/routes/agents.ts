@@ -15,7 +15,8 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey, LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
+import { agentKey } from '../../catalog/catalog.js';
+import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */

@@ -19,7 +19,7 @@ import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { collectRun } from '../sse.js';
-import { agentKey } from './agent-lifecycle.js';
+import { agentKey } from '../../catalog/catalog.js';
 
 /** JSON Schema of an agent tool's arguments. */
 export const AGENT_TOOL_INPUT = {
