@@ -12,13 +12,10 @@
  * Targets (reported, not enforced): management p99 < 5 ms (ours) and < 50 ms (seed).
  * Env: BENCH_API_CLIENTS (32), BENCH_API_ROUNDS (20 per client), BENCH_API_CHATS (300).
  */
-import { createServer } from 'node:http';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import {
-  cli, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild, round2, summarize, table,
+  cli, disposeHome, startDaemonAgainst, startFakeChatServer, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild, round2, summarize, table,
   tempHome, verdict, writeResult, percentile,
 } from './lib/common.mjs';
 
@@ -31,32 +28,6 @@ const TARGET_SEED_MS = 50;
 
 requireBuild();
 installCleanupHooks();
-
-/** A minimal fake Chat Completions endpoint: fixed JSON reply, no delay (measures our overhead). */
-function startFake() {
-  const body = (model) => JSON.stringify({
-    id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model,
-    choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 },
-  });
-  const server = createServer((req, res) => {
-    let data = '';
-    req.on('data', (d) => (data += d));
-    req.on('end', () => {
-      const { model = 'fake', stream } = data ? JSON.parse(data) : {};
-      if (stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`);
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 } })}\n\n`);
-        res.end('data: [DONE]\n\n');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(body(model));
-    });
-  });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
-}
 
 async function timed(fn) {
   const t0 = performance.now();
@@ -71,19 +42,13 @@ async function expectOk(res, what) {
 }
 
 const machine = machineFacts();
-const fake = await startFake();
+const fake = await startFakeChatServer();
 const fakeUrl = `http://127.0.0.1:${fake.address().port}/v1`;
 const home = tempHome('api');
 const mgmt = {};
 const chat = [];
 try {
-  const init = cli(home, ['init']);
-  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
-  writeFileSync(join(home, 'ares.toml'), `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`);
-  process.env.OPENAI_API_KEY = 'bench-key';
-  const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
-  if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
-  const { url } = JSON.parse(start.stdout);
+  const url = startDaemonAgainst(home, fakeUrl);
 
   // One user + API key per client, created by the admin over the control socket.
   const keys = [];

@@ -14,13 +14,10 @@
  * Target (reported, not enforced): the 40-turn history adds < 2 ms (p50) over a 1-message call.
  * Env: BENCH_HISTORY_REQUESTS (300 per row), BENCH_HISTORY_TURNS (40).
  */
-import { createServer } from 'node:http';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import {
-  cli, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, percentile, requireBuild, round2, summarize, table,
+  cli, disposeHome, startDaemonAgainst, startFakeChatServer, envInt, installCleanupHooks, machineFacts, machineLine, percentile, requireBuild, round2, summarize, table,
   tempHome, verdict, writeResult,
 } from './lib/common.mjs';
 
@@ -32,28 +29,6 @@ const TARGET_EXTRA_MS = 2;
 requireBuild();
 installCleanupHooks();
 
-/** Minimal fake Chat Completions endpoint: fixed reply, no delay (so the rows show our overhead). */
-function startFake() {
-  const usage = { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 };
-  const server = createServer((req, res) => {
-    let data = '';
-    req.on('data', (d) => (data += d));
-    req.on('end', () => {
-      const { model = 'fake', stream } = data ? JSON.parse(data) : {};
-      if (stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`);
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`);
-        res.end('data: [DONE]\n\n');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model, choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }], usage }));
-    });
-  });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
-}
-
 /** `turns` earlier messages alternating user/assistant (~200 characters each), then the new user message. */
 function conversation(turns) {
   const text = (i) => `turn ${i}: ${'the quick brown fox jumps over the lazy dog '.repeat(4)}`;
@@ -62,18 +37,12 @@ function conversation(turns) {
 }
 
 const machine = machineFacts();
-const fake = await startFake();
+const fake = await startFakeChatServer();
 const fakeUrl = `http://127.0.0.1:${fake.address().port}/v1`;
 const home = tempHome('hist');
 const rows = [];
 try {
-  const init = cli(home, ['init']);
-  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
-  writeFileSync(join(home, 'ares.toml'), `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`);
-  process.env.OPENAI_API_KEY = 'bench-key';
-  const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
-  if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
-  const { url } = JSON.parse(start.stdout);
+  const url = startDaemonAgainst(home, fakeUrl);
   const key = cli(home, ['--json', 'key', 'create', '--name', 'bench']);
   if (key.status !== 0) throw new Error(`key create failed: ${key.stderr}`);
 

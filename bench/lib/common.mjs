@@ -4,6 +4,7 @@
  * Plain Node (no dependencies). Not a benchmark itself: bench/run.mjs only runs bench/*.mjs.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -296,4 +297,45 @@ export function writeResult(name, data) {
   const file = join(RESULTS_DIR, `${name}.json`);
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return relative(REPO, file);
+}
+
+/**
+ * A minimal zero-latency fake Chat Completions server on 127.0.0.1 (random port): every request gets
+ * the reply `pong` with fixed usage (12 in, 1 out), as JSON or as SSE when `stream` is set.
+ * Resolves with the listening http.Server.
+ */
+export function startFakeChatServer() {
+  const usage = { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 };
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (d) => (data += d));
+    req.on('end', () => {
+      const { model = 'fake', stream } = data ? JSON.parse(data) : {};
+      if (stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`);
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`);
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model, choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }], usage }));
+    });
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+/**
+ * `caxton init` in `home`, an ares.toml whose `openai` provider is the fake server at `fakeUrl`
+ * (no retries, warn-level logs, OPENAI_API_KEY set for the daemon), then `server start --port 0`.
+ * Returns the daemon's URL. @throws with the CLI's output when a step fails.
+ */
+export function startDaemonAgainst(home, fakeUrl) {
+  const init = cli(home, ['init']);
+  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  writeFileSync(join(home, 'ares.toml'), `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`);
+  process.env.OPENAI_API_KEY = 'bench-key';
+  const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
+  if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
+  return JSON.parse(start.stdout).url;
 }
