@@ -18,12 +18,9 @@
  * Env: BENCH_MCP_GUARD_SAMPLES (default 1000), BENCH_MCP_GUARD_CONNECTS (default 60), BENCH_MCP_GUARD_WARMUP (default 100).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
 
 const NAME = 'mcp-guard';
 const SAMPLES = envInt('BENCH_MCP_GUARD_SAMPLES', 1000);
@@ -32,11 +29,8 @@ const WARMUP = envInt('BENCH_MCP_GUARD_WARMUP', 100);
 const TARGET_CALL_ADDED_MS = 0.5;
 
 requireBuild();
-const require = createRequire(import.meta.url);
-const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
-const { McpConnection } = await dist('tools/mcp/connection.js');
-const { guardedFetch, isPrivateAddress } = await dist('tools/net-policy.js');
+const { McpConnection } = await importDist('tools/mcp/connection.js');
+const { guardedFetch, isPrivateAddress } = await importDist('tools/net-policy.js');
 const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
 
 const machine = machineFacts();
@@ -47,7 +41,7 @@ const port = await new Promise((res) => {
     s.close(() => res(p));
   });
 });
-const child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, [EVERYTHING_SERVER, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
 await new Promise((resolve) => child.stderr.on('data', (d) => d.toString().includes('listening') && resolve()));
 
 const loopbackAllowed = guardedFetch((ip) => !/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/.test(ip) && isPrivateAddress(ip));

@@ -15,13 +15,11 @@
  *
  * Env: BENCH_MCP_SAMPLES (default 2000), BENCH_MCP_WARMUP (default 200), BENCH_MCP_THROUGHPUT (default 2000 calls).
  */
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
 
 const NAME = 'mcp';
 const SAMPLES = envInt('BENCH_MCP_SAMPLES', 2000);
@@ -32,20 +30,17 @@ const TARGET_ADDED_MS = 2;
 const TARGET_SEED_MS = 10;
 
 requireBuild();
-const require = createRequire(import.meta.url);
-const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
-const { createMcpManager } = await dist('tools/mcp/manager.js');
-const { createToolbox } = await dist('tools/toolbox.js');
+const { createMcpManager } = await importDist('tools/mcp/manager.js');
+const { createToolbox } = await importDist('tools/toolbox.js');
 
 const machine = machineFacts();
 const quiet = { info() {}, warn() {}, error() {} };
-const server = { name: 'everything', enabled: true, command: process.execPath, args: [EVERYTHING, 'stdio'], env: {}, timeout_secs: 30 };
+const server = { name: 'everything', enabled: true, command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: {}, timeout_secs: 30 };
 const agent = { name: 'bench', system_prompt: 'x', tools: ['everything.echo'], capabilities: [], max_tool_iterations: 10, parallel_tools: false, parameters: {}, extra: {} };
 const args = { message: 'hello' };
 
 const direct = new Client({ name: 'bench-direct', version: '1' });
-await direct.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING, 'stdio'], stderr: 'ignore' }));
+await direct.connect(new StdioClientTransport({ command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], stderr: 'ignore' }));
 await direct.listTools(); // as the manager does on connect (the SDK caches tool metadata from it)
 const manager = createMcpManager({ log: quiet });
 manager.reconcile([server]);

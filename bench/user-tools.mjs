@@ -20,13 +20,11 @@
  *
  * Env: BENCH_USER_TOOLS_SAMPLES (default 3000), BENCH_USER_TOOLS_WARMUP (default 300).
  */
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
 
 const NAME = 'user-tools';
 const SAMPLES = envInt('BENCH_USER_TOOLS_SAMPLES', 3000);
@@ -35,17 +33,14 @@ const TARGET_CALC_ADDED_MS = 0.1;
 const TARGET_ECHO_ADDED_MS = 1;
 
 requireBuild();
-const require = createRequire(import.meta.url);
-const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
-const dist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
-const { createMcpManager } = await dist('tools/mcp/manager.js');
-const { createMcpPool } = await dist('tools/mcp/pool.js');
-const { createScopedSets } = await dist('tools/scoped-sets.js');
-const { createToolbox } = await dist('tools/toolbox.js');
-const { createBuiltinTools } = await dist('tools/builtin/index.js');
-const { openSqliteStore } = await dist('store/sqlite/database.js');
-const { createCatalog } = await dist('catalog/catalog.js');
-const { loadConfigTree } = await dist('config/load.js');
+const { createMcpManager } = await importDist('tools/mcp/manager.js');
+const { createMcpPool } = await importDist('tools/mcp/pool.js');
+const { createScopedSets } = await importDist('tools/scoped-sets.js');
+const { createToolbox } = await importDist('tools/toolbox.js');
+const { createBuiltinTools } = await importDist('tools/builtin/index.js');
+const { openSqliteStore } = await importDist('store/sqlite/database.js');
+const { createCatalog } = await importDist('catalog/catalog.js');
+const { loadConfigTree } = await importDist('config/load.js');
 
 const machine = machineFacts();
 const quiet = { info() {}, warn() {}, error() {} };
@@ -54,7 +49,7 @@ const store = openSqliteStore(join(dir, 'ares.db'));
 const snapshot = loadConfigTree(join(REPO, 'config'), { providers: ['openai', 'ollama', 'offline'], defaultModel: 'balanced' });
 const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities });
 
-const ev = { name: 'ev', enabled: true, command: process.execPath, args: [EVERYTHING, 'stdio'], env: {}, timeout_secs: 30 };
+const ev = { name: 'ev', enabled: true, command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: {}, timeout_secs: 30 };
 const ann = store.tenants.users.create({ email: 'ann@example.com' }).id;
 const bob = store.tenants.users.create({ email: 'bob@example.com' }).id;
 store.tenants.entities.insert('tools', ann, { name: 'calculator', enabled: true, type: 'builtin', description: 'ann math', timeout_secs: 5, config: {} }, false);

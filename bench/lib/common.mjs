@@ -5,10 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const REPO = dirname(BENCH_DIR);
@@ -16,6 +17,11 @@ export const BIN = join(REPO, 'bin', 'caxton');
 export const DIST_MAIN = join(REPO, 'dist', 'cli', 'main.js');
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export const NODE = process.execPath;
+/** Entry script of `@modelcontextprotocol/server-everything` (a dev dependency; run it with `node PATH stdio`). */
+export const EVERYTHING_SERVER = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+
+/** Import a built module of ours, e.g. `importDist('tools/toolbox.js')` (needs `npm run build`). */
+export const importDist = (p) => import(pathToFileURL(join(REPO, 'dist', p)).href);
 
 /** Exit codes of the CLI (SPEC §5). */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 };
