@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', entityRoutes(deps, registry));
   app.route('/', historyRoutes(deps, registry));
   app.route('/', openaiRoutes(deps, registry, metrics));
-  app.route('/', mcpRoutes(deps));
+  app.route('/', mcpRoutes(deps, registry));
 
   const document = () =>
     app.getOpenAPI31Document({

@@ -98,7 +98,7 @@ Docs: man caxton; README.md.`,
     .option('-f, --follow', 'keep printing new lines')
     .action(lazy(() => import('./commands/server-logs.js')));
 
-  const agent = program.command('agent').description('list and run agents');
+  const agent = program.command('agent').description('create, list, run, share and control agents');
   agent
     .command('list')
     .description('table of the agents you can use: NAME SOURCE MODEL TOOLS')

@@ -147,7 +147,7 @@ describe('OpenAPI', () => {
   it('/openapi.json is generated from the route schemas and passes @readme/openapi-parser', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
     const paths = Object.keys(doc.paths);
-    for (const p of ['/api/agents', '/api/agents/{name}', '/api/agents/{name}/export', '/api/agents/import', '/api/agents/{name}/chat', '/api/agents/{name}/rate', '/api/auth/login', '/api/keys/{id}', '/api/tools', '/api/mcps/{name}', '/api/executions', '/api/conversations/{id}', '/agents', '/agents/{id}', '/agents/{name}/message', '/v1/models', '/v1/chat/completions', '/health', '/metrics']) {
+    for (const p of ['/api/agents', '/api/agents/{name}', '/api/agents/{name}/export', '/api/agents/import', '/api/agents/{name}/chat', '/api/agents/{name}/rate', '/api/auth/login', '/api/keys/{id}', '/api/tools', '/api/mcps/{name}', '/api/executions', '/api/conversations/{id}', '/agents', '/agents/{id}', '/agents/{name}/message', '/v1/models', '/v1/chat/completions', '/health', '/metrics', '/mcp', '/api/mcp/servers', '/api/agents/{name}/restart']) {
       expect(paths).toContain(p);
     }
     expect(doc.paths['/api/agents'].post.requestBody.content['application/json'].schema.properties.system_prompt).toBeDefined();

@@ -12,14 +12,15 @@
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
 import { Hono } from 'hono';
-import type { AgentListing } from '../../catalog/catalog.js';
+import { z } from 'zod';
+import { agentKey, type AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
+import { op, type Registry } from '../openapi.js';
 import { collectRun } from '../sse.js';
-import { agentKey } from '../../catalog/catalog.js';
 
 /** JSON Schema of an agent tool's arguments. */
 export const AGENT_TOOL_INPUT = {
@@ -110,70 +111,117 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
   return status;
 }
 
-/** MCP routes. */
-export function mcpRoutes(deps: AppDeps): Hono<AppEnv> {
+/** One MCP server's state as `GET /api/mcp/servers` reports it (McpServerStatus plus tier fields). */
+const McpServerStatusSchema = z
+  .object({
+    name: z.string(),
+    source: z.string().describe('system, or the tier of a user-tier row'),
+    state: z.string().describe('connecting | ready | failed | idle | disabled'),
+    transport: z.string().describe('stdio | http'),
+    tools: z.number().describe('tools offered to agents'),
+    tool_names: z.array(z.string()),
+    last_error: z.string().nullable(),
+    restarts: z.number(),
+  })
+  .loose();
+
+/** A JSON-RPC 2.0 message (MCP Streamable HTTP); the MCP SDK validates it in full. */
+const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
+
+/** MCP routes, registered in the OpenAPI document like every other route. */
+export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
   /**
    * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
    * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
    */
-  r.get('/api/mcp/servers', (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }));
+  op(
+    r,
+    registry,
+    {
+      method: 'get',
+      path: '/api/mcp/servers',
+      summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
+      tags: ['mcp'],
+      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerStatusSchema) }) } },
+    },
+    (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }),
+  );
 
   /**
    * GET|DELETE /mcp -> 405: stateless, so there is no session to stream to or end (the MCP spec lets
    * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
    */
-  r.on(['GET', 'DELETE'], '/mcp', (c) =>
-    c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
-  );
+  const stateless = (method: 'get' | 'delete') =>
+    op(
+      r,
+      registry,
+      { method, path: '/mcp', summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)', tags: ['mcp'], responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } } },
+      (c) =>
+        c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
+    );
+  stateless('get');
+  stateless('delete');
 
   /**
    * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
    * Tools: the caller's visible agents. A failed run is an `isError` tool result, not a protocol error.
    */
-  r.post('/mcp', async (c) => {
-    const userId = c.get('userId');
-    const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
-    const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
-    server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: deps.catalog.listAgents(userId).map(agentTool) }));
-    server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
-      const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
-      if (typeof args.message !== 'string' || args.message.length === 0) {
-        return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
-      }
+  op(
+    r,
+    registry,
+    {
+      method: 'post',
+      path: '/mcp',
+      summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the caller\'s agents as tools',
+      tags: ['mcp'],
+      body: JsonRpcSchema,
+      responses: { 200: { description: 'JSON-RPC response (tools/list, tools/call: the agent\'s reply)', schema: JsonRpcSchema } },
+    },
+    async (c) => {
+      const userId = c.get('userId');
+      const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
+      const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
+      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: deps.catalog.listAgents(userId).map(agentTool) }));
+      server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
+        const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
+        if (typeof args.message !== 'string' || args.message.length === 0) {
+          return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
+        }
+        try {
+          const resolved = deps.catalog.resolveAgent(req.params.name, userId);
+          const done = await collectRun(
+            deps.runtime.run({
+              agent: resolved.agent,
+              source: resolved.source,
+              model: resolved.model,
+              agentKey: agentKey(resolved),
+              message: args.message,
+              userId,
+              ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
+              signal: extra.signal,
+            }),
+          );
+          return {
+            content: [{ type: 'text', text: done.reply }],
+            structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
+          };
+        } catch (err) {
+          if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
+          const text = isDomainError(err) ? `${err.code}: ${err.message}` : 'the agent run failed (see the daemon log)';
+          return { isError: true, content: [{ type: 'text', text }] };
+        }
+      });
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      await server.connect(transport);
       try {
-        const resolved = deps.catalog.resolveAgent(req.params.name, userId);
-        const done = await collectRun(
-          deps.runtime.run({
-            agent: resolved.agent,
-            source: resolved.source,
-            model: resolved.model,
-            agentKey: agentKey(resolved),
-            message: args.message,
-            userId,
-            ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
-            signal: extra.signal,
-          }),
-        );
-        return {
-          content: [{ type: 'text', text: done.reply }],
-          structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
-        };
-      } catch (err) {
-        if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
-        const text = isDomainError(err) ? `${err.code}: ${err.message}` : 'the agent run failed (see the daemon log)';
-        return { isError: true, content: [{ type: 'text', text }] };
+        return await transport.handleRequest(c.req.raw);
+      } finally {
+        void server.close();
       }
-    });
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    await server.connect(transport);
-    try {
-      return await transport.handleRequest(c.req.raw);
-    } finally {
-      void server.close();
-    }
-  });
+    },
+  );
 
   return r;
 }
