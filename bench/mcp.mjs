@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, sampleRotating, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
 
 const NAME = 'mcp';
 const SAMPLES = envInt('BENCH_MCP_SAMPLES', 2000);
@@ -65,19 +65,10 @@ const paths = {
   },
 };
 const names = Object.keys(paths);
-const samples = Object.fromEntries(names.map((n) => [n, []]));
 
 try {
   process.stderr.write(`mcp: ${WARMUP} warmup + ${SAMPLES} rounds of ${names.join('/')}\n`);
-  for (let i = 0; i < WARMUP + SAMPLES; i++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(i + k) % names.length];
-      const t0 = performance.now();
-      await paths[name]();
-      const ms = performance.now() - t0;
-      if (i >= WARMUP) samples[name].push(ms);
-    }
-  }
+  const samples = await sampleRotating(paths, WARMUP, SAMPLES);
 
   const throughput = {};
   for (const name of names) {

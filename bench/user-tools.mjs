@@ -23,8 +23,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, sampleRotating, EVERYTHING_SERVER, importDist, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
 
 const NAME = 'user-tools';
 const SAMPLES = envInt('BENCH_USER_TOOLS_SAMPLES', 3000);
@@ -98,19 +97,10 @@ const paths = {
   'echo: user server': () => runOnce(perUser, echoAgent, ann, 'ev__echo', echo, 'Echo: hello'),
 };
 const names = Object.keys(paths);
-const samples = Object.fromEntries(names.map((n) => [n, []]));
 
 try {
   process.stderr.write(`${NAME}: ${WARMUP} warmup + ${SAMPLES} rounds of ${names.length} paths\n`);
-  for (let i = 0; i < WARMUP + SAMPLES; i++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(i + k) % names.length];
-      const t0 = performance.now();
-      await paths[name]();
-      const ms = performance.now() - t0;
-      if (i >= WARMUP) samples[name].push(ms);
-    }
-  }
+  const samples = await sampleRotating(paths, WARMUP, SAMPLES);
   const summary = Object.fromEntries(names.map((n) => [n, summarize(samples[n])]));
   const base = summary['calc: system only'].median;
   const added = Object.fromEntries(names.filter((n) => n.startsWith('calc')).map((n) => [n, round2(summary[n].median - base)]));

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -344,4 +345,24 @@ export function startDaemonAgainst(home, fakeUrl) {
   const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
   if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
   return JSON.parse(start.stdout).url;
+}
+
+/**
+ * Time each of `paths` (name -> async fn) once per round, `warmup + samples` rounds, rotating the
+ * order every round so drifts in machine load hit every path alike. Returns name -> samples in ms
+ * (warmup rounds dropped).
+ */
+export async function sampleRotating(paths, warmup, samples) {
+  const names = Object.keys(paths);
+  const out = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < warmup + samples; i++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(i + k) % names.length];
+      const t0 = performance.now();
+      await paths[name]();
+      const ms = performance.now() - t0;
+      if (i >= warmup) out[name].push(ms);
+    }
+  }
+  return out;
 }
