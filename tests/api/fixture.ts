@@ -46,7 +46,7 @@ export function makeApp(
   const providers = opts.fakeUrl
     ? createProviderRegistry({ openai: { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 } }, { env: { FAKE_KEY: 'k' } })
     : createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-  const runtime = createRuntime({ store, providers });
+  const runtime = createRuntime({ store, providers, usage: store.tenants.entities });
   // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
   const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (key, reason) => void runtime.agents.fail(key, reason) });
   const errors: unknown[] = [];

@@ -53,7 +53,7 @@ const Summary = z.object({
   display_name: z.string().nullable(),
   description: z.string().nullable(),
   is_public: z.boolean(),
-  usage_count: z.number(),
+  usage_count: z.number().describe('ranking uses: completed runs by users other than the owner, at most one per user and UTC day'),
   rating: z.number().nullable().describe('average stars, null when unrated'),
   rating_count: z.number(),
   state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
@@ -147,7 +147,6 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const resolved = catalog.resolveAgent(name, userId);
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    if (resolved.entity) entities.countUse(resolved.entity.id);
     metrics.run(resolved.source, 'started');
     const events = deps.runtime.run({
       agent: resolved.agent,
@@ -156,6 +155,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       message,
       userId,
       agentKey: agentKey(resolved),
+      ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
       ...(conversationId ? { conversationId } : {}),
       signal: abort.signal,
     });
