@@ -13,7 +13,9 @@
  *    `finish_reason: "max_iterations"`;
  * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
  *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
- *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms).
+ *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms);
+ * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentId`)
+ *    towards its ranking: this is the one place every entry point (chat, message, /v1, /mcp) counts.
  *
  * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
  * provider request and any running tools.

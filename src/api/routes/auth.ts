@@ -60,7 +60,7 @@ const UserBody = z.object({ email: Email, name: z.string().min(1).max(200).optio
 
 const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
 const UserOut = z.object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
-const RegisteredOut = z.object({ email: z.string(), message: z.string() });
+const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 const KeyOut = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
 
 /** Auth, key and user routes. */
@@ -84,7 +84,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     } catch (err) {
       if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
     }
-    return c.json({ email: body.email, message: REGISTERED }, 201);
+    return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
   });
 
   op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)' }, 429: { description: 'too many failed logins for this email or from this address (Retry-After)' } } }, async (c) => {
