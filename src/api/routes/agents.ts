@@ -241,7 +241,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.json(result);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a user or community agent 1..5 stars (one rating per user)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
     const { stars } = await readJson(c, RateBody);
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
