@@ -115,6 +115,8 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
       .setIssuer('caxton')
       .sign(settings.jwtSecret);
     const refresh = REFRESH_PREFIX + randomBytes(32).toString('base64url');
+    // A logout while this pair was being signed must not leave a live refresh token in the ended session.
+    if (users.isSessionRevoked(sessionId)) throw unauthorized('this login session has ended; log in again');
     users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000, sessionId);
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: accessTtl };
   }
