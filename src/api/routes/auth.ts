@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { op, type Registry } from '../openapi.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
 import { readJson } from '../validate.js';
 
@@ -41,7 +41,7 @@ function clientAddress(c: Context<AppEnv>): string {
   }
 }
 
-/** 429 with `Retry-After` when any of `keys` must still wait. */
+/** @throws DomainError TOO_MANY_REQUESTS (429 with `Retry-After` in seconds) when any key must still wait in its throttle; `what` names what was too many. */
 function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Throttle, string]>): void {
   const waitMs = Math.max(...checks.map(([t, key]) => t.wait(key)));
   if (waitMs <= 0) return;
@@ -72,7 +72,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   const loginsPerAddress = createThrottle(LOGIN_LIMITS);
   const registrations = createThrottle(REGISTER_LIMITS);
 
-  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 429: { description: 'too many registrations from this address (Retry-After)' } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, RegisterBody);
     const address = clientAddress(c);
     refuseWhileWaiting('registrations from this address', [[registrations, address]]);
@@ -87,7 +87,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)' }, 429: { description: 'too many failed logins for this email or from this address (Retry-After)' } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, LoginBody);
     const address = clientAddress(c);
     refuseWhileWaiting('failed logins for this email or from this address', [
