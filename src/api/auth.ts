@@ -2,9 +2,18 @@
  * Authentication (SPEC §6): scrypt password hashes (node:crypto), HS256 access JWTs (jose), single-use
  * refresh tokens and API keys stored as SHA-256 hashes. Secrets never appear in errors or logs: every
  * failure is the same `UNAUTHORIZED` with a generic message.
+ *
+ * Login sessions: a login starts a session; its access tokens carry the session id (`sid` claim) and its
+ * refresh tokens are stored with it, so every token of one refresh chain shares it. Logout revokes the
+ * session, which refuses its access tokens at once (not only when they expire) and its refresh tokens.
+ * Presenting a refresh token that was already used revokes its session too (a rotated token seen
+ * again means the chain may have been copied). Password checks cost one scrypt whether or not the
+ * email exists, so response times do not tell which accounts exist.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
+import { newId } from '../domain/names.js';
+import type { User } from '../domain/users.js';
 import type { UserStore } from '../store/types.js';
 import type { AuthSettings } from './deps.js';
 
@@ -38,6 +47,12 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/**
+ * A hash no password matches (random salt and key), with the parameters of real hashes: checking a
+ * password against it costs what checking a real one does.
+ */
+const DUMMY_HASH = ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, randomBytes(16).toString('base64url'), randomBytes(SCRYPT.keylen).toString('base64url')].join('$');
+
 /** Constant-time check of `password` against a `hashPassword` result. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [alg, n, r, p, salt, hash] = stored.split('$');
@@ -57,15 +72,26 @@ const unauthorized = (message = 'invalid or expired credentials') =>
 
 /** Auth operations over the user store. */
 export interface AuthService {
-  /** Issue an access + refresh token pair for `userId`. */
+  /**
+   * The user whose email and password these are, else undefined. Costs one scrypt check whether or
+   * not the email exists (or has a password), so its duration does not reveal accounts.
+   */
+  verifyLogin(email: string, password: string): Promise<User | undefined>;
+  /** Start a login session for `userId` and issue its first access + refresh token pair. */
   issue(userId: string): Promise<TokenPair>;
-  /** Exchange a refresh token (single use) for a new pair. @throws DomainError UNAUTHORIZED. */
+  /**
+   * Exchange a refresh token (single use) for a new pair in the same session. A token used before
+   * revokes its session. @throws DomainError UNAUTHORIZED (unknown, expired, used, revoked).
+   */
   refresh(refreshToken: string): Promise<TokenPair>;
-  /** Invalidate a refresh token (logout); unknown tokens are ignored. */
-  revokeRefresh(refreshToken: string): void;
+  /** Logout: revoke the session of a refresh token (its access and refresh tokens stop working); unknown tokens are ignored. */
+  logout(refreshToken: string): void;
   /** Create an API key; the key is returned once and stored only as a hash. */
   createKey(userId: string, name: string | null): { key: string; id: string; prefix: string; created_at: number };
-  /** Who `Authorization: Bearer <credential>` is. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, unknown). */
+  /**
+   * Who `Authorization: Bearer <credential>` is. An access token must carry a session (`sid`) that
+   * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown).
+   */
   authenticate(credential: string): Promise<Principal>;
 }
 
@@ -77,10 +103,11 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
   const accessTtl = settings.accessTtlSecs ?? 900;
   const refreshTtl = settings.refreshTtlSecs ?? 30 * 24 * 3600;
 
-  async function issue(userId: string): Promise<TokenPair> {
+  /** A new access + refresh pair of session `sessionId`. */
+  async function issue(userId: string, sessionId: string): Promise<TokenPair> {
     const { SignJWT } = await loadJose();
     const iat = Math.floor(now() / 1000);
-    const access = await new SignJWT({ typ: 'access' })
+    const access = await new SignJWT({ typ: 'access', sid: sessionId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuedAt(iat)
@@ -88,19 +115,39 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
       .setIssuer('caxton')
       .sign(settings.jwtSecret);
     const refresh = REFRESH_PREFIX + randomBytes(32).toString('base64url');
-    users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000);
+    // A logout while this pair was being signed must not leave a live refresh token in the ended session.
+    if (users.isSessionRevoked(sessionId)) throw unauthorized('this login session has ended; log in again');
+    users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000, sessionId);
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: accessTtl };
   }
 
+  /** Revoke a session until every access token it issued has expired. */
+  const revoke = (sessionId: string, userId: string) => users.revokeSession(sessionId, userId, now(), now() + accessTtl * 1000);
+
   return {
-    issue,
-    async refresh(refreshToken) {
-      const userId = users.consumeRefreshToken(tokenHash(refreshToken), now());
-      if (!userId || !users.byId(userId)) throw unauthorized('refresh token is invalid, expired or already used');
-      return issue(userId);
+    async verifyLogin(email, password) {
+      const user = users.byEmail(email);
+      const hash = user ? users.passwordHash(user.id) : undefined;
+      const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
+      return ok && user && hash ? user : undefined;
     },
-    revokeRefresh(refreshToken) {
-      users.consumeRefreshToken(tokenHash(refreshToken), now());
+    issue: (userId) => issue(userId, newId('ses')),
+    async refresh(refreshToken) {
+      const hash = tokenHash(refreshToken);
+      const use = users.consumeRefreshToken(hash, now());
+      if (!use) {
+        const seen = users.refreshTokenSession(hash);
+        if (seen?.used && seen.sessionId) revoke(seen.sessionId, seen.userId);
+      }
+      if (!use || !users.byId(use.userId)) throw unauthorized('refresh token is invalid, expired or already used');
+      // Tokens stored before sessions existed start one.
+      return issue(use.userId, use.sessionId ?? newId('ses'));
+    },
+    logout(refreshToken) {
+      const hash = tokenHash(refreshToken);
+      const seen = users.refreshTokenSession(hash);
+      if (seen?.sessionId) revoke(seen.sessionId, seen.userId);
+      else users.consumeRefreshToken(hash, now());
     },
     createKey(userId, name) {
       const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
@@ -120,7 +167,8 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
             issuer: 'caxton',
             currentDate: new Date(now()),
           });
-          if (payload.typ === 'access' && typeof payload.sub === 'string') userId = payload.sub;
+          const sid = payload.sid;
+          if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !users.isSessionRevoked(sid)) userId = payload.sub;
         } catch {
           userId = undefined;
         }

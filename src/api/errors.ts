@@ -31,9 +31,10 @@ export function errorBody(code: string, message: string, details: unknown[] = []
   return { error: { code, message, details } };
 }
 
-/** Where unexpected errors are reported (the daemon passes its logger). */
+/** Where unexpected errors (and, with `warn`, security events such as failed logins) are reported; the daemon passes its logger. */
 export interface ErrorLog {
   error(obj: object, msg: string): void;
+  warn?(obj: object, msg: string): void;
 }
 
 /** Build the Hono `onError` handler: DomainError -> its status; HTTPException -> its status; else 500. */
@@ -43,6 +44,7 @@ export function makeErrorHandler(log: ErrorLog) {
 
 function handleError(err: Error, c: Context, log: ErrorLog): Response {
   if (err instanceof DomainError) {
+    if (err.retryAfterSecs !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSecs))));
     return c.json(errorBody(err.code, err.message, err.details), STATUS_OF[err.code]);
   }
   if (err instanceof HTTPException) {

@@ -272,6 +272,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       providers,
       toolbox,
       memory: store.memory,
+      usage: tenants.entities,
       log: logger,
       limits: {
         maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,

@@ -34,17 +34,20 @@ export interface ErrorDetail {
 
 /**
  * An expected failure with a stable code. `details` carries located problems (file:line:col, field, hint).
- * Messages must never contain secrets.
+ * `retryAfterSecs` (whole seconds) says when the same request may succeed (sent as `Retry-After` with
+ * 429 and 503). Messages must never contain secrets.
  */
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[];
+  readonly retryAfterSecs?: number;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = []) {
+  constructor(code: ErrorCode, message: string, details: ErrorDetail[] = [], opts: { retryAfterSecs?: number } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.details = details;
+    if (opts.retryAfterSecs !== undefined) this.retryAfterSecs = opts.retryAfterSecs;
   }
 }
 

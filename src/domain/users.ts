@@ -40,8 +40,10 @@ export interface UserEntityValue {
 }
 
 /**
- * A user-tier entity row (DIR-12 `user_agents` / `user_tools` / `user_mcps`). `usage_count` counts runs;
- * `rating_sum`/`rating_count` come from `ratings` (1..5 stars, one per user and agent).
+ * A user-tier entity row (DIR-12 `user_agents` / `user_tools` / `user_mcps`). For agents `usage_count`
+ * ranks them: completed runs by users other than the owner, at most one per user and UTC day.
+ * `rating_sum`/`rating_count` come from `ratings` (1..5 stars, one per user and agent, by users with a
+ * completed run of it, never the owner).
  */
 export interface UserEntity<K extends UserEntityKind = UserEntityKind> {
   id: string;

@@ -13,7 +13,9 @@
  *    `finish_reason: "max_iterations"`;
  * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
  *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
- *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms).
+ *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms);
+ * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentId`)
+ *    towards its ranking: this is the one place every entry point (chat, message, /v1, /mcp) counts.
  *
  * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
  * provider request and any running tools.
@@ -21,7 +23,7 @@
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } from '../llm/types.js';
-import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
+import type { ExecutionRecord, MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { UnavailableTool } from '../tools/types.js';
@@ -62,6 +64,11 @@ export interface RuntimeDeps {
   contextWindow?: (model: Model) => number;
   /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
   memory?: Pick<MemoryStore, 'search'>;
+  /**
+   * Where completed runs of user-tier agents (`RunRequest.agentId`) are counted for ranking; the
+   * store keeps one per user, agent and UTC day and never counts the owner. Without it nothing is counted.
+   */
+  usage?: Pick<UserEntityStore, 'countUse'>;
 }
 
 /** Entries put into `{{memory_context}}`, newest first. */
@@ -92,6 +99,12 @@ export interface RunRequest {
    * failing or being stopped never affects another user's agent of the same name (SPEC §7).
    */
   agentKey?: string;
+  /**
+   * The row id of a user or community agent (absent for system agents). A run of it that completes
+   * (status `success`) counts one use towards its ranking through `RuntimeDeps.usage`; refused,
+   * failed and cancelled runs count nothing.
+   */
+  agentId?: string;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
 }
@@ -440,6 +453,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 
         recorded = true;
         await commit(pending, row('success'));
+        countCompletedRun(req);
         yield {
           type: 'done',
           reply,
@@ -474,6 +488,16 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         else store.executions.record(last);
       }
       release?.();
+    }
+  }
+
+  /** Count a completed run towards its agent's ranking; a failure to count is logged, never the run's failure. */
+  function countCompletedRun(req: RunRequest): void {
+    if (!req.agentId || !deps.usage) return;
+    try {
+      deps.usage.countUse(req.agentId, req.userId, new Date().toISOString().slice(0, 10));
+    } catch (err) {
+      log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
     }
   }
 

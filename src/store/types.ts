@@ -160,13 +160,29 @@ export interface UserStore {
   useApiKey(keyHash: string): ApiKeyInfo | undefined;
   /** Revoke the user's key `id`. @returns false when the user has no such live key. */
   revokeApiKey(id: string, userId: string): boolean;
-  /** Remember a refresh token by hash until `expiresAt` (ms since epoch). */
-  addRefreshToken(userId: string, tokenHash: string, expiresAt: number): void;
+  /** Remember a refresh token by hash until `expiresAt` (ms since epoch), as part of login session `sessionId`. */
+  addRefreshToken(userId: string, tokenHash: string, expiresAt: number, sessionId: string): void;
   /**
-   * Single use: mark the token used and return its user id, atomically; undefined when unknown,
-   * expired or already used.
+   * Single use: mark the token used and return its user and session, atomically; undefined when
+   * unknown, expired or already used. `sessionId` is null for tokens stored before sessions existed.
    */
-  consumeRefreshToken(tokenHash: string, now: number): string | undefined;
+  consumeRefreshToken(tokenHash: string, now: number): RefreshTokenUse | undefined;
+  /** The user and session of a refresh token whatever its state (`used`: consumed already); undefined when unknown. */
+  refreshTokenSession(tokenHash: string): (RefreshTokenUse & { used: boolean }) | undefined;
+  /**
+   * End login session `sessionId` of `userId` at `now` (ms): its unused refresh tokens are marked used,
+   * and the session is listed as revoked until `keepUntil` (ms; when every access token of it has
+   * expired). Listed sessions past their `keepUntil` are dropped, so the list stays small. Idempotent.
+   */
+  revokeSession(sessionId: string, userId: string, now: number, keepUntil: number): void;
+  /** True when `sessionId` was revoked and is still listed (one primary-key lookup). */
+  isSessionRevoked(sessionId: string): boolean;
+}
+
+/** Who a refresh token belongs to: its user and login session (null: stored before sessions existed). */
+export interface RefreshTokenUse {
+  userId: string;
+  sessionId: string | null;
 }
 
 /** User-tier agents, tools and MCP servers (DIR-12 `user_agents`, `user_tools`, `user_mcps`) and ratings. */
@@ -183,9 +199,19 @@ export interface UserEntityStore {
   update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): UserEntity<K>;
   /** @returns false when `userId` has no such row. */
   remove(kind: UserEntityKind, userId: string, name: string): boolean;
-  /** Count one run of a user-tier agent. */
-  countUse(agentId: string): void;
-  /** Set `userId`'s rating (1..5) of the agent; returns the new totals. */
+  /**
+   * Count a completed run of user-tier agent `agentId` by `userId` on UTC day `day` (`YYYY-MM-DD`)
+   * towards its ranking: at most one per user, agent and day, never the owner's own runs, and nothing
+   * for an agent that no longer exists. `usage_count` rises only when this is a new (agent, user, day).
+   * @returns true when it counted.
+   */
+  countUse(agentId: string, userId: string, day: string): boolean;
+  /**
+   * Set `userId`'s rating (1..5) of the agent; returns the new totals. Only for a user who is not the
+   * owner and has a counted (completed) run of the agent.
+   * @throws DomainError NOT_FOUND (no such agent), FORBIDDEN (the owner rating their own agent),
+   *   CONFLICT (no completed run of the agent by `userId` yet).
+   */
   rate(userId: string, agentId: string, stars: number): { rating_sum: number; rating_count: number };
 }
 

@@ -25,6 +25,8 @@ export interface TestApp {
   store: Store;
   snapshot: ConfigSnapshot;
   errors: unknown[];
+  /** What the app logged at warn level (e.g. failed logins), each with its message as `msg`. */
+  warnings: Record<string, unknown>[];
   close(): void;
 }
 
@@ -46,10 +48,11 @@ export function makeApp(
   const providers = opts.fakeUrl
     ? createProviderRegistry({ openai: { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 } }, { env: { FAKE_KEY: 'k' } })
     : createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-  const runtime = createRuntime({ store, providers });
+  const runtime = createRuntime({ store, providers, usage: store.tenants.entities });
   // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
   const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (key, reason) => void runtime.agents.fail(key, reason) });
   const errors: unknown[] = [];
+  const warnings: Record<string, unknown>[] = [];
   const deps: AppDeps = {
     catalog,
     runtime,
@@ -74,12 +77,12 @@ export function makeApp(
     version: '0.0.0-test',
     startedAt: Date.now(),
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
-    log: { error: (obj) => errors.push(obj) },
+    log: { error: (obj) => errors.push(obj), warn: (obj, msg) => warnings.push({ ...obj, msg }) },
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
     ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
   };
-  return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
+  return { app: createApp(deps), store, snapshot, errors, warnings, close: () => store.close() };
 }
 
 /** Request helper: JSON body, optional bearer token, optional control-socket transport. */

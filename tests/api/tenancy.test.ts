@@ -147,7 +147,7 @@ describe('tenant isolation matrix (auth required)', () => {
     expect(pub.usage_count).toBe(1);
   });
 
-  it('refresh tokens are single use; logout invalidates them; bad passwords are 401', async () => {
+  it('refresh tokens are single use; logout invalidates them; bad passwords are 401; registering a taken email changes nothing', async () => {
     const login = (await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'correct horse' } })).json;
     const next = await call('POST', '/api/auth/refresh', { body: { refresh_token: login.refresh_token } });
     expect(next.status).toBe(200);
@@ -159,7 +159,10 @@ describe('tenant isolation matrix (auth required)', () => {
     expect((await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'wrong horse' } })).status).toBe(401);
     expect((await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'wrong horse' } })).status).toBe(401);
     expect((await call('POST', '/api/auth/register', { body: { email: 'c@example.com', password: 'short' } })).status).toBe(400);
-    expect((await call('POST', '/api/auth/register', { body: { email: 'a@example.com', password: 'long enough' } })).status).toBe(409);
+    // A taken email gets the same answer as a new one (no account probing); the account keeps its password.
+    const taken = await call('POST', '/api/auth/register', { body: { email: 'a@example.com', password: 'long enough' } });
+    expect([taken.status, taken.json.status]).toEqual([201, 'accepted']);
+    expect((await call('POST', '/api/auth/login', { body: { email: 'a@example.com', password: 'long enough' } })).status).toBe(401);
   });
 
   it('anyone may reach /health, /metrics and /openapi.json; secrets are not stored in the clear', async () => {

@@ -30,9 +30,9 @@ describe('resolution order', () => {
     const a = put('pub1', 'router', 'community router one', true);
     const b = put('pub2', 'router', 'community router two', true);
     expect(catalog.resolveAgent('router', users.me!).agent.system_prompt).toBe('community router one'); // tie: oldest
-    store.tenants.entities.countUse(b.id);
+    store.tenants.entities.countUse(b.id, users.me!, '2026-01-01');
     expect(catalog.resolveAgent('router', users.me!).agent.system_prompt).toBe('community router two');
-    store.tenants.entities.countUse(a.id);
+    store.tenants.entities.countUse(a.id, users.me!, '2026-01-01');
     store.tenants.entities.rate(users.me!, a.id, 5);
     store.tenants.entities.rate(users.me!, b.id, 2);
     const r = catalog.resolveAgent('router', users.me!);

@@ -270,3 +270,21 @@ describe('runtime memory', () => {
     expect(p.requests.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'Known facts:\nfavourite: green tea\n\nUser: what do I like?' });
   });
 });
+
+describe('ranking usage', () => {
+  it('counts a run of a user-tier agent when it completes, once per user and day; failed runs count nothing', async () => {
+    const owner = store.tenants.users.create({ email: 'rt-owner@example.com' });
+    const user = store.tenants.users.create({ email: 'rt-user@example.com' });
+    const row = store.tenants.entities.insert('agents', owner.id, agentOf({ name: 'ranked', tools: [] }), true);
+    const usage = () => store.tenants.entities.own('agents', owner.id, 'ranked')!.usage_count;
+    const failing = runtimeWith({ p: createScriptedProvider('p', [], { whenEmpty: 'error' }) }, { usage: store.tenants.entities });
+    const base = { agent: agentOf({ name: 'ranked', tools: [] }), source: 'community' as const, model, message: 'hi', userId: user.id, agentId: row.id };
+    expect((await collect(failing.run(base))).at(-1)?.type).toBe('error');
+    expect(usage()).toBe(0);
+    const ok = runtimeWith({ p: createScriptedProvider('p', [{ text: 'one' }, { text: 'two' }, { text: 'mine' }]) }, { usage: store.tenants.entities });
+    for (let i = 0; i < 2; i++) expect((await collect(ok.run(base))).at(-1)?.type).toBe('done');
+    expect(usage()).toBe(1);
+    expect((await collect(ok.run({ ...base, userId: owner.id, source: 'user' }))).at(-1)?.type).toBe('done');
+    expect(usage()).toBe(1);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * The tenant tables of migration 3 on a real SQLite file: users, hashed credentials, user-tier rows,
- * ratings; foreign keys cascade; single-use refresh tokens; names are data, never SQL.
+ * The tenant tables of migrations 3 and 5 on a real SQLite file: users, hashed credentials, login
+ * sessions, user-tier rows, usage and ratings; foreign keys cascade; single-use refresh tokens; names
+ * are data, never SQL.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,12 +17,12 @@ const { users, entities } = store.tenants;
 const agent = (name: string) => AgentSchema.parse({ name, system_prompt: 'p' });
 
 describe('tenant store', () => {
-  it('applies migration 3 with foreign keys on', () => {
+  it('applies migrations 3 and 5 with foreign keys on', () => {
     expect(store.health().schema_version).toBeGreaterThanOrEqual(3);
     const db = new Database(file, { readonly: true });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
     db.close();
-    expect(tables).toEqual(expect.arrayContaining(['users', 'api_keys', 'refresh_tokens', 'user_agents', 'user_tools', 'user_mcps', 'ratings', 'agent_executions']));
+    expect(tables).toEqual(expect.arrayContaining(['users', 'api_keys', 'refresh_tokens', 'user_agents', 'user_tools', 'user_mcps', 'ratings', 'agent_executions', 'user_agent_usage', 'revoked_sessions']));
   });
 
   it('emails are unique case-insensitively; lookups ignore case', () => {
@@ -43,11 +44,27 @@ describe('tenant store', () => {
 
   it('refresh tokens are single use and expire', () => {
     const u = users.create({ email: 'rt@example.com' });
-    users.addRefreshToken(u.id, 'r1', 2_000);
-    expect(users.consumeRefreshToken('r1', 1_000)).toBe(u.id);
+    users.addRefreshToken(u.id, 'r1', 2_000, 'ses_1');
+    expect(users.consumeRefreshToken('r1', 1_000)).toEqual({ userId: u.id, sessionId: 'ses_1' });
     expect(users.consumeRefreshToken('r1', 1_000)).toBeUndefined();
-    users.addRefreshToken(u.id, 'r2', 2_000);
+    expect(users.refreshTokenSession('r1')).toEqual({ userId: u.id, sessionId: 'ses_1', used: true });
+    users.addRefreshToken(u.id, 'r2', 2_000, 'ses_1');
     expect(users.consumeRefreshToken('r2', 3_000)).toBeUndefined();
+  });
+
+  it('a revoked session uses up its refresh tokens and stays listed until its access tokens expire', () => {
+    const u = users.create({ email: 'ses@example.com' });
+    users.addRefreshToken(u.id, 's1', 10_000, 'ses_a');
+    users.addRefreshToken(u.id, 'other', 10_000, 'ses_b');
+    users.revokeSession('ses_a', u.id, 1_000, 5_000);
+    expect(users.isSessionRevoked('ses_a')).toBe(true);
+    expect(users.isSessionRevoked('ses_b')).toBe(false);
+    expect(users.consumeRefreshToken('s1', 1_500)).toBeUndefined();
+    expect(users.consumeRefreshToken('other', 1_500)?.sessionId).toBe('ses_b');
+    // A later revocation drops the listed sessions whose access tokens have all expired.
+    users.revokeSession('ses_b', u.id, 6_000, 9_000);
+    expect(users.isSessionRevoked('ses_a')).toBe(false);
+    expect(users.isSessionRevoked('ses_b')).toBe(true);
   });
 
   it('names with SQL in them are stored as data', () => {
@@ -60,16 +77,38 @@ describe('tenant store', () => {
   it('one name per user and kind; ratings are one per user and agent; deleting rows cascades', () => {
     const owner = users.create({ email: 'owner@example.com' });
     const rater = users.create({ email: 'rater@example.com' });
+    const second = users.create({ email: 'rater2@example.com' });
     const row = entities.insert('agents', owner.id, agent('dup'), true);
     expect(() => entities.insert('agents', owner.id, agent('dup'), false)).toThrow(/already have agent dup/);
     expect(entities.insert('agents', rater.id, agent('dup'), false).name).toBe('dup'); // another user may reuse it
+    entities.countUse(row.id, rater.id, '2026-03-01');
+    entities.countUse(row.id, second.id, '2026-03-01');
     entities.rate(rater.id, row.id, 5);
     expect(entities.rate(rater.id, row.id, 3)).toEqual({ rating_sum: 3, rating_count: 1 });
-    expect(entities.rate(owner.id, row.id, 5)).toEqual({ rating_sum: 8, rating_count: 2 });
+    expect(entities.rate(second.id, row.id, 5)).toEqual({ rating_sum: 8, rating_count: 2 });
     expect(entities.community('agents', rater.id, 'dup')[0]).toMatchObject({ rating_sum: 8, rating_count: 2 });
     expect(entities.remove('agents', owner.id, 'dup')).toBe(true);
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE agent_id = ?').get(row.id) as { n: number }).n).toBe(0);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM user_agent_usage WHERE agent_id = ?').get(row.id) as { n: number }).n).toBe(0);
     db.close();
+  });
+
+  it('usage counts one completed run per user, agent and day, never the owner; ratings need one and never come from the owner', () => {
+    const owner = users.create({ email: 'rank-owner@example.com' });
+    const fan = users.create({ email: 'rank-fan@example.com' });
+    const stranger = users.create({ email: 'rank-stranger@example.com' });
+    const row = entities.insert('agents', owner.id, agent('ranked'), true);
+    const usage = () => entities.own('agents', owner.id, 'ranked')!.usage_count;
+    expect(entities.countUse(row.id, owner.id, '2026-03-01')).toBe(false);
+    expect(entities.countUse(row.id, fan.id, '2026-03-01')).toBe(true);
+    expect(entities.countUse(row.id, fan.id, '2026-03-01')).toBe(false);
+    expect(usage()).toBe(1);
+    expect(entities.countUse(row.id, fan.id, '2026-03-02')).toBe(true);
+    expect(entities.countUse('agent_gone', fan.id, '2026-03-02')).toBe(false);
+    expect(usage()).toBe(2);
+    expect(() => entities.rate(owner.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'you cannot rate your own agent ranked' }));
+    expect(() => entities.rate(stranger.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'CONFLICT', message: 'rate agent ranked after a completed run of it' }));
+    expect(entities.rate(fan.id, row.id, 4)).toEqual({ rating_sum: 4, rating_count: 1 });
   });
 });

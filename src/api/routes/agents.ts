@@ -53,7 +53,7 @@ const Summary = z.object({
   display_name: z.string().nullable(),
   description: z.string().nullable(),
   is_public: z.boolean(),
-  usage_count: z.number(),
+  usage_count: z.number().describe('ranking uses: completed runs by users other than the owner, at most one per user and UTC day'),
   rating: z.number().nullable().describe('average stars, null when unrated'),
   rating_count: z.number(),
   state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
@@ -147,7 +147,6 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const resolved = catalog.resolveAgent(name, userId);
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    if (resolved.entity) entities.countUse(resolved.entity.id);
     metrics.run(resolved.source, 'started');
     const events = deps.runtime.run({
       agent: resolved.agent,
@@ -156,6 +155,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       message,
       userId,
       agentKey: agentKey(resolved),
+      ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
       ...(conversationId ? { conversationId } : {}),
       signal: abort.signal,
     });
@@ -241,7 +241,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.json(result);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a user or community agent 1..5 stars (one rating per user)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
     const { stars } = await readJson(c, RateBody);
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);

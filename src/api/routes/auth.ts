@@ -1,14 +1,53 @@
 /**
  * Accounts and credentials (SPEC §5, §6): `POST /api/auth/register|login|refresh|logout`,
  * `POST|GET /api/keys`, `DELETE /api/keys/:id`, and the admin's `POST /api/users` (`caxton user create`).
+ *
+ * Abuse limits (src/api/throttle.ts): login attempts are counted per account (email) and per client
+ * address; after 10 failed ones further attempts get 429 with `Retry-After`, waiting 1 s, then twice
+ * as long after each further failure, at most 15 min; a successful login clears the account's count
+ * and gives back the address's attempt. Every failed login is logged (email, client address, counts;
+ * never the password). Registration is limited per client address the same way (10, then 1 min
+ * doubling up to 1 h) and answers the same for new and taken emails, so neither route tells who has
+ * an account.
  */
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors.js';
-import { hashPassword, verifyPassword, type AuthService } from '../auth.js';
+import { DomainError, isDomainError } from '../../domain/errors.js';
+import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { op, type Registry } from '../openapi.js';
+import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
 import { readJson } from '../validate.js';
+
+/** Failed logins per account and per client address (times in ms). */
+const LOGIN_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 10_000 };
+/** Registrations per client address, whatever their outcome (times in ms). */
+const REGISTER_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 60_000, maxDelayMs: 60 * 60_000, forgetAfterMs: 24 * 60 * 60_000, maxKeys: 10_000 };
+
+/** The one answer to every accepted registration, whether or not the email had an account already. */
+const REGISTERED = 'registration accepted: log in with this email and password (POST /api/auth/login); an email that was already registered keeps its account and password';
+
+/**
+ * The client's address for throttling: the TCP peer, `control-socket` over the Unix socket, or
+ * `unknown` when the request has no socket (in-process `app.request()`): such requests share one count.
+ */
+function clientAddress(c: Context<AppEnv>): string {
+  if (c.env?.transport === 'socket') return 'control-socket';
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** @throws DomainError TOO_MANY_REQUESTS (429 with `Retry-After` in seconds) when any key must still wait in its throttle; `what` names what was too many. */
+function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Throttle, string]>): void {
+  const waitMs = Math.max(...checks.map(([t, key]) => t.wait(key)));
+  if (waitMs <= 0) return;
+  const secs = Math.ceil(waitMs / 1000);
+  throw new DomainError('TOO_MANY_REQUESTS', `too many ${what}; try again in ${secs} s`, [{ field: 'Retry-After', message: `${secs} seconds`, hint: 'the wait doubles with each further attempt counted' }], { retryAfterSecs: secs });
+}
 
 const Email = z.string().trim().toLowerCase().pipe(z.email('must be an email address'));
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
@@ -21,6 +60,7 @@ const UserBody = z.object({ email: Email, name: z.string().min(1).max(200).optio
 
 const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
 const UserOut = z.object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
+const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 const KeyOut = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
 
 /** Auth, key and user routes. */
@@ -28,30 +68,52 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   const r = new Hono<AppEnv>();
   const users = deps.tenants.users;
   const tags = ['auth'];
+  const loginsPerAccount = createThrottle(LOGIN_LIMITS);
+  const loginsPerAddress = createThrottle(LOGIN_LIMITS);
+  const registrations = createThrottle(REGISTER_LIMITS);
 
-  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars)', tags, public: true, body: RegisterBody, responses: { 201: { description: 'created', schema: UserOut }, 409: { description: 'email taken' } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, RegisterBody);
-    const user = users.create({ email: body.email, name: body.name ?? null, passwordHash: await hashPassword(body.password) });
-    return c.json(user, 201);
+    const address = clientAddress(c);
+    refuseWhileWaiting('registrations from this address', [[registrations, address]]);
+    registrations.take(address);
+    // The password is hashed in both cases, so new and taken emails take the same time.
+    const passwordHash = await hashPassword(body.password);
+    try {
+      users.create({ email: body.email, name: body.name ?? null, passwordHash });
+    } catch (err) {
+      if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
+    }
+    return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, LoginBody);
-    const user = users.byEmail(body.email);
-    const hash = user ? users.passwordHash(user.id) : undefined;
-    // Same answer for unknown email and wrong password (no account probing).
-    if (!user || !hash || !(await verifyPassword(body.password, hash))) throw new DomainError('UNAUTHORIZED', 'wrong email or password');
+    const address = clientAddress(c);
+    refuseWhileWaiting('failed logins for this email or from this address', [
+      [loginsPerAccount, body.email],
+      [loginsPerAddress, address],
+    ]);
+    // Counted before the (slow) check, so parallel attempts cannot pass the limit; a success gives it back.
+    const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
+    const user = await auth.verifyLogin(body.email, body.password);
+    if (!user) {
+      deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
+      throw new DomainError('UNAUTHORIZED', 'wrong email or password');
+    }
+    loginsPerAccount.clear(body.email);
+    loginsPerAddress.refund(address);
     return c.json(await auth.issue(user.id));
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
     const body = await readJson(c, RefreshBody);
     return c.json(await auth.refresh(body.refresh_token));
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/logout', summary: 'Invalidate a refresh token', tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out' } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/logout', summary: "End the refresh token's login session: its access and refresh tokens stop working at once", tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out (also for an unknown token)' } } }, async (c) => {
     const body = await readJson(c, RefreshBody);
-    auth.revokeRefresh(body.refresh_token);
+    auth.logout(body.refresh_token);
     return c.body(null, 204);
   });
 

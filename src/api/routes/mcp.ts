@@ -197,6 +197,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
               source: resolved.source,
               model: resolved.model,
               agentKey: agentKey(resolved),
+              ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
               message: args.message,
               userId,
               ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),

@@ -124,7 +124,6 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     const { input, history } = toRunInput(body.messages);
     const userId = c.get('userId');
     const resolved = deps.catalog.resolveAgent(body.model, userId);
-    if (resolved.entity) deps.tenants.entities.countUse(resolved.entity.id);
     metrics.run(resolved.source, 'started');
     const abort = new AbortController();
     c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
@@ -136,6 +135,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
       message: input,
       userId,
       agentKey: agentKey(resolved),
+      ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
       ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
       signal: abort.signal,
     });

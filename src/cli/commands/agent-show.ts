@@ -19,7 +19,7 @@ export async function run(args: string[], opts: GlobalOptions & { format?: strin
     const a = await requestJson<{ name: string; source: string; model: string; is_public?: boolean; usage_count?: number; state?: string; lifecycle?: { reason?: string } }>(socket, path);
     const vis = a.source === 'user' ? (a.is_public ? 'public' : 'private') : a.source;
     const state = a.state ? `, ${a.state}${a.lifecycle?.reason ? ` (${a.lifecycle.reason})` : ''}` : '';
-    process.stderr.write(`# ${a.name}: ${a.source} agent, model ${a.model}, ${vis}${a.usage_count !== undefined ? `, ${a.usage_count} runs` : ''}${state}\n`);
+    process.stderr.write(`# ${a.name}: ${a.source} agent, model ${a.model}, ${vis}${a.usage_count !== undefined ? `, ${a.usage_count} uses` : ''}${state}\n`);
   }
   process.stdout.write(await requestText(socket, `${path}?format=${encodeURIComponent(opts.format ?? 'toon')}`));
   return 0;

@@ -1,7 +1,8 @@
 /**
  * `caxton user create EMAIL [--name N] [--admin] [--key]` (SPEC §5): the admin (over the control
- * socket) creates a tenant. `--key` also creates an API key for them and prints it once. Set a
- * password by registering instead (`POST /api/auth/register`).
+ * socket) creates a tenant. `--key` also creates an API key for them and prints it once. Such a user
+ * has no password (registering the same email later changes nothing): they use the API key, or
+ * people register themselves over HTTP (`POST /api/auth/register`) to get an account with a password.
  */
 import { requestJson, setActingAs } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';

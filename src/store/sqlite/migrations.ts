@@ -181,4 +181,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'abuse limits: user_agent_usage (one counted run per user, agent and day), sessions on refresh_tokens, revoked_sessions',
+    sql: `
+      CREATE TABLE user_agent_usage (
+        agent_id TEXT NOT NULL REFERENCES user_agents(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        PRIMARY KEY (agent_id, user_id, day)
+      ) WITHOUT ROWID;
+      CREATE INDEX idx_user_agent_usage_user ON user_agent_usage(user_id, agent_id);
+
+      ALTER TABLE refresh_tokens ADD COLUMN session_id TEXT;
+      CREATE INDEX idx_refresh_tokens_session ON refresh_tokens(session_id);
+
+      CREATE TABLE revoked_sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        revoked_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX idx_revoked_sessions_expiry ON revoked_sessions(expires_at);
+    `,
+  },
 ];

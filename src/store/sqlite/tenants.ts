@@ -1,6 +1,7 @@
 /**
- * SQLite tenant store (migration 3): users with scrypt password hashes, hashed API keys and refresh
- * tokens, and the user-tier entity tables of DIR-12 Part 2. Every statement is prepared once and
+ * SQLite tenant store (migrations 3 and 5): users with scrypt password hashes, hashed API keys and
+ * refresh tokens grouped in login sessions (revoked sessions listed until their access tokens expire),
+ * the user-tier entity tables of DIR-12 Part 2, and the per-day usage rows that rank agents. Every statement is prepared once and
  * parameterized; each entity row keeps the DIR-12 columns for queries plus the whole validated value
  * as JSON (`config`) so nothing the user wrote is lost.
  */
@@ -8,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { newId } from '../../domain/names.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../../domain/users.js';
-import type { Conversation, ExecutionRecord, TenantStore } from '../types.js';
+import type { Conversation, ExecutionRecord, RefreshTokenUse, TenantStore } from '../types.js';
 
 interface UserRow {
   id: string;
@@ -57,7 +58,7 @@ function columnsOf(kind: UserEntityKind, v: Record<string, unknown>): Record<str
   }
 }
 
-/** Build the tenant store over an open database that has migration 3 applied. */
+/** Build the tenant store over an open database that has migrations 3 and 5 applied. */
 export function createTenantStore(db: Database.Database): TenantStore {
   const userCols = 'id, email, name, is_admin, created_at';
   const keyCols = 'id, user_id, name, prefix, created_at, last_used_at, revoked_at';
@@ -71,11 +72,20 @@ export function createTenantStore(db: Database.Database): TenantStore {
     keyByHash: db.prepare(`SELECT ${keyCols} FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`),
     touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
     revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
-    addRefresh: db.prepare('INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)'),
+    addRefresh: db.prepare('INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, session_id) VALUES (?, ?, ?, ?, ?, ?)'),
     useRefresh: db.prepare(
-      'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id',
+      'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id, session_id',
     ),
+    refreshSession: db.prepare('SELECT user_id, session_id, used_at FROM refresh_tokens WHERE token_hash = ?'),
+    useSessionTokens: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL'),
+    revokeSession: db.prepare('INSERT OR IGNORE INTO revoked_sessions (id, user_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)'),
+    pruneRevoked: db.prepare('DELETE FROM revoked_sessions WHERE expires_at < ?'),
+    isRevoked: db.prepare('SELECT 1 FROM revoked_sessions WHERE id = ?'),
+    // A new (agent, user, day) row counts once; the owner's runs and deleted agents insert nothing.
+    addUsage: db.prepare('INSERT OR IGNORE INTO user_agent_usage (agent_id, user_id, day) SELECT id, @user, @day FROM user_agents WHERE id = @agent AND user_id <> @user'),
     countUse: db.prepare('UPDATE user_agents SET usage_count = usage_count + 1 WHERE id = ?'),
+    agentOwner: db.prepare('SELECT user_id, name FROM user_agents WHERE id = ?'),
+    hasUsed: db.prepare('SELECT 1 FROM user_agent_usage WHERE agent_id = ? AND user_id = ? LIMIT 1'),
     upsertRating: db.prepare(
       'INSERT INTO ratings (user_id, agent_id, stars, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, agent_id) DO UPDATE SET stars = excluded.stars',
     ),
@@ -134,11 +144,33 @@ export function createTenantStore(db: Database.Database): TenantStore {
 
   const isUnique = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
+  const countUse = db.transaction((agentId: string, userId: string, day: string): boolean => {
+    if (s.addUsage.run({ agent: agentId, user: userId, day }).changes === 0) return false;
+    s.countUse.run(agentId);
+    return true;
+  });
+
   const rate = db.transaction((userId: string, agentId: string, stars: number) => {
+    const agent = s.agentOwner.get(agentId) as { user_id: string; name: string } | undefined;
+    if (!agent) throw new DomainError('NOT_FOUND', `agent ${agentId} not found`);
+    if (agent.user_id === userId) {
+      throw new DomainError('FORBIDDEN', `you cannot rate your own agent ${agent.name}`, [{ field: 'name', message: 'ratings come from other users of the agent' }]);
+    }
+    if (!s.hasUsed.get(agentId, userId)) {
+      throw new DomainError('CONFLICT', `rate agent ${agent.name} after a completed run of it`, [
+        { field: 'name', message: 'you have no completed run of this agent', hint: `chat with it first (POST /api/agents/${agent.name}/chat), then rate it` },
+      ]);
+    }
     s.upsertRating.run(userId, agentId, stars, Date.now());
     const totals = s.ratingTotals.get(agentId) as { rating_sum: number; rating_count: number };
     s.storeTotals.run(totals.rating_sum, totals.rating_count, agentId);
     return totals;
+  });
+
+  const revokeSession = db.transaction((sessionId: string, userId: string, now: number, keepUntil: number) => {
+    s.useSessionTokens.run(now, sessionId);
+    s.revokeSession.run(sessionId, userId, now, keepUntil);
+    s.pruneRevoked.run(now);
   });
 
   return {
@@ -177,13 +209,19 @@ export function createTenantStore(db: Database.Database): TenantStore {
         return k;
       },
       revokeApiKey: (id, userId) => s.revokeKey.run(Date.now(), id, userId).changes > 0,
-      addRefreshToken(userId, tokenHash, expiresAt) {
-        s.addRefresh.run(newId('rt'), userId, tokenHash, expiresAt, Date.now());
+      addRefreshToken(userId, tokenHash, expiresAt, sessionId) {
+        s.addRefresh.run(newId('rt'), userId, tokenHash, expiresAt, Date.now(), sessionId);
       },
-      consumeRefreshToken(tokenHash, now) {
-        const r = s.useRefresh.get(now, tokenHash, now) as { user_id: string } | undefined;
-        return r?.user_id;
+      consumeRefreshToken(tokenHash, now): RefreshTokenUse | undefined {
+        const r = s.useRefresh.get(now, tokenHash, now) as { user_id: string; session_id: string | null } | undefined;
+        return r && { userId: r.user_id, sessionId: r.session_id };
       },
+      refreshTokenSession(tokenHash) {
+        const r = s.refreshSession.get(tokenHash) as { user_id: string; session_id: string | null; used_at: number | null } | undefined;
+        return r && { userId: r.user_id, sessionId: r.session_id, used: r.used_at !== null };
+      },
+      revokeSession: (sessionId, userId, now, keepUntil) => revokeSession(sessionId, userId, now, keepUntil),
+      isSessionRevoked: (sessionId) => s.isRevoked.get(sessionId) !== undefined,
     },
     entities: {
       own(kind, userId, name) {
@@ -219,9 +257,7 @@ export function createTenantStore(db: Database.Database): TenantStore {
         return { ...current, name: String(v.name), value, is_public: pub, updated_at: now };
       },
       remove: (kind, userId, name) => ent[kind].remove.run(userId, name).changes > 0,
-      countUse(agentId) {
-        s.countUse.run(agentId);
-      },
+      countUse: (agentId, userId, day) => countUse(agentId, userId, day),
       rate: (userId, agentId, stars) => rate(userId, agentId, stars),
     },
     history: {
