@@ -1,18 +1,19 @@
 /**
- * SQLite tenant store (migration 3): users with scrypt password hashes, hashed API keys and refresh
- * tokens, and the user-tier entity tables of DIR-12 Part 2. Every statement is prepared once and
+ * SQLite tenant store (migrations 3 and 4): users with unique handles and scrypt password hashes,
+ * hashed API keys and refresh tokens, and the user-tier entity tables of DIR-12 Part 2. Every statement is prepared once and
  * parameterized; each entity row keeps the DIR-12 columns for queries plus the whole validated value
  * as JSON (`config`) so nothing the user wrote is lost.
  */
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
-import { newId } from '../../domain/names.js';
+import { handleFromEmail, newId, uniqueHandle } from '../../domain/names.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../../domain/users.js';
 import type { Conversation, ExecutionRecord, TenantStore } from '../types.js';
 
 interface UserRow {
   id: string;
   email: string | null;
+  handle: string;
   name: string | null;
   is_admin: number;
   created_at: number;
@@ -21,6 +22,7 @@ interface UserRow {
 interface EntityRow {
   id: string;
   user_id: string;
+  owner_handle: string;
   name: string;
   config: string;
   is_public: number;
@@ -31,7 +33,7 @@ interface EntityRow {
   updated_at: number;
 }
 
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at });
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, handle: r.handle, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at });
 
 const TABLE: Record<UserEntityKind, string> = { agents: 'user_agents', tools: 'user_tools', mcps: 'user_mcps' };
 
@@ -57,14 +59,15 @@ function columnsOf(kind: UserEntityKind, v: Record<string, unknown>): Record<str
   }
 }
 
-/** Build the tenant store over an open database that has migration 3 applied. */
+/** Build the tenant store over an open database that has migrations 3 and 4 applied. */
 export function createTenantStore(db: Database.Database): TenantStore {
-  const userCols = 'id, email, name, is_admin, created_at';
+  const userCols = 'id, email, handle, name, is_admin, created_at';
   const keyCols = 'id, user_id, name, prefix, created_at, last_used_at, revoked_at';
   const s = {
     userById: db.prepare(`SELECT ${userCols} FROM users WHERE id = ?`),
     userByEmail: db.prepare(`SELECT ${userCols} FROM users WHERE email = ? COLLATE NOCASE`),
-    insertUser: db.prepare('INSERT INTO users (id, email, name, is_admin, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    userByHandle: db.prepare(`SELECT ${userCols} FROM users WHERE handle = ?`),
+    insertUser: db.prepare('INSERT INTO users (id, email, handle, name, is_admin, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     passwordHash: db.prepare('SELECT password_hash FROM users WHERE id = ?'),
     insertKey: db.prepare('INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     listKeys: db.prepare(`SELECT ${keyCols} FROM api_keys WHERE user_id = ? ORDER BY created_at, id`),
@@ -89,22 +92,25 @@ export function createTenantStore(db: Database.Database): TenantStore {
   };
 
   // Entity statements per kind, prepared once.
-  const ratingCols = (kind: UserEntityKind) => (kind === 'agents' ? ', rating_sum, rating_count' : '');
   const order = (kind: UserEntityKind) =>
     kind === 'agents'
-      ? 'usage_count DESC, (CAST(rating_sum AS REAL) / NULLIF(rating_count, 0)) DESC NULLS LAST, created_at, rowid'
-      : 'usage_count DESC, created_at, rowid';
+      ? 'e.usage_count DESC, (CAST(e.rating_sum AS REAL) / NULLIF(e.rating_count, 0)) DESC NULLS LAST, e.created_at, e.rowid'
+      : 'e.usage_count DESC, e.created_at, e.rowid';
   const ent = Object.fromEntries(
     (Object.keys(TABLE) as UserEntityKind[]).map((kind) => {
       const t = TABLE[kind];
-      const cols = `id, user_id, name, config, is_public, usage_count${ratingCols(kind)}, created_at, updated_at`;
+      // Every read joins the owner's handle (`owner_handle`), which qualifies the row for others.
+      const cols = ['id', 'user_id', 'name', 'config', 'is_public', 'usage_count', ...(kind === 'agents' ? ['rating_sum', 'rating_count'] : []), 'created_at', 'updated_at']
+        .map((c) => `e.${c}`)
+        .join(', ');
+      const from = `${t} e JOIN users u ON u.id = e.user_id`;
       const extra = Object.keys(columnsOf(kind, { system_prompt: '' }));
       return [
         kind,
         {
-          own: db.prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND name = ?`),
-          community: db.prepare(`SELECT ${cols} FROM ${t} WHERE is_public = 1 AND name = ? AND user_id <> ? ORDER BY ${order(kind)}`),
-          visible: db.prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? OR is_public = 1 ORDER BY ${order(kind)}`),
+          own: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE e.user_id = ? AND e.name = ?`),
+          published: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE u.handle = ? AND e.name = ? AND e.is_public = 1`),
+          visible: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE e.user_id = ? OR e.is_public = 1 ORDER BY ${order(kind)}`),
           insert: db.prepare(
             `INSERT INTO ${t} (id, user_id, name, config, is_public, created_at, updated_at, ${extra.join(', ')})
              VALUES (@id, @user_id, @name, @config, @is_public, @created_at, @updated_at, ${extra.map((c) => `@${c}`).join(', ')})`,
@@ -117,11 +123,12 @@ export function createTenantStore(db: Database.Database): TenantStore {
         },
       ];
     }),
-  ) as Record<UserEntityKind, Record<'own' | 'community' | 'visible' | 'insert' | 'update' | 'remove', Database.Statement>>;
+  ) as Record<UserEntityKind, Record<'own' | 'published' | 'visible' | 'insert' | 'update' | 'remove', Database.Statement>>;
 
   const toEntity = <K extends UserEntityKind>(r: EntityRow): UserEntity<K> => ({
     id: r.id,
     user_id: r.user_id,
+    owner_handle: r.owner_handle,
     name: r.name,
     value: JSON.parse(r.config) as UserEntityValue[K],
     is_public: r.is_public === 1,
@@ -151,10 +158,18 @@ export function createTenantStore(db: Database.Database): TenantStore {
         const r = s.userByEmail.get(email) as UserRow | undefined;
         return r && toUser(r);
       },
-      create({ email, name = null, passwordHash = null, isAdmin = false }) {
-        const user: User = { id: newId('usr'), email, name, is_admin: isAdmin, created_at: Date.now() };
+      byHandle: (handle) => {
+        const r = s.userByHandle.get(handle) as UserRow | undefined;
+        return r && toUser(r);
+      },
+      create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
+        const taken = (h: string) => s.userByHandle.get(h) !== undefined;
+        if (handle !== undefined && taken(handle)) {
+          throw new DomainError('CONFLICT', `the handle ${handle} is taken`, [{ field: 'handle', message: 'already in use', hint: 'pick another handle, or leave it out to get one derived from the email' }]);
+        }
+        const user: User = { id: newId('usr'), email, handle: handle ?? uniqueHandle(handleFromEmail(email), taken), name, is_admin: isAdmin, created_at: Date.now() };
         try {
-          s.insertUser.run(user.id, email, name, isAdmin ? 1 : 0, passwordHash, user.created_at);
+          s.insertUser.run(user.id, email, user.handle, name, isAdmin ? 1 : 0, passwordHash, user.created_at);
         } catch (err) {
           if (isUnique(err)) throw new DomainError('CONFLICT', `a user with email ${email} already exists`, [{ field: 'email', message: 'already registered' }]);
           throw err;
@@ -190,7 +205,10 @@ export function createTenantStore(db: Database.Database): TenantStore {
         const r = ent[kind].own.get(userId, name) as EntityRow | undefined;
         return r && toEntity(r);
       },
-      community: (kind, userId, name) => (ent[kind].community.all(name, userId) as EntityRow[]).map((r) => toEntity(r)),
+      published(kind, handle, name) {
+        const r = ent[kind].published.get(handle, name) as EntityRow | undefined;
+        return r && toEntity(r);
+      },
       visible: (kind, userId) => (ent[kind].visible.all(userId) as EntityRow[]).map((r) => toEntity(r)),
       insert(kind, userId, value, isPublic) {
         const now = Date.now();
@@ -202,7 +220,8 @@ export function createTenantStore(db: Database.Database): TenantStore {
           if (isUnique(err)) throw new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(v.name)}`, [{ field: 'name', message: 'already exists', hint: 'pick another name or update the existing one' }]);
           throw err;
         }
-        return { id, user_id: userId, name: String(v.name), value, is_public: isPublic, usage_count: 0, rating_sum: 0, rating_count: 0, created_at: now, updated_at: now };
+        const owner_handle = (s.userById.get(userId) as UserRow | undefined)?.handle ?? userId;
+        return { id, user_id: userId, owner_handle, name: String(v.name), value, is_public: isPublic, usage_count: 0, rating_sum: 0, rating_count: 0, created_at: now, updated_at: now };
       },
       update(kind, userId, name, value, isPublic) {
         const current = this.own(kind, userId, name);
