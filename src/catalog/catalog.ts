@@ -19,6 +19,7 @@
  * are refused until an operator restarts it, and other agents are unaffected.
  */
 import type { ConfigSnapshot } from '../config/snapshot.js';
+import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import type { Agent, McpServer, Model, Source, Tool } from '../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { parseEntityRef, qualifiedName, type EntityRef } from '../domain/names.js';
@@ -117,7 +118,7 @@ export interface CatalogOptions {
   snapshot: () => ConfigSnapshot;
   defaultModel: string;
   tenants?: UserEntityStore;
-  /** Names of built-in tools that need no entity (the runtime's ToolSet). */
+  /** Names of built-in tools that need no entity (the runtime's ToolSet); default BUILTIN_TOOL_NAMES. */
   builtinTools?: () => readonly string[];
   /**
    * Told whenever an agent is found unable to run (`key` as `agentKey`, `reason` in words); the daemon
@@ -134,7 +135,7 @@ const notFound = (what: string, name: string) =>
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tenants = opts.tenants;
-  const builtins = () => new Set(opts.builtinTools?.() ?? []);
+  const builtins = () => new Set(opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES);
 
   const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
   /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */

@@ -10,6 +10,9 @@ import { loadConfigTree } from '../../src/config/load.js';
 import { BUILTIN_TOOL_NAMES } from '../../src/domain/builtin-tools.js';
 import { AgentSchema } from '../../src/domain/entities.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { createBuiltinTools } from '../../src/tools/builtin/index.js';
+import { createScopedSets } from '../../src/tools/scoped-sets.js';
+import { createToolbox } from '../../src/tools/toolbox.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const store = openSqliteStore(join(tempDir('cx-cat-'), 'ares.db'));
@@ -102,6 +105,24 @@ describe('resolution order', () => {
     // The row is still reachable by its qualified name (read-only), never by the runtime.
     expect(catalog.resolve('tools', 'pub1/calculator', users.me!).source).toBe('community');
     expect(catalog.lookup('tools', 'pub1/calculator', users.me!)).toBeUndefined();
+  });
+
+  it('what a model is offered as `calculator` is the builtin, whoever owns a public or private row of that name', () => {
+    // The daemon's wiring: per-user tool sets resolve through catalog.lookup (src/daemon/main.ts).
+    const scoped = createScopedSets({
+      builtins: createBuiltinTools({ memory: store.memory, entities: () => snapshot.tools }),
+      system: { sets: () => [], connection: () => undefined, wake: () => undefined },
+      pool: { get: () => undefined },
+      resolveMcp: (name, userId) => catalog.lookup('mcps', name, userId),
+      resolveTool: (name, userId) => catalog.lookup('tools', name, userId),
+    });
+    const toolbox = createToolbox({ sets: scoped.sets });
+    const calc = AgentSchema.parse({ name: 'calc', system_prompt: 'p', tools: ['calculator'] });
+    for (const who of [users.me!, users.pub1!, 'local']) {
+      const offered = toolbox.forAgent(calc, who);
+      expect(offered.unavailable).toEqual([]);
+      expect(offered.tools.map((d) => [d.name, d.spec.description])).toEqual([['calculator', expect.not.stringContaining('evil')]]);
+    }
   });
 
   it('tools and MCP servers: own rows by bare name, community rows by qualified name only', () => {
