@@ -203,7 +203,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
   const faultOf = (snap: ConfigSnapshot, listing: AgentListing): string | undefined => {
     if (snap.models.has(listing.modelName)) return undefined;
-    const reason = `agent ${listing.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
+    // The row's own name, so the reason stays the same whoever looks the agent up.
+    const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
     opts.onAgentFault?.(agentKey(listing), reason);
     return reason;
   };
