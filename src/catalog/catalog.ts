@@ -135,7 +135,7 @@ const notFound = (what: string, name: string) =>
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tenants = opts.tenants;
-  const builtins = () => new Set(opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES);
+  const builtins = (): readonly string[] => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES;
 
   const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
   /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
@@ -153,7 +153,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
   }
 
   const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
-  const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().has(name);
+  const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
 
   const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({ name: nameOf(row, userId), agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
   const systemAgent = (name: string, a: { value: Agent; file: string }): AgentListing => ({ name, agent: a.value, source: 'system', modelName: a.value.model ?? opts.defaultModel, file: a.file });
@@ -222,7 +222,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       return { code: 'E_REFERENCE', field, message: `unknown MCP server ${server} in tool reference ${ref}`, hint: 'create it with POST /api/mcps or add it under config/mcps/' };
     }
     const names = builtins();
-    if (names.has(ref) || resolveEntity('tools', ref, userId)) return undefined;
+    if (names.includes(ref) || resolveEntity('tools', ref, userId)) return undefined;
     const known = [...names, ...listEntities('tools', userId).filter((t) => t.source !== 'community').map((t) => t.name)];
     return { code: 'E_REFERENCE', field, message: `unknown tool ${ref}`, hint: known.length ? `known tools: ${[...new Set(known)].join(', ')}` : 'no tools are defined' };
   }

@@ -170,7 +170,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
 
   /**
    * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
-   * Tools: the caller's visible agents. A failed run is an `isError` tool result, not a protocol error.
+   * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
    */
   op(
     r,
