@@ -43,11 +43,11 @@ export const qualifiedName = (owner: string, name: string): string => `${owner}/
 /**
  * The handle a new user gets from their email (SPEC §4): the lowercased local part with every
  * character HANDLE_PATTERN does not allow turned into `-`, runs of `-` collapsed, leading
- * non-letters and trailing `-` dropped, cut to `max` characters; `user` when nothing is left.
+ * non-letters and trailing `-` dropped, cut to HANDLE_MAX characters; `user` when nothing is left.
  */
-export function handleFromEmail(email: string, max = HANDLE_MAX): string {
+export function handleFromEmail(email: string): string {
   const local = email.slice(0, email.includes('@') ? email.lastIndexOf('@') : email.length).toLowerCase();
-  const cleaned = local.replace(/[^a-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[^a-z]+/, '').slice(0, max).replace(/-+$/, '');
+  const cleaned = local.replace(/[^a-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[^a-z]+/, '').slice(0, HANDLE_MAX).replace(/-+$/, '');
   return cleaned || 'user';
 }
 
