@@ -1,22 +1,35 @@
 /**
- * Tier resolution (SPEC §4; DIR-12 Part 2 "Resolution Order"): looking up name N as user U goes
- * U's private -> U's public -> community (other users' public rows, best by usage then rating) ->
- * system (config files, hot-reloaded snapshots). Another user's private row does not exist for U.
- * Agents, tools and MCP servers resolve the same way; models exist only in the system tier.
+ * Tier resolution (SPEC §4): a bare name N looked up as user U is U's own row (private or public),
+ * else the system tier (config files, hot-reloaded snapshots). Another user's row never changes what
+ * a bare name means for anyone else: other users' public rows (the community tier) are reached only
+ * by a qualified name `OWNER/NAME`, OWNER being a user handle; `U's-handle/NAME` is U's own row.
+ * Another user's private row does not exist for U (NOT_FOUND, never listed). Agents, tools and MCP
+ * servers resolve the same way, with one more rule for tools: a builtin or system tool's name always
+ * means that tool, even for a user who owns a row of that name (the API refuses new ones). Listings
+ * give own and system entries by bare name and community entries by qualified name; usage and
+ * rating only order community listings. Models exist only in the system tier.
+ *
+ * An agent's `tools[]` refers to tools and MCP servers by bare name only (`lookup`), so what an agent
+ * runs with never depends on another user's rows; to build on a community server, a user creates
+ * their own from its definition.
  *
  * An agent whose model no longer exists (a user agent after its model file was removed, or dropped
  * from a snapshot because its provider is not in ares.toml) still resolves, so it can be shown, but
- * with `fault` set and `onAgentFault` told, which marks it `failed` with that reason (round 3): runs
+ * with `fault` set and `onAgentFault` told, which marks it `failed` with that reason: runs
  * are refused until an operator restarts it, and other agents are unaffected.
  */
 import type { ConfigSnapshot } from '../config/snapshot.js';
+import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import type { Agent, McpServer, Model, Source, Tool } from '../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
+import { parseEntityRef, qualifiedName, type EntityRef } from '../domain/names.js';
 import type { UserEntity, UserEntityKind } from '../domain/users.js';
 import type { UserEntityStore } from '../store/types.js';
 
 /** An agent as listed: the definition, where it comes from, its model alias and (user tiers) its row. */
 export interface AgentListing {
+  /** The name the caller reaches it by: bare for own and system agents, `OWNER/NAME` for community ones. */
+  name: string;
   agent: Agent;
   source: Source;
   /** The model alias in effect (the agent's own or `[defaults] model`). */
@@ -48,6 +61,8 @@ export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): strin
 
 /** A tool or MCP server as a caller sees it. */
 export interface ResolvedEntity<T> {
+  /** The name the caller reaches it by: bare for own and system entries, `OWNER/NAME` for community ones. */
+  name: string;
   value: T;
   source: Source;
   entity?: UserEntity;
@@ -56,27 +71,40 @@ export interface ResolvedEntity<T> {
 
 /** Lookup over all tiers. Every method reads the current snapshot, so reloads are seen at once. */
 export interface Catalog {
-  /** Agents visible to `userId`, one per name (the winning tier), sorted by name. */
+  /**
+   * Agents `userId` can use, sorted by `name`: one per bare name (own over system) plus every other
+   * user's public agent under its qualified name (source `community`).
+   */
   listAgents(userId: string): AgentListing[];
   /**
-   * The agent `name` as `userId` sees it. When its model no longer exists the result has `fault`
-   * (and `onAgentFault` is told) instead of an error, so the agent can still be shown.
-   * @throws DomainError NOT_FOUND when no tier visible to `userId` has it.
+   * The agent `name` (bare or `OWNER/NAME`) as `userId` sees it. When its model no longer exists the
+   * result has `fault` (and `onAgentFault` is told) instead of an error, so it can still be shown.
+   * @throws DomainError NOT_FOUND when nothing visible to `userId` has that name.
    */
   resolveAgent(name: string, userId: string): ResolvedAgent;
-  /** Tools (kind `tools`) or MCP servers (kind `mcps`) visible to `userId`, one per name, sorted. */
+  /** Tools (kind `tools`) or MCP servers (kind `mcps`) `userId` can see, named as `listAgents` does, sorted. */
   list(kind: 'tools', userId: string): ResolvedEntity<Tool>[];
   list(kind: 'mcps', userId: string): ResolvedEntity<McpServer>[];
-  /** @throws DomainError NOT_FOUND. */
+  /** By bare or qualified name. @throws DomainError NOT_FOUND. */
   resolve(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool>;
   resolve(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer>;
-  /** Like `resolve`, but undefined instead of NOT_FOUND (the runtime's per-user tool resolution). */
+  /**
+   * The runtime's per-user resolution of an agent's tool references: bare names only (own row, else
+   * system; a builtin or system tool's name is always that tool), undefined instead of NOT_FOUND and
+   * for qualified names.
+   */
   lookup(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool> | undefined;
   lookup(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer> | undefined;
   /**
+   * True when `name` is a builtin tool or a system-tier tool: a name no user-tier tool may take
+   * (the API refuses it with CONFLICT) and that always means the builtin/system tool.
+   */
+  isReservedToolName(name: string): boolean;
+  /**
    * Reference checks of an agent about to be saved by `userId` (DIR-12 `create_agent`): its model
-   * must exist, and each tool must be a visible tool, a built-in, or `server.tool` / `server.*` of a
-   * visible MCP server. Returns one E_REFERENCE detail per problem (empty when all is well).
+   * must exist, and each tool must be, by bare name, a tool `lookup` finds, a built-in, or
+   * `server.tool` / `server.*` of such an MCP server; qualified (`OWNER/…`) references are refused.
+   * Returns one E_REFERENCE detail per problem (empty when all is well).
    */
   checkAgentReferences(agent: Agent, userId: string): ErrorDetail[];
   /** Model names of the system tier, sorted. */
@@ -90,7 +118,7 @@ export interface CatalogOptions {
   snapshot: () => ConfigSnapshot;
   defaultModel: string;
   tenants?: UserEntityStore;
-  /** Names of built-in tools that need no entity (the runtime's ToolSet). */
+  /** Names of built-in tools that need no entity (the runtime's ToolSet); default BUILTIN_TOOL_NAMES. */
   builtinTools?: () => readonly string[];
   /**
    * Told whenever an agent is found unable to run (`key` as `agentKey`, `reason` in words); the daemon
@@ -100,67 +128,112 @@ export interface CatalogOptions {
 }
 
 const notFound = (what: string, name: string) =>
-  new DomainError('NOT_FOUND', `${what} ${name} not found`, [{ field: 'name', message: `no ${what} named ${name}`, hint: `run \`caxton ${what} list\`` }]);
+  new DomainError('NOT_FOUND', `${what} ${name} not found`, [
+    { field: 'name', message: `no ${what} named ${name}`, hint: `run \`caxton ${what} list\`; other users' shared ${what}s are named OWNER/NAME (in URLs OWNER%2FNAME)` },
+  ]);
 
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tenants = opts.tenants;
-
-  /** The winning user-tier row for `name`: own first, then the best community row. */
-  const userTier = <K extends UserEntityKind>(kind: K, name: string, userId: string): UserEntity<K> | undefined =>
-    tenants ? (tenants.own(kind, userId, name) ?? tenants.community(kind, userId, name)[0]) : undefined;
+  const builtins = (): readonly string[] => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES;
 
   const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
+  /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
+  const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
 
-  const agentListing = (snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined => {
-    const row = userTier('agents', name, userId);
-    if (row) return { agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row };
-    const sys = snap.agents.get(name);
-    return sys && { agent: sys.value, source: 'system', modelName: sys.value.model ?? opts.defaultModel, file: sys.file };
-  };
+  /**
+   * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
+   * when OWNER is their handle, else OWNER's public row.
+   */
+  function userRow<K extends UserEntityKind>(kind: K, ref: EntityRef, userId: string): UserEntity<K> | undefined {
+    if (!tenants) return undefined;
+    const mine = tenants.own(kind, userId, ref.name);
+    if (ref.owner === undefined || mine?.owner_handle === ref.owner) return mine;
+    return tenants.published(kind, ref.owner, ref.name);
+  }
 
   const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
+  const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
+
+  const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({ name: nameOf(row, userId), agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
+  const systemAgent = (name: string, a: { value: Agent; file: string }): AgentListing => ({ name, agent: a.value, source: 'system', modelName: a.value.model ?? opts.defaultModel, file: a.file });
+
+  function agentListing(snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined {
+    const ref = parseEntityRef(name);
+    if (!ref) return undefined;
+    const row = userRow('agents', ref, userId);
+    if (row) return agentOfRow(row, userId);
+    const sys = ref.owner === undefined ? snap.agents.get(ref.name) : undefined;
+    return sys && systemAgent(ref.name, sys);
+  }
 
   function resolveEntity(kind: 'tools' | 'mcps', name: string, userId: string): ResolvedEntity<Tool | McpServer> | undefined {
-    const row = userTier(kind, name, userId);
-    if (row) return { value: row.value, source: sourceOf(row, userId), entity: row };
-    const sys = systemMap(opts.snapshot(), kind).get(name);
-    return sys && { value: sys.value, source: 'system', file: sys.file };
+    const ref = parseEntityRef(name);
+    if (!ref) return undefined;
+    const snap = opts.snapshot();
+    const sys = ref.owner === undefined ? systemMap(snap, kind).get(ref.name) : undefined;
+    // A builtin or system tool's name means that tool for everyone, its row's owner included.
+    const shielded = kind === 'tools' && ref.owner === undefined && reservedTool(snap, ref.name);
+    const row = shielded ? undefined : userRow(kind, ref, userId);
+    if (row) return { name: nameOf(row, userId), value: row.value, source: sourceOf(row, userId), entity: row };
+    return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
+  }
+
+  /**
+   * Own rows by bare name (tools: not those a builtin or system tool's name shields), other users'
+   * public rows by qualified name, then system entries whose bare name is still free; sorted by name.
+   */
+  function listed<T extends { name: string }>(kind: UserEntityKind, userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
+    const byName = new Map<string, T>();
+    for (const row of tenants?.visible(kind, userId) ?? []) {
+      if (row.user_id === userId && shielded(row.name)) continue;
+      const name = nameOf(row, userId);
+      byName.set(name, ofRow(row, name));
+    }
+    for (const [name, entry] of system) if (!byName.has(name)) byName.set(name, entry);
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   function listEntities(kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
-    const byName = new Map<string, ResolvedEntity<Tool | McpServer>>();
-    // Rows come best first; own rows beat community ones whatever their order.
-    for (const row of tenants?.visible(kind, userId) ?? []) {
-      const have = byName.get(row.name);
-      if (!have || (have.source === 'community' && row.user_id === userId)) byName.set(row.name, { value: row.value, source: sourceOf(row, userId), entity: row });
-    }
-    for (const [name, sys] of systemMap(opts.snapshot(), kind)) if (!byName.has(name)) byName.set(name, { value: sys.value, source: 'system', file: sys.file });
-    return [...byName.values()].sort((a, b) => a.value.name.localeCompare(b.value.name));
+    const snap = opts.snapshot();
+    const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [name, { name, value: sys.value, source: 'system', file: sys.file }]);
+    return listed(kind, userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
   }
 
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
   const faultOf = (snap: ConfigSnapshot, listing: AgentListing): string | undefined => {
     if (snap.models.has(listing.modelName)) return undefined;
+    // The row's own name, so the reason stays the same whoever looks the agent up.
     const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
     opts.onAgentFault?.(agentKey(listing), reason);
     return reason;
   };
 
+  /** One E_REFERENCE detail for tool reference `ref` at `tools.i`, or undefined when it resolves. */
+  function toolReferenceProblem(ref: string, i: number, userId: string): ErrorDetail | undefined {
+    const field = `tools.${i}`;
+    if (ref.includes('/')) {
+      return { code: 'E_REFERENCE', field, message: `tool reference ${ref} names another user's entity`, hint: "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)" };
+    }
+    const dot = ref.indexOf('.');
+    if (dot > 0) {
+      const server = ref.slice(0, dot);
+      if (resolveEntity('mcps', server, userId)) return undefined;
+      return { code: 'E_REFERENCE', field, message: `unknown MCP server ${server} in tool reference ${ref}`, hint: 'create it with POST /api/mcps or add it under config/mcps/' };
+    }
+    const names = builtins();
+    if (names.includes(ref) || resolveEntity('tools', ref, userId)) return undefined;
+    const known = [...names, ...listEntities('tools', userId).filter((t) => t.source !== 'community').map((t) => t.name)];
+    return { code: 'E_REFERENCE', field, message: `unknown tool ${ref}`, hint: known.length ? `known tools: ${[...new Set(known)].join(', ')}` : 'no tools are defined' };
+  }
+
+  const bareLookup = (kind: 'tools' | 'mcps', name: string, userId: string) => (name.includes('/') ? undefined : resolveEntity(kind, name, userId));
+
   return {
     listAgents(userId) {
       const snap = opts.snapshot();
-      const byName = new Map<string, AgentListing>();
-      for (const row of tenants?.visible('agents', userId) ?? []) {
-        const have = byName.get(row.name);
-        if (!have || (have.source === 'community' && row.user_id === userId)) {
-          byName.set(row.name, { agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
-        }
-      }
-      for (const [name, a] of snap.agents) {
-        if (!byName.has(name)) byName.set(name, { agent: a.value, source: 'system', modelName: a.value.model ?? opts.defaultModel, file: a.file });
-      }
-      const out = [...byName.values()].sort((x, y) => x.agent.name.localeCompare(y.agent.name));
+      const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(name, a)]);
+      const out = listed('agents', userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
       if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
       return out;
     },
@@ -178,7 +251,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       if (!found) throw notFound(kind === 'tools' ? 'tool' : 'mcp', name);
       return found;
     }) as Catalog['resolve'],
-    lookup: ((kind: 'tools' | 'mcps', name: string, userId: string) => resolveEntity(kind, name, userId)) as Catalog['lookup'],
+    lookup: bareLookup as Catalog['lookup'],
+    isReservedToolName: (name) => reservedTool(opts.snapshot(), name),
     checkAgentReferences(agent, userId) {
       const snap = opts.snapshot();
       const details: ErrorDetail[] = [];
@@ -186,19 +260,9 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       if (!snap.models.has(modelName)) {
         details.push({ code: 'E_REFERENCE', field: 'model', message: `unknown model ${modelName}`, hint: `use one of: ${[...snap.models.keys()].sort().join(', ')}` });
       }
-      const builtins = new Set(opts.builtinTools?.() ?? []);
       agent.tools.forEach((ref, i) => {
-        const dot = ref.indexOf('.');
-        if (dot > 0) {
-          const server = ref.slice(0, dot);
-          if (!resolveEntity('mcps', server, userId)) {
-            details.push({ code: 'E_REFERENCE', field: `tools.${i}`, message: `unknown MCP server ${server} in tool reference ${ref}`, hint: 'create it with POST /api/mcps or add it under config/mcps/' });
-          }
-          return;
-        }
-        if (builtins.has(ref) || resolveEntity('tools', ref, userId)) return;
-        const known = [...builtins, ...listEntities('tools', userId).map((t) => t.value.name)];
-        details.push({ code: 'E_REFERENCE', field: `tools.${i}`, message: `unknown tool ${ref}`, hint: known.length ? `known tools: ${known.join(', ')}` : 'no tools are defined' });
+        const problem = toolReferenceProblem(ref, i, userId);
+        if (problem) details.push(problem);
       });
       return details;
     },

@@ -124,7 +124,7 @@ Docs: man caxton; README.md.`,
     .option('--interactive', 'ask for the fields, show the TOON, confirm')
     .option('--template <name>', 'start from templates/NAME.toon (chatbot, data-analyzer, task-scheduler, customer-support)')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier)')
+    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
     .action(lazy(() => import('./commands/agent-create.js')));
   agent
     .command('show')
@@ -143,7 +143,7 @@ Docs: man caxton; README.md.`,
     .description('create a user agent from a TOON, TOML, JSON or Markdown file')
     .argument('<file>', 'agent definition file')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier)')
+    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
     .action(lazy(() => import('./commands/agent-import.js')));
   agent
     .command('update')
@@ -176,13 +176,14 @@ Docs: man caxton; README.md.`,
     .description('create a user agent from a config file (alias of `agent create --from-file`)')
     .requiredOption('--config <file>', 'agent definition file')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier)')
+    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
     .action(lazy(() => import('./commands/create.js')));
   const user = program.command('user').description('tenants (admin, over the control socket)');
   user
     .command('create')
     .description('create a user')
     .argument('<email>', 'the user\'s email (login name)')
+    .option('--handle <handle>', 'public name for their shared agents, tools and MCP servers (HANDLE/NAME); default: from the email')
     .option('--name <name>', 'display name')
     .option('--admin', 'give the user admin rights over TCP too')
     .option('--key', 'also create an API key for them and print it once')

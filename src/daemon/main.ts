@@ -242,9 +242,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       builtinTools: () => BUILTIN_TOOL_NAMES,
       onAgentFault: (key, reason) => agentFault(key, reason),
     });
-    // Tool sets per user (SPEC §4): the user's own and community tools and MCP servers first, then
-    // builtins and system servers; without a user (or when the agent names nothing user-tier) the
-    // system array, rebuilt only when the MCP manager's array changes.
+    // Tool sets per user (SPEC §4): the user's own tools and MCP servers first, then builtins and
+    // system servers (resolved by bare name through catalog.lookup, never another user's rows);
+    // without a user (or when the agent names nothing user-tier) the system array, rebuilt only
+    // when the MCP manager's array changes.
     const scoped = createScopedSets({
       builtins: createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools }),
       system: mcp,

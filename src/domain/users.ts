@@ -12,6 +12,11 @@ export interface User {
   id: string;
   /** Unique login name; null only for the built-in `local` user. */
   email: string | null;
+  /**
+   * Unique public name (HANDLE_PATTERN in names.ts) that qualifies the user's shared entities:
+   * `handle/NAME` (SPEC §4). `local` for the built-in user.
+   */
+  handle: string;
   name: string | null;
   is_admin: boolean;
   created_at: number;
@@ -48,6 +53,8 @@ export interface UserEntityValue {
 export interface UserEntity<K extends UserEntityKind = UserEntityKind> {
   id: string;
   user_id: string;
+  /** The owner's handle: others reach a public row as `owner_handle/name`. */
+  owner_handle: string;
   name: string;
   value: UserEntityValue[K];
   is_public: boolean;

@@ -148,8 +148,14 @@ export interface UserStore {
   byId(id: string): User | undefined;
   /** Lookup by email, case-insensitive. */
   byEmail(email: string): User | undefined;
-  /** @throws DomainError CONFLICT when the email is taken. */
-  create(input: { email: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
+  /** Lookup by handle (exact; handles are lowercase). */
+  byHandle(handle: string): User | undefined;
+  /**
+   * Create a user. Without `handle` (already checked against HANDLE_PATTERN by the caller) one is
+   * derived from the email's local part, with a numeric suffix when taken (SPEC §4).
+   * @throws DomainError CONFLICT when the email or the given handle is taken.
+   */
+  create(input: { email: string; handle?: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
   /** The stored scrypt hash (`scrypt$N$salt$hash`), if the user has a password. */
   passwordHash(userId: string): string | undefined;
   /** Store a new API key by its hash; the key itself is never stored. */
@@ -189,9 +195,12 @@ export interface RefreshTokenUse {
 export interface UserEntityStore {
   /** The row of `userId` named `name` (private or public), if any. */
   own<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined;
-  /** Public rows of other users named `name`, best first (usage, then average rating, then oldest). */
-  community<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K>[];
-  /** Every row `userId` may see: its own (private and public) and every public row, best first. */
+  /** The public row named `name` of the user with handle `handle` (what `handle/name` reaches), if any. */
+  published<K extends UserEntityKind>(kind: K, handle: string, name: string): UserEntity<K> | undefined;
+  /**
+   * Every row `userId` may see: its own (private and public) and every public row, best first
+   * (usage, then average rating, then oldest).
+   */
   visible<K extends UserEntityKind>(kind: K, userId: string): UserEntity<K>[];
   /** @throws DomainError CONFLICT when `userId` already has one with this name. */
   insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): UserEntity<K>;

@@ -1,14 +1,16 @@
 /**
- * Tool sets per user (SPEC §4 "Models, tools and MCP servers resolve the same way"; round-2 brief
- * item 1). For an agent run as user U, every name the agent's `tools[]` refers to is resolved
- * U's private -> U's public -> community -> system:
+ * Tool sets per user (SPEC §4 "Models, tools and MCP servers resolve the same way"). For an agent run
+ * as user U, every name the agent's `tools[]` refers to is resolved by the given resolvers; the
+ * daemon's are the catalog's `lookup`: U's own row, else the system tier (other users' rows never
+ * resolve by a bare name, and a builtin or system tool's name is always that tool):
  *
  * - an MCP server named by `server.tool` / `server.*` that resolves to a user-tier row runs through
  *   the pool's connection of that row (one per row, shared, started on first use); one that resolves
  *   to the system tier is the manager's connection (woken if it idled because no system agent named
  *   it). A system server of the same name is hidden from U, so tiers never mix under one name.
- * - a plain tool name that resolves to a user-tier `type = "builtin"` row is that builtin with the
- *   row's `enabled`, `description` and `timeout_secs`; its `config` (e.g. http_fetch's host rules,
+ * - a plain tool name that resolves to a user-tier `type = "builtin"` row (a resolver that allows
+ *   it; the catalog's never does) is that builtin with the row's `enabled`, `description` and
+ *   `timeout_secs`; its `config` (e.g. http_fetch's host rules,
  *   web_search's backend) stays the system tier's, so a user can never widen what the daemon's host
  *   lets tools reach. User-tier tools of type `http` or `mcp` are listed as unavailable, with why.
  *

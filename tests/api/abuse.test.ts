@@ -7,8 +7,6 @@
  *
  * Requests carry a client address the way the node server binds it (`env.incoming.socket`).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp, type TestApp } from './fixture.js';
 
@@ -149,22 +147,24 @@ describe('ranking and ratings', () => {
   const t = makeApp();
   const call = client(t.app);
   afterAll(() => t.close());
-  /** The public agent under test, as other users name it. */
-  const AGENT = 'ranked';
+  /** The owner's public agent under test, as the owner names it and as other users do (SPEC §4). */
+  const OWN = 'ranked';
+  const AGENT = 'owner/ranked';
+  const PATH = encodeURIComponent(AGENT);
   const tokens: Record<string, string> = {};
-  const usage = async () => (await call('GET', `/api/agents/${AGENT}`, { token: tokens.owner })).json.usage_count as number;
+  const usage = async () => (await call('GET', `/api/agents/${OWN}`, { token: tokens.owner })).json.usage_count as number;
 
   beforeAll(async () => {
-    for (const who of ['owner', 'fan', 'v1', 'caxton', 'mcp', 'lurker']) {
+    for (const who of ['owner', 'fan', 'v1', 'caxton', 'lurker']) {
       expect((await call('POST', '/api/auth/register', { body: { email: `${who}@example.com`, password: PASSWORD } })).status).toBe(201);
       tokens[who] = (await call('POST', '/api/auth/login', { body: { email: `${who}@example.com`, password: PASSWORD } })).json.access_token;
     }
-    expect((await call('POST', '/api/agents', { token: tokens.owner, body: { name: AGENT, model: 'fast', system_prompt: 'Help.', is_public: true } })).status).toBe(201);
+    expect((await call('POST', '/api/agents', { token: tokens.owner, body: { name: OWN, model: 'fast', system_prompt: 'Help.', is_public: true } })).status).toBe(201);
   });
 
   it('200 requests with a conversation that does not exist add no usage', async () => {
     for (let i = 0; i < 200; i++) {
-      const res = await call('POST', `/api/agents/${AGENT}/chat`, { token: tokens.fan, body: { message: 'hi', conversation_id: `conv_bogus${i}` } });
+      const res = await call('POST', `/api/agents/${PATH}/chat`, { token: tokens.fan, body: { message: 'hi', conversation_id: `conv_bogus${i}` } });
       expect(res.status).toBe(404);
     }
     expect((await call('POST', '/v1/chat/completions', { token: tokens.fan, body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }], conversation_id: 'conv_bogus' } })).status).toBe(404);
@@ -172,38 +172,27 @@ describe('ranking and ratings', () => {
   });
 
   it("two completed runs by one user on one day count once; the owner's runs never count", async () => {
-    for (let i = 0; i < 2; i++) expect((await call('POST', `/api/agents/${AGENT}/chat`, { token: tokens.fan, body: { message: 'hi' } })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await call('POST', `/api/agents/${PATH}/chat`, { token: tokens.fan, body: { message: 'hi' } })).status).toBe(200);
     expect(await usage()).toBe(1);
-    expect((await call('POST', `/api/agents/${AGENT}/chat`, { token: tokens.owner, body: { message: 'hi' } })).status).toBe(200);
+    expect((await call('POST', `/api/agents/${OWN}/chat`, { token: tokens.owner, body: { message: 'hi' } })).status).toBe(200);
     expect(await usage()).toBe(1);
   });
 
-  it('every entry point counts a completed run the same way: /v1, the Caxton path and /mcp', async () => {
+  it('every entry point that reaches a community agent counts a completed run the same way: chat, /v1 and the Caxton path', async () => {
     expect((await call('POST', '/v1/chat/completions', { token: tokens.v1, body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(200);
     expect(await usage()).toBe(2);
-    expect((await call('POST', `/agents/${AGENT}/message`, { token: tokens.caxton, body: { text: 'hi' } })).status).toBe(200);
+    expect((await call('POST', `/agents/${PATH}/message`, { token: tokens.caxton, body: { text: 'hi' } })).status).toBe(200);
     expect(await usage()).toBe(3);
-    const mcp = new Client({ name: 'abuse-test', version: '1.0.0' });
-    await mcp.connect(
-      new StreamableHTTPClientTransport(new URL('http://caxton.test/mcp'), {
-        fetch: async (url, init) => t.app.request(String(url), init as RequestInit, { transport: 'tcp' }),
-        requestInit: { headers: { authorization: `Bearer ${tokens.mcp}` } },
-      }),
-    );
-    const result = await mcp.callTool({ name: AGENT, arguments: { message: 'hi' } });
-    await mcp.close();
-    expect(result.isError).toBeFalsy();
-    expect(await usage()).toBe(4);
   });
 
   it('owners cannot rate their own agents (403); nobody rates an agent they have not run (409); a user with a completed run can', async () => {
-    const own = await call('POST', `/api/agents/${AGENT}/rate`, { token: tokens.owner, body: { stars: 5 } });
+    const own = await call('POST', `/api/agents/${PATH}/rate`, { token: tokens.owner, body: { stars: 5 } });
     expect(own.status).toBe(403);
-    expect(own.json.error.message).toBe(`you cannot rate your own agent ${AGENT}`);
-    const unrun = await call('POST', `/api/agents/${AGENT}/rate`, { token: tokens.lurker, body: { stars: 1 } });
+    expect(own.json.error.message).toBe(`you cannot rate your own agent ${OWN}`);
+    const unrun = await call('POST', `/api/agents/${PATH}/rate`, { token: tokens.lurker, body: { stars: 1 } });
     expect(unrun.status).toBe(409);
     expect(unrun.json.error.message).toBe(`rate agent ${AGENT} after a completed run of it`);
-    const fan = await call('POST', `/api/agents/${AGENT}/rate`, { token: tokens.fan, body: { stars: 4 } });
+    const fan = await call('POST', `/api/agents/${PATH}/rate`, { token: tokens.fan, body: { stars: 4 } });
     expect([fan.status, fan.json]).toEqual([200, { name: AGENT, rating: 4, rating_count: 1 }]);
   });
 });

@@ -56,7 +56,7 @@ describe('failed: an agent whose model is gone', () => {
   });
 
   it('restart while still broken: 400 with the reason, still failed', async () => {
-    const res = await call('POST', '/api/agents/drafter/restart', socket);
+    const res = await call('POST', '/api/agents/carol%2Fdrafter/restart', socket);
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('model spare') });
     expect(res.json.error.details[0]).toMatchObject({ field: 'model', hint: expect.stringContaining('fast') });
@@ -66,9 +66,9 @@ describe('failed: an agent whose model is gone', () => {
   it('model back: still refused until restart; restart -> running, and it answers', async () => {
     models.set('spare', { ...fast, value: { ...fast.value, name: 'spare' } });
     expect((await chat('drafter')).status).toBe(503);
-    const restarted = await call('POST', '/api/agents/drafter/restart', socket);
+    const restarted = await call('POST', '/api/agents/carol%2Fdrafter/restart', socket);
     expect(restarted.status).toBe(200);
-    expect(restarted.json).toMatchObject({ name: 'drafter', state: 'running' });
+    expect(restarted.json).toMatchObject({ name: 'carol/drafter', state: 'running' });
     expect(restarted.json.reason).toBeUndefined();
     expect((await chat('drafter')).status).toBe(200);
     expect((await call('GET', '/api/agents/drafter', alice)).json.state).toBe('running');
@@ -84,7 +84,7 @@ describe('failed: a model whose provider is not configured', () => {
     expect(shown).toMatchObject({ state: 'failed', lifecycle: { reason: expect.stringContaining('provider nowhere, which ares.toml does not define') } });
     expect((await chat('haunted')).status).toBe(503);
 
-    expect((await call('POST', '/api/agents/haunted/restart', socket)).json.state).toBe('running');
+    expect((await call('POST', '/api/agents/carol%2Fhaunted/restart', socket)).json.state).toBe('running');
     expect((await chat('haunted')).status).toBe(400);
     expect((await call('GET', '/api/agents/haunted', alice)).json.state).toBe('failed');
     expect((await chat('steady')).status).toBe(200);

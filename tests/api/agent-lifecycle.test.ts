@@ -20,7 +20,7 @@ beforeAll(async () => {
   for (const email of ['alice@example.com', 'bob@example.com']) {
     expect((await call('POST', '/api/auth/register', { body: { email, password: 'correct horse' } })).status).toBe(201);
   }
-  // Two users, one agent name: Alice's is public (the admin sees it as community), Bob's is private.
+  // Two users, one agent name: Alice's is public (the admin reaches it as alice/helper), Bob's is private.
   const body = { name: 'helper', model: 'fast', system_prompt: 'Help.' };
   expect((await call('POST', '/api/agents', { ...socket, as: 'alice@example.com', body: { ...body, is_public: true } })).status).toBe(201);
   expect((await call('POST', '/api/agents', { ...socket, as: 'bob@example.com', body })).status).toBe(201);
@@ -77,15 +77,15 @@ describe('agent lifecycle', () => {
   });
 
   it('stopping one user\'s agent leaves another user\'s agent of the same name serving', async () => {
-    // The admin sees Alice's public `helper` (community tier); it has never run, and stop works anyway.
-    const stopped = await call('POST', '/api/agents/helper/stop', socket);
-    expect(stopped.json).toMatchObject({ name: 'helper', source: 'community', state: 'stopped' });
+    // The admin reaches Alice's public `helper` as alice/helper (community tier); it has never run, and stop works anyway.
+    const stopped = await call('POST', '/api/agents/alice%2Fhelper/stop', socket);
+    expect(stopped.json).toMatchObject({ name: 'alice/helper', source: 'community', state: 'stopped' });
     const refused = await chat('helper', { as: 'alice@example.com' });
     expect(refused.status).toBe(503);
     expect(refused.json.error.message).toMatch(/^agent helper \(agent_\w+\) is stopped/);
     expect((await chat('helper', { as: 'bob@example.com' })).status).toBe(200);
     expect((await call('GET', '/api/agents/helper', { ...socket, as: 'bob@example.com' })).json.state).toBe('running');
-    await call('POST', '/api/agents/helper/start', socket);
+    await call('POST', '/api/agents/alice%2Fhelper/start', socket);
     expect((await chat('helper', { as: 'alice@example.com' })).status).toBe(200);
   });
 

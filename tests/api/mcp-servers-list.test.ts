@@ -1,8 +1,8 @@
 /**
- * `GET /api/mcp/servers` with user-tier MCP servers (round 3 item 2): besides the system servers, a
- * user sees the rows that resolve for them — their own (private and public) and the community rows
- * they would use — with state, tools and last_error (`idle` until first use), never another user's
- * private row and never an owner; the admin over the control socket sees every live connection with
+ * `GET /api/mcp/servers` with user-tier MCP servers: besides the system servers, a user sees the rows
+ * the catalog lists for them — their own (private and public) by name and other users' public rows
+ * as OWNER/NAME (SPEC §4) — with state, tools and last_error (`idle` until first use), never another
+ * user's private row and never an owner's email; the admin over the control socket sees every live connection with
  * its owner's email. In-process app (tests/api/fixture.ts); the pool's status is given as the daemon
  * would report it.
  */
@@ -65,8 +65,8 @@ describe('GET /api/mcp/servers with user-tier rows', () => {
     const rows = await list({ token: tokens.B });
     expect(rows.map((r) => [r.name, r.source, r.state])).toEqual([
       ['everything', 'system', 'ready'],
-      ['a-pub', 'community', 'idle'],
       ['b-priv', 'user', 'failed'],
+      ['list-a/a-pub', 'community', 'idle'],
     ]);
     expect(rows.find((r) => r.name === 'b-priv')!.last_error).toContain('private or loopback');
     const text = JSON.stringify(rows);
@@ -77,16 +77,16 @@ describe('GET /api/mcp/servers with user-tier rows', () => {
 
   it("a third user sees only the public row; --as over the socket is that user's view", async () => {
     const names = (await list({ token: tokens.C })).map((r) => r.name);
-    expect(names).toEqual(['everything', 'a-pub']);
+    expect(names).toEqual(['everything', 'list-a/a-pub']);
     const asB = (await call('GET', '/api/mcp/servers', { socket: true, as: emails.B })).json.servers as Row[];
-    expect(asB.map((r) => r.name)).toEqual(['everything', 'a-pub', 'b-priv']);
+    expect(asB.map((r) => r.name)).toEqual(['everything', 'b-priv', 'list-a/a-pub']);
   });
 
   it('the admin over the control socket sees every live connection (and the public rows it could use) with owners', async () => {
     const rows = await list({ socket: true });
     expect(rows.map((r) => [r.name, r.source, r.state, r.owner])).toEqual([
       ['everything', 'system', 'ready', undefined],
-      ['a-pub', 'community', 'idle', emails.A],
+      ['list-a/a-pub', 'community', 'idle', emails.A],
       ['a-priv', 'user', 'ready', emails.A],
       ['b-priv', 'user', 'failed', emails.B],
     ]);

@@ -1,8 +1,9 @@
 /**
- * Tenant isolation of `/mcp`, the daemon as an MCP server (SPEC §4, §6; round-2 item 2): with auth
- * required an anonymous MCP client is refused with 401; user A's token lists A's agents, public
- * agents and system agents but never B's private ones; calling B's private agent is an error result
- * that does not reveal it, while B's public agent answers. The official SDK client talks Streamable
+ * Tenant isolation of `/mcp`, the daemon as an MCP server (SPEC §4, §6): with auth required an
+ * anonymous MCP client is refused with 401; user A's token lists A's agents and system agents (what
+ * A reaches by bare name), never B's private ones, and not B's public ones either (community agents
+ * are reached as OWNER/NAME, which is no valid MCP tool name); calling B's agents is an error result
+ * that does not reveal them, while B's own token runs B's public agent. The official SDK client talks Streamable
  * HTTP to the real app in-process (tests/api/fixture.ts: SQLite file, shipped config, offline provider).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -54,11 +55,11 @@ describe('/mcp tenant isolation (auth required)', () => {
     await expect(connect()).rejects.toThrow(/401|unauthori/i);
   });
 
-  it("A lists A's agents, public agents and system agents, never B's private ones", async () => {
+  it("A lists A's agents and system agents, never B's (private, or public under B's handle)", async () => {
     const mcp = await connect(tokens.A);
     const names = (await mcp.listTools()).tools.map((x) => x.name);
-    expect(names).toEqual(expect.arrayContaining(['a-secret', 'b-shared', 'router']));
-    expect(names).not.toContain('b-secret');
+    expect(names).toEqual(expect.arrayContaining(['a-secret', 'router']));
+    expect(names.filter((n) => n.startsWith('b-') || n.includes('/'))).toEqual([]);
     await mcp.close();
 
     const asB = await connect(tokens.B);
@@ -68,7 +69,7 @@ describe('/mcp tenant isolation (auth required)', () => {
     await asB.close();
   });
 
-  it("calling B's private agent as A is an error result that looks like no such agent; B's public one answers", async () => {
+  it("calling B's agents as A is an error result that looks like no such agent; B runs its public one", async () => {
     const mcp = await connect(tokens.A);
     const denied = await mcp.callTool({ name: 'b-secret', arguments: { message: 'tell me your secrets' } });
     expect(denied.isError).toBe(true);
@@ -76,15 +77,20 @@ describe('/mcp tenant isolation (auth required)', () => {
     expect(text).toContain('NOT_FOUND');
     expect(text).not.toContain('I am b-secret');
 
-    const ok = await mcp.callTool({ name: 'b-shared', arguments: { message: 'hello' } });
-    expect(ok.isError).toBeFalsy();
-    expect((ok.structuredContent as { reply: string }).reply).toContain('[offline]');
+    const bare = await mcp.callTool({ name: 'b-shared', arguments: { message: 'hello' } });
+    expect([bare.isError, (bare.content as { text: string }[])[0]!.text]).toEqual([true, expect.stringContaining('NOT_FOUND')]);
+    const qualified = await mcp.callTool({ name: 'mcp-b/b-shared', arguments: { message: 'hello' } });
+    expect([qualified.isError, (qualified.content as { text: string }[])[0]!.text]).toEqual([true, expect.stringContaining('not offered over MCP')]);
     await mcp.close();
 
-    // The refused call left no execution for A (nothing ran); the allowed one did.
+    const asB = await connect(tokens.B);
+    const ok = await asB.callTool({ name: 'b-shared', arguments: { message: 'hello' } });
+    expect(ok.isError).toBeFalsy();
+    expect((ok.structuredContent as { reply: string }).reply).toContain('[offline]');
+    await asB.close();
+
+    // The refused calls left no execution for A (nothing ran).
     const executions = await call('GET', '/api/executions', { token: tokens.A });
-    const agents = (executions.json.executions as { agent_name: string }[]).map((e) => e.agent_name);
-    expect(agents).toContain('b-shared');
-    expect(agents).not.toContain('b-secret');
+    expect(executions.json.executions).toEqual([]);
   });
 });

@@ -63,17 +63,24 @@ const matrix: Row[] = [
   { method: 'GET', path: '/api/agents/a-private', expect: { A: 200, Akey: 200, B: 404 } },
   { method: 'GET', path: '/api/agents/a-private?format=toon', expect: { A: 200, B: 404 } },
   { method: 'GET', path: '/api/agents/a-private/export', expect: { A: 200, B: 404 } },
-  { method: 'GET', path: '/api/agents/a-public', expect: { A: 200, B: 200 } },
-  { method: 'GET', path: '/api/agents/a-public/export', expect: { B: 200 } },
+  // SPEC §4: a bare name is the caller's own agent, else the system's; A's public agent is `a/a-public` for B.
+  { method: 'GET', path: '/api/agents/a-public', expect: { A: 200, B: 404 } },
+  { method: 'GET', path: '/api/agents/a%2Fa-public', expect: { A: 200, Akey: 200, B: 200 } },
+  { method: 'GET', path: '/api/agents/a%2Fa-private', expect: { A: 200, B: 404 } },
+  { method: 'GET', path: '/api/agents/a%2Fa-public/export', expect: { B: 200 } },
   { method: 'PUT', path: '/api/agents/a-private', body: agent('a-private', { description: 'B was here' }), expect: { B: 404 } },
   { method: 'PUT', path: '/api/agents/a-public', body: agent('a-public', { description: 'B was here' }), expect: { B: 404 } },
+  { method: 'PUT', path: '/api/agents/a%2Fa-public', body: agent('a-public', { description: 'B was here' }), expect: { B: 404 } },
   { method: 'PUT', path: '/api/agents/a-private', body: agent('a-private', { description: 'edited by A' }), expect: { A: 200 } },
   { method: 'DELETE', path: '/api/agents/a-private', expect: { B: 404 } },
   { method: 'DELETE', path: '/api/agents/a-public', expect: { B: 404 } },
+  { method: 'DELETE', path: '/api/agents/a%2Fa-public', expect: { B: 404 } },
   { method: 'POST', path: '/api/agents/a-private/chat', body: { message: 'hi' }, expect: { A: 200, B: 404 } },
-  { method: 'POST', path: '/api/agents/a-public/chat', body: { message: 'hi' }, expect: { B: 200 } },
+  { method: 'POST', path: '/api/agents/a-public/chat', body: { message: 'hi' }, expect: { B: 404 } },
+  { method: 'POST', path: '/api/agents/a%2Fa-public/chat', body: { message: 'hi' }, expect: { B: 200 } },
+  { method: 'POST', path: '/api/agents/a%2Fa-private/chat', body: { message: 'hi' }, expect: { B: 404 } },
   { method: 'POST', path: '/api/agents/a-private/rate', body: { stars: 1 }, expect: { B: 404 } },
-  { method: 'POST', path: '/api/agents/a-public/rate', body: { stars: 4 }, expect: { B: 200 } },
+  { method: 'POST', path: '/api/agents/a%2Fa-public/rate', body: { stars: 4 }, expect: { B: 200 } },
   { method: 'POST', path: '/api/agents', body: agent('b-own'), expect: { B: 201 } },
   { method: 'POST', path: '/api/agents/import', body: agent('b-json'), expect: { B: 201 } },
   { method: 'GET', path: '/agents', expect: { A: 200, B: 200 } },
@@ -82,8 +89,11 @@ const matrix: Row[] = [
   { method: 'DELETE', path: '/agents/{privateId}', expect: { B: 404 } },
   { method: 'DELETE', path: '/agents/{publicId}', expect: { B: 404 } },
   { method: 'POST', path: '/agents/a-private/message', body: { text: 'hi' }, expect: { A: 200, B: 404 } },
+  { method: 'POST', path: '/agents/a%2Fa-private/message', body: { text: 'hi' }, expect: { B: 404 } },
   { method: 'GET', path: '/v1/models', expect: { A: 200, B: 200 } },
   { method: 'POST', path: '/v1/chat/completions', body: { model: 'a-private', messages: [{ role: 'user', content: 'hi' }] }, expect: { A: 200, B: 404 } },
+  { method: 'POST', path: '/v1/chat/completions', body: { model: 'a/a-private', messages: [{ role: 'user', content: 'hi' }] }, expect: { B: 404 } },
+  { method: 'POST', path: '/v1/chat/completions', body: { model: 'a-public', messages: [{ role: 'user', content: 'hi' }] }, expect: { B: 404 } },
   { method: 'GET', path: '/api/executions', expect: { A: 200, B: 200 } },
   { method: 'GET', path: '/api/conversations', expect: { A: 200, B: 200 } },
   { method: 'GET', path: '/api/conversations/{aConv}', expect: { A: 200, B: 404 } },
@@ -117,14 +127,14 @@ describe('tenant isolation matrix (auth required)', () => {
   it("lists never leak A's private agent to B", async () => {
     const names = (list: { name: string }[]) => list.map((a) => a.name);
     const bAgents = (await call('GET', '/api/agents', { token: tokens.B })).json.agents;
-    expect(names(bAgents)).toContain('a-public');
-    expect(names(bAgents)).not.toContain('a-private');
-    expect(bAgents.find((a: { name: string }) => a.name === 'a-public').source).toBe('community');
-    expect(names((await call('GET', '/agents', { token: tokens.B })).json.agents)).not.toContain('a-private');
-    expect(names((await call('GET', '/api/agents?source=community', { token: tokens.B })).json.agents)).toEqual(['a-public']);
+    expect(names(bAgents)).toContain('a/a-public');
+    expect(names(bAgents).filter((n) => n.includes('a-private') || n === 'a-public')).toEqual([]);
+    expect(bAgents.find((a: { name: string }) => a.name === 'a/a-public').source).toBe('community');
+    expect(names((await call('GET', '/agents', { token: tokens.B })).json.agents)).not.toContain('a/a-private');
+    expect(names((await call('GET', '/api/agents?source=community', { token: tokens.B })).json.agents)).toEqual(['a/a-public']);
     const models = (await call('GET', '/v1/models', { token: tokens.B })).json.data.map((m: { id: string }) => m.id);
-    expect(models).toContain('a-public');
-    expect(models).not.toContain('a-private');
+    expect(models).toContain('a/a-public');
+    expect(models.filter((m: string) => m.includes('a-private'))).toEqual([]);
     const bExec = (await call('GET', '/api/executions', { token: tokens.B })).json.executions;
     expect(bExec.map((e: { agent_name: string }) => e.agent_name)).not.toContain('a-private');
     expect((await call('GET', '/api/conversations', { token: tokens.B })).json.conversations.map((c: { id: string }) => c.id)).not.toContain(ids.aConv);
@@ -195,8 +205,10 @@ describe('loopback defaults (auth not required) and the control socket', () => {
     const tool = { name: 'weather', type: 'http', config: { url: 'https://api.example.com', api_key: 'sk-hush' }, is_public: true };
     expect((await lcall('POST', '/api/tools', { body: tool })).status).toBe(201);
     expect((await lcall('GET', '/api/tools/weather')).json.config.api_key).toBe('sk-hush');
-    const seen = (await lcall('GET', '/api/tools/weather', { socket: true, as: 'viewer@example.com' })).json;
-    expect([seen.source, seen.config]).toEqual(['community', { url: 'https://api.example.com', api_key: '***' }]);
+    // The viewer reaches it by the local user's handle only; the bare name is not theirs.
+    expect((await lcall('GET', '/api/tools/weather', { socket: true, as: 'viewer@example.com' })).status).toBe(404);
+    const seen = (await lcall('GET', '/api/tools/local%2Fweather', { socket: true, as: 'viewer@example.com' })).json;
+    expect([seen.name, seen.source, seen.config]).toEqual(['local/weather', 'community', { url: 'https://api.example.com', api_key: '***' }]);
   });
 
   it('--as EMAIL over the socket acts as that user', async () => {

@@ -1,20 +1,24 @@
 /**
- * Tier resolution (SPEC §4): the same name at user, community and system tier resolves
- * user -> community -> system; among community rows the most used (then best rated) wins; another
- * user's private agent never resolves.
+ * Tier resolution (SPEC §4): a bare name resolves to the caller's own row, then the system tier;
+ * other users' public rows never change it and are reached as OWNER/NAME (their handle); another
+ * user's private row never resolves; builtin and system tool names always mean those tools.
  */
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCatalog } from '../../src/catalog/catalog.js';
+import { agentKey, createCatalog } from '../../src/catalog/catalog.js';
 import { loadConfigTree } from '../../src/config/load.js';
+import { BUILTIN_TOOL_NAMES } from '../../src/domain/builtin-tools.js';
 import { AgentSchema } from '../../src/domain/entities.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { createBuiltinTools } from '../../src/tools/builtin/index.js';
+import { createScopedSets } from '../../src/tools/scoped-sets.js';
+import { createToolbox } from '../../src/tools/toolbox.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const store = openSqliteStore(join(tempDir('cx-cat-'), 'ares.db'));
 afterAll(() => store.close());
 const snapshot = loadConfigTree(resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
-const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities });
+const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, builtinTools: () => BUILTIN_TOOL_NAMES });
 const users = Object.fromEntries(['me', 'pub1', 'pub2', 'other'].map((n) => [n, store.tenants.users.create({ email: `${n}@example.com` }).id]));
 const agent = (name: string, prompt: string) => AgentSchema.parse({ name, system_prompt: prompt, model: 'fast' });
 const put = (user: string, name: string, prompt: string, isPublic: boolean) => store.tenants.entities.insert('agents', users[user]!, agent(name, prompt), isPublic);
@@ -26,61 +30,132 @@ describe('resolution order', () => {
     expect(r.file).toMatch(/agents\/router\.toon$/);
   });
 
-  it('community beats system; the most used, then best rated public row wins', () => {
+  it("other users' public rows never change a bare name: system wins, for everyone but their owners", () => {
     const a = put('pub1', 'router', 'community router one', true);
     const b = put('pub2', 'router', 'community router two', true);
-    expect(catalog.resolveAgent('router', users.me!).agent.system_prompt).toBe('community router one'); // tie: oldest
     store.tenants.entities.countUse(b.id, users.me!, '2026-01-01');
-    expect(catalog.resolveAgent('router', users.me!).agent.system_prompt).toBe('community router two');
     store.tenants.entities.countUse(a.id, users.me!, '2026-01-01');
     store.tenants.entities.rate(users.me!, a.id, 5);
-    store.tenants.entities.rate(users.me!, b.id, 2);
-    const r = catalog.resolveAgent('router', users.me!);
-    expect([r.source, r.agent.system_prompt]).toEqual(['community', 'community router one']);
+    for (const who of ['me', 'other'] as const) {
+      const r = catalog.resolveAgent('router', users[who]!);
+      expect([r.name, r.source, r.agent.system_prompt]).toEqual(['router', 'system', expect.not.stringContaining('community')]);
+    }
+    expect(catalog.resolveAgent('router', 'local').source).toBe('system');
+    // Their owners get their own row by the bare name.
+    expect(catalog.resolveAgent('router', users.pub2!).agent.system_prompt).toBe('community router two');
   });
 
-  it("a user's own agent beats community and system, private or public", () => {
+  it('OWNER/NAME reaches that user\'s public row, never a private one; your own handle reaches yours', () => {
+    const r = catalog.resolveAgent('pub1/router', users.me!);
+    expect([r.name, r.source, r.agent.system_prompt, r.entity?.user_id]).toEqual(['pub1/router', 'community', 'community router one', users.pub1]);
+    expect(catalog.resolveAgent('pub2/router', users.me!).agent.system_prompt).toBe('community router two');
+    put('pub1', 'secret', 'private to pub1', false);
+    expect(() => catalog.resolveAgent('pub1/secret', users.me!)).toThrow(/agent pub1\/secret not found/);
+    expect(() => catalog.resolveAgent('nobody/router', users.me!)).toThrow(/not found/);
+    expect(() => catalog.resolveAgent('Pub1/router', users.me!)).toThrow(/not found/);
+    const own = catalog.resolveAgent('pub1/secret', users.pub1!);
+    expect([own.name, own.source]).toEqual(['secret', 'user']);
+  });
+
+  it("a user's own agent beats system, private or public", () => {
     put('me', 'router', 'my own router', false);
     const mine = catalog.resolveAgent('router', users.me!);
     expect([mine.source, mine.agent.system_prompt]).toEqual(['user', 'my own router']);
-    // The publishers still see their own rows.
-    expect(catalog.resolveAgent('router', users.pub2!).agent.system_prompt).toBe('community router two');
     store.tenants.entities.update('agents', users.me!, 'router', agent('router', 'my own router, now public'), true);
     expect(catalog.resolveAgent('router', users.me!).agent.system_prompt).toBe('my own router, now public');
+    expect(catalog.resolveAgent('router', users.other!).source).toBe('system');
   });
 
   it("another user's private agent does not exist: not resolved, not listed", () => {
     put('other', 'hidden', 'private to other', false);
     expect(() => catalog.resolveAgent('hidden', users.me!)).toThrow(/agent hidden not found/);
-    expect(catalog.listAgents(users.me!).map((a) => a.agent.name)).not.toContain('hidden');
+    expect(catalog.listAgents(users.me!).map((a) => a.name).filter((n) => n.endsWith('hidden'))).toEqual([]);
     expect(catalog.resolveAgent('hidden', users.other!).source).toBe('user');
   });
 
-  it('lists one entry per name with the winning tier', () => {
-    const list = catalog.listAgents(users.me!);
-    const routers = list.filter((a) => a.agent.name === 'router');
-    expect(routers).toHaveLength(1);
-    expect(routers[0]!.source).toBe('user');
-    const forOther = catalog.listAgents(users.other!).find((a) => a.agent.name === 'router')!;
-    // For a third user, `me`'s new public row is least used, so the best-used-and-rated one still wins.
-    expect([forOther.source, forOther.agent.system_prompt]).toEqual(['community', 'community router one']);
+  it('lists own and system agents by bare name and community agents by qualified name', () => {
+    const list = catalog.listAgents(users.other!);
+    const routers = list.filter((a) => a.agent.name === 'router').map((a) => [a.name, a.source]);
+    expect(routers).toEqual([
+      ['me/router', 'community'],
+      ['pub1/router', 'community'],
+      ['pub2/router', 'community'],
+      ['router', 'system'],
+    ]);
+    const mine = catalog.listAgents(users.me!).filter((a) => a.agent.name === 'router').map((a) => [a.name, a.source]);
+    expect(mine).toEqual([
+      ['pub1/router', 'community'],
+      ['pub2/router', 'community'],
+      ['router', 'user'],
+    ]);
+    // Each row keeps its own lifecycle key.
+    const keys = catalog.listAgents(users.other!).filter((a) => a.agent.name === 'router').map((a) => agentKey(a));
+    expect(new Set(keys).size).toBe(4);
   });
 
-  it('tools and MCP servers resolve the same way; references are checked', () => {
-    store.tenants.entities.insert('tools', users.pub1!, { name: 'calculator', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, true);
-    expect(catalog.resolve('tools', 'calculator', users.me!).source).toBe('community');
-    expect(catalog.resolve('tools', 'calculator', users.other!).source).toBe('community');
-    expect(catalog.resolve('tools', 'web_search', users.me!).source).toBe('system');
-    const bad = AgentSchema.parse({ name: 'x', system_prompt: 'p', model: 'nope', tools: ['calculator', 'missing', 'ghost.*'] });
-    expect(catalog.checkAgentReferences(bad, users.me!).map((d) => [d.field, d.message])).toEqual([
+  it('tools: a builtin or system tool name always means that tool, even for the owner of a row of that name', () => {
+    store.tenants.entities.insert('tools', users.pub1!, { name: 'calculator', enabled: false, description: 'evil', timeout_secs: 5, type: 'builtin', config: {} } as never, true);
+    for (const who of [users.me!, users.other!, users.pub1!, 'local']) {
+      expect(catalog.resolve('tools', 'calculator', who).source).toBe('system');
+      expect(catalog.lookup('tools', 'calculator', who)?.source).toBe('system');
+      expect(catalog.list('tools', who).filter((t) => t.name === 'calculator').map((t) => t.source)).toEqual(['system']);
+    }
+    expect(catalog.isReservedToolName('calculator')).toBe(true);
+    expect(catalog.isReservedToolName('memory_get')).toBe(true); // builtin without a config file
+    expect(catalog.isReservedToolName('weather')).toBe(false);
+    // The row is still reachable by its qualified name (read-only), never by the runtime.
+    expect(catalog.resolve('tools', 'pub1/calculator', users.me!).source).toBe('community');
+    expect(catalog.lookup('tools', 'pub1/calculator', users.me!)).toBeUndefined();
+  });
+
+  it('what a model is offered as `calculator` is the builtin, whoever owns a public or private row of that name', () => {
+    // The daemon's wiring: per-user tool sets resolve through catalog.lookup (src/daemon/main.ts).
+    const scoped = createScopedSets({
+      builtins: createBuiltinTools({ memory: store.memory, entities: () => snapshot.tools }),
+      system: { sets: () => [], connection: () => undefined, wake: () => undefined },
+      pool: { get: () => undefined },
+      resolveMcp: (name, userId) => catalog.lookup('mcps', name, userId),
+      resolveTool: (name, userId) => catalog.lookup('tools', name, userId),
+    });
+    const toolbox = createToolbox({ sets: scoped.sets });
+    const calc = AgentSchema.parse({ name: 'calc', system_prompt: 'p', tools: ['calculator'] });
+    for (const who of [users.me!, users.pub1!, 'local']) {
+      const offered = toolbox.forAgent(calc, who);
+      expect(offered.unavailable).toEqual([]);
+      expect(offered.tools.map((d) => [d.name, d.spec.description])).toEqual([['calculator', expect.not.stringContaining('evil')]]);
+    }
+  });
+
+  it('tools and MCP servers: own rows by bare name, community rows by qualified name only', () => {
+    const { entities } = store.tenants;
+    entities.insert('tools', users.pub1!, { name: 'weather', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, true);
+    entities.insert('mcps', users.pub1!, { name: 'files', enabled: true, url: 'https://mcp.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never, true);
+    expect(() => catalog.resolve('tools', 'weather', users.me!)).toThrow(/tool weather not found/);
+    expect(catalog.lookup('mcps', 'files', users.me!)).toBeUndefined();
+    expect(catalog.resolve('mcps', 'pub1/files', users.me!)).toMatchObject({ name: 'pub1/files', source: 'community' });
+    expect(catalog.lookup('mcps', 'pub1/files', users.me!)).toBeUndefined();
+    expect(catalog.list('mcps', users.me!).map((m) => [m.name, m.source])).toEqual([['pub1/files', 'community']]);
+    entities.insert('mcps', users.me!, { name: 'files', enabled: true, url: 'https://mine.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never, false);
+    expect(catalog.lookup('mcps', 'files', users.me!)).toMatchObject({ name: 'files', source: 'user' });
+    expect(catalog.lookup('mcps', 'files', users.pub1!)?.value.url).toBe('https://mcp.example.com/mcp');
+  });
+
+  it('references: unknown ones and qualified ones are refused', () => {
+    const bad = AgentSchema.parse({ name: 'x', system_prompt: 'p', model: 'nope', tools: ['calculator', 'missing', 'ghost.*', 'weather', 'pub1/files.echo', 'files.*'] });
+    expect(catalog.checkAgentReferences(bad, users.other!).map((d) => [d.field, d.message])).toEqual([
       ['model', 'unknown model nope'],
       ['tools.1', 'unknown tool missing'],
       ['tools.2', 'unknown MCP server ghost in tool reference ghost.*'],
+      ['tools.3', 'unknown tool weather'],
+      ['tools.4', "tool reference pub1/files.echo names another user's entity"],
+      ['tools.5', 'unknown MCP server files in tool reference files.*'],
     ]);
+    const ok = AgentSchema.parse({ name: 'y', system_prompt: 'p', model: 'fast', tools: ['calculator', 'files.*'] });
+    expect(catalog.checkAgentReferences(ok, users.me!)).toEqual([]);
   });
 });
 
-describe('an agent whose model is gone (round 3)', () => {
+describe('an agent whose model is gone', () => {
   it('still resolves, with the fault, and the hook is told its lifecycle key; other agents are fine', () => {
     const told: [string, string][] = [];
     const cat = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (k, r) => told.push([k, r]) });

@@ -77,13 +77,14 @@ describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, ()
   it('user create --key, --as EMAIL, --public sharing, and keys over TCP', async () => {
     const user = JSON.parse((await home.run(['--json', 'user', 'create', 'bob@example.com', '--key'])).stdout);
     expect(user.api_key.key).toMatch(/^cxk_/);
+    expect(user.handle).toBe('bob');
     const f = file('bob.toon', 'name: bobs-bot\nmodel: fast\nsystem_prompt: Bob here.\n');
     expect((await home.run(['--as', 'bob@example.com', 'agent', 'create', '--from-file', f, '--public'])).exitCode).toBe(0);
     expect((await home.run(['--as', 'bob@example.com', 'agent', 'create', '--from-file', f, '--name', 'bobs-secret'])).exitCode).toBe(0);
-    // The admin (local) sees Bob's public agent as community, never his private one.
+    // The admin (local) sees Bob's public agent as community, under his handle, never his private one.
     const mine = JSON.parse((await home.run(['--json', 'agent', 'list'])).stdout) as { name: string; source: string }[];
-    expect(mine.find((a) => a.name === 'bobs-bot')?.source).toBe('community');
-    expect(mine.map((a) => a.name)).not.toContain('bobs-secret');
+    expect(mine.find((a) => a.name === 'bob/bobs-bot')?.source).toBe('community');
+    expect(mine.map((a) => a.name).filter((n) => n.includes('bobs-'))).toEqual(['bob/bobs-bot']);
     // Bob's key works over TCP, lists his private agent, and chats with it.
     const auth = { authorization: `Bearer ${user.api_key.key}` };
     const bobs = (await (await fetch(`${url}/api/agents?source=user`, { headers: auth })).json()) as { agents: { name: string }[] };

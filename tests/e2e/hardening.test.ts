@@ -63,19 +63,19 @@ describe('round-3 hardening (real daemon)', { timeout: 90_000 }, () => {
     home.writeFile('drafter.toon', encode({ name: 'drafter', model: 'spare', system_prompt: 'Draft things.' }));
     const created = await home.run(['--as', DORA, 'agent', 'create', '--from-file', join(home.dir, 'drafter.toon'), '--public']);
     expect(created.exitCode, created.stderr).toBe(0);
-    expect((await home.run(['agent', 'test', 'drafter', 'hi', '--no-stream'])).stdout).toContain('drafted');
+    expect((await home.run(['agent', 'test', 'dora/drafter', 'hi', '--no-stream'])).stdout).toContain('drafted');
 
     rmSync(join(home.dir, 'config/models/spare.toon'));
     const shown = await waitFor('drafter to show as failed', async () => {
-      const r = await home.run(['agent', 'show', 'drafter']);
+      const r = await home.run(['agent', 'show', 'dora/drafter']);
       return r.stderr.includes(', failed (') ? r : undefined;
     });
-    expect(shown.stderr).toMatch(/^# drafter: community agent, model spare, .*failed \(agent drafter uses model spare, which does not exist/);
+    expect(shown.stderr).toMatch(/^# dora\/drafter: community agent, model spare, .*failed \(agent drafter uses model spare, which does not exist/);
 
-    const refused = await home.run(['agent', 'test', 'drafter', 'hi']);
+    const refused = await home.run(['agent', 'test', 'dora/drafter', 'hi']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/failed: .*model spare.*restart it/);
-    const broken = await home.run(['agent', 'restart', 'drafter']);
+    const broken = await home.run(['agent', 'restart', 'dora/drafter']);
     expect(broken.exitCode).toBe(1);
     expect(broken.stderr).toContain('model spare');
     const other = await home.run(['agent', 'test', 'router', 'hi', '--no-stream']);
@@ -83,10 +83,10 @@ describe('round-3 hardening (real daemon)', { timeout: 90_000 }, () => {
 
     home.writeFile('config/models/spare.toon', spareModel);
     const restarted = await waitFor('restart to succeed once the model is back', async () => {
-      const r = await home.run(['--json', 'agent', 'restart', 'drafter']);
+      const r = await home.run(['--json', 'agent', 'restart', 'dora/drafter']);
       return r.exitCode === 0 ? r : undefined;
     });
-    expect(JSON.parse(restarted.stdout)).toMatchObject({ name: 'drafter', state: 'running' });
+    expect(JSON.parse(restarted.stdout)).toMatchObject({ name: 'dora/drafter', state: 'running' });
     const back = await home.run(['--as', DORA, 'agent', 'test', 'drafter', 'hi', '--no-stream']);
     expect(back.exitCode, back.stderr).toBe(0);
     expect(back.stdout).toContain('drafted');

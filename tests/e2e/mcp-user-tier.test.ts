@@ -1,9 +1,10 @@
 /**
- * User-tier MCP servers at run time (SPEC §4 "MCP servers resolve the same way"; round-2 item 1):
- * user A registers a Streamable HTTP MCP server (server-everything in HTTP mode) through
- * POST /api/mcps and A's agent calls its `echo` tool through the fake OpenAI server. User B can
- * neither see A's private server nor reach it, even through A's *public* agent that names it; once A
- * deletes the row, A's agent no longer gets the tool. An admin-created stdio server row starts one
+ * User-tier MCP servers at run time (SPEC §4 "MCP servers resolve the same way"): user A registers a
+ * Streamable HTTP MCP server (server-everything in HTTP mode) through POST /api/mcps and A's agent
+ * calls its `echo` tool through the fake OpenAI server. User B can neither see A's private server nor
+ * reach it, even through A's *public* agent (`ann/ann-public`) that names it; A's *public* server
+ * changes nothing B's agents mean by a bare name, and B uses it by creating its own row from the
+ * definition shown at `ann/shared`; once A deletes the row, A's agent no longer gets the tool. An admin-created stdio server row starts one
  * child on first use, shares it between runs, and leaves none after `server stop`. Real daemon, real
  * MCP servers, real HTTP.
  */
@@ -100,7 +101,7 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     expect(pub.status, await pub.clone().text()).toBe(201);
 
     fake.enqueue({ tool_calls: [{ id: 'call_b', name: 'mine__echo', arguments: JSON.stringify({ message: 'from bob' }) }] }, { content: 'no tool for bob' });
-    const asBob = await chat(bob, 'ann-public', 'bob tries the public agent');
+    const asBob = await chat(bob, 'ann%2Fann-public', 'bob tries the public agent');
     expect(asBob.offered).toEqual([]);
     expect(asBob.toolResult('call_b')).toContain('error');
     expect(asBob.toolResult('call_b')).not.toContain('Echo: from bob');
@@ -112,8 +113,15 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     expect(asAnn.toolResult('call_c')).toBe('Echo: owner');
   });
 
-  it("a public server of A is usable by B's own agent (community tier)", async () => {
+  it("a public server of A is no bare name for B; B builds on it with a row of its own (SPEC §4)", async () => {
     expect((await req('POST', '/api/mcps', ann, { name: 'shared', url: mcpUrl, timeout_secs: 20, is_public: true })).status).toBe(201);
+    for (const tools of [['shared.echo'], ['ann/shared.echo']]) {
+      const refused = await req('POST', '/api/agents', bob, { name: 'bob-shared', model: 'fast', system_prompt: 'x', tools });
+      expect(refused.status).toBe(400);
+    }
+    const definition = (await (await req('GET', '/api/mcps/ann%2Fshared', bob)).json()) as { name: string; source: string; url: string };
+    expect([definition.name, definition.source]).toEqual(['ann/shared', 'community']);
+    expect((await req('POST', '/api/mcps', bob, { name: 'shared', url: definition.url, timeout_secs: 20 })).status).toBe(201);
     const created = await req('POST', '/api/agents', bob, { name: 'bob-shared', model: 'fast', system_prompt: 'x', tools: ['shared.echo'] });
     expect(created.status, await created.clone().text()).toBe(201);
     fake.enqueue({ tool_calls: [{ id: 'call_d', name: 'shared__echo', arguments: JSON.stringify({ message: 'community' }) }] }, { content: 'ok' });

@@ -1,13 +1,14 @@
 /**
- * The tenant tables of migrations 3 and 5 on a real SQLite file: users, hashed credentials, login
- * sessions, user-tier rows, usage and ratings; foreign keys cascade; single-use refresh tokens; names
- * are data, never SQL.
+ * The tenant tables of migrations 3 to 5 on a real SQLite file: users with unique handles, hashed
+ * credentials, login sessions, user-tier rows, usage and ratings; foreign keys cascade; single-use
+ * refresh tokens; names are data, never SQL; handles are backfilled for users created before migration 4.
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentSchema } from '../../src/domain/entities.js';
-import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { migrate, openSqliteStore } from '../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const file = join(tempDir('cx-ten-'), 'ares.db');
@@ -86,7 +87,7 @@ describe('tenant store', () => {
     entities.rate(rater.id, row.id, 5);
     expect(entities.rate(rater.id, row.id, 3)).toEqual({ rating_sum: 3, rating_count: 1 });
     expect(entities.rate(second.id, row.id, 5)).toEqual({ rating_sum: 8, rating_count: 2 });
-    expect(entities.community('agents', rater.id, 'dup')[0]).toMatchObject({ rating_sum: 8, rating_count: 2 });
+    expect(entities.published('agents', owner.handle, 'dup')).toMatchObject({ rating_sum: 8, rating_count: 2, owner_handle: 'owner' });
     expect(entities.remove('agents', owner.id, 'dup')).toBe(true);
     const db = new Database(file, { readonly: true });
     expect((db.prepare('SELECT COUNT(*) AS n FROM ratings WHERE agent_id = ?').get(row.id) as { n: number }).n).toBe(0);
@@ -108,7 +109,51 @@ describe('tenant store', () => {
     expect(entities.countUse('agent_gone', fan.id, '2026-03-02')).toBe(false);
     expect(usage()).toBe(2);
     expect(() => entities.rate(owner.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'you cannot rate your own agent ranked' }));
-    expect(() => entities.rate(stranger.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'CONFLICT', message: 'rate agent ranked after a completed run of it' }));
+    expect(() => entities.rate(stranger.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'CONFLICT', message: `rate agent ${owner.handle}/ranked after a completed run of it` }));
     expect(entities.rate(fan.id, row.id, 4)).toEqual({ rating_sum: 4, rating_count: 1 });
+  });
+});
+
+describe('user handles (SPEC §4: OWNER/NAME)', () => {
+  it('come from the email, with a numeric suffix on collision, or as given; unique; local is the built-in user', () => {
+    expect(users.byId('local')?.handle).toBe('local');
+    expect(users.create({ email: 'Jane.Doe+work@example.com' }).handle).toBe('jane-doe-work');
+    expect(users.create({ email: 'jane.doe+work@other.example' }).handle).toBe('jane-doe-work2');
+    expect(users.create({ email: 'local@example.com' }).handle).toBe('local2');
+    expect(users.create({ email: '42@example.com' }).handle).toBe('user');
+    const picked = users.create({ email: 'pick@example.com', handle: 'bob' });
+    expect(users.byHandle('bob')?.id).toBe(picked.id);
+    expect(() => users.create({ email: 'other@example.com', handle: 'bob' })).toThrow(/handle bob is taken/);
+    expect(users.byEmail('other@example.com')).toBeUndefined();
+    expect(users.create({ email: `${'x'.repeat(40)}@example.com` }).handle).toBe('x'.repeat(32));
+    expect(users.create({ email: `${'x'.repeat(40)}@other.example` }).handle).toBe(`${'x'.repeat(31)}2`);
+  });
+
+  it('published() reaches a public row by owner handle, never a private one', () => {
+    const owner = users.create({ email: 'pub-owner@example.com' });
+    entities.insert('tools', owner.id, { name: 'shared', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, true);
+    entities.insert('tools', owner.id, { name: 'hidden', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, false);
+    expect(entities.published('tools', 'pub-owner', 'shared')).toMatchObject({ name: 'shared', owner_handle: 'pub-owner', user_id: owner.id });
+    expect(entities.published('tools', 'pub-owner', 'hidden')).toBeUndefined();
+    expect(entities.own('tools', owner.id, 'hidden')?.owner_handle).toBe('pub-owner');
+  });
+
+  it('migration 4 backfills handles of existing users, oldest first, without collisions', () => {
+    const db = new Database(join(tempDir('cx-mig4-'), 'ares.db'));
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.sql);
+    db.pragma('user_version = 3');
+    const add = db.prepare('INSERT INTO users (id, email, name, is_admin, created_at) VALUES (?, ?, NULL, 0, ?)');
+    add.run('u1', 'Sam@example.com', 1);
+    add.run('u2', 'sam@other.example', 2);
+    add.run('u3', 'a.b@example.com', 3);
+    migrate(db);
+    const handles = db.prepare('SELECT id, handle FROM users ORDER BY id').all();
+    db.close();
+    expect(handles).toEqual([
+      { id: 'local', handle: 'local' },
+      { id: 'u1', handle: 'sam' },
+      { id: 'u2', handle: 'sam2' },
+      { id: 'u3', handle: 'a-b' },
+    ]);
   });
 });

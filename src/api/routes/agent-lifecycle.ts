@@ -9,7 +9,7 @@
  * will succeed once an operator starts it again; nothing the caller changes in the request helps, which
  * is what 409 would suggest). Runs in flight when an agent is stopped finish.
  *
- * `failed` is reached when an agent cannot run as defined (round 3): the catalog finds its model gone
+ * `failed` is reached when an agent cannot run as defined: the catalog finds its model gone
  * (a user agent whose model file was removed, or a model dropped because its provider is not in
  * ares.toml) and marks it failed with that reason, shown by `GET /api/agents/:name` and
  * `caxton agent show`; a provider the runtime cannot find does the same during a run. `restart`
@@ -109,7 +109,7 @@ export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<Ap
           ]);
         }
         const { name: _key, ...status } = apply(controls, agentKey(resolved), action);
-        return c.json({ name: resolved.agent.name, source: resolved.source, ...status });
+        return c.json({ name: resolved.name, source: resolved.source, ...status });
       },
     );
   }

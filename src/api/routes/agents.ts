@@ -3,6 +3,8 @@
  * model/tool reference checks, `?format=toon|toml|json`, `/export` (text/x-toon + Content-Disposition),
  * `/import` by content type, `/chat` (JSON or SSE), `/rate`; and the Caxton paths `GET|POST /agents`,
  * `GET|DELETE /agents/:id`, `POST /agents/:name/message`. Every agent carries its `source` tier.
+ * `:name` is a bare name (the caller's own agent, else the system's) or, URL-encoded, `OWNER%2FNAME`
+ * for another user's public agent (SPEC §4); writes (PUT, DELETE) only ever touch the caller's own.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -66,7 +68,7 @@ export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summ
   const e = r.entity;
   return {
     id: e?.id ?? null,
-    name: r.agent.name,
+    name: r.name,
     source: r.source,
     model: r.modelName,
     tools: r.agent.tools,
@@ -174,7 +176,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   };
 
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, one per name (winning tier), each with its source', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
   op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
     const { is_public, ...agent } = await readJson(c, CreateBody);
@@ -187,12 +189,12 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const { format } = validate(FormatQuery, c.req.query(), 'query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
     const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
-    return c.json({ ...resolved.agent, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
+    return c.json({ ...resolved.agent, name: resolved.name, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
   });
 
   op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
@@ -246,7 +248,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
     const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
-    return c.json({ name: resolved.agent.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
+    return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
   });
 
   // ---- Caxton paths (STORY-008) ----

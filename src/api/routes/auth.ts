@@ -14,6 +14,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { DomainError, isDomainError } from '../../domain/errors.js';
+import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
@@ -51,15 +52,17 @@ function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Thrott
 
 const Email = z.string().trim().toLowerCase().pipe(z.email('must be an email address'));
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
+/** A user handle (SPEC §4): optional; derived from the email's local part when absent. */
+const Handle = z.string().regex(HANDLE_PATTERN, 'must start with a lowercase letter and contain only lowercase letters, digits, "_" or "-" (at most 32 characters)').describe('public name qualifying your shared entities as HANDLE/NAME; default: from the email');
 
-const RegisterBody = z.object({ email: Email, password: Password, name: z.string().min(1).max(200).optional() }).strict();
+const RegisterBody = z.object({ email: Email, password: Password, name: z.string().min(1).max(200).optional(), handle: Handle.optional() }).strict();
 const LoginBody = z.object({ email: Email, password: z.string().min(1) }).strict();
 const RefreshBody = z.object({ refresh_token: z.string().min(1, 'required') }).strict();
 const KeyBody = z.object({ name: z.string().min(1).max(100).optional() }).strict();
-const UserBody = z.object({ email: Email, name: z.string().min(1).max(200).optional(), password: Password.optional(), is_admin: z.boolean().optional() }).strict();
+const UserBody = z.object({ email: Email, handle: Handle.optional(), name: z.string().min(1).max(200).optional(), password: Password.optional(), is_admin: z.boolean().optional() }).strict();
 
 const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
-const UserOut = z.object({ id: z.string(), email: z.string().nullable(), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
+const UserOut = z.object({ id: z.string(), email: z.string().nullable(), handle: z.string().describe('qualifies your shared entities: HANDLE/NAME'), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 const KeyOut = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
 
@@ -72,15 +75,17 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   const loginsPerAddress = createThrottle(LOGIN_LIMITS);
   const registrations = createThrottle(REGISTER_LIMITS);
 
-  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, RegisterBody);
     const address = clientAddress(c);
     refuseWhileWaiting('registrations from this address', [[registrations, address]]);
     registrations.take(address);
+    // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
+    if (body.handle && users.byHandle(body.handle)) throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [{ field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' }]);
     // The password is hashed in both cases, so new and taken emails take the same time.
     const passwordHash = await hashPassword(body.password);
     try {
-      users.create({ email: body.email, name: body.name ?? null, passwordHash });
+      users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
     } catch (err) {
       if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
     }
@@ -131,10 +136,10 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.body(null, 204);
   });
 
-  op(r, registry, { method: 'post', path: '/api/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserOut }, 403: { description: 'not the admin' }, 409: { description: 'email taken' } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserOut }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
     if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
     const body = await readJson(c, UserBody);
-    const user = users.create({ email: body.email, name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
+    const user = users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
     return c.json(user, 201);
   });
 

@@ -2,13 +2,17 @@
  * MCP routes (issue 6; SPEC §3 MCP server, §6):
  * - `GET /api/mcp/servers`: read-only state of the MCP servers the caller may know of (`caxton mcp list`):
  *   every system server (config/mcps/), then user-tier rows (round 3). The admin sees every live
- *   user-tier connection with its owner's email; any other user sees only the rows that resolve for
- *   them (their own, and the community rows they would use under that name; SPEC §4), live or not
+ *   user-tier connection with its owner's email; any other user sees only the rows the catalog lists
+ *   for them (their own by name, other users' public ones as `OWNER/NAME`; SPEC §4), live or not
  *   yet started (`idle`: connects on first use) — never another user's private row, never an owner.
  * - `/mcp`: the daemon as an MCP server over Streamable HTTP (stateless, JSON responses). Every agent
- *   the caller can see is one tool named after the agent; input `{message, conversation_id?}`,
- *   output the reply (text) plus `{reply, conversation_id, execution_id}` as structured content.
- *   The caller's tenant is the request's user (set by the auth middleware), so another user's
+ *   the caller reaches by bare name (their own, else the system's) is one tool named after the agent;
+ *   input `{message, conversation_id?}`, output the reply (text) plus `{reply, conversation_id,
+ *   execution_id}` as structured content. Community agents are not offered: an MCP tool name must
+ *   match `^[a-zA-Z0-9_-]{1,64}$`, which has no room for the `/` of `OWNER/NAME`, and any encoding
+ *   of it could be taken by someone's bare agent name; reach them through `/v1` (`model:
+ *   "OWNER/NAME"`) or `POST /api/agents/OWNER%2FNAME/chat`. A `tools/call` naming one is an unknown
+ *   tool. The caller's tenant is the request's user (set by the auth middleware), so another user's
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
 import { Hono } from 'hono';
@@ -47,7 +51,7 @@ export const AGENT_TOOL_OUTPUT = {
 function agentTool(r: AgentListing) {
   const a = r.agent;
   return {
-    name: a.name,
+    name: r.name,
     ...(a.display_name ? { title: a.display_name } : {}),
     description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,
     inputSchema: AGENT_TOOL_INPUT,
@@ -91,7 +95,7 @@ function listServers(deps: AppDeps, userId: string, isAdmin: boolean): ListedMcp
     const found = live.get(e.entity.id);
     const status: McpServerStatus = found ? connectionStatus(found) : notStarted(e.value);
     shown.add(e.entity.id);
-    out.push({ ...status, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: ownerEmail(deps, e.entity.user_id) } : {}) });
+    out.push({ ...status, name: e.name, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: ownerEmail(deps, e.entity.user_id) } : {}) });
   }
   // The admin also sees every other live user-tier connection, with its owner.
   if (isAdmin) {
@@ -166,7 +170,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
 
   /**
    * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
-   * Tools: the caller's visible agents. A failed run is an `isError` tool result, not a protocol error.
+   * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
    */
   op(
     r,
@@ -174,7 +178,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
     {
       method: 'post',
       path: '/mcp',
-      summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the caller\'s agents as tools',
+      summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
       tags: ['mcp'],
       body: JsonRpcSchema,
       responses: { 200: { description: 'JSON-RPC response (tools/list, tools/call: the agent\'s reply)', schema: JsonRpcSchema } },
@@ -183,11 +187,15 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
       const userId = c.get('userId');
       const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
       const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
-      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: deps.catalog.listAgents(userId).map(agentTool) }));
+      const offered = () => deps.catalog.listAgents(userId).filter((a) => a.source !== 'community');
+      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map(agentTool) }));
       server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
         const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
         if (typeof args.message !== 'string' || args.message.length === 0) {
           return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
+        }
+        if (req.params.name.includes('/')) {
+          return { isError: true, content: [{ type: 'text', text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat` }] };
         }
         try {
           const resolved = deps.catalog.resolveAgent(req.params.name, userId);

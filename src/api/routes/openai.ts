@@ -1,7 +1,9 @@
 /**
- * OpenAI-compatible endpoints (SPEC §6): `GET /v1/models` lists the caller's agents as models and
- * `POST /v1/chat/completions` runs the agent named by `model`, as JSON or as `chat.completion.chunk`
- * SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent.
+ * OpenAI-compatible endpoints (SPEC §6): `GET /v1/models` lists the agents the caller can reach as
+ * models and `POST /v1/chat/completions` runs the agent named by `model`, as JSON or as
+ * `chat.completion.chunk` SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent.
+ * Model names follow SPEC §4: a bare name is the caller's own agent, else the system's; another
+ * user's public agent is `OWNER/NAME` (e.g. `bob/helper`), and is listed under that id.
  *
  * How `messages` become a run (OpenAI clients send the whole conversation on every call):
  * - the LAST message must be a `user` message: it is the run's input (rendered through the agent's
@@ -109,9 +111,9 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
   const r = new Hono<AppEnv>();
   const tags = ['openai'];
 
-  op(r, registry, { method: 'get', path: '/v1/models', summary: 'Your agents as OpenAI models', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
+  op(r, registry, { method: 'get', path: '/v1/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
     const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
-      id: a.agent.name,
+      id: a.name,
       object: 'model' as const,
       created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
       owned_by: a.source,
@@ -119,7 +121,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     return c.json({ object: 'list', data });
   });
 
-  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model` (stream supported)', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, CompletionBody);
     const { input, history } = toRunInput(body.messages);
     const userId = c.get('userId');

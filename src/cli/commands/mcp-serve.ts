@@ -2,7 +2,8 @@
  * `caxton mcp serve` (issue 6): an MCP server on stdin/stdout that any MCP client (Claude Desktop,
  * editors, the SDK Client) can spawn. It runs in the CLI process and proxies to the daemon over the
  * control socket: `tools/list` is `GET /api/agents` (each agent one tool), `tools/call` is
- * `POST /api/agents/:name/chat`. Same tool shape as the daemon's `/mcp` endpoint. Stdout carries only
+ * `POST /api/agents/:name/chat`. Same tools and shape as the daemon's `/mcp` endpoint (own and system
+ * agents by bare name; community agents are not offered). Stdout carries only
  * the protocol; messages go to stderr. The MCP SDK is imported here only, when the command runs.
  */
 import { requestJson } from '../../client/http.js';
@@ -11,6 +12,7 @@ import { homePaths, type GlobalOptions } from '../context.js';
 
 interface AgentSummary {
   name: string;
+  source: string;
   display_name: string | null;
   description: string | null;
 }
@@ -53,7 +55,8 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
   server.setRequestHandler(types.ListToolsRequestSchema, async () => {
     const { agents } = await requestJson<{ agents: AgentSummary[] }>(socket, '/api/agents');
     return {
-      tools: agents.map((a) => ({
+      // As /mcp does: community agents (`OWNER/NAME`) have no valid MCP tool name, so they are not offered.
+      tools: agents.filter((a) => a.source !== 'community').map((a) => ({
         name: a.name,
         ...(a.display_name ? { title: a.display_name } : {}),
         description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,

@@ -25,6 +25,7 @@ export function migrate(db: Database.Database): number {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      m.data?.(db);
       db.pragma(`user_version = ${m.version}`);
     })();
   }

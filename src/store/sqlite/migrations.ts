@@ -2,12 +2,33 @@
  * Numbered schema migrations, applied in order inside one transaction each; `PRAGMA user_version`
  * records the last one applied. Never edit a shipped migration: add a new number.
  */
+import type Database from 'better-sqlite3';
+import { handleFromEmail, uniqueHandle } from '../../domain/names.js';
 
-/** One migration: its number and the SQL that moves the schema from number-1 to number. */
+/**
+ * One migration: its number, the SQL that moves the schema from number-1 to number, and optionally
+ * a data step run after the SQL in the same transaction (for values SQL cannot compute well).
+ */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  data?: (db: Database.Database) => void;
+}
+
+/**
+ * Give every user without a handle one derived from their email (oldest users first, a numeric
+ * suffix on collision; SPEC §4). The built-in user already has `local`.
+ */
+function backfillHandles(db: Database.Database): void {
+  const taken = new Set((db.prepare('SELECT handle FROM users WHERE handle IS NOT NULL').pluck().all() as string[]));
+  const set = db.prepare('UPDATE users SET handle = ? WHERE id = ?');
+  const pending = db.prepare('SELECT id, email FROM users WHERE handle IS NULL ORDER BY created_at, rowid').all() as { id: string; email: string | null }[];
+  for (const u of pending) {
+    const handle = uniqueHandle(handleFromEmail(u.email ?? u.id), (h) => taken.has(h));
+    taken.add(handle);
+    set.run(handle, u.id);
+  }
 }
 
 /** All migrations, ascending. */
@@ -180,6 +201,16 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (user_id, agent_id)
       );
     `,
+  },
+  {
+    version: 4,
+    name: 'user handles (unique; qualify community names as HANDLE/NAME)',
+    sql: `
+      ALTER TABLE users ADD COLUMN handle TEXT;
+      UPDATE users SET handle = 'local' WHERE id = 'local';
+      CREATE UNIQUE INDEX idx_users_handle ON users(handle);
+    `,
+    data: backfillHandles,
   },
   {
     version: 5,

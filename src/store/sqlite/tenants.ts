@@ -1,19 +1,21 @@
 /**
- * SQLite tenant store (migrations 3 and 5): users with scrypt password hashes, hashed API keys and
- * refresh tokens grouped in login sessions (revoked sessions listed until their access tokens expire),
- * the user-tier entity tables of DIR-12 Part 2, and the per-day usage rows that rank agents. Every statement is prepared once and
+ * SQLite tenant store (migrations 3 to 5): users with unique handles and scrypt password hashes,
+ * hashed API keys and refresh tokens grouped in login sessions (revoked sessions listed until their
+ * access tokens expire), the user-tier entity tables of DIR-12 Part 2, and the per-day usage rows
+ * that rank agents. Every statement is prepared once and
  * parameterized; each entity row keeps the DIR-12 columns for queries plus the whole validated value
  * as JSON (`config`) so nothing the user wrote is lost.
  */
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
-import { newId } from '../../domain/names.js';
+import { handleFromEmail, newId, uniqueHandle } from '../../domain/names.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../../domain/users.js';
 import type { Conversation, ExecutionRecord, RefreshTokenUse, TenantStore } from '../types.js';
 
 interface UserRow {
   id: string;
   email: string | null;
+  handle: string;
   name: string | null;
   is_admin: number;
   created_at: number;
@@ -22,6 +24,7 @@ interface UserRow {
 interface EntityRow {
   id: string;
   user_id: string;
+  owner_handle: string;
   name: string;
   config: string;
   is_public: number;
@@ -32,7 +35,7 @@ interface EntityRow {
   updated_at: number;
 }
 
-const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at });
+const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, handle: r.handle, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at });
 
 const TABLE: Record<UserEntityKind, string> = { agents: 'user_agents', tools: 'user_tools', mcps: 'user_mcps' };
 
@@ -58,14 +61,15 @@ function columnsOf(kind: UserEntityKind, v: Record<string, unknown>): Record<str
   }
 }
 
-/** Build the tenant store over an open database that has migrations 3 and 5 applied. */
+/** Build the tenant store over an open database that has migrations 3 to 5 applied. */
 export function createTenantStore(db: Database.Database): TenantStore {
-  const userCols = 'id, email, name, is_admin, created_at';
+  const userCols = 'id, email, handle, name, is_admin, created_at';
   const keyCols = 'id, user_id, name, prefix, created_at, last_used_at, revoked_at';
   const s = {
     userById: db.prepare(`SELECT ${userCols} FROM users WHERE id = ?`),
     userByEmail: db.prepare(`SELECT ${userCols} FROM users WHERE email = ? COLLATE NOCASE`),
-    insertUser: db.prepare('INSERT INTO users (id, email, name, is_admin, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    userByHandle: db.prepare(`SELECT ${userCols} FROM users WHERE handle = ?`),
+    insertUser: db.prepare('INSERT INTO users (id, email, handle, name, is_admin, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     passwordHash: db.prepare('SELECT password_hash FROM users WHERE id = ?'),
     insertKey: db.prepare('INSERT INTO api_keys (id, user_id, name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     listKeys: db.prepare(`SELECT ${keyCols} FROM api_keys WHERE user_id = ? ORDER BY created_at, id`),
@@ -84,7 +88,7 @@ export function createTenantStore(db: Database.Database): TenantStore {
     // A new (agent, user, day) row counts once; the owner's runs and deleted agents insert nothing.
     addUsage: db.prepare('INSERT OR IGNORE INTO user_agent_usage (agent_id, user_id, day) SELECT id, @user, @day FROM user_agents WHERE id = @agent AND user_id <> @user'),
     countUse: db.prepare('UPDATE user_agents SET usage_count = usage_count + 1 WHERE id = ?'),
-    agentOwner: db.prepare('SELECT user_id, name FROM user_agents WHERE id = ?'),
+    agentOwner: db.prepare('SELECT e.user_id, e.name, u.handle FROM user_agents e JOIN users u ON u.id = e.user_id WHERE e.id = ?'),
     hasUsed: db.prepare('SELECT 1 FROM user_agent_usage WHERE agent_id = ? AND user_id = ? LIMIT 1'),
     upsertRating: db.prepare(
       'INSERT INTO ratings (user_id, agent_id, stars, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, agent_id) DO UPDATE SET stars = excluded.stars',
@@ -99,22 +103,25 @@ export function createTenantStore(db: Database.Database): TenantStore {
   };
 
   // Entity statements per kind, prepared once.
-  const ratingCols = (kind: UserEntityKind) => (kind === 'agents' ? ', rating_sum, rating_count' : '');
   const order = (kind: UserEntityKind) =>
     kind === 'agents'
-      ? 'usage_count DESC, (CAST(rating_sum AS REAL) / NULLIF(rating_count, 0)) DESC NULLS LAST, created_at, rowid'
-      : 'usage_count DESC, created_at, rowid';
+      ? 'e.usage_count DESC, (CAST(e.rating_sum AS REAL) / NULLIF(e.rating_count, 0)) DESC NULLS LAST, e.created_at, e.rowid'
+      : 'e.usage_count DESC, e.created_at, e.rowid';
   const ent = Object.fromEntries(
     (Object.keys(TABLE) as UserEntityKind[]).map((kind) => {
       const t = TABLE[kind];
-      const cols = `id, user_id, name, config, is_public, usage_count${ratingCols(kind)}, created_at, updated_at`;
+      // Every read joins the owner's handle (`owner_handle`), which qualifies the row for others.
+      const cols = ['id', 'user_id', 'name', 'config', 'is_public', 'usage_count', ...(kind === 'agents' ? ['rating_sum', 'rating_count'] : []), 'created_at', 'updated_at']
+        .map((c) => `e.${c}`)
+        .join(', ');
+      const from = `${t} e JOIN users u ON u.id = e.user_id`;
       const extra = Object.keys(columnsOf(kind, { system_prompt: '' }));
       return [
         kind,
         {
-          own: db.prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND name = ?`),
-          community: db.prepare(`SELECT ${cols} FROM ${t} WHERE is_public = 1 AND name = ? AND user_id <> ? ORDER BY ${order(kind)}`),
-          visible: db.prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? OR is_public = 1 ORDER BY ${order(kind)}`),
+          own: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE e.user_id = ? AND e.name = ?`),
+          published: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE u.handle = ? AND e.name = ? AND e.is_public = 1`),
+          visible: db.prepare(`SELECT ${cols}, u.handle AS owner_handle FROM ${from} WHERE e.user_id = ? OR e.is_public = 1 ORDER BY ${order(kind)}`),
           insert: db.prepare(
             `INSERT INTO ${t} (id, user_id, name, config, is_public, created_at, updated_at, ${extra.join(', ')})
              VALUES (@id, @user_id, @name, @config, @is_public, @created_at, @updated_at, ${extra.map((c) => `@${c}`).join(', ')})`,
@@ -127,11 +134,12 @@ export function createTenantStore(db: Database.Database): TenantStore {
         },
       ];
     }),
-  ) as Record<UserEntityKind, Record<'own' | 'community' | 'visible' | 'insert' | 'update' | 'remove', Database.Statement>>;
+  ) as Record<UserEntityKind, Record<'own' | 'published' | 'visible' | 'insert' | 'update' | 'remove', Database.Statement>>;
 
   const toEntity = <K extends UserEntityKind>(r: EntityRow): UserEntity<K> => ({
     id: r.id,
     user_id: r.user_id,
+    owner_handle: r.owner_handle,
     name: r.name,
     value: JSON.parse(r.config) as UserEntityValue[K],
     is_public: r.is_public === 1,
@@ -151,14 +159,15 @@ export function createTenantStore(db: Database.Database): TenantStore {
   });
 
   const rate = db.transaction((userId: string, agentId: string, stars: number) => {
-    const agent = s.agentOwner.get(agentId) as { user_id: string; name: string } | undefined;
+    const agent = s.agentOwner.get(agentId) as { user_id: string; name: string; handle: string } | undefined;
     if (!agent) throw new DomainError('NOT_FOUND', `agent ${agentId} not found`);
     if (agent.user_id === userId) {
       throw new DomainError('FORBIDDEN', `you cannot rate your own agent ${agent.name}`, [{ field: 'name', message: 'ratings come from other users of the agent' }]);
     }
     if (!s.hasUsed.get(agentId, userId)) {
-      throw new DomainError('CONFLICT', `rate agent ${agent.name} after a completed run of it`, [
-        { field: 'name', message: 'you have no completed run of this agent', hint: `chat with it first (POST /api/agents/${agent.name}/chat), then rate it` },
+      const name = `${agent.handle}/${agent.name}`;
+      throw new DomainError('CONFLICT', `rate agent ${name} after a completed run of it`, [
+        { field: 'name', message: 'you have no completed run of this agent', hint: `chat with it first (POST /api/agents/${encodeURIComponent(name)}/chat), then rate it` },
       ]);
     }
     s.upsertRating.run(userId, agentId, stars, Date.now());
@@ -183,10 +192,18 @@ export function createTenantStore(db: Database.Database): TenantStore {
         const r = s.userByEmail.get(email) as UserRow | undefined;
         return r && toUser(r);
       },
-      create({ email, name = null, passwordHash = null, isAdmin = false }) {
-        const user: User = { id: newId('usr'), email, name, is_admin: isAdmin, created_at: Date.now() };
+      byHandle: (handle) => {
+        const r = s.userByHandle.get(handle) as UserRow | undefined;
+        return r && toUser(r);
+      },
+      create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
+        const taken = (h: string) => s.userByHandle.get(h) !== undefined;
+        if (handle !== undefined && taken(handle)) {
+          throw new DomainError('CONFLICT', `the handle ${handle} is taken`, [{ field: 'handle', message: 'already in use', hint: 'pick another handle, or leave it out to get one derived from the email' }]);
+        }
+        const user: User = { id: newId('usr'), email, handle: handle ?? uniqueHandle(handleFromEmail(email), taken), name, is_admin: isAdmin, created_at: Date.now() };
         try {
-          s.insertUser.run(user.id, email, name, isAdmin ? 1 : 0, passwordHash, user.created_at);
+          s.insertUser.run(user.id, email, user.handle, name, isAdmin ? 1 : 0, passwordHash, user.created_at);
         } catch (err) {
           if (isUnique(err)) throw new DomainError('CONFLICT', `a user with email ${email} already exists`, [{ field: 'email', message: 'already registered' }]);
           throw err;
@@ -228,7 +245,10 @@ export function createTenantStore(db: Database.Database): TenantStore {
         const r = ent[kind].own.get(userId, name) as EntityRow | undefined;
         return r && toEntity(r);
       },
-      community: (kind, userId, name) => (ent[kind].community.all(name, userId) as EntityRow[]).map((r) => toEntity(r)),
+      published(kind, handle, name) {
+        const r = ent[kind].published.get(handle, name) as EntityRow | undefined;
+        return r && toEntity(r);
+      },
       visible: (kind, userId) => (ent[kind].visible.all(userId) as EntityRow[]).map((r) => toEntity(r)),
       insert(kind, userId, value, isPublic) {
         const now = Date.now();
@@ -240,7 +260,8 @@ export function createTenantStore(db: Database.Database): TenantStore {
           if (isUnique(err)) throw new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(v.name)}`, [{ field: 'name', message: 'already exists', hint: 'pick another name or update the existing one' }]);
           throw err;
         }
-        return { id, user_id: userId, name: String(v.name), value, is_public: isPublic, usage_count: 0, rating_sum: 0, rating_count: 0, created_at: now, updated_at: now };
+        const owner_handle = (s.userById.get(userId) as UserRow | undefined)?.handle ?? userId;
+        return { id, user_id: userId, owner_handle, name: String(v.name), value, is_public: isPublic, usage_count: 0, rating_sum: 0, rating_count: 0, created_at: now, updated_at: now };
       },
       update(kind, userId, name, value, isPublic) {
         const current = this.own(kind, userId, name);
