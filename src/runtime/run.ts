@@ -24,7 +24,7 @@ import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } fr
 import type { ExecutionRecord, MemoryStore, Store, StoredMessage } from '../store/types.js';
 import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
-import type { UnavailableTool } from '../tools/types.js';
+import type { AgentRow, UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
 import { newOrderedId } from './ids.js';
 import type { RunEvent, ToolResultEvent, Usage } from './events.js';
@@ -62,6 +62,12 @@ export interface RuntimeDeps {
   contextWindow?: (model: Model) => number;
   /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
   memory?: Pick<MemoryStore, 'search'>;
+  /**
+   * Removes configured secret values from text (src/domain/secrets.ts `SecretScrubber.scrub`): applied
+   * to every error message (events and `error_message`) and to every tool result before the model,
+   * the events or the store see it. Default: none.
+   */
+  scrub?: (text: string) => string;
 }
 
 /** Entries put into `{{memory_context}}`, newest first. */
@@ -92,6 +98,12 @@ export interface RunRequest {
    * failing or being stopped never affects another user's agent of the same name (SPEC §7).
    */
   agentKey?: string;
+  /**
+   * The user-tier row of the agent (`id`, and `owner`: its user id); absent for system agents. Memory
+   * is keyed on it (src/tools/builtin/memory.ts): an agent owned by someone other than `userId` gets
+   * memory confined to (`userId`, this row) whatever its declared scope.
+   */
+  agentRow?: AgentRow;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
 }
@@ -162,6 +174,7 @@ const AGENT_FAULTS = new Set(['CONFIG_INVALID']);
 /** Build the runtime over its dependencies. */
 export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const { store, providers, toolbox, log } = deps;
+  const scrub = deps.scrub ?? ((text: string) => text);
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
   const lifecycle = createLifecycle();
@@ -260,7 +273,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
+        const message = cancelled ? 'run cancelled before it started' : scrub((err as Error).message);
         // An unknown conversation (or a malformed request) is the caller's mistake, not a run: no row for it.
         if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
           finishReason = 'error';
@@ -325,7 +338,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 
         let memoryContext = '';
         if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
-          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: scopeId });
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) });
           memoryContext = deps.memory
             .search(scope, '', MEMORY_CONTEXT_ENTRIES)
             .map((e) => `${e.key}: ${e.value}`)
@@ -453,7 +466,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+        const message = scrub(cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`);
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
         await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
@@ -511,7 +524,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         isError = true;
       } else {
         try {
-          const r = await toolbox.call(req.agent, name, args, { agentName: req.agent.name, userId: req.userId, conversationId: convId, signal });
+          const ctx = { agentName: req.agent.name, userId: req.userId, conversationId: convId, signal, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
+          const r = await toolbox.call(req.agent, name, args, ctx);
           content = r.content;
           isError = r.isError === true;
           timedOut = r.timedOut === true;
@@ -521,7 +535,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         }
       }
     }
-    if (content!.length > limits.maxToolResultChars) {
+    content = scrub(content!);
+    if (content.length > limits.maxToolResultChars) {
       content = `${content!.slice(0, limits.maxToolResultChars)}\n[truncated: the result was ${content!.length} characters]`;
     }
     const result: ToolResultEvent = { type: 'tool_result', id: call.id, name, result: content!, is_error: isError };

@@ -15,7 +15,7 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey } from '../../catalog/catalog.js';
+import { agentKey, agentRow } from '../../catalog/catalog.js';
 import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
@@ -156,6 +156,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       message,
       userId,
       agentKey: agentKey(resolved),
+      agentRow: agentRow(resolved),
       ...(conversationId ? { conversationId } : {}),
       signal: abort.signal,
     });

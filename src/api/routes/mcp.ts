@@ -13,7 +13,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { agentKey, type AgentListing } from '../../catalog/catalog.js';
+import { agentKey, agentRow, type AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
@@ -197,6 +197,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
               source: resolved.source,
               model: resolved.model,
               agentKey: agentKey(resolved),
+              agentRow: agentRow(resolved),
               message: args.message,
               userId,
               ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),

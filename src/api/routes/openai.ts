@@ -29,7 +29,7 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { admitted, collectRun } from '../sse.js';
 import { readJson } from '../validate.js';
-import { agentKey } from '../../catalog/catalog.js';
+import { agentKey, agentRow } from '../../catalog/catalog.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
 const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
@@ -136,6 +136,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
       message: input,
       userId,
       agentKey: agentKey(resolved),
+      agentRow: agentRow(resolved),
       ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
       signal: abort.signal,
     });
