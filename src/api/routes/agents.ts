@@ -236,7 +236,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const body = await readJson(c, ChatBody);
     const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, await admitted(events), abort);
+    if (wantsStream) return sseResponse(c, await admitted(events), abort, deps.secrets.scrub);
     const done = await collectRun(events);
     const { type: _type, ...result } = done;
     return c.json(result);

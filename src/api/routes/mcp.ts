@@ -210,7 +210,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
           };
         } catch (err) {
           if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
-          const text = isDomainError(err) ? `${err.code}: ${err.message}` : 'the agent run failed (see the daemon log)';
+          const text = isDomainError(err) ? `${err.code}: ${deps.secrets.scrub(err.message)}` : 'the agent run failed (see the daemon log)';
           return { isError: true, content: [{ type: 'text', text }] };
         }
       });

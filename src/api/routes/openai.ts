@@ -176,12 +176,12 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
             await chunk({}, finishReason(ev.finish_reason));
             if (includeUsage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }) });
           } else if (ev.type === 'error') {
-            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: ev.message, type: 'server_error' } }) });
+            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: deps.secrets.scrub(ev.message), type: 'server_error' } }) });
           }
           // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
         }
       } catch (err) {
-        const message = err instanceof DomainError ? err.message : 'internal error';
+        const message = err instanceof DomainError ? deps.secrets.scrub(err.message) : 'internal error';
         await stream.writeSSE({ data: JSON.stringify({ error: { code: err instanceof DomainError ? err.code : 'INTERNAL', message, type: 'server_error' } }) });
       }
       await stream.writeSSE({ data: '[DONE]' });
