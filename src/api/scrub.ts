@@ -1,8 +1,8 @@
 /**
  * Response scrubbing (the "secrets never leave" rule, src/domain/secrets.ts): a middleware that
  * removes configured secret values from every error response (4xx/5xx, whatever route or handler
- * produced it) and from the report routes whose bodies carry text from outside the daemon (provider
- * and MCP errors, config diagnostics, stored runs). Successful run responses are left alone: what they
+ * produced it), from the report routes whose bodies carry text from outside the daemon (provider
+ * and MCP errors, config diagnostics, stored runs) and from exports (`.../export`). Successful run responses are left alone: what they
  * carry (model text, tool results, error messages) is scrubbed at its source by the runtime, so the
  * request hot path does no extra work. Event streams are scrubbed per event by their serializers.
  */
@@ -13,7 +13,7 @@ import type { AppEnv } from './deps.js';
 /** Report routes scrubbed even when they succeed (exact paths, or prefixes ending in `/`). */
 const REPORT_PATHS = ['/api/status', '/api/config/status', '/api/mcp/servers', '/api/executions', '/api/conversations', '/api/conversations/'];
 
-const isReport = (path: string) => REPORT_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+const isReport = (path: string) => path.endsWith('/export') || REPORT_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
 
 /** The middleware: rewrites the body of error and report responses when it holds a secret value. */
 export function scrubResponses(secrets: Scrubber): MiddlewareHandler<AppEnv> {

@@ -65,7 +65,7 @@ export function secretConfigValues(config: unknown): string[] {
 
 /**
  * The set of secret values, grouped by source (`providers`, `jwt`, `mcp`, `row:ID`, ...) so one
- * source can be replaced or dropped without touching the others.
+ * source can be replaced (or emptied) without touching the others.
  */
 export class SecretScrubber {
   private readonly sources = new Map<string, readonly string[]>();
@@ -87,11 +87,6 @@ export class SecretScrubber {
     this.dirty = true;
   }
 
-  /** Forget the values of `source`. */
-  delete(source: string): void {
-    if (this.sources.delete(source)) this.dirty = true;
-  }
-
   /** True when there is nothing to scrub. */
   get empty(): boolean {
     return this.sources.size === 0;
@@ -101,20 +96,6 @@ export class SecretScrubber {
   scrub = (text: string): string => {
     const re = this.matcher();
     return re && text.length >= MIN_SECRET_CHARS ? text.replace(re, REDACTED) : text;
-  };
-
-  /** A copy of `value` with `scrub` applied to every string in it (plain objects and arrays). */
-  scrubDeep = <T>(value: T): T => {
-    if (this.empty) return value;
-    const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') return this.scrub(v);
-      if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-      }
-      return v;
-    };
-    return walk(value) as T;
   };
 
   /** The matcher for the current set: each value raw and as it appears inside a JSON string. */
@@ -134,5 +115,5 @@ export class SecretScrubber {
   }
 }
 
-/** What layers outside the daemon receive: scrub one string, or every string in a value. */
-export type Scrubber = Pick<SecretScrubber, 'scrub' | 'scrubDeep' | 'empty'>;
+/** What layers outside the daemon receive: scrub a string, and know whether there is anything to scrub. */
+export type Scrubber = Pick<SecretScrubber, 'scrub' | 'empty'>;

@@ -4,7 +4,7 @@
  * asks for usage in the stream, and passes cancellation through so a cancelled run stops the HTTP
  * request.
  *
- * Reliability (issue 4): 429, 408, 409, 5xx and connection failures are retried up to `maxRetries`
+ * Reliability: 429, 408, 409, 5xx and connection failures are retried up to `maxRetries`
  * times with exponential backoff, waiting what the server's `Retry-After` asks (src/llm/retry.ts);
  * a request is retried only while nothing has been streamed from it. `timeoutMs` bounds the wait for
  * the response headers AND every gap between two streamed chunks, so a server that hangs mid-stream

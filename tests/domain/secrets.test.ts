@@ -31,15 +31,8 @@ describe('SecretScrubber', () => {
     s.set('jwt', ['jwt-secret-value']);
     s.set('row:1', ['second-token-2']);
     expect(s.scrub('first-token-1 second-token-2 jwt-secret-value')).toBe(`first-token-1 ${REDACTED} ${REDACTED}`);
-    s.delete('row:1');
+    s.set('row:1', []);
     expect(s.scrub('second-token-2')).toBe('second-token-2');
-  });
-
-  it('scrubs every string of a nested value and leaves other values alone', () => {
-    const s = new SecretScrubber(['hunter2hunter2']);
-    const status = { models: [{ name: 'fast', reason: 'HTTP 500: key hunter2hunter2', up: false, n: 3 }], home: '/srv' };
-    expect(s.scrubDeep(status)).toEqual({ models: [{ name: 'fast', reason: `HTTP 500: key ${REDACTED}`, up: false, n: 3 }], home: '/srv' });
-    expect(status.models[0]!.reason).toContain('hunter2hunter2');
   });
 });
 
