@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { scrubResponses } from './scrub.js';
 
 export type { AppDeps, AppEnv, EntityCodec, EntityFormat, Transport } from './deps.js';
 
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.onError(makeErrorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
+  app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(
     bodyLimit({

@@ -2,6 +2,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
+import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
@@ -65,11 +66,17 @@ export interface AppDeps {
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
   maxBodyBytes: number;
   log: ErrorLog;
-  /** State of every MCP server the daemon uses, for `GET /api/mcp/servers` (issue 6); none when absent. */
+  /**
+   * Removes the values of configured secrets (src/domain/secrets.ts) from what the API sends: every
+   * error response, the report routes (src/api/scrub.ts) and error events of streams. The daemon
+   * passes its one SecretScrubber, which learns new values as they are configured.
+   */
+  secrets: Scrubber;
+  /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**
    * State of every live user-tier MCP connection (the per-row pool), with row id and owner, for
-   * `GET /api/mcp/servers` (round 3); the route filters it per caller. None when absent.
+   * `GET /api/mcp/servers`; the route filters it per caller. None when absent.
    */
   userMcpServers?: () => PooledServerStatus[];
   /**

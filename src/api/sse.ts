@@ -9,20 +9,21 @@ import { DomainError } from '../domain/errors.js';
 
 /**
  * Stream `events` as Server-Sent Events. The run's AbortController is aborted when the client goes
- * away, which cancels the provider request.
+ * away, which cancels the provider request. Error events pass through `scrub` (configured secret
+ * values removed, src/domain/secrets.ts) before they are written.
  */
-export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: AbortController): Response {
+export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: AbortController, scrub: (text: string) => string): Response {
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => abort.abort());
     try {
       for await (const ev of events) {
         if (stream.aborted) break;
-        await stream.writeSSE({ event: ev.type, data: JSON.stringify(ev) });
+        await stream.writeSSE({ event: ev.type, data: ev.type === 'error' ? scrub(JSON.stringify(ev)) : JSON.stringify(ev) });
       }
     } catch (err) {
       // Headers are gone already: report the failure as the stream's last event.
       const code = err instanceof DomainError ? err.code : 'INTERNAL';
-      const message = err instanceof DomainError ? err.message : 'internal error';
+      const message = err instanceof DomainError ? scrub(err.message) : 'internal error';
       await stream.writeSSE({ event: 'error', data: JSON.stringify({ type: 'error', code, message }) });
     }
   });

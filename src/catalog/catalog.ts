@@ -25,6 +25,7 @@ import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { parseEntityRef, qualifiedName, type EntityRef } from '../domain/names.js';
 import type { UserEntity, UserEntityKind } from '../domain/users.js';
 import type { UserEntityStore } from '../store/types.js';
+import type { AgentRow } from '../tools/types.js';
 
 /** An agent as listed: the definition, where it comes from, its model alias and (user tiers) its row. */
 export interface AgentListing {
@@ -57,6 +58,11 @@ export interface ResolvedAgent extends AgentListing {
  */
 export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): string {
   return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
+}
+
+/** The agent's user-tier row (id and owner) that memory is keyed on (RunRequest.agentRow); undefined for system agents. */
+export function agentRow(listing: Pick<AgentListing, 'entity'>): AgentRow | undefined {
+  return listing.entity ? { id: listing.entity.id, owner: listing.entity.user_id } : undefined;
 }
 
 /** A tool or MCP server as a caller sees it. */

@@ -27,7 +27,7 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     parameters: 'Agent settings available to the template as `{{parameters.X}}`.',
     memory: 'Memory tools for this agent.',
     'memory.enabled': 'Give the agent memory tools.',
-    'memory.scope': 'Who shares the memory keys: this agent, one conversation, one user, or everyone.',
+    'memory.scope': "Who shares the memory keys: this agent (per user), one conversation, one user, or global (everyone for system agents, the owner's agents for user-tier agents). Another user's agent run by you is always confined to you and that agent.",
     documentation: 'Notes for humans (the body of a migrated Markdown agent); never sent to the model.',
     extra: 'Namespaced data this version does not interpret; kept on import and export instead of rejected.',
   },

@@ -1,6 +1,9 @@
 /**
  * The daemon log: pino JSON lines with ISO timestamps in `logs/caxton.log` (SPEC §2, §8), also echoed
- * to stdout in `--foreground` (journald picks it up under systemd). Secrets are redacted by path.
+ * to stdout in `--foreground` (journald picks it up under systemd). Secrets are redacted twice: by path
+ * (fields such as `api_key`), and by value on every serialized line (pino's `streamWrite` hook with the
+ * daemon's SecretScrubber, src/domain/secrets.ts), so no line carries a configured secret wherever it
+ * sits in the message.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,8 +24,11 @@ const REDACT = [
   '*.jwt_secret',
 ];
 
-/** Create the logger. `echo` also writes every line to stdout. Flush with `logger.flush()` before exit. */
-export function createLogger(opts: { file: string; level: string; echo: boolean }): Logger {
+/**
+ * Create the logger. `echo` also writes every line to stdout; `scrub` (when given) rewrites each
+ * serialized line before it is written. Flush with `logger.flush()` before exit.
+ */
+export function createLogger(opts: { file: string; level: string; echo: boolean; scrub?: (line: string) => string }): Logger {
   mkdirSync(dirname(opts.file), { recursive: true });
   const fileDest = pino.destination({ dest: opts.file, sync: true, mkdir: true });
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level: opts.level as pino.Level }];
@@ -34,6 +40,7 @@ export function createLogger(opts: { file: string; level: string; echo: boolean 
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      ...(opts.scrub ? { hooks: { streamWrite: opts.scrub } } : {}),
     },
     pino.multistream(streams),
   );

@@ -35,7 +35,9 @@ import { publicUrlRefusal } from '../tools/net-policy.js';
 import { createScopedSets } from '../tools/scoped-sets.js';
 import { createToolbox } from '../tools/toolbox.js';
 import type { UserEntityStore } from '../store/types.js';
+import { SecretScrubber } from '../domain/secrets.js';
 import { createLogger } from './logger.js';
+import { learningRows, learnSystemMcp, providerKeys } from './secrets.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
 export interface DaemonOptions {
@@ -141,7 +143,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     chmodSync(paths.runDir, 0o700);
     cleanups.push(acquirePidFile(paths.pidFile));
 
-    log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs });
+    // Configured secret values, scrubbed from every log line, response, event and stored run.
+    const secrets = new SecretScrubber();
+    secrets.set('providers', providerKeys(config.providers, process.env));
+    log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs, scrub: secrets.scrub });
     const logger = log;
     cleanups.push(() => logger.flush());
 
@@ -158,11 +163,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
     // Servers no agent may use stay idle (no process): e.g. a sample `npx -y ...` server in config/mcps
     // that no agent names, or one `[tools] deny` takes away whole with `server.*`.
-    const reconcileMcp = (snapshot: ConfigSnapshot) =>
+    // Their secret env values are learned first, so nothing they print can leave unscrubbed.
+    const reconcileMcp = (snapshot: ConfigSnapshot) => {
+      learnSystemMcp(secrets, snapshot, process.env);
       mcp.reconcile(
         [...snapshot.mcps.values()].map((m) => m.value),
         serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
       );
+    };
     // User-tier MCP servers (SPEC §4): one connection per `user_mcps` row, started on first use.
     const userMcp = createMcpPool({
       log: logger,
@@ -208,7 +216,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     providers.probe();
     // A changed or deleted user MCP row closes its connection at once (the next run reconnects to the
     // new value); any write to user tools or MCP servers empties the per-user tool resolution cache.
-    const rows = store.tenants.entities;
+    const rows = learningRows(store.tenants.entities, secrets, process.env);
     let toolRowsChanged = () => {};
     const entities: UserEntityStore = {
       ...rows,
@@ -275,6 +283,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       memory: store.memory,
       usage: tenants.entities,
       log: logger,
+      scrub: secrets.scrub,
       limits: {
         maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
@@ -332,6 +341,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     };
 
     const dbPath = resolve(paths.home, config.database.path);
+    const tokenKey = jwtSecret(process.env[config.auth.jwt_secret_env], dirname(dbPath));
+    secrets.set('jwt', [new TextDecoder().decode(tokenKey)]);
     const app = createApp({
       catalog,
       runtime,
@@ -339,7 +350,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       conversations: store.conversations,
       auth: {
         required: config.auth.required,
-        jwtSecret: jwtSecret(process.env[config.auth.jwt_secret_env], dirname(dbPath)),
+        jwtSecret: tokenKey,
         accessTtlSecs: config.auth.access_token_ttl_secs,
         refreshTtlSecs: config.auth.refresh_token_ttl_secs,
       },
@@ -351,6 +362,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       startedAt,
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
+      secrets,
       mcpServers: () => mcp.status(),
       userMcpServers: () => userMcp.status(),
       ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),

@@ -4,18 +4,19 @@
  * asks for usage in the stream, and passes cancellation through so a cancelled run stops the HTTP
  * request.
  *
- * Reliability (issue 4): 429, 408, 409, 5xx and connection failures are retried up to `maxRetries`
+ * Reliability: 429, 408, 409, 5xx and connection failures are retried up to `maxRetries`
  * times with exponential backoff, waiting what the server's `Retry-After` asks (src/llm/retry.ts);
  * a request is retried only while nothing has been streamed from it. `timeoutMs` bounds the wait for
  * the response headers AND every gap between two streamed chunks, so a server that hangs mid-stream
  * ends in a TIMEOUT error instead of a stuck run. Failures become DomainErrors that say what to do:
- * a rejected key (never quoted), an unreachable server, an unknown model, a malformed response.
+ * a rejected key (never quoted, and the key's value scrubbed from any server text), an unreachable server, an unknown model, a malformed response.
  *
  * The SDK is imported on first use: it is the largest module of the daemon (~70 ms to load) and a
  * daemon whose models are all offline never needs it.
  */
 import type OpenAI from 'openai';
 import { DomainError } from '../domain/errors.js';
+import { SecretScrubber } from '../domain/secrets.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetriableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry.js';
 import type { ChatRequest, Provider, ProviderEvent, ToolCallRequest } from './types.js';
 
@@ -54,8 +55,6 @@ type Sdk = typeof import('openai');
 let sdk: Promise<Sdk> | undefined;
 const loadSdk = (): Promise<Sdk> => (sdk ??= import('openai'));
 
-const redact = (s: string) => s.replace(/sk-[A-Za-z0-9_-]{6,}/g, 'sk-***');
-
 /** Why a connection failed, from the cause chain (ECONNREFUSED, ENOTFOUND, ...). */
 function causeCode(err: unknown): string | undefined {
   let e = err as { cause?: unknown; code?: unknown } | undefined;
@@ -66,8 +65,12 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Turn an SDK error into a DomainError whose message names the provider, says what to do and never includes the key. */
-function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, model: string, err: unknown): DomainError {
+/**
+ * Turn an SDK error into a DomainError whose message names the provider, says what to do and never
+ * includes the key: `redact` removes the provider's own key by value (servers that echo the
+ * Authorization header in their error text included).
+ */
+function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, model: string, err: unknown, redact: (s: string) => string): DomainError {
   const name = opts.name;
   if (err instanceof DomainError) return err;
   if (err instanceof OpenAISdk.APIConnectionTimeoutError) {
@@ -131,6 +134,7 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
 /** Create a provider backed by the official SDK. The client (and its connection pool) is built once, on first use. */
 export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   let client: OpenAI | undefined;
+  const redact = new SecretScrubber([opts.apiKey]).scrub;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
   return {
     name: opts.name,
@@ -228,7 +232,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
             await sleep(delayMs, signal);
             continue;
           }
-          throw toDomainError(OpenAISdk, opts, req.model, err);
+          throw toDomainError(OpenAISdk, opts, req.model, err, redact);
         } finally {
           clearTimeout(timer);
         }

@@ -14,7 +14,7 @@
  * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
  *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
  *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms);
- * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentId`)
+ * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: this is the one place every entry point (chat, message, /v1, /mcp) counts.
  *
  * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
@@ -26,7 +26,7 @@ import type { ChatMessage, ChatRequest, Provider, ToolCallRequest, ToolSpec } fr
 import type { ExecutionRecord, MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import { memoryScopeKey } from '../tools/builtin/memory.js';
 import type { Toolbox } from '../tools/toolbox.js';
-import type { UnavailableTool } from '../tools/types.js';
+import type { AgentRow, UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
 import { newOrderedId } from './ids.js';
 import type { RunEvent, ToolResultEvent, Usage } from './events.js';
@@ -65,10 +65,16 @@ export interface RuntimeDeps {
   /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
   memory?: Pick<MemoryStore, 'search'>;
   /**
-   * Where completed runs of user-tier agents (`RunRequest.agentId`) are counted for ranking; the
+   * Where completed runs of user-tier agents (`RunRequest.agentRow`) are counted for ranking; the
    * store keeps one per user, agent and UTC day and never counts the owner. Without it nothing is counted.
    */
   usage?: Pick<UserEntityStore, 'countUse'>;
+  /**
+   * Removes configured secret values from text (src/domain/secrets.ts `SecretScrubber.scrub`): applied
+   * to every error message (events and `error_message`) and to every tool result before the model,
+   * the events or the store see it. Default: none.
+   */
+  scrub?: (text: string) => string;
 }
 
 /** Entries put into `{{memory_context}}`, newest first. */
@@ -100,11 +106,13 @@ export interface RunRequest {
    */
   agentKey?: string;
   /**
-   * The row id of a user or community agent (absent for system agents). A run of it that completes
-   * (status `success`) counts one use towards its ranking through `RuntimeDeps.usage`; refused,
-   * failed and cancelled runs count nothing.
+   * The user-tier row of the agent (`id`, and `owner`: its user id); absent for system agents. Memory
+   * is keyed on it (src/tools/builtin/memory.ts): an agent owned by someone other than `userId` gets
+   * memory confined to (`userId`, this row) whatever its declared scope. A run of it that
+   * completes (status `success`) counts one use towards its ranking through `RuntimeDeps.usage`;
+   * refused, failed and cancelled runs count nothing.
    */
-  agentId?: string;
+  agentRow?: AgentRow;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
 }
@@ -175,6 +183,7 @@ const AGENT_FAULTS = new Set(['CONFIG_INVALID']);
 /** Build the runtime over its dependencies. */
 export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const { store, providers, toolbox, log } = deps;
+  const scrub = deps.scrub ?? ((text: string) => text);
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
   const lifecycle = createLifecycle();
@@ -273,7 +282,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
+        const message = cancelled ? 'run cancelled before it started' : scrub((err as Error).message);
         // An unknown conversation (or a malformed request) is the caller's mistake, not a run: no row for it.
         if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
           finishReason = 'error';
@@ -338,7 +347,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 
         let memoryContext = '';
         if (deps.memory && agent.memory?.enabled && agent.user_prompt_template?.includes('memory_context')) {
-          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: scopeId });
+          const scope = memoryScopeKey(agent.memory.scope, { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) });
           memoryContext = deps.memory
             .search(scope, '', MEMORY_CONTEXT_ENTRIES)
             .map((e) => `${e.key}: ${e.value}`)
@@ -467,7 +476,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+        const message = scrub(cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`);
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
         await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
@@ -493,9 +502,9 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 
   /** Count a completed run towards its agent's ranking; a failure to count is logged, never the run's failure. */
   function countCompletedRun(req: RunRequest): void {
-    if (!req.agentId || !deps.usage) return;
+    if (!req.agentRow || !deps.usage) return;
     try {
-      deps.usage.countUse(req.agentId, req.userId, new Date().toISOString().slice(0, 10));
+      deps.usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
     } catch (err) {
       log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
     }
@@ -535,7 +544,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         isError = true;
       } else {
         try {
-          const r = await toolbox.call(req.agent, name, args, { agentName: req.agent.name, userId: req.userId, conversationId: convId, signal });
+          const ctx = { agentName: req.agent.name, userId: req.userId, conversationId: convId, signal, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
+          const r = await toolbox.call(req.agent, name, args, ctx);
           content = r.content;
           isError = r.isError === true;
           timedOut = r.timedOut === true;
@@ -545,7 +555,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         }
       }
     }
-    if (content!.length > limits.maxToolResultChars) {
+    content = scrub(content!);
+    if (content.length > limits.maxToolResultChars) {
       content = `${content!.slice(0, limits.maxToolResultChars)}\n[truncated: the result was ${content!.length} characters]`;
     }
     const result: ToolResultEvent = { type: 'tool_result', id: call.id, name, result: content!, is_error: isError };

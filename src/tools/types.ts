@@ -16,10 +16,18 @@ export interface ToolDefinition {
   timeoutMs: number;
 }
 
+/** The user-tier row an agent comes from: its id and `owner` (the row's user id). */
+export interface AgentRow {
+  id: string;
+  owner: string;
+}
+
 /** Who is calling and how to stop: passed to every call. */
 export interface ToolContext {
   agentName: string;
   userId: string;
+  /** The agent's user-tier row; absent for system agents. Memory scopes key on it (src/tools/builtin/memory.ts). */
+  agentRow?: AgentRow;
   conversationId?: string;
   /** Aborted on run cancellation or when the tool's timeout expires. */
   signal: AbortSignal;

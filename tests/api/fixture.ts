@@ -11,7 +11,10 @@ import { loadConfigTree } from '../../src/config/load.js';
 import type { ConfigSnapshot } from '../../src/config/snapshot.js';
 import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
+import { SecretScrubber } from '../../src/domain/secrets.js';
 import { createRuntime } from '../../src/runtime/run.js';
+import { createBuiltinTools } from '../../src/tools/builtin/index.js';
+import { createToolbox } from '../../src/tools/toolbox.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
 import { publicUrlRefusal } from '../../src/tools/net-policy.js';
 import type { Store } from '../../src/store/types.js';
@@ -41,6 +44,10 @@ export function makeApp(
     userMcpServers?: AppDeps['userMcpServers'];
     /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
     allowPrivateMcpUrls?: boolean;
+    /** The daemon's secret scrubber (default: an empty one). */
+    secrets?: SecretScrubber;
+    /** Offer agents the builtin tools (memory included, over the test store), as the daemon does. */
+    builtinTools?: boolean;
   } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
@@ -48,7 +55,15 @@ export function makeApp(
   const providers = opts.fakeUrl
     ? createProviderRegistry({ openai: { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 } }, { env: { FAKE_KEY: 'k' } })
     : createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-  const runtime = createRuntime({ store, providers, usage: store.tenants.entities });
+  const secrets = opts.secrets ?? new SecretScrubber();
+  const builtins = opts.builtinTools ? createBuiltinTools({ memory: store.memory }) : undefined;
+  const runtime = createRuntime({
+    store,
+    providers,
+    scrub: secrets.scrub,
+    usage: store.tenants.entities,
+    ...(builtins ? { toolbox: createToolbox({ sets: () => [builtins] }), memory: store.memory } : {}),
+  });
   // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
   const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (key, reason) => void runtime.agents.fail(key, reason) });
   const errors: unknown[] = [];
@@ -78,6 +93,7 @@ export function makeApp(
     startedAt: Date.now(),
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     log: { error: (obj) => errors.push(obj), warn: (obj, msg) => warnings.push({ ...obj, msg }) },
+    secrets,
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
     ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),

@@ -40,6 +40,11 @@ export interface FakeReply {
   tool_calls?: FakeToolCall[];
   /** HTTP error status to return instead (e.g. 429, 500). */
   status?: number;
+  /**
+   * With an error `status`: the error message quotes the request's Authorization header (and this
+   * text, when a string), as some providers do on 400/422/500 (secret-scrubbing tests).
+   */
+  echo_auth?: boolean | string;
   /** Seconds, sent as a Retry-After header with an error status. */
   retry_after?: number;
   /** Wait before answering (headers included); stops waiting if the client aborts. */
@@ -246,7 +251,8 @@ export async function startFakeOpenAI(opts?: {
     if (isGone(res)) return;
 
     if (reply.status !== undefined && (reply.status < 200 || reply.status >= 300)) {
-      sendError(res, reply.status, `Fake error (HTTP ${reply.status})`, reply.retry_after);
+      const echo = reply.echo_auth ? `: invalid header Authorization: ${String(log.headers.authorization)}${typeof reply.echo_auth === 'string' ? ` ${reply.echo_auth}` : ''}` : '';
+      sendError(res, reply.status, `Fake error (HTTP ${reply.status})${echo}`, reply.retry_after);
       return;
     }
     if (reply.raw_body !== undefined) {

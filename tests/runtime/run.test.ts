@@ -278,7 +278,7 @@ describe('ranking usage', () => {
     const row = store.tenants.entities.insert('agents', owner.id, agentOf({ name: 'ranked', tools: [] }), true);
     const usage = () => store.tenants.entities.own('agents', owner.id, 'ranked')!.usage_count;
     const failing = runtimeWith({ p: createScriptedProvider('p', [], { whenEmpty: 'error' }) }, { usage: store.tenants.entities });
-    const base = { agent: agentOf({ name: 'ranked', tools: [] }), source: 'community' as const, model, message: 'hi', userId: user.id, agentId: row.id };
+    const base = { agent: agentOf({ name: 'ranked', tools: [] }), source: 'community' as const, model, message: 'hi', userId: user.id, agentRow: { id: row.id, owner: owner.id } };
     expect((await collect(failing.run(base))).at(-1)?.type).toBe('error');
     expect(usage()).toBe(0);
     const ok = runtimeWith({ p: createScriptedProvider('p', [{ text: 'one' }, { text: 'two' }, { text: 'mine' }]) }, { usage: store.tenants.entities });

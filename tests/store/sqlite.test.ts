@@ -61,3 +61,25 @@ describe('SQLite store', () => {
     expect(() => openSqliteStore(dir)).toThrow(new RegExp(`cannot open database ${dir}`));
   });
 });
+
+describe('migration 7: agent-scope memory of user-tier agents keyed by their row', () => {
+  it("copies an owner's notes to their agent's row key and keeps the system agent's", () => {
+    const path = join(tempDir('cx-db-'), 'ares.db');
+    const raw = new Database(path);
+    for (const m of MIGRATIONS.filter((x) => x.version < 7)) raw.exec(m.sql);
+    raw.pragma(`user_version = ${Math.max(...MIGRATIONS.filter((x) => x.version < 7).map((x) => x.version))}`);
+    raw.prepare("INSERT INTO users (id, email, created_at) VALUES ('u1', 'u1@example.com', 0)").run();
+    raw.prepare("INSERT INTO user_agents (id, user_id, name, system_prompt, config, created_at, updated_at) VALUES ('agent_1', 'u1', 'helper', 'hi', '{}', 0, 0)").run();
+    const note = raw.prepare('INSERT INTO memory (scope, key, value, user_id, updated_at) VALUES (?, ?, ?, ?, 0)');
+    note.run('agent:helper:u1', 'plan', 'ship it', 'u1');
+    note.run('agent:helper:local', 'plan', 'local plan', 'local');
+    raw.close();
+
+    const store = openSqliteStore(path);
+    expect(store.memory.get('user-agent:agent_1:u1', 'plan')?.value).toBe('ship it');
+    expect(store.memory.get('agent:helper:u1', 'plan')?.value).toBe('ship it');
+    // Another user's notes with the system `helper` are not given to u1's agent.
+    expect(store.memory.search('user-agent:agent_1:local', '', 10)).toEqual([]);
+    store.close();
+  });
+});

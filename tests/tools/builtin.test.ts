@@ -97,6 +97,29 @@ describe('builtin tools', () => {
       expect((await set.call('memory_get', { key: 'motd' }, as('global', { userId: 'u9' }))).content).toBe('hello all');
     });
 
+    it("keys agent scope by identity: a user's own `helper` and the system `helper` keep apart notes", async () => {
+      const own = { agentName: 'helper', agentRow: { id: 'agent_own1', owner: 'local' } };
+      await set.call('memory_set', { key: 'plan', value: 'system plan' }, as('agent', { agentName: 'helper' }));
+      await set.call('memory_set', { key: 'plan', value: 'my plan' }, as('agent', own));
+      expect((await set.call('memory_get', { key: 'plan' }, as('agent', { agentName: 'helper' }))).content).toBe('system plan');
+      expect((await set.call('memory_get', { key: 'plan' }, as('agent', own))).content).toBe('my plan');
+    });
+
+    it("global: system agents share it with everyone; a user-tier agent's global is its owner's alone", async () => {
+      await set.call('memory_set', { key: 'banner', value: 'from the system' }, as('global', { agentName: 'sys' }));
+      const m = store.tenants.users.create({ email: 'mallory@example.com' }).id;
+      const u = store.tenants.users.create({ email: 'victim@example.com' }).id;
+      const mallory = { agentName: 'planter', userId: m, agentRow: { id: 'agent_m1', owner: m } };
+      await set.call('memory_set', { key: 'banner', value: 'planted' }, as('global', mallory));
+      expect((await set.call('memory_get', { key: 'banner' }, as('global', { userId: u }))).content).toBe('from the system');
+      expect((await set.call('memory_get', { key: 'banner' }, as('global', mallory))).content).toBe('planted');
+      // Mallory's agent run by someone else is confined to (that user, the agent): neither global.
+      const forVictim = { ...mallory, userId: u };
+      expect((await set.call('memory_get', { key: 'banner' }, as('global', forVictim))).content).toMatch(/nothing is stored/);
+      await set.call('memory_set', { key: 'banner', value: 'overwritten?' }, as('global', forVictim));
+      expect((await set.call('memory_get', { key: 'banner' }, as('global', { userId: u }))).content).toBe('from the system');
+    });
+
     it('searches keys and values, treating % and _ literally', async () => {
       await set.call('memory_set', { key: 'order_1', value: 'refund 100% approved' }, as('user'));
       await set.call('memory_set', { key: 'order_2', value: 'shipped' }, as('user'));

@@ -17,7 +17,7 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey } from '../../catalog/catalog.js';
+import { agentKey, agentRow } from '../../catalog/catalog.js';
 import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
@@ -157,7 +157,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
       message,
       userId,
       agentKey: agentKey(resolved),
-      ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
+      agentRow: agentRow(resolved),
       ...(conversationId ? { conversationId } : {}),
       signal: abort.signal,
     });
@@ -237,7 +237,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const body = await readJson(c, ChatBody);
     const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, await admitted(events), abort);
+    if (wantsStream) return sseResponse(c, await admitted(events), abort, deps.secrets.scrub);
     const done = await collectRun(events);
     const { type: _type, ...result } = done;
     return c.json(result);

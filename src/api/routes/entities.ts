@@ -13,14 +13,12 @@ import type { ResolvedEntity } from '../../catalog/catalog.js';
 import type { UserEntity } from '../../domain/users.js';
 import { McpServerSchema, ToolSchema, type McpServer, type Tool } from '../../domain/entities.js';
 import { DomainError } from '../../domain/errors.js';
+import { SECRET_NAME } from '../../domain/secrets.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { readJson, validate } from '../validate.js';
 
 type Kind = 'tools' | 'mcps';
-
-/** Config keys whose values are redacted for everyone but the owner. */
-const SECRET_KEY = /key|token|secret|password|authorization|credential/i;
 
 /** Entity routes for tools and MCP servers. */
 export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
@@ -29,10 +27,10 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
 
   const view = (e: ResolvedEntity<Tool | McpServer>, userId: string) => {
     const value = { ...e.value } as Record<string, unknown>;
-    // Env values and secret-looking config entries may hold tokens: only their owner sees them.
+    // Env values and config entries under secret names (src/domain/secrets.ts SECRET_NAME) may hold tokens: only their owner sees them.
     if (e.source !== 'user') {
       if (value.env) value.env = Object.fromEntries(Object.keys(value.env as object).map((k) => [k, '***']));
-      if (value.config) value.config = Object.fromEntries(Object.entries(value.config as object).map(([k, v]) => [k, SECRET_KEY.test(k) ? '***' : v]));
+      if (value.config) value.config = Object.fromEntries(Object.entries(value.config as object).map(([k, v]) => [k, SECRET_NAME.test(k) ? '***' : v]));
     }
     return { ...value, name: e.name, source: e.source, ...(e.entity ? { id: e.entity.id, is_public: e.entity.is_public, owned: e.entity.user_id === userId } : {}) };
   };

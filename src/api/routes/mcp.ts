@@ -17,7 +17,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { agentKey, type AgentListing } from '../../catalog/catalog.js';
+import { agentKey, agentRow, type AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
@@ -205,7 +205,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
               source: resolved.source,
               model: resolved.model,
               agentKey: agentKey(resolved),
-              ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
+              agentRow: agentRow(resolved),
               message: args.message,
               userId,
               ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
@@ -218,7 +218,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
           };
         } catch (err) {
           if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
-          const text = isDomainError(err) ? `${err.code}: ${err.message}` : 'the agent run failed (see the daemon log)';
+          const text = isDomainError(err) ? `${err.code}: ${deps.secrets.scrub(err.message)}` : 'the agent run failed (see the daemon log)';
           return { isError: true, content: [{ type: 'text', text }] };
         }
       });

@@ -31,7 +31,7 @@ import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { admitted, collectRun } from '../sse.js';
 import { readJson } from '../validate.js';
-import { agentKey } from '../../catalog/catalog.js';
+import { agentKey, agentRow } from '../../catalog/catalog.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
 const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
@@ -137,7 +137,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
       message: input,
       userId,
       agentKey: agentKey(resolved),
-      ...(resolved.entity ? { agentId: resolved.entity.id } : {}),
+      agentRow: agentRow(resolved),
       ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
       signal: abort.signal,
     });
@@ -177,12 +177,12 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
             await chunk({}, finishReason(ev.finish_reason));
             if (includeUsage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }) });
           } else if (ev.type === 'error') {
-            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: ev.message, type: 'server_error' } }) });
+            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: deps.secrets.scrub(ev.message), type: 'server_error' } }) });
           }
           // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
         }
       } catch (err) {
-        const message = err instanceof DomainError ? err.message : 'internal error';
+        const message = err instanceof DomainError ? deps.secrets.scrub(err.message) : 'internal error';
         await stream.writeSSE({ data: JSON.stringify({ error: { code: err instanceof DomainError ? err.code : 'INTERNAL', message, type: 'server_error' } }) });
       }
       await stream.writeSSE({ data: '[DONE]' });

@@ -236,4 +236,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_revoked_sessions_expiry ON revoked_sessions(expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'memory keyed by user-tier agent row',
+    // `agent`-scope memory of a user-tier agent is keyed by its row (`user-agent:ROW:USER`), not its
+    // name. Entries under `agent:NAME:OWNER` for each of the owner's agents are copied to the row's
+    // key; the originals stay, so the system agent of that name keeps reading what it wrote.
+    sql: `
+      INSERT OR IGNORE INTO memory (scope, key, value, user_id, updated_at)
+      SELECT 'user-agent:' || ua.id || ':' || ua.user_id, m.key, m.value, m.user_id, m.updated_at
+      FROM user_agents ua JOIN memory m ON m.scope = 'agent:' || ua.name || ':' || ua.user_id;
+    `,
+  },
 ];

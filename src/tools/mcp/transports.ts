@@ -2,26 +2,22 @@
  * Real transports of the MCP manager (SPEC §3 MCP server): stdio children and Streamable HTTP.
  * A stdio child gets only the server's configured `env` (with `${VAR}` references expanded from the
  * daemon's environment) on top of the SDK's `getDefaultEnvironment()` (HOME, LOGNAME, PATH, SHELL,
- * TERM, USER): never the daemon's API keys. Its stderr is piped and kept (last 2 KiB, with the
- * configured env values redacted) so a crash can say why. The SDK modules load on first use.
+ * TERM, USER): never the daemon's API keys. Its stderr is piped and kept (last 2 KiB, with the secret
+ * values of its `env` scrubbed: src/domain/secrets.ts `secretEnvValues`) so a crash can say why. The
+ * SDK modules load on first use.
  */
 import type { McpServer } from '../../domain/entities.js';
+import { SecretScrubber, secretEnvValues } from '../../domain/secrets.js';
 import { publicOnlyFetch } from '../net-policy.js';
 import { expandEnv, type OpenedTransport, type TransportFactory } from './connection.js';
 
 /** Bytes of a child's stderr kept for error messages. */
 const STDERR_KEEP = 2048;
 
-/** Replace every configured env value (possible secrets) of length >= 4 in `text` with `***`. */
-function redact(text: string, env: Readonly<Record<string, string>>): string {
-  let out = text;
-  for (const v of Object.values(env)) if (v.length >= 4) out = out.split(v).join('***');
-  return out;
-}
-
 async function openStdio(server: McpServer, source: Readonly<Record<string, string | undefined>>, cwd: string | undefined): Promise<OpenedTransport> {
   const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const env = expandEnv(server.env, source);
+  const secrets = new SecretScrubber(secretEnvValues(server.env, env));
   const transport = new StdioClientTransport({ command: server.command!, args: server.args, env, stderr: 'pipe', ...(cwd ? { cwd } : {}) });
   let tail = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
@@ -32,7 +28,7 @@ async function openStdio(server: McpServer, source: Readonly<Record<string, stri
     pid: () => transport.pid,
     stderrTail: () => {
       // Prefer the last line that names a problem over trailers such as node's "Node.js v20.x".
-      const lines = redact(tail, env).split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = secrets.scrub(tail).split('\n').map((l) => l.trim()).filter(Boolean);
       const telling = lines.filter((l) => /error|exception|cannot|can't|not found|denied|usage|invalid|fatal/i.test(l));
       return (telling[telling.length - 1] ?? lines[lines.length - 1] ?? '').slice(0, 300);
     },

@@ -1,0 +1,73 @@
+/**
+ * Where the daemon's SecretScrubber (src/domain/secrets.ts) gets its values, one source each:
+ * `providers` (every provider's `api_key` or the env var its `api_key_env` names), `jwt` (the access
+ * token key), `mcp` (secret `env` values of the system MCP servers of the snapshot being served,
+ * `${VAR}` references expanded from the daemon's environment) and `row:ID` (credentials of one
+ * user-tier tool or MCP server row, learned whenever a row is written or read from the store, so rows
+ * created at run time or before a restart are covered before they are used).
+ */
+import type { AresConfig } from '../config/ares-toml.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { McpServer, Tool } from '../domain/entities.js';
+import { SECRET_NAME, SecretScrubber, secretConfigValues, secretEnvValues } from '../domain/secrets.js';
+import type { UserEntity, UserEntityKind } from '../domain/users.js';
+import type { UserEntityStore } from '../store/types.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every configured provider key (inline or from its env var). */
+export function providerKeys(providers: AresConfig['providers'], env: Env): string[] {
+  return Object.values(providers).flatMap((p) => [p.api_key, p.api_key_env ? env[p.api_key_env] : undefined]).filter((v): v is string => !!v);
+}
+
+/** Secret values of one MCP server: its secret `env` values (expanded from `env`) and credentials in its `url`. */
+export function mcpSecrets(server: Pick<McpServer, 'env' | 'url'>, env: Env): string[] {
+  const raw = server.env ?? {};
+  const expanded = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => env[name] ?? m)]),
+  );
+  return [...secretEnvValues(raw, expanded), ...urlSecrets(server.url)];
+}
+
+/** The password of a URL's userinfo and its query values under secret-looking names. */
+function urlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const u = new URL(url);
+    const query = [...u.searchParams].filter(([k]) => SECRET_NAME.test(k)).map(([, v]) => v);
+    return [...(u.password ? [decodeURIComponent(u.password)] : []), ...query];
+  } catch {
+    return [];
+  }
+}
+
+/** Secret values of a user-tier row: tool `config` under secret keys, MCP server env and url credentials. */
+export function rowSecrets(kind: UserEntityKind, value: unknown, env: Env): string[] {
+  if (kind === 'tools') return secretConfigValues((value as Tool).config);
+  if (kind === 'mcps') return mcpSecrets(value as McpServer, env);
+  return [];
+}
+
+/** Register the secret env values of every MCP server in `snapshot` (source `mcp`, replaced on each call). */
+export function learnSystemMcp(secrets: SecretScrubber, snapshot: ConfigSnapshot, env: Env): void {
+  secrets.set('mcp', [...snapshot.mcps.values()].flatMap((m) => mcpSecrets(m.value, env)));
+}
+
+/**
+ * `rows` with every tool and MCP server row it returns or writes registered in `secrets` (source
+ * `row:ID`, replaced when the row changes). Agent rows carry no credentials and pass through.
+ */
+export function learningRows(rows: UserEntityStore, secrets: SecretScrubber, env: Env): UserEntityStore {
+  const learn = <R extends UserEntity | undefined>(kind: UserEntityKind, row: R): R => {
+    if (row && kind !== 'agents') secrets.set(`row:${row.id}`, rowSecrets(kind, row.value, env));
+    return row;
+  };
+  return {
+    ...rows,
+    own: (kind, userId, name) => learn(kind, rows.own(kind, userId, name)),
+    published: (kind, handle, name) => learn(kind, rows.published(kind, handle, name)),
+    visible: (kind, userId) => rows.visible(kind, userId).map((r) => learn(kind, r)),
+    insert: (kind, userId, value, isPublic) => learn(kind, rows.insert(kind, userId, value, isPublic)),
+    update: (kind, userId, name, value, isPublic) => learn(kind, rows.update(kind, userId, name, value, isPublic)),
+  };
+}

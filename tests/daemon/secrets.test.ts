@@ -1,0 +1,43 @@
+/**
+ * Where the daemon's scrubber learns secret values (src/daemon/secrets.ts): provider keys, MCP env
+ * and URL credentials, and user-tier rows as they are written, changed and read from a real store.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { learningRows, mcpSecrets, providerKeys } from '../../src/daemon/secrets.js';
+import { REDACTED, SecretScrubber } from '../../src/domain/secrets.js';
+import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('daemon secret sources', () => {
+  it('provider keys come inline or from the named variable; unset variables add nothing', () => {
+    const providers = { a: { type: 'openai', api_key_env: 'A_KEY' }, b: { type: 'openai', api_key: 'inline-key-123' }, c: { type: 'openai', api_key_env: 'UNSET' } } as never;
+    expect(providerKeys(providers, { A_KEY: 'from-env-key-1' })).toEqual(['from-env-key-1', 'inline-key-123']);
+  });
+
+  it('MCP servers: secret env values (expanded) and credentials in the url', () => {
+    const server = { env: { TOKEN: '${GH}', ROOT: '/srv/files/x' }, url: 'https://bot:p%40ssw0rd!!@mcp.example.com/mcp?api_key=q-secret-123&page=12345678' };
+    expect(mcpSecrets(server, { GH: 'ghp_expanded_1' }).sort()).toEqual(['ghp_expanded_1', 'p@ssw0rd!!', 'q-secret-123']);
+  });
+
+  it('user rows are learned when written, replaced when changed, and learned when read after a restart', () => {
+    const path = join(tempDir('cx-sec-'), 'ares.db');
+    let store = openSqliteStore(path);
+    const secrets = new SecretScrubber();
+    const rows = learningRows(store.tenants.entities, secrets, {});
+    const tool = (key: string) => ({ name: 'crm', enabled: true, timeout_secs: 30, type: 'http' as const, config: { url: 'https://crm.example.com', api_key: key } });
+    rows.insert('tools', 'local', tool('first-key-111'), false);
+    expect(secrets.scrub('first-key-111')).toBe(REDACTED);
+    rows.update('tools', 'local', 'crm', tool('second-key-222'));
+    expect(secrets.scrub('first-key-111 second-key-222')).toBe(`first-key-111 ${REDACTED}`);
+    store.close();
+
+    store = openSqliteStore(path);
+    const fresh = new SecretScrubber();
+    const reopened = learningRows(store.tenants.entities, fresh, {});
+    expect(fresh.scrub('second-key-222')).toBe('second-key-222');
+    reopened.own('tools', 'local', 'crm');
+    expect(fresh.scrub('second-key-222')).toBe(REDACTED);
+    store.close();
+  });
+});
