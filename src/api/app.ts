@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../domain/errors.js';
 import { LOCAL_USER_ID } from '../domain/users.js';
 import { createAuthService } from './auth.js';
+import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.use(metrics.middleware);
+  app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
   app.use(
     bodyLimit({
       maxSize: deps.maxBodyBytes,

@@ -7,6 +7,7 @@ import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { PooledServerStatus } from '../tools/mcp/pool.js';
 import type { McpServerStatus } from '../tools/mcp/types.js';
+import type { BoundarySettings } from './boundary.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -65,6 +66,11 @@ export interface AppDeps {
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
   maxBodyBytes: number;
   log: ErrorLog;
+  /**
+   * The browser boundary (SPEC §6, src/api/boundary.ts): extra `Host` values served and the origins
+   * allowed to change things and get CORS headers. Absent: loopback hosts only, no other origin.
+   */
+  boundary?: BoundarySettings;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers` (issue 6); none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

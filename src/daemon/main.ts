@@ -349,13 +349,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       startedAt,
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
+      boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },
       mcpServers: () => mcp.status(),
       userMcpServers: () => userMcp.status(),
       ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),
     });
 
     // Same app on both listeners; the socket listener tags requests as coming from the local admin.
-    const tcp = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'tcp' }) }) as Server;
+    // TCP clients must send a whole request within the timeouts (checked every second; responses and
+    // streams are not limited), and at most max_connections are open at once.
+    const { request_timeout_ms: requestTimeout, headers_timeout_ms: headersTimeout } = config.server;
+    const tcp = createAdaptorServer({
+      fetch: (req, env) => app.fetch(req, { ...env, transport: 'tcp' }),
+      serverOptions: { requestTimeout, headersTimeout, connectionsCheckingInterval: 1000 },
+    }) as Server;
+    tcp.maxConnections = config.server.max_connections;
     const unix = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'socket' }) }) as Server;
 
     if (await socketAnswers(paths.socket)) {

@@ -39,6 +39,12 @@ export function makeApp(
     userMcpServers?: AppDeps['userMcpServers'];
     /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
     allowPrivateMcpUrls?: boolean;
+    /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
+    boundary?: AppDeps['boundary'];
+    /** The daemon status behind `/api/status` (default: a bare `{running: true}`). */
+    status?: AppDeps['status'];
+    /** The config status behind `/api/config/status` (default: a clean snapshot). */
+    configStatus?: AppDeps['configStatus'];
   } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
@@ -58,8 +64,8 @@ export function makeApp(
     auth: { required: opts.authRequired ?? false, jwtSecret: TEST_SECRET },
     codec: { writeEntity: (k, v, f) => writeEntity(k, v as never, f), parseEntity: (k, t, f, file) => parseEntity(k, t, f, file) },
     storeHealth: () => store.health(),
-    status: () => ({ running: true }) as StatusReport,
-    configStatus: (): ConfigStatus => ({
+    status: opts.status ?? (() => ({ running: true }) as StatusReport),
+    configStatus: opts.configStatus ?? ((): ConfigStatus => ({
       loaded_at: snapshot.loadedAt,
       errors: 0,
       warnings: 0,
@@ -70,7 +76,7 @@ export function makeApp(
       rejected: 0,
       last_errors: [],
       last_reload_ms: 0,
-    }),
+    })),
     version: '0.0.0-test',
     startedAt: Date.now(),
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
@@ -78,6 +84,7 @@ export function makeApp(
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
     ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
+    ...(opts.boundary ? { boundary: opts.boundary } : {}),
   };
   return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
 }
