@@ -2,7 +2,7 @@
  * The daemon log: pino JSON lines with ISO timestamps in `logs/caxton.log` (SPEC §2, §8), also echoed
  * to stdout in `--foreground` (journald picks it up under systemd). Secrets are redacted by path.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -21,10 +21,17 @@ const REDACT = [
   '*.jwt_secret',
 ];
 
-/** Create the logger. `echo` also writes every line to stdout. Flush with `logger.flush()` before exit. */
+/**
+ * Create the logger. `echo` also writes every line to stdout. Flush with `logger.flush()` before exit.
+ * The log directory is 0700 and the file 0600 whatever the umask (tightened when found looser): the
+ * log names users, agents and paths.
+ */
 export function createLogger(opts: { file: string; level: string; echo: boolean }): Logger {
-  mkdirSync(dirname(opts.file), { recursive: true });
-  const fileDest = pino.destination({ dest: opts.file, sync: true, mkdir: true });
+  const dir = dirname(opts.file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const fileDest = pino.destination({ dest: opts.file, sync: true, mode: 0o600 });
+  chmodSync(opts.file, 0o600);
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level: opts.level as pino.Level }];
   if (opts.echo) streams.push({ stream: pino.destination({ dest: 1, sync: true }), level: opts.level as pino.Level });
   return pino(

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
@@ -79,7 +79,7 @@ function listen(server: Server, target: { port: number; host: string } | { path:
 function jwtSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
   if (fromEnv) return new TextEncoder().encode(fromEnv);
   const file = resolve(dataDir, 'jwt-secret');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
@@ -123,7 +123,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let log: Logger | undefined;
   try {
     checkSocketPath(paths);
-    mkdirSync(paths.home, { recursive: true });
+    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
     if (isEmptyHome(paths.home)) initHome(paths.home);
     const config = loadAresConfig(paths.aresToml);
     if (opts.port !== undefined) config.server.port = opts.port;
@@ -147,6 +147,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
     const store = openSqliteStore(resolve(paths.home, config.database.path));
     cleanups.push(() => store.close());
+    // A data directory inside the home is owner-only (0700), also when an older version left it looser.
+    const dataDir = relative(paths.home, dirname(resolve(paths.home, config.database.path)));
+    if (dataDir && !dataDir.startsWith('..') && !isAbsolute(dataDir)) chmodSync(resolve(paths.home, dataDir), 0o700);
 
     // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
     // every stdio child is the last resort if startup fails or the process exits without shutdown().
