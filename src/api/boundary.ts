@@ -17,18 +17,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { DomainError } from '../domain/errors.js';
 import { isLoopbackName, normalizeOrigin, parseHost } from '../domain/web-origin.js';
-import type { AppEnv } from './deps.js';
-
-/** Who may reach the daemon over TCP besides loopback callers. */
-export interface BoundarySettings {
-  /**
-   * Extra `Host` values served (`[server] allowed_hosts` plus the bind address): a host name or
-   * address, optionally with `:PORT` (without a port, any port matches). Loopback is always served.
-   */
-  allowedHosts: string[];
-  /** Origins (`scheme://host[:port]`) that may send state-changing requests and get CORS headers (`[server] cors_origins`). */
-  corsOrigins: string[];
-}
+import type { AppEnv, BoundarySettings } from './deps.js';
 
 /** Methods a page may send freely: they must not change anything. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

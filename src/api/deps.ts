@@ -7,7 +7,6 @@ import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { PooledServerStatus } from '../tools/mcp/pool.js';
 import type { McpServerStatus } from '../tools/mcp/types.js';
-import type { BoundarySettings } from './boundary.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -42,6 +41,17 @@ export interface AuthSettings {
   accessTtlSecs?: number;
   /** Refresh token lifetime (default 30 days). */
   refreshTtlSecs?: number;
+}
+
+/** Who may reach the daemon over TCP besides loopback callers (SPEC §6; enforced by src/api/boundary.ts). */
+export interface BoundarySettings {
+  /**
+   * Extra `Host` values served (`[server] allowed_hosts` plus the bind address): a host name or
+   * address, optionally with `:PORT` (without a port, any port matches). Loopback is always served.
+   */
+  allowedHosts: string[];
+  /** Origins (`scheme://host[:port]`) that may send state-changing requests and get CORS headers (`[server] cors_origins`). */
+  corsOrigins: string[];
 }
 
 /** Everything the API needs; the daemon constructs and passes these in. */

@@ -8,7 +8,7 @@ import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { NAME_PATTERN } from '../domain/names.js';
-import { isHostPattern, normalizeOrigin } from '../domain/web-origin.js';
+import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../domain/web-origin.js';
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 /** One `[providers.NAME]` table. Timeouts in ms. The key itself is read from `api_key_env` (or `api_key`). */
@@ -202,7 +202,8 @@ export function loadAresConfig(path: string, env: NodeJS.ProcessEnv = process.en
   return applyEnvOverrides(parseAresConfig(text, path), env);
 }
 
-/** True for addresses that only this machine can reach (auth may stay off there, SPEC §6). */
+/** True for bind addresses that only this machine can reach (auth may stay off there, SPEC §6); IPv6 with or without brackets. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return isLoopbackName(parseHost(bracketed)?.hostname ?? '');
 }
