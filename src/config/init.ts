@@ -33,6 +33,11 @@ export function aresTomlTemplate(): string {
 host = "127.0.0.1"          # any non-loopback address forces [auth] required = true
 port = 8080                 # env: CAXTON_PORT
 shutdown_grace_ms = 10000   # in-flight requests get this long after SIGTERM
+allowed_hosts = []          # Host names served besides loopback and host, e.g. ["caxton.lan"]; others get 421
+cors_origins = []           # web apps that may use the API from a browser, e.g. ["https://app.example.com"]
+request_timeout_ms = 30000  # a client must send its whole request within this (responses and streams are not limited)
+headers_timeout_ms = 10000  # ... and its headers within this
+max_connections = 1024      # open TCP connections at once
 
 [database]
 path = "data/ares.db"       # relative to this home
