@@ -6,6 +6,8 @@
  * Who a request acts as (SPEC §5, §6): over the control socket, the admin `local` (or, with the
  * `X-Caxton-As: EMAIL` header of `--as`, that user); over TCP, the user of the Bearer credential, or —
  * without one, when auth is not required — `local` without admin rights. Bad credentials are always 401.
+ * Before any of that, TCP requests pass the browser boundary (src/api/boundary.ts: Host, Origin, CORS);
+ * each route checks its body's Content-Type (src/api/openapi.ts `op`).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
