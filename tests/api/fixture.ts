@@ -41,7 +41,7 @@ export function makeApp(
     allowPrivateMcpUrls?: boolean;
     /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
     boundary?: AppDeps['boundary'];
-    /** The daemon status behind `/api/status` (default: a bare `{running: true}`). */
+    /** The daemon status behind `/api/status` (default: a small daemon with no models). */
     status?: AppDeps['status'];
     /** The config status behind `/api/config/status` (default: a clean snapshot). */
     configStatus?: AppDeps['configStatus'];
@@ -64,7 +64,22 @@ export function makeApp(
     auth: { required: opts.authRequired ?? false, jwtSecret: TEST_SECRET },
     codec: { writeEntity: (k, v, f) => writeEntity(k, v as never, f), parseEntity: (k, t, f, file) => parseEntity(k, t, f, file) },
     storeHealth: () => store.health(),
-    status: opts.status ?? (() => ({ running: true }) as StatusReport),
+    status: opts.status ?? ((): StatusReport => ({
+      running: true,
+      pid: process.pid,
+      version: '0.0.0-test',
+      node: process.version,
+      url: 'http://127.0.0.1:8080',
+      socket: '/nonexistent/run/caxton.sock',
+      home: '/nonexistent',
+      started_at: 0,
+      uptime_ms: 0,
+      agents: snapshot.agents.size,
+      counts: catalog.counts(),
+      models: [],
+      database: store.health(),
+      config: deps.configStatus(),
+    })),
     configStatus: opts.configStatus ?? ((): ConfigStatus => ({
       loaded_at: snapshot.loadedAt,
       errors: 0,
