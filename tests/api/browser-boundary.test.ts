@@ -23,11 +23,12 @@ function setup() {
   /** One raw request over TCP (the default transport of app.request here). */
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
     t.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, { transport: 'tcp' });
-  /** What the local user owns: a refused request must change none of it. */
+  /** What the local user owns and ran: a refused request must change none of it. */
   const state = () => ({
     agents: t.store.tenants.entities.visible('agents', LOCAL_USER_ID).map((e) => e.value.name),
     keys: t.store.tenants.users.listApiKeys(LOCAL_USER_ID).map((k) => k.id),
-    conversation: t.store.conversations.get(conversation.id, LOCAL_USER_ID)?.id,
+    conversations: t.store.tenants.history.conversations(LOCAL_USER_ID, { limit: 100 }).map((c) => c.id),
+    executions: t.store.tenants.history.executions(LOCAL_USER_ID, { limit: 100 }).length,
   });
   /** The four requests a cross-site page was seen to get served, with the given extra headers. */
   const attacks = (headers: Record<string, string>) => [
