@@ -6,12 +6,15 @@
  * Who a request acts as (SPEC §5, §6): over the control socket, the admin `local` (or, with the
  * `X-Caxton-As: EMAIL` header of `--as`, that user); over TCP, the user of the Bearer credential, or —
  * without one, when auth is not required — `local` without admin rights. Bad credentials are always 401.
+ * Before any of that, TCP requests pass the browser boundary (src/api/boundary.ts: Host, Origin, CORS);
+ * each route checks its body's Content-Type (src/api/openapi.ts `op`).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../domain/errors.js';
 import { LOCAL_USER_ID } from '../domain/users.js';
 import { createAuthService } from './auth.js';
+import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
+  app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
   app.use(
     bodyLimit({
       maxSize: deps.maxBodyBytes,

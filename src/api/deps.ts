@@ -44,6 +44,17 @@ export interface AuthSettings {
   refreshTtlSecs?: number;
 }
 
+/** Who may reach the daemon over TCP besides loopback callers (SPEC §6; enforced by src/api/boundary.ts). */
+export interface BoundarySettings {
+  /**
+   * Extra `Host` values served (`[server] allowed_hosts` plus the bind address): a host name or
+   * address, optionally with `:PORT` (without a port, any port matches). Loopback is always served.
+   */
+  allowedHosts: string[];
+  /** Origins (`scheme://host[:port]`) that may send state-changing requests and get CORS headers (`[server] cors_origins`). */
+  corsOrigins: string[];
+}
+
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
@@ -72,6 +83,11 @@ export interface AppDeps {
    * passes its one SecretScrubber, which learns new values as they are configured.
    */
   secrets: Scrubber;
+  /**
+   * The browser boundary (SPEC §6, src/api/boundary.ts): extra `Host` values served and the origins
+   * allowed to change things and get CORS headers. Absent: loopback hosts only, no other origin.
+   */
+  boundary?: BoundarySettings;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

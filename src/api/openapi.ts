@@ -6,6 +6,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Handler, Hono } from 'hono';
 import { z } from 'zod';
+import { contentTypeGuard, JSON_TYPE } from './boundary.js';
 import type { AppEnv } from './deps.js';
 
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
@@ -26,7 +27,11 @@ export interface OpSpec {
   path: string;
   summary: string;
   tags: string[];
-  /** JSON body schema (validated by the handler with `readJson`), or raw content types accepted. */
+  /**
+   * JSON body schema (validated by the handler with `readJson`), and/or the raw content types accepted.
+   * Over TCP a body of any other type is refused with 415 (src/api/boundary.ts); a route with neither
+   * takes no body, or a JSON one.
+   */
   body?: z.ZodType;
   rawBody?: string[];
   query?: z.ZodObject;
@@ -38,7 +43,12 @@ export interface OpSpec {
 
 const paramNames = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
-/** Register `spec` in the OpenAPI registry and `handler` on `router`. */
+/** Media types a route's body may have: its raw types, plus JSON when it takes JSON or declares no body type. */
+function acceptedTypes(spec: OpSpec): string[] {
+  return [...(spec.rawBody ?? []), ...(spec.body || !spec.rawBody ? [JSON_TYPE] : [])];
+}
+
+/** Register `spec` in the OpenAPI registry and `handler` on `router`, behind the route's content-type guard. */
 export function op(router: Hono<AppEnv>, registry: Registry, spec: OpSpec, handler: Handler<AppEnv>): void {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
@@ -65,5 +75,5 @@ export function op(router: Hono<AppEnv>, registry: Registry, spec: OpSpec, handl
       responses,
     }),
   );
-  router.on(spec.method.toUpperCase(), spec.path.replace(/\{(\w+)\}/g, ':$1'), handler);
+  router.on(spec.method.toUpperCase(), spec.path.replace(/\{(\w+)\}/g, ':$1'), contentTypeGuard(acceptedTypes(spec)), handler);
 }

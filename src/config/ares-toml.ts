@@ -8,6 +8,7 @@ import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { NAME_PATTERN } from '../domain/names.js';
+import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../domain/web-origin.js';
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 /** One `[providers.NAME]` table. Timeouts in ms. The key itself is read from `api_key_env` (or `api_key`). */
@@ -41,8 +42,27 @@ export const AresConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** How long in-flight requests may run after SIGTERM/SIGINT before they are cancelled (ms). */
         shutdown_grace_ms: z.number().int().min(0).default(10_000),
+        /**
+         * Host names (or addresses) the HTTP API answers to besides loopback (`localhost`, `127.x.x.x`,
+         * `[::1]`) and the bind address, e.g. `["caxton.lan", "192.168.1.20:8080"]`; without a port any
+         * port matches. Other `Host` headers get 421 (this stops DNS rebinding by web pages, SPEC §6).
+         */
+        allowed_hosts: z.array(z.string().refine(isHostPattern, 'not a host name or address (optionally with :PORT)')).default([]),
+        /**
+         * Web origins (`scheme://host[:port]`) that may use the API from a browser: their
+         * state-changing requests are served and they get CORS headers. Other origins' state-changing
+         * requests get 403 and no origin gets CORS headers (SPEC §6).
+         */
+        cors_origins: z.array(z.string().refine((o) => normalizeOrigin(o) === o.replace(/\/$/, ''), 'not an origin like https://app.example.com')).default([]),
+        /** Time a client has to send a whole request, headers and body (ms); slower ones get 408. Responses, streams included, are not limited. */
+        request_timeout_ms: z.number().int().min(100).default(30_000),
+        /** Time a client has to send the request headers (ms); at most `request_timeout_ms`. */
+        headers_timeout_ms: z.number().int().min(100).default(10_000),
+        /** Open TCP connections served at once; further connections are closed until some end. */
+        max_connections: z.number().int().min(1).default(1024),
       })
       .strict()
+      .refine((s) => s.headers_timeout_ms <= s.request_timeout_ms, { message: 'headers_timeout_ms must not exceed request_timeout_ms', path: ['headers_timeout_ms'] })
       .prefault({}),
     database: z.object({ path: z.string().min(1).default('data/ares.db') }).strict().prefault({}),
     auth: z
@@ -182,7 +202,8 @@ export function loadAresConfig(path: string, env: NodeJS.ProcessEnv = process.en
   return applyEnvOverrides(parseAresConfig(text, path), env);
 }
 
-/** True for addresses that only this machine can reach (auth may stay off there, SPEC §6). */
+/** True for bind addresses that only this machine can reach (auth may stay off there, SPEC §6); IPv6 with or without brackets. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return isLoopbackName(parseHost(bracketed)?.hostname ?? '');
 }

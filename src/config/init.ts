@@ -3,7 +3,7 @@
  * `--provider` picks what the shipped model aliases (fast, balanced, powerful) point at.
  * Existing files are kept unless `force`; nothing is half-written (each file is written whole).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, encode } from '@toon-format/toon';
@@ -33,6 +33,11 @@ export function aresTomlTemplate(): string {
 host = "127.0.0.1"          # any non-loopback address forces [auth] required = true
 port = 8080                 # env: CAXTON_PORT
 shutdown_grace_ms = 10000   # in-flight requests get this long after SIGTERM
+allowed_hosts = []          # Host names served besides loopback and host, e.g. ["caxton.lan"]; others get 421
+cors_origins = []           # web apps that may use the API from a browser, e.g. ["https://app.example.com"]
+request_timeout_ms = 30000  # a client must send its whole request within this (responses and streams are not limited)
+headers_timeout_ms = 10000  # ... and its headers within this
+max_connections = 1024      # open TCP connections at once
 
 [database]
 path = "data/ares.db"       # relative to this home
@@ -95,7 +100,8 @@ export interface InitResult {
 
 /**
  * Initialise `home`. Keeps existing files unless `force`. Model files of the shipped aliases are
- * rewritten for `provider`. @throws the fs error when the home is not writable.
+ * rewritten for `provider`. What it creates is owner-only whatever the umask: directories 0700, files
+ * 0600 (ares.toml may hold provider keys). @throws the fs error when the home is not writable.
  */
 export function initHome(home: string, opts: { force?: boolean; provider?: InitProvider } = {}): InitResult {
   const provider = opts.provider ?? 'openai';
@@ -106,10 +112,11 @@ export function initHome(home: string, opts: { force?: boolean; provider?: InitP
       return;
     }
     write();
+    chmodSync(path, 0o600);
     result.written.push(path);
   };
 
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const aresToml = join(home, 'ares.toml');
   put(aresToml, () => writeFileSync(aresToml, aresTomlTemplate()));
 
@@ -117,7 +124,7 @@ export function initHome(home: string, opts: { force?: boolean; provider?: InitP
   for (const kind of ENTITY_KINDS) {
     const from = join(src, kind);
     const to = join(home, 'config', kind);
-    mkdirSync(to, { recursive: true });
+    mkdirSync(to, { recursive: true, mode: 0o700 });
     if (!existsSync(from)) continue;
     for (const file of readdirSync(from)) {
       if (file.startsWith('.')) continue;

@@ -5,7 +5,7 @@
  * daemon's SecretScrubber, src/domain/secrets.ts), so no line carries a configured secret wherever it
  * sits in the message.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -26,11 +26,16 @@ const REDACT = [
 
 /**
  * Create the logger. `echo` also writes every line to stdout; `scrub` (when given) rewrites each
- * serialized line before it is written. Flush with `logger.flush()` before exit.
+ * serialized line before it is written. Flush with `logger.flush()` before exit. The log directory
+ * is 0700 and the file 0600 whatever the umask (tightened when found looser): the log names users,
+ * agents and paths.
  */
 export function createLogger(opts: { file: string; level: string; echo: boolean; scrub?: (line: string) => string }): Logger {
-  mkdirSync(dirname(opts.file), { recursive: true });
-  const fileDest = pino.destination({ dest: opts.file, sync: true, mkdir: true });
+  const dir = dirname(opts.file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const fileDest = pino.destination({ dest: opts.file, sync: true, mode: 0o600 });
+  chmodSync(opts.file, 0o600);
   const streams: pino.StreamEntry[] = [{ stream: fileDest, level: opts.level as pino.Level }];
   if (opts.echo) streams.push({ stream: pino.destination({ dest: 1, sync: true }), level: opts.level as pino.Level });
   return pino(

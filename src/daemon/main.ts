@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
@@ -81,7 +81,7 @@ function listen(server: Server, target: { port: number; host: string } | { path:
 function jwtSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
   if (fromEnv) return new TextEncoder().encode(fromEnv);
   const file = resolve(dataDir, 'jwt-secret');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
@@ -125,7 +125,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let log: Logger | undefined;
   try {
     checkSocketPath(paths);
-    mkdirSync(paths.home, { recursive: true });
+    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
     if (isEmptyHome(paths.home)) initHome(paths.home);
     const config = loadAresConfig(paths.aresToml);
     if (opts.port !== undefined) config.server.port = opts.port;
@@ -152,6 +152,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
 
     const store = openSqliteStore(resolve(paths.home, config.database.path));
     cleanups.push(() => store.close());
+    // A data directory inside the home is owner-only (0700), also when an older version left it looser.
+    const dataDir = relative(paths.home, dirname(resolve(paths.home, config.database.path)));
+    if (dataDir && !dataDir.startsWith('..') && !isAbsolute(dataDir)) chmodSync(resolve(paths.home, dataDir), 0o700);
 
     // MCP servers (issue 6): connected in the background from each served snapshot; a sync SIGKILL of
     // every stdio child is the last resort if startup fails or the process exits without shutdown().
@@ -363,13 +366,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       maxBodyBytes: config.limits.max_body_bytes,
       log: logger,
       secrets,
+      boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },
       mcpServers: () => mcp.status(),
       userMcpServers: () => userMcp.status(),
       ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),
     });
 
     // Same app on both listeners; the socket listener tags requests as coming from the local admin.
-    const tcp = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'tcp' }) }) as Server;
+    // TCP clients must send a whole request within the timeouts (checked every second; responses and
+    // streams are not limited), and at most max_connections are open at once.
+    const { request_timeout_ms: requestTimeout, headers_timeout_ms: headersTimeout } = config.server;
+    const tcp = createAdaptorServer({
+      fetch: (req, env) => app.fetch(req, { ...env, transport: 'tcp' }),
+      serverOptions: { requestTimeout, headersTimeout, connectionsCheckingInterval: 1000 },
+    }) as Server;
+    tcp.maxConnections = config.server.max_connections;
     const unix = createAdaptorServer({ fetch: (req, env) => app.fetch(req, { ...env, transport: 'socket' }) }) as Server;
 
     if (await socketAnswers(paths.socket)) {

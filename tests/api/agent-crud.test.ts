@@ -130,10 +130,11 @@ describe('bad input', () => {
     expect(refs.json.error.details[1].hint).toContain('calculator');
   });
 
-  it('duplicates get 409, wrong content types 400, bodies over the limit 413', async () => {
+  it('duplicates get 409, wrong content types 415, bodies over the limit 413', async () => {
     expect((await call('POST', '/api/agents', { body: { name: 'dup', system_prompt: 'p' } })).status).toBe(201);
     expect((await call('POST', '/api/agents', { body: { name: 'dup', system_prompt: 'p' } })).status).toBe(409);
-    expect((await call('POST', '/api/agents/import', { text: 'name: x', type: 'text/plain' })).status).toBe(400);
+    expect((await call('POST', '/api/agents/import', { text: 'name: x', type: 'text/plain' })).status).toBe(415);
+    expect((await call('POST', '/api/agents/import', { text: 'name: x', type: 'text/plain', socket: true })).status).toBe(415);
     const big = await call('POST', '/api/agents', { body: { name: 'big', system_prompt: 'x'.repeat(20_000) } });
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe('PAYLOAD_TOO_LARGE');

@@ -48,6 +48,12 @@ export function makeApp(
     secrets?: SecretScrubber;
     /** Offer agents the builtin tools (memory included, over the test store), as the daemon does. */
     builtinTools?: boolean;
+    /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
+    boundary?: AppDeps['boundary'];
+    /** The daemon status behind `/api/status` (default: a small daemon with no models). */
+    status?: AppDeps['status'];
+    /** The config status behind `/api/config/status` (default: a clean snapshot). */
+    configStatus?: AppDeps['configStatus'];
   } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
@@ -76,8 +82,23 @@ export function makeApp(
     auth: { required: opts.authRequired ?? false, jwtSecret: TEST_SECRET },
     codec: { writeEntity: (k, v, f) => writeEntity(k, v as never, f), parseEntity: (k, t, f, file) => parseEntity(k, t, f, file) },
     storeHealth: () => store.health(),
-    status: () => ({ running: true }) as StatusReport,
-    configStatus: (): ConfigStatus => ({
+    status: opts.status ?? ((): StatusReport => ({
+      running: true,
+      pid: process.pid,
+      version: '0.0.0-test',
+      node: process.version,
+      url: 'http://127.0.0.1:8080',
+      socket: '/nonexistent/run/caxton.sock',
+      home: '/nonexistent',
+      started_at: 0,
+      uptime_ms: 0,
+      agents: snapshot.agents.size,
+      counts: catalog.counts(),
+      models: [],
+      database: store.health(),
+      config: deps.configStatus(),
+    })),
+    configStatus: opts.configStatus ?? ((): ConfigStatus => ({
       loaded_at: snapshot.loadedAt,
       errors: 0,
       warnings: 0,
@@ -88,7 +109,7 @@ export function makeApp(
       rejected: 0,
       last_errors: [],
       last_reload_ms: 0,
-    }),
+    })),
     version: '0.0.0-test',
     startedAt: Date.now(),
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
@@ -97,6 +118,7 @@ export function makeApp(
     ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
     ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
+    ...(opts.boundary ? { boundary: opts.boundary } : {}),
   };
   return { app: createApp(deps), store, snapshot, errors, warnings, close: () => store.close() };
 }

@@ -33,7 +33,7 @@ beforeAll(async () => {
 /** An MCP SDK client over the in-process app, sending `token` (if any) as a bearer token. */
 async function connect(token?: string): Promise<Client> {
   const mcp = new Client({ name: 'tenancy-test', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL('http://caxton.test/mcp'), {
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
     fetch: async (url, init) => t.app.request(String(url), init as RequestInit),
     ...(token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
   });

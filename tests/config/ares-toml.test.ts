@@ -8,11 +8,39 @@ import { tempDir } from '../helpers/tmp.js';
 describe('ares.toml', () => {
   it('uses the SPEC §2 defaults when the file is missing', () => {
     const cfg = loadAresConfig(join(tempDir('cx-'), 'ares.toml'), {});
-    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, shutdown_grace_ms: 10000 });
+    expect(cfg.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      shutdown_grace_ms: 10000,
+      allowed_hosts: [],
+      cors_origins: [],
+      request_timeout_ms: 30000,
+      headers_timeout_ms: 10000,
+      max_connections: 1024,
+    });
     expect(cfg.database.path).toBe('data/ares.db');
     expect(cfg.defaults.model).toBe('balanced');
     expect(Object.keys(cfg.providers).sort()).toEqual(['offline', 'ollama', 'openai']);
     expect(cfg.providers.openai?.api_key_env).toBe('OPENAI_API_KEY');
+  });
+
+  it('validates the browser boundary and listener keys of [server], located', () => {
+    const cfg = parseAresConfig('[server]\nallowed_hosts = ["caxton.lan", "10.0.0.5:8080", "[fd00::1]"]\ncors_origins = ["https://app.example.com"]\n');
+    expect(cfg.server.allowed_hosts).toEqual(['caxton.lan', '10.0.0.5:8080', '[fd00::1]']);
+    expect(cfg.server.cors_origins).toEqual(['https://app.example.com']);
+    const problem = (text: string) => {
+      try {
+        parseAresConfig(text);
+      } catch (e) {
+        return (e as DomainError).message;
+      }
+      return 'accepted';
+    };
+    expect(problem('[server]\nallowed_hosts = ["http://caxton.lan/"]\n')).toMatch(/^ares\.toml:2:\d+: .*not a host name/);
+    expect(problem('[server]\ncors_origins = ["null"]\n')).toMatch(/^ares\.toml:2:\d+: .*not an origin/);
+    expect(problem('[server]\ncors_origins = ["https://app.example.com/path"]\n')).toMatch(/not an origin/);
+    expect(problem('[server]\nrequest_timeout_ms = 5000\nheaders_timeout_ms = 6000\n')).toMatch(/headers_timeout_ms must not exceed request_timeout_ms/);
+    expect(problem('[server]\nmax_connections = 0\n')).toMatch(/^ares\.toml:2:\d+: /);
   });
 
   it('reports a syntax error as ares.toml:LINE:COL', () => {

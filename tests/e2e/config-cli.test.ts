@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
+import { requestJson } from '../../src/client/http.js';
 import { REPO_ROOT, daemonPidsFor, homeRegistry, requireBuild, runCli, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
@@ -102,7 +103,8 @@ describe('malformed files in a running daemon\'s config dir', { timeout: 60_000 
   }, 20_000);
   afterAll(() => homes.cleanupAll());
 
-  const configStatus = async (): Promise<ConfigStatus> => (await (await fetch(`${url}/api/config/status`)).json()) as ConfigStatus;
+  /** The admin's view (over the control socket, as the CLI): anonymous TCP callers get a summary without diagnostics. */
+  const configStatus = (): Promise<ConfigStatus> => requestJson<ConfigStatus>(home.socket, '/api/config/status');
   const routerAnswers = async (): Promise<number> =>
     (
       await fetch(`${url}/agents/router/message`, {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
+import { requestJson } from '../../src/client/http.js';
 import type { FakeOpenAI } from '../helpers/fake-openai.js';
 import { homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
@@ -38,11 +39,8 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
     expect(messages[0]?.role).toBe('system');
     return messages[0]!.content;
   };
-  const configStatus = async (): Promise<ConfigStatus> => {
-    const res = await fetch(`${url}/api/config/status`);
-    expect(res.status).toBe(200);
-    return (await res.json()) as ConfigStatus;
-  };
+  /** The admin's view (over the control socket, as the CLI): anonymous TCP callers get a summary without diagnostics. */
+  const configStatus = (): Promise<ConfigStatus> => requestJson<ConfigStatus>(home.socket, '/api/config/status');
 
   it('edit -> served; broken -> old kept and error shown with file:line; fixed -> served', async () => {
     expect(await routerPrompt()).toMatch(/^You read one user request/);

@@ -28,12 +28,14 @@ export const FORMAT_TYPES: Record<EntityFormat, string[]> = {
   json: ['application/json'],
 };
 const EXT: Record<EntityFormat, string> = { toon: 'toon', toml: 'toml', json: 'json' };
+/** The text (non-JSON) entity types, accepted beside JSON by the import and update endpoints. */
+const TEXT_TYPES = [...FORMAT_TYPES.toon, ...FORMAT_TYPES.toml];
 
-/** The text format of a request body, from its Content-Type. @throws DomainError BAD_REQUEST. */
+/** The text format of a request body, from its Content-Type. @throws DomainError UNSUPPORTED_MEDIA_TYPE. */
 export function formatOfContentType(header: string | undefined): EntityFormat {
   const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
   for (const [fmt, types] of Object.entries(FORMAT_TYPES) as [EntityFormat, string[]][]) if (types.includes(type)) return fmt;
-  throw new DomainError('BAD_REQUEST', `unsupported Content-Type ${type || '(none)'}`, [
+  throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type ${type || '(none)'}`, [
     { field: 'content-type', message: 'not a supported format', hint: 'send text/x-toon, application/toml or application/json' },
   ]);
 }
@@ -183,7 +185,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return create(c, agent, is_public ?? false);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: ['text/x-toon', 'application/toml', 'application/json'], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
     const q = validate(ImportQuery, c.req.query(), 'query');
     const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
@@ -202,7 +204,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
-  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: ['text/x-toon', 'application/toml'], responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
     const name = c.req.param('name')!;
     const userId = c.get('userId');
     let agent: Agent;
@@ -255,7 +257,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const caxtonTags = ['caxton'];
   op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags: caxtonTags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
-  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: ['application/toml', 'text/x-toon', 'application/json'], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
     const { agent, isPublic, warnings } = await parseBody(c);
     return create(c, agent, isPublic ?? false, warnings);
   });

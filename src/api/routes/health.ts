@@ -1,10 +1,14 @@
 /**
  * `GET|HEAD /health` (SPEC §6, STORY-009), `GET /metrics` (Prometheus text), `GET /api/status`
- * (SPEC §5 `server status`) and `GET /api/config/status` (hot-reload issue).
+ * (SPEC §5 `server status`) and `GET /api/config/status` (hot-reload status).
  * `/health` is cheap (no I/O beyond a pragma) so probes can hit it often.
+ * The two status routes give full details to the admin only (the control socket, or an admin account);
+ * anyone else gets a summary without paths, pid, socket, provider reasons or error text, which may
+ * name files, hosts or upstream messages.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { ConfigStatus, StatusReport } from '../../domain/status.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { op, type Registry } from '../openapi.js';
@@ -18,6 +22,58 @@ const Health = z.object({
   uptime_ms: z.number(),
   database: z.object({ ok: z.boolean(), journal_mode: z.string(), schema_version: z.number(), error: z.string().optional() }),
 });
+
+/** `GET /api/config/status` for callers other than the admin: counts and times, no diagnostics text. */
+const ConfigSummary = z.object({
+  detail: z.literal('summary'),
+  loaded_at: z.number(),
+  errors: z.number(),
+  warnings: z.number(),
+  last_success_at: z.number(),
+  last_attempt_at: z.number(),
+  reloads: z.number(),
+  rejected: z.number(),
+  last_error_count: z.number().describe('errors of the last rejected reload'),
+  last_reload_ms: z.number(),
+});
+
+/** `GET /api/status` for callers other than the admin: what runs and how much, nothing that locates or explains. */
+const StatusSummary = z.object({
+  detail: z.literal('summary'),
+  running: z.literal(true),
+  version: z.string(),
+  started_at: z.number(),
+  uptime_ms: z.number(),
+  agents: z.number(),
+  counts: z.record(z.string(), z.number()),
+  models: z.array(z.object({ name: z.string(), provider: z.string(), provider_type: z.string(), model: z.string(), state: z.string() })),
+  database: z.object({ ok: z.boolean(), journal_mode: z.string(), schema_version: z.number() }),
+  config: z.object({ errors: z.number(), warnings: z.number(), reloads: z.number(), rejected: z.number() }),
+  mcp_servers: z.array(z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number() })),
+});
+
+/** The summary of a config status (see ConfigSummary). */
+function configSummary(s: ConfigStatus): z.infer<typeof ConfigSummary> {
+  const { loaded_at, errors, warnings, last_success_at, last_attempt_at, reloads, rejected, last_reload_ms } = s;
+  return { detail: 'summary', loaded_at, errors, warnings, last_success_at, last_attempt_at, reloads, rejected, last_error_count: s.last_errors.length, last_reload_ms };
+}
+
+/** The summary of a status report (see StatusSummary); `mcp` is the full `mcp_servers` list. */
+function statusSummary(s: StatusReport, mcp: { name: string; state: string; transport: string; tools: number }[]): z.infer<typeof StatusSummary> {
+  return {
+    detail: 'summary',
+    running: true,
+    version: s.version,
+    started_at: s.started_at,
+    uptime_ms: s.uptime_ms,
+    agents: s.agents,
+    counts: s.counts,
+    models: s.models.map(({ name, provider, provider_type, model, state }) => ({ name, provider, provider_type, model, state })),
+    database: { ok: s.database.ok, journal_mode: s.database.journal_mode, schema_version: s.database.schema_version },
+    config: { errors: s.config.errors, warnings: s.config.warnings, reloads: s.config.reloads, rejected: s.config.rejected },
+    mcp_servers: mcp.map(({ name, state, transport, tools }) => ({ name, state, transport, tools })),
+  };
+}
 
 /** Health, metrics and status routes. */
 export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
@@ -46,18 +102,19 @@ export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
   });
 
   /**
-   * GET /api/status -> StatusReport (see src/domain/status.ts) plus `mcp_servers`: name, state,
-   * transport, tools and last error of each MCP server (the fields of GET /api/mcp/servers that
-   * `server status` shows), so the CLI needs one request, not two.
+   * GET /api/status -> for the admin, StatusReport (see src/domain/status.ts) plus `mcp_servers`: name,
+   * state, transport, tools and last error of each MCP server (the fields of GET /api/mcp/servers that
+   * `server status` shows), so the CLI needs one request, not two. For anyone else, StatusSummary.
    */
-  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints)', tags, responses: { 200: { description: 'StatusReport', schema: z.object({ running: z.literal(true), mcp_servers: z.array(McpSummary) }).loose() } } }, (c) =>
-    c.json({
-      ...deps.status(),
-      mcp_servers: (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error })),
-    }),
-  );
+  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints); full details for the admin only', tags, responses: { 200: { description: 'StatusReport for the admin, else a summary', schema: z.union([z.object({ running: z.literal(true), pid: z.number(), mcp_servers: z.array(McpSummary) }).loose(), StatusSummary]) } } }, (c) => {
+    const mcp = (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error }));
+    const report = deps.status();
+    return c.json(c.get('isAdmin') ? { ...report, mcp_servers: mcp } : statusSummary(report, mcp));
+  });
 
-  /** GET /api/config/status -> ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors. */
-  op(r, registry, { method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history', tags, responses: { 200: { description: 'ConfigStatus', schema: z.object({ loaded_at: z.number() }).loose() } } }, (c) => c.json(deps.configStatus()));
+  /** GET /api/config/status -> for the admin, ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors; else ConfigSummary. */
+  op(r, registry, { method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history; diagnostics for the admin only', tags, responses: { 200: { description: 'ConfigStatus for the admin, else a summary', schema: z.union([z.object({ loaded_at: z.number(), diagnostics: z.array(z.object({}).loose()) }).loose(), ConfigSummary]) } } }, (c) =>
+    c.json(c.get('isAdmin') ? deps.configStatus() : configSummary(deps.configStatus())),
+  );
   return r;
 }

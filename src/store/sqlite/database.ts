@@ -2,7 +2,7 @@
  * SQLite implementation of the Store (better-sqlite3, WAL, foreign keys on, prepared statements
  * created once). Opening applies pending migrations; a database newer than this build is refused.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
@@ -33,17 +33,30 @@ export function migrate(db: Database.Database): number {
 }
 
 /**
- * Open (creating if needed) the database at `path` and return a Store over it.
+ * Make the database file and its WAL/shared-memory companions owner-only (0600) whatever the umask:
+ * created 0600 before SQLite opens it (SQLite gives `-wal` and `-shm` the mode of the database file),
+ * and tightened when found looser.
+ */
+function privateFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
+/**
+ * Open (creating if needed) the database at `path` and return a Store over it. A directory it creates
+ * is 0700 and the files 0600 (they hold conversations and credential hashes).
  * @throws DomainError UNAVAILABLE when the file cannot be opened or is not a database.
  */
 export function openSqliteStore(path: string): Store {
   const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let db: Database.Database;
   let version: number;
   try {
+    privateFiles(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
+    privateFiles(file);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

@@ -19,7 +19,7 @@ afterAll(close);
 
 async function connect(): Promise<Client> {
   const client = new Client({ name: 'test-client', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL('http://caxton.test/mcp'), {
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), {
     fetch: async (url, init) => app.request(String(url), init as RequestInit),
   });
   await client.connect(transport);
