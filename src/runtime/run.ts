@@ -12,11 +12,12 @@
  *    tools a model that still asks for more gets no more: the run ends with an explicit message and
  *    `finish_reason: "max_iterations"`;
  * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
- *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
- *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms).
+ *    loses at most the step in flight; the row says `success`, `error`, `timeout` or `cancelled` at
+ *    the end, with tool calls, tokens, cost (USD, from the model's prices) and duration (ms).
  *
- * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
- * provider request and any running tools.
+ * Cancellation stops the provider request, any running tools or the queue wait, and is recorded as
+ * `cancelled` with its reason: a client that goes away aborts `RunRequest.signal`; daemon shutdown
+ * calls `cancelAll(reason)` on every run at once.
  */
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
@@ -123,6 +124,14 @@ export interface Runtime {
 /** The runtime with operator controls over agents' lifecycle (what `createRuntime` returns). */
 export interface ManagedRuntime extends Runtime {
   agents: AgentControls;
+  /**
+   * Cancel every run in flight or queued, and every run started afterwards, with `reason` (daemon
+   * shutdown: `daemon shutting down`). Each ends with an `error` event (code `CANCELLED`, message
+   * `reason`) and its row says `cancelled` with `reason` as the error. Returns at once; see `idle`.
+   */
+  cancelAll(reason: string): void;
+  /** Resolves once no run is in flight or queued (at once when none is). */
+  idle(): Promise<void>;
 }
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -167,6 +176,17 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const lifecycle = createLifecycle();
   const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent });
 
+  // Every run between its first step and its end, by its own controller (aborted by cancelAll).
+  const live = new Set<AbortController>();
+  let stopReason: string | undefined;
+  let idleWaiters: (() => void)[] = [];
+  const settle = (own: AbortController) => {
+    live.delete(own);
+    if (live.size > 0) return;
+    for (const wake of idleWaiters) wake();
+    idleWaiters = [];
+  };
+
   const statusOf = (name: string): AgentStatus => ({ ...lifecycle.status(name), ...limiter.load(name) });
   const agents: AgentControls = {
     status: statusOf,
@@ -203,20 +223,25 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     const stateless = req.history !== undefined;
     const agentKey = req.agentKey ?? agent.name;
 
-    // The client's signal cancels the queue wait and the provider request. Tools get a signal of the
-    // run's own (made at the first tool round: most runs call no tool) that also fires when the
-    // consumer stops iterating early.
-    const clientSignal = req.signal;
-    const isCancelled = () => clientSignal?.aborted === true;
+    // The client's signal or cancelAll (the run's own controller) cancels the queue wait and the
+    // provider request. Tools get a signal of their own (made at the first tool round: most runs call
+    // no tool) that also fires when the consumer stops iterating early.
+    const own = new AbortController();
+    live.add(own);
+    if (stopReason !== undefined) own.abort(new DomainError('UNAVAILABLE', stopReason));
+    const cancelSignal = req.signal ? AbortSignal.any([req.signal, own.signal]) : own.signal;
+    const isCancelled = () => cancelSignal.aborted;
+    // Why the run was cancelled, as recorded: the daemon's reason, else the client's `fallback`.
+    const cancelMessage = (fallback: string) => (own.signal.aborted && stopReason !== undefined ? stopReason : fallback);
     let ac: AbortController | undefined;
-    let onClientAbort: (() => void) | undefined;
+    let onCancel: (() => void) | undefined;
     const toolSignal = (): AbortSignal => {
       if (!ac) {
-        const own = new AbortController();
-        ac = own;
-        onClientAbort = () => own.abort(clientSignal?.reason);
-        if (clientSignal?.aborted) own.abort(clientSignal.reason);
-        else clientSignal?.addEventListener('abort', onClientAbort, { once: true });
+        const tools = new AbortController();
+        ac = tools;
+        onCancel = () => tools.abort(cancelSignal.reason);
+        if (cancelSignal.aborted) tools.abort(cancelSignal.reason);
+        else cancelSignal.addEventListener('abort', onCancel, { once: true });
       }
       return ac.signal;
     };
@@ -256,15 +281,15 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
         }
-        release = await limiter.acquire(agentKey, clientSignal);
+        release = await limiter.acquire(agentKey, cancelSignal);
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled before it started' : (err as Error).message;
+        const message = cancelled ? cancelMessage('run cancelled before it started') : (err as Error).message;
         // An unknown conversation (or a malformed request) is the caller's mistake, not a run: no row for it.
         if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
-          finishReason = 'error';
-          store.executions.record(row('error', message));
+          finishReason = cancelled ? 'cancelled' : 'error';
+          store.executions.record(row(cancelled ? 'cancelled' : 'error', message));
         }
         recorded = true;
         yield { type: 'error', code, message, ...(conversationId ? { conversation_id: conversationId } : {}), execution_id: executionId };
@@ -317,7 +342,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         // Tools the agent may use now; the unavailable ones are told to the operator, not the model.
         let specs: ToolSpec[] | undefined;
         if (toolbox && (agent.tools.length > 0 || agent.memory?.enabled)) {
-          await toolbox.prepare(agent, req.userId, clientSignal);
+          await toolbox.prepare(agent, req.userId, cancelSignal);
           const offered = toolbox.forAgent(agent, req.userId);
           if (offered.tools.length) specs = offered.tools.map((t) => t.spec);
           if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
@@ -366,7 +391,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           let stepText = '';
           const calls: ToolCallRequest[] = [];
           let stepFinish = 'stop';
-          for await (const ev of provider.chat(chatReq, clientSignal)) {
+          for await (const ev of provider.chat(chatReq, cancelSignal)) {
             if (ev.type === 'text_delta') {
               if (stepText === '' && reply !== '' && !/\s$/.test(reply)) {
                 reply += '\n\n';
@@ -429,7 +454,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
               yield r;
             }
           }
-          if (isCancelled()) throw clientSignal?.reason ?? new Error('aborted');
+          if (isCancelled()) throw cancelSignal.reason ?? new Error('aborted');
           for (const r of results) {
             messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
             pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
@@ -453,10 +478,10 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
+        const message = cancelled ? cancelMessage('run cancelled') : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`;
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
-        await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        await commit([], row(cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error', message));
         if (AGENT_FAULTS.has(code) && lifecycle.state(agentKey) === 'running') {
           lifecycle.transition(agentKey, 'failed', message);
         }
@@ -464,16 +489,17 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         yield { type: 'error', code, message, ...(convId ? { conversation_id: convId } : {}), execution_id: executionId };
       }
     } finally {
-      if (onClientAbort) clientSignal?.removeEventListener('abort', onClientAbort);
+      if (onCancel) cancelSignal.removeEventListener('abort', onCancel);
       if (!recorded) {
         // The consumer stopped iterating early (client went away): stop tools, still leave a record.
         ac?.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
         finishReason = 'cancelled';
-        const last = row('error', 'run cancelled: the client disconnected');
+        const last = row('cancelled', cancelMessage('run cancelled: the client disconnected'));
         if (commit) commit([], last, true);
         else store.executions.record(last);
       }
       release?.();
+      settle(own);
     }
   }
 
@@ -538,5 +564,14 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     return { result, record };
   }
 
-  return { run, agents };
+  function cancelAll(reason: string): void {
+    stopReason = reason;
+    for (const c of live) c.abort(new DomainError('UNAVAILABLE', reason));
+  }
+
+  function idle(): Promise<void> {
+    return live.size === 0 ? Promise.resolve() : new Promise((wake) => idleWaiters.push(wake));
+  }
+
+  return { run, agents, cancelAll, idle };
 }

@@ -4,7 +4,7 @@
  * persistence, lifecycle and per-agent isolation.
  */
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AgentSchema, ModelSchema, type Agent } from '../../src/domain/entities.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { createScriptedProvider, type ScriptStep } from '../../src/llm/scripted.js';
@@ -159,7 +159,28 @@ describe('runtime tool loop', () => {
     const events = await collect(it);
     const err = events.at(-1) as { type: string; code: string; execution_id: string };
     expect(err).toMatchObject({ type: 'error', code: 'CANCELLED' });
-    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'error', error_message: 'run cancelled' });
+    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
+  });
+
+  it('cancelAll ends running and queued runs with the reason, records them cancelled, and refuses later runs', async () => {
+    const p = createScriptedProvider('p', [{ hang: true }, { hang: true }]);
+    const rt = runtimeWith({ p }, { limits: { maxConcurrentPerAgent: 1 } });
+    const runOf = () => collect(rt.run({ agent: agentOf({ name: 'shut', tools: [] }), source: 'system', model, message: 'x', userId: 'local' }));
+    const running = runOf();
+    const queued = runOf();
+    await vi.waitFor(() => expect(rt.agents.status('shut')).toMatchObject({ active: 1, queued: 1 }));
+    let idle = false;
+    const idled = rt.idle().then(() => (idle = true));
+    expect(idle).toBe(false);
+    rt.cancelAll('daemon shutting down');
+    const later = runOf();
+    for (const events of await Promise.all([running, queued, later])) {
+      const err = events.at(-1) as { type: string; code: string; message: string; execution_id: string };
+      expect(err).toMatchObject({ type: 'error', code: 'CANCELLED', message: 'daemon shutting down' });
+      expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'daemon shutting down' });
+    }
+    await idled;
+    expect(rt.agents.status('shut')).toMatchObject({ active: 0, queued: 0 });
   });
 
   it('keeps history across turns and trims the oldest turns to the context budget', async () => {

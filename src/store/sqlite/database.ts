@@ -24,7 +24,8 @@ export function migrate(db: Database.Database): number {
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if ('sql' in m) db.exec(m.sql);
+      else m.apply(db);
       db.pragma(`user_version = ${m.version}`);
     })();
   }

@@ -2,12 +2,31 @@
  * Numbered schema migrations, applied in order inside one transaction each; `PRAGMA user_version`
  * records the last one applied. Never edit a shipped migration: add a new number.
  */
+import type Database from 'better-sqlite3';
 
-/** One migration: its number and the SQL that moves the schema from number-1 to number. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
+/**
+ * One migration: its number and either the SQL that moves the schema from the previous number to
+ * this one, or (for changes SQL alone cannot express over whatever earlier migrations built, such as
+ * widening a CHECK) a function doing it on the open database.
+ */
+export type Migration = { version: number; name: string } & ({ sql: string } | { apply: (db: Database.Database) => void });
+
+/** The CHECK on `agent_executions.status` before and after migration 6. */
+const STATUS_CHECK_V1 = "CHECK (status IN ('success','error','timeout'))";
+const STATUS_CHECK_V6 = "CHECK (status IN ('success','error','timeout','cancelled'))";
+
+/**
+ * Migration 6: `agent_executions.status` accepts `cancelled` (SPEC §7). SQLite cannot alter a CHECK,
+ * so the table is rebuilt from its own current definition (with every column earlier migrations
+ * added), the CHECK widened; rows and indexes are kept. @throws Error when the CHECK is not found.
+ */
+function allowCancelledStatus(db: Database.Database): void {
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agent_executions'").get() as { sql: string };
+  if (!table.sql.includes(STATUS_CHECK_V1)) throw new Error('agent_executions.status has an unexpected CHECK; cannot widen it');
+  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as { sql: string }[];
+  db.exec(table.sql.replace(STATUS_CHECK_V1, STATUS_CHECK_V6).replace(/^CREATE TABLE "?agent_executions"?/, 'CREATE TABLE agent_executions_v6'));
+  db.exec('INSERT INTO agent_executions_v6 SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_v6 RENAME TO agent_executions;');
+  for (const i of indexes) db.exec(i.sql);
 }
 
 /** All migrations, ascending. */
@@ -180,5 +199,10 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (user_id, agent_id)
       );
     `,
+  },
+  {
+    version: 6,
+    name: "agent_executions.status accepts 'cancelled'",
+    apply: allowCancelledStatus,
   },
 ];
