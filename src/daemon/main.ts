@@ -35,6 +35,7 @@ import { publicUrlRefusal } from '../tools/net-policy.js';
 import { createScopedSets } from '../tools/scoped-sets.js';
 import { createToolbox } from '../tools/toolbox.js';
 import type { UserEntityStore } from '../store/types.js';
+import { drainServers } from './drain.js';
 import { createLogger } from './logger.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -411,35 +412,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: no new connections, waiting for in-flight requests');
-        let open = 2;
-        // close() only drops connections idle at that moment; a keep-alive connection whose in-flight
-        // request finishes later would hold the daemon up to keepAliveTimeout (5 s) after its reply.
-        const idle = setInterval(() => {
-          tcp.closeIdleConnections();
-          unix.closeIdleConnections();
-        }, 50);
-        const done = () => {
-          if (--open > 0) return;
-          clearTimeout(timer);
-          clearInterval(idle);
+        logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: new requests get 503, waiting for in-flight requests');
+        // Runs past the grace period are cancelled and recorded; clients get a stated end (src/daemon/drain.ts).
+        void drainServers({ servers: [tcp, unix], runtime, graceMs: config.server.shutdown_grace_ms, log: logger })
           // MCP children end before the pid file goes, so "stopped" means no child process is left.
-          void Promise.all([mcp.close(), userMcp.close()]).then(() => {
+          .then(() => Promise.all([mcp.close(), userMcp.close()]))
+          .then(() => {
             logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
+            // Removing the socket and pid file happens in cleanup(), after in-flight work is over.
             cleanup();
             resolveStopped(0);
           });
-        };
-        const timer = setTimeout(() => {
-          logger.warn('grace period over: cancelling in-flight requests');
-          tcp.closeAllConnections();
-          unix.closeAllConnections();
-        }, config.server.shutdown_grace_ms);
-        // Removing the socket and pid file happens in cleanup(), after in-flight work is over.
-        tcp.close(done);
-        unix.close(done);
-        tcp.closeIdleConnections();
-        unix.closeIdleConnections();
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
