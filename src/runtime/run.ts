@@ -132,6 +132,8 @@ export interface ManagedRuntime extends Runtime {
   cancelAll(reason: string): void;
   /** Resolves once no run is in flight or queued (at once when none is). */
   idle(): Promise<void>;
+  /** True while a run (queued or in flight) continues or writes stored conversation `id`. */
+  conversationInUse(id: string): boolean;
 }
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -180,6 +182,14 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const live = new Set<AbortController>();
   let stopReason: string | undefined;
   let idleWaiters: (() => void)[] = [];
+  // Stored conversations with a run on them, and how many runs.
+  const busy = new Map<string, number>();
+  const hold = (id: string) => busy.set(id, (busy.get(id) ?? 0) + 1);
+  const letGo = (id: string) => {
+    const n = (busy.get(id) ?? 1) - 1;
+    if (n > 0) busy.set(id, n);
+    else busy.delete(id);
+  };
   const settle = (own: AbortController) => {
     live.delete(own);
     if (live.size > 0) return;
@@ -268,6 +278,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     });
 
     let recorded = false;
+    let held: string | undefined;
     let release: (() => void) | undefined;
     let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord, sync?: boolean) => Promise<void> | void) | undefined;
     try {
@@ -277,6 +288,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           throw new DomainError('BAD_REQUEST', 'a run takes either earlier turns (history) or a stored conversation, not both');
         }
         if (conversationId !== undefined) {
+          hold((held = conversationId));
           if (!store.conversations.get(conversationId, req.userId)) {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
@@ -299,6 +311,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       // A stateless run (caller-supplied history) stores no conversation: its steps write only the execution row.
       const isNew = conversationId === undefined;
       const convId = stateless ? undefined : (conversationId ??= newOrderedId('conv'));
+      if (convId && held === undefined) hold((held = convId));
       // Events name the conversation; '' when stateless (documented on StartEvent).
       const convField = { conversation_id: convId ?? '' };
       // What conversation-scoped memory and tools see: the conversation, or this one run when stateless.
@@ -499,6 +512,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         else store.executions.record(last);
       }
       release?.();
+      if (held !== undefined) letGo(held);
       settle(own);
     }
   }
@@ -573,5 +587,5 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     return live.size === 0 ? Promise.resolve() : new Promise((wake) => idleWaiters.push(wake));
   }
 
-  return { run, agents, cancelAll, idle };
+  return { run, agents, cancelAll, idle, conversationInUse: (id) => busy.has(id) };
 }
