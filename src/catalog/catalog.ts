@@ -46,6 +46,11 @@ export function agentKey(listing: Pick<AgentListing, 'agent' | 'entity'>): strin
   return listing.entity ? `${listing.agent.name} (${listing.entity.id})` : listing.agent.name;
 }
 
+/** True when `key` (made by `agentKey`) is a user agent's: `NAME (ROW_ID)`; a system agent's key is its bare name. */
+export function isUserAgentKey(key: string): boolean {
+  return key.endsWith(')') && key.includes(' (');
+}
+
 /** A tool or MCP server as a caller sees it. */
 export interface ResolvedEntity<T> {
   value: T;

@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
-import { createCatalog } from '../catalog/catalog.js';
+import { createCatalog, isUserAgentKey } from '../catalog/catalog.js';
 import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
 import { parseEntity, writeEntity } from '../config/codec.js';
 import { isWarning } from '../config/diagnostics.js';
@@ -182,6 +182,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
 
     const providerNames = Object.keys(config.providers);
+    // System agents gone from config on reload lose their lifecycle state (set once the runtime exists).
+    let forgetGoneAgents: (snapshot: ConfigSnapshot) => void = () => {};
     // Hot reload: the first load serves even with errors (bad entities left out); later reloads
     // with errors are rejected whole and the last good snapshot keeps serving (src/config/watch.ts).
     const watcher = watchConfig({
@@ -194,7 +196,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           displayRoot: paths.home,
         }),
       log: logger,
-      onSwap: (snapshot) => reconcileMcp(snapshot),
+      onSwap: (snapshot) => {
+        reconcileMcp(snapshot);
+        forgetGoneAgents(snapshot);
+      },
     });
     cleanups.push(() => void watcher.close());
     await watcher.ready;
@@ -279,6 +284,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
       },
     });
+    forgetGoneAgents = (snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key));
     agentFault = (key, reason) => {
       const before = runtime.agents.status(key);
       if (before.state === 'failed' && before.reason === reason) return;

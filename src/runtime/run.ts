@@ -114,6 +114,12 @@ export interface AgentControls {
    * missing): runs are refused (503) until `restart`. A stopped agent stays stopped. Never throws.
    */
   fail(name: string, reason: string): AgentStatus;
+  /**
+   * Drop the state of every agent for which `keep(key)` is false (agents that no longer exist: a
+   * deleted user agent, a system agent gone from config on reload), so the table stays as large as
+   * the agents that exist. Runs in flight are not affected.
+   */
+  retain(keep: (key: string) => boolean): void;
 }
 
 /** The runtime as the API uses it: run an agent, get its events. */
@@ -217,6 +223,9 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     fail(name, reason) {
       lifecycle.fail(name, reason);
       return statusOf(name);
+    },
+    retain(keep) {
+      for (const { name } of lifecycle.list()) if (!keep(name)) lifecycle.forget(name);
     },
   };
 

@@ -23,6 +23,8 @@ export const TEST_SECRET = new TextEncoder().encode('test-secret-0123456789-abcd
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   store: Store;
+  /** The runtime the app runs agents on (for its lifecycle table). */
+  runtime: AppDeps['runtime'];
   snapshot: ConfigSnapshot;
   errors: unknown[];
   close(): void;
@@ -79,7 +81,7 @@ export function makeApp(
     ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
   };
-  return { app: createApp(deps), store, snapshot, errors, close: () => store.close() };
+  return { app: createApp(deps), store, runtime, snapshot, errors, close: () => store.close() };
 }
 
 /** Request helper: JSON body, optional bearer token, optional control-socket transport. */

@@ -162,6 +162,14 @@ describe('runtime tool loop', () => {
     expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
   });
 
+  it('retain drops the lifecycle state of agents that no longer exist, and only theirs', async () => {
+    const rt = runtimeWith({ p: createScriptedProvider('p', []) });
+    for (const name of ['kept', 'gone']) await collect(rt.run({ agent: agentOf({ name, tools: [] }), source: 'system', model, message: 'x', userId: 'local' }));
+    rt.agents.stop('kept');
+    rt.agents.retain((key) => key !== 'gone');
+    expect(rt.agents.list().map((s) => [s.name, s.state])).toEqual([['kept', 'stopped']]);
+  });
+
   it('cancelAll ends running and queued runs with the reason, records them cancelled, and refuses later runs', async () => {
     const p = createScriptedProvider('p', [{ hang: true }, { hang: true }]);
     const rt = runtimeWith({ p }, { limits: { maxConcurrentPerAgent: 1 } });

@@ -86,6 +86,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
   const tags = ['agents'];
+  /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
+  const forgetRow = (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`));
 
   /** Validate references, store, and answer 201 with the DIR-12 create response. */
   const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => {
@@ -223,7 +225,9 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
 
   op(r, registry, { method: 'delete', path: '/api/agents/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
     const name = c.req.param('name')!;
-    if (!entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    const row = entities.own('agents', c.get('userId'), name);
+    if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    forgetRow(row.id);
     return c.body(null, 204);
   });
 
@@ -272,6 +276,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
     if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
+    forgetRow(a.entity.id);
     return c.body(null, 204);
   });
 
