@@ -72,6 +72,7 @@ export function makeApp(
       rejected: 0,
       last_errors: [],
       last_reload_ms: 0,
+      rewatches: 0,
     }),
     version: '0.0.0-test',
     startedAt: Date.now(),
