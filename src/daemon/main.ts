@@ -282,6 +282,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       limits: {
         maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+        maxQueuedTotal: config.runtime.max_queued_runs,
       },
     });
     forgetGoneAgents = (snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key));

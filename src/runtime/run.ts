@@ -2,7 +2,8 @@
  * `createRuntime(deps).run(request)`: one agent run as an async iterable of typed events (SPEC §7,
  * issue 4). The runtime knows nothing about HTTP. A run:
  *
- * 1. is admitted by the agent's lifecycle (src/runtime/lifecycle.ts) and takes one of the agent's
+ * 1. is refused at once (503, no row) when its agent's queue or the total queue is full, else is
+ *    admitted by the agent's lifecycle (src/runtime/lifecycle.ts) and takes one of the agent's
  *    concurrency slots, waiting in that agent's queue if needed (src/runtime/limiter.ts);
  * 2. builds the prompt: system prompt + conversation history trimmed to the model's context budget
  *    (src/runtime/context.ts) + the rendered `user_prompt_template`;
@@ -44,12 +45,14 @@ export interface RuntimeLimits {
   maxConcurrentPerAgent: number;
   /** Runs of one agent waiting for a slot; beyond this a run is refused as busy. */
   maxQueuedPerAgent: number;
+  /** Runs waiting for a slot across all agents (`[runtime] max_queued_runs`); beyond this runs are refused as busy. */
+  maxQueuedTotal: number;
   /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
   maxToolResultChars: number;
 }
 
 /** Defaults of `RuntimeLimits`. */
-export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxToolResultChars: 32_000 };
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxQueuedTotal: 1024, maxToolResultChars: 32_000 };
 
 /** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
 export interface RuntimeDeps {
@@ -182,7 +185,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
   const lifecycle = createLifecycle();
-  const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent });
+  const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent, maxQueuedTotal: limits.maxQueuedTotal });
 
   // Every run between its first step and its end, by its own controller (aborted by cancelAll).
   const live = new Set<AbortController>();
@@ -241,6 +244,15 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     let conversationId = req.conversationId;
     const stateless = req.history !== undefined;
     const agentKey = req.agentKey ?? agent.name;
+
+    // Load shedding: a run that would find its agent's queue (or the total queue) full is refused
+    // before any work (no store access, no row: it never started), so a flood of one agent costs
+    // other agents' runs as little as possible.
+    const refusal = limiter.busy(agentKey);
+    if (refusal) {
+      yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: executionId };
+      return;
+    }
 
     // The client's signal or cancelAll (the run's own controller) cancels the queue wait and the
     // provider request. Tools get a signal of their own (made at the first tool round: most runs call

@@ -236,6 +236,36 @@ describe('runtime isolation and lifecycle', () => {
     expect(rt.agents.status('agent-a')).toMatchObject({ active: 0, queued: 0 });
   });
 
+  it('sheds a flood: beyond the agent queue or the total queue runs get UNAVAILABLE at once with no row; other agents still run', async () => {
+    const hung = createScriptedProvider('hung', []);
+    hung.push(...Array.from({ length: 4 }, (): ScriptStep => ({ hang: true })));
+    const ok = createScriptedProvider('ok', []);
+    const rt = runtimeWith({ hung, ok }, { limits: { maxConcurrentPerAgent: 1, maxQueuedPerAgent: 2, maxQueuedTotal: 2 } });
+    const run = (name: string, provider: string, signal?: AbortSignal) =>
+      collect(rt.run({ agent: agentOf({ name, tools: [] }), source: 'system', model: { ...model, provider }, message: 'flood', userId: 'local', ...(signal ? { signal } : {}) }));
+    const ac = new AbortController();
+    const held = [run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal)];
+    await vi.waitFor(() => expect(rt.agents.status('flooded')).toMatchObject({ active: 1, queued: 2 }));
+    const rows = () => (store as unknown as { executions: { get(id: string): unknown } }).executions;
+    // The flood beyond the agent's queue: refused at once, no execution row.
+    const flood = await Promise.all(Array.from({ length: 20 }, () => run('flooded', 'hung')));
+    for (const events of flood) {
+      expect(events).toHaveLength(1);
+      const err = events[0] as { type: string; code: string; message: string; execution_id: string };
+      expect(err).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^agent flooded is busy/) });
+      expect(rows().get(err.execution_id)).toBeUndefined();
+    }
+    // Another agent still runs; once it holds its only slot, a second run of it would queue, and the
+    // total queue (2, all of them the flooded agent's) is full: refused as the daemon being busy.
+    expect((await run('other', 'ok')).at(-1)).toMatchObject({ type: 'done', reply: 'echo: flood' });
+    const other = run('second', 'hung', ac.signal);
+    await vi.waitFor(() => expect(rt.agents.status('second')).toMatchObject({ active: 1 }));
+    expect((await run('second', 'hung')).at(-1)).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^the daemon is busy/) });
+    ac.abort();
+    await Promise.all([...held, other]);
+    expect(rt.agents.status('flooded')).toMatchObject({ active: 0, queued: 0 });
+  });
+
   it('refuses runs of a stopped agent, cannot skip transitions, and restarts a failed agent without touching others', async () => {
     const p = createScriptedProvider('p', []);
     const rt = runtimeWith({ p });
