@@ -246,14 +246,13 @@ describe('runtime isolation and lifecycle', () => {
     const ac = new AbortController();
     const held = [run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal)];
     await vi.waitFor(() => expect(rt.agents.status('flooded')).toMatchObject({ active: 1, queued: 2 }));
-    const rows = () => (store as unknown as { executions: { get(id: string): unknown } }).executions;
     // The flood beyond the agent's queue: refused at once, no execution row.
     const flood = await Promise.all(Array.from({ length: 20 }, () => run('flooded', 'hung')));
     for (const events of flood) {
       expect(events).toHaveLength(1);
       const err = events[0] as { type: string; code: string; message: string; execution_id: string };
       expect(err).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^agent flooded is busy/) });
-      expect(rows().get(err.execution_id)).toBeUndefined();
+      expect(store.executions.get(err.execution_id)).toBeUndefined();
     }
     // Another agent still runs; once it holds its only slot, a second run of it would queue, and the
     // total queue (2, all of them the flooded agent's) is full: refused as the daemon being busy.
