@@ -215,7 +215,7 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
     const { pid } = await home.start();
     const st = await home.status();
 
-    fake.enqueue({ content: 'slow but complete', delay_ms: 1500 });
+    fake.enqueue({ content: 'slow but complete', delay_ms: 3000 });
     let settled = false;
     const inFlight = fetch(`${st.url}/agents/router/message`, {
       method: 'POST',

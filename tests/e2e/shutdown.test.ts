@@ -41,7 +41,7 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
     const fake = await startFakeOpenAI();
     fake.setDefault({ content: 'too late', delay_ms: 60_000 });
     const home = homes.create();
-    home.writeAresToml(openaiToml(fake.url).replace('port = 0', 'port = 0\nshutdown_grace_ms = 2000'));
+    home.writeAresToml(openaiToml(fake.url).replace('port = 0', 'port = 0\nshutdown_grace_ms = 4000'));
     home.env = { OPENAI_API_KEY: 'test-key' };
     expect((await home.run(['init'])).exitCode).toBe(0);
     const daemon = home.spawn(['server', 'start', '--port', '0', '--foreground'], { timeoutMs: 50_000 });
