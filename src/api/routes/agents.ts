@@ -220,6 +220,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const problems = catalog.checkAgentReferences(agent, userId);
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
     const row = entities.update('agents', userId, name, agent, isPublic);
+    // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
+    if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
     return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
   });
 
