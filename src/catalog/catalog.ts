@@ -65,6 +65,11 @@ export function agentRow(listing: Pick<AgentListing, 'entity'>): AgentRow | unde
   return listing.entity ? { id: listing.entity.id, owner: listing.entity.user_id } : undefined;
 }
 
+/** True when `key` (made by `agentKey`) is a user agent's: `NAME (ROW_ID)`; a system agent's key is its bare name. */
+export function isUserAgentKey(key: string): boolean {
+  return key.endsWith(')') && key.includes(' (');
+}
+
 /** A tool or MCP server as a caller sees it. */
 export interface ResolvedEntity<T> {
   /** The name the caller reaches it by: bare for own and system entries, `OWNER/NAME` for community ones. */

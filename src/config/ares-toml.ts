@@ -89,13 +89,15 @@ export const AresConfigSchema = z
      */
     tools: z.object({ deny: z.array(z.string().min(1)).default([]) }).strict().prefault({}),
     /**
-     * Runtime limits (issue 4): `max_concurrent_runs_per_agent` runs of one agent at a time (more wait
-     * in a queue of at most `max_queued_runs_per_agent`, beyond that requests are refused as busy).
+     * Runtime limits (SPEC §7 isolation): `max_concurrent_runs_per_agent` runs of one agent at a time
+     * (more wait in a queue of at most `max_queued_runs_per_agent`); at most `max_queued_runs` wait
+     * across all agents. Beyond either bound requests are refused at once with 503 (load shedding).
      */
     runtime: z
       .object({
         max_concurrent_runs_per_agent: z.number().int().min(1).max(1000).default(8),
         max_queued_runs_per_agent: z.number().int().min(0).max(100_000).default(256),
+        max_queued_runs: z.number().int().min(0).max(1_000_000).default(1024),
       })
       .strict()
       .prefault({}),

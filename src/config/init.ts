@@ -85,6 +85,7 @@ deny = []                   # tools no agent may use, e.g. ["http_fetch", "every
 [runtime]
 max_concurrent_runs_per_agent = 8   # runs of one agent at the same time
 max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond it they are refused as busy (503)
+max_queued_runs = 1024              # runs waiting across all agents; beyond it new runs are refused at once (503)
 
 [mcp]
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...

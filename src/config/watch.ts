@@ -3,10 +3,17 @@
  * directories; after a quiet period (debounce) the whole tree is loaded again and validated, then
  * either swapped in with one reference assignment or rejected as a whole, so the last good snapshot
  * keeps serving. Runs that already resolved their agent keep it; new lookups see the new snapshot.
+ *
+ * Directories replaced under the watcher (`mv agents agents.old; mv agents.new agents`, or
+ * `rm -rf agents && mkdir agents`) leave chokidar watching the old inode or nothing, silently. So the
+ * identity (device, inode, birth time) of `config/` and each kind directory is checked on every
+ * event and every `checkMs`; when one changed, chokidar is replaced by a fresh watcher over the
+ * tree, and the tree is reloaded once it is ready. A watcher failure is kept in
+ * `status().watch_error` until watching again succeeds.
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { watch } from 'chokidar';
+import { watch, type FSWatcher } from 'chokidar';
 import { ENTITY_KINDS } from '../domain/entities.js';
 import type { ReloadStatus } from '../domain/status.js';
 import { isWarning, type Diagnostic } from './diagnostics.js';
@@ -15,6 +22,7 @@ import type { ConfigSnapshot } from './snapshot.js';
 /** Structured log sink (a pino logger fits). */
 export interface WatchLog {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -29,6 +37,8 @@ export interface WatchOptions {
    * drops a file's change events for 50 ms after one it emits, so a shorter wait could miss the last write).
    */
   debounceMs?: number;
+  /** How often the watched directories' identity is checked, ms (default 500). */
+  checkMs?: number;
   /** Called after a new snapshot was swapped in. */
   onSwap?: (snapshot: ConfigSnapshot, status: ReloadStatus) => void;
   /** Called after a reload was rejected; `errors` are its error diagnostics (warnings left out). */
@@ -80,6 +90,23 @@ function fingerprint(configDir: string): string {
 }
 
 /**
+ * Device, inode and birth time of `config/` and of each kind directory (`-` when missing), as one
+ * string. The birth time tells a directory recreated under a reused inode number (rm -rf + mkdir).
+ */
+function identity(configDir: string): string {
+  return [configDir, ...ENTITY_KINDS.map((kind) => join(configDir, kind))]
+    .map((dir) => {
+      try {
+        const st = statSync(dir);
+        return `${st.dev}:${st.ino}:${st.birthtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
+}
+
+/**
  * Load the tree once and serve it, then reload on every change under `configDir`.
  *
  * Policy: a reloaded snapshot with any error diagnostic (non-`W_` code) is rejected whole, and its
@@ -99,6 +126,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     rejected: 0,
     last_errors: [],
     last_reload_ms: 0,
+    rewatches: 0,
   };
   const copy = (): ReloadStatus => ({ ...state, last_errors: state.last_errors.map((d) => ({ ...d })) });
 
@@ -178,19 +206,60 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     timer = setTimeout(fire, debounceMs);
   };
 
-  const watcher = watch(opts.configDir, {
-    ignoreInitial: true,
-    // Debounce instead of waiting for sizes to settle (awaitWriteFinish polls and adds ~100 ms+).
-    awaitWriteFinish: false,
-    // Editor swap/backup files (.x.swp, x~) are not config; the loader skips them too.
-    ignored: (path: string) => {
-      const name = basename(path);
-      return path !== opts.configDir && (name.startsWith('.') || name.endsWith('~'));
-    },
-  });
-  watcher.on('all', schedule);
-  watcher.on('error', (err) => opts.log?.error({ err }, 'config watcher error'));
-  const ready = new Promise<void>((res) => watcher.once('ready', () => res()));
+  const onError = (err: unknown) => {
+    state.watch_error = `the config watcher failed (${(err as Error)?.message ?? String(err)}); edits may not be reloaded until the daemon restarts`;
+    opts.log?.error({ err }, 'config watcher error');
+  };
+  const open = (): FSWatcher => {
+    const w = watch(opts.configDir, {
+      ignoreInitial: true,
+      // Debounce instead of waiting for sizes to settle (awaitWriteFinish polls and adds ~100 ms+).
+      awaitWriteFinish: false,
+      // Editor swap/backup files (.x.swp, x~) are not config; the loader skips them too.
+      ignored: (path: string) => {
+        const name = basename(path);
+        return path !== opts.configDir && (name.startsWith('.') || name.endsWith('~'));
+      },
+    });
+    w.on('all', () => {
+      schedule();
+      check();
+    });
+    w.on('error', onError);
+    return w;
+  };
+
+  // Replace chokidar when a watched directory was replaced or removed (module comment), then reload.
+  let watched = identity(opts.configDir);
+  let rewatching = false;
+  const rewatch = async () => {
+    rewatching = true;
+    watched = identity(opts.configDir);
+    const old = watcher;
+    try {
+      watcher = open();
+      const fresh = watcher;
+      await Promise.all([old.close(), new Promise<void>((res) => fresh.once('ready', () => res()))]);
+      delete state.watch_error;
+      state.rewatches++;
+      opts.log?.warn({ config_dir: opts.configDir }, 'config: a watched directory was replaced or removed; watching it again');
+    } catch (err) {
+      onError(err);
+    }
+    rewatching = false;
+    if (closed) return;
+    schedule();
+    check(); // changed again meanwhile
+  };
+  const check = () => {
+    if (!closed && !rewatching && identity(opts.configDir) !== watched) void rewatch();
+  };
+  const poll = setInterval(check, opts.checkMs ?? 500);
+  poll.unref();
+
+  let watcher = open();
+  const first = watcher;
+  const ready = new Promise<void>((res) => first.once('ready', () => res()));
 
   return {
     current: () => snapshot,
@@ -198,6 +267,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     ready,
     async close() {
       closed = true;
+      clearInterval(poll);
       if (timer !== undefined) clearTimeout(timer);
       if (verifyTimer !== undefined) clearTimeout(verifyTimer);
       timer = undefined;

@@ -11,7 +11,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
-import { createCatalog } from '../catalog/catalog.js';
+import { createCatalog, isUserAgentKey } from '../catalog/catalog.js';
 import { isLoopbackHost, loadAresConfig } from '../config/ares-toml.js';
 import { parseEntity, writeEntity } from '../config/codec.js';
 import { isWarning } from '../config/diagnostics.js';
@@ -36,6 +36,7 @@ import { createScopedSets } from '../tools/scoped-sets.js';
 import { createToolbox } from '../tools/toolbox.js';
 import type { UserEntityStore } from '../store/types.js';
 import { SecretScrubber } from '../domain/secrets.js';
+import { drainServers } from './drain.js';
 import { createLogger } from './logger.js';
 import { learningRows, learnSystemMcp, providerKeys } from './secrets.js';
 
@@ -192,6 +193,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     });
 
     const providerNames = Object.keys(config.providers);
+    // System agents gone from config on reload lose their lifecycle state (set once the runtime exists).
+    let forgetGoneAgents: (snapshot: ConfigSnapshot) => void = () => {};
     // Hot reload: the first load serves even with errors (bad entities left out); later reloads
     // with errors are rejected whole and the last good snapshot keeps serving (src/config/watch.ts).
     const watcher = watchConfig({
@@ -204,7 +207,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
           displayRoot: paths.home,
         }),
       log: logger,
-      onSwap: (snapshot) => reconcileMcp(snapshot),
+      onSwap: (snapshot) => {
+        reconcileMcp(snapshot);
+        forgetGoneAgents(snapshot);
+      },
     });
     cleanups.push(() => void watcher.close());
     await watcher.ready;
@@ -290,8 +296,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       limits: {
         maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
         maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+        maxQueuedTotal: config.runtime.max_queued_runs,
       },
     });
+    forgetGoneAgents = (snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key));
     agentFault = (key, reason) => {
       const before = runtime.agents.status(key);
       if (before.state === 'failed' && before.reason === reason) return;
@@ -436,35 +444,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
-        logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: no new connections, waiting for in-flight requests');
-        let open = 2;
-        // close() only drops connections idle at that moment; a keep-alive connection whose in-flight
-        // request finishes later would hold the daemon up to keepAliveTimeout (5 s) after its reply.
-        const idle = setInterval(() => {
-          tcp.closeIdleConnections();
-          unix.closeIdleConnections();
-        }, 50);
-        const done = () => {
-          if (--open > 0) return;
-          clearTimeout(timer);
-          clearInterval(idle);
+        logger.info({ signal, grace_ms: config.server.shutdown_grace_ms }, 'shutting down: new requests get 503, waiting for in-flight requests');
+        // Runs past the grace period are cancelled and recorded; clients get a stated end (src/daemon/drain.ts).
+        void drainServers({ servers: [tcp, unix], runtime, graceMs: config.server.shutdown_grace_ms, log: logger })
           // MCP children end before the pid file goes, so "stopped" means no child process is left.
-          void Promise.all([mcp.close(), userMcp.close()]).then(() => {
+          .then(() => Promise.all([mcp.close(), userMcp.close()]))
+          .then(() => {
             logger.info({ uptime_ms: Date.now() - startedAt }, 'caxton daemon stopped');
+            // Removing the socket and pid file happens in cleanup(), after in-flight work is over.
             cleanup();
             resolveStopped(0);
           });
-        };
-        const timer = setTimeout(() => {
-          logger.warn('grace period over: cancelling in-flight requests');
-          tcp.closeAllConnections();
-          unix.closeAllConnections();
-        }, config.server.shutdown_grace_ms);
-        // Removing the socket and pid file happens in cleanup(), after in-flight work is over.
-        tcp.close(done);
-        unix.close(done);
-        tcp.closeIdleConnections();
-        unix.closeIdleConnections();
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

@@ -48,10 +48,17 @@ export interface ConfigStatus {
   last_errors: ConfigDiagnostic[];
   /** Duration of the last reload attempt (load + validate), ms. */
   last_reload_ms: number;
+  /** Times a watched directory (`config/` or a kind directory) was found replaced or removed and watched again. */
+  rewatches: number;
+  /**
+   * Present while hot reload cannot be trusted: the file watcher failed (e.g. out of inotify
+   * watches) and could not watch `config/` again, so edits may be missed until a restart.
+   */
+  watch_error?: string;
 }
 
 /** The hot-reload part of ConfigStatus, kept by the config watcher. */
-export type ReloadStatus = Pick<ConfigStatus, 'last_success_at' | 'last_attempt_at' | 'reloads' | 'rejected' | 'last_errors' | 'last_reload_ms'>;
+export type ReloadStatus = Pick<ConfigStatus, 'last_success_at' | 'last_attempt_at' | 'reloads' | 'rejected' | 'last_errors' | 'last_reload_ms' | 'rewatches' | 'watch_error'>;
 
 /** Full status report. Times: ms since epoch; uptime in ms. */
 export interface StatusReport {

@@ -55,6 +55,8 @@ export interface Lifecycle {
    * stands, and start/restart check again).
    */
   fail(name: string, reason: string): void;
+  /** Drop the state of `name` (the agent no longer exists); it is `loaded` again if it comes back. */
+  forget(name: string): void;
 }
 
 /** Create the lifecycle table. */
@@ -95,6 +97,9 @@ export function createLifecycle(): Lifecycle {
       if (e.state === 'stopped') return;
       if (e.state === 'failed') e.reason = reason;
       else transition(name, 'failed', reason);
+    },
+    forget(name) {
+      table.delete(name);
     },
     admit(name) {
       const e = entry(name);

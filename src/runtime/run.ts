@@ -2,7 +2,8 @@
  * `createRuntime(deps).run(request)`: one agent run as an async iterable of typed events (SPEC §7,
  * issue 4). The runtime knows nothing about HTTP. A run:
  *
- * 1. is admitted by the agent's lifecycle (src/runtime/lifecycle.ts) and takes one of the agent's
+ * 1. is refused at once (503, no row) when its agent's queue or the total queue is full, else is
+ *    admitted by the agent's lifecycle (src/runtime/lifecycle.ts) and takes one of the agent's
  *    concurrency slots, waiting in that agent's queue if needed (src/runtime/limiter.ts);
  * 2. builds the prompt: system prompt + conversation history trimmed to the model's context budget
  *    (src/runtime/context.ts) + the rendered `user_prompt_template`;
@@ -12,13 +13,14 @@
  *    tools a model that still asks for more gets no more: the run ends with an explicit message and
  *    `finish_reason: "max_iterations"`;
  * 4. persists each step (its messages and the execution row so far) in ONE transaction, so a crash
- *    loses at most the step in flight; the row says `success`, `error` or `timeout` at the end, with
- *    tool calls, tokens, cost (USD, from the model's prices) and duration (ms);
+ *    loses at most the step in flight; the row says `success`, `error`, `timeout` or `cancelled` at
+ *    the end, with tool calls, tokens, cost (USD, from the model's prices) and duration (ms);
  * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: this is the one place every entry point (chat, message, /v1, /mcp) counts.
  *
- * Cancellation (client disconnect, daemon shutdown) goes through `RunRequest.signal` and stops the
- * provider request and any running tools.
+ * Cancellation stops the provider request, any running tools or the queue wait, and is recorded as
+ * `cancelled` with its reason: a client that goes away aborts `RunRequest.signal`; daemon shutdown
+ * calls `cancelAll(reason)` on every run at once.
  */
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
@@ -45,12 +47,14 @@ export interface RuntimeLimits {
   maxConcurrentPerAgent: number;
   /** Runs of one agent waiting for a slot; beyond this a run is refused as busy. */
   maxQueuedPerAgent: number;
+  /** Runs waiting for a slot across all agents (`[runtime] max_queued_runs`); beyond this runs are refused as busy. */
+  maxQueuedTotal: number;
   /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
   maxToolResultChars: number;
 }
 
 /** Defaults of `RuntimeLimits`. */
-export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxToolResultChars: 32_000 };
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxQueuedTotal: 1024, maxToolResultChars: 32_000 };
 
 /** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
 export interface RuntimeDeps {
@@ -134,6 +138,12 @@ export interface AgentControls {
    * missing): runs are refused (503) until `restart`. A stopped agent stays stopped. Never throws.
    */
   fail(name: string, reason: string): AgentStatus;
+  /**
+   * Drop the state of every agent for which `keep(key)` is false (agents that no longer exist: a
+   * deleted user agent, a system agent gone from config on reload), so the table stays as large as
+   * the agents that exist. Runs in flight are not affected.
+   */
+  retain(keep: (key: string) => boolean): void;
 }
 
 /** The runtime as the API uses it: run an agent, get its events. */
@@ -144,6 +154,16 @@ export interface Runtime {
 /** The runtime with operator controls over agents' lifecycle (what `createRuntime` returns). */
 export interface ManagedRuntime extends Runtime {
   agents: AgentControls;
+  /**
+   * Cancel every run in flight or queued, and every run started afterwards, with `reason` (daemon
+   * shutdown: `daemon shutting down`). Each ends with an `error` event (code `CANCELLED`, message
+   * `reason`) and its row says `cancelled` with `reason` as the error. Returns at once; see `idle`.
+   */
+  cancelAll(reason: string): void;
+  /** Resolves once no run is in flight or queued (at once when none is). */
+  idle(): Promise<void>;
+  /** True while a run (queued or in flight) continues or writes stored conversation `id`. */
+  conversationInUse(id: string): boolean;
 }
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -187,7 +207,26 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const windowOf = deps.contextWindow ?? contextWindow;
   const lifecycle = createLifecycle();
-  const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent });
+  const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent, maxQueuedTotal: limits.maxQueuedTotal });
+
+  // Every run between its first step and its end, by its own controller (aborted by cancelAll).
+  const live = new Set<AbortController>();
+  let stopReason: string | undefined;
+  let idleWaiters: (() => void)[] = [];
+  // Stored conversations with a run on them, and how many runs.
+  const busy = new Map<string, number>();
+  const hold = (id: string) => busy.set(id, (busy.get(id) ?? 0) + 1);
+  const letGo = (id: string) => {
+    const n = (busy.get(id) ?? 1) - 1;
+    if (n > 0) busy.set(id, n);
+    else busy.delete(id);
+  };
+  const settle = (own: AbortController) => {
+    live.delete(own);
+    if (live.size > 0) return;
+    for (const wake of idleWaiters) wake();
+    idleWaiters = [];
+  };
 
   const statusOf = (name: string): AgentStatus => ({ ...lifecycle.status(name), ...limiter.load(name) });
   const agents: AgentControls = {
@@ -210,6 +249,9 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       lifecycle.fail(name, reason);
       return statusOf(name);
     },
+    retain(keep) {
+      for (const { name } of lifecycle.list()) if (!keep(name)) lifecycle.forget(name);
+    },
   };
 
   async function* run(req: RunRequest): AsyncIterable<RunEvent> {
@@ -225,20 +267,34 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     const stateless = req.history !== undefined;
     const agentKey = req.agentKey ?? agent.name;
 
-    // The client's signal cancels the queue wait and the provider request. Tools get a signal of the
-    // run's own (made at the first tool round: most runs call no tool) that also fires when the
-    // consumer stops iterating early.
-    const clientSignal = req.signal;
-    const isCancelled = () => clientSignal?.aborted === true;
+    // Load shedding: a run that would find its agent's queue (or the total queue) full is refused
+    // before any work (no store access, no row: it never started), so a flood of one agent costs
+    // other agents' runs as little as possible.
+    const refusal = limiter.busy(agentKey);
+    if (refusal) {
+      yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: executionId };
+      return;
+    }
+
+    // The client's signal or cancelAll (the run's own controller) cancels the queue wait and the
+    // provider request. Tools get a signal of their own (made at the first tool round: most runs call
+    // no tool) that also fires when the consumer stops iterating early.
+    const own = new AbortController();
+    live.add(own);
+    if (stopReason !== undefined) own.abort(new DomainError('UNAVAILABLE', stopReason));
+    const cancelSignal = req.signal ? AbortSignal.any([req.signal, own.signal]) : own.signal;
+    const isCancelled = () => cancelSignal.aborted;
+    // Why the run was cancelled, as recorded: the daemon's reason, else the client's `fallback`.
+    const cancelMessage = (fallback: string) => (own.signal.aborted && stopReason !== undefined ? stopReason : fallback);
     let ac: AbortController | undefined;
-    let onClientAbort: (() => void) | undefined;
+    let onCancel: (() => void) | undefined;
     const toolSignal = (): AbortSignal => {
       if (!ac) {
-        const own = new AbortController();
-        ac = own;
-        onClientAbort = () => own.abort(clientSignal?.reason);
-        if (clientSignal?.aborted) own.abort(clientSignal.reason);
-        else clientSignal?.addEventListener('abort', onClientAbort, { once: true });
+        const tools = new AbortController();
+        ac = tools;
+        onCancel = () => tools.abort(cancelSignal.reason);
+        if (cancelSignal.aborted) tools.abort(cancelSignal.reason);
+        else cancelSignal.addEventListener('abort', onCancel, { once: true });
       }
       return ac.signal;
     };
@@ -265,6 +321,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     });
 
     let recorded = false;
+    let held: string | undefined;
     let release: (() => void) | undefined;
     let commit: ((messages: readonly StoredMessage[], execution: ExecutionRecord, sync?: boolean) => Promise<void> | void) | undefined;
     try {
@@ -274,19 +331,20 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           throw new DomainError('BAD_REQUEST', 'a run takes either earlier turns (history) or a stored conversation, not both');
         }
         if (conversationId !== undefined) {
+          hold((held = conversationId));
           if (!store.conversations.get(conversationId, req.userId)) {
             throw new DomainError('NOT_FOUND', `conversation ${conversationId} not found`);
           }
         }
-        release = await limiter.acquire(agentKey, clientSignal);
+        release = await limiter.acquire(agentKey, cancelSignal);
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = cancelled ? 'run cancelled before it started' : scrub((err as Error).message);
+        const message = cancelled ? cancelMessage('run cancelled before it started') : scrub((err as Error).message);
         // An unknown conversation (or a malformed request) is the caller's mistake, not a run: no row for it.
         if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
-          finishReason = 'error';
-          store.executions.record(row('error', message));
+          finishReason = cancelled ? 'cancelled' : 'error';
+          store.executions.record(row(cancelled ? 'cancelled' : 'error', message));
         }
         recorded = true;
         yield { type: 'error', code, message, ...(conversationId ? { conversation_id: conversationId } : {}), execution_id: executionId };
@@ -296,6 +354,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       // A stateless run (caller-supplied history) stores no conversation: its steps write only the execution row.
       const isNew = conversationId === undefined;
       const convId = stateless ? undefined : (conversationId ??= newOrderedId('conv'));
+      if (convId && held === undefined) hold((held = convId));
       // Events name the conversation; '' when stateless (documented on StartEvent).
       const convField = { conversation_id: convId ?? '' };
       // What conversation-scoped memory and tools see: the conversation, or this one run when stateless.
@@ -339,7 +398,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         // Tools the agent may use now; the unavailable ones are told to the operator, not the model.
         let specs: ToolSpec[] | undefined;
         if (toolbox && (agent.tools.length > 0 || agent.memory?.enabled)) {
-          await toolbox.prepare(agent, req.userId, clientSignal);
+          await toolbox.prepare(agent, req.userId, cancelSignal);
           const offered = toolbox.forAgent(agent, req.userId);
           if (offered.tools.length) specs = offered.tools.map((t) => t.spec);
           if (offered.unavailable.length) warnUnavailable(agent.name, offered.unavailable);
@@ -388,7 +447,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
           let stepText = '';
           const calls: ToolCallRequest[] = [];
           let stepFinish = 'stop';
-          for await (const ev of provider.chat(chatReq, clientSignal)) {
+          for await (const ev of provider.chat(chatReq, cancelSignal)) {
             if (ev.type === 'text_delta') {
               if (stepText === '' && reply !== '' && !/\s$/.test(reply)) {
                 reply += '\n\n';
@@ -451,7 +510,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
               yield r;
             }
           }
-          if (isCancelled()) throw clientSignal?.reason ?? new Error('aborted');
+          if (isCancelled()) throw cancelSignal.reason ?? new Error('aborted');
           for (const r of results) {
             messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
             pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
@@ -476,10 +535,10 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
       } catch (err) {
         const cancelled = isCancelled();
         const code = cancelled ? 'CANCELLED' : isDomainError(err) ? err.code : 'INTERNAL';
-        const message = scrub(cancelled ? 'run cancelled' : isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`);
+        const message = cancelled ? cancelMessage('run cancelled') : scrub(isDomainError(err) ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`);
         finishReason = cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
         recorded = true;
-        await commit([], row(code === 'TIMEOUT' ? 'timeout' : 'error', message));
+        await commit([], row(cancelled ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error', message));
         if (AGENT_FAULTS.has(code) && lifecycle.state(agentKey) === 'running') {
           lifecycle.transition(agentKey, 'failed', message);
         }
@@ -487,16 +546,18 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
         yield { type: 'error', code, message, ...(convId ? { conversation_id: convId } : {}), execution_id: executionId };
       }
     } finally {
-      if (onClientAbort) clientSignal?.removeEventListener('abort', onClientAbort);
+      if (onCancel) cancelSignal.removeEventListener('abort', onCancel);
       if (!recorded) {
         // The consumer stopped iterating early (client went away): stop tools, still leave a record.
         ac?.abort(new DomainError('UNAVAILABLE', 'the client disconnected'));
         finishReason = 'cancelled';
-        const last = row('error', 'run cancelled: the client disconnected');
+        const last = row('cancelled', cancelMessage('run cancelled: the client disconnected'));
         if (commit) commit([], last, true);
         else store.executions.record(last);
       }
       release?.();
+      if (held !== undefined) letGo(held);
+      settle(own);
     }
   }
 
@@ -573,5 +634,14 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     return { result, record };
   }
 
-  return { run, agents };
+  function cancelAll(reason: string): void {
+    stopReason = reason;
+    for (const c of live) c.abort(new DomainError('UNAVAILABLE', reason));
+  }
+
+  function idle(): Promise<void> {
+    return live.size === 0 ? Promise.resolve() : new Promise((wake) => idleWaiters.push(wake));
+  }
+
+  return { run, agents, cancelAll, idle, conversationInUse: (id) => busy.has(id) };
 }

@@ -48,10 +48,15 @@ export interface ExecutionRecord {
   tokens_output?: number;
   cost_usd?: number;
   duration_ms: number;
-  status: 'success' | 'error' | 'timeout';
+  /** `cancelled`: the client went away or the daemon shut down (`error_message` says which). */
+  status: 'success' | 'error' | 'timeout' | 'cancelled';
   error_message?: string;
   created_at: number;
-  /** Why the run ended: `stop`, `length`, `max_iterations`, ... (migration 2). */
+  /**
+   * Why the run ended (migration 2), a closed set (SPEC §7): the model's own `stop`, `length`,
+   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `timeout`, `error`;
+   * `cancelled` (client disconnect or daemon shutdown).
+   */
   finish_reason?: string;
   /** Model alias that served the run (migration 2). */
   model?: string;

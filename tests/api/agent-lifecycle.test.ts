@@ -96,6 +96,25 @@ describe('agent lifecycle', () => {
     expect((await call('POST', '/api/agents/nobody/stop', socket)).status).toBe(404);
   });
 
+  it('renaming or deleting a user agent drops its lifecycle state; other agents keep theirs', async () => {
+    const carol = { ...socket, as: 'carol@example.com' };
+    expect((await call('POST', '/api/auth/register', { body: { email: 'carol@example.com', password: 'correct horse' } })).status).toBe(201);
+    expect((await call('POST', '/api/agents', { ...carol, body: { name: 'temp', model: 'fast', system_prompt: 'Help.' } })).status).toBe(201);
+    expect((await chat('temp', { as: 'carol@example.com' })).status).toBe(200);
+    const keys = () => t.runtime.agents.list().map((s) => s.name);
+    expect(keys()).toContainEqual(expect.stringMatching(/^temp \(agent_\w+\)$/));
+    const before = keys().length;
+    // Renamed: the old key goes too.
+    expect((await call('PUT', '/api/agents/temp', { ...carol, body: { name: 'temp2', model: 'fast', system_prompt: 'Help.' } })).status).toBe(200);
+    expect(keys().some((k) => k.startsWith('temp ('))).toBe(false);
+    expect((await chat('temp2', { as: 'carol@example.com' })).status).toBe(200);
+    expect(keys()).toContainEqual(expect.stringMatching(/^temp2 \(agent_\w+\)$/));
+    expect((await call('DELETE', '/api/agents/temp2', carol)).status).toBe(204);
+    expect(keys().some((k) => k.startsWith('temp'))).toBe(false);
+    expect(keys()).toHaveLength(before - 1);
+    expect(keys()).toContain('router');
+  });
+
   it('the lifecycle routes are in the OpenAPI document', async () => {
     const paths = Object.keys((await call('GET', '/openapi.json')).json.paths);
     expect(paths).toEqual(expect.arrayContaining(['/api/agents/{name}/stop', '/api/agents/{name}/start', '/api/agents/{name}/restart']));

@@ -26,6 +26,8 @@ export const TEST_SECRET = new TextEncoder().encode('test-secret-0123456789-abcd
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   store: Store;
+  /** The runtime the app runs agents on (for its lifecycle table). */
+  runtime: AppDeps['runtime'];
   snapshot: ConfigSnapshot;
   errors: unknown[];
   /** What the app logged at warn level (e.g. failed logins), each with its message as `msg`. */
@@ -109,6 +111,7 @@ export function makeApp(
       rejected: 0,
       last_errors: [],
       last_reload_ms: 0,
+      rewatches: 0,
     })),
     version: '0.0.0-test',
     startedAt: Date.now(),
@@ -120,7 +123,7 @@ export function makeApp(
     ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
     ...(opts.boundary ? { boundary: opts.boundary } : {}),
   };
-  return { app: createApp(deps), store, snapshot, errors, warnings, close: () => store.close() };
+  return { app: createApp(deps), store, runtime, snapshot, errors, warnings, close: () => store.close() };
 }
 
 /** Request helper: JSON body, optional bearer token, optional control-socket transport. */

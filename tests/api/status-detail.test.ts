@@ -19,6 +19,8 @@ const CONFIG: ConfigStatus = {
   rejected: 1,
   last_errors: [DIAGNOSTIC],
   last_reload_ms: 12,
+  rewatches: 0,
+  watch_error: 'cannot watch config/agents: EMFILE (secret-project)',
 };
 const REPORT: StatusReport = {
   running: true,

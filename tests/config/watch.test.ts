@@ -1,9 +1,10 @@
 /**
  * Hot reload (src/config/watch.ts) over real files in a temp dir: an edit is swapped in, a broken
  * file is rejected whole (the old snapshot keeps serving, the errors carry file:line), a fix is
- * swapped in again, a burst of writes ends in one consistent snapshot, and close() stops watching.
+ * swapped in again, a burst of writes ends in one consistent snapshot, a kind directory replaced
+ * (mv, rm -rf + mkdir) or removed and recreated keeps being watched, and close() stops watching.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ describe('watchConfig', { timeout: 15_000 }, () => {
     const w = await start(configDir);
     expect(promptOf(w)).toBe('v0');
     for (const kind of ['tools', 'workflows', 'mcps']) writeFileSync(join(configDir, kind, '.probe'), ''); // throws if missing
-    expect(w.status()).toMatchObject({ reloads: 0, rejected: 0, last_errors: [] });
+    expect(w.status()).toMatchObject({ reloads: 0, rejected: 0, last_errors: [], rewatches: 0 });
   });
 
   it('edit -> swapped; broken -> rejected with file:line, old kept; fix -> swapped', async () => {
@@ -116,6 +117,56 @@ describe('watchConfig', { timeout: 15_000 }, () => {
       expect(s.agents.get('router')).toBeDefined();
       expect(s.models.get('fast')).toBeDefined();
     }
+  });
+
+  // Each case runs three times: chokidar lost a replaced directory in most runs, not all.
+  const replacements: [string, (configDir: string) => void][] = [
+    [
+      'mv agents agents.old; mv agents.new agents',
+      (c) => {
+        mkdirSync(join(c, 'agents.new'));
+        writeFileSync(join(c, 'agents.new', 'router.toon'), agent('replaced'));
+        renameSync(join(c, 'agents'), join(c, 'agents.old'));
+        renameSync(join(c, 'agents.new'), join(c, 'agents'));
+      },
+    ],
+    [
+      'rm -rf agents && mkdir agents',
+      (c) => {
+        rmSync(join(c, 'agents'), { recursive: true });
+        mkdirSync(join(c, 'agents'));
+        writeFileSync(join(c, 'agents', 'router.toon'), agent('replaced'));
+      },
+    ],
+  ];
+  for (const [how, replace] of replacements) {
+    it.each([1, 2, 3])(`${how} (run %i): the new directory is served, then its later edits and deletes`, async () => {
+      const { configDir, write } = setup();
+      const w = await start(configDir);
+      replace(configDir);
+      await waitFor('the watcher to watch the new directory', () => w.status().rewatches >= 1, 5000);
+      await waitFor('the new directory to be served', () => promptOf(w) === 'replaced', 5000);
+      write('agents/router.toon', agent('edited'));
+      await waitFor('an edit in the new directory to be served', () => promptOf(w) === 'edited', 5000);
+      write('agents/other.toon', agent('other').replace('name: router', 'name: other'));
+      await waitFor('a new file to be served', () => w.current().agents.has('other'), 5000);
+      rmSync(join(configDir, 'agents', 'other.toon'));
+      await waitFor('a deleted file to be dropped', () => !w.current().agents.has('other'), 5000);
+      expect(w.status().watch_error).toBeUndefined();
+    });
+  }
+
+  it('a kind directory removed, then created again later: its files are served again', async () => {
+    const { configDir, write } = setup();
+    const w = await start(configDir);
+    rmSync(join(configDir, 'agents'), { recursive: true });
+    await waitFor('the removal to be served', () => !w.current().agents.has('router') && w.status().rewatches === 1, 5000);
+    mkdirSync(join(configDir, 'agents'));
+    write('agents/router.toon', agent('back'));
+    await waitFor('the recreated directory to be watched', () => w.status().rewatches >= 2, 5000);
+    await waitFor('the recreated directory to be served', () => promptOf(w) === 'back', 5000);
+    write('agents/router.toon', agent('back again'));
+    await waitFor('a later edit to be served', () => promptOf(w) === 'back again', 5000);
   });
 
   it('close() stops watching: later edits are not loaded', async () => {

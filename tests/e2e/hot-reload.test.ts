@@ -1,8 +1,11 @@
 /**
  * Hot reload in the real daemon (hot-reload issue): edit an agent file -> the next run uses it; write
  * a broken file -> the old agent keeps serving and `GET /api/config/status` (and `server status`)
- * show the error with its file and line; fix it -> the new version is served.
+ * show the error with its file and line; fix it -> the new version is served; `config/agents`
+ * replaced (mv swap, rm -rf + mkdir) while requests are served -> the next edit is served.
  */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../../src/domain/status.js';
 import { requestJson } from '../../src/client/http.js';
@@ -76,6 +79,53 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
     expect(fixed.last_errors).toEqual([]);
     expect(fixed.rejected).toBe(1);
     expect(fixed.last_success_at).toBeGreaterThan(afterEdit.last_success_at);
+  });
+
+  it('config/agents replaced by mv or rm -rf + mkdir while serving: every request answered, the next edit served', async () => {
+    const agentsDir = join(home.dir, 'config', 'agents');
+    // The agent files with the router's prompt set to `prompt`, written into `dir`.
+    const files = Object.fromEntries(readdirSync(agentsDir).map((f) => [f, readFileSync(join(agentsDir, f), 'utf8')]));
+    const fill = (dir: string, prompt: string) => {
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), f === 'router.toon' ? router(prompt) : text);
+    };
+    // Requests keep coming while the directory is replaced.
+    let serving = true;
+    const statuses: number[] = [];
+    const load = Array.from({ length: 3 }, async () => {
+      while (serving) {
+        const res = await fetch(`${url}/agents/router/message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'busy' }) });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+    });
+    try {
+      const rewatches = (await configStatus()).rewatches;
+      mkdirSync(`${agentsDir}.new`);
+      fill(`${agentsDir}.new`, 'Swapped in');
+      renameSync(agentsDir, `${agentsDir}.old`);
+      renameSync(`${agentsDir}.new`, agentsDir);
+      await waitFor('the swapped directory to be watched', async () => (await configStatus()).rewatches > rewatches, 5000);
+      await waitFor('the swapped directory to be served', async () => (await routerPrompt()) === 'Swapped in', 5000);
+      home.writeFile(ROUTER, router('Edited after the swap'));
+      await waitFor('an edit after the swap to be served', async () => (await routerPrompt()) === 'Edited after the swap', 5000);
+
+      const again = (await configStatus()).rewatches;
+      rmSync(agentsDir, { recursive: true });
+      mkdirSync(agentsDir);
+      fill(agentsDir, 'Recreated');
+      await waitFor('the recreated directory to be watched', async () => (await configStatus()).rewatches > again, 5000);
+      await waitFor('the recreated directory to be served', async () => (await routerPrompt()) === 'Recreated', 5000);
+      home.writeFile(ROUTER, router('Edited after rm and mkdir'));
+      await waitFor('an edit after rm + mkdir to be served', async () => (await routerPrompt()) === 'Edited after rm and mkdir', 5000);
+    } finally {
+      serving = false;
+      await Promise.all(load);
+    }
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const st = await configStatus();
+    expect(st.watch_error).toBeUndefined();
+    expect(st.last_errors).toEqual([]);
   });
 
   it('50 rapid writes -> the last one is served', async () => {

@@ -4,7 +4,6 @@
  * in flight (and the conversation surviving the restart); socket and run-dir modes.
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { decode } from '@toon-format/toon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,18 +11,6 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { daemonPidsFor, homeRegistry, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
-
-/** Try a TCP connection to 127.0.0.1:`port`: 'connected' or the error code (e.g. ECONNREFUSED). */
-function tryConnect(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve('connected');
-    });
-    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-  });
-}
 
 describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
   const homes = homeRegistry();
@@ -223,13 +210,12 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
     expect(test.stdout).toContain('alive again');
   });
 
-  it('SIGTERM lets an in-flight request finish, refuses new connections, then exits and cleans up', async () => {
+  it('SIGTERM lets an in-flight request finish, answers new requests 503, then exits and cleans up', async () => {
     const home = await homeWithFake();
     const { pid } = await home.start();
     const st = await home.status();
-    const port = Number(new URL(st.url).port);
 
-    fake.enqueue({ content: 'slow but complete', delay_ms: 1500 });
+    fake.enqueue({ content: 'slow but complete', delay_ms: 3000 });
     let settled = false;
     const inFlight = fetch(`${st.url}/agents/router/message`, {
       method: 'POST',
@@ -241,8 +227,11 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
     await waitFor('the request to reach the model', () => chatRequests().length === 1);
     process.kill(pid, 'SIGTERM');
 
-    // New connections are refused while the old request is still running.
-    await waitFor('new connections to be refused', async () => (await tryConnect(port)) === 'ECONNREFUSED', 3000);
+    // New requests are answered 503 (Connection: close) while the old request is still running.
+    await waitFor('the shutdown to begin', () => readFileSync(home.logFile, 'utf8').includes('shutting down'));
+    const refused = await fetch(`${st.url}/health`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('connection')).toBe('close');
     expect(settled).toBe(false);
     expect(processAlive(pid)).toBe(true);
     expect(readFileSync(home.logFile, 'utf8')).toContain('shutting down');

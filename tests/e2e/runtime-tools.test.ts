@@ -187,7 +187,7 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
     const id = /"execution_id":"(exec_[0-9a-f]+)"/.exec(seen)![1]!;
     ac.abort();
     const row = await waitFor('the cancelled execution row', () => exec(id));
-    expect(row).toMatchObject({ status: 'error', error_message: expect.stringMatching(/cancelled/) });
+    expect(row).toMatchObject({ status: 'cancelled', error_message: expect.stringMatching(/cancelled/) });
     // The story never finished: no assistant message with the last word was stored.
     const last = db.prepare("SELECT content FROM messages WHERE content LIKE '%word39%'").get();
     expect(last).toBeUndefined();
@@ -204,6 +204,6 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
     await waitFor('the cancelled row', () => (db.prepare('SELECT COUNT(*) AS n FROM agent_executions').get() as { n: number }).n === before + 1);
     const row = db.prepare('SELECT * FROM agent_executions ORDER BY created_at DESC LIMIT 1').get() as ExecRow;
     // Cancelled, not the provider timeout (1500 ms) that would have come later.
-    expect(row).toMatchObject({ agent_name: 'router', status: 'error', error_message: 'run cancelled' });
+    expect(row).toMatchObject({ agent_name: 'router', status: 'cancelled', error_message: 'run cancelled' });
   });
 });

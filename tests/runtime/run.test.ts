@@ -4,7 +4,7 @@
  * persistence, lifecycle and per-agent isolation.
  */
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AgentSchema, ModelSchema, type Agent } from '../../src/domain/entities.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { createScriptedProvider, type ScriptStep } from '../../src/llm/scripted.js';
@@ -159,7 +159,36 @@ describe('runtime tool loop', () => {
     const events = await collect(it);
     const err = events.at(-1) as { type: string; code: string; execution_id: string };
     expect(err).toMatchObject({ type: 'error', code: 'CANCELLED' });
-    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'error', error_message: 'run cancelled' });
+    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
+  });
+
+  it('retain drops the lifecycle state of agents that no longer exist, and only theirs', async () => {
+    const rt = runtimeWith({ p: createScriptedProvider('p', []) });
+    for (const name of ['kept', 'gone']) await collect(rt.run({ agent: agentOf({ name, tools: [] }), source: 'system', model, message: 'x', userId: 'local' }));
+    rt.agents.stop('kept');
+    rt.agents.retain((key) => key !== 'gone');
+    expect(rt.agents.list().map((s) => [s.name, s.state])).toEqual([['kept', 'stopped']]);
+  });
+
+  it('cancelAll ends running and queued runs with the reason, records them cancelled, and refuses later runs', async () => {
+    const p = createScriptedProvider('p', [{ hang: true }, { hang: true }]);
+    const rt = runtimeWith({ p }, { limits: { maxConcurrentPerAgent: 1 } });
+    const runOf = () => collect(rt.run({ agent: agentOf({ name: 'shut', tools: [] }), source: 'system', model, message: 'x', userId: 'local' }));
+    const running = runOf();
+    const queued = runOf();
+    await vi.waitFor(() => expect(rt.agents.status('shut')).toMatchObject({ active: 1, queued: 1 }));
+    let idle = false;
+    const idled = rt.idle().then(() => (idle = true));
+    expect(idle).toBe(false);
+    rt.cancelAll('daemon shutting down');
+    const later = runOf();
+    for (const events of await Promise.all([running, queued, later])) {
+      const err = events.at(-1) as { type: string; code: string; message: string; execution_id: string };
+      expect(err).toMatchObject({ type: 'error', code: 'CANCELLED', message: 'daemon shutting down' });
+      expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'daemon shutting down' });
+    }
+    await idled;
+    expect(rt.agents.status('shut')).toMatchObject({ active: 0, queued: 0 });
   });
 
   it('keeps history across turns and trims the oldest turns to the context budget', async () => {
@@ -205,6 +234,35 @@ describe('runtime isolation and lifecycle', () => {
     const aEnds = await Promise.all(aRuns);
     expect(aEnds.map((e) => (e.at(-1) as { code: string }).code)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
     expect(rt.agents.status('agent-a')).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('sheds a flood: beyond the agent queue or the total queue runs get UNAVAILABLE at once with no row; other agents still run', async () => {
+    const hung = createScriptedProvider('hung', []);
+    hung.push(...Array.from({ length: 4 }, (): ScriptStep => ({ hang: true })));
+    const ok = createScriptedProvider('ok', []);
+    const rt = runtimeWith({ hung, ok }, { limits: { maxConcurrentPerAgent: 1, maxQueuedPerAgent: 2, maxQueuedTotal: 2 } });
+    const run = (name: string, provider: string, signal?: AbortSignal) =>
+      collect(rt.run({ agent: agentOf({ name, tools: [] }), source: 'system', model: { ...model, provider }, message: 'flood', userId: 'local', ...(signal ? { signal } : {}) }));
+    const ac = new AbortController();
+    const held = [run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal)];
+    await vi.waitFor(() => expect(rt.agents.status('flooded')).toMatchObject({ active: 1, queued: 2 }));
+    // The flood beyond the agent's queue: refused at once, no execution row.
+    const flood = await Promise.all(Array.from({ length: 20 }, () => run('flooded', 'hung')));
+    for (const events of flood) {
+      expect(events).toHaveLength(1);
+      const err = events[0] as { type: string; code: string; message: string; execution_id: string };
+      expect(err).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^agent flooded is busy/) });
+      expect(store.executions.get(err.execution_id)).toBeUndefined();
+    }
+    // Another agent still runs; once it holds its only slot, a second run of it would queue, and the
+    // total queue (2, all of them the flooded agent's) is full: refused as the daemon being busy.
+    expect((await run('other', 'ok')).at(-1)).toMatchObject({ type: 'done', reply: 'echo: flood' });
+    const other = run('second', 'hung', ac.signal);
+    await vi.waitFor(() => expect(rt.agents.status('second')).toMatchObject({ active: 1 }));
+    expect((await run('second', 'hung')).at(-1)).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^the daemon is busy/) });
+    ac.abort();
+    await Promise.all([...held, other]);
+    expect(rt.agents.status('flooded')).toMatchObject({ active: 0, queued: 0 });
   });
 
   it('refuses runs of a stopped agent, cannot skip transitions, and restarts a failed agent without touching others', async () => {

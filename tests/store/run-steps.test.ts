@@ -57,13 +57,19 @@ describe('run steps and memory (migration 2)', () => {
   it('upgrades a version 1 database in place, keeping its rows', () => {
     const path = join(tempDir('cx-st-'), 'ares.db');
     const db = new Database(path);
-    db.exec(MIGRATIONS[0]!.sql);
+    db.exec((MIGRATIONS[0] as { sql: string }).sql);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES ('conv_old', 'a', 'local', 1, 1)").run();
+    db.prepare(
+      "INSERT INTO agent_executions (id, agent_name, agent_source, user_id, input, duration_ms, status, created_at) VALUES ('exec_old', 'a', 'system', 'local', 'hi', 5, 'success', 1)",
+    ).run();
     db.close();
     const store = openSqliteStore(path);
     expect(store.health().schema_version).toBe(MIGRATIONS.at(-1)!.version);
     expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
+    expect(store.executions.get('exec_old')).toMatchObject({ status: 'success', input: 'hi' });
+    store.executions.record({ id: 'exec_cut', agent_name: 'a', agent_source: 'system', user_id: 'local', input: 'hi', duration_ms: 1, status: 'cancelled', error_message: 'daemon shutting down', created_at: 2 });
+    expect(store.executions.get('exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
     store.memory.set('user:local', 'k', 'v', 'local');
     expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
     expect(store.memory.get('user:other', 'k')).toBeUndefined();

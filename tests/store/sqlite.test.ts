@@ -66,7 +66,10 @@ describe('migration 7: agent-scope memory of user-tier agents keyed by their row
   it("copies an owner's notes to their agent's row key and keeps the system agent's", () => {
     const path = join(tempDir('cx-db-'), 'ares.db');
     const raw = new Database(path);
-    for (const m of MIGRATIONS.filter((x) => x.version < 7)) raw.exec(m.sql);
+    for (const m of MIGRATIONS.filter((x) => x.version < 7)) {
+      if (m.sql) raw.exec(m.sql);
+      m.apply?.(raw);
+    }
     raw.pragma(`user_version = ${Math.max(...MIGRATIONS.filter((x) => x.version < 7).map((x) => x.version))}`);
     raw.prepare("INSERT INTO users (id, email, created_at) VALUES ('u1', 'u1@example.com', 0)").run();
     raw.prepare("INSERT INTO user_agents (id, user_id, name, system_prompt, config, created_at, updated_at) VALUES ('agent_1', 'u1', 'helper', 'hi', '{}', 0, 0)").run();

@@ -140,7 +140,7 @@ describe('user handles (SPEC §4: OWNER/NAME)', () => {
 
   it('migration 4 backfills handles of existing users, oldest first, without collisions', () => {
     const db = new Database(join(tempDir('cx-mig4-'), 'ares.db'));
-    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.sql);
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.sql!);
     db.pragma('user_version = 3');
     const add = db.prepare('INSERT INTO users (id, email, name, is_admin, created_at) VALUES (?, ?, NULL, 0, ?)');
     add.run('u1', 'Sam@example.com', 1);

@@ -90,6 +90,8 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
   const tags = ['agents'];
+  /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
+  const forgetRow = (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`));
 
   /** Validate references, store, and answer 201 with the DIR-12 create response. */
   const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => {
@@ -222,12 +224,16 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     const problems = catalog.checkAgentReferences(agent, userId);
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
     const row = entities.update('agents', userId, name, agent, isPublic);
+    // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
+    if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
     return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
   });
 
   op(r, registry, { method: 'delete', path: '/api/agents/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
     const name = c.req.param('name')!;
-    if (!entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    const row = entities.own('agents', c.get('userId'), name);
+    if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    forgetRow(row.id);
     return c.body(null, 204);
   });
 
@@ -276,6 +282,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
   op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
     if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
+    forgetRow(a.entity.id);
     return c.body(null, 204);
   });
 

@@ -33,8 +33,20 @@ export function historyRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
     return c.json({ ...conv, messages: deps.conversations.messages(id) });
   });
 
-  op(r, registry, { method: 'delete', path: '/api/conversations/{id}', summary: 'Delete one of your conversations', tags: ['history'], responses: { 204: { description: 'deleted' }, 404: { description: 'not yours or absent', schema: ErrorSchema } } }, (c) => {
-    if (!history.deleteConversation(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `conversation ${c.req.param('id')} not found`);
+  /**
+   * DELETE /api/conversations/:id -> 204. 404 when not the caller's; 409 CONFLICT while a run is
+   * continuing it (the run would write into a deleted conversation): nothing is deleted, the caller
+   * waits for the run to end (or cancels it by closing that request) and deletes again.
+   */
+  op(r, registry, { method: 'delete', path: '/api/conversations/{id}', summary: 'Delete one of your conversations (409 while a run is using it)', tags: ['history'], responses: { 204: { description: 'deleted' }, 404: { description: 'not yours or absent', schema: ErrorSchema }, 409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema } } }, (c) => {
+    const id = c.req.param('id')!;
+    const userId = c.get('userId');
+    if (!deps.conversations.get(id, userId)) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+    if (deps.runtime.conversationInUse(id)) {
+      const message = `conversation ${id} is in use by a run`;
+      throw new DomainError('CONFLICT', message, [{ field: 'id', message, hint: 'wait until the run ends (or cancel it by closing its request), then delete again' }]);
+    }
+    history.deleteConversation(id, userId);
     return c.body(null, 204);
   });
   return r;

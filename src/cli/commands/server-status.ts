@@ -68,6 +68,7 @@ function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
     const when = new Date(cfg.last_success_at).toISOString();
     lines.push(`  reload:   reloaded ${cfg.reloads} times, rejected ${cfg.rejected} (last success ${when}, took ${cfg.last_reload_ms} ms)`);
   }
+  if (cfg.watch_error) lines.push(`  ! hot reload: ${cfg.watch_error}`);
   if (cfg.last_errors.length) {
     lines.push(`  last reload rejected (${new Date(cfg.last_attempt_at).toISOString()}), still serving the previous config:`);
     for (const d of cfg.last_errors.slice(0, 10)) lines.push(`  ! ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);

@@ -24,8 +24,8 @@ export function migrate(db: Database.Database): number {
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
-      db.exec(m.sql);
-      m.data?.(db);
+      if (m.sql) db.exec(m.sql);
+      m.apply?.(db);
       db.pragma(`user_version = ${m.version}`);
     })();
   }

@@ -6,14 +6,15 @@ import type Database from 'better-sqlite3';
 import { handleFromEmail, uniqueHandle } from '../../domain/names.js';
 
 /**
- * One migration: its number, the SQL that moves the schema from number-1 to number, and optionally
- * a data step run after the SQL in the same transaction (for values SQL cannot compute well).
+ * One migration: its number, the SQL that moves the schema from the previous number to this one,
+ * and/or a function run after that SQL in the same transaction, for what SQL alone cannot express
+ * well (values derived in code, or rebuilding a table to widen a CHECK).
  */
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
-  data?: (db: Database.Database) => void;
+  sql?: string;
+  apply?: (db: Database.Database) => void;
 }
 
 /**
@@ -29,6 +30,24 @@ function backfillHandles(db: Database.Database): void {
     taken.add(handle);
     set.run(handle, u.id);
   }
+}
+
+/** The CHECK on `agent_executions.status` before and after migration 6. */
+const STATUS_CHECK_V1 = "CHECK (status IN ('success','error','timeout'))";
+const STATUS_CHECK_V6 = "CHECK (status IN ('success','error','timeout','cancelled'))";
+
+/**
+ * Migration 6: `agent_executions.status` accepts `cancelled` (SPEC §7). SQLite cannot alter a CHECK,
+ * so the table is rebuilt from its own current definition (with every column earlier migrations
+ * added), the CHECK widened; rows and indexes are kept. @throws Error when the CHECK is not found.
+ */
+function allowCancelledStatus(db: Database.Database): void {
+  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agent_executions'").get() as { sql: string };
+  if (!table.sql.includes(STATUS_CHECK_V1)) throw new Error('agent_executions.status has an unexpected CHECK; cannot widen it');
+  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as { sql: string }[];
+  db.exec(table.sql.replace(STATUS_CHECK_V1, STATUS_CHECK_V6).replace(/^CREATE TABLE "?agent_executions"?/, 'CREATE TABLE agent_executions_v6'));
+  db.exec('INSERT INTO agent_executions_v6 SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_v6 RENAME TO agent_executions;');
+  for (const i of indexes) db.exec(i.sql);
 }
 
 /** All migrations, ascending. */
@@ -210,7 +229,7 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE users SET handle = 'local' WHERE id = 'local';
       CREATE UNIQUE INDEX idx_users_handle ON users(handle);
     `,
-    data: backfillHandles,
+    apply: backfillHandles,
   },
   {
     version: 5,
@@ -235,6 +254,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX idx_revoked_sessions_expiry ON revoked_sessions(expires_at);
     `,
+  },
+  {
+    version: 6,
+    name: "agent_executions.status accepts 'cancelled'",
+    apply: allowCancelledStatus,
   },
   {
     version: 7,
