@@ -32,7 +32,8 @@ export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: 
 /** The DomainError an `error` run event stands for (`CANCELLED` is reported as UNAVAILABLE). */
 export function runError(ev: ErrorEvent): DomainError {
   const code = ev.code === 'CANCELLED' ? 'UNAVAILABLE' : ev.code;
-  return new DomainError(code as DomainError['code'], ev.message, ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : []);
+  const details = ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : [];
+  return new DomainError(code as DomainError['code'], ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
 }
 
 /** Drain `events` into the final `done` event. @throws DomainError for an `error` event. */

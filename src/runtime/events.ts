@@ -70,6 +70,8 @@ export interface ErrorEvent {
   message: string;
   conversation_id?: string;
   execution_id?: string;
+  /** When the same request may succeed (seconds): set on busy refusals, sent as `Retry-After`. */
+  retry_after_secs?: number;
 }
 
 export type RunEvent = StartEvent | TextDeltaEvent | ToolCallEvent | ToolResultEvent | UsageEvent | DoneEvent | ErrorEvent;

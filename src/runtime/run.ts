@@ -81,6 +81,9 @@ export interface RuntimeDeps {
   scrub?: (text: string) => string;
 }
 
+/** What a run refused because its agent (or every agent) is busy tells the client to wait, in seconds. */
+const BUSY_RETRY_AFTER_SECS = 1;
+
 /** Entries put into `{{memory_context}}`, newest first. */
 const MEMORY_CONTEXT_ENTRIES = 20;
 
@@ -272,7 +275,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     // other agents' runs as little as possible.
     const refusal = limiter.busy(agentKey);
     if (refusal) {
-      yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: executionId };
+      yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: executionId, retry_after_secs: BUSY_RETRY_AFTER_SECS };
       return;
     }
 

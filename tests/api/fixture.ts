@@ -12,7 +12,7 @@ import type { ConfigSnapshot } from '../../src/config/snapshot.js';
 import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
 import { createProviderRegistry } from '../../src/llm/registry.js';
 import { SecretScrubber } from '../../src/domain/secrets.js';
-import { createRuntime } from '../../src/runtime/run.js';
+import { createRuntime, type RuntimeLimits } from '../../src/runtime/run.js';
 import { createBuiltinTools } from '../../src/tools/builtin/index.js';
 import { createToolbox } from '../../src/tools/toolbox.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
@@ -56,6 +56,8 @@ export function makeApp(
     status?: AppDeps['status'];
     /** The config status behind `/api/config/status` (default: a clean snapshot). */
     configStatus?: AppDeps['configStatus'];
+    /** Run slots and queues (`[runtime]` of ares.toml; default: the runtime's). */
+    limits?: Partial<RuntimeLimits>;
   } = {},
 ): TestApp {
   const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
@@ -70,6 +72,7 @@ export function makeApp(
     providers,
     scrub: secrets.scrub,
     usage: store.tenants.entities,
+    ...(opts.limits ? { limits: opts.limits } : {}),
     ...(builtins ? { toolbox: createToolbox({ sets: () => [builtins] }), memory: store.memory } : {}),
   });
   // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
