@@ -97,8 +97,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const logger = (log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs, scrub: secrets.scrub }));
     cleanups.push(() => logger.flush());
     const listeners = createListeners(config.server, paths.socket);
-    const services = await buildServices(config, paths, logger, { secrets, startedAt, url: listeners.url });
+    const services = buildServices(config, paths, logger, { secrets, startedAt, url: listeners.url });
     cleanups.push(services.close);
+    await services.ready;
     const app = createApp(services.deps);
     cleanups.push(listeners.close);
     await listeners.serve((req, env) => app.fetch(req, env));

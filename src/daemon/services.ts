@@ -75,6 +75,11 @@ export interface Services {
   catalog: Catalog;
   /** What `createApp` takes. */
   deps: AppDeps;
+  /**
+   * Resolves once the config watcher sees every directory (file changes before that may be missed):
+   * await it before serving. Never rejects.
+   */
+  ready: Promise<void>;
   /** Close MCP connections and end their children gracefully. */
   stopMcp(): Promise<void>;
   /** Release everything built (watcher, MCP children, store), last built first. Never throws. */
@@ -97,23 +102,23 @@ function release(undo: (() => void)[]): void {
  * On failure, whatever was built is released before the error propagates.
  * @throws DomainError UNAVAILABLE (database), and whatever the first config load throws (I/O errors).
  */
-export async function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+export function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Services {
   const undo: (() => void)[] = [];
   try {
-    return await build(config, paths, log, overrides, undo);
+    return build(config, paths, log, overrides, undo);
   } catch (err) {
     release(undo);
     throw err;
   }
 }
 
-async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: (() => void)[]): Promise<Services> {
+function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: (() => void)[]): Services {
   const env = o.env ?? process.env;
   const secrets = o.secrets ?? configuredSecrets(config, env);
   const store = openStore(config, paths);
   undo.push(() => store.close());
   const { mcp, userMcp } = mcpFleets(paths, log, undo);
-  const watcher = await startWatcher(config, paths, log, undo);
+  const watcher = startWatcher(config, paths, log, undo);
   const reconcileMcp = () => {
     const snapshot = watcher.current();
     learnSystemMcp(secrets, snapshot, env);
@@ -152,6 +157,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   return {
     ...parts,
     deps: { ...appDeps(config, paths, log, o, parts), ...o.app },
+    ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
     close: () => release(undo),
   };
@@ -196,7 +202,7 @@ function mcpFleets(paths: Paths, log: Logger, undo: (() => void)[]): { mcp: McpM
  * Watch config/ (hot reload: the first load serves even with errors, bad entities left out; later
  * reloads with errors are rejected whole, src/config/watch.ts) and log the first load's diagnostics.
  */
-async function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: (() => void)[]): Promise<ConfigWatcher> {
+function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: (() => void)[]): ConfigWatcher {
   const providers = Object.keys(config.providers);
   const watcher = watchConfig({
     configDir: paths.configDir,
@@ -204,7 +210,6 @@ async function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo:
     log,
   });
   undo.push(() => void watcher.close());
-  await watcher.ready;
   for (const d of watcher.current().diagnostics) {
     log[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }
@@ -259,7 +264,7 @@ function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason:
   };
 }
 
-type Parts = Omit<Services, 'deps' | 'stopMcp' | 'close'>;
+type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
 
 /** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary. */
 function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, p: Parts): AppDeps {
