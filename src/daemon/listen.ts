@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { AresConfig } from '../config/ares-toml.js';
 import { DomainError } from '../domain/errors.js';
+import { createCleanup } from './cleanup.js';
 
 /** What the listeners hand requests to: Hono's `app.fetch`, told which transport a request came on. */
 export type FetchHandler = (req: Request, env: Record<string, unknown>) => Response | Promise<Response>;
@@ -42,7 +43,7 @@ export function createListeners(server: AresConfig['server'], socket: string): L
   const tcp = createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: 1000 });
   tcp.maxConnections = server.max_connections;
   const unix = createServer();
-  const undo: (() => void)[] = [];
+  const undo = createCleanup();
   const url = () => {
     const addr = tcp.address();
     if (!addr || typeof addr !== 'object') return '';
@@ -56,19 +57,12 @@ export function createListeners(server: AresConfig['server'], socket: string): L
       unix.on('request', getRequestListener((req, env) => fetch(req, { ...env, transport: 'socket' })));
       tcp.on('request', getRequestListener((req, env) => fetch(req, { ...env, transport: 'tcp' })));
       await bindSocket(unix, socket);
-      undo.push(() => unlinkQuietly(socket), () => unix.close());
+      undo.push(() => unlinkQuietly(socket));
+      undo.push(() => unix.close());
       await bindTcp(tcp, server);
       undo.push(() => tcp.close());
     },
-    close() {
-      while (undo.length) {
-        try {
-          undo.pop()!();
-        } catch {
-          /* best effort */
-        }
-      }
-    },
+    close: undo.run,
   };
 }
 

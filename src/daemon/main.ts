@@ -11,6 +11,7 @@ import { initHome, isEmptyHome } from '../config/init.js';
 import { DomainError } from '../domain/errors.js';
 import { checkSocketPath, type Paths } from '../ipc/paths.js';
 import { acquirePidFile } from '../ipc/pidfile.js';
+import { createCleanup } from './cleanup.js';
 import { createListeners } from './listen.js';
 import { createLogger } from './logger.js';
 import { configuredSecrets } from './secrets.js';
@@ -77,16 +78,7 @@ function takePidFile(paths: Paths): () => void {
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const { paths } = opts;
   const startedAt = Date.now();
-  const cleanups: (() => void)[] = [];
-  const cleanup = () => {
-    while (cleanups.length) {
-      try {
-        cleanups.pop()!();
-      } catch {
-        /* best effort */
-      }
-    }
-  };
+  const cleanups = createCleanup();
   let log: Logger | undefined;
   try {
     prepareHome(paths);
@@ -110,7 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     );
     const { runtime, stopMcp } = services;
     const servers = [listeners.tcp, listeners.unix];
-    const stopped = stopOnSignal({ servers, runtime, graceMs: config.server.shutdown_grace_ms, log: logger, startedAt, stopMcp, release: cleanup });
+    const stopped = stopOnSignal({ servers, runtime, graceMs: config.server.shutdown_grace_ms, log: logger, startedAt, stopMcp, release: cleanups.run });
     opts.onReady?.({ pid: process.pid, url, socket: paths.socket });
     // Libraries the API and tools import on first use (to keep start-up short) are loaded now, in the
     // background, so the first authenticated request or http_fetch does not pay for them. A failure
@@ -119,7 +111,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     return { url, stopped };
   } catch (err) {
     log?.error({ err }, 'caxton daemon failed to start');
-    cleanup();
+    cleanups.run();
     throw err;
   }
 }

@@ -4,8 +4,10 @@
  * then the app's dependencies. Each part is constructed after everything it calls, so no callback is
  * filled in later; the one cycle of the wiring (the catalog marks faulty agents failed in the runtime,
  * whose tools resolve through the catalog's lookup) is cut by giving the tools a catalog of their own
- * that reports no faults. This is the only module that constructs concrete parts; the daemon
- * (src/daemon/main.ts) and the in-process API tests (tests/api/fixture.ts) both build through it.
+ * that reports no faults. Later config swaps reach their subscribers in the order above (MCP
+ * reconcile, then the runtime dropping gone agents). This module constructs the concrete parts behind
+ * the app; the daemon (src/daemon/main.ts) and the in-process API tests (tests/api/fixture.ts) both
+ * build through it.
  */
 import { chmodSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
@@ -32,6 +34,7 @@ import { publicUrlRefusal } from '../tools/net-policy.js';
 import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
 import { invalidatingRows } from '../tools/tool-rows.js';
 import { createToolbox } from '../tools/toolbox.js';
+import { createCleanup, type Cleanup } from './cleanup.js';
 import { configuredSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
 
@@ -86,33 +89,23 @@ export interface Services {
   close(): void;
 }
 
-/** Run `undo` last first, ignoring failures. */
-function release(undo: (() => void)[]): void {
-  while (undo.length) {
-    try {
-      undo.pop()!();
-    } catch {
-      /* best effort */
-    }
-  }
-}
-
 /**
  * Build every part from ares.toml (`config`, already validated and overridden by flags) and `paths`.
  * On failure, whatever was built is released before the error propagates.
  * @throws DomainError UNAVAILABLE (database), and whatever the first config load throws (I/O errors).
  */
 export function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Services {
-  const undo: (() => void)[] = [];
+  const undo = createCleanup();
   try {
     return build(config, paths, log, overrides, undo);
   } catch (err) {
-    release(undo);
+    undo.run();
     throw err;
   }
 }
 
-function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: (() => void)[]): Services {
+/** `buildServices` itself: each step's release is pushed on `undo` as soon as the part exists. */
+function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: Cleanup): Services {
   const env = o.env ?? process.env;
   const secrets = o.secrets ?? configuredSecrets(config, env);
   const store = openStore(config, paths);
@@ -159,7 +152,7 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
     deps: { ...appDeps(config, paths, log, o, parts), ...o.app },
     ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
-    close: () => release(undo),
+    close: undo.run,
   };
 }
 
@@ -182,7 +175,7 @@ function openStore(config: AresConfig, paths: Paths): Store {
  * of user-tier servers (one connection per `user_mcps` row, started on first use). A sync SIGKILL of
  * every stdio child is the last resort if start-up fails or the process exits without shutdown.
  */
-function mcpFleets(paths: Paths, log: Logger, undo: (() => void)[]): { mcp: McpManager; userMcp: McpPool } {
+function mcpFleets(paths: Paths, log: Logger, undo: Cleanup): { mcp: McpManager; userMcp: McpPool } {
   const clientInfo = { name: 'caxton', version: versionInfo().version };
   const mcp = createMcpManager({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-children.json'), clientInfo });
   const userMcp = createMcpPool({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-user-children.json'), clientInfo });
@@ -202,7 +195,7 @@ function mcpFleets(paths: Paths, log: Logger, undo: (() => void)[]): { mcp: McpM
  * Watch config/ (hot reload: the first load serves even with errors, bad entities left out; later
  * reloads with errors are rejected whole, src/config/watch.ts) and log the first load's diagnostics.
  */
-function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: (() => void)[]): ConfigWatcher {
+function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Cleanup): ConfigWatcher {
   const providers = Object.keys(config.providers);
   const watcher = watchConfig({
     configDir: paths.configDir,
