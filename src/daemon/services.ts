@@ -54,8 +54,6 @@ export interface ServiceOverrides {
   url?: () => string;
   /** Run slots and queues over `[runtime]` of ares.toml (e.g. `maxToolResultChars`, which has no key). */
   limits?: Partial<RuntimeLimits>;
-  /** Offer agents the builtin tools and MCP servers (default true; false runs agents with no tools). */
-  tools?: boolean;
   /** Replace app dependencies after they are built (tests: a fixed status, listed MCP servers). */
   app?: Partial<AppDeps>;
 }
@@ -137,7 +135,7 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
   const runtime = createRuntime({
     store,
     providers,
-    ...(o.tools === false ? {} : { toolbox }),
+    toolbox,
     memory: store.memory,
     usage: tenants.entities,
     log,

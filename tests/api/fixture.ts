@@ -50,8 +50,6 @@ export interface TestAppOptions {
   allowPrivateMcpUrls?: boolean;
   /** The daemon's secret scrubber (default: a new one). */
   secrets?: SecretScrubber;
-  /** Offer agents their tools (builtins, memory included, over the test store), as the daemon does (default: none). */
-  builtinTools?: boolean;
   /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
   boundary?: AppDeps['boundary'];
   /** Replaces the daemon status behind `/api/status`. */
@@ -90,7 +88,6 @@ export function makeApp(opts: TestAppOptions = {}): TestApp {
   const services = buildServices(testConfig(opts), paths, log, {
     env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
     version: '0.0.0-test',
-    tools: opts.builtinTools ?? false,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     app: {
