@@ -147,7 +147,7 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog };
   return {
     ...parts,
-    deps: { ...appDeps(config, paths, log, o, parts), ...o.app },
+    deps: { ...appDeps(config, paths, log, { ...o, env }, parts), ...o.app },
     ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
     close: undo.run,
@@ -258,11 +258,10 @@ function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason:
 type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
 
 /** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary. */
-function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, p: Parts): AppDeps {
-  const env = o.env ?? process.env;
+function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): AppDeps {
   const startedAt = o.startedAt ?? Date.now();
   const version = o.version ?? versionInfo().version;
-  const tokenKey = jwtSecret(env[config.auth.jwt_secret_env], dirname(resolve(paths.home, config.database.path)), p.secrets);
+  const tokenKey = jwtSecret(o.env[config.auth.jwt_secret_env], dirname(resolve(paths.home, config.database.path)), p.secrets);
   const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
   return {
     catalog: p.catalog,
