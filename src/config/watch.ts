@@ -39,8 +39,6 @@ export interface WatchOptions {
   debounceMs?: number;
   /** How often the watched directories' identity is checked, ms (default 500). */
   checkMs?: number;
-  /** Called after a new snapshot was swapped in. */
-  onSwap?: (snapshot: ConfigSnapshot, status: ReloadStatus) => void;
   /** Called after a reload was rejected; `errors` are its error diagnostics (warnings left out). */
   onReject?: (errors: readonly Diagnostic[], status: ReloadStatus) => void;
   log?: WatchLog;
@@ -52,6 +50,11 @@ export interface ConfigWatcher {
   current(): ConfigSnapshot;
   /** Reload history (a copy). */
   status(): ReloadStatus;
+  /**
+   * Call `listener` after each later swap of a new snapshot (in subscription order); the snapshot
+   * served when subscribing is `current()`. @returns a function that unsubscribes.
+   */
+  onSwap(listener: (snapshot: ConfigSnapshot, status: ReloadStatus) => void): () => void;
   /** Resolves once chokidar watches every directory; file changes before that may be missed. */
   ready: Promise<void>;
   /** Stop watching; no reload happens after it resolves. */
@@ -119,6 +122,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
   for (const kind of ENTITY_KINDS) mkdirSync(join(opts.configDir, kind), { recursive: true });
 
   let snapshot = opts.load();
+  const swapListeners = new Set<(snapshot: ConfigSnapshot, status: ReloadStatus) => void>();
   const state: ReloadStatus = {
     last_success_at: snapshot.loadedAt,
     last_attempt_at: snapshot.loadedAt,
@@ -178,7 +182,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
       { reload_ms: state.last_reload_ms, agents: next.agents.size, models: next.models.size, warnings: next.diagnostics.length },
       'config reloaded',
     );
-    opts.onSwap?.(next, copy());
+    for (const listener of [...swapListeners]) listener(next, copy());
   };
 
   // Trailing debounce: the last reload of a burst always starts a full quiet period after its last
@@ -264,6 +268,10 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
   return {
     current: () => snapshot,
     status: copy,
+    onSwap(listener) {
+      swapListeners.add(listener);
+      return () => void swapListeners.delete(listener);
+    },
     ready,
     async close() {
       closed = true;

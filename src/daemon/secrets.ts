@@ -1,11 +1,14 @@
 /**
  * Where the daemon's SecretScrubber (src/domain/secrets.ts) gets its values, one source each:
  * `providers` (every provider's `api_key` or the env var its `api_key_env` names), `jwt` (the access
- * token key), `mcp` (secret `env` values of the system MCP servers of the snapshot being served,
+ * token key, generated here when the environment gives none), `mcp` (secret `env` values of the system MCP servers of the snapshot being served,
  * `${VAR}` references expanded from the daemon's environment) and `row:ID` (credentials of one
  * user-tier tool or MCP server row, learned whenever a row is written or read from the store, so rows
  * created at run time or before a restart are covered before they are used).
  */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { AresConfig } from '../config/ares-toml.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { McpServer, Tool } from '../domain/entities.js';
@@ -18,6 +21,38 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Every configured provider key (inline or from its env var). */
 export function providerKeys(providers: AresConfig['providers'], env: Env): string[] {
   return Object.values(providers).flatMap((p) => [p.api_key, p.api_key_env ? env[p.api_key_env] : undefined]).filter((v): v is string => !!v);
+}
+
+/** A scrubber knowing every configured provider key (source `providers`), for the logger and all output. */
+export function configuredSecrets(config: Pick<AresConfig, 'providers'>, env: Env): SecretScrubber {
+  const secrets = new SecretScrubber();
+  secrets.set('providers', providerKeys(config.providers, env));
+  return secrets;
+}
+
+/**
+ * The HS256 key for access tokens (SPEC §6), registered in `secrets` (source `jwt`): the env secret
+ * when set; otherwise (loopback only: the start refuses other bindings without it) a random 32-byte
+ * key generated once and kept in `DATA_DIR/jwt-secret` with mode 0600, so tokens survive restarts.
+ * @throws the file system's error when `dataDir` or the key file cannot be created or read.
+ */
+export function jwtSecret(fromEnv: string | undefined, dataDir: string, secrets: SecretScrubber): Uint8Array {
+  const key = fromEnv || keyFile(dataDir);
+  secrets.set('jwt', [key]);
+  return new TextEncoder().encode(key);
+}
+
+/** The generated key of `jwtSecret`, created (0600, in a 0700 directory) when missing. */
+function keyFile(dataDir: string): string {
+  const file = resolve(dataDir, 'jwt-secret');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Secret values of one MCP server: its secret `env` values (expanded from `env`) and credentials in its `url`. */

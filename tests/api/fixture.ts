@@ -1,22 +1,18 @@
 /**
- * An in-process app over real parts (ARCHITECTURE "tests call app.request() in-process"): a SQLite
- * file in a temp dir, the shipped config/ snapshot, the real codec, and a provider registry that is
- * either offline (no key) or pointed at a fake OpenAI server.
+ * An in-process app over the daemon's own wiring (ARCHITECTURE "tests call app.request() in-process"):
+ * `buildServices` (src/daemon/services.ts) over a temp home with a SQLite file, the shipped config/
+ * (or `configDir`), the real codec, and the `openai` provider either offline (no key) or pointed at a
+ * fake OpenAI server. The options below map to ares.toml keys or to `ServiceOverrides`.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import pino from 'pino';
 import { createApp, type AppDeps } from '../../src/api/app.js';
-import { createCatalog } from '../../src/catalog/catalog.js';
-import { parseEntity, writeEntity } from '../../src/config/codec.js';
-import { loadConfigTree } from '../../src/config/load.js';
+import { AresConfigSchema } from '../../src/config/ares-toml.js';
 import type { ConfigSnapshot } from '../../src/config/snapshot.js';
-import type { ConfigStatus, StatusReport } from '../../src/domain/status.js';
-import { createProviderRegistry } from '../../src/llm/registry.js';
-import { SecretScrubber } from '../../src/domain/secrets.js';
-import { createRuntime, type RuntimeLimits } from '../../src/runtime/run.js';
-import { createBuiltinTools } from '../../src/tools/builtin/index.js';
-import { createToolbox } from '../../src/tools/toolbox.js';
-import { openSqliteStore } from '../../src/store/sqlite/database.js';
-import { publicUrlRefusal } from '../../src/tools/net-policy.js';
+import { buildServices } from '../../src/daemon/services.js';
+import type { SecretScrubber } from '../../src/domain/secrets.js';
+import { pathsFor } from '../../src/ipc/paths.js';
+import type { RuntimeLimits } from '../../src/runtime/run.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -29,104 +25,80 @@ export interface TestApp {
   /** The runtime the app runs agents on (for its lifecycle table). */
   runtime: AppDeps['runtime'];
   snapshot: ConfigSnapshot;
-  errors: unknown[];
+  /** What the app logged at error level, each entry as pino writes it. */
+  errors: Record<string, unknown>[];
   /** What the app logged at warn level (e.g. failed logins), each with its message as `msg`. */
   warnings: Record<string, unknown>[];
   close(): void;
 }
 
-/** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
-export function makeApp(
-  opts: {
-    authRequired?: boolean;
-    fakeUrl?: string;
-    maxBodyBytes?: number;
-    configDir?: string;
-    mcpServers?: AppDeps['mcpServers'];
-    userMcpServers?: AppDeps['userMcpServers'];
-    /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
-    allowPrivateMcpUrls?: boolean;
-    /** The daemon's secret scrubber (default: an empty one). */
-    secrets?: SecretScrubber;
-    /** Offer agents the builtin tools (memory included, over the test store), as the daemon does. */
-    builtinTools?: boolean;
-    /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
-    boundary?: AppDeps['boundary'];
-    /** The daemon status behind `/api/status` (default: a small daemon with no models). */
-    status?: AppDeps['status'];
-    /** The config status behind `/api/config/status` (default: a clean snapshot). */
-    configStatus?: AppDeps['configStatus'];
-    /** Run slots and queues (`[runtime]` of ares.toml; default: the runtime's). */
-    limits?: Partial<RuntimeLimits>;
-  } = {},
-): TestApp {
-  const store = openSqliteStore(join(tempDir('cx-api-'), 'ares.db'));
-  const snapshot = loadConfigTree(opts.configDir ?? resolve(__dirname, '../../config'), { providers: ['openai'], defaultModel: 'balanced' });
-  const providers = opts.fakeUrl
-    ? createProviderRegistry({ openai: { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 } }, { env: { FAKE_KEY: 'k' } })
-    : createProviderRegistry({ openai: { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 } }, { env: {} });
-  const secrets = opts.secrets ?? new SecretScrubber();
-  const builtins = opts.builtinTools ? createBuiltinTools({ memory: store.memory }) : undefined;
-  const runtime = createRuntime({
-    store,
-    providers,
-    scrub: secrets.scrub,
-    usage: store.tenants.entities,
-    ...(opts.limits ? { limits: opts.limits } : {}),
-    ...(builtins ? { toolbox: createToolbox({ sets: () => [builtins] }), memory: store.memory } : {}),
+/** Options of `makeApp`; each maps to an ares.toml key or a `ServiceOverrides` field. */
+export interface TestAppOptions {
+  /** `[auth] required`. */
+  authRequired?: boolean;
+  /** `base_url` of the `openai` provider (with a key); without it the provider has no key (offline replies). */
+  fakeUrl?: string;
+  /** `[limits] max_body_bytes` (default 64 KiB). */
+  maxBodyBytes?: number;
+  /** The config/ directory (default the shipped one). */
+  configDir?: string;
+  /** Replaces the system MCP servers' listing. */
+  mcpServers?: AppDeps['mcpServers'];
+  /** Replaces the user MCP servers' listing. */
+  userMcpServers?: AppDeps['userMcpServers'];
+  /** `[mcp] allow_private_urls = true`: no URL check at creation (default: the daemon's check). */
+  allowPrivateMcpUrls?: boolean;
+  /** The daemon's secret scrubber (default: a new one). */
+  secrets?: SecretScrubber;
+  /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
+  boundary?: AppDeps['boundary'];
+  /** Replaces the daemon status behind `/api/status`. */
+  status?: AppDeps['status'];
+  /** Replaces the config status behind `/api/config/status`. */
+  configStatus?: AppDeps['configStatus'];
+  /** Run slots and queues over `[runtime]` of ares.toml. */
+  limits?: Partial<RuntimeLimits>;
+}
+
+/** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
+function testConfig(opts: TestAppOptions) {
+  const openai = opts.fakeUrl
+    ? { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 }
+    : { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 };
+  return AresConfigSchema.parse({
+    providers: { openai },
+    auth: { required: opts.authRequired ?? false },
+    limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024 },
+    mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
+    server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [] },
   });
-  // As the daemon wires it: an agent whose model is gone is marked failed (round 3).
-  const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (key, reason) => void runtime.agents.fail(key, reason) });
-  const errors: unknown[] = [];
+}
+
+/** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
+export function makeApp(opts: TestAppOptions = {}): TestApp {
+  const paths = { ...pathsFor(tempDir('cx-api-')), configDir: opts.configDir ?? resolve(__dirname, '../../config') };
+  const errors: Record<string, unknown>[] = [];
   const warnings: Record<string, unknown>[] = [];
-  const deps: AppDeps = {
-    catalog,
-    runtime,
-    tenants: store.tenants,
-    conversations: store.conversations,
-    auth: { required: opts.authRequired ?? false, jwtSecret: TEST_SECRET },
-    codec: { writeEntity: (k, v, f) => writeEntity(k, v as never, f), parseEntity: (k, t, f, file) => parseEntity(k, t, f, file) },
-    storeHealth: () => store.health(),
-    status: opts.status ?? ((): StatusReport => ({
-      running: true,
-      pid: process.pid,
-      version: '0.0.0-test',
-      node: process.version,
-      url: 'http://127.0.0.1:8080',
-      socket: '/nonexistent/run/caxton.sock',
-      home: '/nonexistent',
-      started_at: 0,
-      uptime_ms: 0,
-      agents: snapshot.agents.size,
-      counts: catalog.counts(),
-      models: [],
-      database: store.health(),
-      config: deps.configStatus(),
-    })),
-    configStatus: opts.configStatus ?? ((): ConfigStatus => ({
-      loaded_at: snapshot.loadedAt,
-      errors: 0,
-      warnings: 0,
-      diagnostics: [],
-      last_success_at: snapshot.loadedAt,
-      last_attempt_at: snapshot.loadedAt,
-      reloads: 0,
-      rejected: 0,
-      last_errors: [],
-      last_reload_ms: 0,
-      rewatches: 0,
-    })),
+  const log = pino({ level: 'warn' }, {
+    write(line: string) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      (Number(entry.level) >= 50 ? errors : warnings).push(entry);
+    },
+  });
+  const services = buildServices(testConfig(opts), paths, log, {
+    env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
     version: '0.0.0-test',
-    startedAt: Date.now(),
-    maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
-    log: { error: (obj) => errors.push(obj), warn: (obj, msg) => warnings.push({ ...obj, msg }) },
-    secrets,
-    ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
-    ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
-    ...(opts.allowPrivateMcpUrls ? {} : { checkMcpUrl: publicUrlRefusal }),
-    ...(opts.boundary ? { boundary: opts.boundary } : {}),
-  };
-  return { app: createApp(deps), store, runtime, snapshot, errors, warnings, close: () => store.close() };
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    app: {
+      ...(opts.status ? { status: opts.status } : {}),
+      ...(opts.configStatus ? { configStatus: opts.configStatus } : {}),
+      ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
+      ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
+    },
+  });
+  const { store, runtime, watcher } = services;
+  return { app: createApp(services.deps), store, runtime, snapshot: watcher.current(), errors, warnings, close: services.close };
 }
 
 /** Request helper: JSON body, optional bearer token, optional control-socket transport. */

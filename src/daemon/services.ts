@@ -1,0 +1,291 @@
+/**
+ * The daemon's parts, built in one explicit order (SPEC §8; ARCHITECTURE "Build, listen, serve are
+ * separate"): store, MCP connections, config watcher, providers, tool resolution, runtime, catalog,
+ * then the app's dependencies. Each part is constructed after everything it calls, so no callback is
+ * filled in later; the one cycle of the wiring (the catalog marks faulty agents failed in the runtime,
+ * whose tools resolve through the catalog's lookup) is cut by giving the tools a catalog of their own
+ * that reports no faults. Later config swaps reach their subscribers in the order above (MCP
+ * reconcile, then the runtime dropping gone agents). This module constructs the concrete parts behind
+ * the app; the daemon (src/daemon/main.ts) and the in-process API tests (tests/api/fixture.ts) both
+ * build through it.
+ */
+import { chmodSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { AppDeps } from '../api/deps.js';
+import { createCatalog, isUserAgentKey, type Catalog } from '../catalog/catalog.js';
+import type { AresConfig } from '../config/ares-toml.js';
+import { parseEntity, writeEntity } from '../config/codec.js';
+import { isWarning } from '../config/diagnostics.js';
+import { loadConfigTree } from '../config/load.js';
+import { watchConfig, type ConfigWatcher } from '../config/watch.js';
+import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
+import type { SecretScrubber } from '../domain/secrets.js';
+import type { Paths } from '../ipc/paths.js';
+import { versionInfo } from '../ipc/version.js';
+import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
+import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
+import { openSqliteStore } from '../store/sqlite/database.js';
+import type { Store, TenantStore } from '../store/types.js';
+import { createBuiltinTools } from '../tools/builtin/index.js';
+import { createMcpManager, serversUsedBy, type McpManager } from '../tools/mcp/manager.js';
+import { createMcpPool, type McpPool } from '../tools/mcp/pool.js';
+import { publicUrlRefusal } from '../tools/net-policy.js';
+import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
+import { invalidatingRows } from '../tools/tool-rows.js';
+import { createToolbox } from '../tools/toolbox.js';
+import { createCleanup, type Cleanup } from './cleanup.js';
+import { configuredSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
+import { configStatusOf, statusOf } from './status.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parts a caller may supply or adjust instead of the defaults (the daemon passes few; tests more). */
+export interface ServiceOverrides {
+  /** Where provider keys, the JWT secret and MCP `${VAR}` values are read (default `process.env`). */
+  env?: Env;
+  /** The scrubber the logger already uses (default: a new one knowing the provider keys). */
+  secrets?: SecretScrubber;
+  /** Start time, ms since the epoch (default now). */
+  startedAt?: number;
+  /** Version reported by `/health` and status (default the package's). */
+  version?: string;
+  /** Where the daemon serves HTTP, for status (default: nowhere, ''). */
+  url?: () => string;
+  /** Run slots and queues over `[runtime]` of ares.toml (e.g. `maxToolResultChars`, which has no key). */
+  limits?: Partial<RuntimeLimits>;
+  /** Replace app dependencies after they are built (tests: a fixed status, listed MCP servers). */
+  app?: Partial<AppDeps>;
+}
+
+/** Every part of a built daemon, in construction order, and how to stop them. */
+export interface Services {
+  secrets: SecretScrubber;
+  store: Store;
+  /** System-tier MCP servers (config/mcps). */
+  mcp: McpManager;
+  /** User-tier MCP servers (`user_mcps` rows), one connection per row. */
+  userMcp: McpPool;
+  watcher: ConfigWatcher;
+  providers: ProviderRegistry;
+  /** Tool resolution per user; invalidated on every write to tool rows. */
+  scoped: ScopedSets;
+  /** The store's tenants, with user tool rows watched (src/tools/tool-rows.ts) and their secrets learned. */
+  tenants: TenantStore;
+  runtime: ManagedRuntime;
+  catalog: Catalog;
+  /** What `createApp` takes. */
+  deps: AppDeps;
+  /**
+   * Resolves once the config watcher sees every directory (file changes before that may be missed):
+   * await it before serving. Never rejects.
+   */
+  ready: Promise<void>;
+  /** Close MCP connections and end their children gracefully. */
+  stopMcp(): Promise<void>;
+  /** Release everything built (watcher, MCP children, store), last built first. Never throws. */
+  close(): void;
+}
+
+/**
+ * Build every part from ares.toml (`config`, already validated and overridden by flags) and `paths`.
+ * On failure, whatever was built is released before the error propagates.
+ * @throws DomainError UNAVAILABLE (database), and whatever the first config load throws (I/O errors).
+ */
+export function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Services {
+  const undo = createCleanup();
+  try {
+    return build(config, paths, log, overrides, undo);
+  } catch (err) {
+    undo.run();
+    throw err;
+  }
+}
+
+/** `buildServices` itself: each step's release is pushed on `undo` as soon as the part exists. */
+function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: Cleanup): Services {
+  const env = o.env ?? process.env;
+  const secrets = o.secrets ?? configuredSecrets(config, env);
+  const store = openStore(config, paths);
+  undo.push(() => store.close());
+  const { mcp, userMcp } = mcpFleets(paths, log, undo);
+  const watcher = startWatcher(config, paths, log, undo);
+  const reconcileMcp = () => {
+    const snapshot = watcher.current();
+    learnSystemMcp(secrets, snapshot, env);
+    mcp.reconcile(
+      [...snapshot.mcps.values()].map((m) => m.value),
+      serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
+    );
+  };
+  watcher.onSwap(reconcileMcp);
+  reconcileMcp();
+  const providers = createProviderRegistry(config.providers, {
+    baseDir: paths.home,
+    env,
+    onRetry: (info) => log.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
+  });
+  providers.probe();
+  const rows = learningRows(store.tenants.entities, secrets, env);
+  const catalogWith = (onAgentFault?: (key: string, reason: string) => void) =>
+    createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model, tenants: rows, builtinTools: () => BUILTIN_TOOL_NAMES, ...(onAgentFault ? { onAgentFault } : {}) });
+  const scoped = scopedSets(config, { store, mcp, userMcp, watcher, lookup: catalogWith() });
+  const tenants = { ...store.tenants, entities: invalidatingRows(rows, { dropConnection: (id) => userMcp.drop(id), invalidate: () => scoped.invalidate() }) };
+  const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log });
+  const runtime = createRuntime({
+    store,
+    providers,
+    toolbox,
+    memory: store.memory,
+    usage: tenants.entities,
+    log,
+    scrub: secrets.scrub,
+    limits: { ...runtimeLimits(config), ...o.limits },
+  });
+  watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
+  const catalog = catalogWith(markFailed(runtime, log));
+  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog };
+  return {
+    ...parts,
+    deps: { ...appDeps(config, paths, log, { ...o, env }, parts), ...o.app },
+    ready: watcher.ready,
+    stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
+    close: undo.run,
+  };
+}
+
+/** Open the SQLite store; a data directory inside the home is made owner-only (0700), also when found looser. */
+function openStore(config: AresConfig, paths: Paths): Store {
+  const dbPath = resolve(paths.home, config.database.path);
+  const store = openSqliteStore(dbPath);
+  const dataDir = relative(paths.home, dirname(dbPath));
+  try {
+    if (dataDir && !dataDir.startsWith('..') && !isAbsolute(dataDir)) chmodSync(resolve(paths.home, dataDir), 0o700);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  return store;
+}
+
+/**
+ * The MCP manager (config/mcps, connected in the background from each served snapshot) and the pool
+ * of user-tier servers (one connection per `user_mcps` row, started on first use). A sync SIGKILL of
+ * every stdio child is the last resort if start-up fails or the process exits without shutdown.
+ */
+function mcpFleets(paths: Paths, log: Logger, undo: Cleanup): { mcp: McpManager; userMcp: McpPool } {
+  const clientInfo = { name: 'caxton', version: versionInfo().version };
+  const mcp = createMcpManager({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-children.json'), clientInfo });
+  const userMcp = createMcpPool({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-user-children.json'), clientInfo });
+  const killMcpChildren = () => {
+    mcp.killAll();
+    userMcp.killAll();
+  };
+  process.once('exit', killMcpChildren);
+  undo.push(() => {
+    process.off('exit', killMcpChildren);
+    killMcpChildren();
+  });
+  return { mcp, userMcp };
+}
+
+/**
+ * Watch config/ (hot reload: the first load serves even with errors, bad entities left out; later
+ * reloads with errors are rejected whole, src/config/watch.ts) and log the first load's diagnostics.
+ */
+function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Cleanup): ConfigWatcher {
+  const providers = Object.keys(config.providers);
+  const watcher = watchConfig({
+    configDir: paths.configDir,
+    load: () => loadConfigTree(paths.configDir, { providers, defaultModel: config.defaults.model, builtinTools: BUILTIN_TOOL_NAMES, displayRoot: paths.home }),
+    log,
+  });
+  undo.push(() => void watcher.close());
+  for (const d of watcher.current().diagnostics) {
+    log[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
+  }
+  return watcher;
+}
+
+/**
+ * Tool sets per user (SPEC §4): the user's own tools and MCP servers first, then builtins and system
+ * servers (resolved by bare name through `lookup`, never another user's rows). SSRF guard: a row may
+ * reach private addresses only when its owner is an admin or `[mcp] allow_private_urls = true`.
+ */
+function scopedSets(
+  config: AresConfig,
+  p: { store: Store; mcp: McpManager; userMcp: McpPool; watcher: ConfigWatcher; lookup: Pick<Catalog, 'lookup'> },
+): ScopedSets {
+  return createScopedSets({
+    builtins: createBuiltinTools({ memory: p.store.memory, entities: () => p.watcher.current().tools }),
+    system: p.mcp,
+    pool: p.userMcp,
+    resolveMcp: (name, userId) => {
+      const r = p.lookup.lookup('mcps', name, userId);
+      if (!r) return undefined;
+      if (!r.entity) return { value: r.value, source: r.source };
+      const owner = r.entity.user_id;
+      const trusted = config.mcp.allow_private_urls || p.store.tenants.users.byId(owner)?.is_admin === true;
+      return { value: r.value, source: r.source, key: r.entity.id, owner, trusted };
+    },
+    resolveTool: (name, userId) => {
+      const r = p.lookup.lookup('tools', name, userId);
+      return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
+    },
+    deny: config.tools.deny,
+  });
+}
+
+/** `[runtime]` of ares.toml as runtime limits. */
+function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
+  return {
+    maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
+    maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
+    maxQueuedTotal: config.runtime.max_queued_runs,
+  };
+}
+
+/** The catalog's fault report: an agent found unable to run (its model is gone) is marked failed, logged once. */
+function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason: string) => void {
+  return (key, reason) => {
+    const before = runtime.agents.status(key);
+    if (before.state === 'failed' && before.reason === reason) return;
+    const after = runtime.agents.fail(key, reason);
+    if (after.state === 'failed') log.warn({ agent: key, reason }, `agent ${key} failed: ${reason}`);
+  };
+}
+
+type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
+
+/** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary. */
+function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): AppDeps {
+  const startedAt = o.startedAt ?? Date.now();
+  const version = o.version ?? versionInfo().version;
+  const tokenKey = jwtSecret(o.env[config.auth.jwt_secret_env], dirname(resolve(paths.home, config.database.path)), p.secrets);
+  const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
+  return {
+    catalog: p.catalog,
+    runtime: p.runtime,
+    tenants: p.tenants,
+    conversations: p.store.conversations,
+    auth: {
+      required: config.auth.required,
+      jwtSecret: tokenKey,
+      accessTtlSecs: config.auth.access_token_ttl_secs,
+      refreshTtlSecs: config.auth.refresh_token_ttl_secs,
+    },
+    codec: { writeEntity: (kind, value, format) => writeEntity(kind, value as never, format), parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file) },
+    storeHealth: () => p.store.health(),
+    status: () => statusOf(sources),
+    configStatus: () => configStatusOf(sources),
+    version,
+    startedAt,
+    maxBodyBytes: config.limits.max_body_bytes,
+    log,
+    secrets: p.secrets,
+    boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },
+    mcpServers: () => p.mcp.status(),
+    userMcpServers: () => p.userMcp.status(),
+    ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),
+  };
+}

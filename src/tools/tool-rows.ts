@@ -1,0 +1,58 @@
+/**
+ * Keeping resolved tools in step with the user-tier rows they come from (SPEC §4): a write to a user
+ * tool or MCP server row must not leave a run using the old value. `invalidatingRows` wraps the row
+ * store the API writes through so every such write empties the tool resolution cache, and a changed or
+ * deleted MCP row closes its live connection (the next run reconnects to the new value).
+ */
+import type { UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
+
+/** The row-store methods the decorator watches (a subset of the store's `UserEntityStore`). */
+export interface ToolRowWriter {
+  own<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined;
+  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): UserEntity<K>;
+  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): UserEntity<K>;
+  remove(kind: UserEntityKind, userId: string, name: string): boolean;
+}
+
+/** What to do when tool rows change. */
+export interface ToolRowHooks {
+  /** Close the live connection of the user MCP row with this id (e.g. `McpPool.drop`). */
+  dropConnection(rowId: string): void;
+  /** Forget every cached tool resolution (e.g. `ScopedSets.invalidate`). */
+  invalidate(): void;
+}
+
+/**
+ * `rows` with writes watched: after any insert, update or remove of a `tools` or `mcps` row,
+ * `hooks.invalidate()` runs; after an update or a successful remove of an `mcps` row, the row's
+ * connection is dropped first. Agent rows pass through untouched, as do reads and every other method.
+ * Errors of the wrapped store propagate unchanged and trigger no hook (a failed write changes nothing).
+ */
+export function invalidatingRows<S extends ToolRowWriter>(rows: S, hooks: ToolRowHooks): S {
+  const changed = (kind: UserEntityKind) => {
+    if (kind !== 'agents') hooks.invalidate();
+  };
+  const mcpRow = (kind: UserEntityKind, userId: string, name: string) => (kind === 'mcps' ? rows.own(kind, userId, name) : undefined);
+  const writes: Pick<ToolRowWriter, 'insert' | 'update' | 'remove'> = {
+    insert(kind, userId, value, isPublic) {
+      const row = rows.insert(kind, userId, value, isPublic);
+      changed(kind);
+      return row;
+    },
+    update(kind, userId, name, value, isPublic) {
+      const before = mcpRow(kind, userId, name);
+      const row = rows.update(kind, userId, name, value, isPublic);
+      if (before) hooks.dropConnection(before.id);
+      changed(kind);
+      return row;
+    },
+    remove(kind, userId, name) {
+      const before = mcpRow(kind, userId, name);
+      const removed = rows.remove(kind, userId, name);
+      if (before && removed) hooks.dropConnection(before.id);
+      changed(kind);
+      return removed;
+    },
+  };
+  return { ...rows, ...writes };
+}
