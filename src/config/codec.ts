@@ -17,7 +17,7 @@ import { ENTITY_SCHEMAS, type EntityKind, type EntityOf } from '../domain/entiti
 import { DomainError } from '../domain/errors.js';
 import { isWarning, knownKeysFor, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerForFormat, SyntaxDiagnosticError, type ReadableFormat } from './formats/index.js';
-import { checkLimits, MAX_ENTITY_BYTES } from './limits.js';
+import { checkLimits, checkText } from './limits.js';
 import { lintEntity } from './normalize.js';
 
 export type { ReadableFormat } from './formats/index.js';
@@ -47,17 +47,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 export function parseEntity<K extends EntityKind>(kind: K, text: string, format: ReadableFormat, file = '<input>'): EntityParse<K> {
   const reader = readerForFormat(format);
   const diagnostics: Diagnostic[] = [];
-  if (text.length > MAX_ENTITY_BYTES) {
-    diagnostics.push({
-      code: 'E_VALUE',
-      file,
-      line: 1,
-      col: 1,
-      message: `the text is ${text.length} characters long; entity files are limited to ${MAX_ENTITY_BYTES} bytes (16 MiB)`,
-      hint: 'an entity is a definition, not data: keep large material in a tool, an MCP server or memory',
-    });
-    return { diagnostics };
-  }
+  const tooBig = checkText(text, { file, format: reader.format });
+  if (tooBig.length > 0) return { diagnostics: tooBig };
   let raw: unknown;
   try {
     const result = reader.parse(text);
