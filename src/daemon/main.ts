@@ -267,20 +267,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       builtins: createBuiltinTools({ memory: store.memory, entities: () => watcher.current().tools }),
       system: mcp,
       pool: userMcp,
+      resolveMcp: (name, userId) => catalog.lookup('mcps', name, userId),
+      resolveTool: (name, userId) => catalog.lookup('tools', name, userId),
       // SSRF guard: a row may reach private addresses only when its owner is an admin or ares.toml
       // says `[mcp] allow_private_urls = true`; other rows connect to public addresses only.
-      resolveMcp: (name, userId) => {
-        const r = catalog.lookup('mcps', name, userId);
-        if (!r) return undefined;
-        if (!r.entity) return { value: r.value, source: r.source };
-        const owner = r.entity.user_id;
-        const trusted = config.mcp.allow_private_urls || store.tenants.users.byId(owner)?.is_admin === true;
-        return { value: r.value, source: r.source, key: r.entity.id, owner, trusted };
-      },
-      resolveTool: (name, userId) => {
-        const r = catalog.lookup('tools', name, userId);
-        return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
-      },
+      trusted: (owner) => config.mcp.allow_private_urls || store.tenants.users.byId(owner)?.is_admin === true,
       deny: config.tools.deny,
     });
     toolRowsChanged = () => scoped.invalidate();
