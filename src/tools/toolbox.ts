@@ -9,6 +9,7 @@
  * `[tools] deny` list of ares.toml (same patterns) wins over any agent.
  */
 import type { Agent } from '../domain/entities.js';
+import { parseToolRef } from '../domain/tool-refs.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSet, UnavailableTool } from './types.js';
 
 /** Names a model may be offered (OpenAI rejects others, SPEC §7). */
@@ -86,15 +87,11 @@ function grantsOf(agent: Agent): readonly string[] {
   return extra.length ? [...agent.tools, ...extra] : agent.tools;
 }
 
+/** Why tool reference `pattern` matched no tool any set lists (the sets gave no reason of their own). */
 function unknownReason(pattern: string): string {
-  const dot = pattern.indexOf('.');
-  if (dot > 0) {
-    const server = pattern.slice(0, dot);
-    return pattern.endsWith('.*')
-      ? `MCP server ${server} is not running or lists no tools`
-      : `MCP server ${server} is not running or has no tool ${pattern.slice(dot + 1)}`;
-  }
-  return `no tool named ${pattern} is available (not a builtin tool, not defined in config/tools/)`;
+  const { server, tool } = parseToolRef(pattern);
+  if (server === undefined) return `no tool named ${tool} is available (not a builtin tool, not defined in config/tools/)`;
+  return tool === '*' ? `MCP server ${server} is not running or lists no tools` : `MCP server ${server} is not running or has no tool ${tool}`;
 }
 
 /** Build the toolbox over the daemon's tool sets. */
