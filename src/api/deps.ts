@@ -6,8 +6,7 @@ import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
-import type { PooledServerStatus } from '../tools/mcp/pool.js';
-import type { McpServerStatus } from '../tools/mcp/types.js';
+import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */

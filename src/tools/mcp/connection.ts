@@ -12,7 +12,7 @@ import type { McpServer } from '../../domain/entities.js';
 import { refusedIn } from '../net-policy.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { allowedByServer, offeredName, qualifiedName } from './names.js';
-import type { McpServerState, McpServerStatus, McpTransportKind } from './types.js';
+import type { McpServerState, McpServerStatus, McpTransportKind } from '../../domain/mcp-status.js';
 
 /** Structured log sink (a pino logger fits). */
 export interface McpLog {

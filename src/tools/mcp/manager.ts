@@ -10,7 +10,7 @@ import { parseToolRef, serversOf } from '../../domain/tool-refs.js';
 import type { ToolSet } from '../types.js';
 import { McpConnection } from './connection.js';
 import { createFleet, type FleetOptions } from './fleet.js';
-import type { McpServerStatus } from './types.js';
+import type { McpServerStatus } from '../../domain/mcp-status.js';
 
 /** Options of the manager (src/tools/mcp/fleet.ts). Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
 export type McpManagerOptions = FleetOptions;
