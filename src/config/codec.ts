@@ -13,7 +13,7 @@
 import { encode as encodeToon } from '@toon-format/toon';
 import { stringify as stringifyToml } from 'smol-toml';
 import type { z } from 'zod';
-import { ENTITY_SCHEMAS, type EntityKind, type EntityOf } from '../domain/entities.js';
+import { ENTITY_SCHEMAS, type EntityFormat, type EntityKind, type EntityOf } from '../domain/entities.js';
 import { DomainError } from '../domain/errors.js';
 import { isWarning, knownKeysFor, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerForFormat, SyntaxDiagnosticError, type ReadableFormat } from './formats/index.js';
@@ -21,12 +21,6 @@ import { checkLimits, checkText } from './limits.js';
 import { lintEntity } from './normalize.js';
 
 export type { ReadableFormat } from './formats/index.js';
-
-/** The formats an entity can be written in (and read back). */
-export type EntityFormat = 'toon' | 'toml' | 'json';
-
-/** The writable formats, e.g. for `--format` choices. */
-export const ENTITY_FORMATS: readonly EntityFormat[] = ['toon', 'toml', 'json'];
 
 /** Result of parsing one entity text: the validated entity when there is no error, and every diagnostic. */
 export interface EntityParse<K extends EntityKind> {
