@@ -24,14 +24,10 @@ export interface Conversation {
 
 /** Conversations and their messages. */
 export interface ConversationStore {
-  /** Create a conversation and return it. */
-  create(agentName: string, userId: string): Conversation;
   /** The conversation if it exists and belongs to `userId`, else undefined (never another user's). */
   get(id: string, userId: string): Conversation | undefined;
   /** Messages of a conversation, oldest first. */
   messages(id: string): StoredMessage[];
-  /** Append messages in one transaction and bump `updated_at`. */
-  append(id: string, messages: readonly StoredMessage[]): void;
 }
 
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */
@@ -91,8 +87,6 @@ export interface ExecutionStore {
    * each shared page (table and index pages) once per batch instead of once per step.
    */
   commitStepBatched(step: RunStep): Promise<void>;
-  /** One execution row by id (tests, `GET /api/executions/:id`), undefined when absent. */
-  get(id: string): ExecutionRecord | undefined;
 }
 
 /** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/tools/builtin/memory.ts. */
