@@ -89,13 +89,6 @@ export interface ExecutionStore {
   commitStepBatched(step: RunStep): Promise<void>;
 }
 
-/** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/tools/builtin/memory.ts. */
-export interface MemoryKey {
-  /** Opaque scope string, e.g. `agent:NAME:USER`, `conversation:ID`, `user:ID`, `global`. */
-  scope: string;
-  key: string;
-}
-
 /** One memory entry. Time in ms since epoch. */
 export interface MemoryEntry {
   key: string;
@@ -155,7 +148,7 @@ export interface UserStore {
    * @throws DomainError CONFLICT when the email or the given handle is taken.
    */
   create(input: { email: string; handle?: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
-  /** The stored scrypt hash (`scrypt$N$salt$hash`), if the user has a password. */
+  /** The stored password hash (`scrypt$N$r$p$salt$hash`, base64url parts; src/api/auth.ts), if the user has a password. */
   passwordHash(userId: string): string | undefined;
   /** Store a new API key by its hash; the key itself is never stored. */
   createApiKey(input: { userId: string; name?: string | null; prefix: string; keyHash: string }): ApiKeyInfo;
