@@ -96,7 +96,7 @@ export const AresConfigSchema = z
 export type AresConfig = z.infer<typeof AresConfigSchema>;
 
 /** The providers a missing `[providers]` table stands for: OpenAI, a local Ollama, and offline. */
-export function defaultProviders(): Record<string, ProviderConfig> {
+function defaultProviders(): Record<string, ProviderConfig> {
   return {
     openai: {
       type: 'openai',
@@ -147,7 +147,7 @@ export function parseAresConfig(text: string, file = 'ares.toml'): AresConfig {
 }
 
 /** Environment overrides of SPEC §2, applied after the file. Invalid values are errors, not ignored. */
-export function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
+function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
   const out: AresConfig = { ...config, server: { ...config.server }, logging: { ...config.logging } };
   if (env.CAXTON_PORT !== undefined && env.CAXTON_PORT !== '') {
     const port = Number(env.CAXTON_PORT);

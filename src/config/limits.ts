@@ -22,9 +22,9 @@ export const MAX_STRING_CHARS = 1024 * 1024;
 /** Room for keys, quotes and other settings next to a full-size string, in UTF-16 code units (64 Ki). */
 const SLACK_CHARS = 64 * 1024;
 /** Longest line given to a decoder (UTF-16 code units): a full-size string with its key on one line fits. */
-export const MAX_LINE_CHARS = MAX_STRING_CHARS + SLACK_CHARS;
+const MAX_LINE_CHARS = MAX_STRING_CHARS + SLACK_CHARS;
 /** Longest entity text given to a decoder (UTF-16 code units): one full-size string plus its settings. */
-export const MAX_ENTITY_CHARS = MAX_STRING_CHARS + SLACK_CHARS;
+const MAX_ENTITY_CHARS = MAX_STRING_CHARS + SLACK_CHARS;
 /** Largest entity file read at all, in bytes (16 MiB); bigger files are refused by their size alone. */
 export const MAX_ENTITY_BYTES = 16 * 1024 * 1024;
 /** Most lines given to the decoders whose cost grows per line (TOON; YAML frontmatter of `.md` files). */

@@ -16,7 +16,7 @@ import type { ToolContext, ToolDefinition, ToolResult, ToolSet, UnavailableTool 
 const OFFERED_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Builtin memory tools, granted implicitly to agents with `memory.enabled = true` (SPEC §3). */
-export const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
+const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
 
 /** Where refused calls are reported (pino's `warn(obj, msg)` fits). Never given arguments' secrets: only names. */
 export interface ToolboxLog {
