@@ -137,14 +137,31 @@ const notFound = (what: string, name: string) =>
     { field: 'name', message: `no ${what} named ${name}`, hint: `run \`caxton ${what} list\`; other users' shared ${what}s are named OWNER/NAME (in URLs OWNER%2FNAME)` },
   ]);
 
+const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
+/** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
+const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
+const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
+
+/**
+ * A listing for `userId`: own rows by bare name (tools: not those a builtin or system tool's name
+ * shields), other users' public rows (`rows`: what the store shows `userId`) by qualified name, then
+ * system entries whose bare name is still free; sorted by name.
+ */
+function listed<T extends { name: string }>(rows: readonly UserEntity[], userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
+  const byName = new Map<string, T>();
+  for (const row of rows) {
+    if (row.user_id === userId && shielded(row.name)) continue;
+    const name = nameOf(row, userId);
+    byName.set(name, ofRow(row, name));
+  }
+  for (const [name, entry] of system) if (!byName.has(name)) byName.set(name, entry);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tenants = opts.tenants;
   const builtins = (): readonly string[] => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES;
-
-  const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
-  /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
-  const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
 
   /**
    * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
@@ -157,7 +174,6 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return tenants.published(kind, ref.owner, ref.name);
   }
 
-  const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
   const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
 
   const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({ name: nameOf(row, userId), agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
@@ -184,25 +200,10 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
   }
 
-  /**
-   * Own rows by bare name (tools: not those a builtin or system tool's name shields), other users'
-   * public rows by qualified name, then system entries whose bare name is still free; sorted by name.
-   */
-  function listed<T extends { name: string }>(kind: UserEntityKind, userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
-    const byName = new Map<string, T>();
-    for (const row of tenants?.visible(kind, userId) ?? []) {
-      if (row.user_id === userId && shielded(row.name)) continue;
-      const name = nameOf(row, userId);
-      byName.set(name, ofRow(row, name));
-    }
-    for (const [name, entry] of system) if (!byName.has(name)) byName.set(name, entry);
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
   function listEntities(kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
     const snap = opts.snapshot();
     const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [name, { name, value: sys.value, source: 'system', file: sys.file }]);
-    return listed(kind, userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
+    return listed(tenants?.visible(kind, userId) ?? [], userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
   }
 
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
@@ -238,7 +239,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     listAgents(userId) {
       const snap = opts.snapshot();
       const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(name, a)]);
-      const out = listed('agents', userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
+      const out = listed(tenants?.visible('agents', userId) ?? [], userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
       if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
       return out;
     },
