@@ -1,57 +1,57 @@
 /**
- * Import direction of ../shared/ARCHITECTURE.md, checked in CI (`npm run lint:deps`).
- * Each rule names the layer and what it may not import.
+ * Import direction of ../shared/ARCHITECTURE.md ("Import direction"), checked in CI (`npm run lint:deps`).
+ * Written as allow-lists: every import of a file under src/ must match one `allowed` rule, anything
+ * else is an error ("not-in-allowed"). `domain` is the shared vocabulary (schemas, types, names,
+ * errors) that every layer may import. "Types" below means `import type` (dependency type
+ * `type-only`): it costs nothing at run time and constructs nothing, so only `daemon` wires concrete
+ * parts (with `cli`, which runs the config loader for `validate`/`migrate`/`schema`).
  */
-const layer = (name) => `^src/${name}/`;
-const only = (from, allowed, comment) => ({
-  name: `${from}-imports-only-${allowed.join('-') || 'nothing'}`,
+const layer = (...names) => `^src/(${names.join('|')})/`;
+const TYPES = ['type-only'];
+/** `from` may import `to` (a path pattern); with `types`, only by `import type`. */
+const may = (from, to, comment, types) => ({
   comment,
-  severity: 'error',
-  from: { path: layer(from) },
-  to: { path: '^src/', pathNot: [layer(from), ...allowed.map(layer)] },
+  from: { path: typeof from === 'string' ? from : from.path, ...(from.pathNot ? { pathNot: from.pathNot } : {}) },
+  to: { path: to, ...(types ? { dependencyTypes: types } : {}) },
 });
 
 module.exports = {
+  allowed: [
+    may('^src/', '^(?!src/)', 'packages and Node built-ins (forbidden ones are listed below)'),
+    may('^src/([^/]+)/', '^src/$1/', 'files of one layer import each other'),
+    may(layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api', 'daemon', 'client', 'cli'), layer('domain'), 'every layer may use domain; domain itself imports nothing internal (rule 1)'),
+    may(layer('config', 'store', 'llm', 'tools'), layer('config', 'store', 'llm', 'tools'), "config, store, llm and tools import each other's types only (rule 2)", TYPES),
+    may(
+      layer('runtime', 'catalog'),
+      '^src/(llm/|tools/|store/(?!sqlite/)|config/(?!(load|watch|init|migrate|formats)))',
+      'runtime and catalog use interfaces of llm, tools and store and config types, never the loader, watcher or SQLite (rule 3)',
+      TYPES,
+    ),
+    may(layer('api'), layer('runtime', 'catalog'), 'api uses the runtime and the catalog (rule 4)'),
+    may(layer('api'), '^src/store/(?!sqlite/)', 'api uses store interfaces, never sqlite/ (rule 4)', TYPES),
+    may(layer('daemon'), layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api'), 'daemon constructs and wires every concrete part (rule 5)'),
+    may(layer('client'), layer('ipc'), 'client speaks the control protocol of ipc'),
+    may(layer('cli'), layer('client', 'ipc', 'config'), 'cli imports client, ipc and config (rule 6)'),
+    {
+      comment: 'the one import of daemon outside it: the lazy import of the CLI foreground start (rule 5)',
+      from: { path: '^src/cli/commands/server-start\\.ts$' },
+      to: { path: layer('daemon'), dependencyTypes: ['dynamic-import'] },
+    },
+    {
+      comment:
+        'exception: run.ts takes memoryScopeKey (how memory keys are scoped, a domain fact) from the memory builtin; rule 3 holds once that function lives in src/domain',
+      from: { path: '^src/runtime/run\\.ts$' },
+      to: { path: '^src/tools/builtin/memory\\.ts$' },
+    },
+  ],
+  allowedSeverity: 'error',
   forbidden: [
-    only('domain', [], 'domain imports nothing internal'),
-    only('ipc', ['domain'], 'ipc imports only domain'),
-    only('config', ['domain'], 'config imports only domain'),
-    only('store', ['domain'], 'store imports only domain'),
-    { ...only('llm', ['domain']), to: { path: '^src/', pathNot: [layer('llm'), layer('domain'), '^src/config/ares-toml\\.ts$'] }, name: 'llm-imports-only-domain-and-provider-config', comment: 'llm imports domain and the ProviderConfig type of ares.toml' },
-    only('tools', ['domain', 'llm', 'store'], 'tools never imports runtime'),
     {
-      name: 'runtime-uses-interfaces-only',
-      comment: 'runtime uses interfaces of llm/tools/store and config types, not the loader, watcher or SQLite',
-      severity: 'error',
-      from: { path: layer('runtime') },
-      to: { path: ['^src/store/sqlite/', '^src/config/(load|watch|init|formats)', '^src/(api|daemon|cli|client|catalog)/'] },
-    },
-    {
-      name: 'catalog-uses-interfaces-only',
-      severity: 'error',
-      from: { path: layer('catalog') },
-      to: { path: ['^src/store/sqlite/', '^src/config/(load|watch|init|formats)', '^src/(api|daemon|cli|client|runtime)/'] },
-    },
-    {
-      name: 'api-no-daemon-sqlite-net',
-      comment: 'api imports runtime, catalog, store interfaces, domain; never daemon, sqlite/, node:net',
+      name: 'api-no-node-net',
+      comment: 'api never opens sockets: listening is the daemon\'s (rule 4)',
       severity: 'error',
       from: { path: layer('api') },
-      to: { path: ['^src/(daemon|cli|client|ipc|config)/', '^src/store/sqlite/', '^net$', '^node:net$'] },
-    },
-    {
-      name: 'only-daemon-imports-daemon',
-      comment: 'nothing imports daemon except the lazy import in the CLI foreground start',
-      severity: 'error',
-      from: { path: '^src/', pathNot: [layer('daemon'), '^src/cli/commands/server-start\\.ts$'] },
-      to: { path: layer('daemon') },
-    },
-    {
-      name: 'cli-no-runtime-api',
-      comment: 'cli imports client, ipc and config, never runtime or api',
-      severity: 'error',
-      from: { path: layer('cli') },
-      to: { path: ['^src/(runtime|api|store|llm|tools|catalog)/'] },
+      to: { path: '^(node:)?net$' },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

@@ -1,13 +1,12 @@
 /** The API's dependency and environment types (kept apart from app.ts so routes can import them). */
 import type { Catalog } from '../catalog/catalog.js';
-import type { EntityKind } from '../domain/entities.js';
+import type { EntityFormat, EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
-import type { PooledServerStatus } from '../tools/mcp/pool.js';
-import type { McpServerStatus } from '../tools/mcp/types.js';
+import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -20,7 +19,7 @@ export interface AppEnv {
 }
 
 /** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */
-export type EntityFormat = 'toon' | 'toml' | 'json';
+export type { EntityFormat };
 
 /**
  * Entity text codec (implemented by src/config/codec.ts; the API may not import config, so the daemon

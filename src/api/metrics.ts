@@ -11,7 +11,7 @@ import type { AppEnv } from './deps.js';
 /** The app's metrics. */
 export interface ApiMetrics {
   registry: Registry;
-  /** Count one agent run by source tier and outcome (`success` | `error`). */
+  /** Count one agent run by source tier and outcome label (the routes pass `started` when a run is admitted). */
   run(source: string, outcome: string): void;
   /** Request counter + latency histogram middleware. */
   middleware: MiddlewareHandler<AppEnv>;

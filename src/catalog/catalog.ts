@@ -23,7 +23,8 @@ import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import type { Agent, McpServer, Model, Source, Tool } from '../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { parseEntityRef, qualifiedName, type EntityRef } from '../domain/names.js';
-import type { UserEntity, UserEntityKind } from '../domain/users.js';
+import { checkAgentReferences, type ReferenceScope } from '../domain/references.js';
+import type { ResolvedEntity, UserEntity, UserEntityKind } from '../domain/users.js';
 import type { UserEntityStore } from '../store/types.js';
 import type { AgentRow } from '../tools/types.js';
 
@@ -70,15 +71,8 @@ export function isUserAgentKey(key: string): boolean {
   return key.endsWith(')') && key.includes(' (');
 }
 
-/** A tool or MCP server as a caller sees it. */
-export interface ResolvedEntity<T> {
-  /** The name the caller reaches it by: bare for own and system entries, `OWNER/NAME` for community ones. */
-  name: string;
-  value: T;
-  source: Source;
-  entity?: UserEntity;
-  file?: string;
-}
+/** A tool or MCP server as a caller sees it (the domain type, named here as part of the Catalog's interface). */
+export type { ResolvedEntity } from '../domain/users.js';
 
 /** Lookup over all tiers. Every method reads the current snapshot, so reloads are seen at once. */
 export interface Catalog {
@@ -112,10 +106,10 @@ export interface Catalog {
    */
   isReservedToolName(name: string): boolean;
   /**
-   * Reference checks of an agent about to be saved by `userId` (DIR-12 `create_agent`): its model
-   * must exist, and each tool must be, by bare name, a tool `lookup` finds, a built-in, or
-   * `server.tool` / `server.*` of such an MCP server; qualified (`OWNER/…`) references are refused.
-   * Returns one E_REFERENCE detail per problem (empty when all is well).
+   * Reference checks of an agent about to be saved by `userId` (src/domain/references.ts, the same
+   * checker and messages as config files): its model must exist, and each tool must be, by bare name,
+   * a tool `lookup` finds, a built-in, or `server.tool` / `server.*` of such an MCP server; qualified
+   * (`OWNER/…`) references are refused. One E_REFERENCE detail per problem (empty when all is well).
    */
   checkAgentReferences(agent: Agent, userId: string): ErrorDetail[];
   /** Model names of the system tier, sorted. */
@@ -143,14 +137,31 @@ const notFound = (what: string, name: string) =>
     { field: 'name', message: `no ${what} named ${name}`, hint: `run \`caxton ${what} list\`; other users' shared ${what}s are named OWNER/NAME (in URLs OWNER%2FNAME)` },
   ]);
 
+const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
+/** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
+const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
+const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
+
+/**
+ * A listing for `userId`: own rows by bare name (tools: not those a builtin or system tool's name
+ * shields), other users' public rows (`rows`: what the store shows `userId`) by qualified name, then
+ * system entries whose bare name is still free; sorted by name.
+ */
+function listed<T extends { name: string }>(rows: readonly UserEntity[], userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
+  const byName = new Map<string, T>();
+  for (const row of rows) {
+    if (row.user_id === userId && shielded(row.name)) continue;
+    const name = nameOf(row, userId);
+    byName.set(name, ofRow(row, name));
+  }
+  for (const [name, entry] of system) if (!byName.has(name)) byName.set(name, entry);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tenants = opts.tenants;
   const builtins = (): readonly string[] => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES;
-
-  const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
-  /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
-  const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
 
   /**
    * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
@@ -163,7 +174,6 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return tenants.published(kind, ref.owner, ref.name);
   }
 
-  const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
   const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
 
   const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({ name: nameOf(row, userId), agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
@@ -190,25 +200,10 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
   }
 
-  /**
-   * Own rows by bare name (tools: not those a builtin or system tool's name shields), other users'
-   * public rows by qualified name, then system entries whose bare name is still free; sorted by name.
-   */
-  function listed<T extends { name: string }>(kind: UserEntityKind, userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
-    const byName = new Map<string, T>();
-    for (const row of tenants?.visible(kind, userId) ?? []) {
-      if (row.user_id === userId && shielded(row.name)) continue;
-      const name = nameOf(row, userId);
-      byName.set(name, ofRow(row, name));
-    }
-    for (const [name, entry] of system) if (!byName.has(name)) byName.set(name, entry);
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }
-
   function listEntities(kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
     const snap = opts.snapshot();
     const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [name, { name, value: sys.value, source: 'system', file: sys.file }]);
-    return listed(kind, userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
+    return listed(tenants?.visible(kind, userId) ?? [], userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
   }
 
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
@@ -220,22 +215,22 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     return reason;
   };
 
-  /** One E_REFERENCE detail for tool reference `ref` at `tools.i`, or undefined when it resolves. */
-  function toolReferenceProblem(ref: string, i: number, userId: string): ErrorDetail | undefined {
-    const field = `tools.${i}`;
-    if (ref.includes('/')) {
-      return { code: 'E_REFERENCE', field, message: `tool reference ${ref} names another user's entity`, hint: "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)" };
-    }
-    const dot = ref.indexOf('.');
-    if (dot > 0) {
-      const server = ref.slice(0, dot);
-      if (resolveEntity('mcps', server, userId)) return undefined;
-      return { code: 'E_REFERENCE', field, message: `unknown MCP server ${server} in tool reference ${ref}`, hint: 'create it with POST /api/mcps or add it under config/mcps/' };
-    }
-    const names = builtins();
-    if (names.includes(ref) || resolveEntity('tools', ref, userId)) return undefined;
-    const known = [...names, ...listEntities('tools', userId).filter((t) => t.source !== 'community').map((t) => t.name)];
-    return { code: 'E_REFERENCE', field, message: `unknown tool ${ref}`, hint: known.length ? `known tools: ${[...new Set(known)].join(', ')}` : 'no tools are defined' };
+  /** What `userId`'s agents may refer to (their own and the system's entities by bare name), with API hints. */
+  function referenceScope(snap: ConfigSnapshot, userId: string): ReferenceScope {
+    const ownAndSystem = (kind: 'tools' | 'mcps') => listEntities(kind, userId).filter((e) => e.source !== 'community').map((e) => e.name);
+    const knownTools = () => [...new Set([...builtins(), ...ownAndSystem('tools')])];
+    const hints = {
+      model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
+      tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
+      server: () => 'create it with POST /api/mcps or add it under config/mcps/',
+      qualified: () => "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
+    };
+    return {
+      models: snap.models,
+      tools: { has: (n) => builtins().includes(n) || resolveEntity('tools', n, userId) !== undefined, keys: knownTools },
+      servers: { has: (n) => resolveEntity('mcps', n, userId) !== undefined, keys: () => ownAndSystem('mcps') },
+      hint: (kind) => hints[kind](),
+    };
   }
 
   const bareLookup = (kind: 'tools' | 'mcps', name: string, userId: string) => (name.includes('/') ? undefined : resolveEntity(kind, name, userId));
@@ -244,7 +239,7 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     listAgents(userId) {
       const snap = opts.snapshot();
       const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(name, a)]);
-      const out = listed('agents', userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
+      const out = listed(tenants?.visible('agents', userId) ?? [], userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
       if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
       return out;
     },
@@ -265,17 +260,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     lookup: bareLookup as Catalog['lookup'],
     isReservedToolName: (name) => reservedTool(opts.snapshot(), name),
     checkAgentReferences(agent, userId) {
-      const snap = opts.snapshot();
-      const details: ErrorDetail[] = [];
-      const modelName = agent.model ?? opts.defaultModel;
-      if (!snap.models.has(modelName)) {
-        details.push({ code: 'E_REFERENCE', field: 'model', message: `unknown model ${modelName}`, hint: `use one of: ${[...snap.models.keys()].sort().join(', ')}` });
-      }
-      agent.tools.forEach((ref, i) => {
-        const problem = toolReferenceProblem(ref, i, userId);
-        if (problem) details.push(problem);
-      });
-      return details;
+      const problems = checkAgentReferences(agent, opts.defaultModel, referenceScope(opts.snapshot(), userId));
+      return problems.map((p) => ({ code: 'E_REFERENCE', field: p.path.join('.'), message: p.message, hint: p.hint }));
     },
     modelNames: () => [...opts.snapshot().models.keys()].sort(),
     counts() {

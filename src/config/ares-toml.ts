@@ -8,28 +8,9 @@ import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { NAME_PATTERN } from '../domain/names.js';
+import { ProviderConfigSchema, type ProviderConfig } from '../domain/providers.js';
 import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../domain/web-origin.js';
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
-
-/** One `[providers.NAME]` table. Timeouts in ms. The key itself is read from `api_key_env` (or `api_key`). */
-export const ProviderConfigSchema = z
-  .object({
-    type: z.enum(['openai', 'openai-compatible', 'offline', 'scripted']),
-    base_url: z.url().optional(),
-    api_key_env: z.string().min(1).optional(),
-    /** Inline key; discouraged (prefer api_key_env). Never logged or exported. */
-    api_key: z.string().min(1).optional(),
-    timeout_ms: z.number().int().positive().default(60_000),
-    max_retries: z.number().int().min(0).max(10).default(2),
-    /**
-     * `type = "scripted"` only: the script file of replies (TOML `[[replies]]` or JSON), relative to
-     * the home; read once at start (src/llm/script-file.ts).
-     */
-    script: z.string().min(1).optional(),
-    /** `type = "scripted"` only: after the last reply, `loop` back to the first (default), `error`, or `echo` the message. */
-    when_exhausted: z.enum(['loop', 'error', 'echo']).optional(),
-  })
-  .strict();
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -112,11 +93,10 @@ export const AresConfigSchema = z
   })
   .strict();
 
-export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type AresConfig = z.infer<typeof AresConfigSchema>;
 
 /** The providers a missing `[providers]` table stands for: OpenAI, a local Ollama, and offline. */
-export function defaultProviders(): Record<string, ProviderConfig> {
+function defaultProviders(): Record<string, ProviderConfig> {
   return {
     openai: {
       type: 'openai',
@@ -167,7 +147,7 @@ export function parseAresConfig(text: string, file = 'ares.toml'): AresConfig {
 }
 
 /** Environment overrides of SPEC §2, applied after the file. Invalid values are errors, not ignored. */
-export function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
+function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
   const out: AresConfig = { ...config, server: { ...config.server }, logging: { ...config.logging } };
   if (env.CAXTON_PORT !== undefined && env.CAXTON_PORT !== '') {
     const port = Number(env.CAXTON_PORT);

@@ -13,20 +13,14 @@
 import { encode as encodeToon } from '@toon-format/toon';
 import { stringify as stringifyToml } from 'smol-toml';
 import type { z } from 'zod';
-import { ENTITY_SCHEMAS, type EntityKind, type EntityOf } from '../domain/entities.js';
+import { ENTITY_SCHEMAS, type EntityFormat, type EntityKind, type EntityOf } from '../domain/entities.js';
 import { DomainError } from '../domain/errors.js';
 import { isWarning, knownKeysFor, zodIssuesToDetails, type Diagnostic } from './diagnostics.js';
 import { readerForFormat, SyntaxDiagnosticError, type ReadableFormat } from './formats/index.js';
-import { checkLimits, MAX_ENTITY_BYTES } from './limits.js';
+import { checkLimits, checkText } from './limits.js';
 import { lintEntity } from './normalize.js';
 
 export type { ReadableFormat } from './formats/index.js';
-
-/** The formats an entity can be written in (and read back). */
-export type EntityFormat = 'toon' | 'toml' | 'json';
-
-/** The writable formats, e.g. for `--format` choices. */
-export const ENTITY_FORMATS: readonly EntityFormat[] = ['toon', 'toml', 'json'];
 
 /** Result of parsing one entity text: the validated entity when there is no error, and every diagnostic. */
 export interface EntityParse<K extends EntityKind> {
@@ -47,17 +41,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 export function parseEntity<K extends EntityKind>(kind: K, text: string, format: ReadableFormat, file = '<input>'): EntityParse<K> {
   const reader = readerForFormat(format);
   const diagnostics: Diagnostic[] = [];
-  if (text.length > MAX_ENTITY_BYTES) {
-    diagnostics.push({
-      code: 'E_VALUE',
-      file,
-      line: 1,
-      col: 1,
-      message: `the text is ${text.length} characters long; entity files are limited to ${MAX_ENTITY_BYTES} bytes (16 MiB)`,
-      hint: 'an entity is a definition, not data: keep large material in a tool, an MCP server or memory',
-    });
-    return { diagnostics };
-  }
+  const tooBig = checkText(text, { file, format: reader.format });
+  if (tooBig.length > 0) return { diagnostics: tooBig };
   let raw: unknown;
   try {
     const result = reader.parse(text);

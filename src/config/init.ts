@@ -20,7 +20,7 @@ const MODEL_IDS: Record<InitProvider, Record<string, string>> = {
 };
 
 /** The shipped `config/` directory of this installation (dist/config/init.js -> ../../config). */
-export function shippedConfigDir(): string {
+function shippedConfigDir(): string {
   return fileURLToPath(new URL('../../config/', import.meta.url));
 }
 

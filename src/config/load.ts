@@ -5,9 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ENTITY_KINDS, type EntityKind } from '../domain/entities.js';
+import { ENTITY_KINDS, type Agent, type EntityKind } from '../domain/entities.js';
+import { checkAgentReferences, type ReferenceScope } from '../domain/references.js';
+import { didYouMean } from '../domain/suggest.js';
+import { parseToolRef } from '../domain/tool-refs.js';
 import { parseEntity } from './codec.js';
-import { didYouMean, locateKey, type Diagnostic, type SourceFormat } from './diagnostics.js';
+import { locateKey, type Diagnostic, type SourceFormat } from './diagnostics.js';
 import { formatOfFile, readerForFormat } from './formats/index.js';
 import type { ConfigSnapshot, Loaded } from './snapshot.js';
 import { readEntityText } from './text.js';
@@ -103,6 +106,24 @@ export function loadConfigTree(configDir: string, opts: LoadOptions): ConfigSnap
   } as ConfigSnapshot;
 }
 
+/** What config-file agents may refer to: the tree's models, tools (and the builtins) and MCP servers. */
+function fileScope(maps: Record<EntityKind, Map<string, Loaded<unknown>>>, builtinTools: readonly string[]): ReferenceScope {
+  const builtin = new Set(builtinTools);
+  const hints = {
+    model: 'define it in config/models/ or pick an existing model',
+    tool: 'define it in config/tools/',
+    server: 'define it in config/mcps/',
+    qualified: 'agents in config/ name tools by bare name (`calculator`) and MCP tools as `server.tool` or `server.*`',
+  };
+  return {
+    models: maps.models,
+    tools: { has: (n) => maps.tools.has(n) || builtin.has(n), keys: () => [...maps.tools.keys(), ...builtin] },
+    servers: maps.mcps,
+    hint: (kind) => hints[kind],
+  };
+}
+
+/** E_REFERENCE: models naming an undefined provider, agents with broken references, workflows naming missing agents. Each is dropped. */
 function checkReferences(
   maps: Record<EntityKind, Map<string, Loaded<unknown>>>,
   parsed: Parsed[],
@@ -110,17 +131,13 @@ function checkReferences(
   out: Diagnostic[],
 ): void {
   const textOf = new Map(parsed.map((p) => [p.file, p]));
-  const ref = (file: string, path: (string | number)[], message: string, name: string, candidates: Iterable<string>, kindHint: string) => {
+  const locate = (file: string, path: ReadonlyArray<string | number>) => {
     const p = textOf.get(file);
+    return p ? locateKey(p.text, path, p.format) : { line: 1, col: 1 };
+  };
+  const ref = (file: string, path: [string], message: string, name: string, candidates: Iterable<string>, kindHint: string) => {
     const guess = didYouMean(name, candidates);
-    out.push({
-      code: 'E_REFERENCE',
-      file,
-      ...(p ? locateKey(p.text, path, p.format) : { line: 1, col: 1 }),
-      field: path.join('.'),
-      message,
-      hint: guess ? `did you mean \`${guess}\`?` : kindHint,
-    });
+    out.push({ code: 'E_REFERENCE', file, ...locate(file, path), field: path.join('.'), message, hint: guess ? `did you mean \`${guess}\`?` : kindHint });
   };
 
   reportUnused(maps, textOf, opts, out);
@@ -133,28 +150,16 @@ function checkReferences(
       maps.models.delete(name);
     }
   }
-  const builtin = new Set(opts.builtinTools ?? []);
+  const scope = fileScope(maps, opts.builtinTools ?? []);
   for (const [name, a] of [...maps.agents]) {
-    const agent = a.value as { model?: string; tools: string[] };
-    const model = agent.model ?? opts.defaultModel;
-    let ok = true;
-    if (!maps.models.has(model)) {
-      ref(a.file, agent.model ? ['model'] : ['name'], `agent \`${name}\` uses model \`${model}\`, which is not defined`, model, maps.models.keys(), 'define it in config/models/ or pick an existing model');
-      ok = false;
+    const agent = a.value as Agent;
+    const problems = checkAgentReferences(agent, opts.defaultModel, scope);
+    for (const problem of problems) {
+      // An agent that names no model is located at its name (the `[defaults] model` it uses is elsewhere).
+      const at = problem.path[0] === 'model' && !agent.model ? ['name'] : problem.path;
+      out.push({ code: 'E_REFERENCE', file: a.file, ...locate(a.file, at), field: problem.path.join('.'), message: problem.message, hint: problem.hint });
     }
-    agent.tools.forEach((tool, i) => {
-      if (tool.includes('.')) {
-        const server = tool.slice(0, tool.indexOf('.'));
-        if (!maps.mcps.has(server)) {
-          ref(a.file, ['tools', i], `agent \`${name}\` uses MCP server \`${server}\`, which is not defined`, server, maps.mcps.keys(), 'define it in config/mcps/');
-          ok = false;
-        }
-      } else if (!maps.tools.has(tool) && !builtin.has(tool)) {
-        ref(a.file, ['tools', i], `agent \`${name}\` uses tool \`${tool}\`, which is not defined`, tool, [...maps.tools.keys(), ...builtin], 'define it in config/tools/');
-        ok = false;
-      }
-    });
-    if (!ok) maps.agents.delete(name);
+    if (problems.length > 0) maps.agents.delete(name);
   }
   for (const [name, w] of [...maps.workflows]) {
     const wf = w.value as { entry_agent: string; fallback_agent?: string };
@@ -186,8 +191,9 @@ function reportUnused(
   for (const a of maps.agents.values()) {
     const agent = a.value as { model?: string; tools: string[] };
     if (agent.model) models.add(agent.model);
-    for (const tool of agent.tools) {
-      if (tool.includes('.')) servers.add(tool.slice(0, tool.indexOf('.')));
+    for (const ref of agent.tools) {
+      const { server, tool } = parseToolRef(ref);
+      if (server !== undefined) servers.add(server);
       else tools.add(tool);
     }
   }

@@ -14,7 +14,7 @@ export type TextResult = { text: string; diagnostic?: undefined } | { text?: und
  * Decode `bytes` as UTF-8. On invalid input, the diagnostic points at the line of the first bad sequence
  * and the column (in characters) where it starts.
  */
-export function decodeUtf8(bytes: Uint8Array, file: string): TextResult {
+function decodeUtf8(bytes: Uint8Array, file: string): TextResult {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isUtf8(buf)) return { text: buf.toString('utf8').replace(/^\uFEFF/, '') };
   let line = 1;

@@ -220,18 +220,9 @@ function scopedSets(
     builtins: createBuiltinTools({ memory: p.store.memory, entities: () => p.watcher.current().tools }),
     system: p.mcp,
     pool: p.userMcp,
-    resolveMcp: (name, userId) => {
-      const r = p.lookup.lookup('mcps', name, userId);
-      if (!r) return undefined;
-      if (!r.entity) return { value: r.value, source: r.source };
-      const owner = r.entity.user_id;
-      const trusted = config.mcp.allow_private_urls || p.store.tenants.users.byId(owner)?.is_admin === true;
-      return { value: r.value, source: r.source, key: r.entity.id, owner, trusted };
-    },
-    resolveTool: (name, userId) => {
-      const r = p.lookup.lookup('tools', name, userId);
-      return r && { value: r.value, source: r.source, ...(r.entity ? { key: r.entity.id } : {}) };
-    },
+    resolveMcp: (name, userId) => p.lookup.lookup('mcps', name, userId),
+    resolveTool: (name, userId) => p.lookup.lookup('tools', name, userId),
+    trusted: (owner) => config.mcp.allow_private_urls || p.store.tenants.users.byId(owner)?.is_admin === true,
     deny: config.tools.deny,
   });
 }

@@ -124,6 +124,11 @@ export const ENTITY_SCHEMAS = {
   mcps: McpServerSchema,
 } as const;
 
+/** The formats an entity can be written in and read back (SPEC §3), e.g. for `--format` and `?format=`. */
+export const ENTITY_FORMATS = ['toon', 'toml', 'json'] as const;
+/** One writable entity format. Markdown+YAML frontmatter is read-only (see src/config/formats/). */
+export type EntityFormat = (typeof ENTITY_FORMATS)[number];
+
 /** Where an entity comes from (SPEC §4): `system` = config files; the rest are SQLite rows. */
 export type Source = 'system' | 'user' | 'community';
 

@@ -1,6 +1,7 @@
 /**
  * The one error type of the product. Every layer throws `DomainError` with a code; the API maps the
- * code to an HTTP status in one place (src/api/errors.ts) and the CLI maps it to an exit code.
+ * code to an HTTP status in one place (src/api/errors.ts). The CLI prints the message and details and
+ * exits 1 whatever the code (src/cli/output.ts: 2 is a usage error, 3 a daemon that is not running).
  */
 
 /** Error codes shared by the API, the CLI and config diagnostics (SPEC §3, §5, §6). */
@@ -51,7 +52,7 @@ export class DomainError extends Error {
   }
 }
 
-/** True when `err` is a DomainError (also across realms, by duck typing on name+code). */
+/** True when `err` is a DomainError of this module (`instanceof`: errors are never shared across realms here). */
 export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError;
 }

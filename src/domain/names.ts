@@ -64,11 +64,6 @@ export function uniqueHandle(base: string, taken: (handle: string) => boolean): 
   }
 }
 
-/** True when `name` is a valid entity name. */
-export function isValidName(name: string): boolean {
-  return NAME_PATTERN.test(name);
-}
-
 /** A new random id with a readable prefix, e.g. `conv_1f0c…` (prefix + 32 hex chars). */
 export function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;

@@ -2,7 +2,7 @@
  * Tenants (SPEC §4, §5, §6): users, API keys and the user-tier entity rows that belong to them.
  * Plain types only; the SQLite store persists them and the API decides who may see what.
  */
-import type { Agent, McpServer, Tool } from './entities.js';
+import type { Agent, McpServer, Source, Tool } from './entities.js';
 
 /** The built-in user that the CLI (admin, over the socket) and anonymous loopback callers act as. */
 export const LOCAL_USER_ID = 'local';
@@ -63,4 +63,19 @@ export interface UserEntity<K extends UserEntityKind = UserEntityKind> {
   rating_count: number;
   created_at: number;
   updated_at: number;
+}
+
+/**
+ * An entity as one user sees it after tier resolution (SPEC §4): the catalog returns tools and MCP
+ * servers this way, and the per-user tool sets (src/tools/scoped-sets.ts) run what it returns.
+ */
+export interface ResolvedEntity<T> {
+  /** The name the caller reaches it by: bare for own and system entries, `OWNER/NAME` for community ones. */
+  name: string;
+  value: T;
+  source: Source;
+  /** The row (user and community tiers): its `id` keys MCP connections, `user_id` is the owner. */
+  entity?: UserEntity;
+  /** The config file it was loaded from (system tier). */
+  file?: string;
 }

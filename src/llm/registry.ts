@@ -6,8 +6,8 @@
  * most every `reprobeMs` while offline, so starting Ollama after the daemon is picked up.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { ProviderConfig } from '../config/ares-toml.js';
 import { DomainError } from '../domain/errors.js';
+import type { ProviderConfig } from '../domain/providers.js';
 import { createOfflineProvider } from './offline.js';
 import { createOpenAIProvider, type RetryInfo } from './openai.js';
 import { loadScriptFile } from './script-file.js';

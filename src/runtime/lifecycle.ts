@@ -9,7 +9,8 @@
  *   running -> failed            (fail)          failed  -> loaded    (restart, then -> running)
  *   loaded -> failed             (fail: found broken before its first run, e.g. its model is gone)
  *
- * Restarting one agent touches no other. States are per agent name and kept in memory only.
+ * Restarting one agent touches no other. States are kept in memory only, per agent key (`agentKey` of
+ * src/catalog/catalog.ts: a system agent's name, or `NAME (ROW_ID)` for a user agent).
  */
 import { DomainError } from '../domain/errors.js';
 

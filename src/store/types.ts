@@ -24,14 +24,10 @@ export interface Conversation {
 
 /** Conversations and their messages. */
 export interface ConversationStore {
-  /** Create a conversation and return it. */
-  create(agentName: string, userId: string): Conversation;
   /** The conversation if it exists and belongs to `userId`, else undefined (never another user's). */
   get(id: string, userId: string): Conversation | undefined;
   /** Messages of a conversation, oldest first. */
   messages(id: string): StoredMessage[];
-  /** Append messages in one transaction and bump `updated_at`. */
-  append(id: string, messages: readonly StoredMessage[]): void;
 }
 
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */
@@ -91,15 +87,6 @@ export interface ExecutionStore {
    * each shared page (table and index pages) once per batch instead of once per step.
    */
   commitStepBatched(step: RunStep): Promise<void>;
-  /** One execution row by id (tests, `GET /api/executions/:id`), undefined when absent. */
-  get(id: string): ExecutionRecord | undefined;
-}
-
-/** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/tools/builtin/memory.ts. */
-export interface MemoryKey {
-  /** Opaque scope string, e.g. `agent:NAME:USER`, `conversation:ID`, `user:ID`, `global`. */
-  scope: string;
-  key: string;
 }
 
 /** One memory entry. Time in ms since epoch. */
@@ -161,7 +148,7 @@ export interface UserStore {
    * @throws DomainError CONFLICT when the email or the given handle is taken.
    */
   create(input: { email: string; handle?: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
-  /** The stored scrypt hash (`scrypt$N$salt$hash`), if the user has a password. */
+  /** The stored password hash (`scrypt$N$r$p$salt$hash`, base64url parts; src/api/auth.ts), if the user has a password. */
   passwordHash(userId: string): string | undefined;
   /** Store a new API key by its hash; the key itself is never stored. */
   createApiKey(input: { userId: string; name?: string | null; prefix: string; keyHash: string }): ApiKeyInfo;

@@ -9,13 +9,14 @@
  * `[tools] deny` list of ares.toml (same patterns) wins over any agent.
  */
 import type { Agent } from '../domain/entities.js';
+import { parseToolRef } from '../domain/tool-refs.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSet, UnavailableTool } from './types.js';
 
 /** Names a model may be offered (OpenAI rejects others, SPEC §7). */
 const OFFERED_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Builtin memory tools, granted implicitly to agents with `memory.enabled = true` (SPEC §3). */
-export const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
+const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
 
 /** Where refused calls are reported (pino's `warn(obj, msg)` fits). Never given arguments' secrets: only names. */
 export interface ToolboxLog {
@@ -86,15 +87,11 @@ function grantsOf(agent: Agent): readonly string[] {
   return extra.length ? [...agent.tools, ...extra] : agent.tools;
 }
 
+/** Why tool reference `pattern` matched no tool any set lists (the sets gave no reason of their own). */
 function unknownReason(pattern: string): string {
-  const dot = pattern.indexOf('.');
-  if (dot > 0) {
-    const server = pattern.slice(0, dot);
-    return pattern.endsWith('.*')
-      ? `MCP server ${server} is not running or lists no tools`
-      : `MCP server ${server} is not running or has no tool ${pattern.slice(dot + 1)}`;
-  }
-  return `no tool named ${pattern} is available (not a builtin tool, not defined in config/tools/)`;
+  const { server, tool } = parseToolRef(pattern);
+  if (server === undefined) return `no tool named ${tool} is available (not a builtin tool, not defined in config/tools/)`;
+  return tool === '*' ? `MCP server ${server} is not running or lists no tools` : `MCP server ${server} is not running or has no tool ${tool}`;
 }
 
 /** Build the toolbox over the daemon's tool sets. */

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_USER_ID } from '../../src/domain/users.js';
 import { makeApp, type TestApp } from './fixture.js';
+import { seedConversation } from '../helpers/store.js';
 
 const EVIL = 'https://evil.example';
 const LISTED = 'https://app.example.com';
@@ -19,7 +20,7 @@ afterEach(() => t?.close());
 
 function setup() {
   t = makeApp({ boundary: { allowedHosts: ['caxton.lan', 'box.lan:9000'], corsOrigins: [LISTED] } });
-  const conversation = t.store.conversations.create('router', LOCAL_USER_ID);
+  const conversation = { id: seedConversation(t.store, 'router', LOCAL_USER_ID, [{ role: 'user', content: 'hi' }]) };
   /** One raw request over TCP (the default transport of app.request here). */
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
     t.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, { transport: 'tcp' });

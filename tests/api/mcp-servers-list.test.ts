@@ -7,8 +7,7 @@
  * would report it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PooledServerStatus } from '../../src/tools/mcp/pool.js';
-import type { McpServerStatus } from '../../src/tools/mcp/types.js';
+import type { McpServerStatus, PooledServerStatus } from '../../src/domain/mcp-status.js';
 import { client, makeApp } from './fixture.js';
 
 const system: McpServerStatus[] = [{ name: 'everything', state: 'ready', transport: 'stdio', tools: 1, tool_names: ['everything.echo'], last_error: null, restarts: 0 }];

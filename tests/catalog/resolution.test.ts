@@ -143,12 +143,12 @@ describe('resolution order', () => {
   it('references: unknown ones and qualified ones are refused', () => {
     const bad = AgentSchema.parse({ name: 'x', system_prompt: 'p', model: 'nope', tools: ['calculator', 'missing', 'ghost.*', 'weather', 'pub1/files.echo', 'files.*'] });
     expect(catalog.checkAgentReferences(bad, users.other!).map((d) => [d.field, d.message])).toEqual([
-      ['model', 'unknown model nope'],
-      ['tools.1', 'unknown tool missing'],
-      ['tools.2', 'unknown MCP server ghost in tool reference ghost.*'],
-      ['tools.3', 'unknown tool weather'],
-      ['tools.4', "tool reference pub1/files.echo names another user's entity"],
-      ['tools.5', 'unknown MCP server files in tool reference files.*'],
+      ['model', 'agent `x` uses model `nope`, which is not defined'],
+      ['tools.1', 'agent `x` uses tool `missing`, which is not defined'],
+      ['tools.2', 'agent `x` uses MCP server `ghost`, which is not defined'],
+      ['tools.3', 'agent `x` uses tool `weather`, which is not defined'],
+      ['tools.4', "agent `x` uses `pub1/files.echo`, which names another user's entity"],
+      ['tools.5', 'agent `x` uses MCP server `files`, which is not defined'],
     ]);
     const ok = AgentSchema.parse({ name: 'y', system_prompt: 'p', model: 'fast', tools: ['calculator', 'files.*'] });
     expect(catalog.checkAgentReferences(ok, users.me!)).toEqual([]);

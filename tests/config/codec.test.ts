@@ -6,9 +6,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENTITY_FORMATS, parseEntity, writeEntity } from '../../src/config/codec.js';
+import { parseEntity, writeEntity } from '../../src/config/codec.js';
 import { formatOfFile } from '../../src/config/formats/index.js';
-import { ENTITY_KINDS, type EntityKind } from '../../src/domain/entities.js';
+import { ENTITY_FORMATS, ENTITY_KINDS, type EntityKind } from '../../src/domain/entities.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 const SHIPPED = resolve(__dirname, '../../config');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEntity } from '../../src/config/codec.js';
 import { isWarning } from '../../src/config/diagnostics.js';
-import { MAX_NESTING, MAX_STRING_CHARS } from '../../src/config/limits.js';
+import { MAX_DECODED_LINES, MAX_NESTING, MAX_STRING_CHARS } from '../../src/config/limits.js';
 import { loadConfigTree } from '../../src/config/load.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -62,6 +62,11 @@ const CORPUS: Array<[string, string, string | Buffer, string, number]> = [
   ['UTF-16 file', 'agents/b2.json', Buffer.from('\uFEFF{"name":"b2"}', 'utf16le'), 'E_SYNTAX', 1],
   ['NUL bytes', 'agents/b3.toon', 'name: b3\nsystem_prompt: x\n\u0000\u0000\u0000\n', 'E_SYNTAX', 3],
   ['10 MB prompt', 'agents/p1.toon', `name: p1\nmodel: balanced\nsystem_prompt: "${'All work and no play. '.repeat(500_000)}"\n`, 'E_VALUE', 3],
+  ['10 MB TOML prompt', 'agents/p2.toml', `name = "p2"\nsystem_prompt = "${'All work and no play. '.repeat(500_000)}"\n`, 'E_VALUE', 2],
+  ['10 MB prompt in Markdown frontmatter', 'agents/p3.md', `---\nname: p3\nsystem_prompt: ${'All work and no play. '.repeat(500_000)}\n---\n`, 'E_VALUE', 3],
+  ['10 MB of short TOML lines', 'agents/p4.toml', `name = "p4"\nsystem_prompt = "x"\n[parameters]\n${Array.from({ length: 400_000 }, (_, i) => `k${i} = "some value"`).join('\n')}\n`, 'E_VALUE', 1],
+  ['20k-line TOON', 'agents/p5.toon', `name: p5\nsystem_prompt: x\nparameters:\n${Array.from({ length: 20_000 }, (_, i) => `  k${i}: v`).join('\n')}\n`, 'E_VALUE', MAX_DECODED_LINES.toon! + 1],
+  ['5k-line YAML frontmatter', 'agents/p6.md', `---\nname: p6\nsystem_prompt: x\nparameters:\n${Array.from({ length: 5_000 }, (_, i) => `  k${i}: v`).join('\n')}\n---\n`, 'E_VALUE', MAX_DECODED_LINES.yaml! + 1],
   ['10k-deep JSON', 'agents/d1.json', `{"name":"d1","system_prompt":"x",\n"parameters":{"a":${'['.repeat(DEEP)}${']'.repeat(DEEP)}}}`, 'E_VALUE', 2],
   ['10k-deep TOML', 'agents/d2.toml', `name = "d2"\nsystem_prompt = "x"\n[parameters]\na = ${'['.repeat(DEEP)}${']'.repeat(DEEP)}\n`, 'E_SYNTAX', 4],
   ['10k-deep TOML inline tables', 'agents/d3.toml', `name = "d3"\nsystem_prompt = "x"\n[parameters]\na = ${'{b='.repeat(DEEP)}1${'}'.repeat(DEEP)}\n`, 'E_SYNTAX', 4],
@@ -109,10 +114,18 @@ describe('malformed-input corpus through the loader', () => {
     expect(snap.models.has('balanced')).toBe(true);
   });
 
-  it('a prompt just under the limit loads', () => {
+  it.each(['json', 'toon', 'toml'] as const)('a prompt just under the limit loads (%s)', (format) => {
     const prompt = 'x'.repeat(MAX_STRING_CHARS);
-    const r = parseEntity('agents', JSON.stringify({ name: 'big', system_prompt: prompt }), 'json');
+    const text = { json: JSON.stringify({ name: 'big', system_prompt: prompt }), toon: `name: big\nsystem_prompt: ${prompt}\n`, toml: `name = "big"\nsystem_prompt = "${prompt}"\n` }[format];
+    const r = parseEntity('agents', text, format);
     expect(r.diagnostics).toEqual([]);
     expect(r.value!.system_prompt.length).toBe(MAX_STRING_CHARS);
+  });
+
+  it('a string one character over the limit is refused at its key, before or after decoding', () => {
+    for (const [format, text] of [['json', `{"name": "big",\n"system_prompt": "${'x'.repeat(MAX_STRING_CHARS + 1)}"}`], ['toml', `name = "big"\nsystem_prompt = '''\n${'x'.repeat(MAX_STRING_CHARS + 1)}'''\n`]] as const) {
+      const r = parseEntity('agents', text, format);
+      expect(r.diagnostics, format).toMatchObject([{ code: 'E_VALUE', line: 2, field: 'system_prompt' }]);
+    }
   });
 });

@@ -5,7 +5,8 @@
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEntity, writeEntity, type EntityFormat } from '../../src/config/codec.js';
+import { parseEntity, writeEntity } from '../../src/config/codec.js';
+import type { EntityFormat } from '../../src/domain/entities.js';
 import { isWarning } from '../../src/config/diagnostics.js';
 import { loadConfigTree } from '../../src/config/load.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -93,7 +93,7 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     expect(list.mcps.map((m) => m.name)).not.toContain('mine');
     const refused = await req('POST', '/api/agents', bob, { name: 'bob-bot', model: 'fast', system_prompt: 'x', tools: ['mine.echo'] });
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain('unknown MCP server mine');
+    expect(await refused.text()).toContain('uses MCP server `mine`, which is not defined');
   });
 
   it("B running A's public agent does not reach A's private server, even when the model names its tool", async () => {

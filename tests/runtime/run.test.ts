@@ -15,6 +15,7 @@ import { openSqliteStore } from '../../src/store/sqlite/database.js';
 import { createToolbox } from '../../src/tools/toolbox.js';
 import type { ToolDefinition, ToolSet } from '../../src/tools/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { executionById } from '../helpers/store.js';
 
 const store = openSqliteStore(join(tempDir('cx-rt-'), 'ares.db'));
 afterAll(() => store.close());
@@ -73,7 +74,7 @@ describe('runtime tool loop', () => {
     // Persisted: user, assistant(tool call), tool, assistant; and an execution row with the tool call and cost.
     if (done.type !== 'done') throw new Error('no done');
     expect(store.conversations.messages(done.conversation_id).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
-    const row = store.executions.get(done.execution_id)!;
+    const row = executionById(store, done.execution_id)!;
     expect(row).toMatchObject({ status: 'success', tokens_input: 30, tokens_output: 9, finish_reason: 'stop', iterations: 2, output: 'The sum is 5.' });
     expect(row.cost_usd).toBeCloseTo((30 * 1 + 9 * 2) / 1e6, 12);
     expect(row.tool_calls).toEqual([expect.objectContaining({ name: 'add', arguments: '{"a":2,"b":3}', result: '5', is_error: false })]);
@@ -107,7 +108,7 @@ describe('runtime tool loop', () => {
     expect(done.reply).toMatch(/limit of 2 tool iterations/);
     expect(events.filter((e) => e.type === 'tool_result')).toHaveLength(2);
     expect(p.requests).toHaveLength(3);
-    expect(store.executions.get(done.execution_id)).toMatchObject({ status: 'success', finish_reason: 'max_iterations', iterations: 3 });
+    expect(executionById(store, done.execution_id)).toMatchObject({ status: 'success', finish_reason: 'max_iterations', iterations: 3 });
     // The stored conversation stays valid: every tool call has its result, the last word is the explicit message.
     const msgs = store.conversations.messages(done.conversation_id);
     expect(msgs.at(-1)).toMatchObject({ role: 'assistant', content: expect.stringMatching(/max_tool_iterations/) });
@@ -130,7 +131,7 @@ describe('runtime tool loop', () => {
     const tool = p.requests[1]!.messages.find((m) => m.role === 'tool' && m.tool_call_id === 'h1');
     expect(tool?.content).toMatch(/timed out/);
     const done = events.at(-1) as { execution_id: string };
-    expect(store.executions.get(done.execution_id)!.tool_calls).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'h1', timed_out: true })]));
+    expect(executionById(store, done.execution_id)!.tool_calls).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'h1', timed_out: true })]));
   });
 
   it('persists each step: a run that fails after a tool round keeps that round and records the error', async () => {
@@ -140,7 +141,7 @@ describe('runtime tool loop', () => {
     expect(err).toMatchObject({ type: 'error', code: 'PROVIDER_ERROR' });
     if (err.type !== 'error') throw new Error('no error');
     expect(store.conversations.messages(err.conversation_id!).map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
-    expect(store.executions.get(err.execution_id!)).toMatchObject({ status: 'error', error_message: 'provider p (HTTP 500): down' });
+    expect(executionById(store, err.execution_id!)).toMatchObject({ status: 'error', error_message: 'provider p (HTTP 500): down' });
   });
 
   it('records a provider timeout as status timeout', async () => {
@@ -148,7 +149,7 @@ describe('runtime tool loop', () => {
     const events = await collect(runtimeWith({ p }).run({ agent: agentOf(), source: 'system', model, message: 'x', userId: 'local' }));
     const err = events.at(-1) as { execution_id: string; code: string };
     expect(err.code).toBe('TIMEOUT');
-    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'timeout' });
+    expect(executionById(store, err.execution_id)).toMatchObject({ status: 'timeout' });
   });
 
   it('cancels a run whose provider hangs when the signal aborts, and records it', async () => {
@@ -159,7 +160,7 @@ describe('runtime tool loop', () => {
     const events = await collect(it);
     const err = events.at(-1) as { type: string; code: string; execution_id: string };
     expect(err).toMatchObject({ type: 'error', code: 'CANCELLED' });
-    expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
+    expect(executionById(store, err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
   });
 
   it('retain drops the lifecycle state of agents that no longer exist, and only theirs', async () => {
@@ -185,7 +186,7 @@ describe('runtime tool loop', () => {
     for (const events of await Promise.all([running, queued, later])) {
       const err = events.at(-1) as { type: string; code: string; message: string; execution_id: string };
       expect(err).toMatchObject({ type: 'error', code: 'CANCELLED', message: 'daemon shutting down' });
-      expect(store.executions.get(err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'daemon shutting down' });
+      expect(executionById(store, err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'daemon shutting down' });
     }
     await idled;
     expect(rt.agents.status('shut')).toMatchObject({ active: 0, queued: 0 });
@@ -252,7 +253,7 @@ describe('runtime isolation and lifecycle', () => {
       expect(events).toHaveLength(1);
       const err = events[0] as { type: string; code: string; message: string; execution_id: string };
       expect(err).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^agent flooded is busy/) });
-      expect(store.executions.get(err.execution_id)).toBeUndefined();
+      expect(executionById(store, err.execution_id)).toBeUndefined();
     }
     // Another agent still runs; once it holds its only slot, a second run of it would queue, and the
     // total queue (2, all of them the flooded agent's) is full: refused as the daemon being busy.

@@ -6,6 +6,7 @@ import { openSqliteStore } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { ExecutionRecord } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { executionById } from '../helpers/store.js';
 
 const exec = (over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
   id: 'exec_1',
@@ -33,8 +34,8 @@ describe('run steps and memory (migration 2)', () => {
     store.executions.commitStep({ conversationId: 'conv_x', messages: [{ role: 'assistant', content: 'hello' }], execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 } });
     expect(store.conversations.messages('conv_x').map((m) => m.content)).toEqual(['hi', 'hello']);
     // The second step replaced the provisional row.
-    expect(store.executions.get('exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
-    expect(store.executions.get('exec_1')!.error_message).toBeUndefined();
+    expect(executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
+    expect(executionById(store, 'exec_1')!.error_message).toBeUndefined();
     store.close();
   });
 
@@ -67,9 +68,9 @@ describe('run steps and memory (migration 2)', () => {
     const store = openSqliteStore(path);
     expect(store.health().schema_version).toBe(MIGRATIONS.at(-1)!.version);
     expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
-    expect(store.executions.get('exec_old')).toMatchObject({ status: 'success', input: 'hi' });
+    expect(executionById(store, 'exec_old')).toMatchObject({ status: 'success', input: 'hi' });
     store.executions.record({ id: 'exec_cut', agent_name: 'a', agent_source: 'system', user_id: 'local', input: 'hi', duration_ms: 1, status: 'cancelled', error_message: 'daemon shutting down', created_at: 2 });
-    expect(store.executions.get('exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
+    expect(executionById(store, 'exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
     store.memory.set('user:local', 'k', 'v', 'local');
     expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
     expect(store.memory.get('user:other', 'k')).toBeUndefined();

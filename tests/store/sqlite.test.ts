@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/database.js';
 import { tempDir } from '../helpers/tmp.js';
+import { seedConversation } from '../helpers/store.js';
 
 const tmpDb = () => join(tempDir('cx-db-'), 'data', 'ares.db');
 
@@ -19,11 +20,10 @@ describe('SQLite store', () => {
   it('keeps conversations and their messages across reopen, oldest first', () => {
     const path = tmpDb();
     let store = openSqliteStore(path);
-    const conv = store.conversations.create('router', 'local');
-    store.conversations.append(conv.id, [
+    const conv = { id: seedConversation(store, 'router', 'local', [
       { role: 'user', content: 'one' },
       { role: 'assistant', content: 'two' },
-    ]);
+    ]) };
     store.close();
     store = openSqliteStore(path);
     expect(store.conversations.get(conv.id, 'local')).toMatchObject({ id: conv.id, agent_name: 'router' });

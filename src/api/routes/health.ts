@@ -13,7 +13,7 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { op, type Registry } from '../openapi.js';
 
-/** One MCP server as `GET /api/status` sums it up (src/tools/mcp/types.ts McpServerStatus has the rest). */
+/** One MCP server as `GET /api/status` sums it up (src/domain/mcp-status.ts McpServerStatus has the rest). */
 const McpSummary = z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number(), last_error: z.string().nullable() });
 
 const Health = z.object({

@@ -10,7 +10,7 @@ import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
-/** One server as the daemon reports it (src/tools/mcp/types.ts McpServerStatus). */
+/** One server as the daemon reports it (src/domain/mcp-status.ts McpServerStatus). */
 interface ServerRow {
   name: string;
   source?: string;

@@ -40,12 +40,3 @@ export function formatOfFile(file: string): ReadableFormat | undefined {
 export function readerForFormat(format: ReadableFormat): FormatReader {
   return READERS[format];
 }
-
-/** The reader for a file name by its extension, or undefined for files that are not entity files. */
-export function readerFor(file: string): FormatReader | undefined {
-  const format = formatOfFile(file);
-  return format ? READERS[format] : undefined;
-}
-
-/** File extensions the loader reads. */
-export const ENTITY_EXTENSIONS = Object.keys(EXTENSIONS);

@@ -6,7 +6,6 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
-import { newId } from '../../domain/names.js';
 import type { Conversation, ExecutionRecord, MemoryEntry, RunStep, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
@@ -81,7 +80,6 @@ export function openSqliteStore(path: string): Store {
         tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations)
       VALUES (@id, @agent_name, @agent_source, @user_id, @conversation_id, @input, @output, @tool_calls,
         @tokens_input, @tokens_output, @cost_usd, @duration_ms, @status, @error_message, @created_at, @finish_reason, @model, @iterations)`),
-    getExecution: db.prepare('SELECT * FROM agent_executions WHERE id = ?'),
     memoryGet: db.prepare('SELECT key, value, updated_at FROM memory WHERE scope = ? AND key = ?'),
     memorySet: db.prepare('INSERT OR REPLACE INTO memory (scope, key, value, user_id, updated_at) VALUES (?, ?, ?, ?, ?)'),
     memoryDelete: db.prepare('DELETE FROM memory WHERE scope = ? AND key = ?'),
@@ -158,23 +156,11 @@ export function openSqliteStore(path: string): Store {
     items.forEach((item, i) => (outcomes[i] === undefined ? item.resolve() : item.reject(outcomes[i])));
   };
 
-  const append = db.transaction((id: string, messages: readonly StoredMessage[]) => {
-    const now = Date.now();
-    insertMessages(id, messages, now);
-    stmts.touchConversation.run(now, id);
-  });
-
   let closed = false;
   const tenants: TenantStore = createTenantStore(db);
   return {
     tenants,
     conversations: {
-      create(agentName, userId) {
-        const now = Date.now();
-        const conv: Conversation = { id: newId('conv'), agent_name: agentName, user_id: userId, created_at: now, updated_at: now };
-        stmts.createConversation.run(conv.id, conv.agent_name, conv.user_id, now, now);
-        return conv;
-      },
       get(id, userId) {
         return stmts.getConversation.get(id, userId) as Conversation | undefined;
       },
@@ -186,9 +172,6 @@ export function openSqliteStore(path: string): Store {
           ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
           ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
         }));
-      },
-      append(id, messages) {
-        append(id, messages);
       },
     },
     executions: {
@@ -204,16 +187,6 @@ export function openSqliteStore(path: string): Store {
           if (batch.length === 0) setImmediate(flush);
           batch.push({ step, resolve, reject });
         });
-      },
-      get(id) {
-        const r = stmts.getExecution.get(id) as Record<string, unknown> | undefined;
-        if (!r) return undefined;
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) {
-          if (v === null || k === 'agent_id') continue;
-          out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
-        }
-        return out as unknown as ExecutionRecord;
       },
     },
     memory: {

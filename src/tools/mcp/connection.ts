@@ -12,7 +12,7 @@ import type { McpServer } from '../../domain/entities.js';
 import { refusedIn } from '../net-policy.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { allowedByServer, offeredName, qualifiedName } from './names.js';
-import type { McpServerState, McpServerStatus, McpTransportKind } from './types.js';
+import type { McpServerState, McpServerStatus, McpTransportKind } from '../../domain/mcp-status.js';
 
 /** Structured log sink (a pino logger fits). */
 export interface McpLog {
@@ -58,18 +58,18 @@ export interface ConnectionOptions {
 const REQUEST_TIMEOUT = -32001;
 const CONNECTION_CLOSED = -32000;
 /** This many calls in a row timing out means the server is wedged: it is restarted. */
-export const MAX_CONSECUTIVE_TIMEOUTS = 3;
+const MAX_CONSECUTIVE_TIMEOUTS = 3;
 
 let sdkClient: Promise<typeof import('@modelcontextprotocol/sdk/client/index.js')> | undefined;
 let sdkTypes: Promise<typeof import('@modelcontextprotocol/sdk/types.js')> | undefined;
 
 /** The transport kind a server config selects. */
-export function transportKind(server: McpServer): McpTransportKind {
+function transportKind(server: McpServer): McpTransportKind {
   return server.url ? 'http' : 'stdio';
 }
 
 /** A tool result's MCP content as the text given back to the model. */
-export function resultText(result: {
+function resultText(result: {
   content?: unknown;
   structuredContent?: unknown;
   toolResult?: unknown;

@@ -6,10 +6,11 @@
  * `close()` ends every connection and leaves no child process.
  */
 import type { McpServer } from '../../domain/entities.js';
+import { parseToolRef, serversOf } from '../../domain/tool-refs.js';
 import type { ToolSet } from '../types.js';
 import { McpConnection } from './connection.js';
 import { createFleet, type FleetOptions } from './fleet.js';
-import type { McpServerStatus } from './types.js';
+import type { McpServerStatus } from '../../domain/mcp-status.js';
 
 /** Options of the manager (src/tools/mcp/fleet.ts). Defaults: real transports, `process.env`, backoff 500 ms doubling to 30 s. */
 export type McpManagerOptions = FleetOptions;
@@ -56,8 +57,11 @@ function fingerprint(s: McpServer, idle: boolean): string {
  */
 export function serversUsedBy(agents: Iterable<{ tools: readonly string[] }>, deny: readonly string[] = []): Set<string> {
   const used = new Set<string>();
-  for (const a of agents) for (const t of a.tools) if (t.indexOf('.') > 0) used.add(t.slice(0, t.indexOf('.')));
-  for (const d of deny) if (d.endsWith('.*')) used.delete(d.slice(0, -2));
+  for (const a of agents) for (const server of serversOf(a.tools)) used.add(server);
+  for (const d of deny) {
+    const { server, tool } = parseToolRef(d);
+    if (server !== undefined && tool === '*') used.delete(server);
+  }
   return used;
 }
 

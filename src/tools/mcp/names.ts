@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 export const OFFERED_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Separator between server and tool in offered names (`everything__echo`). */
-export const OFFERED_SEPARATOR = '__';
+const OFFERED_SEPARATOR = '__';
 
 /** The configured name of tool `tool` of MCP server `server`: `server.tool` (SPEC §7). */
 export function qualifiedName(server: string, tool: string): string {

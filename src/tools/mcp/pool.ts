@@ -16,7 +16,7 @@ import { McpConnection } from './connection.js';
 import type { TransportFactory } from './connection.js';
 import { createFleet, type FleetOptions } from './fleet.js';
 import { realTransports } from './transports.js';
-import type { McpServerStatus } from './types.js';
+import type { PooledServerStatus } from '../../domain/mcp-status.js';
 
 /**
  * Options of the pool (src/tools/mcp/fleet.ts), as the manager's; give it its own `childrenFile`
@@ -36,14 +36,6 @@ export interface PoolRowInfo {
   owner?: string;
   /** True: connect anywhere (admin-owned row, or `[mcp] allow_private_urls`); default false. */
   trusted?: boolean;
-}
-
-/** A pool entry as listed for operators: the row key and owner next to the connection's status. */
-export interface PooledServerStatus extends McpServerStatus {
-  /** The `user_mcps` row id the connection serves. */
-  key: string;
-  /** The row's owner (user id), when the caller of `get` said. */
-  owner?: string;
 }
 
 /** Connections to user-tier MCP servers, keyed by row id. */

@@ -7,7 +7,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { McpServerStatus } from '../../../src/tools/mcp/types.js';
+import type { McpServerStatus } from '../../../src/domain/mcp-status.js';
 import { makeApp } from '../../api/fixture.js';
 
 const servers: McpServerStatus[] = [

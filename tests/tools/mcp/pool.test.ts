@@ -2,8 +2,8 @@
  * The user-tier MCP pool and per-user tool sets (SPEC §4; round-2 item 1) on real MCP servers:
  * server-everything as a stdio child (one child per row, shared; ended on drop, change and close),
  * in-memory SDK servers for resolution through the Toolbox (a user's server shadows the system one of
- * the same name, another user's private row never resolves, user-tier builtin rows narrow builtins,
- * an idle system server is woken for a user agent).
+ * the same name, another user's private row never resolves, user-tier tool rows that cannot run are
+ * listed as unavailable with the reason, an idle system server is woken for a user agent).
  */
 import { createRequire } from 'node:module';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -14,7 +14,8 @@ import { AgentSchema, McpServerSchema, ToolSchema, type Agent, type McpServer, t
 import type { TransportFactory } from '../../../src/tools/mcp/connection.js';
 import { createMcpManager, type McpManager } from '../../../src/tools/mcp/manager.js';
 import { createMcpPool, type McpPool } from '../../../src/tools/mcp/pool.js';
-import { createScopedSets, type TierEntity } from '../../../src/tools/scoped-sets.js';
+import { createScopedSets } from '../../../src/tools/scoped-sets.js';
+import type { ResolvedEntity, UserEntity } from '../../../src/domain/users.js';
 import { createToolbox } from '../../../src/tools/toolbox.js';
 import { createBuiltinTools } from '../../../src/tools/builtin/index.js';
 import type { MemoryStore } from '../../../src/store/types.js';
@@ -84,10 +85,12 @@ describe('per-user tool sets through the Toolbox', () => {
   const annWeb = server({ name: 'web', url: 'http://ann.example/mcp' });
   const idle = server({ name: 'quiet', url: 'http://quiet.example/mcp' });
 
-  /** Rows per user: ann owns a private `web` server and a narrowed `calculator`. */
-  const mcpRows: Record<string, Record<string, TierEntity<McpServer>>> = { ann: { web: { value: annWeb, source: 'user', key: 'mcp_ann_web' } } };
-  const toolRows: Record<string, Record<string, TierEntity<Tool>>> = {
-    ann: { calculator: { value: tool({ name: 'calculator', description: 'ann math', timeout_secs: 2 }), source: 'user', key: 'tool_1' }, current_time: { value: tool({ name: 'current_time', enabled: false }), source: 'user', key: 'tool_2' } },
+  /** A user-tier row of `owner` (only what the scoped sets read: id and owner). */
+  const row = <T extends { name: string }>(owner: string, id: string, value: T): ResolvedEntity<T> => ({ name: value.name, value, source: 'user', entity: { id, user_id: owner } as UserEntity });
+  /** Rows per user: ann owns a private `web` server, a `weather` tool of type http and a disabled `clock`. */
+  const mcpRows: Record<string, Record<string, ResolvedEntity<McpServer>>> = { ann: { web: row('ann', 'mcp_ann_web', annWeb) } };
+  const toolRows: Record<string, Record<string, ResolvedEntity<Tool>>> = {
+    ann: { weather: row('ann', 'tool_1', tool({ name: 'weather', type: 'http' })), clock: row('ann', 'tool_2', tool({ name: 'clock', enabled: false })) },
   };
   const system: Record<string, McpServer> = { web: systemWeb, quiet: idle };
 
@@ -102,7 +105,7 @@ describe('per-user tool sets through the Toolbox', () => {
       builtins: createBuiltinTools({ memory: {} as MemoryStore }),
       system: mcp,
       pool,
-      resolveMcp: (name, userId) => mcpRows[userId]?.[name] ?? (system[name] ? { value: system[name], source: 'system' } : undefined),
+      resolveMcp: (name, userId) => mcpRows[userId]?.[name] ?? (system[name] ? { name, value: system[name], source: 'system' } : undefined),
       resolveTool: (name, userId) => toolRows[userId]?.[name],
     });
     return { mcp, pool, toolbox: createToolbox({ sets: scoped.sets, prepare: scoped.prepare }) };
@@ -132,14 +135,17 @@ describe('per-user tool sets through the Toolbox', () => {
     expect(mcp.status().find((s) => s.name === 'quiet')!.state).toBe('ready');
   });
 
-  it('user-tier builtin rows narrow a builtin for their owner only', async () => {
+  it("user-tier tool rows cannot run: their owner sees why, builtins stay offered, other users see no row", async () => {
     const { toolbox } = await setup();
-    const a = agent(['calculator', 'current_time']);
+    const a = agent(['calculator', 'weather', 'clock']);
     const mine = toolbox.forAgent(a, 'ann');
-    expect(mine.tools.map((t) => [t.name, t.spec.description, t.timeoutMs])).toEqual([['calculator', 'ann math', 2000]]);
-    expect(mine.unavailable).toEqual([{ name: 'current_time', reason: 'disabled by your tool current_time (enabled = false)' }]);
-    expect((await toolbox.call(a, 'current_time', {}, ctx('ann'))).isError).toBe(true);
+    expect(mine.tools.map((t) => t.name)).toEqual(['calculator']);
+    expect(mine.unavailable).toEqual([
+      { name: 'weather', reason: expect.stringContaining('your tool weather has type http') },
+      { name: 'clock', reason: 'disabled by your tool clock (enabled = false)' },
+    ]);
+    expect((await toolbox.call(a, 'weather', {}, ctx('ann'))).isError).toBe(true);
     expect(await toolbox.call(a, 'calculator', { expression: '6*7' }, ctx('ann'))).toEqual({ content: '42' });
-    expect(toolbox.forAgent(a, 'bob').tools.map((t) => t.name)).toEqual(['calculator', 'current_time']);
+    expect(toolbox.forAgent(a, 'bob').unavailable.map((u) => u.reason)).toEqual([expect.stringContaining('no tool named weather'), expect.stringContaining('no tool named clock')]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Shapes the MCP manager shares with the API and the CLI (`GET /api/mcp/servers`, `caxton mcp list`).
- * Type-only: the API gets status through AppDeps and never imports the manager itself.
+ * MCP server status (SPEC §5 `mcp list`): what the MCP manager and the user-tier pool
+ * (src/tools/mcp/) report, what `GET /api/mcp/servers` returns and `caxton mcp list` prints. Plain
+ * types, so the API reads status through AppDeps without importing the tools layer.
  */
 
 /**
@@ -32,4 +33,12 @@ export interface McpServerStatus {
   restarts: number;
   /** When the next reconnect attempt is due, while `failed`. */
   next_retry_at?: number;
+}
+
+/** A user-tier pool entry as listed for operators: the row key and owner next to the connection's status. */
+export interface PooledServerStatus extends McpServerStatus {
+  /** The `user_mcps` row id the connection serves. */
+  key: string;
+  /** The row's owner (user id), when the caller of the pool's `get` said. */
+  owner?: string;
 }
