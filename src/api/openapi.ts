@@ -77,3 +77,16 @@ export function op(router: Hono<AppEnv>, registry: Registry, spec: OpSpec, handl
   );
   router.on(spec.method.toUpperCase(), spec.path.replace(/\{(\w+)\}/g, ':$1'), contentTypeGuard(acceptedTypes(spec)), handler);
 }
+
+/**
+ * The paths anyone may call even when auth is required: those of the routes declared `public` (their
+ * OpenAPI entry has `security: []`). Read from the registry, so the route specs are the one list.
+ * Public routes take no path parameters, so their paths compare exactly.
+ */
+export function publicPaths(registry: Registry): Set<string> {
+  const paths = new Set<string>();
+  for (const d of registry.definitions) {
+    if (d.type === 'route' && Array.isArray(d.route.security) && d.route.security.length === 0) paths.add(d.route.path);
+  }
+  return paths;
+}

@@ -1,8 +1,8 @@
 /**
  * Agent routes (SPEC §6; DIR-12 Part 3; STORY-008): `/api/agents` CRUD over the user tier with
  * model/tool reference checks, `?format=toon|toml|json`, `/export` (text/x-toon + Content-Disposition),
- * `/import` by content type, `/chat` (JSON or SSE), `/rate`; and the Caxton paths `GET|POST /agents`,
- * `GET|DELETE /agents/:id`, `POST /agents/:name/message`. Every agent carries its `source` tier.
+ * `/import` by content type, `/chat` (JSON or SSE), `/rate`; the Caxton `/agents` paths reuse these
+ * handlers (src/api/routes/caxton.ts). Every agent carries its `source` tier.
  * `:name` is a bare name (the caller's own agent, else the system's) or, URL-encoded, `OWNER%2FNAME`
  * for another user's public agent (SPEC §4); writes (PUT, DELETE) only ever touch the caller's own.
  */
@@ -13,11 +13,11 @@ import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
-import type { ApiMetrics } from '../metrics.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
-import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey, agentRow } from '../../catalog/catalog.js';
+import { sseResponse } from '../sse.js';
+import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
+import type { WireErrors } from '../errors.js';
 import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { readJson, validate } from '../validate.js';
 
@@ -44,11 +44,10 @@ const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional
 const CreateBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
 const ChatBody = z.object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() }).strict();
-const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
 
-const Summary = z.object({
+export const Summary = z.object({
   id: z.string().nullable(),
   name: z.string(),
   source: z.enum(['user', 'community', 'system']),
@@ -62,8 +61,13 @@ const Summary = z.object({
   rating_count: z.number(),
   state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
 });
-const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
-const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
+export const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
+export const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
+
+/** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
+export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
+  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, ...(conversationId ? { conversationId } : {}) };
+}
 
 /** Summary of an agent as listed, with its lifecycle `state`. */
 export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summary> {
@@ -84,12 +88,10 @@ export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summ
   };
 }
 
-/** Agent routes. */
-export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+/** Shared agent handlers of the `/api/agents` routes and the Caxton `/agents` routes (src/api/routes/caxton.ts). */
+export function agentHandlers(deps: AppDeps) {
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
-  const tags = ['agents'];
   /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
   const forgetRow = (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`));
 
@@ -148,26 +150,6 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.body(codec.writeEntity('agents', agent, format), 200, headers);
   };
 
-  const startRun = (c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined) => {
-    const userId = c.get('userId');
-    const resolved = catalog.resolveAgent(name, userId);
-    const abort = new AbortController();
-    c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    metrics.run(resolved.source, 'started');
-    const events = deps.runtime.run({
-      agent: resolved.agent,
-      source: resolved.source,
-      model: resolved.model,
-      message,
-      userId,
-      agentKey: agentKey(resolved),
-      agentRow: agentRow(resolved),
-      ...(conversationId ? { conversationId } : {}),
-      signal: abort.signal,
-    });
-    return { events, abort };
-  };
-
   const list = (c: Context<AppEnv>) => {
     const source = c.req.query('source');
     let agents = catalog.listAgents(c.get('userId'));
@@ -178,6 +160,17 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
     return c.json({ agents: out });
   };
+
+  return { create, parseBody, render, list, forgetRow };
+}
+
+/** Agent routes under `/api/agents`. */
+export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const { catalog, codec } = deps;
+  const entities = deps.tenants.entities;
+  const tags = ['agents'];
+  const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
 
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
   op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
@@ -243,9 +236,9 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
    */
   op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = await readJson(c, ChatBody);
-    const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
+    const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, await admitted(events), abort, deps.secrets.scrub);
+    if (wantsStream) return sseResponse(c, events, abort, wire);
     const done = await collectRun(events);
     const { type: _type, ...result } = done;
     return c.json(result);
@@ -257,42 +250,6 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
     const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
     return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
-  });
-
-  // ---- Caxton paths (STORY-008) ----
-  const caxtonTags = ['caxton'];
-  op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags: caxtonTags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
-
-  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
-    const { agent, isPublic, warnings } = await parseBody(c);
-    return create(c, agent, isPublic ?? false, warnings);
-  });
-
-  /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
-  const byId = (c: Context<AppEnv>) => {
-    const id = c.req.param('id')!;
-    const userId = c.get('userId');
-    const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
-    return found ?? catalog.resolveAgent(id, userId);
-  };
-  op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags: caxtonTags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
-  });
-  op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
-    forgetRow(a.entity.id);
-    return c.body(null, 204);
-  });
-
-  /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  op(r, registry, { method: 'post', path: '/agents/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags: caxtonTags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
-    const body = await readJson(c, MessageBody);
-    const name = c.req.param('name')!;
-    const { events } = startRun(c, name, body.text, body.conversation_id);
-    const { type: _type, ...result } = await collectRun(events);
-    return c.json({ agent: name, ...result });
   });
 
   return r;

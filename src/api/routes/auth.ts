@@ -132,7 +132,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   );
 
   op(r, registry, { method: 'delete', path: '/api/keys/{id}', summary: 'Revoke one of your API keys', tags: ['keys'], responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } } }, (c) => {
-    if (!users.revokeApiKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
+    if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
     return c.body(null, 204);
   });
 

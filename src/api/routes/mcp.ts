@@ -17,14 +17,15 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { agentKey, agentRow, type AgentListing } from '../../catalog/catalog.js';
+import type { AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { op, type Registry } from '../openapi.js';
-import { collectRun } from '../sse.js';
+import type { WireErrors } from '../errors.js';
+import { collectRun, type StartAgentRun } from '../run.js';
 
 /** JSON Schema of an agent tool's arguments. */
 export const AGENT_TOOL_INPUT = {
@@ -133,7 +134,7 @@ const McpServerStatusSchema = z
 const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
 
 /** MCP routes, registered in the OpenAPI document like every other route. */
-export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
+export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
   /**
@@ -198,27 +199,17 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
           return { isError: true, content: [{ type: 'text', text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat` }] };
         }
         try {
-          const resolved = deps.catalog.resolveAgent(req.params.name, userId);
-          const done = await collectRun(
-            deps.runtime.run({
-              agent: resolved.agent,
-              source: resolved.source,
-              model: resolved.model,
-              agentKey: agentKey(resolved),
-              agentRow: agentRow(resolved),
-              message: args.message,
-              userId,
-              ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
-              signal: extra.signal,
-            }),
-          );
+          const conversationId = typeof args.conversation_id === 'string' && args.conversation_id ? args.conversation_id : undefined;
+          const { events } = await startRun({ name: req.params.name, message: args.message, userId, signal: extra.signal, ...(conversationId ? { conversationId } : {}) });
+          const done = await collectRun(events);
           return {
             content: [{ type: 'text', text: done.reply }],
             structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
           };
         } catch (err) {
           if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
-          const text = isDomainError(err) ? `${err.code}: ${deps.secrets.scrub(err.message)}` : 'the agent run failed (see the daemon log)';
+          const { code, message } = wire(err);
+          const text = isDomainError(err) ? `${code}: ${message}` : 'the agent run failed (see the daemon log)';
           return { isError: true, content: [{ type: 'text', text }] };
         }
       });
