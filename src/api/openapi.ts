@@ -1,13 +1,16 @@
 /**
  * The OpenAPI document (`GET /openapi.json`, STORY-008 "Documentation requirement") is generated from
- * the same zod schemas the handlers validate with: every route is declared once with `op()`, which
- * registers its description in the registry and its handler on the Hono router.
+ * the same zod schemas the handlers are given validated input by: every route is declared once with
+ * `op()`, which registers its description (`createRoute`) in the registry and its handler on the Hono
+ * router behind the route's content-type guard and validator. Handlers read their input with
+ * `c.req.valid('json' | 'query')`, so each schema is named once, in the spec.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Handler, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { contentTypeGuard, JSON_TYPE } from './boundary.js';
 import type { AppEnv } from './deps.js';
+import { readJson, validate } from './validate.js';
 
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
 export type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
@@ -28,12 +31,22 @@ export interface OpSpec {
   summary: string;
   tags: string[];
   /**
-   * JSON body schema (validated by the handler with `readJson`), and/or the raw content types accepted.
-   * Over TCP a body of any other type is refused with 415 (src/api/boundary.ts); a route with neither
-   * takes no body, or a JSON one.
+   * JSON body schema, and/or the raw content types accepted. Over TCP a body of any other type is
+   * refused with 415 (src/api/boundary.ts); a route with neither takes no body, or a JSON one. The
+   * JSON body is parsed and validated before the handler (400 with located details, src/api/validate.ts)
+   * and read with `c.req.valid('json')`; with `rawBody` too, only a JSON-typed body is (the handler
+   * reads the others itself).
    */
   body?: z.ZodType;
+  /** An empty body is taken for `{}` (validated like one) instead of being refused. */
+  bodyOptional?: boolean;
+  /**
+   * The handler reads the body itself instead of `c.req.valid('json')`: the entity routes (the name
+   * comes from the path when the body has none) and `/mcp` (the MCP SDK reads the raw request).
+   */
+  bodyReadByHandler?: boolean;
   rawBody?: string[];
+  /** Query schema: validated before the handler (400 `invalid query`), read with `c.req.valid('query')`. */
   query?: z.ZodObject;
   /** Status -> description (+ JSON schema, or a non-JSON content type). */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
@@ -48,8 +61,39 @@ function acceptedTypes(spec: OpSpec): string[] {
   return [...(spec.rawBody ?? []), ...(spec.body || !spec.rawBody ? [JSON_TYPE] : [])];
 }
 
-/** Register `spec` in the OpenAPI registry and `handler` on `router`, behind the route's content-type guard. */
-export function op(router: Hono<AppEnv>, registry: Registry, spec: OpSpec, handler: Handler<AppEnv>): void {
+/** What `c.req.valid(...)` gives the handler of `S`. */
+type ValidOf<S extends OpSpec> = {
+  json: S['body'] extends z.ZodType ? z.output<S['body']> : never;
+  query: S['query'] extends z.ZodObject ? z.output<S['query']> : never;
+};
+
+/** The context of a route declared with spec `S`. */
+export type OpContext<S extends OpSpec> = Context<AppEnv, string, { out: ValidOf<S> }>;
+
+/** True when a request's Content-Type says JSON, or it has none (the control socket's clients). */
+const isJsonRequest = (c: Context<AppEnv>) => {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === '' || type === JSON_TYPE || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
+};
+
+/**
+ * Route middleware validating the spec's query and JSON body, in that order (SPEC §6 located
+ * errors). @throws DomainError BAD_REQUEST (malformed JSON with line/col, invalid or unknown fields).
+ */
+function validator(spec: OpSpec): MiddlewareHandler<AppEnv> {
+  const { body, query } = spec;
+  return async (c, next) => {
+    if (query) c.req.addValidatedData('query', validate(query, c.req.query(), 'query') as object);
+    if (body && !spec.bodyReadByHandler && (!spec.rawBody || isJsonRequest(c))) {
+      const empty = spec.bodyOptional && !(await c.req.text()).trim();
+      c.req.addValidatedData('json', (empty ? validate(body, {}) : await readJson(c, body)) as object);
+    }
+    return next();
+  };
+}
+
+/** Register `spec` in the OpenAPI registry and `handler` on `router`, behind the route's content-type guard and validator. */
+export function op<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: (c: OpContext<S>) => Response | Promise<Response>): void {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -75,7 +119,10 @@ export function op(router: Hono<AppEnv>, registry: Registry, spec: OpSpec, handl
       responses,
     }),
   );
-  router.on(spec.method.toUpperCase(), spec.path.replace(/\{(\w+)\}/g, ':$1'), contentTypeGuard(acceptedTypes(spec)), handler);
+  const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
+  const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
+  if (spec.body || spec.query) router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), validator(spec), run);
+  else router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), run);
 }
 
 /**

@@ -19,7 +19,7 @@ import { sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
-import { readJson, validate } from '../validate.js';
+import { validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */
 export const FORMAT_TYPES: Record<EntityFormat, string[]> = {
@@ -176,18 +176,18 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
   op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
   op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
-    const { is_public, ...agent } = await readJson(c, CreateBody);
+    const { is_public, ...agent } = c.req.valid('json');
     return create(c, agent, is_public ?? false);
   });
 
   op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
-    const q = validate(ImportQuery, c.req.query(), 'query');
+    const q = c.req.valid('query');
     const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
   op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = validate(FormatQuery, c.req.query(), 'query');
+    const { format } = c.req.valid('query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
     const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
@@ -195,7 +195,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
   });
 
   op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = validate(FormatQuery, c.req.query(), 'query');
+    const { format } = c.req.valid('query');
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
@@ -205,7 +205,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
     let agent: Agent;
     let isPublic: boolean | undefined;
     if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
-      const { is_public, ...rest } = await readJson(c, UpdateBody);
+      const { is_public, ...rest } = c.req.valid('json');
       agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
       isPublic = is_public;
     } else {
@@ -235,7 +235,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
   op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, ChatBody);
+    const body = c.req.valid('json');
     const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
     if (wantsStream) return sseResponse(c, events, abort, wire);
@@ -245,7 +245,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
   });
 
   op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
-    const { stars } = await readJson(c, RateBody);
+    const { stars } = c.req.valid('json');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
     const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);

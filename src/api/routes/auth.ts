@@ -19,7 +19,6 @@ import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
-import { readJson } from '../validate.js';
 
 /** Failed logins per account and per client address (times in ms). */
 const LOGIN_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 10_000 };
@@ -76,7 +75,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   const registrations = createThrottle(REGISTER_LIMITS);
 
   op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, RegisterBody);
+    const body = c.req.valid('json');
     const address = clientAddress(c);
     refuseWhileWaiting('registrations from this address', [[registrations, address]]);
     registrations.take(address);
@@ -93,7 +92,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   });
 
   op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, LoginBody);
+    const body = c.req.valid('json');
     const address = clientAddress(c);
     refuseWhileWaiting('failed logins for this email or from this address', [
       [loginsPerAccount, body.email],
@@ -112,18 +111,18 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
   });
 
   op(r, registry, { method: 'post', path: '/api/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
-    const body = await readJson(c, RefreshBody);
+    const body = c.req.valid('json');
     return c.json(await auth.refresh(body.refresh_token));
   });
 
   op(r, registry, { method: 'post', path: '/api/auth/logout', summary: "End the refresh token's login session: its access and refresh tokens stop working at once", tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out (also for an unknown token)' } } }, async (c) => {
-    const body = await readJson(c, RefreshBody);
+    const body = c.req.valid('json');
     auth.logout(body.refresh_token);
     return c.body(null, 204);
   });
 
-  op(r, registry, { method: 'post', path: '/api/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, responses: { 201: { description: 'the new key', schema: KeyOut.pick({ id: true, prefix: true, created_at: true }).extend({ key: z.string() }) } } }, async (c) => {
-    const body = (await c.req.text()).trim() ? await readJson(c, KeyBody) : {};
+  op(r, registry, { method: 'post', path: '/api/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, bodyOptional: true, responses: { 201: { description: 'the new key', schema: KeyOut.pick({ id: true, prefix: true, created_at: true }).extend({ key: z.string() }) } } }, async (c) => {
+    const body = c.req.valid('json');
     return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
   });
 
@@ -138,7 +137,7 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
 
   op(r, registry, { method: 'post', path: '/api/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserOut }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
     if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
-    const body = await readJson(c, UserBody);
+    const body = c.req.valid('json');
     const user = users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
     return c.json(user, 201);
   });

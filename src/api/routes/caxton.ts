@@ -9,7 +9,6 @@ import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
-import { readJson } from '../validate.js';
 import { lifecycleOf } from './agent-lifecycle.js';
 import { agentHandlers, ChatResult, Created, FORMAT_TYPES, runRequest, summary, Summary } from './agents.js';
 
@@ -49,7 +48,7 @@ export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartA
 
   /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
   op(r, registry, { method: 'post', path: '/agents/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
-    const body = await readJson(c, MessageBody);
+    const body = c.req.valid('json');
     const name = c.req.param('name')!;
     const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));
     const { type: _type, ...result } = await collectRun(events);

@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
-import { validate } from '../validate.js';
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent: z.string().optional() });
 
@@ -17,12 +16,12 @@ export function historyRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
   const history = deps.tenants.history;
 
   op(r, registry, { method: 'get', path: '/api/executions', summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)', tags: ['history'], query: ListQuery, responses: { 200: { description: 'executions', schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }) } } }, (c) => {
-    const q = validate(ListQuery, c.req.query(), 'query');
+    const q = c.req.valid('query');
     return c.json({ executions: history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
   });
 
   op(r, registry, { method: 'get', path: '/api/conversations', summary: 'Your conversations, most recent first', tags: ['history'], query: ListQuery.pick({ limit: true }), responses: { 200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) } } }, (c) => {
-    const q = validate(ListQuery, c.req.query(), 'query');
+    const q = c.req.valid('query');
     return c.json({ conversations: history.conversations(c.get('userId'), { limit: q.limit }) });
   });
 

@@ -182,6 +182,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgen
       summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
       tags: ['mcp'],
       body: JsonRpcSchema,
+      bodyReadByHandler: true,
       responses: { 200: { description: 'JSON-RPC response (tools/list, tools/call: the agent\'s reply)', schema: JsonRpcSchema } },
     },
     async (c) => {

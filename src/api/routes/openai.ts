@@ -30,7 +30,6 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, op, type Registry } from '../openapi.js';
 import { collectRun, runError, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
-import { readJson } from '../validate.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
 const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
@@ -121,7 +120,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, startRun: StartA
   });
 
   op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, CompletionBody);
+    const body = c.req.valid('json');
     const { input, history } = toRunInput(body.messages);
     // A stored conversation wins over the request's earlier messages (module comment).
     const { events, abort } = await startRun({
