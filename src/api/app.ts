@@ -50,15 +50,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(authMiddleware({ auth, users: deps.tenants.users, required: deps.auth.required, isPublic: (path) => (publicSet ??= publicPaths(registry)).has(path) }));
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
-  app.route('/', healthRoutes(deps, registry, metrics));
-  app.route('/', authRoutes(deps, registry, auth));
-  app.route('/', agentRoutes(deps, registry, startRun, wire));
-  app.route('/', caxtonRoutes(deps, registry, startRun));
-  app.route('/', agentLifecycleRoutes(deps, registry));
-  app.route('/', entityRoutes(deps, registry));
-  app.route('/', historyRoutes(deps, registry));
-  app.route('/', openaiRoutes(deps, registry, startRun, wire));
-  app.route('/', mcpRoutes(deps, registry, startRun, wire));
+  const groups = [
+    healthRoutes(deps, registry, metrics),
+    authRoutes(deps, registry, auth),
+    agentRoutes(deps, registry, startRun, wire),
+    agentLifecycleRoutes(deps, registry),
+    caxtonRoutes(deps, registry, startRun),
+    ...entityRoutes(deps, registry),
+    historyRoutes(deps, registry),
+    openaiRoutes(deps, registry, startRun, wire),
+    mcpRoutes(deps, registry, startRun, wire),
+  ];
+  for (const g of groups) app.route(g.base, g.router);
 
   const document = () =>
     app.getOpenAPI31Document({

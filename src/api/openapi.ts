@@ -6,7 +6,7 @@
  * `c.req.valid('json' | 'query')`, so each schema is named once, in the spec.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { contentTypeGuard, JSON_TYPE } from './boundary.js';
 import type { AppEnv } from './deps.js';
@@ -92,8 +92,34 @@ function validator(spec: OpSpec): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Register `spec` in the OpenAPI registry and `handler` on `router`, behind the route's content-type guard and validator. */
-export function op<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: (c: OpContext<S>) => Response | Promise<Response>): void {
+/** A route handler given the validated input of spec `S`. */
+export type OpHandler<S extends OpSpec> = (c: OpContext<S>) => Response | Promise<Response>;
+
+/**
+ * A group of routes under one base path (a Hono sub-app, mounted with `app.route(base, router)`).
+ * Route specs name paths relative to the base (`/` for the base itself); the OpenAPI document gets
+ * the full path.
+ */
+export class Routes {
+  readonly router = new Hono<AppEnv>();
+
+  constructor(
+    readonly base: string,
+    private readonly registry: Registry,
+  ) {}
+
+  /** Declare one route: `spec.path` relative to the base. */
+  op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
+    const full = spec.path === '/' ? this.base : `${this.base === '/' ? '' : this.base}${spec.path}`;
+    op(this.router, this.registry, { ...spec, path: full }, handler, spec.path);
+  }
+}
+
+/**
+ * Register `spec` in the OpenAPI registry and `handler` on `router` (at `routerPath`, default
+ * `spec.path`), behind the route's content-type guard and validator.
+ */
+export function op<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: OpHandler<S>, routerPath: string = spec.path): void {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -119,7 +145,7 @@ export function op<const S extends OpSpec>(router: Hono<AppEnv>, registry: Regis
       responses,
     }),
   );
-  const path = spec.path.replace(/\{(\w+)\}/g, ':$1');
+  const path = routerPath.replace(/\{(\w+)\}/g, ':$1');
   const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
   if (spec.body || spec.query) router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), validator(spec), run);
   else router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), run);

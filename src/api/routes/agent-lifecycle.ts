@@ -16,14 +16,14 @@
  * checks again: still broken -> 400 CONFIG_INVALID with the reason (the agent stays failed); fixed ->
  * running. `start` of a broken agent is refused the same way.
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { agentKey, type AgentListing } from '../../catalog/catalog.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
 import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes, type Registry } from '../openapi.js';
 
 /** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
 export const LifecycleSchema = z.object({
@@ -78,16 +78,14 @@ const SUMMARIES: Record<Action, string> = {
 };
 
 /** The admin-only lifecycle routes. */
-export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Routes {
+  const r = new Routes('/api/agents', registry);
   const controls = deps.runtime.agents;
   for (const action of ['stop', 'start', 'restart'] as const) {
-    op(
-      r,
-      registry,
+    r.op(
       {
         method: 'post',
-        path: `/api/agents/{name}/${action}`,
+        path: `/{name}/${action}`,
         summary: SUMMARIES[action],
         tags: ['agents'],
         responses: {

@@ -6,14 +6,14 @@
  * `:name` is a bare name (the caller's own agent, else the system's) or, URL-encoded, `OWNER%2FNAME`
  * for another user's public agent (SPEC §4); writes (PUT, DELETE) only ever touch the caller's own.
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes, type Registry } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
@@ -165,28 +165,28 @@ export function agentHandlers(deps: AppDeps) {
 }
 
 /** Agent routes under `/api/agents`. */
-export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/api/agents', registry);
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
   const tags = ['agents'];
   const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
 
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  r.op({ method: 'get', path: '/', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
-  op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
     const { is_public, ...agent } = c.req.valid('json');
     return create(c, agent, is_public ?? false);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  r.op({ method: 'post', path: '/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
     const q = c.req.valid('query');
     const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'get', path: '/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const { format } = c.req.valid('query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
@@ -194,12 +194,12 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
     return c.json({ ...resolved.agent, name: resolved.name, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'get', path: '/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const { format } = c.req.valid('query');
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
-  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'put', path: '/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
     const name = c.req.param('name')!;
     const userId = c.get('userId');
     let agent: Agent;
@@ -222,7 +222,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
     return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
   });
 
-  op(r, registry, { method: 'delete', path: '/api/agents/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'delete', path: '/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
     const name = c.req.param('name')!;
     const row = entities.own('agents', c.get('userId'), name);
     if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
@@ -234,7 +234,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = c.req.valid('json');
     const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
@@ -244,7 +244,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
     return c.json(result);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
     const { stars } = c.req.valid('json');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);

@@ -3,11 +3,11 @@
  * agent's id `agent_…` or any visible agent's name) and `POST /agents/:name/message` `{text,
  * conversation_id?}`. They share their handlers with `/api/agents` (src/api/routes/agents.ts).
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes, type Registry } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
 import { agentHandlers, ChatResult, Created, FORMAT_TYPES, runRequest, summary, Summary } from './agents.js';
@@ -15,15 +15,15 @@ import { agentHandlers, ChatResult, Created, FORMAT_TYPES, runRequest, summary, 
 const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 
 /** The Caxton `/agents` routes. */
-export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun): Routes {
+  const r = new Routes('/agents', registry);
   const { catalog } = deps;
   const entities = deps.tenants.entities;
   const tags = ['caxton'];
   const { create, parseBody, list, forgetRow } = agentHandlers(deps);
-  op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  r.op({ method: 'get', path: '/', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
 
-  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  r.op({ method: 'post', path: '/', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
     const { agent, isPublic, warnings } = await parseBody(c);
     return create(c, agent, isPublic ?? false, warnings);
   });
@@ -35,11 +35,11 @@ export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartA
     const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
     return found ?? catalog.resolveAgent(id, userId);
   };
-  op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'get', path: '/{id}', summary: 'One agent by id or name (Caxton path)', tags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
     return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
   });
-  op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'delete', path: '/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
     const a = byId(c);
     if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
     forgetRow(a.entity.id);
@@ -47,7 +47,7 @@ export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartA
   });
 
   /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  op(r, registry, { method: 'post', path: '/agents/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
+  r.op({ method: 'post', path: '/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
     const body = c.req.valid('json');
     const name = c.req.param('name')!;
     const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));

@@ -15,7 +15,6 @@
  *   tool. The caller's tenant is the request's user (set by the auth middleware), so another user's
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
 import type { McpServer } from '../../domain/entities.js';
@@ -23,7 +22,7 @@ import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { op, type Registry } from '../openapi.js';
+import { Routes, type Registry } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 
@@ -134,16 +133,14 @@ const McpServerStatusSchema = z
 const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
 
 /** MCP routes, registered in the OpenAPI document like every other route. */
-export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/', registry);
 
   /**
    * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
    * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
    */
-  op(
-    r,
-    registry,
+  r.op(
     {
       method: 'get',
       path: '/api/mcp/servers',
@@ -159,9 +156,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgen
    * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
    */
   const stateless = (method: 'get' | 'delete') =>
-    op(
-      r,
-      registry,
+    r.op(
       { method, path: '/mcp', summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)', tags: ['mcp'], responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } } },
       (c) =>
         c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
@@ -173,9 +168,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgen
    * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
    * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
    */
-  op(
-    r,
-    registry,
+  r.op(
     {
       method: 'post',
       path: '/mcp',

@@ -20,14 +20,13 @@
  * `max_tool_iterations`, whose reply ends with an explicit note), `content_filter`. Usage is the whole
  * run's (every provider call, tool rounds included). Tool calls and results are not streamed.
  */
-import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes, type Registry } from '../openapi.js';
 import { collectRun, runError, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 
@@ -105,11 +104,11 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
 }
 
 /** OpenAI-compatible routes. */
-export function openaiRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function openaiRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/v1', registry);
   const tags = ['openai'];
 
-  op(r, registry, { method: 'get', path: '/v1/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
+  r.op({ method: 'get', path: '/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
     const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
       id: a.name,
       object: 'model' as const,
@@ -119,7 +118,7 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, startRun: StartA
     return c.json({ object: 'list', data });
   });
 
-  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = c.req.valid('json');
     const { input, history } = toRunInput(body.messages);
     // A stored conversation wins over the request's earlier messages (module comment).
