@@ -9,6 +9,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
+import { AgentCreatedSchema, AgentDetailSchema, AgentSummarySchema, ChatResultSchema, type AgentSummary } from '../../domain/api-types.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
@@ -18,7 +19,7 @@ import type { AgentState } from '../../runtime/lifecycle.js';
 import { sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
-import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
+import { lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */
@@ -47,22 +48,6 @@ const ChatBody = z.object({ message: z.string().min(1, 'must not be empty'), con
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
 
-export const Summary = z.object({
-  id: z.string().nullable(),
-  name: z.string(),
-  source: z.enum(['user', 'community', 'system']),
-  model: z.string(),
-  tools: z.array(z.string()),
-  display_name: z.string().nullable(),
-  description: z.string().nullable(),
-  is_public: z.boolean(),
-  usage_count: z.number().describe('ranking uses: completed runs by users other than the owner, at most one per user and UTC day'),
-  rating: z.number().nullable().describe('average stars, null when unrated'),
-  rating_count: z.number(),
-  state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
-});
-export const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
-export const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
 
 /** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
 export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
@@ -70,7 +55,7 @@ export function runRequest(c: Context<AppEnv>, name: string, message: string, co
 }
 
 /** Summary of an agent as listed, with its lifecycle `state`. */
-export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summary> {
+export function summary(r: AgentListing, state: AgentState): AgentSummary {
   const e = r.entity;
   return {
     id: e?.id ?? null,
@@ -173,20 +158,20 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
   const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
 
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  r.op({ method: 'get', path: '/', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  r.op({ method: 'get', path: '/', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
 
-  r.op({ method: 'post', path: '/', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: AgentCreatedSchema }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
     const { is_public, ...agent } = c.req.valid('json');
     return create(c, agent, is_public ?? false);
   });
 
-  r.op({ method: 'post', path: '/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  r.op({ method: 'post', path: '/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
     const q = c.req.valid('query');
     const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
-  r.op({ method: 'get', path: '/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'get', path: '/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
     const { format } = c.req.valid('query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
@@ -199,7 +184,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
-  r.op({ method: 'put', path: '/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'put', path: '/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
     const name = c.req.param('name')!;
     const userId = c.get('userId');
     let agent: Agent;
@@ -234,7 +219,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAg
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  r.op({ method: 'post', path: '/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'post', path: '/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
     const body = c.req.valid('json');
     const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');

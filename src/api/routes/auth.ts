@@ -13,6 +13,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { ApiKeyListingSchema, NewApiKeySchema, UserInfoSchema } from '../../domain/api-types.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
@@ -61,9 +62,7 @@ const KeyBody = z.object({ name: z.string().min(1).max(100).optional() }).strict
 const UserBody = z.object({ email: Email, handle: Handle.optional(), name: z.string().min(1).max(200).optional(), password: Password.optional(), is_admin: z.boolean().optional() }).strict();
 
 const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
-const UserOut = z.object({ id: z.string(), email: z.string().nullable(), handle: z.string().describe('qualifies your shared entities: HANDLE/NAME'), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
-const KeyOut = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
 
 /** Auth, key and user routes. */
 export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService): Routes {
@@ -121,12 +120,12 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.body(null, 204);
   });
 
-  r.op({ method: 'post', path: '/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, bodyOptional: true, responses: { 201: { description: 'the new key', schema: KeyOut.pick({ id: true, prefix: true, created_at: true }).extend({ key: z.string() }) } } }, async (c) => {
+  r.op({ method: 'post', path: '/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, bodyOptional: true, responses: { 201: { description: 'the new key', schema: NewApiKeySchema } } }, async (c) => {
     const body = c.req.valid('json');
     return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
   });
 
-  r.op({ method: 'get', path: '/keys', summary: 'List your API keys by prefix', tags: ['keys'], responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(KeyOut) }) } } }, (c) =>
+  r.op({ method: 'get', path: '/keys', summary: 'List your API keys by prefix', tags: ['keys'], responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } } }, (c) =>
     c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }),
   );
 
@@ -135,14 +134,14 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.body(null, 204);
   });
 
-  r.op({ method: 'post', path: '/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserOut }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
+  r.op({ method: 'post', path: '/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserInfoSchema }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
     if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
     const body = c.req.valid('json');
     const user = users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
     return c.json(user, 201);
   });
 
-  r.op({ method: 'get', path: '/me', summary: 'Who the request acts as', tags: ['users'], responses: { 200: { description: 'user', schema: UserOut.extend({ acting_admin: z.boolean() }) } } }, (c) => {
+  r.op({ method: 'get', path: '/me', summary: 'Who the request acts as', tags: ['users'], responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } } }, (c) => {
     const user = users.byId(c.get('userId'));
     return c.json({ ...user, acting_admin: c.get('isAdmin') });
   });

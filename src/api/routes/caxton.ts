@@ -5,12 +5,13 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { AgentCreatedSchema, AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, Routes, type Registry } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
-import { agentHandlers, ChatResult, Created, FORMAT_TYPES, runRequest, summary, Summary } from './agents.js';
+import { agentHandlers, FORMAT_TYPES, runRequest, summary } from './agents.js';
 
 const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 
@@ -21,9 +22,9 @@ export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartA
   const entities = deps.tenants.entities;
   const tags = ['caxton'];
   const { create, parseBody, list, forgetRow } = agentHandlers(deps);
-  r.op({ method: 'get', path: '/', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  r.op({ method: 'get', path: '/', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
 
-  r.op({ method: 'post', path: '/', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
+  r.op({ method: 'post', path: '/', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
     const { agent, isPublic, warnings } = await parseBody(c);
     return create(c, agent, isPublic ?? false, warnings);
   });
@@ -47,7 +48,7 @@ export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartA
   });
 
   /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  r.op({ method: 'post', path: '/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
+  r.op({ method: 'post', path: '/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) } } }, async (c) => {
     const body = c.req.valid('json');
     const name = c.req.param('name')!;
     const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));

@@ -16,7 +16,8 @@
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
 import { z } from 'zod';
-import type { AgentListing } from '../../catalog/catalog.js';
+import { agentTool } from '../../domain/agent-tool.js';
+import { McpServerRowSchema } from '../../domain/api-types.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
@@ -25,39 +26,6 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import { Routes, type Registry } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';
-
-/** JSON Schema of an agent tool's arguments. */
-export const AGENT_TOOL_INPUT = {
-  type: 'object',
-  properties: {
-    message: { type: 'string', description: 'The message to send to the agent' },
-    conversation_id: { type: 'string', description: 'Continue this conversation (from an earlier result); omit to start a new one' },
-  },
-  required: ['message'],
-} as const;
-
-/** JSON Schema of an agent tool's structured result. */
-export const AGENT_TOOL_OUTPUT = {
-  type: 'object',
-  properties: {
-    reply: { type: 'string' },
-    conversation_id: { type: 'string' },
-    execution_id: { type: 'string' },
-  },
-  required: ['reply', 'conversation_id'],
-} as const;
-
-/** An agent as an MCP tool definition. */
-function agentTool(r: AgentListing) {
-  const a = r.agent;
-  return {
-    name: r.name,
-    ...(a.display_name ? { title: a.display_name } : {}),
-    description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,
-    inputSchema: AGENT_TOOL_INPUT,
-    outputSchema: AGENT_TOOL_OUTPUT,
-  };
-}
 
 type Sdk = [
   typeof import('@modelcontextprotocol/sdk/server/index.js'),
@@ -115,20 +83,6 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
   return status;
 }
 
-/** One MCP server's state as `GET /api/mcp/servers` reports it (McpServerStatus plus tier fields). */
-const McpServerStatusSchema = z
-  .object({
-    name: z.string(),
-    source: z.string().describe('system, or the tier of a user-tier row'),
-    state: z.string().describe('connecting | ready | failed | idle | disabled'),
-    transport: z.string().describe('stdio | http'),
-    tools: z.number().describe('tools offered to agents'),
-    tool_names: z.array(z.string()),
-    last_error: z.string().nullable(),
-    restarts: z.number(),
-  })
-  .loose();
-
 /** A JSON-RPC 2.0 message (MCP Streamable HTTP); the MCP SDK validates it in full. */
 const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
 
@@ -146,7 +100,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgen
       path: '/api/mcp/servers',
       summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
       tags: ['mcp'],
-      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerStatusSchema) }) } },
+      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) } },
     },
     (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }),
   );
@@ -183,7 +137,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgen
       const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
       const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
       const offered = () => deps.catalog.listAgents(userId).filter((a) => a.source !== 'community');
-      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map(agentTool) }));
+      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map((l) => agentTool({ ...l.agent, name: l.name })) }));
       server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
         const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
         if (typeof args.message !== 'string' || args.message.length === 0) {
