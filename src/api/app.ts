@@ -6,7 +6,7 @@
  * Middleware, in order: secret scrubbing of error and report responses (scrub.ts), request metrics
  * (metrics.ts), the browser boundary for TCP requests (boundary.ts: Host, Origin, CORS), the body
  * limit (middleware/body-limit.ts), then who the request acts as (middleware/auth.ts). Each route
- * checks its body's Content-Type (openapi.ts `op`).
+ * checks its body's Content-Type and validates its input (openapi.ts `Routes.op`).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createAuthService } from './auth.js';
@@ -16,7 +16,7 @@ import { errorBody, makeErrorHandler, wireErrors } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
-import { op, publicPaths } from './openapi.js';
+import { publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
@@ -70,6 +70,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       security: [{ bearer: [] }],
     });
   let cached: unknown;
-  op(app, registry, { method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tags: ['meta'], public: true, responses: { 200: { description: 'the document' } } }, (c) => c.json((cached ??= document()) as object));
+  const meta = new Routes('/', registry);
+  meta.op({ method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tags: ['meta'], public: true, responses: { 200: { description: 'the document' } } }, (c) => c.json((cached ??= document()) as object));
+  app.route(meta.base, meta.router);
   return app;
 }

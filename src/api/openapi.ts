@@ -1,14 +1,14 @@
 /**
  * The OpenAPI document (`GET /openapi.json`, STORY-008 "Documentation requirement") is generated from
  * the same zod schemas the handlers are given validated input by: every route is declared once with
- * `op()`, which registers its description (`createRoute`) in the registry and its handler on the Hono
+ * `Routes.op()`, which registers its description (`createRoute`) in the registry and its handler on the Hono
  * router behind the route's content-type guard and validator. Handlers read their input with
  * `c.req.valid('json' | 'query')`, so each schema is named once, in the spec.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { contentTypeGuard, JSON_TYPE } from './boundary.js';
+import { contentTypeGuard, isJsonType, JSON_TYPE, mediaType } from './boundary.js';
 import type { AppEnv } from './deps.js';
 import { readJson, validate } from './validate.js';
 
@@ -72,8 +72,8 @@ export type OpContext<S extends OpSpec> = Context<AppEnv, string, { out: ValidOf
 
 /** True when a request's Content-Type says JSON, or it has none (the control socket's clients). */
 const isJsonRequest = (c: Context<AppEnv>) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === '' || type === JSON_TYPE || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
+  const type = mediaType(c.req.header('content-type'));
+  return type === '' || isJsonType(type);
 };
 
 /**
@@ -111,15 +111,15 @@ export class Routes {
   /** Declare one route: `spec.path` relative to the base. */
   op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
     const full = spec.path === '/' ? this.base : `${this.base === '/' ? '' : this.base}${spec.path}`;
-    op(this.router, this.registry, { ...spec, path: full }, handler, spec.path);
+    register(this.router, this.registry, { ...spec, path: full }, handler, spec.path);
   }
 }
 
 /**
- * Register `spec` in the OpenAPI registry and `handler` on `router` (at `routerPath`, default
- * `spec.path`), behind the route's content-type guard and validator.
+ * Register `spec` (full path) in the OpenAPI registry and `handler` on `router` at `routerPath`,
+ * behind the route's content-type guard and validator.
  */
-export function op<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: OpHandler<S>, routerPath: string = spec.path): void {
+function register<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: OpHandler<S>, routerPath: string): void {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
