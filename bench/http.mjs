@@ -9,6 +9,7 @@
  *     whose `openai` provider points at the fake;
  *   - bare SDK: a separate Node process runs closed-loop `chat.completions.create` calls to the fake.
  * At 1, 8 and 32 concurrent clients each, for BENCH_HTTP_SECS seconds (default 5) after a 1 s warm-up.
+ * For scale, the HTTP layer alone: wrk on a keyed `GET /api/agents/pinger` (no run, no provider call).
  * Prints a table and writes bench/results/http.json. Needs `wrk` on PATH (Debian: `apt-get install wrk`).
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -29,12 +30,12 @@ requireBuild();
 installCleanupHooks();
 if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (Debian: apt-get install -y wrk)');
 
-/** wrk Lua script: POST `body` with `headers`; prints one JSON line of results at the end (latency in µs). */
-function wrkScript(body, headers) {
+/** wrk Lua script: `method` (POST with `body`) with `headers`; prints one JSON line of results at the end (latency in µs). */
+function wrkScript(body, headers, method = 'POST') {
   const dir = mkdtempSync(join('/tmp', 'cxb-wrk-'));
   const file = join(dir, 'post.lua');
   const setHeaders = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
-  writeFileSync(file, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n${setHeaders}\n
+  writeFileSync(file, `wrk.method = "${method}"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${setHeaders}\n
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
   io.write(string.format('{"requests":%d,"secs":%f,"errors":%d,"p50_us":%f,"p99_us":%f}\\n', summary.requests, summary.duration / 1e6, errors, latency:percentile(50), latency:percentile(99)))
@@ -90,12 +91,15 @@ try {
   if (!created.ok) throw new Error(`create pinger: HTTP ${created.status} ${await created.text()}`);
   const script = wrkScript(JSON.stringify({ message: 'ping' }), headers);
   const chatUrl = `${url}/api/agents/pinger/chat`;
+  const getScript = wrkScript(undefined, { authorization: headers.authorization }, 'GET');
   for (const clients of CONCURRENCY) {
     process.stderr.write(`${NAME}: ${clients} client(s), ${SECS} s each way\n`);
     await runWrk(chatUrl, script, clients, 1); // warm-up
     const daemon = await runWrk(chatUrl, script, clients, SECS);
     const sdk = await runSdk(fakeUrl, clients, SECS);
-    rows.push({ clients, daemon, sdk, ratio: round2(daemon.per_sec / sdk.per_sec), added_p50_ms: round2(daemon.p50_ms - sdk.p50_ms) });
+    // The HTTP layer alone (router, boundary, auth with the API key, catalog lookup, JSON): a keyed GET of the agent.
+    const httpOnly = await runWrk(`${url}/api/agents/pinger`, getScript, clients, SECS);
+    rows.push({ clients, daemon, sdk, http_only: httpOnly, ratio: round2(daemon.per_sec / sdk.per_sec), added_p50_ms: round2(daemon.p50_ms - sdk.p50_ms) });
   }
 } finally {
   disposeHome(home);
@@ -111,14 +115,14 @@ console.log(`\n== ${NAME}: POST /api/agents/NAME/chat through the daemon (wrk) v
 console.log(machineLine(machine));
 console.log(
   table(
-    ['clients', 'daemon req/s', 'daemon p50', 'daemon p99', 'errors', 'SDK req/s', 'SDK p50', 'SDK p99', 'ratio', 'added p50 ms'],
-    rows.map((r) => [String(r.clients), r.daemon.per_sec, r.daemon.p50_ms, r.daemon.p99_ms, String(r.daemon.errors), r.sdk.per_sec, r.sdk.p50_ms, r.sdk.p99_ms, r.ratio, r.added_p50_ms]),
+    ['clients', 'daemon req/s', 'daemon p50', 'daemon p99', 'errors', 'SDK req/s', 'SDK p50', 'SDK p99', 'ratio', 'added p50 ms', 'GET req/s', 'GET p50'],
+    rows.map((r) => [String(r.clients), r.daemon.per_sec, r.daemon.p50_ms, r.daemon.p99_ms, String(r.daemon.errors), r.sdk.per_sec, r.sdk.p50_ms, r.sdk.p99_ms, r.ratio, r.added_p50_ms, r.http_only.per_sec, r.http_only.p50_ms]),
   ),
 );
 console.log(`goals: ratio at 32 clients ${goals.ratio_at_32.value} (${goals.ratio_at_32.goal}: ${goals.ratio_at_32.met ? 'met' : 'not met'}); added p50 at 1 client ${goals.added_p50_ms_at_1.value} ms (${goals.added_p50_ms_at_1.goal}: ${goals.added_p50_ms_at_1.met ? 'met' : 'not met'})`);
 const file = writeResult(NAME, {
   benchmark: NAME,
-  description: 'non-streaming POST /api/agents/NAME/chat through the daemon (wrk, API key) vs closed-loop bare openai SDK calls, both against the same zero-latency fake; latency in ms',
+  description: 'non-streaming POST /api/agents/NAME/chat through the daemon (wrk, API key) vs closed-loop bare openai SDK calls, both against the same zero-latency fake; http_only: a keyed GET /api/agents/NAME (the HTTP layer without a run); latency in ms',
   machine,
   config: { secs: SECS, concurrency: CONCURRENCY },
   rows,
