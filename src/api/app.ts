@@ -51,15 +51,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [
-    healthRoutes(deps, registry, metrics),
-    authRoutes(deps, registry, auth),
-    agentRoutes(deps, registry, startRun, wire),
-    agentLifecycleRoutes(deps, registry),
-    caxtonRoutes(deps, registry, startRun),
-    ...entityRoutes(deps, registry),
-    historyRoutes(deps, registry),
-    openaiRoutes(deps, registry, startRun, wire),
-    mcpRoutes(deps, registry, startRun, wire),
+    healthRoutes(deps, metrics),
+    authRoutes(deps, auth),
+    agentRoutes(deps, startRun, wire),
+    agentLifecycleRoutes(deps),
+    caxtonRoutes(deps, startRun),
+    ...entityRoutes(deps),
+    historyRoutes(deps),
+    openaiRoutes(deps, startRun, wire),
+    mcpRoutes(deps, startRun, wire),
   ];
   for (const g of groups) app.route(g.base, g.router);
 
@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       security: [{ bearer: [] }],
     });
   let cached: unknown;
-  const meta = new Routes('/', registry);
+  const meta = new Routes('/');
   meta.op({ method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tags: ['meta'], public: true, responses: { 200: { description: 'the document' } } }, (c) => c.json((cached ??= document()) as object));
   app.route(meta.base, meta.router);
   return app;

@@ -1,16 +1,16 @@
 /**
  * The OpenAPI document (`GET /openapi.json`, STORY-008 "Documentation requirement") is generated from
  * the same zod schemas the handlers are given validated input by: every route is declared once with
- * `Routes.op()`, which registers its description (`createRoute`) in the registry and its handler on the Hono
- * router behind the route's content-type guard and validator. Handlers read their input with
+ * `Routes.op()` (`app.openapi(createRoute(...))` on a sub-app), and handlers read their input with
  * `c.req.valid('json' | 'query')`, so each schema is named once, in the spec.
  */
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { createRoute, OpenAPIHono, type Hook } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
 import { contentTypeGuard, isJsonType, JSON_TYPE, mediaType } from './boundary.js';
 import type { AppEnv } from './deps.js';
-import { readJson, validate } from './validate.js';
+import { issuesToDetails, readJson, validate } from './validate.js';
 
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
 export type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
@@ -77,49 +77,34 @@ const isJsonRequest = (c: Context<AppEnv>) => {
 };
 
 /**
- * Route middleware validating the spec's query and JSON body, in that order (SPEC §6 located
- * errors). @throws DomainError BAD_REQUEST (malformed JSON with line/col, invalid or unknown fields).
+ * zod-openapi's `defaultHook`: a query that fails its schema is a 400 with one located detail per
+ * problem (SPEC §6), like every other invalid input.
+ * @throws DomainError BAD_REQUEST.
  */
-function validator(spec: OpSpec): MiddlewareHandler<AppEnv> {
-  const { body, query } = spec;
-  return async (c, next) => {
-    if (query) c.req.addValidatedData('query', validate(query, c.req.query(), 'query') as object);
-    if (body && !spec.bodyReadByHandler && (!spec.rawBody || isJsonRequest(c))) {
-      const empty = spec.bodyOptional && !(await c.req.text()).trim();
-      c.req.addValidatedData('json', (empty ? validate(body, {}) : await readJson(c, body)) as object);
-    }
-    return next();
-  };
+const validationHook: Hook<unknown, AppEnv, string, Response | void> = (result) => {
+  if (result.success) return;
+  const details = issuesToDetails(result.error.issues);
+  throw new DomainError('BAD_REQUEST', `invalid ${result.target}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+};
+
+/**
+ * The JSON body of `spec`, parsed and validated for `c.req.valid('json')` (src/api/validate.ts keeps
+ * the parser's line/col in located E_SYNTAX details, which Hono's JSON validator drops). Skipped for
+ * a text body of a route that also takes TOON/TOML, and for routes whose handler reads the body.
+ * @throws DomainError BAD_REQUEST (malformed JSON, empty body, invalid or unknown fields).
+ */
+async function readBody(c: Context<AppEnv>, spec: OpSpec): Promise<void> {
+  const { body } = spec;
+  if (!body || spec.bodyReadByHandler || (spec.rawBody && !isJsonRequest(c))) return;
+  const empty = spec.bodyOptional && !(await c.req.text()).trim();
+  c.req.addValidatedData('json', (empty ? validate(body, {}) : await readJson(c, body)) as object);
 }
 
 /** A route handler given the validated input of spec `S`. */
 export type OpHandler<S extends OpSpec> = (c: OpContext<S>) => Response | Promise<Response>;
 
-/**
- * A group of routes under one base path (a Hono sub-app, mounted with `app.route(base, router)`).
- * Route specs name paths relative to the base (`/` for the base itself); the OpenAPI document gets
- * the full path.
- */
-export class Routes {
-  readonly router = new Hono<AppEnv>();
-
-  constructor(
-    readonly base: string,
-    private readonly registry: Registry,
-  ) {}
-
-  /** Declare one route: `spec.path` relative to the base. */
-  op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
-    const full = spec.path === '/' ? this.base : `${this.base === '/' ? '' : this.base}${spec.path}`;
-    register(this.router, this.registry, { ...spec, path: full }, handler, spec.path);
-  }
-}
-
-/**
- * Register `spec` (full path) in the OpenAPI registry and `handler` on `router` at `routerPath`,
- * behind the route's content-type guard and validator.
- */
-function register<const S extends OpSpec>(router: Hono<AppEnv>, registry: Registry, spec: S, handler: OpHandler<S>, routerPath: string): void {
+/** The OpenAPI description of `spec` (`createRoute`): parameters, query, body types, and the 400/401 answers every such route has. */
+function describe(spec: OpSpec) {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -130,25 +115,53 @@ function register<const S extends OpSpec>(router: Hono<AppEnv>, registry: Regist
   const content: Record<string, { schema: z.ZodType }> = {};
   if (spec.body) content['application/json'] = { schema: spec.body };
   for (const t of spec.rawBody ?? []) content[t] = { schema: z.string() };
-  registry.registerPath(
-    createRoute({
+  return createRoute({
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tags: spec.tags,
+    ...(spec.public ? { security: [] } : {}),
+    request: {
+      ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(Object.keys(content).length ? { body: { content, required: true } } : {}),
+    },
+    responses,
+  });
+}
+
+/**
+ * A group of routes under one base path: an OpenAPIHono sub-app, mounted with `app.route(base,
+ * router)` (which also moves its OpenAPI descriptions into the app's document under the base).
+ * Route specs name paths relative to the base (`/` for the base itself).
+ */
+export class Routes {
+  readonly router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  constructor(readonly base: string) {}
+
+  /**
+   * Declare one route (`app.openapi(createRoute(...), handler)`): its description goes to the
+   * document; the request passes the content-type guard, the query validator (the `defaultHook`) and
+   * the JSON body reader before `handler`, which reads `c.req.valid('query' | 'json')`.
+   */
+  op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
+    const doc = describe(spec);
+    this.router.openAPIRegistry.registerPath(doc);
+    const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
+    const route = createRoute({
       method: spec.method,
       path: spec.path,
-      summary: spec.summary,
-      tags: spec.tags,
-      ...(spec.public ? { security: [] } : {}),
-      request: {
-        ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-        ...(spec.query ? { query: spec.query } : {}),
-        ...(Object.keys(content).length ? { body: { content, required: true } } : {}),
-      },
-      responses,
-    }),
-  );
-  const path = routerPath.replace(/\{(\w+)\}/g, ':$1');
-  const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
-  if (spec.body || spec.query) router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), validator(spec), run);
-  else router.on(spec.method.toUpperCase(), path, contentTypeGuard(acceptedTypes(spec)), run);
+      hide: true,
+      request: spec.query ? { query: spec.query } : {},
+      responses: {},
+      middleware: [contentTypeGuard(acceptedTypes(spec))] as const,
+    });
+    this.router.openapi(route, (async (c: Context<AppEnv>) => {
+      await readBody(c, spec);
+      return run(c);
+    }) as never);
+  }
 }
 
 /**

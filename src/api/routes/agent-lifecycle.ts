@@ -23,7 +23,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
 import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 
 /** Lifecycle fields of one agent (`state` etc. without the runtime's key). */
 export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): Lifecycle {
@@ -67,8 +67,8 @@ const SUMMARIES: Record<Action, string> = {
 };
 
 /** The admin-only lifecycle routes. */
-export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Routes {
-  const r = new Routes('/api/agents', registry);
+export function agentLifecycleRoutes(deps: AppDeps): Routes {
+  const r = new Routes('/api/agents');
   const controls = deps.runtime.agents;
   for (const action of ['stop', 'start', 'restart'] as const) {
     r.op(

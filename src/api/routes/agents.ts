@@ -14,7 +14,7 @@ import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
@@ -150,8 +150,8 @@ export function agentHandlers(deps: AppDeps) {
 }
 
 /** Agent routes under `/api/agents`. */
-export function agentRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
-  const r = new Routes('/api/agents', registry);
+export function agentRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/api/agents');
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
   const tags = ['agents'];

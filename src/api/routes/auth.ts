@@ -18,7 +18,7 @@ import { DomainError, isDomainError } from '../../domain/errors.js';
 import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
 
 /** Failed logins per account and per client address (times in ms). */
@@ -65,8 +65,8 @@ const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string()
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 
 /** Auth, key and user routes. */
-export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService): Routes {
-  const r = new Routes('/api', registry);
+export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
+  const r = new Routes('/api');
   const users = deps.tenants.users;
   const tags = ['auth'];
   const loginsPerAccount = createThrottle(LOGIN_LIMITS);

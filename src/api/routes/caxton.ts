@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AgentCreatedSchema, AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
 import { agentHandlers, FORMAT_TYPES, runRequest, summary } from './agents.js';
@@ -16,8 +16,8 @@ import { agentHandlers, FORMAT_TYPES, runRequest, summary } from './agents.js';
 const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 
 /** The Caxton `/agents` routes. */
-export function caxtonRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun): Routes {
-  const r = new Routes('/agents', registry);
+export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
+  const r = new Routes('/agents');
   const { catalog } = deps;
   const entities = deps.tenants.entities;
   const tags = ['caxton'];

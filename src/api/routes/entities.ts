@@ -15,13 +15,13 @@ import { McpServerSchema, ToolSchema, type McpServer, type Tool } from '../../do
 import { DomainError } from '../../domain/errors.js';
 import { SECRET_NAME } from '../../domain/secrets.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { readJson, validate } from '../validate.js';
 
 type Kind = 'tools' | 'mcps';
 
 /** Entity routes for tools and MCP servers. */
-export function entityRoutes(deps: AppDeps, registry: Registry): Routes[] {
+export function entityRoutes(deps: AppDeps): Routes[] {
   const groups: Routes[] = [];
   const entities = deps.tenants.entities;
 
@@ -37,7 +37,7 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Routes[] {
 
   for (const kind of ['tools', 'mcps'] as Kind[]) {
     const schema = kind === 'tools' ? ToolSchema : McpServerSchema;
-    const r = new Routes(`/api/${kind}`, registry);
+    const r = new Routes(`/api/${kind}`);
     groups.push(r);
     const label = kind === 'tools' ? 'tool' : 'MCP server';
     const tags = [kind];

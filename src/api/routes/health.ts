@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { ConfigStatus, StatusReport } from '../../domain/status.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
-import { Routes, type Registry } from '../openapi.js';
+import { Routes } from '../openapi.js';
 
 /** One MCP server as `GET /api/status` sums it up (src/tools/mcp/types.ts McpServerStatus has the rest). */
 const McpSummary = z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number(), last_error: z.string().nullable() });
@@ -75,8 +75,8 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
 }
 
 /** Health, metrics and status routes. */
-export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Routes {
-  const r = new Routes('/', registry);
+export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
+  const r = new Routes('/');
   const tags = ['health'];
 
   /**

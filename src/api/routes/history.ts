@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent: z.string().optional() });
 
 /** History routes. */
-export function historyRoutes(deps: AppDeps, registry: Registry): Routes {
-  const r = new Routes('/api', registry);
+export function historyRoutes(deps: AppDeps): Routes {
+  const r = new Routes('/api');
   const history = deps.tenants.history;
 
   r.op({ method: 'get', path: '/executions', summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)', tags: ['history'], query: ListQuery, responses: { 200: { description: 'executions', schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }) } } }, (c) => {

@@ -23,7 +23,7 @@ import { isDomainError } from '../../domain/errors.js';
 import type { PooledServerStatus } from '../../tools/mcp/pool.js';
 import type { McpServerStatus } from '../../tools/mcp/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { Routes, type Registry } from '../openapi.js';
+import { Routes } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 
@@ -87,8 +87,8 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
 const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
 
 /** MCP routes, registered in the OpenAPI document like every other route. */
-export function mcpRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
-  const r = new Routes('/', registry);
+export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/');
 
   /**
    * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,

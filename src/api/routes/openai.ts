@@ -26,7 +26,7 @@ import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, runError, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 
@@ -104,8 +104,8 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
 }
 
 /** OpenAI-compatible routes. */
-export function openaiRoutes(deps: AppDeps, registry: Registry, startRun: StartAgentRun, wire: WireErrors): Routes {
-  const r = new Routes('/v1', registry);
+export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/v1');
   const tags = ['openai'];
 
   r.op({ method: 'get', path: '/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
