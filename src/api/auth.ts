@@ -35,6 +35,10 @@ export interface TokenPair {
 export const API_KEY_PREFIX = 'cxk_';
 const REFRESH_PREFIX = 'cxr_';
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+/** How long a looked-up API key is trusted before the store is asked again (ms); revocation through the API is immediate. */
+const KEY_RECHECK_MS = 1000;
+/** Most API keys remembered at once (the cache is emptied when full). */
+const KEY_CACHE_MAX = 1024;
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((res, rej) => scrypt(password, salt, keylen, opts, (err, key) => (err ? rej(err) : res(key))));
@@ -88,6 +92,8 @@ export interface AuthService {
   logout(refreshToken: string): void;
   /** Create an API key; the key is returned once and stored only as a hash. */
   createKey(userId: string, name: string | null): { key: string; id: string; prefix: string; created_at: number };
+  /** Revoke the live key `id` of `userId`; it stops working at once. False when there is no such key. */
+  revokeKey(id: string, userId: string): boolean;
   /**
    * Who `Authorization: Bearer <credential>` is. An access token must carry a session (`sid`) that
    * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown).
@@ -120,6 +126,25 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
     users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000, sessionId);
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: accessTtl };
   }
+
+  /**
+   * API keys already looked up, by hash: who they are and when the store was last asked (ms). A hit
+   * younger than KEY_RECHECK_MS skips SQLite; an older one asks again (which also bumps the key's
+   * coarse `last_used_at`). Revoking through `revokeKey` drops the key's entry at once.
+   */
+  const keyCache = new Map<string, { principal: Principal; keyId: string; checkedAt: number }>();
+  const keyPrincipal = (hash: string): Principal | undefined => {
+    const hit = keyCache.get(hash);
+    if (hit && now() - hit.checkedAt < KEY_RECHECK_MS) return hit.principal;
+    keyCache.delete(hash);
+    const key = users.useApiKey(hash);
+    const user = key && users.byId(key.user_id);
+    if (!key || !user) return undefined;
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    const principal = { userId: user.id, isAdmin: user.is_admin };
+    keyCache.set(hash, { principal, keyId: key.id, checkedAt: now() });
+    return principal;
+  };
 
   /** Revoke a session until every access token it issued has expired. */
   const revoke = (sessionId: string, userId: string) => users.revokeSession(sessionId, userId, now(), now() + accessTtl * 1000);
@@ -155,23 +180,28 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
       const info = users.createApiKey({ userId, name, prefix, keyHash: tokenHash(key) });
       return { key, id: info.id, prefix, created_at: info.created_at };
     },
+    revokeKey(id, userId) {
+      for (const [hash, entry] of keyCache) if (entry.keyId === id) keyCache.delete(hash);
+      return users.revokeApiKey(id, userId);
+    },
     async authenticate(credential) {
-      let userId: string | undefined;
       if (credential.startsWith(API_KEY_PREFIX)) {
-        userId = users.useApiKey(tokenHash(credential))?.user_id;
-      } else {
-        try {
-          const { jwtVerify } = await loadJose();
-          const { payload } = await jwtVerify(credential, settings.jwtSecret, {
-            algorithms: ['HS256'],
-            issuer: 'caxton',
-            currentDate: new Date(now()),
-          });
-          const sid = payload.sid;
-          if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !users.isSessionRevoked(sid)) userId = payload.sub;
-        } catch {
-          userId = undefined;
-        }
+        const principal = keyPrincipal(tokenHash(credential));
+        if (!principal) throw unauthorized();
+        return principal;
+      }
+      let userId: string | undefined;
+      try {
+        const { jwtVerify } = await loadJose();
+        const { payload } = await jwtVerify(credential, settings.jwtSecret, {
+          algorithms: ['HS256'],
+          issuer: 'caxton',
+          currentDate: new Date(now()),
+        });
+        const sid = payload.sid;
+        if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !users.isSessionRevoked(sid)) userId = payload.sub;
+      } catch {
+        userId = undefined;
       }
       const user = userId ? users.byId(userId) : undefined;
       if (!user) throw unauthorized();

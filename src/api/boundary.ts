@@ -79,12 +79,12 @@ export function browserBoundary(settings: BoundarySettings): MiddlewareHandler<A
 }
 
 /** The media type of a Content-Type header, lowercase, without parameters ('' when absent). */
-function mediaType(header: string | undefined): string {
+export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 /** True for `application/json` and `application/…+json`. */
-function isJsonType(type: string): boolean {
+export function isJsonType(type: string): boolean {
   return type === JSON_TYPE || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 

@@ -1,15 +1,19 @@
 /**
  * One error type turned into a response in one place (ARCHITECTURE habit, after Hono's
- * HTTPException + onError): DomainError codes map to HTTP statuses here and nowhere else. The body is
- * always `{"error": {"code", "message", "details"}}` (SPEC §6).
+ * HTTPException + onError): DomainError codes map to HTTP statuses here and nowhere else, and every
+ * API serializer (this error handler, SSE error events, the `/v1` stream and JSON errors, `/mcp` tool
+ * results) writes errors through `wireError`, which removes configured secret values (AppDeps.secrets).
+ * The body is always `{"error": {"code", "message", "details"}}` (SPEC §6).
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors.js';
+import type { Scrubber } from '../domain/secrets.js';
+import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
 
-/** HTTP status per DomainError code. */
-export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+/** HTTP status per DomainError code (a cancelled run is UNAVAILABLE on the wire, src/domain/wire-error.ts). */
+export const STATUS_OF: Record<Exclude<ErrorCode, 'CANCELLED'>, ContentfulStatusCode> = {
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   CONFLICT: 409,
@@ -26,9 +30,20 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   INTERNAL: 500,
 };
 
+/** The HTTP status of a wire error code (500 for a code without one). */
+export const statusOf = (code: string): ContentfulStatusCode => STATUS_OF[code as keyof typeof STATUS_OF] ?? 500;
+
 /** The JSON error body of SPEC §6. */
-export function errorBody(code: string, message: string, details: unknown[] = []) {
-  return { error: { code, message, details } };
+export function errorBody(code: string, message: string, details: ErrorDetail[] = []) {
+  return wireBody({ code, message, details });
+}
+
+/** Turns any thrown value into its wire form with secret values removed (the API's one `toWireError`). */
+export type WireErrors = (err: unknown) => WireError;
+
+/** The API's `toWireError`, scrubbing with the daemon's secret scrubber. */
+export function wireErrors(secrets: Scrubber): WireErrors {
+  return (err) => toWireError(err, secrets.scrub);
 }
 
 /** Where unexpected errors (and, with `warn`, security events such as failed logins) are reported; the daemon passes its logger. */
@@ -37,22 +52,18 @@ export interface ErrorLog {
   warn?(obj: object, msg: string): void;
 }
 
-/** Build the Hono `onError` handler: DomainError -> its status; HTTPException -> its status; else 500. */
-export function makeErrorHandler(log: ErrorLog) {
-  return (err: Error, c: Context): Response => handleError(err, c, log);
-}
-
-function handleError(err: Error, c: Context, log: ErrorLog): Response {
-  if (err instanceof DomainError) {
-    if (err.retryAfterSecs !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSecs))));
-    return c.json(errorBody(err.code, err.message, err.details), STATUS_OF[err.code]);
-  }
-  if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST';
-    return c.json(errorBody(code, err.message || 'bad request'), status);
-  }
-  // Unexpected: keep the message generic (it may hold internals); the daemon log has the stack.
-  log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in request');
-  return c.json(errorBody('INTERNAL', 'internal error'), 500);
+/** Build the Hono `onError` handler: DomainError -> its status; HTTPException -> its status; else 500 (logged). */
+export function makeErrorHandler(log: ErrorLog, wire: WireErrors) {
+  return (err: Error, c: Context): Response => {
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST';
+      return c.json(errorBody(code, err.message || 'bad request'), status);
+    }
+    // Unexpected errors get a generic message (it may hold internals); the daemon log has the stack.
+    if (!(err instanceof DomainError)) log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in request');
+    const w = wire(err);
+    if (w.retryAfterSecs !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(w.retryAfterSecs))));
+    return c.json(wireBody(w), statusOf(w.code));
+  };
 }

@@ -8,11 +8,14 @@ import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { AppEnv } from './deps.js';
 
+/** How a run ended: completed, failed (refusals included), or cancelled (client gone, shutdown). */
+export type RunOutcome = 'success' | 'error' | 'cancelled';
+
 /** The app's metrics. */
 export interface ApiMetrics {
   registry: Registry;
-  /** Count one agent run by source tier and outcome label (the routes pass `started` when a run is admitted). */
-  run(source: string, outcome: string): void;
+  /** Count one finished agent run by source tier and outcome (`caxton_agent_runs_total`). */
+  run(source: string, outcome: RunOutcome): void;
   /** Request counter + latency histogram middleware. */
   middleware: MiddlewareHandler<AppEnv>;
 }
@@ -29,7 +32,7 @@ export function createMetrics(): ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
-  const runs = new Counter({ name: 'caxton_agent_runs_total', help: 'Agent runs started over HTTP by source tier and outcome', labelNames: ['source', 'outcome'], registers: [registry] });
+  const runs = new Counter({ name: 'caxton_agent_runs_total', help: 'Agent runs started over HTTP (chat, /v1, /mcp), counted when they end, by source tier and outcome (success, error, cancelled)', labelNames: ['source', 'outcome'], registers: [registry] });
   return {
     registry,
     run: (source, outcome) => runs.inc({ source, outcome }),

@@ -4,6 +4,7 @@
  */
 import { NotRunningError } from '../client/http.js';
 import { DomainError } from '../domain/errors.js';
+import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
 
 /** Exit codes of SPEC §5. */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 } as const;
@@ -17,11 +18,8 @@ export function printJson(value: unknown): void {
 export function fail(err: unknown, json: boolean): number {
   const code = err instanceof NotRunningError ? EXIT.NOT_RUNNING : EXIT.FAILED;
   if (json) {
-    const body =
-      err instanceof DomainError
-        ? { code: err.code, message: err.message, details: err.details }
-        : { code: err instanceof NotRunningError ? 'NOT_RUNNING' : 'INTERNAL', message: (err as Error).message ?? String(err) };
-    process.stdout.write(`${JSON.stringify({ error: body })}\n`);
+    const wire: WireError = err instanceof DomainError ? toWireError(err) : { code: err instanceof NotRunningError ? 'NOT_RUNNING' : 'INTERNAL', message: (err as Error).message ?? String(err), details: [] };
+    process.stdout.write(`${JSON.stringify(wireBody(wire))}\n`);
     return code;
   }
   const lines = [`error: ${(err as Error).message ?? String(err)}`];

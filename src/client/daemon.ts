@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DomainError } from '../domain/errors.js';
+import { fromWireError } from '../domain/wire-error.js';
 import type { StatusReport } from '../domain/status.js';
 import type { Paths } from '../ipc/paths.js';
 import { processAlive, readLivePid } from '../ipc/pidfile.js';
@@ -69,7 +70,7 @@ export async function startDetached(
   if (message.type === 'ready') return { started: true, ready: message };
   if (message.code === 'CONFLICT' && message.pid !== undefined) return { started: false, pid: message.pid };
   if (message.code === 'TIMEOUT' && child.pid !== undefined && processAlive(child.pid)) child.kill('SIGTERM');
-  throw new DomainError(message.code as DomainError['code'], message.message, message.details ?? []);
+  throw fromWireError({ error: message }) ?? new DomainError('INTERNAL', 'the daemon failed to start');
 }
 
 /**

@@ -4,7 +4,8 @@
  * costs 75-100 ms on our 2-core machine, more than the whole `server status` budget (< 100 ms).
  */
 import { request as httpRequest, type IncomingMessage, type RequestOptions as HttpOptions } from 'node:http';
-import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
+import { fromWireError } from '../domain/wire-error.js';
 
 /** The daemon is not running (no socket, or nothing accepts on it). The CLI exits 3 for it (SPEC §5). */
 export class NotRunningError extends Error {
@@ -73,13 +74,13 @@ async function readBody(res: IncomingMessage): Promise<string> {
 
 /** Turn an error response (`{"error": {code, message, details}}`, SPEC §6) into a DomainError. */
 function errorFrom(status: number, text: string): DomainError {
+  let parsed: DomainError | undefined;
   try {
-    const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: [] } };
-    if (body.error?.message) return new DomainError((body.error.code ?? 'INTERNAL') as ErrorCode, body.error.message, body.error.details ?? []);
+    parsed = fromWireError(JSON.parse(text));
   } catch {
     /* not JSON */
   }
-  return new DomainError('INTERNAL', `daemon answered HTTP ${status}: ${text.slice(0, 200)}`);
+  return parsed ?? new DomainError('INTERNAL', `daemon answered HTTP ${status}: ${text.slice(0, 200)}`);
 }
 
 /**

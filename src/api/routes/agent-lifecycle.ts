@@ -16,26 +16,17 @@
  * checks again: still broken -> 400 CONFIG_INVALID with the reason (the agent stays failed); fixed ->
  * running. `start` of a broken agent is refused the same way.
  */
-import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import type { Context } from 'hono';
 import { agentKey, type AgentListing } from '../../catalog/catalog.js';
+import { LifecycleResultSchema, type Lifecycle } from '../../domain/api-types.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AgentState, AgentStatus } from '../../runtime/lifecycle.js';
 import type { AgentControls } from '../../runtime/run.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
-
-/** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
-export const LifecycleSchema = z.object({
-  state: z.enum(['loaded', 'running', 'stopped', 'failed']).describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),
-  since: z.number().describe('when it entered this state, ms since epoch'),
-  reason: z.string().optional().describe('why it failed'),
-  active: z.number().describe('runs in flight'),
-  queued: z.number().describe('runs waiting for a slot ([runtime] max_concurrent_runs_per_agent)'),
-});
+import { ErrorSchema, Routes } from '../openapi.js';
 
 /** Lifecycle fields of one agent (`state` etc. without the runtime's key). */
-export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): z.infer<typeof LifecycleSchema> {
+export function lifecycleOf(controls: AgentControls, listing: Pick<AgentListing, 'agent' | 'entity'>): Lifecycle {
   const { name: _key, ...rest } = controls.status(agentKey(listing));
   return rest;
 }
@@ -48,8 +39,6 @@ export function statesOf(controls: AgentControls): (listing: Pick<AgentListing, 
   const states = new Map(controls.list().map((s) => [s.name, s.state]));
   return (listing) => states.get(agentKey(listing)) ?? 'loaded';
 }
-
-const Result = z.object({ name: z.string(), source: z.enum(['user', 'community', 'system']) }).extend(LifecycleSchema.shape);
 
 type Action = 'stop' | 'start' | 'restart';
 
@@ -78,20 +67,18 @@ const SUMMARIES: Record<Action, string> = {
 };
 
 /** The admin-only lifecycle routes. */
-export function agentLifecycleRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function agentLifecycleRoutes(deps: AppDeps): Routes {
+  const r = new Routes('/api/agents');
   const controls = deps.runtime.agents;
   for (const action of ['stop', 'start', 'restart'] as const) {
-    op(
-      r,
-      registry,
+    r.op(
       {
         method: 'post',
-        path: `/api/agents/{name}/${action}`,
+        path: `/{name}/${action}`,
         summary: SUMMARIES[action],
         tags: ['agents'],
         responses: {
-          200: { description: 'the agent\'s lifecycle after the action', schema: Result },
+          200: { description: 'the agent\'s lifecycle after the action', schema: LifecycleResultSchema },
           403: { description: 'not an admin (the control socket, or an admin account over TCP)', schema: ErrorSchema },
           404: { description: 'no such agent visible to you', schema: ErrorSchema },
           400: { description: 'the agent cannot run as defined (its model is gone): it stays failed, with the reason', schema: ErrorSchema },

@@ -1,25 +1,26 @@
 /**
  * Agent routes (SPEC §6; DIR-12 Part 3; STORY-008): `/api/agents` CRUD over the user tier with
  * model/tool reference checks, `?format=toon|toml|json`, `/export` (text/x-toon + Content-Disposition),
- * `/import` by content type, `/chat` (JSON or SSE), `/rate`; and the Caxton paths `GET|POST /agents`,
- * `GET|DELETE /agents/:id`, `POST /agents/:name/message`. Every agent carries its `source` tier.
+ * `/import` by content type, `/chat` (JSON or SSE), `/rate`; the Caxton `/agents` paths reuse these
+ * handlers (src/api/routes/caxton.ts). Every agent carries its `source` tier.
  * `:name` is a bare name (the caller's own agent, else the system's) or, URL-encoded, `OWNER%2FNAME`
  * for another user's public agent (SPEC §4); writes (PUT, DELETE) only ever touch the caller's own.
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing } from '../../catalog/catalog.js';
+import { AgentCreatedSchema, AgentDetailSchema, AgentSummarySchema, ChatResultSchema, type AgentSummary } from '../../domain/api-types.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
-import type { ApiMetrics } from '../metrics.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
-import { admitted, collectRun, sseResponse } from '../sse.js';
-import { agentKey, agentRow } from '../../catalog/catalog.js';
-import { LifecycleSchema, lifecycleOf, statesOf } from './agent-lifecycle.js';
-import { readJson, validate } from '../validate.js';
+import { sseResponse } from '../sse.js';
+import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
+import type { WireErrors } from '../errors.js';
+import { lifecycleOf, statesOf } from './agent-lifecycle.js';
+import { validate } from '../validate.js';
 
 /** Content types of each text format (first = what we answer with). */
 export const FORMAT_TYPES: Record<EntityFormat, string[]> = {
@@ -44,29 +45,17 @@ const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional
 const CreateBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
 const ChatBody = z.object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() }).strict();
-const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
 
-const Summary = z.object({
-  id: z.string().nullable(),
-  name: z.string(),
-  source: z.enum(['user', 'community', 'system']),
-  model: z.string(),
-  tools: z.array(z.string()),
-  display_name: z.string().nullable(),
-  description: z.string().nullable(),
-  is_public: z.boolean(),
-  usage_count: z.number().describe('ranking uses: completed runs by users other than the owner, at most one per user and UTC day'),
-  rating: z.number().nullable().describe('average stars, null when unrated'),
-  rating_count: z.number(),
-  state: LifecycleSchema.shape.state.describe('lifecycle state (issue 4); details in GET /api/agents/{name}'),
-});
-const Created = z.object({ id: z.string(), name: z.string(), display_name: z.string().nullable(), created_at: z.number().describe('ms since epoch'), api_endpoint: z.string(), source: z.literal('user'), is_public: z.boolean(), toon_preview: z.string(), warnings: z.array(z.object({ code: z.string(), message: z.string() }).loose()).optional() });
-const ChatResult = z.object({ reply: z.string(), finish_reason: z.string(), conversation_id: z.string(), execution_id: z.string(), usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }), cost_usd: z.number(), duration_ms: z.number() });
+
+/** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
+export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
+  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, ...(conversationId ? { conversationId } : {}) };
+}
 
 /** Summary of an agent as listed, with its lifecycle `state`. */
-export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summary> {
+export function summary(r: AgentListing, state: AgentState): AgentSummary {
   const e = r.entity;
   return {
     id: e?.id ?? null,
@@ -84,12 +73,10 @@ export function summary(r: AgentListing, state: AgentState): z.infer<typeof Summ
   };
 }
 
-/** Agent routes. */
-export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+/** Shared agent handlers of the `/api/agents` routes and the Caxton `/agents` routes (src/api/routes/caxton.ts). */
+export function agentHandlers(deps: AppDeps) {
   const { catalog, codec } = deps;
   const entities = deps.tenants.entities;
-  const tags = ['agents'];
   /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
   const forgetRow = (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`));
 
@@ -148,26 +135,6 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.body(codec.writeEntity('agents', agent, format), 200, headers);
   };
 
-  const startRun = (c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined) => {
-    const userId = c.get('userId');
-    const resolved = catalog.resolveAgent(name, userId);
-    const abort = new AbortController();
-    c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    metrics.run(resolved.source, 'started');
-    const events = deps.runtime.run({
-      agent: resolved.agent,
-      source: resolved.source,
-      model: resolved.model,
-      message,
-      userId,
-      agentKey: agentKey(resolved),
-      agentRow: agentRow(resolved),
-      ...(conversationId ? { conversationId } : {}),
-      signal: abort.signal,
-    });
-    return { events, abort };
-  };
-
   const list = (c: Context<AppEnv>) => {
     const source = c.req.query('source');
     let agents = catalog.listAgents(c.get('userId'));
@@ -179,40 +146,51 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.json({ agents: out });
   };
 
-  const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  op(r, registry, { method: 'get', path: '/api/agents', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
+  return { create, parseBody, render, list, forgetRow };
+}
 
-  op(r, registry, { method: 'post', path: '/api/agents', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: Created }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
-    const { is_public, ...agent } = await readJson(c, CreateBody);
+/** Agent routes under `/api/agents`. */
+export function agentRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/api/agents');
+  const { catalog, codec } = deps;
+  const entities = deps.tenants.entities;
+  const tags = ['agents'];
+  const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
+
+  const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
+  r.op({ method: 'get', path: '/', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
+
+  r.op({ method: 'post', path: '/', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: AgentCreatedSchema }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
+    const { is_public, ...agent } = c.req.valid('json');
     return create(c, agent, is_public ?? false);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
-    const q = validate(ImportQuery, c.req.query(), 'query');
+  r.op({ method: 'post', path: '/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
+    const q = c.req.valid('query');
     const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: z.object({ name: z.string(), source: z.string(), state: LifecycleSchema.shape.state, lifecycle: LifecycleSchema }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = validate(FormatQuery, c.req.query(), 'query');
+  r.op({ method: 'get', path: '/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const { format } = c.req.valid('query');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (format) return render(c, resolved.agent, format, false);
     const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
     return c.json({ ...resolved.agent, name: resolved.name, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
   });
 
-  op(r, registry, { method: 'get', path: '/api/agents/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = validate(FormatQuery, c.req.query(), 'query');
+  r.op({ method: 'get', path: '/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const { format } = c.req.valid('query');
     return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
   });
 
-  op(r, registry, { method: 'put', path: '/api/agents/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: Created }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
+  r.op({ method: 'put', path: '/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
     const name = c.req.param('name')!;
     const userId = c.get('userId');
     let agent: Agent;
     let isPublic: boolean | undefined;
     if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
-      const { is_public, ...rest } = await readJson(c, UpdateBody);
+      const { is_public, ...rest } = c.req.valid('json');
       agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
       isPublic = is_public;
     } else {
@@ -229,7 +207,7 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
     return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
   });
 
-  op(r, registry, { method: 'delete', path: '/api/agents/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'delete', path: '/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
     const name = c.req.param('name')!;
     const row = entities.own('agents', c.get('userId'), name);
     if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
@@ -241,58 +219,22 @@ export function agentRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetri
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResult }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, ChatBody);
-    const { events, abort } = startRun(c, c.req.param('name')!, body.message, body.conversation_id);
+  r.op({ method: 'post', path: '/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+    const body = c.req.valid('json');
+    const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
     const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, await admitted(events), abort, deps.secrets.scrub);
+    if (wantsStream) return sseResponse(c, events, abort, wire);
     const done = await collectRun(events);
     const { type: _type, ...result } = done;
     return c.json(result);
   });
 
-  op(r, registry, { method: 'post', path: '/api/agents/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
-    const { stars } = await readJson(c, RateBody);
+  r.op({ method: 'post', path: '/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
+    const { stars } = c.req.valid('json');
     const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
     if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
     const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
     return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
-  });
-
-  // ---- Caxton paths (STORY-008) ----
-  const caxtonTags = ['caxton'];
-  op(r, registry, { method: 'get', path: '/agents', summary: 'List agents (Caxton path; same as GET /api/agents)', tags: caxtonTags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(Summary) }) } } }, list);
-
-  op(r, registry, { method: 'post', path: '/agents', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags: caxtonTags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: Created } } }, async (c) => {
-    const { agent, isPublic, warnings } = await parseBody(c);
-    return create(c, agent, isPublic ?? false, warnings);
-  });
-
-  /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
-  const byId = (c: Context<AppEnv>) => {
-    const id = c.req.param('id')!;
-    const userId = c.get('userId');
-    const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
-    return found ?? catalog.resolveAgent(id, userId);
-  };
-  op(r, registry, { method: 'get', path: '/agents/{id}', summary: 'One agent by id or name (Caxton path)', tags: caxtonTags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
-  });
-  op(r, registry, { method: 'delete', path: '/agents/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags: caxtonTags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
-    forgetRow(a.entity.id);
-    return c.body(null, 204);
-  });
-
-  /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  op(r, registry, { method: 'post', path: '/agents/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags: caxtonTags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResult.extend({ agent: z.string() }) } } }, async (c) => {
-    const body = await readJson(c, MessageBody);
-    const name = c.req.param('name')!;
-    const { events } = startRun(c, name, body.text, body.conversation_id);
-    const { type: _type, ...result } = await collectRun(events);
-    return c.json({ agent: name, ...result });
   });
 
   return r;

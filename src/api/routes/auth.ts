@@ -11,15 +11,15 @@
  * an account.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
+import { ApiKeyListingSchema, NewApiKeySchema, UserInfoSchema } from '../../domain/api-types.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
-import { readJson } from '../validate.js';
 
 /** Failed logins per account and per client address (times in ms). */
 const LOGIN_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 10_000 };
@@ -62,21 +62,19 @@ const KeyBody = z.object({ name: z.string().min(1).max(100).optional() }).strict
 const UserBody = z.object({ email: Email, handle: Handle.optional(), name: z.string().min(1).max(200).optional(), password: Password.optional(), is_admin: z.boolean().optional() }).strict();
 
 const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
-const UserOut = z.object({ id: z.string(), email: z.string().nullable(), handle: z.string().describe('qualifies your shared entities: HANDLE/NAME'), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
-const KeyOut = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
 
 /** Auth, key and user routes. */
-export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
+  const r = new Routes('/api');
   const users = deps.tenants.users;
   const tags = ['auth'];
   const loginsPerAccount = createThrottle(LOGIN_LIMITS);
   const loginsPerAddress = createThrottle(LOGIN_LIMITS);
   const registrations = createThrottle(REGISTER_LIMITS);
 
-  op(r, registry, { method: 'post', path: '/api/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, RegisterBody);
+  r.op({ method: 'post', path: '/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
+    const body = c.req.valid('json');
     const address = clientAddress(c);
     refuseWhileWaiting('registrations from this address', [[registrations, address]]);
     registrations.take(address);
@@ -92,8 +90,8 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, LoginBody);
+  r.op({ method: 'post', path: '/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
+    const body = c.req.valid('json');
     const address = clientAddress(c);
     refuseWhileWaiting('failed logins for this email or from this address', [
       [loginsPerAccount, body.email],
@@ -111,39 +109,39 @@ export function authRoutes(deps: AppDeps, registry: Registry, auth: AuthService)
     return c.json(await auth.issue(user.id));
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
-    const body = await readJson(c, RefreshBody);
+  r.op({ method: 'post', path: '/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
+    const body = c.req.valid('json');
     return c.json(await auth.refresh(body.refresh_token));
   });
 
-  op(r, registry, { method: 'post', path: '/api/auth/logout', summary: "End the refresh token's login session: its access and refresh tokens stop working at once", tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out (also for an unknown token)' } } }, async (c) => {
-    const body = await readJson(c, RefreshBody);
+  r.op({ method: 'post', path: '/auth/logout', summary: "End the refresh token's login session: its access and refresh tokens stop working at once", tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out (also for an unknown token)' } } }, async (c) => {
+    const body = c.req.valid('json');
     auth.logout(body.refresh_token);
     return c.body(null, 204);
   });
 
-  op(r, registry, { method: 'post', path: '/api/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, responses: { 201: { description: 'the new key', schema: KeyOut.pick({ id: true, prefix: true, created_at: true }).extend({ key: z.string() }) } } }, async (c) => {
-    const body = (await c.req.text()).trim() ? await readJson(c, KeyBody) : {};
+  r.op({ method: 'post', path: '/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, bodyOptional: true, responses: { 201: { description: 'the new key', schema: NewApiKeySchema } } }, async (c) => {
+    const body = c.req.valid('json');
     return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
   });
 
-  op(r, registry, { method: 'get', path: '/api/keys', summary: 'List your API keys by prefix', tags: ['keys'], responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(KeyOut) }) } } }, (c) =>
+  r.op({ method: 'get', path: '/keys', summary: 'List your API keys by prefix', tags: ['keys'], responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } } }, (c) =>
     c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }),
   );
 
-  op(r, registry, { method: 'delete', path: '/api/keys/{id}', summary: 'Revoke one of your API keys', tags: ['keys'], responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } } }, (c) => {
-    if (!users.revokeApiKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
+  r.op({ method: 'delete', path: '/keys/{id}', summary: 'Revoke one of your API keys', tags: ['keys'], responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } } }, (c) => {
+    if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
     return c.body(null, 204);
   });
 
-  op(r, registry, { method: 'post', path: '/api/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserOut }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
+  r.op({ method: 'post', path: '/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserInfoSchema }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
     if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
-    const body = await readJson(c, UserBody);
+    const body = c.req.valid('json');
     const user = users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
     return c.json(user, 201);
   });
 
-  op(r, registry, { method: 'get', path: '/api/me', summary: 'Who the request acts as', tags: ['users'], responses: { 200: { description: 'user', schema: UserOut.extend({ acting_admin: z.boolean() }) } } }, (c) => {
+  r.op({ method: 'get', path: '/me', summary: 'Who the request acts as', tags: ['users'], responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } } }, (c) => {
     const user = users.byId(c.get('userId'));
     return c.json({ ...user, acting_admin: c.get('isAdmin') });
   });

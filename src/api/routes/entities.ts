@@ -7,7 +7,7 @@
  * A non-admin's Streamable HTTP server must point at a public address (`deps.checkMcpUrl`, ares.toml
  * `[mcp] allow_private_urls`): else 400 with a `url` detail; the pool checks again at every connect.
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ResolvedEntity } from '../../catalog/catalog.js';
 import type { UserEntity } from '../../domain/users.js';
@@ -15,14 +15,14 @@ import { McpServerSchema, ToolSchema, type McpServer, type Tool } from '../../do
 import { DomainError } from '../../domain/errors.js';
 import { SECRET_NAME } from '../../domain/secrets.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 import { readJson, validate } from '../validate.js';
 
 type Kind = 'tools' | 'mcps';
 
 /** Entity routes for tools and MCP servers. */
-export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function entityRoutes(deps: AppDeps): Routes[] {
+  const groups: Routes[] = [];
   const entities = deps.tenants.entities;
 
   const view = (e: ResolvedEntity<Tool | McpServer>, userId: string) => {
@@ -37,7 +37,8 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
 
   for (const kind of ['tools', 'mcps'] as Kind[]) {
     const schema = kind === 'tools' ? ToolSchema : McpServerSchema;
-    const base = `/api/${kind}`;
+    const r = new Routes(`/api/${kind}`);
+    groups.push(r);
     const label = kind === 'tools' ? 'tool' : 'MCP server';
     const tags = [kind];
     const Body = z.intersection(schema, z.object({ is_public: z.boolean().optional() }));
@@ -70,29 +71,29 @@ export function entityRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
     /** A row just written, as its owner sees it. */
     const own = (value: Tool | McpServer, row: UserEntity) => ({ name: row.name, value, source: 'user' as const, entity: row });
 
-    op(r, registry, { method: 'get', path: base, summary: `${label}s you can see: yours and the system's by name, other users' public ones as OWNER/NAME; each with source`, tags, responses: { 200: { description: 'list', schema: z.object({ [kind]: z.array(Out) }) } } }, (c) =>
+    r.op({ method: 'get', path: '/', summary: `${label}s you can see: yours and the system's by name, other users' public ones as OWNER/NAME; each with source`, tags, responses: { 200: { description: 'list', schema: z.object({ [kind]: z.array(Out) }) } } }, (c) =>
       c.json({ [kind]: (deps.catalog.list(kind as 'tools', c.get('userId')) as ResolvedEntity<Tool | McpServer>[]).map((e) => view(e, c.get('userId'))) }),
     );
-    op(r, registry, { method: 'post', path: base, summary: `Create a user ${label}`, tags, body: Body, responses: { 201: { description: 'created', schema: Out }, 400: { description: 'invalid, or (MCP) a non-admin\'s url pointing at a private address', schema: ErrorSchema }, 403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema }, 409: { description: kind === 'tools' ? 'you already have one of that name, or it is a builtin or system tool\'s name' : 'you already have one of that name', schema: ErrorSchema } } }, async (c) => {
+    r.op({ method: 'post', path: '/', summary: `Create a user ${label}`, tags, body: Body, bodyReadByHandler: true, responses: { 201: { description: 'created', schema: Out }, 400: { description: 'invalid, or (MCP) a non-admin\'s url pointing at a private address', schema: ErrorSchema }, 403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema }, 409: { description: kind === 'tools' ? 'you already have one of that name, or it is a builtin or system tool\'s name' : 'you already have one of that name', schema: ErrorSchema } } }, async (c) => {
       const { value, isPublic } = await parse(c);
       const row = entities.insert(kind, c.get('userId'), value as never, isPublic ?? false);
       return c.json(view(own(value, row), c.get('userId')), 201);
     });
-    op(r, registry, { method: 'get', path: `${base}/{name}`, summary: `One ${label} as you see it: NAME (yours, else the system's) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user's public one`, tags, responses: { 200: { description: label, schema: Out }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) =>
+    r.op({ method: 'get', path: '/{name}', summary: `One ${label} as you see it: NAME (yours, else the system's) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user's public one`, tags, responses: { 200: { description: label, schema: Out }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) =>
       c.json(view(deps.catalog.resolve(kind as 'tools', c.req.param('name')!, c.get('userId')) as ResolvedEntity<Tool | McpServer>, c.get('userId'))),
     );
-    op(r, registry, { method: 'put', path: `${base}/{name}`, summary: `Replace one of your ${label}s`, tags, body: Body, responses: { 200: { description: 'updated', schema: Out }, 404: { description: 'you have none of that name', schema: ErrorSchema }, 409: { description: kind === 'tools' ? 'renamed onto one of yours, or the name is a builtin or system tool\'s' : 'renamed onto one of yours', schema: ErrorSchema } } }, async (c) => {
+    r.op({ method: 'put', path: '/{name}', summary: `Replace one of your ${label}s`, tags, body: Body, bodyReadByHandler: true, responses: { 200: { description: 'updated', schema: Out }, 404: { description: 'you have none of that name', schema: ErrorSchema }, 409: { description: kind === 'tools' ? 'renamed onto one of yours, or the name is a builtin or system tool\'s' : 'renamed onto one of yours', schema: ErrorSchema } } }, async (c) => {
       const name = c.req.param('name')!;
       const { value, isPublic } = await parse(c, name);
       if (!entities.own(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
       const row = entities.update(kind, c.get('userId'), name, value as never, isPublic);
       return c.json(view(own(value, row), c.get('userId')));
     });
-    op(r, registry, { method: 'delete', path: `${base}/{name}`, summary: `Delete one of your ${label}s`, tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have none of that name', schema: ErrorSchema } } }, (c) => {
+    r.op({ method: 'delete', path: '/{name}', summary: `Delete one of your ${label}s`, tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have none of that name', schema: ErrorSchema } } }, (c) => {
       const name = c.req.param('name')!;
       if (!entities.remove(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
       return c.body(null, 204);
     });
   }
-  return r;
+  return groups;
 }

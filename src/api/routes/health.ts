@@ -6,12 +6,11 @@
  * anyone else gets a summary without paths, pid, socket, provider reasons or error text, which may
  * name files, hosts or upstream messages.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConfigStatus, StatusReport } from '../../domain/status.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
-import { op, type Registry } from '../openapi.js';
+import { Routes } from '../openapi.js';
 
 /** One MCP server as `GET /api/status` sums it up (src/domain/mcp-status.ts McpServerStatus has the rest). */
 const McpSummary = z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number(), last_error: z.string().nullable() });
@@ -76,15 +75,15 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
 }
 
 /** Health, metrics and status routes. */
-export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
+  const r = new Routes('/');
   const tags = ['health'];
 
   /**
    * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, journal_mode, schema_version}}`,
    * or 503 with `status: "degraded"` when the database is not usable.
    */
-  op(r, registry, { method: 'get', path: '/health', summary: 'Liveness and database health', tags, public: true, responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } } }, (c) => {
+  r.op({ method: 'get', path: '/health', summary: 'Liveness and database health', tags, public: true, responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } } }, (c) => {
     const db = deps.storeHealth();
     const body = {
       status: db.ok ? 'ok' : 'degraded',
@@ -96,7 +95,7 @@ export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
   });
 
   /** GET /metrics -> Prometheus text exposition (HTTP requests by route and status, agent runs, process). */
-  op(r, registry, { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags, public: true, responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } }, async (c) => {
+  r.op({ method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags, public: true, responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } }, async (c) => {
     const text = await metrics.registry.metrics();
     return c.body(text, 200, { 'content-type': metrics.registry.contentType });
   });
@@ -106,14 +105,14 @@ export function healthRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
    * state, transport, tools and last error of each MCP server (the fields of GET /api/mcp/servers that
    * `server status` shows), so the CLI needs one request, not two. For anyone else, StatusSummary.
    */
-  op(r, registry, { method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints); full details for the admin only', tags, responses: { 200: { description: 'StatusReport for the admin, else a summary', schema: z.union([z.object({ running: z.literal(true), pid: z.number(), mcp_servers: z.array(McpSummary) }).loose(), StatusSummary]) } } }, (c) => {
+  r.op({ method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints); full details for the admin only', tags, responses: { 200: { description: 'StatusReport for the admin, else a summary', schema: z.union([z.object({ running: z.literal(true), pid: z.number(), mcp_servers: z.array(McpSummary) }).loose(), StatusSummary]) } } }, (c) => {
     const mcp = (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error }));
     const report = deps.status();
     return c.json(c.get('isAdmin') ? { ...report, mcp_servers: mcp } : statusSummary(report, mcp));
   });
 
   /** GET /api/config/status -> for the admin, ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors; else ConfigSummary. */
-  op(r, registry, { method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history; diagnostics for the admin only', tags, responses: { 200: { description: 'ConfigStatus for the admin, else a summary', schema: z.union([z.object({ loaded_at: z.number(), diagnostics: z.array(z.object({}).loose()) }).loose(), ConfigSummary]) } } }, (c) =>
+  r.op({ method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history; diagnostics for the admin only', tags, responses: { 200: { description: 'ConfigStatus for the admin, else a summary', schema: z.union([z.object({ loaded_at: z.number(), diagnostics: z.array(z.object({}).loose()) }).loose(), ConfigSummary]) } } }, (c) =>
     c.json(c.get('isAdmin') ? deps.configStatus() : configSummary(deps.configStatus())),
   );
   return r;

@@ -2,31 +2,29 @@
  * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log) and
  * `GET /api/conversations`, `GET|DELETE /api/conversations/:id`. Only the caller's own rows exist.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
-import { validate } from '../validate.js';
+import { ErrorSchema, Routes } from '../openapi.js';
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent: z.string().optional() });
 
 /** History routes. */
-export function historyRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function historyRoutes(deps: AppDeps): Routes {
+  const r = new Routes('/api');
   const history = deps.tenants.history;
 
-  op(r, registry, { method: 'get', path: '/api/executions', summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)', tags: ['history'], query: ListQuery, responses: { 200: { description: 'executions', schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }) } } }, (c) => {
-    const q = validate(ListQuery, c.req.query(), 'query');
+  r.op({ method: 'get', path: '/executions', summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)', tags: ['history'], query: ListQuery, responses: { 200: { description: 'executions', schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }) } } }, (c) => {
+    const q = c.req.valid('query');
     return c.json({ executions: history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
   });
 
-  op(r, registry, { method: 'get', path: '/api/conversations', summary: 'Your conversations, most recent first', tags: ['history'], query: ListQuery.pick({ limit: true }), responses: { 200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) } } }, (c) => {
-    const q = validate(ListQuery, c.req.query(), 'query');
+  r.op({ method: 'get', path: '/conversations', summary: 'Your conversations, most recent first', tags: ['history'], query: ListQuery.pick({ limit: true }), responses: { 200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) } } }, (c) => {
+    const q = c.req.valid('query');
     return c.json({ conversations: history.conversations(c.get('userId'), { limit: q.limit }) });
   });
 
-  op(r, registry, { method: 'get', path: '/api/conversations/{id}', summary: 'One of your conversations with its messages', tags: ['history'], responses: { 200: { description: 'conversation', schema: z.object({ id: z.string(), messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()) }).loose() }, 404: { description: 'not yours or absent', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'get', path: '/conversations/{id}', summary: 'One of your conversations with its messages', tags: ['history'], responses: { 200: { description: 'conversation', schema: z.object({ id: z.string(), messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()) }).loose() }, 404: { description: 'not yours or absent', schema: ErrorSchema } } }, (c) => {
     const id = c.req.param('id')!;
     const conv = deps.conversations.get(id, c.get('userId'));
     if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
@@ -38,7 +36,7 @@ export function historyRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
    * continuing it (the run would write into a deleted conversation): nothing is deleted, the caller
    * waits for the run to end (or cancels it by closing that request) and deletes again.
    */
-  op(r, registry, { method: 'delete', path: '/api/conversations/{id}', summary: 'Delete one of your conversations (409 while a run is using it)', tags: ['history'], responses: { 204: { description: 'deleted' }, 404: { description: 'not yours or absent', schema: ErrorSchema }, 409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema } } }, (c) => {
+  r.op({ method: 'delete', path: '/conversations/{id}', summary: 'Delete one of your conversations (409 while a run is using it)', tags: ['history'], responses: { 204: { description: 'deleted' }, 404: { description: 'not yours or absent', schema: ErrorSchema }, 409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema } } }, (c) => {
     const id = c.req.param('id')!;
     const userId = c.get('userId');
     if (!deps.conversations.get(id, userId)) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);

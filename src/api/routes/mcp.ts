@@ -15,48 +15,16 @@
  *   tool. The caller's tenant is the request's user (set by the auth middleware), so another user's
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
-import { agentKey, agentRow, type AgentListing } from '../../catalog/catalog.js';
+import { agentTool } from '../../domain/agent-tool.js';
+import { McpServerRowSchema } from '../../domain/api-types.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { McpServerStatus, PooledServerStatus } from '../../domain/mcp-status.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { op, type Registry } from '../openapi.js';
-import { collectRun } from '../sse.js';
-
-/** JSON Schema of an agent tool's arguments. */
-export const AGENT_TOOL_INPUT = {
-  type: 'object',
-  properties: {
-    message: { type: 'string', description: 'The message to send to the agent' },
-    conversation_id: { type: 'string', description: 'Continue this conversation (from an earlier result); omit to start a new one' },
-  },
-  required: ['message'],
-} as const;
-
-/** JSON Schema of an agent tool's structured result. */
-export const AGENT_TOOL_OUTPUT = {
-  type: 'object',
-  properties: {
-    reply: { type: 'string' },
-    conversation_id: { type: 'string' },
-    execution_id: { type: 'string' },
-  },
-  required: ['reply', 'conversation_id'],
-} as const;
-
-/** An agent as an MCP tool definition. */
-function agentTool(r: AgentListing) {
-  const a = r.agent;
-  return {
-    name: r.name,
-    ...(a.display_name ? { title: a.display_name } : {}),
-    description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,
-    inputSchema: AGENT_TOOL_INPUT,
-    outputSchema: AGENT_TOOL_OUTPUT,
-  };
-}
+import { Routes } from '../openapi.js';
+import type { WireErrors } from '../errors.js';
+import { collectRun, type StartAgentRun } from '../run.js';
 
 type Sdk = [
   typeof import('@modelcontextprotocol/sdk/server/index.js'),
@@ -114,40 +82,24 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
   return status;
 }
 
-/** One MCP server's state as `GET /api/mcp/servers` reports it (McpServerStatus plus tier fields). */
-const McpServerStatusSchema = z
-  .object({
-    name: z.string(),
-    source: z.string().describe('system, or the tier of a user-tier row'),
-    state: z.string().describe('connecting | ready | failed | idle | disabled'),
-    transport: z.string().describe('stdio | http'),
-    tools: z.number().describe('tools offered to agents'),
-    tool_names: z.array(z.string()),
-    last_error: z.string().nullable(),
-    restarts: z.number(),
-  })
-  .loose();
-
 /** A JSON-RPC 2.0 message (MCP Streamable HTTP); the MCP SDK validates it in full. */
 const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
 
 /** MCP routes, registered in the OpenAPI document like every other route. */
-export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/');
 
   /**
    * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
    * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
    */
-  op(
-    r,
-    registry,
+  r.op(
     {
       method: 'get',
       path: '/api/mcp/servers',
       summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
       tags: ['mcp'],
-      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerStatusSchema) }) } },
+      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) } },
     },
     (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }),
   );
@@ -157,9 +109,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
    * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
    */
   const stateless = (method: 'get' | 'delete') =>
-    op(
-      r,
-      registry,
+    r.op(
       { method, path: '/mcp', summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)', tags: ['mcp'], responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } } },
       (c) =>
         c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
@@ -171,15 +121,14 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
    * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
    * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
    */
-  op(
-    r,
-    registry,
+  r.op(
     {
       method: 'post',
       path: '/mcp',
       summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
       tags: ['mcp'],
       body: JsonRpcSchema,
+      bodyReadByHandler: true,
       responses: { 200: { description: 'JSON-RPC response (tools/list, tools/call: the agent\'s reply)', schema: JsonRpcSchema } },
     },
     async (c) => {
@@ -187,7 +136,7 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
       const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
       const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
       const offered = () => deps.catalog.listAgents(userId).filter((a) => a.source !== 'community');
-      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map(agentTool) }));
+      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map((l) => agentTool({ ...l.agent, name: l.name })) }));
       server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
         const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
         if (typeof args.message !== 'string' || args.message.length === 0) {
@@ -197,27 +146,17 @@ export function mcpRoutes(deps: AppDeps, registry: Registry): Hono<AppEnv> {
           return { isError: true, content: [{ type: 'text', text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat` }] };
         }
         try {
-          const resolved = deps.catalog.resolveAgent(req.params.name, userId);
-          const done = await collectRun(
-            deps.runtime.run({
-              agent: resolved.agent,
-              source: resolved.source,
-              model: resolved.model,
-              agentKey: agentKey(resolved),
-              agentRow: agentRow(resolved),
-              message: args.message,
-              userId,
-              ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversationId: args.conversation_id } : {}),
-              signal: extra.signal,
-            }),
-          );
+          const conversationId = typeof args.conversation_id === 'string' && args.conversation_id ? args.conversation_id : undefined;
+          const { events } = await startRun({ name: req.params.name, message: args.message, userId, signal: extra.signal, ...(conversationId ? { conversationId } : {}) });
+          const done = await collectRun(events);
           return {
             content: [{ type: 'text', text: done.reply }],
             structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
           };
         } catch (err) {
           if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
-          const text = isDomainError(err) ? `${err.code}: ${deps.secrets.scrub(err.message)}` : 'the agent run failed (see the daemon log)';
+          const { code, message } = wire(err);
+          const text = isDomainError(err) ? `${code}: ${message}` : 'the agent run failed (see the daemon log)';
           return { isError: true, content: [{ type: 'text', text }] };
         }
       });

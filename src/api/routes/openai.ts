@@ -20,18 +20,15 @@
  * `max_tool_iterations`, whose reply ends with an explicit note), `content_filter`. Usage is the whole
  * run's (every provider call, tool rounds included). Tool calls and results are not streamed.
  */
-import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
-import type { DoneEvent, RunEvent } from '../../runtime/events.js';
+import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import type { ApiMetrics } from '../metrics.js';
-import { ErrorSchema, op, type Registry } from '../openapi.js';
-import { admitted, collectRun } from '../sse.js';
-import { readJson } from '../validate.js';
-import { agentKey, agentRow } from '../../catalog/catalog.js';
+import { ErrorSchema, Routes } from '../openapi.js';
+import { collectRun, runError, type StartAgentRun } from '../run.js';
+import type { WireErrors } from '../errors.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
 const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
@@ -107,11 +104,11 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
 }
 
 /** OpenAI-compatible routes. */
-export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetrics): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
+export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+  const r = new Routes('/v1');
   const tags = ['openai'];
 
-  op(r, registry, { method: 'get', path: '/v1/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
+  r.op({ method: 'get', path: '/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
     const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
       id: a.name,
       object: 'model' as const,
@@ -121,25 +118,16 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     return c.json({ object: 'list', data });
   });
 
-  op(r, registry, { method: 'post', path: '/v1/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = await readJson(c, CompletionBody);
+  r.op({ method: 'post', path: '/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
+    const body = c.req.valid('json');
     const { input, history } = toRunInput(body.messages);
-    const userId = c.get('userId');
-    const resolved = deps.catalog.resolveAgent(body.model, userId);
-    metrics.run(resolved.source, 'started');
-    const abort = new AbortController();
-    c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     // A stored conversation wins over the request's earlier messages (module comment).
-    const events = deps.runtime.run({
-      agent: resolved.agent,
-      source: resolved.source,
-      model: resolved.model,
+    const { events, abort } = await startRun({
+      name: body.model,
       message: input,
-      userId,
-      agentKey: agentKey(resolved),
-      agentRow: agentRow(resolved),
+      userId: c.get('userId'),
+      signal: c.req.raw.signal,
       ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
-      signal: abort.signal,
     });
     const created = Math.floor(Date.now() / 1000);
     const usageOf = (d: DoneEvent) => ({ prompt_tokens: d.usage.input_tokens, completion_tokens: d.usage.output_tokens, total_tokens: d.usage.input_tokens + d.usage.output_tokens });
@@ -158,15 +146,17 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
-    // A run refused before it starts (stopped agent, unknown conversation) is an HTTP error, not a stream.
-    const runEvents = await admitted(events);
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
       let id = 'chatcmpl-pending';
+      const errorChunk = (err: unknown) => {
+        const { code, message } = wire(err);
+        return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
+      };
       const chunk = (delta: object, finish: string | null, extra: object = {}) =>
         stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra }) });
       try {
-        for await (const ev of runEvents as AsyncIterable<RunEvent>) {
+        for await (const ev of events) {
           if (stream.aborted) break;
           if (ev.type === 'start') {
             id = `chatcmpl-${ev.execution_id}`;
@@ -177,13 +167,12 @@ export function openaiRoutes(deps: AppDeps, registry: Registry, metrics: ApiMetr
             await chunk({}, finishReason(ev.finish_reason));
             if (includeUsage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }) });
           } else if (ev.type === 'error') {
-            await stream.writeSSE({ data: JSON.stringify({ error: { code: ev.code, message: deps.secrets.scrub(ev.message), type: 'server_error' } }) });
+            await errorChunk(runError(ev));
           }
           // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
         }
       } catch (err) {
-        const message = err instanceof DomainError ? deps.secrets.scrub(err.message) : 'internal error';
-        await stream.writeSSE({ data: JSON.stringify({ error: { code: err instanceof DomainError ? err.code : 'INTERNAL', message, type: 'server_error' } }) });
+        await errorChunk(err);
       }
       await stream.writeSSE({ data: '[DONE]' });
     });

@@ -12,7 +12,8 @@ import { requestJson } from '../../client/http.js';
 import { DomainError } from '../../domain/errors.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
-import { bodyFromFile, createdLine, importQuery, type Created } from './agent-files.js';
+import { bodyFromFile, createdLine, importQuery } from './agent-files.js';
+import type { AgentCreated } from '../../domain/api-types.js';
 
 /** Options of `agent create` (and `create --config`, `agent import`). */
 export interface CreateOptions extends GlobalOptions {
@@ -75,14 +76,14 @@ export async function run(_args: string[], opts: CreateOptions): Promise<number>
   const file = opts.fromFile ?? opts.config;
   const modes = [file, opts.interactive, opts.template].filter(Boolean).length;
   if (modes !== 1) throw new DomainError('BAD_REQUEST', 'choose exactly one of --from-file FILE, --interactive or --template NAME');
-  let created: Created;
+  let created: AgentCreated;
   if (opts.interactive) {
     const agent = await interactive(socket, opts);
     if (!agent) {
       process.stderr.write('cancelled; nothing created\n');
       return 1;
     }
-    created = await requestJson<Created>(socket, '/api/agents', { method: 'POST', body: { ...agent, is_public: opts.public === true } });
+    created = await requestJson<AgentCreated>(socket, '/api/agents', { method: 'POST', body: { ...agent, is_public: opts.public === true } });
   } else {
     let path = file;
     if (opts.template) {
@@ -95,7 +96,7 @@ export async function run(_args: string[], opts: CreateOptions): Promise<number>
       }
     }
     const text = await bodyFromFile(path!);
-    created = await requestJson<Created>(socket, `/api/agents/import${importQuery(opts)}`, { method: 'POST', text });
+    created = await requestJson<AgentCreated>(socket, `/api/agents/import${importQuery(opts)}`, { method: 'POST', text });
   }
   if (opts.json) printJson(created);
   else process.stdout.write(createdLine('created', created, file ?? opts.template ?? 'input'));

@@ -3,6 +3,7 @@
  * Content-Type (SPEC §6 `/api/agents/import`), and the query string of `--name` / `--public`.
  * Markdown+YAML agents (legacy) are read here with the config codec and sent as JSON.
  */
+import type { AgentCreated } from '../../domain/api-types.js';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { DomainError } from '../../domain/errors.js';
@@ -39,20 +40,9 @@ export function importQuery(opts: { name?: string; public?: boolean }): string {
   return s ? `?${s}` : '';
 }
 
-/** What the daemon answers when an agent is created or updated. */
-export interface Created {
-  id: string;
-  name: string;
-  display_name: string | null;
-  is_public: boolean;
-  api_endpoint: string;
-  toon_preview: string;
-  /** Located reader warnings (e.g. W_DEPRECATED for `key: |` blocks). */
-  warnings?: { code?: string; line?: number; col?: number; message: string; hint?: string }[];
-}
 
 /** One line for humans about a created/updated agent (warnings go to stderr first). */
-export function createdLine(verb: string, c: Created, file = 'input'): string {
+export function createdLine(verb: string, c: AgentCreated, file = 'input'): string {
   for (const w of c.warnings ?? []) process.stderr.write(`${file}:${w.line ?? 1}:${w.col ?? 1}: ${w.code ?? 'W'} ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
   return `${verb} agent ${c.name} (${c.is_public ? 'public' : 'private'}, id ${c.id}); chat at ${c.api_endpoint}\n`;
 }

@@ -4,20 +4,10 @@
  * started; `restart` clears a failed agent and leaves any other running. Prints the new state; exit 0,
  * 1 when the daemon refuses (unknown agent, not allowed from the current state), 3 when it is not running.
  */
+import type { LifecycleResult } from '../../domain/api-types.js';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
-
-/** The daemon's answer (src/api/routes/agent-lifecycle.ts). Times in ms since epoch. */
-interface LifecycleResult {
-  name: string;
-  source: string;
-  state: string;
-  since: number;
-  reason?: string;
-  active: number;
-  queued: number;
-}
 
 /** A lifecycle action of the CLI. */
 export type LifecycleAction = 'stop' | 'start' | 'restart';

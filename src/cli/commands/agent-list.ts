@@ -1,16 +1,9 @@
 /** `caxton agent list [--source S] [--json]`: the agents you can use, as a table NAME SOURCE MODEL TOOLS (SPEC §5). */
+import type { AgentSummary } from '../../domain/api-types.js';
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
-
-interface AgentSummary {
-  name: string;
-  source: string;
-  model: string;
-  tools: string[];
-  description: string | null;
-}
 
 /** List agents through the daemon. */
 export async function run(_args: string[], opts: GlobalOptions & { source?: string }): Promise<number> {

@@ -3,6 +3,7 @@
  * `--format`: a short header (source, model, visibility, usage, lifecycle state) on stderr and its canonical TOON on
  * stdout; with `--json`: the daemon's JSON (definition + source).
  */
+import type { AgentDetail } from '../../domain/api-types.js';
 import { requestJson, requestText } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -16,7 +17,7 @@ export async function run(args: string[], opts: GlobalOptions & { format?: strin
     return 0;
   }
   if (!opts.format) {
-    const a = await requestJson<{ name: string; source: string; model: string; is_public?: boolean; usage_count?: number; state?: string; lifecycle?: { reason?: string } }>(socket, path);
+    const a = await requestJson<AgentDetail>(socket, path);
     const vis = a.source === 'user' ? (a.is_public ? 'public' : 'private') : a.source;
     const state = a.state ? `, ${a.state}${a.lifecycle?.reason ? ` (${a.lifecycle.reason})` : ''}` : '';
     process.stderr.write(`# ${a.name}: ${a.source} agent, model ${a.model}, ${vis}${a.usage_count !== undefined ? `, ${a.usage_count} uses` : ''}${state}\n`);

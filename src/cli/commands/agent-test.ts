@@ -3,22 +3,13 @@
  * through the daemon. The reply streams to stdout as it arrives; a summary line (tokens, cost,
  * duration, conversation id) goes to stderr so `> reply.txt` captures just the reply.
  */
+import type { ChatResult } from '../../domain/api-types.js';
 import { requestJson, requestSse } from '../../client/http.js';
 import { DomainError } from '../../domain/errors.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
-interface Done {
-  reply: string;
-  finish_reason: string;
-  conversation_id: string;
-  execution_id: string;
-  usage: { input_tokens: number; output_tokens: number };
-  cost_usd: number;
-  duration_ms: number;
-}
-
-function summary(d: Done, provider?: string): string {
+function summary(d: ChatResult, provider?: string): string {
   const via = provider ? ` · via ${provider}` : '';
   return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via} · conversation ${d.conversation_id}\n`;
 }
@@ -31,7 +22,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
   const body = { message, ...(opts.conversation ? { conversation_id: opts.conversation } : {}) };
 
   if (opts.stream === false || opts.json) {
-    const done = await requestJson<Done>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
+    const done = await requestJson<ChatResult>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
     if (opts.json) printJson(done);
     else {
       process.stdout.write(`${done.reply}\n`);
@@ -58,7 +49,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
         break;
       case 'done':
         process.stdout.write('\n');
-        process.stderr.write(summary(data as unknown as Done, provider));
+        process.stderr.write(summary(data as unknown as ChatResult, provider));
         return 0;
       case 'error':
         process.stdout.write('\n');

@@ -2,13 +2,14 @@
  * `caxton key create [--name N]` (SPEC §5, §6): create an API key for you (or `--as EMAIL`). The key is
  * printed once on stdout; only its hash is stored, and `key list` shows its prefix.
  */
+import type { NewApiKey } from '../../domain/api-types.js';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 /** Create a key. */
 export async function run(_args: string[], opts: GlobalOptions & { name?: string }): Promise<number> {
-  const key = await requestJson<{ key: string; id: string; prefix: string }>(homePaths(opts).socket, '/api/keys', { method: 'POST', body: opts.name ? { name: opts.name } : {} });
+  const key = await requestJson<NewApiKey>(homePaths(opts).socket, '/api/keys', { method: 'POST', body: opts.name ? { name: opts.name } : {} });
   if (opts.json) printJson(key);
   else {
     process.stdout.write(`${key.key}\n`);

@@ -1,23 +1,15 @@
 /** `caxton key list` (SPEC §5): your API keys by id and prefix (never the key), with last use and revocation. */
+import type { ApiKeyListing } from '../../domain/api-types.js';
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
-interface KeyInfo {
-  id: string;
-  name: string | null;
-  prefix: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
 const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
 
 /** List keys. */
 export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
-  const { keys } = await requestJson<{ keys: KeyInfo[] }>(homePaths(opts).socket, '/api/keys');
+  const { keys } = await requestJson<{ keys: ApiKeyListing[] }>(homePaths(opts).socket, '/api/keys');
   if (opts.json) {
     printJson(keys);
     return 0;

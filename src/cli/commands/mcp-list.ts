@@ -5,25 +5,15 @@
  * With user-tier servers (round 3) a SOURCE column (system, user, community) follows NAME, and an
  * OWNER column the admin's view (every user's live connections; `--as EMAIL` shows that user's view).
  */
+import type { McpServerRow } from '../../domain/api-types.js';
 import Table from 'cli-table3';
 import { requestJson } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
-/** One server as the daemon reports it (src/domain/mcp-status.ts McpServerStatus). */
-interface ServerRow {
-  name: string;
-  source?: string;
-  owner?: string;
-  state: string;
-  transport: string;
-  tools: number;
-  last_error: string | null;
-}
-
 /** Print the table (or the JSON array with --json). Exit 3 when the daemon is not running. */
 export async function run(_args: string[], opts: GlobalOptions): Promise<number> {
-  const { servers } = await requestJson<{ servers: ServerRow[] }>(homePaths(opts).socket, '/api/mcp/servers');
+  const { servers } = await requestJson<{ servers: McpServerRow[] }>(homePaths(opts).socket, '/api/mcp/servers');
   if (opts.json) {
     printJson(servers);
     return 0;

@@ -7,37 +7,10 @@
  * the protocol; messages go to stderr. The MCP SDK is imported here only, when the command runs.
  */
 import { requestJson } from '../../client/http.js';
+import { agentTool } from '../../domain/agent-tool.js';
+import type { AgentSummary, ChatResult } from '../../domain/api-types.js';
 import { versionInfo } from '../../ipc/version.js';
 import { homePaths, type GlobalOptions } from '../context.js';
-
-interface AgentSummary {
-  name: string;
-  source: string;
-  display_name: string | null;
-  description: string | null;
-}
-
-interface ChatResult {
-  reply: string;
-  conversation_id: string;
-  execution_id: string;
-}
-
-/** Arguments of every agent tool: the message, and optionally the conversation to continue. */
-const INPUT_SCHEMA = {
-  type: 'object' as const,
-  properties: {
-    message: { type: 'string', description: 'The message to send to the agent' },
-    conversation_id: { type: 'string', description: 'Continue this conversation (from an earlier result); omit to start a new one' },
-  },
-  required: ['message'],
-};
-
-const OUTPUT_SCHEMA = {
-  type: 'object' as const,
-  properties: { reply: { type: 'string' }, conversation_id: { type: 'string' }, execution_id: { type: 'string' } },
-  required: ['reply', 'conversation_id'],
-};
 
 /**
  * Serve until stdin closes. Exits 3 at once when the daemon is not running (checked before serving),
@@ -56,13 +29,7 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
     const { agents } = await requestJson<{ agents: AgentSummary[] }>(socket, '/api/agents');
     return {
       // As /mcp does: community agents (`OWNER/NAME`) have no valid MCP tool name, so they are not offered.
-      tools: agents.filter((a) => a.source !== 'community').map((a) => ({
-        name: a.name,
-        ...(a.display_name ? { title: a.display_name } : {}),
-        description: a.description ?? a.display_name ?? `Caxton agent ${a.name}`,
-        inputSchema: INPUT_SCHEMA,
-        outputSchema: OUTPUT_SCHEMA,
-      })),
+      tools: agents.filter((a) => a.source !== 'community').map(agentTool),
     };
   });
   server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {

@@ -8,6 +8,7 @@ import { startDetached } from '../../client/daemon.js';
 import { DAEMON_CHILD_ENV, type DaemonMessage } from '../../ipc/protocol.js';
 import { AlreadyRunningError } from '../../ipc/pidfile.js';
 import { DomainError } from '../../domain/errors.js';
+import { toWireError } from '../../domain/wire-error.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { fail, printJson } from '../output.js';
 
@@ -50,13 +51,14 @@ async function runForeground(opts: StartOptions, flags: { port?: number; host?: 
     process.exit(code);
   } catch (err) {
     if (child) {
-      const e = err as Error;
+      // Start-up failures keep their own message: it names the file or port the operator must fix.
+      const wire = err instanceof DomainError ? toWireError(err) : { code: 'INTERNAL', message: (err as Error).message, details: [] };
       await report({
         type: 'error',
-        code: err instanceof DomainError ? err.code : 'INTERNAL',
-        message: e.message,
+        code: wire.code,
+        message: wire.message,
         ...(err instanceof AlreadyRunningError ? { pid: err.pid } : {}),
-        ...(err instanceof DomainError && err.details.length ? { details: err.details } : {}),
+        ...(wire.details.length ? { details: wire.details } : {}),
       });
       return 1;
     }

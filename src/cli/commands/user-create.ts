@@ -6,6 +6,7 @@
  * changes nothing): they use the API key, or people register themselves over HTTP
  * (`POST /api/auth/register`) to get an account with a password.
  */
+import type { NewApiKey, UserInfo } from '../../domain/api-types.js';
 import { requestJson, setActingAs } from '../../client/http.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -14,10 +15,10 @@ import { printJson } from '../output.js';
 export async function run(args: string[], opts: GlobalOptions & { handle?: string; name?: string; admin?: boolean; key?: boolean }): Promise<number> {
   const socket = homePaths(opts).socket;
   const email = args[0]!;
-  const user = await requestJson<{ id: string; email: string; handle: string }>(socket, '/api/users', { method: 'POST', body: { email, ...(opts.handle ? { handle: opts.handle } : {}), ...(opts.name ? { name: opts.name } : {}), ...(opts.admin ? { is_admin: true } : {}) } });
-  let key: { key: string; id: string; prefix: string } | undefined;
+  const user = await requestJson<UserInfo>(socket, '/api/users', { method: 'POST', body: { email, ...(opts.handle ? { handle: opts.handle } : {}), ...(opts.name ? { name: opts.name } : {}), ...(opts.admin ? { is_admin: true } : {}) } });
+  let key: NewApiKey | undefined;
   if (opts.key) {
-    setActingAs(user.email);
+    setActingAs(user.email ?? email);
     key = await requestJson(socket, '/api/keys', { method: 'POST', body: { name: 'created with user' } });
   }
   if (opts.json) printJson({ ...user, ...(key ? { api_key: key } : {}) });

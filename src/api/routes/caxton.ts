@@ -1,0 +1,61 @@
+/**
+ * The Caxton compatibility paths (STORY-008): `GET|POST /agents`, `GET|DELETE /agents/:id` (a user
+ * agent's id `agent_…` or any visible agent's name) and `POST /agents/:name/message` `{text,
+ * conversation_id?}`. They share their handlers with `/api/agents` (src/api/routes/agents.ts).
+ */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { AgentCreatedSchema, AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js';
+import { DomainError } from '../../domain/errors.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { ErrorSchema, Routes } from '../openapi.js';
+import { collectRun, type StartAgentRun } from '../run.js';
+import { lifecycleOf } from './agent-lifecycle.js';
+import { agentHandlers, FORMAT_TYPES, runRequest, summary } from './agents.js';
+
+const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
+
+/** The Caxton `/agents` routes. */
+export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
+  const r = new Routes('/agents');
+  const { catalog } = deps;
+  const entities = deps.tenants.entities;
+  const tags = ['caxton'];
+  const { create, parseBody, list, forgetRow } = agentHandlers(deps);
+  r.op({ method: 'get', path: '/', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
+
+  r.op({ method: 'post', path: '/', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
+    const { agent, isPublic, warnings } = await parseBody(c);
+    return create(c, agent, isPublic ?? false, warnings);
+  });
+
+  /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
+  const byId = (c: Context<AppEnv>) => {
+    const id = c.req.param('id')!;
+    const userId = c.get('userId');
+    const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
+    return found ?? catalog.resolveAgent(id, userId);
+  };
+  r.op({ method: 'get', path: '/{id}', summary: 'One agent by id or name (Caxton path)', tags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
+    const a = byId(c);
+    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
+  });
+  r.op({ method: 'delete', path: '/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
+    const a = byId(c);
+    if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
+    forgetRow(a.entity.id);
+    return c.body(null, 204);
+  });
+
+  /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
+  r.op({ method: 'post', path: '/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) } } }, async (c) => {
+    const body = c.req.valid('json');
+    const name = c.req.param('name')!;
+    const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));
+    const { type: _type, ...result } = await collectRun(events);
+    return c.json({ agent: name, ...result });
+  });
+
+
+  return r;
+}

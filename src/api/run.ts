@@ -1,0 +1,114 @@
+/**
+ * `startAgentRun`: the one way an HTTP entry point starts an agent run (chat, the Caxton `message`
+ * path, `/v1/chat/completions`, `/mcp` tool calls). It resolves the agent for the caller (SPEC §4),
+ * passes the runtime its lifecycle key and user-tier row (so memory, slots and the ranking count of
+ * SPEC §4 — kept in the runtime — apply the same way everywhere), links the client's abort signal to
+ * the run, waits until the run is admitted (a run refused before it starts is an HTTP error, not a
+ * 200 holding one error event), and counts the run in `/metrics` with its real outcome.
+ */
+import type { Catalog, ResolvedAgent } from '../catalog/catalog.js';
+import { agentKey, agentRow } from '../catalog/catalog.js';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
+import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
+import type { Runtime } from '../runtime/run.js';
+import type { StoredMessage } from '../store/types.js';
+import type { ApiMetrics, RunOutcome } from './metrics.js';
+
+/** What an entry point asks for. */
+export interface AgentRunRequest {
+  /** Agent name as the caller writes it: bare, or `OWNER/NAME` for another user's public agent (SPEC §4). */
+  name: string;
+  userId: string;
+  message: string;
+  /** Continue this stored conversation (must be the caller's). */
+  conversationId?: string;
+  /** Earlier turns held by a stateless client (`/v1`), instead of a stored conversation. */
+  history?: readonly StoredMessage[];
+  /** The client's signal (request closed, MCP cancellation): aborting it cancels the run. */
+  signal?: AbortSignal;
+}
+
+/** An admitted run: its agent, its events (the first one included) and the controller that cancels it. */
+export interface StartedRun {
+  resolved: ResolvedAgent;
+  events: AsyncIterable<RunEvent>;
+  abort: AbortController;
+}
+
+/** Starts runs as described in the module header. */
+export type StartAgentRun = (req: AgentRunRequest) => Promise<StartedRun>;
+
+/** The DomainError an `error` run event stands for. */
+export function runError(ev: ErrorEvent): DomainError {
+  const details = ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : [];
+  return new DomainError(ev.code as ErrorCode, ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
+}
+
+/** Drain `events` into the final `done` event. @throws DomainError for an `error` event. */
+export async function collectRun(events: AsyncIterable<RunEvent>): Promise<DoneEvent> {
+  for await (const ev of events) {
+    if (ev.type === 'done') return ev;
+    if (ev.type === 'error') throw runError(ev);
+  }
+  throw new DomainError('INTERNAL', 'run ended without a result');
+}
+
+const outcomeOf = (ev: ErrorEvent): RunOutcome => (ev.code === 'CANCELLED' ? 'cancelled' : 'error');
+
+/**
+ * The rest of a run after its `first` event, reporting the outcome once when it ends: `success` on
+ * `done`, `error`/`cancelled` on an `error` event, `cancelled` when the consumer stops early (client
+ * gone; the runtime records the cancellation when the iterator is closed), `error` when it throws.
+ */
+async function* observed(first: RunEvent, it: AsyncIterator<RunEvent>, record: (o: RunOutcome) => void): AsyncGenerator<RunEvent> {
+  let outcome: RunOutcome = 'cancelled';
+  try {
+    for (let next: IteratorResult<RunEvent> = { value: first }; !next.done; next = await it.next()) {
+      const ev = next.value;
+      if (ev.type === 'done') outcome = 'success';
+      else if (ev.type === 'error') outcome = outcomeOf(ev);
+      yield ev;
+    }
+  } catch (err) {
+    outcome = 'error';
+    throw err;
+  } finally {
+    record(outcome);
+    await it.return?.();
+  }
+}
+
+/**
+ * Build `startAgentRun` over the catalog, the runtime and the app's metrics.
+ * @throws DomainError NOT_FOUND (agent or conversation unknown to the caller), UNAVAILABLE (agent
+ *   stopped, failed or busy; with `retryAfterSecs` when busy) and any other refusal of the run's first event.
+ */
+export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pick<ApiMetrics, 'run'>): StartAgentRun {
+  return async (req) => {
+    const resolved = catalog.resolveAgent(req.name, req.userId);
+    const abort = new AbortController();
+    req.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    const record = (outcome: RunOutcome) => metrics.run(resolved.source, outcome);
+    const it = runtime
+      .run({
+        agent: resolved.agent,
+        source: resolved.source,
+        model: resolved.model,
+        message: req.message,
+        userId: req.userId,
+        agentKey: agentKey(resolved),
+        agentRow: agentRow(resolved),
+        ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
+        signal: abort.signal,
+      })
+      [Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) throw new DomainError('INTERNAL', 'run ended without a result');
+    if (first.value.type === 'error') {
+      await it.return?.();
+      record(outcomeOf(first.value));
+      throw runError(first.value);
+    }
+    return { resolved, abort, events: observed(first.value, it, record) };
+  };
+}
