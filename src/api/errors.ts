@@ -23,6 +23,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   PROVIDER_ERROR: 502,
   TIMEOUT: 504,
   UNAVAILABLE: 503,
+  CANCELLED: 503,
   INTERNAL: 500,
 };
 

@@ -33,7 +33,7 @@ export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: 
 export function runError(ev: ErrorEvent): DomainError {
   const code = ev.code === 'CANCELLED' ? 'UNAVAILABLE' : ev.code;
   const details = ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : [];
-  return new DomainError(code as DomainError['code'], ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
+  return new DomainError(code, ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
 }
 
 /** Drain `events` into the final `done` event. @throws DomainError for an `error` event. */

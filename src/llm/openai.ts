@@ -115,6 +115,7 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
     messages: req.messages as OpenAI.Chat.ChatCompletionMessageParam[],
     stream: true,
     stream_options: { include_usage: true },
+    ...req.sampling,
   };
   if (req.tools?.length) {
     body.tools = req.tools.map((t) => ({
@@ -123,11 +124,6 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
     }));
     if (req.parallel_tool_calls !== undefined) body.parallel_tool_calls = req.parallel_tool_calls;
   }
-  if (req.temperature !== undefined) body.temperature = req.temperature;
-  if (req.max_tokens !== undefined) body.max_tokens = req.max_tokens;
-  if (req.top_p !== undefined) body.top_p = req.top_p;
-  if (req.frequency_penalty !== undefined) body.frequency_penalty = req.frequency_penalty;
-  if (req.presence_penalty !== undefined) body.presence_penalty = req.presence_penalty;
   return body;
 }
 

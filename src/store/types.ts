@@ -95,7 +95,7 @@ export interface ExecutionStore {
   get(id: string): ExecutionRecord | undefined;
 }
 
-/** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/tools/builtin/memory.ts. */
+/** Where a memory entry lives (SPEC §3 `memory.scope`); the runtime builds it, see src/domain/memory-scope.ts. */
 export interface MemoryKey {
   /** Opaque scope string, e.g. `agent:NAME:USER`, `conversation:ID`, `user:ID`, `global`. */
   scope: string;
