@@ -65,6 +65,13 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The innermost message of an error's cause chain. */
+function causeMessage(err: unknown): string | undefined {
+  let e = err as { cause?: unknown; message?: unknown } | undefined;
+  for (let i = 0; e?.cause && i < 5; i++) e = e.cause as typeof e;
+  return typeof e?.message === 'string' ? e.message : undefined;
+}
+
 /**
  * Turn an SDK error into a DomainError whose message names the provider, says what to do and never
  * includes the key: `redact` removes the provider's own key by value (servers that echo the
@@ -77,6 +84,9 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
     return new DomainError('TIMEOUT', `provider ${name}: no response within ${opts.timeoutMs} ms`);
   }
   if (err instanceof OpenAISdk.APIConnectionError) {
+    if (causeMessage(err) === 'unexpected redirect') {
+      return new DomainError('PROVIDER_ERROR', `provider ${name}: ${opts.baseURL ?? 'the server'} answered with a redirect; set base_url in ares.toml to the address it redirects to`);
+    }
     const code = causeCode(err);
     return new DomainError(
       'PROVIDER_ERROR',
@@ -107,6 +117,14 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
   }
   return new DomainError('PROVIDER_ERROR', `provider ${name}: ${redact((err as Error)?.message ?? String(err))}`);
 }
+
+/**
+ * Fetch options of every request: with no window and redirects refused, fetch sends the request as
+ * it is instead of first cloning it (and teeing its body) to be able to replay it on a redirect
+ * (Fetch standard, HTTP-network-or-cache fetch). A provider endpoint that answers with a redirect is
+ * reported as such (see `toDomainError`).
+ */
+const DIRECT_FETCH = { redirect: 'error', window: null } as const;
 
 /** Build the SDK request body once per call (no per-chunk work). */
 function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
@@ -144,6 +162,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         timeout: opts.timeoutMs,
         maxRetries: 0, // retries are ours: see the header comment
         logLevel: 'off',
+        fetchOptions: DIRECT_FETCH,
       });
 
       for (let attempt = 0; ; attempt++) {
