@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { newId } from '../../domain/names.js';
 import type { Conversation, ExecutionRecord, MemoryEntry, RunStep, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
+import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
 
@@ -115,6 +116,11 @@ export function openSqliteStore(path: string): Store {
       stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
     }
   };
+  let checkpointer: Checkpointer | undefined;
+  let commits = 0;
+  const counted = () => {
+    if (++commits === START_AFTER_COMMITS && !closed) checkpointer = startCheckpointer(db, file);
+  };
   const commitStep = db.transaction((step: RunStep) => {
     const now = Date.now();
     if (step.createConversation) {
@@ -124,6 +130,7 @@ export function openSqliteStore(path: string): Store {
     }
     insertMessages(step.conversationId, step.messages, now);
     stmts.insertExecution.run(...executionParams(step.execution));
+    counted();
   });
 
   // Group commit: steps queued in one event-loop turn are written by one outer transaction; each
@@ -251,6 +258,7 @@ export function openSqliteStore(path: string): Store {
       if (closed) return;
       flush();
       closed = true;
+      checkpointer?.stop();
       db.close();
     },
   };
