@@ -1,12 +1,13 @@
 /**
- * Prompt and request assembly (SPEC §7): the tools an agent is offered now, its
+ * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now, its
  * `{{memory_context}}`, the conversation history trimmed to the model's context budget
  * (src/runtime/context.ts) and the chat request: system prompt, the caller's system turns, history,
  * the rendered `user_prompt_template`, the tools and the model's sampling settings.
  */
 import type { Model } from '../domain/entities.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import { memoryScopeKey } from '../domain/memory-scope.js';
-import type { ChatMessage, ChatRequest, Sampling, ToolSpec } from '../llm/types.js';
+import type { ChatMessage, ChatRequest, Provider, Sampling, ToolSpec } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
@@ -39,9 +40,27 @@ export interface FirstTurn {
   userPrompt: string;
 }
 
-/** Assembles requests for one runtime; `warn` tells operators about tools that cannot be offered. */
-export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'contextWindow'>, warn: (agent: string, unavailable: UnavailableTool[]) => void) {
+/** The provider serving `model`; one ares.toml does not define is the agent's configuration fault (CONFIG_INVALID). */
+export function providerFor(providers: RuntimeDeps['providers'], model: Model): Promise<Provider> {
+  return providers.get(model.provider).catch((err: unknown) => {
+    if (isDomainError(err) && err.code === 'NOT_FOUND') {
+      throw new DomainError('CONFIG_INVALID', `model ${model.name} uses provider ${model.provider || '(none)'}, which ares.toml does not define`);
+    }
+    throw err;
+  });
+}
+
+/** Assembles first turns for one runtime; tools that cannot be offered are logged once per change, not per run. */
+export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'contextWindow' | 'log'>) {
   const windowOf = deps.contextWindow ?? contextWindow;
+  const warned = new Map<string, string>();
+
+  function warn(agentName: string, unavailable: UnavailableTool[]): void {
+    const key = unavailable.map((u) => `${u.name}:${u.reason}`).join('|');
+    if (warned.get(agentName) === key) return;
+    warned.set(agentName, key);
+    deps.log?.warn({ agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
+  }
 
   /** Tools the agent may use now; the unavailable ones are told to the operator, not the model. */
   async function offeredTools(req: RunRequest, signal: AbortSignal): Promise<ToolSpec[] | undefined> {

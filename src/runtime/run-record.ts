@@ -5,10 +5,11 @@
  * Tokens are counts, cost USD (from the model's prices per million tokens), durations ms.
  */
 import type { Model } from '../domain/entities.js';
-import type { ExecutionRecord, RunStep, Store, StoredMessage } from '../store/types.js';
-import type { DoneEvent, StartEvent, Usage } from './events.js';
+import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
 import { newOrderedId } from './ids.js';
-import type { RunRequest } from './types.js';
+import type { RunRequest, RuntimeLog } from './types.js';
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
 export function costOf(model: Model, usage: Usage): number {
@@ -94,6 +95,24 @@ export class RunRecord {
       cost_usd: costOf(this.req.model, this.usage),
       duration_ms: Date.now() - this.started,
     };
+  }
+
+  /** The `error` event (the last one). */
+  error(code: ErrorCode, message: string): ErrorEvent {
+    return { type: 'error', code, message, ...(this.conversationId ? { conversation_id: this.conversationId } : {}), execution_id: this.id };
+  }
+}
+
+/**
+ * Count a completed run of a user-tier agent (`RunRequest.agentRow`) towards its ranking, on today's
+ * UTC day; a failure to count is logged, never the run's failure.
+ */
+export function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): void {
+  if (!req.agentRow || !usage) return;
+  try {
+    usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
+  } catch (err) {
+    log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
   }
 }
 

@@ -24,7 +24,7 @@ export type { AgentRow, MemoryScope } from '../domain/memory-scope.js';
 export interface ToolContext {
   agentName: string;
   userId: string;
-  /** The agent's user-tier row; absent for system agents. Memory scopes key on it (src/tools/builtin/memory.ts). */
+  /** The agent's user-tier row; absent for system agents. Memory scopes key on it (src/domain/memory-scope.ts). */
   agentRow?: AgentRow;
   conversationId?: string;
   /** Aborted on run cancellation or when the tool's timeout expires. */
