@@ -21,10 +21,15 @@ const BACKSTOP_FRAMES = 10_000;
 /** SQLite's default `wal_autocheckpoint`, restored when the worker fails. */
 const DEFAULT_FRAMES = 1_000;
 
-// CommonJS run by the worker: open the same file, checkpoint on a timer, close on request.
+/** Longest wait in `stop()` for the worker to close its connection (ms). */
+const STOP_WAIT_MS = 2_000;
+
+// CommonJS run by the worker: open the same file, checkpoint on a timer; on request close, then
+// flag `closed` (a shared Int32) so the store's thread, blocked in Atomics.wait, can go on.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const closed = new Int32Array(workerData.closed);
 const db = new Database(workerData.file);
 const timer = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
@@ -32,11 +37,16 @@ const timer = setInterval(() => {
 parentPort.once('message', () => {
   clearInterval(timer);
   db.close();
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
   parentPort.close();
 });
 `;
 
-/** A background checkpointer; `stop()` asks the worker to close its connection and end (returns at once). */
+/**
+ * A background checkpointer. `stop()` has the worker close its connection and waits (at most
+ * STOP_WAIT_MS) until it has, so the store closes last and the files are settled when close returns.
+ */
 export interface Checkpointer {
   stop(): void;
 }
@@ -44,20 +54,25 @@ export interface Checkpointer {
 /** Start checkpointing `file` in a worker, with `db` (the store's connection) set to the backstop threshold. */
 export function startCheckpointer(db: Database.Database, file: string): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: INTERVAL_MS } });
+  const closed = new SharedArrayBuffer(4);
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: INTERVAL_MS, closed } });
   worker.unref();
   let stopped = false;
+  let failed = false;
   worker.once('online', () => {
     if (!stopped && db.open) db.pragma(`wal_autocheckpoint = ${BACKSTOP_FRAMES}`);
   });
   worker.once('error', () => {
+    failed = true;
     if (!stopped && db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_FRAMES}`);
   });
   return {
     stop() {
       if (stopped) return;
       stopped = true;
+      if (failed) return;
       worker.postMessage('close');
+      Atomics.wait(new Int32Array(closed), 0, 0, STOP_WAIT_MS);
     },
   };
 }
