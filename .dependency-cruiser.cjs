@@ -37,12 +37,6 @@ module.exports = {
       from: { path: '^src/cli/commands/server-start\\.ts$' },
       to: { path: layer('daemon'), dependencyTypes: ['dynamic-import'] },
     },
-    {
-      comment:
-        'exception: run.ts takes memoryScopeKey (how memory keys are scoped, a domain fact) from the memory builtin; rule 3 holds once that function lives in src/domain',
-      from: { path: '^src/runtime/run\\.ts$' },
-      to: { path: '^src/tools/builtin/memory\\.ts$' },
-    },
   ],
   allowedSeverity: 'error',
   forbidden: [

@@ -17,7 +17,7 @@
  * (2) Throughput: BENCH_OVERHEAD_CONCURRENCY runs in flight for BENCH_OVERHEAD_SECONDS seconds per
  *     arm, in four alternating slices; completed messages per second.
  *
- * Targets (reported, not enforced): ratio < 1.3x; runtime throughput > 1,000 messages/s.
+ * Targets (reported, not enforced): ratio <= 1.2x with durable step commits; runtime throughput > 1,000 messages/s.
  * Env: BENCH_OVERHEAD_SAMPLES (2000), BENCH_OVERHEAD_WARMUP (300), BENCH_OVERHEAD_SECONDS (5),
  * BENCH_OVERHEAD_CONCURRENCY (32).
  */
@@ -28,14 +28,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, writeResult } from './lib/common.mjs';
 
 const NAME = 'overhead';
 const SAMPLES = envInt('BENCH_OVERHEAD_SAMPLES', 2000);
 const WARMUP = envInt('BENCH_OVERHEAD_WARMUP', 300);
 const SECONDS = envInt('BENCH_OVERHEAD_SECONDS', 5);
 const CONCURRENCY = envInt('BENCH_OVERHEAD_CONCURRENCY', 32);
-const TARGET_RATIO = 1.3;
+const TARGET_RATIO = 1.2;
 const TARGET_RATE = 1000;
 
 // ---- the fake server (child process) ---------------------------------------------------------
@@ -197,7 +197,7 @@ async function measure(baseURL, dir) {
     ['(info) runtime.run, no store writes', sNoDb.min, sNoDb.median, sNoDb.p90, sNoDb.mean, sNoDb.max, round2(sNoDb.median / sBare.median), ''],
   ];
   const targets = [
-    ['runtime/bare median ratio', ratio, `< ${TARGET_RATIO}x`, verdict(ratio, TARGET_RATIO)],
+    ['runtime/bare median ratio', ratio, `<= ${TARGET_RATIO}x`, ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'],
     ['runtime messages/s', rate.runtime, `> ${TARGET_RATE}/s`, rate.runtime > TARGET_RATE ? 'PASS' : 'FAIL'],
   ];
   console.log(`\n== ${NAME}: per-message overhead of the runtime vs a bare SDK call (zero-latency fake server) ==`);

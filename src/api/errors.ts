@@ -13,7 +13,7 @@ import type { Scrubber } from '../domain/secrets.js';
 import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
 
 /** HTTP status per DomainError code (a cancelled run is UNAVAILABLE on the wire, src/domain/wire-error.ts). */
-export const STATUS_OF: Record<Exclude<ErrorCode, 'CANCELLED'>, ContentfulStatusCode> = {
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   NOT_FOUND: 404,
   BAD_REQUEST: 400,
   CONFLICT: 409,
@@ -27,6 +27,7 @@ export const STATUS_OF: Record<Exclude<ErrorCode, 'CANCELLED'>, ContentfulStatus
   PROVIDER_ERROR: 502,
   TIMEOUT: 504,
   UNAVAILABLE: 503,
+  CANCELLED: 503,
   INTERNAL: 500,
 };
 

@@ -12,7 +12,7 @@ import { runError } from './run.js';
 /** The SSE `error` event of a run's `error` event: its fields, with code and message as on the wire. */
 export function errorEventData(ev: ErrorEvent, wire: WireErrors): ErrorEvent {
   const w = wire(runError(ev));
-  return { ...ev, code: w.code, message: w.message };
+  return { ...ev, code: w.code as ErrorEvent['code'], message: w.message };
 }
 
 /**

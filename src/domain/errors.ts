@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'PROVIDER_ERROR'
   | 'TIMEOUT'
   | 'UNAVAILABLE'
+  /** A run stopped by its client going away or by daemon shutdown (SPEC §7); served like UNAVAILABLE. */
+  | 'CANCELLED'
   | 'INTERNAL';
 
 /** A located problem attached to an error, e.g. one config diagnostic or one invalid field. */

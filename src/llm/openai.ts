@@ -65,6 +65,13 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The innermost message of an error's cause chain. */
+function causeMessage(err: unknown): string | undefined {
+  let e = err as { cause?: unknown; message?: unknown } | undefined;
+  for (let i = 0; e?.cause && i < 5; i++) e = e.cause as typeof e;
+  return typeof e?.message === 'string' ? e.message : undefined;
+}
+
 /**
  * Turn an SDK error into a DomainError whose message names the provider, says what to do and never
  * includes the key: `redact` removes the provider's own key by value (servers that echo the
@@ -77,6 +84,9 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
     return new DomainError('TIMEOUT', `provider ${name}: no response within ${opts.timeoutMs} ms`);
   }
   if (err instanceof OpenAISdk.APIConnectionError) {
+    if (causeMessage(err) === 'unexpected redirect') {
+      return new DomainError('PROVIDER_ERROR', `provider ${name}: ${opts.baseURL ?? 'the server'} answered with a redirect; set base_url in ares.toml to the address it redirects to`);
+    }
     const code = causeCode(err);
     return new DomainError(
       'PROVIDER_ERROR',
@@ -108,6 +118,14 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
   return new DomainError('PROVIDER_ERROR', `provider ${name}: ${redact((err as Error)?.message ?? String(err))}`);
 }
 
+/**
+ * Fetch options of every request: with no window and redirects refused, fetch sends the request as
+ * it is instead of first cloning it (and teeing its body) to be able to replay it on a redirect
+ * (Fetch standard, HTTP-network-or-cache fetch). A provider endpoint that answers with a redirect is
+ * reported as such (see `toDomainError`).
+ */
+const DIRECT_FETCH = { redirect: 'error', window: null } as const;
+
 /** Build the SDK request body once per call (no per-chunk work). */
 function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
   const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
@@ -115,6 +133,7 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
     messages: req.messages as OpenAI.Chat.ChatCompletionMessageParam[],
     stream: true,
     stream_options: { include_usage: true },
+    ...req.sampling,
   };
   if (req.tools?.length) {
     body.tools = req.tools.map((t) => ({
@@ -123,11 +142,6 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
     }));
     if (req.parallel_tool_calls !== undefined) body.parallel_tool_calls = req.parallel_tool_calls;
   }
-  if (req.temperature !== undefined) body.temperature = req.temperature;
-  if (req.max_tokens !== undefined) body.max_tokens = req.max_tokens;
-  if (req.top_p !== undefined) body.top_p = req.top_p;
-  if (req.frequency_penalty !== undefined) body.frequency_penalty = req.frequency_penalty;
-  if (req.presence_penalty !== undefined) body.presence_penalty = req.presence_penalty;
   return body;
 }
 
@@ -148,6 +162,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         timeout: opts.timeoutMs,
         maxRetries: 0, // retries are ours: see the header comment
         logLevel: 'off',
+        fetchOptions: DIRECT_FETCH,
       });
 
       for (let attempt = 0; ; attempt++) {

@@ -2,6 +2,7 @@
  * The Provider interface (SPEC §7, STORY-041): one shape for every LLM backend. A provider streams
  * `ProviderEvent`s for one chat request and can be cancelled with an AbortSignal.
  */
+import type { Model } from '../domain/entities.js';
 
 /** A message in OpenAI Chat Completions shape (the lingua franca of every provider we speak to). */
 export type ChatMessage =
@@ -25,7 +26,13 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
 }
 
-/** One chat request. Sampling fields come from the model entity (SPEC §3 Model). */
+/**
+ * Sampling settings of a model entity (SPEC §3 Model) under their Chat Completions names; a field
+ * that is absent is not sent (the server's default applies).
+ */
+export type Sampling = Partial<Pick<Model, 'temperature' | 'max_tokens' | 'top_p' | 'frequency_penalty' | 'presence_penalty'>>;
+
+/** One chat request. */
 export interface ChatRequest {
   /** The provider's model id, e.g. `gpt-4o-mini` or `llama3.2`. */
   model: string;
@@ -33,11 +40,8 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   /** Whether the model may ask for several tool calls in one turn (agent `parallel_tools`); sent only with tools. */
   parallel_tool_calls?: boolean;
-  temperature?: number;
-  max_tokens?: number;
-  top_p?: number;
-  frequency_penalty?: number;
-  presence_penalty?: number;
+  /** The model entity's sampling settings, sent as they are. */
+  sampling?: Sampling;
 }
 
 /** What a provider streams back. Token counts are the provider's own (usage may be absent). */

@@ -3,6 +3,7 @@
  * and the OpenAI-compatible stream are thin serializers of these. Tokens are counts; cost in USD;
  * durations in ms.
  */
+import type { ErrorCode } from '../domain/errors.js';
 
 /** Token usage of a run so far. */
 export interface Usage {
@@ -63,10 +64,10 @@ export interface DoneEvent {
   duration_ms: number;
 }
 
-/** The run failed; nothing after it. `code` is a DomainError code. */
+/** The run failed; nothing after it. `code` is a DomainError code (`CANCELLED` for a cancelled run). */
 export interface ErrorEvent {
   type: 'error';
-  code: string;
+  code: ErrorCode;
   message: string;
   conversation_id?: string;
   execution_id?: string;

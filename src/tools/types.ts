@@ -4,6 +4,7 @@
  * to the model under `offeredName` (SPEC §7: `^[a-zA-Z0-9_-]{1,64}$`, MCP tool `echo` of server
  * `everything` -> `everything__echo`) and checks permissions again on every call.
  */
+import type { AgentRow, MemoryScope } from '../domain/memory-scope.js';
 import type { ToolSpec } from '../llm/types.js';
 
 /** One tool a ToolSet can run. */
@@ -16,17 +17,14 @@ export interface ToolDefinition {
   timeoutMs: number;
 }
 
-/** The user-tier row an agent comes from: its id and `owner` (the row's user id). */
-export interface AgentRow {
-  id: string;
-  owner: string;
-}
+/** Memory vocabulary the tools share with the runtime (src/domain/memory-scope.ts). */
+export type { AgentRow, MemoryScope } from '../domain/memory-scope.js';
 
 /** Who is calling and how to stop: passed to every call. */
 export interface ToolContext {
   agentName: string;
   userId: string;
-  /** The agent's user-tier row; absent for system agents. Memory scopes key on it (src/tools/builtin/memory.ts). */
+  /** The agent's user-tier row; absent for system agents. Memory scopes key on it (src/domain/memory-scope.ts). */
   agentRow?: AgentRow;
   conversationId?: string;
   /** Aborted on run cancellation or when the tool's timeout expires. */
@@ -69,6 +67,3 @@ export interface UnavailableTool {
 export interface ToolSetWithUnavailable extends ToolSet {
   unavailable(): UnavailableTool[];
 }
-
-/** Memory scope an agent's memory tools use (SPEC §3 `memory.scope`). */
-export type MemoryScope = 'agent' | 'conversation' | 'user' | 'global';

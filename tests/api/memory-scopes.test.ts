@@ -1,5 +1,5 @@
 /**
- * Memory scopes across owners (src/tools/builtin/memory.ts), through the API with the builtin memory
+ * Memory scopes across owners (src/domain/memory-scope.ts), through the API with the builtin memory
  * tools over a real SQLite store and a fake provider that scripts the model's tool calls: Bob's public
  * agent declaring `memory.scope = "user"`, run by Alice, neither sees nor changes Alice's user-scope
  * memory (not in `{{memory_context}}`, not through `memory_search`/`memory_set`); its notes stay its

@@ -4,6 +4,8 @@
  * response, a server that hangs (headers or mid-stream), an unknown model, a rejected key and an
  * unreachable server — each ending in an error message a user can act on, never with the key in it.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isDomainError } from '../../src/domain/errors.js';
 import { createOpenAIProvider, type OpenAIProviderOptions, type RetryInfo } from '../../src/llm/openai.js';
@@ -129,6 +131,25 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     const down = await failure(provider({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1, retry: { baseDelayMs: 10 } }).chat(req));
     expect(down.message).toMatch(new RegExp(`cannot reach http://127.0.0.1:${port}/v1 \\(ECONNREFUSED\\)`));
     for (const m of [denied.message, down.message]) expect(m).not.toContain('secret');
+  });
+
+  it("sends the model's sampling settings as they are, and leaves out the ones it does not set", async () => {
+    await drain(provider().chat({ ...req, sampling: { temperature: 0.2, max_tokens: 64 } }));
+    const body = fake.requests.at(-1)!.body as Record<string, unknown>;
+    expect(body).toMatchObject({ temperature: 0.2, max_tokens: 64 });
+    expect(body).not.toHaveProperty('top_p');
+  });
+
+  it('says so when base_url answers with a redirect', async () => {
+    const server = createServer((_req, res) => res.writeHead(307, { location: `${fake.url}/chat/completions` }).end());
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const moved = await failure(provider({ baseURL: url, maxRetries: 0 }).chat(req));
+      expect(moved).toEqual({ code: 'PROVIDER_ERROR', message: `provider openai: ${url} answered with a redirect; set base_url in ares.toml to the address it redirects to` });
+    } finally {
+      server.close();
+    }
   });
 
   it('stops the HTTP request when the caller aborts', async () => {

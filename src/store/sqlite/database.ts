@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import type { Conversation, ExecutionRecord, MemoryEntry, RunStep, Store, StoredMessage, StoreHealth, TenantStore } from '../types.js';
+import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
 
@@ -78,8 +79,7 @@ export function openSqliteStore(path: string): Store {
     insertExecution: db.prepare(`
       INSERT OR REPLACE INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
         tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations)
-      VALUES (@id, @agent_name, @agent_source, @user_id, @conversation_id, @input, @output, @tool_calls,
-        @tokens_input, @tokens_output, @cost_usd, @duration_ms, @status, @error_message, @created_at, @finish_reason, @model, @iterations)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     memoryGet: db.prepare('SELECT key, value, updated_at FROM memory WHERE scope = ? AND key = ?'),
     memorySet: db.prepare('INSERT OR REPLACE INTO memory (scope, key, value, user_id, updated_at) VALUES (?, ?, ?, ?, ?)'),
     memoryDelete: db.prepare('DELETE FROM memory WHERE scope = ? AND key = ?'),
@@ -88,23 +88,36 @@ export function openSqliteStore(path: string): Store {
     ),
   };
 
-  const executionParams = (row: ExecutionRecord) => ({
-    ...row,
-    conversation_id: row.conversation_id ?? null,
-    output: row.output ?? null,
-    tool_calls: row.tool_calls ? JSON.stringify(row.tool_calls) : null,
-    tokens_input: row.tokens_input ?? null,
-    tokens_output: row.tokens_output ?? null,
-    cost_usd: row.cost_usd ?? null,
-    error_message: row.error_message ?? null,
-    finish_reason: row.finish_reason ?? null,
-    model: row.model ?? null,
-    iterations: row.iterations ?? null,
-  });
+  // Positional parameters in the column order of `insertExecution` (no per-row parameter object).
+  const executionParams = (row: ExecutionRecord) => [
+    row.id,
+    row.agent_name,
+    row.agent_source,
+    row.user_id,
+    row.conversation_id ?? null,
+    row.input,
+    row.output ?? null,
+    row.tool_calls ? JSON.stringify(row.tool_calls) : null,
+    row.tokens_input ?? null,
+    row.tokens_output ?? null,
+    row.cost_usd ?? null,
+    row.duration_ms,
+    row.status,
+    row.error_message ?? null,
+    row.created_at,
+    row.finish_reason ?? null,
+    row.model ?? null,
+    row.iterations ?? null,
+  ];
   const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
     for (const m of messages) {
       stmts.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
     }
+  };
+  let checkpointer: Checkpointer | undefined;
+  let commits = 0;
+  const counted = () => {
+    if (++commits === START_AFTER_COMMITS && !closed) checkpointer = startCheckpointer(db, file);
   };
   const commitStep = db.transaction((step: RunStep) => {
     const now = Date.now();
@@ -114,7 +127,8 @@ export function openSqliteStore(path: string): Store {
       stmts.touchConversation.run(now, step.conversationId);
     }
     insertMessages(step.conversationId, step.messages, now);
-    stmts.insertExecution.run(executionParams(step.execution));
+    stmts.insertExecution.run(...executionParams(step.execution));
+    counted();
   });
 
   // Group commit: steps queued in one event-loop turn are written by one outer transaction; each
@@ -176,7 +190,7 @@ export function openSqliteStore(path: string): Store {
     },
     executions: {
       record(row: ExecutionRecord) {
-        stmts.insertExecution.run(executionParams(row));
+        stmts.insertExecution.run(...executionParams(row));
       },
       commitStep(step) {
         commitStep(step);
@@ -217,6 +231,7 @@ export function openSqliteStore(path: string): Store {
       if (closed) return;
       flush();
       closed = true;
+      checkpointer?.stop();
       db.close();
     },
   };

@@ -1,46 +1,15 @@
 /**
  * Memory builtins (SPEC §3 `memory.scope`): `memory_get`, `memory_set`, `memory_search` over the
- * SQLite key-value store. The scope decides who shares entries; keys depend on who owns the agent.
- *
- * A system agent (config files) or the caller's OWN user-tier agent, run for user U:
- *   agent        -> this agent, U only   (system: `agent:NAME:U`; user-tier: `user-agent:ROW:U`, so
- *                                          U's own `helper` and the system `helper` keep apart notes)
- *   conversation -> one conversation      (`conversation:ID`)
- *   user         -> all agents U runs that are system agents or U's own (`user:U`)
- *   global       -> system agents: everyone (`global`, read and written by every system agent);
- *                   user-tier agents: their owner's agents only (`global:OWNER`), so no tenant can
- *                   plant notes that other users' runs read
- * An agent owned by SOMEONE ELSE (a community agent reached by another user's name) run for U is
- * confined to (U, that agent) whatever its declared scope: `user-agent:ROW:U`, or
- * `conversation:ID:user-agent:ROW` for `conversation`. It never sees or changes U's `user:U` notes,
- * nor its owner's. Widening that (U granting a community agent more) is not offered.
+ * SQLite key-value store. The scope decides who shares entries; the store scope of a call is
+ * src/domain/memory-scope.ts `memoryScopeKey` (who owns the agent decides the key).
  * Keys are at most 200 characters, values at most 16,000.
  */
+import { memoryScopeKey } from '../../domain/memory-scope.js';
 import type { MemoryStore } from '../../store/types.js';
-import type { MemoryScope, ToolContext, ToolResult } from '../types.js';
+import type { ToolContext, ToolResult } from '../types.js';
 
 /** Limits on entries (characters) and on search results (count). */
 export const MEMORY_LIMITS = { keyChars: 200, valueChars: 16_000, searchResults: 20 } as const;
-
-/** The store scope string for a call (see the module comment). */
-export function memoryScopeKey(scope: MemoryScope | undefined, ctx: Pick<ToolContext, 'agentName' | 'userId' | 'conversationId' | 'agentRow'>): string {
-  const row = ctx.agentRow;
-  const conversation = `conversation:${ctx.conversationId ?? 'none'}`;
-  if (row && row.owner !== ctx.userId) {
-    const confined = `user-agent:${row.id}:${ctx.userId}`;
-    return scope === 'conversation' ? `${conversation}:user-agent:${row.id}` : confined;
-  }
-  switch (scope ?? 'agent') {
-    case 'conversation':
-      return conversation;
-    case 'user':
-      return `user:${ctx.userId}`;
-    case 'global':
-      return row ? `global:${row.owner}` : 'global';
-    default:
-      return row ? `user-agent:${row.id}:${ctx.userId}` : `agent:${ctx.agentName}:${ctx.userId}`;
-  }
-}
 
 const str = (args: unknown, field: string): string | undefined => {
   const v = (args as Record<string, unknown> | null)?.[field];

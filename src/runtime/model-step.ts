@@ -1,0 +1,48 @@
+/**
+ * One model step of a run (SPEC §7): stream one provider call, passing its text and the run's
+ * cumulative usage on as events, and collect the tool calls it asks for and why it finished.
+ */
+import type { ChatRequest, Provider, ToolCallRequest } from '../llm/types.js';
+import type { RunEvent } from './events.js';
+import type { RunRecord } from './run-record.js';
+
+/** The explicit last words of a run that reached its tool-iteration limit (SPEC §7: never a silent stop). */
+export function maxIterationsMessage(limit: number): string {
+  return (
+    `[stopped] I reached this agent's limit of ${limit} tool iteration${limit === 1 ? '' : 's'} ` +
+    '(max_tool_iterations) before finishing, so this answer may be incomplete. ' +
+    'Ask me to continue, or raise max_tool_iterations for this agent.'
+  );
+}
+
+/** What one model step said: its text, the tools it asks for, and why it finished. */
+export interface StepResult {
+  text: string;
+  calls: ToolCallRequest[];
+  finish: string;
+}
+
+/** Stream one provider call, passing text and cumulative usage on; a step's text is set apart from earlier text. */
+export async function* modelStep(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal): AsyncGenerator<RunEvent, StepResult> {
+  const step: StepResult = { text: '', calls: [], finish: 'stop' };
+  for await (const ev of provider.chat(request, signal)) {
+    if (ev.type === 'text_delta') {
+      const sep = step.text === '' ? separator(rec.reply) : '';
+      if (sep) yield { type: 'text_delta', text: sep };
+      step.text += ev.text;
+      rec.reply += sep + ev.text;
+      yield ev;
+    } else if (ev.type === 'usage') {
+      rec.usage.input_tokens += ev.input_tokens;
+      rec.usage.output_tokens += ev.output_tokens;
+      yield { type: 'usage', ...rec.usage };
+    } else if (ev.type === 'tool_call') step.calls.push(ev.call);
+    else step.finish = ev.reason;
+  }
+  return step;
+}
+
+/** What goes between earlier reply text and more: a blank line unless it already ends in white space. */
+export function separator(reply: string): string {
+  return reply !== '' && !/\s$/.test(reply) ? '\n\n' : '';
+}

@@ -1,0 +1,118 @@
+/**
+ * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now, its
+ * `{{memory_context}}`, the conversation history trimmed to the model's context budget
+ * (src/runtime/context.ts) and the chat request: system prompt, the caller's system turns, history,
+ * the rendered `user_prompt_template`, the tools and the model's sampling settings.
+ */
+import type { Model } from '../domain/entities.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
+import { memoryScopeKey } from '../domain/memory-scope.js';
+import type { ChatMessage, ChatRequest, Provider, Sampling, ToolSpec } from '../llm/types.js';
+import type { StoredMessage } from '../store/types.js';
+import type { UnavailableTool } from '../tools/types.js';
+import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { buildMessages, renderUserPrompt } from './prompt.js';
+import type { RunRequest, RuntimeDeps } from './types.js';
+
+/** Entries put into `{{memory_context}}`, newest first. */
+const MEMORY_CONTEXT_ENTRIES = 20;
+
+/** Tokens kept free for the reply when the model sets no `max_tokens`. */
+const DEFAULT_REPLY_TOKENS = 1024;
+
+const SAMPLING_FIELDS = ['temperature', 'max_tokens', 'top_p', 'frequency_penalty', 'presence_penalty'] as const;
+const samplings = new WeakMap<Model, Sampling>();
+
+/** The sampling settings `model` sets (fields it leaves out are absent), built once per model object. */
+export function samplingOf(model: Model): Sampling {
+  let sampling = samplings.get(model);
+  if (!sampling) {
+    const built: Record<string, number> = {};
+    for (const field of SAMPLING_FIELDS) if (model[field] !== undefined) built[field] = model[field];
+    samplings.set(model, (sampling = built));
+  }
+  return sampling;
+}
+
+/** The first turn of a run: the request to send and the user's turn as stored. */
+export interface FirstTurn {
+  request: ChatRequest;
+  userPrompt: string;
+}
+
+/** The provider serving `model`; one ares.toml does not define is the agent's configuration fault (CONFIG_INVALID). */
+export function providerFor(providers: RuntimeDeps['providers'], model: Model): Promise<Provider> {
+  return providers.get(model.provider).catch((err: unknown) => {
+    if (isDomainError(err) && err.code === 'NOT_FOUND') {
+      throw new DomainError('CONFIG_INVALID', `model ${model.name} uses provider ${model.provider || '(none)'}, which ares.toml does not define`);
+    }
+    throw err;
+  });
+}
+
+/** Assembles first turns for one runtime; tools that cannot be offered are logged once per change, not per run. */
+export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'contextWindow' | 'log'>) {
+  const windowOf = deps.contextWindow ?? contextWindow;
+  const warned = new Map<string, string>();
+
+  function warn(agentName: string, unavailable: UnavailableTool[]): void {
+    const key = unavailable.map((u) => `${u.name}:${u.reason}`).join('|');
+    if (warned.get(agentName) === key) return;
+    warned.set(agentName, key);
+    deps.log?.warn({ agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
+  }
+
+  /** Tools the agent may use now; the unavailable ones are told to the operator, not the model. */
+  async function offeredTools(req: RunRequest, signal: AbortSignal): Promise<ToolSpec[] | undefined> {
+    const { toolbox } = deps;
+    const { agent } = req;
+    if (!toolbox || (agent.tools.length === 0 && !agent.memory?.enabled)) return undefined;
+    await toolbox.prepare(agent, req.userId, signal);
+    const offered = toolbox.forAgent(agent, req.userId);
+    if (offered.unavailable.length) warn(agent.name, offered.unavailable);
+    return offered.tools.length ? offered.tools.map((t) => t.spec) : undefined;
+  }
+
+  /** `{{memory_context}}`: the newest entries of the agent's memory scope, `key: value` per line. */
+  function memoryContext(req: RunRequest, scopeId: string): string {
+    const { agent } = req;
+    if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return '';
+    const subject = { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
+    return deps.memory
+      .search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)
+      .map((e) => `${e.key}: ${e.value}`)
+      .join('\n');
+  }
+
+  /**
+   * The messages of the first turn: `stored` is the stored conversation's history (or empty); a
+   * caller's history (`req.history`) replaces it, its system turns kept untrimmed after the agent's
+   * own system prompt, which stays first.
+   */
+  function messagesFor(req: RunRequest, stored: readonly StoredMessage[], userPrompt: string, specs: ToolSpec[] | undefined): ChatMessage[] {
+    const { agent, model } = req;
+    const callerSystem = req.history ? req.history.filter((m) => m.role === 'system') : [];
+    let history = req.history ? (callerSystem.length ? req.history.filter((m) => m.role !== 'system') : req.history) : stored;
+    if (history.length) {
+      let fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+      for (const m of callerSystem) fixed += estimateTokens(m.content);
+      history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? DEFAULT_REPLY_TOKENS) - fixed));
+    }
+    const messages = buildMessages(agent, history, userPrompt);
+    if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
+    return messages;
+  }
+
+  /** Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees. */
+  return async function firstTurn(req: RunRequest, stored: () => readonly StoredMessage[], scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
+    const specs = await offeredTools(req, signal);
+    const userPrompt = renderUserPrompt(req.agent, req.message, memoryContext(req, scopeId));
+    const request: ChatRequest = {
+      model: req.model.model,
+      messages: messagesFor(req, req.history ? [] : stored(), userPrompt, specs),
+      ...(specs ? { tools: specs, parallel_tool_calls: req.agent.parallel_tools } : {}),
+      sampling: samplingOf(req.model),
+    };
+    return { request, userPrompt };
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The run record (SPEC §7 persistence): what one run has done so far (reply, usage, tool calls,
+ * iterations, finish reason) as its `agent_executions` row, and the durable step commit that writes
+ * a step's messages and that row in ONE transaction, so a crash loses at most the step in flight.
+ * Tokens are counts, cost USD (from the model's prices per million tokens), durations ms.
+ */
+import type { Model } from '../domain/entities.js';
+import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
+import { newOrderedId } from './ids.js';
+import type { RunRequest, RuntimeLog } from './types.js';
+
+/** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
+export function costOf(model: Model, usage: Usage): number {
+  const input = (model.input_cost_per_mtok ?? 0) * usage.input_tokens;
+  const output = (model.output_cost_per_mtok ?? 0) * usage.output_tokens;
+  return (input + output) / 1_000_000;
+}
+
+/** One tool call as recorded in `agent_executions.tool_calls`. Duration in ms. */
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  arguments: string;
+  result: string;
+  is_error: boolean;
+  timed_out?: boolean;
+  duration_ms: number;
+  iteration: number;
+}
+
+/** A run's state as it goes, and its execution row. */
+export class RunRecord {
+  readonly id = newOrderedId('exec');
+  readonly started = Date.now();
+  readonly usage: Usage = { input_tokens: 0, output_tokens: 0 };
+  readonly toolCalls: ToolCallRecord[] = [];
+  reply = '';
+  iterations = 0;
+  finishReason = 'stop';
+  /** The stored conversation: the requested one, then (after admission) the new one; undefined when stateless. */
+  conversationId: string | undefined;
+  /** True once the run's final status is chosen (its last row is being written or was). */
+  ended = false;
+
+  constructor(private readonly req: RunRequest) {
+    this.conversationId = req.conversationId;
+  }
+
+  /** What conversation-scoped memory and tools see: the conversation, or this one run when stateless. */
+  get scopeId(): string {
+    return this.conversationId ?? this.id;
+  }
+
+  /** The row as it stands, with `status` (and `error`, already scrubbed). */
+  row(status: ExecutionRecord['status'], error?: string): ExecutionRecord {
+    const { req } = this;
+    return {
+      id: this.id,
+      agent_name: req.agent.name,
+      agent_source: req.source,
+      user_id: req.userId,
+      ...(this.conversationId ? { conversation_id: this.conversationId } : {}),
+      input: req.message,
+      output: this.reply,
+      ...(this.toolCalls.length ? { tool_calls: this.toolCalls } : {}),
+      tokens_input: this.usage.input_tokens,
+      tokens_output: this.usage.output_tokens,
+      cost_usd: costOf(req.model, this.usage),
+      duration_ms: Date.now() - this.started,
+      status,
+      ...(error ? { error_message: error } : {}),
+      created_at: this.started,
+      finish_reason: this.finishReason,
+      model: req.model.name,
+      iterations: this.iterations,
+    };
+  }
+
+  /** The `start` event; `provider` is the name of the provider serving the model. */
+  start(provider: string): StartEvent {
+    return { type: 'start', conversation_id: this.conversationId ?? '', execution_id: this.id, agent: this.req.agent.name, model: this.req.model.name, provider };
+  }
+
+  /** The `done` event. */
+  done(): DoneEvent {
+    return {
+      type: 'done',
+      reply: this.reply,
+      finish_reason: this.finishReason,
+      conversation_id: this.conversationId ?? '',
+      execution_id: this.id,
+      usage: { ...this.usage },
+      cost_usd: costOf(this.req.model, this.usage),
+      duration_ms: Date.now() - this.started,
+    };
+  }
+
+  /** The `error` event (the last one). */
+  error(code: ErrorCode, message: string): ErrorEvent {
+    return { type: 'error', code, message, ...(this.conversationId ? { conversation_id: this.conversationId } : {}), execution_id: this.id };
+  }
+}
+
+/**
+ * Count a completed run of a user-tier agent (`RunRequest.agentRow`) towards its ranking, on today's
+ * UTC day; a failure to count is logged, never the run's failure.
+ */
+export function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): void {
+  if (!req.agentRow || !usage) return;
+  try {
+    usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
+  } catch (err) {
+    log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
+  }
+}
+
+/** Writes a run's steps; a new conversation's row goes in with the first step (one transaction, not two). */
+export interface StepCommitter {
+  /** Group commit (src/store/types.ts `commitStepBatched`): resolves once the step is on disk. */
+  commit(messages: readonly StoredMessage[], execution: ExecutionRecord): Promise<void>;
+  /** Synchronous commit, for when the consumer has gone and nothing may be awaited any more. */
+  commitNow(messages: readonly StoredMessage[], execution: ExecutionRecord): void;
+}
+
+/**
+ * The committer of one run: `conversationId` undefined for a stateless run (only its execution row
+ * is written); `create` set when the conversation is new and written with the first step.
+ */
+export function stepCommitter(
+  executions: Store['executions'],
+  conversationId: string | undefined,
+  create: { agent_name: string; user_id: string } | undefined,
+): StepCommitter {
+  let pending = create;
+  const step = (messages: readonly StoredMessage[], execution: ExecutionRecord): RunStep => ({
+    conversationId: conversationId ?? '',
+    messages: conversationId ? messages : [],
+    execution,
+    ...(pending ? { createConversation: pending } : {}),
+  });
+  return {
+    commit: (messages, execution) =>
+      executions.commitStepBatched(step(messages, execution)).then(() => {
+        pending = undefined;
+      }),
+    commitNow(messages, execution) {
+      executions.commitStep(step(messages, execution));
+      pending = undefined;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * What the runtime takes and gives (SPEC §7): its dependencies and limits, one run's request, and
+ * the runtime as the API and the daemon use it. src/runtime/run.ts implements it.
+ */
+import type { Agent, Model, Source } from '../domain/entities.js';
+import type { AgentRow } from '../domain/memory-scope.js';
+import type { Provider } from '../llm/types.js';
+import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
+import type { Toolbox } from '../tools/toolbox.js';
+import type { AgentControls } from './agent-controls.js';
+import type { RunEvent } from './events.js';
+
+/** Where the runtime reports what operators should see (pino's `warn(obj, msg)` fits). */
+export interface RuntimeLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** Runtime limits. Counts, characters and tokens. */
+export interface RuntimeLimits {
+  /** Runs of one agent at the same time (`[runtime] max_concurrent_runs_per_agent`). */
+  maxConcurrentPerAgent: number;
+  /** Runs of one agent waiting for a slot; beyond this a run is refused as busy. */
+  maxQueuedPerAgent: number;
+  /** Runs waiting for a slot across all agents (`[runtime] max_queued_runs`); beyond this runs are refused as busy. */
+  maxQueuedTotal: number;
+  /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
+  maxToolResultChars: number;
+}
+
+/** Defaults of `RuntimeLimits`. */
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxQueuedTotal: 1024, maxToolResultChars: 32_000 };
+
+/** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
+export interface RuntimeDeps {
+  store: Pick<Store, 'conversations' | 'executions'>;
+  providers: { get(name: string): Promise<Provider> };
+  /** The permission-checked tools; without it agents are offered no tools. */
+  toolbox?: Toolbox;
+  limits?: Partial<RuntimeLimits>;
+  log?: RuntimeLog;
+  /** Context window of a model in tokens (default: src/runtime/context.ts `contextWindow`). */
+  contextWindow?: (model: Model) => number;
+  /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
+  memory?: Pick<MemoryStore, 'search'>;
+  /**
+   * Where completed runs of user-tier agents (`RunRequest.agentRow`) are counted for ranking; the
+   * store keeps one per user, agent and UTC day and never counts the owner. Without it nothing is counted.
+   */
+  usage?: Pick<UserEntityStore, 'countUse'>;
+  /**
+   * Removes configured secret values from text (src/domain/secrets.ts `SecretScrubber.scrub`): applied
+   * to every error message (events and `error_message`) and to every tool result before the model,
+   * the events or the store see it. Default: none.
+   */
+  scrub?: (text: string) => string;
+}
+
+/** One run: an agent already resolved by the catalog, with its model. */
+export interface RunRequest {
+  agent: Agent;
+  source: Source;
+  model: Model;
+  message: string;
+  userId: string;
+  /** Continue this conversation (must belong to `userId`), or start a new one when absent. */
+  conversationId?: string;
+  /**
+   * Earlier turns supplied by the caller instead of a stored conversation (stateless clients such as
+   * OpenAI's `/v1/chat/completions`, which send the whole conversation on every call). The run then
+   * stores no conversation: only its execution row is written (without `conversation_id`), and its
+   * events carry `conversation_id: ''`. `system` turns are put right after the agent's own system
+   * prompt (which stays first) and are never trimmed; the other turns are trimmed to the context
+   * budget like stored history. Conversation-scoped memory lasts the one run. With `conversationId`
+   * too the run fails with BAD_REQUEST (the caller picks one).
+   */
+  history?: readonly StoredMessage[];
+  /**
+   * Key of the agent's lifecycle state and concurrency slots (default `agent.name`). Callers serving
+   * several tenants pass something unique per agent (e.g. a user agent's id), so one user's agent
+   * failing or being stopped never affects another user's agent of the same name (SPEC §7).
+   */
+  agentKey?: string;
+  /**
+   * The user-tier row of the agent (`id`, and `owner`: its user id); absent for system agents. Memory
+   * is keyed on it (src/domain/memory-scope.ts): an agent owned by someone other than `userId` gets
+   * memory confined to (`userId`, this row) whatever its declared scope. A run of it that
+   * completes (status `success`) counts one use towards its ranking through `RuntimeDeps.usage`;
+   * refused, failed and cancelled runs count nothing.
+   */
+  agentRow?: AgentRow;
+  /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
+  signal?: AbortSignal;
+}
+
+/** The runtime as the API uses it: run an agent, get its events. */
+export interface Runtime {
+  run(request: RunRequest): AsyncIterable<RunEvent>;
+}
+
+/** The runtime with operator controls over agents' lifecycle (what `createRuntime` returns). */
+export interface ManagedRuntime extends Runtime {
+  agents: AgentControls;
+  /**
+   * Cancel every run in flight or queued, and every run started afterwards, with `reason` (daemon
+   * shutdown: `daemon shutting down`). Each ends with an `error` event (code `CANCELLED`, message
+   * `reason`) and its row says `cancelled` with `reason` as the error. Returns at once; see `idle`.
+   */
+  cancelAll(reason: string): void;
+  /** Resolves once no run is in flight or queued (at once when none is). */
+  idle(): Promise<void>;
+  /** True while a run (queued or in flight) continues or writes stored conversation `id`. */
+  conversationInUse(id: string): boolean;
+}
