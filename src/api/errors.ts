@@ -12,7 +12,7 @@ import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors.
 import type { Scrubber } from '../domain/secrets.js';
 import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
 
-/** HTTP status per DomainError code (a cancelled run is UNAVAILABLE on the wire, src/domain/wire-error.ts). */
+/** HTTP status per DomainError code (a cancelled run is 503: the daemon stopped it, the request itself was fine). */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   NOT_FOUND: 404,
   BAD_REQUEST: 400,

@@ -20,9 +20,6 @@ export type ScrubText = (text: string) => string;
 
 const keep: ScrubText = (text) => text;
 
-/** Codes a run reports that are no HTTP error of their own: a cancelled run is `UNAVAILABLE` on the wire. */
-const WIRE_CODE: Partial<Record<string, ErrorCode>> = { CANCELLED: 'UNAVAILABLE' };
-
 /**
  * The wire form of `err`. A DomainError keeps its code and details, with secret values removed from
  * its message and details by `scrub`; anything else is `INTERNAL` with a generic message (it may hold
@@ -32,7 +29,7 @@ export function toWireError(err: unknown, scrub: ScrubText = keep): WireError {
   if (!(err instanceof DomainError)) return { code: 'INTERNAL', message: 'internal error', details: [] };
   const details = err.details.length ? (JSON.parse(scrub(JSON.stringify(err.details))) as ErrorDetail[]) : [];
   return {
-    code: WIRE_CODE[err.code] ?? err.code,
+    code: err.code,
     message: scrub(err.message),
     details,
     ...(err.retryAfterSecs !== undefined ? { retryAfterSecs: err.retryAfterSecs } : {}),

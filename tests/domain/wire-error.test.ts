@@ -15,8 +15,8 @@ describe('toWireError', () => {
     expect(toWireError(err, scrub)).toEqual({ code: 'PROVIDER_ERROR', message: 'key [secret] refused', details: [{ field: 'api_key', message: '[secret] is wrong', hint: 'rotate it' }], retryAfterSecs: 2 });
   });
 
-  it('reports a cancelled run as UNAVAILABLE', () => {
-    expect(toWireError(new DomainError('CANCELLED' as never, 'the client went away')).code).toBe('UNAVAILABLE');
+  it('reports a cancelled run as CANCELLED (HTTP 503)', () => {
+    expect(toWireError(new DomainError('CANCELLED', 'daemon shutting down')).code).toBe('CANCELLED');
   });
 
   it('hides what is not a DomainError', () => {

@@ -81,7 +81,7 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
     const j = await json;
     if (j instanceof Error) throw new Error(`the JSON client got no answer: ${j.message}`);
     expect(j.status).toBe(503);
-    expect(j.body.error).toMatchObject({ code: 'UNAVAILABLE', message: 'daemon shutting down' });
+    expect(j.body.error).toMatchObject({ code: 'CANCELLED', message: 'daemon shutting down' });
     const s = await sse;
     if (s instanceof Error) throw new Error(`the SSE client got no stated end: ${s.message}`);
     expect(s).toContain('event: start');
