@@ -89,8 +89,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pi
     const abort = new AbortController();
     req.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const record = (outcome: RunOutcome) => metrics.run(resolved.source, outcome);
-    const it = runtime
-      .run({
+    const events = runtime.run({
         agent: resolved.agent,
         source: resolved.source,
         model: resolved.model,
@@ -100,8 +99,8 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pi
         agentRow: agentRow(resolved),
         ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
         signal: abort.signal,
-      })
-      [Symbol.asyncIterator]();
+      });
+    const it = events[Symbol.asyncIterator]();
     const first = await it.next();
     if (first.done) throw new DomainError('INTERNAL', 'run ended without a result');
     if (first.value.type === 'error') {

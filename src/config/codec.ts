@@ -130,6 +130,7 @@ function assertRepresentable(value: unknown, format: EntityFormat, path: string[
 function literalBlockSafe(s: string): boolean {
   // Literal strings allow tab and newline but no other control characters; no escape for `'''`, and a
   // trailing quote would merge with the closing delimiter.
+  // eslint-disable-next-line no-control-regex -- these are the control characters TOML forbids here
   return s.includes('\n') && !s.includes("'''") && !s.endsWith("'") && !/[\u0000-\u0008\u000B-\u001F\u007F]/.test(s);
 }
 

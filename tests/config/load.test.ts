@@ -73,10 +73,10 @@ describe('config tree loader', () => {
     });
     const snap = loadConfigTree(dir, opts);
     const text = snap.diagnostics.map(formatDiagnostic).join('\n');
-    expect(text).toMatch(/config\/agents\/typo\.toon:3:1: E_UNKNOWN_FIELD unknown field `max_tool_iteration`\n  hint: did you mean `max_tool_iterations`\?/);
+    expect(text).toMatch(/config\/agents\/typo\.toon:3:1: E_UNKNOWN_FIELD unknown field `max_tool_iteration`\n {2}hint: did you mean `max_tool_iterations`\?/);
     expect(text).toMatch(/config\/agents\/noprompt\.toml:\d+:\d+: E_MISSING_FIELD missing required field `system_prompt`/);
-    expect(text).toMatch(/config\/agents\/badref\.toon:3:1: E_REFERENCE .*`balancd`.*\n  hint: did you mean `balanced`\?/);
-    expect(text).toMatch(/config\/models\/cheap\.toon:2:1: E_REFERENCE .*provider `opanai`.*\n  hint: did you mean `openai`\?/);
+    expect(text).toMatch(/config\/agents\/badref\.toon:3:1: E_REFERENCE .*`balancd`.*\n {2}hint: did you mean `balanced`\?/);
+    expect(text).toMatch(/config\/models\/cheap\.toon:2:1: E_REFERENCE .*provider `opanai`.*\n {2}hint: did you mean `openai`\?/);
     expect(text).toMatch(/config\/agents\/broken\.toon:3:1: E_SYNTAX/);
     expect(text).toMatch(/config\/agents\/dup2\.toon:1:1: E_DUPLICATE .*already defined in config\/agents\/dup\.toon/);
     // Only the valid agent survives; bad ones are left out, not half-loaded.

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ConfigStatus, StatusReport } from '../../domain/status.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import type { AppDeps } from '../deps.js';
 import type { ApiMetrics } from '../metrics.js';
 import { Routes } from '../openapi.js';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent: z.string().optional() });

@@ -21,7 +21,7 @@ import { McpServerRowSchema } from '../../domain/api-types.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { McpServerStatus, PooledServerStatus } from '../../domain/mcp-status.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import type { AppDeps } from '../deps.js';
 import { Routes } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, runError, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';

@@ -28,7 +28,7 @@ function cmdlineOf(pid: number): string | undefined {
  * the file. Returns the pids killed. Never throws.
  */
 export function reapOrphans(file: string): number[] {
-  let records: ChildRecord[] = [];
+  let records: ChildRecord[];
   try {
     records = JSON.parse(readFileSync(file, 'utf8')) as ChildRecord[];
   } catch {
