@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Benchmark: the multi-tenant HTTP API (issue 5; STORY-008 "API responses under 50ms for simple
+ * Benchmark: the multi-tenant HTTP API (SPEC §6; STORY-008 "API responses under 50ms for simple
  * operations"). One daemon (`server start --port 0`) whose `openai` provider points at a minimal
  * fake Chat Completions server started here, then:
  *   (a) management operations under 32 concurrent clients, each with its own API key user:

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Benchmark: HTTP throughput of a chat request through the daemon against the bare `openai` SDK
- * (the speed goals of the "house in order" issue: HTTP chat >= 0.7x the bare SDK's requests/s at 32
+ * (targets: HTTP chat >= 0.7x the bare SDK's requests/s at 32
  * clients, added p50 < 1 ms at 1 client). In one run, against one zero-latency fake Chat Completions
  * server (bench/lib/common.mjs):
  *   - daemon: wrk (a C load generator, so the client side costs little) sends non-streaming

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Benchmark: what the SSRF guard (round 3; src/tools/net-policy.ts) costs a user-tier MCP server over
+ * Benchmark: what the SSRF guard (src/tools/net-policy.ts) costs a user-tier MCP server over
  * Streamable HTTP. server-everything listens on 127.0.0.1; an McpConnection (dist/) talks to it with
- * the SDK's default fetch (trusted rows, as before the guard) or with `guardedFetch`, the code path of
+ * the SDK's default fetch (trusted rows, unguarded) or with `guardedFetch`, the code path of
  * untrusted rows (undici's fetch on an Agent whose connector and DNS lookup check every address),
  * with a predicate that runs the real `isPrivateAddress` check but lets loopback through (the real
  * guard would refuse this server, which is the point of it).

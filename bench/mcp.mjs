@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Benchmark: overhead of one MCP tool call through our MCP manager (issue 6; seed STORY-033 "MCP tool
+ * Benchmark: overhead of one MCP tool call through our MCP manager (seed STORY-033 "MCP tool
  * calls complete within 10 ms for simple operations"). Two children of
  * `@modelcontextprotocol/server-everything` over stdio, both called with `echo {message}`:
  *   - direct:  the official SDK `Client` with its `StdioClientTransport` (the floor);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Benchmark: per-message overhead of the agent runtime (issue 4). A zero-latency fake OpenAI server
+ * Benchmark: per-message overhead of the agent runtime (SPEC §7). A zero-latency fake OpenAI server
  * runs in a child process (its own core) and answers every `POST /v1/chat/completions` with the same
  * pre-built SSE stream (role chunk, three text chunks, finish, usage, [DONE]). Against it, in this
  * process, over keep-alive HTTP:

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Token counts of agent definitions in TOON vs JSON vs TOML (issue 3; the seed DIR-12 claims TOON saves
+ * Token counts of agent definitions in TOON vs JSON vs TOML (the seed DIR-12 claims TOON saves
  * 30-60% of tokens against JSON). Each agent is parsed once and written by the codec (dist/config/codec.js)
  * in canonical TOON, TOML and pretty JSON (2-space indent, what `agent export --format json` prints),
  * plus compact JSON (no whitespace, what an API body usually is), and counted with gpt-tokenizer's

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Benchmark: what per-user tool resolution (SPEC §4: user -> community -> system for tools and MCP
- * servers; round-2 item 1) adds to the tool path of a run. Real parts from dist/: the SQLite store in
+ * servers) adds to the tool path of a run. Real parts from dist/: the SQLite store in
  * a temp dir, the catalog over the shipped config, the builtin tools, the MCP manager and the user
  * MCP pool (server-everything over stdio). Each sample is what a run with one tool call does:
  * `toolbox.prepare` + `toolbox.forAgent` + one `toolbox.call`.

@@ -1,5 +1,5 @@
 /**
- * Attempt throttling with exponential backoff, in memory (the issue's abuse limits: login throttled per
+ * Attempt throttling with exponential backoff, in memory (abuse limits: login throttled per
  * account and per client address after a handful of failures, registration rate-limited per address).
  *
  * Each key (an email, a client address) counts attempts. `take` counts an attempt when it starts, so

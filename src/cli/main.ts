@@ -40,13 +40,23 @@ function parseCount(value: string): number {
   return n;
 }
 
-/** Build the commander program (exported for tests and for `--help` rendering). */
+/** Text formats of `agent show` / `agent export --format` (SPEC §3). */
+const TEXT_FORMATS = ['toon', 'toml', 'json'];
+
+/** Help text for `--public` on the commands that create user agents (SPEC §4 community tier). */
+const PUBLIC_HELP = 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)';
+
+/**
+ * Build the commander program (exported for tests and for `--help` rendering). Commands are
+ * registered in the order `--help` lists them; every handler is imported only when its command runs.
+ */
 export function buildProgram(name = 'caxton'): Command {
   const program = new Command(name)
     .description('Caxton / ARES: run config-file agents in a local daemon with a REST API')
     .option('--home <dir>', 'home directory (default: $CAXTON_HOME, $ARES_HOME or ~/.caxton)')
     .option('--json', 'machine-readable output')
     .version(versionInfo().version, '-V, --version', 'print the version')
+    .option('--as <email>', 'act as this user (the control socket is the admin)')
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
@@ -56,19 +66,34 @@ Docs: man caxton; README.md.`,
     );
   program.exitOverride();
   program.configureOutput({ outputError: (str, write) => write(str) });
+  program.hook('preAction', (_program, action) => setActingAs(action.optsWithGlobals<{ as?: string }>().as));
 
+  registerSetupCommands(program);
+  registerServerCommands(program);
+  registerAgentCommands(program);
+  registerCreateAlias(program);
+  registerTenantCommands(program);
+  registerConfigTools(program);
+  registerMcpCommands(program);
+  return program;
+}
+
+/** `version` and `init` (SPEC §2 home layout, §5). */
+function registerSetupCommands(program: Command): void {
   program
     .command('version')
     .description('print version, build and Node.js version')
     .action(lazy(() => import('./commands/version.js')));
-
   program
     .command('init')
     .description('write ares.toml and the shipped config/ into the home')
     .option('--force', 'overwrite existing files')
     .addOption(new Option('--provider <name>', 'what the shipped models use').choices(['openai', 'ollama', 'offline']))
     .action(lazy(() => import('./commands/init.js')));
+}
 
+/** `server start|stop|restart|status|logs`: the daemon's process lifecycle (SPEC §5, §8). */
+function registerServerCommands(program: Command): void {
   const server = program.command('server').description('start, stop and inspect the daemon');
   server
     .command('start')
@@ -97,11 +122,15 @@ Docs: man caxton; README.md.`,
     .option('-n, --lines <n>', 'number of lines from the end', parseCount, 50)
     .option('-f, --follow', 'keep printing new lines')
     .action(lazy(() => import('./commands/server-logs.js')));
+}
 
+/** `agent ...`: use, manage and control agents (SPEC §4 tiers, §5). */
+function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('create, list, run, share and control agents');
   agent
     .command('list')
     .description('table of the agents you can use: NAME SOURCE MODEL TOOLS')
+    .option('--source <tier>', 'only agents of this tier: user, community or system')
     .action(lazy(() => import('./commands/agent-list.js')));
   agent
     .command('test')
@@ -111,12 +140,12 @@ Docs: man caxton; README.md.`,
     .option('--conversation <id>', 'continue this conversation')
     .option('--no-stream', 'wait for the whole reply instead of streaming it')
     .action(lazy(() => import('./commands/agent-test.js')));
+  registerUserAgentCommands(agent);
+  registerAgentLifecycleCommands(agent);
+}
 
-  // ---- Tenants and user agents (issue 5) ----
-  program.option('--as <email>', 'act as this user (the control socket is the admin)');
-  program.hook('preAction', (_program, action) => setActingAs(action.optsWithGlobals<{ as?: string }>().as));
-  const formats = ['toon', 'toml', 'json'];
-  agent.commands.find((c) => c.name() === 'list')?.option('--source <tier>', 'only agents of this tier: user, community or system');
+/** `agent create|show|export|import|update|delete`: the caller's user-tier agents (SPEC §3, §4). */
+function registerUserAgentCommands(agent: Command): void {
   agent
     .command('create')
     .description('create a user agent from a file (TOON, TOML, JSON, Markdown), interactively, or from a template')
@@ -124,26 +153,26 @@ Docs: man caxton; README.md.`,
     .option('--interactive', 'ask for the fields, show the TOON, confirm')
     .option('--template <name>', 'start from templates/NAME.toon (chatbot, data-analyzer, task-scheduler, customer-support)')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
+    .option('--public', PUBLIC_HELP)
     .action(lazy(() => import('./commands/agent-create.js')));
   agent
     .command('show')
     .description('show an agent as you see it (canonical TOON unless --format)')
     .argument('<name>', 'agent name')
-    .addOption(new Option('--format <format>', 'text format').choices(formats))
+    .addOption(new Option('--format <format>', 'text format').choices(TEXT_FORMATS))
     .action(lazy(() => import('./commands/agent-show.js')));
   agent
     .command('export')
     .description('write an agent as canonical text to stdout (TOON unless --format)')
     .argument('<name>', 'agent name')
-    .addOption(new Option('--format <format>', 'text format').choices(formats))
+    .addOption(new Option('--format <format>', 'text format').choices(TEXT_FORMATS))
     .action(lazy(() => import('./commands/agent-export.js')));
   agent
     .command('import')
     .description('create a user agent from a TOON, TOML, JSON or Markdown file')
     .argument('<file>', 'agent definition file')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
+    .option('--public', PUBLIC_HELP)
     .action(lazy(() => import('./commands/agent-import.js')));
   agent
     .command('update')
@@ -158,7 +187,10 @@ Docs: man caxton; README.md.`,
     .description('delete one of your agents')
     .argument('<name>', 'agent name')
     .action(lazy(() => import('./commands/agent-delete.js')));
-  // ---- Agent lifecycle (issue 4; admin, over the control socket) ----
+}
+
+/** `agent stop|start|restart NAME`: agent lifecycle (admin, over the control socket; seed STORY-009, STORY-024). */
+function registerAgentLifecycleCommands(agent: Command): void {
   const lifecycle = {
     stop: 'stop serving an agent: new runs are refused (HTTP 503) until it is started; runs in flight finish',
     start: 'start a stopped agent again',
@@ -171,13 +203,21 @@ Docs: man caxton; README.md.`,
       .argument('<name>', 'agent name')
       .action(lazy(() => import('./commands/agent-lifecycle.js').then((m) => ({ run: m.runAction(action) }))));
   }
+}
+
+/** Top-level `create --config FILE`, the alias of `agent create --from-file` (SPEC §5). */
+function registerCreateAlias(program: Command): void {
   program
     .command('create')
     .description('create a user agent from a config file (alias of `agent create --from-file`)')
     .requiredOption('--config <file>', 'agent definition file')
     .option('--name <name>', 'store under this name instead of the one in the file')
-    .option('--public', 'share it with every user (community tier, reached as YOUR-HANDLE/NAME)')
+    .option('--public', PUBLIC_HELP)
     .action(lazy(() => import('./commands/create.js')));
+}
+
+/** `user create` and `key create|list|revoke`: tenants and their API keys (SPEC §4, §6). */
+function registerTenantCommands(program: Command): void {
   const user = program.command('user').description('tenants (admin, over the control socket)');
   user
     .command('create')
@@ -203,6 +243,10 @@ Docs: man caxton; README.md.`,
     .description('revoke an API key')
     .argument('<id>', 'key id (from `key list`)')
     .action(lazy(() => import('./commands/key-revoke.js')));
+}
+
+/** `validate`, `migrate` and `schema`: config-file tools that need no daemon (SPEC §3, §5). */
+function registerConfigTools(program: Command): void {
   program
     .command('validate')
     .description('check entity files, config trees and ares.toml without the daemon (exit 1 on errors)')
@@ -222,6 +266,10 @@ Docs: man caxton; README.md.`,
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .addOption(new Option('--kind <kind>', 'only this entity kind').choices([...ENTITY_KIND_NAMES]))
     .action(lazy(() => import('./commands/schema.js')));
+}
+
+/** `mcp list` and `mcp serve`: MCP servers the agents use, and the daemon as an MCP server (SPEC §3, §6). */
+function registerMcpCommands(program: Command): void {
   const mcp = program.command('mcp').description('MCP servers the agents use, and the daemon as an MCP server');
   mcp
     .command('list')
@@ -231,8 +279,6 @@ Docs: man caxton; README.md.`,
     .command('serve')
     .description('serve your agents as MCP tools on stdin/stdout (for MCP clients); needs the daemon running')
     .action(lazy(() => import('./commands/mcp-serve.js')));
-
-  return program;
 }
 
 /** Entry point used by bin/caxton and bin/ares. Sets `process.exitCode`; never calls process.exit on success. */

@@ -64,7 +64,7 @@ export const AresConfigSchema = z
     logging: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
     limits: z.object({ max_body_bytes: z.number().int().positive().default(1_048_576) }).strict().prefault({}),
     /**
-     * Tools policy (issue 4): `deny` lists tool references no agent may call, whatever its `tools[]`
+     * Tools policy: `deny` lists tool references no agent may call, whatever its `tools[]`
      * says (`http_fetch`, `everything.echo`, `everything.*`); checked when a tool is offered and again
      * when it is called.
      */
@@ -83,8 +83,8 @@ export const AresConfigSchema = z
       .strict()
       .prefault({}),
     /**
-     * MCP policy (round 3, SSRF guard): with `allow_private_urls = false` (the default), Streamable
-     * HTTP MCP servers of non-admin users may only reach public addresses: loopback, private,
+     * MCP policy (SSRF guard, src/tools/net-policy.ts): with `allow_private_urls = false` (the
+     * default), Streamable HTTP MCP servers of non-admin users may only reach public addresses: loopback, private,
      * link-local (169.254.x.x, cloud metadata) and similar URLs are refused when the server is created
      * or updated (400, field `url`) and again at every connect, on the addresses DNS gives then.
      * Servers in config/mcps/ and rows of admin users are trusted.

@@ -1,5 +1,5 @@
 /**
- * Names of the builtin tools (issue 4; implemented in src/tools/builtin/). A fact of the product that
+ * Names of the builtin tools (implemented in src/tools/builtin/). A fact of the product that
  * several layers need: the config loader and `caxton validate` accept agents naming these without a
  * file in `config/tools/`, the catalog checks user agents' references against them, and the builtin
  * ToolSet implements exactly these.

@@ -1,5 +1,5 @@
 /**
- * Retry policy of provider requests (issue 4): which failures are worth retrying (429, 408, 409,
+ * Retry policy of provider requests (SPEC §7 providers): which failures are worth retrying (429, 408, 409,
  * 5xx, connection errors), how long to wait (the server's `Retry-After` / `retry-after-ms` when it
  * sends one, else exponential backoff with jitter), and an abortable sleep. Pure functions: the
  * openai provider applies them around each request.

@@ -1,5 +1,5 @@
 /**
- * Script files of the `scripted` provider in ares.toml (SPEC §2, §7; round-2 item 3):
+ * Script files of the `scripted` provider in ares.toml (SPEC §2, §7):
  *
  * ```toml
  * [providers.script]

@@ -1,6 +1,6 @@
 /**
- * Agent lifecycle (issue 4): each agent is `loaded` (known, no run yet), `running` (serving runs),
- * `stopped` (an operator stopped it: runs are refused) or `failed` (a run failed in a way that is the
+ * Agent lifecycle (seed STORY-009, STORY-024): each agent is `loaded` (known, no run yet), `running`
+ * (serving runs), `stopped` (an operator stopped it: runs are refused) or `failed` (a run failed in a way that is the
  * agent's own fault, e.g. its model names a provider that does not exist: runs are refused until it is
  * restarted). Transitions cannot be skipped:
  *

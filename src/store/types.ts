@@ -61,7 +61,7 @@ export interface ExecutionRecord {
 }
 
 /**
- * One step of a run (issue 4): the messages it adds to the conversation and the execution row as it
+ * One step of a run (SPEC §7): the messages it adds to the conversation and the execution row as it
  * stands after the step, written in ONE transaction so a crash loses at most the step in flight.
  * Until the final step the row says `status: 'error'` with an "interrupted" message, so a run cut
  * off by a crash is recorded truthfully; the final step overwrites it.
@@ -96,7 +96,7 @@ export interface MemoryEntry {
   updated_at: number;
 }
 
-/** The memory key-value store behind `memory_get` / `memory_set` / `memory_search` (issue 4). */
+/** The memory key-value store behind `memory_get` / `memory_set` / `memory_search` (SPEC §3 memory.scope). */
 export interface MemoryStore {
   get(scope: string, key: string): MemoryEntry | undefined;
   /** Insert or replace; `userId` ties the entry to a user so deleting the user deletes it. */
@@ -123,15 +123,15 @@ export interface StoreHealth {
 export interface Store {
   conversations: ConversationStore;
   executions: ExecutionStore;
-  /** Users, credentials and user-tier entities (issue 5). */
+  /** Users, credentials and user-tier entities (SPEC §4). */
   tenants: TenantStore;
-  /** Agent memory key-value store (issue 4, SPEC §3 memory.scope). */
+  /** Agent memory key-value store (SPEC §3 memory.scope). */
   memory: MemoryStore;
   health(): StoreHealth;
   close(): void;
 }
 
-// ---- Tenants (issue 5): users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
+// ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 

@@ -1,6 +1,6 @@
 /**
- * Which network addresses tools may reach on a user's behalf (SSRF guard; issue 4 `http_fetch`,
- * round-3 item 1 user-tier HTTP MCP servers). A "private" address is anything not on the public
+ * Which network addresses tools may reach on a user's behalf (SSRF guard for the `http_fetch` builtin
+ * and user-tier Streamable HTTP MCP servers). A "private" address is anything not on the public
  * Internet: loopback, RFC 1918 private networks, link-local (169.254.x.x, e.g. cloud metadata),
  * CGNAT, documentation/benchmark ranges, multicast, and their IPv6 counterparts (IPv4-mapped
  * addresses are checked as IPv4). Names are checked on every address they resolve to, at connect

@@ -1,5 +1,5 @@
 /**
- * The `failed` agent state, reachable (round 3 item 3): a user agent whose model disappears from the
+ * The `failed` agent state (seed STORY-024): a user agent whose model disappears from the
  * config (the model file removed by a reload) is marked failed with the reason, shown by
  * `GET /api/agents/:name` and the list; every run is refused with 503 saying why and how to recover;
  * `restart` while still broken answers 400 with the reason and leaves it failed; once the model is

@@ -1,5 +1,5 @@
 /**
- * Agent lifecycle over HTTP (issue 4 states, exposed this round): `state` in the agent JSON and list,
+ * Agent lifecycle over HTTP (seed STORY-009): `state` in the agent JSON and list,
  * admin-only `POST /api/agents/:name/stop|start|restart`, a stopped agent refused with 503 on every
  * way of running it (chat JSON and SSE, Caxton message path, /v1/chat/completions) while other agents
  * — including another user's agent of the same name — keep serving.

@@ -1,5 +1,5 @@
 /**
- * SSRF guard at creation (round 3 item 1; ares.toml `[mcp] allow_private_urls`): a non-admin user's
+ * SSRF guard at creation (ares.toml `[mcp] allow_private_urls`): a non-admin user's
  * Streamable HTTP MCP server may not point at loopback, private, link-local (cloud metadata) or
  * `localhost` addresses: POST and PUT /api/mcps answer 400 with a `url` detail and a hint, and
  * nothing is stored. Public addresses are accepted; the admin (control socket) is trusted; `--as`

@@ -1,5 +1,5 @@
 /**
- * Tenant isolation matrix (issue 5 "Show"): users A and B, A's private and public agents, anonymous
+ * Tenant isolation matrix (SPEC §4, §6): users A and B, A's private and public agents, anonymous
  * callers when auth is required; every route x role gets the right 2xx/401/404, lists never leak a
  * private agent, and expired, tampered and revoked credentials are refused.
  */

@@ -1,5 +1,5 @@
 /**
- * Malformed-input corpus (issue 3 "Show"): truncated files, wrong types, tabs, unknown keys, bad
+ * Malformed-input corpus (SPEC §3 diagnostics): truncated files, wrong types, tabs, unknown keys, bad
  * references, duplicate names, invalid UTF-8, a 10 MB prompt, deep nesting. Each file is dropped into an
  * otherwise good config tree and loaded by the real loader: it must give a located diagnostic with the
  * right code, never throw, and the good entities around it must still load.

@@ -17,7 +17,7 @@ const files = readdirSync(TEMPLATES).filter((f) => f !== 'README.md').sort();
 const readme = readFileSync(join(TEMPLATES, 'README.md'), 'utf8');
 
 describe('templates/', () => {
-  it('has the four templates of the issue', () => {
+  it('ships the four templates: chatbot, customer-support, data-analyzer, task-scheduler', () => {
     expect(files).toEqual(['chatbot.toon', 'customer-support.toon', 'data-analyzer.toml', 'task-scheduler.toml']);
   });
 

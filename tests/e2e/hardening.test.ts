@@ -1,9 +1,9 @@
 /**
- * Round-3 hardening through the real binary and daemon:
- * - the `failed` state (item 3): a user agent whose model file is removed (hot reload) is shown failed
+ * Failed agents and the MCP SSRF guard through the real binary and daemon:
+ * - the `failed` state: a user agent whose model file is removed (hot reload) is shown failed
  *   with the reason by `caxton agent show`, its runs are refused, `agent restart` says why while it is
  *   still broken, and once the model is back `agent restart` makes it answer again; other agents serve.
- * - the SSRF guard in the daemon (item 1) and `caxton mcp list` with user-tier rows (item 2): a row a
+ * - the SSRF guard in the daemon and `caxton mcp list` with user-tier rows: a row a
  *   non-admin user made while `[mcp] allow_private_urls = true` points at 127.0.0.1; after a restart
  *   without it, that row is refused at connect time (the admin's own row to the same server connects),
  *   the user's `mcp list` shows their row failed with the reason, the admin's shows both with owners.
@@ -23,7 +23,7 @@ requireBuild();
 const DORA = 'dora@example.com';
 const spareModel = encode({ name: 'spare', provider: 'openai', model: 'gpt-4o-mini' });
 
-describe('round-3 hardening (real daemon)', { timeout: 90_000 }, () => {
+describe('failed agents and the MCP SSRF guard (real daemon)', { timeout: 90_000 }, () => {
   const homes = homeRegistry();
   let fake: FakeOpenAI;
   let home: TestHome;

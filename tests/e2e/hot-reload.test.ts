@@ -1,5 +1,5 @@
 /**
- * Hot reload in the real daemon (hot-reload issue): edit an agent file -> the next run uses it; write
+ * Hot reload in the real daemon (SPEC §2 hot reload): edit an agent file -> the next run uses it; write
  * a broken file -> the old agent keeps serving and `GET /api/config/status` (and `server status`)
  * show the error with its file and line; fix it -> the new version is served; `config/agents`
  * replaced (mv swap, rm -rf + mkdir) while requests are served -> the next edit is served.

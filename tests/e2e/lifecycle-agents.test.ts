@@ -1,5 +1,5 @@
 /**
- * Agent lifecycle through the real binary (issue 4, exposed this round): `caxton agent stop|start|
+ * Agent lifecycle through the real binary (seed STORY-009): `caxton agent stop|start|
  * restart NAME` over the control socket; a stopped agent's runs are refused (exit 1, clear message)
  * while other agents answer; `--json` output; exit codes of SPEC §5 (1 refused, 2 usage, 3 not running).
  * Also `caxton server status`'s human output: provider passive health and the MCP summary line.

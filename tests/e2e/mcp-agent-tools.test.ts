@@ -1,5 +1,5 @@
 /**
- * Agents call real MCP tools (issue 6 "Show"): an agent driven by the fake OpenAI server calls
+ * Agents call real MCP tools (seed STORY-020): an agent driven by the fake OpenAI server calls
  * `echo` on server-everything over stdio and over Streamable HTTP, reads a file through
  * server-filesystem limited to a temp dir, stores and reads entities with server-memory; a tool
  * outside the agent's list is refused; a server killed mid-call gives an error result and is

@@ -1,5 +1,5 @@
 /**
- * MCP in the real daemon (issue 6): servers from `config/mcps/*.toon` connect, `caxton mcp list`
+ * MCP in the real daemon (SPEC §3 MCP server): servers from `config/mcps/*.toon` connect, `caxton mcp list`
  * shows their state, hot reload adds and removes them, `server stop` leaves no MCP child process,
  * and any MCP client (the official SDK Client) lists and calls our agents through `/mcp` and
  * through `caxton mcp serve`.

@@ -1,5 +1,5 @@
 /**
- * A ten-turn conversation keeps its context across a daemon restart (issue 4): every turn goes
+ * A ten-turn conversation keeps its context across a daemon restart (SPEC §7): every turn goes
  * through `caxton agent test --conversation ID`; after turn five the daemon is restarted; the model
  * is sent the whole history each turn, oldest first, and the store has all twenty messages.
  */

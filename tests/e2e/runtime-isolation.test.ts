@@ -1,6 +1,6 @@
 /**
- * Isolation under load (issue 4): agent A's provider hangs (every request to it stalls) while agent B,
- * served by another provider, keeps answering. A's runs occupy only A's concurrency slots; B's twenty
+ * Isolation under load (SPEC §7, seed STORY-024): agent A's provider hangs (every request to it
+ * stalls) while agent B, served by another provider, keeps answering. A's runs occupy only A's concurrency slots; B's twenty
  * requests all complete while A's are still stuck, and A's runs end in a timeout of their own.
  */
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The agent runtime end to end (issue 4): the real daemon, the official SDK talking to the fake
+ * The agent runtime end to end (SPEC §7): the real daemon, the official SDK talking to the fake
  * OpenAI server over HTTP, and the SQLite file on disk. A calculator round trip through
  * `caxton agent test` (tool calls and results shown as they happen), parallel tool calls, the
  * iteration limit, 429 twice then success, a 500, a malformed response, a hung provider (execution

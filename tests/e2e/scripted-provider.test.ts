@@ -1,6 +1,6 @@
 /**
  * A scripted provider in ares.toml drives `caxton agent test` in the real daemon, no fake server and
- * no network (SPEC §2, §7; round-2 item 3): the script asks for the calculator, the real builtin
+ * no network (SPEC §2, §7): the script asks for the calculator, the real builtin
  * runs, and the scripted final answer streams back; the script loops for the next run, `server
  * status` shows the provider ready, and a missing script file stops `server start` with the reason.
  */

@@ -1,5 +1,5 @@
 /**
- * `[providers.X] type = "scripted"` in ares.toml (SPEC §2, §7; round-2 item 3): the registry replays
+ * `[providers.X] type = "scripted"` in ares.toml (SPEC §2, §7): the registry replays
  * the `script` file (TOML or JSON, relative to the home) in order; after the last reply it loops by
  * default, or fails / echoes as `when_exhausted` says; a missing or malformed script is a
  * CONFIG_INVALID error naming the file and the problem.

@@ -290,7 +290,7 @@ describe('runtime isolation and lifecycle', () => {
   });
 });
 
-describe('runtime: agents that cannot run as defined (round 3)', () => {
+describe('runtime: agents that cannot run as defined are marked failed', () => {
   it('fail() marks a loaded agent failed with the reason, keeps a stopped one stopped, and runs are refused until restart', async () => {
     const rt = runtimeWith({ p: createScriptedProvider('p', [{ text: 'ok' }]) });
     expect(rt.agents.fail('gone', 'its model is gone')).toMatchObject({ state: 'failed', reason: 'its model is gone' });

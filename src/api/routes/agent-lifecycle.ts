@@ -1,6 +1,6 @@
 /**
- * Agent lifecycle over HTTP (issue 4: loaded, running, stopped, failed; "a failed agent can be
- * restarted without touching others"): admin-only `POST /api/agents/:name/stop|start|restart`, and the
+ * Agent lifecycle over HTTP (states loaded, running, stopped, failed; a failed agent can be restarted
+ * without touching others, seed STORY-024): admin-only `POST /api/agents/:name/stop|start|restart`, and the
  * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent.
  *
  * States live in the runtime (src/runtime/lifecycle.ts), one per agent: a system agent is keyed by its

@@ -1,7 +1,7 @@
 /**
- * MCP routes (issue 6; SPEC §3 MCP server, §6):
+ * MCP routes (SPEC §3 MCP server, §6):
  * - `GET /api/mcp/servers`: read-only state of the MCP servers the caller may know of (`caxton mcp list`):
- *   every system server (config/mcps/), then user-tier rows (round 3). The admin sees every live
+ *   every system server (config/mcps/), then user-tier rows. The admin sees every live
  *   user-tier connection with its owner's email; any other user sees only the rows the catalog lists
  *   for them (their own by name, other users' public ones as `OWNER/NAME`; SPEC §4), live or not
  *   yet started (`idle`: connects on first use) — never another user's private row, never an owner.

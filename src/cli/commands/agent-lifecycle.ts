@@ -1,7 +1,7 @@
 /**
- * `caxton agent stop|start|restart NAME [--json]` (issue 4 lifecycle, over the control socket, which
- * is the admin): `POST /api/agents/NAME/{action}`. A stopped agent refuses runs (HTTP 503) until it is
- * started; `restart` clears a failed agent and leaves any other running. Prints the new state; exit 0,
+ * `caxton agent stop|start|restart NAME [--json]` (agent lifecycle, seed STORY-009; over the control
+ * socket, which is the admin): `POST /api/agents/NAME/{action}`. A stopped agent refuses runs (HTTP
+ * 503) until it is started; `restart` clears a failed agent and leaves any other running. Prints the new state; exit 0,
  * 1 when the daemon refuses (unknown agent, not allowed from the current state), 3 when it is not running.
  */
 import type { LifecycleResult } from '../../domain/api-types.js';

@@ -1,8 +1,8 @@
 /**
- * `caxton mcp list [--json]` (issue 6): the MCP servers the daemon uses, as a table
+ * `caxton mcp list [--json]` (SPEC §3 MCP server): the MCP servers the daemon uses, as a table
  * NAME STATE TRANSPORT TOOLS LAST_ERROR, from `GET /api/mcp/servers` over the control socket.
  * States: connecting, ready, failed (retrying with backoff), idle (not started), disabled.
- * With user-tier servers (round 3) a SOURCE column (system, user, community) follows NAME, and an
+ * With user-tier servers (SPEC §4) a SOURCE column (system, user, community) follows NAME, and an
  * OWNER column the admin's view (every user's live connections; `--as EMAIL` shows that user's view).
  */
 import type { McpServerRow } from '../../domain/api-types.js';

@@ -1,5 +1,5 @@
 /**
- * `caxton mcp serve` (issue 6): an MCP server on stdin/stdout that any MCP client (Claude Desktop,
+ * `caxton mcp serve` (SPEC §3 MCP server): an MCP server on stdin/stdout that any MCP client (Claude Desktop,
  * editors, the SDK Client) can spawn. It runs in the CLI process and proxies to the daemon over the
  * control socket: `tools/list` is `GET /api/agents` (each agent one tool), `tools/call` is
  * `POST /api/agents/:name/chat`. Same tools and shape as the daemon's `/mcp` endpoint (own and system

@@ -1,5 +1,5 @@
 /**
- * `calculator` builtin (issue 4): a small recursive-descent parser and evaluator for arithmetic —
+ * `calculator` builtin: a small recursive-descent parser and evaluator for arithmetic —
  * never `eval`, no variables, no assignment, no loops, so nothing a model writes can reach the
  * process. Grammar: `+ - * / % ^` (also `**`), unary minus, parentheses, `n!` (n <= 170), the
  * constants `pi`, `e`, `tau`, and the functions in FUNCTIONS. Results are IEEE doubles shown to 12

@@ -1,4 +1,4 @@
-/** `current_time` builtin (issue 4): the current date and time, in UTC and optionally in an IANA time zone. */
+/** `current_time` builtin: the current date and time, in UTC and optionally in an IANA time zone. */
 import type { ToolResult } from '../types.js';
 
 /** `current_time {timezone?}` -> ISO 8601 UTC time, Unix ms, and the local time in `timezone` when given. */

@@ -1,5 +1,5 @@
 /**
- * `http_fetch` builtin (issue 4): GET a URL with undici for the model, within limits set in
+ * `http_fetch` builtin: GET a URL with undici for the model, within limits set in
  * `config/tools/http_fetch.toon` `config`:
  *   allow_hosts   hosts it may fetch: `example.com`, `*.example.com` (subdomains and the domain), `*`
  *                 (any public host; the default when the list is absent)

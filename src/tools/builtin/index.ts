@@ -1,5 +1,5 @@
 /**
- * The builtin ToolSet (issue 4): calculator, current_time, http_fetch, memory_get/memory_set/
+ * The builtin ToolSet: calculator, current_time, http_fetch, memory_get/memory_set/
  * memory_search and web_search. Each tool's description, `timeout_secs`, `enabled` and `config` come
  * from its entity in `config/tools/NAME.toon` when there is one (hot-reloaded), else from the
  * defaults here. A disabled tool, and web_search without a backend, are listed as unavailable with

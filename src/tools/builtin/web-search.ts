@@ -1,5 +1,5 @@
 /**
- * `web_search` builtin (issue 4): only available when a search backend is configured in
+ * `web_search` builtin: only available when a search backend is configured in
  * `config/tools/web_search.toon` `config.backend_url` — a SearXNG instance with its JSON API enabled
  * (`GET {backend_url}/search?q=...&format=json`). Without one, the tool is listed as unavailable
  * with that reason instead of being offered to models.

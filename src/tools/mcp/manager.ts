@@ -1,5 +1,5 @@
 /**
- * The MCP manager (issue 6; SPEC §3 MCP server, §7; STORY-020, STORY-040): one `McpConnection` per
+ * The MCP manager (SPEC §3 MCP server, §7; STORY-020, STORY-040): one `McpConnection` per
  * configured server, each a ToolSet whose tools are named `server.tool` and offered as `server__tool`.
  * `reconcile(servers)` applies a config snapshot (hot reload): new servers connect, removed ones are
  * closed (their child ends), changed ones are replaced, unchanged ones keep their connection.

@@ -1,12 +1,12 @@
 /**
- * The user-tier MCP pool (SPEC §4 "MCP servers resolve the same way"; round-2 brief item 1): one
+ * The user-tier MCP pool (SPEC §4 "MCP servers resolve the same way"): one
  * `McpConnection` per distinct `user_mcps` row, keyed by the row id, shared by every run and every
  * user that resolves to that row. A connection starts on first use (no process or socket for a row
  * nobody runs), is replaced when the row's value changes, closed when the row is deleted (`drop`),
  * and every connection ends on `close()` (stdio children included: their pids are recorded in
  * `childrenFile` so a SIGKILLed daemon's leftovers are reaped on the next start).
  *
- * SSRF guard (round 3): a row that is not `trusted` (its owner is not an admin and ares.toml has no
+ * SSRF guard: a row that is not `trusted` (its owner is not an admin and ares.toml has no
  * `[mcp] allow_private_urls = true`) connects over Streamable HTTP only to public addresses, checked
  * at every connect on the addresses DNS gives then (src/tools/net-policy.ts); a refusal leaves the
  * connection `failed` with the reason in `last_error`.

@@ -1,5 +1,5 @@
 /**
- * The daemon as an MCP server (issue 6): the official SDK Client talks Streamable HTTP to the real
+ * The daemon as an MCP server (SPEC §3 MCP server): the official SDK Client talks Streamable HTTP to the real
  * Hono app in-process (its `fetch` is `app.request`), lists the agents as tools and calls one; and
  * `GET /api/mcp/servers` shows what the manager reports. Real parts (tests/api/fixture.ts): shipped config, SQLite file,
  * the offline provider (no key set), so replies are deterministic.

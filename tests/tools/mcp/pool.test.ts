@@ -1,5 +1,5 @@
 /**
- * The user-tier MCP pool and per-user tool sets (SPEC §4; round-2 item 1) on real MCP servers:
+ * The user-tier MCP pool and per-user tool sets (SPEC §4) on real MCP servers:
  * server-everything as a stdio child (one child per row, shared; ended on drop, change and close),
  * in-memory SDK servers for resolution through the Toolbox (a user's server shadows the system one of
  * the same name, another user's private row never resolves, user-tier tool rows that cannot run are

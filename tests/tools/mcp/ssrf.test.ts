@@ -1,5 +1,5 @@
 /**
- * SSRF guard at connect time (round 3 item 1): a user-tier MCP row that is not trusted connects over
+ * SSRF guard at connect time (src/tools/net-policy.ts): a user-tier MCP row that is not trusted connects over
  * Streamable HTTP only to public addresses, whatever was checked when it was created (DNS may change).
  * A real server-everything listens on 127.0.0.1: an untrusted row pointing at it by IP literal, or by
  * a name that resolves there (`localhost`, through the DNS lookup path), ends `failed` with the reason
