@@ -324,6 +324,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
   const isClosed = () => closed;
   const first = opts.load();
   const status = createStatus(first);
+  // The scheduler runs reloads; a reload may schedule one more (see createReloader), hence the arrow.
   const scheduler = createScheduler(debounceMs, () => reloader.reload(), isClosed);
   const reloader = createReloader(opts, first, debounceMs, status, scheduler, isClosed);
   const dirs = watchDirs(opts, status.state, scheduler.schedule, isClosed);
