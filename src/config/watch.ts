@@ -1,5 +1,5 @@
 /**
- * Hot reload of `config/` (SPEC §2 "hot-reloaded"; hot-reload issue): chokidar watches the five kind
+ * Hot reload of `config/` (SPEC §2 "hot-reloaded"): chokidar watches the five kind
  * directories; after a quiet period (debounce) the whole tree is loaded again and validated, then
  * either swapped in with one reference assignment or rejected as a whole, so the last good snapshot
  * keeps serving. Runs that already resolved their agent keep it; new lookups see the new snapshot.
@@ -109,23 +109,11 @@ function identity(configDir: string): string {
     .join('|');
 }
 
-/**
- * Load the tree once and serve it, then reload on every change under `configDir`.
- *
- * Policy: a reloaded snapshot with any error diagnostic (non-`W_` code) is rejected whole, and its
- * errors (FILE:LINE:COL) are kept in `status().last_errors`. The FIRST load is accepted even with
- * errors (entities with errors are left out of it) so the daemon can start and show them.
- * @throws whatever `load()` throws on the first load (I/O errors other than a missing file).
- */
-export function watchConfig(opts: WatchOptions): ConfigWatcher {
-  const debounceMs = Math.max(opts.debounceMs ?? 75, MIN_DEBOUNCE_MS);
-  for (const kind of ENTITY_KINDS) mkdirSync(join(opts.configDir, kind), { recursive: true });
-
-  let snapshot = opts.load();
-  const swapListeners = new Set<(snapshot: ConfigSnapshot, status: ReloadStatus) => void>();
+/** Reload history and its copy for callers (`status()`). */
+function createStatus(first: ConfigSnapshot) {
   const state: ReloadStatus = {
-    last_success_at: snapshot.loadedAt,
-    last_attempt_at: snapshot.loadedAt,
+    last_success_at: first.loadedAt,
+    last_attempt_at: first.loadedAt,
     reloads: 0,
     rejected: 0,
     last_errors: [],
@@ -133,12 +121,59 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     rewatches: 0,
   };
   const copy = (): ReloadStatus => ({ ...state, last_errors: state.last_errors.map((d) => ({ ...d })) });
+  return { state, copy };
+}
+type Status = ReturnType<typeof createStatus>;
 
-  let closed = false;
+/**
+ * Trailing debounce of file events: the last reload of a burst always starts a full quiet period after
+ * its last event, so it reads every write; a long burst also reloads every MAX_WAIT_PERIODS quiet periods.
+ * `idle()` is true when no reload is pending.
+ */
+function createScheduler(debounceMs: number, reload: () => void, isClosed: () => boolean) {
   let timer: NodeJS.Timeout | undefined;
-  let verifyTimer: NodeJS.Timeout | undefined;
   let burstStart = 0;
   let lastEventAt = 0;
+  const fire = () => {
+    timer = undefined;
+    if (isClosed()) return;
+    const now = Date.now();
+    const quietFor = now - lastEventAt;
+    if (quietFor >= debounceMs) {
+      reload();
+      return;
+    }
+    if (now - burstStart >= debounceMs * MAX_WAIT_PERIODS) {
+      reload();
+      burstStart = now;
+    }
+    timer = setTimeout(fire, debounceMs - quietFor);
+  };
+  const schedule = () => {
+    if (isClosed()) return;
+    lastEventAt = Date.now();
+    if (timer !== undefined) return;
+    burstStart = lastEventAt;
+    timer = setTimeout(fire, debounceMs);
+  };
+  const cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return { schedule, cancel, idle: () => timer === undefined };
+}
+type Scheduler = ReturnType<typeof createScheduler>;
+
+/**
+ * Loading, validating and swapping snapshots (policy at `watchConfig`). Each reload fingerprints the
+ * tree first and compares again `debounceMs * 2` later (see `fingerprint`), scheduling one more
+ * reload when a file changed without an event.
+ */
+function createReloader(opts: WatchOptions, first: ConfigSnapshot, debounceMs: number, status: Status, scheduler: Scheduler, isClosed: () => boolean) {
+  const { state, copy } = status;
+  let snapshot = first;
+  const swapListeners = new Set<(snapshot: ConfigSnapshot, status: ReloadStatus) => void>();
+  let verifyTimer: NodeJS.Timeout | undefined;
 
   const reject = (errors: Diagnostic[], started: number) => {
     state.rejected++;
@@ -150,17 +185,19 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     );
     opts.onReject?.(errors, copy());
   };
-
-  const reload = () => {
-    const started = Date.now();
-    state.last_attempt_at = started;
+  const verifyLater = () => {
     const before = fingerprint(opts.configDir);
     if (verifyTimer !== undefined) clearTimeout(verifyTimer);
     verifyTimer = setTimeout(() => {
       verifyTimer = undefined;
-      if (!closed && timer === undefined && fingerprint(opts.configDir) !== before) schedule();
+      if (!isClosed() && scheduler.idle() && fingerprint(opts.configDir) !== before) scheduler.schedule();
     }, debounceMs * 2);
     verifyTimer.unref();
+  };
+  const reload = () => {
+    const started = Date.now();
+    state.last_attempt_at = started;
+    verifyLater();
     let next: ConfigSnapshot;
     try {
       next = opts.load();
@@ -184,56 +221,55 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     );
     for (const listener of [...swapListeners]) listener(next, copy());
   };
-
-  // Trailing debounce: the last reload of a burst always starts a full quiet period after its last
-  // event, so it reads every write; a long burst also reloads every MAX_WAIT_PERIODS quiet periods.
-  const fire = () => {
-    timer = undefined;
-    if (closed) return;
-    const now = Date.now();
-    const quietFor = now - lastEventAt;
-    if (quietFor >= debounceMs) {
-      reload();
-      return;
-    }
-    if (now - burstStart >= debounceMs * MAX_WAIT_PERIODS) {
-      reload();
-      burstStart = now;
-    }
-    timer = setTimeout(fire, debounceMs - quietFor);
+  return {
+    current: () => snapshot,
+    reload,
+    onSwap(listener: (snapshot: ConfigSnapshot, status: ReloadStatus) => void) {
+      swapListeners.add(listener);
+      return () => void swapListeners.delete(listener);
+    },
+    cancel() {
+      if (verifyTimer !== undefined) clearTimeout(verifyTimer);
+    },
   };
-  const schedule = () => {
-    if (closed) return;
-    lastEventAt = Date.now();
-    if (timer !== undefined) return;
-    burstStart = lastEventAt;
-    timer = setTimeout(fire, debounceMs);
-  };
+}
 
+/** A chokidar watcher over `configDir` calling `onEvent` on every event (editor swap/backup files left out). */
+function openChokidar(configDir: string, onEvent: () => void, onError: (err: unknown) => void): FSWatcher {
+  const w = watch(configDir, {
+    ignoreInitial: true,
+    // Debounce instead of waiting for sizes to settle (awaitWriteFinish polls and adds ~100 ms+).
+    awaitWriteFinish: false,
+    // Editor swap/backup files (.x.swp, x~) are not config; the loader skips them too.
+    ignored: (path: string) => {
+      const name = basename(path);
+      return path !== configDir && (name.startsWith('.') || name.endsWith('~'));
+    },
+  });
+  w.on('all', onEvent);
+  w.on('error', onError);
+  return w;
+}
+
+/**
+ * Watch `configDir` and call `schedule` on every change. The directories' identity is checked on
+ * every event and every `checkMs`; when it changed, chokidar is replaced by a fresh watcher (module
+ * comment) and `schedule` is called once it is ready. Failures go to `status().watch_error`.
+ */
+function watchDirs(opts: WatchOptions, state: ReloadStatus, schedule: () => void, isClosed: () => boolean) {
   const onError = (err: unknown) => {
     state.watch_error = `the config watcher failed (${(err as Error)?.message ?? String(err)}); edits may not be reloaded until the daemon restarts`;
     opts.log?.error({ err }, 'config watcher error');
   };
-  const open = (): FSWatcher => {
-    const w = watch(opts.configDir, {
-      ignoreInitial: true,
-      // Debounce instead of waiting for sizes to settle (awaitWriteFinish polls and adds ~100 ms+).
-      awaitWriteFinish: false,
-      // Editor swap/backup files (.x.swp, x~) are not config; the loader skips them too.
-      ignored: (path: string) => {
-        const name = basename(path);
-        return path !== opts.configDir && (name.startsWith('.') || name.endsWith('~'));
+  const open = () =>
+    openChokidar(
+      opts.configDir,
+      () => {
+        schedule();
+        check();
       },
-    });
-    w.on('all', () => {
-      schedule();
-      check();
-    });
-    w.on('error', onError);
-    return w;
-  };
-
-  // Replace chokidar when a watched directory was replaced or removed (module comment), then reload.
+      onError,
+    );
   let watched = identity(opts.configDir);
   let rewatching = false;
   const rewatch = async () => {
@@ -251,35 +287,57 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
       onError(err);
     }
     rewatching = false;
-    if (closed) return;
+    if (isClosed()) return;
     schedule();
     check(); // changed again meanwhile
   };
   const check = () => {
-    if (!closed && !rewatching && identity(opts.configDir) !== watched) void rewatch();
+    if (!isClosed() && !rewatching && identity(opts.configDir) !== watched) void rewatch();
   };
   const poll = setInterval(check, opts.checkMs ?? 500);
   poll.unref();
 
   let watcher = open();
   const first = watcher;
-  const ready = new Promise<void>((res) => first.once('ready', () => res()));
-
   return {
-    current: () => snapshot,
-    status: copy,
-    onSwap(listener) {
-      swapListeners.add(listener);
-      return () => void swapListeners.delete(listener);
+    ready: new Promise<void>((res) => first.once('ready', () => res())),
+    async close() {
+      clearInterval(poll);
+      await watcher.close();
     },
-    ready,
+  };
+}
+
+/**
+ * Load the tree once and serve it, then reload on every change under `configDir`.
+ *
+ * Policy: a reloaded snapshot with any error diagnostic (non-`W_` code) is rejected whole, and its
+ * errors (FILE:LINE:COL) are kept in `status().last_errors`. The FIRST load is accepted even with
+ * errors (entities with errors are left out of it) so the daemon can start and show them.
+ * @throws whatever `load()` throws on the first load (I/O errors other than a missing file).
+ */
+export function watchConfig(opts: WatchOptions): ConfigWatcher {
+  const debounceMs = Math.max(opts.debounceMs ?? 75, MIN_DEBOUNCE_MS);
+  for (const kind of ENTITY_KINDS) mkdirSync(join(opts.configDir, kind), { recursive: true });
+
+  let closed = false;
+  const isClosed = () => closed;
+  const first = opts.load();
+  const status = createStatus(first);
+  // The scheduler runs reloads; a reload may schedule one more (see createReloader), hence the arrow.
+  const scheduler = createScheduler(debounceMs, () => reloader.reload(), isClosed);
+  const reloader = createReloader(opts, first, debounceMs, status, scheduler, isClosed);
+  const dirs = watchDirs(opts, status.state, scheduler.schedule, isClosed);
+  return {
+    current: reloader.current,
+    status: status.copy,
+    onSwap: reloader.onSwap,
+    ready: dirs.ready,
     async close() {
       closed = true;
-      clearInterval(poll);
-      if (timer !== undefined) clearTimeout(timer);
-      if (verifyTimer !== undefined) clearTimeout(verifyTimer);
-      timer = undefined;
-      await watcher.close();
+      scheduler.cancel();
+      reloader.cancel();
+      await dirs.close();
     },
   };
 }

@@ -1,0 +1,148 @@
+/**
+ * SQLite execution log and step committer (SPEC §7: a run's messages and execution row are written
+ * step by step). `commitStep` writes one RunStep in one transaction; `commitStepBatched` group-commits
+ * the steps queued in one event-loop turn. After `START_AFTER_COMMITS` step commits the background
+ * WAL checkpointer of checkpointer.ts starts. Every statement is prepared once.
+ */
+import type Database from 'better-sqlite3';
+import { DomainError } from '../../domain/errors.js';
+import type { ExecutionRecord, ExecutionStore, RunStep, StoredMessage } from '../types.js';
+import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
+
+/** The execution store plus `close()`: writes the queued steps, then stops the checkpointer. */
+export interface StepCommitter extends ExecutionStore {
+  close(): void;
+}
+
+/** Positional parameters in the column order of the execution INSERT (no per-row parameter object). */
+const executionParams = (row: ExecutionRecord) => [
+  row.id,
+  row.agent_name,
+  row.agent_source,
+  row.user_id,
+  row.conversation_id ?? null,
+  row.input,
+  row.output ?? null,
+  row.tool_calls ? JSON.stringify(row.tool_calls) : null,
+  row.tokens_input ?? null,
+  row.tokens_output ?? null,
+  row.cost_usd ?? null,
+  row.duration_ms,
+  row.status,
+  row.error_message ?? null,
+  row.created_at,
+  row.finish_reason ?? null,
+  row.model ?? null,
+  row.iterations ?? null,
+];
+
+/** One step in one transaction: create or touch the conversation, append messages, upsert the execution. */
+function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
+  const s = {
+    createConversation: db.prepare('INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+    touchConversation: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+    insertMessage: db.prepare('INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertExecution: db.prepare(`
+      INSERT OR REPLACE INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
+        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+  };
+  const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
+    for (const m of messages) {
+      s.insertMessage.run(id, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now);
+    }
+  };
+  const record = (row: ExecutionRecord) => void s.insertExecution.run(...executionParams(row));
+  const commitStep = db.transaction((step: RunStep) => {
+    const now = Date.now();
+    if (step.createConversation) {
+      s.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
+    } else if (step.messages.length) {
+      s.touchConversation.run(now, step.conversationId);
+    }
+    insertMessages(step.conversationId, step.messages, now);
+    record(step.execution);
+    afterCommit();
+  });
+  return { record, commitStep };
+}
+
+interface Queued {
+  step: RunStep;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: steps queued in one event-loop turn are written by one outer transaction; each step
+ * runs as a nested transaction (a SAVEPOINT in better-sqlite3), so its failure is its own.
+ * @returns `flush`, which writes the given steps and settles each one's promise.
+ */
+function groupCommit(db: Database.Database, commitStep: (step: RunStep) => void) {
+  const commitAll = db.transaction((items: Queued[]) =>
+    items.map((item) => {
+      try {
+        commitStep(item.step);
+        return undefined;
+      } catch (err) {
+        return err ?? new Error('commit failed');
+      }
+    }),
+  );
+  return (items: Queued[]) => {
+    if (items.length === 0) return;
+    if (items.length === 1) {
+      // Alone in its turn: its own transaction, no savepoint needed.
+      const only = items[0]!;
+      try {
+        commitStep(only.step);
+      } catch (err) {
+        only.reject(err);
+        return;
+      }
+      only.resolve();
+      return;
+    }
+    let outcomes: unknown[];
+    try {
+      outcomes = commitAll(items);
+    } catch (err) {
+      for (const item of items) item.reject(err); // the COMMIT failed: nothing of the batch was written
+      return;
+    }
+    items.forEach((item, i) => (outcomes[i] === undefined ? item.resolve() : item.reject(outcomes[i])));
+  };
+}
+
+/** Build the execution store over the open, migrated database at `file`. */
+export function createStepCommitter(db: Database.Database, file: string): StepCommitter {
+  let closed = false;
+  let checkpointer: Checkpointer | undefined;
+  let commits = 0;
+  const { record, commitStep } = prepareCommitStep(db, () => {
+    if (++commits === START_AFTER_COMMITS && !closed) checkpointer = startCheckpointer(db, file);
+  });
+  const commitQueued = groupCommit(db, commitStep);
+  let queue: Queued[] = [];
+  const flush = () => {
+    const items = queue;
+    queue = [];
+    commitQueued(items);
+  };
+  return {
+    record,
+    commitStep: (step) => commitStep(step),
+    commitStepBatched(step) {
+      return new Promise<void>((resolve, reject) => {
+        if (closed) return reject(new DomainError('UNAVAILABLE', 'database is closed'));
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ step, resolve, reject });
+      });
+    },
+    close() {
+      flush();
+      closed = true;
+      checkpointer?.stop();
+    },
+  };
+}
