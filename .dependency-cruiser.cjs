@@ -19,8 +19,17 @@ module.exports = {
   allowed: [
     may('^src/', '^(?!src/)', 'packages and Node built-ins (forbidden ones are listed below)'),
     may('^src/([^/]+)/', '^src/$1/', 'files of one layer import each other'),
-    may(layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api', 'daemon', 'client', 'cli'), layer('domain'), 'every layer may use domain; domain itself imports nothing internal (rule 1)'),
-    may(layer('config', 'store', 'llm', 'tools'), layer('config', 'store', 'llm', 'tools'), "config, store, llm and tools import each other's types only (rule 2)", TYPES),
+    may(
+      layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api', 'daemon', 'client', 'cli'),
+      layer('domain'),
+      'every layer may use domain; domain itself imports nothing internal (rule 1)',
+    ),
+    may(
+      layer('config', 'store', 'llm', 'tools'),
+      layer('config', 'store', 'llm', 'tools'),
+      "config, store, llm and tools import each other's types only (rule 2)",
+      TYPES,
+    ),
     may(
       layer('runtime', 'catalog'),
       '^src/(llm/|tools/|store/(?!sqlite/)|config/(?!(load|watch|init|migrate|formats)))',
@@ -29,7 +38,11 @@ module.exports = {
     ),
     may(layer('api'), layer('runtime', 'catalog'), 'api uses the runtime and the catalog (rule 4)'),
     may(layer('api'), '^src/store/(?!sqlite/)', 'api uses store interfaces, never sqlite/ (rule 4)', TYPES),
-    may(layer('daemon'), layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api'), 'daemon constructs and wires every concrete part (rule 5)'),
+    may(
+      layer('daemon'),
+      layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api'),
+      'daemon constructs and wires every concrete part (rule 5)',
+    ),
     may(layer('client'), layer('ipc'), 'client speaks the control protocol of ipc'),
     may(layer('cli'), layer('client', 'ipc', 'config'), 'cli imports client, ipc and config (rule 6)'),
     {
@@ -42,7 +55,7 @@ module.exports = {
   forbidden: [
     {
       name: 'api-no-node-net',
-      comment: 'api never opens sockets: listening is the daemon\'s (rule 4)',
+      comment: "api never opens sockets: listening is the daemon's (rule 4)",
       severity: 'error',
       from: { path: layer('api') },
       to: { path: '^(node:)?net$' },

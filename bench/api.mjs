@@ -15,8 +15,22 @@
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import {
-  cli, disposeHome, startDaemonAgainst, startFakeChatServer, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild, round2, summarize, table,
-  tempHome, verdict, writeResult, percentile,
+  cli,
+  disposeHome,
+  startDaemonAgainst,
+  startFakeChatServer,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  tempHome,
+  verdict,
+  writeResult,
+  percentile,
 } from './lib/common.mjs';
 
 const NAME = 'api';
@@ -70,11 +84,15 @@ try {
       for (let round = 0; round < ROUNDS + 2; round++) {
         const name = `agent-${tag}-${i}-${round}`;
         const sample = {};
-        sample.create = await timed(async () => expectOk(await fetch(`${url}/api/agents`, { method: 'POST', headers: json, body: agentBody(name, 'v1') }), 'create'));
+        sample.create = await timed(async () =>
+          expectOk(await fetch(`${url}/api/agents`, { method: 'POST', headers: json, body: agentBody(name, 'v1') }), 'create'),
+        );
         sample.list = await timed(async () => expectOk(await fetch(`${url}/api/agents`, { headers: auth }), 'list'));
         sample.get = await timed(async () => expectOk(await fetch(`${url}/api/agents/${name}`, { headers: auth }), 'get'));
         sample.get_toon = await timed(async () => expectOk(await fetch(`${url}/api/agents/${name}?format=toon`, { headers: auth }), 'get toon'));
-        sample.update = await timed(async () => expectOk(await fetch(`${url}/api/agents/${name}`, { method: 'PUT', headers: json, body: agentBody(name, 'v2') }), 'update'));
+        sample.update = await timed(async () =>
+          expectOk(await fetch(`${url}/api/agents/${name}`, { method: 'PUT', headers: json, body: agentBody(name, 'v2') }), 'update'),
+        );
         sample.export = await timed(async () => expectOk(await fetch(`${url}/api/agents/${name}/export`, { headers: auth }), 'export'));
         sample.delete = await timed(async () => expectOk(await fetch(`${url}/api/agents/${name}`, { method: 'DELETE', headers: auth }), 'delete'));
         if (round >= 2) for (const op of ops) lat[op].push(sample[op]); // 2 warmup rounds per client
@@ -93,8 +111,16 @@ try {
   await expectOk(await fetch(`${url}/api/agents`, { method: 'POST', headers: auth, body: agentBody('pinger', 'Reply pong.') }), 'create pinger');
   const sdk = new OpenAI({ apiKey: 'bench-key', baseURL: fakeUrl, maxRetries: 0 });
   const ways = {
-    'HTTP API /chat': () => fetch(`${url}/api/agents/pinger/chat`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'ping' }) }).then((r) => expectOk(r, 'chat')),
-    'bare openai SDK': () => sdk.chat.completions.create({ model: 'fake', messages: [{ role: 'system', content: 'Reply pong.' }, { role: 'user', content: 'ping' }] }),
+    'HTTP API /chat': () =>
+      fetch(`${url}/api/agents/pinger/chat`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'ping' }) }).then((r) => expectOk(r, 'chat')),
+    'bare openai SDK': () =>
+      sdk.chat.completions.create({
+        model: 'fake',
+        messages: [
+          { role: 'system', content: 'Reply pong.' },
+          { role: 'user', content: 'ping' },
+        ],
+      }),
   };
   for (const concurrency of [1, 8]) {
     for (const [way, fn] of Object.entries(ways)) {
@@ -102,12 +128,26 @@ try {
       const lat = [];
       let next = 0;
       const t1 = performance.now();
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next++ < CHATS) lat.push(await timed(fn));
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next++ < CHATS) lat.push(await timed(fn));
+        }),
+      );
       const secs = (performance.now() - t1) / 1000;
       const s = summarize(lat);
-      chat.push({ way, concurrency, requests: CHATS, per_sec: round2(CHATS / secs), p50_ms: s.median, p99_ms: round2(percentile([...lat].sort((a, b) => a - b), 99)) });
+      chat.push({
+        way,
+        concurrency,
+        requests: CHATS,
+        per_sec: round2(CHATS / secs),
+        p50_ms: s.median,
+        p99_ms: round2(
+          percentile(
+            [...lat].sort((a, b) => a - b),
+            99,
+          ),
+        ),
+      });
     }
   }
 } finally {
@@ -116,26 +156,54 @@ try {
 }
 
 const OPS = ['list', 'get', 'get_toon', 'create', 'update', 'export', 'delete'];
-const rowsOf = (run) => [...OPS, 'all'].map((op) => {
-  const s = (op === 'all' ? OPS.flatMap((o) => run.lat[o]) : run.lat[op]).sort((a, b) => a - b);
-  return { op, clients: run.clients, n: s.length, p50: round2(percentile(s, 50)), p99: round2(percentile(s, 99)), max: round2(s.at(-1)) };
-});
+const rowsOf = (run) =>
+  [...OPS, 'all'].map((op) => {
+    const s = (op === 'all' ? OPS.flatMap((o) => run.lat[o]) : run.lat[op]).sort((a, b) => a - b);
+    return { op, clients: run.clients, n: s.length, p50: round2(percentile(s, 50)), p99: round2(percentile(s, 99)), max: round2(s.at(-1)) };
+  });
 const rows = [...rowsOf(mgmt.single), ...rowsOf(mgmt.concurrent)];
 const p99Of = (clients) => rows.find((r) => r.op === 'all' && r.clients === clients).p99;
 const targets = [
-  { metric: `management p99, ${CLIENTS} clients`, measured: p99Of(CLIENTS), target: `< ${TARGET_OURS_MS} ms (ours)`, result: verdict(p99Of(CLIENTS), TARGET_OURS_MS) },
-  { metric: `management p99, ${CLIENTS} clients`, measured: p99Of(CLIENTS), target: `< ${TARGET_SEED_MS} ms (seed)`, result: verdict(p99Of(CLIENTS), TARGET_SEED_MS) },
+  {
+    metric: `management p99, ${CLIENTS} clients`,
+    measured: p99Of(CLIENTS),
+    target: `< ${TARGET_OURS_MS} ms (ours)`,
+    result: verdict(p99Of(CLIENTS), TARGET_OURS_MS),
+  },
+  {
+    metric: `management p99, ${CLIENTS} clients`,
+    measured: p99Of(CLIENTS),
+    target: `< ${TARGET_SEED_MS} ms (seed)`,
+    result: verdict(p99Of(CLIENTS), TARGET_SEED_MS),
+  },
   { metric: 'management p99, 1 client', measured: p99Of(1), target: `< ${TARGET_OURS_MS} ms (ours)`, result: verdict(p99Of(1), TARGET_OURS_MS) },
 ];
 
 console.log(`\n== ${NAME}: management operations over HTTP with API keys, 1 and ${CLIENTS} concurrent clients ==`);
 console.log(machineLine(machine));
-console.log(`${ROUNDS} rounds per client after 2 warmup rounds; ${mgmt.single.ops_per_sec} ops/s with 1 client, ${mgmt.concurrent.ops_per_sec} ops/s with ${CLIENTS}\n`);
-console.log(table(['operation', 'clients', 'n', 'p50 ms', 'p99 ms', 'max ms'], rows.map((r) => [r.op, String(r.clients), String(r.n), r.p50, r.p99, r.max])));
+console.log(
+  `${ROUNDS} rounds per client after 2 warmup rounds; ${mgmt.single.ops_per_sec} ops/s with 1 client, ${mgmt.concurrent.ops_per_sec} ops/s with ${CLIENTS}\n`,
+);
+console.log(
+  table(
+    ['operation', 'clients', 'n', 'p50 ms', 'p99 ms', 'max ms'],
+    rows.map((r) => [r.op, String(r.clients), String(r.n), r.p50, r.p99, r.max]),
+  ),
+);
 console.log('');
-console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result])));
+console.log(
+  table(
+    ['target', 'measured', 'goal', 'PASS/FAIL'],
+    targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result]),
+  ),
+);
 console.log(`\n== ${NAME}: chat throughput, HTTP API vs bare SDK to the same fake server ==`);
-console.log(table(['path', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms'], chat.map((c) => [c.way, String(c.concurrency), String(c.requests), c.per_sec, c.p50_ms, c.p99_ms])));
+console.log(
+  table(
+    ['path', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms'],
+    chat.map((c) => [c.way, String(c.concurrency), String(c.requests), c.per_sec, c.p50_ms, c.p99_ms]),
+  ),
+);
 
 const out = writeResult(NAME, {
   benchmark: NAME,

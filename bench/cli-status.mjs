@@ -16,8 +16,23 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import {
-  EXIT, NODE, REPO, cli, cliEnv, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild,
-  round2, summarize, table, tempHome, verdict, writeResult,
+  EXIT,
+  NODE,
+  REPO,
+  cli,
+  cliEnv,
+  disposeHome,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  tempHome,
+  verdict,
+  writeResult,
 } from './lib/common.mjs';
 
 const NAME = 'cli-status';
@@ -56,7 +71,12 @@ try {
       args: ['-e', `Promise.all([import(${JSON.stringify(mainUrl)}), import(${JSON.stringify(statusUrl)})])`],
       exit: 0,
     },
-    { id: 'status_not_running', label: 'caxton server status (not running)', args: ['bin/caxton', '--home', stopped, 'server', 'status'], exit: EXIT.NOT_RUNNING },
+    {
+      id: 'status_not_running',
+      label: 'caxton server status (not running)',
+      args: ['bin/caxton', '--home', stopped, 'server', 'status'],
+      exit: EXIT.NOT_RUNNING,
+    },
     { id: 'status', label: 'caxton server status (running)', args: ['bin/caxton', '--home', running, 'server', 'status'], exit: EXIT.OK },
   ];
   for (const v of variants) v.samples = [];
@@ -89,7 +109,13 @@ try {
   const ratio = round2(stats.status.median / stats.node.median);
   const ratioNotRunning = round2(stats.status_not_running.median / stats.node.median);
   const targets = [
-    { metric: 'server status (running) median', measured: stats.status.median, unit: 'ms', target: `< ${TARGET_STATUS_MS} ms`, result: verdict(stats.status.median, TARGET_STATUS_MS) },
+    {
+      metric: 'server status (running) median',
+      measured: stats.status.median,
+      unit: 'ms',
+      target: `< ${TARGET_STATUS_MS} ms`,
+      result: verdict(stats.status.median, TARGET_STATUS_MS),
+    },
     { metric: 'status / node -e 0 (medians)', measured: ratio, unit: 'x', target: `< ${TARGET_RATIO.toFixed(1)}x`, result: verdict(ratio, TARGET_RATIO) },
   ];
 
@@ -106,7 +132,12 @@ try {
     ),
   );
   console.log('');
-  console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ${t.unit}`, t.target, t.result])));
+  console.log(
+    table(
+      ['target', 'measured', 'goal', 'PASS/FAIL'],
+      targets.map((t) => [t.metric, `${t.measured} ${t.unit}`, t.target, t.result]),
+    ),
+  );
   console.log('');
 
   const file = writeResult(NAME, {

@@ -46,7 +46,14 @@ const OTHER = 'customer-support';
 // ---- the fake model (child process): every chat answered `pong` after MODEL_MS -------------------
 if (process.argv[2] === '--serve') {
   const usage = { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13 };
-  const body = JSON.stringify({ id: 'chatcmpl-f', object: 'chat.completion', created: 0, model: 'fake', choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }], usage });
+  const body = JSON.stringify({
+    id: 'chatcmpl-f',
+    object: 'chat.completion',
+    created: 0,
+    model: 'fake',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }],
+    usage,
+  });
   const frames = [
     `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'fake', choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`,
     `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'fake', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`,
@@ -82,7 +89,11 @@ if (process.argv[2] === '--serve') {
 async function chat(url, agent, i) {
   const t0 = performance.now();
   try {
-    const res = await fetch(`${url}/api/agents/${agent}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `message ${i}` }) });
+    const res = await fetch(`${url}/api/agents/${agent}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: `message ${i}` }),
+    });
     await res.arrayBuffer();
     return { status: res.status, ms: performance.now() - t0 };
   } catch {
@@ -150,7 +161,9 @@ async function main() {
         ],
       ),
     );
-    console.log(`flood: ${result.flood.ok} x 200, ${result.flood.unavailable} x 503 (p50 ${refused.p50} ms, p99 ${refused.p99} ms to the 503), ${result.flood.other} other; all answered in ${round2(floodMs)} ms`);
+    console.log(
+      `flood: ${result.flood.ok} x 200, ${result.flood.unavailable} x 503 (p50 ${refused.p50} ms, p99 ${refused.p99} ms to the 503), ${result.flood.other} other; all answered in ${round2(floodMs)} ms`,
+    );
     console.log(`target: other agent p99 under the flood < ${round2(limit)} ms (2 x alone p99 + model latency): ${verdict(under.p99, limit)}`);
     console.log(`saved ${writeResult(NAME, { ...result, target_ms: round2(limit), verdict: verdict(under.p99, limit) })}`);
   } finally {

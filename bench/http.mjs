@@ -17,7 +17,19 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  cli, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild, round2, startDaemonAgainst, startFakeChatServer, table, tempHome, writeResult,
+  cli,
+  disposeHome,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  startDaemonAgainst,
+  startFakeChatServer,
+  table,
+  tempHome,
+  writeResult,
 } from './lib/common.mjs';
 
 const NAME = 'http';
@@ -34,12 +46,17 @@ if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed
 function wrkScript(body, headers, method = 'POST') {
   const dir = mkdtempSync(join('/tmp', 'cxb-wrk-'));
   const file = join(dir, 'post.lua');
-  const setHeaders = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
-  writeFileSync(file, `wrk.method = "${method}"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${setHeaders}\n
+  const setHeaders = Object.entries(headers)
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join('\n');
+  writeFileSync(
+    file,
+    `wrk.method = "${method}"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${setHeaders}\n
 function done(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
   io.write(string.format('{"requests":%d,"secs":%f,"errors":%d,"p50_us":%f,"p99_us":%f}\\n', summary.requests, summary.duration / 1e6, errors, latency:percentile(50), latency:percentile(99)))
-end\n`);
+end\n`,
+  );
   return file;
 }
 
@@ -87,7 +104,11 @@ try {
   if (user.status !== 0) throw new Error(`user create failed: ${user.stderr}`);
   const key = JSON.parse(user.stdout).api_key.key;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const created = await fetch(`${url}/api/agents`, { method: 'POST', headers, body: JSON.stringify({ name: 'pinger', model: 'fast', system_prompt: 'Reply pong.' }) });
+  const created = await fetch(`${url}/api/agents`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'pinger', model: 'fast', system_prompt: 'Reply pong.' }),
+  });
   if (!created.ok) throw new Error(`create pinger: HTTP ${created.status} ${await created.text()}`);
   const script = wrkScript(JSON.stringify({ message: 'ping' }), headers);
   const chatUrl = `${url}/api/agents/pinger/chat`;
@@ -116,13 +137,29 @@ console.log(machineLine(machine));
 console.log(
   table(
     ['clients', 'daemon req/s', 'daemon p50', 'daemon p99', 'errors', 'SDK req/s', 'SDK p50', 'SDK p99', 'ratio', 'added p50 ms', 'GET req/s', 'GET p50'],
-    rows.map((r) => [String(r.clients), r.daemon.per_sec, r.daemon.p50_ms, r.daemon.p99_ms, String(r.daemon.errors), r.sdk.per_sec, r.sdk.p50_ms, r.sdk.p99_ms, r.ratio, r.added_p50_ms, r.http_only.per_sec, r.http_only.p50_ms]),
+    rows.map((r) => [
+      String(r.clients),
+      r.daemon.per_sec,
+      r.daemon.p50_ms,
+      r.daemon.p99_ms,
+      String(r.daemon.errors),
+      r.sdk.per_sec,
+      r.sdk.p50_ms,
+      r.sdk.p99_ms,
+      r.ratio,
+      r.added_p50_ms,
+      r.http_only.per_sec,
+      r.http_only.p50_ms,
+    ]),
   ),
 );
-console.log(`goals: ratio at 32 clients ${goals.ratio_at_32.value} (${goals.ratio_at_32.goal}: ${goals.ratio_at_32.met ? 'met' : 'not met'}); added p50 at 1 client ${goals.added_p50_ms_at_1.value} ms (${goals.added_p50_ms_at_1.goal}: ${goals.added_p50_ms_at_1.met ? 'met' : 'not met'})`);
+console.log(
+  `goals: ratio at 32 clients ${goals.ratio_at_32.value} (${goals.ratio_at_32.goal}: ${goals.ratio_at_32.met ? 'met' : 'not met'}); added p50 at 1 client ${goals.added_p50_ms_at_1.value} ms (${goals.added_p50_ms_at_1.goal}: ${goals.added_p50_ms_at_1.met ? 'met' : 'not met'})`,
+);
 const file = writeResult(NAME, {
   benchmark: NAME,
-  description: 'non-streaming POST /api/agents/NAME/chat through the daemon (wrk, API key) vs closed-loop bare openai SDK calls, both against the same zero-latency fake; http_only: a keyed GET /api/agents/NAME (the HTTP layer without a run); latency in ms',
+  description:
+    'non-streaming POST /api/agents/NAME/chat through the daemon (wrk, API key) vs closed-loop bare openai SDK calls, both against the same zero-latency fake; http_only: a keyed GET /api/agents/NAME (the HTTP layer without a run); latency in ms',
   machine,
   config: { secs: SECS, concurrency: CONCURRENCY },
   rows,

@@ -20,7 +20,19 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { envInt, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import {
+  envInt,
+  EVERYTHING_SERVER,
+  importDist,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  verdict,
+  writeResult,
+} from './lib/common.mjs';
 
 const NAME = 'mcp-guard';
 const SAMPLES = envInt('BENCH_MCP_GUARD_SAMPLES', 1000);
@@ -41,7 +53,10 @@ const port = await new Promise((res) => {
     s.close(() => res(p));
   });
 });
-const child = spawn(process.execPath, [EVERYTHING_SERVER, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(process.execPath, [EVERYTHING_SERVER, 'streamableHttp'], {
+  env: { ...process.env, PORT: String(port) },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
 await new Promise((resolve) => child.stderr.on('data', (d) => d.toString().includes('listening') && resolve()));
 
 const loopbackAllowed = guardedFetch((ip) => !/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/.test(ip) && isPrivateAddress(ip));
@@ -104,17 +119,32 @@ try {
     'connect: guarded fetch': round2(summary['connect: guarded fetch'].median - summary['connect: default fetch'].median),
   };
   const targets = [
-    { metric: 'guarded call - default call', measured: added['call: guarded fetch'], goal: `< ${TARGET_CALL_ADDED_MS} ms`, result: verdict(added['call: guarded fetch'], TARGET_CALL_ADDED_MS) },
+    {
+      metric: 'guarded call - default call',
+      measured: added['call: guarded fetch'],
+      goal: `< ${TARGET_CALL_ADDED_MS} ms`,
+      result: verdict(added['call: guarded fetch'], TARGET_CALL_ADDED_MS),
+    },
   ];
   console.log(`\n== ${NAME}: user MCP server over Streamable HTTP, SDK default fetch vs the SSRF-guarded fetch ==`);
   console.log(machineLine(machine));
   console.log(`${SAMPLES} calls and ${CONNECTS} connects per fetch, order rotating; ms\n`);
-  console.log(table(['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)'], names.map((n) => {
-    const s = summary[n];
-    return [n, s.min, s.median, s.p90, s.mean, s.max, added[n] ?? ''];
-  })));
+  console.log(
+    table(
+      ['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)'],
+      names.map((n) => {
+        const s = summary[n];
+        return [n, s.min, s.median, s.p90, s.mean, s.max, added[n] ?? ''];
+      }),
+    ),
+  );
   console.log('');
-  console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.goal, t.result])));
+  console.log(
+    table(
+      ['target', 'measured', 'goal', 'PASS/FAIL'],
+      targets.map((t) => [t.metric, `${t.measured} ms`, t.goal, t.result]),
+    ),
+  );
   const out = writeResult(NAME, {
     benchmark: NAME,
     description: 'user MCP server over Streamable HTTP: one call and one connect, SDK default fetch vs the SSRF-guarded fetch',

@@ -15,11 +15,23 @@
  *
  * Env: BENCH_MCP_SAMPLES (default 2000), BENCH_MCP_WARMUP (default 200), BENCH_MCP_THROUGHPUT (default 2000 calls).
  */
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { envInt, sampleRotating, EVERYTHING_SERVER, importDist, machineFacts, machineLine, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import {
+  envInt,
+  sampleRotating,
+  EVERYTHING_SERVER,
+  importDist,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  verdict,
+  writeResult,
+} from './lib/common.mjs';
 
 const NAME = 'mcp';
 const SAMPLES = envInt('BENCH_MCP_SAMPLES', 2000);
@@ -36,7 +48,16 @@ const { createToolbox } = await importDist('tools/toolbox.js');
 const machine = machineFacts();
 const quiet = { info() {}, warn() {}, error() {} };
 const server = { name: 'everything', enabled: true, command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: {}, timeout_secs: 30 };
-const agent = { name: 'bench', system_prompt: 'x', tools: ['everything.echo'], capabilities: [], max_tool_iterations: 10, parallel_tools: false, parameters: {}, extra: {} };
+const agent = {
+  name: 'bench',
+  system_prompt: 'x',
+  tools: ['everything.echo'],
+  capabilities: [],
+  max_tool_iterations: 10,
+  parallel_tools: false,
+  parameters: {},
+  extra: {},
+};
 const args = { message: 'hello' };
 
 const direct = new Client({ name: 'bench-direct', version: '1' });
@@ -77,9 +98,11 @@ try {
     const sequential = THROUGHPUT / ((performance.now() - t0) / 1000);
     t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (next++ < THROUGHPUT) await paths[name]();
-    }));
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next++ < THROUGHPUT) await paths[name]();
+      }),
+    );
     const concurrent = THROUGHPUT / ((performance.now() - t0) / 1000);
     throughput[name] = { sequential_calls_per_s: Math.round(sequential), concurrent_calls_per_s: Math.round(concurrent), in_flight: IN_FLIGHT };
   }
@@ -92,18 +115,43 @@ try {
   const targets = [
     { metric: 'manager - direct, median', measured: added.manager, target: `< ${TARGET_ADDED_MS} ms (ours)`, result: verdict(added.manager, TARGET_ADDED_MS) },
     { metric: 'toolbox - direct, median', measured: added.toolbox, target: `< ${TARGET_ADDED_MS} ms (ours)`, result: verdict(added.toolbox, TARGET_ADDED_MS) },
-    { metric: 'toolbox call, median', measured: summary.toolbox.median, target: `< ${TARGET_SEED_MS} ms (seed)`, result: verdict(summary.toolbox.median, TARGET_SEED_MS) },
+    {
+      metric: 'toolbox call, median',
+      measured: summary.toolbox.median,
+      target: `< ${TARGET_SEED_MS} ms (seed)`,
+      result: verdict(summary.toolbox.median, TARGET_SEED_MS),
+    },
   ];
 
   console.log(`\n== ${NAME}: one echo call to server-everything over stdio ==`);
   console.log(machineLine(machine));
   console.log(`${SAMPLES} rounds after ${WARMUP} warmup, order rotating; throughput over ${THROUGHPUT} calls\n`);
-  console.log(table(['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)', 'calls/s seq', `calls/s x${IN_FLIGHT}`], names.map((n) => {
-    const s = summary[n];
-    return [n, s.min, s.median, s.p90, s.mean, s.max, n === 'direct' ? '' : added[n], throughput[n].sequential_calls_per_s, throughput[n].concurrent_calls_per_s];
-  })));
+  console.log(
+    table(
+      ['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)', 'calls/s seq', `calls/s x${IN_FLIGHT}`],
+      names.map((n) => {
+        const s = summary[n];
+        return [
+          n,
+          s.min,
+          s.median,
+          s.p90,
+          s.mean,
+          s.max,
+          n === 'direct' ? '' : added[n],
+          throughput[n].sequential_calls_per_s,
+          throughput[n].concurrent_calls_per_s,
+        ];
+      }),
+    ),
+  );
   console.log('');
-  console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result])));
+  console.log(
+    table(
+      ['target', 'measured', 'goal', 'PASS/FAIL'],
+      targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result]),
+    ),
+  );
   const out = writeResult(NAME, {
     benchmark: NAME,
     description: 'echo on @modelcontextprotocol/server-everything over stdio: SDK Client directly vs our MCP manager ToolSet vs the toolbox',

@@ -17,8 +17,22 @@
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import {
-  cli, disposeHome, startDaemonAgainst, startFakeChatServer, envInt, installCleanupHooks, machineFacts, machineLine, percentile, requireBuild, round2, summarize, table,
-  tempHome, verdict, writeResult,
+  cli,
+  disposeHome,
+  startDaemonAgainst,
+  startFakeChatServer,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  percentile,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  tempHome,
+  verdict,
+  writeResult,
 } from './lib/common.mjs';
 
 const NAME = 'openai-history';
@@ -51,7 +65,9 @@ try {
   const long = conversation(TURNS);
   const system = { role: 'system', content: 'You read one user request and name the specialist.' };
   const drain = async (stream) => {
-    for await (const _ of stream) { /* consume */ }
+    for await (const _ of stream) {
+      /* consume */
+    }
   };
   const ways = [
     ['bare SDK -> fake', `${TURNS + 2}`, () => bare.chat.completions.create({ model: 'fake', messages: [system, ...long] })],
@@ -72,7 +88,19 @@ try {
   }
   ways.forEach(([way, messages], i) => {
     const s = summarize(lat[i]);
-    rows.push({ way, messages, n: s.n, p50_ms: s.median, p90_ms: s.p90, p99_ms: round2(percentile([...lat[i]].sort((a, b) => a - b), 99)) });
+    rows.push({
+      way,
+      messages,
+      n: s.n,
+      p50_ms: s.median,
+      p90_ms: s.p90,
+      p99_ms: round2(
+        percentile(
+          [...lat[i]].sort((a, b) => a - b),
+          99,
+        ),
+      ),
+    });
   });
 } finally {
   disposeHome(home);
@@ -81,14 +109,26 @@ try {
 
 const p50 = (i) => rows[i].p50_ms;
 const extra = round2(p50(2) - p50(1));
-const targets = [{ metric: `${TURNS}-turn history over 1 message (p50)`, measured: extra, target: `< ${TARGET_EXTRA_MS} ms`, result: verdict(extra, TARGET_EXTRA_MS) }];
+const targets = [
+  { metric: `${TURNS}-turn history over 1 message (p50)`, measured: extra, target: `< ${TARGET_EXTRA_MS} ms`, result: verdict(extra, TARGET_EXTRA_MS) },
+];
 
 console.log(`\n== ${NAME}: /v1/chat/completions with the client's history, one client, closed loop ==`);
 console.log(machineLine(machine));
 console.log('');
-console.log(table(['path', 'messages', 'n', 'p50 ms', 'p90 ms', 'p99 ms'], rows.map((r) => [r.way, r.messages, String(r.n), r.p50_ms, r.p90_ms, r.p99_ms])));
+console.log(
+  table(
+    ['path', 'messages', 'n', 'p50 ms', 'p90 ms', 'p99 ms'],
+    rows.map((r) => [r.way, r.messages, String(r.n), r.p50_ms, r.p90_ms, r.p99_ms]),
+  ),
+);
 console.log('');
-console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result])));
+console.log(
+  table(
+    ['target', 'measured', 'goal', 'PASS/FAIL'],
+    targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result]),
+  ),
+);
 
 const out = writeResult(NAME, {
   benchmark: NAME,

@@ -120,7 +120,10 @@ async function measure(baseURL, dir) {
   const bare = async (i) => {
     const stream = await client.chat.completions.create({
       model: 'fake-model',
-      messages: [{ role: 'system', content: 'You are a benchmark.' }, { role: 'user', content: `message ${i}` }],
+      messages: [
+        { role: 'system', content: 'You are a benchmark.' },
+        { role: 'user', content: `message ${i}` },
+      ],
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -153,7 +156,11 @@ async function measure(baseURL, dir) {
   const samples = { bare: [], runtime: [], nodb: [] };
   const BLOCK = 50;
   for (let done = 0, round = 0; done < SAMPLES; done += BLOCK, round++) {
-    const order = [['bare', 'runtime', 'nodb'], ['runtime', 'nodb', 'bare'], ['nodb', 'bare', 'runtime']][round % 3];
+    const order = [
+      ['bare', 'runtime', 'nodb'],
+      ['runtime', 'nodb', 'bare'],
+      ['nodb', 'bare', 'runtime'],
+    ][round % 3];
     for (const arm of order) {
       for (let i = 0; i < Math.min(BLOCK, SAMPLES - done); i++) {
         const t0 = performance.now();
@@ -213,7 +220,11 @@ async function measure(baseURL, dir) {
       runtime: { summary: sRt, samples: samples.runtime.map(round2) },
       runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) },
     },
-    overhead_ms: { total: round2(sRt.median - sBare.median), runtime_logic: round2(sNoDb.median - sBare.median), store_commit: round2(sRt.median - sNoDb.median) },
+    overhead_ms: {
+      total: round2(sRt.median - sBare.median),
+      runtime_logic: round2(sNoDb.median - sBare.median),
+      store_commit: round2(sRt.median - sNoDb.median),
+    },
     ratio,
     throughput_per_s: rate,
     targets: targets.map(([target, measured, goal, result]) => ({ target, measured, goal, result })),

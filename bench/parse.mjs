@@ -44,7 +44,9 @@ const addTree = (dir, tag) => {
   }
 };
 addTree(join(REPO, 'config'), 'config');
-for (const f of readdirSync(join(REPO, 'templates')).filter((n) => formatOfFile(n) && n !== 'README.md').sort()) {
+for (const f of readdirSync(join(REPO, 'templates'))
+  .filter((n) => formatOfFile(n) && n !== 'README.md')
+  .sort()) {
   inputs.push([`templates/${f}`, 'agents', formatOfFile(f), readFileSync(join(REPO, 'templates', f), 'utf8')]);
 }
 const support = parseEntity('agents', readFileSync(join(REPO, 'config/agents/customer-support.toon'), 'utf8'), 'toon').value;
@@ -94,13 +96,27 @@ console.log(`parse + normalize + validate per file (parseEntity), ${SAMPLES} sam
 console.log(machineLine(machine));
 console.log(table(['file', 'format', 'bytes', 'median µs', 'p99 µs', 'max µs'], rows));
 console.log(`\nall files: ${overall.n} calls, median ${round2(overall.median_ms * 1000)} µs, p99 ${round2(overall.p99_ms * 1000)} µs`);
-console.log(`whole shipped config/ tree (loadConfigTree, ${inputs.filter((i) => i[0].startsWith('config/')).length} files): median ${tree.median} ms, p90 ${tree.p90} ms`);
+console.log(
+  `whole shipped config/ tree (loadConfigTree, ${inputs.filter((i) => i[0].startsWith('config/')).length} files): median ${tree.median} ms, p90 ${tree.p90} ms`,
+);
 console.log(`fixtures: ${fixtures}\n`);
 const targets = [
   { target: 'median per file (ours)', measured_ms: overall.median_ms, goal_ms: TARGET_OURS_MS, result: verdict(overall.median_ms, TARGET_OURS_MS) },
   { target: 'p99 per file (ours)', measured_ms: overall.p99_ms, goal_ms: TARGET_OURS_MS, result: verdict(overall.p99_ms, TARGET_OURS_MS) },
   { target: 'median per file (seed)', measured_ms: overall.median_ms, goal_ms: TARGET_SEED_MS, result: verdict(overall.median_ms, TARGET_SEED_MS) },
 ];
-console.log(table(['target', 'measured ms', 'goal ms', 'result'], targets.map((t) => [t.target, t.measured_ms, t.goal_ms, t.result])));
-const file = writeResult(NAME, { machine, config: { warmup: WARMUP, samples: SAMPLES, tree_samples: TREE_SAMPLES, fixtures }, overall, tree: { summary: tree }, files: perFile, targets });
+console.log(
+  table(
+    ['target', 'measured ms', 'goal ms', 'result'],
+    targets.map((t) => [t.target, t.measured_ms, t.goal_ms, t.result]),
+  ),
+);
+const file = writeResult(NAME, {
+  machine,
+  config: { warmup: WARMUP, samples: SAMPLES, tree_samples: TREE_SAMPLES, fixtures },
+  overall,
+  tree: { summary: tree },
+  files: perFile,
+  targets,
+});
 console.log(`\nwrote ${file}`);

@@ -19,8 +19,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  cli, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild, round2, summarize, table,
-  tempHome, verdict, writeResult,
+  cli,
+  disposeHome,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  tempHome,
+  verdict,
+  writeResult,
 } from './lib/common.mjs';
 
 const NAME = 'reload';
@@ -95,12 +106,22 @@ const targets = [
 console.log(`\n== ${NAME}: write config/agents/router.toon to the new agent being served ==`);
 console.log(machineLine(machine));
 console.log(`${SAMPLES} samples after ${WARMUP} warmup; polled every ${POLL_MS} ms; samples ${SPACING_MS} ms apart\n`);
-console.log(table(['measurement', 'min', 'median', 'p90', 'mean', 'max'], metrics.map(([m, label]) => {
-  const s = summary[m];
-  return [label, s.min, s.median, s.p90, s.mean, s.max];
-})));
+console.log(
+  table(
+    ['measurement', 'min', 'median', 'p90', 'mean', 'max'],
+    metrics.map(([m, label]) => {
+      const s = summary[m];
+      return [label, s.min, s.median, s.p90, s.mean, s.max];
+    }),
+  ),
+);
 console.log('');
-console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result])));
+console.log(
+  table(
+    ['target', 'measured', 'goal', 'PASS/FAIL'],
+    targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result]),
+  ),
+);
 
 const out = writeResult(NAME, {
   benchmark: NAME,

@@ -46,5 +46,5 @@ for (const name of selected) {
 
 console.log('\n== bench summary ==');
 for (const o of outcomes) console.log(`${o.crashed ? 'CRASHED' : 'ok     '}  ${o.name.padEnd(16)} ${o.secs.padStart(6)} s${o.crashed ? `  (${o.how})` : ''}`);
-console.log('(targets: see each table\'s PASS/FAIL column; results in bench/results/)');
+console.log("(targets: see each table's PASS/FAIL column; results in bench/results/)");
 process.exit(outcomes.some((o) => o.crashed) ? 1 : 0);

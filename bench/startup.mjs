@@ -19,8 +19,24 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
-  BIN, NODE, REPO, cli, cliEnv, disposeHome, envInt, installCleanupHooks, machineFacts, machineLine, requireBuild,
-  round2, summarize, table, tempHome, track, verdict, writeResult,
+  BIN,
+  NODE,
+  REPO,
+  cli,
+  cliEnv,
+  disposeHome,
+  envInt,
+  installCleanupHooks,
+  machineFacts,
+  machineLine,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  tempHome,
+  track,
+  verdict,
+  writeResult,
 } from './lib/common.mjs';
 
 const NAME = 'startup';
@@ -172,13 +188,20 @@ for (const [kind, k] of Object.entries(kinds)) {
   const med = summary[kind].healthy_ms.median;
   const p90 = summary[kind].healthy_ms.p90;
   targets.push({ metric: `start-to-healthy median, ${k.label}`, measured: med, target: `< ${TARGET_OURS_MS} ms (ours)`, result: verdict(med, TARGET_OURS_MS) });
-  targets.push({ metric: `start-to-healthy median, ${k.label}`, measured: med, target: `< ${TARGET_SEED_MS} ms (seed STORY-002)`, result: verdict(med, TARGET_SEED_MS) });
+  targets.push({
+    metric: `start-to-healthy median, ${k.label}`,
+    measured: med,
+    target: `< ${TARGET_SEED_MS} ms (seed STORY-002)`,
+    result: verdict(med, TARGET_SEED_MS),
+  });
   targets.push({ metric: `start-to-healthy p90, ${k.label}`, measured: p90, target: `< ${TARGET_OURS_MS} ms (ours)`, result: verdict(p90, TARGET_OURS_MS) });
 }
 
 console.log(`\n== ${NAME}: \`caxton server start --port 0\` to first 200 from /health ==`);
 console.log(machineLine(machine));
-console.log(`${SAMPLES} samples per kind after ${WARMUP} warmup round(s); ms since spawning the CLI; /health polled every ${POLL_MS} ms once the URL is read\n`);
+console.log(
+  `${SAMPLES} samples per kind after ${WARMUP} warmup round(s); ms since spawning the CLI; /health polled every ${POLL_MS} ms once the URL is read\n`,
+);
 const rows = [];
 for (const [kind, k] of Object.entries(kinds)) {
   for (const [m, label] of metrics) {
@@ -188,7 +211,12 @@ for (const [kind, k] of Object.entries(kinds)) {
 }
 console.log(table(['measurement', 'min', 'median', 'p90', 'mean', 'max'], rows));
 console.log('');
-console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result])));
+console.log(
+  table(
+    ['target', 'measured', 'goal', 'PASS/FAIL'],
+    targets.map((t) => [t.metric, `${t.measured} ms`, t.target, t.result]),
+  ),
+);
 const polls = Object.values(kinds).flatMap((k) => k.rows.map((r) => r.polls));
 console.log(`\n/health polls until 200: min ${Math.min(...polls)}, max ${Math.max(...polls)} (1 = healthy on the first probe after the URL was printed)`);
 

@@ -22,11 +22,7 @@ const { parseEntity, writeEntity } = await import(join(REPO, 'dist/config/codec.
 const { formatOfFile } = await import(join(REPO, 'dist/config/formats/index.js'));
 
 const FIXTURES = join(REPO, '..', 'shared', 'fixtures', 'ares-config', 'agents');
-const sources = [
-  ['config', join(REPO, 'config', 'agents')],
-  ['templates', join(REPO, 'templates')],
-  ...(existsSync(FIXTURES) ? [['fixture', FIXTURES]] : []),
-];
+const sources = [['config', join(REPO, 'config', 'agents')], ['templates', join(REPO, 'templates')], ...(existsSync(FIXTURES) ? [['fixture', FIXTURES]] : [])];
 
 const FORMATS = ['toon', 'toml', 'json', 'json-compact'];
 const agents = [];
@@ -81,7 +77,15 @@ console.log(
     ]),
   ),
 );
-console.log(`\nseed claim: TOON saves 30-60% vs JSON. Measured on these agents (o200k): ${savings.o200k.vs_json}% vs pretty JSON, ${savings.o200k['vs_json-compact']}% vs compact JSON.`);
+console.log(
+  `\nseed claim: TOON saves 30-60% vs JSON. Measured on these agents (o200k): ${savings.o200k.vs_json}% vs pretty JSON, ${savings.o200k['vs_json-compact']}% vs compact JSON.`,
+);
 console.log('Agent files are mostly one long prompt string, which costs the same in every format; TOON saves on keys, quotes and arrays only.');
-const file = writeResult(NAME, { machine, config: { encodings: ['o200k_base', 'cl100k_base'], sources: sources.map(([t]) => t) }, agents, totals, savings_percent: savings });
+const file = writeResult(NAME, {
+  machine,
+  config: { encodings: ['o200k_base', 'cl100k_base'], sources: sources.map(([t]) => t) },
+  agents,
+  totals,
+  savings_percent: savings,
+});
 console.log(`\nwrote ${file}`);

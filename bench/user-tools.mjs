@@ -23,7 +23,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envInt, sampleRotating, EVERYTHING_SERVER, importDist, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, verdict, writeResult } from './lib/common.mjs';
+import {
+  envInt,
+  sampleRotating,
+  EVERYTHING_SERVER,
+  importDist,
+  machineFacts,
+  machineLine,
+  REPO,
+  requireBuild,
+  round2,
+  summarize,
+  table,
+  verdict,
+  writeResult,
+} from './lib/common.mjs';
 
 const NAME = 'user-tools';
 const SAMPLES = envInt('BENCH_USER_TOOLS_SAMPLES', 3000);
@@ -51,7 +65,12 @@ const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balance
 const ev = { name: 'ev', enabled: true, command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: {}, timeout_secs: 30 };
 const ann = store.tenants.users.create({ email: 'ann@example.com' }).id;
 const bob = store.tenants.users.create({ email: 'bob@example.com' }).id;
-store.tenants.entities.insert('tools', ann, { name: 'calculator', enabled: true, type: 'builtin', description: 'ann math', timeout_secs: 5, config: {} }, false);
+store.tenants.entities.insert(
+  'tools',
+  ann,
+  { name: 'calculator', enabled: true, type: 'builtin', description: 'ann math', timeout_secs: 5, config: {} },
+  false,
+);
 store.tenants.entities.insert('mcps', ann, { ...ev, timeout_secs: 29 }, false);
 
 const manager = createMcpManager({ log: quiet });
@@ -70,7 +89,16 @@ const systemOnly = createToolbox({ sets: () => [builtins, ...manager.sets()] });
 const perUser = createToolbox({ sets: scoped.sets, prepare: scoped.prepare });
 await manager.settled();
 
-const agent = (tools) => ({ name: 'bench', system_prompt: 'x', tools, capabilities: [], max_tool_iterations: 10, parallel_tools: false, parameters: {}, extra: {} });
+const agent = (tools) => ({
+  name: 'bench',
+  system_prompt: 'x',
+  tools,
+  capabilities: [],
+  max_tool_iterations: 10,
+  parallel_tools: false,
+  parameters: {},
+  extra: {},
+});
 const calcAgent = agent(['calculator']);
 const echoAgent = agent(['ev.echo']);
 const ctx = (userId) => ({ agentName: 'bench', userId, signal: new AbortController().signal });
@@ -106,20 +134,45 @@ try {
   const added = Object.fromEntries(names.filter((n) => n.startsWith('calc')).map((n) => [n, round2(summary[n].median - base)]));
   added['echo: user server'] = round2(summary['echo: user server'].median - summary['echo: system server'].median);
   const targets = [
-    { metric: 'calc user, no rows - system only', measured: added['calc: user, no rows'], goal: `< ${TARGET_CALC_ADDED_MS} ms`, result: verdict(added['calc: user, no rows'], TARGET_CALC_ADDED_MS) },
-    { metric: 'calc user row (cached) - system only', measured: added['calc: user row (cached)'], goal: `< ${TARGET_CALC_ADDED_MS} ms`, result: verdict(added['calc: user row (cached)'], TARGET_CALC_ADDED_MS) },
-    { metric: 'echo user server - system server', measured: added['echo: user server'], goal: `< ${TARGET_ECHO_ADDED_MS} ms`, result: verdict(added['echo: user server'], TARGET_ECHO_ADDED_MS) },
+    {
+      metric: 'calc user, no rows - system only',
+      measured: added['calc: user, no rows'],
+      goal: `< ${TARGET_CALC_ADDED_MS} ms`,
+      result: verdict(added['calc: user, no rows'], TARGET_CALC_ADDED_MS),
+    },
+    {
+      metric: 'calc user row (cached) - system only',
+      measured: added['calc: user row (cached)'],
+      goal: `< ${TARGET_CALC_ADDED_MS} ms`,
+      result: verdict(added['calc: user row (cached)'], TARGET_CALC_ADDED_MS),
+    },
+    {
+      metric: 'echo user server - system server',
+      measured: added['echo: user server'],
+      goal: `< ${TARGET_ECHO_ADDED_MS} ms`,
+      result: verdict(added['echo: user server'], TARGET_ECHO_ADDED_MS),
+    },
   ];
 
   console.log(`\n== ${NAME}: prepare + forAgent + one call, per-user resolution vs system only ==`);
   console.log(machineLine(machine));
   console.log(`${SAMPLES} rounds after ${WARMUP} warmup, order rotating; ms\n`);
-  console.log(table(['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)'], names.map((n) => {
-    const s = summary[n];
-    return [n, s.min, s.median, s.p90, s.mean, s.max, added[n] ?? ''];
-  })));
+  console.log(
+    table(
+      ['path', 'min', 'median', 'p90', 'mean', 'max', 'added (median)'],
+      names.map((n) => {
+        const s = summary[n];
+        return [n, s.min, s.median, s.p90, s.mean, s.max, added[n] ?? ''];
+      }),
+    ),
+  );
   console.log('');
-  console.log(table(['target', 'measured', 'goal', 'PASS/FAIL'], targets.map((t) => [t.metric, `${t.measured} ms`, t.goal, t.result])));
+  console.log(
+    table(
+      ['target', 'measured', 'goal', 'PASS/FAIL'],
+      targets.map((t) => [t.metric, `${t.measured} ms`, t.goal, t.result]),
+    ),
+  );
   const out = writeResult(NAME, {
     benchmark: NAME,
     description: 'toolbox prepare + forAgent + one call: system-only vs per-user resolution (cached/uncached), system vs user MCP server',

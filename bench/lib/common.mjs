@@ -286,7 +286,11 @@ export function table(columns, rows) {
   const cells = rows.map((row) => row.map((c) => (c === undefined || c === null ? '' : typeof c === 'number' ? fmt(c) : String(c))));
   const widths = columns.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = columns.map((_, i) => rows.every((r) => typeof r[i] === 'number' || r[i] === undefined || r[i] === null || r[i] === ''));
-  const line = (r) => r.map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -320,13 +324,26 @@ export function startFakeChatServer() {
       const { model = 'fake', stream } = data ? JSON.parse(data) : {};
       if (stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`);
-        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'pong' }, finish_reason: null }] })}\n\n`,
+        );
+        res.write(
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`,
+        );
         res.end('data: [DONE]\n\n');
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 0, model, choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }], usage }));
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          created: 0,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'pong' }, finish_reason: 'stop' }],
+          usage,
+        }),
+      );
     });
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
@@ -340,7 +357,10 @@ export function startFakeChatServer() {
 export function startDaemonAgainst(home, fakeUrl) {
   const init = cli(home, ['init']);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
-  writeFileSync(join(home, 'ares.toml'), `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`);
+  writeFileSync(
+    join(home, 'ares.toml'),
+    `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`,
+  );
   process.env.OPENAI_API_KEY = 'bench-key';
   const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
   if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);

@@ -47,7 +47,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
   app.use(limitBody(deps.maxBodyBytes));
-  app.use(authMiddleware({ auth, users: deps.tenants.users, required: deps.auth.required, isPublic: (path) => (publicSet ??= publicPaths(registry)).has(path) }));
+  app.use(
+    authMiddleware({ auth, users: deps.tenants.users, required: deps.auth.required, isPublic: (path) => (publicSet ??= publicPaths(registry)).has(path) }),
+  );
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [
@@ -66,12 +68,26 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const document = () =>
     app.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'Caxton / ARES HTTP API', version: deps.version, description: 'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}.' },
+      info: {
+        title: 'Caxton / ARES HTTP API',
+        version: deps.version,
+        description: 'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}.',
+      },
       security: [{ bearer: [] }],
     });
   let cached: unknown;
   const meta = new Routes('/');
-  meta.op({ method: 'get', path: '/openapi.json', summary: 'This OpenAPI 3.1 document', tags: ['meta'], public: true, responses: { 200: { description: 'the document' } } }, (c) => c.json((cached ??= document()) as object));
+  meta.op(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This OpenAPI 3.1 document',
+      tags: ['meta'],
+      public: true,
+      responses: { 200: { description: 'the document' } },
+    },
+    (c) => c.json((cached ??= document()) as object),
+  );
   app.route(meta.base, meta.router);
   return app;
 }

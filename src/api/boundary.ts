@@ -62,7 +62,11 @@ export function browserBoundary(settings: BoundarySettings): MiddlewareHandler<A
     if (!hostAllowed(host)) {
       const code = c.req.path === '/mcp' ? 'FORBIDDEN' : 'MISDIRECTED';
       throw new DomainError(code, `this daemon does not serve Host ${JSON.stringify(host)} (a web page may be trying to reach it by DNS rebinding)`, [
-        { field: 'host', message: 'not a loopback name or address, nor a configured host', hint: 'to reach the daemon by this name, add it to [server] allowed_hosts in ares.toml and restart' },
+        {
+          field: 'host',
+          message: 'not a loopback name or address, nor a configured host',
+          hint: 'to reach the daemon by this name, add it to [server] allowed_hosts in ares.toml and restart',
+        },
       ]);
     }
     const origin = c.req.header('origin');
@@ -71,7 +75,11 @@ export function browserBoundary(settings: BoundarySettings): MiddlewareHandler<A
     const isListed = normalized !== undefined && listed.has(normalized);
     if (!SAFE_METHODS.has(c.req.method) && !isListed && !isOwnOrigin(origin, host)) {
       throw new DomainError('FORBIDDEN', `requests from web pages at ${JSON.stringify(origin)} may not change anything here`, [
-        { field: 'origin', message: 'not this daemon\'s own origin, nor a configured one', hint: 'to let a web app at this origin use the API, add it to [server] cors_origins in ares.toml and restart' },
+        {
+          field: 'origin',
+          message: "not this daemon's own origin, nor a configured one",
+          hint: 'to let a web app at this origin use the API, add it to [server] cors_origins in ares.toml and restart',
+        },
       ]);
     }
     return isListed ? withCors(c, next) : next();
@@ -106,7 +114,9 @@ export function contentTypeGuard(accepted: readonly string[]): MiddlewareHandler
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'request body has no Content-Type', [{ field: 'content-type', message: 'required with a body', hint }]);
     }
     if (!admits(type)) {
-      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type ${type} for ${c.req.method} ${c.req.path}`, [{ field: 'content-type', message: 'not accepted by this endpoint', hint }]);
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type ${type} for ${c.req.method} ${c.req.path}`, [
+        { field: 'content-type', message: 'not accepted by this endpoint', hint },
+      ]);
     }
     return next();
   };

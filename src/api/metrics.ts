@@ -24,7 +24,12 @@ export interface ApiMetrics {
 export function createMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'caxton_' });
-  const requests = new Counter({ name: 'caxton_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'caxton_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'caxton_http_request_duration_seconds',
     help: 'HTTP request duration until the response headers (seconds)',
@@ -32,7 +37,12 @@ export function createMetrics(): ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
-  const runs = new Counter({ name: 'caxton_agent_runs_total', help: 'Agent runs started over HTTP (chat, /v1, /mcp), counted when they end, by source tier and outcome (success, error, cancelled)', labelNames: ['source', 'outcome'], registers: [registry] });
+  const runs = new Counter({
+    name: 'caxton_agent_runs_total',
+    help: 'Agent runs started over HTTP (chat, /v1, /mcp), counted when they end, by source tier and outcome (success, error, cancelled)',
+    labelNames: ['source', 'outcome'],
+    registers: [registry],
+  });
   return {
     registry,
     run: (source, outcome) => runs.inc({ source, outcome }),

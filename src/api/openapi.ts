@@ -20,7 +20,18 @@ export const ErrorSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.array(z.object({ code: z.string().optional(), field: z.string().optional(), message: z.string(), line: z.number().optional(), col: z.number().optional(), hint: z.string().optional() }).loose()),
+    details: z.array(
+      z
+        .object({
+          code: z.string().optional(),
+          field: z.string().optional(),
+          message: z.string(),
+          line: z.number().optional(),
+          col: z.number().optional(),
+          hint: z.string().optional(),
+        })
+        .loose(),
+    ),
   }),
 });
 
@@ -108,10 +119,15 @@ function describe(spec: OpSpec) {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
-    responses[status] = { description: r.description, ...(r.schema || r.contentType ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema ?? z.string() } } } : {}) };
+    responses[status] = {
+      description: r.description,
+      ...(r.schema || r.contentType ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema ?? z.string() } } } : {}),
+    };
   }
-  if (!spec.public) responses['401'] = { description: 'missing, expired, tampered or revoked credentials', content: { 'application/json': { schema: ErrorSchema } } };
-  if (spec.body || spec.rawBody || params.length) responses['400'] ??= { description: 'invalid input (located details)', content: { 'application/json': { schema: ErrorSchema } } };
+  if (!spec.public)
+    responses['401'] = { description: 'missing, expired, tampered or revoked credentials', content: { 'application/json': { schema: ErrorSchema } } };
+  if (spec.body || spec.rawBody || params.length)
+    responses['400'] ??= { description: 'invalid input (located details)', content: { 'application/json': { schema: ErrorSchema } } };
   const content: Record<string, { schema: z.ZodType }> = {};
   if (spec.body) content['application/json'] = { schema: spec.body };
   for (const t of spec.rawBody ?? []) content[t] = { schema: z.string() };

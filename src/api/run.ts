@@ -90,16 +90,16 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pi
     req.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const record = (outcome: RunOutcome) => metrics.run(resolved.source, outcome);
     const events = runtime.run({
-        agent: resolved.agent,
-        source: resolved.source,
-        model: resolved.model,
-        message: req.message,
-        userId: req.userId,
-        agentKey: agentKey(resolved),
-        agentRow: agentRow(resolved),
-        ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
-        signal: abort.signal,
-      });
+      agent: resolved.agent,
+      source: resolved.source,
+      model: resolved.model,
+      message: req.message,
+      userId: req.userId,
+      agentKey: agentKey(resolved),
+      agentRow: agentRow(resolved),
+      ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
+      signal: abort.signal,
+    });
     const it = events[Symbol.asyncIterator]();
     const first = await it.next();
     if (first.done) throw new DomainError('INTERNAL', 'run ended without a result');

@@ -134,20 +134,31 @@ export interface CatalogOptions {
 
 const notFound = (what: string, name: string) =>
   new DomainError('NOT_FOUND', `${what} ${name} not found`, [
-    { field: 'name', message: `no ${what} named ${name}`, hint: `run \`caxton ${what} list\`; other users' shared ${what}s are named OWNER/NAME (in URLs OWNER%2FNAME)` },
+    {
+      field: 'name',
+      message: `no ${what} named ${name}`,
+      hint: `run \`caxton ${what} list\`; other users' shared ${what}s are named OWNER/NAME (in URLs OWNER%2FNAME)`,
+    },
   ]);
 
 const sourceOf = (e: UserEntity, userId: string): Source => (e.user_id === userId ? 'user' : 'community');
 /** How `userId` names row `e`: bare when it is theirs, else `OWNER/NAME`. */
 const nameOf = (e: UserEntity, userId: string) => (e.user_id === userId ? e.name : qualifiedName(e.owner_handle, e.name));
-const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') => (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
+const systemMap = (snap: ConfigSnapshot, kind: 'tools' | 'mcps') =>
+  (kind === 'tools' ? snap.tools : snap.mcps) as ReadonlyMap<string, { value: Tool | McpServer; file: string }>;
 
 /**
  * A listing for `userId`: own rows by bare name (tools: not those a builtin or system tool's name
  * shields), other users' public rows (`rows`: what the store shows `userId`) by qualified name, then
  * system entries whose bare name is still free; sorted by name.
  */
-function listed<T extends { name: string }>(rows: readonly UserEntity[], userId: string, ofRow: (row: UserEntity, name: string) => T, system: Iterable<[string, T]>, shielded: (name: string) => boolean): T[] {
+function listed<T extends { name: string }>(
+  rows: readonly UserEntity[],
+  userId: string,
+  ofRow: (row: UserEntity, name: string) => T,
+  system: Iterable<[string, T]>,
+  shielded: (name: string) => boolean,
+): T[] {
   const byName = new Map<string, T>();
   for (const row of rows) {
     if (row.user_id === userId && shielded(row.name)) continue;
@@ -176,8 +187,20 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
 
-  const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({ name: nameOf(row, userId), agent: row.value, source: sourceOf(row, userId), modelName: row.value.model ?? opts.defaultModel, entity: row });
-  const systemAgent = (name: string, a: { value: Agent; file: string }): AgentListing => ({ name, agent: a.value, source: 'system', modelName: a.value.model ?? opts.defaultModel, file: a.file });
+  const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({
+    name: nameOf(row, userId),
+    agent: row.value,
+    source: sourceOf(row, userId),
+    modelName: row.value.model ?? opts.defaultModel,
+    entity: row,
+  });
+  const systemAgent = (name: string, a: { value: Agent; file: string }): AgentListing => ({
+    name,
+    agent: a.value,
+    source: 'system',
+    modelName: a.value.model ?? opts.defaultModel,
+    file: a.file,
+  });
 
   function agentListing(snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined {
     const ref = parseEntityRef(name);
@@ -202,8 +225,17 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   function listEntities(kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
     const snap = opts.snapshot();
-    const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [name, { name, value: sys.value, source: 'system', file: sys.file }]);
-    return listed(tenants?.visible(kind, userId) ?? [], userId, (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }), system, (n) => kind === 'tools' && reservedTool(snap, n));
+    const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [
+      name,
+      { name, value: sys.value, source: 'system', file: sys.file },
+    ]);
+    return listed(
+      tenants?.visible(kind, userId) ?? [],
+      userId,
+      (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }),
+      system,
+      (n) => kind === 'tools' && reservedTool(snap, n),
+    );
   }
 
   /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
@@ -217,13 +249,17 @@ export function createCatalog(opts: CatalogOptions): Catalog {
 
   /** What `userId`'s agents may refer to (their own and the system's entities by bare name), with API hints. */
   function referenceScope(snap: ConfigSnapshot, userId: string): ReferenceScope {
-    const ownAndSystem = (kind: 'tools' | 'mcps') => listEntities(kind, userId).filter((e) => e.source !== 'community').map((e) => e.name);
+    const ownAndSystem = (kind: 'tools' | 'mcps') =>
+      listEntities(kind, userId)
+        .filter((e) => e.source !== 'community')
+        .map((e) => e.name);
     const knownTools = () => [...new Set([...builtins(), ...ownAndSystem('tools')])];
     const hints = {
       model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
       tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
       server: () => 'create it with POST /api/mcps or add it under config/mcps/',
-      qualified: () => "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
+      qualified: () =>
+        "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
     };
     return {
       models: snap.models,
@@ -239,7 +275,13 @@ export function createCatalog(opts: CatalogOptions): Catalog {
     listAgents(userId) {
       const snap = opts.snapshot();
       const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(name, a)]);
-      const out = listed(tenants?.visible('agents', userId) ?? [], userId, (row) => agentOfRow(row as UserEntity<'agents'>, userId), system, () => false);
+      const out = listed(
+        tenants?.visible('agents', userId) ?? [],
+        userId,
+        (row) => agentOfRow(row as UserEntity<'agents'>, userId),
+        system,
+        () => false,
+      );
       if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
       return out;
     },

@@ -176,7 +176,7 @@ function registerUserAgentCommands(agent: Command): void {
     .action(lazy(() => import('./commands/agent-import.js')));
   agent
     .command('update')
-    .description('replace one of your agents with a file\'s definition')
+    .description("replace one of your agents with a file's definition")
     .argument('<name>', 'agent name')
     .requiredOption('--from-file <file>', 'agent definition file')
     .option('--public', 'make it public')
@@ -222,7 +222,7 @@ function registerTenantCommands(program: Command): void {
   user
     .command('create')
     .description('create a user')
-    .argument('<email>', 'the user\'s email (login name)')
+    .argument('<email>', "the user's email (login name)")
     .option('--handle <handle>', 'public name for their shared agents, tools and MCP servers (HANDLE/NAME); default: from the email')
     .option('--name <name>', 'display name')
     .option('--admin', 'give the user admin rights over TCP too')

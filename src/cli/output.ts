@@ -18,7 +18,10 @@ export function printJson(value: unknown): void {
 export function fail(err: unknown, json: boolean): number {
   const code = err instanceof NotRunningError ? EXIT.NOT_RUNNING : EXIT.FAILED;
   if (json) {
-    const wire: WireError = err instanceof DomainError ? toWireError(err) : { code: err instanceof NotRunningError ? 'NOT_RUNNING' : 'INTERNAL', message: (err as Error).message ?? String(err), details: [] };
+    const wire: WireError =
+      err instanceof DomainError
+        ? toWireError(err)
+        : { code: err instanceof NotRunningError ? 'NOT_RUNNING' : 'INTERNAL', message: (err as Error).message ?? String(err), details: [] };
     process.stdout.write(`${JSON.stringify(wireBody(wire))}\n`);
     return code;
   }

@@ -26,11 +26,7 @@ export type StartOutcome = { started: true; ready: ReadyMessage } | { started: f
  * Spawn the daemon detached and wait until it serves (or fails). `timeoutMs` bounds the wait.
  * @throws DomainError with the daemon's own message (e.g. `ares.toml:3:5: ...`, port in use).
  */
-export async function startDetached(
-  paths: Paths,
-  flags: { port?: number; host?: string },
-  timeoutMs = 15_000,
-): Promise<StartOutcome> {
+export async function startDetached(paths: Paths, flags: { port?: number; host?: string }, timeoutMs = 15_000): Promise<StartOutcome> {
   const pid = readLivePid(paths.pidFile);
   if (pid !== undefined) {
     const status = await fetchStatus(paths).catch(() => undefined);

@@ -54,8 +54,14 @@ export function createListeners(server: AresConfig['server'], socket: string): L
     unix,
     url,
     async serve(fetch) {
-      unix.on('request', getRequestListener((req, env) => fetch(req, { ...env, transport: 'socket' })));
-      tcp.on('request', getRequestListener((req, env) => fetch(req, { ...env, transport: 'tcp' })));
+      unix.on(
+        'request',
+        getRequestListener((req, env) => fetch(req, { ...env, transport: 'socket' })),
+      );
+      tcp.on(
+        'request',
+        getRequestListener((req, env) => fetch(req, { ...env, transport: 'tcp' })),
+      );
       await bindSocket(unix, socket);
       undo.push(() => unlinkQuietly(socket));
       undo.push(() => unix.close());

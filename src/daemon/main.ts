@@ -97,7 +97,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     await listeners.serve((req, env) => app.fetch(req, env));
     const url = listeners.url();
     logger.info(
-      { url, socket: paths.socket, home: paths.home, version: services.deps.version, agents: services.watcher.current().agents.size, startup_ms: Date.now() - startedAt },
+      {
+        url,
+        socket: paths.socket,
+        home: paths.home,
+        version: services.deps.version,
+        agents: services.watcher.current().agents.size,
+        startup_ms: Date.now() - startedAt,
+      },
       'caxton daemon started',
     );
     const { runtime, stopMcp } = services;

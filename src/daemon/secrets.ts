@@ -20,7 +20,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Every configured provider key (inline or from its env var). */
 export function providerKeys(providers: AresConfig['providers'], env: Env): string[] {
-  return Object.values(providers).flatMap((p) => [p.api_key, p.api_key_env ? env[p.api_key_env] : undefined]).filter((v): v is string => !!v);
+  return Object.values(providers)
+    .flatMap((p) => [p.api_key, p.api_key_env ? env[p.api_key_env] : undefined])
+    .filter((v): v is string => !!v);
 }
 
 /** A scrubber knowing every configured provider key (source `providers`), for the logger and all output. */
@@ -85,7 +87,10 @@ export function rowSecrets(kind: UserEntityKind, value: unknown, env: Env): stri
 
 /** Register the secret env values of every MCP server in `snapshot` (source `mcp`, replaced on each call). */
 export function learnSystemMcp(secrets: SecretScrubber, snapshot: ConfigSnapshot, env: Env): void {
-  secrets.set('mcp', [...snapshot.mcps.values()].flatMap((m) => mcpSecrets(m.value, env)));
+  secrets.set(
+    'mcp',
+    [...snapshot.mcps.values()].flatMap((m) => mcpSecrets(m.value, env)),
+  );
 }
 
 /**

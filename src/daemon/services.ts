@@ -115,7 +115,10 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
     learnSystemMcp(secrets, snapshot, env);
     mcp.reconcile(
       [...snapshot.mcps.values()].map((m) => m.value),
-      serversUsedBy([...snapshot.agents.values()].map((a) => a.value), config.tools.deny),
+      serversUsedBy(
+        [...snapshot.agents.values()].map((a) => a.value),
+        config.tools.deny,
+      ),
     );
   };
   watcher.onSwap(reconcileMcp);
@@ -128,7 +131,13 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
   providers.probe();
   const rows = learningRows(store.tenants.entities, secrets, env);
   const catalogWith = (onAgentFault?: (key: string, reason: string) => void) =>
-    createCatalog({ snapshot: () => watcher.current(), defaultModel: config.defaults.model, tenants: rows, builtinTools: () => BUILTIN_TOOL_NAMES, ...(onAgentFault ? { onAgentFault } : {}) });
+    createCatalog({
+      snapshot: () => watcher.current(),
+      defaultModel: config.defaults.model,
+      tenants: rows,
+      builtinTools: () => BUILTIN_TOOL_NAMES,
+      ...(onAgentFault ? { onAgentFault } : {}),
+    });
   const scoped = scopedSets(config, { store, mcp, userMcp, watcher, lookup: catalogWith() });
   const tenants = { ...store.tenants, entities: invalidatingRows(rows, { dropConnection: (id) => userMcp.drop(id), invalidate: () => scoped.invalidate() }) };
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log });
@@ -265,7 +274,10 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
       accessTtlSecs: config.auth.access_token_ttl_secs,
       refreshTtlSecs: config.auth.refresh_token_ttl_secs,
     },
-    codec: { writeEntity: (kind, value, format) => writeEntity(kind, value as never, format), parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file) },
+    codec: {
+      writeEntity: (kind, value, format) => writeEntity(kind, value as never, format),
+      parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file),
+    },
     storeHealth: () => p.store.health(),
     status: () => statusOf(sources),
     configStatus: () => configStatusOf(sources),

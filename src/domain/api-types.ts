@@ -11,7 +11,9 @@ export const SourceSchema = z.enum(['user', 'community', 'system']);
 
 /** An agent's lifecycle as the API shows it. Times in ms since epoch; runs are counts. */
 export const LifecycleSchema = z.object({
-  state: z.enum(['loaded', 'running', 'stopped', 'failed']).describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),
+  state: z
+    .enum(['loaded', 'running', 'stopped', 'failed'])
+    .describe('loaded: no run yet; running: serving; stopped: an operator stopped it; failed: refused until restarted'),
   since: z.number().describe('when it entered this state, ms since epoch'),
   reason: z.string().optional().describe('why it failed'),
   active: z.number().describe('runs in flight'),
@@ -56,7 +58,9 @@ export const AgentDetailSchema = z
 export type AgentDetail = z.infer<typeof AgentDetailSchema>;
 
 /** A located reader warning of an agent text (e.g. W_DEPRECATED for `key: |` blocks). */
-const WarningSchema = z.object({ code: z.string(), message: z.string(), line: z.number().optional(), col: z.number().optional(), hint: z.string().optional() }).loose();
+const WarningSchema = z
+  .object({ code: z.string(), message: z.string(), line: z.number().optional(), col: z.number().optional(), hint: z.string().optional() })
+  .loose();
 
 /** An agent just created or updated (`POST /api/agents`, `/import`, `PUT /api/agents/{name}`, `POST /agents`). */
 export const AgentCreatedSchema = z.object({
@@ -85,7 +89,14 @@ export const ChatResultSchema = z.object({
 export type ChatResult = z.infer<typeof ChatResultSchema>;
 
 /** One API key as `GET /api/keys` lists it (never the key itself). */
-export const ApiKeyListingSchema = z.object({ id: z.string(), name: z.string().nullable(), prefix: z.string(), created_at: z.number(), last_used_at: z.number().nullable(), revoked_at: z.number().nullable() });
+export const ApiKeyListingSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  prefix: z.string(),
+  created_at: z.number(),
+  last_used_at: z.number().nullable(),
+  revoked_at: z.number().nullable(),
+});
 export type ApiKeyListing = z.infer<typeof ApiKeyListingSchema>;
 
 /** A new API key (`POST /api/keys`): `key` is shown this once. */
@@ -93,7 +104,14 @@ export const NewApiKeySchema = ApiKeyListingSchema.pick({ id: true, prefix: true
 export type NewApiKey = z.infer<typeof NewApiKeySchema>;
 
 /** A user account (`POST /api/users`, `GET /api/me`). */
-export const UserInfoSchema = z.object({ id: z.string(), email: z.string().nullable(), handle: z.string().describe('qualifies your shared entities: HANDLE/NAME'), name: z.string().nullable(), is_admin: z.boolean(), created_at: z.number() });
+export const UserInfoSchema = z.object({
+  id: z.string(),
+  email: z.string().nullable(),
+  handle: z.string().describe('qualifies your shared entities: HANDLE/NAME'),
+  name: z.string().nullable(),
+  is_admin: z.boolean(),
+  created_at: z.number(),
+});
 export type UserInfo = z.infer<typeof UserInfoSchema>;
 
 /** One MCP server's state as `GET /api/mcp/servers` reports it. */

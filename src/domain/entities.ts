@@ -8,9 +8,7 @@ import { z } from 'zod';
 import { NAME_PATTERN } from './names.js';
 
 /** An entity name (SPEC §3). */
-export const NameSchema = z
-  .string()
-  .regex(NAME_PATTERN, 'must start with a letter and contain only letters, digits, "_" or "-" (at most 64 characters)');
+export const NameSchema = z.string().regex(NAME_PATTERN, 'must start with a letter and contain only letters, digits, "_" or "-" (at most 64 characters)');
 
 /** A reference to another entity by name; MCP tools may be written `server.tool` or `server.*` (SPEC §7). */
 export const ReferenceSchema = z.string().min(1);

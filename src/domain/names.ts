@@ -47,7 +47,12 @@ export const qualifiedName = (owner: string, name: string): string => `${owner}/
  */
 export function handleFromEmail(email: string): string {
   const local = email.slice(0, email.includes('@') ? email.lastIndexOf('@') : email.length).toLowerCase();
-  const cleaned = local.replace(/[^a-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[^a-z]+/, '').slice(0, HANDLE_MAX).replace(/-+$/, '');
+  const cleaned = local
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, HANDLE_MAX)
+    .replace(/-+$/, '');
   return cleaned || 'user';
 }
 

@@ -61,7 +61,11 @@ export function checkAgentReferences(agent: Pick<Agent, 'name' | 'model' | 'tool
   const out: ReferenceProblem[] = [];
   const model = agent.model ?? defaultModel;
   if (!scope.models.has(model)) {
-    out.push({ path: ['model'], message: `agent \`${agent.name}\` uses model \`${model}\`, which is not defined`, hint: hintFor(scope, 'model', model, scope.models) });
+    out.push({
+      path: ['model'],
+      message: `agent \`${agent.name}\` uses model \`${model}\`, which is not defined`,
+      hint: hintFor(scope, 'model', model, scope.models),
+    });
   }
   agent.tools.forEach((ref, i) => {
     const problem = toolProblem(agent.name, ref, i, scope);

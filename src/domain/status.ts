@@ -58,7 +58,10 @@ export interface ConfigStatus {
 }
 
 /** The hot-reload part of ConfigStatus, kept by the config watcher. */
-export type ReloadStatus = Pick<ConfigStatus, 'last_success_at' | 'last_attempt_at' | 'reloads' | 'rejected' | 'last_errors' | 'last_reload_ms' | 'rewatches' | 'watch_error'>;
+export type ReloadStatus = Pick<
+  ConfigStatus,
+  'last_success_at' | 'last_attempt_at' | 'reloads' | 'rejected' | 'last_errors' | 'last_reload_ms' | 'rewatches' | 'watch_error'
+>;
 
 /** Full status report. Times: ms since epoch; uptime in ms. */
 export interface StatusReport {

@@ -49,10 +49,8 @@ export function pathsFor(home: string): Paths {
 export function checkSocketPath(paths: Paths): void {
   const bytes = Buffer.byteLength(paths.socket);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
-    throw new DomainError(
-      'BAD_REQUEST',
-      `control socket path is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} this OS allows: ${paths.socket}`,
-      [{ field: 'home', message: 'home directory path too long', hint: 'use a shorter --home (or CAXTON_HOME), e.g. ~/.caxton' }],
-    );
+    throw new DomainError('BAD_REQUEST', `control socket path is ${bytes} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} this OS allows: ${paths.socket}`, [
+      { field: 'home', message: 'home directory path too long', hint: 'use a shorter --home (or CAXTON_HOME), e.g. ~/.caxton' },
+    ]);
   }
 }

@@ -85,7 +85,10 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
   }
   if (err instanceof OpenAISdk.APIConnectionError) {
     if (causeMessage(err) === 'unexpected redirect') {
-      return new DomainError('PROVIDER_ERROR', `provider ${name}: ${opts.baseURL ?? 'the server'} answered with a redirect; set base_url in ares.toml to the address it redirects to`);
+      return new DomainError(
+        'PROVIDER_ERROR',
+        `provider ${name}: ${opts.baseURL ?? 'the server'} answered with a redirect; set base_url in ares.toml to the address it redirects to`,
+      );
     }
     const code = causeCode(err);
     return new DomainError(
@@ -243,7 +246,13 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
               );
             }
             const delayMs = asked ?? backoffMs(attempt, policy);
-            opts.onRetry?.({ provider: opts.name, attempt: attempt + 1, delayMs, ...(status !== undefined ? { status } : {}), fromRetryAfter: asked !== undefined });
+            opts.onRetry?.({
+              provider: opts.name,
+              attempt: attempt + 1,
+              delayMs,
+              ...(status !== undefined ? { status } : {}),
+              fromRetryAfter: asked !== undefined,
+            });
             await sleep(delayMs, signal);
             continue;
           }

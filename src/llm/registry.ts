@@ -115,9 +115,11 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
       }
     } else if (config.type === 'scripted' && !opts.factories?.scripted) {
       if (!config.script) {
-        throw new DomainError('CONFIG_INVALID', `[providers.${name}] type = "scripted" needs script = "FILE" (a TOML or JSON list of replies, relative to the home)`, [
-          { field: `providers.${name}.script`, message: 'missing', hint: 'see `man caxton`, SCRIPTED PROVIDER' },
-        ]);
+        throw new DomainError(
+          'CONFIG_INVALID',
+          `[providers.${name}] type = "scripted" needs script = "FILE" (a TOML or JSON list of replies, relative to the home)`,
+          [{ field: `providers.${name}.script`, message: 'missing', hint: 'see `man caxton`, SCRIPTED PROVIDER' }],
+        );
       }
       const file = isAbsolute(config.script) ? config.script : resolve(opts.baseDir ?? process.cwd(), config.script);
       const real = createScriptedProvider(name, loadScriptFile(file, name), { whenEmpty: config.when_exhausted ?? 'loop', record: false });

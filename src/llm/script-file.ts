@@ -35,7 +35,10 @@ export const ScriptReplySchema = z
   .object({
     text: z.string().optional(),
     tool_calls: z.array(ToolCallSchema).optional(),
-    usage: z.object({ input_tokens: z.number().int().min(0), output_tokens: z.number().int().min(0) }).strict().optional(),
+    usage: z
+      .object({ input_tokens: z.number().int().min(0), output_tokens: z.number().int().min(0) })
+      .strict()
+      .optional(),
     delay_ms: z.number().int().min(0).max(600_000).optional(),
     finish_reason: z.string().min(1).optional(),
     error: z.string().min(1).optional(),
@@ -71,7 +74,9 @@ export function loadScriptFile(path: string, provider: string): ScriptedReply[] 
   const parsed = ScriptSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw fail(`${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message} (expected a list of replies: [[replies]] in TOML, {"replies": [...]} in JSON)`);
+    throw fail(
+      `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message} (expected a list of replies: [[replies]] in TOML, {"replies": [...]} in JSON)`,
+    );
   }
   const replies = Array.isArray(parsed.data) ? parsed.data : parsed.data.replies;
   return replies.map((r) => ({

@@ -25,14 +25,26 @@ export interface AdmissionDeps {
  * The code and (scrubbed) message a failure is reported with: `CANCELLED` with the cancel reason
  * (else `cancelled`) when the run was cancelled; an unexpected error is INTERNAL, its message after `internalPrefix`.
  */
-export function failureOf(err: unknown, scope: RunScope, scrub: (text: string) => string, cancelled: string, internalPrefix: string): { code: ErrorCode; message: string } {
+export function failureOf(
+  err: unknown,
+  scope: RunScope,
+  scrub: (text: string) => string,
+  cancelled: string,
+  internalPrefix: string,
+): { code: ErrorCode; message: string } {
   if (scope.signal.aborted) return { code: 'CANCELLED', message: scope.cancelMessage(cancelled) };
   if (isDomainError(err)) return { code: err.code, message: scrub(err.message) };
   return { code: 'INTERNAL', message: scrub(`${internalPrefix}${(err as Error)?.message ?? String(err)}`) };
 }
 
 /** Admit `req` under agent key `key`: the slot's release, or undefined after yielding the refusal. */
-export async function* admit(deps: AdmissionDeps, req: RunRequest, rec: RunRecord, key: string, scope: RunScope): AsyncGenerator<RunEvent, Release | undefined> {
+export async function* admit(
+  deps: AdmissionDeps,
+  req: RunRequest,
+  rec: RunRecord,
+  key: string,
+  scope: RunScope,
+): AsyncGenerator<RunEvent, Release | undefined> {
   const { gate, store } = deps;
   try {
     gate.admit(key);

@@ -75,7 +75,11 @@ export function createLifecycle(): Lifecycle {
     const e = entry(name);
     if (!ALLOWED[e.state].includes(to)) {
       const how =
-        e.state === 'failed' ? 'restart it first' : e.state === 'stopped' && to !== 'running' ? 'start it first' : `allowed next: ${ALLOWED[e.state].join(', ')}`;
+        e.state === 'failed'
+          ? 'restart it first'
+          : e.state === 'stopped' && to !== 'running'
+            ? 'start it first'
+            : `allowed next: ${ALLOWED[e.state].join(', ')}`;
       throw new DomainError('CONFLICT', `agent ${name} is ${e.state} and cannot become ${to} (${how})`);
     }
     e.state = to;

@@ -80,7 +80,14 @@ export class RunRecord {
 
   /** The `start` event; `provider` is the name of the provider serving the model. */
   start(provider: string): StartEvent {
-    return { type: 'start', conversation_id: this.conversationId ?? '', execution_id: this.id, agent: this.req.agent.name, model: this.req.model.name, provider };
+    return {
+      type: 'start',
+      conversation_id: this.conversationId ?? '',
+      execution_id: this.id,
+      agent: this.req.agent.name,
+      model: this.req.model.name,
+      provider,
+    };
   }
 
   /** The `done` event. */

@@ -110,7 +110,15 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
 }
 
 /** From the provider lookup to the last commit; a failure ends the run with an `error` event. */
-async function* execute(parts: Parts, req: RunRequest, rec: RunRecord, scope: RunScope, steps: StepCommitter, key: string, continues: boolean): AsyncGenerator<RunEvent> {
+async function* execute(
+  parts: Parts,
+  req: RunRequest,
+  rec: RunRecord,
+  scope: RunScope,
+  steps: StepCommitter,
+  key: string,
+  continues: boolean,
+): AsyncGenerator<RunEvent> {
   const { deps } = parts;
   try {
     const provider = await providerFor(deps.providers, req.model);
@@ -138,7 +146,16 @@ async function* execute(parts: Parts, req: RunRequest, rec: RunRecord, scope: Ru
  * Model steps and tool rounds until the model stops asking for tools (or reaches the limit).
  * Commits every tool round; returns the messages of the last step, not yet committed.
  */
-async function* loop(parts: Parts, req: RunRequest, rec: RunRecord, scope: RunScope, steps: StepCommitter, provider: Provider, request: ChatRequest, first: StoredMessage[]): AsyncGenerator<RunEvent, StoredMessage[]> {
+async function* loop(
+  parts: Parts,
+  req: RunRequest,
+  rec: RunRecord,
+  scope: RunScope,
+  steps: StepCommitter,
+  provider: Provider,
+  request: ChatRequest,
+  first: StoredMessage[],
+): AsyncGenerator<RunEvent, StoredMessage[]> {
   const limit = req.agent.max_tool_iterations;
   let pending = first;
   for (let round = 0; ; round++) {
@@ -159,7 +176,13 @@ async function* loop(parts: Parts, req: RunRequest, rec: RunRecord, scope: RunSc
     request.messages.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: calls });
     pending.push({ role: 'assistant', content: text, tool_calls: calls });
     for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
-    const caller = { agent: req.agent, userId: req.userId, conversationId: rec.scopeId, signal: scope.toolSignal(), ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
+    const caller = {
+      agent: req.agent,
+      userId: req.userId,
+      conversationId: rec.scopeId,
+      signal: scope.toolSignal(),
+      ...(req.agentRow ? { agentRow: req.agentRow } : {}),
+    };
     const results = yield* dispatchTools(parts.tools, caller, calls, round + 1, rec.toolCalls);
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');
     for (const r of results) {

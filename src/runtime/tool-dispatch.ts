@@ -76,7 +76,11 @@ async function callTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCa
   try {
     args = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
   } catch (err) {
-    return { content: `error: the arguments of ${name} are not valid JSON (${(err as Error).message}); call it again with a JSON object`, isError: true, timedOut: false };
+    return {
+      content: `error: the arguments of ${name} are not valid JSON (${(err as Error).message}); call it again with a JSON object`,
+      isError: true,
+      timedOut: false,
+    };
   }
   if (!deps.toolbox) return { content: `error: there is no tool named ${name}`, isError: true, timedOut: false };
   try {

@@ -60,7 +60,10 @@ export function isPrivateAddress(ip: string): boolean {
  * / `*.localhost` (RFC 6761 names that always mean this machine).
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (isIP(host)) return isPrivateAddress(host);
   return host === 'localhost' || host.endsWith('.localhost');
 }

@@ -66,7 +66,8 @@ const MAX_CACHED = 10_000;
 /** Why a user-tier tool row cannot run (see the module comment). */
 function rowReason({ value: t, source }: ResolvedEntity<Tool>): string {
   const whose = source === 'user' ? 'your' : 'a community';
-  if (t.type !== 'builtin') return `${whose} tool ${t.name} has type ${t.type}; user-tier tools of type ${t.type} cannot run here: add an MCP server (POST /api/mcps) and name its tools as server.tool`;
+  if (t.type !== 'builtin')
+    return `${whose} tool ${t.name} has type ${t.type}; user-tier tools of type ${t.type} cannot run here: add an MCP server (POST /api/mcps) and name its tools as server.tool`;
   if (!t.enabled) return `disabled by ${whose} tool ${t.name} (enabled = false)`;
   return `${whose} tool ${t.name} says type = builtin, but no builtin tool ${t.name} is available on this server`;
 }
@@ -85,7 +86,12 @@ function unavailableRows(rows: readonly ResolvedEntity<Tool>[]): ToolSetWithUnav
 export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
   const deny = opts.deny ?? [];
   const cache = new Map<string, ResolvedEntity<unknown> | null>();
-  function cached<T extends McpServer | Tool>(kind: string, name: string, userId: string, resolve: (n: string, u: string) => ResolvedEntity<T> | undefined): ResolvedEntity<T> | undefined {
+  function cached<T extends McpServer | Tool>(
+    kind: string,
+    name: string,
+    userId: string,
+    resolve: (n: string, u: string) => ResolvedEntity<T> | undefined,
+  ): ResolvedEntity<T> | undefined {
     const key = `${kind}\0${userId}\0${name}`;
     let hit = cache.get(key) as ResolvedEntity<T> | null | undefined;
     if (hit === undefined) {
@@ -98,7 +104,8 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
   const resolveMcp = (name: string, userId: string) => cached('mcps', name, userId, opts.resolveMcp);
   const resolveTool = (name: string, userId: string) => cached('tools', name, userId, opts.resolveTool);
   /** The pool's connection of the user-tier MCP row `row` (of server `value`), or undefined when it cannot start. */
-  const rowConnection = (row: UserEntity, value: McpServer) => opts.pool.get(row.id, value, { owner: row.user_id, trusted: opts.trusted?.(row.user_id) === true });
+  const rowConnection = (row: UserEntity, value: McpServer) =>
+    opts.pool.get(row.id, value, { owner: row.user_id, trusted: opts.trusted?.(row.user_id) === true });
   // The system-only view (no user): rebuilt only when the manager's array changes.
   let mcpSets = opts.system.sets();
   let systemOnly: readonly ToolSet[] = [opts.builtins, ...mcpSets];

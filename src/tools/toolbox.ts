@@ -124,8 +124,7 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
         if (denied(def.name)) unavailable.push({ name: def.name, reason: 'denied for every agent by [tools] deny in ares.toml' });
         else if (!OFFERED_NAME.test(def.spec.name)) {
           unavailable.push({ name: def.name, reason: `offered name ${JSON.stringify(def.spec.name)} does not match ^[a-zA-Z0-9_-]{1,64}$ (SPEC §7)` });
-        }
-        else if (tools.some((t) => t.spec.name === def.spec.name)) {
+        } else if (tools.some((t) => t.spec.name === def.spec.name)) {
           unavailable.push({ name: def.name, reason: `offered name ${def.spec.name} clashes with another tool` });
         } else tools.push(def);
       }
@@ -160,7 +159,7 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
       return refuse(agent, offeredName, ctx, 'unknown tool', `error: there is no tool named ${offeredName}`);
     }
     if (!permitted(agent, def.name)) {
-      return refuse(agent, def.name, ctx, 'not in the agent\'s tools', `error: tool ${def.name} is not allowed for agent ${agent.name}`);
+      return refuse(agent, def.name, ctx, "not in the agent's tools", `error: tool ${def.name} is not allowed for agent ${agent.name}`);
     }
     if (denied(def.name)) {
       return refuse(agent, def.name, ctx, 'denied by [tools] deny', `error: tool ${def.name} is disabled on this server`);

@@ -17,7 +17,11 @@ const WRONG = 'wrong horse battery';
 function from(t: TestApp, address: string) {
   return async (path: string, body: unknown, token?: string) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-    const res = await t.app.request(path, { method: 'POST', headers, body: JSON.stringify(body) }, { transport: 'tcp', incoming: { socket: { remoteAddress: address } } });
+    const res = await t.app.request(
+      path,
+      { method: 'POST', headers, body: JSON.stringify(body) },
+      { transport: 'tcp', incoming: { socket: { remoteAddress: address } } },
+    );
     const text = await res.text();
     return { status: res.status, text, json: text ? JSON.parse(text) : undefined, retryAfter: res.headers.get('retry-after') };
   };
@@ -113,7 +117,8 @@ describe('logout ends the session', () => {
   beforeAll(async () => {
     expect((await post('/api/auth/register', { email: 'sess@example.com', password: PASSWORD })).status).toBe(201);
   });
-  const login = async () => (await post('/api/auth/login', { email: 'sess@example.com', password: PASSWORD })).json as { access_token: string; refresh_token: string };
+  const login = async () =>
+    (await post('/api/auth/login', { email: 'sess@example.com', password: PASSWORD })).json as { access_token: string; refresh_token: string };
 
   it('an access token stops working right after logout; other sessions of the user go on', async () => {
     const session = await login();
@@ -159,7 +164,9 @@ describe('ranking and ratings', () => {
       expect((await call('POST', '/api/auth/register', { body: { email: `${who}@example.com`, password: PASSWORD } })).status).toBe(201);
       tokens[who] = (await call('POST', '/api/auth/login', { body: { email: `${who}@example.com`, password: PASSWORD } })).json.access_token;
     }
-    expect((await call('POST', '/api/agents', { token: tokens.owner, body: { name: OWN, model: 'fast', system_prompt: 'Help.', is_public: true } })).status).toBe(201);
+    expect(
+      (await call('POST', '/api/agents', { token: tokens.owner, body: { name: OWN, model: 'fast', system_prompt: 'Help.', is_public: true } })).status,
+    ).toBe(201);
   });
 
   it('200 requests with a conversation that does not exist add no usage', async () => {
@@ -167,7 +174,14 @@ describe('ranking and ratings', () => {
       const res = await call('POST', `/api/agents/${PATH}/chat`, { token: tokens.fan, body: { message: 'hi', conversation_id: `conv_bogus${i}` } });
       expect(res.status).toBe(404);
     }
-    expect((await call('POST', '/v1/chat/completions', { token: tokens.fan, body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }], conversation_id: 'conv_bogus' } })).status).toBe(404);
+    expect(
+      (
+        await call('POST', '/v1/chat/completions', {
+          token: tokens.fan,
+          body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }], conversation_id: 'conv_bogus' },
+        })
+      ).status,
+    ).toBe(404);
     expect(await usage()).toBe(0);
   });
 
@@ -179,7 +193,9 @@ describe('ranking and ratings', () => {
   });
 
   it('every entry point that reaches a community agent counts a completed run the same way: chat, /v1 and the Caxton path', async () => {
-    expect((await call('POST', '/v1/chat/completions', { token: tokens.v1, body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(200);
+    expect((await call('POST', '/v1/chat/completions', { token: tokens.v1, body: { model: AGENT, messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(
+      200,
+    );
     expect(await usage()).toBe(2);
     expect((await call('POST', `/agents/${PATH}/message`, { token: tokens.caxton, body: { text: 'hi' } })).status).toBe(200);
     expect(await usage()).toBe(3);

@@ -30,7 +30,14 @@ describe('agent CRUD and formats', () => {
   it('POST /api/agents answers the DIR-12 create response with a canonical TOON preview', async () => {
     const res = await call('POST', '/api/agents', { body: support });
     expect(res.status, res.text).toBe(201);
-    expect(res.json).toMatchObject({ id: expect.stringMatching(/^agent_/), name: 'support-bot', display_name: 'Support Bot', api_endpoint: '/api/agents/support-bot/chat', source: 'user', is_public: false });
+    expect(res.json).toMatchObject({
+      id: expect.stringMatching(/^agent_/),
+      name: 'support-bot',
+      display_name: 'Support Bot',
+      api_endpoint: '/api/agents/support-bot/chat',
+      source: 'user',
+      is_public: false,
+    });
     expect(decode(res.json.toon_preview)).toMatchObject({ name: 'support-bot', tools: ['calculator'], system_prompt: support.system_prompt });
     expect(res.json.toon_preview).not.toMatch(/: \|$/m); // never the `key: |` extension
   });
@@ -148,7 +155,30 @@ describe('OpenAPI', () => {
   it('/openapi.json is generated from the route schemas and passes @readme/openapi-parser', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
     const paths = Object.keys(doc.paths);
-    for (const p of ['/api/agents', '/api/agents/{name}', '/api/agents/{name}/export', '/api/agents/import', '/api/agents/{name}/chat', '/api/agents/{name}/rate', '/api/auth/login', '/api/keys/{id}', '/api/tools', '/api/mcps/{name}', '/api/executions', '/api/conversations/{id}', '/agents', '/agents/{id}', '/agents/{name}/message', '/v1/models', '/v1/chat/completions', '/health', '/metrics', '/mcp', '/api/mcp/servers', '/api/agents/{name}/restart']) {
+    for (const p of [
+      '/api/agents',
+      '/api/agents/{name}',
+      '/api/agents/{name}/export',
+      '/api/agents/import',
+      '/api/agents/{name}/chat',
+      '/api/agents/{name}/rate',
+      '/api/auth/login',
+      '/api/keys/{id}',
+      '/api/tools',
+      '/api/mcps/{name}',
+      '/api/executions',
+      '/api/conversations/{id}',
+      '/agents',
+      '/agents/{id}',
+      '/agents/{name}/message',
+      '/v1/models',
+      '/v1/chat/completions',
+      '/health',
+      '/metrics',
+      '/mcp',
+      '/api/mcp/servers',
+      '/api/agents/{name}/restart',
+    ]) {
       expect(paths).toContain(p);
     }
     expect(doc.paths['/api/agents'].post.requestBody.content['application/json'].schema.properties.system_prompt).toBeDefined();

@@ -26,7 +26,11 @@ beforeAll(async () => {
   expect((await call('POST', '/api/auth/register', { body: { email: 'carol@example.com', password: 'correct horse' } })).status).toBe(201);
   models.set('spare', { ...fast, value: { ...fast.value, name: 'spare' } });
   models.set('ghost', { ...fast, value: { ...fast.value, name: 'ghost', provider: 'nowhere' } });
-  for (const [name, model] of [['drafter', 'spare'], ['haunted', 'ghost'], ['steady', 'fast']]) {
+  for (const [name, model] of [
+    ['drafter', 'spare'],
+    ['haunted', 'ghost'],
+    ['steady', 'fast'],
+  ]) {
     const res = await call('POST', '/api/agents', { ...alice, body: { name, model, system_prompt: 'Draft.', is_public: true } });
     expect(res.status, JSON.stringify(res.json)).toBe(201);
   }
@@ -42,14 +46,21 @@ describe('failed: an agent whose model is gone', () => {
     models.delete('spare');
     const shown = await call('GET', '/api/agents/drafter', alice);
     expect(shown.status).toBe(200);
-    expect(shown.json).toMatchObject({ name: 'drafter', model: 'spare', state: 'failed', lifecycle: { state: 'failed', reason: expect.stringContaining('model spare, which does not exist') } });
+    expect(shown.json).toMatchObject({
+      name: 'drafter',
+      model: 'spare',
+      state: 'failed',
+      lifecycle: { state: 'failed', reason: expect.stringContaining('model spare, which does not exist') },
+    });
     const listed = (await call('GET', '/api/agents', alice)).json.agents as { name: string; state: string }[];
     expect(listed.find((a) => a.name === 'drafter')!.state).toBe('failed');
 
     const refused = await chat('drafter');
     expect(refused.status).toBe(503);
     expect(refused.json.error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/drafter .* failed: .*model spare.*restart it/) });
-    expect((await call('POST', '/v1/chat/completions', { ...alice, body: { model: 'drafter', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(503);
+    expect((await call('POST', '/v1/chat/completions', { ...alice, body: { model: 'drafter', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(
+      503,
+    );
 
     expect((await chat('steady')).status).toBe(200);
     expect((await chat('router', socket)).status).toBe(200);

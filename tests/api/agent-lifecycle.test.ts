@@ -14,7 +14,11 @@ afterAll(() => t.close());
 
 const socket = { socket: true } as const;
 const chat = (name: string, opts: { as?: string; stream?: boolean } = {}) =>
-  call('POST', `/api/agents/${name}/chat`, { socket: true, ...(opts.as ? { as: opts.as } : {}), body: { message: 'hello', ...(opts.stream ? { stream: true } : {}) } });
+  call('POST', `/api/agents/${name}/chat`, {
+    socket: true,
+    ...(opts.as ? { as: opts.as } : {}),
+    body: { message: 'hello', ...(opts.stream ? { stream: true } : {}) },
+  });
 
 beforeAll(async () => {
   for (const email of ['alice@example.com', 'bob@example.com']) {
@@ -50,7 +54,10 @@ describe('agent lifecycle', () => {
     expect((await call('POST', '/agents/router/message', { ...socket, body: { text: 'hi' } })).status).toBe(503);
     const openai = await call('POST', '/v1/chat/completions', { ...socket, body: { model: 'router', messages: [{ role: 'user', content: 'hi' }] } });
     expect(openai.status).toBe(503);
-    const openaiStream = await call('POST', '/v1/chat/completions', { ...socket, body: { model: 'router', stream: true, messages: [{ role: 'user', content: 'hi' }] } });
+    const openaiStream = await call('POST', '/v1/chat/completions', {
+      ...socket,
+      body: { model: 'router', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+    });
     expect(openaiStream.status).toBe(503);
 
     expect((await chat('orchestrator')).status).toBe(200);
@@ -76,7 +83,7 @@ describe('agent lifecycle', () => {
     expect((await chat('router')).status).toBe(200);
   });
 
-  it('stopping one user\'s agent leaves another user\'s agent of the same name serving', async () => {
+  it("stopping one user's agent leaves another user's agent of the same name serving", async () => {
     // The admin reaches Alice's public `helper` as alice/helper (community tier); it has never run, and stop works anyway.
     const stopped = await call('POST', '/api/agents/alice%2Fhelper/stop', socket);
     expect(stopped.json).toMatchObject({ name: 'alice/helper', source: 'community', state: 'stopped' });

@@ -99,7 +99,17 @@ describe('browser boundary: refused requests change nothing', () => {
 describe('browser boundary: what keeps working', () => {
   it('loopback and configured Hosts are served, with any port unless the configured entry names one', async () => {
     const { send } = setup();
-    for (const host of ['localhost', 'localhost:8080', '127.0.0.1:1234', '127.9.8.7', '[::1]:8080', 'LOCALHOST:8080', 'caxton.lan', 'caxton.lan:8080', 'box.lan:9000']) {
+    for (const host of [
+      'localhost',
+      'localhost:8080',
+      '127.0.0.1:1234',
+      '127.9.8.7',
+      '[::1]:8080',
+      'LOCALHOST:8080',
+      'caxton.lan',
+      'caxton.lan:8080',
+      'box.lan:9000',
+    ]) {
       expect((await send('GET', '/api/agents', { host })).status, host).toBe(200);
     }
   });
@@ -118,8 +128,12 @@ describe('browser boundary: what keeps working', () => {
     const toon = 'name: toon-agent\nsystem_prompt: You help.\n';
     expect((await send('POST', '/api/agents/import', { 'content-type': 'text/x-toon' }, toon)).status).toBe(201);
     expect((await send('POST', '/agents', { 'content-type': 'application/toml' }, 'name = "toml-agent"\nsystem_prompt = "You help."\n')).status).toBe(201);
-    expect((await send('POST', '/agents', { 'content-type': 'application/json' }, JSON.stringify({ name: 'json-agent', system_prompt: 'You help.' }))).status).toBe(201);
-    expect((await send('PUT', '/api/agents/toon-agent', { 'content-type': 'text/x-toon' }, 'name: toon-agent\nsystem_prompt: You help more.\n')).status).toBe(200);
+    expect(
+      (await send('POST', '/agents', { 'content-type': 'application/json' }, JSON.stringify({ name: 'json-agent', system_prompt: 'You help.' }))).status,
+    ).toBe(201);
+    expect((await send('PUT', '/api/agents/toon-agent', { 'content-type': 'text/x-toon' }, 'name: toon-agent\nsystem_prompt: You help more.\n')).status).toBe(
+      200,
+    );
     const plain = await send('POST', '/api/agents/import', { 'content-type': 'text/plain' }, toon.replace('toon-agent', 'plain-agent'));
     expect(plain.status).toBe(415);
     expect(((await plain.json()) as { error: { details: { hint?: string }[] } }).error.details[0]!.hint).toContain('text/x-toon');
@@ -127,7 +141,12 @@ describe('browser boundary: what keeps working', () => {
 
   it('a same-origin page (Origin equal to the Host it reached) may change things; it gets no CORS headers', async () => {
     const { send, state } = setup();
-    const res = await send('POST', '/api/agents', { host: 'localhost:8080', origin: 'http://localhost:8080', 'content-type': 'application/json' }, agentJson('same-origin'));
+    const res = await send(
+      'POST',
+      '/api/agents',
+      { host: 'localhost:8080', origin: 'http://localhost:8080', 'content-type': 'application/json' },
+      agentJson('same-origin'),
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(state().agents).toEqual(['same-origin']);
@@ -140,7 +159,11 @@ describe('browser boundary: what keeps working', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(LISTED);
     expect(state().agents).toEqual(['from-app']);
 
-    const preflight = await send('OPTIONS', '/api/agents', { origin: LISTED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' });
+    const preflight = await send('OPTIONS', '/api/agents', {
+      origin: LISTED,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, authorization',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(LISTED);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
@@ -155,7 +178,11 @@ describe('browser boundary: what keeps working', () => {
 
   it('the control socket (the CLI) is not subject to the boundary', async () => {
     const { state } = setup();
-    const res = await t.app.request('/api/agents', { method: 'POST', headers: { host: 'evil.example', origin: EVIL, 'content-type': 'application/json' }, body: agentJson('from-cli') }, { transport: 'socket' });
+    const res = await t.app.request(
+      '/api/agents',
+      { method: 'POST', headers: { host: 'evil.example', origin: EVIL, 'content-type': 'application/json' }, body: agentJson('from-cli') },
+      { transport: 'socket' },
+    );
     expect(res.status).toBe(201);
     expect(state().agents).toEqual(['from-cli']);
   });
@@ -169,7 +196,12 @@ describe('MCP conformance dns-rebinding-protection, against /mcp', () => {
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', host, accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'conformance-dns-rebinding-test', version: '1.0.0' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'conformance-dns-rebinding-test', version: '1.0.0' } },
+        }),
       },
       { transport: 'tcp' },
     );
@@ -179,7 +211,7 @@ describe('MCP conformance dns-rebinding-protection, against /mcp', () => {
     expect((await initialize('evil.example.com')).status).toBe(403);
   });
 
-  it('localhost-host-valid-accepted: the server URL\'s own Host gets a 2xx initialize result', async () => {
+  it("localhost-host-valid-accepted: the server URL's own Host gets a 2xx initialize result", async () => {
     setup();
     for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']) {
       const res = await initialize(host);

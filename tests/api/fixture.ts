@@ -79,12 +79,15 @@ export function makeApp(opts: TestAppOptions = {}): TestApp {
   const paths = { ...pathsFor(tempDir('cx-api-')), configDir: opts.configDir ?? resolve(__dirname, '../../config') };
   const errors: Record<string, unknown>[] = [];
   const warnings: Record<string, unknown>[] = [];
-  const log = pino({ level: 'warn' }, {
-    write(line: string) {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      (Number(entry.level) >= 50 ? errors : warnings).push(entry);
+  const log = pino(
+    { level: 'warn' },
+    {
+      write(line: string) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        (Number(entry.level) >= 50 ? errors : warnings).push(entry);
+      },
     },
-  });
+  );
   const services = buildServices(testConfig(opts), paths, log, {
     env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
     version: '0.0.0-test',

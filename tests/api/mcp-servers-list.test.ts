@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServerStatus, PooledServerStatus } from '../../src/domain/mcp-status.js';
 import { client, makeApp } from './fixture.js';
 
-const system: McpServerStatus[] = [{ name: 'everything', state: 'ready', transport: 'stdio', tools: 1, tool_names: ['everything.echo'], last_error: null, restarts: 0 }];
+const system: McpServerStatus[] = [
+  { name: 'everything', state: 'ready', transport: 'stdio', tools: 1, tool_names: ['everything.echo'], last_error: null, restarts: 0 },
+];
 const pooled: PooledServerStatus[] = [];
 const t = makeApp({ authRequired: true, mcpServers: () => system, userMcpServers: () => pooled });
 const call = client(t.app);
@@ -36,8 +38,28 @@ beforeAll(async () => {
   const userId = (who: 'A' | 'B') => t.store.tenants.users.byEmail(emails[who])!.id;
   // Live connections: A's private row is ready, B's private row failed.
   pooled.push(
-    { key: ids['a-priv']!, owner: userId('A'), name: 'a-priv', state: 'ready', transport: 'http', tools: 2, tool_names: ['a-priv.echo', 'a-priv.add'], last_error: null, restarts: 0 },
-    { key: ids['b-priv']!, owner: userId('B'), name: 'b-priv', state: 'failed', transport: 'http', tools: 0, tool_names: [], last_error: 'refused: 10.0.0.7 is a private or loopback address', restarts: 1 },
+    {
+      key: ids['a-priv']!,
+      owner: userId('A'),
+      name: 'a-priv',
+      state: 'ready',
+      transport: 'http',
+      tools: 2,
+      tool_names: ['a-priv.echo', 'a-priv.add'],
+      last_error: null,
+      restarts: 0,
+    },
+    {
+      key: ids['b-priv']!,
+      owner: userId('B'),
+      name: 'b-priv',
+      state: 'failed',
+      transport: 'http',
+      tools: 0,
+      tool_names: [],
+      last_error: 'refused: 10.0.0.7 is a private or loopback address',
+      restarts: 1,
+    },
   );
 });
 
@@ -49,7 +71,7 @@ const list = async (opts: { token?: string; socket?: boolean }): Promise<Row[]> 
 };
 
 describe('GET /api/mcp/servers with user-tier rows', () => {
-  it("a user sees the system servers, their own rows (live or idle) and no owner", async () => {
+  it('a user sees the system servers, their own rows (live or idle) and no owner', async () => {
     const rows = await list({ token: tokens.A });
     expect(rows.map((r) => [r.name, r.source, r.state])).toEqual([
       ['everything', 'system', 'ready'],

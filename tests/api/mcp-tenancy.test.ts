@@ -19,7 +19,10 @@ const tokens: Record<'A' | 'B', string> = { A: '', B: '' };
 const agent = (name: string, extra: object = {}) => ({ name, system_prompt: `I am ${name}.`, model: 'fast', ...extra });
 
 beforeAll(async () => {
-  for (const [who, email] of [['A', 'mcp-a@example.com'], ['B', 'mcp-b@example.com']] as const) {
+  for (const [who, email] of [
+    ['A', 'mcp-a@example.com'],
+    ['B', 'mcp-b@example.com'],
+  ] as const) {
     expect((await call('POST', '/api/auth/register', { body: { email, password: 'correct horse', name: who } })).status).toBe(201);
     const login = await call('POST', '/api/auth/login', { body: { email, password: 'correct horse' } });
     expect(login.status).toBe(200);
@@ -41,7 +44,12 @@ async function connect(token?: string): Promise<Client> {
   return mcp;
 }
 
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 
 describe('/mcp tenant isolation (auth required)', () => {
   it('anonymous: 401 in the API error shape, and an SDK client cannot connect', async () => {

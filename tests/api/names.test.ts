@@ -30,8 +30,14 @@ beforeAll(async () => {
   t = makeApp({ fakeUrl: fake.url });
   call = client(t.app);
   // A system MCP server, as config/mcps/everything.toon would give.
-  (t.snapshot.mcps as Map<string, { value: unknown; file: string }>).set('everything', { value: McpServerSchema.parse({ name: 'everything', command: 'npx', args: ['server-everything'] }), file: 'config/mcps/everything.toon' });
-  for (const [who, email, handle] of [['A', 'alice@example.com', undefined], ['B', 'mallory@example.com', 'bob']] as const) {
+  (t.snapshot.mcps as Map<string, { value: unknown; file: string }>).set('everything', {
+    value: McpServerSchema.parse({ name: 'everything', command: 'npx', args: ['server-everything'] }),
+    file: 'config/mcps/everything.toon',
+  });
+  for (const [who, email, handle] of [
+    ['A', 'alice@example.com', undefined],
+    ['B', 'mallory@example.com', 'bob'],
+  ] as const) {
     const reg = await call('POST', '/api/auth/register', { body: { email, password: 'correct horse', ...(handle ? { handle } : {}) } });
     expect(reg.status, reg.text).toBe(201);
     tokens[who] = (await call('POST', '/api/auth/login', { body: { email, password: 'correct horse' } })).json.access_token;
@@ -42,10 +48,12 @@ beforeAll(async () => {
   expect((await as('A', '/api/tools', { name: 'weather', type: 'http', description: 'A weather' })).status).toBe(201);
   expect((await as('A', '/api/mcps', { name: 'files', url: 'https://1.1.1.1/a-files' })).status).toBe(201);
   // B's: public copies of system and A's names, and a private one.
-  for (const name of ['router', 'notes', 'helper']) expect((await as('B', '/api/agents', { name, model: 'fast', system_prompt: EVIL, is_public: true })).status).toBe(201);
+  for (const name of ['router', 'notes', 'helper'])
+    expect((await as('B', '/api/agents', { name, model: 'fast', system_prompt: EVIL, is_public: true })).status).toBe(201);
   expect((await as('B', '/api/agents', { name: 'secret', model: 'fast', system_prompt: 'B private.' })).status).toBe(201);
   expect((await as('B', '/api/tools', { name: 'weather', type: 'http', description: EVIL, is_public: true })).status).toBe(201);
-  for (const name of ['files', 'everything']) expect((await as('B', '/api/mcps', { name, url: `https://1.1.1.1/b-${name}`, is_public: true })).status).toBe(201);
+  for (const name of ['files', 'everything'])
+    expect((await as('B', '/api/mcps', { name, url: `https://1.1.1.1/b-${name}`, is_public: true })).status).toBe(201);
   // Rows written before names were reserved: B's public `calculator` disabling and rewording the builtin.
   const bId = t.store.tenants.users.byHandle('bob')!.id;
   t.store.tenants.entities.insert('tools', bId, ToolSchema.parse({ name: 'calculator', enabled: false, description: EVIL, type: 'builtin' }), true);
@@ -82,7 +90,8 @@ describe('bare names are never taken over by another user', () => {
   });
 
   it('lists: one bare entry per name (own over system), community entries only as bob/NAME', async () => {
-    const names = async (opts: object) => ((await call('GET', '/api/agents', opts)).json.agents as { name: string; source: string }[]).map((a) => `${a.name}:${a.source}`);
+    const names = async (opts: object) =>
+      ((await call('GET', '/api/agents', opts)).json.agents as { name: string; source: string }[]).map((a) => `${a.name}:${a.source}`);
     const forA = await names({ token: tokens.A });
     expect(forA).toEqual(expect.arrayContaining(['router:system', 'notes:user', 'bob/router:community', 'bob/notes:community', 'bob/helper:community']));
     expect(forA.filter((n) => n.startsWith('router:') || n.startsWith('notes:') || n.includes('secret'))).toEqual(['notes:user', 'router:system']);
@@ -114,7 +123,11 @@ describe('bare names are never taken over by another user', () => {
     }
     expect((await call('GET', '/api/mcps/files', { token: tokens.A })).json).toMatchObject({ source: 'user', url: 'https://1.1.1.1/a-files' });
     expect((await call('GET', '/api/mcps/files')).status).toBe(404);
-    expect((await call('GET', '/api/mcps/bob%2Ffiles', { token: tokens.A })).json).toMatchObject({ name: 'bob/files', source: 'community', url: 'https://1.1.1.1/b-files' });
+    expect((await call('GET', '/api/mcps/bob%2Ffiles', { token: tokens.A })).json).toMatchObject({
+      name: 'bob/files',
+      source: 'community',
+      url: 'https://1.1.1.1/b-files',
+    });
     const listed = ((await call('GET', '/api/mcps', { token: tokens.A })).json.mcps as { name: string; source: string }[]).map((m) => `${m.name}:${m.source}`);
     expect(listed.sort()).toEqual(['bob/everything:community', 'bob/files:community', 'everything:system', 'files:user']);
   });
@@ -136,7 +149,9 @@ describe('qualified names OWNER/NAME', () => {
       }
       expect((await call('POST', '/api/agents/bob%2Fsecret/chat', { ...opts, body: { message: 'hi' } })).status).toBe(404);
       expect((await call('POST', '/agents/bob%2Fsecret/message', { ...opts, body: { text: 'hi' } })).status).toBe(404);
-      expect((await call('POST', '/v1/chat/completions', { ...opts, body: { model: 'bob/secret', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(404);
+      expect((await call('POST', '/v1/chat/completions', { ...opts, body: { model: 'bob/secret', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(
+        404,
+      );
       expect((await call('GET', '/api/agents/nobody%2Frouter', opts)).status).toBe(404);
     }
     // Writes only ever touch the caller's own rows.
@@ -151,7 +166,7 @@ describe('qualified names OWNER/NAME', () => {
     expect((await call('GET', '/api/me')).json.handle).toBe('local');
   });
 
-  it('an agent may not refer to another user\'s tools or MCP servers (400, nothing stored)', async () => {
+  it("an agent may not refer to another user's tools or MCP servers (400, nothing stored)", async () => {
     const res = await call('POST', '/api/agents', { token: tokens.A, body: { name: 'borrower', model: 'fast', system_prompt: 'x', tools: ['bob/files.*'] } });
     expect(res.status).toBe(400);
     expect(res.json.error.details[0]).toMatchObject({ code: 'E_REFERENCE', field: 'tools.0', hint: expect.stringContaining('create your own') });
@@ -168,7 +183,9 @@ describe('reserved tool names', () => {
     }
     const rename = await call('PUT', '/api/tools/weather', { token: tokens.A, body: { name: 'current_time', type: 'http' } });
     expect(rename.status).toBe(409);
-    const mine = ((await call('GET', '/api/tools', { token: tokens.A })).json.tools as { name: string; source: string; description?: string }[]).filter((x) => x.source === 'user');
+    const mine = ((await call('GET', '/api/tools', { token: tokens.A })).json.tools as { name: string; source: string; description?: string }[]).filter(
+      (x) => x.source === 'user',
+    );
     expect(mine.map((x) => [x.name, x.description])).toEqual([['weather', 'A weather']]);
     // B's old `calculator` row can be renamed away or deleted, not kept under that name.
     expect((await call('PUT', '/api/tools/calculator', { token: tokens.B, body: { name: 'calculator', type: 'builtin', enabled: true } })).status).toBe(409);

@@ -50,7 +50,7 @@ async function drain(stream: AsyncIterable<OpenAI.ChatCompletionChunk>) {
 }
 
 describe('official openai client against /v1', () => {
-  it('lists the caller\'s agents as models', async () => {
+  it("lists the caller's agents as models", async () => {
     const ids: string[] = [];
     for await (const m of sdk.models.list()) ids.push(m.id);
     expect(ids).toEqual(expect.arrayContaining(['french', 'router', 'orchestrator', 'customer-support']));
@@ -69,7 +69,12 @@ describe('official openai client against /v1', () => {
   });
 
   it('chats with streaming, ending with a finish reason and usage', async () => {
-    const stream = await sdk.chat.completions.create({ model: 'french', messages: [{ role: 'user', content: 'Stream it' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await sdk.chat.completions.create({
+      model: 'french',
+      messages: [{ role: 'user', content: 'Stream it' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const { text, finish, usage } = await drain(stream);
     expect(text).toBe('Bonjour from the fake model');
     expect(finish).toBe('stop');
@@ -97,11 +102,14 @@ describe('OpenAI clients send the whole conversation on every call', () => {
 
   beforeAll(async () => {
     // Its own agent, so the run counts above stay as they were.
-    const created = await call()('POST', '/api/agents', { token: apiKey, body: { name: 'historian', model: 'fast', system_prompt: 'You remember things.', max_tool_iterations: 1 } });
+    const created = await call()('POST', '/api/agents', {
+      token: apiKey,
+      body: { name: 'historian', model: 'fast', system_prompt: 'You remember things.', max_tool_iterations: 1 },
+    });
     expect(created.status).toBe(201);
   });
 
-  it('earlier turns reach the model after the agent\'s system prompt; nothing is stored as a conversation', async () => {
+  it("earlier turns reach the model after the agent's system prompt; nothing is stored as a conversation", async () => {
     const before = (await conversations()).length;
     fake.enqueue({ content: 'Your name is Ada.' });
     const res = await sdk.chat.completions.create({
@@ -163,7 +171,12 @@ describe('OpenAI clients send the whole conversation on every call', () => {
       stream: true,
     });
     expect((await drain(stream)).text).toBe('Still Ada.');
-    expect(fake.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content)).toEqual(['You remember things.', 'My name is Ada.', 'Hello Ada.', 'Again?']);
+    expect(fake.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      'You remember things.',
+      'My name is Ada.',
+      'Hello Ada.',
+      'Again?',
+    ]);
   });
 
   it('with conversation_id the stored conversation is the history and the earlier messages are ignored', async () => {
@@ -193,7 +206,13 @@ describe('OpenAI clients send the whole conversation on every call', () => {
 
   it('a conversation must end with a user message (the agent runs its own tools)', async () => {
     const err = await sdk.chat.completions
-      .create({ model: 'historian', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'prefill' }] })
+      .create({
+        model: 'historian',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'prefill' },
+        ],
+      })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400 });
     expect(String((err as Error).message)).toContain('last message must be a user message');
@@ -201,14 +220,25 @@ describe('OpenAI clients send the whole conversation on every call', () => {
 
   it('an agent that reaches max_tool_iterations ends with finish_reason length, its note, and the usage of every call', async () => {
     const tool = { name: 'lookup', arguments: '{}' };
-    fake.enqueue({ tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } }, { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } });
+    fake.enqueue(
+      { tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } },
+      { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } },
+    );
     const res = await sdk.chat.completions.create({ model: 'historian', messages: [{ role: 'user', content: 'Look it up' }] });
     expect(res.choices[0]!.finish_reason).toBe('length');
     expect(res.choices[0]!.message.content).toContain('max_tool_iterations');
     expect(res.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 });
 
-    fake.enqueue({ tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } }, { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } });
-    const stream = await sdk.chat.completions.create({ model: 'historian', messages: [{ role: 'user', content: 'Look it up' }], stream: true, stream_options: { include_usage: true } });
+    fake.enqueue(
+      { tool_calls: [tool], usage: { prompt_tokens: 10, completion_tokens: 3 } },
+      { tool_calls: [tool], usage: { prompt_tokens: 20, completion_tokens: 4 } },
+    );
+    const stream = await sdk.chat.completions.create({
+      model: 'historian',
+      messages: [{ role: 'user', content: 'Look it up' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const { text, finish, usage } = await drain(stream);
     expect(finish).toBe('length');
     expect(text).toContain('max_tool_iterations');

@@ -22,7 +22,9 @@ async function runCount(source: string, outcome: string): Promise<number> {
 
 async function mcpClient(): Promise<Client> {
   const mcp = new Client({ name: 'entry-points-test', version: '1.0.0' });
-  await mcp.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: async (url, init) => t.app.request(String(url), init as RequestInit) }));
+  await mcp.connect(
+    new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: async (url, init) => t.app.request(String(url), init as RequestInit) }),
+  );
   return mcp;
 }
 

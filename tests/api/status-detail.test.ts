@@ -34,7 +34,16 @@ const REPORT: StatusReport = {
   uptime_ms: 1_500,
   agents: 3,
   counts: { agents: 3, models: 1, tools: 2, workflows: 0, mcps: 0 },
-  models: [{ name: 'balanced', provider: 'openai', provider_type: 'openai', model: 'gpt-4o-mini', state: 'offline', reason: '401 Incorrect API key provided: sk-proj-abc' }],
+  models: [
+    {
+      name: 'balanced',
+      provider: 'openai',
+      provider_type: 'openai',
+      model: 'gpt-4o-mini',
+      state: 'offline',
+      reason: '401 Incorrect API key provided: sk-proj-abc',
+    },
+  ],
   database: { ok: true, path: '/home/alice/.caxton/data/ares.db', journal_mode: 'wal', schema_version: 7 },
   config: CONFIG,
 };
@@ -48,7 +57,9 @@ function setup() {
   t = makeApp({
     status: () => REPORT,
     configStatus: () => CONFIG,
-    mcpServers: () => [{ name: 'files', state: 'failed', transport: 'stdio', tools: 0, tool_names: [], last_error: 'spawn ENOENT /opt/private/bin', restarts: 2 }],
+    mcpServers: () => [
+      { name: 'files', state: 'failed', transport: 'stdio', tools: 0, tool_names: [], last_error: 'spawn ENOENT /opt/private/bin', restarts: 2 },
+    ],
   });
   return client(t.app);
 }
@@ -79,7 +90,13 @@ describe('status details', () => {
   it('the control socket (`caxton server status`) gets everything', async () => {
     const call = setup();
     const status = await call('GET', '/api/status', { socket: true });
-    expect(status.json).toMatchObject({ pid: 424242, home: REPORT.home, socket: REPORT.socket, database: { path: REPORT.database.path }, config: { diagnostics: [DIAGNOSTIC] } });
+    expect(status.json).toMatchObject({
+      pid: 424242,
+      home: REPORT.home,
+      socket: REPORT.socket,
+      database: { path: REPORT.database.path },
+      config: { diagnostics: [DIAGNOSTIC] },
+    });
     expect(status.json.models[0].reason).toContain('Incorrect API key');
     expect(status.json.mcp_servers[0].last_error).toContain('spawn ENOENT');
     expect((await call('GET', '/api/config/status', { socket: true })).json).toEqual(CONFIG);

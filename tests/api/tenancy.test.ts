@@ -17,7 +17,10 @@ const ids = {} as { privateId: string; publicId: string; aConv: string; aKeyId: 
 const agent = (name: string, extra: object = {}) => ({ name, system_prompt: `I am ${name}.`, model: 'fast', ...extra });
 
 beforeAll(async () => {
-  for (const [who, email] of [['A', 'a@example.com'], ['B', 'b@example.com']] as const) {
+  for (const [who, email] of [
+    ['A', 'a@example.com'],
+    ['B', 'b@example.com'],
+  ] as const) {
     expect((await call('POST', '/api/auth/register', { body: { email, password: 'correct horse', name: who } })).status).toBe(201);
     const login = await call('POST', '/api/auth/login', { body: { email, password: 'correct horse' } });
     expect(login.status).toBe(200);
@@ -43,11 +46,22 @@ beforeAll(async () => {
 
   const aId = (await call('GET', '/api/me', { token: tokens.A })).json.id as string;
   const now = Math.floor(Date.now() / 1000);
-  tokens.expired = await new SignJWT({ typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(aId).setIssuer('caxton').setIssuedAt(now - 3600).setExpirationTime(now - 60).sign(TEST_SECRET);
+  tokens.expired = await new SignJWT({ typ: 'access' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(aId)
+    .setIssuer('caxton')
+    .setIssuedAt(now - 3600)
+    .setExpirationTime(now - 60)
+    .sign(TEST_SECRET);
   // Same payload claims as a valid token for A, but the signature no longer matches.
   const [h, p, s] = tokens.A!.split('.');
   tokens.tampered = `${h}.${p}.${s!.slice(0, -4)}${s!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
-  tokens.foreign = await new SignJWT({ typ: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(aId).setIssuer('caxton').setExpirationTime(now + 600).sign(new TextEncoder().encode('some-other-secret-0123456789-abcdef'));
+  tokens.foreign = await new SignJWT({ typ: 'access' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(aId)
+    .setIssuer('caxton')
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode('some-other-secret-0123456789-abcdef'));
 });
 
 /** Route x role matrix: expected status per role. Roles not listed get 401 when they are credential failures. */
@@ -141,7 +155,12 @@ describe('tenant isolation matrix (auth required)', () => {
     expect((await call('GET', '/api/keys', { token: tokens.B })).json.keys).toEqual([]);
 
     const aAgents = (await call('GET', '/api/agents', { token: tokens.A })).json.agents;
-    expect(aAgents.filter((a: { source: string }) => a.source === 'user').map((a: { name: string }) => a.name).sort()).toEqual(['a-private', 'a-public']);
+    expect(
+      aAgents
+        .filter((a: { source: string }) => a.source === 'user')
+        .map((a: { name: string }) => a.name)
+        .sort(),
+    ).toEqual(['a-private', 'a-public']);
     expect(aAgents.find((a: { name: string }) => a.name === 'a-private').description).toBe('edited by A');
   });
 

@@ -21,7 +21,8 @@ const snapshot = loadConfigTree(resolve(__dirname, '../../config'), { providers:
 const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, builtinTools: () => BUILTIN_TOOL_NAMES });
 const users = Object.fromEntries(['me', 'pub1', 'pub2', 'other'].map((n) => [n, store.tenants.users.create({ email: `${n}@example.com` }).id]));
 const agent = (name: string, prompt: string) => AgentSchema.parse({ name, system_prompt: prompt, model: 'fast' });
-const put = (user: string, name: string, prompt: string, isPublic: boolean) => store.tenants.entities.insert('agents', users[user]!, agent(name, prompt), isPublic);
+const put = (user: string, name: string, prompt: string, isPublic: boolean) =>
+  store.tenants.entities.insert('agents', users[user]!, agent(name, prompt), isPublic);
 
 describe('resolution order', () => {
   it('system tier when nobody has the name', () => {
@@ -45,7 +46,7 @@ describe('resolution order', () => {
     expect(catalog.resolveAgent('router', users.pub2!).agent.system_prompt).toBe('community router two');
   });
 
-  it('OWNER/NAME reaches that user\'s public row, never a private one; your own handle reaches yours', () => {
+  it("OWNER/NAME reaches that user's public row, never a private one; your own handle reaches yours", () => {
     const r = catalog.resolveAgent('pub1/router', users.me!);
     expect([r.name, r.source, r.agent.system_prompt, r.entity?.user_id]).toEqual(['pub1/router', 'community', 'community router one', users.pub1]);
     expect(catalog.resolveAgent('pub2/router', users.me!).agent.system_prompt).toBe('community router two');
@@ -69,7 +70,12 @@ describe('resolution order', () => {
   it("another user's private agent does not exist: not resolved, not listed", () => {
     put('other', 'hidden', 'private to other', false);
     expect(() => catalog.resolveAgent('hidden', users.me!)).toThrow(/agent hidden not found/);
-    expect(catalog.listAgents(users.me!).map((a) => a.name).filter((n) => n.endsWith('hidden'))).toEqual([]);
+    expect(
+      catalog
+        .listAgents(users.me!)
+        .map((a) => a.name)
+        .filter((n) => n.endsWith('hidden')),
+    ).toEqual([]);
     expect(catalog.resolveAgent('hidden', users.other!).source).toBe('user');
   });
 
@@ -82,23 +88,39 @@ describe('resolution order', () => {
       ['pub2/router', 'community'],
       ['router', 'system'],
     ]);
-    const mine = catalog.listAgents(users.me!).filter((a) => a.agent.name === 'router').map((a) => [a.name, a.source]);
+    const mine = catalog
+      .listAgents(users.me!)
+      .filter((a) => a.agent.name === 'router')
+      .map((a) => [a.name, a.source]);
     expect(mine).toEqual([
       ['pub1/router', 'community'],
       ['pub2/router', 'community'],
       ['router', 'user'],
     ]);
     // Each row keeps its own lifecycle key.
-    const keys = catalog.listAgents(users.other!).filter((a) => a.agent.name === 'router').map((a) => agentKey(a));
+    const keys = catalog
+      .listAgents(users.other!)
+      .filter((a) => a.agent.name === 'router')
+      .map((a) => agentKey(a));
     expect(new Set(keys).size).toBe(4);
   });
 
   it('tools: a builtin or system tool name always means that tool, even for the owner of a row of that name', () => {
-    store.tenants.entities.insert('tools', users.pub1!, { name: 'calculator', enabled: false, description: 'evil', timeout_secs: 5, type: 'builtin', config: {} } as never, true);
+    store.tenants.entities.insert(
+      'tools',
+      users.pub1!,
+      { name: 'calculator', enabled: false, description: 'evil', timeout_secs: 5, type: 'builtin', config: {} } as never,
+      true,
+    );
     for (const who of [users.me!, users.other!, users.pub1!, 'local']) {
       expect(catalog.resolve('tools', 'calculator', who).source).toBe('system');
       expect(catalog.lookup('tools', 'calculator', who)?.source).toBe('system');
-      expect(catalog.list('tools', who).filter((t) => t.name === 'calculator').map((t) => t.source)).toEqual(['system']);
+      expect(
+        catalog
+          .list('tools', who)
+          .filter((t) => t.name === 'calculator')
+          .map((t) => t.source),
+      ).toEqual(['system']);
     }
     expect(catalog.isReservedToolName('calculator')).toBe(true);
     expect(catalog.isReservedToolName('memory_get')).toBe(true); // builtin without a config file
@@ -129,19 +151,34 @@ describe('resolution order', () => {
   it('tools and MCP servers: own rows by bare name, community rows by qualified name only', () => {
     const { entities } = store.tenants;
     entities.insert('tools', users.pub1!, { name: 'weather', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, true);
-    entities.insert('mcps', users.pub1!, { name: 'files', enabled: true, url: 'https://mcp.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never, true);
+    entities.insert(
+      'mcps',
+      users.pub1!,
+      { name: 'files', enabled: true, url: 'https://mcp.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never,
+      true,
+    );
     expect(() => catalog.resolve('tools', 'weather', users.me!)).toThrow(/tool weather not found/);
     expect(catalog.lookup('mcps', 'files', users.me!)).toBeUndefined();
     expect(catalog.resolve('mcps', 'pub1/files', users.me!)).toMatchObject({ name: 'pub1/files', source: 'community' });
     expect(catalog.lookup('mcps', 'pub1/files', users.me!)).toBeUndefined();
     expect(catalog.list('mcps', users.me!).map((m) => [m.name, m.source])).toEqual([['pub1/files', 'community']]);
-    entities.insert('mcps', users.me!, { name: 'files', enabled: true, url: 'https://mine.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never, false);
+    entities.insert(
+      'mcps',
+      users.me!,
+      { name: 'files', enabled: true, url: 'https://mine.example.com/mcp', args: [], env: {}, timeout_secs: 5 } as never,
+      false,
+    );
     expect(catalog.lookup('mcps', 'files', users.me!)).toMatchObject({ name: 'files', source: 'user' });
     expect(catalog.lookup('mcps', 'files', users.pub1!)?.value.url).toBe('https://mcp.example.com/mcp');
   });
 
   it('references: unknown ones and qualified ones are refused', () => {
-    const bad = AgentSchema.parse({ name: 'x', system_prompt: 'p', model: 'nope', tools: ['calculator', 'missing', 'ghost.*', 'weather', 'pub1/files.echo', 'files.*'] });
+    const bad = AgentSchema.parse({
+      name: 'x',
+      system_prompt: 'p',
+      model: 'nope',
+      tools: ['calculator', 'missing', 'ghost.*', 'weather', 'pub1/files.echo', 'files.*'],
+    });
     expect(catalog.checkAgentReferences(bad, users.other!).map((d) => [d.field, d.message])).toEqual([
       ['model', 'agent `x` uses model `nope`, which is not defined'],
       ['tools.1', 'agent `x` uses tool `missing`, which is not defined'],
@@ -158,7 +195,12 @@ describe('resolution order', () => {
 describe('an agent whose model is gone', () => {
   it('still resolves, with the fault, and the hook is told its lifecycle key; other agents are fine', () => {
     const told: [string, string][] = [];
-    const cat = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities, onAgentFault: (k, r) => told.push([k, r]) });
+    const cat = createCatalog({
+      snapshot: () => snapshot,
+      defaultModel: 'balanced',
+      tenants: store.tenants.entities,
+      onAgentFault: (k, r) => told.push([k, r]),
+    });
     const row = store.tenants.entities.insert('agents', users.me!, AgentSchema.parse({ name: 'orphan', system_prompt: 'x', model: 'vanished' }), false);
     const r = cat.resolveAgent('orphan', users.me!);
     expect(r.fault).toMatch(/uses model vanished, which does not exist/);

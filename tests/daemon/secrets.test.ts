@@ -11,7 +11,11 @@ import { tempDir } from '../helpers/tmp.js';
 
 describe('daemon secret sources', () => {
   it('provider keys come inline or from the named variable; unset variables add nothing', () => {
-    const providers = { a: { type: 'openai', api_key_env: 'A_KEY' }, b: { type: 'openai', api_key: 'inline-key-123' }, c: { type: 'openai', api_key_env: 'UNSET' } } as never;
+    const providers = {
+      a: { type: 'openai', api_key_env: 'A_KEY' },
+      b: { type: 'openai', api_key: 'inline-key-123' },
+      c: { type: 'openai', api_key_env: 'UNSET' },
+    } as never;
     expect(providerKeys(providers, { A_KEY: 'from-env-key-1' })).toEqual(['from-env-key-1', 'inline-key-123']);
   });
 
@@ -25,7 +29,13 @@ describe('daemon secret sources', () => {
     let store = openSqliteStore(path);
     const secrets = new SecretScrubber();
     const rows = learningRows(store.tenants.entities, secrets, {});
-    const tool = (key: string) => ({ name: 'crm', enabled: true, timeout_secs: 30, type: 'http' as const, config: { url: 'https://crm.example.com', api_key: key } });
+    const tool = (key: string) => ({
+      name: 'crm',
+      enabled: true,
+      timeout_secs: 30,
+      type: 'http' as const,
+      config: { url: 'https://crm.example.com', api_key: key },
+    });
     rows.insert('tools', 'local', tool('first-key-111'), false);
     expect(secrets.scrub('first-key-111')).toBe(REDACTED);
     rows.update('tools', 'local', 'crm', tool('second-key-222'));

@@ -38,13 +38,25 @@ describe('SecretScrubber', () => {
 
 describe('which values are secrets', () => {
   it('MCP env: names like KEY/TOKEN/SECRET/PASSWORD, or values referencing such a variable; not paths or modes', () => {
-    const raw = { GITHUB_TOKEN: 'ghp_0123456789', DB_PASSWORD: 'correct-horse', UPSTREAM: '${API_KEY}', ROOT: '/srv/data/files', NODE_ENV: 'production', SHORT_KEY: 'abc' };
+    const raw = {
+      GITHUB_TOKEN: 'ghp_0123456789',
+      DB_PASSWORD: 'correct-horse',
+      UPSTREAM: '${API_KEY}',
+      ROOT: '/srv/data/files',
+      NODE_ENV: 'production',
+      SHORT_KEY: 'abc',
+    };
     const expanded = { ...raw, UPSTREAM: 'from-the-daemon-env' };
     expect(secretEnvValues(raw, expanded).sort()).toEqual(['correct-horse', 'from-the-daemon-env', 'ghp_0123456789']);
   });
 
   it('tool config: every string under a secret-looking key, nested ones included', () => {
-    const config = { url: 'https://crm.example.com', api_key: 'crm-key-123456', auth: { client_secret: 'cs-abcdefgh', scopes: ['read-all-things'] }, credentials: ['cred-one-111', 'cred-two-222'] };
+    const config = {
+      url: 'https://crm.example.com',
+      api_key: 'crm-key-123456',
+      auth: { client_secret: 'cs-abcdefgh', scopes: ['read-all-things'] },
+      credentials: ['cred-one-111', 'cred-two-222'],
+    };
     expect(secretConfigValues(config).sort()).toEqual(['cred-one-111', 'cred-two-222', 'crm-key-123456', 'cs-abcdefgh']);
   });
 });

@@ -11,8 +11,18 @@ const scrub = (text: string) => text.replaceAll('sk-live-123456789', '[secret]')
 
 describe('toWireError', () => {
   it('keeps code, details and Retry-After, and scrubs message and details', () => {
-    const err = new DomainError('PROVIDER_ERROR', 'key sk-live-123456789 refused', [{ field: 'api_key', message: 'sk-live-123456789 is wrong', hint: 'rotate it' }], { retryAfterSecs: 2 });
-    expect(toWireError(err, scrub)).toEqual({ code: 'PROVIDER_ERROR', message: 'key [secret] refused', details: [{ field: 'api_key', message: '[secret] is wrong', hint: 'rotate it' }], retryAfterSecs: 2 });
+    const err = new DomainError(
+      'PROVIDER_ERROR',
+      'key sk-live-123456789 refused',
+      [{ field: 'api_key', message: 'sk-live-123456789 is wrong', hint: 'rotate it' }],
+      { retryAfterSecs: 2 },
+    );
+    expect(toWireError(err, scrub)).toEqual({
+      code: 'PROVIDER_ERROR',
+      message: 'key [secret] refused',
+      details: [{ field: 'api_key', message: '[secret] is wrong', hint: 'rotate it' }],
+      retryAfterSecs: 2,
+    });
   });
 
   it('reports a cancelled run as CANCELLED (HTTP 503)', () => {

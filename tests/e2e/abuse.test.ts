@@ -22,12 +22,16 @@ describe('abuse limits on the real daemon', { timeout: 60_000 }, () => {
   }, 30_000);
   afterAll(() => homes.cleanupAll());
 
-  const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const me = async (token: string) => (await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   it('an access token stops working right after logout', async () => {
     expect((await post('/api/auth/register', { email: 'leaver@example.com', password: PASSWORD })).status).toBe(201);
-    const tokens = (await (await post('/api/auth/login', { email: 'leaver@example.com', password: PASSWORD })).json()) as { access_token: string; refresh_token: string };
+    const tokens = (await (await post('/api/auth/login', { email: 'leaver@example.com', password: PASSWORD })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     expect(await me(tokens.access_token)).toBe(200);
     expect((await post('/api/auth/logout', { refresh_token: tokens.refresh_token })).status).toBe(204);
     expect(await me(tokens.access_token)).toBe(401);
@@ -42,7 +46,9 @@ describe('abuse limits on the real daemon', { timeout: 60_000 }, () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_REQUESTS');
 
     const failures = await waitFor('10 failed logins in the log', () => {
-      const lines = readFileSync(home.logFile, 'utf8').split('\n').filter((l) => l.includes('"login failed"'));
+      const lines = readFileSync(home.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"login failed"'));
       return lines.length >= 10 ? lines : undefined;
     });
     expect(JSON.parse(failures.at(-1)!)).toMatchObject({ email: 'target@example.com', client: expect.stringContaining('127.0.0.1'), account_failures: 10 });

@@ -89,7 +89,12 @@ describe('browser boundary and listener limits (real daemon)', { timeout: 60_000
     expect((await send('GET', '/api/agents', { host: `caxton.lan:${port}` })).status).toBe(200);
 
     // The MCP conformance suite's dns-rebinding-protection scenario: the same initialize, two Hosts.
-    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'conformance-dns-rebinding-test', version: '1.0.0' } } });
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'conformance-dns-rebinding-test', version: '1.0.0' } },
+    });
     const mcp = (host: string) => send('POST', '/mcp', { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, init);
     expect((await mcp('evil.example.com')).status).toBe(403);
     const valid = await mcp(`127.0.0.1:${port}`);
@@ -104,7 +109,16 @@ describe('browser boundary and listener limits (real daemon)', { timeout: 60_000
     expect((await send('POST', '/api/agents', { origin: 'https://evil.example', 'content-type': 'text/plain' }, agent('evil-one'))).status).toBe(403);
     expect((await send('POST', '/api/keys', { origin: 'null', 'content-type': 'text/plain' }, '{}')).status).toBe(403);
     expect((await send('POST', '/api/agents', { 'content-type': 'text/plain' }, agent('evil-two'))).status).toBe(415);
-    expect((await send('POST', '/api/agents', { host: `evil.example:${port}`, origin: `http://evil.example:${port}`, 'content-type': 'application/json' }, agent('evil-three'))).status).toBe(421);
+    expect(
+      (
+        await send(
+          'POST',
+          '/api/agents',
+          { host: `evil.example:${port}`, origin: `http://evil.example:${port}`, 'content-type': 'application/json' },
+          agent('evil-three'),
+        )
+      ).status,
+    ).toBe(421);
     expect(await agentNames()).toEqual(agentsBefore);
     expect(await keyCount()).toBe(keysBefore);
 
@@ -162,23 +176,38 @@ describe('browser boundary and listener limits (real daemon)', { timeout: 60_000
       expect(text).toContain('eight');
     }
     fake.setDefault({ content: 'ok' });
-    await waitFor('a connection to be accepted again', () => send('GET', '/health').then((r) => r.status === 200, () => false));
+    await waitFor('a connection to be accepted again', () =>
+      send('GET', '/health').then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    );
   });
 
   /** Start a streaming chat; resolves once its response starts, with `done`: the whole stream's text. */
   const openStream = () =>
     new Promise<{ done: Promise<string> }>((started, refused) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/agents/router/chat', agent: false, headers: { 'content-type': 'application/json', accept: 'text/event-stream' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        started({
-          done: new Promise<string>((resolve, reject) => {
-            res.on('data', (d: string) => (text += d));
-            res.on('end', () => resolve(text));
-            res.on('error', reject);
-          }),
-        });
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/agents/router/chat',
+          agent: false,
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          started({
+            done: new Promise<string>((resolve, reject) => {
+              res.on('data', (d: string) => (text += d));
+              res.on('end', () => resolve(text));
+              res.on('error', reject);
+            }),
+          });
+        },
+      );
       req.on('error', refused);
       req.end(JSON.stringify({ message: 'hi', stream: true }));
     });
@@ -187,7 +216,8 @@ describe('browser boundary and listener limits (real daemon)', { timeout: 60_000
     const mode = (rel: string) => (statSync(join(home.dir, rel)).mode & 0o777).toString(8);
     const expectPrivate = () => {
       for (const dir of ['config', 'config/agents', 'data', 'logs', 'run']) expect(mode(dir), dir).toBe('700');
-      for (const file of ['ares.toml', 'data/ares.db', 'data/ares.db-wal', 'data/ares.db-shm', 'data/jwt-secret', 'logs/caxton.log', 'run/caxton.sock']) expect(mode(file), file).toBe('600');
+      for (const file of ['ares.toml', 'data/ares.db', 'data/ares.db-wal', 'data/ares.db-shm', 'data/jwt-secret', 'logs/caxton.log', 'run/caxton.sock'])
+        expect(mode(file), file).toBe('600');
       for (const file of readdirSync(join(home.dir, 'config', 'agents'))) expect(mode(`config/agents/${file}`), file).toBe('600');
     };
     expectPrivate();

@@ -89,7 +89,11 @@ describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, ()
     const auth = { authorization: `Bearer ${user.api_key.key}` };
     const bobs = (await (await fetch(`${url}/api/agents?source=user`, { headers: auth })).json()) as { agents: { name: string }[] };
     expect(bobs.agents.map((a) => a.name).sort()).toEqual(['bobs-bot', 'bobs-secret']);
-    const chat = await fetch(`${url}/api/agents/bobs-secret/chat`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'hi' }) });
+    const chat = await fetch(`${url}/api/agents/bobs-secret/chat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'hi' }),
+    });
     expect(((await chat.json()) as { reply: string }).reply).toBe('hello from the model');
     // Anonymous loopback callers are `local`: Bob's private agent does not exist for them.
     expect((await fetch(`${url}/api/agents/bobs-secret`)).status).toBe(404);
@@ -127,7 +131,13 @@ describe('caxton agent/user/key commands (real daemon)', { timeout: 60_000 }, ()
   it('agent create --interactive shows the TOON and creates only after yes', async () => {
     const answers = ['quick', '', '', 'fast', '', 'You are quick.', 'Really quick.', '', 'y', ''].join('\n');
     const interactive = (input: string) =>
-      execa(process.execPath, [CAXTON_BIN, '--home', home.dir, 'agent', 'create', '--interactive'], { input, env: cleanEnv(home.env), extendEnv: false, reject: false, timeout: 20_000 });
+      execa(process.execPath, [CAXTON_BIN, '--home', home.dir, 'agent', 'create', '--interactive'], {
+        input,
+        env: cleanEnv(home.env),
+        extendEnv: false,
+        reject: false,
+        timeout: 20_000,
+      });
     const r = await interactive(answers);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stderr)).toContain('system_prompt: "You are quick.\\nReally quick."');

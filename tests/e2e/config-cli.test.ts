@@ -44,7 +44,12 @@ describe('validate / migrate / schema (real binary, no daemon)', { timeout: 30_0
 
     const json = await home.run(['validate', '--json', path('config')]);
     expect(json.exitCode).toBe(1);
-    const report = JSON.parse(json.stdout) as { ok: boolean; errors: number; warnings: number; diagnostics: { code: string; line: number; col: number; file: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      ok: boolean;
+      errors: number;
+      warnings: number;
+      diagnostics: { code: string; line: number; col: number; file: string }[];
+    };
     expect(report).toMatchObject({ ok: false, errors: 1, warnings: 1 });
     expect(report.diagnostics).toContainEqual(expect.objectContaining({ code: 'E_REFERENCE', line: 3, col: 1 }));
     expect(daemonPidsFor(home.dir)).toEqual([]);
@@ -93,7 +98,7 @@ describe('validate / migrate / schema (real binary, no daemon)', { timeout: 30_0
   });
 });
 
-describe('malformed files in a running daemon\'s config dir', { timeout: 60_000 }, () => {
+describe("malformed files in a running daemon's config dir", { timeout: 60_000 }, () => {
   const homes = homeRegistry();
   let home: TestHome;
   let url = '';
@@ -118,7 +123,11 @@ describe('malformed files in a running daemon\'s config dir', { timeout: 60_000 
     expect(await routerAnswers()).toBe(200);
     const cases: Array<[string, string | Buffer, { code: string; line: number }]> = [
       ['config/agents/huge.toon', `name: huge\nsystem_prompt: "${'x'.repeat(10 * 1024 * 1024)}"\nmodel: nope\n`, { code: 'E_VALUE', line: 2 }],
-      ['config/agents/binary.toon', Buffer.concat([Buffer.from('name: bin\nsystem_prompt: "'), Buffer.from([0xc3, 0x28]), Buffer.from('"\n')]), { code: 'E_SYNTAX', line: 2 }],
+      [
+        'config/agents/binary.toon',
+        Buffer.concat([Buffer.from('name: bin\nsystem_prompt: "'), Buffer.from([0xc3, 0x28]), Buffer.from('"\n')]),
+        { code: 'E_SYNTAX', line: 2 },
+      ],
       ['config/agents/deep.json', `{"name":"deep","system_prompt":"x","parameters":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, { code: 'E_VALUE', line: 1 }],
       ['config/agents/cut.toml', 'name = "cut"\nsystem_prompt = """never closed\n', { code: 'E_SYNTAX', line: 2 }],
     ];
@@ -129,10 +138,14 @@ describe('malformed files in a running daemon\'s config dir', { timeout: 60_000 
       // A big file may be seen half-written first (rejected too); wait for the rejection of the whole file.
       const located = (s: ConfigStatus) => s.last_errors.some((d) => d.file === file && d.code === expected.code && d.line === expected.line);
       let last: ConfigStatus | undefined;
-      const st = await waitFor(`${file} to be rejected with ${expected.code} at line ${expected.line}`, async () => {
-        last = await configStatus();
-        return last.rejected > rejected && located(last) ? last : undefined;
-      }, 15_000).catch((err: Error) => {
+      const st = await waitFor(
+        `${file} to be rejected with ${expected.code} at line ${expected.line}`,
+        async () => {
+          last = await configStatus();
+          return last.rejected > rejected && located(last) ? last : undefined;
+        },
+        15_000,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}; last errors: ${JSON.stringify(last?.last_errors).slice(0, 2000)}`);
       });
       rejected = st.rejected;

@@ -34,7 +34,12 @@ describe('failed agents and the MCP SSRF guard (real daemon)', { timeout: 90_000
   const post = async (path: string, body: unknown, as?: string) => {
     const dispatcher = new UndiciAgent({ connect: { socketPath: home.socket } });
     try {
-      const r = await undiciRequest(`http://caxton${path}`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json', ...(as ? { 'x-caxton-as': as } : {}) }, body: JSON.stringify(body) });
+      const r = await undiciRequest(`http://caxton${path}`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json', ...(as ? { 'x-caxton-as': as } : {}) },
+        body: JSON.stringify(body),
+      });
       return { status: r.statusCode, text: await r.body.text() };
     } finally {
       await dispatcher.close();
@@ -46,7 +51,10 @@ describe('failed agents and the MCP SSRF guard (real daemon)', { timeout: 90_000
     home = await homes.createWithFake(fake.url);
     home.writeFile('config/models/spare.toon', spareModel);
     const port = await closedPort();
-    mcpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    mcpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve) => mcpServer.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
     home.writeAresToml(openaiToml(fake.url, '\n[mcp]\nallow_private_urls = true\n'));
@@ -111,8 +119,18 @@ describe('failed agents and the MCP SSRF guard (real daemon)', { timeout: 90_000
     expect((await home.run(['--as', DORA, 'agent', 'test', 'sneakbot', 'hi', '--no-stream'])).exitCode).toBe(0);
     expect((await home.run(['agent', 'test', 'lanbot', 'hi', '--no-stream'])).exitCode).toBe(0);
 
-    const mine = JSON.parse((await home.run(['--as', DORA, '--json', 'mcp', 'list'])).stdout) as { name: string; source: string; state: string; last_error: string | null; owner?: string }[];
-    expect(mine.find((r) => r.name === 'sneaky')).toMatchObject({ source: 'user', state: 'failed', last_error: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address.*allow_private_urls/) });
+    const mine = JSON.parse((await home.run(['--as', DORA, '--json', 'mcp', 'list'])).stdout) as {
+      name: string;
+      source: string;
+      state: string;
+      last_error: string | null;
+      owner?: string;
+    }[];
+    expect(mine.find((r) => r.name === 'sneaky')).toMatchObject({
+      source: 'user',
+      state: 'failed',
+      last_error: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address.*allow_private_urls/),
+    });
     expect(mine.some((r) => r.name === 'lan' || r.owner !== undefined)).toBe(false);
 
     const all = JSON.parse((await home.run(['--json', 'mcp', 'list'])).stdout) as typeof mine;

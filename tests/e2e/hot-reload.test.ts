@@ -56,10 +56,14 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
 
     // max_tool_iterations must be 1-100: an error on line 3 of the router file.
     home.writeFile(ROUTER, router('Prompt broken', 'max_tool_iterations: 500\n'));
-    const rejected = await waitFor('the broken file to be rejected', async () => {
-      const st = await configStatus();
-      return st.rejected > 0 ? st : undefined;
-    }, 5000);
+    const rejected = await waitFor(
+      'the broken file to be rejected',
+      async () => {
+        const st = await configStatus();
+        return st.rejected > 0 ? st : undefined;
+      },
+      5000,
+    );
     // The bad field, plus what it breaks elsewhere (the default workflow names the router).
     expect(rejected.last_errors[0]).toMatchObject({ code: 'E_VALUE', file: ROUTER, line: 3, col: 1, field: 'max_tool_iterations' });
     expect(rejected.last_errors).toContainEqual(expect.objectContaining({ code: 'E_REFERENCE', file: 'config/workflows/default.toon' }));
@@ -93,7 +97,11 @@ describe('config hot reload (real daemon)', { timeout: 30_000 }, () => {
     const statuses: number[] = [];
     const load = Array.from({ length: 3 }, async () => {
       while (serving) {
-        const res = await fetch(`${url}/agents/router/message`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'busy' }) });
+        const res = await fetch(`${url}/agents/router/message`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: 'busy' }),
+        });
         statuses.push(res.status);
         await res.arrayBuffer();
       }

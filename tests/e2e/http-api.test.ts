@@ -59,9 +59,7 @@ describe('HTTP API over TCP (real daemon)', { timeout: 20_000 }, () => {
   const post = (path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`${url}${path}`, { method: 'POST', headers, body });
   const chatBodies = () =>
-    fake.requests
-      .filter((r) => r.path === '/v1/chat/completions')
-      .map((r) => r.body as { messages: { role: string; content: string }[]; stream: boolean });
+    fake.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: { role: string; content: string }[]; stream: boolean });
 
   it('POST /agents/:name/message answers with the reply and a conversation id; continuing sends the history', async () => {
     fake.enqueue({ content: 'customer-support' }, { content: 'orchestrator, this time' });

@@ -69,7 +69,7 @@ describe('caxton agent stop/start/restart (real daemon)', { timeout: 60_000 }, (
     expect((await home.run(['agent', 'stop'])).exitCode).toBe(2);
   });
 
-  it('server status shows a provider\'s last failed request (passive health), not only with --json', async () => {
+  it("server status shows a provider's last failed request (passive health), not only with --json", async () => {
     const healthy = await home.run(['server', 'status']);
     expect(healthy.stdout).toMatch(/providers:\n\s+openai\s+\(openai\) ready\n/);
     fake.enqueue({ status: 500 });

@@ -168,10 +168,7 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
 
   it('two starts racing on an empty home end with exactly one daemon', async () => {
     const home = homes.create();
-    const [a, b] = await Promise.all([
-      home.run(['--json', 'server', 'start', '--port', '0']),
-      home.run(['--json', 'server', 'start', '--port', '0']),
-    ]);
+    const [a, b] = await Promise.all([home.run(['--json', 'server', 'start', '--port', '0']), home.run(['--json', 'server', 'start', '--port', '0'])]);
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     const outs = [JSON.parse(a.stdout), JSON.parse(b.stdout)] as { started: boolean; pid: number }[];
@@ -222,7 +219,10 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'take your time' }),
     })
-      .then((r) => r, (err: Error) => err) // settle either way, so a failure is reported below, not as unhandled
+      .then(
+        (r) => r,
+        (err: Error) => err,
+      ) // settle either way, so a failure is reported below, not as unhandled
       .finally(() => (settled = true));
     await waitFor('the request to reach the model', () => chatRequests().length === 1);
     process.kill(pid, 'SIGTERM');

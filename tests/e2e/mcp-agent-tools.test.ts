@@ -63,7 +63,10 @@ describe('agents calling MCP tools (real binary, real MCP servers, fake OpenAI)'
     writeFileSync(join(sandbox, 'notes.txt'), 'the launch code is tea-time\n');
 
     const port = await closedPort();
-    httpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    httpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve) => httpServer.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
 
     home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
@@ -81,10 +84,14 @@ describe('agents calling MCP tools (real binary, real MCP servers, fake OpenAI)'
       }),
     );
     await home.start();
-    await waitFor('all MCP servers ready', async () => {
-      const rows = await mcpList(home);
-      return rows.length === 4 && rows.every((r) => r.state === 'ready');
-    }, 20_000);
+    await waitFor(
+      'all MCP servers ready',
+      async () => {
+        const rows = await mcpList(home);
+        return rows.length === 4 && rows.every((r) => r.state === 'ready');
+      },
+      20_000,
+    );
   }, 40_000);
   afterAll(async () => {
     await homes.cleanupAll();
@@ -176,7 +183,11 @@ describe('agents calling MCP tools (real binary, real MCP servers, fake OpenAI)'
     expect(toolResultSent('call_long')).toContain('MCP server everything stopped during the call');
     expect(r.stdout).toContain('sorry, the tool crashed');
 
-    const after = await waitFor('everything to be reconnected', async () => (await mcpList(home)).find((x) => x.name === 'everything' && x.state === 'ready' && x.pid !== before.pid), 20_000);
+    const after = await waitFor(
+      'everything to be reconnected',
+      async () => (await mcpList(home)).find((x) => x.name === 'everything' && x.state === 'ready' && x.pid !== before.pid),
+      20_000,
+    );
     expect(processAlive(before.pid!)).toBe(false);
     expect(after.restarts).toBeGreaterThanOrEqual(1);
     const again = await runWithToolCall('call_after', 'everything__echo', { message: 'back again' });
@@ -198,10 +209,14 @@ describe('[tools] deny in ares.toml takes MCP tools and servers away from every 
       home.writeFile('config/mcps/memory.toon', stdioToon('memory', SERVER_SCRIPTS.memory, [], { env: { MEMORY_FILE_PATH: join(home.dir, 'memory.jsonl') } }));
       home.writeFile('config/agents/greedy.toon', encode({ name: 'greedy', model: 'balanced', system_prompt: 'x', tools: ['everything.*', 'memory.*'] }));
       await home.start();
-      const rows = await waitFor('everything ready', async () => {
-        const r = await mcpList(home);
-        return r.find((x) => x.name === 'everything')?.state === 'ready' ? r : undefined;
-      }, 20_000);
+      const rows = await waitFor(
+        'everything ready',
+        async () => {
+          const r = await mcpList(home);
+          return r.find((x) => x.name === 'everything')?.state === 'ready' ? r : undefined;
+        },
+        20_000,
+      );
       expect(rows.find((r) => r.name === 'memory')).toMatchObject({ state: 'idle' });
       expect(rows.find((r) => r.name === 'memory')!.pid).toBeUndefined();
 
@@ -213,7 +228,9 @@ describe('[tools] deny in ares.toml takes MCP tools and servers away from every 
       expect(offered).toContain('everything__echo');
       expect(offered).not.toContain('everything__get-env');
       expect(offered.some((n) => n.startsWith('memory__'))).toBe(false);
-      const sent = (fake.requests.at(-1)!.body.messages as { role: string; tool_call_id?: string; content: string }[]).find((m) => m.tool_call_id === 'call_denied')!;
+      const sent = (fake.requests.at(-1)!.body.messages as { role: string; tool_call_id?: string; content: string }[]).find(
+        (m) => m.tool_call_id === 'call_denied',
+      )!;
       expect(sent.content).toContain('everything.get-env');
       expect(sent.content).not.toContain('PATH');
     } finally {

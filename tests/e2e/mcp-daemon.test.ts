@@ -39,10 +39,14 @@ async function mcpList(home: TestHome): Promise<Row[]> {
 }
 
 const readyRows = (home: TestHome, names: string[]) =>
-  waitFor(`MCP servers ${names.join(', ')} ready`, async () => {
-    const rows = await mcpList(home);
-    return names.every((n) => rows.find((r) => r.name === n)?.state === 'ready') ? rows : undefined;
-  }, 15_000);
+  waitFor(
+    `MCP servers ${names.join(', ')} ready`,
+    async () => {
+      const rows = await mcpList(home);
+      return names.every((n) => rows.find((r) => r.name === n)?.state === 'ready') ? rows : undefined;
+    },
+    15_000,
+  );
 
 describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout: 60_000 }, () => {
   const homes = homeRegistry();
@@ -144,7 +148,10 @@ describe('caxton mcp without a daemon', () => {
   it('mcp serve and mcp list exit 3 with the not-running message', async () => {
     const homes = homeRegistry();
     const home = homes.create();
-    for (const args of [['mcp', 'serve'], ['mcp', 'list']]) {
+    for (const args of [
+      ['mcp', 'serve'],
+      ['mcp', 'list'],
+    ]) {
       const r = await home.run(args);
       expect(r.exitCode, args.join(' ')).toBe(3);
       expect(r.stderr).toContain('caxton is not running');

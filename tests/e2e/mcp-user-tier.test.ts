@@ -38,8 +38,14 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
 
   const login = async (email: string): Promise<string> => {
     const creds = { email, password: 'long enough', name: email };
-    expect((await fetch(`${url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })).status).toBe(201);
-    const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: creds.password }) });
+    expect(
+      (await fetch(`${url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(creds) })).status,
+    ).toBe(201);
+    const res = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: creds.password }),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     return ((await res.json()) as { access_token: string }).access_token;
   };
@@ -61,7 +67,10 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     // Users' servers here live on 127.0.0.1, which the SSRF guard refuses unless allowed (tests/api/mcp-ssrf.test.ts).
     home.writeAresToml(openaiToml(fake.url, '\n[auth]\nrequired = true\n\n[mcp]\nallow_private_urls = true\n'));
     const port = await closedPort();
-    httpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    httpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve) => httpServer.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
     await home.start();
@@ -97,7 +106,13 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
   });
 
   it("B running A's public agent does not reach A's private server, even when the model names its tool", async () => {
-    const pub = await req('POST', '/api/agents', ann, { name: 'ann-public', model: 'fast', system_prompt: 'Use tools.', tools: ['mine.echo'], is_public: true });
+    const pub = await req('POST', '/api/agents', ann, {
+      name: 'ann-public',
+      model: 'fast',
+      system_prompt: 'Use tools.',
+      tools: ['mine.echo'],
+      is_public: true,
+    });
     expect(pub.status, await pub.clone().text()).toBe(201);
 
     fake.enqueue({ tool_calls: [{ id: 'call_b', name: 'mine__echo', arguments: JSON.stringify({ message: 'from bob' }) }] }, { content: 'no tool for bob' });
@@ -113,7 +128,7 @@ describe('user-tier MCP servers (real daemon, auth required, server-everything o
     expect(asAnn.toolResult('call_c')).toBe('Echo: owner');
   });
 
-  it("a public server of A is no bare name for B; B builds on it with a row of its own (SPEC §4)", async () => {
+  it('a public server of A is no bare name for B; B builds on it with a row of its own (SPEC §4)', async () => {
     expect((await req('POST', '/api/mcps', ann, { name: 'shared', url: mcpUrl, timeout_secs: 20, is_public: true })).status).toBe(201);
     for (const tools of [['shared.echo'], ['ann/shared.echo']]) {
       const refused = await req('POST', '/api/agents', bob, { name: 'bob-shared', model: 'fast', system_prompt: 'x', tools });
@@ -148,7 +163,12 @@ describe('a user-tier stdio MCP server (admin-created) leaves no child behind', 
       // The CLI's transport: HTTP over the control socket, as the admin `local` user.
       const dispatcher = new UndiciAgent({ connect: { socketPath: home.socket } });
       const post = async (path: string, body: unknown) => {
-        const r = await undiciRequest(`http://caxton${path}`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const r = await undiciRequest(`http://caxton${path}`, {
+          method: 'POST',
+          dispatcher,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         return { status: r.statusCode, text: await r.body.text() };
       };
       const mcp = await post('/api/mcps', { name: 'evs', command: process.execPath, args: [SERVER_SCRIPTS.everything, 'stdio'], timeout_secs: 20 });
@@ -159,7 +179,10 @@ describe('a user-tier stdio MCP server (admin-created) leaves no child behind', 
       const pids = () => (JSON.parse(readFileSync(join(home.dir, 'run', 'mcp-user-children.json'), 'utf8')) as { pid: number }[]).map((c) => c.pid);
       const userPids: number[][] = [];
       for (const round of [1, 2]) {
-        fake.enqueue({ tool_calls: [{ id: `call_s${round}`, name: 'evs__echo', arguments: JSON.stringify({ message: `round ${round}` }) }] }, { content: 'ok' });
+        fake.enqueue(
+          { tool_calls: [{ id: `call_s${round}`, name: 'evs__echo', arguments: JSON.stringify({ message: `round ${round}` }) }] },
+          { content: 'ok' },
+        );
         const r = await home.run(['agent', 'test', 'local-bot', `stdio round ${round}`]);
         expect(r.exitCode, r.stderr).toBe(0);
         expect(r.stderr).toContain(`[tool] evs__echo -> Echo: round ${round}`);

@@ -13,7 +13,7 @@ requireBuild();
 const SYSTEM_PROMPT = 'You are the system helper.';
 const BOB_PROMPT = "You are Bob's helper.";
 
-describe('bare names stay the system\'s; OWNER/NAME reaches a user\'s public agent (real daemon)', { timeout: 60_000 }, () => {
+describe("bare names stay the system's; OWNER/NAME reaches a user's public agent (real daemon)", { timeout: 60_000 }, () => {
   const homes = homeRegistry();
   let fake: FakeOpenAI;
   let home: TestHome;
@@ -35,14 +35,20 @@ describe('bare names stay the system\'s; OWNER/NAME reaches a user\'s public age
     home.writeFile('bob-helper.toon', `name: helper\nmodel: fast\nsystem_prompt: ${BOB_PROMPT}\n`);
     const shared = await home.run(['--as', 'robert@example.com', 'agent', 'create', '--from-file', `${home.dir}/bob-helper.toon`, '--public']);
     expect(shared.exitCode, shared.stderr).toBe(0);
-    expect((await home.run(['--as', 'robert@example.com', 'agent', 'create', '--from-file', `${home.dir}/bob-helper.toon`, '--name', 'bobs-secret'])).exitCode).toBe(0);
+    expect(
+      (await home.run(['--as', 'robert@example.com', 'agent', 'create', '--from-file', `${home.dir}/bob-helper.toon`, '--name', 'bobs-secret'])).exitCode,
+    ).toBe(0);
 
     const bare = await home.run(['agent', 'test', 'helper', 'hi', '--no-stream']);
     expect(bare.exitCode, bare.stderr).toBe(0);
     expect(bare.stdout).toContain('at your service');
     expect(lastSystemPrompt()).toBe(SYSTEM_PROMPT);
 
-    const anon = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'helper', messages: [{ role: 'user', content: 'hi' }] }) });
+    const anon = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'helper', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect(anon.status).toBe(200);
     expect(lastSystemPrompt()).toBe(SYSTEM_PROMPT);
 

@@ -50,7 +50,12 @@ describe('OpenAI-compatible history through the real daemon', { timeout: 60_000 
     }
     expect(text).toBe('You said your name is Ada.');
     expect(usage!.total_tokens).toBeGreaterThan(0);
-    expect(sentContents().slice(1)).toEqual(['system: Answer in one sentence.', 'user: My name is Ada.', 'assistant: Nice to meet you, Ada.', 'user: What is my name?']);
+    expect(sentContents().slice(1)).toEqual([
+      'system: Answer in one sentence.',
+      'user: My name is Ada.',
+      'assistant: Nice to meet you, Ada.',
+      'user: What is my name?',
+    ]);
 
     const conversations = (await (await fetch(`${url}/api/conversations`)).json()) as { conversations: unknown[] };
     expect(conversations.conversations).toEqual([]);

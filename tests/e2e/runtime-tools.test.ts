@@ -65,11 +65,22 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
 
   const exec = (id: string) => db.prepare('SELECT * FROM agent_executions WHERE id = ?').get(id) as ExecRow | undefined;
   const chat = (agent: string, body: Record<string, unknown>, signal?: AbortSignal) =>
-    fetch(`${url}/api/agents/${agent}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
-  const bodies = () => fake.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: { role: string; content: string | null; tool_call_id?: string }[]; tools?: { function: { name: string } }[] });
+    fetch(`${url}/api/agents/${agent}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+  const bodies = () =>
+    fake.requests
+      .filter((r) => r.path === '/v1/chat/completions')
+      .map((r) => r.body as { messages: { role: string; content: string | null; tool_call_id?: string }[]; tools?: { function: { name: string } }[] });
 
   it('calculator round trip through `caxton agent test`: the tool call and result show as they happen', async () => {
-    fake.enqueue({ content: 'Let me compute that.', tool_calls: [{ id: 'call_calc', name: 'calculator', arguments: '{"expression":"49.99 * 3 * (1 - 0.15)"}' }] });
+    fake.enqueue({
+      content: 'Let me compute that.',
+      tool_calls: [{ id: 'call_calc', name: 'calculator', arguments: '{"expression":"49.99 * 3 * (1 - 0.15)"}' }],
+    });
     fake.setDefault((req) => {
       const last = (req.body.messages as { role: string; content: string }[]).at(-1)!;
       return { content: last.role === 'tool' ? `The total is ${last.content}.` : 'ok' };
@@ -97,7 +108,12 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
 
   it('runs parallel tool calls and returns both results to the model', async () => {
     fake.enqueue(
-      { tool_calls: [{ id: 'p1', name: 'calculator', arguments: '{"expression":"2^10"}' }, { id: 'p2', name: 'current_time', arguments: '{"timezone":"UTC"}' }] },
+      {
+        tool_calls: [
+          { id: 'p1', name: 'calculator', arguments: '{"expression":"2^10"}' },
+          { id: 'p2', name: 'current_time', arguments: '{"timezone":"UTC"}' },
+        ],
+      },
       { content: 'done' },
     );
     const res = await chat('mathy', { message: 'two things at once' });

@@ -43,14 +43,22 @@ describe('secrets never leave (real daemon)', { timeout: 90_000 }, () => {
     http(what, path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    ({ fake, home, url: base } = await homes.startWithFake({ default: { status: 400, echo_auth: `(jwt ${JWT}, vault ${VAULT}, tool ${TOOL_KEY})` } }, (h) => {
+    ({
+      fake,
+      home,
+      url: base,
+    } = await homes.startWithFake({ default: { status: 400, echo_auth: `(jwt ${JWT}, vault ${VAULT}, tool ${TOOL_KEY})` } }, (h) => {
       h.env = { ...h.env, OPENAI_API_KEY: KEY, ARES_JWT_SECRET: JWT, VAULT_TOKEN: VAULT };
       const dies = "console.error('fatal: token ' + process.env.TOKEN + ' rejected'); process.exit(1)";
       h.writeFile('config/mcps/vault.toon', encode({ name: 'vault', command: process.execPath, args: ['-e', dies], env: { TOKEN: '${VAULT_TOKEN}' } }));
       h.writeFile('config/agents/vaulter.toon', encode({ name: 'vaulter', model: 'fast', system_prompt: 'Use the vault.', tools: ['vault.*'] }));
     }));
     // A user-tier tool credential, written at run time (the owner's own 201 echo is not captured).
-    const tool = await fetch(`${base}/api/tools`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'crm', type: 'http', config: { url: 'https://crm.example.com', api_key: TOOL_KEY } }) });
+    const tool = await fetch(`${base}/api/tools`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'crm', type: 'http', config: { url: 'https://crm.example.com', api_key: TOOL_KEY } }),
+    });
     expect(tool.status).toBe(201);
   }, 60_000);
   afterAll(() => homes.cleanupAll());
@@ -58,7 +66,9 @@ describe('secrets never leave (real daemon)', { timeout: 90_000 }, () => {
   it('chat errors over JSON, SSE, /v1 (JSON and stream), /agents/NAME/message and /mcp say what failed without the secrets', async () => {
     const json = await post('JSON chat', '/api/agents/router/chat', { message: 'hi' });
     expect(json.status).toBe(502);
-    expect(JSON.parse(json.text).error.message).toMatch(/^provider openai \(HTTP 400\): Fake error \(HTTP 400\): invalid header Authorization: Bearer \[redacted\] \(jwt \[redacted\], vault \[redacted\], tool \[redacted\]\)/);
+    expect(JSON.parse(json.text).error.message).toMatch(
+      /^provider openai \(HTTP 400\): Fake error \(HTTP 400\): invalid header Authorization: Bearer \[redacted\] \(jwt \[redacted\], vault \[redacted\], tool \[redacted\]\)/,
+    );
     // The provider really got the key, and really echoed it.
     expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
 
@@ -72,18 +82,27 @@ describe('secrets never leave (real daemon)', { timeout: 90_000 }, () => {
     const message = await post('/agents/NAME/message', '/agents/router/message', { text: 'hi' });
     expect(message.status).toBe(502);
     expect(message.text).toContain('Bearer [redacted]');
-    const mcp = await post('/mcp tools/call', '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'router', arguments: { message: 'hi' } } }, { accept: 'application/json, text/event-stream' });
+    const mcp = await post(
+      '/mcp tools/call',
+      '/mcp',
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'router', arguments: { message: 'hi' } } },
+      { accept: 'application/json, text/event-stream' },
+    );
     expect(mcp.text).toMatch(/"isError":true/);
     expect(mcp.text).toContain('Bearer [redacted]');
   });
 
   it('stored runs, status, config status, MCP state, `server status --json` and the log carry none of them', async () => {
-    const dead = await waitFor('the vault MCP server to report its stderr', async () => {
-      const r = await fetch(`${base}/api/mcp/servers`);
-      const body = (await r.json()) as { servers?: { name: string; last_error: string | null }[] } | { name: string; last_error: string | null }[];
-      const rows = Array.isArray(body) ? body : (body.servers ?? []);
-      return rows.find((s) => s.name === 'vault' && s.last_error?.includes('fatal: token'));
-    }, 20_000);
+    const dead = await waitFor(
+      'the vault MCP server to report its stderr',
+      async () => {
+        const r = await fetch(`${base}/api/mcp/servers`);
+        const body = (await r.json()) as { servers?: { name: string; last_error: string | null }[] } | { name: string; last_error: string | null }[];
+        const rows = Array.isArray(body) ? body : (body.servers ?? []);
+        return rows.find((s) => s.name === 'vault' && s.last_error?.includes('fatal: token'));
+      },
+      20_000,
+    );
     expect(dead.last_error).toContain('fatal: token [redacted] rejected');
 
     const executions = await http('executions API', '/api/executions?limit=50');
@@ -118,7 +137,11 @@ describe('secrets never leave (real daemon)', { timeout: 90_000 }, () => {
       }
     }
 
-    const leaks = captured.flatMap(({ what, text }) => Object.entries(SECRETS).filter(([, v]) => text.includes(v)).map(([name]) => `${name} in ${what}`));
+    const leaks = captured.flatMap(({ what, text }) =>
+      Object.entries(SECRETS)
+        .filter(([, v]) => text.includes(v))
+        .map(([name]) => `${name} in ${what}`),
+    );
     expect(captured.length).toBeGreaterThanOrEqual(14);
     expect(leaks).toEqual([]);
   });

@@ -51,10 +51,21 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
 
     const post = (path: string, body: object) =>
       fetch(`${st.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const settle = <T>(p: Promise<T>) => p.then((v) => v, (err: Error) => err);
-    const json = settle(post('/api/agents/router/chat', { message: 'json please' }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string; message: string } } })));
+    const settle = <T>(p: Promise<T>) =>
+      p.then(
+        (v) => v,
+        (err: Error) => err,
+      );
+    const json = settle(
+      post('/api/agents/router/chat', { message: 'json please' }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { error: { code: string; message: string } },
+      })),
+    );
     const sse = settle(post('/api/agents/router/chat', { message: 'sse please', stream: true }).then((r) => r.text()));
-    const v1 = settle(post('/v1/chat/completions', { model: 'router', stream: true, messages: [{ role: 'user', content: 'v1 please' }] }).then((r) => r.text()));
+    const v1 = settle(
+      post('/v1/chat/completions', { model: 'router', stream: true, messages: [{ role: 'user', content: 'v1 please' }] }).then((r) => r.text()),
+    );
     await waitFor('three runs waiting on the model', () => fake.requests.filter((r) => r.path === '/v1/chat/completions').length === 3);
 
     // Half a request is on the wire when the signal comes; the rest follows during the drain.
@@ -64,14 +75,22 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
       process.kill(st.pid, 'SIGTERM');
       await waitFor('the shutdown to begin', () => readFileSync(home.logFile, 'utf8').includes('shutting down'));
     })();
-    const halfSent = rawRequest(port, 'POST /api/agents/router/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n', signalled, `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    const halfSent = rawRequest(
+      port,
+      'POST /api/agents/router/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+      signalled,
+      `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
     await signalled;
 
     // A request on a new connection during the drain: 503, says why, closes the connection.
     const fresh = await fetch(`${st.url}/health`);
     expect(fresh.status).toBe(503);
     expect(fresh.headers.get('connection')).toBe('close');
-    expect(((await fresh.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/shutting down/) });
+    expect(((await fresh.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/shutting down/),
+    });
     const half = await halfSent;
     expect(half).toMatch(/^HTTP\/1\.1 503 /);
     expect(half.toLowerCase()).toContain('connection: close');
@@ -99,7 +118,12 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
     const rows = db.prepare('SELECT input, status, error_message, finish_reason FROM agent_executions ORDER BY input').all();
     db.close();
     expect(rows).toEqual(
-      ['json please', 'sse please', 'v1 please'].map((input) => ({ input: expect.stringContaining(input), status: 'cancelled', error_message: 'daemon shutting down', finish_reason: 'cancelled' })),
+      ['json please', 'sse please', 'v1 please'].map((input) => ({
+        input: expect.stringContaining(input),
+        status: 'cancelled',
+        error_message: 'daemon shutting down',
+        finish_reason: 'cancelled',
+      })),
     );
   });
 });

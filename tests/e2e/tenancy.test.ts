@@ -42,7 +42,11 @@ describe('auth required on the real daemon', { timeout: 60_000 }, () => {
 
   it('register, login, use and refresh tokens; they still work after a restart', async () => {
     expect((await fetch(`${url}/api/auth/register`, json({ email: 'ann@example.com', password: 'long enough' }))).status).toBe(201);
-    const login = (await (await fetch(`${url}/api/auth/login`, json({ email: 'ann@example.com', password: 'long enough' }))).json()) as { access_token: string; refresh_token: string; expires_in: number };
+    const login = (await (await fetch(`${url}/api/auth/login`, json({ email: 'ann@example.com', password: 'long enough' }))).json()) as {
+      access_token: string;
+      refresh_token: string;
+      expires_in: number;
+    };
     expect(login.expires_in).toBe(900);
     const created = await fetch(`${url}/api/agents`, json({ name: 'ann-bot', model: 'fast', system_prompt: 'Hi.' }, login.access_token));
     expect(created.status).toBe(201);

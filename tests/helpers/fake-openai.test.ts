@@ -153,9 +153,7 @@ describe('fake OpenAI server', () => {
 
   it('surfaces a 500 as an APIError with status 500', async () => {
     fake.enqueue({ status: 500 });
-    const err = await client.chat.completions
-      .create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
-      .catch((e: unknown) => e);
+    const err = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(500);
     expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'server_error' });
@@ -165,10 +163,7 @@ describe('fake OpenAI server', () => {
     fake.enqueue({ delay_ms: 5000 });
     const ac = new AbortController();
     const started = Date.now();
-    const p = client.chat.completions.create(
-      { model: 'm', messages: [{ role: 'user', content: 'slow' }] },
-      { signal: ac.signal },
-    );
+    const p = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'slow' }] }, { signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
     await expect(p).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -176,9 +171,7 @@ describe('fake OpenAI server', () => {
 
   it('sends raw bodies as-is (malformed JSON makes the SDK throw)', async () => {
     fake.enqueue({ raw_body: '{"id": "broken' });
-    await expect(
-      client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
-    ).rejects.toThrow();
+    await expect(client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow();
   });
 
   it('lists models and 404s unknown paths', async () => {

@@ -214,10 +214,7 @@ function readBody(req: IncomingMessage): Promise<string> {
  * Start a fake OpenAI server on 127.0.0.1 (port 0 = random unless `opts.port`).
  * `opts.default` replaces the default echo reply.
  */
-export async function startFakeOpenAI(opts?: {
-  port?: number;
-  default?: FakeReply | ((req: FakeRequestLog) => FakeReply);
-}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts?: { port?: number; default?: FakeReply | ((req: FakeRequestLog) => FakeReply) }): Promise<FakeOpenAI> {
   const requests: FakeRequestLog[] = [];
   const queue: FakeReply[] = [];
   let queueHead = 0;
@@ -251,7 +248,9 @@ export async function startFakeOpenAI(opts?: {
     if (isGone(res)) return;
 
     if (reply.status !== undefined && (reply.status < 200 || reply.status >= 300)) {
-      const echo = reply.echo_auth ? `: invalid header Authorization: ${String(log.headers.authorization)}${typeof reply.echo_auth === 'string' ? ` ${reply.echo_auth}` : ''}` : '';
+      const echo = reply.echo_auth
+        ? `: invalid header Authorization: ${String(log.headers.authorization)}${typeof reply.echo_auth === 'string' ? ` ${reply.echo_auth}` : ''}`
+        : '';
       sendError(res, reply.status, `Fake error (HTTP ${reply.status})${echo}`, reply.retry_after);
       return;
     }
@@ -322,9 +321,7 @@ export async function startFakeOpenAI(opts?: {
         frames.push(
           frame(
             {
-              tool_calls: [
-                { index, id: toolCallIds![index], type: 'function', function: { name: tc.name, arguments: args.slice(0, cut) } },
-              ],
+              tool_calls: [{ index, id: toolCallIds![index], type: 'function', function: { name: tc.name, arguments: args.slice(0, cut) } }],
             },
             null,
           ),

@@ -12,8 +12,24 @@ export function executionById(store: Store, id: string, userId: string = LOCAL_U
  * A conversation of `userId` with agent `agentName` holding `messages`, written as a run's first step
  * is (one finished execution row with it). Returns the conversation id.
  */
-export function seedConversation(store: Store, agentName: string, userId: string, messages: { role: 'user' | 'assistant'; content: string }[], id = newId('conv')): string {
-  const execution = { id: `exec_${id}`, agent_name: agentName, agent_source: 'system', user_id: userId, conversation_id: id, input: messages[0]?.content ?? '', duration_ms: 1, status: 'success' as const, created_at: Date.now() };
+export function seedConversation(
+  store: Store,
+  agentName: string,
+  userId: string,
+  messages: { role: 'user' | 'assistant'; content: string }[],
+  id = newId('conv'),
+): string {
+  const execution = {
+    id: `exec_${id}`,
+    agent_name: agentName,
+    agent_source: 'system',
+    user_id: userId,
+    conversation_id: id,
+    input: messages[0]?.content ?? '',
+    duration_ms: 1,
+    status: 'success' as const,
+    created_at: Date.now(),
+  };
   store.executions.commitStep({ conversationId: id, createConversation: { agent_name: agentName, user_id: userId }, messages, execution });
   return id;
 }

@@ -57,18 +57,32 @@ async function failure(events: AsyncIterable<ProviderEvent>): Promise<{ code: st
 describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_000 }, () => {
   it('streams text and usage, and assembles streamed tool calls', async () => {
     const text = await drain(provider().chat(req));
-    expect(text.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text).join('')).toBe('echo: hello there');
+    expect(
+      text
+        .filter((e) => e.type === 'text_delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('echo: hello there');
     expect(text.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
     expect(text.find((e) => e.type === 'usage')).toMatchObject({ input_tokens: 2 });
 
-    fake.enqueue({ tool_calls: [{ id: 't1', name: 'calculator', arguments: '{"expression":"6*7"}' }, { id: 't2', name: 'current_time', arguments: '{}' }] });
+    fake.enqueue({
+      tool_calls: [
+        { id: 't1', name: 'calculator', arguments: '{"expression":"6*7"}' },
+        { id: 't2', name: 'current_time', arguments: '{}' },
+      ],
+    });
     const tools = await drain(provider().chat({ ...req, tools: [{ name: 'calculator', parameters: { type: 'object' } }], parallel_tool_calls: true }));
     expect(tools.filter((e) => e.type === 'tool_call')).toEqual([
       { type: 'tool_call', call: { id: 't1', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } } },
       { type: 'tool_call', call: { id: 't2', type: 'function', function: { name: 'current_time', arguments: '{}' } } },
     ]);
     expect(tools.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
-    expect(fake.requests.at(-1)!.body).toMatchObject({ stream: true, parallel_tool_calls: true, tools: [{ type: 'function', function: { name: 'calculator' } }] });
+    expect(fake.requests.at(-1)!.body).toMatchObject({
+      stream: true,
+      parallel_tool_calls: true,
+      tools: [{ type: 'function', function: { name: 'calculator' } }],
+    });
   });
 
   it('retries 429 twice, waiting what Retry-After asks, then succeeds', async () => {
@@ -76,7 +90,12 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     const retries: RetryInfo[] = [];
     const t0 = Date.now();
     const events = await drain(provider({}, retries).chat(req));
-    expect(events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text).join('')).toBe('finally');
+    expect(
+      events
+        .filter((e) => e.type === 'text_delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('finally');
     expect(fake.requests).toHaveLength(3);
     expect(retries).toEqual([
       { provider: 'openai', attempt: 1, delayMs: 1000, status: 429, fromRetryAfter: true },
@@ -91,7 +110,10 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     const err = await failure(provider({ retry: { baseDelayMs: 10 } }, retries).chat(req));
     expect(err).toEqual({ code: 'PROVIDER_ERROR', message: 'provider openai (HTTP 500): Fake error (HTTP 500)' });
     expect(fake.requests).toHaveLength(3);
-    expect(retries.map((r) => [r.status, r.fromRetryAfter])).toEqual([[500, false], [500, false]]);
+    expect(retries.map((r) => [r.status, r.fromRetryAfter])).toEqual([
+      [500, false],
+      [500, false],
+    ]);
   });
 
   it('refuses to wait for a Retry-After beyond the limit and says when to retry', async () => {
@@ -146,7 +168,10 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
       const moved = await failure(provider({ baseURL: url, maxRetries: 0 }).chat(req));
-      expect(moved).toEqual({ code: 'PROVIDER_ERROR', message: `provider openai: ${url} answered with a redirect; set base_url in ares.toml to the address it redirects to` });
+      expect(moved).toEqual({
+        code: 'PROVIDER_ERROR',
+        message: `provider openai: ${url} answered with a redirect; set base_url in ares.toml to the address it redirects to`,
+      });
     } finally {
       server.close();
     }

@@ -24,7 +24,10 @@ describe('provider registry health', () => {
     expect(reg.states()[0]).toEqual({ name: 'openai', type: 'openai', base_url: fake.url, state: 'ready' });
     fake.enqueue({ status: 401 });
     await expect(drain(p.chat(req))).rejects.toThrow(/rejected the API key/);
-    expect(reg.states()[0]).toMatchObject({ state: 'ready', reason: expect.stringMatching(/^last request failed \d+ s ago: provider openai rejected the API key \(HTTP 401\): check KEY$/) });
+    expect(reg.states()[0]).toMatchObject({
+      state: 'ready',
+      reason: expect.stringMatching(/^last request failed \d+ s ago: provider openai rejected the API key \(HTTP 401\): check KEY$/),
+    });
     expect(JSON.stringify(reg.states())).not.toContain('sk-abcdefghijklmnop');
     await drain(p.chat(req));
     expect(reg.states()[0]!.reason).toBeUndefined();

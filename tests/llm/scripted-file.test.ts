@@ -75,7 +75,9 @@ describe('scripted provider from ares.toml', () => {
   it('a missing, absent or malformed script is CONFIG_INVALID naming the file and the problem', () => {
     const home = tempDir('cx-script-');
     expect(() => registryFor('[providers.s]\ntype = "scripted"\n', home)).toThrow(/\[providers\.s\] type = "scripted" needs script = "FILE"/);
-    expect(() => registryFor('[providers.s]\ntype = "scripted"\nscript = "nope.toml"\n', home)).toThrow(`[providers.s] script ${join(home, 'nope.toml')}: file not found`);
+    expect(() => registryFor('[providers.s]\ntype = "scripted"\nscript = "nope.toml"\n', home)).toThrow(
+      `[providers.s] script ${join(home, 'nope.toml')}: file not found`,
+    );
     writeFileSync(join(home, 'bad.toml'), '[[replies]]\ntxt = "typo"\n');
     expect(() => registryFor('[providers.s]\ntype = "scripted"\nscript = "bad.toml"\n', home)).toThrow(/bad\.toml: .*replies\.0.*txt/);
     writeFileSync(join(home, 'broken.json'), '{"replies": [');

@@ -52,11 +52,32 @@ function tree(files: Array<[string, string]>): string {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);
   };
-  for (const target of ['domain/x', 'store/types', 'store/sqlite/database', 'llm/b', 'llm/types', 'config/snapshot', 'config/load', 'config/watch', 'config/ares-toml', 'runtime/r', 'ipc/paths', 'daemon/main', 'tools/types', 'api/app']) {
-    write(`src/${target}.ts`, 'export const x = 1, l = 1, s = 1, y = 1, r = 1, p = 1, m = 1, c = 1;\nexport type T = 1; export type S = 1; export type R = 1; export type W = 1; export type A = 1;\n');
+  for (const target of [
+    'domain/x',
+    'store/types',
+    'store/sqlite/database',
+    'llm/b',
+    'llm/types',
+    'config/snapshot',
+    'config/load',
+    'config/watch',
+    'config/ares-toml',
+    'runtime/r',
+    'ipc/paths',
+    'daemon/main',
+    'tools/types',
+    'api/app',
+  ]) {
+    write(
+      `src/${target}.ts`,
+      'export const x = 1, l = 1, s = 1, y = 1, r = 1, p = 1, m = 1, c = 1;\nexport type T = 1; export type S = 1; export type R = 1; export type W = 1; export type A = 1;\n',
+    );
   }
   for (const [file, statement] of files) write(`src/${file}`, `${statement}\nexport const used = 1;\n`);
-  write('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', verbatimModuleSyntax: true, types: ['node'] }, include: ['src'] }));
+  write(
+    'tsconfig.json',
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', verbatimModuleSyntax: true, types: ['node'] }, include: ['src'] }),
+  );
   return dir;
 }
 

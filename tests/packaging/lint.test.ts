@@ -84,18 +84,7 @@ describe('man/caxton.1', () => {
 
   it('uses the man macros and has the expected sections', () => {
     expect(src).toMatch(/^\.TH CAXTON 1 /m);
-    for (const section of [
-      'NAME',
-      'SYNOPSIS',
-      'DESCRIPTION',
-      'COMMANDS',
-      'OPTIONS',
-      'ENVIRONMENT',
-      'FILES',
-      'EXIT STATUS',
-      'EXAMPLES',
-      'SEE ALSO',
-    ]) {
+    for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'OPTIONS', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'EXAMPLES', 'SEE ALSO']) {
       expect(src, `section ${section}`).toMatch(new RegExp(`^\\.SH "?${section}"?\\s*$`, 'm'));
     }
   });
@@ -135,25 +124,10 @@ describe('man/caxton.1', () => {
   });
 
   it('documents environment, files, exit codes, providers and related pages', () => {
-    for (const v of [
-      'CAXTON_HOME',
-      'ARES_HOME',
-      'CAXTON_PORT',
-      'CAXTON_HOST',
-      'CAXTON_LOG_LEVEL',
-      'ARES_JWT_SECRET',
-      'OPENAI_API_KEY',
-    ]) {
+    for (const v of ['CAXTON_HOME', 'ARES_HOME', 'CAXTON_PORT', 'CAXTON_HOST', 'CAXTON_LOG_LEVEL', 'ARES_JWT_SECRET', 'OPENAI_API_KEY']) {
       expect(text, v).toContain(v);
     }
-    for (const f of [
-      'ares.toml',
-      'config/{agents,models,tools,workflows,mcps}/',
-      'data/ares.db',
-      'run/caxton.pid',
-      'run/caxton.sock',
-      'logs/caxton.log',
-    ]) {
+    for (const f of ['ares.toml', 'config/{agents,models,tools,workflows,mcps}/', 'data/ares.db', 'run/caxton.pid', 'run/caxton.sock', 'logs/caxton.log']) {
       expect(text, f).toContain(f);
     }
     const exitStatus = src.split(/^\.SH "?EXIT STATUS"?\s*$/m)[1]?.split(/^\.SH /m)[0] ?? '';
@@ -219,11 +193,7 @@ describe('systemd/caxton.service', () => {
       expect(rewritten).not.toBe(unit);
       writeFileSync(copy, rewritten);
 
-      const r = run(
-        systemdAnalyze!,
-        ['verify', '--man=no', '--generators=no', copy],
-        { SYSTEMD_LOG_LEVEL: 'info', SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' },
-      );
+      const r = run(systemdAnalyze!, ['verify', '--man=no', '--generators=no', copy], { SYSTEMD_LOG_LEVEL: 'info', SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' });
       const output = (r.stdout + r.stderr)
         .split('\n')
         .map((l) => l.trim())

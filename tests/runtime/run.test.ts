@@ -21,7 +21,8 @@ const store = openSqliteStore(join(tempDir('cx-rt-'), 'ares.db'));
 afterAll(() => store.close());
 
 const model = ModelSchema.parse({ name: 'm', provider: 'p', model: 'gpt-4o-mini', input_cost_per_mtok: 1, output_cost_per_mtok: 2 });
-const agentOf = (over: Partial<Agent> = {}): Agent => AgentSchema.parse({ name: 'helper', system_prompt: 'You help.', tools: ['add', 'boom', 'hang', 'slow'], ...over });
+const agentOf = (over: Partial<Agent> = {}): Agent =>
+  AgentSchema.parse({ name: 'helper', system_prompt: 'You help.', tools: ['add', 'boom', 'hang', 'slow'], ...over });
 
 const def = (name: string, timeoutMs = 5_000): ToolDefinition => ({ name, spec: { name, parameters: { type: 'object' } }, timeoutMs });
 const started: string[] = [];
@@ -59,7 +60,14 @@ const call = (name: string, args: Record<string, unknown>, id?: string) => ({ na
 
 describe('runtime tool loop', () => {
   it('runs a tool the model asks for and sends its result back, then answers', async () => {
-    const p = createScriptedProvider('p', [{ tool_calls: [call('add', { a: 2, b: 3 }, 'c1')], usage: { input_tokens: 10, output_tokens: 5 } }, { text: 'The sum is 5.', usage: { input_tokens: 20, output_tokens: 4 } }], { whenEmpty: 'error' });
+    const p = createScriptedProvider(
+      'p',
+      [
+        { tool_calls: [call('add', { a: 2, b: 3 }, 'c1')], usage: { input_tokens: 10, output_tokens: 5 } },
+        { text: 'The sum is 5.', usage: { input_tokens: 20, output_tokens: 4 } },
+      ],
+      { whenEmpty: 'error' },
+    );
     const events = await collect(runtimeWith({ p }).run({ agent: agentOf(), source: 'system', model, message: 'add 2 and 3', userId: 'local' }));
     const types = events.map((e) => e.type);
     expect(types.filter((t) => t === 'tool_call' || t === 'tool_result' || t === 'done')).toEqual(['tool_call', 'tool_result', 'done']);
@@ -81,10 +89,7 @@ describe('runtime tool loop', () => {
   });
 
   it('runs parallel tool calls concurrently when parallel_tools is on, results in call order', async () => {
-    const p = createScriptedProvider('p', [
-      { tool_calls: [call('slow', { ms: 80 }, 's1'), call('slow', { ms: 10 }, 's2')] },
-      { text: 'both done' },
-    ]);
+    const p = createScriptedProvider('p', [{ tool_calls: [call('slow', { ms: 80 }, 's1'), call('slow', { ms: 10 }, 's2')] }, { text: 'both done' }]);
     const events = await collect(runtimeWith({ p }).run({ agent: agentOf({ parallel_tools: true }), source: 'system', model, message: 'go', userId: 'local' }));
     // The short call's result arrives first: it did not wait for the long one.
     expect(events.filter((e) => e.type === 'tool_result').map((e) => (e as { id: string }).id)).toEqual(['s2', 's1']);
@@ -101,7 +106,9 @@ describe('runtime tool loop', () => {
   it('ends with an explicit message and finish_reason max_iterations when the model keeps calling tools', async () => {
     const p = createScriptedProvider('p', []);
     p.push(...Array.from({ length: 10 }, (): ScriptStep => ({ tool_calls: [call('add', { a: 1, b: 1 })] })));
-    const events = await collect(runtimeWith({ p }).run({ agent: agentOf({ max_tool_iterations: 2 }), source: 'system', model, message: 'loop', userId: 'local' }));
+    const events = await collect(
+      runtimeWith({ p }).run({ agent: agentOf({ max_tool_iterations: 2 }), source: 'system', model, message: 'loop', userId: 'local' }),
+    );
     const done = events.at(-1)!;
     expect(done).toMatchObject({ type: 'done', finish_reason: 'max_iterations' });
     if (done.type !== 'done') throw new Error('no done');
@@ -135,7 +142,10 @@ describe('runtime tool loop', () => {
   });
 
   it('persists each step: a run that fails after a tool round keeps that round and records the error', async () => {
-    const p = createScriptedProvider('p', [{ tool_calls: [call('add', { a: 1, b: 2 }, 'k1')] }, { error: new DomainError('PROVIDER_ERROR', 'provider p (HTTP 500): down') }]);
+    const p = createScriptedProvider('p', [
+      { tool_calls: [call('add', { a: 1, b: 2 }, 'k1')] },
+      { error: new DomainError('PROVIDER_ERROR', 'provider p (HTTP 500): down') },
+    ]);
     const events = await collect(runtimeWith({ p }).run({ agent: agentOf(), source: 'system', model, message: 'half', userId: 'local' }));
     const err = events.at(-1)!;
     expect(err).toMatchObject({ type: 'error', code: 'PROVIDER_ERROR' });
@@ -197,7 +207,16 @@ describe('runtime tool loop', () => {
     const rt = runtimeWith({ p }, { contextWindow: () => 1024 + 400 });
     let conv: string | undefined;
     for (let i = 1; i <= 6; i++) {
-      const ev = await collect(rt.run({ agent: agentOf({ tools: [] }), source: 'system', model, message: `turn ${i} ${'x'.repeat(200)}`, userId: 'local', ...(conv ? { conversationId: conv } : {}) }));
+      const ev = await collect(
+        rt.run({
+          agent: agentOf({ tools: [] }),
+          source: 'system',
+          model,
+          message: `turn ${i} ${'x'.repeat(200)}`,
+          userId: 'local',
+          ...(conv ? { conversationId: conv } : {}),
+        }),
+      );
       conv = (ev.at(-1) as { conversation_id: string }).conversation_id;
     }
     const last = p.requests.at(-1)!.messages;
@@ -243,7 +262,16 @@ describe('runtime isolation and lifecycle', () => {
     const ok = createScriptedProvider('ok', []);
     const rt = runtimeWith({ hung, ok }, { limits: { maxConcurrentPerAgent: 1, maxQueuedPerAgent: 2, maxQueuedTotal: 2 } });
     const run = (name: string, provider: string, signal?: AbortSignal) =>
-      collect(rt.run({ agent: agentOf({ name, tools: [] }), source: 'system', model: { ...model, provider }, message: 'flood', userId: 'local', ...(signal ? { signal } : {}) }));
+      collect(
+        rt.run({
+          agent: agentOf({ name, tools: [] }),
+          source: 'system',
+          model: { ...model, provider },
+          message: 'flood',
+          userId: 'local',
+          ...(signal ? { signal } : {}),
+        }),
+      );
     const ac = new AbortController();
     const held = [run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal), run('flooded', 'hung', ac.signal)];
     await vi.waitFor(() => expect(rt.agents.status('flooded')).toMatchObject({ active: 1, queued: 2 }));
@@ -303,10 +331,16 @@ describe('runtime: agents that cannot run as defined are marked failed', () => {
     expect(rt.agents.restart('gone').state).toBe('running');
   });
 
-  it('a provider that is not configured is the agent\'s fault: CONFIG_INVALID, and the agent is failed', async () => {
+  it("a provider that is not configured is the agent's fault: CONFIG_INVALID, and the agent is failed", async () => {
     const rt = createRuntime({ store, providers: { get: async (n) => Promise.reject(new DomainError('NOT_FOUND', `provider ${n} not found`)) } });
-    const events = await collect(rt.run({ agent: agentOf({ name: 'lost', tools: [] }), source: 'system', model: { ...model, provider: 'nowhere' }, message: 'hi', userId: 'local' }));
-    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'CONFIG_INVALID', message: expect.stringContaining('provider nowhere, which ares.toml does not define') });
+    const events = await collect(
+      rt.run({ agent: agentOf({ name: 'lost', tools: [] }), source: 'system', model: { ...model, provider: 'nowhere' }, message: 'hi', userId: 'local' }),
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('provider nowhere, which ares.toml does not define'),
+    });
     expect(rt.agents.status('lost')).toMatchObject({ state: 'failed', reason: expect.stringContaining('provider nowhere') });
   });
 });
@@ -321,7 +355,12 @@ describe('runtime memory', () => {
       toolbox: createToolbox({ sets: () => [createBuiltinTools({ memory: store.memory })] }),
       memory: store.memory,
     });
-    const agent = agentOf({ name: 'rememberer', tools: [], memory: { enabled: true, scope: 'user' }, user_prompt_template: 'Known facts:\n{{memory_context}}\n\nUser: {{message}}' });
+    const agent = agentOf({
+      name: 'rememberer',
+      tools: [],
+      memory: { enabled: true, scope: 'user' },
+      user_prompt_template: 'Known facts:\n{{memory_context}}\n\nUser: {{message}}',
+    });
     await collect(rt.run({ agent, source: 'system', model, message: 'I like green tea', userId: 'local' }));
     expect(p.requests[0]!.tools?.map((t) => t.name)).toEqual(['memory_get', 'memory_set', 'memory_search']);
     // A new conversation, same user: the stored fact is in the prompt.
@@ -337,7 +376,14 @@ describe('ranking usage', () => {
     const row = store.tenants.entities.insert('agents', owner.id, agentOf({ name: 'ranked', tools: [] }), true);
     const usage = () => store.tenants.entities.own('agents', owner.id, 'ranked')!.usage_count;
     const failing = runtimeWith({ p: createScriptedProvider('p', [], { whenEmpty: 'error' }) }, { usage: store.tenants.entities });
-    const base = { agent: agentOf({ name: 'ranked', tools: [] }), source: 'community' as const, model, message: 'hi', userId: user.id, agentRow: { id: row.id, owner: owner.id } };
+    const base = {
+      agent: agentOf({ name: 'ranked', tools: [] }),
+      source: 'community' as const,
+      model,
+      message: 'hi',
+      userId: user.id,
+      agentRow: { id: row.id, owner: owner.id },
+    };
     expect((await collect(failing.run(base))).at(-1)?.type).toBe('error');
     expect(usage()).toBe(0);
     const ok = runtimeWith({ p: createScriptedProvider('p', [{ text: 'one' }, { text: 'two' }, { text: 'mine' }]) }, { usage: store.tenants.entities });

@@ -18,8 +18,22 @@ function commitRuns(store: Store, from: number, count: number): void {
     store.executions.commitStep({
       conversationId: `conv_${i}`,
       createConversation: { agent_name: 'a', user_id: 'local' },
-      messages: [{ role: 'user', content: `message ${i} `.repeat(20) }, { role: 'assistant', content: `reply ${i} `.repeat(20) }],
-      execution: { id: `exec_${i}`, agent_name: 'a', agent_source: 'system', user_id: 'local', conversation_id: `conv_${i}`, input: `message ${i}`, output: `reply ${i}`, duration_ms: 1, status: 'success', created_at: Date.now() },
+      messages: [
+        { role: 'user', content: `message ${i} `.repeat(20) },
+        { role: 'assistant', content: `reply ${i} `.repeat(20) },
+      ],
+      execution: {
+        id: `exec_${i}`,
+        agent_name: 'a',
+        agent_source: 'system',
+        user_id: 'local',
+        conversation_id: `conv_${i}`,
+        input: `message ${i}`,
+        output: `reply ${i}`,
+        duration_ms: 1,
+        status: 'success',
+        created_at: Date.now(),
+      },
     });
   }
 }

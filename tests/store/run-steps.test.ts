@@ -31,7 +31,11 @@ describe('run steps and memory (migration 2)', () => {
 
     store.executions.commitStep({ ...step, execution: exec() });
     const { error_message: _provisional, ...base } = exec();
-    store.executions.commitStep({ conversationId: 'conv_x', messages: [{ role: 'assistant', content: 'hello' }], execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 } });
+    store.executions.commitStep({
+      conversationId: 'conv_x',
+      messages: [{ role: 'assistant', content: 'hello' }],
+      execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 },
+    });
     expect(store.conversations.messages('conv_x').map((m) => m.content)).toEqual(['hi', 'hello']);
     // The second step replaced the provisional row.
     expect(executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
@@ -69,7 +73,17 @@ describe('run steps and memory (migration 2)', () => {
     expect(store.health().schema_version).toBe(MIGRATIONS.at(-1)!.version);
     expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
     expect(executionById(store, 'exec_old')).toMatchObject({ status: 'success', input: 'hi' });
-    store.executions.record({ id: 'exec_cut', agent_name: 'a', agent_source: 'system', user_id: 'local', input: 'hi', duration_ms: 1, status: 'cancelled', error_message: 'daemon shutting down', created_at: 2 });
+    store.executions.record({
+      id: 'exec_cut',
+      agent_name: 'a',
+      agent_source: 'system',
+      user_id: 'local',
+      input: 'hi',
+      duration_ms: 1,
+      status: 'cancelled',
+      error_message: 'daemon shutting down',
+      created_at: 2,
+    });
     expect(executionById(store, 'exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
     store.memory.set('user:local', 'k', 'v', 'local');
     expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });

@@ -20,10 +20,12 @@ describe('SQLite store', () => {
   it('keeps conversations and their messages across reopen, oldest first', () => {
     const path = tmpDb();
     let store = openSqliteStore(path);
-    const conv = { id: seedConversation(store, 'router', 'local', [
-      { role: 'user', content: 'one' },
-      { role: 'assistant', content: 'two' },
-    ]) };
+    const conv = {
+      id: seedConversation(store, 'router', 'local', [
+        { role: 'user', content: 'one' },
+        { role: 'assistant', content: 'two' },
+      ]),
+    };
     store.close();
     store = openSqliteStore(path);
     expect(store.conversations.get(conv.id, 'local')).toMatchObject({ id: conv.id, agent_name: 'router' });
@@ -72,7 +74,11 @@ describe('migration 7: agent-scope memory of user-tier agents keyed by their row
     }
     raw.pragma(`user_version = ${Math.max(...MIGRATIONS.filter((x) => x.version < 7).map((x) => x.version))}`);
     raw.prepare("INSERT INTO users (id, email, created_at) VALUES ('u1', 'u1@example.com', 0)").run();
-    raw.prepare("INSERT INTO user_agents (id, user_id, name, system_prompt, config, created_at, updated_at) VALUES ('agent_1', 'u1', 'helper', 'hi', '{}', 0, 0)").run();
+    raw
+      .prepare(
+        "INSERT INTO user_agents (id, user_id, name, system_prompt, config, created_at, updated_at) VALUES ('agent_1', 'u1', 'helper', 'hi', '{}', 0, 0)",
+      )
+      .run();
     const note = raw.prepare('INSERT INTO memory (scope, key, value, user_id, updated_at) VALUES (?, ?, ?, ?, 0)');
     note.run('agent:helper:u1', 'plan', 'ship it', 'u1');
     note.run('agent:helper:local', 'plan', 'local plan', 'local');

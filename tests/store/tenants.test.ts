@@ -23,7 +23,20 @@ describe('tenant store', () => {
     const db = new Database(file, { readonly: true });
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
     db.close();
-    expect(tables).toEqual(expect.arrayContaining(['users', 'api_keys', 'refresh_tokens', 'user_agents', 'user_tools', 'user_mcps', 'ratings', 'agent_executions', 'user_agent_usage', 'revoked_sessions']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'users',
+        'api_keys',
+        'refresh_tokens',
+        'user_agents',
+        'user_tools',
+        'user_mcps',
+        'ratings',
+        'agent_executions',
+        'user_agent_usage',
+        'revoked_sessions',
+      ]),
+    );
   });
 
   it('emails are unique case-insensitively; lookups ignore case', () => {
@@ -109,7 +122,9 @@ describe('tenant store', () => {
     expect(entities.countUse('agent_gone', fan.id, '2026-03-02')).toBe(false);
     expect(usage()).toBe(2);
     expect(() => entities.rate(owner.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', message: 'you cannot rate your own agent ranked' }));
-    expect(() => entities.rate(stranger.id, row.id, 5)).toThrow(expect.objectContaining({ code: 'CONFLICT', message: `rate agent ${owner.handle}/ranked after a completed run of it` }));
+    expect(() => entities.rate(stranger.id, row.id, 5)).toThrow(
+      expect.objectContaining({ code: 'CONFLICT', message: `rate agent ${owner.handle}/ranked after a completed run of it` }),
+    );
     expect(entities.rate(fan.id, row.id, 4)).toEqual({ rating_sum: 4, rating_count: 1 });
   });
 });

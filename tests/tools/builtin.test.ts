@@ -43,11 +43,20 @@ afterAll(async () => {
 });
 
 const entities = (...tools: Partial<Tool>[]) => new Map(tools.map((t) => [t.name!, { value: ToolSchema.parse({ type: 'builtin', ...t }) }]));
-const ctx = (over: Partial<ToolContext> = {}): ToolContext => ({ agentName: 'a', userId: 'local', conversationId: 'c1', signal: new AbortController().signal, ...over });
+const ctx = (over: Partial<ToolContext> = {}): ToolContext => ({
+  agentName: 'a',
+  userId: 'local',
+  conversationId: 'c1',
+  signal: new AbortController().signal,
+  ...over,
+});
 
 describe('builtin tools', () => {
   it('lists every builtin, takes timeouts from entities, and says why web_search is unavailable', () => {
-    const set = createBuiltinTools({ memory: store.memory, entities: () => entities({ name: 'calculator', timeout_secs: 2 }, { name: 'current_time', enabled: false }) });
+    const set = createBuiltinTools({
+      memory: store.memory,
+      entities: () => entities({ name: 'calculator', timeout_secs: 2 }, { name: 'current_time', enabled: false }),
+    });
     const names = set.list().map((d) => d.name);
     expect(names).toEqual(['calculator', 'http_fetch', 'memory_get', 'memory_set', 'memory_search']);
     expect(set.list().find((d) => d.name === 'calculator')!.timeoutMs).toBe(2000);
@@ -132,7 +141,10 @@ describe('builtin tools', () => {
 
   describe('http_fetch', () => {
     const open = () =>
-      createBuiltinTools({ memory: store.memory, entities: () => entities({ name: 'http_fetch', config: { allow_private: true, allow_hosts: ['127.0.0.1'], max_bytes: 1000 } }) });
+      createBuiltinTools({
+        memory: store.memory,
+        entities: () => entities({ name: 'http_fetch', config: { allow_private: true, allow_hosts: ['127.0.0.1'], max_bytes: 1000 } }),
+      });
 
     it('classifies addresses and hosts', () => {
       for (const ip of ['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.16.5.5', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0']) {
@@ -151,12 +163,18 @@ describe('builtin tools', () => {
       expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/private or loopback address/) });
       const named = await set.call('http_fetch', { url: base.replace('127.0.0.1', 'localhost') + '/hello' }, ctx());
       expect(named).toMatchObject({ isError: true, content: expect.stringMatching(/private or loopback/) });
-      expect(await set.call('http_fetch', { url: 'file:///etc/passwd' }, ctx())).toMatchObject({ isError: true, content: expect.stringMatching(/only http and https/) });
+      expect(await set.call('http_fetch', { url: 'file:///etc/passwd' }, ctx())).toMatchObject({
+        isError: true,
+        content: expect.stringMatching(/only http and https/),
+      });
     });
 
     it('refuses hosts outside allow_hosts', async () => {
       const set = createBuiltinTools({ memory: store.memory, entities: () => entities({ name: 'http_fetch', config: { allow_hosts: ['example.com'] } }) });
-      expect(await set.call('http_fetch', { url: 'https://example.org/' }, ctx())).toMatchObject({ isError: true, content: expect.stringMatching(/not in http_fetch's allow_hosts/) });
+      expect(await set.call('http_fetch', { url: 'https://example.org/' }, ctx())).toMatchObject({
+        isError: true,
+        content: expect.stringMatching(/not in http_fetch's allow_hosts/),
+      });
     });
 
     it('fetches when allowed, follows redirects and cuts bodies at max_bytes', async () => {

@@ -43,7 +43,10 @@ describe('toolbox', () => {
   });
 
   it('uses the reason a tool set gives for a tool it cannot run', () => {
-    const search = Object.assign(set([], async () => ''), { unavailable: () => [{ name: 'web_search', reason: 'no search backend is configured' }] });
+    const search = Object.assign(
+      set([], async () => ''),
+      { unavailable: () => [{ name: 'web_search', reason: 'no search backend is configured' }] },
+    );
     const tb = createToolbox({ sets: () => [search] });
     expect(tb.forAgent(agent(['web_search'])).unavailable).toEqual([{ name: 'web_search', reason: 'no search backend is configured' }]);
   });
@@ -83,14 +86,23 @@ describe('toolbox', () => {
     const mem = set([def('memory_get'), def('memory_set'), def('memory_search')], async () => '');
     const tb = createToolbox({ sets: () => [mem] });
     expect(tb.forAgent(agent([])).tools).toEqual([]);
-    expect(tb.forAgent(agent([], { memory: { enabled: true, scope: 'user' } })).tools.map((t) => t.name)).toEqual(['memory_get', 'memory_set', 'memory_search']);
+    expect(tb.forAgent(agent([], { memory: { enabled: true, scope: 'user' } })).tools.map((t) => t.name)).toEqual([
+      'memory_get',
+      'memory_set',
+      'memory_search',
+    ]);
   });
 
   it('returns a throwing tool and a hanging tool as error results, and aborts the hung call', async () => {
     let abortedWith: unknown;
     const bad = set([def('boom'), def('hang', 50)], (name, _a, c) => {
       if (name === 'boom') return Promise.reject(new Error('disk on fire'));
-      return new Promise((_, reject) => c.signal.addEventListener('abort', () => { abortedWith = c.signal.reason; reject(new Error('aborted')); }));
+      return new Promise((_, reject) =>
+        c.signal.addEventListener('abort', () => {
+          abortedWith = c.signal.reason;
+          reject(new Error('aborted'));
+        }),
+      );
     });
     const tb = createToolbox({ sets: () => [bad] });
     const a = agent(['boom', 'hang']);

@@ -40,7 +40,10 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
     if (c.env?.transport === 'socket') {
       const as = c.req.header('x-caxton-as');
       const user = as ? opts.users.byEmail(as) : undefined;
-      if (as && !user) throw new DomainError('NOT_FOUND', `no user with email ${as}`, [{ field: '--as', message: 'unknown user', hint: 'create it with `caxton user create EMAIL`' }]);
+      if (as && !user)
+        throw new DomainError('NOT_FOUND', `no user with email ${as}`, [
+          { field: '--as', message: 'unknown user', hint: 'create it with `caxton user create EMAIL`' },
+        ]);
       c.set('userId', user?.id ?? LOCAL_USER_ID);
       c.set('isAdmin', !user);
       return next();
@@ -55,7 +58,9 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
       return next();
     }
     if (opts.required && !opts.isPublic(c.req.path)) {
-      throw new DomainError('UNAUTHORIZED', 'authentication required', [{ field: 'authorization', message: 'send `Authorization: Bearer <access token or API key>`', hint: 'get a token with POST /api/auth/login' }]);
+      throw new DomainError('UNAUTHORIZED', 'authentication required', [
+        { field: 'authorization', message: 'send `Authorization: Bearer <access token or API key>`', hint: 'get a token with POST /api/auth/login' },
+      ]);
     }
     c.set('userId', LOCAL_USER_ID);
     c.set('isAdmin', false);

@@ -78,7 +78,7 @@ export function agentLifecycleRoutes(deps: AppDeps): Routes {
         summary: SUMMARIES[action],
         tags: ['agents'],
         responses: {
-          200: { description: 'the agent\'s lifecycle after the action', schema: LifecycleResultSchema },
+          200: { description: "the agent's lifecycle after the action", schema: LifecycleResultSchema },
           403: { description: 'not an admin (the control socket, or an admin account over TCP)', schema: ErrorSchema },
           404: { description: 'no such agent visible to you', schema: ErrorSchema },
           400: { description: 'the agent cannot run as defined (its model is gone): it stays failed, with the reason', schema: ErrorSchema },
@@ -87,12 +87,19 @@ export function agentLifecycleRoutes(deps: AppDeps): Routes {
       },
       (c: Context<AppEnv>) => {
         if (!c.get('isAdmin')) {
-          throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [{ field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' }]);
+          throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [
+            { field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' },
+          ]);
         }
         const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
         if (resolved.fault && action !== 'stop') {
           throw new DomainError('CONFIG_INVALID', `agent ${resolved.agent.name} cannot ${action}: ${resolved.fault}`, [
-            { code: 'E_REFERENCE', field: 'model', message: `unknown model ${resolved.modelName}`, hint: `use one of: ${deps.catalog.modelNames().join(', ')}` },
+            {
+              code: 'E_REFERENCE',
+              field: 'model',
+              message: `unknown model ${resolved.modelName}`,
+              hint: `use one of: ${deps.catalog.modelNames().join(', ')}`,
+            },
           ]);
         }
         const { name: _key, ...status } = apply(controls, agentKey(resolved), action);

@@ -44,10 +44,11 @@ export function formatOfContentType(header: string | undefined): EntityFormat {
 const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional() });
 const CreateBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
-const ChatBody = z.object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() }).strict();
+const ChatBody = z
+  .object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() })
+  .strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
-
 
 /** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
 export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
@@ -86,7 +87,12 @@ export function agentHandlers(deps: AppDeps) {
     if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
     if (c.req.query('dry_run') === 'true') {
       // Validate and render only (the CLI's `agent create --interactive` preview).
-      return c.json({ name: agent.name, display_name: agent.display_name ?? null, is_public: isPublic, toon_preview: codec.writeEntity('agents', agent, 'toon') });
+      return c.json({
+        name: agent.name,
+        display_name: agent.display_name ?? null,
+        is_public: isPublic,
+        toon_preview: codec.writeEntity('agents', agent, 'toon'),
+      });
     }
     const row = entities.insert('agents', c.get('userId'), agent, isPublic);
     return c.json(
@@ -114,7 +120,11 @@ export function agentHandlers(deps: AppDeps) {
     const errors = parsed.diagnostics.filter((d) => !d.code?.startsWith('W_'));
     if (errors.length || parsed.value === undefined) {
       const first = errors[0];
-      throw new DomainError('BAD_REQUEST', `invalid agent ${format.toUpperCase()}: ${first ? `${first.line ?? 1}:${first.col ?? 1}: ${first.code ?? ''} ${first.message}` : 'no value'}`, errors);
+      throw new DomainError(
+        'BAD_REQUEST',
+        `invalid agent ${format.toUpperCase()}: ${first ? `${first.line ?? 1}:${first.col ?? 1}: ${first.code ?? ''} ${first.message}` : 'no value'}`,
+        errors,
+      );
     }
     const raw = { ...(parsed.value as Record<string, unknown>) };
     // JSON bodies may carry `is_public` next to the agent fields (as POST /api/agents does).
@@ -158,84 +168,220 @@ export function agentRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireEr
   const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
 
   const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  r.op({ method: 'get', path: '/', summary: 'Agents you can use, each with its source: yours and the system\'s by name (yours win), other users\' public ones as OWNER/NAME (?source=community: most used, then best rated, first)', tags, query: listQuery, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
+  r.op(
+    {
+      method: 'get',
+      path: '/',
+      summary:
+        "Agents you can use, each with its source: yours and the system's by name (yours win), other users' public ones as OWNER/NAME (?source=community: most used, then best rated, first)",
+      tags,
+      query: listQuery,
+      responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
+    },
+    list,
+  );
 
-  r.op({ method: 'post', path: '/', summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews', tags, body: CreateBody, query: z.object({ dry_run: z.enum(['true', 'false']).optional() }), responses: { 201: { description: 'created', schema: AgentCreatedSchema }, 409: { description: 'you already have an agent of that name', schema: ErrorSchema } } }, async (c) => {
-    const { is_public, ...agent } = c.req.valid('json');
-    return create(c, agent, is_public ?? false);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/',
+      summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews',
+      tags,
+      body: CreateBody,
+      query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
+      responses: {
+        201: { description: 'created', schema: AgentCreatedSchema },
+        409: { description: 'you already have an agent of that name', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const { is_public, ...agent } = c.req.valid('json');
+      return create(c, agent, is_public ?? false);
+    },
+  );
 
-  r.op({ method: 'post', path: '/import', summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)', tags, rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json], query: ImportQuery, responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
-    const q = c.req.valid('query');
-    const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
-    return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/import',
+      summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)',
+      tags,
+      rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json],
+      query: ImportQuery,
+      responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
+    },
+    async (c) => {
+      const q = c.req.valid('query');
+      const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
+      return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
+    },
+  );
 
-  r.op({ method: 'get', path: '/{name}', summary: 'One agent as you see it: NAME (yours, else the system\'s) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user\'s public one; ?format=toon|toml|json gives its canonical text', tags, query: FormatQuery, responses: { 200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = c.req.valid('query');
-    const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
-    if (format) return render(c, resolved.agent, format, false);
-    const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
-    return c.json({ ...resolved.agent, name: resolved.name, model: resolved.modelName, source: resolved.source, state: lifecycle.state, lifecycle, ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}) });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/{name}',
+      summary:
+        "One agent as you see it: NAME (yours, else the system's) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user's public one; ?format=toon|toml|json gives its canonical text",
+      tags,
+      query: FormatQuery,
+      responses: {
+        200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema },
+        404: { description: 'not visible to you', schema: ErrorSchema },
+      },
+    },
+    (c) => {
+      const { format } = c.req.valid('query');
+      const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+      if (format) return render(c, resolved.agent, format, false);
+      const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
+      return c.json({
+        ...resolved.agent,
+        name: resolved.name,
+        model: resolved.modelName,
+        source: resolved.source,
+        state: lifecycle.state,
+        lifecycle,
+        ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}),
+      });
+    },
+  );
 
-  r.op({ method: 'get', path: '/{name}/export', summary: 'Download the agent as canonical TOON (or ?format=toml|json)', tags, query: FormatQuery, responses: { 200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const { format } = c.req.valid('query');
-    return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/{name}/export',
+      summary: 'Download the agent as canonical TOON (or ?format=toml|json)',
+      tags,
+      query: FormatQuery,
+      responses: {
+        200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' },
+        404: { description: 'not visible to you', schema: ErrorSchema },
+      },
+    },
+    (c) => {
+      const { format } = c.req.valid('query');
+      return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
+    },
+  );
 
-  r.op({ method: 'put', path: '/{name}', summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility', tags, body: UpdateBody, query: z.object({ public: z.enum(['true', 'false']).optional() }), rawBody: TEXT_TYPES, responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, async (c) => {
-    const name = c.req.param('name')!;
-    const userId = c.get('userId');
-    let agent: Agent;
-    let isPublic: boolean | undefined;
-    if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
-      const { is_public, ...rest } = c.req.valid('json');
-      agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
-      isPublic = is_public;
-    } else {
-      ({ agent, isPublic } = await parseBody(c));
-    }
-    const pub = c.req.query('public');
-    if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
-    if (!entities.own('agents', userId, name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [{ field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' }]);
-    const problems = catalog.checkAgentReferences(agent, userId);
-    if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
-    const row = entities.update('agents', userId, name, agent, isPublic);
-    // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
-    if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
-    return c.json({ id: row.id, name: row.name, display_name: agent.display_name ?? null, created_at: row.created_at, updated_at: row.updated_at, api_endpoint: `/api/agents/${row.name}/chat`, source: 'user', is_public: row.is_public, toon_preview: codec.writeEntity('agents', agent, 'toon') });
-  });
+  r.op(
+    {
+      method: 'put',
+      path: '/{name}',
+      summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility',
+      tags,
+      body: UpdateBody,
+      query: z.object({ public: z.enum(['true', 'false']).optional() }),
+      rawBody: TEXT_TYPES,
+      responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
+    },
+    async (c) => {
+      const name = c.req.param('name')!;
+      const userId = c.get('userId');
+      let agent: Agent;
+      let isPublic: boolean | undefined;
+      if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
+        const { is_public, ...rest } = c.req.valid('json');
+        agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
+        isPublic = is_public;
+      } else {
+        ({ agent, isPublic } = await parseBody(c));
+      }
+      const pub = c.req.query('public');
+      if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
+      if (!entities.own('agents', userId, name))
+        throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [
+          { field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' },
+        ]);
+      const problems = catalog.checkAgentReferences(agent, userId);
+      if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
+      const row = entities.update('agents', userId, name, agent, isPublic);
+      // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
+      if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
+      return c.json({
+        id: row.id,
+        name: row.name,
+        display_name: agent.display_name ?? null,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        api_endpoint: `/api/agents/${row.name}/chat`,
+        source: 'user',
+        is_public: row.is_public,
+        toon_preview: codec.writeEntity('agents', agent, 'toon'),
+      });
+    },
+  );
 
-  r.op({ method: 'delete', path: '/{name}', summary: 'Delete one of your agents', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } } }, (c) => {
-    const name = c.req.param('name')!;
-    const row = entities.own('agents', c.get('userId'), name);
-    if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
-    forgetRow(row.id);
-    return c.body(null, 204);
-  });
+  r.op(
+    {
+      method: 'delete',
+      path: '/{name}',
+      summary: 'Delete one of your agents',
+      tags,
+      responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
+    },
+    (c) => {
+      const name = c.req.param('name')!;
+      const row = entities.own('agents', c.get('userId'), name);
+      if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+      forgetRow(row.id);
+      return c.body(null, 204);
+    },
+  );
 
   /**
    * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
    * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
    */
-  r.op({ method: 'post', path: '/{name}/chat', summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream', tags, body: ChatBody, responses: { 200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema }, 404: { description: 'agent or conversation not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = c.req.valid('json');
-    const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
-    const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-    if (wantsStream) return sseResponse(c, events, abort, wire);
-    const done = await collectRun(events);
-    const { type: _type, ...result } = done;
-    return c.json(result);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/{name}/chat',
+      summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream',
+      tags,
+      body: ChatBody,
+      responses: {
+        200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema },
+        404: { description: 'agent or conversation not found', schema: ErrorSchema },
+        503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
+      const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
+      if (wantsStream) return sseResponse(c, events, abort, wire);
+      const done = await collectRun(events);
+      const { type: _type, ...result } = done;
+      return c.json(result);
+    },
+  );
 
-  r.op({ method: 'post', path: '/{name}/rate', summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)', tags, body: RateBody, responses: { 200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) }, 403: { description: 'it is your own agent', schema: ErrorSchema }, 409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema } } }, async (c) => {
-    const { stars } = c.req.valid('json');
-    const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
-    if (!resolved.entity) throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [{ field: 'name', message: 'only user and community agents have ratings' }]);
-    const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
-    return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/{name}/rate',
+      summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)',
+      tags,
+      body: RateBody,
+      responses: {
+        200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) },
+        403: { description: 'it is your own agent', schema: ErrorSchema },
+        409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const { stars } = c.req.valid('json');
+      const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+      if (!resolved.entity)
+        throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [
+          { field: 'name', message: 'only user and community agents have ratings' },
+        ]);
+      const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
+      return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
+    },
+  );
 
   return r;
 }

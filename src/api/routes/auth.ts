@@ -27,7 +27,8 @@ const LOGIN_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 1_000, maxDelayMs
 const REGISTER_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 60_000, maxDelayMs: 60 * 60_000, forgetAfterMs: 24 * 60 * 60_000, maxKeys: 10_000 };
 
 /** The one answer to every accepted registration, whether or not the email had an account already. */
-const REGISTERED = 'registration accepted: log in with this email and password (POST /api/auth/login); an email that was already registered keeps its account and password';
+const REGISTERED =
+  'registration accepted: log in with this email and password (POST /api/auth/login); an email that was already registered keeps its account and password';
 
 /**
  * The client's address for throttling: the TCP peer, `control-socket` over the Unix socket, or
@@ -47,21 +48,42 @@ function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Thrott
   const waitMs = Math.max(...checks.map(([t, key]) => t.wait(key)));
   if (waitMs <= 0) return;
   const secs = Math.ceil(waitMs / 1000);
-  throw new DomainError('TOO_MANY_REQUESTS', `too many ${what}; try again in ${secs} s`, [{ field: 'Retry-After', message: `${secs} seconds`, hint: 'the wait doubles with each further attempt counted' }], { retryAfterSecs: secs });
+  throw new DomainError(
+    'TOO_MANY_REQUESTS',
+    `too many ${what}; try again in ${secs} s`,
+    [{ field: 'Retry-After', message: `${secs} seconds`, hint: 'the wait doubles with each further attempt counted' }],
+    { retryAfterSecs: secs },
+  );
 }
 
 const Email = z.string().trim().toLowerCase().pipe(z.email('must be an email address'));
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 /** A user handle (SPEC §4): optional; derived from the email's local part when absent. */
-const Handle = z.string().regex(HANDLE_PATTERN, 'must start with a lowercase letter and contain only lowercase letters, digits, "_" or "-" (at most 32 characters)').describe('public name qualifying your shared entities as HANDLE/NAME; default: from the email');
+const Handle = z
+  .string()
+  .regex(HANDLE_PATTERN, 'must start with a lowercase letter and contain only lowercase letters, digits, "_" or "-" (at most 32 characters)')
+  .describe('public name qualifying your shared entities as HANDLE/NAME; default: from the email');
 
 const RegisterBody = z.object({ email: Email, password: Password, name: z.string().min(1).max(200).optional(), handle: Handle.optional() }).strict();
 const LoginBody = z.object({ email: Email, password: z.string().min(1) }).strict();
 const RefreshBody = z.object({ refresh_token: z.string().min(1, 'required') }).strict();
 const KeyBody = z.object({ name: z.string().min(1).max(100).optional() }).strict();
-const UserBody = z.object({ email: Email, handle: Handle.optional(), name: z.string().min(1).max(200).optional(), password: Password.optional(), is_admin: z.boolean().optional() }).strict();
+const UserBody = z
+  .object({
+    email: Email,
+    handle: Handle.optional(),
+    name: z.string().min(1).max(200).optional(),
+    password: Password.optional(),
+    is_admin: z.boolean().optional(),
+  })
+  .strict();
 
-const TokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().describe('seconds') });
+const TokenPair = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().describe('seconds'),
+});
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 
 /** Auth, key and user routes. */
@@ -73,77 +95,188 @@ export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
   const loginsPerAddress = createThrottle(LOGIN_LIMITS);
   const registrations = createThrottle(REGISTER_LIMITS);
 
-  r.op({ method: 'post', path: '/auth/register', summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already', tags, public: true, body: RegisterBody, responses: { 201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut }, 409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema }, 429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = c.req.valid('json');
-    const address = clientAddress(c);
-    refuseWhileWaiting('registrations from this address', [[registrations, address]]);
-    registrations.take(address);
-    // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
-    if (body.handle && users.byHandle(body.handle)) throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [{ field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' }]);
-    // The password is hashed in both cases, so new and taken emails take the same time.
-    const passwordHash = await hashPassword(body.password);
-    try {
-      users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
-    } catch (err) {
-      if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
-    }
-    return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
-  });
-
-  r.op({ method: 'post', path: '/auth/login', summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)', tags, public: true, body: LoginBody, responses: { 200: { description: 'tokens', schema: TokenPair }, 401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema }, 429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema } } }, async (c) => {
-    const body = c.req.valid('json');
-    const address = clientAddress(c);
-    refuseWhileWaiting('failed logins for this email or from this address', [
-      [loginsPerAccount, body.email],
-      [loginsPerAddress, address],
-    ]);
-    // Counted before the (slow) check, so parallel attempts cannot pass the limit; a success gives it back.
-    const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
-    const user = await auth.verifyLogin(body.email, body.password);
-    if (!user) {
-      deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
-      throw new DomainError('UNAUTHORIZED', 'wrong email or password');
-    }
-    loginsPerAccount.clear(body.email);
-    loginsPerAddress.refund(address);
-    return c.json(await auth.issue(user.id));
-  });
-
-  r.op({ method: 'post', path: '/auth/refresh', summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session', tags, public: true, body: RefreshBody, responses: { 200: { description: 'tokens', schema: TokenPair } } }, async (c) => {
-    const body = c.req.valid('json');
-    return c.json(await auth.refresh(body.refresh_token));
-  });
-
-  r.op({ method: 'post', path: '/auth/logout', summary: "End the refresh token's login session: its access and refresh tokens stop working at once", tags, public: true, body: RefreshBody, responses: { 204: { description: 'logged out (also for an unknown token)' } } }, async (c) => {
-    const body = c.req.valid('json');
-    auth.logout(body.refresh_token);
-    return c.body(null, 204);
-  });
-
-  r.op({ method: 'post', path: '/keys', summary: 'Create an API key (the key is shown once)', tags: ['keys'], body: KeyBody, bodyOptional: true, responses: { 201: { description: 'the new key', schema: NewApiKeySchema } } }, async (c) => {
-    const body = c.req.valid('json');
-    return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
-  });
-
-  r.op({ method: 'get', path: '/keys', summary: 'List your API keys by prefix', tags: ['keys'], responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } } }, (c) =>
-    c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }),
+  r.op(
+    {
+      method: 'post',
+      path: '/auth/register',
+      summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already',
+      tags,
+      public: true,
+      body: RegisterBody,
+      responses: {
+        201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut },
+        409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema },
+        429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      const address = clientAddress(c);
+      refuseWhileWaiting('registrations from this address', [[registrations, address]]);
+      registrations.take(address);
+      // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
+      if (body.handle && users.byHandle(body.handle))
+        throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [
+          { field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' },
+        ]);
+      // The password is hashed in both cases, so new and taken emails take the same time.
+      const passwordHash = await hashPassword(body.password);
+      try {
+        users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
+      } catch (err) {
+        if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
+      }
+      return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
+    },
   );
 
-  r.op({ method: 'delete', path: '/keys/{id}', summary: 'Revoke one of your API keys', tags: ['keys'], responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } } }, (c) => {
-    if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
-    return c.body(null, 204);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)',
+      tags,
+      public: true,
+      body: LoginBody,
+      responses: {
+        200: { description: 'tokens', schema: TokenPair },
+        401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema },
+        429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      const address = clientAddress(c);
+      refuseWhileWaiting('failed logins for this email or from this address', [
+        [loginsPerAccount, body.email],
+        [loginsPerAddress, address],
+      ]);
+      // Counted before the (slow) check, so parallel attempts cannot pass the limit; a success gives it back.
+      const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
+      const user = await auth.verifyLogin(body.email, body.password);
+      if (!user) {
+        deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
+        throw new DomainError('UNAUTHORIZED', 'wrong email or password');
+      }
+      loginsPerAccount.clear(body.email);
+      loginsPerAddress.refund(address);
+      return c.json(await auth.issue(user.id));
+    },
+  );
 
-  r.op({ method: 'post', path: '/users', summary: 'Create a user (admin only: `caxton user create`)', tags: ['users'], body: UserBody, responses: { 201: { description: 'created', schema: UserInfoSchema }, 403: { description: 'not the admin' }, 409: { description: 'email or handle taken' } } }, async (c) => {
-    if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
-    const body = c.req.valid('json');
-    const user = users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash: body.password ? await hashPassword(body.password) : null, isAdmin: body.is_admin ?? false });
-    return c.json(user, 201);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/auth/refresh',
+      summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session',
+      tags,
+      public: true,
+      body: RefreshBody,
+      responses: { 200: { description: 'tokens', schema: TokenPair } },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await auth.refresh(body.refresh_token));
+    },
+  );
 
-  r.op({ method: 'get', path: '/me', summary: 'Who the request acts as', tags: ['users'], responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } } }, (c) => {
-    const user = users.byId(c.get('userId'));
-    return c.json({ ...user, acting_admin: c.get('isAdmin') });
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/auth/logout',
+      summary: "End the refresh token's login session: its access and refresh tokens stop working at once",
+      tags,
+      public: true,
+      body: RefreshBody,
+      responses: { 204: { description: 'logged out (also for an unknown token)' } },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      auth.logout(body.refresh_token);
+      return c.body(null, 204);
+    },
+  );
+
+  r.op(
+    {
+      method: 'post',
+      path: '/keys',
+      summary: 'Create an API key (the key is shown once)',
+      tags: ['keys'],
+      body: KeyBody,
+      bodyOptional: true,
+      responses: { 201: { description: 'the new key', schema: NewApiKeySchema } },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
+    },
+  );
+
+  r.op(
+    {
+      method: 'get',
+      path: '/keys',
+      summary: 'List your API keys by prefix',
+      tags: ['keys'],
+      responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } },
+    },
+    (c) => c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }),
+  );
+
+  r.op(
+    {
+      method: 'delete',
+      path: '/keys/{id}',
+      summary: 'Revoke one of your API keys',
+      tags: ['keys'],
+      responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } },
+    },
+    (c) => {
+      if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
+      return c.body(null, 204);
+    },
+  );
+
+  r.op(
+    {
+      method: 'post',
+      path: '/users',
+      summary: 'Create a user (admin only: `caxton user create`)',
+      tags: ['users'],
+      body: UserBody,
+      responses: {
+        201: { description: 'created', schema: UserInfoSchema },
+        403: { description: 'not the admin' },
+        409: { description: 'email or handle taken' },
+      },
+    },
+    async (c) => {
+      if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
+      const body = c.req.valid('json');
+      const user = users.create({
+        email: body.email,
+        ...(body.handle ? { handle: body.handle } : {}),
+        name: body.name ?? null,
+        passwordHash: body.password ? await hashPassword(body.password) : null,
+        isAdmin: body.is_admin ?? false,
+      });
+      return c.json(user, 201);
+    },
+  );
+
+  r.op(
+    {
+      method: 'get',
+      path: '/me',
+      summary: 'Who the request acts as',
+      tags: ['users'],
+      responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } },
+    },
+    (c) => {
+      const user = users.byId(c.get('userId'));
+      return c.json({ ...user, acting_admin: c.get('isAdmin') });
+    },
+  );
   return r;
 }

@@ -22,12 +22,31 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
   const entities = deps.tenants.entities;
   const tags = ['caxton'];
   const { create, parseBody, list, forgetRow } = agentHandlers(deps);
-  r.op({ method: 'get', path: '/', summary: 'List agents (Caxton path; same as GET /api/agents)', tags, responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } } }, list);
+  r.op(
+    {
+      method: 'get',
+      path: '/',
+      summary: 'List agents (Caxton path; same as GET /api/agents)',
+      tags,
+      responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
+    },
+    list,
+  );
 
-  r.op({ method: 'post', path: '/', summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)', tags, rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json], responses: { 201: { description: 'created', schema: AgentCreatedSchema } } }, async (c) => {
-    const { agent, isPublic, warnings } = await parseBody(c);
-    return create(c, agent, isPublic ?? false, warnings);
-  });
+  r.op(
+    {
+      method: 'post',
+      path: '/',
+      summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)',
+      tags,
+      rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json],
+      responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
+    },
+    async (c) => {
+      const { agent, isPublic, warnings } = await parseBody(c);
+      return create(c, agent, isPublic ?? false, warnings);
+    },
+  );
 
   /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
   const byId = (c: Context<AppEnv>) => {
@@ -36,26 +55,57 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
     const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
     return found ?? catalog.resolveAgent(id, userId);
   };
-  r.op({ method: 'get', path: '/{id}', summary: 'One agent by id or name (Caxton path)', tags, responses: { 200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() }, 404: { description: 'not visible to you', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
-  });
-  r.op({ method: 'delete', path: '/{id}', summary: 'Remove one of your agents by id or name (Caxton path)', tags, responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } } }, (c) => {
-    const a = byId(c);
-    if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name)) throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
-    forgetRow(a.entity.id);
-    return c.body(null, 204);
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/{id}',
+      summary: 'One agent by id or name (Caxton path)',
+      tags,
+      responses: {
+        200: { description: 'the agent', schema: z.object({ name: z.string(), source: z.string() }).loose() },
+        404: { description: 'not visible to you', schema: ErrorSchema },
+      },
+    },
+    (c) => {
+      const a = byId(c);
+      return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
+    },
+  );
+  r.op(
+    {
+      method: 'delete',
+      path: '/{id}',
+      summary: 'Remove one of your agents by id or name (Caxton path)',
+      tags,
+      responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } },
+    },
+    (c) => {
+      const a = byId(c);
+      if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name))
+        throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
+      forgetRow(a.entity.id);
+      return c.body(null, 204);
+    },
+  );
 
   /** POST /agents/:name/message `{"text"}` -> `{reply, conversation_id, execution_id, agent, ...}` (Caxton path). */
-  r.op({ method: 'post', path: '/{name}/message', summary: 'Send one message to an agent (Caxton path)', tags, body: MessageBody, responses: { 200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) } } }, async (c) => {
-    const body = c.req.valid('json');
-    const name = c.req.param('name')!;
-    const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));
-    const { type: _type, ...result } = await collectRun(events);
-    return c.json({ agent: name, ...result });
-  });
-
+  r.op(
+    {
+      method: 'post',
+      path: '/{name}/message',
+      summary: 'Send one message to an agent (Caxton path)',
+      tags,
+      body: MessageBody,
+      responses: { 200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) } },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      const name = c.req.param('name')!;
+      const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));
+      const { type: _type, ...result } = await collectRun(events);
+      return c.json({ agent: name, ...result });
+    },
+  );
 
   return r;
 }

@@ -54,7 +54,18 @@ const StatusSummary = z.object({
 /** The summary of a config status (see ConfigSummary). */
 function configSummary(s: ConfigStatus): z.infer<typeof ConfigSummary> {
   const { loaded_at, errors, warnings, last_success_at, last_attempt_at, reloads, rejected, last_reload_ms } = s;
-  return { detail: 'summary', loaded_at, errors, warnings, last_success_at, last_attempt_at, reloads, rejected, last_error_count: s.last_errors.length, last_reload_ms };
+  return {
+    detail: 'summary',
+    loaded_at,
+    errors,
+    warnings,
+    last_success_at,
+    last_attempt_at,
+    reloads,
+    rejected,
+    last_error_count: s.last_errors.length,
+    last_reload_ms,
+  };
 }
 
 /** The summary of a status report (see StatusSummary); `mcp` is the full `mcp_servers` list. */
@@ -83,37 +94,83 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
    * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, journal_mode, schema_version}}`,
    * or 503 with `status: "degraded"` when the database is not usable.
    */
-  r.op({ method: 'get', path: '/health', summary: 'Liveness and database health', tags, public: true, responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } } }, (c) => {
-    const db = deps.storeHealth();
-    const body = {
-      status: db.ok ? 'ok' : 'degraded',
-      version: deps.version,
-      uptime_ms: Date.now() - deps.startedAt,
-      database: { ok: db.ok, journal_mode: db.journal_mode, schema_version: db.schema_version, ...(db.error ? { error: db.error } : {}) },
-    };
-    return c.json(body, db.ok ? 200 : 503);
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/health',
+      summary: 'Liveness and database health',
+      tags,
+      public: true,
+      responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } },
+    },
+    (c) => {
+      const db = deps.storeHealth();
+      const body = {
+        status: db.ok ? 'ok' : 'degraded',
+        version: deps.version,
+        uptime_ms: Date.now() - deps.startedAt,
+        database: { ok: db.ok, journal_mode: db.journal_mode, schema_version: db.schema_version, ...(db.error ? { error: db.error } : {}) },
+      };
+      return c.json(body, db.ok ? 200 : 503);
+    },
+  );
 
   /** GET /metrics -> Prometheus text exposition (HTTP requests by route and status, agent runs, process). */
-  r.op({ method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags, public: true, responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } }, async (c) => {
-    const text = await metrics.registry.metrics();
-    return c.body(text, 200, { 'content-type': metrics.registry.contentType });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      tags,
+      public: true,
+      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+    },
+    async (c) => {
+      const text = await metrics.registry.metrics();
+      return c.body(text, 200, { 'content-type': metrics.registry.contentType });
+    },
+  );
 
   /**
    * GET /api/status -> for the admin, StatusReport (see src/domain/status.ts) plus `mcp_servers`: name,
    * state, transport, tools and last error of each MCP server (the fields of GET /api/mcp/servers that
    * `server status` shows), so the CLI needs one request, not two. For anyone else, StatusSummary.
    */
-  r.op({ method: 'get', path: '/api/status', summary: 'Daemon status (what `caxton server status` prints); full details for the admin only', tags, responses: { 200: { description: 'StatusReport for the admin, else a summary', schema: z.union([z.object({ running: z.literal(true), pid: z.number(), mcp_servers: z.array(McpSummary) }).loose(), StatusSummary]) } } }, (c) => {
-    const mcp = (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error }));
-    const report = deps.status();
-    return c.json(c.get('isAdmin') ? { ...report, mcp_servers: mcp } : statusSummary(report, mcp));
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/api/status',
+      summary: 'Daemon status (what `caxton server status` prints); full details for the admin only',
+      tags,
+      responses: {
+        200: {
+          description: 'StatusReport for the admin, else a summary',
+          schema: z.union([z.object({ running: z.literal(true), pid: z.number(), mcp_servers: z.array(McpSummary) }).loose(), StatusSummary]),
+        },
+      },
+    },
+    (c) => {
+      const mcp = (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error }));
+      const report = deps.status();
+      return c.json(c.get('isAdmin') ? { ...report, mcp_servers: mcp } : statusSummary(report, mcp));
+    },
+  );
 
   /** GET /api/config/status -> for the admin, ConfigStatus: the snapshot being served plus reload history and the last rejected attempt's errors; else ConfigSummary. */
-  r.op({ method: 'get', path: '/api/config/status', summary: 'Config snapshot and hot-reload history; diagnostics for the admin only', tags, responses: { 200: { description: 'ConfigStatus for the admin, else a summary', schema: z.union([z.object({ loaded_at: z.number(), diagnostics: z.array(z.object({}).loose()) }).loose(), ConfigSummary]) } } }, (c) =>
-    c.json(c.get('isAdmin') ? deps.configStatus() : configSummary(deps.configStatus())),
+  r.op(
+    {
+      method: 'get',
+      path: '/api/config/status',
+      summary: 'Config snapshot and hot-reload history; diagnostics for the admin only',
+      tags,
+      responses: {
+        200: {
+          description: 'ConfigStatus for the admin, else a summary',
+          schema: z.union([z.object({ loaded_at: z.number(), diagnostics: z.array(z.object({}).loose()) }).loose(), ConfigSummary]),
+        },
+      },
+    },
+    (c) => c.json(c.get('isAdmin') ? deps.configStatus() : configSummary(deps.configStatus())),
   );
   return r;
 }

@@ -14,38 +14,95 @@ export function historyRoutes(deps: AppDeps): Routes {
   const r = new Routes('/api');
   const history = deps.tenants.history;
 
-  r.op({ method: 'get', path: '/executions', summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)', tags: ['history'], query: ListQuery, responses: { 200: { description: 'executions', schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }) } } }, (c) => {
-    const q = c.req.valid('query');
-    return c.json({ executions: history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/executions',
+      summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)',
+      tags: ['history'],
+      query: ListQuery,
+      responses: {
+        200: {
+          description: 'executions',
+          schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }),
+        },
+      },
+    },
+    (c) => {
+      const q = c.req.valid('query');
+      return c.json({ executions: history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
+    },
+  );
 
-  r.op({ method: 'get', path: '/conversations', summary: 'Your conversations, most recent first', tags: ['history'], query: ListQuery.pick({ limit: true }), responses: { 200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) } } }, (c) => {
-    const q = c.req.valid('query');
-    return c.json({ conversations: history.conversations(c.get('userId'), { limit: q.limit }) });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/conversations',
+      summary: 'Your conversations, most recent first',
+      tags: ['history'],
+      query: ListQuery.pick({ limit: true }),
+      responses: {
+        200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) },
+      },
+    },
+    (c) => {
+      const q = c.req.valid('query');
+      return c.json({ conversations: history.conversations(c.get('userId'), { limit: q.limit }) });
+    },
+  );
 
-  r.op({ method: 'get', path: '/conversations/{id}', summary: 'One of your conversations with its messages', tags: ['history'], responses: { 200: { description: 'conversation', schema: z.object({ id: z.string(), messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()) }).loose() }, 404: { description: 'not yours or absent', schema: ErrorSchema } } }, (c) => {
-    const id = c.req.param('id')!;
-    const conv = deps.conversations.get(id, c.get('userId'));
-    if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
-    return c.json({ ...conv, messages: deps.conversations.messages(id) });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/conversations/{id}',
+      summary: 'One of your conversations with its messages',
+      tags: ['history'],
+      responses: {
+        200: {
+          description: 'conversation',
+          schema: z.object({ id: z.string(), messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()) }).loose(),
+        },
+        404: { description: 'not yours or absent', schema: ErrorSchema },
+      },
+    },
+    (c) => {
+      const id = c.req.param('id')!;
+      const conv = deps.conversations.get(id, c.get('userId'));
+      if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+      return c.json({ ...conv, messages: deps.conversations.messages(id) });
+    },
+  );
 
   /**
    * DELETE /api/conversations/:id -> 204. 404 when not the caller's; 409 CONFLICT while a run is
    * continuing it (the run would write into a deleted conversation): nothing is deleted, the caller
    * waits for the run to end (or cancels it by closing that request) and deletes again.
    */
-  r.op({ method: 'delete', path: '/conversations/{id}', summary: 'Delete one of your conversations (409 while a run is using it)', tags: ['history'], responses: { 204: { description: 'deleted' }, 404: { description: 'not yours or absent', schema: ErrorSchema }, 409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema } } }, (c) => {
-    const id = c.req.param('id')!;
-    const userId = c.get('userId');
-    if (!deps.conversations.get(id, userId)) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
-    if (deps.runtime.conversationInUse(id)) {
-      const message = `conversation ${id} is in use by a run`;
-      throw new DomainError('CONFLICT', message, [{ field: 'id', message, hint: 'wait until the run ends (or cancel it by closing its request), then delete again' }]);
-    }
-    history.deleteConversation(id, userId);
-    return c.body(null, 204);
-  });
+  r.op(
+    {
+      method: 'delete',
+      path: '/conversations/{id}',
+      summary: 'Delete one of your conversations (409 while a run is using it)',
+      tags: ['history'],
+      responses: {
+        204: { description: 'deleted' },
+        404: { description: 'not yours or absent', schema: ErrorSchema },
+        409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema },
+      },
+    },
+    (c) => {
+      const id = c.req.param('id')!;
+      const userId = c.get('userId');
+      if (!deps.conversations.get(id, userId)) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+      if (deps.runtime.conversationInUse(id)) {
+        const message = `conversation ${id} is in use by a run`;
+        throw new DomainError('CONFLICT', message, [
+          { field: 'id', message, hint: 'wait until the run ends (or cancel it by closing its request), then delete again' },
+        ]);
+      }
+      history.deleteConversation(id, userId);
+      return c.body(null, 204);
+    },
+  );
   return r;
 }

@@ -41,7 +41,15 @@ const loadSdk = () =>
 
 /** A user-tier row nobody has used since it was (re)configured: no connection yet. */
 function notStarted(server: McpServer): McpServerStatus {
-  return { name: server.name, state: server.enabled ? 'idle' : 'disabled', transport: server.url ? 'http' : 'stdio', tools: 0, tool_names: [], last_error: null, restarts: 0 };
+  return {
+    name: server.name,
+    state: server.enabled ? 'idle' : 'disabled',
+    transport: server.url ? 'http' : 'stdio',
+    tools: 0,
+    tool_names: [],
+    last_error: null,
+    restarts: 0,
+  };
 }
 
 /**
@@ -99,7 +107,9 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
       path: '/api/mcp/servers',
       summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
       tags: ['mcp'],
-      responses: { 200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) } },
+      responses: {
+        200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) },
+      },
     },
     (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }),
   );
@@ -110,9 +120,17 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
    */
   const stateless = (method: 'get' | 'delete') =>
     r.op(
-      { method, path: '/mcp', summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)', tags: ['mcp'], responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } } },
+      {
+        method,
+        path: '/mcp',
+        summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)',
+        tags: ['mcp'],
+        responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } },
+      },
       (c) =>
-        c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, { Allow: 'POST' }),
+        c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, {
+          Allow: 'POST',
+        }),
     );
   stateless('get');
   stateless('delete');
@@ -125,11 +143,12 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
     {
       method: 'post',
       path: '/mcp',
-      summary: 'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
+      summary:
+        'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
       tags: ['mcp'],
       body: JsonRpcSchema,
       bodyReadByHandler: true,
-      responses: { 200: { description: 'JSON-RPC response (tools/list, tools/call: the agent\'s reply)', schema: JsonRpcSchema } },
+      responses: { 200: { description: "JSON-RPC response (tools/list, tools/call: the agent's reply)", schema: JsonRpcSchema } },
     },
     async (c) => {
       const userId = c.get('userId');
@@ -143,11 +162,25 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
           return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
         }
         if (req.params.name.includes('/')) {
-          return { isError: true, content: [{ type: 'text', text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat` }] };
+          return {
+            isError: true,
+            content: [
+              {
+                type: 'text',
+                text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat`,
+              },
+            ],
+          };
         }
         try {
           const conversationId = typeof args.conversation_id === 'string' && args.conversation_id ? args.conversation_id : undefined;
-          const { events } = await startRun({ name: req.params.name, message: args.message, userId, signal: extra.signal, ...(conversationId ? { conversationId } : {}) });
+          const { events } = await startRun({
+            name: req.params.name,
+            message: args.message,
+            userId,
+            signal: extra.signal,
+            ...(conversationId ? { conversationId } : {}),
+          });
           const done = await collectRun(events);
           return {
             content: [{ type: 'text', text: done.reply }],

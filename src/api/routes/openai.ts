@@ -55,8 +55,7 @@ const FINISH = new Set(['stop', 'length', 'tool_calls', 'content_filter']);
 const finishReason = (r: string) => (FINISH.has(r) ? r : r === 'max_iterations' ? 'length' : 'stop');
 
 /** Text of a message's content: a string, or its text parts joined (other parts, e.g. images, are skipped). */
-const textOf = (content: CompletionMessage['content']): string =>
-  typeof content === 'string' ? content : (content ?? []).map((p) => p.text ?? '').join('');
+const textOf = (content: CompletionMessage['content']): string => (typeof content === 'string' ? content : (content ?? []).map((p) => p.text ?? '').join(''));
 
 const bad = (message: string, field: string, hint?: string): DomainError =>
   new DomainError('BAD_REQUEST', message, [{ field, message, ...(hint ? { hint } : {}) } satisfies ErrorDetail]);
@@ -69,7 +68,11 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
   const lastIndex = messages.length - 1;
   const last = messages[lastIndex]!;
   if (last.role !== 'user') {
-    throw bad(`the last message must be a user message, not ${last.role}`, `messages[${lastIndex}].role`, 'the agent runs its own tools; client-side tools and assistant prefill are not supported');
+    throw bad(
+      `the last message must be a user message, not ${last.role}`,
+      `messages[${lastIndex}].role`,
+      'the agent runs its own tools; client-side tools and assistant prefill are not supported',
+    );
   }
   const input = textOf(last.content);
   if (!input) throw bad('the last user message has no text', `messages[${lastIndex}].content`);
@@ -89,7 +92,9 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
         history.push({
           role: 'assistant',
           content,
-          ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } })) } : {}),
+          ...(m.tool_calls?.length
+            ? { tool_calls: m.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } })) }
+            : {}),
         });
         break;
       case 'tool':
@@ -108,74 +113,126 @@ export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireE
   const r = new Routes('/v1');
   const tags = ['openai'];
 
-  r.op({ method: 'get', path: '/models', summary: 'The agents you can reach as OpenAI models: yours and the system\'s by name, other users\' public ones as OWNER/NAME', tags, responses: { 200: { description: 'model list', schema: z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) }) } } }, (c) => {
-    const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
-      id: a.name,
-      object: 'model' as const,
-      created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
-      owned_by: a.source,
-    }));
-    return c.json({ object: 'list', data });
-  });
+  r.op(
+    {
+      method: 'get',
+      path: '/models',
+      summary: "The agents you can reach as OpenAI models: yours and the system's by name, other users' public ones as OWNER/NAME",
+      tags,
+      responses: {
+        200: {
+          description: 'model list',
+          schema: z.object({
+            object: z.literal('list'),
+            data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
+          }),
+        },
+      },
+    },
+    (c) => {
+      const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
+        id: a.name,
+        object: 'model' as const,
+        created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
+        owned_by: a.source,
+      }));
+      return c.json({ object: 'list', data });
+    },
+  );
 
-  r.op({ method: 'post', path: '/chat/completions', summary: 'Chat with the agent named by `model`: NAME (yours, else the system\'s) or OWNER/NAME (another user\'s public agent); stream supported', tags, body: CompletionBody, responses: { 200: { description: 'chat.completion, or SSE of chat.completion.chunk', schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose() }, 404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema }, 503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema } } }, async (c) => {
-    const body = c.req.valid('json');
-    const { input, history } = toRunInput(body.messages);
-    // A stored conversation wins over the request's earlier messages (module comment).
-    const { events, abort } = await startRun({
-      name: body.model,
-      message: input,
-      userId: c.get('userId'),
-      signal: c.req.raw.signal,
-      ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
-    });
-    const created = Math.floor(Date.now() / 1000);
-    const usageOf = (d: DoneEvent) => ({ prompt_tokens: d.usage.input_tokens, completion_tokens: d.usage.output_tokens, total_tokens: d.usage.input_tokens + d.usage.output_tokens });
-
-    if (!body.stream) {
-      const done = await collectRun(events);
-      return c.json({
-        id: `chatcmpl-${done.execution_id}`,
-        object: 'chat.completion',
-        created,
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) }],
-        usage: usageOf(done),
-        ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
+  r.op(
+    {
+      method: 'post',
+      path: '/chat/completions',
+      summary: "Chat with the agent named by `model`: NAME (yours, else the system's) or OWNER/NAME (another user's public agent); stream supported",
+      tags,
+      body: CompletionBody,
+      responses: {
+        200: {
+          description: 'chat.completion, or SSE of chat.completion.chunk',
+          schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose(),
+        },
+        404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
+        503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const body = c.req.valid('json');
+      const { input, history } = toRunInput(body.messages);
+      // A stored conversation wins over the request's earlier messages (module comment).
+      const { events, abort } = await startRun({
+        name: body.model,
+        message: input,
+        userId: c.get('userId'),
+        signal: c.req.raw.signal,
+        ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
       });
-    }
+      const created = Math.floor(Date.now() / 1000);
+      const usageOf = (d: DoneEvent) => ({
+        prompt_tokens: d.usage.input_tokens,
+        completion_tokens: d.usage.output_tokens,
+        total_tokens: d.usage.input_tokens + d.usage.output_tokens,
+      });
 
-    const includeUsage = body.stream_options?.include_usage === true;
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => abort.abort());
-      let id = 'chatcmpl-pending';
-      const errorChunk = (err: unknown) => {
-        const { code, message } = wire(err);
-        return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
-      };
-      const chunk = (delta: object, finish: string | null, extra: object = {}) =>
-        stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra }) });
-      try {
-        for await (const ev of events) {
-          if (stream.aborted) break;
-          if (ev.type === 'start') {
-            id = `chatcmpl-${ev.execution_id}`;
-            await chunk({ role: 'assistant', content: '' }, null);
-          } else if (ev.type === 'text_delta') {
-            await chunk({ content: ev.text }, null);
-          } else if (ev.type === 'done') {
-            await chunk({}, finishReason(ev.finish_reason));
-            if (includeUsage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }) });
-          } else if (ev.type === 'error') {
-            await errorChunk(runError(ev));
-          }
-          // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
-        }
-      } catch (err) {
-        await errorChunk(err);
+      if (!body.stream) {
+        const done = await collectRun(events);
+        return c.json({
+          id: `chatcmpl-${done.execution_id}`,
+          object: 'chat.completion',
+          created,
+          model: body.model,
+          choices: [
+            { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) },
+          ],
+          usage: usageOf(done),
+          ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
+        });
       }
-      await stream.writeSSE({ data: '[DONE]' });
-    });
-  });
+
+      const includeUsage = body.stream_options?.include_usage === true;
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => abort.abort());
+        let id = 'chatcmpl-pending';
+        const errorChunk = (err: unknown) => {
+          const { code, message } = wire(err);
+          return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
+        };
+        const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+          stream.writeSSE({
+            data: JSON.stringify({
+              id,
+              object: 'chat.completion.chunk',
+              created,
+              model: body.model,
+              choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+              ...extra,
+            }),
+          });
+        try {
+          for await (const ev of events) {
+            if (stream.aborted) break;
+            if (ev.type === 'start') {
+              id = `chatcmpl-${ev.execution_id}`;
+              await chunk({ role: 'assistant', content: '' }, null);
+            } else if (ev.type === 'text_delta') {
+              await chunk({ content: ev.text }, null);
+            } else if (ev.type === 'done') {
+              await chunk({}, finishReason(ev.finish_reason));
+              if (includeUsage)
+                await stream.writeSSE({
+                  data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }),
+                });
+            } else if (ev.type === 'error') {
+              await errorChunk(runError(ev));
+            }
+            // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
+          }
+        } catch (err) {
+          await errorChunk(err);
+        }
+        await stream.writeSSE({ data: '[DONE]' });
+      });
+    },
+  );
   return r;
 }

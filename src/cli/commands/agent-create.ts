@@ -51,7 +51,10 @@ async function interactive(socket: string, opts: CreateOptions): Promise<Record<
     const display_name = await ask('Display name (optional)');
     const description = await ask('Description (optional)');
     const model = await ask('Model alias', 'balanced');
-    const tools = (await ask('Tools, comma-separated (optional)')).split(',').map((t) => t.trim()).filter(Boolean);
+    const tools = (await ask('Tools, comma-separated (optional)'))
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     process.stderr.write('System prompt (end with an empty line):\n');
     const prompt: string[] = [];
     for (;;) {
@@ -91,8 +94,14 @@ export async function run(_args: string[], opts: CreateOptions): Promise<number>
       const dir = templatesDir();
       path = ['toon', 'toml', 'json'].map((ext) => join(dir, `${opts.template}.${ext}`)).find((p) => existsSync(p));
       if (!path) {
-        const known = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(toon|toml|json)$/.test(f)).map((f) => f.replace(/\.\w+$/, '')) : [];
-        throw new DomainError('NOT_FOUND', `no template named ${opts.template}`, [{ message: `looked in ${dir}`, hint: known.length ? `templates: ${known.join(', ')}` : 'no templates are installed' }]);
+        const known = existsSync(dir)
+          ? readdirSync(dir)
+              .filter((f) => /\.(toon|toml|json)$/.test(f))
+              .map((f) => f.replace(/\.\w+$/, ''))
+          : [];
+        throw new DomainError('NOT_FOUND', `no template named ${opts.template}`, [
+          { message: `looked in ${dir}`, hint: known.length ? `templates: ${known.join(', ')}` : 'no templates are installed' },
+        ]);
       }
     }
     const text = await bodyFromFile(path!);

@@ -28,7 +28,9 @@ export async function bodyFromFile(file: string): Promise<{ content: string; typ
     if (!parsed.value) throw new DomainError('BAD_REQUEST', `${file} is not a valid agent`, errors);
     return { content: JSON.stringify(parsed.value), type: 'application/json' };
   }
-  throw new DomainError('BAD_REQUEST', `unsupported file type ${ext || '(none)'} for ${file}`, [{ message: 'expected .toon, .toml, .json or .md', hint: 'see `caxton agent create --help`' }]);
+  throw new DomainError('BAD_REQUEST', `unsupported file type ${ext || '(none)'} for ${file}`, [
+    { message: 'expected .toon, .toml, .json or .md', hint: 'see `caxton agent create --help`' },
+  ]);
 }
 
 /** `?name=N&public=true` for import/create requests. */
@@ -40,9 +42,9 @@ export function importQuery(opts: { name?: string; public?: boolean }): string {
   return s ? `?${s}` : '';
 }
 
-
 /** One line for humans about a created/updated agent (warnings go to stderr first). */
 export function createdLine(verb: string, c: AgentCreated, file = 'input'): string {
-  for (const w of c.warnings ?? []) process.stderr.write(`${file}:${w.line ?? 1}:${w.col ?? 1}: ${w.code ?? 'W'} ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
+  for (const w of c.warnings ?? [])
+    process.stderr.write(`${file}:${w.line ?? 1}:${w.col ?? 1}: ${w.code ?? 'W'} ${w.message}${w.hint ? `\n  hint: ${w.hint}` : ''}\n`);
   return `${verb} agent ${c.name} (${c.is_public ? 'public' : 'private'}, id ${c.id}); chat at ${c.api_endpoint}\n`;
 }

@@ -15,7 +15,15 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
     return 0;
   }
   const table = new Table({ head: ['ID', 'PREFIX', 'NAME', 'CREATED', 'LAST USED', 'STATUS'], style: { head: [], border: [] } });
-  for (const k of keys) table.push([k.id, `${k.prefix}…`, k.name ?? '-', when(k.created_at), when(k.last_used_at), k.revoked_at === null ? 'active' : `revoked ${when(k.revoked_at)}`]);
+  for (const k of keys)
+    table.push([
+      k.id,
+      `${k.prefix}…`,
+      k.name ?? '-',
+      when(k.created_at),
+      when(k.last_used_at),
+      k.revoked_at === null ? 'active' : `revoked ${when(k.revoked_at)}`,
+    ]);
   process.stdout.write(`${table.toString()}\n`);
   return 0;
 }

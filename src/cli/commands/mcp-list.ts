@@ -33,7 +33,15 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
     ...(wrap ? { colWidths: [...head.slice(1).map(() => null), 62], wordWrap: true } : {}),
   });
   for (const s of servers) {
-    table.push([s.name, ...(sources ? [s.source ?? 'system'] : []), ...(owners ? [s.owner ?? '-'] : []), s.state, s.transport, String(s.tools), s.last_error ?? '-']);
+    table.push([
+      s.name,
+      ...(sources ? [s.source ?? 'system'] : []),
+      ...(owners ? [s.owner ?? '-'] : []),
+      s.state,
+      s.transport,
+      String(s.tools),
+      s.last_error ?? '-',
+    ]);
   }
   process.stdout.write(`${table.toString()}\n`);
   return 0;

@@ -38,7 +38,11 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
       return { isError: true, content: [{ type: 'text' as const, text: 'argument "message" (a non-empty string) is required' }] };
     }
     try {
-      const body = { message: args.message, stream: false, ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversation_id: args.conversation_id } : {}) };
+      const body = {
+        message: args.message,
+        stream: false,
+        ...(typeof args.conversation_id === 'string' && args.conversation_id ? { conversation_id: args.conversation_id } : {}),
+      };
       const done = await requestJson<ChatResult>(socket, `/api/agents/${encodeURIComponent(req.params.name)}/chat`, {
         method: 'POST',
         body,

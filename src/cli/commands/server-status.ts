@@ -13,7 +13,12 @@ import { EXIT, printJson } from '../output.js';
 
 function uptime(ms: number): string {
   const s = Math.floor(ms / 1000);
-  const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;
+  const parts = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor((s % 86400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ] as const;
   const shown = parts.filter(([n], i) => n > 0 || i === parts.length - 1);
   return shown.map(([n, u]) => `${n}${u}`).join(' ');
 }

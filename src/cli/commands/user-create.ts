@@ -15,7 +15,10 @@ import { printJson } from '../output.js';
 export async function run(args: string[], opts: GlobalOptions & { handle?: string; name?: string; admin?: boolean; key?: boolean }): Promise<number> {
   const socket = homePaths(opts).socket;
   const email = args[0]!;
-  const user = await requestJson<UserInfo>(socket, '/api/users', { method: 'POST', body: { email, ...(opts.handle ? { handle: opts.handle } : {}), ...(opts.name ? { name: opts.name } : {}), ...(opts.admin ? { is_admin: true } : {}) } });
+  const user = await requestJson<UserInfo>(socket, '/api/users', {
+    method: 'POST',
+    body: { email, ...(opts.handle ? { handle: opts.handle } : {}), ...(opts.name ? { name: opts.name } : {}), ...(opts.admin ? { is_admin: true } : {}) },
+  });
   let key: NewApiKey | undefined;
   if (opts.key) {
     setActingAs(user.email ?? email);

@@ -18,10 +18,7 @@ export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new DomainError(
-      'UNAVAILABLE',
-      `database schema version ${current} is newer than this caxton build supports (${latest}); upgrade caxton`,
-    );
+    throw new DomainError('UNAVAILABLE', `database schema version ${current} is newer than this caxton build supports (${latest}); upgrade caxton`);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;

@@ -57,7 +57,17 @@ type KindStatements = Record<'own' | 'published' | 'visible' | 'insert' | 'updat
  */
 function prepareKind(db: Database.Database, kind: UserEntityKind): KindStatements {
   const t = TABLE[kind];
-  const cols = ['id', 'user_id', 'name', 'config', 'is_public', 'usage_count', ...(kind === 'agents' ? ['rating_sum', 'rating_count'] : []), 'created_at', 'updated_at']
+  const cols = [
+    'id',
+    'user_id',
+    'name',
+    'config',
+    'is_public',
+    'usage_count',
+    ...(kind === 'agents' ? ['rating_sum', 'rating_count'] : []),
+    'created_at',
+    'updated_at',
+  ]
     .map((c) => `e.${c}`)
     .join(', ');
   const select = `SELECT ${cols}, u.handle AS owner_handle FROM ${t} e JOIN users u ON u.id = e.user_id`;
@@ -99,11 +109,16 @@ function toEntity<K extends UserEntityKind>(r: EntityRow): UserEntity<K> {
 }
 
 const duplicate = (kind: UserEntityKind, name: unknown, hint?: string) =>
-  new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(name)}`, [{ field: 'name', message: 'already exists', ...(hint ? { hint } : {}) }]);
+  new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(name)}`, [
+    { field: 'name', message: 'already exists', ...(hint ? { hint } : {}) },
+  ]);
 
 /** Reads and writes of the entity tables (everything of UserEntityStore but the ranking). */
 function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'countUse' | 'rate'> {
-  const ent = Object.fromEntries((Object.keys(TABLE) as UserEntityKind[]).map((kind) => [kind, prepareKind(db, kind)])) as Record<UserEntityKind, KindStatements>;
+  const ent = Object.fromEntries((Object.keys(TABLE) as UserEntityKind[]).map((kind) => [kind, prepareKind(db, kind)])) as Record<
+    UserEntityKind,
+    KindStatements
+  >;
   const ownerHandle = db.prepare('SELECT handle FROM users WHERE id = ?');
   const own: UserEntityStore['own'] = (kind, userId, name) => {
     const r = ent[kind].own.get(userId, name) as EntityRow | undefined;
@@ -121,13 +136,34 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
       const id = newId(kind === 'agents' ? 'agent' : kind === 'tools' ? 'tool' : 'mcp');
       const v = value as unknown as Record<string, unknown>;
       try {
-        ent[kind].insert.run({ id, user_id: userId, name: v.name, config: JSON.stringify(value), is_public: isPublic ? 1 : 0, created_at: now, updated_at: now, ...columnsOf(kind, v) });
+        ent[kind].insert.run({
+          id,
+          user_id: userId,
+          name: v.name,
+          config: JSON.stringify(value),
+          is_public: isPublic ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+          ...columnsOf(kind, v),
+        });
       } catch (err) {
         if (isUnique(err)) throw duplicate(kind, v.name, 'pick another name or update the existing one');
         throw err;
       }
       const owner_handle = (ownerHandle.get(userId) as { handle: string } | undefined)?.handle ?? userId;
-      return { id, user_id: userId, owner_handle, name: String(v.name), value, is_public: isPublic, usage_count: 0, rating_sum: 0, rating_count: 0, created_at: now, updated_at: now };
+      return {
+        id,
+        user_id: userId,
+        owner_handle,
+        name: String(v.name),
+        value,
+        is_public: isPublic,
+        usage_count: 0,
+        rating_sum: 0,
+        rating_count: 0,
+        created_at: now,
+        updated_at: now,
+      };
     },
     update(kind, userId, name, value, isPublic) {
       const current = own(kind, userId, name);
@@ -136,7 +172,15 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
       const now = Date.now();
       const pub = isPublic ?? current.is_public;
       try {
-        ent[kind].update.run({ user_id: userId, name, new_name: v.name, config: JSON.stringify(value), is_public: pub ? 1 : 0, updated_at: now, ...columnsOf(kind, v) });
+        ent[kind].update.run({
+          user_id: userId,
+          name,
+          new_name: v.name,
+          config: JSON.stringify(value),
+          is_public: pub ? 1 : 0,
+          updated_at: now,
+          ...columnsOf(kind, v),
+        });
       } catch (err) {
         if (isUnique(err)) throw duplicate(kind, v.name);
         throw err;
@@ -151,7 +195,9 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
 function createRanking(db: Database.Database): Pick<UserEntityStore, 'countUse' | 'rate'> {
   const s = {
     // A new (agent, user, day) row counts once; the owner's runs and deleted agents insert nothing.
-    addUsage: db.prepare('INSERT OR IGNORE INTO user_agent_usage (agent_id, user_id, day) SELECT id, @user, @day FROM user_agents WHERE id = @agent AND user_id <> @user'),
+    addUsage: db.prepare(
+      'INSERT OR IGNORE INTO user_agent_usage (agent_id, user_id, day) SELECT id, @user, @day FROM user_agents WHERE id = @agent AND user_id <> @user',
+    ),
     countUse: db.prepare('UPDATE user_agents SET usage_count = usage_count + 1 WHERE id = ?'),
     agentOwner: db.prepare('SELECT e.user_id, e.name, u.handle FROM user_agents e JOIN users u ON u.id = e.user_id WHERE e.id = ?'),
     hasUsed: db.prepare('SELECT 1 FROM user_agent_usage WHERE agent_id = ? AND user_id = ? LIMIT 1'),
@@ -170,12 +216,18 @@ function createRanking(db: Database.Database): Pick<UserEntityStore, 'countUse' 
     const agent = s.agentOwner.get(agentId) as { user_id: string; name: string; handle: string } | undefined;
     if (!agent) throw new DomainError('NOT_FOUND', `agent ${agentId} not found`);
     if (agent.user_id === userId) {
-      throw new DomainError('FORBIDDEN', `you cannot rate your own agent ${agent.name}`, [{ field: 'name', message: 'ratings come from other users of the agent' }]);
+      throw new DomainError('FORBIDDEN', `you cannot rate your own agent ${agent.name}`, [
+        { field: 'name', message: 'ratings come from other users of the agent' },
+      ]);
     }
     if (!s.hasUsed.get(agentId, userId)) {
       const name = `${agent.handle}/${agent.name}`;
       throw new DomainError('CONFLICT', `rate agent ${name} after a completed run of it`, [
-        { field: 'name', message: 'you have no completed run of this agent', hint: `chat with it first (POST /api/agents/${encodeURIComponent(name)}/chat), then rate it` },
+        {
+          field: 'name',
+          message: 'you have no completed run of this agent',
+          hint: `chat with it first (POST /api/agents/${encodeURIComponent(name)}/chat), then rate it`,
+        },
       ]);
     }
     s.upsertRating.run(userId, agentId, stars, Date.now());

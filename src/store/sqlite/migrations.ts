@@ -22,7 +22,7 @@ export interface Migration {
  * suffix on collision; SPEC §4). The built-in user already has `local`.
  */
 function backfillHandles(db: Database.Database): void {
-  const taken = new Set((db.prepare('SELECT handle FROM users WHERE handle IS NOT NULL').pluck().all() as string[]));
+  const taken = new Set(db.prepare('SELECT handle FROM users WHERE handle IS NOT NULL').pluck().all() as string[]);
   const set = db.prepare('UPDATE users SET handle = ? WHERE id = ?');
   const pending = db.prepare('SELECT id, email FROM users WHERE handle IS NULL ORDER BY created_at, rowid').all() as { id: string; email: string | null }[];
   for (const u of pending) {
@@ -44,9 +44,13 @@ const STATUS_CHECK_V6 = "CHECK (status IN ('success','error','timeout','cancelle
 function allowCancelledStatus(db: Database.Database): void {
   const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agent_executions'").get() as { sql: string };
   if (!table.sql.includes(STATUS_CHECK_V1)) throw new Error('agent_executions.status has an unexpected CHECK; cannot widen it');
-  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as { sql: string }[];
+  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as {
+    sql: string;
+  }[];
   db.exec(table.sql.replace(STATUS_CHECK_V1, STATUS_CHECK_V6).replace(/^CREATE TABLE "?agent_executions"?/, 'CREATE TABLE agent_executions_v6'));
-  db.exec('INSERT INTO agent_executions_v6 SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_v6 RENAME TO agent_executions;');
+  db.exec(
+    'INSERT INTO agent_executions_v6 SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_v6 RENAME TO agent_executions;',
+  );
   for (const i of indexes) db.exec(i.sql);
 }
 

@@ -25,7 +25,9 @@ const toUser = (r: UserRow | undefined): User | undefined =>
 export const isUnique = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 /** Users, their password hashes and API keys over the `users` and `api_keys` tables. */
-function createAccounts(db: Database.Database): Pick<UserStore, 'byId' | 'byEmail' | 'byHandle' | 'create' | 'passwordHash' | 'createApiKey' | 'listApiKeys' | 'useApiKey' | 'revokeApiKey'> {
+function createAccounts(
+  db: Database.Database,
+): Pick<UserStore, 'byId' | 'byEmail' | 'byHandle' | 'create' | 'passwordHash' | 'createApiKey' | 'listApiKeys' | 'useApiKey' | 'revokeApiKey'> {
   const userCols = 'id, email, handle, name, is_admin, created_at';
   const keyCols = 'id, user_id, name, prefix, created_at, last_used_at, revoked_at';
   const s = {
@@ -47,9 +49,18 @@ function createAccounts(db: Database.Database): Pick<UserStore, 'byId' | 'byEmai
     create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
       const taken = (h: string) => s.userByHandle.get(h) !== undefined;
       if (handle !== undefined && taken(handle)) {
-        throw new DomainError('CONFLICT', `the handle ${handle} is taken`, [{ field: 'handle', message: 'already in use', hint: 'pick another handle, or leave it out to get one derived from the email' }]);
+        throw new DomainError('CONFLICT', `the handle ${handle} is taken`, [
+          { field: 'handle', message: 'already in use', hint: 'pick another handle, or leave it out to get one derived from the email' },
+        ]);
       }
-      const user: User = { id: newId('usr'), email, handle: handle ?? uniqueHandle(handleFromEmail(email), taken), name, is_admin: isAdmin, created_at: Date.now() };
+      const user: User = {
+        id: newId('usr'),
+        email,
+        handle: handle ?? uniqueHandle(handleFromEmail(email), taken),
+        name,
+        is_admin: isAdmin,
+        created_at: Date.now(),
+      };
       try {
         s.insertUser.run(user.id, email, user.handle, name, isAdmin ? 1 : 0, passwordHash, user.created_at);
       } catch (err) {
@@ -78,12 +89,12 @@ function createAccounts(db: Database.Database): Pick<UserStore, 'byId' | 'byEmai
 }
 
 /** Refresh tokens and login sessions over the `refresh_tokens` and `revoked_sessions` tables. */
-function createSessions(db: Database.Database): Pick<UserStore, 'addRefreshToken' | 'consumeRefreshToken' | 'refreshTokenSession' | 'revokeSession' | 'isSessionRevoked'> {
+function createSessions(
+  db: Database.Database,
+): Pick<UserStore, 'addRefreshToken' | 'consumeRefreshToken' | 'refreshTokenSession' | 'revokeSession' | 'isSessionRevoked'> {
   const s = {
     addRefresh: db.prepare('INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, session_id) VALUES (?, ?, ?, ?, ?, ?)'),
-    useRefresh: db.prepare(
-      'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id, session_id',
-    ),
+    useRefresh: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id, session_id'),
     refreshSession: db.prepare('SELECT user_id, session_id, used_at FROM refresh_tokens WHERE token_hash = ?'),
     useSessionTokens: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL'),
     revokeSession: db.prepare('INSERT OR IGNORE INTO revoked_sessions (id, user_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)'),

@@ -15,7 +15,6 @@ import { httpFetch, type HttpFetchConfig } from './http-fetch.js';
 import { memoryGet, memorySearch, memorySet } from './memory.js';
 import { webSearch, webSearchUnavailable, type WebSearchConfig } from './web-search.js';
 
-
 type Run = (args: unknown, ctx: ToolContext, config: Record<string, unknown>) => ToolResult | Promise<ToolResult>;
 
 interface Builtin {
@@ -31,7 +30,8 @@ const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
 function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
   return {
     calculator: {
-      description: 'Evaluate an arithmetic expression: + - * / % ^, parentheses, n!, pi, e, and functions such as sqrt, round(x, digits), log(x, base), min, max.',
+      description:
+        'Evaluate an arithmetic expression: + - * / % ^, parentheses, n!, pi, e, and functions such as sqrt, round(x, digits), log(x, base), min, max.',
       timeoutSecs: 5,
       parameters: obj({ expression: { type: 'string', description: 'e.g. "49.99 * 3 * (1 - 0.15)"' } }, ['expression']),
       run: (args) => {
@@ -53,7 +53,10 @@ function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
     http_fetch: {
       description: 'Fetch a web page or API response over HTTP(S) GET and return its status, content type and text.',
       timeoutSecs: 15,
-      parameters: obj({ url: { type: 'string', description: 'http:// or https:// URL' }, headers: { type: 'object', additionalProperties: { type: 'string' } } }, ['url']),
+      parameters: obj(
+        { url: { type: 'string', description: 'http:// or https:// URL' }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+        ['url'],
+      ),
       run: (args, ctx, config) => httpFetch(args, config as HttpFetchConfig, ctx.signal),
     },
     memory_get: {
@@ -131,7 +134,10 @@ export function createBuiltinTools(opts: BuiltinToolsOptions): ToolSetWithUnavai
     }
     for (const [name, { value }] of entities) {
       if (value.type === 'builtin' && !(BUILTIN_TOOL_NAMES as readonly string[]).includes(name)) {
-        down.push({ name, reason: `config/tools/${name} says type = builtin, but there is no builtin tool named ${name} (builtins: ${BUILTIN_TOOL_NAMES.join(', ')})` });
+        down.push({
+          name,
+          reason: `config/tools/${name} says type = builtin, but there is no builtin tool named ${name} (builtins: ${BUILTIN_TOOL_NAMES.join(', ')})`,
+        });
       }
     }
   };

@@ -69,11 +69,7 @@ function transportKind(server: McpServer): McpTransportKind {
 }
 
 /** A tool result's MCP content as the text given back to the model. */
-function resultText(result: {
-  content?: unknown;
-  structuredContent?: unknown;
-  toolResult?: unknown;
-}): string {
+function resultText(result: { content?: unknown; structuredContent?: unknown; toolResult?: unknown }): string {
   const parts: string[] = [];
   const content = Array.isArray(result.content) ? (result.content as Record<string, unknown>[]) : [];
   for (const item of content) {
@@ -231,7 +227,10 @@ export class McpConnection implements ToolSetWithUnavailable {
       const crashed = generation !== this.generation || this.state !== 'ready';
       // Streamable HTTP has no process to watch: a transport-level failure (not a JSON-RPC error) means the server is gone.
       if (!crashed && typeof e.code !== 'number' && transportKind(this.server) === 'http') this.lost(generation, `request failed: ${e.message ?? String(err)}`);
-      const why = crashed || this.state !== 'ready' ? `MCP server ${server} stopped during the call${this.lastError ? ` (${this.lastError})` : ''}; it is being restarted` : `MCP server ${server} failed: ${e.message ?? String(err)}`;
+      const why =
+        crashed || this.state !== 'ready'
+          ? `MCP server ${server} stopped during the call${this.lastError ? ` (${this.lastError})` : ''}; it is being restarted`
+          : `MCP server ${server} failed: ${e.message ?? String(err)}`;
       return { isError: true, content: why };
     }
   }
@@ -390,7 +389,8 @@ export class McpConnection implements ToolSetWithUnavailable {
 function describeConnectError(err: unknown, server: McpServer): string {
   const e = err as { code?: unknown; message?: string; cause?: { code?: string; message?: string } };
   const refused = refusedIn(err);
-  if (refused) return `refused: ${refused.message}; this server may only reach public addresses (an admin can allow private ones with [mcp] allow_private_urls = true in ares.toml)`;
+  if (refused)
+    return `refused: ${refused.message}; this server may only reach public addresses (an admin can allow private ones with [mcp] allow_private_urls = true in ares.toml)`;
   if (e.code === CONNECTION_CLOSED) {
     return server.url ? 'the server closed the connection while starting' : 'the server process exited while starting';
   }

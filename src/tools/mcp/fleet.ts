@@ -56,7 +56,10 @@ export function createFleet(opts: FleetOptions, leftovers: string): Fleet {
   const record = () => {
     if (!opts.childrenFile) return;
     const pids = [...live.values()].map((e) => e.conn.childPid()).concat([...closing.keys()].map((c) => c.childPid()));
-    recordChildren(opts.childrenFile, pids.filter((p): p is number => p !== undefined));
+    recordChildren(
+      opts.childrenFile,
+      pids.filter((p): p is number => p !== undefined),
+    );
   };
   const retire = (conn: McpConnection) => {
     closing.set(

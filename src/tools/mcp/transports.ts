@@ -28,7 +28,11 @@ async function openStdio(server: McpServer, source: Readonly<Record<string, stri
     pid: () => transport.pid,
     stderrTail: () => {
       // Prefer the last line that names a problem over trailers such as node's "Node.js v20.x".
-      const lines = secrets.scrub(tail).split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = secrets
+        .scrub(tail)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const telling = lines.filter((l) => /error|exception|cannot|can't|not found|denied|usage|invalid|fatal/i.test(l));
       return (telling[telling.length - 1] ?? lines[lines.length - 1] ?? '').slice(0, 300);
     },

@@ -146,7 +146,8 @@ describe('MCP manager (in-memory servers)', () => {
     m.reconcile([server({ name: 'mem', command: 'unused', timeout_secs: 0.5 })]);
     await m.settled();
     const set = only(m.sets());
-    for (let i = 0; i < 3; i++) expect(await set.call('mem.slow', {}, ctx(abortAfter(20)))).toEqual({ isError: true, content: 'call to mem.slow was cancelled' });
+    for (let i = 0; i < 3; i++)
+      expect(await set.call('mem.slow', {}, ctx(abortAfter(20)))).toEqual({ isError: true, content: 'call to mem.slow was cancelled' });
     expect(m.status()[0]).toMatchObject({ state: 'ready', restarts: 0 });
   });
 
@@ -169,14 +170,20 @@ describe('MCP manager (in-memory servers)', () => {
     expect([...serversUsedBy([{ tools: ['mem.shout', 'spare.*', 'other.x'] }], ['spare.*', 'other.x'])]).toEqual(['mem', 'other']);
     m.reconcile(servers, used);
     await m.settled();
-    expect(m.status().map((s) => [s.name, s.state])).toEqual([['mem', 'ready'], ['spare', 'idle']]);
+    expect(m.status().map((s) => [s.name, s.state])).toEqual([
+      ['mem', 'ready'],
+      ['spare', 'idle'],
+    ]);
     expect(opened).toBe(1);
     const spare = m.sets().find((s) => s.list().length === 0) as ToolSet & { unavailable(): { reason: string }[] };
     expect(spare.unavailable()[0]!.reason).toBe('MCP server spare is not started: no agent may use its tools');
 
     m.reconcile(servers, serversUsedBy([{ tools: ['mem.shout', 'spare.*'] }]));
     await m.settled();
-    expect(m.status().map((s) => [s.name, s.state])).toEqual([['mem', 'ready'], ['spare', 'ready']]);
+    expect(m.status().map((s) => [s.name, s.state])).toEqual([
+      ['mem', 'ready'],
+      ['spare', 'ready'],
+    ]);
     expect(opened).toBe(2);
   });
 
@@ -204,8 +211,7 @@ describe('MCP manager (in-memory servers)', () => {
 });
 
 describe('MCP manager (server-everything as a real stdio child)', { timeout: 30_000 }, () => {
-  const everything = (extra: Record<string, unknown> = {}) =>
-    server({ name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'], ...extra });
+  const everything = (extra: Record<string, unknown> = {}) => server({ name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'], ...extra });
 
   it('calls echo, and gives the child only the configured env (with ${VAR} expanded) plus the safe minimum', async () => {
     const m = manager({ log: quiet, env: { ...process.env, OPENAI_API_KEY: 'sk-should-not-leak', TOKEN_SRC: 's3cret-value' } });
@@ -269,7 +275,12 @@ describe('MCP manager (server-everything as a real stdio child)', { timeout: 30_
     await m.settled();
     const second = m.status()[0]!.pid!;
     expect(second).not.toBe(first);
-    expect(m.sets()[0]!.list().map((d) => d.name)).toEqual(['everything.echo']);
+    expect(
+      m
+        .sets()[0]!
+        .list()
+        .map((d) => d.name),
+    ).toEqual(['everything.echo']);
     await waitFor('old child to exit', () => !processAlive(first), 10_000);
 
     m.reconcile([]);

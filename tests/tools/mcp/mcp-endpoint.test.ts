@@ -11,7 +11,16 @@ import type { McpServerStatus } from '../../../src/domain/mcp-status.js';
 import { makeApp } from '../../api/fixture.js';
 
 const servers: McpServerStatus[] = [
-  { name: 'everything', state: 'ready', transport: 'stdio', tools: 2, tool_names: ['everything.echo', 'everything.get-sum'], last_error: null, pid: 4242, restarts: 0 },
+  {
+    name: 'everything',
+    state: 'ready',
+    transport: 'stdio',
+    tools: 2,
+    tool_names: ['everything.echo', 'everything.get-sum'],
+    last_error: null,
+    pid: 4242,
+    restarts: 0,
+  },
   { name: 'remote', state: 'failed', transport: 'http', tools: 0, tool_names: [], last_error: 'fetch failed', restarts: 3 },
 ];
 const { app, store, close } = makeApp({ mcpServers: () => servers });
@@ -32,7 +41,11 @@ describe('/mcp: agents as MCP tools (official SDK client, in-process)', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['customer-support', 'orchestrator', 'router']);
     const router = tools.find((t) => t.name === 'router')!;
-    expect(router.inputSchema).toMatchObject({ type: 'object', required: ['message'], properties: { message: { type: 'string' }, conversation_id: { type: 'string' } } });
+    expect(router.inputSchema).toMatchObject({
+      type: 'object',
+      required: ['message'],
+      properties: { message: { type: 'string' }, conversation_id: { type: 'string' } },
+    });
     expect(router.description).toBeTruthy();
     await client.close();
   });

@@ -86,7 +86,12 @@ describe('per-user tool sets through the Toolbox', () => {
   const idle = server({ name: 'quiet', url: 'http://quiet.example/mcp' });
 
   /** A user-tier row of `owner` (only what the scoped sets read: id and owner). */
-  const row = <T extends { name: string }>(owner: string, id: string, value: T): ResolvedEntity<T> => ({ name: value.name, value, source: 'user', entity: { id, user_id: owner } as UserEntity });
+  const row = <T extends { name: string }>(owner: string, id: string, value: T): ResolvedEntity<T> => ({
+    name: value.name,
+    value,
+    source: 'user',
+    entity: { id, user_id: owner } as UserEntity,
+  });
   /** Rows per user: ann owns a private `web` server, a `weather` tool of type http and a disabled `clock`. */
   const mcpRows: Record<string, Record<string, ResolvedEntity<McpServer>>> = { ann: { web: row('ann', 'mcp_ann_web', annWeb) } };
   const toolRows: Record<string, Record<string, ResolvedEntity<Tool>>> = {
@@ -120,7 +125,9 @@ describe('per-user tool sets through the Toolbox', () => {
     await toolbox.prepare(a, 'bob');
     expect(await toolbox.call(a, 'web__echo', { message: 'hi' }, ctx('bob'))).toEqual({ content: 'http://system.example/mcp: hi' });
     // Without a user (callers that have none): the system tier only.
-    expect(await toolbox.call(a, 'web__echo', { message: 'x' }, { agentName: 'bot', userId: '', signal: new AbortController().signal })).toEqual({ content: 'http://system.example/mcp: x' });
+    expect(await toolbox.call(a, 'web__echo', { message: 'x' }, { agentName: 'bot', userId: '', signal: new AbortController().signal })).toEqual({
+      content: 'http://system.example/mcp: x',
+    });
   });
 
   it('a system server idle because no system agent names it is woken for a user agent', async () => {
@@ -135,7 +142,7 @@ describe('per-user tool sets through the Toolbox', () => {
     expect(mcp.status().find((s) => s.name === 'quiet')!.state).toBe('ready');
   });
 
-  it("user-tier tool rows cannot run: their owner sees why, builtins stay offered, other users see no row", async () => {
+  it('user-tier tool rows cannot run: their owner sees why, builtins stay offered, other users see no row', async () => {
     const { toolbox } = await setup();
     const a = agent(['calculator', 'weather', 'clock']);
     const mine = toolbox.forAgent(a, 'ann');
@@ -146,6 +153,9 @@ describe('per-user tool sets through the Toolbox', () => {
     ]);
     expect((await toolbox.call(a, 'weather', {}, ctx('ann'))).isError).toBe(true);
     expect(await toolbox.call(a, 'calculator', { expression: '6*7' }, ctx('ann'))).toEqual({ content: '42' });
-    expect(toolbox.forAgent(a, 'bob').unavailable.map((u) => u.reason)).toEqual([expect.stringContaining('no tool named weather'), expect.stringContaining('no tool named clock')]);
+    expect(toolbox.forAgent(a, 'bob').unavailable.map((u) => u.reason)).toEqual([
+      expect.stringContaining('no tool named weather'),
+      expect.stringContaining('no tool named clock'),
+    ]);
   });
 });

@@ -20,7 +20,10 @@ const pools: McpPool[] = [];
 
 beforeAll(async () => {
   port = await closedPort();
-  child = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
 }, 30_000);
 afterAll(() => {
@@ -36,17 +39,21 @@ describe('user MCP rows that are not trusted reach public addresses only', () =>
   it.each([
     ['an IP literal', () => `http://127.0.0.1:${port}/mcp`, /127\.0\.0\.1 is a private or loopback address/],
     ['a name resolving to loopback', () => `http://localhost:${port}/mcp`, /localhost resolves to (127\.0\.0\.1|::1), a private or loopback address/],
-  ])('%s: the connection fails with the reason and offers no tools', async (_what, url, why) => {
-    const pool = createMcpPool({ log: quiet, backoff: { initialMs: 60_000, maxMs: 60_000 } });
-    pools.push(pool);
-    const conn = pool.get('mcp_1', row(url()), { owner: 'user_1' })!;
-    await conn.settled();
-    const [status] = pool.status();
-    expect(status).toMatchObject({ key: 'mcp_1', owner: 'user_1', state: 'failed', tools: 0 });
-    expect(status!.last_error).toMatch(why);
-    expect(status!.last_error).toContain('allow_private_urls');
-    expect(conn.list()).toEqual([]);
-  }, 30_000);
+  ])(
+    '%s: the connection fails with the reason and offers no tools',
+    async (_what, url, why) => {
+      const pool = createMcpPool({ log: quiet, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+      pools.push(pool);
+      const conn = pool.get('mcp_1', row(url()), { owner: 'user_1' })!;
+      await conn.settled();
+      const [status] = pool.status();
+      expect(status).toMatchObject({ key: 'mcp_1', owner: 'user_1', state: 'failed', tools: 0 });
+      expect(status!.last_error).toMatch(why);
+      expect(status!.last_error).toContain('allow_private_urls');
+      expect(conn.list()).toEqual([]);
+    },
+    30_000,
+  );
 
   it('a trusted row (admin-owned, or [mcp] allow_private_urls) connects to the same server', async () => {
     const pool = createMcpPool({ log: quiet });
