@@ -188,7 +188,9 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     object: 'chat.completion',
     created,
     model: body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) },
+    ],
     usage: usageOf(done),
     ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
   });
