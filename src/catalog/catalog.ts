@@ -169,140 +169,155 @@ function listed<T extends { name: string }>(
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The catalog's options with the builtin tool names settled (`builtinTools`, else BUILTIN_TOOL_NAMES). */
+type Tiers = CatalogOptions & { builtins: () => readonly string[] };
+
+/**
+ * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
+ * when OWNER is their handle, else OWNER's public row.
+ */
+function userRow<K extends UserEntityKind>(tiers: Tiers, kind: K, ref: EntityRef, userId: string): UserEntity<K> | undefined {
+  const { tenants } = tiers;
+  if (!tenants) return undefined;
+  const mine = tenants.own(kind, userId, ref.name);
+  if (ref.owner === undefined || mine?.owner_handle === ref.owner) return mine;
+  return tenants.published(kind, ref.owner, ref.name);
+}
+
+/** True when `name` is a system-tier tool's in `snap`, or a builtin's. */
+const reservedTool = (tiers: Tiers, snap: ConfigSnapshot, name: string) => snap.tools.has(name) || tiers.builtins().includes(name);
+
+/** A user-tier agent row as `userId` lists it. */
+const agentOfRow = (tiers: Tiers, row: UserEntity<'agents'>, userId: string): AgentListing => ({
+  name: nameOf(row, userId),
+  agent: row.value,
+  source: sourceOf(row, userId),
+  modelName: row.value.model ?? tiers.defaultModel,
+  entity: row,
+});
+
+/** A system-tier agent (from `file`) as listed. */
+const systemAgent = (tiers: Tiers, name: string, a: { value: Agent; file: string }): AgentListing => ({
+  name,
+  agent: a.value,
+  source: 'system',
+  modelName: a.value.model ?? tiers.defaultModel,
+  file: a.file,
+});
+
+/** The agent `name` (bare or qualified) names for `userId` in `snap`: a user-tier row, else (bare only) a system agent. */
+function agentListing(tiers: Tiers, snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined {
+  const ref = parseEntityRef(name);
+  if (!ref) return undefined;
+  const row = userRow(tiers, 'agents', ref, userId);
+  if (row) return agentOfRow(tiers, row, userId);
+  const sys = ref.owner === undefined ? snap.agents.get(ref.name) : undefined;
+  return sys && systemAgent(tiers, ref.name, sys);
+}
+
+/** The tool or MCP server `name` (bare or qualified) names for `userId`; a builtin or system tool's name is always that tool. */
+function resolveEntity(tiers: Tiers, kind: 'tools' | 'mcps', name: string, userId: string): ResolvedEntity<Tool | McpServer> | undefined {
+  const ref = parseEntityRef(name);
+  if (!ref) return undefined;
+  const snap = tiers.snapshot();
+  const sys = ref.owner === undefined ? systemMap(snap, kind).get(ref.name) : undefined;
+  // A builtin or system tool's name means that tool for everyone, its row's owner included.
+  const shielded = kind === 'tools' && ref.owner === undefined && reservedTool(tiers, snap, ref.name);
+  const row = shielded ? undefined : userRow(tiers, kind, ref, userId);
+  if (row) return { name: nameOf(row, userId), value: row.value, source: sourceOf(row, userId), entity: row };
+  return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
+}
+
+/** The tools or MCP servers `userId` can see (`Catalog.list`). */
+function listEntities(tiers: Tiers, kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
+  const snap = tiers.snapshot();
+  const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [
+    name,
+    { name, value: sys.value, source: 'system', file: sys.file },
+  ]);
+  return listed(
+    tiers.tenants?.visible(kind, userId) ?? [],
+    userId,
+    (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }),
+    system,
+    (n) => kind === 'tools' && reservedTool(tiers, snap, n),
+  );
+}
+
+/** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
+function faultOf(tiers: Tiers, snap: ConfigSnapshot, listing: AgentListing): string | undefined {
+  if (snap.models.has(listing.modelName)) return undefined;
+  // The row's own name, so the reason stays the same whoever looks the agent up.
+  const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
+  tiers.onAgentFault?.(agentKey(listing), reason);
+  return reason;
+}
+
+/** `Catalog.listAgents`: own and system agents by bare name, community ones by qualified name; faults reported. */
+function listAgents(tiers: Tiers, userId: string): AgentListing[] {
+  const snap = tiers.snapshot();
+  const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(tiers, name, a)]);
+  const rows = tiers.tenants?.visible('agents', userId) ?? [];
+  const out = listed(
+    rows,
+    userId,
+    (row) => agentOfRow(tiers, row as UserEntity<'agents'>, userId),
+    system,
+    () => false,
+  );
+  if (tiers.onAgentFault) for (const a of out) faultOf(tiers, snap, a);
+  return out;
+}
+
+/** `Catalog.resolveAgent`. @throws DomainError NOT_FOUND. */
+function resolveAgent(tiers: Tiers, name: string, userId: string): ResolvedAgent {
+  const snap = tiers.snapshot();
+  const found = agentListing(tiers, snap, name, userId);
+  if (!found) throw notFound('agent', name);
+  const model = snap.models.get(found.modelName)?.value;
+  if (model) return { ...found, model };
+  return { ...found, model: { name: found.modelName, provider: '', model: '' }, fault: faultOf(tiers, snap, found)! };
+}
+
+/** What `userId`'s agents may refer to (their own and the system's entities by bare name), with API hints. */
+function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): ReferenceScope {
+  const ownAndSystem = (kind: 'tools' | 'mcps') =>
+    listEntities(tiers, kind, userId)
+      .filter((e) => e.source !== 'community')
+      .map((e) => e.name);
+  const knownTools = () => [...new Set([...tiers.builtins(), ...ownAndSystem('tools')])];
+  const hints = {
+    model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
+    tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
+    server: () => 'create it with POST /api/mcps or add it under config/mcps/',
+    qualified: () =>
+      "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
+  };
+  return {
+    models: snap.models,
+    tools: { has: (n) => tiers.builtins().includes(n) || resolveEntity(tiers, 'tools', n, userId) !== undefined, keys: knownTools },
+    servers: { has: (n) => resolveEntity(tiers, 'mcps', n, userId) !== undefined, keys: () => ownAndSystem('mcps') },
+    hint: (kind) => hints[kind](),
+  };
+}
+
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
-  const tenants = opts.tenants;
-  const builtins = (): readonly string[] => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES;
-
-  /**
-   * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
-   * when OWNER is their handle, else OWNER's public row.
-   */
-  function userRow<K extends UserEntityKind>(kind: K, ref: EntityRef, userId: string): UserEntity<K> | undefined {
-    if (!tenants) return undefined;
-    const mine = tenants.own(kind, userId, ref.name);
-    if (ref.owner === undefined || mine?.owner_handle === ref.owner) return mine;
-    return tenants.published(kind, ref.owner, ref.name);
-  }
-
-  const reservedTool = (snap: ConfigSnapshot, name: string) => snap.tools.has(name) || builtins().includes(name);
-
-  const agentOfRow = (row: UserEntity<'agents'>, userId: string): AgentListing => ({
-    name: nameOf(row, userId),
-    agent: row.value,
-    source: sourceOf(row, userId),
-    modelName: row.value.model ?? opts.defaultModel,
-    entity: row,
-  });
-  const systemAgent = (name: string, a: { value: Agent; file: string }): AgentListing => ({
-    name,
-    agent: a.value,
-    source: 'system',
-    modelName: a.value.model ?? opts.defaultModel,
-    file: a.file,
-  });
-
-  function agentListing(snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined {
-    const ref = parseEntityRef(name);
-    if (!ref) return undefined;
-    const row = userRow('agents', ref, userId);
-    if (row) return agentOfRow(row, userId);
-    const sys = ref.owner === undefined ? snap.agents.get(ref.name) : undefined;
-    return sys && systemAgent(ref.name, sys);
-  }
-
-  function resolveEntity(kind: 'tools' | 'mcps', name: string, userId: string): ResolvedEntity<Tool | McpServer> | undefined {
-    const ref = parseEntityRef(name);
-    if (!ref) return undefined;
-    const snap = opts.snapshot();
-    const sys = ref.owner === undefined ? systemMap(snap, kind).get(ref.name) : undefined;
-    // A builtin or system tool's name means that tool for everyone, its row's owner included.
-    const shielded = kind === 'tools' && ref.owner === undefined && reservedTool(snap, ref.name);
-    const row = shielded ? undefined : userRow(kind, ref, userId);
-    if (row) return { name: nameOf(row, userId), value: row.value, source: sourceOf(row, userId), entity: row };
-    return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
-  }
-
-  function listEntities(kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
-    const snap = opts.snapshot();
-    const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [
-      name,
-      { name, value: sys.value, source: 'system', file: sys.file },
-    ]);
-    return listed(
-      tenants?.visible(kind, userId) ?? [],
-      userId,
-      (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }),
-      system,
-      (n) => kind === 'tools' && reservedTool(snap, n),
-    );
-  }
-
-  /** Why `listing` cannot run in `snap`, telling `onAgentFault`; undefined when it can. */
-  const faultOf = (snap: ConfigSnapshot, listing: AgentListing): string | undefined => {
-    if (snap.models.has(listing.modelName)) return undefined;
-    // The row's own name, so the reason stays the same whoever looks the agent up.
-    const reason = `agent ${listing.agent.name} uses model ${listing.modelName}, which does not exist (any more); define it in config/models/ or change the agent's model`;
-    opts.onAgentFault?.(agentKey(listing), reason);
-    return reason;
-  };
-
-  /** What `userId`'s agents may refer to (their own and the system's entities by bare name), with API hints. */
-  function referenceScope(snap: ConfigSnapshot, userId: string): ReferenceScope {
-    const ownAndSystem = (kind: 'tools' | 'mcps') =>
-      listEntities(kind, userId)
-        .filter((e) => e.source !== 'community')
-        .map((e) => e.name);
-    const knownTools = () => [...new Set([...builtins(), ...ownAndSystem('tools')])];
-    const hints = {
-      model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
-      tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
-      server: () => 'create it with POST /api/mcps or add it under config/mcps/',
-      qualified: () =>
-        "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
-    };
-    return {
-      models: snap.models,
-      tools: { has: (n) => builtins().includes(n) || resolveEntity('tools', n, userId) !== undefined, keys: knownTools },
-      servers: { has: (n) => resolveEntity('mcps', n, userId) !== undefined, keys: () => ownAndSystem('mcps') },
-      hint: (kind) => hints[kind](),
-    };
-  }
-
-  const bareLookup = (kind: 'tools' | 'mcps', name: string, userId: string) => (name.includes('/') ? undefined : resolveEntity(kind, name, userId));
-
+  const tiers: Tiers = { ...opts, builtins: () => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES };
+  const bareLookup = (kind: 'tools' | 'mcps', name: string, userId: string) => (name.includes('/') ? undefined : resolveEntity(tiers, kind, name, userId));
   return {
-    listAgents(userId) {
-      const snap = opts.snapshot();
-      const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(name, a)]);
-      const out = listed(
-        tenants?.visible('agents', userId) ?? [],
-        userId,
-        (row) => agentOfRow(row as UserEntity<'agents'>, userId),
-        system,
-        () => false,
-      );
-      if (opts.onAgentFault) for (const a of out) faultOf(snap, a);
-      return out;
-    },
-    resolveAgent(name, userId) {
-      const snap = opts.snapshot();
-      const found = agentListing(snap, name, userId);
-      if (!found) throw notFound('agent', name);
-      const model = snap.models.get(found.modelName)?.value;
-      if (model) return { ...found, model };
-      return { ...found, model: { name: found.modelName, provider: '', model: '' }, fault: faultOf(snap, found)! };
-    },
-    list: ((kind: 'tools' | 'mcps', userId: string) => listEntities(kind, userId)) as Catalog['list'],
+    listAgents: (userId) => listAgents(tiers, userId),
+    resolveAgent: (name, userId) => resolveAgent(tiers, name, userId),
+    list: ((kind: 'tools' | 'mcps', userId: string) => listEntities(tiers, kind, userId)) as Catalog['list'],
     resolve: ((kind: 'tools' | 'mcps', name: string, userId: string) => {
-      const found = resolveEntity(kind, name, userId);
+      const found = resolveEntity(tiers, kind, name, userId);
       if (!found) throw notFound(kind === 'tools' ? 'tool' : 'mcp', name);
       return found;
     }) as Catalog['resolve'],
     lookup: bareLookup as Catalog['lookup'],
-    isReservedToolName: (name) => reservedTool(opts.snapshot(), name),
+    isReservedToolName: (name) => reservedTool(tiers, opts.snapshot(), name),
     checkAgentReferences(agent, userId) {
-      const problems = checkAgentReferences(agent, opts.defaultModel, referenceScope(opts.snapshot(), userId));
+      const problems = checkAgentReferences(agent, opts.defaultModel, referenceScope(tiers, opts.snapshot(), userId));
       return problems.map((p) => ({ code: 'E_REFERENCE', field: p.path.join('.'), message: p.message, hint: p.hint }));
     },
     modelNames: () => [...opts.snapshot().models.keys()].sort(),

@@ -14,7 +14,7 @@ import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
-import { ErrorSchema, Routes } from '../openapi.js';
+import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
@@ -74,314 +74,340 @@ export function summary(r: AgentListing, state: AgentState): AgentSummary {
   };
 }
 
+/** @throws DomainError BAD_REQUEST (located details) when `agent` names a model or tool `userId` cannot reach. */
+function checkReferences(catalog: AppDeps['catalog'], agent: Agent, userId: string): void {
+  const problems = catalog.checkAgentReferences(agent, userId);
+  if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
+}
+
+/**
+ * Validate references, store, and answer 201 with the DIR-12 create response (with the reader's
+ * `warnings`, e.g. W_DEPRECATED, when any); `?dry_run=true` validates and renders only (the CLI's
+ * `agent create --interactive` preview). @throws DomainError BAD_REQUEST (references), CONFLICT (name taken).
+ */
+function createAgent(deps: AppDeps, c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []): Response {
+  const { codec } = deps;
+  checkReferences(deps.catalog, agent, c.get('userId'));
+  if (c.req.query('dry_run') === 'true') {
+    return c.json({
+      name: agent.name,
+      display_name: agent.display_name ?? null,
+      is_public: isPublic,
+      toon_preview: codec.writeEntity('agents', agent, 'toon'),
+    });
+  }
+  const row = deps.tenants.entities.insert('agents', c.get('userId'), agent, isPublic);
+  return c.json(
+    {
+      id: row.id,
+      name: row.name,
+      display_name: agent.display_name ?? null,
+      created_at: row.created_at,
+      api_endpoint: `/api/agents/${row.name}/chat`,
+      source: 'user' as const,
+      is_public: row.is_public,
+      toon_preview: codec.writeEntity('agents', agent, 'toon'),
+      ...(warnings.length ? { warnings } : {}),
+    },
+    201,
+  );
+}
+
+/**
+ * Parse a text body (TOON/TOML/JSON by Content-Type) into a validated agent, its `is_public` (JSON
+ * bodies may carry it next to the agent fields, as POST /api/agents does) and the reader's warnings.
+ * @throws DomainError UNSUPPORTED_MEDIA_TYPE, BAD_REQUEST (located parse or schema errors).
+ */
+async function parseAgentBody(
+  codec: AppDeps['codec'],
+  c: Context<AppEnv>,
+  override: { name?: string } = {},
+): Promise<{ agent: Agent; isPublic?: boolean; warnings: ErrorDetail[] }> {
+  const format = formatOfContentType(c.req.header('content-type'));
+  const parsed = codec.parseEntity('agents', await c.req.text(), format, `request.${EXT[format]}`);
+  const errors = parsed.diagnostics.filter((d) => !d.code?.startsWith('W_'));
+  if (errors.length || parsed.value === undefined) {
+    const first = errors[0];
+    throw new DomainError(
+      'BAD_REQUEST',
+      `invalid agent ${format.toUpperCase()}: ${first ? `${first.line ?? 1}:${first.col ?? 1}: ${first.code ?? ''} ${first.message}` : 'no value'}`,
+      errors,
+    );
+  }
+  const raw = { ...(parsed.value as Record<string, unknown>) };
+  let isPublic: boolean | undefined;
+  if (format === 'json' && typeof raw.is_public === 'boolean') {
+    isPublic = raw.is_public;
+    delete raw.is_public;
+  }
+  if (override.name) raw.name = override.name;
+  const warnings = parsed.diagnostics.filter((d) => d.code?.startsWith('W_'));
+  return { agent: validate(AgentSchema, raw, 'agent'), warnings, ...(isPublic !== undefined ? { isPublic } : {}) };
+}
+
+/** `agent` as canonical text in `format`; `attachment` adds a Content-Disposition file name `NAME.EXT`. */
+function renderAgent(codec: AppDeps['codec'], c: Context<AppEnv>, agent: Agent, format: EntityFormat, attachment: boolean): Response {
+  const headers: Record<string, string> = { 'content-type': `${FORMAT_TYPES[format][0]}; charset=utf-8` };
+  // Names match NAME_PATTERN (letters, digits, _ and -), so the file name cannot carry path tricks.
+  if (attachment) headers['content-disposition'] = `attachment; filename="${agent.name}.${EXT[format]}"`;
+  return c.body(codec.writeEntity('agents', agent, format), 200, headers);
+}
+
+/** The agents the caller can use (`?source=` filters), as summaries; the community listing is most used, then best rated, first (SPEC §4). */
+function listAgents(deps: AppDeps, c: Context<AppEnv>): Response {
+  const source = c.req.query('source');
+  let agents = deps.catalog.listAgents(c.get('userId'));
+  if (source) agents = agents.filter((a) => a.source === source);
+  const stateOf = statesOf(deps.runtime.agents);
+  const out = agents.map((a) => summary(a, stateOf(a)));
+  if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
+  return c.json({ agents: out });
+}
+
 /** Shared agent handlers of the `/api/agents` routes and the Caxton `/agents` routes (src/api/routes/caxton.ts). */
 export function agentHandlers(deps: AppDeps) {
-  const { catalog, codec } = deps;
+  return {
+    create: (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => createAgent(deps, c, agent, isPublic, warnings),
+    parseBody: (c: Context<AppEnv>, override: { name?: string } = {}) => parseAgentBody(deps.codec, c, override),
+    render: (c: Context<AppEnv>, agent: Agent, format: EntityFormat, attachment: boolean) => renderAgent(deps.codec, c, agent, format, attachment),
+    list: (c: Context<AppEnv>) => listAgents(deps, c),
+    /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
+    forgetRow: (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`)),
+  };
+}
+
+const tags = ['agents'];
+
+/** `GET /api/agents`. */
+const listSpec = {
+  method: 'get',
+  path: '/',
+  summary:
+    "Agents you can use, each with its source: yours and the system's by name (yours win), other users' public ones as OWNER/NAME (?source=community: most used, then best rated, first)",
+  tags,
+  query: z.object({ source: z.enum(['user', 'community', 'system']).optional() }),
+  responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
+} satisfies OpSpec;
+
+/** `POST /api/agents`. */
+const createSpec = {
+  method: 'post',
+  path: '/',
+  summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews',
+  tags,
+  body: CreateBody,
+  query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
+  responses: {
+    201: { description: 'created', schema: AgentCreatedSchema },
+    409: { description: 'you already have an agent of that name', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `POST /api/agents/import`. */
+const importSpec = {
+  method: 'post',
+  path: '/import',
+  summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)',
+  tags,
+  rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json],
+  query: ImportQuery,
+  responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
+} satisfies OpSpec;
+
+/** `GET /api/agents/{name}`. */
+const getSpec = {
+  method: 'get',
+  path: '/{name}',
+  summary:
+    "One agent as you see it: NAME (yours, else the system's) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user's public one; ?format=toon|toml|json gives its canonical text",
+  tags,
+  query: FormatQuery,
+  responses: {
+    200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema },
+    404: { description: 'not visible to you', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `GET /api/agents/{name}/export`. */
+const exportSpec = {
+  method: 'get',
+  path: '/{name}/export',
+  summary: 'Download the agent as canonical TOON (or ?format=toml|json)',
+  tags,
+  query: FormatQuery,
+  responses: {
+    200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' },
+    404: { description: 'not visible to you', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `PUT /api/agents/{name}`. */
+const replaceSpec = {
+  method: 'put',
+  path: '/{name}',
+  summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility',
+  tags,
+  body: UpdateBody,
+  query: z.object({ public: z.enum(['true', 'false']).optional() }),
+  rawBody: TEXT_TYPES,
+  responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
+} satisfies OpSpec;
+
+/** `DELETE /api/agents/{name}`. */
+const deleteSpec = {
+  method: 'delete',
+  path: '/{name}',
+  summary: 'Delete one of your agents',
+  tags,
+  responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
+} satisfies OpSpec;
+
+/**
+ * `POST /api/agents/{name}/chat` `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
+ * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
+ */
+const chatSpec = {
+  method: 'post',
+  path: '/{name}/chat',
+  summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream',
+  tags,
+  body: ChatBody,
+  responses: {
+    200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema },
+    404: { description: 'agent or conversation not found', schema: ErrorSchema },
+    503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `POST /api/agents/{name}/rate`. */
+const rateSpec = {
+  method: 'post',
+  path: '/{name}/rate',
+  summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)',
+  tags,
+  body: RateBody,
+  responses: {
+    200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) },
+    403: { description: 'it is your own agent', schema: ErrorSchema },
+    409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** One agent as the caller sees it: canonical text with `?format=`, else JSON with source, state and lifecycle. @throws DomainError NOT_FOUND. */
+function getAgent(deps: AppDeps, c: OpContext<typeof getSpec>): Response {
+  const { format } = c.req.valid('query');
+  const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+  if (format) return renderAgent(deps.codec, c, resolved.agent, format, false);
+  const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
+  return c.json({
+    ...resolved.agent,
+    name: resolved.name,
+    model: resolved.modelName,
+    source: resolved.source,
+    state: lifecycle.state,
+    lifecycle,
+    ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}),
+  });
+}
+
+/**
+ * The agent and visibility a PUT asks for: a JSON body (its `name` defaults to the path's) or a
+ * TOON/TOML one; `?public=true|false` wins over the body's `is_public`.
+ * @throws DomainError UNSUPPORTED_MEDIA_TYPE, BAD_REQUEST.
+ */
+async function replacement(deps: AppDeps, c: OpContext<typeof replaceSpec>, name: string): Promise<{ agent: Agent; isPublic: boolean | undefined }> {
+  let agent: Agent;
+  let isPublic: boolean | undefined;
+  if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
+    const { is_public, ...rest } = c.req.valid('json');
+    agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
+    isPublic = is_public;
+  } else {
+    ({ agent, isPublic } = await parseAgentBody(deps.codec, c));
+  }
+  const pub = c.req.query('public');
+  if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
+  return { agent, isPublic };
+}
+
+/** Replace one of the caller's agents. @throws DomainError NOT_FOUND (not the caller's), BAD_REQUEST, CONFLICT (renamed onto another). */
+async function replaceAgent(deps: AppDeps, c: OpContext<typeof replaceSpec>): Promise<Response> {
+  const name = c.req.param('name')!;
+  const userId = c.get('userId');
   const entities = deps.tenants.entities;
-  /** Drop the runtime state (lifecycle) of the deleted user agent row `id`. */
-  const forgetRow = (id: string) => deps.runtime.agents.retain((key) => !key.endsWith(` (${id})`));
+  const { agent, isPublic } = await replacement(deps, c, name);
+  if (!entities.own('agents', userId, name))
+    throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [
+      { field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' },
+    ]);
+  checkReferences(deps.catalog, agent, userId);
+  const row = entities.update('agents', userId, name, agent, isPublic);
+  // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
+  if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
+  return c.json({
+    id: row.id,
+    name: row.name,
+    display_name: agent.display_name ?? null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    api_endpoint: `/api/agents/${row.name}/chat`,
+    source: 'user',
+    is_public: row.is_public,
+    toon_preview: deps.codec.writeEntity('agents', agent, 'toon'),
+  });
+}
 
-  /** Validate references, store, and answer 201 with the DIR-12 create response. */
-  const create = (c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []) => {
-    const problems = catalog.checkAgentReferences(agent, c.get('userId'));
-    if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
-    if (c.req.query('dry_run') === 'true') {
-      // Validate and render only (the CLI's `agent create --interactive` preview).
-      return c.json({
-        name: agent.name,
-        display_name: agent.display_name ?? null,
-        is_public: isPublic,
-        toon_preview: codec.writeEntity('agents', agent, 'toon'),
-      });
-    }
-    const row = entities.insert('agents', c.get('userId'), agent, isPublic);
-    return c.json(
-      {
-        id: row.id,
-        name: row.name,
-        display_name: agent.display_name ?? null,
-        created_at: row.created_at,
-        api_endpoint: `/api/agents/${row.name}/chat`,
-        source: 'user' as const,
-        is_public: row.is_public,
-        toon_preview: codec.writeEntity('agents', agent, 'toon'),
-        // Reader warnings such as W_DEPRECATED for the seed's `key: |` blocks (located in the body).
-        ...(warnings.length ? { warnings } : {}),
-      },
-      201,
-    );
-  };
+/** Run the agent: its result as JSON, or SSE of run events when `stream` or Accept: text/event-stream. @throws DomainError NOT_FOUND, UNAVAILABLE. */
+async function chat(c: OpContext<typeof chatSpec>, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
+  const body = c.req.valid('json');
+  const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
+  const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
+  if (wantsStream) return sseResponse(c, events, abort, wire);
+  const { type: _type, ...result } = await collectRun(events);
+  return c.json(result);
+}
 
-  /** Parse a text body (TOON/TOML/JSON by Content-Type) into a validated agent. */
-  const parseBody = async (c: Context<AppEnv>, override: { name?: string } = {}): Promise<{ agent: Agent; isPublic?: boolean; warnings: ErrorDetail[] }> => {
-    const format = formatOfContentType(c.req.header('content-type'));
-    const text = await c.req.text();
-    const parsed = codec.parseEntity('agents', text, format, `request.${EXT[format]}`);
-    const errors = parsed.diagnostics.filter((d) => !d.code?.startsWith('W_'));
-    if (errors.length || parsed.value === undefined) {
-      const first = errors[0];
-      throw new DomainError(
-        'BAD_REQUEST',
-        `invalid agent ${format.toUpperCase()}: ${first ? `${first.line ?? 1}:${first.col ?? 1}: ${first.code ?? ''} ${first.message}` : 'no value'}`,
-        errors,
-      );
-    }
-    const raw = { ...(parsed.value as Record<string, unknown>) };
-    // JSON bodies may carry `is_public` next to the agent fields (as POST /api/agents does).
-    let isPublic: boolean | undefined;
-    if (format === 'json' && typeof raw.is_public === 'boolean') {
-      isPublic = raw.is_public;
-      delete raw.is_public;
-    }
-    if (override.name) raw.name = override.name;
-    const warnings = parsed.diagnostics.filter((d) => d.code?.startsWith('W_'));
-    return { agent: validate(AgentSchema, raw, 'agent'), warnings, ...(isPublic !== undefined ? { isPublic } : {}) };
-  };
-
-  const render = (c: Context<AppEnv>, agent: Agent, format: EntityFormat, attachment: boolean) => {
-    const headers: Record<string, string> = { 'content-type': `${FORMAT_TYPES[format][0]}; charset=utf-8` };
-    // Names match NAME_PATTERN (letters, digits, _ and -), so the file name cannot carry path tricks.
-    if (attachment) headers['content-disposition'] = `attachment; filename="${agent.name}.${EXT[format]}"`;
-    return c.body(codec.writeEntity('agents', agent, format), 200, headers);
-  };
-
-  const list = (c: Context<AppEnv>) => {
-    const source = c.req.query('source');
-    let agents = catalog.listAgents(c.get('userId'));
-    if (source) agents = agents.filter((a) => a.source === source);
-    const stateOf = statesOf(deps.runtime.agents);
-    const out = agents.map((a) => summary(a, stateOf(a)));
-    // The community listing is a marketplace: most used first, then best rated (SPEC §4).
-    if (source === 'community') out.sort((a, b) => b.usage_count - a.usage_count || (b.rating ?? 0) - (a.rating ?? 0) || a.name.localeCompare(b.name));
-    return c.json({ agents: out });
-  };
-
-  return { create, parseBody, render, list, forgetRow };
+/** Rate a user or community agent. @throws DomainError BAD_REQUEST (system agent), FORBIDDEN (own), CONFLICT (no completed run). */
+function rateAgent(deps: AppDeps, c: OpContext<typeof rateSpec>): Response {
+  const { stars } = c.req.valid('json');
+  const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+  if (!resolved.entity)
+    throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [
+      { field: 'name', message: 'only user and community agents have ratings' },
+    ]);
+  const totals = deps.tenants.entities.rate(c.get('userId'), resolved.entity.id, stars);
+  return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
 }
 
 /** Agent routes under `/api/agents`. */
 export function agentRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
   const r = new Routes('/api/agents');
-  const { catalog, codec } = deps;
+  const { create, parseBody, forgetRow } = agentHandlers(deps);
   const entities = deps.tenants.entities;
-  const tags = ['agents'];
-  const { create, parseBody, render, list, forgetRow } = agentHandlers(deps);
-
-  const listQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
-  r.op(
-    {
-      method: 'get',
-      path: '/',
-      summary:
-        "Agents you can use, each with its source: yours and the system's by name (yours win), other users' public ones as OWNER/NAME (?source=community: most used, then best rated, first)",
-      tags,
-      query: listQuery,
-      responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
-    },
-    list,
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/',
-      summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews',
-      tags,
-      body: CreateBody,
-      query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
-      responses: {
-        201: { description: 'created', schema: AgentCreatedSchema },
-        409: { description: 'you already have an agent of that name', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const { is_public, ...agent } = c.req.valid('json');
-      return create(c, agent, is_public ?? false);
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/import',
-      summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)',
-      tags,
-      rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json],
-      query: ImportQuery,
-      responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
-    },
-    async (c) => {
-      const q = c.req.valid('query');
-      const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
-      return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
-    },
-  );
-
-  r.op(
-    {
-      method: 'get',
-      path: '/{name}',
-      summary:
-        "One agent as you see it: NAME (yours, else the system's) or OWNER/NAME (URL-encoded: OWNER%2FNAME) for another user's public one; ?format=toon|toml|json gives its canonical text",
-      tags,
-      query: FormatQuery,
-      responses: {
-        200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema },
-        404: { description: 'not visible to you', schema: ErrorSchema },
-      },
-    },
-    (c) => {
-      const { format } = c.req.valid('query');
-      const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
-      if (format) return render(c, resolved.agent, format, false);
-      const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
-      return c.json({
-        ...resolved.agent,
-        name: resolved.name,
-        model: resolved.modelName,
-        source: resolved.source,
-        state: lifecycle.state,
-        lifecycle,
-        ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}),
-      });
-    },
-  );
-
-  r.op(
-    {
-      method: 'get',
-      path: '/{name}/export',
-      summary: 'Download the agent as canonical TOON (or ?format=toml|json)',
-      tags,
-      query: FormatQuery,
-      responses: {
-        200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' },
-        404: { description: 'not visible to you', schema: ErrorSchema },
-      },
-    },
-    (c) => {
-      const { format } = c.req.valid('query');
-      return render(c, catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent, format ?? 'toon', true);
-    },
-  );
-
-  r.op(
-    {
-      method: 'put',
-      path: '/{name}',
-      summary: 'Replace one of your agents (JSON, or TOON/TOML by Content-Type); ?public=true|false sets visibility',
-      tags,
-      body: UpdateBody,
-      query: z.object({ public: z.enum(['true', 'false']).optional() }),
-      rawBody: TEXT_TYPES,
-      responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
-    },
-    async (c) => {
-      const name = c.req.param('name')!;
-      const userId = c.get('userId');
-      let agent: Agent;
-      let isPublic: boolean | undefined;
-      if (formatOfContentType(c.req.header('content-type') ?? 'application/json') === 'json') {
-        const { is_public, ...rest } = c.req.valid('json');
-        agent = validate(AgentSchema, { ...rest, name: rest.name ?? name }, 'agent');
-        isPublic = is_public;
-      } else {
-        ({ agent, isPublic } = await parseBody(c));
-      }
-      const pub = c.req.query('public');
-      if (pub === 'true' || pub === 'false') isPublic = pub === 'true';
-      if (!entities.own('agents', userId, name))
-        throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [
-          { field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' },
-        ]);
-      const problems = catalog.checkAgentReferences(agent, userId);
-      if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
-      const row = entities.update('agents', userId, name, agent, isPublic);
-      // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
-      if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
-      return c.json({
-        id: row.id,
-        name: row.name,
-        display_name: agent.display_name ?? null,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        api_endpoint: `/api/agents/${row.name}/chat`,
-        source: 'user',
-        is_public: row.is_public,
-        toon_preview: codec.writeEntity('agents', agent, 'toon'),
-      });
-    },
-  );
-
-  r.op(
-    {
-      method: 'delete',
-      path: '/{name}',
-      summary: 'Delete one of your agents',
-      tags,
-      responses: { 204: { description: 'deleted' }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
-    },
-    (c) => {
-      const name = c.req.param('name')!;
-      const row = entities.own('agents', c.get('userId'), name);
-      if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
-      forgetRow(row.id);
-      return c.body(null, 204);
-    },
-  );
-
-  /**
-   * POST /api/agents/:name/chat `{message, conversation_id?, stream?}` -> `{reply, conversation_id,
-   * execution_id, finish_reason, usage, cost_usd, duration_ms}`; SSE of RunEvents when streaming.
-   */
-  r.op(
-    {
-      method: 'post',
-      path: '/{name}/chat',
-      summary: 'Run the agent: JSON, or SSE when `stream` or Accept: text/event-stream',
-      tags,
-      body: ChatBody,
-      responses: {
-        200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema },
-        404: { description: 'agent or conversation not found', schema: ErrorSchema },
-        503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
-      const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
-      if (wantsStream) return sseResponse(c, events, abort, wire);
-      const done = await collectRun(events);
-      const { type: _type, ...result } = done;
-      return c.json(result);
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/{name}/rate',
-      summary: 'Rate a community agent 1..5 stars (one rating per user; needs a completed run of it; never your own)',
-      tags,
-      body: RateBody,
-      responses: {
-        200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) },
-        403: { description: 'it is your own agent', schema: ErrorSchema },
-        409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const { stars } = c.req.valid('json');
-      const resolved = catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
-      if (!resolved.entity)
-        throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [
-          { field: 'name', message: 'only user and community agents have ratings' },
-        ]);
-      const totals = entities.rate(c.get('userId'), resolved.entity.id, stars);
-      return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
-    },
-  );
-
+  r.op(listSpec, (c) => listAgents(deps, c));
+  r.op(createSpec, (c) => {
+    const { is_public, ...agent } = c.req.valid('json');
+    return create(c, agent, is_public ?? false);
+  });
+  r.op(importSpec, async (c) => {
+    const q = c.req.valid('query');
+    const { agent, isPublic, warnings } = await parseBody(c, q.name ? { name: q.name } : {});
+    return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
+  });
+  r.op(getSpec, (c) => getAgent(deps, c));
+  r.op(exportSpec, (c) => {
+    const agent = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent;
+    return renderAgent(deps.codec, c, agent, c.req.valid('query').format ?? 'toon', true);
+  });
+  r.op(replaceSpec, (c) => replaceAgent(deps, c));
+  r.op(deleteSpec, (c) => {
+    const name = c.req.param('name')!;
+    const row = entities.own('agents', c.get('userId'), name);
+    if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    forgetRow(row.id);
+    return c.body(null, 204);
+  });
+  r.op(chatSpec, (c) => chat(c, startRun, wire));
+  r.op(rateSpec, (c) => rateAgent(deps, c));
   return r;
 }

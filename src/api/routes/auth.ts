@@ -18,7 +18,7 @@ import { DomainError, isDomainError } from '../../domain/errors.js';
 import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
 import type { AppDeps, AppEnv } from '../deps.js';
-import { ErrorSchema, Routes } from '../openapi.js';
+import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
 
 /** Failed logins per account and per client address (times in ms). */
@@ -86,197 +86,204 @@ const TokenPair = z.object({
 });
 const RegisteredOut = z.object({ status: z.literal('accepted'), message: z.string() });
 
+const tags = ['auth'];
+
+/** `POST /api/auth/register`. */
+const registerSpec = {
+  method: 'post',
+  path: '/auth/register',
+  summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already',
+  tags,
+  public: true,
+  body: RegisterBody,
+  responses: {
+    201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut },
+    409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema },
+    429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `POST /api/auth/login`. */
+const loginSpec = {
+  method: 'post',
+  path: '/auth/login',
+  summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)',
+  tags,
+  public: true,
+  body: LoginBody,
+  responses: {
+    200: { description: 'tokens', schema: TokenPair },
+    401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema },
+    429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `POST /api/auth/refresh`. */
+const refreshSpec = {
+  method: 'post',
+  path: '/auth/refresh',
+  summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session',
+  tags,
+  public: true,
+  body: RefreshBody,
+  responses: { 200: { description: 'tokens', schema: TokenPair } },
+} satisfies OpSpec;
+
+/** `POST /api/auth/logout`. */
+const logoutSpec = {
+  method: 'post',
+  path: '/auth/logout',
+  summary: "End the refresh token's login session: its access and refresh tokens stop working at once",
+  tags,
+  public: true,
+  body: RefreshBody,
+  responses: { 204: { description: 'logged out (also for an unknown token)' } },
+} satisfies OpSpec;
+
+/** `POST /api/keys`. */
+const createKeySpec = {
+  method: 'post',
+  path: '/keys',
+  summary: 'Create an API key (the key is shown once)',
+  tags: ['keys'],
+  body: KeyBody,
+  bodyOptional: true,
+  responses: { 201: { description: 'the new key', schema: NewApiKeySchema } },
+} satisfies OpSpec;
+
+/** `GET /api/keys`. */
+const listKeysSpec = {
+  method: 'get',
+  path: '/keys',
+  summary: 'List your API keys by prefix',
+  tags: ['keys'],
+  responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } },
+} satisfies OpSpec;
+
+/** `DELETE /api/keys/{id}`. */
+const revokeKeySpec = {
+  method: 'delete',
+  path: '/keys/{id}',
+  summary: 'Revoke one of your API keys',
+  tags: ['keys'],
+  responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } },
+} satisfies OpSpec;
+
+/** `POST /api/users`. */
+const createUserSpec = {
+  method: 'post',
+  path: '/users',
+  summary: 'Create a user (admin only: `caxton user create`)',
+  tags: ['users'],
+  body: UserBody,
+  responses: {
+    201: { description: 'created', schema: UserInfoSchema },
+    403: { description: 'not the admin' },
+    409: { description: 'email or handle taken' },
+  },
+} satisfies OpSpec;
+
+/** `GET /api/me`. */
+const meSpec = {
+  method: 'get',
+  path: '/me',
+  summary: 'Who the request acts as',
+  tags: ['users'],
+  responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } },
+} satisfies OpSpec;
+
+/** The throttles of one app: failed logins per account (email) and per client address, registrations per address. */
+interface AuthThrottles {
+  loginsPerAccount: Throttle;
+  loginsPerAddress: Throttle;
+  registrations: Throttle;
+}
+
+/**
+ * Register an account, answering the same for a new and a taken email (module comment).
+ * @throws DomainError TOO_MANY_REQUESTS (address throttle), CONFLICT (handle taken).
+ */
+async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenants']['users'], registrations: Throttle): Promise<Response> {
+  const body = c.req.valid('json');
+  const address = clientAddress(c);
+  refuseWhileWaiting('registrations from this address', [[registrations, address]]);
+  registrations.take(address);
+  // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
+  if (body.handle && users.byHandle(body.handle))
+    throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [
+      { field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' },
+    ]);
+  // The password is hashed in both cases, so new and taken emails take the same time.
+  const passwordHash = await hashPassword(body.password);
+  try {
+    users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
+  } catch (err) {
+    if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
+  }
+  return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
+}
+
+/**
+ * Exchange email + password for a token pair; each failure is counted and logged (never the password).
+ * @throws DomainError TOO_MANY_REQUESTS (account or address throttle), UNAUTHORIZED (wrong email or password).
+ */
+async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
+  const { loginsPerAccount, loginsPerAddress } = throttles;
+  const body = c.req.valid('json');
+  const address = clientAddress(c);
+  refuseWhileWaiting('failed logins for this email or from this address', [
+    [loginsPerAccount, body.email],
+    [loginsPerAddress, address],
+  ]);
+  // Counted before the (slow) check, so parallel attempts cannot pass the limit; a success gives it back.
+  const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
+  const user = await auth.verifyLogin(body.email, body.password);
+  if (!user) {
+    deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
+    throw new DomainError('UNAUTHORIZED', 'wrong email or password');
+  }
+  loginsPerAccount.clear(body.email);
+  loginsPerAddress.refund(address);
+  return c.json(await auth.issue(user.id));
+}
+
+/** Create a user (admin only). @throws DomainError FORBIDDEN (not the admin), CONFLICT (email or handle taken). */
+async function createUser(c: OpContext<typeof createUserSpec>, users: AppDeps['tenants']['users']): Promise<Response> {
+  if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
+  const body = c.req.valid('json');
+  const user = users.create({
+    email: body.email,
+    ...(body.handle ? { handle: body.handle } : {}),
+    name: body.name ?? null,
+    passwordHash: body.password ? await hashPassword(body.password) : null,
+    isAdmin: body.is_admin ?? false,
+  });
+  return c.json(user, 201);
+}
+
 /** Auth, key and user routes. */
 export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
   const r = new Routes('/api');
   const users = deps.tenants.users;
-  const tags = ['auth'];
-  const loginsPerAccount = createThrottle(LOGIN_LIMITS);
-  const loginsPerAddress = createThrottle(LOGIN_LIMITS);
-  const registrations = createThrottle(REGISTER_LIMITS);
-
-  r.op(
-    {
-      method: 'post',
-      path: '/auth/register',
-      summary: 'Create an account (password >= 8 chars); the answer is the same whether or not the email was registered already',
-      tags,
-      public: true,
-      body: RegisterBody,
-      responses: {
-        201: { description: 'accepted: the same body for a new and a taken email (a taken one keeps its account and password)', schema: RegisteredOut },
-        409: { description: 'handle taken (handles are public; a taken email is not revealed)', schema: ErrorSchema },
-        429: { description: 'too many registrations from this address (Retry-After: seconds)', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      const address = clientAddress(c);
-      refuseWhileWaiting('registrations from this address', [[registrations, address]]);
-      registrations.take(address);
-      // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
-      if (body.handle && users.byHandle(body.handle))
-        throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [
-          { field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' },
-        ]);
-      // The password is hashed in both cases, so new and taken emails take the same time.
-      const passwordHash = await hashPassword(body.password);
-      try {
-        users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
-      } catch (err) {
-        if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
-      }
-      return c.json({ status: 'accepted' as const, message: REGISTERED }, 201);
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/auth/login',
-      summary: 'Exchange email + password for tokens (401 alike for an unknown email and a wrong password; 429 after 10 failures per account or address)',
-      tags,
-      public: true,
-      body: LoginBody,
-      responses: {
-        200: { description: 'tokens', schema: TokenPair },
-        401: { description: 'wrong email or password (the same answer for both)', schema: ErrorSchema },
-        429: { description: 'too many failed logins for this email or from this address (Retry-After: seconds)', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      const address = clientAddress(c);
-      refuseWhileWaiting('failed logins for this email or from this address', [
-        [loginsPerAccount, body.email],
-        [loginsPerAddress, address],
-      ]);
-      // Counted before the (slow) check, so parallel attempts cannot pass the limit; a success gives it back.
-      const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
-      const user = await auth.verifyLogin(body.email, body.password);
-      if (!user) {
-        deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
-        throw new DomainError('UNAUTHORIZED', 'wrong email or password');
-      }
-      loginsPerAccount.clear(body.email);
-      loginsPerAddress.refund(address);
-      return c.json(await auth.issue(user.id));
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/auth/refresh',
-      summary: 'Rotate a refresh token (single use) for a new pair of the same session; presenting a used one ends its session',
-      tags,
-      public: true,
-      body: RefreshBody,
-      responses: { 200: { description: 'tokens', schema: TokenPair } },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      return c.json(await auth.refresh(body.refresh_token));
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/auth/logout',
-      summary: "End the refresh token's login session: its access and refresh tokens stop working at once",
-      tags,
-      public: true,
-      body: RefreshBody,
-      responses: { 204: { description: 'logged out (also for an unknown token)' } },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      auth.logout(body.refresh_token);
-      return c.body(null, 204);
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/keys',
-      summary: 'Create an API key (the key is shown once)',
-      tags: ['keys'],
-      body: KeyBody,
-      bodyOptional: true,
-      responses: { 201: { description: 'the new key', schema: NewApiKeySchema } },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      return c.json(auth.createKey(c.get('userId'), body.name ?? null), 201);
-    },
-  );
-
-  r.op(
-    {
-      method: 'get',
-      path: '/keys',
-      summary: 'List your API keys by prefix',
-      tags: ['keys'],
-      responses: { 200: { description: 'keys', schema: z.object({ keys: z.array(ApiKeyListingSchema) }) } },
-    },
-    (c) => c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }),
-  );
-
-  r.op(
-    {
-      method: 'delete',
-      path: '/keys/{id}',
-      summary: 'Revoke one of your API keys',
-      tags: ['keys'],
-      responses: { 204: { description: 'revoked' }, 404: { description: 'no such live key of yours' } },
-    },
-    (c) => {
-      if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
-      return c.body(null, 204);
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/users',
-      summary: 'Create a user (admin only: `caxton user create`)',
-      tags: ['users'],
-      body: UserBody,
-      responses: {
-        201: { description: 'created', schema: UserInfoSchema },
-        403: { description: 'not the admin' },
-        409: { description: 'email or handle taken' },
-      },
-    },
-    async (c) => {
-      if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
-      const body = c.req.valid('json');
-      const user = users.create({
-        email: body.email,
-        ...(body.handle ? { handle: body.handle } : {}),
-        name: body.name ?? null,
-        passwordHash: body.password ? await hashPassword(body.password) : null,
-        isAdmin: body.is_admin ?? false,
-      });
-      return c.json(user, 201);
-    },
-  );
-
-  r.op(
-    {
-      method: 'get',
-      path: '/me',
-      summary: 'Who the request acts as',
-      tags: ['users'],
-      responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } },
-    },
-    (c) => {
-      const user = users.byId(c.get('userId'));
-      return c.json({ ...user, acting_admin: c.get('isAdmin') });
-    },
-  );
+  const throttles: AuthThrottles = {
+    loginsPerAccount: createThrottle(LOGIN_LIMITS),
+    loginsPerAddress: createThrottle(LOGIN_LIMITS),
+    registrations: createThrottle(REGISTER_LIMITS),
+  };
+  r.op(registerSpec, (c) => register(c, users, throttles.registrations));
+  r.op(loginSpec, (c) => login(c, deps, auth, throttles));
+  r.op(refreshSpec, async (c) => c.json(await auth.refresh(c.req.valid('json').refresh_token)));
+  r.op(logoutSpec, (c) => {
+    auth.logout(c.req.valid('json').refresh_token);
+    return c.body(null, 204);
+  });
+  r.op(createKeySpec, (c) => c.json(auth.createKey(c.get('userId'), c.req.valid('json').name ?? null), 201));
+  r.op(listKeysSpec, (c) => c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }));
+  r.op(revokeKeySpec, (c) => {
+    if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
+    return c.body(null, 204);
+  });
+  r.op(createUserSpec, (c) => createUser(c, users));
+  r.op(meSpec, (c) => c.json({ ...users.byId(c.get('userId')), acting_admin: c.get('isAdmin') }));
   return r;
 }

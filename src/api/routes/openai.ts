@@ -26,8 +26,8 @@ import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
-import { ErrorSchema, Routes } from '../openapi.js';
-import { collectRun, runError, type StartAgentRun } from '../run.js';
+import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
+import { collectRun, runError, type StartAgentRun, type StartedRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
@@ -108,131 +108,150 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
   return { input, history };
 }
 
+const tags = ['openai'];
+
+/** `GET /v1/models`. */
+const modelsSpec = {
+  method: 'get',
+  path: '/models',
+  summary: "The agents you can reach as OpenAI models: yours and the system's by name, other users' public ones as OWNER/NAME",
+  tags,
+  responses: {
+    200: {
+      description: 'model list',
+      schema: z.object({
+        object: z.literal('list'),
+        data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
+      }),
+    },
+  },
+} satisfies OpSpec;
+
+/** `POST /v1/chat/completions`. */
+const chatSpec = {
+  method: 'post',
+  path: '/chat/completions',
+  summary: "Chat with the agent named by `model`: NAME (yours, else the system's) or OWNER/NAME (another user's public agent); stream supported",
+  tags,
+  body: CompletionBody,
+  responses: {
+    200: {
+      description: 'chat.completion, or SSE of chat.completion.chunk',
+      schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose(),
+    },
+    404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
+    503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+type ChatContext = OpContext<typeof chatSpec>;
+type ChatRequest = z.output<typeof CompletionBody>;
+
+/** OpenAI `usage` (token counts) of a finished run. */
+const usageOf = (d: DoneEvent) => ({
+  prompt_tokens: d.usage.input_tokens,
+  completion_tokens: d.usage.output_tokens,
+  total_tokens: d.usage.input_tokens + d.usage.output_tokens,
+});
+
+/** The agents the caller can reach, as an OpenAI model list (`created` in Unix seconds). */
+function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Response {
+  const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
+    id: a.name,
+    object: 'model' as const,
+    created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
+    owned_by: a.source,
+  }));
+  return c.json({ object: 'list', data });
+}
+
+/**
+ * `POST /v1/chat/completions`: start the run (a stored conversation wins over the request's earlier
+ * messages, module comment), then answer one `chat.completion` or a chunk stream.
+ * @throws DomainError BAD_REQUEST (messages), NOT_FOUND, UNAVAILABLE (from `startRun`).
+ */
+async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
+  const body = c.req.valid('json');
+  const { input, history } = toRunInput(body.messages);
+  const { events, abort } = await startRun({
+    name: body.model,
+    message: input,
+    userId: c.get('userId'),
+    signal: c.req.raw.signal,
+    ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
+  });
+  const created = Math.floor(Date.now() / 1000);
+  if (body.stream) return streamChunks(c, body, { events, abort }, created, wire);
+  const done = await collectRun(events);
+  return c.json({
+    id: `chatcmpl-${done.execution_id}`,
+    object: 'chat.completion',
+    created,
+    model: body.model,
+    choices: [
+      { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) },
+    ],
+    usage: usageOf(done),
+    ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
+  });
+}
+
+/**
+ * The run as SSE `chat.completion.chunk`s ending in `data: [DONE]`: a role chunk at start, one per
+ * text delta, a finish chunk (and a usage chunk with `stream_options.include_usage`); an error becomes
+ * an `{"error": ...}` chunk. Closing the stream aborts the run. `created` is in Unix seconds.
+ */
+function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, 'events' | 'abort'>, created: number, wire: WireErrors): Response {
+  const { events, abort } = run;
+  const includeUsage = body.stream_options?.include_usage === true;
+  return streamSSE(c, async (stream) => {
+    stream.onAbort(() => abort.abort());
+    let id = 'chatcmpl-pending';
+    const errorChunk = (err: unknown) => {
+      const { code, message } = wire(err);
+      return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
+    };
+    const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+      stream.writeSSE({
+        data: JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: body.model,
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+          ...extra,
+        }),
+      });
+    try {
+      for await (const ev of events) {
+        if (stream.aborted) break;
+        if (ev.type === 'start') {
+          id = `chatcmpl-${ev.execution_id}`;
+          await chunk({ role: 'assistant', content: '' }, null);
+        } else if (ev.type === 'text_delta') {
+          await chunk({ content: ev.text }, null);
+        } else if (ev.type === 'done') {
+          await chunk({}, finishReason(ev.finish_reason));
+          if (includeUsage)
+            await stream.writeSSE({
+              data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }),
+            });
+        } else if (ev.type === 'error') {
+          await errorChunk(runError(ev));
+        }
+        // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
+      }
+    } catch (err) {
+      await errorChunk(err);
+    }
+    await stream.writeSSE({ data: '[DONE]' });
+  });
+}
+
 /** OpenAI-compatible routes. */
 export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
   const r = new Routes('/v1');
-  const tags = ['openai'];
-
-  r.op(
-    {
-      method: 'get',
-      path: '/models',
-      summary: "The agents you can reach as OpenAI models: yours and the system's by name, other users' public ones as OWNER/NAME",
-      tags,
-      responses: {
-        200: {
-          description: 'model list',
-          schema: z.object({
-            object: z.literal('list'),
-            data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
-          }),
-        },
-      },
-    },
-    (c) => {
-      const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
-        id: a.name,
-        object: 'model' as const,
-        created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
-        owned_by: a.source,
-      }));
-      return c.json({ object: 'list', data });
-    },
-  );
-
-  r.op(
-    {
-      method: 'post',
-      path: '/chat/completions',
-      summary: "Chat with the agent named by `model`: NAME (yours, else the system's) or OWNER/NAME (another user's public agent); stream supported",
-      tags,
-      body: CompletionBody,
-      responses: {
-        200: {
-          description: 'chat.completion, or SSE of chat.completion.chunk',
-          schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose(),
-        },
-        404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
-        503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
-      },
-    },
-    async (c) => {
-      const body = c.req.valid('json');
-      const { input, history } = toRunInput(body.messages);
-      // A stored conversation wins over the request's earlier messages (module comment).
-      const { events, abort } = await startRun({
-        name: body.model,
-        message: input,
-        userId: c.get('userId'),
-        signal: c.req.raw.signal,
-        ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
-      });
-      const created = Math.floor(Date.now() / 1000);
-      const usageOf = (d: DoneEvent) => ({
-        prompt_tokens: d.usage.input_tokens,
-        completion_tokens: d.usage.output_tokens,
-        total_tokens: d.usage.input_tokens + d.usage.output_tokens,
-      });
-
-      if (!body.stream) {
-        const done = await collectRun(events);
-        return c.json({
-          id: `chatcmpl-${done.execution_id}`,
-          object: 'chat.completion',
-          created,
-          model: body.model,
-          choices: [
-            { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) },
-          ],
-          usage: usageOf(done),
-          ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
-        });
-      }
-
-      const includeUsage = body.stream_options?.include_usage === true;
-      return streamSSE(c, async (stream) => {
-        stream.onAbort(() => abort.abort());
-        let id = 'chatcmpl-pending';
-        const errorChunk = (err: unknown) => {
-          const { code, message } = wire(err);
-          return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
-        };
-        const chunk = (delta: object, finish: string | null, extra: object = {}) =>
-          stream.writeSSE({
-            data: JSON.stringify({
-              id,
-              object: 'chat.completion.chunk',
-              created,
-              model: body.model,
-              choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-              ...extra,
-            }),
-          });
-        try {
-          for await (const ev of events) {
-            if (stream.aborted) break;
-            if (ev.type === 'start') {
-              id = `chatcmpl-${ev.execution_id}`;
-              await chunk({ role: 'assistant', content: '' }, null);
-            } else if (ev.type === 'text_delta') {
-              await chunk({ content: ev.text }, null);
-            } else if (ev.type === 'done') {
-              await chunk({}, finishReason(ev.finish_reason));
-              if (includeUsage)
-                await stream.writeSSE({
-                  data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }),
-                });
-            } else if (ev.type === 'error') {
-              await errorChunk(runError(ev));
-            }
-            // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
-          }
-        } catch (err) {
-          await errorChunk(err);
-        }
-        await stream.writeSSE({ data: '[DONE]' });
-      });
-    },
-  );
+  r.op(modelsSpec, (c) => listModels(c, deps));
+  r.op(chatSpec, (c) => chatCompletions(c, startRun, wire));
   return r;
 }
