@@ -112,10 +112,11 @@ export class RunRecord {
 
 /**
  * Count a completed run of a user-tier agent (`RunRequest.agentRow`) towards its ranking, on today's
- * UTC day; a failure to count is logged, never the run's failure.
+ * UTC day; a failure to count is logged, never the run's failure. The owner's own runs never count
+ * (SPEC §4 ranking), so they skip the store's transaction.
  */
 export function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): void {
-  if (!req.agentRow || !usage) return;
+  if (!req.agentRow || !usage || req.agentRow.owner === req.userId) return;
   try {
     usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
   } catch (err) {

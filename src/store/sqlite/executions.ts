@@ -36,7 +36,10 @@ const executionParams = (row: ExecutionRecord) => [
   row.iterations ?? null,
 ];
 
-/** One step in one transaction: create or touch the conversation, append messages, upsert the execution. */
+/**
+ * Writing one step: create or touch the conversation, append messages, upsert the execution.
+ * `writeStep` runs inside a transaction its caller opens; `commitStep` is it in one transaction.
+ */
 function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
   const s = {
     createConversation: db.prepare('INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
@@ -53,7 +56,7 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     }
   };
   const record = (row: ExecutionRecord) => void s.insertExecution.run(...executionParams(row));
-  const commitStep = db.transaction((step: RunStep) => {
+  const writeStep = (step: RunStep) => {
     const now = Date.now();
     if (step.createConversation) {
       s.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
@@ -63,8 +66,8 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     insertMessages(step.conversationId, step.messages, now);
     record(step.execution);
     afterCommit();
-  });
-  return { record, commitStep };
+  };
+  return { record, writeStep, commitStep: db.transaction(writeStep) };
 }
 
 interface Queued {
@@ -74,12 +77,16 @@ interface Queued {
 }
 
 /**
- * Group commit: steps queued in one event-loop turn are written by one outer transaction; each step
- * runs as a nested transaction (a SAVEPOINT in better-sqlite3), so its failure is its own.
+ * Group commit: the steps queued in one event-loop turn are written by one transaction. When that
+ * fails, nothing of it stays and the steps are written again, each as a nested transaction (a
+ * SAVEPOINT in better-sqlite3), so a failing step's failure is its own.
  * @returns `flush`, which writes the given steps and settles each one's promise.
  */
-function groupCommit(db: Database.Database, commitStep: (step: RunStep) => void) {
-  const commitAll = db.transaction((items: Queued[]) =>
+function groupCommit(db: Database.Database, writeStep: (step: RunStep) => void, commitStep: (step: RunStep) => void) {
+  const writeAll = db.transaction((items: Queued[]) => {
+    for (const item of items) writeStep(item.step);
+  });
+  const commitEach = db.transaction((items: Queued[]) =>
     items.map((item) => {
       try {
         commitStep(item.step);
@@ -89,28 +96,26 @@ function groupCommit(db: Database.Database, commitStep: (step: RunStep) => void)
       }
     }),
   );
-  return (items: Queued[]) => {
-    if (items.length === 0) return;
-    if (items.length === 1) {
-      // Alone in its turn: its own transaction, no savepoint needed.
-      const only = items[0]!;
-      try {
-        commitStep(only.step);
-      } catch (err) {
-        only.reject(err);
-        return;
-      }
-      only.resolve();
-      return;
-    }
+  const oneByOne = (items: Queued[]) => {
     let outcomes: unknown[];
     try {
-      outcomes = commitAll(items);
+      outcomes = commitEach(items);
     } catch (err) {
       for (const item of items) item.reject(err); // the COMMIT failed: nothing of the batch was written
       return;
     }
     items.forEach((item, i) => (outcomes[i] === undefined ? item.resolve() : item.reject(outcomes[i])));
+  };
+  return (items: Queued[]) => {
+    if (items.length === 0) return;
+    try {
+      writeAll(items);
+    } catch (err) {
+      if (items.length === 1) items[0]!.reject(err);
+      else oneByOne(items);
+      return;
+    }
+    for (const item of items) item.resolve();
   };
 }
 
@@ -119,10 +124,10 @@ export function createStepCommitter(db: Database.Database, file: string): StepCo
   let closed = false;
   let checkpointer: Checkpointer | undefined;
   let commits = 0;
-  const { record, commitStep } = prepareCommitStep(db, () => {
+  const { record, writeStep, commitStep } = prepareCommitStep(db, () => {
     if (++commits === START_AFTER_COMMITS && !closed) checkpointer = startCheckpointer(db, file);
   });
-  const commitQueued = groupCommit(db, commitStep);
+  const commitQueued = groupCommit(db, writeStep, commitStep);
   let queue: Queued[] = [];
   const flush = () => {
     const items = queue;
