@@ -62,8 +62,8 @@ describe('invalidatingRows', () => {
   it('a failed write propagates its error and triggers no hook', async () => {
     await rows.insert('mcps', owner, mcp('dup', 'https://d.example.com/mcp'), false);
     invalidations = 0;
-    expect(async () => await rows.insert('mcps', owner, mcp('dup', 'https://e.example.com/mcp'), false)).toThrow(/already/);
-    expect(async () => await rows.update('mcps', owner, 'nope', mcp('nope', 'https://f.example.com/mcp'))).toThrow();
+    await expect(rows.insert('mcps', owner, mcp('dup', 'https://e.example.com/mcp'), false)).rejects.toThrow(/already/);
+    await expect(rows.update('mcps', owner, 'nope', mcp('nope', 'https://f.example.com/mcp'))).rejects.toThrow();
     expect(invalidations).toBe(0);
     expect(dropped).toEqual([]);
   });
