@@ -133,7 +133,9 @@ export interface Store {
   tenants: TenantStore;
   /** Agent memory key-value store (SPEC §3 memory.scope). */
   memory: MemoryStore;
+  /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
+  /** Write the queued step commits, then close; idempotent. SQLite closes within the call. */
   close(): Promise<void>;
 }
 
