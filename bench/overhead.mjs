@@ -107,7 +107,7 @@ async function measure(baseURL, dir) {
   // runtime logic and the durable SQLite step commit.
   const nullStore = {
     conversations: store.conversations,
-    executions: { record() {}, commitStep() {}, commitStepBatched: async () => {}, get: () => undefined },
+    executions: { record: async () => {}, commitStep: async () => {}, commitStepBatched: async () => {}, get: () => undefined },
   };
   const runtimeNoDb = createRuntime({
     store: nullStore,
@@ -196,7 +196,7 @@ async function measure(baseURL, dir) {
     totals[arm].ms += performance.now() - t0;
   }
   const rate = { bare: Math.round(totals.bare.count / (totals.bare.ms / 1000)), runtime: Math.round(totals.runtime.count / (totals.runtime.ms / 1000)) };
-  store.close();
+  await store.close();
 
   const rows = [
     ['bare openai SDK', sBare.min, sBare.median, sBare.p90, sBare.mean, sBare.max, 1, rate.bare],

@@ -63,15 +63,15 @@ const snapshot = loadConfigTree(join(REPO, 'config'), { providers: ['openai', 'o
 const catalog = createCatalog({ snapshot: () => snapshot, defaultModel: 'balanced', tenants: store.tenants.entities });
 
 const ev = { name: 'ev', enabled: true, command: process.execPath, args: [EVERYTHING_SERVER, 'stdio'], env: {}, timeout_secs: 30 };
-const ann = store.tenants.users.create({ email: 'ann@example.com' }).id;
-const bob = store.tenants.users.create({ email: 'bob@example.com' }).id;
-store.tenants.entities.insert(
+const ann = (await store.tenants.users.create({ email: 'ann@example.com' })).id;
+const bob = (await store.tenants.users.create({ email: 'bob@example.com' })).id;
+await store.tenants.entities.insert(
   'tools',
   ann,
   { name: 'calculator', enabled: true, type: 'builtin', description: 'ann math', timeout_secs: 5, config: {} },
   false,
 );
-store.tenants.entities.insert('mcps', ann, { ...ev, timeout_secs: 29 }, false);
+await store.tenants.entities.insert('mcps', ann, { ...ev, timeout_secs: 29 }, false);
 
 const manager = createMcpManager({ log: quiet });
 manager.reconcile([ev]);
@@ -82,8 +82,8 @@ const scoped = createScopedSets({
   builtins,
   system: manager,
   pool,
-  resolveMcp: (n, u) => entity(catalog.lookup('mcps', n, u)),
-  resolveTool: (n, u) => entity(catalog.lookup('tools', n, u)),
+  resolveMcp: async (n, u) => entity(await catalog.lookup('mcps', n, u)),
+  resolveTool: async (n, u) => entity(await catalog.lookup('tools', n, u)),
 });
 const systemOnly = createToolbox({ sets: () => [builtins, ...manager.sets()] });
 const perUser = createToolbox({ sets: scoped.sets, prepare: scoped.prepare });
@@ -105,7 +105,7 @@ const ctx = (userId) => ({ agentName: 'bench', userId, signal: new AbortControll
 
 async function runOnce(toolbox, a, userId, offered, args, expect) {
   await toolbox.prepare(a, userId);
-  const { tools } = toolbox.forAgent(a, userId);
+  const { tools } = await toolbox.forAgent(a, userId);
   if (tools.length !== 1) throw new Error(`expected one tool for ${userId}, got ${tools.length}`);
   const r = await toolbox.call(a, offered, args, ctx(userId));
   if (r.content !== expect) throw new Error(`unexpected result ${JSON.stringify(r)}`);
@@ -185,6 +185,6 @@ try {
   console.log(`results: ${out}`);
 } finally {
   await Promise.all([manager.close(), pool.close()]);
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -89,11 +89,11 @@ export interface AuthService {
    */
   refresh(refreshToken: string): Promise<TokenPair>;
   /** Logout: revoke the session of a refresh token (its access and refresh tokens stop working); unknown tokens are ignored. */
-  logout(refreshToken: string): void;
+  logout(refreshToken: string): Promise<void>;
   /** Create an API key; the key is returned once and stored only as a hash. */
-  createKey(userId: string, name: string | null): { key: string; id: string; prefix: string; created_at: number };
+  createKey(userId: string, name: string | null): Promise<{ key: string; id: string; prefix: string; created_at: number }>;
   /** Revoke the live key `id` of `userId`; it stops working at once. False when there is no such key. */
-  revokeKey(id: string, userId: string): boolean;
+  revokeKey(id: string, userId: string): Promise<boolean>;
   /**
    * Who `Authorization: Bearer <credential>` is. An access token must carry a session (`sid`) that
    * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown).
@@ -122,24 +122,28 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
       .sign(settings.jwtSecret);
     const refresh = REFRESH_PREFIX + randomBytes(32).toString('base64url');
     // A logout while this pair was being signed must not leave a live refresh token in the ended session.
-    if (users.isSessionRevoked(sessionId)) throw unauthorized('this login session has ended; log in again');
-    users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000, sessionId);
+    if (await users.isSessionRevoked(sessionId)) throw unauthorized('this login session has ended; log in again');
+    await users.addRefreshToken(userId, tokenHash(refresh), now() + refreshTtl * 1000, sessionId);
     return { access_token: access, refresh_token: refresh, token_type: 'Bearer', expires_in: accessTtl };
   }
 
   /**
    * API keys already looked up, by hash: who they are and when the store was last asked (ms). A hit
    * younger than KEY_RECHECK_MS skips SQLite; an older one asks again (which also bumps the key's
-   * coarse `last_used_at`). Revoking through `revokeKey` drops the key's entry at once.
+   * coarse `last_used_at`). Revoking through `revokeKey` drops the key's entry at once, and a lookup
+   * that was in flight while any key was revoked (`revocations` moved) answers without caching.
    */
   const keyCache = new Map<string, { principal: Principal; keyId: string; checkedAt: number }>();
-  const keyPrincipal = (hash: string): Principal | undefined => {
+  let revocations = 0;
+  const keyPrincipal = async (hash: string): Promise<Principal | undefined> => {
     const hit = keyCache.get(hash);
     if (hit && now() - hit.checkedAt < KEY_RECHECK_MS) return hit.principal;
     keyCache.delete(hash);
-    const key = users.useApiKey(hash);
-    const user = key && users.byId(key.user_id);
+    const seen = revocations;
+    const key = await users.useApiKey(hash);
+    const user = key && (await users.byId(key.user_id));
     if (!key || !user) return undefined;
+    if (seen !== revocations) return { userId: user.id, isAdmin: user.is_admin };
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     const principal = { userId: user.id, isAdmin: user.is_admin };
     keyCache.set(hash, { principal, keyId: key.id, checkedAt: now() });
@@ -151,42 +155,45 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
 
   return {
     async verifyLogin(email, password) {
-      const user = users.byEmail(email);
-      const hash = user ? users.passwordHash(user.id) : undefined;
+      const user = await users.byEmail(email);
+      const hash = user ? await users.passwordHash(user.id) : undefined;
       const ok = await verifyPassword(password, hash ?? DUMMY_HASH);
       return ok && user && hash ? user : undefined;
     },
     issue: (userId) => issue(userId, newId('ses')),
     async refresh(refreshToken) {
       const hash = tokenHash(refreshToken);
-      const use = users.consumeRefreshToken(hash, now());
+      const use = await users.consumeRefreshToken(hash, now());
       if (!use) {
-        const seen = users.refreshTokenSession(hash);
-        if (seen?.used && seen.sessionId) revoke(seen.sessionId, seen.userId);
+        const seen = await users.refreshTokenSession(hash);
+        if (seen?.used && seen.sessionId) await revoke(seen.sessionId, seen.userId);
       }
-      if (!use || !users.byId(use.userId)) throw unauthorized('refresh token is invalid, expired or already used');
+      if (!use || !(await users.byId(use.userId))) throw unauthorized('refresh token is invalid, expired or already used');
       // Tokens stored before sessions existed start one.
       return issue(use.userId, use.sessionId ?? newId('ses'));
     },
-    logout(refreshToken) {
+    async logout(refreshToken) {
       const hash = tokenHash(refreshToken);
-      const seen = users.refreshTokenSession(hash);
-      if (seen?.sessionId) revoke(seen.sessionId, seen.userId);
-      else users.consumeRefreshToken(hash, now());
+      const seen = await users.refreshTokenSession(hash);
+      if (seen?.sessionId) await revoke(seen.sessionId, seen.userId);
+      else await users.consumeRefreshToken(hash, now());
     },
-    createKey(userId, name) {
+    async createKey(userId, name) {
       const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
       const prefix = key.slice(0, API_KEY_PREFIX.length + 8);
-      const info = users.createApiKey({ userId, name, prefix, keyHash: tokenHash(key) });
+      const info = await users.createApiKey({ userId, name, prefix, keyHash: tokenHash(key) });
       return { key, id: info.id, prefix, created_at: info.created_at };
     },
-    revokeKey(id, userId) {
+    async revokeKey(id, userId) {
+      revocations++;
+      const revoked = await users.revokeApiKey(id, userId);
+      revocations++; // a lookup that began while the revocation was being written may have read the key live
       for (const [hash, entry] of keyCache) if (entry.keyId === id) keyCache.delete(hash);
-      return users.revokeApiKey(id, userId);
+      return revoked;
     },
     async authenticate(credential) {
       if (credential.startsWith(API_KEY_PREFIX)) {
-        const principal = keyPrincipal(tokenHash(credential));
+        const principal = await keyPrincipal(tokenHash(credential));
         if (!principal) throw unauthorized();
         return principal;
       }
@@ -199,11 +206,12 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
           currentDate: new Date(now()),
         });
         const sid = payload.sid;
-        if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !users.isSessionRevoked(sid)) userId = payload.sub;
+        if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !(await users.isSessionRevoked(sid)))
+          userId = payload.sub;
       } catch {
         userId = undefined;
       }
-      const user = userId ? users.byId(userId) : undefined;
+      const user = userId ? await users.byId(userId) : undefined;
       if (!user) throw unauthorized();
       return { userId: user.id, isAdmin: user.is_admin };
     },

@@ -66,9 +66,9 @@ export interface AppDeps {
   auth: AuthSettings;
   codec: EntityCodec;
   /** Database health, for `/health`. */
-  storeHealth: () => StoreHealth;
+  storeHealth: () => Promise<StoreHealth>;
   /** Full daemon status, for `/api/status` and `caxton server status`. */
-  status: () => StatusReport;
+  status: () => Promise<StatusReport>;
   /** Config snapshot being served and hot-reload history, for `/api/config/status`. */
   configStatus: () => ConfigStatus;
   version: string;

@@ -85,7 +85,7 @@ async function* observed(first: RunEvent, it: AsyncIterator<RunEvent>, record: (
  */
 export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pick<ApiMetrics, 'run'>): StartAgentRun {
   return async (req) => {
-    const resolved = catalog.resolveAgent(req.name, req.userId);
+    const resolved = await catalog.resolveAgent(req.name, req.userId);
     const abort = new AbortController();
     req.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     const record = (outcome: RunOutcome) => metrics.run(resolved.source, outcome);

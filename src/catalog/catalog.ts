@@ -80,26 +80,26 @@ export interface Catalog {
    * Agents `userId` can use, sorted by `name`: one per bare name (own over system) plus every other
    * user's public agent under its qualified name (source `community`).
    */
-  listAgents(userId: string): AgentListing[];
+  listAgents(userId: string): Promise<AgentListing[]>;
   /**
    * The agent `name` (bare or `OWNER/NAME`) as `userId` sees it. When its model no longer exists the
    * result has `fault` (and `onAgentFault` is told) instead of an error, so it can still be shown.
-   * @throws DomainError NOT_FOUND when nothing visible to `userId` has that name.
+   * @throws DomainError NOT_FOUND (a rejection) when nothing visible to `userId` has that name.
    */
-  resolveAgent(name: string, userId: string): ResolvedAgent;
+  resolveAgent(name: string, userId: string): Promise<ResolvedAgent>;
   /** Tools (kind `tools`) or MCP servers (kind `mcps`) `userId` can see, named as `listAgents` does, sorted. */
-  list(kind: 'tools', userId: string): ResolvedEntity<Tool>[];
-  list(kind: 'mcps', userId: string): ResolvedEntity<McpServer>[];
-  /** By bare or qualified name. @throws DomainError NOT_FOUND. */
-  resolve(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool>;
-  resolve(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer>;
+  list(kind: 'tools', userId: string): Promise<ResolvedEntity<Tool>[]>;
+  list(kind: 'mcps', userId: string): Promise<ResolvedEntity<McpServer>[]>;
+  /** By bare or qualified name. @throws DomainError NOT_FOUND (a rejection). */
+  resolve(kind: 'tools', name: string, userId: string): Promise<ResolvedEntity<Tool>>;
+  resolve(kind: 'mcps', name: string, userId: string): Promise<ResolvedEntity<McpServer>>;
   /**
    * The runtime's per-user resolution of an agent's tool references: bare names only (own row, else
    * system; a builtin or system tool's name is always that tool), undefined instead of NOT_FOUND and
    * for qualified names.
    */
-  lookup(kind: 'tools', name: string, userId: string): ResolvedEntity<Tool> | undefined;
-  lookup(kind: 'mcps', name: string, userId: string): ResolvedEntity<McpServer> | undefined;
+  lookup(kind: 'tools', name: string, userId: string): Promise<ResolvedEntity<Tool> | undefined>;
+  lookup(kind: 'mcps', name: string, userId: string): Promise<ResolvedEntity<McpServer> | undefined>;
   /**
    * True when `name` is a builtin tool or a system-tier tool: a name no user-tier tool may take
    * (the API refuses it with CONFLICT) and that always means the builtin/system tool.
@@ -111,7 +111,7 @@ export interface Catalog {
    * a tool `lookup` finds, a built-in, or `server.tool` / `server.*` of such an MCP server; qualified
    * (`OWNER/…`) references are refused. One E_REFERENCE detail per problem (empty when all is well).
    */
-  checkAgentReferences(agent: Agent, userId: string): ErrorDetail[];
+  checkAgentReferences(agent: Agent, userId: string): Promise<ErrorDetail[]>;
   /** Model names of the system tier, sorted. */
   modelNames(): string[];
   /** Counts per entity kind of the system tier. */
@@ -176,12 +176,12 @@ type Tiers = CatalogOptions & { builtins: () => readonly string[] };
  * The user-tier row `ref` names for `userId`: bare -> their own row; `OWNER/NAME` -> their own row
  * when OWNER is their handle, else OWNER's public row.
  */
-function userRow<K extends UserEntityKind>(tiers: Tiers, kind: K, ref: EntityRef, userId: string): UserEntity<K> | undefined {
+async function userRow<K extends UserEntityKind>(tiers: Tiers, kind: K, ref: EntityRef, userId: string): Promise<UserEntity<K> | undefined> {
   const { tenants } = tiers;
   if (!tenants) return undefined;
-  const mine = tenants.own(kind, userId, ref.name);
+  const mine = await tenants.own(kind, userId, ref.name);
   if (ref.owner === undefined || mine?.owner_handle === ref.owner) return mine;
-  return tenants.published(kind, ref.owner, ref.name);
+  return await tenants.published(kind, ref.owner, ref.name);
 }
 
 /** True when `name` is a system-tier tool's in `snap`, or a builtin's. */
@@ -206,37 +206,37 @@ const systemAgent = (tiers: Tiers, name: string, a: { value: Agent; file: string
 });
 
 /** The agent `name` (bare or qualified) names for `userId` in `snap`: a user-tier row, else (bare only) a system agent. */
-function agentListing(tiers: Tiers, snap: ConfigSnapshot, name: string, userId: string): AgentListing | undefined {
+async function agentListing(tiers: Tiers, snap: ConfigSnapshot, name: string, userId: string): Promise<AgentListing | undefined> {
   const ref = parseEntityRef(name);
   if (!ref) return undefined;
-  const row = userRow(tiers, 'agents', ref, userId);
+  const row = await userRow(tiers, 'agents', ref, userId);
   if (row) return agentOfRow(tiers, row, userId);
   const sys = ref.owner === undefined ? snap.agents.get(ref.name) : undefined;
   return sys && systemAgent(tiers, ref.name, sys);
 }
 
 /** The tool or MCP server `name` (bare or qualified) names for `userId`; a builtin or system tool's name is always that tool. */
-function resolveEntity(tiers: Tiers, kind: 'tools' | 'mcps', name: string, userId: string): ResolvedEntity<Tool | McpServer> | undefined {
+async function resolveEntity(tiers: Tiers, kind: 'tools' | 'mcps', name: string, userId: string): Promise<ResolvedEntity<Tool | McpServer> | undefined> {
   const ref = parseEntityRef(name);
   if (!ref) return undefined;
   const snap = tiers.snapshot();
   const sys = ref.owner === undefined ? systemMap(snap, kind).get(ref.name) : undefined;
   // A builtin or system tool's name means that tool for everyone, its row's owner included.
   const shielded = kind === 'tools' && ref.owner === undefined && reservedTool(tiers, snap, ref.name);
-  const row = shielded ? undefined : userRow(tiers, kind, ref, userId);
+  const row = shielded ? undefined : await userRow(tiers, kind, ref, userId);
   if (row) return { name: nameOf(row, userId), value: row.value, source: sourceOf(row, userId), entity: row };
   return sys && { name: ref.name, value: sys.value, source: 'system', file: sys.file };
 }
 
 /** The tools or MCP servers `userId` can see (`Catalog.list`). */
-function listEntities(tiers: Tiers, kind: 'tools' | 'mcps', userId: string): ResolvedEntity<Tool | McpServer>[] {
+async function listEntities(tiers: Tiers, kind: 'tools' | 'mcps', userId: string): Promise<ResolvedEntity<Tool | McpServer>[]> {
   const snap = tiers.snapshot();
   const system = [...systemMap(snap, kind)].map(([name, sys]): [string, ResolvedEntity<Tool | McpServer>] => [
     name,
     { name, value: sys.value, source: 'system', file: sys.file },
   ]);
   return listed(
-    tiers.tenants?.visible(kind, userId) ?? [],
+    (await tiers.tenants?.visible(kind, userId)) ?? [],
     userId,
     (row, name) => ({ name, value: row.value as Tool | McpServer, source: sourceOf(row, userId), entity: row }),
     system,
@@ -254,10 +254,10 @@ function faultOf(tiers: Tiers, snap: ConfigSnapshot, listing: AgentListing): str
 }
 
 /** `Catalog.listAgents`: own and system agents by bare name, community ones by qualified name; faults reported. */
-function listAgents(tiers: Tiers, userId: string): AgentListing[] {
+async function listAgents(tiers: Tiers, userId: string): Promise<AgentListing[]> {
   const snap = tiers.snapshot();
   const system = [...snap.agents].map(([name, a]): [string, AgentListing] => [name, systemAgent(tiers, name, a)]);
-  const rows = tiers.tenants?.visible('agents', userId) ?? [];
+  const rows = (await tiers.tenants?.visible('agents', userId)) ?? [];
   const out = listed(
     rows,
     userId,
@@ -270,22 +270,24 @@ function listAgents(tiers: Tiers, userId: string): AgentListing[] {
 }
 
 /** `Catalog.resolveAgent`. @throws DomainError NOT_FOUND. */
-function resolveAgent(tiers: Tiers, name: string, userId: string): ResolvedAgent {
+async function resolveAgent(tiers: Tiers, name: string, userId: string): Promise<ResolvedAgent> {
   const snap = tiers.snapshot();
-  const found = agentListing(tiers, snap, name, userId);
+  const found = await agentListing(tiers, snap, name, userId);
   if (!found) throw notFound('agent', name);
   const model = snap.models.get(found.modelName)?.value;
   if (model) return { ...found, model };
   return { ...found, model: { name: found.modelName, provider: '', model: '' }, fault: faultOf(tiers, snap, found)! };
 }
 
-/** What `userId`'s agents may refer to (their own and the system's entities by bare name), with API hints. */
-function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): ReferenceScope {
-  const ownAndSystem = (kind: 'tools' | 'mcps') =>
-    listEntities(tiers, kind, userId)
-      .filter((e) => e.source !== 'community')
-      .map((e) => e.name);
-  const knownTools = () => [...new Set([...tiers.builtins(), ...ownAndSystem('tools')])];
+/**
+ * What `userId`'s agents may refer to (their own and the system's entities by bare name), with API
+ * hints. The rows are read once up front: the reference checker asks synchronously, by bare name
+ * (it refuses qualified names before asking), and a bare name resolves exactly to these listings.
+ */
+async function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): Promise<ReferenceScope> {
+  const ownAndSystemOf = async (kind: 'tools' | 'mcps') => (await listEntities(tiers, kind, userId)).filter((e) => e.source !== 'community').map((e) => e.name);
+  const [ownTools, ownServers] = await Promise.all([ownAndSystemOf('tools'), ownAndSystemOf('mcps')]);
+  const knownTools = () => [...new Set([...tiers.builtins(), ...ownTools])];
   const hints = {
     model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
     tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
@@ -295,8 +297,8 @@ function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): Ref
   };
   return {
     models: snap.models,
-    tools: { has: (n) => tiers.builtins().includes(n) || resolveEntity(tiers, 'tools', n, userId) !== undefined, keys: knownTools },
-    servers: { has: (n) => resolveEntity(tiers, 'mcps', n, userId) !== undefined, keys: () => ownAndSystem('mcps') },
+    tools: { has: (n) => tiers.builtins().includes(n) || ownTools.includes(n), keys: knownTools },
+    servers: { has: (n) => ownServers.includes(n), keys: () => ownServers },
     hint: (kind) => hints[kind](),
   };
 }
@@ -304,20 +306,21 @@ function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): Ref
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tiers: Tiers = { ...opts, builtins: () => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES };
-  const bareLookup = (kind: 'tools' | 'mcps', name: string, userId: string) => (name.includes('/') ? undefined : resolveEntity(tiers, kind, name, userId));
+  const bareLookup = async (kind: 'tools' | 'mcps', name: string, userId: string) =>
+    name.includes('/') ? undefined : resolveEntity(tiers, kind, name, userId);
   return {
     listAgents: (userId) => listAgents(tiers, userId),
     resolveAgent: (name, userId) => resolveAgent(tiers, name, userId),
     list: ((kind: 'tools' | 'mcps', userId: string) => listEntities(tiers, kind, userId)) as Catalog['list'],
-    resolve: ((kind: 'tools' | 'mcps', name: string, userId: string) => {
-      const found = resolveEntity(tiers, kind, name, userId);
+    resolve: (async (kind: 'tools' | 'mcps', name: string, userId: string) => {
+      const found = await resolveEntity(tiers, kind, name, userId);
       if (!found) throw notFound(kind === 'tools' ? 'tool' : 'mcp', name);
       return found;
     }) as Catalog['resolve'],
     lookup: bareLookup as Catalog['lookup'],
     isReservedToolName: (name) => reservedTool(tiers, opts.snapshot(), name),
-    checkAgentReferences(agent, userId) {
-      const problems = checkAgentReferences(agent, opts.defaultModel, referenceScope(tiers, opts.snapshot(), userId));
+    async checkAgentReferences(agent, userId) {
+      const problems = checkAgentReferences(agent, opts.defaultModel, await referenceScope(tiers, opts.snapshot(), userId));
       return problems.map((p) => ({ code: 'E_REFERENCE', field: p.path.join('.'), message: p.message, hint: p.hint }));
     },
     modelNames: () => [...opts.snapshot().models.keys()].sort(),

@@ -104,10 +104,10 @@ export function learningRows(rows: UserEntityStore, secrets: SecretScrubber, env
   };
   return {
     ...rows,
-    own: (kind, userId, name) => learn(kind, rows.own(kind, userId, name)),
-    published: (kind, handle, name) => learn(kind, rows.published(kind, handle, name)),
-    visible: (kind, userId) => rows.visible(kind, userId).map((r) => learn(kind, r)),
-    insert: (kind, userId, value, isPublic) => learn(kind, rows.insert(kind, userId, value, isPublic)),
-    update: (kind, userId, name, value, isPublic) => learn(kind, rows.update(kind, userId, name, value, isPublic)),
+    own: async (kind, userId, name) => learn(kind, await rows.own(kind, userId, name)),
+    published: async (kind, handle, name) => learn(kind, await rows.published(kind, handle, name)),
+    visible: async (kind, userId) => (await rows.visible(kind, userId)).map((r) => learn(kind, r)),
+    insert: async (kind, userId, value, isPublic) => learn(kind, await rows.insert(kind, userId, value, isPublic)),
+    update: async (kind, userId, name, value, isPublic) => learn(kind, await rows.update(kind, userId, name, value, isPublic)),
   };
 }

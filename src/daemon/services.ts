@@ -107,7 +107,8 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
   const env = o.env ?? process.env;
   const secrets = o.secrets ?? configuredSecrets(config, env);
   const store = openStore(config, paths);
-  undo.push(() => store.close());
+  // SQLite closes within the call; the cleanup stack does not wait for a close that settles later.
+  undo.push(() => void store.close());
   const { mcp, userMcp } = mcpFleets(paths, log, undo);
   const watcher = startWatcher(config, paths, log, undo);
   const reconcileMcp = () => {
@@ -171,7 +172,7 @@ function openStore(config: AresConfig, paths: Paths): Store {
   try {
     if (dataDir && !dataDir.startsWith('..') && !isAbsolute(dataDir)) chmodSync(resolve(paths.home, dataDir), 0o700);
   } catch (err) {
-    store.close();
+    void store.close();
     throw err;
   }
   return store;
@@ -231,7 +232,7 @@ function scopedSets(
     pool: p.userMcp,
     resolveMcp: (name, userId) => p.lookup.lookup('mcps', name, userId),
     resolveTool: (name, userId) => p.lookup.lookup('tools', name, userId),
-    trusted: (owner) => config.mcp.allow_private_urls || p.store.tenants.users.byId(owner)?.is_admin === true,
+    trusted: async (owner) => config.mcp.allow_private_urls || (await p.store.tenants.users.byId(owner))?.is_admin === true,
     deny: config.tools.deny,
   });
 }

@@ -37,7 +37,7 @@ export function configStatusOf(src: Pick<StatusSources, 'watcher'>): ConfigStatu
 }
 
 /** The daemon status: process, listeners, entity counts, each model with its provider's state, database, config. */
-export function statusOf(src: StatusSources): StatusReport {
+export async function statusOf(src: StatusSources): Promise<StatusReport> {
   const snapshot = src.watcher.current();
   const states = new Map(src.providers.states().map((s) => [s.name, s]));
   return {
@@ -63,7 +63,7 @@ export function statusOf(src: StatusSources): StatusReport {
         ...(s?.reason ? { reason: s.reason } : {}),
       };
     }),
-    database: src.store.health(),
+    database: await src.store.health(),
     config: configStatusOf(src),
   };
 }

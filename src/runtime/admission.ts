@@ -53,14 +53,14 @@ export async function* admit(
     }
     if (req.conversationId !== undefined) {
       scope.hold(req.conversationId);
-      if (!store.conversations.get(req.conversationId, req.userId)) throw new DomainError('NOT_FOUND', `conversation ${req.conversationId} not found`);
+      if (!(await store.conversations.get(req.conversationId, req.userId))) throw new DomainError('NOT_FOUND', `conversation ${req.conversationId} not found`);
     }
     return await gate.acquire(key, scope.signal);
   } catch (err) {
     const { code, message } = failureOf(err, scope, deps.scrub, 'run cancelled before it started', '');
     if (code !== 'NOT_FOUND' && code !== 'BAD_REQUEST') {
       rec.finishReason = code === 'CANCELLED' ? 'cancelled' : 'error';
-      store.executions.record(rec.row(code === 'CANCELLED' ? 'cancelled' : 'error', message));
+      await store.executions.record(rec.row(code === 'CANCELLED' ? 'cancelled' : 'error', message));
     }
     rec.ended = true;
     yield rec.error(code, message);

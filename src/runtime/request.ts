@@ -68,20 +68,17 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const { agent } = req;
     if (!toolbox || (agent.tools.length === 0 && !agent.memory?.enabled)) return undefined;
     await toolbox.prepare(agent, req.userId, signal);
-    const offered = toolbox.forAgent(agent, req.userId);
+    const offered = await toolbox.forAgent(agent, req.userId);
     if (offered.unavailable.length) warn(agent.name, offered.unavailable);
     return offered.tools.length ? offered.tools.map((t) => t.spec) : undefined;
   }
 
   /** `{{memory_context}}`: the newest entries of the agent's memory scope, `key: value` per line. */
-  function memoryContext(req: RunRequest, scopeId: string): string {
+  async function memoryContext(req: RunRequest, scopeId: string): Promise<string> {
     const { agent } = req;
     if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return '';
     const subject = { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
-    return deps.memory
-      .search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)
-      .map((e) => `${e.key}: ${e.value}`)
-      .join('\n');
+    return (await deps.memory.search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)).map((e) => `${e.key}: ${e.value}`).join('\n');
   }
 
   /**
@@ -104,12 +101,12 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
   }
 
   /** Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees. */
-  return async function firstTurn(req: RunRequest, stored: () => readonly StoredMessage[], scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
+  return async function firstTurn(req: RunRequest, stored: () => Promise<readonly StoredMessage[]>, scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
     const specs = await offeredTools(req, signal);
-    const userPrompt = renderUserPrompt(req.agent, req.message, memoryContext(req, scopeId));
+    const userPrompt = renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId));
     const request: ChatRequest = {
       model: req.model.model,
-      messages: messagesFor(req, req.history ? [] : stored(), userPrompt, specs),
+      messages: messagesFor(req, req.history ? [] : await stored(), userPrompt, specs),
       ...(specs ? { tools: specs, parallel_tool_calls: req.agent.parallel_tools } : {}),
       sampling: samplingOf(req.model),
     };

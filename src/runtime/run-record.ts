@@ -115,10 +115,10 @@ export class RunRecord {
  * UTC day; a failure to count is logged, never the run's failure. The owner's own runs never count
  * (SPEC §4 ranking), so they skip the store's transaction.
  */
-export function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): void {
+export async function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): Promise<void> {
   if (!req.agentRow || !usage || req.agentRow.owner === req.userId) return;
   try {
-    usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
+    await usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
   } catch (err) {
     log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
   }
@@ -128,8 +128,11 @@ export function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | und
 export interface StepCommitter {
   /** Group commit (src/store/types.ts `commitStepBatched`): resolves once the step is on disk. */
   commit(messages: readonly StoredMessage[], execution: ExecutionRecord): Promise<void>;
-  /** Synchronous commit, for when the consumer has gone and nothing may be awaited any more. */
-  commitNow(messages: readonly StoredMessage[], execution: ExecutionRecord): void;
+  /**
+   * Commit in its own transaction at once, without waiting for a group commit: for when the consumer
+   * has gone (SQLite writes it within the call; the Promise settles when it is on disk).
+   */
+  commitNow(messages: readonly StoredMessage[], execution: ExecutionRecord): Promise<void>;
 }
 
 /**
@@ -153,8 +156,8 @@ export function stepCommitter(
       executions.commitStepBatched(step(messages, execution)).then(() => {
         pending = undefined;
       }),
-    commitNow(messages, execution) {
-      executions.commitStep(step(messages, execution));
+    async commitNow(messages, execution) {
+      await executions.commitStep(step(messages, execution));
       pending = undefined;
     },
   };

@@ -102,7 +102,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
       // The consumer stopped iterating early (client went away): stop tools, still leave a record.
       scope.stopTools(new DomainError('UNAVAILABLE', 'the client disconnected'));
       rec.finishReason = 'cancelled';
-      steps.commitNow([], rec.row('cancelled', scope.cancelMessage('run cancelled: the client disconnected')));
+      await steps.commitNow([], rec.row('cancelled', scope.cancelMessage('run cancelled: the client disconnected')));
     }
     release?.();
     scope.end();
@@ -123,12 +123,12 @@ async function* execute(
   try {
     const provider = await providerFor(deps.providers, req.model);
     yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
-    const stored = () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
+    const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
     await steps.commit(last, rec.row('success'));
-    countCompletedRun(deps.usage, deps.log, req);
+    await countCompletedRun(deps.usage, deps.log, req);
     yield rec.done();
   } catch (err) {
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');

@@ -1,6 +1,12 @@
 /**
  * Store interfaces (ARCHITECTURE "Small interfaces with two implementations"). The runtime, catalog
  * and API depend on these; only the daemon constructs the SQLite implementation.
+ *
+ * Every method that reads or writes the database returns a Promise, so a network database (a pooled
+ * client whose every query is a round trip) fits behind the same interfaces as embedded SQLite, whose
+ * implementation does its work synchronously and returns settled Promises. Errors documented with
+ * `@throws` are rejections of the returned Promise. Transactions stay inside the store: each method
+ * (and each `commitStep`) is one transaction; callers never hold one open across an `await`.
  */
 
 /** A chat message as persisted per conversation (SPEC §7). `content` may be empty for tool-call turns. */
@@ -25,9 +31,9 @@ export interface Conversation {
 /** Conversations and their messages. */
 export interface ConversationStore {
   /** The conversation if it exists and belongs to `userId`, else undefined (never another user's). */
-  get(id: string, userId: string): Conversation | undefined;
+  get(id: string, userId: string): Promise<Conversation | undefined>;
   /** Messages of a conversation, oldest first. */
-  messages(id: string): StoredMessage[];
+  messages(id: string): Promise<StoredMessage[]>;
 }
 
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */
@@ -77,9 +83,9 @@ export interface RunStep {
 /** Execution log. */
 export interface ExecutionStore {
   /** Insert (or replace, by id) one row. */
-  record(row: ExecutionRecord): void;
+  record(row: ExecutionRecord): Promise<void>;
   /** Append `step.messages` to the conversation and upsert `step.execution`, in one transaction. */
-  commitStep(step: RunStep): void;
+  commitStep(step: RunStep): Promise<void>;
   /**
    * The same, as a group commit: steps committed during one event-loop turn share one SQLite
    * transaction (each in its own savepoint, so one failing step does not undo the others). Resolves
@@ -98,13 +104,13 @@ export interface MemoryEntry {
 
 /** The memory key-value store behind `memory_get` / `memory_set` / `memory_search` (SPEC §3 memory.scope). */
 export interface MemoryStore {
-  get(scope: string, key: string): MemoryEntry | undefined;
+  get(scope: string, key: string): Promise<MemoryEntry | undefined>;
   /** Insert or replace; `userId` ties the entry to a user so deleting the user deletes it. */
-  set(scope: string, key: string, value: string, userId?: string): void;
+  set(scope: string, key: string, value: string, userId?: string): Promise<void>;
   /** Delete one entry; true when it existed. */
-  delete(scope: string, key: string): boolean;
+  delete(scope: string, key: string): Promise<boolean>;
   /** Entries of `scope` whose key or value contains `query` (case-insensitive), newest first, at most `limit`. */
-  search(scope: string, query: string, limit: number): MemoryEntry[];
+  search(scope: string, query: string, limit: number): Promise<MemoryEntry[]>;
 }
 
 /** Database state reported by `/health` and `server status`. */
@@ -127,8 +133,10 @@ export interface Store {
   tenants: TenantStore;
   /** Agent memory key-value store (SPEC §3 memory.scope). */
   memory: MemoryStore;
-  health(): StoreHealth;
-  close(): void;
+  /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
+  health(): Promise<StoreHealth>;
+  /** Write the queued step commits, then close; idempotent. SQLite closes within the call. */
+  close(): Promise<void>;
 }
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
@@ -137,44 +145,44 @@ import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } fr
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */
 export interface UserStore {
-  byId(id: string): User | undefined;
+  byId(id: string): Promise<User | undefined>;
   /** Lookup by email, case-insensitive. */
-  byEmail(email: string): User | undefined;
+  byEmail(email: string): Promise<User | undefined>;
   /** Lookup by handle (exact; handles are lowercase). */
-  byHandle(handle: string): User | undefined;
+  byHandle(handle: string): Promise<User | undefined>;
   /**
    * Create a user. Without `handle` (already checked against HANDLE_PATTERN by the caller) one is
    * derived from the email's local part, with a numeric suffix when taken (SPEC §4).
    * @throws DomainError CONFLICT when the email or the given handle is taken.
    */
-  create(input: { email: string; handle?: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): User;
+  create(input: { email: string; handle?: string; name?: string | null; passwordHash?: string | null; isAdmin?: boolean }): Promise<User>;
   /** The stored password hash (`scrypt$N$r$p$salt$hash`, base64url parts; src/api/auth.ts), if the user has a password. */
-  passwordHash(userId: string): string | undefined;
+  passwordHash(userId: string): Promise<string | undefined>;
   /** Store a new API key by its hash; the key itself is never stored. */
-  createApiKey(input: { userId: string; name?: string | null; prefix: string; keyHash: string }): ApiKeyInfo;
+  createApiKey(input: { userId: string; name?: string | null; prefix: string; keyHash: string }): Promise<ApiKeyInfo>;
   /** The user's keys, newest last, revoked ones included (with `revoked_at`). */
-  listApiKeys(userId: string): ApiKeyInfo[];
+  listApiKeys(userId: string): Promise<ApiKeyInfo[]>;
   /** The live (not revoked) key with this hash; bumps `last_used_at`. */
-  useApiKey(keyHash: string): ApiKeyInfo | undefined;
+  useApiKey(keyHash: string): Promise<ApiKeyInfo | undefined>;
   /** Revoke the user's key `id`. @returns false when the user has no such live key. */
-  revokeApiKey(id: string, userId: string): boolean;
+  revokeApiKey(id: string, userId: string): Promise<boolean>;
   /** Remember a refresh token by hash until `expiresAt` (ms since epoch), as part of login session `sessionId`. */
-  addRefreshToken(userId: string, tokenHash: string, expiresAt: number, sessionId: string): void;
+  addRefreshToken(userId: string, tokenHash: string, expiresAt: number, sessionId: string): Promise<void>;
   /**
    * Single use: mark the token used and return its user and session, atomically; undefined when
    * unknown, expired or already used. `sessionId` is null for tokens stored before sessions existed.
    */
-  consumeRefreshToken(tokenHash: string, now: number): RefreshTokenUse | undefined;
+  consumeRefreshToken(tokenHash: string, now: number): Promise<RefreshTokenUse | undefined>;
   /** The user and session of a refresh token whatever its state (`used`: consumed already); undefined when unknown. */
-  refreshTokenSession(tokenHash: string): (RefreshTokenUse & { used: boolean }) | undefined;
+  refreshTokenSession(tokenHash: string): Promise<(RefreshTokenUse & { used: boolean }) | undefined>;
   /**
    * End login session `sessionId` of `userId` at `now` (ms): its unused refresh tokens are marked used,
    * and the session is listed as revoked until `keepUntil` (ms; when every access token of it has
    * expired). Listed sessions past their `keepUntil` are dropped, so the list stays small. Idempotent.
    */
-  revokeSession(sessionId: string, userId: string, now: number, keepUntil: number): void;
+  revokeSession(sessionId: string, userId: string, now: number, keepUntil: number): Promise<void>;
   /** True when `sessionId` was revoked and is still listed (one primary-key lookup). */
-  isSessionRevoked(sessionId: string): boolean;
+  isSessionRevoked(sessionId: string): Promise<boolean>;
 }
 
 /** Who a refresh token belongs to: its user and login session (null: stored before sessions existed). */
@@ -186,44 +194,44 @@ export interface RefreshTokenUse {
 /** User-tier agents, tools and MCP servers (DIR-12 `user_agents`, `user_tools`, `user_mcps`) and ratings. */
 export interface UserEntityStore {
   /** The row of `userId` named `name` (private or public), if any. */
-  own<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined;
+  own<K extends UserEntityKind>(kind: K, userId: string, name: string): Promise<UserEntity<K> | undefined>;
   /** The public row named `name` of the user with handle `handle` (what `handle/name` reaches), if any. */
-  published<K extends UserEntityKind>(kind: K, handle: string, name: string): UserEntity<K> | undefined;
+  published<K extends UserEntityKind>(kind: K, handle: string, name: string): Promise<UserEntity<K> | undefined>;
   /**
    * Every row `userId` may see: its own (private and public) and every public row, best first
    * (usage, then average rating, then oldest).
    */
-  visible<K extends UserEntityKind>(kind: K, userId: string): UserEntity<K>[];
+  visible<K extends UserEntityKind>(kind: K, userId: string): Promise<UserEntity<K>[]>;
   /** @throws DomainError CONFLICT when `userId` already has one with this name. */
-  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): UserEntity<K>;
+  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): Promise<UserEntity<K>>;
   /** Replace the value (and visibility when given). @throws DomainError NOT_FOUND, CONFLICT (renamed onto another). */
-  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): UserEntity<K>;
+  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): Promise<UserEntity<K>>;
   /** @returns false when `userId` has no such row. */
-  remove(kind: UserEntityKind, userId: string, name: string): boolean;
+  remove(kind: UserEntityKind, userId: string, name: string): Promise<boolean>;
   /**
    * Count a completed run of user-tier agent `agentId` by `userId` on UTC day `day` (`YYYY-MM-DD`)
    * towards its ranking: at most one per user, agent and day, never the owner's own runs, and nothing
    * for an agent that no longer exists. `usage_count` rises only when this is a new (agent, user, day).
    * @returns true when it counted.
    */
-  countUse(agentId: string, userId: string, day: string): boolean;
+  countUse(agentId: string, userId: string, day: string): Promise<boolean>;
   /**
    * Set `userId`'s rating (1..5) of the agent; returns the new totals. Only for a user who is not the
    * owner and has a counted (completed) run of the agent.
    * @throws DomainError NOT_FOUND (no such agent), FORBIDDEN (the owner rating their own agent),
    *   CONFLICT (no completed run of the agent by `userId` yet).
    */
-  rate(userId: string, agentId: string, stars: number): { rating_sum: number; rating_count: number };
+  rate(userId: string, agentId: string, stars: number): Promise<{ rating_sum: number; rating_count: number }>;
 }
 
 /** Executions and conversations listed for one user (`GET /api/executions`, `/api/conversations`). */
 export interface HistoryStore {
   /** The user's executions, newest first. */
-  executions(userId: string, opts: { limit: number; agent?: string }): ExecutionRecord[];
+  executions(userId: string, opts: { limit: number; agent?: string }): Promise<ExecutionRecord[]>;
   /** The user's conversations, most recently updated first. */
-  conversations(userId: string, opts: { limit: number }): Conversation[];
+  conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
-  deleteConversation(id: string, userId: string): boolean;
+  deleteConversation(id: string, userId: string): Promise<boolean>;
 }
 
 /** The tenant part of the store, opened on the same database as the rest. */

@@ -35,22 +35,23 @@ export interface ScopedSetsOptions {
   /** Connections of user-tier MCP rows, keyed by row id. */
   pool: { get(key: string, server: McpServer, row?: { owner?: string; trusted?: boolean }): McpConnection | undefined };
   /** MCP server `name` as `userId` sees it, or undefined (SPEC §4 order). */
-  resolveMcp(name: string, userId: string): ResolvedEntity<McpServer> | undefined;
+  resolveMcp(name: string, userId: string): Promise<ResolvedEntity<McpServer> | undefined>;
   /** Tool `name` as `userId` sees it, or undefined (SPEC §4 order). */
-  resolveTool(name: string, userId: string): ResolvedEntity<Tool> | undefined;
+  resolveTool(name: string, userId: string): Promise<ResolvedEntity<Tool> | undefined>;
   /**
    * Whether MCP rows of user `owner` may reach private addresses (the owner is an admin, or
    * `[mcp] allow_private_urls`); untrusted rows connect to public addresses only
    * (src/tools/net-policy.ts). Default: no row is trusted.
    */
-  trusted?: (owner: string) => boolean;
+  trusted?: (owner: string) => boolean | Promise<boolean>;
   /** `[tools] deny` of ares.toml: a server denied whole (`server.*`) is never woken. */
   deny?: readonly string[];
 }
 
 /** `sets` and `prepare` for `createToolbox`, and the cache control of the resolutions. */
 export interface ScopedSets {
-  sets(scope?: ToolScope): readonly ToolSet[];
+  /** The sets of `scope`; without a user, the system tier's (settled at once). Rejects when the store does. */
+  sets(scope?: ToolScope): Promise<readonly ToolSet[]>;
   prepare(scope: ToolScope): Promise<void>;
   /**
    * Forget every cached resolution. Resolutions (user, name) -> row are cached so runs and tool
@@ -86,26 +87,30 @@ function unavailableRows(rows: readonly ResolvedEntity<Tool>[]): ToolSetWithUnav
 export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
   const deny = opts.deny ?? [];
   const cache = new Map<string, ResolvedEntity<unknown> | null>();
-  function cached<T extends McpServer | Tool>(
+  /** Bumped by `invalidate`: a resolution that was in flight across it is returned but not cached. */
+  let generation = 0;
+  async function cached<T extends McpServer | Tool>(
     kind: string,
     name: string,
     userId: string,
-    resolve: (n: string, u: string) => ResolvedEntity<T> | undefined,
-  ): ResolvedEntity<T> | undefined {
+    resolve: (n: string, u: string) => Promise<ResolvedEntity<T> | undefined>,
+  ): Promise<ResolvedEntity<T> | undefined> {
     const key = `${kind}\0${userId}\0${name}`;
-    let hit = cache.get(key) as ResolvedEntity<T> | null | undefined;
-    if (hit === undefined) {
-      hit = resolve(name, userId) ?? null;
+    const hit = cache.get(key) as ResolvedEntity<T> | null | undefined;
+    if (hit !== undefined) return hit ?? undefined;
+    const seen = generation;
+    const found = (await resolve(name, userId)) ?? null;
+    if (seen === generation) {
       if (cache.size >= MAX_CACHED) cache.clear();
-      cache.set(key, hit);
+      cache.set(key, found);
     }
-    return hit ?? undefined;
+    return found ?? undefined;
   }
   const resolveMcp = (name: string, userId: string) => cached('mcps', name, userId, opts.resolveMcp);
   const resolveTool = (name: string, userId: string) => cached('tools', name, userId, opts.resolveTool);
   /** The pool's connection of the user-tier MCP row `row` (of server `value`), or undefined when it cannot start. */
-  const rowConnection = (row: UserEntity, value: McpServer) =>
-    opts.pool.get(row.id, value, { owner: row.user_id, trusted: opts.trusted?.(row.user_id) === true });
+  const rowConnection = async (row: UserEntity, value: McpServer) =>
+    opts.pool.get(row.id, value, { owner: row.user_id, trusted: (await opts.trusted?.(row.user_id)) === true });
   // The system-only view (no user): rebuilt only when the manager's array changes.
   let mcpSets = opts.system.sets();
   let systemOnly: readonly ToolSet[] = [opts.builtins, ...mcpSets];
@@ -119,29 +124,29 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
   };
 
   /** The user-tier MCP connections the agent refers to, and the system server names they hide. */
-  function userServers(scope: ToolScope & { userId: string }) {
+  async function userServers(scope: ToolScope & { userId: string }) {
     const conns: McpConnection[] = [];
     const hidden = new Set<string>();
     for (const name of serversOf(scope.agent.tools)) {
-      const r = resolveMcp(name, scope.userId);
+      const r = await resolveMcp(name, scope.userId);
       if (!r?.entity) continue;
       hidden.add(name);
-      const conn = rowConnection(r.entity, r.value);
+      const conn = await rowConnection(r.entity, r.value);
       if (conn) conns.push(conn);
     }
     return { conns, hidden };
   }
 
-  function sets(scope?: ToolScope): readonly ToolSet[] {
+  async function sets(scope?: ToolScope): Promise<readonly ToolSet[]> {
     if (!scope?.userId) return systemSets();
     const userId = scope.userId;
     const rows: ResolvedEntity<Tool>[] = [];
     for (const ref of scope.agent.tools) {
       if (parseToolRef(ref).server !== undefined) continue;
-      const r = resolveTool(ref, userId);
+      const r = await resolveTool(ref, userId);
       if (r?.entity) rows.push(r);
     }
-    const { conns, hidden } = userServers({ agent: scope.agent, userId });
+    const { conns, hidden } = await userServers({ agent: scope.agent, userId });
     if (rows.length === 0 && conns.length === 0 && hidden.size === 0) return systemSets();
     const out: ToolSet[] = rows.length ? [unavailableRows(rows), opts.builtins, ...conns] : [opts.builtins, ...conns];
     for (const set of opts.system.sets()) {
@@ -155,10 +160,10 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     if (!scope.userId) return;
     const waits: Promise<void>[] = [];
     for (const name of serversOf(scope.agent.tools)) {
-      const r = resolveMcp(name, scope.userId);
+      const r = await resolveMcp(name, scope.userId);
       if (!r) continue;
       if (r.entity) {
-        const conn = rowConnection(r.entity, r.value);
+        const conn = await rowConnection(r.entity, r.value);
         if (conn) waits.push(conn.settled());
       } else if (!deny.includes(`${name}.*`)) {
         const conn = opts.system.wake(name);
@@ -168,5 +173,9 @@ export function createScopedSets(opts: ScopedSetsOptions): ScopedSets {
     await Promise.all(waits);
   }
 
-  return { sets, prepare, invalidate: () => cache.clear() };
+  const invalidate = () => {
+    generation++;
+    cache.clear();
+  };
+  return { sets, prepare, invalidate };
 }

@@ -8,10 +8,10 @@ import type { UserEntity, UserEntityKind, UserEntityValue } from '../domain/user
 
 /** The row-store methods the decorator watches (a subset of the store's `UserEntityStore`). */
 export interface ToolRowWriter {
-  own<K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined;
-  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): UserEntity<K>;
-  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): UserEntity<K>;
-  remove(kind: UserEntityKind, userId: string, name: string): boolean;
+  own<K extends UserEntityKind>(kind: K, userId: string, name: string): Promise<UserEntity<K> | undefined>;
+  insert<K extends UserEntityKind>(kind: K, userId: string, value: UserEntityValue[K], isPublic: boolean): Promise<UserEntity<K>>;
+  update<K extends UserEntityKind>(kind: K, userId: string, name: string, value: UserEntityValue[K], isPublic?: boolean): Promise<UserEntity<K>>;
+  remove(kind: UserEntityKind, userId: string, name: string): Promise<boolean>;
 }
 
 /** What to do when tool rows change. */
@@ -32,23 +32,23 @@ export function invalidatingRows<S extends ToolRowWriter>(rows: S, hooks: ToolRo
   const changed = (kind: UserEntityKind) => {
     if (kind !== 'agents') hooks.invalidate();
   };
-  const mcpRow = (kind: UserEntityKind, userId: string, name: string) => (kind === 'mcps' ? rows.own(kind, userId, name) : undefined);
+  const mcpRow = async (kind: UserEntityKind, userId: string, name: string) => (kind === 'mcps' ? rows.own(kind, userId, name) : undefined);
   const writes: Pick<ToolRowWriter, 'insert' | 'update' | 'remove'> = {
-    insert(kind, userId, value, isPublic) {
-      const row = rows.insert(kind, userId, value, isPublic);
+    async insert(kind, userId, value, isPublic) {
+      const row = await rows.insert(kind, userId, value, isPublic);
       changed(kind);
       return row;
     },
-    update(kind, userId, name, value, isPublic) {
-      const before = mcpRow(kind, userId, name);
-      const row = rows.update(kind, userId, name, value, isPublic);
+    async update(kind, userId, name, value, isPublic) {
+      const before = await mcpRow(kind, userId, name);
+      const row = await rows.update(kind, userId, name, value, isPublic);
       if (before) hooks.dropConnection(before.id);
       changed(kind);
       return row;
     },
-    remove(kind, userId, name) {
-      const before = mcpRow(kind, userId, name);
-      const removed = rows.remove(kind, userId, name);
+    async remove(kind, userId, name) {
+      const before = await mcpRow(kind, userId, name);
+      const removed = await rows.remove(kind, userId, name);
       if (before && removed) hooks.dropConnection(before.id);
       changed(kind);
       return removed;

@@ -37,8 +37,9 @@ export interface ToolboxOptions {
   /**
    * The tool sets in effect now for `scope` (read on every call, so MCP servers coming and going are
    * seen at once). Earlier sets win on a name clash, so a user's own tools and servers come first.
+   * A Promise when resolving them reads the store (per-user rows); rejections reach the caller.
    */
-  sets: (scope?: ToolScope) => readonly ToolSet[];
+  sets: (scope?: ToolScope) => readonly ToolSet[] | Promise<readonly ToolSet[]>;
   /**
    * Make the scope's tools ready before a run lists them (e.g. connect the user's MCP servers, which
    * start on first use). Resolves when done or failed; never rejects. Optional.
@@ -58,7 +59,7 @@ export interface AgentTools {
 /** Permission-checked access to every tool. */
 export interface Toolbox {
   /** Tools `agent` may use now as `userId` (SPEC §4 tiers), and the tools it names that are unavailable (with the reason). */
-  forAgent(agent: Agent, userId?: string): AgentTools;
+  forAgent(agent: Agent, userId?: string): Promise<AgentTools>;
   /**
    * Connect what `agent` run as `userId` needs (user-tier MCP servers start on first use). Resolves
    * when that is done or failed, or at once when `signal` aborts (the run is cancelled); never rejects.
@@ -100,12 +101,12 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   const denied = (name: string) => deny.some((p) => matchesToolPattern(p, name));
   const permitted = (agent: Agent, name: string) => grantsOf(agent).some((p) => matchesToolPattern(p, name));
 
-  function forAgent(agent: Agent, userId?: string): AgentTools {
+  async function forAgent(agent: Agent, userId?: string): Promise<AgentTools> {
     const grants = grantsOf(agent);
     const tools: ToolDefinition[] = [];
     const unavailable: UnavailableTool[] = [];
     if (grants.length === 0) return { tools, unavailable };
-    const sets = opts.sets({ agent, ...(userId !== undefined ? { userId } : {}) });
+    const sets = await opts.sets({ agent, ...(userId !== undefined ? { userId } : {}) });
     const all: ToolDefinition[] = [];
     const down: UnavailableTool[] = [];
     for (const set of sets) {
@@ -145,7 +146,7 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   async function call(agent: Agent, offeredName: string, args: unknown, ctx: ToolContext): Promise<ToolResult> {
     let def: ToolDefinition | undefined;
     let owner: ToolSet | undefined;
-    for (const set of opts.sets({ agent, userId: ctx.userId })) {
+    for (const set of await opts.sets({ agent, userId: ctx.userId })) {
       for (const d of set.list()) {
         if (d.spec.name === offeredName || d.name === offeredName) {
           def = d;

@@ -36,7 +36,7 @@ describe('HTTP API (in-process)', () => {
     expect(a.reply).toContain('NO_SUCH_KEY_VAR is not set');
     const second = (await (await post('/agents/router/message', { text: 'again', conversation_id: a.conversation_id })).json()) as { conversation_id: string };
     expect(second.conversation_id).toBe(a.conversation_id);
-    expect(store.conversations.messages(a.conversation_id).map((m) => m.content)).toEqual([
+    expect((await store.conversations.messages(a.conversation_id)).map((m) => m.content)).toEqual([
       'hello',
       expect.stringContaining('hello'),
       'again',

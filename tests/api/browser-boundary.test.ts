@@ -16,20 +16,20 @@ const LISTED = 'https://app.example.com';
 const agentJson = (name: string) => JSON.stringify({ name, system_prompt: 'You help.', is_public: true });
 
 let t: TestApp;
-afterEach(() => t?.close());
+afterEach(async () => t?.close());
 
-function setup() {
+async function setup() {
   t = makeApp({ boundary: { allowedHosts: ['caxton.lan', 'box.lan:9000'], corsOrigins: [LISTED] } });
-  const conversation = { id: seedConversation(t.store, 'router', LOCAL_USER_ID, [{ role: 'user', content: 'hi' }]) };
+  const conversation = { id: await seedConversation(t.store, 'router', LOCAL_USER_ID, [{ role: 'user', content: 'hi' }]) };
   /** One raw request over TCP (the default transport of app.request here). */
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
     t.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, { transport: 'tcp' });
   /** What the local user owns and ran: a refused request must change none of it. */
-  const state = () => ({
-    agents: t.store.tenants.entities.visible('agents', LOCAL_USER_ID).map((e) => e.value.name),
-    keys: t.store.tenants.users.listApiKeys(LOCAL_USER_ID).map((k) => k.id),
-    conversations: t.store.tenants.history.conversations(LOCAL_USER_ID, { limit: 100 }).map((c) => c.id),
-    executions: t.store.tenants.history.executions(LOCAL_USER_ID, { limit: 100 }).length,
+  const state = async () => ({
+    agents: (await t.store.tenants.entities.visible('agents', LOCAL_USER_ID)).map((e) => e.value.name),
+    keys: (await t.store.tenants.users.listApiKeys(LOCAL_USER_ID)).map((k) => k.id),
+    conversations: (await t.store.tenants.history.conversations(LOCAL_USER_ID, { limit: 100 })).map((c) => c.id),
+    executions: (await t.store.tenants.history.executions(LOCAL_USER_ID, { limit: 100 })).length,
   });
   /** The four requests a cross-site page was seen to get served, with the given extra headers. */
   const attacks = (headers: Record<string, string>) => [
@@ -43,29 +43,29 @@ function setup() {
 
 describe('browser boundary: refused requests change nothing', () => {
   it('a cross-site simple request (text/plain + foreign Origin) gets 403 on chat, create agent, create key and delete conversation', async () => {
-    const { state, attacks } = setup();
-    const before = state();
+    const { state, attacks } = await setup();
+    const before = await state();
     for (const res of await Promise.all(attacks({ origin: EVIL, 'content-type': 'text/plain' }))) {
       expect(res.status).toBe(403);
       const body = (await res.json()) as { error: { code: string; details: { hint?: string }[] } };
       expect(body.error.code).toBe('FORBIDDEN');
       expect(body.error.details[0]!.hint).toContain('[server] cors_origins');
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('a foreign Origin is refused even with a JSON body, and `Origin: null` counts as foreign', async () => {
-    const { state, attacks } = setup();
-    const before = state();
+    const { state, attacks } = await setup();
+    const before = await state();
     for (const origin of [EVIL, 'null', 'http://localhost:9999']) {
       for (const res of await Promise.all(attacks({ origin, host: 'localhost:8080', 'content-type': 'application/json' }))) expect(res.status).toBe(403);
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('simple content types on JSON endpoints get 415, without Origin too and even with an empty body', async () => {
-    const { send, state, conversation } = setup();
-    const before = state();
+    const { send, state, conversation } = await setup();
+    const before = await state();
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain;charset=UTF-8']) {
       const chat = await send('POST', '/api/agents/router/chat', { 'content-type': type }, JSON.stringify({ message: 'hi' }));
       expect(chat.status).toBe(415);
@@ -77,12 +77,12 @@ describe('browser boundary: refused requests change nothing', () => {
     }
     // A string body without a Content-Type header is sent as text/plain by fetch: refused the same way.
     expect((await send('POST', '/api/agents', {}, agentJson('untyped'))).status).toBe(415);
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('a Host that is not loopback nor configured gets 421 MISDIRECTED naming [server] allowed_hosts, for reads too', async () => {
-    const { send, state } = setup();
-    const before = state();
+    const { send, state } = await setup();
+    const before = await state();
     for (const host of ['evil.example:8080', 'evil.example', 'box.lan:8080', '127.0.0.1.evil.example', 'localhost.evil.example:8080']) {
       const res = await send('GET', '/api/agents', { host });
       expect(res.status).toBe(421);
@@ -92,13 +92,13 @@ describe('browser boundary: refused requests change nothing', () => {
       expect(body.error.details[0]!.hint).toContain('[server] allowed_hosts');
       expect((await send('POST', '/api/agents', { host, 'content-type': 'application/json' }, agentJson('rebound'))).status).toBe(421);
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 });
 
 describe('browser boundary: what keeps working', () => {
   it('loopback and configured Hosts are served, with any port unless the configured entry names one', async () => {
-    const { send } = setup();
+    const { send } = await setup();
     for (const host of [
       'localhost',
       'localhost:8080',
@@ -115,16 +115,16 @@ describe('browser boundary: what keeps working', () => {
   });
 
   it('the CLI/curl/SDK shape (no Origin, JSON) and a body-less POST without Content-Type are served', async () => {
-    const { send, state } = setup();
+    const { send, state } = await setup();
     expect((await send('POST', '/api/agents', { 'content-type': 'application/json' }, agentJson('curl-agent'))).status).toBe(201);
     expect((await send('POST', '/api/agents', { 'content-type': 'application/vnd.caxton+json; charset=utf-8' }, agentJson('plus-json'))).status).toBe(201);
     expect((await send('POST', '/api/keys')).status).toBe(201);
-    expect(state().agents.sort()).toEqual(['curl-agent', 'plus-json']);
-    expect(state().keys).toHaveLength(1);
+    expect((await state()).agents.sort()).toEqual(['curl-agent', 'plus-json']);
+    expect((await state()).keys).toHaveLength(1);
   });
 
   it('the text import endpoints keep their types (TOON, TOML, JSON) and refuse text/plain', async () => {
-    const { send } = setup();
+    const { send } = await setup();
     const toon = 'name: toon-agent\nsystem_prompt: You help.\n';
     expect((await send('POST', '/api/agents/import', { 'content-type': 'text/x-toon' }, toon)).status).toBe(201);
     expect((await send('POST', '/agents', { 'content-type': 'application/toml' }, 'name = "toml-agent"\nsystem_prompt = "You help."\n')).status).toBe(201);
@@ -140,7 +140,7 @@ describe('browser boundary: what keeps working', () => {
   });
 
   it('a same-origin page (Origin equal to the Host it reached) may change things; it gets no CORS headers', async () => {
-    const { send, state } = setup();
+    const { send, state } = await setup();
     const res = await send(
       'POST',
       '/api/agents',
@@ -149,15 +149,15 @@ describe('browser boundary: what keeps working', () => {
     );
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect(state().agents).toEqual(['same-origin']);
+    expect((await state()).agents).toEqual(['same-origin']);
   });
 
   it('a listed cors origin may change things and gets CORS headers; preflight answered; others get no CORS headers', async () => {
-    const { send, state } = setup();
+    const { send, state } = await setup();
     const res = await send('POST', '/api/agents', { origin: LISTED, 'content-type': 'application/json' }, agentJson('from-app'));
     expect(res.status).toBe(201);
     expect(res.headers.get('access-control-allow-origin')).toBe(LISTED);
-    expect(state().agents).toEqual(['from-app']);
+    expect((await state()).agents).toEqual(['from-app']);
 
     const preflight = await send('OPTIONS', '/api/agents', {
       origin: LISTED,
@@ -177,14 +177,14 @@ describe('browser boundary: what keeps working', () => {
   });
 
   it('the control socket (the CLI) is not subject to the boundary', async () => {
-    const { state } = setup();
+    const { state } = await setup();
     const res = await t.app.request(
       '/api/agents',
       { method: 'POST', headers: { host: 'evil.example', origin: EVIL, 'content-type': 'application/json' }, body: agentJson('from-cli') },
       { transport: 'socket' },
     );
     expect(res.status).toBe(201);
-    expect(state().agents).toEqual(['from-cli']);
+    expect((await state()).agents).toEqual(['from-cli']);
   });
 });
 
@@ -207,12 +207,12 @@ describe('MCP conformance dns-rebinding-protection, against /mcp', () => {
     );
 
   it('localhost-host-rebinding-rejected: Host evil.example.com gets 403', async () => {
-    setup();
+    await setup();
     expect((await initialize('evil.example.com')).status).toBe(403);
   });
 
   it("localhost-host-valid-accepted: the server URL's own Host gets a 2xx initialize result", async () => {
-    setup();
+    await setup();
     for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080']) {
       const res = await initialize(host);
       expect(res.status, host).toBeGreaterThanOrEqual(200);

@@ -35,12 +35,12 @@ beforeAll(async () => {
   await mk('A', 'a-priv', false);
   await mk('A', 'a-pub', true);
   await mk('B', 'b-priv', false);
-  const userId = (who: 'A' | 'B') => t.store.tenants.users.byEmail(emails[who])!.id;
+  const userId = async (who: 'A' | 'B') => (await t.store.tenants.users.byEmail(emails[who]))!.id;
   // Live connections: A's private row is ready, B's private row failed.
   pooled.push(
     {
       key: ids['a-priv']!,
-      owner: userId('A'),
+      owner: await userId('A'),
       name: 'a-priv',
       state: 'ready',
       transport: 'http',
@@ -51,7 +51,7 @@ beforeAll(async () => {
     },
     {
       key: ids['b-priv']!,
-      owner: userId('B'),
+      owner: await userId('B'),
       name: 'b-priv',
       state: 'failed',
       transport: 'http',

@@ -55,8 +55,8 @@ beforeAll(async () => {
   for (const name of ['files', 'everything'])
     expect((await as('B', '/api/mcps', { name, url: `https://1.1.1.1/b-${name}`, is_public: true })).status).toBe(201);
   // Rows written before names were reserved: B's public `calculator` disabling and rewording the builtin.
-  const bId = t.store.tenants.users.byHandle('bob')!.id;
-  t.store.tenants.entities.insert('tools', bId, ToolSchema.parse({ name: 'calculator', enabled: false, description: EVIL, type: 'builtin' }), true);
+  const bId = (await t.store.tenants.users.byHandle('bob'))!.id;
+  await t.store.tenants.entities.insert('tools', bId, ToolSchema.parse({ name: 'calculator', enabled: false, description: EVIL, type: 'builtin' }), true);
 });
 
 afterAll(async () => {

@@ -55,7 +55,7 @@ afterEach(() => t?.close());
 
 function setup() {
   t = makeApp({
-    status: () => REPORT,
+    status: async () => REPORT,
     configStatus: () => CONFIG,
     mcpServers: () => [
       { name: 'files', state: 'failed', transport: 'stdio', tools: 0, tool_names: [], last_error: 'spawn ENOENT /opt/private/bin', restarts: 2 },
@@ -104,8 +104,8 @@ describe('status details', () => {
 
   it('an admin account over TCP gets everything; a plain user and `--as` do not', async () => {
     const call = setup();
-    t.store.tenants.users.create({ email: 'root@example.com', isAdmin: true });
-    t.store.tenants.users.create({ email: 'ann@example.com' });
+    await t.store.tenants.users.create({ email: 'root@example.com', isAdmin: true });
+    await t.store.tenants.users.create({ email: 'ann@example.com' });
     const rootKey = (await call('POST', '/api/keys', { socket: true, as: 'root@example.com', body: {} })).json.key as string;
     const annKey = (await call('POST', '/api/keys', { socket: true, as: 'ann@example.com', body: {} })).json.key as string;
     expect((await call('GET', '/api/status', { token: rootKey })).json.pid).toBe(424242);

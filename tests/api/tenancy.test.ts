@@ -198,9 +198,9 @@ describe('tenant isolation matrix (auth required)', () => {
     expect((await call('GET', '/health')).status).toBe(200);
     expect((await call('GET', '/metrics')).text).toContain('caxton_http_requests_total');
     expect((await call('GET', '/openapi.json')).status).toBe(200);
-    const dump = JSON.stringify(t.store.tenants.users.listApiKeys((await call('GET', '/api/me', { token: tokens.A })).json.id));
+    const dump = JSON.stringify(await t.store.tenants.users.listApiKeys((await call('GET', '/api/me', { token: tokens.A })).json.id));
     expect(dump).not.toContain(tokens.Akey!);
-    expect(t.store.tenants.users.passwordHash((await call('GET', '/api/me', { token: tokens.A })).json.id)).toMatch(/^scrypt\$/);
+    expect(await t.store.tenants.users.passwordHash((await call('GET', '/api/me', { token: tokens.A })).json.id)).toMatch(/^scrypt\$/);
   });
 });
 

@@ -24,7 +24,7 @@ describe('daemon secret sources', () => {
     expect(mcpSecrets(server, { GH: 'ghp_expanded_1' }).sort()).toEqual(['ghp_expanded_1', 'p@ssw0rd!!', 'q-secret-123']);
   });
 
-  it('user rows are learned when written, replaced when changed, and learned when read after a restart', () => {
+  it('user rows are learned when written, replaced when changed, and learned when read after a restart', async () => {
     const path = join(tempDir('cx-sec-'), 'ares.db');
     let store = openSqliteStore(path);
     const secrets = new SecretScrubber();
@@ -36,18 +36,18 @@ describe('daemon secret sources', () => {
       type: 'http' as const,
       config: { url: 'https://crm.example.com', api_key: key },
     });
-    rows.insert('tools', 'local', tool('first-key-111'), false);
+    await rows.insert('tools', 'local', tool('first-key-111'), false);
     expect(secrets.scrub('first-key-111')).toBe(REDACTED);
-    rows.update('tools', 'local', 'crm', tool('second-key-222'));
+    await rows.update('tools', 'local', 'crm', tool('second-key-222'));
     expect(secrets.scrub('first-key-111 second-key-222')).toBe(`first-key-111 ${REDACTED}`);
-    store.close();
+    await store.close();
 
     store = openSqliteStore(path);
     const fresh = new SecretScrubber();
     const reopened = learningRows(store.tenants.entities, fresh, {});
     expect(fresh.scrub('second-key-222')).toBe('second-key-222');
-    reopened.own('tools', 'local', 'crm');
+    await reopened.own('tools', 'local', 'crm');
     expect(fresh.scrub('second-key-222')).toBe(REDACTED);
-    store.close();
+    await store.close();
   });
 });

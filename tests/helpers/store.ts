@@ -4,21 +4,21 @@ import { LOCAL_USER_ID } from '../../src/domain/users.js';
 import type { Store } from '../../src/store/types.js';
 
 /** Execution `id` as `GET /api/executions` lists it for `userId` (store.tenants.history), or undefined. */
-export function executionById(store: Store, id: string, userId: string = LOCAL_USER_ID) {
-  return store.tenants.history.executions(userId, { limit: 10_000 }).find((e) => e.id === id);
+export async function executionById(store: Store, id: string, userId: string = LOCAL_USER_ID) {
+  return (await store.tenants.history.executions(userId, { limit: 10_000 })).find((e) => e.id === id);
 }
 
 /**
  * A conversation of `userId` with agent `agentName` holding `messages`, written as a run's first step
  * is (one finished execution row with it). Returns the conversation id.
  */
-export function seedConversation(
+export async function seedConversation(
   store: Store,
   agentName: string,
   userId: string,
   messages: { role: 'user' | 'assistant'; content: string }[],
   id = newId('conv'),
-): string {
+): Promise<string> {
   const execution = {
     id: `exec_${id}`,
     agent_name: agentName,
@@ -30,6 +30,6 @@ export function seedConversation(
     status: 'success' as const,
     created_at: Date.now(),
   };
-  store.executions.commitStep({ conversationId: id, createConversation: { agent_name: agentName, user_id: userId }, messages, execution });
+  await store.executions.commitStep({ conversationId: id, createConversation: { agent_name: agentName, user_id: userId }, messages, execution });
   return id;
 }

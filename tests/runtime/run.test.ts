@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { executionById } from '../helpers/store.js';
 
 const store = openSqliteStore(join(tempDir('cx-rt-'), 'ares.db'));
-afterAll(() => store.close());
+afterAll(async () => await store.close());
 
 const model = ModelSchema.parse({ name: 'm', provider: 'p', model: 'gpt-4o-mini', input_cost_per_mtok: 1, output_cost_per_mtok: 2 });
 const agentOf = (over: Partial<Agent> = {}): Agent =>
@@ -81,8 +81,8 @@ describe('runtime tool loop', () => {
     expect(p.requests[0]!.tools?.map((t) => t.name)).toEqual(['add', 'boom', 'hang', 'slow']);
     // Persisted: user, assistant(tool call), tool, assistant; and an execution row with the tool call and cost.
     if (done.type !== 'done') throw new Error('no done');
-    expect(store.conversations.messages(done.conversation_id).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
-    const row = executionById(store, done.execution_id)!;
+    expect((await store.conversations.messages(done.conversation_id)).map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+    const row = (await executionById(store, done.execution_id))!;
     expect(row).toMatchObject({ status: 'success', tokens_input: 30, tokens_output: 9, finish_reason: 'stop', iterations: 2, output: 'The sum is 5.' });
     expect(row.cost_usd).toBeCloseTo((30 * 1 + 9 * 2) / 1e6, 12);
     expect(row.tool_calls).toEqual([expect.objectContaining({ name: 'add', arguments: '{"a":2,"b":3}', result: '5', is_error: false })]);
@@ -115,9 +115,9 @@ describe('runtime tool loop', () => {
     expect(done.reply).toMatch(/limit of 2 tool iterations/);
     expect(events.filter((e) => e.type === 'tool_result')).toHaveLength(2);
     expect(p.requests).toHaveLength(3);
-    expect(executionById(store, done.execution_id)).toMatchObject({ status: 'success', finish_reason: 'max_iterations', iterations: 3 });
+    expect(await executionById(store, done.execution_id)).toMatchObject({ status: 'success', finish_reason: 'max_iterations', iterations: 3 });
     // The stored conversation stays valid: every tool call has its result, the last word is the explicit message.
-    const msgs = store.conversations.messages(done.conversation_id);
+    const msgs = await store.conversations.messages(done.conversation_id);
     expect(msgs.at(-1)).toMatchObject({ role: 'assistant', content: expect.stringMatching(/max_tool_iterations/) });
     expect(msgs.filter((m) => m.tool_calls).length).toBe(msgs.filter((m) => m.role === 'tool').length);
   });
@@ -138,7 +138,9 @@ describe('runtime tool loop', () => {
     const tool = p.requests[1]!.messages.find((m) => m.role === 'tool' && m.tool_call_id === 'h1');
     expect(tool?.content).toMatch(/timed out/);
     const done = events.at(-1) as { execution_id: string };
-    expect(executionById(store, done.execution_id)!.tool_calls).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'h1', timed_out: true })]));
+    expect((await executionById(store, done.execution_id))!.tool_calls).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'h1', timed_out: true })]),
+    );
   });
 
   it('persists each step: a run that fails after a tool round keeps that round and records the error', async () => {
@@ -150,8 +152,8 @@ describe('runtime tool loop', () => {
     const err = events.at(-1)!;
     expect(err).toMatchObject({ type: 'error', code: 'PROVIDER_ERROR' });
     if (err.type !== 'error') throw new Error('no error');
-    expect(store.conversations.messages(err.conversation_id!).map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
-    expect(executionById(store, err.execution_id!)).toMatchObject({ status: 'error', error_message: 'provider p (HTTP 500): down' });
+    expect((await store.conversations.messages(err.conversation_id!)).map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(await executionById(store, err.execution_id!)).toMatchObject({ status: 'error', error_message: 'provider p (HTTP 500): down' });
   });
 
   it('records a provider timeout as status timeout', async () => {
@@ -159,7 +161,7 @@ describe('runtime tool loop', () => {
     const events = await collect(runtimeWith({ p }).run({ agent: agentOf(), source: 'system', model, message: 'x', userId: 'local' }));
     const err = events.at(-1) as { execution_id: string; code: string };
     expect(err.code).toBe('TIMEOUT');
-    expect(executionById(store, err.execution_id)).toMatchObject({ status: 'timeout' });
+    expect(await executionById(store, err.execution_id)).toMatchObject({ status: 'timeout' });
   });
 
   it('cancels a run whose provider hangs when the signal aborts, and records it', async () => {
@@ -170,7 +172,7 @@ describe('runtime tool loop', () => {
     const events = await collect(it);
     const err = events.at(-1) as { type: string; code: string; execution_id: string };
     expect(err).toMatchObject({ type: 'error', code: 'CANCELLED' });
-    expect(executionById(store, err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
+    expect(await executionById(store, err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'run cancelled' });
   });
 
   it('retain drops the lifecycle state of agents that no longer exist, and only theirs', async () => {
@@ -196,7 +198,11 @@ describe('runtime tool loop', () => {
     for (const events of await Promise.all([running, queued, later])) {
       const err = events.at(-1) as { type: string; code: string; message: string; execution_id: string };
       expect(err).toMatchObject({ type: 'error', code: 'CANCELLED', message: 'daemon shutting down' });
-      expect(executionById(store, err.execution_id)).toMatchObject({ status: 'cancelled', finish_reason: 'cancelled', error_message: 'daemon shutting down' });
+      expect(await executionById(store, err.execution_id)).toMatchObject({
+        status: 'cancelled',
+        finish_reason: 'cancelled',
+        error_message: 'daemon shutting down',
+      });
     }
     await idled;
     expect(rt.agents.status('shut')).toMatchObject({ active: 0, queued: 0 });
@@ -226,7 +232,7 @@ describe('runtime tool loop', () => {
     expect(users).toContain('turn 5'); // ...newest kept
     expect(last[0]).toMatchObject({ role: 'system' });
     expect(last[1]!.role).toBe('user'); // cut at a turn boundary
-    expect(store.conversations.messages(conv!)).toHaveLength(12); // the store keeps everything
+    expect(await store.conversations.messages(conv!)).toHaveLength(12); // the store keeps everything
   });
 });
 
@@ -281,7 +287,7 @@ describe('runtime isolation and lifecycle', () => {
       expect(events).toHaveLength(1);
       const err = events[0] as { type: string; code: string; message: string; execution_id: string };
       expect(err).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: expect.stringMatching(/^agent flooded is busy/) });
-      expect(executionById(store, err.execution_id)).toBeUndefined();
+      expect(await executionById(store, err.execution_id)).toBeUndefined();
     }
     // Another agent still runs; once it holds its only slot, a second run of it would queue, and the
     // total queue (2, all of them the flooded agent's) is full: refused as the daemon being busy.
@@ -371,10 +377,10 @@ describe('runtime memory', () => {
 
 describe('ranking usage', () => {
   it('counts a run of a user-tier agent when it completes, once per user and day; failed runs count nothing', async () => {
-    const owner = store.tenants.users.create({ email: 'rt-owner@example.com' });
-    const user = store.tenants.users.create({ email: 'rt-user@example.com' });
-    const row = store.tenants.entities.insert('agents', owner.id, agentOf({ name: 'ranked', tools: [] }), true);
-    const usage = () => store.tenants.entities.own('agents', owner.id, 'ranked')!.usage_count;
+    const owner = await store.tenants.users.create({ email: 'rt-owner@example.com' });
+    const user = await store.tenants.users.create({ email: 'rt-user@example.com' });
+    const row = await store.tenants.entities.insert('agents', owner.id, agentOf({ name: 'ranked', tools: [] }), true);
+    const usage = async () => (await store.tenants.entities.own('agents', owner.id, 'ranked'))!.usage_count;
     const failing = runtimeWith({ p: createScriptedProvider('p', [], { whenEmpty: 'error' }) }, { usage: store.tenants.entities });
     const base = {
       agent: agentOf({ name: 'ranked', tools: [] }),
@@ -385,11 +391,11 @@ describe('ranking usage', () => {
       agentRow: { id: row.id, owner: owner.id },
     };
     expect((await collect(failing.run(base))).at(-1)?.type).toBe('error');
-    expect(usage()).toBe(0);
+    expect(await usage()).toBe(0);
     const ok = runtimeWith({ p: createScriptedProvider('p', [{ text: 'one' }, { text: 'two' }, { text: 'mine' }]) }, { usage: store.tenants.entities });
     for (let i = 0; i < 2; i++) expect((await collect(ok.run(base))).at(-1)?.type).toBe('done');
-    expect(usage()).toBe(1);
+    expect(await usage()).toBe(1);
     expect((await collect(ok.run({ ...base, userId: owner.id, source: 'user' }))).at(-1)?.type).toBe('done');
-    expect(usage()).toBe(1);
+    expect(await usage()).toBe(1);
   });
 });

@@ -13,9 +13,9 @@ import type { Store } from '../../src/store/types.js';
 import { executionById } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
-function commitRuns(store: Store, from: number, count: number): void {
+async function commitRuns(store: Store, from: number, count: number): Promise<void> {
   for (let i = from; i < from + count; i++) {
-    store.executions.commitStep({
+    await store.executions.commitStep({
       conversationId: `conv_${i}`,
       createConversation: { agent_name: 'a', user_id: 'local' },
       messages: [
@@ -54,16 +54,16 @@ describe('background WAL checkpoints', () => {
     db.close();
   });
 
-  it('keeps every committed step of a store that started it, after close and reopen', () => {
+  it('keeps every committed step of a store that started it, after close and reopen', async () => {
     const file = join(tempDir('cx-ckpt-'), 'ares.db');
     const store = openSqliteStore(file);
     const count = START_AFTER_COMMITS + 100;
-    commitRuns(store, 0, count);
-    store.close();
+    await commitRuns(store, 0, count);
+    await store.close();
 
     const again = openSqliteStore(file);
-    expect(executionById(again, `exec_${count - 1}`)).toMatchObject({ status: 'success', output: `reply ${count - 1}` });
-    expect(again.conversations.messages(`conv_${count - 1}`)).toHaveLength(2);
-    again.close();
+    expect(await executionById(again, `exec_${count - 1}`)).toMatchObject({ status: 'success', output: `reply ${count - 1}` });
+    expect(await again.conversations.messages(`conv_${count - 1}`)).toHaveLength(2);
+    await again.close();
   });
 });

@@ -22,25 +22,25 @@ const exec = (over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
 });
 
 describe('run steps and memory (migration 2)', () => {
-  it('writes a step all or nothing: a failing execution row leaves no messages and no conversation', () => {
+  it('writes a step all or nothing: a failing execution row leaves no messages and no conversation', async () => {
     const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
     const step = { conversationId: 'conv_x', createConversation: { agent_name: 'a', user_id: 'local' }, messages: [{ role: 'user' as const, content: 'hi' }] };
-    expect(() => store.executions.commitStep({ ...step, execution: exec({ status: 'bogus' as 'error' }) })).toThrow(/CHECK constraint/);
-    expect(store.conversations.get('conv_x', 'local')).toBeUndefined();
-    expect(store.conversations.messages('conv_x')).toEqual([]);
+    await expect(store.executions.commitStep({ ...step, execution: exec({ status: 'bogus' as 'error' }) })).rejects.toThrow(/CHECK constraint/);
+    expect(await store.conversations.get('conv_x', 'local')).toBeUndefined();
+    expect(await store.conversations.messages('conv_x')).toEqual([]);
 
-    store.executions.commitStep({ ...step, execution: exec() });
+    await store.executions.commitStep({ ...step, execution: exec() });
     const { error_message: _provisional, ...base } = exec();
-    store.executions.commitStep({
+    await store.executions.commitStep({
       conversationId: 'conv_x',
       messages: [{ role: 'assistant', content: 'hello' }],
       execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 },
     });
-    expect(store.conversations.messages('conv_x').map((m) => m.content)).toEqual(['hi', 'hello']);
+    expect((await store.conversations.messages('conv_x')).map((m) => m.content)).toEqual(['hi', 'hello']);
     // The second step replaced the provisional row.
-    expect(executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
-    expect(executionById(store, 'exec_1')!.error_message).toBeUndefined();
-    store.close();
+    expect(await executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
+    expect((await executionById(store, 'exec_1'))!.error_message).toBeUndefined();
+    await store.close();
   });
 
   it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
@@ -54,12 +54,12 @@ describe('run steps and memory (migration 2)', () => {
     const outcomes = await Promise.allSettled(steps.map((s) => store.executions.commitStepBatched(s)));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/CHECK constraint/);
-    expect([0, 1, 2, 3, 4].map((i) => store.conversations.messages(`conv_${i}`).length)).toEqual([1, 1, 0, 1, 1]);
-    expect(store.conversations.get('conv_2', 'local')).toBeUndefined();
-    store.close();
+    expect(await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await store.conversations.messages(`conv_${i}`)).length))).toEqual([1, 1, 0, 1, 1]);
+    expect(await store.conversations.get('conv_2', 'local')).toBeUndefined();
+    await store.close();
   });
 
-  it('upgrades a version 1 database in place, keeping its rows', () => {
+  it('upgrades a version 1 database in place, keeping its rows', async () => {
     const path = join(tempDir('cx-st-'), 'ares.db');
     const db = new Database(path);
     db.exec((MIGRATIONS[0] as { sql: string }).sql);
@@ -70,10 +70,10 @@ describe('run steps and memory (migration 2)', () => {
     ).run();
     db.close();
     const store = openSqliteStore(path);
-    expect(store.health().schema_version).toBe(MIGRATIONS.at(-1)!.version);
-    expect(store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
-    expect(executionById(store, 'exec_old')).toMatchObject({ status: 'success', input: 'hi' });
-    store.executions.record({
+    expect((await store.health()).schema_version).toBe(MIGRATIONS.at(-1)!.version);
+    expect(await store.conversations.get('conv_old', 'local')).toMatchObject({ id: 'conv_old' });
+    expect(await executionById(store, 'exec_old')).toMatchObject({ status: 'success', input: 'hi' });
+    await store.executions.record({
       id: 'exec_cut',
       agent_name: 'a',
       agent_source: 'system',
@@ -84,12 +84,12 @@ describe('run steps and memory (migration 2)', () => {
       error_message: 'daemon shutting down',
       created_at: 2,
     });
-    expect(executionById(store, 'exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
-    store.memory.set('user:local', 'k', 'v', 'local');
-    expect(store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
-    expect(store.memory.get('user:other', 'k')).toBeUndefined();
-    expect(store.memory.delete('user:local', 'k')).toBe(true);
-    expect(store.memory.search('user:local', '', 10)).toEqual([]);
-    store.close();
+    expect(await executionById(store, 'exec_cut')).toMatchObject({ status: 'cancelled', error_message: 'daemon shutting down' });
+    await store.memory.set('user:local', 'k', 'v', 'local');
+    expect(await store.memory.get('user:local', 'k')).toMatchObject({ key: 'k', value: 'v' });
+    expect(await store.memory.get('user:other', 'k')).toBeUndefined();
+    expect(await store.memory.delete('user:local', 'k')).toBe(true);
+    expect(await store.memory.search('user:local', '', 10)).toEqual([]);
+    await store.close();
   });
 });

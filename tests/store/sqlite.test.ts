@@ -9,39 +9,39 @@ import { seedConversation } from '../helpers/store.js';
 const tmpDb = () => join(tempDir('cx-db-'), 'data', 'ares.db');
 
 describe('SQLite store', () => {
-  it('creates the file in WAL mode at the latest schema, and reports it healthy', () => {
+  it('creates the file in WAL mode at the latest schema, and reports it healthy', async () => {
     const path = tmpDb();
     const store = openSqliteStore(path);
-    expect(store.health()).toMatchObject({ ok: true, path, journal_mode: 'wal', schema_version: MIGRATIONS.at(-1)!.version });
-    store.close();
-    expect(store.health().ok).toBe(false);
+    expect(await store.health()).toMatchObject({ ok: true, path, journal_mode: 'wal', schema_version: MIGRATIONS.at(-1)!.version });
+    await store.close();
+    expect((await store.health()).ok).toBe(false);
   });
 
-  it('keeps conversations and their messages across reopen, oldest first', () => {
+  it('keeps conversations and their messages across reopen, oldest first', async () => {
     const path = tmpDb();
     let store = openSqliteStore(path);
     const conv = {
-      id: seedConversation(store, 'router', 'local', [
+      id: await seedConversation(store, 'router', 'local', [
         { role: 'user', content: 'one' },
         { role: 'assistant', content: 'two' },
       ]),
     };
-    store.close();
+    await store.close();
     store = openSqliteStore(path);
-    expect(store.conversations.get(conv.id, 'local')).toMatchObject({ id: conv.id, agent_name: 'router' });
-    expect(store.conversations.messages(conv.id).map((m) => m.content)).toEqual(['one', 'two']);
+    expect(await store.conversations.get(conv.id, 'local')).toMatchObject({ id: conv.id, agent_name: 'router' });
+    expect((await store.conversations.messages(conv.id)).map((m) => m.content)).toEqual(['one', 'two']);
     // Another user's conversation does not exist for you.
-    expect(store.conversations.get(conv.id, 'someone-else')).toBeUndefined();
-    store.close();
+    expect(await store.conversations.get(conv.id, 'someone-else')).toBeUndefined();
+    await store.close();
   });
 
-  it('records executions and enforces the status values', () => {
+  it('records executions and enforces the status values', async () => {
     const path = tmpDb();
     const store = openSqliteStore(path);
     const base = { agent_name: 'router', agent_source: 'system', user_id: 'local', input: 'hi', duration_ms: 3, created_at: Date.now() };
-    store.executions.record({ ...base, id: 'exec_1', status: 'success', tokens_input: 5, tokens_output: 7, cost_usd: 0.001 });
-    expect(() => store.executions.record({ ...base, id: 'exec_2', status: 'bogus' as 'success' })).toThrow(/CHECK constraint/);
-    store.close();
+    await store.executions.record({ ...base, id: 'exec_1', status: 'success', tokens_input: 5, tokens_output: 7, cost_usd: 0.001 });
+    await expect(store.executions.record({ ...base, id: 'exec_2', status: 'bogus' as 'success' })).rejects.toThrow(/CHECK constraint/);
+    await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT id, status, tokens_output, cost_usd FROM agent_executions').all()).toEqual([
       { id: 'exec_1', status: 'success', tokens_output: 7, cost_usd: 0.001 },
@@ -49,9 +49,9 @@ describe('SQLite store', () => {
     db.close();
   });
 
-  it('refuses a database written by a newer caxton instead of corrupting it', () => {
+  it('refuses a database written by a newer caxton instead of corrupting it', async () => {
     const path = tmpDb();
-    openSqliteStore(path).close();
+    await openSqliteStore(path).close();
     const db = new Database(path);
     db.pragma('user_version = 999');
     db.close();
@@ -65,7 +65,7 @@ describe('SQLite store', () => {
 });
 
 describe('migration 7: agent-scope memory of user-tier agents keyed by their row', () => {
-  it("copies an owner's notes to their agent's row key and keeps the system agent's", () => {
+  it("copies an owner's notes to their agent's row key and keeps the system agent's", async () => {
     const path = join(tempDir('cx-db-'), 'ares.db');
     const raw = new Database(path);
     for (const m of MIGRATIONS.filter((x) => x.version < 7)) {
@@ -85,10 +85,10 @@ describe('migration 7: agent-scope memory of user-tier agents keyed by their row
     raw.close();
 
     const store = openSqliteStore(path);
-    expect(store.memory.get('user-agent:agent_1:u1', 'plan')?.value).toBe('ship it');
-    expect(store.memory.get('agent:helper:u1', 'plan')?.value).toBe('ship it');
+    expect((await store.memory.get('user-agent:agent_1:u1', 'plan'))?.value).toBe('ship it');
+    expect((await store.memory.get('agent:helper:u1', 'plan'))?.value).toBe('ship it');
     // Another user's notes with the system `helper` are not given to u1's agent.
-    expect(store.memory.search('user-agent:agent_1:local', '', 10)).toEqual([]);
-    store.close();
+    expect(await store.memory.search('user-agent:agent_1:local', '', 10)).toEqual([]);
+    await store.close();
   });
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  store.close();
+  await store.close();
   await new Promise((r) => server.close(r));
 });
 
@@ -116,8 +116,8 @@ describe('builtin tools', () => {
 
     it("global: system agents share it with everyone; a user-tier agent's global is its owner's alone", async () => {
       await set.call('memory_set', { key: 'banner', value: 'from the system' }, as('global', { agentName: 'sys' }));
-      const m = store.tenants.users.create({ email: 'mallory@example.com' }).id;
-      const u = store.tenants.users.create({ email: 'victim@example.com' }).id;
+      const m = (await store.tenants.users.create({ email: 'mallory@example.com' })).id;
+      const u = (await store.tenants.users.create({ email: 'victim@example.com' })).id;
       const mallory = { agentName: 'planter', userId: m, agentRow: { id: 'agent_m1', owner: m } };
       await set.call('memory_set', { key: 'banner', value: 'planted' }, as('global', mallory));
       expect((await set.call('memory_get', { key: 'banner' }, as('global', { userId: u }))).content).toBe('from the system');

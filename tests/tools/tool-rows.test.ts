@@ -11,8 +11,8 @@ import { invalidatingRows } from '../../src/tools/tool-rows.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const store = openSqliteStore(join(tempDir('cx-rows-'), 'ares.db'));
-afterAll(() => store.close());
-const owner = store.tenants.users.create({ email: 'owner@example.com' }).id;
+afterAll(async () => await store.close());
+const owner = (await store.tenants.users.create({ email: 'owner@example.com' })).id;
 
 let invalidations = 0;
 let dropped: string[] = [];
@@ -26,44 +26,44 @@ const mcp = (name: string, url: string) => McpServerSchema.parse({ name, url });
 const tool = (name: string, description: string) => ToolSchema.parse({ name, description, type: 'http', config: { url: 'https://api.example.com' } });
 
 describe('invalidatingRows', () => {
-  it('an MCP row update drops the old connection and empties the cache; the new value is stored', () => {
-    const row = rows.insert('mcps', owner, mcp('files', 'https://a.example.com/mcp'), false);
+  it('an MCP row update drops the old connection and empties the cache; the new value is stored', async () => {
+    const row = await rows.insert('mcps', owner, mcp('files', 'https://a.example.com/mcp'), false);
     expect(invalidations).toBe(1);
     expect(dropped).toEqual([]);
-    rows.update('mcps', owner, 'files', mcp('files', 'https://b.example.com/mcp'));
+    await rows.update('mcps', owner, 'files', mcp('files', 'https://b.example.com/mcp'));
     expect(dropped).toEqual([row.id]);
     expect(invalidations).toBe(2);
-    expect(rows.own('mcps', owner, 'files')?.value.url).toBe('https://b.example.com/mcp');
+    expect((await rows.own('mcps', owner, 'files'))?.value.url).toBe('https://b.example.com/mcp');
   });
 
-  it('removing an MCP row drops its connection; removing a missing one drops nothing', () => {
-    const row = rows.insert('mcps', owner, mcp('gone', 'https://c.example.com/mcp'), false);
-    expect(rows.remove('mcps', owner, 'gone')).toBe(true);
+  it('removing an MCP row drops its connection; removing a missing one drops nothing', async () => {
+    const row = await rows.insert('mcps', owner, mcp('gone', 'https://c.example.com/mcp'), false);
+    expect(await rows.remove('mcps', owner, 'gone')).toBe(true);
     expect(dropped).toEqual([row.id]);
-    expect(rows.remove('mcps', owner, 'gone')).toBe(false);
+    expect(await rows.remove('mcps', owner, 'gone')).toBe(false);
     expect(dropped).toEqual([row.id]);
   });
 
-  it('tool writes empty the cache and drop no connection', () => {
-    rows.insert('tools', owner, tool('weather', 'one'), false);
-    rows.update('tools', owner, 'weather', tool('weather', 'two'));
-    rows.remove('tools', owner, 'weather');
+  it('tool writes empty the cache and drop no connection', async () => {
+    await rows.insert('tools', owner, tool('weather', 'one'), false);
+    await rows.update('tools', owner, 'weather', tool('weather', 'two'));
+    await rows.remove('tools', owner, 'weather');
     expect(invalidations).toBe(3);
     expect(dropped).toEqual([]);
   });
 
-  it('agent writes touch neither the cache nor connections', () => {
-    rows.insert('agents', owner, AgentSchema.parse({ name: 'helper', system_prompt: 'p' }), false);
-    rows.remove('agents', owner, 'helper');
+  it('agent writes touch neither the cache nor connections', async () => {
+    await rows.insert('agents', owner, AgentSchema.parse({ name: 'helper', system_prompt: 'p' }), false);
+    await rows.remove('agents', owner, 'helper');
     expect(invalidations).toBe(0);
     expect(dropped).toEqual([]);
   });
 
-  it('a failed write propagates its error and triggers no hook', () => {
-    rows.insert('mcps', owner, mcp('dup', 'https://d.example.com/mcp'), false);
+  it('a failed write propagates its error and triggers no hook', async () => {
+    await rows.insert('mcps', owner, mcp('dup', 'https://d.example.com/mcp'), false);
     invalidations = 0;
-    expect(() => rows.insert('mcps', owner, mcp('dup', 'https://e.example.com/mcp'), false)).toThrow(/already/);
-    expect(() => rows.update('mcps', owner, 'nope', mcp('nope', 'https://f.example.com/mcp'))).toThrow();
+    await expect(rows.insert('mcps', owner, mcp('dup', 'https://e.example.com/mcp'), false)).rejects.toThrow(/already/);
+    await expect(rows.update('mcps', owner, 'nope', mcp('nope', 'https://f.example.com/mcp'))).rejects.toThrow();
     expect(invalidations).toBe(0);
     expect(dropped).toEqual([]);
   });

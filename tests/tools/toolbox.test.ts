@@ -34,21 +34,21 @@ describe('toolbox', () => {
     expect(matchesToolPattern('every', 'everything.echo')).toBe(false);
   });
 
-  it('offers exactly the tools the agent names, and says why the others are unavailable', () => {
+  it('offers exactly the tools the agent names, and says why the others are unavailable', async () => {
     const tb = createToolbox({ sets: () => [echo] });
-    const { tools, unavailable } = tb.forAgent(agent(['everything.*', 'web_search', 'other.*']));
+    const { tools, unavailable } = await tb.forAgent(agent(['everything.*', 'web_search', 'other.*']));
     expect(tools.map((t) => t.spec.name)).toEqual(['everything__echo', 'everything__add']);
     expect(unavailable.map((u) => u.name)).toEqual(['web_search', 'other.*']);
     expect(unavailable[1]!.reason).toMatch(/MCP server other is not running/);
   });
 
-  it('uses the reason a tool set gives for a tool it cannot run', () => {
+  it('uses the reason a tool set gives for a tool it cannot run', async () => {
     const search = Object.assign(
       set([], async () => ''),
       { unavailable: () => [{ name: 'web_search', reason: 'no search backend is configured' }] },
     );
     const tb = createToolbox({ sets: () => [search] });
-    expect(tb.forAgent(agent(['web_search'])).unavailable).toEqual([{ name: 'web_search', reason: 'no search backend is configured' }]);
+    expect((await tb.forAgent(agent(['web_search']))).unavailable).toEqual([{ name: 'web_search', reason: 'no search backend is configured' }]);
   });
 
   it('refuses at call time a tool the agent does not hold, whatever name the model uses, and logs it', async () => {
@@ -68,25 +68,25 @@ describe('toolbox', () => {
   it('applies the system-wide deny list to offers and calls', async () => {
     const tb = createToolbox({ sets: () => [echo], deny: ['everything.add'] });
     const a = agent(['everything.*']);
-    const offered = tb.forAgent(a);
+    const offered = await tb.forAgent(a);
     expect(offered.tools.map((t) => t.name)).toEqual(['everything.echo']);
     expect(offered.unavailable[0]).toMatchObject({ name: 'everything.add', reason: expect.stringMatching(/deny/) });
     const r = await tb.call(a, 'everything__add', {}, ctx());
     expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/disabled/) });
   });
 
-  it('never offers a tool whose offered name OpenAI would reject', () => {
+  it('never offers a tool whose offered name OpenAI would reject', async () => {
     const odd = set([{ name: 'srv.bad', spec: { name: 'srv.bad name', parameters: {} }, timeoutMs: 1000 }], async () => '');
-    const offered = createToolbox({ sets: () => [odd] }).forAgent(agent(['srv.*']));
+    const offered = await createToolbox({ sets: () => [odd] }).forAgent(agent(['srv.*']));
     expect(offered.tools).toEqual([]);
     expect(offered.unavailable[0]!.reason).toMatch(/does not match/);
   });
 
-  it('grants memory tools to agents with memory enabled', () => {
+  it('grants memory tools to agents with memory enabled', async () => {
     const mem = set([def('memory_get'), def('memory_set'), def('memory_search')], async () => '');
     const tb = createToolbox({ sets: () => [mem] });
-    expect(tb.forAgent(agent([])).tools).toEqual([]);
-    expect(tb.forAgent(agent([], { memory: { enabled: true, scope: 'user' } })).tools.map((t) => t.name)).toEqual([
+    expect((await tb.forAgent(agent([]))).tools).toEqual([]);
+    expect((await tb.forAgent(agent([], { memory: { enabled: true, scope: 'user' } }))).tools.map((t) => t.name)).toEqual([
       'memory_get',
       'memory_set',
       'memory_search',
@@ -133,7 +133,7 @@ describe('toolbox', () => {
       prepare: () => prepare(),
       log: { warn: (_o, m) => warnings.push(m) },
     });
-    tb.forAgent(agent(['calculator']), 'ann');
+    await tb.forAgent(agent(['calculator']), 'ann');
     await tb.call(agent(['calculator']), 'calculator', {}, { ...ctx(), userId: 'bob' });
     expect(seen).toEqual(['ann', 'bob']);
 

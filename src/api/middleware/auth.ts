@@ -39,7 +39,7 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
   return async (c, next) => {
     if (c.env?.transport === 'socket') {
       const as = c.req.header('x-caxton-as');
-      const user = as ? opts.users.byEmail(as) : undefined;
+      const user = as ? await opts.users.byEmail(as) : undefined;
       if (as && !user)
         throw new DomainError('NOT_FOUND', `no user with email ${as}`, [
           { field: '--as', message: 'unknown user', hint: 'create it with `caxton user create EMAIL`' },

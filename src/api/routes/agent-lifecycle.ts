@@ -85,13 +85,13 @@ export function agentLifecycleRoutes(deps: AppDeps): Routes {
           409: { description: 'not allowed from the current state (e.g. stop of a stopped agent)', schema: ErrorSchema },
         },
       },
-      (c: Context<AppEnv>) => {
+      async (c: Context<AppEnv>) => {
         if (!c.get('isAdmin')) {
           throw new DomainError('FORBIDDEN', `only an admin may ${action} agents`, [
             { field: 'authorization', message: 'admin rights needed', hint: 'use the control socket (`caxton agent ' + action + ' NAME`) or an admin account' },
           ]);
         }
-        const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+        const resolved = await deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
         if (resolved.fault && action !== 'stop') {
           throw new DomainError('CONFIG_INVALID', `agent ${resolved.agent.name} cannot ${action}: ${resolved.fault}`, [
             {

@@ -75,8 +75,8 @@ export function summary(r: AgentListing, state: AgentState): AgentSummary {
 }
 
 /** @throws DomainError BAD_REQUEST (located details) when `agent` names a model or tool `userId` cannot reach. */
-function checkReferences(catalog: AppDeps['catalog'], agent: Agent, userId: string): void {
-  const problems = catalog.checkAgentReferences(agent, userId);
+async function checkReferences(catalog: AppDeps['catalog'], agent: Agent, userId: string): Promise<void> {
+  const problems = await catalog.checkAgentReferences(agent, userId);
   if (problems.length) throw new DomainError('BAD_REQUEST', `agent ${agent.name} references ${problems.map((p) => p.message).join('; ')}`, problems);
 }
 
@@ -85,9 +85,9 @@ function checkReferences(catalog: AppDeps['catalog'], agent: Agent, userId: stri
  * `warnings`, e.g. W_DEPRECATED, when any); `?dry_run=true` validates and renders only (the CLI's
  * `agent create --interactive` preview). @throws DomainError BAD_REQUEST (references), CONFLICT (name taken).
  */
-function createAgent(deps: AppDeps, c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []): Response {
+async function createAgent(deps: AppDeps, c: Context<AppEnv>, agent: Agent, isPublic: boolean, warnings: ErrorDetail[] = []): Promise<Response> {
   const { codec } = deps;
-  checkReferences(deps.catalog, agent, c.get('userId'));
+  await checkReferences(deps.catalog, agent, c.get('userId'));
   if (c.req.query('dry_run') === 'true') {
     return c.json({
       name: agent.name,
@@ -96,7 +96,7 @@ function createAgent(deps: AppDeps, c: Context<AppEnv>, agent: Agent, isPublic: 
       toon_preview: codec.writeEntity('agents', agent, 'toon'),
     });
   }
-  const row = deps.tenants.entities.insert('agents', c.get('userId'), agent, isPublic);
+  const row = await deps.tenants.entities.insert('agents', c.get('userId'), agent, isPublic);
   return c.json(
     {
       id: row.id,
@@ -154,9 +154,9 @@ function renderAgent(codec: AppDeps['codec'], c: Context<AppEnv>, agent: Agent, 
 }
 
 /** The agents the caller can use (`?source=` filters), as summaries; the community listing is most used, then best rated, first (SPEC §4). */
-function listAgents(deps: AppDeps, c: Context<AppEnv>): Response {
+async function listAgents(deps: AppDeps, c: Context<AppEnv>): Promise<Response> {
   const source = c.req.query('source');
-  let agents = deps.catalog.listAgents(c.get('userId'));
+  let agents = await deps.catalog.listAgents(c.get('userId'));
   if (source) agents = agents.filter((a) => a.source === source);
   const stateOf = statesOf(deps.runtime.agents);
   const out = agents.map((a) => summary(a, stateOf(a)));
@@ -294,9 +294,9 @@ const rateSpec = {
 } satisfies OpSpec;
 
 /** One agent as the caller sees it: canonical text with `?format=`, else JSON with source, state and lifecycle. @throws DomainError NOT_FOUND. */
-function getAgent(deps: AppDeps, c: OpContext<typeof getSpec>): Response {
+async function getAgent(deps: AppDeps, c: OpContext<typeof getSpec>): Promise<Response> {
   const { format } = c.req.valid('query');
-  const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+  const resolved = await deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
   if (format) return renderAgent(deps.codec, c, resolved.agent, format, false);
   const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
   return c.json({
@@ -336,12 +336,12 @@ async function replaceAgent(deps: AppDeps, c: OpContext<typeof replaceSpec>): Pr
   const userId = c.get('userId');
   const entities = deps.tenants.entities;
   const { agent, isPublic } = await replacement(deps, c, name);
-  if (!entities.own('agents', userId, name))
+  if (!(await entities.own('agents', userId, name)))
     throw new DomainError('NOT_FOUND', `you have no agent named ${name}`, [
       { field: 'name', message: 'system and community agents are read-only', hint: 'create your own with POST /api/agents' },
     ]);
-  checkReferences(deps.catalog, agent, userId);
-  const row = entities.update('agents', userId, name, agent, isPublic);
+  await checkReferences(deps.catalog, agent, userId);
+  const row = await entities.update('agents', userId, name, agent, isPublic);
   // Renamed: the runtime state under the old name's key goes (the agent is `loaded` under the new one).
   if (row.name !== name) deps.runtime.agents.retain((key) => key !== `${name} (${row.id})`);
   return c.json({
@@ -368,14 +368,14 @@ async function chat(c: OpContext<typeof chatSpec>, startRun: StartAgentRun, wire
 }
 
 /** Rate a user or community agent. @throws DomainError BAD_REQUEST (system agent), FORBIDDEN (own), CONFLICT (no completed run). */
-function rateAgent(deps: AppDeps, c: OpContext<typeof rateSpec>): Response {
+async function rateAgent(deps: AppDeps, c: OpContext<typeof rateSpec>): Promise<Response> {
   const { stars } = c.req.valid('json');
-  const resolved = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
+  const resolved = await deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
   if (!resolved.entity)
     throw new DomainError('BAD_REQUEST', `system agent ${resolved.agent.name} cannot be rated`, [
       { field: 'name', message: 'only user and community agents have ratings' },
     ]);
-  const totals = deps.tenants.entities.rate(c.get('userId'), resolved.entity.id, stars);
+  const totals = await deps.tenants.entities.rate(c.get('userId'), resolved.entity.id, stars);
   return c.json({ name: resolved.name, rating: totals.rating_sum / totals.rating_count, rating_count: totals.rating_count });
 }
 
@@ -395,15 +395,15 @@ export function agentRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireEr
     return create(c, agent, q.public === 'true' || (isPublic ?? false), warnings);
   });
   r.op(getSpec, (c) => getAgent(deps, c));
-  r.op(exportSpec, (c) => {
-    const agent = deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId')).agent;
+  r.op(exportSpec, async (c) => {
+    const agent = (await deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'))).agent;
     return renderAgent(deps.codec, c, agent, c.req.valid('query').format ?? 'toon', true);
   });
   r.op(replaceSpec, (c) => replaceAgent(deps, c));
-  r.op(deleteSpec, (c) => {
+  r.op(deleteSpec, async (c) => {
     const name = c.req.param('name')!;
-    const row = entities.own('agents', c.get('userId'), name);
-    if (!row || !entities.remove('agents', c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
+    const row = await entities.own('agents', c.get('userId'), name);
+    if (!row || !(await entities.remove('agents', c.get('userId'), name))) throw new DomainError('NOT_FOUND', `you have no agent named ${name}`);
     forgetRow(row.id);
     return c.body(null, 204);
   });

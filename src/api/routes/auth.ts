@@ -209,14 +209,14 @@ async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenan
   refuseWhileWaiting('registrations from this address', [[registrations, address]]);
   registrations.take(address);
   // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
-  if (body.handle && users.byHandle(body.handle))
+  if (body.handle && (await users.byHandle(body.handle)))
     throw new DomainError('CONFLICT', `handle ${body.handle} is taken`, [
       { field: 'handle', message: 'taken', hint: 'pick another handle, or leave it out to get one derived from the email' },
     ]);
   // The password is hashed in both cases, so new and taken emails take the same time.
   const passwordHash = await hashPassword(body.password);
   try {
-    users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
+    await users.create({ email: body.email, ...(body.handle ? { handle: body.handle } : {}), name: body.name ?? null, passwordHash });
   } catch (err) {
     if (!isDomainError(err) || err.code !== 'CONFLICT') throw err;
   }
@@ -251,7 +251,7 @@ async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthSe
 async function createUser(c: OpContext<typeof createUserSpec>, users: AppDeps['tenants']['users']): Promise<Response> {
   if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may create users (use `caxton user create` on the daemon host)');
   const body = c.req.valid('json');
-  const user = users.create({
+  const user = await users.create({
     email: body.email,
     ...(body.handle ? { handle: body.handle } : {}),
     name: body.name ?? null,
@@ -273,17 +273,17 @@ export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
   r.op(registerSpec, (c) => register(c, users, throttles.registrations));
   r.op(loginSpec, (c) => login(c, deps, auth, throttles));
   r.op(refreshSpec, async (c) => c.json(await auth.refresh(c.req.valid('json').refresh_token)));
-  r.op(logoutSpec, (c) => {
-    auth.logout(c.req.valid('json').refresh_token);
+  r.op(logoutSpec, async (c) => {
+    await auth.logout(c.req.valid('json').refresh_token);
     return c.body(null, 204);
   });
-  r.op(createKeySpec, (c) => c.json(auth.createKey(c.get('userId'), c.req.valid('json').name ?? null), 201));
-  r.op(listKeysSpec, (c) => c.json({ keys: users.listApiKeys(c.get('userId')).map(({ user_id: _u, ...k }) => k) }));
-  r.op(revokeKeySpec, (c) => {
-    if (!auth.revokeKey(c.req.param('id')!, c.get('userId'))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
+  r.op(createKeySpec, async (c) => c.json(await auth.createKey(c.get('userId'), c.req.valid('json').name ?? null), 201));
+  r.op(listKeysSpec, async (c) => c.json({ keys: (await users.listApiKeys(c.get('userId'))).map(({ user_id: _u, ...k }) => k) }));
+  r.op(revokeKeySpec, async (c) => {
+    if (!(await auth.revokeKey(c.req.param('id')!, c.get('userId')))) throw new DomainError('NOT_FOUND', `API key ${c.req.param('id')} not found`);
     return c.body(null, 204);
   });
   r.op(createUserSpec, (c) => createUser(c, users));
-  r.op(meSpec, (c) => c.json({ ...users.byId(c.get('userId')), acting_admin: c.get('isAdmin') }));
+  r.op(meSpec, async (c) => c.json({ ...(await users.byId(c.get('userId'))), acting_admin: c.get('isAdmin') }));
   return r;
 }

@@ -49,11 +49,11 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
   );
 
   /** `:id` is a user agent's id (`agent_…`) or any visible agent's name. */
-  const byId = (c: Context<AppEnv>) => {
+  const byId = async (c: Context<AppEnv>) => {
     const id = c.req.param('id')!;
     const userId = c.get('userId');
-    const found = catalog.listAgents(userId).find((a) => a.entity?.id === id);
-    return found ?? catalog.resolveAgent(id, userId);
+    const found = (await catalog.listAgents(userId)).find((a) => a.entity?.id === id);
+    return found ?? (await catalog.resolveAgent(id, userId));
   };
   r.op(
     {
@@ -66,8 +66,8 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
         404: { description: 'not visible to you', schema: ErrorSchema },
       },
     },
-    (c) => {
-      const a = byId(c);
+    async (c) => {
+      const a = await byId(c);
       return c.json({ ...summary(a, lifecycleOf(deps.runtime.agents, a).state), agent: a.agent });
     },
   );
@@ -79,9 +79,9 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
       tags,
       responses: { 204: { description: 'deleted' }, 404: { description: 'you have no such agent', schema: ErrorSchema } },
     },
-    (c) => {
-      const a = byId(c);
-      if (a.entity?.user_id !== c.get('userId') || !entities.remove('agents', c.get('userId'), a.agent.name))
+    async (c) => {
+      const a = await byId(c);
+      if (a.entity?.user_id !== c.get('userId') || !(await entities.remove('agents', c.get('userId'), a.agent.name)))
         throw new DomainError('NOT_FOUND', `you have no agent ${c.req.param('id')}`);
       forgetRow(a.entity.id);
       return c.body(null, 204);

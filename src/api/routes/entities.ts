@@ -168,25 +168,27 @@ function entityGroup(deps: AppDeps, kind: Kind): Routes {
   const entities = deps.tenants.entities;
   const label = labelOf(kind);
   const specs = entitySpecs(kind);
-  r.op(specs.list, (c) =>
-    c.json({ [kind]: (deps.catalog.list(kind as 'tools', c.get('userId')) as ResolvedEntity<Entity>[]).map((e) => view(e, c.get('userId'))) }),
+  r.op(specs.list, async (c) =>
+    c.json({ [kind]: ((await deps.catalog.list(kind as 'tools', c.get('userId'))) as ResolvedEntity<Entity>[]).map((e) => view(e, c.get('userId'))) }),
   );
   r.op(specs.create, async (c) => {
     const { value, isPublic } = await parseEntity(c, deps, kind);
-    const row = entities.insert(kind, c.get('userId'), value as never, isPublic ?? false);
+    const row = await entities.insert(kind, c.get('userId'), value as never, isPublic ?? false);
     return c.json(view(own(value, row), c.get('userId')), 201);
   });
-  r.op(specs.get, (c) => c.json(view(deps.catalog.resolve(kind as 'tools', c.req.param('name')!, c.get('userId')) as ResolvedEntity<Entity>, c.get('userId'))));
+  r.op(specs.get, async (c) =>
+    c.json(view((await deps.catalog.resolve(kind as 'tools', c.req.param('name')!, c.get('userId'))) as ResolvedEntity<Entity>, c.get('userId'))),
+  );
   r.op(specs.replace, async (c) => {
     const name = c.req.param('name')!;
     const { value, isPublic } = await parseEntity(c, deps, kind, name);
-    if (!entities.own(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
-    const row = entities.update(kind, c.get('userId'), name, value as never, isPublic);
+    if (!(await entities.own(kind, c.get('userId'), name))) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
+    const row = await entities.update(kind, c.get('userId'), name, value as never, isPublic);
     return c.json(view(own(value, row), c.get('userId')));
   });
-  r.op(specs.remove, (c) => {
+  r.op(specs.remove, async (c) => {
     const name = c.req.param('name')!;
-    if (!entities.remove(kind, c.get('userId'), name)) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
+    if (!(await entities.remove(kind, c.get('userId'), name))) throw new DomainError('NOT_FOUND', `you have no ${label} named ${name}`);
     return c.body(null, 204);
   });
   return r;

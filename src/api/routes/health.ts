@@ -103,8 +103,8 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
       public: true,
       responses: { 200: { description: 'healthy', schema: Health }, 503: { description: 'degraded', schema: Health } },
     },
-    (c) => {
-      const db = deps.storeHealth();
+    async (c) => {
+      const db = await deps.storeHealth();
       const body = {
         status: db.ok ? 'ok' : 'degraded',
         version: deps.version,
@@ -149,9 +149,9 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
         },
       },
     },
-    (c) => {
+    async (c) => {
       const mcp = (deps.mcpServers?.() ?? []).map((m) => ({ name: m.name, state: m.state, transport: m.transport, tools: m.tools, last_error: m.last_error }));
-      const report = deps.status();
+      const report = await deps.status();
       return c.json(c.get('isAdmin') ? { ...report, mcp_servers: mcp } : statusSummary(report, mcp));
     },
   );

@@ -28,9 +28,9 @@ export function historyRoutes(deps: AppDeps): Routes {
         },
       },
     },
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query');
-      return c.json({ executions: history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
+      return c.json({ executions: await history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
     },
   );
 
@@ -45,9 +45,9 @@ export function historyRoutes(deps: AppDeps): Routes {
         200: { description: 'conversations', schema: z.object({ conversations: z.array(z.object({ id: z.string(), agent_name: z.string() }).loose()) }) },
       },
     },
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query');
-      return c.json({ conversations: history.conversations(c.get('userId'), { limit: q.limit }) });
+      return c.json({ conversations: await history.conversations(c.get('userId'), { limit: q.limit }) });
     },
   );
 
@@ -65,11 +65,11 @@ export function historyRoutes(deps: AppDeps): Routes {
         404: { description: 'not yours or absent', schema: ErrorSchema },
       },
     },
-    (c) => {
+    async (c) => {
       const id = c.req.param('id')!;
-      const conv = deps.conversations.get(id, c.get('userId'));
+      const conv = await deps.conversations.get(id, c.get('userId'));
       if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
-      return c.json({ ...conv, messages: deps.conversations.messages(id) });
+      return c.json({ ...conv, messages: await deps.conversations.messages(id) });
     },
   );
 
@@ -90,17 +90,17 @@ export function historyRoutes(deps: AppDeps): Routes {
         409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema },
       },
     },
-    (c) => {
+    async (c) => {
       const id = c.req.param('id')!;
       const userId = c.get('userId');
-      if (!deps.conversations.get(id, userId)) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+      if (!(await deps.conversations.get(id, userId))) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
       if (deps.runtime.conversationInUse(id)) {
         const message = `conversation ${id} is in use by a run`;
         throw new DomainError('CONFLICT', message, [
           { field: 'id', message, hint: 'wait until the run ends (or cancel it by closing its request), then delete again' },
         ]);
       }
-      history.deleteConversation(id, userId);
+      await history.deleteConversation(id, userId);
       return c.body(null, 204);
     },
   );

@@ -59,30 +59,30 @@ function notStarted(server: McpServer): McpServerStatus {
 export type ListedMcpServer = McpServerStatus & { source: 'system' | 'user' | 'community'; key?: string; owner?: string };
 
 /** The servers `userId` may see, as described in the module header. */
-function listServers(deps: AppDeps, userId: string, isAdmin: boolean): ListedMcpServer[] {
+async function listServers(deps: AppDeps, userId: string, isAdmin: boolean): Promise<ListedMcpServer[]> {
   const out: ListedMcpServer[] = (deps.mcpServers?.() ?? []).map((s) => ({ ...s, source: 'system' }));
   const pooled = deps.userMcpServers?.() ?? [];
   const live = new Map(pooled.map((p) => [p.key, p]));
   const shown = new Set<string>();
   // The caller's own view first: the rows that resolve for them, live or not.
-  for (const e of deps.catalog.list('mcps', userId)) {
+  for (const e of await deps.catalog.list('mcps', userId)) {
     if (e.source === 'system' || !e.entity) continue;
     const found = live.get(e.entity.id);
     const status: McpServerStatus = found ? connectionStatus(found) : notStarted(e.value);
     shown.add(e.entity.id);
-    out.push({ ...status, name: e.name, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: ownerEmail(deps, e.entity.user_id) } : {}) });
+    out.push({ ...status, name: e.name, source: e.source, key: e.entity.id, ...(isAdmin ? { owner: await ownerEmail(deps, e.entity.user_id) } : {}) });
   }
   // The admin also sees every other live user-tier connection, with its owner.
   if (isAdmin) {
     for (const p of pooled) {
       if (shown.has(p.key)) continue;
-      out.push({ ...connectionStatus(p), source: 'user', key: p.key, ...(p.owner ? { owner: ownerEmail(deps, p.owner) } : {}) });
+      out.push({ ...connectionStatus(p), source: 'user', key: p.key, ...(p.owner ? { owner: await ownerEmail(deps, p.owner) } : {}) });
     }
   }
   return out;
 }
 
-const ownerEmail = (deps: AppDeps, id: string) => deps.tenants.users.byId(id)?.email ?? id;
+const ownerEmail = async (deps: AppDeps, id: string) => (await deps.tenants.users.byId(id))?.email ?? id;
 
 /** A pool entry's status without the pool's own fields (row id and owner id). */
 function connectionStatus(p: PooledServerStatus): McpServerStatus {
@@ -111,7 +111,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
         200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) },
       },
     },
-    (c) => c.json({ servers: listServers(deps, c.get('userId'), c.get('isAdmin')) }),
+    async (c) => c.json({ servers: await listServers(deps, c.get('userId'), c.get('isAdmin')) }),
   );
 
   /**
@@ -154,8 +154,8 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
       const userId = c.get('userId');
       const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
       const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
-      const offered = () => deps.catalog.listAgents(userId).filter((a) => a.source !== 'community');
-      server.setRequestHandler(types.ListToolsRequestSchema, () => ({ tools: offered().map((l) => agentTool({ ...l.agent, name: l.name })) }));
+      const offered = async () => (await deps.catalog.listAgents(userId)).filter((a) => a.source !== 'community');
+      server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: (await offered()).map((l) => agentTool({ ...l.agent, name: l.name })) }));
       server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
         const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
         if (typeof args.message !== 'string' || args.message.length === 0) {

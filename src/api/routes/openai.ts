@@ -155,8 +155,8 @@ const usageOf = (d: DoneEvent) => ({
 });
 
 /** The agents the caller can reach, as an OpenAI model list (`created` in Unix seconds). */
-function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Response {
-  const data = deps.catalog.listAgents(c.get('userId')).map((a) => ({
+async function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Promise<Response> {
+  const data = (await deps.catalog.listAgents(c.get('userId'))).map((a) => ({
     id: a.name,
     object: 'model' as const,
     created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),

@@ -68,10 +68,10 @@ function createConversationStore(db: Database.Database): ConversationStore {
   const getConversation = db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE id = ? AND user_id = ?');
   const messages = db.prepare('SELECT role, content, tool_calls, tool_call_id FROM messages WHERE conversation_id = ? ORDER BY id');
   return {
-    get(id, userId) {
+    async get(id, userId) {
       return getConversation.get(id, userId) as Conversation | undefined;
     },
-    messages(id) {
+    async messages(id) {
       const rows = messages.all(id) as { role: StoredMessage['role']; content: string; tool_calls: string | null; tool_call_id: string | null }[];
       return rows.map((r) => ({
         role: r.role,
@@ -94,16 +94,16 @@ function createMemoryStore(db: Database.Database): MemoryStore {
     ),
   };
   return {
-    get(scope, key) {
+    async get(scope, key) {
       return s.get.get(scope, key) as MemoryEntry | undefined;
     },
-    set(scope, key, value, userId) {
+    async set(scope, key, value, userId) {
       s.set.run(scope, key, value, userId ?? null, Date.now());
     },
-    delete(scope, key) {
+    async delete(scope, key) {
       return s.delete.run(scope, key).changes > 0;
     },
-    search(scope, query, limit) {
+    async search(scope, query, limit) {
       const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       return s.search.all(scope, like, like, limit) as MemoryEntry[];
     },
@@ -126,7 +126,7 @@ export function openSqliteStore(path: string): Store {
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
-    health(): StoreHealth {
+    async health(): Promise<StoreHealth> {
       if (closed) return { ok: false, path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };
       try {
         const mode = db.pragma('journal_mode', { simple: true }) as string;
@@ -135,7 +135,7 @@ export function openSqliteStore(path: string): Store {
         return { ok: false, path: file, journal_mode: 'unknown', schema_version: version, error: (err as Error).message };
       }
     },
-    close() {
+    async close() {
       if (closed) return;
       executions.close();
       closed = true;

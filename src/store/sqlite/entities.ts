@@ -120,18 +120,18 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
     KindStatements
   >;
   const ownerHandle = db.prepare('SELECT handle FROM users WHERE id = ?');
-  const own: UserEntityStore['own'] = (kind, userId, name) => {
+  const own = <K extends UserEntityKind>(kind: K, userId: string, name: string): UserEntity<K> | undefined => {
     const r = ent[kind].own.get(userId, name) as EntityRow | undefined;
     return r && toEntity(r);
   };
   return {
-    own,
-    published(kind, handle, name) {
+    own: async (kind, userId, name) => own(kind, userId, name),
+    async published(kind, handle, name) {
       const r = ent[kind].published.get(handle, name) as EntityRow | undefined;
       return r && toEntity(r);
     },
-    visible: (kind, userId) => (ent[kind].visible.all(userId) as EntityRow[]).map((r) => toEntity(r)),
-    insert(kind, userId, value, isPublic) {
+    visible: async (kind, userId) => (ent[kind].visible.all(userId) as EntityRow[]).map((r) => toEntity(r)),
+    async insert(kind, userId, value, isPublic) {
       const now = Date.now();
       const id = newId(kind === 'agents' ? 'agent' : kind === 'tools' ? 'tool' : 'mcp');
       const v = value as unknown as Record<string, unknown>;
@@ -165,7 +165,7 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
         updated_at: now,
       };
     },
-    update(kind, userId, name, value, isPublic) {
+    async update(kind, userId, name, value, isPublic) {
       const current = own(kind, userId, name);
       if (!current) throw new DomainError('NOT_FOUND', `${kind.slice(0, -1)} ${name} not found`);
       const v = value as unknown as Record<string, unknown>;
@@ -187,7 +187,7 @@ function createEntityTables(db: Database.Database): Omit<UserEntityStore, 'count
       }
       return { ...current, name: String(v.name), value, is_public: pub, updated_at: now };
     },
-    remove: (kind, userId, name) => ent[kind].remove.run(userId, name).changes > 0,
+    remove: async (kind, userId, name) => ent[kind].remove.run(userId, name).changes > 0,
   };
 }
 
@@ -236,8 +236,8 @@ function createRanking(db: Database.Database): Pick<UserEntityStore, 'countUse' 
     return totals;
   });
   return {
-    countUse: (agentId, userId, day) => countUse(agentId, userId, day),
-    rate: (userId, agentId, stars) => rate(userId, agentId, stars),
+    countUse: async (agentId, userId, day) => countUse(agentId, userId, day),
+    rate: async (userId, agentId, stars) => rate(userId, agentId, stars),
   };
 }
 

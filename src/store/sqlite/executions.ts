@@ -9,7 +9,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { ExecutionRecord, ExecutionStore, RunStep, StoredMessage } from '../types.js';
 import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 
-/** The execution store plus `close()`: writes the queued steps, then stops the checkpointer. */
+/** The execution store plus a synchronous `close()`: writes the queued steps, then stops the checkpointer. */
 export interface StepCommitter extends ExecutionStore {
   close(): void;
 }
@@ -135,8 +135,8 @@ export function createStepCommitter(db: Database.Database, file: string): StepCo
     commitQueued(items);
   };
   return {
-    record,
-    commitStep: (step) => commitStep(step),
+    record: async (row) => record(row),
+    commitStep: async (step) => commitStep(step),
     commitStepBatched(step) {
       return new Promise<void>((resolve, reject) => {
         if (closed) return reject(new DomainError('UNAVAILABLE', 'database is closed'));

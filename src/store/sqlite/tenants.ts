@@ -18,7 +18,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
   };
   return {
-    executions(userId, { limit, agent }) {
+    async executions(userId, { limit, agent }) {
       const rows = s.executions.all({ user: userId, agent: agent ?? null, limit }) as Record<string, unknown>[];
       return rows.map((r) => {
         const out: Record<string, unknown> = {};
@@ -26,8 +26,8 @@ function createHistoryStore(db: Database.Database): HistoryStore {
         return out as unknown as ExecutionRecord;
       });
     },
-    conversations: (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
-    deleteConversation: (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
+    conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
+    deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
   };
 }
 

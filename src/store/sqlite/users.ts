@@ -43,10 +43,10 @@ function createAccounts(
     revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
   };
   return {
-    byId: (id) => toUser(s.userById.get(id) as UserRow | undefined),
-    byEmail: (email) => toUser(s.userByEmail.get(email) as UserRow | undefined),
-    byHandle: (handle) => toUser(s.userByHandle.get(handle) as UserRow | undefined),
-    create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
+    byId: async (id) => toUser(s.userById.get(id) as UserRow | undefined),
+    byEmail: async (email) => toUser(s.userByEmail.get(email) as UserRow | undefined),
+    byHandle: async (handle) => toUser(s.userByHandle.get(handle) as UserRow | undefined),
+    async create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
       const taken = (h: string) => s.userByHandle.get(h) !== undefined;
       if (handle !== undefined && taken(handle)) {
         throw new DomainError('CONFLICT', `the handle ${handle} is taken`, [
@@ -69,14 +69,14 @@ function createAccounts(
       }
       return user;
     },
-    passwordHash: (userId) => (s.passwordHash.get(userId) as { password_hash: string | null } | undefined)?.password_hash ?? undefined,
-    createApiKey({ userId, name = null, prefix, keyHash }) {
+    passwordHash: async (userId) => (s.passwordHash.get(userId) as { password_hash: string | null } | undefined)?.password_hash ?? undefined,
+    async createApiKey({ userId, name = null, prefix, keyHash }) {
       const info: ApiKeyInfo = { id: newId('key'), user_id: userId, name, prefix, created_at: Date.now(), last_used_at: null, revoked_at: null };
       s.insertKey.run(info.id, userId, name, prefix, keyHash, info.created_at);
       return info;
     },
-    listApiKeys: (userId) => s.listKeys.all(userId) as ApiKeyInfo[],
-    useApiKey(keyHash) {
+    listApiKeys: async (userId) => s.listKeys.all(userId) as ApiKeyInfo[],
+    async useApiKey(keyHash) {
       const k = s.keyByHash.get(keyHash) as ApiKeyInfo | undefined;
       if (!k) return undefined;
       const now = Date.now();
@@ -84,7 +84,7 @@ function createAccounts(
       if (k.last_used_at === null || now - k.last_used_at > 1000) s.touchKey.run(now, k.id);
       return k;
     },
-    revokeApiKey: (id, userId) => s.revokeKey.run(Date.now(), id, userId).changes > 0,
+    revokeApiKey: async (id, userId) => s.revokeKey.run(Date.now(), id, userId).changes > 0,
   };
 }
 
@@ -107,19 +107,19 @@ function createSessions(
     s.pruneRevoked.run(now);
   });
   return {
-    addRefreshToken(userId, tokenHash, expiresAt, sessionId) {
+    async addRefreshToken(userId, tokenHash, expiresAt, sessionId) {
       s.addRefresh.run(newId('rt'), userId, tokenHash, expiresAt, Date.now(), sessionId);
     },
-    consumeRefreshToken(tokenHash, now): RefreshTokenUse | undefined {
+    async consumeRefreshToken(tokenHash, now): Promise<RefreshTokenUse | undefined> {
       const r = s.useRefresh.get(now, tokenHash, now) as { user_id: string; session_id: string | null } | undefined;
       return r && { userId: r.user_id, sessionId: r.session_id };
     },
-    refreshTokenSession(tokenHash) {
+    async refreshTokenSession(tokenHash) {
       const r = s.refreshSession.get(tokenHash) as { user_id: string; session_id: string | null; used_at: number | null } | undefined;
       return r && { userId: r.user_id, sessionId: r.session_id, used: r.used_at !== null };
     },
-    revokeSession: (sessionId, userId, now, keepUntil) => revokeSession(sessionId, userId, now, keepUntil),
-    isSessionRevoked: (sessionId) => s.isRevoked.get(sessionId) !== undefined,
+    revokeSession: async (sessionId, userId, now, keepUntil) => revokeSession(sessionId, userId, now, keepUntil),
+    isSessionRevoked: async (sessionId) => s.isRevoked.get(sessionId) !== undefined,
   };
 }
 

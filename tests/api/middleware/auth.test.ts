@@ -9,7 +9,7 @@ import { LOCAL_USER_ID } from '../../../src/domain/users.js';
 import type { AppEnv } from '../../../src/api/deps.js';
 import { authMiddleware } from '../../../src/api/middleware/auth.js';
 
-const users = { byEmail: (email: string) => (email === 'bob@example.com' ? ({ id: 'usr_bob', email } as never) : undefined) };
+const users = { byEmail: async (email: string) => (email === 'bob@example.com' ? ({ id: 'usr_bob', email } as never) : undefined) };
 const auth = {
   authenticate: async (credential: string) => {
     if (credential === 'good-admin') return { userId: 'usr_admin', isAdmin: true };

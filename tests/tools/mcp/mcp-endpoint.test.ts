@@ -58,11 +58,11 @@ describe('/mcp: agents as MCP tools (official SDK client, in-process)', () => {
     expect(text).toContain('[offline]');
     const sc = first.structuredContent as { reply: string; conversation_id: string; execution_id: string };
     expect(sc.reply).toBe(text);
-    expect(store.conversations.messages(sc.conversation_id).map((m) => m.content)[0]).toBe('hello over mcp');
+    expect((await store.conversations.messages(sc.conversation_id)).map((m) => m.content)[0]).toBe('hello over mcp');
 
     const second = await client.callTool({ name: 'router', arguments: { message: 'and again', conversation_id: sc.conversation_id } });
     expect((second.structuredContent as { conversation_id: string }).conversation_id).toBe(sc.conversation_id);
-    expect(store.conversations.messages(sc.conversation_id)).toHaveLength(4);
+    expect(await store.conversations.messages(sc.conversation_id)).toHaveLength(4);
     await client.close();
   });
 

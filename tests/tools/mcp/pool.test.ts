@@ -110,8 +110,8 @@ describe('per-user tool sets through the Toolbox', () => {
       builtins: createBuiltinTools({ memory: {} as MemoryStore }),
       system: mcp,
       pool,
-      resolveMcp: (name, userId) => mcpRows[userId]?.[name] ?? (system[name] ? { name, value: system[name], source: 'system' } : undefined),
-      resolveTool: (name, userId) => toolRows[userId]?.[name],
+      resolveMcp: async (name, userId) => mcpRows[userId]?.[name] ?? (system[name] ? { name, value: system[name], source: 'system' } : undefined),
+      resolveTool: async (name, userId) => toolRows[userId]?.[name],
     });
     return { mcp, pool, toolbox: createToolbox({ sets: scoped.sets, prepare: scoped.prepare }) };
   }
@@ -120,7 +120,7 @@ describe('per-user tool sets through the Toolbox', () => {
     const { toolbox } = await setup();
     const a = agent(['web.echo']);
     await toolbox.prepare(a, 'ann');
-    expect(toolbox.forAgent(a, 'ann').tools.map((t) => t.spec.name)).toEqual(['web__echo']);
+    expect((await toolbox.forAgent(a, 'ann')).tools.map((t) => t.spec.name)).toEqual(['web__echo']);
     expect(await toolbox.call(a, 'web__echo', { message: 'hi' }, ctx('ann'))).toEqual({ content: 'http://ann.example/mcp: hi' });
     await toolbox.prepare(a, 'bob');
     expect(await toolbox.call(a, 'web__echo', { message: 'hi' }, ctx('bob'))).toEqual({ content: 'http://system.example/mcp: hi' });
@@ -145,7 +145,7 @@ describe('per-user tool sets through the Toolbox', () => {
   it('user-tier tool rows cannot run: their owner sees why, builtins stay offered, other users see no row', async () => {
     const { toolbox } = await setup();
     const a = agent(['calculator', 'weather', 'clock']);
-    const mine = toolbox.forAgent(a, 'ann');
+    const mine = await toolbox.forAgent(a, 'ann');
     expect(mine.tools.map((t) => t.name)).toEqual(['calculator']);
     expect(mine.unavailable).toEqual([
       { name: 'weather', reason: expect.stringContaining('your tool weather has type http') },
@@ -153,7 +153,7 @@ describe('per-user tool sets through the Toolbox', () => {
     ]);
     expect((await toolbox.call(a, 'weather', {}, ctx('ann'))).isError).toBe(true);
     expect(await toolbox.call(a, 'calculator', { expression: '6*7' }, ctx('ann'))).toEqual({ content: '42' });
-    expect(toolbox.forAgent(a, 'bob').unavailable.map((u) => u.reason)).toEqual([
+    expect((await toolbox.forAgent(a, 'bob')).unavailable.map((u) => u.reason)).toEqual([
       expect.stringContaining('no tool named weather'),
       expect.stringContaining('no tool named clock'),
     ]);
