@@ -8,7 +8,7 @@
  */
 import type { Catalog, ResolvedAgent } from '../catalog/catalog.js';
 import { agentKey, agentRow } from '../catalog/catalog.js';
-import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
@@ -41,7 +41,7 @@ export type StartAgentRun = (req: AgentRunRequest) => Promise<StartedRun>;
 /** The DomainError an `error` run event stands for. */
 export function runError(ev: ErrorEvent): DomainError {
   const details = ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : [];
-  return new DomainError(ev.code as ErrorCode, ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
+  return new DomainError(ev.code, ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
 }
 
 /** Drain `events` into the final `done` event. @throws DomainError for an `error` event. */

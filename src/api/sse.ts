@@ -9,10 +9,10 @@ import type { ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { WireErrors } from './errors.js';
 import { runError } from './run.js';
 
-/** The SSE `error` event of a run's `error` event: its fields, with code and message as on the wire. */
+/** The SSE `error` event of a run's `error` event: its fields, with the message as on the wire (secret values removed). */
 export function errorEventData(ev: ErrorEvent, wire: WireErrors): ErrorEvent {
   const w = wire(runError(ev));
-  return { ...ev, code: w.code as ErrorEvent['code'], message: w.message };
+  return { ...ev, message: w.message };
 }
 
 /**
