@@ -78,6 +78,22 @@ export interface StatusReport {
   agents: number;
   counts: Record<'agents' | 'models' | 'tools' | 'workflows' | 'mcps', number>;
   models: ModelStatus[];
-  database: { ok: boolean; path: string; journal_mode: string; schema_version: number; error?: string };
+  database: DatabaseHealth;
   config: ConfigStatus;
+}
+
+/** Database state reported by `/health` and `server status` (SPEC §6; the store fills it in). */
+export interface DatabaseHealth {
+  ok: boolean;
+  /** Which implementation serves the store: embedded SQLite, or a shared PostgreSQL server. */
+  backend: 'sqlite' | 'postgres';
+  /** SQLite: the database file path (absolute). PostgreSQL: the connection URL with any password removed. */
+  path: string;
+  /** SQLite journal mode, `wal` in normal operation; absent for PostgreSQL. */
+  journal_mode?: string;
+  /** Highest applied migration number. */
+  schema_version: number;
+  /** PostgreSQL pool: open connections, idle ones, and queries waiting for one. */
+  pool?: { total: number; idle: number; waiting: number };
+  error?: string;
 }

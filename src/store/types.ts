@@ -113,16 +113,28 @@ export interface MemoryStore {
   search(scope: string, query: string, limit: number): Promise<MemoryEntry[]>;
 }
 
-/** Database state reported by `/health` and `server status`. */
-export interface StoreHealth {
-  ok: boolean;
-  /** Database file path (absolute). */
-  path: string;
-  /** SQLite journal mode, `wal` in normal operation. */
-  journal_mode: string;
-  /** Highest applied migration number. */
-  schema_version: number;
-  error?: string;
+/** Database state reported by `/health` and `server status` (defined in the domain, where the status report lives). */
+export type StoreHealth = DatabaseHealth;
+
+/**
+ * What other daemons sharing the database changed, so per-process caches can forget it (issue
+ * "PostgreSQL as the shared store"). `api_keys`: a key was revoked (`detail`: the key id);
+ * `user_tools`, `user_mcps`, `user_agents`: a user-tier row was written or removed (`detail`: the
+ * owner's user id); `all`: anything may have changed (a listener reconnected after missing changes).
+ */
+export type ChangeTopic = 'api_keys' | 'user_tools' | 'user_mcps' | 'user_agents' | 'all';
+
+/**
+ * Cross-node change notices. A node publishes after its write committed and has already updated its
+ * own caches; `subscribe` delivers what OTHER nodes published (never this node's own notices).
+ * SQLite serves one node, so its feed delivers nothing. Delivery is best effort and asynchronous
+ * (PostgreSQL LISTEN/NOTIFY): after a lost connection the feed delivers `all` once it is back.
+ */
+export interface ChangeFeed {
+  /** Tell the other nodes; never rejects (a failure is logged by the implementation and dropped). */
+  publish(topic: Exclude<ChangeTopic, 'all'>, detail: string): Promise<void>;
+  /** Call `fn` for each change another node publishes. @returns a function that unsubscribes. */
+  subscribe(fn: (topic: ChangeTopic, detail: string) => void): () => void;
 }
 
 /** Everything the daemon persists. */
@@ -133,6 +145,8 @@ export interface Store {
   tenants: TenantStore;
   /** Agent memory key-value store (SPEC §3 memory.scope). */
   memory: MemoryStore;
+  /** Changes made by other nodes sharing the database (cache invalidation). */
+  changes: ChangeFeed;
   /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
   /** Write the queued step commits, then close; idempotent. SQLite closes within the call. */
@@ -141,6 +155,7 @@ export interface Store {
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
+import type { DatabaseHealth } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */

@@ -44,7 +44,7 @@ const REPORT: StatusReport = {
       reason: '401 Incorrect API key provided: sk-proj-abc',
     },
   ],
-  database: { ok: true, path: '/home/alice/.caxton/data/ares.db', journal_mode: 'wal', schema_version: 7 },
+  database: { ok: true, backend: 'sqlite', path: '/home/alice/.caxton/data/ares.db', journal_mode: 'wal', schema_version: 7 },
   config: CONFIG,
 };
 /** Strings only the admin may see. */
@@ -78,7 +78,7 @@ describe('status details', () => {
       agents: 3,
       counts: REPORT.counts,
       models: [{ name: 'balanced', provider: 'openai', provider_type: 'openai', model: 'gpt-4o-mini', state: 'offline' }],
-      database: { ok: true, journal_mode: 'wal', schema_version: 7 },
+      database: { ok: true, backend: 'sqlite', journal_mode: 'wal', schema_version: 7 },
       config: { errors: 1, warnings: 0, reloads: 1, rejected: 1 },
       mcp_servers: [{ name: 'files', state: 'failed', transport: 'stdio', tools: 0 }],
     });

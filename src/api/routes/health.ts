@@ -19,7 +19,13 @@ const Health = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
   uptime_ms: z.number(),
-  database: z.object({ ok: z.boolean(), journal_mode: z.string(), schema_version: z.number(), error: z.string().optional() }),
+  database: z.object({
+    ok: z.boolean(),
+    backend: z.enum(['sqlite', 'postgres']),
+    journal_mode: z.string().optional().describe('SQLite only'),
+    schema_version: z.number(),
+    error: z.string().optional(),
+  }),
 });
 
 /** `GET /api/config/status` for callers other than the admin: counts and times, no diagnostics text. */
@@ -46,7 +52,7 @@ const StatusSummary = z.object({
   agents: z.number(),
   counts: z.record(z.string(), z.number()),
   models: z.array(z.object({ name: z.string(), provider: z.string(), provider_type: z.string(), model: z.string(), state: z.string() })),
-  database: z.object({ ok: z.boolean(), journal_mode: z.string(), schema_version: z.number() }),
+  database: z.object({ ok: z.boolean(), backend: z.enum(['sqlite', 'postgres']), journal_mode: z.string().optional(), schema_version: z.number() }),
   config: z.object({ errors: z.number(), warnings: z.number(), reloads: z.number(), rejected: z.number() }),
   mcp_servers: z.array(z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number() })),
 });
@@ -79,7 +85,7 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
     agents: s.agents,
     counts: s.counts,
     models: s.models.map(({ name, provider, provider_type, model, state }) => ({ name, provider, provider_type, model, state })),
-    database: { ok: s.database.ok, journal_mode: s.database.journal_mode, schema_version: s.database.schema_version },
+    database: { ok: s.database.ok, backend: s.database.backend, journal_mode: s.database.journal_mode, schema_version: s.database.schema_version },
     config: { errors: s.config.errors, warnings: s.config.warnings, reloads: s.config.reloads, rejected: s.config.rejected },
     mcp_servers: mcp.map(({ name, state, transport, tools }) => ({ name, state, transport, tools })),
   };
@@ -91,7 +97,7 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
   const tags = ['health'];
 
   /**
-   * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, journal_mode, schema_version}}`,
+   * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, backend, journal_mode (SQLite), schema_version}}`,
    * or 503 with `status: "degraded"` when the database is not usable.
    */
   r.op(
@@ -109,7 +115,13 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
         status: db.ok ? 'ok' : 'degraded',
         version: deps.version,
         uptime_ms: Date.now() - deps.startedAt,
-        database: { ok: db.ok, journal_mode: db.journal_mode, schema_version: db.schema_version, ...(db.error ? { error: db.error } : {}) },
+        database: {
+          ok: db.ok,
+          backend: db.backend,
+          ...(db.journal_mode ? { journal_mode: db.journal_mode } : {}),
+          schema_version: db.schema_version,
+          ...(db.error ? { error: db.error } : {}),
+        },
       };
       return c.json(body, db.ok ? 200 : 503);
     },

@@ -57,7 +57,7 @@ function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
     `  home:     ${st.home}`,
     `  uptime:   ${uptime(st.uptime_ms)}`,
     `  version:  ${st.version} (node ${st.node})`,
-    `  database: ${st.database.ok ? 'ok' : `ERROR ${st.database.error ?? ''}`} (${st.database.journal_mode}, schema ${st.database.schema_version})`,
+    `  database: ${st.database.ok ? 'ok' : `ERROR ${st.database.error ?? ''}`} (${st.database.backend}${st.database.journal_mode ? ` ${st.database.journal_mode}` : ''}, schema ${st.database.schema_version})`,
     `  config:   ${c.agents} agents, ${c.models} models, ${c.tools} tools, ${c.workflows} workflows, ${c.mcps} MCP servers` +
       (st.config.errors || st.config.warnings ? ` (${st.config.errors} errors, ${st.config.warnings} warnings)` : ''),
   ];

@@ -126,13 +126,14 @@ export function openSqliteStore(path: string): Store {
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
+    changes: { publish: async () => undefined, subscribe: () => () => undefined },
     async health(): Promise<StoreHealth> {
-      if (closed) return { ok: false, path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };
+      if (closed) return { ok: false, backend: 'sqlite', path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };
       try {
         const mode = db.pragma('journal_mode', { simple: true }) as string;
-        return { ok: true, path: file, journal_mode: mode, schema_version: version };
+        return { ok: true, backend: 'sqlite', path: file, journal_mode: mode, schema_version: version };
       } catch (err) {
-        return { ok: false, path: file, journal_mode: 'unknown', schema_version: version, error: (err as Error).message };
+        return { ok: false, backend: 'sqlite', path: file, journal_mode: 'unknown', schema_version: version, error: (err as Error).message };
       }
     },
     async close() {
