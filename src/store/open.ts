@@ -1,0 +1,44 @@
+/**
+ * Choosing the store backend (issue "PostgreSQL as the shared store"): a `postgres://` or
+ * `postgresql://` URL opens the shared PostgreSQL store, anything else the embedded SQLite file.
+ * The PostgreSQL module (and the `pg` driver) is imported only when a URL asks for it, so SQLite
+ * users never load it.
+ */
+import { openSqliteStore } from './sqlite/database.js';
+import type { Store } from './types.js';
+
+/** Where the store lives and how to reach it. */
+export interface StoreOptions {
+  /** SQLite database file (absolute), used when `url` is absent. */
+  path: string;
+  /** PostgreSQL connection URL (`postgres://USER:PASSWORD@HOST:PORT/DB`, or `?host=/socket/dir`). */
+  url?: string;
+  /** PostgreSQL connections per daemon. */
+  poolSize: number;
+  /** Where the store reports background trouble (a lost change-feed connection); never given secrets. */
+  log?: (msg: string, err?: unknown) => void;
+}
+
+/** True when `url` names a PostgreSQL server. */
+export const isPostgresUrl = (url: string | undefined): url is string => url !== undefined && /^postgres(ql)?:\/\//i.test(url);
+
+/** `url` with any password removed, for health, status and messages (`postgres://app@db:5432/caxton`). */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(unparsable database URL)';
+  }
+}
+
+/**
+ * Open the store `o` names, migrating it to this build's schema.
+ * @throws DomainError UNAVAILABLE when the database cannot be opened or reached, or is newer than this build.
+ */
+export async function openStore(o: StoreOptions): Promise<Store> {
+  if (!isPostgresUrl(o.url)) return openSqliteStore(o.path);
+  const { openPostgresStore } = await import('./postgres/database.js');
+  return openPostgresStore(o.url, { poolSize: o.poolSize, ...(o.log ? { log: o.log } : {}) });
+}
