@@ -8,6 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import { isPostgresUrl, openStore, redactDatabaseUrl } from './open.js';
+import type { TableIO } from './table-io.js';
+
+export type { RowBatch, TableIO } from './table-io.js';
 
 /**
  * The tables of the schema (after migration 7), in foreign-key order (a table comes after every
@@ -28,40 +31,6 @@ export const TABLES: readonly { name: string; key: readonly string[] }[] = [
   { name: 'ratings', key: ['user_id', 'agent_id'] },
   { name: 'user_agent_usage', key: ['agent_id', 'user_id', 'day'] },
 ];
-
-/** One page of raw rows: column names as the database reports them, and each row's values in that order. */
-export interface RowBatch {
-  columns: string[];
-  rows: unknown[][];
-}
-
-/**
- * Raw access to the tables of one database, below the Store interfaces. Table and column names come
- * from `TABLES` and from the source's own rows, never from user input.
- */
-export interface TableIO {
-  /** `sqlite` or `postgres`. */
-  readonly backend: 'sqlite' | 'postgres';
-  /** Names of the tables that exist (any schema version). */
-  existingTables(): Promise<string[]>;
-  /** Highest applied migration (0 for an empty database). */
-  schemaVersion(): Promise<number>;
-  /** Rows in `table`. */
-  count(table: string): Promise<number>;
-  /** Up to `limit` rows of `table` ordered by `key`, those after the key values `after` (all when undefined). */
-  read(table: string, key: readonly string[], after: readonly unknown[] | undefined, limit: number): Promise<RowBatch>;
-  /** Insert `rows` into `table`, values matched to `columns` by name. */
-  insertMany(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
-  /** Delete every row of `tables`, last table first (the reverse of foreign-key order). */
-  clear(tables: readonly string[]): Promise<void>;
-  /** Move identity/autoincrement counters past the largest copied ids, so new rows do not collide. */
-  resetIdentities(): Promise<void>;
-  /** Run `fn` in one transaction: committed when it resolves, rolled back when it rejects. */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /** Size of the database on disk (bytes): SQLite file + WAL; PostgreSQL `pg_database_size`. */
-  sizeBytes(): Promise<number>;
-  close(): Promise<void>;
-}
 
 /** A database named on the command line or in the config: a SQLite file or a PostgreSQL URL. */
 export type DatabaseLocation = { backend: 'sqlite'; path: string } | { backend: 'postgres'; url: string };
@@ -86,6 +55,21 @@ export function parseDatabaseLocation(value: string, cwd = process.cwd()): Datab
 /** The location for messages: the SQLite path, or the URL without its password. */
 export function describeLocation(loc: DatabaseLocation): string {
   return loc.backend === 'sqlite' ? loc.path : redactDatabaseUrl(loc.url);
+}
+
+/** `err` with the password of each of `urls` replaced by `***` in its message (drivers may quote what they were given); returns `err`. */
+export function hidePasswords(err: unknown, urls: string[]): unknown {
+  if (!(err instanceof Error)) return err;
+  for (const u of urls) {
+    let password = '';
+    try {
+      password = decodeURIComponent(new URL(u).password);
+    } catch {
+      continue;
+    }
+    if (password) err.message = err.message.split(password).join('***');
+  }
+  return err;
 }
 
 /** Open raw table access to `loc` without migrating it (PostgreSQL's module and `pg` load only when asked for). */

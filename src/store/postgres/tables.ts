@@ -4,7 +4,7 @@
  * returned as numbers, like SQLite's, so values compare and copy exactly across backends; `pg` is
  * imported only when a PostgreSQL database is opened.
  */
-import type { RowBatch, TableIO } from '../copy.js';
+import type { RowBatch, TableIO } from '../table-io.js';
 
 /** `"name"`: an identifier quoted for SQL (names come from the schema, never from user input). */
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;

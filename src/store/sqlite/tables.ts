@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { RowBatch, TableIO } from '../copy.js';
+import type { RowBatch, TableIO } from '../table-io.js';
 
 /** `"name"`: an identifier quoted for SQL (names come from the schema, never from user input). */
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
