@@ -57,17 +57,12 @@ export function describeLocation(loc: DatabaseLocation): string {
   return loc.backend === 'sqlite' ? loc.path : redactDatabaseUrl(loc.url);
 }
 
-/** `err` with the password of each of `urls` replaced by `***` in its message (drivers may quote what they were given); returns `err`. */
+/** `err` with the password of each of `urls` (as written and decoded) replaced by `***` in its message; returns `err`. */
 export function hidePasswords(err: unknown, urls: string[]): unknown {
   if (!(err instanceof Error)) return err;
   for (const u of urls) {
-    let password = '';
-    try {
-      password = decodeURIComponent(new URL(u).password);
-    } catch {
-      continue;
-    }
-    if (password) err.message = err.message.split(password).join('***');
+    const raw = URL.canParse(u) ? new URL(u).password : '';
+    for (const password of new Set([raw, decodeURIComponent(raw)])) if (password) err.message = err.message.split(password).join('***');
   }
   return err;
 }
