@@ -11,7 +11,8 @@ import { seedConversation } from './store.js';
 /**
  * Fill `file` (created and migrated) with two users and everything they own: API keys, refresh tokens,
  * a revoked session, conversations with messages and executions (with a fractional cost), memory,
- * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server.
+ * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server;
+ * `messages` and `memory` get more rows than one copy batch.
  */
 export async function populateDatabase(file: string): Promise<void> {
   const store = openSqliteStore(file);
@@ -49,6 +50,10 @@ export async function populateDatabase(file: string): Promise<void> {
   });
   await store.memory.set(`user:${ann.id}`, 'colour', '{"fav":"blue"}', ann.id);
   await store.memory.set('global', 'motd', 'hello');
+  // More rows than one copy batch, in a table keyed by id and in one with a composite key.
+  const many = Array.from({ length: 1100 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `turn ${i}` }));
+  await seedConversation(store, 'router', bob.id, many);
+  for (let i = 0; i < 600; i++) await store.memory.set(`agent:router:${i % 7}`, `k${i}`, `v${i}`);
   const agent = await entities.insert('agents', ann.id, AgentSchema.parse({ name: 'helper', system_prompt: 'Be helpful.', model: 'fast' }), true);
   await entities.insert('tools', ann.id, ToolSchema.parse({ name: 'weather', type: 'http', timeout_secs: 2.5, config: { url: 'https://example.com' } }), false);
   await entities.insert('mcps', bob.id, McpServerSchema.parse({ name: 'files', url: 'https://mcp.example.com/mcp' }), true);
