@@ -33,7 +33,7 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
   process.stdout.write(
     `backend:        ${status.backend}\nlocation:       ${status.location}\nschema version: ${status.schema_version}\nsize:           ${status.size_bytes} bytes\n`,
   );
-  const table = new Table({ head: ['TABLE', 'ROWS'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['TABLE', 'ROWS'], style: { head: [], border: [], compact: true } });
   for (const [name, rows] of Object.entries(status.tables)) table.push([name, rows === null ? 'missing' : String(rows)]);
   process.stdout.write(`${table.toString()}\n`);
   return EXIT.OK;
