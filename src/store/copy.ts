@@ -142,12 +142,11 @@ export interface CopiedTable {
 
 /**
  * Copy every table of `source` into `target` in foreign-key order, in ONE transaction on the target
- * (the target's tables are emptied first in it), reset the target's identities, then compare row
- * counts table by table. Both must be at this build's schema (`openMigratedTables`).
+ * (the target's tables are emptied first in it), reset the target's identities and compare row
+ * counts table by table before committing, so a failed copy leaves the target's rows as they were. Both must be at this build's schema (`openMigratedTables`).
  * Without `force` a target holding more than the seeded `local` user is refused and left unchanged.
  * @throws DomainError CONFLICT when the target has rows and `force` is false; INTERNAL naming the
- *   first table whose counts differ after the copy; the database's own error when a write fails
- *   (the transaction is rolled back).
+ *   first table whose counts differ; the database's own error when a write fails.
  */
 export async function copyDatabase(source: TableIO, target: TableIO, o: { force: boolean; onProgress?: CopyProgress }): Promise<CopiedTable[]> {
   if (!o.force && !(await seededOnly(target))) {
@@ -156,15 +155,20 @@ export async function copyDatabase(source: TableIO, target: TableIO, o: { force:
     ]);
   }
   const onProgress = o.onProgress ?? (() => undefined);
-  await target.transaction(async () => {
+  return target.transaction(async () => {
     await target.clear(TABLES.map((t) => t.name));
     for (const t of TABLES) await copyTable(source, target, t, onProgress);
     await target.resetIdentities();
+    return verifyCounts(source, target);
   });
+}
+
+/** Row counts of every table in `source` and `target`. @throws DomainError INTERNAL naming the first table whose counts differ. */
+async function verifyCounts(source: TableIO, target: TableIO): Promise<CopiedTable[]> {
   const copied: CopiedTable[] = [];
   for (const t of TABLES) {
     const [from, to] = [await source.count(t.name), await target.count(t.name)];
-    if (from !== to) throw new DomainError('INTERNAL', `row counts differ in table ${t.name}: source ${from}, target ${to}`);
+    if (from !== to) throw new DomainError('INTERNAL', `row counts differ in table ${t.name}: source ${from}, target ${to}; nothing was written`);
     copied.push({ table: t.name, rows: to });
   }
   return copied;
