@@ -74,6 +74,19 @@ describe('caxton db migrate (SQLite -> SQLite)', () => {
     expect(JSON.parse(missing.stdout).error.message).toMatch(/no database at/);
     expect(existsSync(join(dir, 'missing.db'))).toBe(false);
   }, 30_000);
+
+  it('refuses a source whose schema is newer than this build', async () => {
+    const newer = join(dir, 'newer.db');
+    copyFileSync(source, newer);
+    const db = new Database(newer);
+    db.pragma('user_version = 999');
+    db.close();
+    const target = join(dir, 'from-newer.db');
+    const r = await runCli(['db', 'migrate', '--from', newer, '--to', target]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/schema version 999 is newer than this caxton build/);
+    expect(existsSync(target)).toBe(false);
+  }, 30_000);
 });
 
 describe('caxton db status', () => {
@@ -101,6 +114,14 @@ describe('caxton db status', () => {
     expect(text.stdout).toContain(file);
     expect(text.stdout).toMatch(/schema version: 7/);
     expect(text.stdout).toMatch(new RegExp(`messages +│? *${dump.messages!.length}\\b`));
+  }, 30_000);
+
+  it('fails with exit 1 when the configured SQLite file does not exist, and creates nothing', async () => {
+    const empty = tempDir('cx-dbe-');
+    const r = await runCli(['--home', empty, 'db', 'status']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`no database at ${join(empty, 'data', 'ares.db')}`);
+    expect(existsSync(join(empty, 'data'))).toBe(false);
   }, 30_000);
 
   it('fails with exit 1 and no password when CAXTON_DATABASE_URL names an unreachable server', async () => {
