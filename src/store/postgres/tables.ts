@@ -34,7 +34,10 @@ export async function openPostgresTables(url: string): Promise<TableIO> {
   const { default: pg } = await import('pg');
   const types = { getTypeParser: (oid: number, format?: string) => (oid === INT8_OID ? parseBigint : pg.types.getTypeParser(oid, format as 'text')) };
   const client = new pg.Client({ connectionString: url, types: types as never, connectionTimeoutMillis: 5000 });
-  await client.connect();
+  await client.connect().catch(async (err: unknown) => {
+    await client.end().catch(() => undefined);
+    throw err;
+  });
   const rows = async (sql: string, params: unknown[] = []) => (await client.query({ text: sql, values: params, rowMode: 'array' })).rows as unknown[][];
   return {
     backend: 'postgres',
