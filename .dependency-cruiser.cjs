@@ -46,6 +46,11 @@ module.exports = {
     may(layer('client'), layer('ipc'), 'client speaks the control protocol of ipc'),
     may(layer('cli'), layer('client', 'ipc', 'config'), 'cli imports client, ipc and config (rule 6)'),
     {
+      comment: 'caxton db is an offline admin tool: its commands open the database directly, through the store entry points only (rule 6 exception)',
+      from: { path: '^src/cli/commands/db-[^/]+\\.ts$' },
+      to: { path: '^src/store/(open|copy)\\.ts$' },
+    },
+    {
       comment: 'the one import of daemon outside it: the lazy import of the CLI foreground start (rule 5)',
       from: { path: '^src/cli/commands/server-start\\.ts$' },
       to: { path: layer('daemon'), dependencyTypes: ['dynamic-import'] },

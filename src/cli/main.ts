@@ -75,6 +75,7 @@ Docs: man caxton; README.md.`,
   registerTenantCommands(program);
   registerConfigTools(program);
   registerMcpCommands(program);
+  registerDatabaseCommands(program);
   return program;
 }
 
@@ -279,6 +280,20 @@ function registerMcpCommands(program: Command): void {
     .command('serve')
     .description('serve your agents as MCP tools on stdin/stdout (for MCP clients); needs the daemon running')
     .action(lazy(() => import('./commands/mcp-serve.js')));
+}
+
+/** `db migrate` and `db status`: offline database administration that opens the database directly (no daemon). */
+function registerDatabaseCommands(program: Command): void {
+  const db = program.command('db').description('copy and inspect the database directly (no daemon needed)');
+  db.command('migrate')
+    .description('copy every table from one database to another (SQLite <-> PostgreSQL) and verify the row counts')
+    .requiredOption('--from <db>', 'source: sqlite:PATH, PATH.db or postgres://USER@HOST/DB')
+    .requiredOption('--to <db>', 'target, same forms; must be empty unless --force')
+    .option('--force', "empty the target's tables first (in the same transaction as the copy)")
+    .action(lazy(() => import('./commands/db-migrate.js')));
+  db.command('status')
+    .description('backend, location, schema version, rows per table and size of the configured database')
+    .action(lazy(() => import('./commands/db-status.js')));
 }
 
 /** Entry point used by bin/caxton and bin/ares. Sets `process.exitCode`; never calls process.exit on success. */

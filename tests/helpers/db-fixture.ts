@@ -1,0 +1,75 @@
+/**
+ * A SQLite database filled through the store API the daemon uses (every table of the schema gets
+ * rows), and a dump of every table, in key order, to compare two databases row by row and value by value.
+ */
+import Database from 'better-sqlite3';
+import { AgentSchema, McpServerSchema, ToolSchema } from '../../src/domain/entities.js';
+import { TABLES } from '../../src/store/copy.js';
+import { openSqliteStore } from '../../src/store/sqlite/database.js';
+import { seedConversation } from './store.js';
+
+/**
+ * Fill `file` (created and migrated) with two users and everything they own: API keys, refresh tokens,
+ * a revoked session, conversations with messages and executions (with a fractional cost), memory,
+ * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server;
+ * `messages` and `memory` get more rows than one copy batch.
+ */
+export async function populateDatabase(file: string): Promise<void> {
+  const store = openSqliteStore(file);
+  const { users, entities } = store.tenants;
+  const ann = await users.create({ email: 'ann@example.com', name: 'Ann "A" Ünal', isAdmin: true });
+  const bob = await users.create({ email: 'bob@example.com', handle: 'bobby' });
+  await users.createApiKey({ userId: ann.id, name: 'laptop', prefix: 'cx_ann1', keyHash: 'hash-ann-1' });
+  await users.createApiKey({ userId: bob.id, prefix: 'cx_bob1', keyHash: 'hash-bob-1' });
+  await users.addRefreshToken(ann.id, 'refresh-hash-1', Date.now() + 60_000, 'session-1');
+  await users.revokeSession('session-0', bob.id, Date.now(), Date.now() + 60_000);
+  const conv = await seedConversation(store, 'router', ann.id, [
+    { role: 'user', content: 'héllo, "quoted" \n newline' },
+    { role: 'assistant', content: 'hi ☃' },
+  ]);
+  await seedConversation(store, 'router', bob.id, [{ role: 'user', content: 'second' }]);
+  await store.executions.record({
+    id: 'exec-cost',
+    agent_name: 'router',
+    agent_source: 'system',
+    user_id: ann.id,
+    conversation_id: conv,
+    input: 'x',
+    output: 'y',
+    tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'calculator', arguments: '{"a":1}' } }],
+    tokens_input: 12,
+    tokens_output: 34,
+    cost_usd: 0.000123456789,
+    duration_ms: 42,
+    status: 'cancelled',
+    error_message: 'client went away',
+    created_at: 1_700_000_000_123,
+    finish_reason: 'cancelled',
+    model: 'fast',
+    iterations: 2,
+  });
+  await store.memory.set(`user:${ann.id}`, 'colour', '{"fav":"blue"}', ann.id);
+  await store.memory.set('global', 'motd', 'hello');
+  // More rows than one copy batch, in a table keyed by id and in one with a composite key.
+  const many = Array.from({ length: 1100 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `turn ${i}` }));
+  await seedConversation(store, 'router', bob.id, many);
+  for (let i = 0; i < 600; i++) await store.memory.set(`agent:router:${i % 7}`, `k${i}`, `v${i}`);
+  const agent = await entities.insert('agents', ann.id, AgentSchema.parse({ name: 'helper', system_prompt: 'Be helpful.', model: 'fast' }), true);
+  await entities.insert('tools', ann.id, ToolSchema.parse({ name: 'weather', type: 'http', timeout_secs: 2.5, config: { url: 'https://example.com' } }), false);
+  await entities.insert('mcps', bob.id, McpServerSchema.parse({ name: 'files', url: 'https://mcp.example.com/mcp' }), true);
+  await entities.countUse(agent.id, bob.id, '2026-01-02');
+  await entities.rate(bob.id, agent.id, 4);
+  await store.close();
+}
+
+/** Every row of every schema table of the SQLite file `file`, as objects, in primary-key order. */
+export function dumpDatabase(file: string): Record<string, Record<string, unknown>[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return Object.fromEntries(
+      TABLES.map((t) => [t.name, db.prepare(`SELECT * FROM ${t.name} ORDER BY ${t.key.join(', ')}`).all() as Record<string, unknown>[]]),
+    );
+  } finally {
+    db.close();
+  }
+}
