@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSchema } from '../../src/domain/entities.js';
 import { openPostgresStore } from '../../src/store/postgres/database.js';
-import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
+import { LATEST_VERSION, PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import type { ChangeTopic, Store } from '../../src/store/types.js';
 import { freshDatabase, pgSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { pgQuery } from '../helpers/store-backends.js';
@@ -48,6 +48,29 @@ describe.skipIf(reason)(`PostgreSQL store${reason ? ` (${reason})` : ''}`, { tim
     await (await open(url)).close();
     await pgQuery(url, 'UPDATE schema_version SET version = 999');
     await expect(open(url)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/schema version 999 is newer/) });
+  });
+
+  it('upgrades an older database in place: handles backfilled oldest first (4), agent memory keyed by row (7)', async () => {
+    const url = await freshDatabase(cluster);
+    const upToV3 = PG_MIGRATIONS.filter((m) => m.version <= 3)
+      .map((m) => m.sql)
+      .join(';');
+    await pgQuery(url, `${upToV3}; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)`);
+    await pgQuery(
+      url,
+      `INSERT INTO users (id, email, created_at) VALUES ('u1', 'Sam@example.com', 1), ('u2', 'sam@other.example', 2);
+       INSERT INTO user_agents (id, user_id, name, system_prompt, config, created_at, updated_at) VALUES ('agent_1', 'u1', 'helper', 'hi', '{}', 0, 0);
+       INSERT INTO memory (scope, key, value, user_id, updated_at) VALUES ('agent:helper:u1', 'plan', 'ship it', 'u1', 0)`,
+    );
+    const store = await open(url);
+    expect(await pgQuery(url, 'SELECT id, handle FROM users ORDER BY id')).toEqual([
+      { id: 'local', handle: 'local' },
+      { id: 'u1', handle: 'sam' },
+      { id: 'u2', handle: 'sam2' },
+    ]);
+    expect((await store.memory.get('user-agent:agent_1:u1', 'plan'))?.value).toBe('ship it');
+    expect((await store.health()).schema_version).toBe(LATEST_VERSION);
+    await store.close();
   });
 
   it('of 20 concurrent uses of one refresh token exactly one succeeds; concurrent countUse counts once', async () => {
