@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { DomainError } from '../../domain/errors.js';
-import { redactDatabaseUrl } from '../open.js';
+import { redactDatabaseUrl } from '../database-url.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createChangeFeed } from './changes.js';
 import { createDb, passwordOf, scrub, translate, type Db } from './client.js';
