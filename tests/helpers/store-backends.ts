@@ -78,7 +78,12 @@ function postgres(cluster: () => PgCluster): StoreBackend {
  */
 export function storeBackends(): StoreBackend[] {
   const reason = pgSkipReason();
-  if (reason) return [sqlite, { ...postgres(() => undefined as never), skip: reason }];
+  if (reason) {
+    const unavailable = (): PgCluster => {
+      throw new Error(reason);
+    };
+    return [sqlite, { ...postgres(unavailable), skip: reason }];
+  }
   let running: PgCluster | undefined;
   afterAll(() => running?.destroy());
   return [sqlite, postgres(() => (running ??= startPgCluster()))];

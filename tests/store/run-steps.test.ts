@@ -66,6 +66,25 @@ for (const backend of BACKENDS) {
       expect(await store.conversations.get('conv_2', 'local')).toBeUndefined();
       await store.close();
     });
+
+    it('close() writes the steps still queued', async () => {
+      const location = await backend.create();
+      const store = await backend.open(location);
+      const pending = [0, 1, 2].map((i) =>
+        store.executions.commitStepBatched({
+          conversationId: `conv_q${i}`,
+          createConversation: { agent_name: 'a', user_id: 'local' },
+          messages: [{ role: 'user', content: `q${i}` }],
+          execution: exec({ id: `exec_q${i}`, status: 'success' }),
+        }),
+      );
+      await store.close();
+      await Promise.all(pending);
+      const reopened = await backend.open(location);
+      const ids = (await reopened.tenants.history.conversations('local', { limit: 10 })).map((c) => c.id);
+      expect(ids.sort()).toEqual(['conv_q0', 'conv_q1', 'conv_q2']);
+      await reopened.close();
+    });
   });
 }
 

@@ -1,3 +1,7 @@
+/**
+ * The store contract on every backend (SQLite file; PostgreSQL database): health, reopen, execution
+ * rows and their CHECK, memory search. Then what only SQLite has: WAL, file errors, its migrations.
+ */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
