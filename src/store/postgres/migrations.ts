@@ -296,7 +296,12 @@ function refuseNewer(current: number): void {
  */
 export async function migrate(client: pg.PoolClient): Promise<number> {
   await ensureVersionTable(client);
+  const version = async () => (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0]?.version ?? 0;
+  const before = await version();
+  refuseNewer(before);
+  if (before === LATEST_VERSION) return before;
   for (const m of PG_MIGRATIONS) {
+    if (m.version <= before) continue;
     await client.query('BEGIN');
     try {
       const current = (await client.query<{ version: number }>('SELECT version FROM schema_version FOR UPDATE')).rows[0]?.version ?? 0;
@@ -312,7 +317,5 @@ export async function migrate(client: pg.PoolClient): Promise<number> {
       throw err;
     }
   }
-  const final = (await client.query<{ version: number }>('SELECT version FROM schema_version')).rows[0]?.version ?? 0;
-  refuseNewer(final);
-  return final;
+  return version();
 }
