@@ -77,7 +77,7 @@ const executionParams = (row: ExecutionRecord) => [
 ];
 
 /** Write one step with `run` (inside a transaction its caller opened): conversation, messages, execution row. */
-export async function writeStep(run: Run, step: RunStep): Promise<void> {
+async function writeStep(run: Run, step: RunStep): Promise<void> {
   const now = Date.now();
   if (step.createConversation) {
     await run(S.createConversation, [step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now]);
