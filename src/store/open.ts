@@ -22,16 +22,7 @@ export interface StoreOptions {
 /** True when `url` names a PostgreSQL server. */
 export const isPostgresUrl = (url: string | undefined): url is string => url !== undefined && /^postgres(ql)?:\/\//i.test(url);
 
-/** `url` with any password removed, for health, status and messages (`postgres://app@db:5432/caxton`). */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparsable database URL)';
-  }
-}
+export { redactDatabaseUrl } from './database-url.js';
 
 /**
  * Open the store `o` names, migrating it to this build's schema.

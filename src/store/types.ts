@@ -87,10 +87,11 @@ export interface ExecutionStore {
   /** Append `step.messages` to the conversation and upsert `step.execution`, in one transaction. */
   commitStep(step: RunStep): Promise<void>;
   /**
-   * The same, as a group commit: steps committed during one event-loop turn share one SQLite
-   * transaction (each in its own savepoint, so one failing step does not undo the others). Resolves
-   * once the step is written; rejects with that step's own error. Under concurrent runs this writes
-   * each shared page (table and index pages) once per batch instead of once per step.
+   * The same, for steps of concurrent runs. SQLite group-commits: steps committed during one
+   * event-loop turn share one transaction (each in its own savepoint, so one failing step does not
+   * undo the others), writing each shared page once per batch instead of once per step. PostgreSQL
+   * commits each step in its own transaction, concurrently on the pool. Resolves once the step is
+   * written; rejects with that step's own error.
    */
   commitStepBatched(step: RunStep): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { ExecutionRecord } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { executionById } from '../helpers/store.js';
+import { backendTimeout, backendTitle, storeBackends } from '../helpers/store-backends.js';
 
 const exec = (over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
   id: 'exec_1',
@@ -21,44 +22,73 @@ const exec = (over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
   ...over,
 });
 
-describe('run steps and memory (migration 2)', () => {
-  it('writes a step all or nothing: a failing execution row leaves no messages and no conversation', async () => {
-    const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
-    const step = { conversationId: 'conv_x', createConversation: { agent_name: 'a', user_id: 'local' }, messages: [{ role: 'user' as const, content: 'hi' }] };
-    await expect(store.executions.commitStep({ ...step, execution: exec({ status: 'bogus' as 'error' }) })).rejects.toThrow(/CHECK constraint/);
-    expect(await store.conversations.get('conv_x', 'local')).toBeUndefined();
-    expect(await store.conversations.messages('conv_x')).toEqual([]);
+const BACKENDS = storeBackends();
 
-    await store.executions.commitStep({ ...step, execution: exec() });
-    const { error_message: _provisional, ...base } = exec();
-    await store.executions.commitStep({
-      conversationId: 'conv_x',
-      messages: [{ role: 'assistant', content: 'hello' }],
-      execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 },
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`run steps: ${backendTitle(backend)}`, { timeout: backendTimeout(backend) }, () => {
+    it('writes a step all or nothing: a failing execution row leaves no messages and no conversation', async () => {
+      const store = await backend.open(await backend.create());
+      const step = {
+        conversationId: 'conv_x',
+        createConversation: { agent_name: 'a', user_id: 'local' },
+        messages: [{ role: 'user' as const, content: 'hi' }],
+      };
+      await expect(store.executions.commitStep({ ...step, execution: exec({ status: 'bogus' as 'error' }) })).rejects.toThrow(/check constraint/i);
+      expect(await store.conversations.get('conv_x', 'local')).toBeUndefined();
+      expect(await store.conversations.messages('conv_x')).toEqual([]);
+
+      await store.executions.commitStep({ ...step, execution: exec() });
+      const { error_message: _provisional, ...base } = exec();
+      await store.executions.commitStep({
+        conversationId: 'conv_x',
+        messages: [{ role: 'assistant', content: 'hello' }],
+        execution: { ...base, status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 },
+      });
+      expect((await store.conversations.messages('conv_x')).map((m) => m.content)).toEqual(['hi', 'hello']);
+      // The second step replaced the provisional row.
+      expect(await executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
+      expect((await executionById(store, 'exec_1'))!.error_message).toBeUndefined();
+      await store.close();
     });
-    expect((await store.conversations.messages('conv_x')).map((m) => m.content)).toEqual(['hi', 'hello']);
-    // The second step replaced the provisional row.
-    expect(await executionById(store, 'exec_1')).toMatchObject({ status: 'success', output: 'hello', finish_reason: 'stop', iterations: 1 });
-    expect((await executionById(store, 'exec_1'))!.error_message).toBeUndefined();
-    await store.close();
-  });
 
-  it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
-    const store = openSqliteStore(join(tempDir('cx-st-'), 'ares.db'));
-    const steps = Array.from({ length: 5 }, (_, i) => ({
-      conversationId: `conv_${i}`,
-      createConversation: { agent_name: 'a', user_id: 'local' },
-      messages: [{ role: 'user' as const, content: `m${i}` }],
-      execution: exec({ id: `exec_${i}`, status: i === 2 ? ('bogus' as 'error') : 'success' }),
-    }));
-    const outcomes = await Promise.allSettled(steps.map((s) => store.executions.commitStepBatched(s)));
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/CHECK constraint/);
-    expect(await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await store.conversations.messages(`conv_${i}`)).length))).toEqual([1, 1, 0, 1, 1]);
-    expect(await store.conversations.get('conv_2', 'local')).toBeUndefined();
-    await store.close();
-  });
+    it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
+      const store = await backend.open(await backend.create());
+      const steps = Array.from({ length: 5 }, (_, i) => ({
+        conversationId: `conv_${i}`,
+        createConversation: { agent_name: 'a', user_id: 'local' },
+        messages: [{ role: 'user' as const, content: `m${i}` }],
+        execution: exec({ id: `exec_${i}`, status: i === 2 ? ('bogus' as 'error') : 'success' }),
+      }));
+      const outcomes = await Promise.allSettled(steps.map((s) => store.executions.commitStepBatched(s)));
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/check constraint/i);
+      expect(await Promise.all([0, 1, 2, 3, 4].map(async (i) => (await store.conversations.messages(`conv_${i}`)).length))).toEqual([1, 1, 0, 1, 1]);
+      expect(await store.conversations.get('conv_2', 'local')).toBeUndefined();
+      await store.close();
+    });
 
+    it('close() writes the steps still queued', async () => {
+      const location = await backend.create();
+      const store = await backend.open(location);
+      const pending = [0, 1, 2].map((i) =>
+        store.executions.commitStepBatched({
+          conversationId: `conv_q${i}`,
+          createConversation: { agent_name: 'a', user_id: 'local' },
+          messages: [{ role: 'user', content: `q${i}` }],
+          execution: exec({ id: `exec_q${i}`, status: 'success' }),
+        }),
+      );
+      await store.close();
+      await Promise.all(pending);
+      const reopened = await backend.open(location);
+      const ids = (await reopened.tenants.history.conversations('local', { limit: 10 })).map((c) => c.id);
+      expect(ids.sort()).toEqual(['conv_q0', 'conv_q1', 'conv_q2']);
+      await reopened.close();
+    });
+  });
+}
+
+describe('run steps and memory (migration 2)', () => {
   it('upgrades a version 1 database in place, keeping its rows', async () => {
     const path = join(tempDir('cx-st-'), 'ares.db');
     const db = new Database(path);

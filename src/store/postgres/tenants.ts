@@ -1,0 +1,42 @@
+/**
+ * PostgreSQL tenant store: the users and sessions of users.ts, the user-tier entities and ranking
+ * of entities.ts, and per-user history reads (SPEC §6 `GET /api/executions`, `/api/conversations`),
+ * the same semantics as src/store/sqlite/tenants.ts. Every query reads only `userId`'s rows.
+ */
+import type { Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import type { Db } from './client.js';
+import { createEntityStore } from './entities.js';
+import { createUserStore } from './users.js';
+
+const S = {
+  executions: {
+    name: 'cx_history_executions',
+    text: 'SELECT * FROM agent_executions WHERE user_id = $1 AND ($2::text IS NULL OR agent_name = $2) ORDER BY created_at DESC, id LIMIT $3',
+  },
+  conversations: {
+    name: 'cx_history_conversations',
+    text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC LIMIT $2',
+  },
+  deleteConversation: { name: 'cx_history_delete_conversation', text: 'DELETE FROM conversations WHERE id = $1 AND user_id = $2' },
+};
+
+/** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations. */
+function createHistoryStore(db: Db): HistoryStore {
+  return {
+    async executions(userId, { limit, agent }) {
+      const rows = (await db.run(S.executions, [userId, agent ?? null, limit])).rows;
+      return rows.map((r) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
+        return out as unknown as ExecutionRecord;
+      });
+    },
+    conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
+    deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,
+  };
+}
+
+/** Build the tenant store over a migrated database. */
+export function createTenantStore(db: Db): TenantStore {
+  return { users: createUserStore(db), entities: createEntityStore(db), history: createHistoryStore(db) };
+}
