@@ -25,7 +25,7 @@ import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
 import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
-import { isPostgresUrl, openStore } from '../store/open.js';
+import { isPostgresUrl, openStore, redactDatabaseUrl } from '../store/open.js';
 import type { ChangeFeed, ChangeTopic, Store, TenantStore } from '../store/types.js';
 import { createBuiltinTools } from '../tools/builtin/index.js';
 import { createMcpManager, serversUsedBy, type McpManager } from '../tools/mcp/manager.js';
@@ -114,7 +114,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   secrets.set('database', databaseSecrets(config.database.url));
   const opened = await openDaemonStore(config, paths, log);
   undo.push(() => opened.close());
-  const store = o.wrapStore ? o.wrapStore(opened) : opened;
+  const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
   const changes = relayChanges(store.changes, log, undo);
   const { mcp, userMcp } = mcpFleets(paths, log, undo);
   const watcher = startWatcher(config, paths, log, undo);
@@ -197,6 +197,17 @@ async function openDaemonStore(config: AresConfig, paths: Paths, log: Logger): P
     throw err;
   }
   return store;
+}
+
+/** `store` whose health names a PostgreSQL database by its URL without the password (as status and `/health` show it). */
+function redactedHealth(store: Store): Store {
+  return {
+    ...store,
+    health: async () => {
+      const h = await store.health();
+      return h.backend === 'postgres' ? { ...h, path: redactDatabaseUrl(h.path) } : h;
+    },
+  };
 }
 
 /** The change topic of each user-tier row kind. */
