@@ -46,7 +46,10 @@ export function databaseOutage(): DatabaseOutage {
 export interface ChangeBus {
   /** The wrapper to give one node's `buildServices` (`wrapStore`): its store with the bus as `changes`. */
   node(): (store: Store) => Store;
-  /** Resolves once every notice published so far has reached every other node's listeners. */
+  /**
+   * Resolves once every notice published so far has reached every other node's listeners, and the
+   * store reads those listeners started (SQLite answers them within the turn) are done.
+   */
   delivered(): Promise<void>;
   /** Notices published so far, in order. */
   published: { topic: ChangeTopic; detail: string }[];
@@ -77,7 +80,7 @@ export function changeBus(): ChangeBus {
       };
       return (store) => ({ ...store, changes: feed });
     },
-    delivered: () => pending,
+    delivered: () => pending.then(() => new Promise<void>((r) => setImmediate(r))),
   };
   return bus;
 }
