@@ -4,7 +4,8 @@
  * database is unavailable (never a hang, never a 500), `/health` says `degraded`, a run whose step
  * commit fails ends with that error (503, or an SSE `error` event), and everything works again once
  * the database is back, without a restart. The outage is injected on SQLite by a store wrapper that
- * rejects as the PostgreSQL store does (tests/helpers/store-doubles.ts).
+ * rejects as the PostgreSQL store does (tests/helpers/store-doubles.ts). Health and status name a
+ * PostgreSQL database by its URL without the password, with its pool.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -103,5 +104,35 @@ describe('the database goes away and comes back', () => {
     expect(again.events.at(-1)).toBe('done');
     expect(t.runtime.agents.status('router')).toMatchObject({ active: 0, queued: 0 });
     expect(t.errors).toEqual([]);
+  });
+});
+
+describe('a PostgreSQL database in /health and status', () => {
+  it('shows the backend and pool, and the URL without its password (admin status only)', async () => {
+    const pg = await makeApp({
+      authRequired: true,
+      wrapStore: (store) => ({
+        ...store,
+        health: async () => ({
+          ok: true,
+          backend: 'postgres',
+          path: 'postgres://caxton:pw-in-url-123@db.internal:5432/caxton',
+          schema_version: 7,
+          pool: { total: 3, idle: 2, waiting: 0 },
+        }),
+      }),
+    });
+    try {
+      const pcall = client(pg.app);
+      const health = await pcall('GET', '/health');
+      expect(health.status).toBe(200);
+      expect(health.json.database).toEqual({ ok: true, backend: 'postgres', schema_version: 7, pool: { total: 3, idle: 2, waiting: 0 } });
+      const status = await pcall('GET', '/api/status', { socket: true });
+      expect(status.json.database).toMatchObject({ backend: 'postgres', path: 'postgres://caxton@db.internal:5432/caxton', pool: { total: 3 } });
+      expect((await pcall('GET', '/api/status')).status).toBe(401);
+      for (const res of [health, status]) expect(res.text).not.toContain('pw-in-url');
+    } finally {
+      await pg.close();
+    }
   });
 });
