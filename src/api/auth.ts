@@ -96,7 +96,8 @@ export interface AuthService {
   revokeKey(id: string, userId: string): Promise<boolean>;
   /**
    * Who `Authorization: Bearer <credential>` is. An access token must carry a session (`sid`) that
-   * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown).
+   * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown);
+   * the store's errors as they are (UNAVAILABLE while the database is down: 503, not a 401).
    */
   authenticate(credential: string): Promise<Principal>;
 }
@@ -163,6 +164,18 @@ export function createAuthService(users: UserStore, settings: AuthSettings, opts
     return principal;
   };
 
+  /** The subject and session of a valid access JWT, or undefined (bad signature, expired, not an access token). */
+  const accessClaims = async (credential: string): Promise<{ sub: string; sid: string } | undefined> => {
+    try {
+      const { jwtVerify } = await loadJose();
+      const { payload } = await jwtVerify(credential, settings.jwtSecret, { algorithms: ['HS256'], issuer: 'caxton', currentDate: new Date(now()) });
+      const { sub, sid } = payload;
+      return payload.typ === 'access' && typeof sub === 'string' && typeof sid === 'string' ? { sub, sid } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Forget the cached lookups of key `id` (every key when undefined). */
   const forgetKey = (id: string | undefined) => {
     revocations++;
@@ -219,21 +232,10 @@ export function createAuthService(users: UserStore, settings: AuthSettings, opts
         if (!principal) throw unauthorized();
         return principal;
       }
-      let userId: string | undefined;
-      try {
-        const { jwtVerify } = await loadJose();
-        const { payload } = await jwtVerify(credential, settings.jwtSecret, {
-          algorithms: ['HS256'],
-          issuer: 'caxton',
-          currentDate: new Date(now()),
-        });
-        const sid = payload.sid;
-        if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !(await users.isSessionRevoked(sid)))
-          userId = payload.sub;
-      } catch {
-        userId = undefined;
-      }
-      const user = userId ? await users.byId(userId) : undefined;
+      const claims = await accessClaims(credential);
+      // Store errors (DomainError UNAVAILABLE while the database is down) propagate: not a 401.
+      const live = claims && !(await users.isSessionRevoked(claims.sid));
+      const user = live ? await users.byId(claims.sub) : undefined;
       if (!user) throw unauthorized();
       return { userId: user.id, isAdmin: user.is_admin };
     },

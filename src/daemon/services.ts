@@ -246,8 +246,9 @@ function relayChanges(feed: ChangeFeed, log: Logger, undo: Cleanup): ChangeFeed 
  * What another node's change notice means here (the API-key cache is the app's, src/api/auth.ts):
  * `user_tools` / `user_mcps` forget every cached tool resolution, and `user_mcps` closes the owner's
  * user MCP connections (the next use connects with the row as stored now); `user_agents` drops the
- * runtime state of the owner's agents renamed elsewhere (agent rows themselves are read per run);
- * `all` does all of this for everyone.
+ * runtime state of the owner's agents renamed elsewhere (agent rows themselves are read per run).
+ * `all` (notices may have been missed) forgets every tool resolution and closes every user MCP
+ * connection; runtime state under the old names of agents renamed meanwhile stays until a restart.
  */
 function applyChanges(p: {
   scoped: ScopedSets;

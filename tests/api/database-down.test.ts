@@ -107,6 +107,29 @@ describe('the database goes away and comes back', () => {
   });
 });
 
+describe('signed-in callers while the database is down', () => {
+  it('get 503, not 401, with an access token or an API key, and are served again when it is back', async () => {
+    const auth = databaseOutage();
+    const a = await makeApp({ authRequired: true, wrapStore: auth.wrap });
+    try {
+      const acall = client(a.app);
+      expect((await acall('POST', '/api/auth/register', { body: { email: 'down@example.com', password: 'correct horse' } })).status).toBe(201);
+      const token = (await acall('POST', '/api/auth/login', { body: { email: 'down@example.com', password: 'correct horse' } })).json.access_token as string;
+      const key = (await acall('POST', '/api/keys', { token, body: { name: 'k' } })).json.key as string;
+      auth.down = true;
+      for (const credential of [token, key]) {
+        const me = await acall('GET', '/api/me', { token: credential });
+        expect(me.status).toBe(503);
+        expect(me.json.error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('database unavailable') });
+      }
+      auth.down = false;
+      for (const credential of [token, key]) expect((await acall('GET', '/api/me', { token: credential })).status).toBe(200);
+    } finally {
+      await a.close();
+    }
+  });
+});
+
 describe('a PostgreSQL database in /health and status', () => {
   it('shows the backend and pool, and the URL without its password (admin status only)', async () => {
     const pg = await makeApp({
