@@ -310,7 +310,7 @@ function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Clean
     load: () => loadConfigTree(paths.configDir, { providers, defaultModel: config.defaults.model, builtinTools: BUILTIN_TOOL_NAMES, displayRoot: paths.home }),
     log,
   });
-  undo.push(() => void watcher.close());
+  undo.push(() => watcher.close());
   for (const d of watcher.current().diagnostics) {
     log[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }
