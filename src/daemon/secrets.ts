@@ -79,9 +79,18 @@ function urlSecrets(url: string | undefined): string[] {
   }
 }
 
-/** Secret values of the `[database] url` (its password and secret-named query values; none for SQLite), source `database`. */
+/**
+ * Secret values of the `[database] url`, source `database`: its password both decoded and as written
+ * (`%2F` and all, as the URL itself would show it) and secret-named query values; none for SQLite.
+ */
 export function databaseSecrets(url: string | undefined): string[] {
-  return urlSecrets(url);
+  const secrets = urlSecrets(url);
+  try {
+    const written = url ? new URL(url).password : '';
+    return written && !secrets.includes(written) ? [...secrets, written] : secrets;
+  } catch {
+    return secrets;
+  }
 }
 
 /** Secret values of a user-tier row: tool `config` under secret keys, MCP server env and url credentials. */
