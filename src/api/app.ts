@@ -34,7 +34,7 @@ export type { AppDeps, AppEnv, EntityCodec, EntityFormat, Transport } from './de
 /** Build the app. Pure: no listening, no globals. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  const auth = createAuthService(deps.tenants.users, deps.auth);
+  const auth = createAuthService(deps.tenants.users, deps.auth, deps.changes ? { changes: deps.changes } : {});
   const metrics = createMetrics();
   const wire = wireErrors(deps.secrets);
   const startRun = createRunStarter(deps.catalog, deps.runtime, metrics);

@@ -14,7 +14,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } 
 import { DomainError } from '../domain/errors.js';
 import { newId } from '../domain/names.js';
 import type { User } from '../domain/users.js';
-import type { UserStore } from '../store/types.js';
+import type { ChangeFeed, UserStore } from '../store/types.js';
 import type { AuthSettings } from './deps.js';
 
 /** The identity a request acts as. */
@@ -96,7 +96,8 @@ export interface AuthService {
   revokeKey(id: string, userId: string): Promise<boolean>;
   /**
    * Who `Authorization: Bearer <credential>` is. An access token must carry a session (`sid`) that
-   * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown).
+   * is not revoked. @throws DomainError UNAUTHORIZED (expired, tampered, revoked, logged out, unknown);
+   * the store's errors as they are (UNAVAILABLE while the database is down: 503, not a 401).
    */
   authenticate(credential: string): Promise<Principal>;
 }
@@ -104,8 +105,20 @@ export interface AuthService {
 /** jose, imported on first use: it adds ~50 ms to daemon start-up otherwise (the daemon preloads it once ready). */
 const loadJose = () => import('jose');
 
-/** Build the auth service. `now` (ms) is injectable for tests. */
-export function createAuthService(users: UserStore, settings: AuthSettings, now: () => number = Date.now): AuthService {
+/** What the auth service works with besides the users and settings. */
+export interface AuthServiceOptions {
+  /** Clock, ms since the epoch (default `Date.now`; injectable for tests). */
+  now?: () => number;
+  /**
+   * The nodes sharing the database: a revocation is published as `api_keys` (the key id), and a
+   * revocation elsewhere (or `all`) drops the key (or every key) from this node's API-key cache.
+   */
+  changes?: ChangeFeed;
+}
+
+/** Build the auth service. */
+export function createAuthService(users: UserStore, settings: AuthSettings, opts: AuthServiceOptions = {}): AuthService {
+  const now = opts.now ?? Date.now;
   const accessTtl = settings.accessTtlSecs ?? 900;
   const refreshTtl = settings.refreshTtlSecs ?? 30 * 24 * 3600;
 
@@ -130,8 +143,9 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
   /**
    * API keys already looked up, by hash: who they are and when the store was last asked (ms). A hit
    * younger than KEY_RECHECK_MS skips SQLite; an older one asks again (which also bumps the key's
-   * coarse `last_used_at`). Revoking through `revokeKey` drops the key's entry at once, and a lookup
-   * that was in flight while any key was revoked (`revocations` moved) answers without caching.
+   * coarse `last_used_at`). Revoking through `revokeKey` (or on another node, told through
+   * `opts.changes`) drops the key's entry at once, and a lookup that was in flight while any key was
+   * revoked (`revocations` moved) answers without caching.
    */
   const keyCache = new Map<string, { principal: Principal; keyId: string; checkedAt: number }>();
   let revocations = 0;
@@ -149,6 +163,27 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
     keyCache.set(hash, { principal, keyId: key.id, checkedAt: now() });
     return principal;
   };
+
+  /** The subject and session of a valid access JWT, or undefined (bad signature, expired, not an access token). */
+  const accessClaims = async (credential: string): Promise<{ sub: string; sid: string } | undefined> => {
+    try {
+      const { jwtVerify } = await loadJose();
+      const { payload } = await jwtVerify(credential, settings.jwtSecret, { algorithms: ['HS256'], issuer: 'caxton', currentDate: new Date(now()) });
+      const { sub, sid } = payload;
+      return payload.typ === 'access' && typeof sub === 'string' && typeof sid === 'string' ? { sub, sid } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Forget the cached lookups of key `id` (every key when undefined). */
+  const forgetKey = (id: string | undefined) => {
+    revocations++;
+    for (const [hash, entry] of keyCache) if (id === undefined || entry.keyId === id) keyCache.delete(hash);
+  };
+  opts.changes?.subscribe((topic, id) => {
+    if (topic === 'api_keys' || topic === 'all') forgetKey(topic === 'all' ? undefined : id);
+  });
 
   /** Revoke a session until every access token it issued has expired. */
   const revoke = (sessionId: string, userId: string) => users.revokeSession(sessionId, userId, now(), now() + accessTtl * 1000);
@@ -187,8 +222,8 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
     async revokeKey(id, userId) {
       revocations++;
       const revoked = await users.revokeApiKey(id, userId);
-      revocations++; // a lookup that began while the revocation was being written may have read the key live
-      for (const [hash, entry] of keyCache) if (entry.keyId === id) keyCache.delete(hash);
+      forgetKey(id); // moves `revocations`: a lookup that began while the revocation was being written may have read the key live
+      if (revoked) await opts.changes?.publish('api_keys', id);
       return revoked;
     },
     async authenticate(credential) {
@@ -197,21 +232,10 @@ export function createAuthService(users: UserStore, settings: AuthSettings, now:
         if (!principal) throw unauthorized();
         return principal;
       }
-      let userId: string | undefined;
-      try {
-        const { jwtVerify } = await loadJose();
-        const { payload } = await jwtVerify(credential, settings.jwtSecret, {
-          algorithms: ['HS256'],
-          issuer: 'caxton',
-          currentDate: new Date(now()),
-        });
-        const sid = payload.sid;
-        if (payload.typ === 'access' && typeof payload.sub === 'string' && typeof sid === 'string' && !(await users.isSessionRevoked(sid)))
-          userId = payload.sub;
-      } catch {
-        userId = undefined;
-      }
-      const user = userId ? await users.byId(userId) : undefined;
+      const claims = await accessClaims(credential);
+      // Store errors (DomainError UNAVAILABLE while the database is down) propagate: not a 401.
+      const live = claims && !(await users.isSessionRevoked(claims.sid));
+      const user = live ? await users.byId(claims.sub) : undefined;
       if (!user) throw unauthorized();
       return { userId: user.id, isAdmin: user.is_admin };
     },

@@ -5,7 +5,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
-import type { ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
 
@@ -67,6 +67,11 @@ export interface AppDeps {
   codec: EntityCodec;
   /** Database health, for `/health`. */
   storeHealth: () => Promise<StoreHealth>;
+  /**
+   * Changes shared with the other nodes of one database: revoked API keys are published here and
+   * other nodes' revocations leave the API-key cache (src/api/auth.ts). Absent: a single node.
+   */
+  changes?: ChangeFeed;
   /** Full daemon status, for `/api/status` and `caxton server status`. */
   status: () => Promise<StatusReport>;
   /** Config snapshot being served and hot-reload history, for `/api/config/status`. */

@@ -1,6 +1,7 @@
 /**
  * `ares.toml`: infrastructure settings (SPEC §2). Read once at daemon start (a change needs a restart).
- * Missing file = defaults; env overrides `CAXTON_PORT`, `CAXTON_HOST`, `CAXTON_LOG_LEVEL`; a syntax or
+ * Missing file = defaults; env overrides `CAXTON_PORT`, `CAXTON_HOST`, `CAXTON_LOG_LEVEL`,
+ * `CAXTON_DATABASE_URL`; a syntax or
  * schema error is a DomainError('CONFIG_INVALID') whose message starts with `ares.toml:LINE:COL:`.
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,20 @@ import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../do
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** What `[database] url` and `CAXTON_DATABASE_URL` must be; the value itself is never echoed (it may hold a password). */
+const DATABASE_URL_RULE =
+  'not a PostgreSQL URL: use postgres://USER:PASSWORD@HOST:PORT/DATABASE (or postgresql://...), or leave `url` out to use SQLite at `path`';
+
+/** True for a parsable `postgres://` or `postgresql://` URL naming a host (in the authority or as `?host=/socket/dir`). */
+export function isDatabaseUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
 
 /** The whole of ares.toml with defaults applied (SPEC §2). */
 export const AresConfigSchema = z
@@ -45,7 +60,21 @@ export const AresConfigSchema = z
       .strict()
       .refine((s) => s.headers_timeout_ms <= s.request_timeout_ms, { message: 'headers_timeout_ms must not exceed request_timeout_ms', path: ['headers_timeout_ms'] })
       .prefault({}),
-    database: z.object({ path: z.string().min(1).default('data/ares.db') }).strict().prefault({}),
+    /**
+     * Where the daemon keeps its data: the SQLite file `path` (relative to the home), or, when `url`
+     * is set (env `CAXTON_DATABASE_URL` overrides it), the PostgreSQL database it names, shared by
+     * every node, with `pool_size` connections per daemon.
+     */
+    database: z
+      .object({
+        path: z.string().min(1).default('data/ares.db'),
+        /** PostgreSQL connection URL, `postgres://USER:PASSWORD@HOST:PORT/DB` (or `postgresql://`); absent: SQLite at `path`. */
+        url: z.string().refine(isDatabaseUrl, DATABASE_URL_RULE).optional(),
+        /** PostgreSQL connections per daemon (ignored with SQLite). */
+        pool_size: z.number().int().min(1).default(10),
+      })
+      .strict()
+      .prefault({}),
     auth: z
       .object({
         required: z.boolean().default(false),
@@ -148,7 +177,7 @@ export function parseAresConfig(text: string, file = 'ares.toml'): AresConfig {
 
 /** Environment overrides of SPEC §2, applied after the file. Invalid values are errors, not ignored. */
 function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConfig {
-  const out: AresConfig = { ...config, server: { ...config.server }, logging: { ...config.logging } };
+  const out: AresConfig = { ...config, server: { ...config.server }, logging: { ...config.logging }, database: { ...config.database } };
   if (env.CAXTON_PORT !== undefined && env.CAXTON_PORT !== '') {
     const port = Number(env.CAXTON_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -166,6 +195,14 @@ function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConf
       );
     }
     out.logging.level = level;
+  }
+  if (env.CAXTON_DATABASE_URL) {
+    if (!isDatabaseUrl(env.CAXTON_DATABASE_URL)) {
+      throw new DomainError('CONFIG_INVALID', `CAXTON_DATABASE_URL: ${DATABASE_URL_RULE}`, [
+        { code: 'E_VALUE', field: 'CAXTON_DATABASE_URL', message: DATABASE_URL_RULE, hint: 'unset CAXTON_DATABASE_URL to use [database] of ares.toml' },
+      ]);
+    }
+    out.database.url = env.CAXTON_DATABASE_URL;
   }
   return out;
 }

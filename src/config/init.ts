@@ -41,6 +41,8 @@ max_connections = 1024      # open TCP connections at once
 
 [database]
 path = "data/ares.db"       # relative to this home
+# url = "postgres://caxton:PASSWORD@db.example.com:5432/caxton"   # PostgreSQL shared by several nodes instead of the file; env: CAXTON_DATABASE_URL
+pool_size = 10              # PostgreSQL connections per daemon (with url)
 
 [auth]
 required = false

@@ -29,8 +29,8 @@ export interface Listeners {
    *   CONFIG_INVALID (no such local address); other bind errors as they are.
    */
   serve(fetch: FetchHandler): Promise<void>;
-  /** Close what `serve` bound (TCP, then the socket and its file). Never throws. */
-  close(): void;
+  /** Close what `serve` bound (TCP, then the socket and its file). Never rejects. */
+  close(): Promise<void>;
 }
 
 /**
@@ -64,9 +64,9 @@ export function createListeners(server: AresConfig['server'], socket: string): L
       );
       await bindSocket(unix, socket);
       undo.push(() => unlinkQuietly(socket));
-      undo.push(() => unix.close());
+      undo.push(() => void unix.close());
       await bindTcp(tcp, server);
-      undo.push(() => tcp.close());
+      undo.push(() => void tcp.close());
     },
     close: undo.run,
   };

@@ -89,7 +89,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const logger = (log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs, scrub: secrets.scrub }));
     cleanups.push(() => logger.flush());
     const listeners = createListeners(config.server, paths.socket);
-    const services = buildServices(config, paths, logger, { secrets, startedAt, url: listeners.url });
+    const services = await buildServices(config, paths, logger, { secrets, startedAt, url: listeners.url });
     cleanups.push(services.close);
     await services.ready;
     const app = createApp(services.deps);
@@ -118,7 +118,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     return { url, stopped };
   } catch (err) {
     log?.error({ err }, 'caxton daemon failed to start');
-    cleanups.run();
+    await cleanups.run();
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Where the daemon's SecretScrubber (src/domain/secrets.ts) gets its values, one source each:
  * `providers` (every provider's `api_key` or the env var its `api_key_env` names), `jwt` (the access
- * token key, generated here when the environment gives none), `mcp` (secret `env` values of the system MCP servers of the snapshot being served,
+ * token key, generated here when the environment gives none), `database` (the password of
+ * `[database] url`), `mcp` (secret `env` values of the system MCP servers of the snapshot being served,
  * `${VAR}` references expanded from the daemon's environment) and `row:ID` (credentials of one
  * user-tier tool or MCP server row, learned whenever a row is written or read from the store, so rows
  * created at run time or before a restart are covered before they are used).
@@ -75,6 +76,20 @@ function urlSecrets(url: string | undefined): string[] {
     return [...(u.password ? [decodeURIComponent(u.password)] : []), ...query];
   } catch {
     return [];
+  }
+}
+
+/**
+ * Secret values of the `[database] url`, source `database`: its password both decoded and as written
+ * (`%2F` and all, as the URL itself would show it) and secret-named query values; none for SQLite.
+ */
+export function databaseSecrets(url: string | undefined): string[] {
+  const secrets = urlSecrets(url);
+  try {
+    const written = url ? new URL(url).password : '';
+    return written && !secrets.includes(written) ? [...secrets, written] : secrets;
+  } catch {
+    return secrets;
   }
 }
 

@@ -25,8 +25,8 @@ import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
 import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
-import { openSqliteStore } from '../store/sqlite/database.js';
-import type { Store, TenantStore } from '../store/types.js';
+import { isPostgresUrl, openStore, redactDatabaseUrl } from '../store/open.js';
+import type { ChangeFeed, ChangeTopic, Store, TenantStore } from '../store/types.js';
 import { createBuiltinTools } from '../tools/builtin/index.js';
 import { createMcpManager, serversUsedBy, type McpManager } from '../tools/mcp/manager.js';
 import { createMcpPool, type McpPool } from '../tools/mcp/pool.js';
@@ -35,7 +35,7 @@ import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
 import { invalidatingRows } from '../tools/tool-rows.js';
 import { createToolbox } from '../tools/toolbox.js';
 import { createCleanup, type Cleanup } from './cleanup.js';
-import { configuredSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
+import { configuredSecrets, databaseSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -56,6 +56,8 @@ export interface ServiceOverrides {
   limits?: Partial<RuntimeLimits>;
   /** Replace app dependencies after they are built (tests: a fixed status, listed MCP servers). */
   app?: Partial<AppDeps>;
+  /** Wrap the opened store before anything uses it (tests: a database that goes away, a shared change feed). */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** Every part of a built daemon, in construction order, and how to stop them. */
@@ -83,8 +85,11 @@ export interface Services {
   ready: Promise<void>;
   /** Close MCP connections and end their children gracefully. */
   stopMcp(): Promise<void>;
-  /** Release everything built (watcher, MCP children, store), last built first. Never throws. */
-  close(): void;
+  /**
+   * Release everything built (change subscriptions, watcher, MCP children, store: a PostgreSQL pool is
+   * ended), last built first. Never rejects.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -92,23 +97,25 @@ export interface Services {
  * On failure, whatever was built is released before the error propagates.
  * @throws DomainError UNAVAILABLE (database), and whatever the first config load throws (I/O errors).
  */
-export function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Services {
+export async function buildServices(config: AresConfig, paths: Paths, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const undo = createCleanup();
   try {
-    return build(config, paths, log, overrides, undo);
+    return await build(config, paths, log, overrides, undo);
   } catch (err) {
-    undo.run();
+    await undo.run();
     throw err;
   }
 }
 
 /** `buildServices` itself: each step's release is pushed on `undo` as soon as the part exists. */
-function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: Cleanup): Services {
+async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: Cleanup): Promise<Services> {
   const env = o.env ?? process.env;
   const secrets = o.secrets ?? configuredSecrets(config, env);
-  const store = openStore(config, paths);
-  // SQLite closes within the call; the cleanup stack does not wait for a close that settles later.
-  undo.push(() => void store.close());
+  secrets.set('database', databaseSecrets(config.database.url));
+  const opened = await openDaemonStore(config, paths, log);
+  undo.push(() => opened.close());
+  const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
+  const changes = relayChanges(store.changes, log, undo);
   const { mcp, userMcp } = mcpFleets(paths, log, undo);
   const watcher = startWatcher(config, paths, log, undo);
   const reconcileMcp = () => {
@@ -140,7 +147,14 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
       ...(onAgentFault ? { onAgentFault } : {}),
     });
   const scoped = scopedSets(config, { store, mcp, userMcp, watcher, lookup: catalogWith() });
-  const tenants = { ...store.tenants, entities: invalidatingRows(rows, { dropConnection: (id) => userMcp.drop(id), invalidate: () => scoped.invalidate() }) };
+  const tenants = {
+    ...store.tenants,
+    entities: invalidatingRows(rows, {
+      dropConnection: (id) => userMcp.drop(id),
+      invalidate: () => scoped.invalidate(),
+      written: (kind, owner) => void changes.publish(ROW_TOPICS[kind], owner),
+    }),
+  };
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log });
   const runtime = createRuntime({
     store,
@@ -154,28 +168,114 @@ function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverride
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, log));
+  changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog };
   return {
     ...parts,
-    deps: { ...appDeps(config, paths, log, { ...o, env }, parts), ...o.app },
+    deps: { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app },
     ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
     close: undo.run,
   };
 }
 
-/** Open the SQLite store; a data directory inside the home is made owner-only (0700), also when found looser. */
-function openStore(config: AresConfig, paths: Paths): Store {
+/**
+ * Open the store `[database]` names (src/store/open.ts): PostgreSQL when `url` is set, else the
+ * SQLite file, whose data directory inside the home is made owner-only (0700), also when found looser.
+ * @throws DomainError UNAVAILABLE (database cannot be opened or reached), or the fs error of the chmod.
+ */
+async function openDaemonStore(config: AresConfig, paths: Paths, log: Logger): Promise<Store> {
+  const { url, pool_size: poolSize } = config.database;
   const dbPath = resolve(paths.home, config.database.path);
-  const store = openSqliteStore(dbPath);
+  const store = await openStore({ path: dbPath, poolSize, ...(url ? { url } : {}), log: (msg, err) => log.warn({ err }, msg) });
+  if (isPostgresUrl(url)) return store;
   const dataDir = relative(paths.home, dirname(dbPath));
   try {
     if (dataDir && !dataDir.startsWith('..') && !isAbsolute(dataDir)) chmodSync(resolve(paths.home, dataDir), 0o700);
   } catch (err) {
-    void store.close();
+    await store.close();
     throw err;
   }
   return store;
+}
+
+/** `store` whose health names a PostgreSQL database by its URL without the password (as status and `/health` show it). */
+function redactedHealth(store: Store): Store {
+  return {
+    ...store,
+    health: async () => {
+      const h = await store.health();
+      return h.backend === 'postgres' ? { ...h, path: redactDatabaseUrl(h.path) } : h;
+    },
+  };
+}
+
+/** The change topic of each user-tier row kind. */
+const ROW_TOPICS = { agents: 'user_agents', tools: 'user_tools', mcps: 'user_mcps' } as const;
+
+/**
+ * `feed` with one subscription to the store's feed shared by every local listener (the daemon's and
+ * the app's), removed on close so no notice reaches a closed daemon. A listener that throws is
+ * logged; the others still run.
+ */
+function relayChanges(feed: ChangeFeed, log: Logger, undo: Cleanup): ChangeFeed {
+  const listeners = new Set<(topic: ChangeTopic, detail: string) => void>();
+  const off = feed.subscribe((topic, detail) => {
+    for (const fn of listeners) {
+      try {
+        fn(topic, detail);
+      } catch (err) {
+        log.error({ err, topic }, `change notice ${topic} could not be applied`);
+      }
+    }
+  });
+  undo.push(() => {
+    off();
+    listeners.clear();
+  });
+  return {
+    publish: (topic, detail) => feed.publish(topic, detail),
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => void listeners.delete(fn);
+    },
+  };
+}
+
+/**
+ * What another node's change notice means here (the API-key cache is the app's, src/api/auth.ts):
+ * `user_tools` / `user_mcps` forget every cached tool resolution, and `user_mcps` closes the owner's
+ * user MCP connections (the next use connects with the row as stored now); `user_agents` drops the
+ * runtime state of the owner's agents renamed elsewhere (agent rows themselves are read per run).
+ * `all` (notices may have been missed) forgets every tool resolution and closes every user MCP
+ * connection; runtime state under the old names of agents renamed meanwhile stays until a restart.
+ */
+function applyChanges(p: {
+  scoped: ScopedSets;
+  userMcp: McpPool;
+  runtime: ManagedRuntime;
+  rows: Pick<TenantStore['entities'], 'visible'>;
+  log: Logger;
+}): (topic: ChangeTopic, owner: string) => void {
+  return (topic, owner) => {
+    if (topic === 'user_tools' || topic === 'user_mcps' || topic === 'all') p.scoped.invalidate();
+    if (topic === 'user_mcps' || topic === 'all') p.userMcp.dropOwned(topic === 'all' ? undefined : owner);
+    if (topic === 'user_agents') {
+      void forgetRenamedAgents(p.runtime, p.rows, owner).catch((err: unknown) => p.log.warn({ err, owner }, 'user agent change could not be applied'));
+    }
+  };
+}
+
+/**
+ * Drop the runtime state (lifecycle) kept under an old key `OLD (ROW_ID)` of `owner`'s agent rows
+ * that now have another name, as the node that renamed them did.
+ * @throws what the store throws (DomainError UNAVAILABLE when the database is down).
+ */
+async function forgetRenamedAgents(runtime: ManagedRuntime, rows: Pick<TenantStore['entities'], 'visible'>, owner: string): Promise<void> {
+  const own = (await rows.visible('agents', owner)).filter((r) => r.user_id === owner);
+  const current = new Set(own.map((r) => `${r.name} (${r.id})`));
+  const ids = own.map((r) => ` (${r.id})`);
+  runtime.agents.retain((key) => current.has(key) || !ids.some((id) => key.endsWith(id)));
 }
 
 /**
@@ -210,7 +310,7 @@ function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Clean
     load: () => loadConfigTree(paths.configDir, { providers, defaultModel: config.defaults.model, builtinTools: BUILTIN_TOOL_NAMES, displayRoot: paths.home }),
     log,
   });
-  undo.push(() => void watcher.close());
+  undo.push(() => watcher.close());
   for (const d of watcher.current().diagnostics) {
     log[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }

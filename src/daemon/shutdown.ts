@@ -18,8 +18,8 @@ export interface ShutdownOptions {
   startedAt: number;
   /** Stop MCP server connections and children gracefully (runs after the drain). */
   stopMcp: () => Promise<unknown>;
-  /** Release everything else; runs last, once in-flight work is over. */
-  release: () => void;
+  /** Release everything else (awaited: a PostgreSQL pool is ended); runs last, once in-flight work is over. Never rejects. */
+  release: () => Promise<void>;
 }
 
 /**
@@ -37,9 +37,9 @@ export function stopOnSignal(opts: ShutdownOptions): Promise<number> {
       void drainServers({ servers: opts.servers, runtime: opts.runtime, graceMs: opts.graceMs, log })
         // MCP children end before the pid file goes, so "stopped" means no child process is left.
         .then(opts.stopMcp)
-        .then(() => {
+        .then(async () => {
           log.info({ uptime_ms: Date.now() - opts.startedAt }, 'caxton daemon stopped');
-          opts.release();
+          await opts.release();
           resolveStopped(0);
         });
     };

@@ -27,8 +27,8 @@ function from(t: TestApp, address: string) {
   };
 }
 
-describe('login throttling', () => {
-  const t = makeApp();
+describe('login throttling', async () => {
+  const t = await makeApp();
   afterAll(() => t.close());
   const login = (address: string, email: string, password: string) => from(t, address)('/api/auth/login', { email, password });
 
@@ -73,8 +73,8 @@ describe('login throttling', () => {
   });
 });
 
-describe('no account enumeration', () => {
-  const t = makeApp();
+describe('no account enumeration', async () => {
+  const t = await makeApp();
   afterAll(() => t.close());
   const post = from(t, '198.51.100.1');
 
@@ -108,8 +108,8 @@ describe('no account enumeration', () => {
   });
 });
 
-describe('logout ends the session', () => {
-  const t = makeApp({ authRequired: true });
+describe('logout ends the session', async () => {
+  const t = await makeApp({ authRequired: true });
   afterAll(() => t.close());
   const post = from(t, '198.51.100.1');
   const me = async (token: string) => (await t.app.request('/api/me', { headers: { authorization: `Bearer ${token}` } }, { transport: 'tcp' })).status;
@@ -148,8 +148,8 @@ describe('logout ends the session', () => {
   });
 });
 
-describe('ranking and ratings', () => {
-  const t = makeApp();
+describe('ranking and ratings', async () => {
+  const t = await makeApp();
   const call = client(t.app);
   afterAll(() => t.close());
   /** The owner's public agent under test, as the owner names it and as other users do (SPEC §4). */

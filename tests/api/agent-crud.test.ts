@@ -8,7 +8,7 @@ import { decode } from '@toon-format/toon';
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './fixture.js';
 
-const t = makeApp({ maxBodyBytes: 16 * 1024 });
+const t = await makeApp({ maxBodyBytes: 16 * 1024 });
 const call = client(t.app);
 afterAll(() => t.close());
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../../src/domain/entities.js';
 import { client, makeApp } from './fixture.js';
 
-const t = makeApp();
+const t = await makeApp();
 const call = client(t.app);
 afterAll(() => t.close());
 

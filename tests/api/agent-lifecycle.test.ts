@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './fixture.js';
 
 // Offline provider (no fake server): runs succeed with the offline reply, which is all we need here.
-const t = makeApp();
+const t = await makeApp();
 const call = client(t.app);
 afterAll(() => t.close());
 

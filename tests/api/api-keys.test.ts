@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './fixture.js';
 
-const t = makeApp({ authRequired: true });
+const t = await makeApp({ authRequired: true });
 const call = client(t.app);
 afterAll(() => t.close());
 

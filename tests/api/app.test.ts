@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeApp } from './fixture.js';
 
 // In-process: the real app over real parts (shipped config, SQLite file, offline provider), no port.
-const { app, store, errors, close } = makeApp({ maxBodyBytes: 1024 });
+const { app, store, errors, close } = await makeApp({ maxBodyBytes: 1024 });
 afterAll(() => close());
 
 const post = (path: string, body: unknown) =>

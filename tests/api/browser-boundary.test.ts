@@ -19,7 +19,7 @@ let t: TestApp;
 afterEach(async () => t?.close());
 
 async function setup() {
-  t = makeApp({ boundary: { allowedHosts: ['caxton.lan', 'box.lan:9000'], corsOrigins: [LISTED] } });
+  t = await makeApp({ boundary: { allowedHosts: ['caxton.lan', 'box.lan:9000'], corsOrigins: [LISTED] } });
   const conversation = { id: await seedConversation(t.store, 'router', LOCAL_USER_ID, [{ role: 'user', content: 'hi' }]) };
   /** One raw request over TCP (the default transport of app.request here). */
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>

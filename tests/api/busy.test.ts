@@ -12,7 +12,7 @@ let t: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ default: { content: 'fine' } });
-  t = makeApp({ fakeUrl: fake.url, limits: { maxConcurrentPerAgent: 1, maxQueuedPerAgent: 0 } });
+  t = await makeApp({ fakeUrl: fake.url, limits: { maxConcurrentPerAgent: 1, maxQueuedPerAgent: 0 } });
 });
 afterAll(async () => {
   t?.close();

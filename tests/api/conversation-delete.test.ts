@@ -12,7 +12,7 @@ let t: TestApp;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ default: { content: 'noted' } });
-  t = makeApp({ fakeUrl: fake.url });
+  t = await makeApp({ fakeUrl: fake.url });
 });
 afterAll(async () => {
   t?.close();

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { createApp, type AppDeps } from '../../src/api/app.js';
 import { AresConfigSchema } from '../../src/config/ares-toml.js';
 import type { ConfigSnapshot } from '../../src/config/snapshot.js';
-import { buildServices } from '../../src/daemon/services.js';
+import { buildServices, type Services } from '../../src/daemon/services.js';
 import type { SecretScrubber } from '../../src/domain/secrets.js';
 import { pathsFor } from '../../src/ipc/paths.js';
 import type { RuntimeLimits } from '../../src/runtime/run.js';
@@ -29,7 +29,9 @@ export interface TestApp {
   errors: Record<string, unknown>[];
   /** What the app logged at warn level (e.g. failed logins), each with its message as `msg`. */
   warnings: Record<string, unknown>[];
-  close(): void;
+  /** Every built part (the user MCP pool, the scoped tool sets...). */
+  services: Services;
+  close(): Promise<void>;
 }
 
 /** Options of `makeApp`; each maps to an ares.toml key or a `ServiceOverrides` field. */
@@ -58,6 +60,10 @@ export interface TestAppOptions {
   configStatus?: AppDeps['configStatus'];
   /** Run slots and queues over `[runtime]` of ares.toml. */
   limits?: Partial<RuntimeLimits>;
+  /** `[database] path`, absolute (several apps over one SQLite file act as nodes of one database). */
+  databasePath?: string;
+  /** Wraps the opened store (a database that goes away, a change feed shared by several apps). */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
@@ -71,11 +77,12 @@ function testConfig(opts: TestAppOptions) {
     limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024 },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [] },
+    ...(opts.databasePath ? { database: { path: opts.databasePath } } : {}),
   });
 }
 
 /** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
-export function makeApp(opts: TestAppOptions = {}): TestApp {
+export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const paths = { ...pathsFor(tempDir('cx-api-')), configDir: opts.configDir ?? resolve(__dirname, '../../config') };
   const errors: Record<string, unknown>[] = [];
   const warnings: Record<string, unknown>[] = [];
@@ -88,11 +95,12 @@ export function makeApp(opts: TestAppOptions = {}): TestApp {
       },
     },
   );
-  const services = buildServices(testConfig(opts), paths, log, {
+  const services = await buildServices(testConfig(opts), paths, log, {
     env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
     version: '0.0.0-test',
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.wrapStore ? { wrapStore: opts.wrapStore } : {}),
     app: {
       ...(opts.status ? { status: opts.status } : {}),
       ...(opts.configStatus ? { configStatus: opts.configStatus } : {}),
@@ -101,7 +109,7 @@ export function makeApp(opts: TestAppOptions = {}): TestApp {
     },
   });
   const { store, runtime, watcher } = services;
-  return { app: createApp(services.deps), store, runtime, snapshot: watcher.current(), errors, warnings, close: services.close };
+  return { app: createApp(services.deps), store, runtime, snapshot: watcher.current(), errors, warnings, services, close: services.close };
 }
 
 /** Request helper: JSON body, optional bearer token, optional control-socket transport. */

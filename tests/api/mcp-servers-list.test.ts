@@ -14,7 +14,7 @@ const system: McpServerStatus[] = [
   { name: 'everything', state: 'ready', transport: 'stdio', tools: 1, tool_names: ['everything.echo'], last_error: null, restarts: 0 },
 ];
 const pooled: PooledServerStatus[] = [];
-const t = makeApp({ authRequired: true, mcpServers: () => system, userMcpServers: () => pooled });
+const t = await makeApp({ authRequired: true, mcpServers: () => system, userMcpServers: () => pooled });
 const call = client(t.app);
 afterAll(() => t.close());
 

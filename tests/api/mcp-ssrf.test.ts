@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './fixture.js';
 
-const t = makeApp({ authRequired: true });
+const t = await makeApp({ authRequired: true });
 const call = client(t.app);
 let token = '';
 afterAll(() => t.close());
@@ -65,8 +65,8 @@ describe('POST/PUT /api/mcps: non-admin HTTP servers must be public', () => {
   });
 });
 
-describe('[mcp] allow_private_urls = true', () => {
-  const open = makeApp({ allowPrivateMcpUrls: true });
+describe('[mcp] allow_private_urls = true', async () => {
+  const open = await makeApp({ allowPrivateMcpUrls: true });
   const ocall = client(open.app);
   afterAll(() => open.close());
 

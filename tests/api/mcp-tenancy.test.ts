@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client as httpClient, makeApp } from './fixture.js';
 
-const t = makeApp({ authRequired: true });
+const t = await makeApp({ authRequired: true });
 const call = httpClient(t.app);
 afterAll(() => t.close());
 

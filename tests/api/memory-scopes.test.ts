@@ -37,7 +37,7 @@ describe('memory scopes across owners', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
-    t = makeApp({ fakeUrl: fake.url });
+    t = await makeApp({ fakeUrl: fake.url });
     call = client(t.app);
     for (const who of ['alice', 'bob'] as const) {
       const email = `${who}@example.com`;

@@ -27,7 +27,7 @@ const callers = (): Caller[] => [
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ default: { content: 'fine' } });
-  t = makeApp({ fakeUrl: fake.url });
+  t = await makeApp({ fakeUrl: fake.url });
   call = client(t.app);
   // A system MCP server, as config/mcps/everything.toon would give.
   (t.snapshot.mcps as Map<string, { value: unknown; file: string }>).set('everything', {

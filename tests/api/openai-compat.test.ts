@@ -19,7 +19,7 @@ let apiKey: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ default: { content: 'Bonjour from the fake model' } });
-  t = makeApp({ authRequired: true, fakeUrl: fake.url });
+  t = await makeApp({ authRequired: true, fakeUrl: fake.url });
   server = createAdaptorServer({ fetch: (req, env) => t.app.fetch(req, { ...env, transport: 'tcp' }) }) as Server;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const call = client(t.app);

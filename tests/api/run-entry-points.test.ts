@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './fixture.js';
 
-const t = makeApp();
+const t = await makeApp();
 const call = client(t.app);
 afterAll(() => t.close());
 

@@ -8,7 +8,7 @@ import { client, makeApp } from './fixture.js';
 
 const SECRET = 'sekrit-0123456789';
 const secrets = new SecretScrubber();
-const t = makeApp({ secrets });
+const t = await makeApp({ secrets });
 const call = client(t.app);
 afterAll(() => t.close());
 

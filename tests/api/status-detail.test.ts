@@ -53,8 +53,8 @@ const PRIVATE = ['/home/alice', '424242', 'caxton.sock', 'Incorrect API key', 's
 let t: TestApp;
 afterEach(() => t?.close());
 
-function setup() {
-  t = makeApp({
+async function setup() {
+  t = await makeApp({
     status: async () => REPORT,
     configStatus: () => CONFIG,
     mcpServers: () => [
@@ -66,7 +66,7 @@ function setup() {
 
 describe('status details', () => {
   it('an anonymous TCP caller gets summaries: what runs and how much, nothing that locates or explains', async () => {
-    const call = setup();
+    const call = await setup();
     const status = await call('GET', '/api/status');
     expect(status.status).toBe(200);
     expect(status.json).toEqual({
@@ -88,7 +88,7 @@ describe('status details', () => {
   });
 
   it('the control socket (`caxton server status`) gets everything', async () => {
-    const call = setup();
+    const call = await setup();
     const status = await call('GET', '/api/status', { socket: true });
     expect(status.json).toMatchObject({
       pid: 424242,
@@ -103,7 +103,7 @@ describe('status details', () => {
   });
 
   it('an admin account over TCP gets everything; a plain user and `--as` do not', async () => {
-    const call = setup();
+    const call = await setup();
     await t.store.tenants.users.create({ email: 'root@example.com', isAdmin: true });
     await t.store.tenants.users.create({ email: 'ann@example.com' });
     const rootKey = (await call('POST', '/api/keys', { socket: true, as: 'root@example.com', body: {} })).json.key as string;

@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp, TEST_SECRET } from './fixture.js';
 
-const t = makeApp({ authRequired: true });
+const t = await makeApp({ authRequired: true });
 const call = client(t.app);
 afterAll(() => t.close());
 
@@ -204,8 +204,8 @@ describe('tenant isolation matrix (auth required)', () => {
   });
 });
 
-describe('loopback defaults (auth not required) and the control socket', () => {
-  const l = makeApp();
+describe('loopback defaults (auth not required) and the control socket', async () => {
+  const l = await makeApp();
   const lcall = client(l.app);
   afterAll(() => l.close());
 

@@ -18,7 +18,7 @@ describe('ares.toml', () => {
       headers_timeout_ms: 10000,
       max_connections: 1024,
     });
-    expect(cfg.database.path).toBe('data/ares.db');
+    expect(cfg.database).toEqual({ path: 'data/ares.db', pool_size: 10 });
     expect(cfg.defaults.model).toBe('balanced');
     expect(Object.keys(cfg.providers).sort()).toEqual(['offline', 'ollama', 'openai']);
     expect(cfg.providers.openai?.api_key_env).toBe('OPENAI_API_KEY');
@@ -79,6 +79,35 @@ describe('ares.toml', () => {
     expect(cfg.server.host).toBe('0.0.0.0');
     expect(cfg.logging.level).toBe('debug');
     expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: 'x' })).toThrow(/CAXTON_PORT=x/);
+  });
+
+  it('takes a PostgreSQL [database] url, overridden by CAXTON_DATABASE_URL, and locates a bad one without echoing it', () => {
+    const dir = tempDir('cx-');
+    writeFileSync(join(dir, 'ares.toml'), '[database]\nurl = "postgresql://app:pw-in-file@db1:5432/caxton"\npool_size = 4\n');
+    expect(loadAresConfig(join(dir, 'ares.toml'), {}).database).toMatchObject({ url: 'postgresql://app:pw-in-file@db1:5432/caxton', pool_size: 4 });
+    const fromEnv = loadAresConfig(join(dir, 'ares.toml'), { CAXTON_DATABASE_URL: 'postgres://app@db2/caxton' });
+    expect(fromEnv.database.url).toBe('postgres://app@db2/caxton');
+    expect(parseAresConfig('[database]\nurl = "postgres:///caxton?host=/run/postgresql"\n').database.url).toContain('/run/postgresql');
+
+    for (const bad of ['mysql://u:pw-secret@db/x', 'postgres://', 'not a url pw-secret']) {
+      try {
+        parseAresConfig(`[database]\npath = "data/ares.db"\nurl = "${bad}"\n`);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^ares\.toml:3:1: E_VALUE `database\.url`.*postgres:\/\/USER:PASSWORD@HOST/);
+        expect((e as DomainError).details[0]?.hint).toBeTruthy();
+        expect(JSON.stringify({ m: (e as Error).message, d: (e as DomainError).details })).not.toContain('pw-secret');
+      }
+    }
+    expect(() => parseAresConfig('[database]\npool_size = 0\n')).toThrow(/ares\.toml:2:1: .*database\.pool_size/);
+    try {
+      loadAresConfig(join(dir, 'ares.toml'), { CAXTON_DATABASE_URL: 'http://u:pw-secret@db/x' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toMatch(/^CAXTON_DATABASE_URL: not a PostgreSQL URL/);
+      expect((e as DomainError).details[0]?.hint).toMatch(/unset CAXTON_DATABASE_URL/);
+      expect((e as Error).message).not.toContain('pw-secret');
+    }
   });
 
   it('keeps an inline api_key out of error messages', () => {

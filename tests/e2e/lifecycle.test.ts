@@ -74,8 +74,10 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
       expect(m.provider_type).toBe('openai');
       expect(m.state).toBe('ready'); // a key is set, so the real provider serves
     }
-    // The human status lists the models too.
+    // The human status lists the models too, and names the database: backend, health, schema, file.
     for (const m of st.models) expect(status.stdout).toContain(m.name);
+    expect(st.database).toMatchObject({ ok: true, backend: 'sqlite', path: join(home.dir, 'data', 'ares.db'), journal_mode: 'wal' });
+    expect(status.stdout).toContain(`database: ok (sqlite wal, schema ${st.database.schema_version}) ${join(home.dir, 'data', 'ares.db')}`);
 
     // agent list (table + --json)
     const list = await home.run(['agent', 'list']);

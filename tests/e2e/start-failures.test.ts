@@ -1,13 +1,13 @@
 /**
  * `server start` failures a user hits (SPEC §5, §8): port in use, a broken ares.toml (detached and
- * --foreground), a home whose socket path is too long. Each exits 1 with a message that says what to
+ * --foreground), a bad or unreachable database URL, a home whose socket path is too long. Each exits 1 with a message that says what to
  * do, and leaves no daemon, pid file or socket behind.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daemonPidsFor, homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { closedPort, daemonPidsFor, homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
 
@@ -70,6 +70,23 @@ describe('server start failures (real binary)', { timeout: 20_000 }, () => {
     expect(r.stderr).toMatch(/ares\.toml:3:\d+:/);
     expect(r.stderr).toContain('prot');
     await expectNothingLeft(home);
+  });
+
+  it('a bad or unreachable CAXTON_DATABASE_URL -> exit 1 saying so, its password in no output or log; no daemon left', async () => {
+    const home = homes.create();
+    const bad = await home.run(['server', 'start', '--port', '0'], { env: { CAXTON_DATABASE_URL: 'mysql://caxton:pw-e2e-secret-1@db/caxton' } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/CAXTON_DATABASE_URL: not a PostgreSQL URL: use postgres:\/\//);
+    await expectNothingLeft(home);
+
+    const url = `postgres://caxton:pw-e2e-secret-2@127.0.0.1:${await closedPort()}/caxton`;
+    const down = await home.run(['server', 'start', '--port', '0', '--foreground'], { env: { CAXTON_DATABASE_URL: url }, timeoutMs: 15_000 });
+    expect(down.exitCode).toBe(1);
+    expect(down.stderr).toMatch(/database|PostgreSQL/);
+    await expectNothingLeft(home);
+    const log = home.exists(home.logFile) ? readFileSync(home.logFile, 'utf8') : '';
+    expect(log).toMatch(/failed to start/);
+    for (const text of [bad.stdout, bad.stderr, down.stdout, down.stderr, log]) expect(text).not.toMatch(/pw-e2e-secret/);
   });
 
   it('socket path too long for the OS -> exit 1, says so and suggests a shorter --home', async () => {

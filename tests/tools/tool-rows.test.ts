@@ -1,7 +1,8 @@
 /**
  * `invalidatingRows` over a real SQLite store: writes to user tool and MCP rows empty the tool
  * resolution cache, changed or deleted MCP rows lose their live connection, agent rows and failed
- * writes touch neither, and reads pass through.
+ * writes touch neither, every committed write of any kind is reported with its owner (what the
+ * daemon publishes to other nodes), and reads pass through.
  */
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,10 +17,16 @@ const owner = (await store.tenants.users.create({ email: 'owner@example.com' }))
 
 let invalidations = 0;
 let dropped: string[] = [];
-const rows = invalidatingRows(store.tenants.entities, { invalidate: () => void invalidations++, dropConnection: (id) => void dropped.push(id) });
+let written: string[] = [];
+const rows = invalidatingRows(store.tenants.entities, {
+  invalidate: () => void invalidations++,
+  dropConnection: (id) => void dropped.push(id),
+  written: (kind, userId) => void written.push(`${kind} ${userId}`),
+});
 beforeEach(() => {
   invalidations = 0;
   dropped = [];
+  written = [];
 });
 
 const mcp = (name: string, url: string) => McpServerSchema.parse({ name, url });
@@ -42,6 +49,7 @@ describe('invalidatingRows', () => {
     expect(dropped).toEqual([row.id]);
     expect(await rows.remove('mcps', owner, 'gone')).toBe(false);
     expect(dropped).toEqual([row.id]);
+    expect(written).toEqual([`mcps ${owner}`, `mcps ${owner}`]);
   });
 
   it('tool writes empty the cache and drop no connection', async () => {
@@ -52,19 +60,23 @@ describe('invalidatingRows', () => {
     expect(dropped).toEqual([]);
   });
 
-  it('agent writes touch neither the cache nor connections', async () => {
+  it('agent writes touch neither the cache nor connections, and are reported', async () => {
     await rows.insert('agents', owner, AgentSchema.parse({ name: 'helper', system_prompt: 'p' }), false);
+    await rows.update('agents', owner, 'helper', AgentSchema.parse({ name: 'helper', system_prompt: 'q' }));
     await rows.remove('agents', owner, 'helper');
     expect(invalidations).toBe(0);
     expect(dropped).toEqual([]);
+    expect(written).toEqual([`agents ${owner}`, `agents ${owner}`, `agents ${owner}`]);
   });
 
   it('a failed write propagates its error and triggers no hook', async () => {
     await rows.insert('mcps', owner, mcp('dup', 'https://d.example.com/mcp'), false);
     invalidations = 0;
+    written = [];
     await expect(rows.insert('mcps', owner, mcp('dup', 'https://e.example.com/mcp'), false)).rejects.toThrow(/already/);
     await expect(rows.update('mcps', owner, 'nope', mcp('nope', 'https://f.example.com/mcp'))).rejects.toThrow();
     expect(invalidations).toBe(0);
     expect(dropped).toEqual([]);
+    expect(written).toEqual([]);
   });
 });

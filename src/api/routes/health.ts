@@ -15,6 +15,9 @@ import { Routes } from '../openapi.js';
 /** One MCP server as `GET /api/status` sums it up (src/domain/mcp-status.ts McpServerStatus has the rest). */
 const McpSummary = z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number(), last_error: z.string().nullable() });
 
+/** PostgreSQL's connection pool (src/domain/status.ts DatabaseHealth `pool`): open, idle, and queries waiting for one. */
+const Pool = z.object({ total: z.number(), idle: z.number(), waiting: z.number() }).describe('PostgreSQL only');
+
 const Health = z.object({
   status: z.enum(['ok', 'degraded']),
   version: z.string(),
@@ -24,6 +27,7 @@ const Health = z.object({
     backend: z.enum(['sqlite', 'postgres']),
     journal_mode: z.string().optional().describe('SQLite only'),
     schema_version: z.number(),
+    pool: Pool.optional(),
     error: z.string().optional(),
   }),
 });
@@ -52,7 +56,13 @@ const StatusSummary = z.object({
   agents: z.number(),
   counts: z.record(z.string(), z.number()),
   models: z.array(z.object({ name: z.string(), provider: z.string(), provider_type: z.string(), model: z.string(), state: z.string() })),
-  database: z.object({ ok: z.boolean(), backend: z.enum(['sqlite', 'postgres']), journal_mode: z.string().optional(), schema_version: z.number() }),
+  database: z.object({
+    ok: z.boolean(),
+    backend: z.enum(['sqlite', 'postgres']),
+    journal_mode: z.string().optional(),
+    schema_version: z.number(),
+    pool: Pool.optional(),
+  }),
   config: z.object({ errors: z.number(), warnings: z.number(), reloads: z.number(), rejected: z.number() }),
   mcp_servers: z.array(z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number() })),
 });
@@ -85,7 +95,13 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
     agents: s.agents,
     counts: s.counts,
     models: s.models.map(({ name, provider, provider_type, model, state }) => ({ name, provider, provider_type, model, state })),
-    database: { ok: s.database.ok, backend: s.database.backend, journal_mode: s.database.journal_mode, schema_version: s.database.schema_version },
+    database: {
+      ok: s.database.ok,
+      backend: s.database.backend,
+      journal_mode: s.database.journal_mode,
+      schema_version: s.database.schema_version,
+      ...(s.database.pool ? { pool: s.database.pool } : {}),
+    },
     config: { errors: s.config.errors, warnings: s.config.warnings, reloads: s.config.reloads, rejected: s.config.rejected },
     mcp_servers: mcp.map(({ name, state, transport, tools }) => ({ name, state, transport, tools })),
   };
@@ -97,8 +113,9 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
   const tags = ['health'];
 
   /**
-   * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, backend, journal_mode (SQLite), schema_version}}`,
-   * or 503 with `status: "degraded"` when the database is not usable.
+   * GET|HEAD /health -> 200 `{status: "ok", version, uptime_ms, database: {ok, backend, journal_mode (SQLite),
+   * schema_version, pool (PostgreSQL)}}`, or 503 with `status: "degraded"` and `database.error` when the
+   * database is not usable (e.g. the PostgreSQL server is unreachable).
    */
   r.op(
     {
@@ -120,6 +137,7 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
           backend: db.backend,
           ...(db.journal_mode ? { journal_mode: db.journal_mode } : {}),
           schema_version: db.schema_version,
+          ...(db.pool ? { pool: db.pool } : {}),
           ...(db.error ? { error: db.error } : {}),
         },
       };

@@ -1,6 +1,6 @@
 /**
  * `caxton server status [--json]` (SPEC §5, STORY-001: under 100 ms). Running: pid, URL, socket,
- * uptime, version, agent counts, each provider's health (offline and why, or ready but its last
+ * uptime, version, database (backend, health, where), agent counts, each provider's health (offline and why, or ready but its last
  * request failed: the registry's passive health), models with their provider state, MCP servers
  * (one line, from the `mcp_servers` of `GET /api/status`), config problems and hot-reload
  * history (reloads, the last rejected reload's errors). Not running: says so and exits 3.
@@ -47,6 +47,16 @@ function mcpLine(servers: McpSummary[]): string {
   return `  mcp:      ${ready.length}/${servers.length} servers ready, ${tools} tools${others.length ? `; ${others.join('; ')}` : ''}`;
 }
 
+/**
+ * The `database:` line: health, backend (SQLite's journal mode, PostgreSQL's pool), schema and where
+ * it is (the SQLite file, or the PostgreSQL URL without its password, as the daemon reports it).
+ */
+function databaseLine(db: StatusReport['database']): string {
+  const pool = db.pool ? `, pool ${db.pool.total} open ${db.pool.idle} idle ${db.pool.waiting} waiting` : '';
+  const health = db.ok ? 'ok' : `ERROR ${db.error ?? ''}`;
+  return `  database: ${health} (${db.backend}${db.journal_mode ? ` ${db.journal_mode}` : ''}, schema ${db.schema_version}${pool}) ${db.path}`;
+}
+
 function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
   const c = st.counts;
   const lines = [
@@ -57,7 +67,7 @@ function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
     `  home:     ${st.home}`,
     `  uptime:   ${uptime(st.uptime_ms)}`,
     `  version:  ${st.version} (node ${st.node})`,
-    `  database: ${st.database.ok ? 'ok' : `ERROR ${st.database.error ?? ''}`} (${st.database.backend}${st.database.journal_mode ? ` ${st.database.journal_mode}` : ''}, schema ${st.database.schema_version})`,
+    databaseLine(st.database),
     `  config:   ${c.agents} agents, ${c.models} models, ${c.tools} tools, ${c.workflows} workflows, ${c.mcps} MCP servers` +
       (st.config.errors || st.config.warnings ? ` (${st.config.errors} errors, ${st.config.warnings} warnings)` : ''),
   ];

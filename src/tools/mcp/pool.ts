@@ -48,6 +48,11 @@ export interface McpPool {
   get(key: string, server: McpServer, row?: PoolRowInfo): McpConnection | undefined;
   /** Close and forget the connection of row `key` (row deleted or changed). No-op when absent. */
   drop(key: string): void;
+  /**
+   * Close and forget every connection of rows owned by `owner` (every connection when undefined), e.g.
+   * when another node changed that user's rows: the next use connects with the row as stored then.
+   */
+  dropOwned(owner: string | undefined): void;
   /** Status of every live connection, sorted by name then key. */
   status(): PooledServerStatus[];
   /** Close every connection; stdio children end. Idempotent. */
@@ -69,6 +74,14 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
   const publicTransport = opts.publicTransport ?? opts.createTransport ?? realTransports(opts.cwd, { publicOnly: true });
   const owners = new Map<string, string>();
   let closed = false;
+  const drop = (key: string) => {
+    const have = entries.get(key);
+    if (!have) return;
+    entries.delete(key);
+    owners.delete(key);
+    retire(have.conn);
+    opts.log.info({ server: have.conn.server.name, key, change: 'removed' }, 'user mcp server closed');
+  };
 
   return {
     get(key, server, row = {}) {
@@ -88,14 +101,10 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
       conn.start();
       return conn;
     },
-    drop(key) {
-      const have = entries.get(key);
-      if (!have) return;
-      entries.delete(key);
-      owners.delete(key);
-      retire(have.conn);
-      opts.log.info({ server: have.conn.server.name, key, change: 'removed' }, 'user mcp server closed');
+    dropOwned(owner) {
+      for (const key of [...entries.keys()]) if (owner === undefined || owners.get(key) === owner) drop(key);
     },
+    drop,
     status: () =>
       [...entries.entries()]
         .map(([key, e]) => {

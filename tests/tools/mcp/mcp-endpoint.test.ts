@@ -23,7 +23,7 @@ const servers: McpServerStatus[] = [
   },
   { name: 'remote', state: 'failed', transport: 'http', tools: 0, tool_names: [], last_error: 'fetch failed', restarts: 3 },
 ];
-const { app, store, close } = makeApp({ mcpServers: () => servers });
+const { app, store, close } = await makeApp({ mcpServers: () => servers });
 afterAll(close);
 
 async function connect(): Promise<Client> {

@@ -80,6 +80,21 @@ describe('MCP pool (real stdio children)', () => {
   }, 40_000);
 });
 
+describe('MCP pool: dropping by owner', () => {
+  it("closes the connections of one owner's rows and keeps the others'; with no owner, every connection", async () => {
+    const pool = createMcpPool({ log: quiet, createTransport: tagged() });
+    pools.push(pool);
+    const web = server({ name: 'web', url: 'http://web.example/mcp' });
+    pool.get('mcp_a1', web, { owner: 'ann' });
+    pool.get('mcp_a2', web, { owner: 'ann' });
+    pool.get('mcp_b1', web, { owner: 'bob' });
+    pool.dropOwned('ann');
+    expect(pool.status().map((s) => s.key)).toEqual(['mcp_b1']);
+    pool.dropOwned(undefined);
+    expect(pool.status()).toEqual([]);
+  });
+});
+
 describe('per-user tool sets through the Toolbox', () => {
   const systemWeb = server({ name: 'web', url: 'http://system.example/mcp' });
   const annWeb = server({ name: 'web', url: 'http://ann.example/mcp' });
