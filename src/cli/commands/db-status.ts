@@ -15,9 +15,8 @@ import { EXIT, printJson } from '../output.js';
 /** The database the daemon of this home would open: `CAXTON_DATABASE_URL`, else `[database] url`, else the SQLite `[database] path`. */
 function configuredLocation(opts: GlobalOptions): DatabaseLocation {
   const paths = homePaths(opts);
-  const database: { path: string; url?: string } = loadAresConfig(paths.aresToml).database;
-  const url: string | undefined = process.env.CAXTON_DATABASE_URL || database.url;
-  return isPostgresUrl(url) ? { backend: 'postgres', url } : { backend: 'sqlite', path: resolve(paths.home, database.path) };
+  const { url, path } = loadAresConfig(paths.aresToml).database;
+  return isPostgresUrl(url) ? { backend: 'postgres', url } : { backend: 'sqlite', path: resolve(paths.home, path) };
 }
 
 /** Print the status; `--json` prints `{backend, location, schema_version, size_bytes, tables}`. */
