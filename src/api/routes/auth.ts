@@ -3,8 +3,9 @@
  * `POST|GET /api/keys`, `DELETE /api/keys/:id`, and the admin's `POST /api/users` (`caxton user create`).
  *
  * Abuse limits (src/api/throttle.ts): login attempts are counted per account (email) and per client
- * address (the TCP peer, or the client a trusted proxy forwards for: src/api/client-address.ts); after 10 failed ones further attempts get 429 with `Retry-After`, waiting 1 s, then twice
- * as long after each further failure, at most 15 min; a successful login clears the account's count
+ * address (the TCP peer, or the client a trusted proxy forwards for: src/api/client-address.ts);
+ * after 10 failed ones further attempts get 429 with `Retry-After`, waiting 1 s, then twice as long
+ * after each further failure, at most 15 min; a successful login clears the account's count
  * and gives back the address's attempt. Every failed login is logged (email, client address, counts;
  * never the password). Registration is limited per client address the same way (10, then 1 min
  * doubling up to 1 h) and answers the same for new and taken emails, so neither route tells who has
