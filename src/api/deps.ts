@@ -1,4 +1,5 @@
 /** The API's dependency and environment types (kept apart from app.ts so routes can import them). */
+import type { IncomingMessage } from 'node:http';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EntityFormat, EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
@@ -12,9 +13,12 @@ import type { ErrorLog } from './errors.js';
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
 export type Transport = 'socket' | 'tcp';
 
-/** Hono environment: bindings from the listener, variables set by middleware. */
+/**
+ * Hono environment: bindings from the listener (`transport`, and the Node request `incoming` that
+ * @hono/node-server passes, whose socket and headers give the client address), variables set by middleware.
+ */
 export interface AppEnv {
-  Bindings: { transport?: Transport };
+  Bindings: { transport?: Transport; incoming?: IncomingMessage };
   Variables: { userId: string; isAdmin: boolean };
 }
 
@@ -92,6 +96,11 @@ export interface AppDeps {
    * allowed to change things and get CORS headers. Absent: loopback hosts only, no other origin.
    */
   boundary?: BoundarySettings;
+  /**
+   * `[server] trusted_proxies`: peers whose `X-Forwarded-For` names the client for per-address limits
+   * and logs (src/api/client-address.ts). Absent or empty: the TCP peer is the client.
+   */
+  trustedProxies?: string[];
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

@@ -5,6 +5,7 @@
  * schema error is a DomainError('CONFIG_INVALID') whose message starts with `ares.toml:LINE:COL:`.
  */
 import { readFileSync } from 'node:fs';
+import proxyaddr from 'proxy-addr';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
@@ -24,6 +25,20 @@ export function isDatabaseUrl(url: string): boolean {
   try {
     const u = new URL(url);
     return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
+
+/** What each `[server] trusted_proxies` entry must be. */
+const TRUSTED_PROXY_RULE =
+  'not an IP address, CIDR range or address class: use e.g. "10.0.0.5", "10.0.0.0/8", "fd00::/8", "loopback", "linklocal" or "uniquelocal"';
+
+/** True when `proxy-addr` accepts `entry` as a trusted proxy: an IPv4/IPv6 address, a CIDR range (or address/netmask), or `loopback`, `linklocal`, `uniquelocal`. */
+export function isTrustedProxyEntry(entry: string): boolean {
+  try {
+    proxyaddr.compile(entry);
+    return true;
   } catch {
     return false;
   }
@@ -56,6 +71,13 @@ export const AresConfigSchema = z
         headers_timeout_ms: z.number().int().min(100).default(10_000),
         /** Open TCP connections served at once; further connections are closed until some end. */
         max_connections: z.number().int().min(1).default(1024),
+        /**
+         * Reverse proxies (load balancers) whose `X-Forwarded-For` is believed: IP addresses, CIDR
+         * ranges (`10.0.0.0/8`) or `loopback`, `linklocal`, `uniquelocal`. A request from one of them
+         * is counted against the address the header names (the nearest one not itself trusted) by the
+         * per-address limits and logs; from any other peer the header is ignored. Default: none.
+         */
+        trusted_proxies: z.array(z.string().refine(isTrustedProxyEntry, TRUSTED_PROXY_RULE)).default([]),
       })
       .strict()
       .refine((s) => s.headers_timeout_ms <= s.request_timeout_ms, { message: 'headers_timeout_ms must not exceed request_timeout_ms', path: ['headers_timeout_ms'] })

@@ -38,6 +38,7 @@ cors_origins = []           # web apps that may use the API from a browser, e.g.
 request_timeout_ms = 30000  # a client must send its whole request within this (responses and streams are not limited)
 headers_timeout_ms = 10000  # ... and its headers within this
 max_connections = 1024      # open TCP connections at once
+trusted_proxies = []        # load balancers whose X-Forwarded-For names the client, e.g. ["10.0.0.5"] or ["10.0.0.0/24"]
 
 [database]
 path = "data/ares.db"       # relative to this home

@@ -358,7 +358,7 @@ function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason:
 
 type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
 
-/** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary. */
+/** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary, trusted proxies. */
 function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): AppDeps {
   const startedAt = o.startedAt ?? Date.now();
   const version = o.version ?? versionInfo().version;
@@ -388,6 +388,7 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
     log,
     secrets: p.secrets,
     boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },
+    trustedProxies: config.server.trusted_proxies,
     mcpServers: () => p.mcp.status(),
     userMcpServers: () => p.userMcp.status(),
     ...(config.mcp.allow_private_urls ? {} : { checkMcpUrl: publicUrlRefusal }),

@@ -5,7 +5,7 @@
  * runs only, once per user, agent and day, never the owner's, from every entry point; owners cannot
  * rate their own agents and nobody rates an agent they have not run.
  *
- * Requests carry a client address the way the node server binds it (`env.incoming.socket`).
+ * Requests carry a client address the way the node server binds it (`env.incoming`, its socket and headers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp, type TestApp } from './fixture.js';
@@ -20,7 +20,7 @@ function from(t: TestApp, address: string) {
     const res = await t.app.request(
       path,
       { method: 'POST', headers, body: JSON.stringify(body) },
-      { transport: 'tcp', incoming: { socket: { remoteAddress: address } } },
+      { transport: 'tcp', incoming: { socket: { remoteAddress: address }, headers: {} } },
     );
     const text = await res.text();
     return { status: res.status, text, json: text ? JSON.parse(text) : undefined, retryAfter: res.headers.get('retry-after') };

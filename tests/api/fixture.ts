@@ -54,6 +54,8 @@ export interface TestAppOptions {
   secrets?: SecretScrubber;
   /** `[server] allowed_hosts` / `cors_origins` (default: loopback only, no other origin). */
   boundary?: AppDeps['boundary'];
+  /** `[server] trusted_proxies` (default: none). */
+  trustedProxies?: string[];
   /** Replaces the daemon status behind `/api/status`. */
   status?: AppDeps['status'];
   /** Replaces the config status behind `/api/config/status`. */
@@ -76,7 +78,7 @@ function testConfig(opts: TestAppOptions) {
     auth: { required: opts.authRequired ?? false },
     limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024 },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
-    server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [] },
+    server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
     ...(opts.databasePath ? { database: { path: opts.databasePath } } : {}),
   });
 }

@@ -17,6 +17,7 @@ describe('ares.toml', () => {
       request_timeout_ms: 30000,
       headers_timeout_ms: 10000,
       max_connections: 1024,
+      trusted_proxies: [],
     });
     expect(cfg.database).toEqual({ path: 'data/ares.db', pool_size: 10 });
     expect(cfg.defaults.model).toBe('balanced');
@@ -41,6 +42,20 @@ describe('ares.toml', () => {
     expect(problem('[server]\ncors_origins = ["https://app.example.com/path"]\n')).toMatch(/not an origin/);
     expect(problem('[server]\nrequest_timeout_ms = 5000\nheaders_timeout_ms = 6000\n')).toMatch(/headers_timeout_ms must not exceed request_timeout_ms/);
     expect(problem('[server]\nmax_connections = 0\n')).toMatch(/^ares\.toml:2:\d+: /);
+  });
+
+  it('takes trusted proxies as addresses, CIDR ranges and address classes, and locates a bad entry with a hint', () => {
+    const good = ['10.0.0.5', '10.0.0.0/8', '172.16.0.0/255.240.0.0', 'fd00::/8', '::1', 'loopback', 'linklocal', 'uniquelocal'];
+    expect(parseAresConfig(`[server]\ntrusted_proxies = ${JSON.stringify(good)}\n`).server.trusted_proxies).toEqual(good);
+    for (const bad of ['lb.example.com', '10.0.0.0/33', '']) {
+      try {
+        parseAresConfig(`[server]\nport = 8080\ntrusted_proxies = ["127.0.0.1", "${bad}"]\n`);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^ares\.toml:3:1: E_VALUE `server\.trusted_proxies\.1` not an IP address, CIDR range or address class/);
+        expect((e as DomainError).details[0]).toMatchObject({ field: 'server.trusted_proxies.1', line: 3, hint: expect.stringContaining('caxton schema') });
+      }
+    }
   });
 
   it('reports a syntax error as ares.toml:LINE:COL', () => {

@@ -1,7 +1,8 @@
 /**
  * Abuse limits on the real daemon over TCP: logout stops the session's access token at once, and
  * brute-forcing a login gets 429 with Retry-After after 10 failures, each failure in the daemon log
- * with the email and client address but never the password.
+ * with the email and client address but never the password. Without `[server] trusted_proxies` a
+ * forged `X-Forwarded-For` does not give a client a fresh address to be counted under.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,5 +54,19 @@ describe('abuse limits on the real daemon', { timeout: 60_000 }, () => {
     });
     expect(JSON.parse(failures.at(-1)!)).toMatchObject({ email: 'target@example.com', client: expect.stringContaining('127.0.0.1'), account_failures: 10 });
     expect(readFileSync(home.logFile, 'utf8')).not.toContain(WRONG);
+  });
+
+  it('a forged X-Forwarded-For is ignored: registrations from loopback share one limit whatever the header says', async () => {
+    const statuses: number[] = [];
+    // Earlier tests registered from loopback too, so the limit comes within 11 attempts.
+    for (let i = 0; i < 11 && !statuses.includes(429); i++) {
+      const res = await fetch(`${url}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i}` },
+        body: JSON.stringify({ email: `forger${i}@example.com`, password: PASSWORD }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.at(-1)).toBe(429);
   });
 });

@@ -3,21 +3,21 @@
  * `POST|GET /api/keys`, `DELETE /api/keys/:id`, and the admin's `POST /api/users` (`caxton user create`).
  *
  * Abuse limits (src/api/throttle.ts): login attempts are counted per account (email) and per client
- * address; after 10 failed ones further attempts get 429 with `Retry-After`, waiting 1 s, then twice
- * as long after each further failure, at most 15 min; a successful login clears the account's count
+ * address (the TCP peer, or the client a trusted proxy forwards for: src/api/client-address.ts);
+ * after 10 failed ones further attempts get 429 with `Retry-After`, waiting 1 s, then twice as long
+ * after each further failure, at most 15 min; a successful login clears the account's count
  * and gives back the address's attempt. Every failed login is logged (email, client address, counts;
  * never the password). Registration is limited per client address the same way (10, then 1 min
  * doubling up to 1 h) and answers the same for new and taken emails, so neither route tells who has
  * an account.
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiKeyListingSchema, NewApiKeySchema, UserInfoSchema } from '../../domain/api-types.js';
 import { DomainError, isDomainError } from '../../domain/errors.js';
 import { HANDLE_PATTERN } from '../../domain/names.js';
 import { hashPassword, type AuthService } from '../auth.js';
-import type { AppDeps, AppEnv } from '../deps.js';
+import { clientAddressResolver, type ClientAddressOf } from '../client-address.js';
+import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
 
@@ -29,19 +29,6 @@ const REGISTER_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 60_000, maxDel
 /** The one answer to every accepted registration, whether or not the email had an account already. */
 const REGISTERED =
   'registration accepted: log in with this email and password (POST /api/auth/login); an email that was already registered keeps its account and password';
-
-/**
- * The client's address for throttling: the TCP peer, `control-socket` over the Unix socket, or
- * `unknown` when the request has no socket (in-process `app.request()`): such requests share one count.
- */
-function clientAddress(c: Context<AppEnv>): string {
-  if (c.env?.transport === 'socket') return 'control-socket';
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** @throws DomainError TOO_MANY_REQUESTS (429 with `Retry-After` in seconds) when any key must still wait in its throttle; `what` names what was too many. */
 function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Throttle, string]>): void {
@@ -192,20 +179,25 @@ const meSpec = {
   responses: { 200: { description: 'user', schema: UserInfoSchema.extend({ acting_admin: z.boolean() }) } },
 } satisfies OpSpec;
 
-/** The throttles of one app: failed logins per account (email) and per client address, registrations per address. */
+/**
+ * The throttles of one app: failed logins per account (email) and per client address, registrations per
+ * address; `addressOf` gives the address a request counts under (src/api/client-address.ts).
+ */
 interface AuthThrottles {
   loginsPerAccount: Throttle;
   loginsPerAddress: Throttle;
   registrations: Throttle;
+  addressOf: ClientAddressOf;
 }
 
 /**
  * Register an account, answering the same for a new and a taken email (module comment).
  * @throws DomainError TOO_MANY_REQUESTS (address throttle), CONFLICT (handle taken).
  */
-async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenants']['users'], registrations: Throttle): Promise<Response> {
+async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenants']['users'], throttles: AuthThrottles): Promise<Response> {
+  const { registrations } = throttles;
   const body = c.req.valid('json');
-  const address = clientAddress(c);
+  const address = throttles.addressOf(c);
   refuseWhileWaiting('registrations from this address', [[registrations, address]]);
   registrations.take(address);
   // Handles are public (they qualify shared names), so a taken one may be said; a taken email may not.
@@ -230,7 +222,7 @@ async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenan
 async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
   const { loginsPerAccount, loginsPerAddress } = throttles;
   const body = c.req.valid('json');
-  const address = clientAddress(c);
+  const address = throttles.addressOf(c);
   refuseWhileWaiting('failed logins for this email or from this address', [
     [loginsPerAccount, body.email],
     [loginsPerAddress, address],
@@ -269,8 +261,9 @@ export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
     loginsPerAccount: createThrottle(LOGIN_LIMITS),
     loginsPerAddress: createThrottle(LOGIN_LIMITS),
     registrations: createThrottle(REGISTER_LIMITS),
+    addressOf: clientAddressResolver(deps.trustedProxies ?? []),
   };
-  r.op(registerSpec, (c) => register(c, users, throttles.registrations));
+  r.op(registerSpec, (c) => register(c, users, throttles));
   r.op(loginSpec, (c) => login(c, deps, auth, throttles));
   r.op(refreshSpec, async (c) => c.json(await auth.refresh(c.req.valid('json').refresh_token)));
   r.op(logoutSpec, async (c) => {
