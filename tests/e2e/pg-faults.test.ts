@@ -115,12 +115,19 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database under faults${skip
     const pid = victim.pidFromFile()!;
     let ok = 0;
     let killed = false;
-    const outcomes = await load(8, 10, () => urls, key, 'kill', (o) => {
-      if (o.status === 200 && ++ok === 12) {
-        process.kill(pid, 'SIGKILL');
-        killed = true;
-      }
-    });
+    const outcomes = await load(
+      8,
+      10,
+      () => urls,
+      key,
+      'kill',
+      (o) => {
+        if (o.status === 200 && ++ok === 12) {
+          process.kill(pid, 'SIGKILL');
+          killed = true;
+        }
+      },
+    );
     expect(killed).toBe(true);
 
     // The survivor answered every request it was sent, before, during and after the kill.
@@ -134,9 +141,10 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database under faults${skip
     ]);
     expect(executions.rows.length).toBe(answered.length);
     expect(executions.rows.every((r) => r.status === 'success')).toBe(true);
-    const replies = await db.query<{ conversation_id: string }>("SELECT conversation_id FROM messages WHERE role = 'assistant' AND content = 'pong' AND conversation_id = ANY($1)", [
-      answered.map((b) => b.conversation_id),
-    ]);
+    const replies = await db.query<{ conversation_id: string }>(
+      "SELECT conversation_id FROM messages WHERE role = 'assistant' AND content = 'pong' AND conversation_id = ANY($1)",
+      [answered.map((b) => b.conversation_id)],
+    );
     expect(new Set(replies.rows.map((r) => r.conversation_id)).size).toBe(answered.length);
     // ...and readable through the node that stayed up.
     const one = answered[0]!;
@@ -191,14 +199,20 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database under faults${skip
 
     cluster.start();
     // Both nodes serve again without a restart; the first request on each after recovery already succeeds.
-    await waitFor('healthy nodes', async () => (await api(0, 'GET', '/health', undefined, '')).status === 200 && (await api(1, 'GET', '/health', undefined, '')).status === 200, 20_000);
+    await waitFor(
+      'healthy nodes',
+      async () => (await api(0, 'GET', '/health', undefined, '')).status === 200 && (await api(1, 'GET', '/health', undefined, '')).status === 200,
+      20_000,
+    );
     const after = await load(8, 4, () => urls, key, 'after');
     expect(after.filter((o) => o.status !== 200)).toEqual([]);
 
     // Each node's change listener is connected again, so a key revoked on node 0 is refused on node 1.
     await waitFor(
       'both change listeners back',
-      async () => (await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN caxton_changes'")).rows[0].n === 2,
+      async () =>
+        (await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN caxton_changes'")).rows[0].n ===
+        2,
       15_000,
     );
     expect((await api(0, 'DELETE', `/api/keys/${keyId}`)).status).toBe(204);
