@@ -18,8 +18,12 @@ export type Run = <R extends pg.QueryResultRow = Record<string, unknown>>(stmt: 
 
 /** The store's access to the database: single statements on any pooled connection, or one transaction. */
 export interface Db {
+  /** One statement on any pooled connection; a read repeats once when its connection turns out broken. */
   run: Run;
-  /** Run `fn` inside BEGIN/COMMIT on one connection; any rejection rolls back and is rethrown (translated). */
+  /**
+   * Run `fn` inside BEGIN/COMMIT on one connection; any rejection rolls back and is rethrown
+   * (translated). Started once more on another connection when BEGIN met a broken one.
+   */
   tx<T>(fn: (run: Run) => Promise<T>): Promise<T>;
 }
 
@@ -29,7 +33,7 @@ const DRIVER_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|connection error|Client was closed|not queryable|Cannot use a pool after calling end/i;
 /** Failures to open a new connection (or a closing pool): the pool already tried afresh, so a retry would only wait again. */
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
-const CONNECT_MESSAGES = /timeout exceeded when trying to connect|Cannot use a pool after calling end/i;
+const CONNECT_MESSAGES = /timeout exceeded when trying to connect|due to connection timeout|Cannot use a pool after calling end/i;
 /** Failures that prove the statement never reached the server: a write to a closed socket, a client pg refuses to use. */
 const NOT_SENT = (err: unknown) =>
   (err as { code?: unknown }).code === 'EPIPE' || (err instanceof Error && /not queryable|Client was closed/i.test(err.message));
@@ -54,7 +58,7 @@ function brokenConnection(err: unknown): boolean {
  * connections behind), and either the statement is a SELECT (a read; `pg_notify` only repeats a
  * cache drop) or the failure proves it was never sent. A write whose fate is unknown is not retried.
  */
-export function retryable(stmt: Statement, err: unknown): boolean {
+function retryable(stmt: Statement, err: unknown): boolean {
   return brokenConnection(err) && (/^\s*SELECT\b/i.test(stmt.text) || NOT_SENT(err));
 }
 
