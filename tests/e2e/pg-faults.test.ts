@@ -5,7 +5,8 @@
  * killed node starts again over its stale pid file and socket; the database stopped under load makes
  * requests fail fast with 503 UNAVAILABLE (never a hang or a 500), `/health` degraded, a streamed chat
  * ends with an SSE `error` event, and after the database starts again both nodes serve without a
- * restart, their change listeners are back and a revoked key is refused on the other node.
+ * restart, their change listeners are back and a revoked key is refused on the other node. The tests
+ * share one cluster and two nodes and run in order: the second uses the node the first restarted.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
