@@ -12,7 +12,7 @@ import { DomainError } from '../../domain/errors.js';
 import { redactDatabaseUrl } from '../database-url.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createChangeFeed } from './changes.js';
-import { createDb, passwordOf, scrub, translate, type Db } from './client.js';
+import { checkout, createDb, passwordOf, scrub, translate, type Db } from './client.js';
 import { createStepCommitter } from './executions.js';
 import { migrate } from './migrations.js';
 import { createTenantStore } from './tenants.js';
@@ -91,11 +91,11 @@ async function openPool(url: string, poolSize: number, secret: string): Promise<
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
   pool.on('error', () => undefined); // an idle connection died (server restart): the pool drops it and opens another when needed
   try {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool);
     try {
       return { pool, version: await migrate(client) };
     } finally {
-      client.release();
+      release();
     }
   } catch (err) {
     await pool.end().catch(() => undefined);
