@@ -1,5 +1,5 @@
 /**
- * Whole-database administration for `caxton db` (issue "PostgreSQL as the shared store": move a
+ * Whole-database administration for `caxton db` (STORY-034 external backends, DIR-12 hosted database: move a
  * deployment between SQLite and PostgreSQL, and inspect a database offline): copy every table of one
  * store into another, and report what a database holds. Works on raw rows through `TableIO`, so
  * values move exactly as stored (ids, ms times, JSON text, 0/1 flags, REAL) on either backend.

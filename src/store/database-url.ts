@@ -1,5 +1,5 @@
 /**
- * Database URLs as they may be shown (issue "PostgreSQL as the shared store"): health, status and
+ * Database URLs as they may be shown (STORY-034 external backends, DIR-12 hosted database): health, status and
  * error messages name the database without its password. Its own module so both the backend
  * chooser (open.ts) and the PostgreSQL store use it without importing each other.
  */

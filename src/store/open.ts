@@ -1,5 +1,5 @@
 /**
- * Choosing the store backend (issue "PostgreSQL as the shared store"): a `postgres://` or
+ * Choosing the store backend (STORY-034 external backends, DIR-12 hosted database): a `postgres://` or
  * `postgresql://` URL opens the shared PostgreSQL store, anything else the embedded SQLite file.
  * The PostgreSQL module (and the `pg` driver) is imported only when a URL asks for it, so SQLite
  * users never load it.

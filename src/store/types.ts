@@ -118,8 +118,8 @@ export interface MemoryStore {
 export type StoreHealth = DatabaseHealth;
 
 /**
- * What other daemons sharing the database changed, so per-process caches can forget it (issue
- * "PostgreSQL as the shared store"). `api_keys`: a key was revoked (`detail`: the key id);
+ * What other daemons sharing the database changed, so per-process caches can forget it (STORY-034,
+ * DIR-12 hosted database). `api_keys`: a key was revoked (`detail`: the key id);
  * `user_tools`, `user_mcps`, `user_agents`: a user-tier row was written or removed (`detail`: the
  * owner's user id); `all`: anything may have changed (a listener reconnected after missing changes).
  */

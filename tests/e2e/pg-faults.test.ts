@@ -1,6 +1,6 @@
 /**
- * Faults on two real daemons sharing one real PostgreSQL database (issue "PostgreSQL as the shared
- * store", fault tolerance): a node killed with SIGKILL under concurrent chat load loses no answer it
+ * Faults on two real daemons sharing one real PostgreSQL database (STORY-034 external backends,
+ * STORY-010 database connection errors): a node killed with SIGKILL under concurrent chat load loses no answer it
  * gave (every 200 has its execution row and assistant message), the other node keeps serving, and the
  * killed node starts again over its stale pid file and socket; the database stopped under load makes
  * requests fail fast with 503 UNAVAILABLE (never a hang or a 500), `/health` degraded, a streamed chat

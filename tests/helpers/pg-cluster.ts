@@ -1,5 +1,5 @@
 /**
- * Throwaway PostgreSQL clusters for tests (issue: PostgreSQL store). A cluster lives in a temp
+ * Throwaway PostgreSQL clusters for tests (STORY-034 external backends). A cluster lives in a temp
  * directory, listens on a Unix socket only (no TCP port to collide on), runs with fsync off, and is
  * removed when stopped. As root the server runs as the `postgres` system user (PostgreSQL refuses to
  * run as root); otherwise as the current user. Debian's `postgresql` package provides the binaries

@@ -1,5 +1,5 @@
 /**
- * `caxton db migrate --from SRC --to DST [--force] [--json]` (issue "PostgreSQL as the shared store":
+ * `caxton db migrate --from SRC --to DST [--force] [--json]` (STORY-034 external backends, DIR-12 hosted database:
  * move a deployment between SQLite and PostgreSQL). Opens both databases directly (no daemon), migrates
  * both to this build's schema, copies every table in one transaction on the target and verifies the
  * row counts. Progress goes to stderr (a bar on a terminal, a line per table otherwise, none with

@@ -1,5 +1,5 @@
 /**
- * `caxton db status [--json]` (issue "PostgreSQL as the shared store"): the configured database as it
+ * `caxton db status [--json]` (STORY-034 external backends, DIR-12 hosted database): the configured database as it
  * is on disk or on the server, read directly (running daemon or not): backend, location (path, or the
  * URL without its password), schema version, rows per table and size. Reads `[database]` of ares.toml
  * and `CAXTON_DATABASE_URL`; never migrates or writes. Exit 0, or 1 when the database cannot be read.

@@ -1,5 +1,5 @@
 /**
- * Querying the PostgreSQL pool (issue "PostgreSQL as the shared store"): named prepared statements
+ * Querying the PostgreSQL pool (STORY-034 external backends, DIR-12 hosted database): named prepared statements
  * (each connection prepares a statement once, on first use), transactions on one pooled client, one
  * retry where a lost connection provably changed nothing, and the translation of connection-class
  * failures into `DomainError('UNAVAILABLE')`.

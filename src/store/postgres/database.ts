@@ -1,5 +1,5 @@
 /**
- * PostgreSQL implementation of the Store (issue "PostgreSQL as the shared store"): one `pg.Pool` per
+ * PostgreSQL implementation of the Store (STORY-034 external backends, DIR-12 hosted database): one `pg.Pool` per
  * daemon, named prepared statements, migrations under a row lock at open (migrations.ts; an up-to-date database takes no lock), and a
  * LISTEN/NOTIFY change feed (changes.ts). This module opens the pool and holds the conversation and
  * memory stores, health and close; executions.ts holds the step committer, tenants.ts the users,
