@@ -21,8 +21,8 @@
  * the same runtime arm built from that dist (its own SQLite file), in the same blocks and slices, and
  * reports runtime/baseline: how much slower or faster this build is than the other one, measured
  * in one process under the same load. The information arm is left out then, so the two runtime arms
- * are alike (it runs this build's code, which would warm it for the `runtime` arm: an A/A run against
- * a copy of the same dist read 3-5 % in this build's favour with it, 0-2 % without), and the
+ * are alike (it runs this build's code, which would warm it for the `runtime` arm: A/A runs against
+ * a copy of the same dist read 0-5 % in this build's favour with it, within 2 % without), and the
  * results go to bench/results/overhead-vs-baseline.json.
  *
  * Targets (reported, not enforced): ratio <= 1.2x with durable step commits; runtime throughput > 1,000 messages/s.
