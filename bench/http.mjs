@@ -12,23 +12,23 @@
  * For scale, the HTTP layer alone: wrk on a keyed `GET /api/agents/pinger` (no run, no provider call).
  * Prints a table and writes bench/results/http.json. Needs `wrk` on PATH (Debian: `apt-get install wrk`).
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  cli,
   disposeHome,
   envInt,
+  execFileAsync,
   installCleanupHooks,
   machineFacts,
   machineLine,
   requireBuild,
+  requireWrk,
   round2,
+  runWrk,
   startDaemonAgainst,
   startFakeChatServer,
   table,
   tempHome,
+  userWithPinger,
+  wrkScript,
   writeResult,
 } from './lib/common.mjs';
 
@@ -40,37 +40,7 @@ const GOAL_ADDED_P50_MS = 1;
 
 requireBuild();
 installCleanupHooks();
-if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (Debian: apt-get install -y wrk)');
-
-/** wrk Lua script: `method` (POST with `body`) with `headers`; prints one JSON line of results at the end (latency in µs). */
-function wrkScript(body, headers, method = 'POST') {
-  const dir = mkdtempSync(join('/tmp', 'cxb-wrk-'));
-  const file = join(dir, 'post.lua');
-  const setHeaders = Object.entries(headers)
-    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join('\n');
-  writeFileSync(
-    file,
-    `wrk.method = "${method}"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${setHeaders}\n
-function done(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
-  io.write(string.format('{"requests":%d,"secs":%f,"errors":%d,"p50_us":%f,"p99_us":%f}\\n', summary.requests, summary.duration / 1e6, errors, latency:percentile(50), latency:percentile(99)))
-end\n`,
-  );
-  return file;
-}
-
-/** Run a child without blocking this process's event loop (the fake server lives in it). */
-const run = promisify(execFile);
-
-/** wrk against `url` with `clients` connections for `secs` seconds. */
-async function runWrk(url, script, clients, secs) {
-  const r = await run('wrk', ['-t1', `-c${clients}`, `-d${secs}s`, '-s', script, url], { timeout: (secs + 30) * 1000 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`wrk printed no result: ${r.stderr}${r.stdout}`);
-  const o = JSON.parse(line);
-  return { per_sec: round2(o.requests / o.secs), p50_ms: round2(o.p50_us / 1000), p99_ms: round2(o.p99_us / 1000), requests: o.requests, errors: o.errors };
-}
+requireWrk();
 
 /** Closed-loop bare `openai` SDK calls in a child process (so it does not share an event loop with the fake). */
 const SDK_LOOP = `
@@ -88,7 +58,9 @@ console.log(JSON.stringify({ requests: lat.length, secs: took, p50_ms: q(50), p9
 `;
 
 async function runSdk(fakeUrl, clients, secs) {
-  const r = await run(process.execPath, ['--input-type=module', '-e', SDK_LOOP, fakeUrl, String(clients), String(secs)], { timeout: (secs + 30) * 1000 });
+  const r = await execFileAsync(process.execPath, ['--input-type=module', '-e', SDK_LOOP, fakeUrl, String(clients), String(secs)], {
+    timeout: (secs + 30) * 1000,
+  });
   const o = JSON.parse(r.stdout.trim().split('\n').pop());
   return { per_sec: round2(o.requests / o.secs), p50_ms: round2(o.p50_ms), p99_ms: round2(o.p99_ms), requests: o.requests, errors: 0 };
 }
@@ -100,16 +72,7 @@ const home = tempHome('http');
 const rows = [];
 try {
   const url = startDaemonAgainst(home, fakeUrl);
-  const user = cli(home, ['--json', 'user', 'create', 'bench-http@example.com', '--key']);
-  if (user.status !== 0) throw new Error(`user create failed: ${user.stderr}`);
-  const key = JSON.parse(user.stdout).api_key.key;
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const created = await fetch(`${url}/api/agents`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ name: 'pinger', model: 'fast', system_prompt: 'Reply pong.' }),
-  });
-  if (!created.ok) throw new Error(`create pinger: HTTP ${created.status} ${await created.text()}`);
+  const headers = await userWithPinger(home, url, 'bench-http@example.com');
   const script = wrkScript(JSON.stringify({ message: 'ping' }), headers);
   const chatUrl = `${url}/api/agents/pinger/chat`;
   const getScript = wrkScript(undefined, { authorization: headers.authorization }, 'GET');

@@ -17,26 +17,36 @@
  * (2) Throughput: BENCH_OVERHEAD_CONCURRENCY runs in flight for BENCH_OVERHEAD_SECONDS seconds per
  *     arm, in four alternating slices; completed messages per second.
  *
+ * Side by side with another build: BENCH_BASELINE_DIST=/path/to/other/dist adds the arm `baseline`,
+ * the same runtime arm built from that dist (its own SQLite file), in the same blocks and slices, and
+ * reports runtime/baseline: how much slower or faster this build is than the other one, measured
+ * in one process under the same load. The information arm is left out then, so the two runtime arms
+ * are alike (it runs this build's code, which would warm it for the `runtime` arm: A/A runs against
+ * a copy of the same dist read 0-5 % in this build's favour with it, within 2 % without), and the
+ * results go to bench/results/overhead-vs-baseline.json.
+ *
  * Targets (reported, not enforced): ratio <= 1.2x with durable step commits; runtime throughput > 1,000 messages/s.
  * Env: BENCH_OVERHEAD_SAMPLES (2000), BENCH_OVERHEAD_WARMUP (300), BENCH_OVERHEAD_SECONDS (5),
- * BENCH_OVERHEAD_CONCURRENCY (32).
+ * BENCH_OVERHEAD_CONCURRENCY (32), BENCH_BASELINE_DIST (unset).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { envInt, machineFacts, machineLine, REPO, requireBuild, round2, summarize, table, writeResult } from './lib/common.mjs';
 
-const NAME = 'overhead';
 const SAMPLES = envInt('BENCH_OVERHEAD_SAMPLES', 2000);
 const WARMUP = envInt('BENCH_OVERHEAD_WARMUP', 300);
 const SECONDS = envInt('BENCH_OVERHEAD_SECONDS', 5);
 const CONCURRENCY = envInt('BENCH_OVERHEAD_CONCURRENCY', 32);
 const TARGET_RATIO = 1.2;
 const TARGET_RATE = 1000;
+const BASELINE_DIST = process.env.BENCH_BASELINE_DIST ? resolve(process.env.BENCH_BASELINE_DIST) : undefined;
+/** Result file name: a side-by-side run keeps the plain run's results/overhead.json as it is. */
+const NAME = BASELINE_DIST ? 'overhead-vs-baseline' : 'overhead';
 
 // ---- the fake server (child process) ---------------------------------------------------------
 if (process.argv[2] === '--serve') {
@@ -86,36 +96,51 @@ async function main() {
   }
 }
 
-async function measure(baseURL, dir) {
-  const dist = (p) => join(REPO, 'dist', p);
-  const { default: OpenAI } = await import('openai');
+/**
+ * The runtime arm's parts built from the `dist` directory `distDir`: a SQLite store at `dbFile`,
+ * the openai provider on `baseURL`, the runtime over them, and the agent and model it runs.
+ */
+async function runtimeFrom(distDir, baseURL, dbFile) {
+  const dist = (p) => join(distDir, p);
   const { createRuntime } = await import(dist('runtime/run.js'));
   const { openSqliteStore } = await import(dist('store/sqlite/database.js'));
   const { createOpenAIProvider } = await import(dist('llm/openai.js'));
   const { AgentSchema, ModelSchema } = await import(dist('domain/entities.js'));
+  const store = openSqliteStore(dbFile);
+  const provider = createOpenAIProvider({ name: 'openai', type: 'openai', baseURL, apiKey: 'bench', timeoutMs: 30_000, maxRetries: 0 });
+  const runtimeOver = (s) =>
+    createRuntime({ store: s, providers: { get: async () => provider }, limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 } });
+  const agent = AgentSchema.parse({ name: 'bench', system_prompt: 'You are a benchmark.' });
+  const model = ModelSchema.parse({ name: 'balanced', provider: 'openai', model: 'fake-model', input_cost_per_mtok: 0.15, output_cost_per_mtok: 0.6 });
+  return { store, runtime: runtimeOver(store), runtimeOver, agent, model };
+}
 
+/** An arm that runs one message through `runtime` to its `done` event and checks the reply. */
+function runtimeArm(label, { runtime, agent, model }) {
+  return async (i) => {
+    let done;
+    for await (const ev of runtime.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
+      if (ev.type === 'done') done = ev;
+      else if (ev.type === 'error') throw new Error(`${label}: ${ev.code} ${ev.message}`);
+    }
+    if (done?.reply !== 'Hello from the fake.') throw new Error(`${label}: unexpected reply ${JSON.stringify(done?.reply)}`);
+  };
+}
+
+async function measure(baseURL, dir) {
+  const { default: OpenAI } = await import('openai');
   const machine = machineFacts();
   const client = new OpenAI({ apiKey: 'bench', baseURL, maxRetries: 0, timeout: 30_000, logLevel: 'off' }); // as the provider's client
-  const store = openSqliteStore(join(dir, 'ares.db'));
-  const provider = createOpenAIProvider({ name: 'openai', type: 'openai', baseURL, apiKey: 'bench', timeoutMs: 30_000, maxRetries: 0 });
-  const runtime = createRuntime({
-    store,
-    providers: { get: async () => provider },
-    limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
-  });
+  const base = BASELINE_DIST ? await runtimeFrom(BASELINE_DIST, baseURL, join(dir, 'baseline.db')) : undefined;
+  const ours = await runtimeFrom(join(REPO, 'dist'), baseURL, join(dir, 'ares.db'));
+  const { store, agent, model } = ours;
   // Information row: the same runtime over a store that writes nothing, to split the overhead into
   // runtime logic and the durable SQLite step commit.
   const nullStore = {
     conversations: store.conversations,
     executions: { record: async () => {}, commitStep: async () => {}, commitStepBatched: async () => {}, get: () => undefined },
   };
-  const runtimeNoDb = createRuntime({
-    store: nullStore,
-    providers: { get: async () => provider },
-    limits: { maxConcurrentPerAgent: 10_000, maxQueuedPerAgent: 10_000 },
-  });
-  const agent = AgentSchema.parse({ name: 'bench', system_prompt: 'You are a benchmark.' });
-  const model = ModelSchema.parse({ name: 'balanced', provider: 'openai', model: 'fake-model', input_cost_per_mtok: 0.15, output_cost_per_mtok: 0.6 });
+  const runtimeNoDb = ours.runtimeOver(nullStore);
 
   const bare = async (i) => {
     const stream = await client.chat.completions.create({
@@ -131,36 +156,27 @@ async function measure(baseURL, dir) {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     if (text !== 'Hello from the fake.') throw new Error(`bare: unexpected reply ${JSON.stringify(text)}`);
   };
-  const viaRuntime = async (i) => {
-    let done;
-    for await (const ev of runtime.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
-      if (ev.type === 'done') done = ev;
-      else if (ev.type === 'error') throw new Error(`runtime: ${ev.code} ${ev.message}`);
-    }
-    if (done?.reply !== 'Hello from the fake.') throw new Error(`runtime: unexpected reply ${JSON.stringify(done?.reply)}`);
-  };
+  const viaRuntime = runtimeArm('runtime', ours);
   const viaRuntimeNoDb = async (i) => {
     for await (const ev of runtimeNoDb.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
       if (ev.type === 'error') throw new Error(`runtime (no db): ${ev.code} ${ev.message}`);
     }
   };
-  const arms = { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
+  const arms = base ? { bare, runtime: viaRuntime, baseline: runtimeArm('baseline', base) } : { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
+  const names = Object.keys(arms);
 
   // (1) sequential latency, interleaved blocks
-  process.stderr.write(`overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm\n`);
+  process.stderr.write(`overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm${base ? `, baseline ${BASELINE_DIST}` : ''}\n`);
   for (let i = 0; i < WARMUP; i++) {
-    await bare(i);
-    await viaRuntime(i);
-    await viaRuntimeNoDb(i);
+    for (const name of names) await arms[name](i);
   }
-  const samples = { bare: [], runtime: [], nodb: [] };
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
   const BLOCK = 50;
   for (let done = 0, round = 0; done < SAMPLES; done += BLOCK, round++) {
-    const order = [
-      ['bare', 'runtime', 'nodb'],
-      ['runtime', 'nodb', 'bare'],
-      ['nodb', 'bare', 'runtime'],
-    ][round % 3];
+    // Rotate which arm goes first, and reverse the order every other round, so each arm follows
+    // every other one alike (the arm before leaves its garbage and warm caches behind).
+    const rotated = names.map((_, k) => names[(Math.floor(round / 2) + k) % names.length]);
+    const order = round % 2 === 0 ? rotated : rotated.reverse();
     for (const arm of order) {
       for (let i = 0; i < Math.min(BLOCK, SAMPLES - done); i++) {
         const t0 = performance.now();
@@ -171,16 +187,18 @@ async function measure(baseURL, dir) {
   }
   const sBare = summarize(samples.bare);
   const sRt = summarize(samples.runtime);
-  const sNoDb = summarize(samples.nodb);
+  const sNoDb = samples.nodb && summarize(samples.nodb);
+  const sBase = base && summarize(samples.baseline);
   const ratio = round2(sRt.median / sBare.median);
 
   // (2) sustained throughput with CONCURRENCY in flight: four alternating slices per arm (bare,
-  // runtime, bare, runtime, ...) so drifts in machine load hit both alike.
-  const totals = { bare: { count: 0, ms: 0 }, runtime: { count: 0, ms: 0 } };
+  // runtime[, baseline], bare, runtime, ...) so drifts in machine load hit all alike.
+  const rateArms = ['bare', 'runtime', ...(base ? ['baseline'] : [])];
+  const totals = Object.fromEntries(rateArms.map((a) => [a, { count: 0, ms: 0 }]));
   const SLICES = 4;
-  for (let slice = 0; slice < SLICES * 2; slice++) {
-    const arm = slice % 2 === 0 ? 'bare' : 'runtime';
-    if (slice < 2) process.stderr.write(`overhead: ${arm} throughput, ${CONCURRENCY} in flight, ${SLICES} slices of ${SECONDS / SLICES} s\n`);
+  for (let slice = 0; slice < SLICES * rateArms.length; slice++) {
+    const arm = rateArms[slice % rateArms.length];
+    if (slice < rateArms.length) process.stderr.write(`overhead: ${arm} throughput, ${CONCURRENCY} in flight, ${SLICES} slices of ${SECONDS / SLICES} s\n`);
     let count = 0;
     const t0 = performance.now();
     const deadline = t0 + (SECONDS * 1000) / SLICES;
@@ -195,13 +213,20 @@ async function measure(baseURL, dir) {
     totals[arm].count += count;
     totals[arm].ms += performance.now() - t0;
   }
-  const rate = { bare: Math.round(totals.bare.count / (totals.bare.ms / 1000)), runtime: Math.round(totals.runtime.count / (totals.runtime.ms / 1000)) };
+  const rate = Object.fromEntries(rateArms.map((a) => [a, Math.round(totals[a].count / (totals[a].ms / 1000))]));
   await store.close();
+  await base?.store.close();
+  const vsBaseline = base && { median_ratio: round2(sRt.median / sBase.median), rate_ratio: round2(rate.runtime / rate.baseline), dist: BASELINE_DIST };
 
   const rows = [
     ['bare openai SDK', sBare.min, sBare.median, sBare.p90, sBare.mean, sBare.max, 1, rate.bare],
     ['runtime.run (SQLite, provider)', sRt.min, sRt.median, sRt.p90, sRt.mean, sRt.max, ratio, rate.runtime],
-    ['(info) runtime.run, no store writes', sNoDb.min, sNoDb.median, sNoDb.p90, sNoDb.mean, sNoDb.max, round2(sNoDb.median / sBare.median), ''],
+    ...(sNoDb
+      ? [['(info) runtime.run, no store writes', sNoDb.min, sNoDb.median, sNoDb.p90, sNoDb.mean, sNoDb.max, round2(sNoDb.median / sBare.median), '']]
+      : []),
+    ...(base
+      ? [['baseline dist: runtime.run (SQLite)', sBase.min, sBase.median, sBase.p90, sBase.mean, sBase.max, round2(sBase.median / sBare.median), rate.baseline]]
+      : []),
   ];
   const targets = [
     ['runtime/bare median ratio', ratio, `<= ${TARGET_RATIO}x`, ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'],
@@ -212,21 +237,27 @@ async function measure(baseURL, dir) {
   console.log(table(['arm', 'min ms', 'median', 'p90', 'mean', 'max', 'x bare', `msg/s @${CONCURRENCY}`], rows));
   console.log('');
   console.log(table(['target', 'measured', 'goal', 'result'], targets));
+  if (vsBaseline) {
+    console.log(
+      `\nthis build vs ${BASELINE_DIST}: median ${vsBaseline.median_ratio.toFixed(2)}x the baseline's (${Math.abs(round2((vsBaseline.median_ratio - 1) * 100))} % ${vsBaseline.median_ratio > 1 ? 'slower' : 'faster'}), msg/s ${vsBaseline.rate_ratio.toFixed(2)}x`,
+    );
+  }
   const file = writeResult(NAME, {
     machine,
     config: { samples: SAMPLES, warmup: WARMUP, seconds: SECONDS, concurrency: CONCURRENCY, block: BLOCK },
     latency: {
       bare: { summary: sBare, samples: samples.bare.map(round2) },
       runtime: { summary: sRt, samples: samples.runtime.map(round2) },
-      runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) },
+      ...(sNoDb ? { runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) } } : {}),
+      ...(base ? { baseline: { summary: sBase, samples: samples.baseline.map(round2) } } : {}),
     },
     overhead_ms: {
       total: round2(sRt.median - sBare.median),
-      runtime_logic: round2(sNoDb.median - sBare.median),
-      store_commit: round2(sRt.median - sNoDb.median),
+      ...(sNoDb ? { runtime_logic: round2(sNoDb.median - sBare.median), store_commit: round2(sRt.median - sNoDb.median) } : {}),
     },
     ratio,
     throughput_per_s: rate,
+    ...(vsBaseline ? { vs_baseline: vsBaseline } : {}),
     targets: targets.map(([target, measured, goal, result]) => ({ target, measured, goal, result })),
   });
   console.log(`\nresults: ${file}`);

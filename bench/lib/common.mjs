@@ -3,7 +3,7 @@
  * summary statistics, machine facts, plain-text tables and the JSON result files.
  * Plain Node (no dependencies). Not a benchmark itself: bench/run.mjs only runs bench/*.mjs.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const REPO = dirname(BENCH_DIR);
@@ -352,19 +353,88 @@ export function startFakeChatServer() {
 /**
  * `caxton init` in `home`, an ares.toml whose `openai` provider is the fake server at `fakeUrl`
  * (no retries, warn-level logs, OPENAI_API_KEY set for the daemon), then `server start --port 0`.
- * Returns the daemon's URL. @throws with the CLI's output when a step fails.
+ * `databaseUrl` (optional): `[database] url`, e.g. a PostgreSQL database shared by several daemons;
+ * without it the daemon uses its home's SQLite file. Returns the daemon's URL.
+ * @throws with the CLI's output when a step fails.
  */
-export function startDaemonAgainst(home, fakeUrl) {
+export function startDaemonAgainst(home, fakeUrl, { databaseUrl } = {}) {
   const init = cli(home, ['init']);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const database = databaseUrl ? `\n[database]\nurl = ${JSON.stringify(databaseUrl)}\n` : '';
   writeFileSync(
     join(home, 'ares.toml'),
-    `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n`,
+    `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n${database}`,
   );
   process.env.OPENAI_API_KEY = 'bench-key';
   const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
   if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
   return JSON.parse(start.stdout).url;
+}
+
+/**
+ * A user with an API key (`caxton user create --key` over `home`'s control socket) and their user
+ * agent `pinger` (model `fast`, created over HTTP at `url`). Returns the request headers that
+ * authenticate as them (`authorization: Bearer KEY`, JSON content type). @throws when a step fails.
+ */
+export async function userWithPinger(home, url, email) {
+  const user = cli(home, ['--json', 'user', 'create', email, '--key']);
+  if (user.status !== 0) throw new Error(`user create failed: ${user.stderr}`);
+  const headers = { authorization: `Bearer ${JSON.parse(user.stdout).api_key.key}`, 'content-type': 'application/json' };
+  const created = await fetch(`${url}/api/agents`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'pinger', model: 'fast', system_prompt: 'Reply pong.' }),
+  });
+  if (!created.ok) throw new Error(`create pinger: HTTP ${created.status} ${await created.text()}`);
+  return headers;
+}
+
+/** Fail early with a hint when wrk (the C load generator) is missing. */
+export function requireWrk() {
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed (Debian: apt-get install -y wrk)');
+}
+
+/**
+ * A wrk Lua script in a temp dir (removed by `cleanupAll()`): `method` (with `body` unless
+ * undefined) and `headers`; at the end it prints one JSON line: requests, secs, errors (connect,
+ * read, write, non-2xx status, timeout), p50/p99 latency in µs. Returns the script's path.
+ */
+export function wrkScript(body, headers, method = 'POST') {
+  const file = join(tempHome('wrk'), 'req.lua');
+  const setHeaders = Object.entries(headers)
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join('\n');
+  writeFileSync(
+    file,
+    `wrk.method = "${method}"\n${body === undefined ? '' : `wrk.body = ${JSON.stringify(body)}\n`}${setHeaders}\n
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout
+  io.write(string.format('{"requests":%d,"secs":%f,"errors":%d,"p50_us":%f,"p99_us":%f}\\n', summary.requests, summary.duration / 1e6, errors, latency:percentile(50), latency:percentile(99)))
+end\n`,
+  );
+  return file;
+}
+
+/** Run a child without blocking this process's event loop (a fake server may live in it). */
+export const execFileAsync = promisify(execFile);
+
+/**
+ * wrk (one thread) against `url` with `clients` connections for `secs` seconds, using `script`
+ * from `wrkScript`. Returns `{per_sec, p50_ms, p99_ms, requests, errors, secs}`.
+ */
+export async function runWrk(url, script, clients, secs) {
+  const r = await execFileAsync('wrk', ['-t1', `-c${clients}`, `-d${secs}s`, '-s', script, url], { timeout: (secs + 30) * 1000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk printed no result: ${r.stderr}${r.stdout}`);
+  const o = JSON.parse(line);
+  return {
+    per_sec: round2(o.requests / o.secs),
+    p50_ms: round2(o.p50_us / 1000),
+    p99_ms: round2(o.p99_us / 1000),
+    requests: o.requests,
+    errors: o.errors,
+    secs: o.secs,
+  };
 }
 
 /**
