@@ -69,7 +69,10 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database${skip ? ` (${skip}
     const databaseUrl = await freshDatabase(cluster);
     fake = await startFakeOpenAI();
     const port = await closedPort();
-    mcpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    mcpServer = spawn(process.execPath, [SERVER_SCRIPTS.everything, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve) => mcpServer.stderr!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
     mcpUrl = `http://127.0.0.1:${port}/mcp`;
     for (let n = 0; n < 2; n++) {
