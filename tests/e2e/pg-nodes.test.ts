@@ -1,12 +1,13 @@
 /**
  * Any node serves any request (docs/deploy.md "Several nodes with PostgreSQL"): two real daemons with
  * their own homes share one PostgreSQL database and one `ARES_JWT_SECRET`, with auth required. A user
- * registered through node 1 logs in and uses its token and API key on node 2; a user agent created on
- * node 1 answers on node 2; a conversation started on node 2 continues on node 1 with its first turn in
- * the model's input; a key revoked on node 1 is refused by node 2; a user MCP server (server-everything
- * over HTTP) and a user agent changed on node 1 are used in their new form by node 2. Changes reach
- * the other node through the database's change notices, so each of those checks polls with a bounded
- * wait. Real daemons, real PostgreSQL, real MCP server, the fake OpenAI server as the model.
+ * registered through node 1 logs in, and uses its token and API key, on node 2; its login session
+ * rotates and ends on either node; a user agent created on node 1 answers on node 2; a conversation
+ * started on node 2 continues on node 1 with its first turn in the model's input; a key revoked on
+ * node 1 is refused by node 2; a user MCP server (server-everything over HTTP) and a user agent
+ * changed on node 1 are used in their new form by node 2. What a node caches reaches the other node's
+ * change only through the database (its change notices, or a key's recheck), so those checks poll
+ * with a bounded wait. Real daemons, real PostgreSQL, real MCP server, the fake OpenAI server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,20 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database${skip ? ` (${skip}
       expect(me.status).toBe(200);
       expect(await me.json()).toMatchObject({ email: 'ann@example.com' });
     }
+  });
+
+  it('a refresh token from node 1 is rotated once on node 2; a logout on node 2 ends the session on node 1', async () => {
+    const login = (await (await post(0, '/api/auth/login', { email: 'ann@example.com', password: 'long enough' })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
+    const rotated = await post(1, '/api/auth/refresh', { refresh_token: login.refresh_token });
+    expect(rotated.status).toBe(200);
+    const next = (await rotated.json()) as { access_token: string; refresh_token: string };
+    expect((await post(0, '/api/auth/refresh', { refresh_token: login.refresh_token })).status).toBe(401);
+    expect((await post(1, '/api/auth/logout', { refresh_token: next.refresh_token })).status).toBe(204);
+    expect((await req(0, 'GET', '/api/me', next.access_token)).status).toBe(401);
+    expect((await req(0, 'GET', '/api/me', token)).status).toBe(200);
   });
 
   it('a user agent created on node 1 answers on node 2', async () => {
