@@ -3,8 +3,8 @@
  * their own homes share one PostgreSQL database and one `ARES_JWT_SECRET`, with auth required. A user
  * registered through node 1 logs in, and uses its token and API key, on node 2; its login session
  * rotates and ends on either node; a user agent created on node 1 answers on node 2; a conversation
- * started on node 2 continues on node 1 with its first turn in the model's input; a key revoked on
- * node 1 is refused by node 2; a user MCP server (server-everything over HTTP) and a user agent
+ * started on node 2 continues on node 1 with its first turn in the model's input, and one deleted on
+ * node 2 mid-run ends node 1's run with 404; a key revoked on node 1 is refused by node 2; a user MCP server (server-everything over HTTP) and a user agent
  * changed on node 1 are used in their new form by node 2. What a node caches reaches the other node's
  * change only through the database (its change notices, or a key's recheck), so those checks poll
  * with a bounded wait. Real daemons, real PostgreSQL, real MCP server, the fake OpenAI server.
@@ -150,6 +150,20 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database${skip ? ` (${skip}
     ]);
     const history = await req(0, 'GET', `/api/conversations/${first.conversation_id}`, token);
     expect(history.status).toBe(200);
+  });
+
+  it('a conversation deleted on node 2 while a run on node 1 continues it: that run answers 404 and writes nothing into it', async () => {
+    const first = await chat(0, token, 'helper', 'a conversation to delete');
+    // The model answers slowly, so the run on node 1 is still going when node 2 deletes.
+    fake.enqueue({ content: 'too late', delay_ms: 3000 });
+    const running = req(0, 'POST', '/api/agents/helper/chat', token, { message: 'continue it', conversation_id: first.conversation_id });
+    await waitFor('the run on node 1 to reach the model', () => fake.requests.some((q) => JSON.stringify(q.body?.messages ?? []).includes('continue it')));
+    expect((await req(1, 'DELETE', `/api/conversations/${first.conversation_id}`, token)).status).toBe(204);
+    const res = await running;
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect([res.status, body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect(body.error.message).toContain('deleted while this run was continuing it');
+    expect((await req(0, 'GET', `/api/conversations/${first.conversation_id}`, token)).status).toBe(404);
   });
 
   it('a key revoked on node 1 is refused by node 2', async () => {
