@@ -64,6 +64,8 @@ export interface TestAppOptions {
   databasePath?: string;
   /** `[database] url`: a PostgreSQL database (`postgres://...`) instead of the home's SQLite file. */
   databaseUrl?: string;
+  /** Leave `ARES_JWT_SECRET` unset: the app generates its own token key in its home. */
+  noJwtSecret?: boolean;
   /** Wraps the opened store (a database that goes away, a change feed shared by several apps). */
   wrapStore?: (store: Store) => Store;
 }
@@ -98,7 +100,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     },
   );
   const services = await buildServices(testConfig(opts), paths, log, {
-    env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
+    env: { FAKE_KEY: 'k', ...(opts.noJwtSecret ? {} : { ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) }) },
     version: '0.0.0-test',
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
