@@ -2,12 +2,13 @@
  * Any node serves any request (docs/deploy.md "Several nodes with PostgreSQL"): two real daemons with
  * their own homes share one PostgreSQL database and one `ARES_JWT_SECRET`, with auth required. A user
  * registered through node 1 logs in, and uses its token and API key, on node 2; its login session
- * rotates and ends on either node; a user agent created on node 1 answers on node 2; a conversation
- * started on node 2 continues on node 1 with its first turn in the model's input, and one deleted on
- * node 2 mid-run ends node 1's run with 404; a key revoked on node 1 is refused by node 2; a user MCP server (server-everything over HTTP) and a user agent
- * changed on node 1 are used in their new form by node 2. What a node caches reaches the other node's
- * change only through the database (its change notices, or a key's recheck), so those checks poll
- * with a bounded wait. Real daemons, real PostgreSQL, real MCP server, the fake OpenAI server.
+ * rotates and ends on either node; a user agent created on node 1 answers on node 2 (/api and /v1);
+ * a conversation started on node 2 continues on node 1 with its first turn in the model's input, and
+ * one deleted on node 2 mid-run ends node 1's run with 404; a key revoked on node 1 is refused by
+ * node 2; a user MCP server (server-everything over HTTP) and a user agent changed on node 1 are used
+ * in their new form by node 2. What a node caches learns of the other node's change only through the
+ * database (its change notices, or a key's recheck), so those checks poll with a bounded wait. Real
+ * daemons, real PostgreSQL, real MCP server, the fake OpenAI server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +136,13 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database${skip ? ` (${skip}
     const r = await chat(1, apiKey, 'helper', 'hello from node 2');
     expect(r.reply).toBe('node 2 answers');
     expect(r.messages[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You are helper one.') });
+    // The OpenAI-compatible surface of node 2 lists and runs it too.
+    const models = (await (await req(1, 'GET', '/v1/models', apiKey)).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toContain('helper');
+    fake.enqueue({ content: 'node 2 via /v1' });
+    const v1 = await req(1, 'POST', '/v1/chat/completions', apiKey, { model: 'helper', messages: [{ role: 'user', content: 'hello over /v1' }] });
+    expect(v1.status).toBe(200);
+    expect(((await v1.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('node 2 via /v1');
   });
 
   it('a conversation started on node 2 continues on node 1 with its first turn', async () => {
