@@ -358,11 +358,19 @@ function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason:
 
 type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
 
-/** The app's dependencies: auth from `[auth]` (the token key registered as a secret), status, limits, browser boundary, trusted proxies. */
+/**
+ * The app's dependencies: auth from `[auth]` (the token key registered as a secret; a warning when a
+ * PostgreSQL node generates its own key, see docs/deploy.md), status, limits, browser boundary, trusted proxies.
+ */
 function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): AppDeps {
   const startedAt = o.startedAt ?? Date.now();
   const version = o.version ?? versionInfo().version;
   const tokenKey = jwtSecret(o.env[config.auth.jwt_secret_env], dirname(resolve(paths.home, config.database.path)), p.secrets);
+  // A generated key is this node's own: other nodes sharing the database refuse its login tokens.
+  if (config.database.url && !o.env[config.auth.jwt_secret_env]) {
+    const name = config.auth.jwt_secret_env;
+    log.warn({ env: name }, `${name} is not set: other nodes sharing this database refuse this node's login tokens; set it to the same value on every node`);
+  }
   const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
   return {
     catalog: p.catalog,

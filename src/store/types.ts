@@ -84,7 +84,11 @@ export interface RunStep {
 export interface ExecutionStore {
   /** Insert (or replace, by id) one row. */
   record(row: ExecutionRecord): Promise<void>;
-  /** Append `step.messages` to the conversation and upsert `step.execution`, in one transaction. */
+  /**
+   * Append `step.messages` to the conversation and upsert `step.execution`, in one transaction.
+   * @throws DomainError NOT_FOUND when messages continue a conversation that no longer exists (deleted
+   *   during the run, e.g. through another node); nothing of the step is written.
+   */
   commitStep(step: RunStep): Promise<void>;
   /**
    * The same, for steps of concurrent runs. SQLite group-commits: steps committed during one

@@ -1,6 +1,6 @@
 /**
  * An in-process app over the daemon's own wiring (ARCHITECTURE "tests call app.request() in-process"):
- * `buildServices` (src/daemon/services.ts) over a temp home with a SQLite file, the shipped config/
+ * `buildServices` (src/daemon/services.ts) over a temp home with a SQLite file (or a PostgreSQL URL), the shipped config/
  * (or `configDir`), the real codec, and the `openai` provider either offline (no key) or pointed at a
  * fake OpenAI server. The options below map to ares.toml keys or to `ServiceOverrides`.
  */
@@ -64,6 +64,10 @@ export interface TestAppOptions {
   limits?: Partial<RuntimeLimits>;
   /** `[database] path`, absolute (several apps over one SQLite file act as nodes of one database). */
   databasePath?: string;
+  /** `[database] url`: a PostgreSQL database (`postgres://...`) instead of the home's SQLite file. */
+  databaseUrl?: string;
+  /** Leave `ARES_JWT_SECRET` unset: the app generates its own token key in its home. */
+  noJwtSecret?: boolean;
   /** Wraps the opened store (a database that goes away, a change feed shared by several apps). */
   wrapStore?: (store: Store) => Store;
 }
@@ -79,7 +83,7 @@ function testConfig(opts: TestAppOptions) {
     limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024 },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
-    ...(opts.databasePath ? { database: { path: opts.databasePath } } : {}),
+    database: { ...(opts.databasePath ? { path: opts.databasePath } : {}), ...(opts.databaseUrl ? { url: opts.databaseUrl, pool_size: 4 } : {}) },
   });
 }
 
@@ -98,7 +102,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     },
   );
   const services = await buildServices(testConfig(opts), paths, log, {
-    env: { FAKE_KEY: 'k', ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) },
+    env: { FAKE_KEY: 'k', ...(opts.noJwtSecret ? {} : { ARES_JWT_SECRET: new TextDecoder().decode(TEST_SECRET) }) },
     version: '0.0.0-test',
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),

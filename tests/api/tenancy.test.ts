@@ -1,22 +1,24 @@
 /**
  * Tenant isolation matrix (SPEC §4, §6): users A and B, A's private and public agents, anonymous
  * callers when auth is required; every route x role gets the right 2xx/401/404, lists never leak a
- * private agent, and expired, tampered and revoked credentials are refused.
+ * private agent, and expired, tampered and revoked credentials are refused. The matrix runs on every
+ * store backend (SQLite, and PostgreSQL unless `pgSkipReason()` says why not); the loopback defaults
+ * run on SQLite.
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, makeApp, TEST_SECRET } from './fixture.js';
-
-const t = await makeApp({ authRequired: true });
-const call = client(t.app);
-afterAll(() => t.close());
+import { backendTimeout, backendTitle, storeBackends, type StoreBackend } from '../helpers/store-backends.js';
+import { client, makeApp, TEST_SECRET, type TestApp } from './fixture.js';
 
 type Role = 'A' | 'Akey' | 'B' | 'anon' | 'expired' | 'tampered' | 'revoked' | 'foreign';
-const tokens = {} as Record<Role, string | undefined>;
-const ids = {} as { privateId: string; publicId: string; aConv: string; aKeyId: string };
+type Ids = { privateId: string; publicId: string; aConv: string; aKeyId: string };
 const agent = (name: string, extra: object = {}) => ({ name, system_prompt: `I am ${name}.`, model: 'fast', ...extra });
 
-beforeAll(async () => {
+/** Users A and B with their credentials (and the refused kinds), A's agents, conversation and key on `t`. */
+async function seed(t: TestApp): Promise<{ tokens: Record<Role, string | undefined>; ids: Ids }> {
+  const call = client(t.app);
+  const tokens = {} as Record<Role, string | undefined>;
+  const ids = {} as Ids;
   for (const [who, email] of [
     ['A', 'a@example.com'],
     ['B', 'b@example.com'],
@@ -62,9 +64,13 @@ beforeAll(async () => {
     .setIssuer('caxton')
     .setExpirationTime(now + 600)
     .sign(new TextEncoder().encode('some-other-secret-0123456789-abcdef'));
-});
+  return { tokens, ids };
+}
 
-/** Route x role matrix: expected status per role. Roles not listed get 401 when they are credential failures. */
+/**
+ * Route x role matrix: expected status per role. Roles not listed get 401 when they are credential
+ * failures. A `{privateId}`-style placeholder in a path or body stands for that entry of the seeded `Ids`.
+ */
 interface Row {
   method: string;
   path: string;
@@ -112,7 +118,7 @@ const matrix: Row[] = [
   { method: 'GET', path: '/api/conversations', expect: { A: 200, B: 200 } },
   { method: 'GET', path: '/api/conversations/{aConv}', expect: { A: 200, B: 404 } },
   { method: 'DELETE', path: '/api/conversations/{aConv}', expect: { B: 404 } },
-  { method: 'POST', path: '/api/agents/a-private/chat', body: { message: 'continue', conversation_id: ids.aConv }, expect: { B: 404 } },
+  { method: 'POST', path: '/api/agents/a-private/chat', body: { message: 'continue', conversation_id: '{aConv}' }, expect: { B: 404 } },
   { method: 'GET', path: '/api/keys', expect: { A: 200, B: 200 } },
   { method: 'DELETE', path: '/api/keys/{aKeyId}', expect: { B: 404 } },
   { method: 'GET', path: '/api/tools', expect: { A: 200, B: 200 } },
@@ -122,87 +128,105 @@ const matrix: Row[] = [
   { method: 'POST', path: '/api/users', body: { email: 'c@example.com' }, expect: { A: 403, B: 403 } },
 ];
 
-describe('tenant isolation matrix (auth required)', () => {
-  const cases = matrix.flatMap((row) => {
-    const roles = { ...row.expect } as Partial<Record<Role, number>>;
-    for (const r of refused) roles[r] = 401;
-    return Object.entries(roles).map(([role, status]) => ({ row, label: `${row.method} ${row.path}`, role: role as Role, status: status! }));
-  });
+/** The matrix and its checks on one store backend, over one app seeded by `seed`. */
+function matrixOn(backend: StoreBackend): void {
+  describe.skipIf(backend.skip)(`tenant isolation matrix (auth required), ${backendTitle(backend)}`, () => {
+    let t: TestApp;
+    let call: ReturnType<typeof client>;
+    let tokens: Record<Role, string | undefined>;
+    let ids: Ids;
+    beforeAll(async () => {
+      t = await makeApp({ authRequired: true, ...(backend.name === 'postgres' ? { databaseUrl: await backend.create() } : {}) });
+      call = client(t.app);
+      ({ tokens, ids } = await seed(t));
+    }, backendTimeout(backend));
+    afterAll(() => t?.close());
+    const cases = matrix.flatMap((row) => {
+      const roles = { ...row.expect } as Partial<Record<Role, number>>;
+      for (const r of refused) roles[r] = 401;
+      return Object.entries(roles).map(([role, status]) => ({ row, label: `${row.method} ${row.path}`, role: role as Role, status: status! }));
+    });
 
-  it.each(cases)('$label as $role -> $status', async ({ row, role, status }) => {
-    const path = row.path.replace(/\{(\w+)\}/g, (_, k: keyof typeof ids) => ids[k]);
-    const res = await call(row.method, path, { ...(tokens[role] ? { token: tokens[role] } : {}), ...(row.body !== undefined ? { body: row.body } : {}) });
-    expect(res.status, res.text).toBe(status);
-    if (status >= 400) expect(res.json.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
-    // A 401 or 404 never names what the caller may not see beyond what it asked for.
-    if (status === 401) expect(res.text).not.toContain('a-private');
-  });
+    it.each(cases)('$label as $role -> $status', async ({ row, role, status }) => {
+      const fill = (text: string) => text.replace(/\{(\w+)\}/g, (_, k: keyof Ids) => ids[k]);
+      const res = await call(row.method, fill(row.path), {
+        ...(tokens[role] ? { token: tokens[role] } : {}),
+        ...(row.body !== undefined ? { body: fill(JSON.stringify(row.body)) } : {}),
+      });
+      expect(res.status, res.text).toBe(status);
+      if (status >= 400) expect(res.json.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      // A 401 or 404 never names what the caller may not see beyond what it asked for.
+      if (status === 401) expect(res.text).not.toContain('a-private');
+    });
 
-  it("lists never leak A's private agent to B", async () => {
-    const names = (list: { name: string }[]) => list.map((a) => a.name);
-    const bAgents = (await call('GET', '/api/agents', { token: tokens.B })).json.agents;
-    expect(names(bAgents)).toContain('a/a-public');
-    expect(names(bAgents).filter((n) => n.includes('a-private') || n === 'a-public')).toEqual([]);
-    expect(bAgents.find((a: { name: string }) => a.name === 'a/a-public').source).toBe('community');
-    expect(names((await call('GET', '/agents', { token: tokens.B })).json.agents)).not.toContain('a/a-private');
-    expect(names((await call('GET', '/api/agents?source=community', { token: tokens.B })).json.agents)).toEqual(['a/a-public']);
-    const models = (await call('GET', '/v1/models', { token: tokens.B })).json.data.map((m: { id: string }) => m.id);
-    expect(models).toContain('a/a-public');
-    expect(models.filter((m: string) => m.includes('a-private'))).toEqual([]);
-    const bExec = (await call('GET', '/api/executions', { token: tokens.B })).json.executions;
-    expect(bExec.map((e: { agent_name: string }) => e.agent_name)).not.toContain('a-private');
-    expect((await call('GET', '/api/conversations', { token: tokens.B })).json.conversations.map((c: { id: string }) => c.id)).not.toContain(ids.aConv);
-    expect((await call('GET', '/api/keys', { token: tokens.B })).json.keys).toEqual([]);
+    it("lists never leak A's private agent to B", async () => {
+      const names = (list: { name: string }[]) => list.map((a) => a.name);
+      const bAgents = (await call('GET', '/api/agents', { token: tokens.B })).json.agents;
+      expect(names(bAgents)).toContain('a/a-public');
+      expect(names(bAgents).filter((n) => n.includes('a-private') || n === 'a-public')).toEqual([]);
+      expect(bAgents.find((a: { name: string }) => a.name === 'a/a-public').source).toBe('community');
+      expect(names((await call('GET', '/agents', { token: tokens.B })).json.agents)).not.toContain('a/a-private');
+      expect(names((await call('GET', '/api/agents?source=community', { token: tokens.B })).json.agents)).toEqual(['a/a-public']);
+      const models = (await call('GET', '/v1/models', { token: tokens.B })).json.data.map((m: { id: string }) => m.id);
+      expect(models).toContain('a/a-public');
+      expect(models.filter((m: string) => m.includes('a-private'))).toEqual([]);
+      const bExec = (await call('GET', '/api/executions', { token: tokens.B })).json.executions;
+      expect(bExec.map((e: { agent_name: string }) => e.agent_name)).not.toContain('a-private');
+      expect((await call('GET', '/api/conversations', { token: tokens.B })).json.conversations.map((c: { id: string }) => c.id)).not.toContain(ids.aConv);
+      expect((await call('GET', '/api/keys', { token: tokens.B })).json.keys).toEqual([]);
 
-    const aAgents = (await call('GET', '/api/agents', { token: tokens.A })).json.agents;
-    expect(
-      aAgents
-        .filter((a: { source: string }) => a.source === 'user')
-        .map((a: { name: string }) => a.name)
-        .sort(),
-    ).toEqual(['a-private', 'a-public']);
-    expect(aAgents.find((a: { name: string }) => a.name === 'a-private').description).toBe('edited by A');
-  });
+      const aAgents = (await call('GET', '/api/agents', { token: tokens.A })).json.agents;
+      expect(
+        aAgents
+          .filter((a: { source: string }) => a.source === 'user')
+          .map((a: { name: string }) => a.name)
+          .sort(),
+      ).toEqual(['a-private', 'a-public']);
+      expect(aAgents.find((a: { name: string }) => a.name === 'a-private').description).toBe('edited by A');
+    });
 
-  it('keys are listed by prefix only, never the key; usage is counted per run', async () => {
-    const keys = (await call('GET', '/api/keys', { token: tokens.A })).json.keys;
-    expect(keys).toHaveLength(2);
-    for (const k of keys) {
-      expect(k.prefix).toMatch(/^cxk_.{8}$/);
-      expect(JSON.stringify(k)).not.toContain(tokens.Akey!.slice(12));
-    }
-    expect(keys.filter((k: { revoked_at: number | null }) => k.revoked_at !== null)).toHaveLength(1);
-    const pub = (await call('GET', '/api/agents/a-public', { token: tokens.A })).json;
-    expect(pub.usage_count).toBe(1);
-  });
+    it('keys are listed by prefix only, never the key; usage is counted per run', async () => {
+      const keys = (await call('GET', '/api/keys', { token: tokens.A })).json.keys;
+      expect(keys).toHaveLength(2);
+      for (const k of keys) {
+        expect(k.prefix).toMatch(/^cxk_.{8}$/);
+        expect(JSON.stringify(k)).not.toContain(tokens.Akey!.slice(12));
+      }
+      expect(keys.filter((k: { revoked_at: number | null }) => k.revoked_at !== null)).toHaveLength(1);
+      const pub = (await call('GET', '/api/agents/a-public', { token: tokens.A })).json;
+      expect(pub.usage_count).toBe(1);
+    });
 
-  it('refresh tokens are single use; logout invalidates them; bad passwords are 401; registering a taken email changes nothing', async () => {
-    const login = (await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'correct horse' } })).json;
-    const next = await call('POST', '/api/auth/refresh', { body: { refresh_token: login.refresh_token } });
-    expect(next.status).toBe(200);
-    expect((await call('GET', '/api/agents', { token: next.json.access_token })).status).toBe(200);
-    expect((await call('POST', '/api/auth/refresh', { body: { refresh_token: login.refresh_token } })).status).toBe(401);
-    expect((await call('POST', '/api/auth/logout', { body: { refresh_token: next.json.refresh_token } })).status).toBe(204);
-    expect((await call('POST', '/api/auth/refresh', { body: { refresh_token: next.json.refresh_token } })).status).toBe(401);
-    expect((await call('POST', '/api/auth/refresh', { body: {} })).status).toBe(400);
-    expect((await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'wrong horse' } })).status).toBe(401);
-    expect((await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'wrong horse' } })).status).toBe(401);
-    expect((await call('POST', '/api/auth/register', { body: { email: 'c@example.com', password: 'short' } })).status).toBe(400);
-    // A taken email gets the same answer as a new one (no account probing); the account keeps its password.
-    const taken = await call('POST', '/api/auth/register', { body: { email: 'a@example.com', password: 'long enough' } });
-    expect([taken.status, taken.json.status]).toEqual([201, 'accepted']);
-    expect((await call('POST', '/api/auth/login', { body: { email: 'a@example.com', password: 'long enough' } })).status).toBe(401);
-  });
+    it('refresh tokens are single use; logout invalidates them; bad passwords are 401; registering a taken email changes nothing', async () => {
+      const login = (await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'correct horse' } })).json;
+      const next = await call('POST', '/api/auth/refresh', { body: { refresh_token: login.refresh_token } });
+      expect(next.status).toBe(200);
+      expect((await call('GET', '/api/agents', { token: next.json.access_token })).status).toBe(200);
+      expect((await call('POST', '/api/auth/refresh', { body: { refresh_token: login.refresh_token } })).status).toBe(401);
+      expect((await call('POST', '/api/auth/logout', { body: { refresh_token: next.json.refresh_token } })).status).toBe(204);
+      expect((await call('POST', '/api/auth/refresh', { body: { refresh_token: next.json.refresh_token } })).status).toBe(401);
+      expect((await call('POST', '/api/auth/refresh', { body: {} })).status).toBe(400);
+      expect((await call('POST', '/api/auth/login', { body: { email: 'b@example.com', password: 'wrong horse' } })).status).toBe(401);
+      expect((await call('POST', '/api/auth/login', { body: { email: 'nobody@example.com', password: 'wrong horse' } })).status).toBe(401);
+      expect((await call('POST', '/api/auth/register', { body: { email: 'c@example.com', password: 'short' } })).status).toBe(400);
+      // A taken email gets the same answer as a new one (no account probing); the account keeps its password.
+      const taken = await call('POST', '/api/auth/register', { body: { email: 'a@example.com', password: 'long enough' } });
+      expect([taken.status, taken.json.status]).toEqual([201, 'accepted']);
+      expect((await call('POST', '/api/auth/login', { body: { email: 'a@example.com', password: 'long enough' } })).status).toBe(401);
+    });
 
-  it('anyone may reach /health, /metrics and /openapi.json; secrets are not stored in the clear', async () => {
-    expect((await call('GET', '/health')).status).toBe(200);
-    expect((await call('GET', '/metrics')).text).toContain('caxton_http_requests_total');
-    expect((await call('GET', '/openapi.json')).status).toBe(200);
-    const dump = JSON.stringify(await t.store.tenants.users.listApiKeys((await call('GET', '/api/me', { token: tokens.A })).json.id));
-    expect(dump).not.toContain(tokens.Akey!);
-    expect(await t.store.tenants.users.passwordHash((await call('GET', '/api/me', { token: tokens.A })).json.id)).toMatch(/^scrypt\$/);
+    it('anyone may reach /health, /metrics and /openapi.json; secrets are not stored in the clear', async () => {
+      expect((await call('GET', '/health')).status).toBe(200);
+      expect((await call('GET', '/metrics')).text).toContain('caxton_http_requests_total');
+      expect((await call('GET', '/openapi.json')).status).toBe(200);
+      const dump = JSON.stringify(await t.store.tenants.users.listApiKeys((await call('GET', '/api/me', { token: tokens.A })).json.id));
+      expect(dump).not.toContain(tokens.Akey!);
+      expect(await t.store.tenants.users.passwordHash((await call('GET', '/api/me', { token: tokens.A })).json.id)).toMatch(/^scrypt\$/);
+    });
   });
-});
+}
+
+for (const backend of storeBackends()) matrixOn(backend);
 
 describe('loopback defaults (auth not required) and the control socket', async () => {
   const l = await makeApp();

@@ -2,7 +2,8 @@
  * Raw PostgreSQL table access of `caxton db` (src/store/postgres/tables.ts) on a real throwaway
  * server, with tables shaped like the store's (BIGINT identity ids and ms times, DOUBLE PRECISION,
  * 0/1 INTEGER flags, composite keys): values come back exactly as written and as JS numbers, reads
- * page by key, a failed transaction leaves nothing, and identities move past copied ids.
+ * page by key, a failed transaction leaves nothing, identities move past copied ids, and text holding
+ * U+0000 (which SQLite keeps and PostgreSQL cannot hold) is copied with U+FFFD in its place.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,5 +92,15 @@ describe.skipIf(skip)(`PostgreSQL TableIO${skip ? ` (${skip})` : ''}`, () => {
     const { rows } = await client.query("INSERT INTO messages (content, flag, created_at) VALUES ('new', 0, 2) RETURNING id");
     await client.end();
     expect(Number(rows[0].id)).toBe(42);
+  }, 30_000);
+
+  it('copies text holding U+0000 with U+FFFD in its place instead of failing the copy', async () => {
+    const io = await openPostgresTables(await database());
+    try {
+      await io.insertMany('memory', ['scope', 'key', 'value'], [['s', 'k\u0000', 'a\u0000b']]);
+      expect((await io.read('memory', ['scope', 'key'], undefined, 10)).rows).toEqual([['s', 'k\uFFFD', 'a\uFFFDb']]);
+    } finally {
+      await io.close();
+    }
   }, 30_000);
 });

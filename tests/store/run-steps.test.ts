@@ -51,6 +51,27 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    it('a step continuing a deleted conversation is refused as NOT_FOUND and writes nothing', async () => {
+      const store = await backend.open(await backend.create());
+      const first = {
+        conversationId: 'conv_d',
+        createConversation: { agent_name: 'a', user_id: 'local' },
+        messages: [{ role: 'user' as const, content: 'hi' }],
+      };
+      await store.executions.commitStep({ ...first, execution: exec({ id: 'exec_d1', status: 'success' }) });
+      expect(await store.tenants.history.deleteConversation('conv_d', 'local')).toBe(true);
+      const next = { conversationId: 'conv_d', messages: [{ role: 'user' as const, content: 'more' }], execution: exec({ id: 'exec_d2', status: 'success' }) };
+      for (const commit of [store.executions.commitStep, store.executions.commitStepBatched]) {
+        await expect(commit(next)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('deleted while this run was continuing it') });
+      }
+      expect(await store.conversations.messages('conv_d')).toEqual([]);
+      expect(await executionById(store, 'exec_d2')).toBeUndefined();
+      // The run's closing row (no messages) is still recorded.
+      await store.executions.commitStep({ ...next, messages: [], execution: exec({ id: 'exec_d2' }) });
+      expect(await executionById(store, 'exec_d2')).toMatchObject({ status: 'error' });
+      await store.close();
+    });
+
     it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
       const store = await backend.open(await backend.create());
       const steps = Array.from({ length: 5 }, (_, i) => ({

@@ -158,6 +158,14 @@ function tenantSuite(backend: StoreBackend): void {
       expect((await users.create({ email: `${'x'.repeat(40)}@other.example` })).handle).toBe(`${'x'.repeat(31)}2`);
     });
 
+    it('users created at once whose emails give the same handle all get one (distinct), as a handle-less registration on several nodes does', async () => {
+      const created = await Promise.all(Array.from({ length: 8 }, (_, i) => users.create({ email: `same.name@host${i}.example` })));
+      const handles = created.map((u) => u.handle);
+      expect(new Set(handles).size).toBe(8);
+      expect(handles).toContain('same-name');
+      for (const u of created) expect((await users.byEmail(u.email!))?.handle).toBe(u.handle);
+    });
+
     it('published() reaches a public row by owner handle, never a private one', async () => {
       const owner = await users.create({ email: 'pub-owner@example.com' });
       await entities.insert('tools', owner.id, { name: 'shared', enabled: true, timeout_secs: 5, type: 'http', config: {} } as never, true);

@@ -6,6 +6,7 @@
  * savepoint per step (docs/architecture.md, "PostgreSQL store"). The execution row is an upsert by id.
  */
 import { DomainError } from '../../domain/errors.js';
+import { conversationGone } from '../errors.js';
 import type { ExecutionRecord, ExecutionStore, RunStep } from '../types.js';
 import type { Db, Run } from './client.js';
 
@@ -76,13 +77,16 @@ const executionParams = (row: ExecutionRecord) => [
   row.iterations ?? null,
 ];
 
-/** Write one step with `run` (inside a transaction its caller opened): conversation, messages, execution row. */
+/**
+ * Write one step with `run` (inside a transaction its caller opened): conversation, messages, execution row.
+ * @throws DomainError NOT_FOUND (`conversationGone`) when messages continue a conversation that was deleted.
+ */
 async function writeStep(run: Run, step: RunStep): Promise<void> {
   const now = Date.now();
   if (step.createConversation) {
     await run(S.createConversation, [step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now]);
-  } else if (step.messages.length) {
-    await run(S.touchConversation, [now, step.conversationId]);
+  } else if (step.messages.length && (await run(S.touchConversation, [now, step.conversationId])).rowCount === 0) {
+    throw conversationGone(step.conversationId);
   }
   for (const m of step.messages) {
     await run(S.insertMessage, [step.conversationId, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now]);

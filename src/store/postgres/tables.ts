@@ -1,10 +1,12 @@
 /**
  * Raw table access to a PostgreSQL database for `caxton db` (see `TableIO` in ../copy.ts), on one
  * dedicated client so a copy is one transaction. BIGINT values (ms times, counters, message ids) are
- * returned as numbers, like SQLite's, so values compare and copy exactly across backends; `pg` is
+ * returned as numbers, like SQLite's, so values compare and copy exactly across backends (except
+ * U+0000 in text, which PostgreSQL cannot hold: it is written as U+FFFD, see `storable`); `pg` is
  * imported only when a PostgreSQL database is opened.
  */
 import type { RowBatch, TableIO } from '../table-io.js';
+import { storable } from './client.js';
 
 /** `"name"`: an identifier quoted for SQL (names come from the schema, never from user input). */
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -62,7 +64,7 @@ export async function openPostgresTables(url: string): Promise<TableIO> {
     async insertMany(table, columns, batch) {
       if (batch.length === 0) return;
       const sql = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${placeholders(batch.length, columns.length)}`;
-      await client.query(sql, batch.flat());
+      await client.query(sql, storable(batch.flat()));
     },
     async clear(tables) {
       for (const t of [...tables].reverse()) await client.query(`DELETE FROM ${q(t)}`);

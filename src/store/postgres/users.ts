@@ -63,6 +63,9 @@ const handleTaken = (handle: string) =>
     { field: 'handle', message: 'already in use', hint: 'pick another handle, or leave it out to get one derived from the email' },
   ]);
 
+/** How often `create` derives a handle for one user before giving up (each clash means another user got it). */
+const DERIVE_ATTEMPTS = 10;
+
 /**
  * A free handle derived from `email` (numeric suffix when taken; SPEC §4). Reads the handles sharing
  * the base's first characters once (a suffix of up to four digits keeps at least that prefix).
@@ -83,15 +86,21 @@ function createAccounts(db: Db): Omit<UserStore, keyof ReturnType<typeof createS
     byHandle: (handle) => userBy(S.userByHandle, handle),
     async create({ email, handle, name = null, passwordHash = null, isAdmin = false }) {
       if (handle !== undefined && (await userBy(S.userByHandle, handle))) throw handleTaken(handle);
-      const user: User = { id: newId('usr'), email, handle: handle ?? (await deriveHandle(db, email)), name, is_admin: isAdmin, created_at: Date.now() };
-      try {
-        await db.run(S.insertUser, [user.id, email, user.handle, name, isAdmin ? 1 : 0, passwordHash, user.created_at]);
-      } catch (err) {
-        if (isUnique(err) && (err as { constraint?: string }).constraint === 'idx_users_handle') throw handleTaken(user.handle);
-        if (isUnique(err)) throw new DomainError('CONFLICT', `a user with email ${email} already exists`, [{ field: 'email', message: 'already registered' }]);
-        throw err;
+      // A derived handle can be taken meanwhile by a user created at once (here or on another node): derive it again.
+      for (let attempt = 1; ; attempt++) {
+        const user: User = { id: newId('usr'), email, handle: handle ?? (await deriveHandle(db, email)), name, is_admin: isAdmin, created_at: Date.now() };
+        try {
+          await db.run(S.insertUser, [user.id, email, user.handle, name, isAdmin ? 1 : 0, passwordHash, user.created_at]);
+          return user;
+        } catch (err) {
+          const handleClash = isUnique(err) && (err as { constraint?: string }).constraint === 'idx_users_handle';
+          if (handleClash && handle === undefined && attempt < DERIVE_ATTEMPTS) continue;
+          if (handleClash) throw handleTaken(user.handle);
+          if (isUnique(err))
+            throw new DomainError('CONFLICT', `a user with email ${email} already exists`, [{ field: 'email', message: 'already registered' }]);
+          throw err;
+        }
       }
-      return user;
     },
     passwordHash: async (userId) => (await db.run<{ password_hash: string | null }>(S.passwordHash, [userId])).rows[0]?.password_hash ?? undefined,
     async createApiKey({ userId, name = null, prefix, keyHash }) {

@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
+import { conversationGone } from '../errors.js';
 import type { ExecutionRecord, ExecutionStore, RunStep, StoredMessage } from '../types.js';
 import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 
@@ -39,6 +40,7 @@ const executionParams = (row: ExecutionRecord) => [
 /**
  * Writing one step: create or touch the conversation, append messages, upsert the execution.
  * `writeStep` runs inside a transaction its caller opens; `commitStep` is it in one transaction.
+ * Messages continuing a conversation that was deleted fail the step with `conversationGone`.
  */
 function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
   const s = {
@@ -60,8 +62,8 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     const now = Date.now();
     if (step.createConversation) {
       s.createConversation.run(step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now, now);
-    } else if (step.messages.length) {
-      s.touchConversation.run(now, step.conversationId);
+    } else if (step.messages.length && s.touchConversation.run(now, step.conversationId).changes === 0) {
+      throw conversationGone(step.conversationId);
     }
     insertMessages(step.conversationId, step.messages, now);
     record(step.execution);
