@@ -3,7 +3,8 @@
  * SQLite keeps. A user message, a model reply, an agent's fields, a memory value and an API key's
  * name holding one are accepted on every backend (never a 500); PostgreSQL gives plain text back
  * with U+FFFD in its place, SQLite as written; definitions (JSON text) keep it on both. Through the
- * API with the fake OpenAI server as the model.
+ * API with the fake OpenAI server as the model. An email too long for an index is refused before it
+ * reaches either store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -70,5 +71,12 @@ for (const backend of storeBackends())
       const key = await call('POST', '/api/keys', { body: { name: 'ci\u0000' } });
       expect(key.status, key.text).toBe(201);
       expect((await call('GET', '/api/keys')).json.keys.map((k: { name: string }) => k.name)).toEqual([stored('ci\u0000')]);
+    });
+
+    it('an email longer than 254 characters is refused with 400 naming the field on every backend (never a 500)', async () => {
+      const email = `${'x'.repeat(4000)}@example.com`;
+      const created = await call('POST', '/api/users', { socket: true, body: { email } });
+      expect(created.status, created.text).toBe(400);
+      expect(created.json.error.details[0]).toMatchObject({ field: 'email', message: 'at most 254 characters' });
     });
   });

@@ -43,7 +43,8 @@ function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Thrott
   );
 }
 
-const Email = z.string().trim().toLowerCase().pipe(z.email('must be an email address'));
+/** An email address (RFC 5321 caps a path at 254 characters, which keeps it within every store's index limits). */
+const Email = z.string().trim().toLowerCase().max(254, 'at most 254 characters').pipe(z.email('must be an email address'));
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 /** A user handle (SPEC §4): optional; derived from the email's local part when absent. */
 const Handle = z
