@@ -186,7 +186,13 @@ describe('MCP children of a daemon that was SIGKILLed', { timeout: 60_000 }, () 
     const fake = await startFakeOpenAI();
     try {
       const home = await homes.createWithFake(fake.url);
-      home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
+      // server-everything ends with its stdin only when nothing else keeps its event loop alive, which
+      // varies with what the client asked of it; a preloaded timer makes it outlive the daemon every time.
+      const keepAlive = ['--import', 'data:text/javascript,setInterval(()=>{},1e9)'];
+      home.writeFile(
+        'config/mcps/everything.toon',
+        encode({ name: 'everything', enabled: true, command: process.execPath, args: [...keepAlive, SERVER_SCRIPTS.everything, 'stdio'], timeout_secs: 20 }),
+      );
       home.writeFile('config/agents/user.toon', agentToon('user', ['everything.*']));
       const first = await home.start();
       const orphan = (await readyRows(home, ['everything'])).find((r) => r.name === 'everything')!.pid!;
