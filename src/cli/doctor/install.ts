@@ -6,7 +6,7 @@
 import { existsSync, statSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AresConfig } from '../../config/ares-toml.js';
-import { formatDiagnostic, isWarning } from '../../config/diagnostics.js';
+import { formatDiagnostic, isWarning, type Diagnostic } from '../../config/diagnostics.js';
 import { validatePaths } from '../../config/validate.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { Paths } from '../../ipc/paths.js';
@@ -112,15 +112,16 @@ export function checkConfig(home: string): CheckResult {
   const errors = report.diagnostics.filter((d) => !isWarning(d));
   const warnings = report.diagnostics.filter((d) => isWarning(d));
   const summary = `${report.files.length} files, ${report.errors} errors, ${report.warnings} warnings`;
+  const first = (d: Diagnostic) => formatDiagnostic(d).split('\n')[0];
   if (errors.length > 0) {
     return result(
       'config',
       'fail',
-      `${summary}: ${errors.slice(0, 3).map(formatDiagnostic).join('; ')}`,
+      `${summary}: ${errors.slice(0, 3).map(first).join('; ')}`,
       `caxton validate --home ${home} lists every error with a hint; fix them in the files it names`,
     );
   }
-  if (warnings.length > 0) return result('config', 'warn', `${summary}: ${formatDiagnostic(warnings[0]!)}`, `caxton validate --home ${home}`);
+  if (warnings.length > 0) return result('config', 'warn', `${summary}: ${first(warnings[0]!)}`, `caxton validate --home ${home}`);
   return result('config', 'ok', summary);
 }
 
