@@ -6,9 +6,10 @@
  * 1 on any failure, 0 otherwise; `--json` is an array of {check, status, detail, fix}; keys never show.
  */
 import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeReply, type FakeRequestLog } from '../helpers/fake-openai.js';
-import { homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
+import { homeRegistry, requireBuild, runCli, type TestHome } from '../helpers/cli.js';
 import { SERVER_SCRIPTS, stdioToon } from '../tools/mcp/servers.js';
 
 requireBuild();
@@ -142,5 +143,23 @@ describe('caxton doctor', () => {
       chmodSync(home.dir, 0o700);
       chmodSync(home.aresToml, 0o600);
     }
+  }, 60_000);
+
+  it('reports a running daemon, its socket mode and the database it made; a missing home is one failure', async () => {
+    const started = await home.start();
+    const { exitCode, checks } = await doctorJson(['--skip-network']);
+    expect(exitCode).toBe(0);
+    expect(checks.get('daemon')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(new RegExp(`^running, pid ${started.pid}, http://127\\.0\\.0\\.1:\\d+`)),
+    });
+    expect(checks.get('mode control socket')).toMatchObject({ status: 'ok', detail: `${home.socket} is 0600` });
+    expect(checks.get('database')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^sqlite .*ares\.db, schema version [1-9]/) });
+
+    const nowhere = join(home.dir, 'nowhere');
+    const r = await runCli(['--home', nowhere, 'doctor'], { timeoutMs: 30_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`FAIL  home: no home at ${nowhere}\n      fix: caxton init --home ${nowhere}`);
+    expect(r.stdout).toMatch(/1 problem found/);
   }, 60_000);
 });

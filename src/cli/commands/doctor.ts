@@ -7,6 +7,7 @@
  * warning and failure; `--json` prints an array of `{check, status, detail, fix}`. Exit 1 when a check
  * failed, else 0.
  */
+import { existsSync } from 'node:fs';
 import { loadAresConfig, type AresConfig } from '../../config/ares-toml.js';
 import { loadConfigTree } from '../../config/load.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
@@ -46,7 +47,7 @@ function readAresToml(paths: Paths): { config?: AresConfig; problem?: CheckResul
   }
 }
 
-/** The providers to check, each with the model ids its models use: every provider a model names, or just `only`. */
+/** The providers to check, each with the model ids its models use: every provider of ares.toml, or just `only`. */
 function providerTargets(config: AresConfig, snap: ConfigSnapshot, only: string | undefined): ProviderTarget[] {
   const byProvider = new Map<string, Map<string, string[]>>();
   for (const { value, file } of snap.models.values()) {
@@ -54,7 +55,7 @@ function providerTargets(config: AresConfig, snap: ConfigSnapshot, only: string 
     ids.set(value.model, [...(ids.get(value.model) ?? []), `${value.name} (${file})`]);
     byProvider.set(value.provider, ids);
   }
-  const names = only !== undefined ? [only] : [...byProvider.keys()].sort();
+  const names = only !== undefined ? [only] : Object.keys(config.providers).sort();
   return names.flatMap((name) => {
     const providerConfig = config.providers[name];
     return providerConfig ? [{ name, config: providerConfig, models: byProvider.get(name) ?? new Map() }] : [];
@@ -77,7 +78,10 @@ async function remoteChecks(paths: Paths, config: AresConfig, opts: DoctorOption
     displayRoot: paths.home,
   });
   const { checkProvider } = await import('../doctor/providers.js');
-  for (const target of providerTargets(config, snap, opts.provider)) emit(await checkProvider(target));
+  for (const target of providerTargets(config, snap, opts.provider)) {
+    const unused = target.models.size === 0 && opts.provider === undefined;
+    emit(unused ? [result(`provider ${target.name}`, 'skip', 'no model uses it (check it anyway with --provider)')] : await checkProvider(target));
+  }
   if (opts.provider !== undefined) return;
   const { checkMcpServer } = await import('../doctor/mcp.js');
   for (const loaded of snap.mcps.values()) emit([await checkMcpServer(loaded, paths.home)]);
@@ -92,17 +96,22 @@ export async function run(_args: string[], opts: DoctorOptions): Promise<number>
     if (!opts.json) printText(results);
   };
   const { config, problem } = readAresToml(paths);
-  emit([checkNode(), ...checkModes(paths, config), checkDisk(paths.home), checkConfig(paths.home)]);
-  emit([problem ?? (await checkDatabase(paths.home, config!)), await checkDaemon(paths)]);
+  emit([checkNode(), ...checkModes(paths, config), checkDisk(paths.home)]);
+  if (!existsSync(paths.home)) return report(all, opts);
+  emit([checkConfig(paths.home), problem ?? (await checkDatabase(paths.home, config!)), await checkDaemon(paths)]);
   if (config && opts.skipNetwork) emit([result('providers and MCP servers', 'skip', '--skip-network: not contacted')]);
   else if (config) await remoteChecks(paths, config, opts, emit);
-  const failed = all.filter((r) => r.status === 'fail').length;
+  return report(all, opts);
+}
+
+/** Print the JSON array (or the text summary line) and return the exit code: 1 when a check failed. */
+function report(all: readonly CheckResult[], opts: DoctorOptions): number {
+  const count = (s: CheckResult['status']) => all.filter((r) => r.status === s).length;
+  const failed = count('fail');
   if (opts.json) printJson(all);
   else {
-    const count = (s: CheckResult['status']) => all.filter((r) => r.status === s).length;
-    process.stdout.write(
-      `\n${failed === 0 ? 'no problems found' : `${failed} problem${failed === 1 ? '' : 's'} found`}: ${count('ok')} ok, ${count('warn')} warnings, ${failed} failed, ${count('skip')} skipped\n`,
-    );
+    const verdict = failed === 0 ? 'no problems found' : `${failed} problem${failed === 1 ? '' : 's'} found`;
+    process.stdout.write(`\n${verdict}: ${count('ok')} ok, ${count('warn')} warnings, ${failed} failed, ${count('skip')} skipped\n`);
   }
   return failed > 0 ? EXIT.FAILED : EXIT.OK;
 }
