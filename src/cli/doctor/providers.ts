@@ -62,6 +62,13 @@ interface Probe {
   timeoutMs: number;
 }
 
+/** ` (ECONNREFUSED)`: the first errno code in an error's cause chain, which says more than the SDK's "Connection error."; '' when none. */
+function connectionCause(err: unknown): string {
+  let e = err as { cause?: unknown; code?: unknown } | undefined;
+  for (let i = 0; e && i < 5; i++, e = e.cause as typeof e) if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return ` (${e.code})`;
+  return '';
+}
+
 /** A failure of an SDK call as a result for `check`: connection, rejected key, unknown model, or the server's own words. */
 function apiFailure(probe: Probe, check: string, err: unknown): CheckResult {
   const { sdk, target } = probe;
@@ -70,7 +77,7 @@ function apiFailure(probe: Probe, check: string, err: unknown): CheckResult {
     return result(
       check,
       'fail',
-      `${target.config.base_url} is not reachable: ${why}`,
+      `${target.config.base_url} is not reachable: ${why}${connectionCause(err)}`,
       `start the server, or fix base_url in [providers.${target.name}] of ares.toml`,
     );
   }
