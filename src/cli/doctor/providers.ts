@@ -92,7 +92,8 @@ function apiFailure(probe: Probe, check: string, err: unknown): CheckResult {
 
 /**
  * Reachability and key: `GET /models`. Returns the results and the model ids when the server lists
- * them (undefined when it has no such route), or `stop` when nothing more can be checked.
+ * them (undefined when it has no such route: 404 or 405), or `stop` when nothing more can be checked
+ * (not reachable, key rejected, or another error status, shown with the server's words).
  */
 async function checkListing(probe: Probe): Promise<{ results: CheckResult[]; ids?: Set<string>; stop: boolean }> {
   const { target, sdk } = probe;
@@ -113,7 +114,7 @@ async function checkListing(probe: Probe): Promise<{ results: CheckResult[]; ids
     if (err instanceof sdk.AuthenticationError || err instanceof sdk.PermissionDeniedError) {
       return { results: [result(reach, 'ok', `${target.config.base_url} answers`), apiFailure(probe, `${name}: key`, err)], stop: true };
     }
-    if (err instanceof sdk.APIError && !(err instanceof sdk.APIConnectionError)) {
+    if (err instanceof sdk.APIError && (err.status === 404 || err.status === 405)) {
       const note = `${target.config.base_url} answers; it lists no models (HTTP ${err.status}), so each model is checked by a completion`;
       return { results: [result(reach, 'ok', note)], stop: false };
     }
