@@ -1,6 +1,7 @@
 /**
  * The checks of `caxton doctor` that the e2e file does not reach, on real HTTP: an Ollama-like server
- * (`/api/version`, `/api/show`) whose `num_ctx` is unset, too small or large enough; a model that
+ * (`/api/version`, `/api/show`) whose `num_ctx` is unset, too small or large enough; a server that
+ * lists no models (each model is checked by a completion); a model that
  * answers with plain text; a provider that does not answer; an old Node.js; a nearly full disk.
  */
 import http from 'node:http';
@@ -33,10 +34,16 @@ beforeAll(async () => {
         const model = (JSON.parse(body) as { model: string }).model;
         return void res.end(JSON.stringify({ parameters: PARAMETERS[model] ?? 'stop "<|im_end|>"' }));
       }
-      const upstream = http.request(`${fake.url.replace(/\/v1$/, '')}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      // Under /bare/: a server with no model listing and no Ollama routes, only chat completions.
+      if (req.url?.startsWith('/bare/') && req.url !== '/bare/v1/chat/completions') return void res.writeHead(404).end('{}');
+      const upstream = http.request(
+        `${fake.url.replace(/\/v1$/, '')}${req.url?.replace(/^\/bare/, '')}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.end(body);
     });
   });
@@ -72,6 +79,13 @@ describe('doctor provider checks', () => {
     });
     expect(results.find((r) => r.check === 'model big (big): context window')).toMatchObject({ status: 'ok', detail: 'num_ctx 16384 tokens' });
     expect(results.find((r) => r.check === 'model absent (absent): exists')).toMatchObject({ status: 'fail', fix: 'ollama pull absent' });
+  });
+
+  it('checks a model by a completion where the server lists no models', async () => {
+    const results = await checkProvider(target(ollamaUrl.replace(/\/v1$/, '/bare/v1'), ['fake-model']), {});
+    expect(results.find((r) => r.check === 'provider local: reachable')?.detail).toMatch(/lists no models \(HTTP 404\)/);
+    expect(results.find((r) => r.check.endsWith('exists'))).toMatchObject({ status: 'ok', detail: 'answers a completion' });
+    expect(results.find((r) => r.check.endsWith('tool calling'))?.status).toBe('ok');
   });
 
   it('fails a model that answers with text instead of calling the tool', async () => {
