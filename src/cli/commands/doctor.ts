@@ -2,7 +2,7 @@
  * `caxton doctor [--provider NAME] [--skip-network] [--json]` (issue requirement "caxton doctor"):
  * checks the install (Node.js, home file modes, disk space, config, database, daemon), then each
  * provider the models use for real (reachable, key, models, tool calling, context window,
- * embeddings) and each MCP server of config/mcps/. Runs in the CLI process, so it works whether the
+ * embeddings; a provider no model uses is listed as skipped) and each MCP server of config/mcps/. Runs in the CLI process, so it works whether the
  * daemon runs or not. Prints one `ok` / `warn` / `FAIL` / `skip` line per check with the fix under each
  * warning and failure; `--json` prints an array of `{check, status, detail, fix}`. Exit 1 when a check
  * failed, else 0.
