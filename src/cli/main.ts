@@ -76,6 +76,7 @@ Docs: man caxton; README.md.`,
   registerConfigTools(program);
   registerMcpCommands(program);
   registerDatabaseCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 
@@ -294,6 +295,16 @@ function registerDatabaseCommands(program: Command): void {
   db.command('status')
     .description('backend, location, schema version, rows per table and size of the configured database')
     .action(lazy(() => import('./commands/db-status.js')));
+}
+
+/** `doctor`: check the install, each provider and each MCP server for real, with the fix for each failure (no daemon needed). */
+function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the install, each provider (key, models, tool calling) and MCP server, and print the fix for each failure (exit 1 if broken)')
+    .option('--provider <name>', 'check only this provider of ares.toml (and its models); skips MCP servers')
+    .option('--skip-network', 'check the install only: no provider requests, no MCP servers started')
+    .action(lazy(() => import('./commands/doctor.js')));
 }
 
 /** Entry point used by bin/caxton and bin/ares. Sets `process.exitCode`; never calls process.exit on success. */

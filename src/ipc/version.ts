@@ -10,6 +10,7 @@ export interface VersionInfo {
 }
 
 let cached: VersionInfo | undefined;
+let pkgCache: Record<string, unknown> | undefined;
 
 function readJson(url: URL): Record<string, unknown> {
   try {
@@ -19,10 +20,21 @@ function readJson(url: URL): Record<string, unknown> {
   }
 }
 
-/** Version info (this file lives in dist/ipc/, package.json two levels up). */
+/** package.json of this build (this file lives in dist/ipc/, package.json two levels up); `{}` when unreadable. */
+function packageJson(): Record<string, unknown> {
+  return (pkgCache ??= readJson(new URL('../../package.json', import.meta.url)));
+}
+
+/** The Node.js versions this build supports: `engines.node` of package.json (e.g. `>=20.19`), or undefined. */
+export function supportedNodeRange(): string | undefined {
+  const engines = packageJson().engines as { node?: unknown } | undefined;
+  return typeof engines?.node === 'string' ? engines.node : undefined;
+}
+
+/** Version info. */
 export function versionInfo(): VersionInfo {
   if (!cached) {
-    const pkg = readJson(new URL('../../package.json', import.meta.url));
+    const pkg = packageJson();
     const build = readJson(new URL('../build-info.json', import.meta.url));
     cached = {
       version: String(pkg.version ?? '0.0.0'),

@@ -183,6 +183,18 @@ describe('fake OpenAI server', () => {
     expect(body.error.type).toBe('invalid_request_error');
   });
 
+  it('with apiKey, answers any other key with 401 and the right one as usual', async () => {
+    const keyed = await startFakeOpenAI({ apiKey: 'the-right-key' });
+    try {
+      const wrong = new OpenAI({ baseURL: keyed.url, apiKey: 'a-wrong-key', maxRetries: 0 });
+      await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+      const right = new OpenAI({ baseURL: keyed.url, apiKey: 'the-right-key', maxRetries: 0 });
+      expect((await right.models.list()).data.map((m) => m.id)).toEqual(['fake-model']);
+    } finally {
+      await keyed.close();
+    }
+  });
+
   it('paces streamed chunks with chunk_delay_ms', async () => {
     fake.enqueue({ content: 'a b c', chunk_delay_ms: 20 });
     const started = Date.now();

@@ -10,6 +10,8 @@
  *     objects ending with `data: [DONE]`, including streamed tool calls and
  *     the final usage chunk when `stream_options.include_usage` is set.
  *   - `GET /v1/models`: a single `fake-model`.
+ *   - with `apiKey` set, every request without `Authorization: Bearer <apiKey>`
+ *     gets 401 `invalid_api_key`, as OpenAI answers a wrong key.
  *   - anything else: a 404 in OpenAI's error JSON shape.
  *
  * Replies are scripted with `enqueue()` (FIFO, one per chat completion
@@ -214,7 +216,12 @@ function readBody(req: IncomingMessage): Promise<string> {
  * Start a fake OpenAI server on 127.0.0.1 (port 0 = random unless `opts.port`).
  * `opts.default` replaces the default echo reply.
  */
-export async function startFakeOpenAI(opts?: { port?: number; default?: FakeReply | ((req: FakeRequestLog) => FakeReply) }): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts?: {
+  port?: number;
+  default?: FakeReply | ((req: FakeRequestLog) => FakeReply);
+  /** The only key accepted; requests with another (or none) get 401. Default: any key. */
+  apiKey?: string;
+}): Promise<FakeOpenAI> {
   const requests: FakeRequestLog[] = [];
   const queue: FakeReply[] = [];
   let queueHead = 0;
@@ -356,6 +363,12 @@ export async function startFakeOpenAI(opts?: { port?: number; default?: FakeRepl
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
 
+    if (opts?.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      requests.push({ path, headers: req.headers, body: undefined });
+      req.resume();
+      sendError(res, 401, 'Incorrect API key provided.');
+      return;
+    }
     if (method === 'GET' || method === 'HEAD') {
       requests.push({ path, headers: req.headers, body: undefined });
       req.resume();

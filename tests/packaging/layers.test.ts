@@ -27,6 +27,8 @@ const ALLOWED: Array<[string, string]> = [
   ['cli/commands/server-start.ts', "export const start = () => import('../../daemon/main.js');"],
   ['cli/commands/db-migrate.ts', "import { x } from '../../store/copy.js';"],
   ['cli/commands/db-status.ts', "import { x } from '../../store/open.js';"],
+  ['cli/doctor/a.ts', "import { x } from '../../store/copy.js';"],
+  ['cli/doctor/b.ts', "import { s } from '../../tools/mcp/connection.js';"],
 ];
 
 /** Imports ARCHITECTURE.md forbids: [importing file, import statement, the imported file reported]. */
@@ -47,6 +49,8 @@ const FORBIDDEN: Array<[string, string, string]> = [
   ['cli/y.ts', "import { m } from '../daemon/main.js';", 'src/daemon/main.ts'],
   ['cli/commands/db-x.ts', "import { s } from '../../store/sqlite/database.js';", 'src/store/sqlite/database.ts'],
   ['cli/commands/agent-list.ts', "import { x } from '../../store/copy.js';", 'src/store/copy.ts'],
+  ['cli/commands/doctor.ts', "import { x } from '../../store/copy.js';", 'src/store/copy.ts'],
+  ['cli/doctor/z.ts', "import { s } from '../../tools/mcp/pool.js';", 'src/tools/mcp/pool.ts'],
 ];
 
 /** Write the tree: every imported module exists and exports what is imported. */
@@ -72,6 +76,8 @@ function tree(files: Array<[string, string]>): string {
     'ipc/paths',
     'daemon/main',
     'tools/types',
+    'tools/mcp/connection',
+    'tools/mcp/pool',
     'api/app',
   ]) {
     write(
