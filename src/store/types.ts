@@ -154,13 +154,15 @@ export interface Store {
   changes: ChangeFeed;
   /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
+  /** Disk size of the database (for metrics). @throws DomainError UNAVAILABLE when it cannot be read. */
+  size(): Promise<DatabaseSize>;
   /** Write the queued step commits, then close; idempotent. SQLite closes within the call. */
   close(): Promise<void>;
 }
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
-import type { DatabaseHealth } from '../domain/status.js';
+import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */
