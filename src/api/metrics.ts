@@ -36,6 +36,9 @@ const FINISH_REASONS = new Set([
   'awaiting_approval',
 ]);
 
+/** prom-client default gauges whose names end in `_total`. */
+const DUPLICATE_TOTALS = ['caxton_nodejs_active_handles_total', 'caxton_nodejs_active_requests_total', 'caxton_nodejs_active_resources_total'];
+
 /** The daemon's metrics: the registry `/metrics` serializes and what feeds it. */
 export interface ApiMetrics {
   registry: Registry;
@@ -51,6 +54,9 @@ export interface ApiMetrics {
 export function createMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'caxton_' });
+  // Gauges named `_total` break Prometheus naming (promtool rejects them); each is the sum of its
+  // per-type gauge (`caxton_nodejs_active_handles{type}`...), which stays.
+  for (const name of DUPLICATE_TOTALS) registry.removeSingleMetric(name);
   const registers = [registry];
   const requests = new Counter({
     name: 'caxton_http_requests_total',
