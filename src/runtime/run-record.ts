@@ -63,6 +63,7 @@ export class RunRecord {
     const { req } = this;
     return (this.last = {
       id: this.id,
+      ...(req.agentRow ? { agent_id: req.agentRow.id } : {}),
       agent_name: req.agent.name,
       agent_source: req.source,
       user_id: req.userId,
