@@ -3,6 +3,8 @@
  * its run, tokens, cost, tool call and provider request series with the right labels; a retried
  * provider request, a tool name the model made up, a run in flight, MCP servers and the database
  * size appear too; no user id is ever a label; and `promtool check metrics` accepts the output.
+ * `GET /api/agents/:name` shows the same runs as the agent's health: in flight, queued, today's
+ * runs, tokens and cost, last activity and last error (everyone's for the admin, else the caller's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServerStatus } from '../../src/domain/mcp-status.js';
@@ -96,5 +98,25 @@ describe('/metrics after a tool-using run', () => {
     const result = runPromtool(['check', 'metrics'], await metrics());
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('per-agent health in GET /api/agents/:name', () => {
+  it("shows the lifecycle, today's runs, tokens, cost and last error: everyone's to the admin, the caller's own to a user", async () => {
+    const admin = await call('GET', `/api/agents/${AGENT}`, { socket: true });
+    expect(admin.status).toBe(200);
+    expect(admin.json.lifecycle).toMatchObject({ state: 'running', active: 0, queued: 0 });
+    const today = admin.json.activity;
+    expect(today.date).toBe(new Date().toISOString().slice(0, 10));
+    expect(today.runs).toBe(4);
+    expect(today.tokens_input).toBeGreaterThanOrEqual(220);
+    expect(today.cost_usd).toBeGreaterThan(0);
+    expect(today.last_activity_at).toBeGreaterThan(Date.now() - 60_000);
+    expect(today.last_error).toMatchObject({ status: 'error', finish_reason: 'error', message: expect.stringContaining('provider openai') });
+
+    const key = (await call('POST', '/api/keys', { socket: true, as: 'metrics-user@example.com', body: {} })).json.key as string;
+    const own = await call('GET', `/api/agents/${AGENT}`, { token: key });
+    expect(own.json.activity).toMatchObject({ runs: 1, last_error: null });
+    expect(own.json.activity.tokens_input).toBeLessThan(today.tokens_input);
   });
 });
