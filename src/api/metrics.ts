@@ -18,7 +18,6 @@ import type { McpServerStatus } from '../domain/mcp-status.js';
 import type { DatabaseSize } from '../domain/status.js';
 import type { AgentStatus } from '../runtime/lifecycle.js';
 import type { RunObserver } from '../runtime/run.js';
-import type { AppEnv } from './deps.js';
 
 /** Finish reasons kept as label values (SPEC §7's closed set and the model's own); any other is `other`. */
 const FINISH_REASONS = new Set([
@@ -42,8 +41,8 @@ const DUPLICATE_TOTALS = ['caxton_nodejs_active_handles_total', 'caxton_nodejs_a
 /** The daemon's metrics: the registry `/metrics` serializes and what feeds it. */
 export interface ApiMetrics {
   registry: Registry;
-  /** Request counter + latency histogram middleware. */
-  middleware: MiddlewareHandler<AppEnv>;
+  /** Request counter + latency histogram middleware (reads only the method, route pattern and status, so any env). */
+  middleware: MiddlewareHandler;
   /** What the runtime reports runs, tool calls and provider requests to (`RuntimeDeps.observer`). */
   observer: RunObserver;
   /** Count one provider retry (the provider registry's `onRetry`): `model` is the model id sent to the provider. */
@@ -203,7 +202,7 @@ export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: Gaug
   const registers = [metrics.registry];
   new Gauge({
     name: 'caxton_agent_runs_in_flight',
-    help: 'Runs holding one of their agent\'s concurrency slots now, by agent',
+    help: "Runs holding one of their agent's concurrency slots now, by agent",
     labelNames: ['agent'],
     registers,
     collect() {
@@ -213,7 +212,7 @@ export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: Gaug
   });
   new Gauge({
     name: 'caxton_agent_runs_queued',
-    help: 'Runs waiting for one of their agent\'s concurrency slots now, by agent',
+    help: "Runs waiting for one of their agent's concurrency slots now, by agent",
     labelNames: ['agent'],
     registers,
     collect() {
@@ -292,7 +291,7 @@ function databaseGauges(registers: Registry[], read: () => Promise<DatabaseSize>
   });
   new Gauge({
     name: 'caxton_database_wal_size_bytes',
-    help: 'Size of the SQLite write-ahead log (the -wal file; bytes); absent for PostgreSQL, whose WAL is the server\'s',
+    help: "Size of the SQLite write-ahead log (the -wal file; bytes); absent for PostgreSQL, whose WAL is the server's",
     registers,
     async collect() {
       this.reset();

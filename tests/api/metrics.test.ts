@@ -14,7 +14,16 @@ import { client, makeApp, type TestApp } from './fixture.js';
 
 const AGENT = 'customer-support';
 /** A system MCP server whose "child" is this test process, so its resident memory is real. */
-const SERVER: McpServerStatus = { name: 'files', state: 'ready', transport: 'stdio', tools: 1, tool_names: ['files.read'], last_error: null, pid: process.pid, restarts: 0 };
+const SERVER: McpServerStatus = {
+  name: 'files',
+  state: 'ready',
+  transport: 'stdio',
+  tools: 1,
+  tool_names: ['files.read'],
+  last_error: null,
+  pid: process.pid,
+  restarts: 0,
+};
 
 let fake: FakeOpenAI;
 let t: TestApp;
@@ -75,7 +84,7 @@ describe('/metrics after a tool-using run', () => {
     expect(value(await metrics(), 'caxton_agent_runs_in_flight', { agent: AGENT })).toBe(0);
   });
 
-  it('shows MCP server states, their children\'s memory and the database size', async () => {
+  it("shows MCP server states, their children's memory and the database size", async () => {
     const text = await metrics();
     expect(value(text, 'caxton_mcp_server_state', { server: 'files', state: 'ready' })).toBe(1);
     expect(value(text, 'caxton_mcp_server_resident_memory_bytes', { server: 'files' })).toBeGreaterThan(1024 * 1024);

@@ -17,7 +17,12 @@ const read = (file: string) => readFileSync(join(dir, file), 'utf8');
 /** Every metric family the daemon registers, and those it adds to prom-client's process defaults. */
 function exported(): { all: Set<string>; own: string[] } {
   const metrics = createMetrics();
-  watchGauges(metrics, { agents: () => [], mcpServers: () => [], userMcpServers: () => [], databaseSize: async () => ({ backend: 'sqlite', database_bytes: 0 }) });
+  watchGauges(metrics, {
+    agents: () => [],
+    mcpServers: () => [],
+    userMcpServers: () => [],
+    databaseSize: async () => ({ backend: 'sqlite', database_bytes: 0 }),
+  });
   const names = metrics.registry.getMetricsAsArray().map((m) => m.name);
   const defaults = new Set(createDefaultsOnly());
   return { all: new Set(names), own: names.filter((n) => !defaults.has(n)) };

@@ -66,7 +66,9 @@ function suite(backend: StoreBackend): void {
     it('reports the latest failed run, not the interim row of a run in flight', async () => {
       const failed = row({ agent_name: 'flaky', status: 'timeout', finish_reason: 'timeout', error_message: 'provider openai: no response within 5000 ms' });
       await store.executions.record(failed);
-      await store.executions.record(row({ agent_name: 'flaky', status: 'error', finish_reason: 'stop', error_message: 'interrupted: the daemon stopped before the run finished' }));
+      await store.executions.record(
+        row({ agent_name: 'flaky', status: 'error', finish_reason: 'stop', error_message: 'interrupted: the daemon stopped before the run finished' }),
+      );
       const activity = await store.tenants.history.agentActivity({ name: 'flaky', since: DAY });
       expect(activity.runs).toBe(2);
       expect(activity.last_error).toEqual({
