@@ -128,4 +128,15 @@ describe('per-agent health in GET /api/agents/:name', () => {
     expect(own.json.activity).toMatchObject({ runs: 1, last_error: null });
     expect(own.json.activity.tokens_input).toBeLessThan(today.tokens_input);
   });
+
+  it("counts a user agent's runs by its own row, under source user", async () => {
+    const key = (await call('POST', '/api/keys', { socket: true, as: 'metrics-user@example.com', body: {} })).json.key as string;
+    const created = await call('POST', '/api/agents', { token: key, body: { name: 'mine', model: 'balanced', system_prompt: 'Be brief.' } });
+    expect(created.status).toBe(201);
+    fake.enqueue({ content: 'brief', usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    expect((await call('POST', '/api/agents/mine/chat', { token: key, body: { message: 'hi' } })).status).toBe(200);
+    const shown = await call('GET', '/api/agents/mine', { token: key });
+    expect(shown.json.activity).toMatchObject({ runs: 1, tokens_input: 7, tokens_output: 3, last_error: null });
+    expect(value(await metrics(), 'caxton_agent_runs_total', { agent: 'mine', source: 'user', status: 'success' })).toBe(1);
+  });
 });
