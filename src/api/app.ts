@@ -13,7 +13,6 @@ import { createAuthService } from './auth.js';
 import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler, wireErrors } from './errors.js';
-import { createMetrics } from './metrics.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { publicPaths, Routes } from './openapi.js';
@@ -35,9 +34,9 @@ export type { AppDeps, AppEnv, EntityCodec, EntityFormat, Transport } from './de
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   const auth = createAuthService(deps.tenants.users, deps.auth, deps.changes ? { changes: deps.changes } : {});
-  const metrics = createMetrics();
+  const metrics = deps.metrics;
   const wire = wireErrors(deps.secrets);
-  const startRun = createRunStarter(deps.catalog, deps.runtime, metrics);
+  const startRun = createRunStarter(deps.catalog, deps.runtime);
   const registry = app.openAPIRegistry;
   app.onError(makeErrorHandler(deps.log, wire));
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
@@ -53,7 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [
-    healthRoutes(deps, metrics),
+    healthRoutes(deps),
     authRoutes(deps, auth),
     agentRoutes(deps, startRun, wire),
     agentLifecycleRoutes(deps),

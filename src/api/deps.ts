@@ -4,11 +4,12 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { EntityFormat, EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
 import type { Scrubber } from '../domain/secrets.js';
-import type { ConfigStatus, StatusReport } from '../domain/status.js';
+import type { ConfigStatus, ProviderHealth, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
 export type Transport = 'socket' | 'tcp';
@@ -69,8 +70,15 @@ export interface AppDeps {
   conversations: Pick<ConversationStore, 'get' | 'messages'>;
   auth: AuthSettings;
   codec: EntityCodec;
-  /** Database health, for `/health`. */
+  /** Database health, for `/health` and `/health/ready`. */
   storeHealth: () => Promise<StoreHealth>;
+  /**
+   * The daemon's metrics (src/api/metrics.ts): the app adds its HTTP series and serves the registry
+   * at `/metrics`; the runtime and the provider registry feed the rest.
+   */
+  metrics: ApiMetrics;
+  /** State of every configured provider, for `/health/ready` (at least one must be usable). */
+  providers: () => ProviderHealth[];
   /**
    * Changes shared with the other nodes of one database: revoked API keys are published here and
    * other nodes' revocations leave the API-key cache (src/api/auth.ts). Absent: a single node.

@@ -1,51 +1,77 @@
 /**
- * Prometheus metrics (`GET /metrics`, SPEC §6) with prom-client, on a registry per app (no globals, so
- * several apps in one process, as in tests, do not collide). Route labels use the matched pattern, not
- * the raw path, so label cardinality stays bounded.
+ * Prometheus metrics (`GET /metrics`, SPEC §6; STORY-022) with prom-client, on a registry per daemon
+ * (no globals, so several daemons in one process, as in tests, do not collide). Every metric, its
+ * labels and their cardinality are documented in docs/monitoring/README.md. Label values are bounded:
+ * HTTP routes are matched patterns, not raw paths; finish reasons outside the documented set become
+ * `other`; tool names the agent was not offered arrive as `(unknown)` (src/runtime/run-record.ts);
+ * user ids, conversation ids and user-tier MCP server names are never labels.
+ *
+ * Two parts: `createMetrics` (counters and histograms fed by the HTTP middleware, the runtime's
+ * observer and provider retries) and `watchGauges` (gauges read at scrape time from the live parts:
+ * runs in flight and queued, MCP servers and their children's memory, database size).
  */
+import { readFileSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { AppEnv } from './deps.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { McpServerStatus } from '../domain/mcp-status.js';
+import type { DatabaseSize } from '../domain/status.js';
+import type { AgentStatus } from '../runtime/lifecycle.js';
+import type { RunObserver } from '../runtime/run.js';
 
-/** How a run ended: completed, failed (refusals included), or cancelled (client gone, shutdown). */
-export type RunOutcome = 'success' | 'error' | 'cancelled';
+/** Finish reasons kept as label values (SPEC §7's closed set and the model's own); any other is `other`. */
+const FINISH_REASONS = new Set([
+  'stop',
+  'length',
+  'content_filter',
+  'tool_calls',
+  'max_iterations',
+  'budget_exceeded',
+  'rate_limited',
+  'loop_detected',
+  'timeout',
+  'cancelled',
+  'error',
+  'awaiting_approval',
+]);
 
-/** The app's metrics. */
+/** prom-client default gauges whose names end in `_total`. */
+const DUPLICATE_TOTALS = ['caxton_nodejs_active_handles_total', 'caxton_nodejs_active_requests_total', 'caxton_nodejs_active_resources_total'];
+
+/** The daemon's metrics: the registry `/metrics` serializes and what feeds it. */
 export interface ApiMetrics {
   registry: Registry;
-  /** Count one finished agent run by source tier and outcome (`caxton_agent_runs_total`). */
-  run(source: string, outcome: RunOutcome): void;
-  /** Request counter + latency histogram middleware. */
-  middleware: MiddlewareHandler<AppEnv>;
+  /** Request counter + latency histogram middleware (reads only the method, route pattern and status, so any env). */
+  middleware: MiddlewareHandler;
+  /** What the runtime reports runs, tool calls and provider requests to (`RuntimeDeps.observer`). */
+  observer: RunObserver;
+  /** Count one provider retry (the provider registry's `onRetry`): `model` is the model id sent to the provider. */
+  providerRetry(retry: { provider: string; model: string }): void;
 }
 
-/** Create the registry with process metrics, HTTP request metrics and agent-run counts. */
+/** Create the registry with process metrics, HTTP request metrics, and the run, tool and provider series. */
 export function createMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'caxton_' });
+  // Gauges named `_total` break Prometheus naming (promtool rejects them); each is the sum of its
+  // per-type gauge (`caxton_nodejs_active_handles{type}`...), which stays.
+  for (const name of DUPLICATE_TOTALS) registry.removeSingleMetric(name);
+  const registers = [registry];
   const requests = new Counter({
     name: 'caxton_http_requests_total',
-    help: 'HTTP requests by method, route and status',
+    help: 'HTTP requests by method, route pattern and status',
     labelNames: ['method', 'route', 'status'],
-    registers: [registry],
+    registers,
   });
   const latency = new Histogram({
     name: 'caxton_http_request_duration_seconds',
-    help: 'HTTP request duration until the response headers (seconds)',
+    help: 'HTTP request duration until the response headers, by method and route pattern (seconds)',
     labelNames: ['method', 'route'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30],
-    registers: [registry],
-  });
-  const runs = new Counter({
-    name: 'caxton_agent_runs_total',
-    help: 'Agent runs started over HTTP (chat, /v1, /mcp), counted when they end, by source tier and outcome (success, error, cancelled)',
-    labelNames: ['source', 'outcome'],
-    registers: [registry],
+    registers,
   });
   return {
     registry,
-    run: (source, outcome) => runs.inc({ source, outcome }),
     middleware: async (c, next) => {
       const start = performance.now();
       await next();
@@ -53,5 +79,224 @@ export function createMetrics(): ApiMetrics {
       requests.inc({ method: c.req.method, route, status: String(c.res.status) });
       latency.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
     },
+    ...runSeries(registers),
   };
+}
+
+/** The run, tool-call and provider series, and the observer and retry hook that feed them. */
+function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'providerRetry'> {
+  const runs = new Counter({
+    name: 'caxton_agent_runs_total',
+    help: 'Agent runs that ended, by agent, source tier, status (success, error, timeout, cancelled) and finish_reason',
+    labelNames: ['agent', 'source', 'status', 'finish_reason'],
+    registers,
+  });
+  const refused = new Counter({
+    name: 'caxton_agent_runs_refused_total',
+    help: "Runs refused before any work because the agent's queue or the total queue was full (503), by agent and source tier",
+    labelNames: ['agent', 'source'],
+    registers,
+  });
+  const runSeconds = new Histogram({
+    name: 'caxton_agent_run_duration_seconds',
+    help: 'Duration of agent runs from admission to their last write, by agent, source tier and status (seconds)',
+    labelNames: ['agent', 'source', 'status'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'caxton_agent_tokens_total',
+    help: 'Tokens used by agent runs as the provider counted them, by agent, model alias and direction (input, output)',
+    labelNames: ['agent', 'model', 'direction'],
+    registers,
+  });
+  const cost = new Counter({
+    name: 'caxton_agent_cost_usd_total',
+    help: "Cost of agent runs in USD at the model's prices (0 for unpriced models), by agent and model alias",
+    labelNames: ['agent', 'model'],
+    registers,
+  });
+  const toolCalls = new Counter({
+    name: 'caxton_tool_calls_total',
+    help: 'Tool calls made by agent runs, by agent, tool and status (ok, error, timeout); counted when the run ends',
+    labelNames: ['agent', 'tool', 'status'],
+    registers,
+  });
+  const toolSeconds = new Histogram({
+    name: 'caxton_tool_call_duration_seconds',
+    help: 'Duration of tool calls, by agent and tool (seconds)',
+    labelNames: ['agent', 'tool'],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const providerSeconds = new Histogram({
+    name: 'caxton_provider_request_duration_seconds',
+    help: 'Duration of provider requests (a whole streamed response, retries included), by provider, model id and outcome (ok, error, cancelled) (seconds)',
+    labelNames: ['provider', 'model', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'caxton_provider_retries_total',
+    help: 'Provider requests retried after a 429, 408, 409, 5xx or connection failure, by provider and model id',
+    labelNames: ['provider', 'model'],
+    registers,
+  });
+  return {
+    observer: {
+      runEnded(row, tools) {
+        const agent = row.agent_name;
+        const status = row.status;
+        const reason = row.finish_reason && FINISH_REASONS.has(row.finish_reason) ? row.finish_reason : 'other';
+        runs.inc({ agent, source: row.agent_source, status, finish_reason: reason });
+        runSeconds.observe({ agent, source: row.agent_source, status }, row.duration_ms / 1000);
+        const model = row.model ?? 'unknown';
+        if (row.tokens_input) tokens.inc({ agent, model, direction: 'input' }, row.tokens_input);
+        if (row.tokens_output) tokens.inc({ agent, model, direction: 'output' }, row.tokens_output);
+        if (row.cost_usd) cost.inc({ agent, model }, row.cost_usd);
+        for (const t of tools) {
+          toolCalls.inc({ agent, tool: t.tool, status: t.status });
+          toolSeconds.observe({ agent, tool: t.tool }, t.duration_ms / 1000);
+        }
+      },
+      runRefused: (agent, source) => refused.inc({ agent, source }),
+      providerRequest: (r) => providerSeconds.observe({ provider: r.provider, model: r.model, outcome: r.outcome }, r.duration_ms / 1000),
+    },
+    providerRetry: (r) => retries.inc({ provider: r.provider, model: r.model }),
+  };
+}
+
+/** The live parts the gauges read at scrape time. */
+export interface GaugeSources {
+  /** Every agent the runtime has seen, by agent key (src/runtime/agent-controls.ts `list`). */
+  agents: () => AgentStatus[];
+  /** System-tier MCP servers. */
+  mcpServers: () => McpServerStatus[];
+  /** User-tier MCP connections (their names and owners are never labels). */
+  userMcpServers: () => McpServerStatus[];
+  /** Database size; read at most once per `DATABASE_SIZE_TTL_MS`. */
+  databaseSize: () => Promise<DatabaseSize>;
+}
+
+/** How long a database size reading is reused (ms): PostgreSQL's `pg_database_size` walks the database's files. */
+const DATABASE_SIZE_TTL_MS = 5_000;
+
+/** The agent name of a runtime agent key: `NAME (ROW_ID)` for a user agent (src/catalog/catalog.ts `agentKey`), else the name. */
+const agentOfKey = (key: string): string => (key.endsWith(')') && key.includes(' (') ? key.slice(0, key.lastIndexOf(' (')) : key);
+
+/**
+ * Resident memory of process `pid` in bytes, from `/proc/PID/status` (`VmRSS`, Linux); undefined
+ * elsewhere or when the process is gone.
+ */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Register the scrape-time gauges of `sources` on `metrics.registry`. */
+export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: GaugeSources): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'caxton_agent_runs_in_flight',
+    help: "Runs holding one of their agent's concurrency slots now, by agent",
+    labelNames: ['agent'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.agents()) if (s.active) this.inc({ agent: agentOfKey(s.name) }, s.active);
+    },
+  });
+  new Gauge({
+    name: 'caxton_agent_runs_queued',
+    help: "Runs waiting for one of their agent's concurrency slots now, by agent",
+    labelNames: ['agent'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.agents()) if (s.queued) this.inc({ agent: agentOfKey(s.name) }, s.queued);
+    },
+  });
+  mcpGauges(registers, sources);
+  databaseGauges(registers, sources.databaseSize);
+}
+
+/** MCP server states (system servers by name, user-tier ones counted) and their stdio children's resident memory. */
+function mcpGauges(registers: Registry[], sources: GaugeSources): void {
+  new Gauge({
+    name: 'caxton_mcp_server_state',
+    help: 'System MCP servers: 1 for the state each is in now (connecting, ready, failed, idle, disabled), by server and state',
+    labelNames: ['server', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.mcpServers()) this.set({ server: s.name, state: s.state }, 1);
+    },
+  });
+  new Gauge({
+    name: 'caxton_mcp_server_resident_memory_bytes',
+    help: 'Resident memory of each running stdio system MCP server child (VmRSS, Linux), by server (bytes)',
+    labelNames: ['server'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.mcpServers()) {
+        const rss = s.pid === undefined ? undefined : residentBytes(s.pid);
+        if (rss !== undefined) this.set({ server: s.name }, rss);
+      }
+    },
+  });
+  new Gauge({
+    name: 'caxton_mcp_user_servers',
+    help: 'User-tier MCP connections by state (connecting, ready, failed)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.userMcpServers()) this.inc({ state: s.state });
+    },
+  });
+  new Gauge({
+    name: 'caxton_mcp_user_servers_resident_memory_bytes',
+    help: 'Resident memory of all running stdio user-tier MCP server children together (VmRSS, Linux; bytes)',
+    registers,
+    collect() {
+      let total = 0;
+      for (const s of sources.userMcpServers()) total += (s.pid === undefined ? undefined : residentBytes(s.pid)) ?? 0;
+      this.set(total);
+    },
+  });
+}
+
+/** Database and WAL size, read at most every DATABASE_SIZE_TTL_MS so `/metrics` stays fast; a failed read leaves them out. */
+function databaseGauges(registers: Registry[], read: () => Promise<DatabaseSize>): void {
+  let cached: { at: number; size: Promise<DatabaseSize | undefined> } | undefined;
+  const size = () => {
+    if (!cached || Date.now() - cached.at > DATABASE_SIZE_TTL_MS) cached = { at: Date.now(), size: read().catch(() => undefined) };
+    return cached.size;
+  };
+  new Gauge({
+    name: 'caxton_database_size_bytes',
+    help: 'Size of the database: the SQLite file, or pg_database_size of the PostgreSQL database (bytes), by backend',
+    labelNames: ['backend'],
+    registers,
+    async collect() {
+      this.reset();
+      const s = await size();
+      if (s) this.set({ backend: s.backend }, s.database_bytes);
+    },
+  });
+  new Gauge({
+    name: 'caxton_database_wal_size_bytes',
+    help: "Size of the SQLite write-ahead log (the -wal file; bytes); absent for PostgreSQL, whose WAL is the server's",
+    registers,
+    async collect() {
+      this.reset();
+      const s = await size();
+      if (s?.wal_bytes !== undefined) this.set(s.wal_bytes);
+    },
+  });
 }

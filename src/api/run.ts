@@ -4,7 +4,7 @@
  * passes the runtime its lifecycle key and user-tier row (so memory, slots and the ranking count of
  * SPEC §4 — kept in the runtime — apply the same way everywhere), links the client's abort signal to
  * the run, waits until the run is admitted (a run refused before it starts is an HTTP error, not a
- * 200 holding one error event), and counts the run in `/metrics` with its real outcome.
+ * 200 holding one error event). The runtime measures every run for `/metrics` (src/runtime/observer.ts).
  */
 import type { Catalog, ResolvedAgent } from '../catalog/catalog.js';
 import { agentKey, agentRow } from '../catalog/catalog.js';
@@ -12,7 +12,6 @@ import { DomainError } from '../domain/errors.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
-import type { ApiMetrics, RunOutcome } from './metrics.js';
 
 /** What an entry point asks for. */
 export interface AgentRunRequest {
@@ -53,42 +52,28 @@ export async function collectRun(events: AsyncIterable<RunEvent>): Promise<DoneE
   throw new DomainError('INTERNAL', 'run ended without a result');
 }
 
-const outcomeOf = (ev: ErrorEvent): RunOutcome => (ev.code === 'CANCELLED' ? 'cancelled' : 'error');
-
 /**
- * The rest of a run after its `first` event, reporting the outcome once when it ends: `success` on
- * `done`, `error`/`cancelled` on an `error` event, `cancelled` when the consumer stops early (client
- * gone; the runtime records the cancellation when the iterator is closed), `error` when it throws.
+ * The rest of a run after its `first` event. When the consumer stops early (client gone) the
+ * runtime's iterator is closed, and the runtime records the cancellation.
  */
-async function* observed(first: RunEvent, it: AsyncIterator<RunEvent>, record: (o: RunOutcome) => void): AsyncGenerator<RunEvent> {
-  let outcome: RunOutcome = 'cancelled';
+async function* rest(first: RunEvent, it: AsyncIterator<RunEvent>): AsyncGenerator<RunEvent> {
   try {
-    for (let next: IteratorResult<RunEvent> = { value: first }; !next.done; next = await it.next()) {
-      const ev = next.value;
-      if (ev.type === 'done') outcome = 'success';
-      else if (ev.type === 'error') outcome = outcomeOf(ev);
-      yield ev;
-    }
-  } catch (err) {
-    outcome = 'error';
-    throw err;
+    for (let next: IteratorResult<RunEvent> = { value: first }; !next.done; next = await it.next()) yield next.value;
   } finally {
-    record(outcome);
     await it.return?.();
   }
 }
 
 /**
- * Build `startAgentRun` over the catalog, the runtime and the app's metrics.
+ * Build `startAgentRun` over the catalog and the runtime.
  * @throws DomainError NOT_FOUND (agent or conversation unknown to the caller), UNAVAILABLE (agent
  *   stopped, failed or busy; with `retryAfterSecs` when busy) and any other refusal of the run's first event.
  */
-export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pick<ApiMetrics, 'run'>): StartAgentRun {
+export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgentRun {
   return async (req) => {
     const resolved = await catalog.resolveAgent(req.name, req.userId);
     const abort = new AbortController();
     req.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    const record = (outcome: RunOutcome) => metrics.run(resolved.source, outcome);
     const events = runtime.run({
       agent: resolved.agent,
       source: resolved.source,
@@ -105,9 +90,8 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, metrics: Pi
     if (first.done) throw new DomainError('INTERNAL', 'run ended without a result');
     if (first.value.type === 'error') {
       await it.return?.();
-      record(outcomeOf(first.value));
       throw runError(first.value);
     }
-    return { resolved, abort, events: observed(first.value, it, record) };
+    return { resolved, abort, events: rest(first.value, it) };
   };
 }

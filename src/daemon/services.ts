@@ -13,6 +13,7 @@ import { chmodSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../api/deps.js';
+import { createMetrics, watchGauges, type ApiMetrics } from '../api/metrics.js';
 import { createCatalog, isUserAgentKey, type Catalog } from '../catalog/catalog.js';
 import type { AresConfig } from '../config/ares-toml.js';
 import { parseEntity, writeEntity } from '../config/codec.js';
@@ -76,6 +77,8 @@ export interface Services {
   tenants: TenantStore;
   runtime: ManagedRuntime;
   catalog: Catalog;
+  /** The metrics `/metrics` serves, fed by the runtime, the provider registry and the app. */
+  metrics: ApiMetrics;
   /** What `createApp` takes. */
   deps: AppDeps;
   /**
@@ -131,10 +134,14 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   };
   watcher.onSwap(reconcileMcp);
   reconcileMcp();
+  const metrics = createMetrics();
   const providers = createProviderRegistry(config.providers, {
     baseDir: paths.home,
     env,
-    onRetry: (info) => log.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`),
+    onRetry: (info) => {
+      metrics.providerRetry(info);
+      log.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
+    },
   });
   providers.probe();
   const rows = learningRows(store.tenants.entities, secrets, env);
@@ -165,14 +172,22 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     log,
     scrub: secrets.scrub,
     limits: { ...runtimeLimits(config), ...o.limits },
+    observer: metrics.observer,
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, log));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log }));
-  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog };
+  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics };
+  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
+  watchGauges(metrics, {
+    agents: () => runtime.agents.list(),
+    mcpServers: () => deps.mcpServers?.() ?? [],
+    userMcpServers: () => deps.userMcpServers?.() ?? [],
+    databaseSize: () => store.size(),
+  });
   return {
     ...parts,
-    deps: { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app },
+    deps,
     ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
     close: undo.run,
@@ -388,6 +403,8 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
       parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file),
     },
     storeHealth: () => p.store.health(),
+    metrics: p.metrics,
+    providers: () => p.providers.states(),
     status: () => statusOf(sources),
     configStatus: () => configStatusOf(sources),
     version,

@@ -42,6 +42,31 @@ export const AgentSummarySchema = z.object({
 });
 export type AgentSummary = z.infer<typeof AgentSummarySchema>;
 
+/**
+ * An agent's runs today (UTC day), from the execution rows (every daemon sharing the database): the
+ * admin sees every user's runs, anyone else their own (STORY-009 per-agent health). Tokens are
+ * counts, cost USD, times ms since epoch.
+ */
+export const ActivitySchema = z.object({
+  date: z.string().describe('the UTC day, YYYY-MM-DD'),
+  runs: z.number().describe('runs started today, runs in flight included'),
+  tokens_input: z.number(),
+  tokens_output: z.number(),
+  cost_usd: z.number(),
+  last_activity_at: z.number().nullable().describe("when today's latest run last wrote its row; null when none ran today"),
+  last_error: z
+    .object({
+      execution_id: z.string(),
+      status: z.string().describe('error or timeout'),
+      finish_reason: z.string().nullable(),
+      message: z.string().nullable(),
+      at: z.number(),
+    })
+    .nullable()
+    .describe("today's latest run that ended in error or timeout"),
+});
+export type Activity = z.infer<typeof ActivitySchema>;
+
 /** One agent as `GET /api/agents/{name}` shows it: its definition's fields, plus these. */
 export const AgentDetailSchema = z
   .object({
@@ -50,6 +75,7 @@ export const AgentDetailSchema = z
     source: SourceSchema,
     state: LifecycleSchema.shape.state,
     lifecycle: LifecycleSchema,
+    activity: ActivitySchema,
     id: z.string().optional().describe('user-tier row id'),
     is_public: z.boolean().optional(),
     usage_count: z.number().optional(),

@@ -97,3 +97,25 @@ export interface DatabaseHealth {
   pool?: { total: number; idle: number; waiting: number };
   error?: string;
 }
+
+/** How much disk the database takes (`caxton_database_*` metrics, STORY-022 database statistics). Bytes. */
+export interface DatabaseSize {
+  backend: 'sqlite' | 'postgres';
+  /** SQLite: the database file. PostgreSQL: `pg_database_size` of the current database. */
+  database_bytes: number;
+  /** SQLite: the `-wal` file (0 when absent). Absent for PostgreSQL (its WAL belongs to the whole server). */
+  wal_bytes?: number;
+}
+
+/**
+ * One configured provider as `/health/ready` sees it (the provider registry's state): `ready` sends
+ * requests to the real server, `offline` answers with the offline provider (`reason` says why),
+ * `checking` while the first probe runs. A provider of type `offline` never counts as usable.
+ */
+export interface ProviderHealth {
+  name: string;
+  /** `openai`, `openai-compatible`, `offline` or `scripted`. */
+  type: string;
+  state: 'ready' | 'offline' | 'checking';
+  reason?: string;
+}

@@ -23,6 +23,8 @@ import type { ChatRequest, Provider, ProviderEvent, ToolCallRequest } from './ty
 /** One retry about to happen (for logs and tests). `delayMs` is the wait before the next attempt. */
 export interface RetryInfo {
   provider: string;
+  /** The model id the request asked for (e.g. `gpt-4o-mini`). */
+  model: string;
   /** 1 for the first retry. */
   attempt: number;
   delayMs: number;
@@ -248,6 +250,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
             const delayMs = asked ?? backoffMs(attempt, policy);
             opts.onRetry?.({
               provider: opts.name,
+              model: req.model,
               attempt: attempt + 1,
               delayMs,
               ...(status !== undefined ? { status } : {}),

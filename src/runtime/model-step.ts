@@ -4,6 +4,7 @@
  */
 import type { ChatRequest, Provider, ToolCallRequest } from '../llm/types.js';
 import type { RunEvent } from './events.js';
+import type { RunObserver } from './observer.js';
 import type { RunRecord } from './run-record.js';
 
 /** The explicit last words of a run that reached its tool-iteration limit (SPEC §7: never a silent stop). */
@@ -22,8 +23,35 @@ export interface StepResult {
   finish: string;
 }
 
-/** Stream one provider call, passing text and cumulative usage on; a step's text is set apart from earlier text. */
-export async function* modelStep(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal): AsyncGenerator<RunEvent, StepResult> {
+/**
+ * Stream one provider call, passing text and cumulative usage on; a step's text is set apart from
+ * earlier text. The request's duration and outcome go to `observer` (the offline provider makes no request).
+ */
+export async function* modelStep(
+  provider: Provider,
+  request: ChatRequest,
+  rec: RunRecord,
+  signal: AbortSignal,
+  observer?: RunObserver,
+): AsyncGenerator<RunEvent, StepResult> {
+  if (!observer || provider.type === 'offline') return yield* stream(provider, request, rec, signal);
+  const started = performance.now();
+  // Left as `cancelled` when the consumer stops iterating (the client went away).
+  let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled';
+  try {
+    const step = yield* stream(provider, request, rec, signal);
+    outcome = 'ok';
+    return step;
+  } catch (err) {
+    if (!signal.aborted) outcome = 'error';
+    throw err;
+  } finally {
+    observer.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
+  }
+}
+
+/** `modelStep` itself. */
+async function* stream(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal): AsyncGenerator<RunEvent, StepResult> {
   const step: StepResult = { text: '', calls: [], finish: 'stop' };
   for await (const ev of provider.chat(request, signal)) {
     if (ev.type === 'text_delta') {

@@ -9,6 +9,7 @@ import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } 
 import type { ErrorCode } from '../domain/errors.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
 import { newOrderedId } from './ids.js';
+import type { ObservedToolCall } from './observer.js';
 import type { RunRequest, RuntimeLog } from './types.js';
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -43,6 +44,10 @@ export class RunRecord {
   conversationId: string | undefined;
   /** True once the run's final status is chosen (its last row is being written or was). */
   ended = false;
+  /** Tool names offered to the model (set when the first request is built); see `observedTools`. */
+  offered: ReadonlySet<string> = new Set();
+  /** The row `row()` built last: the final row once `ended` (undefined when the run wrote none). */
+  last: ExecutionRecord | undefined;
 
   constructor(private readonly req: RunRequest) {
     this.conversationId = req.conversationId;
@@ -56,8 +61,9 @@ export class RunRecord {
   /** The row as it stands, with `status` (and `error`, already scrubbed). */
   row(status: ExecutionRecord['status'], error?: string): ExecutionRecord {
     const { req } = this;
-    return {
+    return (this.last = {
       id: this.id,
+      ...(req.agentRow ? { agent_id: req.agentRow.id } : {}),
       agent_name: req.agent.name,
       agent_source: req.source,
       user_id: req.userId,
@@ -75,7 +81,16 @@ export class RunRecord {
       finish_reason: this.finishReason,
       model: req.model.name,
       iterations: this.iterations,
-    };
+    });
+  }
+
+  /** The tool calls for monitoring: a name the model was not offered becomes `(unknown)`, so model output never makes label values. */
+  observedTools(): ObservedToolCall[] {
+    return this.toolCalls.map((c) => ({
+      tool: this.offered.has(c.name) ? c.name : '(unknown)',
+      status: c.timed_out ? 'timeout' : c.is_error ? 'error' : 'ok',
+      duration_ms: c.duration_ms,
+    }));
   }
 
   /** The `start` event; `provider` is the name of the provider serving the model. */

@@ -13,7 +13,9 @@
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
  * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
- *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts.
+ *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
+ * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
+ *    `RuntimeDeps.observer` (src/runtime/observer.ts), the one place every entry point is measured.
  *
  * Cancellation (src/runtime/runs-in-flight.ts) stops the provider request, running tools or the
  * queue wait, and is recorded as `cancelled` with its reason: a client that goes away aborts
@@ -37,6 +39,7 @@ import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type Runt
 export type { AgentControls } from './agent-controls.js';
 export { maxIterationsMessage } from './model-step.js';
 export { costOf, type ToolCallRecord } from './run-record.js';
+export type { ObservedProviderRequest, ObservedToolCall, RunObserver } from './observer.js';
 export * from './types.js';
 
 /** What a run refused because its agent (or every agent) is busy tells the client to wait, in seconds. */
@@ -82,6 +85,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
   // costs other agents' runs as little as possible.
   const refusal = gate.busy(key);
   if (refusal) {
+    deps.observer?.runRefused(req.agent.name, req.source);
     yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: rec.id, retry_after_secs: BUSY_RETRY_AFTER_SECS };
     return;
   }
@@ -106,6 +110,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     }
     release?.();
     scope.end();
+    if (rec.ended && rec.last) deps.observer?.runEnded(rec.last, rec.observedTools());
   }
 }
 
@@ -125,6 +130,7 @@ async function* execute(
     yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
+    rec.offered = new Set(request.tools?.map((t) => t.name));
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
     await steps.commit(last, rec.row('success'));
@@ -160,7 +166,7 @@ async function* loop(
   let pending = first;
   for (let round = 0; ; round++) {
     rec.iterations++;
-    const { text, calls, finish } = yield* modelStep(provider, request, rec, scope.signal);
+    const { text, calls, finish } = yield* modelStep(provider, request, rec, scope.signal, parts.deps.observer);
     if (calls.length === 0) {
       rec.finishReason = finish;
       return [...pending, { role: 'assistant', content: text }];

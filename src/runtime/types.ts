@@ -9,6 +9,7 @@ import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../stor
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentControls } from './agent-controls.js';
 import type { RunEvent } from './events.js';
+import type { RunObserver } from './observer.js';
 
 /** Where the runtime reports what operators should see (pino's `warn(obj, msg)` fits). */
 export interface RuntimeLog {
@@ -53,6 +54,8 @@ export interface RuntimeDeps {
    * the events or the store see it. Default: none.
    */
   scrub?: (text: string) => string;
+  /** Told about every run's end, busy refusals and provider requests (the daemon's metrics). Default: nobody. */
+  observer?: RunObserver;
 }
 
 /** One run: an agent already resolved by the catalog, with its model. */

@@ -39,6 +39,8 @@ export interface ConversationStore {
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */
 export interface ExecutionRecord {
   id: string;
+  /** The user-tier agent row that ran (`user_agents.id`); absent for a system agent. */
+  agent_id?: string;
   agent_name: string;
   agent_source: string;
   user_id: string;
@@ -154,13 +156,15 @@ export interface Store {
   changes: ChangeFeed;
   /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
+  /** Disk size of the database (for metrics). @throws DomainError UNAVAILABLE when it cannot be read. */
+  size(): Promise<DatabaseSize>;
   /** Write the queued step commits, then close; idempotent. SQLite closes within the call. */
   close(): Promise<void>;
 }
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
-import type { DatabaseHealth } from '../domain/status.js';
+import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */
@@ -244,8 +248,38 @@ export interface UserEntityStore {
   rate(userId: string, agentId: string, stars: number): Promise<{ rating_sum: number; rating_count: number }>;
 }
 
+/**
+ * Whose executions `HistoryStore.agentActivity` sums: a system agent by `name`, or a user-tier agent
+ * by its row `rowId` (rows written with `agent_id`); with `userId`, that user's runs only. `since`
+ * is the start of the window (ms since epoch, e.g. the start of the UTC day).
+ */
+export interface AgentActivityQuery {
+  name: string;
+  rowId?: string;
+  userId?: string;
+  since: number;
+}
+
+/** One agent's runs since a time (STORY-009 per-agent health). Tokens are counts, cost USD, times ms since epoch. */
+export interface AgentActivity {
+  /** Runs started in the window (runs still in flight included). */
+  runs: number;
+  tokens_input: number;
+  tokens_output: number;
+  cost_usd: number;
+  /** When the latest run of the window last wrote its row (start + duration), or null when there was none. */
+  last_activity_at: number | null;
+  /**
+   * The latest run of the window that ended in `error` or `timeout`, or null. The interim row of a run
+   * still in flight (status `error`, finish_reason `stop`, SPEC §7 step commits) is not one.
+   */
+  last_error: { execution_id: string; status: string; finish_reason: string | null; message: string | null; at: number } | null;
+}
+
 /** Executions and conversations listed for one user (`GET /api/executions`, `/api/conversations`). */
 export interface HistoryStore {
+  /** Sum one agent's executions in a window (see AgentActivityQuery); reads only that agent's rows of the window. */
+  agentActivity(query: AgentActivityQuery): Promise<AgentActivity>;
   /** The user's executions, newest first. */
   executions(userId: string, opts: { limit: number; agent?: string }): Promise<ExecutionRecord[]>;
   /** The user's conversations, most recently updated first. */

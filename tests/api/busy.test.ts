@@ -1,10 +1,12 @@
 /**
  * Load shedding as a client sees it (SPEC §7 "one agent's failure never affects another agent's
  * runs"): when an agent's run slots and queue are full, another request for it is refused at once
- * with 503 and `Retry-After`, stored nowhere, while another agent still answers.
+ * with 503 and `Retry-After`, stored nowhere but counted in `/metrics` as refused, while another
+ * agent still answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { value } from '../helpers/prometheus.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
 let fake: FakeOpenAI;
@@ -33,6 +35,9 @@ describe('a busy agent', () => {
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.json.error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/busy/) });
     expect(await executions()).toBe(before);
+    const metrics = await (await t.app.request('/metrics')).text();
+    expect(value(metrics, 'caxton_agent_runs_refused_total', { agent: 'router', source: 'system' })).toBe(1);
+    expect(value(metrics, 'caxton_agent_runs_in_flight', { agent: 'router' })).toBe(1);
 
     const other = await call('POST', '/api/agents/customer-support/chat', { body: { message: 'hello' } });
     expect([other.status, other.json.reply]).toEqual([200, 'fine']);

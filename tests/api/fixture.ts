@@ -40,6 +40,8 @@ export interface TestAppOptions {
   authRequired?: boolean;
   /** `base_url` of the `openai` provider (with a key); without it the provider has no key (offline replies). */
   fakeUrl?: string;
+  /** `max_retries` of the `openai` provider (default 0). */
+  providerRetries?: number;
   /** `[limits] max_body_bytes` (default 64 KiB). */
   maxBodyBytes?: number;
   /** The config/ directory (default the shipped one). */
@@ -75,7 +77,7 @@ export interface TestAppOptions {
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
 function testConfig(opts: TestAppOptions) {
   const openai = opts.fakeUrl
-    ? { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: 0 }
+    ? { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: opts.providerRetries ?? 0 }
     : { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 };
   return AresConfigSchema.parse({
     providers: { openai },

@@ -1,23 +1,23 @@
 /**
- * Every way to start a run goes through one `startAgentRun` (src/api/run.ts): a run over `/mcp`
- * counts in `/metrics` like one over chat, the Caxton message path and `/v1`, each with its real
- * outcome (`success`, or `error` for a run refused before it starts). The official MCP SDK client
- * talks Streamable HTTP to the real app in-process (offline provider: every run completes).
+ * Every way to start a run goes through one `startAgentRun` (src/api/run.ts) and the runtime, which
+ * measures it: a run over `/mcp` counts in `/metrics` like one over chat, the Caxton message path and
+ * `/v1`, each with its real status; a request naming a conversation the caller does not have is no
+ * run. The official MCP SDK client talks Streamable HTTP to the real app in-process (offline
+ * provider: every run completes).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { value } from '../helpers/prometheus.js';
 import { client, makeApp } from './fixture.js';
 
 const t = await makeApp();
 const call = client(t.app);
 afterAll(() => t.close());
 
-/** The value of `caxton_agent_runs_total` for `source` and `outcome` (0 when absent). */
-async function runCount(source: string, outcome: string): Promise<number> {
-  const text = await (await t.app.request('/metrics')).text();
-  const line = text.split('\n').find((l) => l.startsWith(`caxton_agent_runs_total{source="${source}",outcome="${outcome}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
+/** The runs of `source` agents that ended with `status` (`caxton_agent_runs_total`, every agent and finish reason). */
+async function runCount(source: string, status: string): Promise<number> {
+  return value(await (await t.app.request('/metrics')).text(), 'caxton_agent_runs_total', { source, status });
 }
 
 async function mcpClient(): Promise<Client> {
@@ -49,11 +49,15 @@ describe('runs count in /metrics whatever their entry point', () => {
     expect(await runCount('system', 'success')).toBe(before + 3);
   });
 
-  it('a run refused before it starts counts as an error', async () => {
+  it('a request naming an unknown conversation is no run: it counts as a 404 request only', async () => {
     const name = (await call('GET', '/api/agents?source=system')).json.agents[0].name as string;
-    const before = await runCount('system', 'error');
+    const text = async () => (await t.app.request('/metrics')).text();
+    const before = await text();
     const res = await call('POST', `/api/agents/${name}/chat`, { body: { message: 'hi', conversation_id: 'conv_nope' } });
     expect(res.status).toBe(404);
-    expect(await runCount('system', 'error')).toBe(before + 1);
+    const after = await text();
+    expect(value(after, 'caxton_agent_runs_total')).toBe(value(before, 'caxton_agent_runs_total'));
+    const chat404 = { route: '/api/agents/:name/chat', status: '404' };
+    expect(value(after, 'caxton_http_requests_total', chat404)).toBe(value(before, 'caxton_http_requests_total', chat404) + 1);
   });
 });

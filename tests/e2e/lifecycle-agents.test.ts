@@ -2,7 +2,9 @@
  * Agent lifecycle through the real binary (seed STORY-009): `caxton agent stop|start|
  * restart NAME` over the control socket; a stopped agent's runs are refused (exit 1, clear message)
  * while other agents answer; `--json` output; exit codes of SPEC §5 (1 refused, 2 usage, 3 not running).
- * Also `caxton server status`'s human output: provider passive health and the MCP summary line.
+ * Also `caxton server status`'s human output: provider passive health and the MCP summary line;
+ * `caxton agent show`'s load and today's activity (STORY-009); and the daemon's probes and
+ * `/metrics` over TCP (STORY-027, STORY-022).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '@toon-format/toon';
@@ -91,6 +93,26 @@ describe('caxton agent stop/start/restart (real daemon)', { timeout: 60_000 }, (
     expect(line).toMatch(/^mcp:\s+0\/2 servers ready, 0 tools; /);
     expect(line).toMatch(/broken failed \(.+\)/);
     expect(line).toContain('spare idle');
+  });
+
+  it("agent show prints the load and today's runs, tokens, cost and last error; TCP serves the probes and /metrics", async () => {
+    const shown = await home.run(['agent', 'show', 'router']);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stderr).toMatch(
+      /^# {3}0 in flight, 0 queued; today \(\d{4}-\d{2}-\d{2}\): [1-9]\d* runs, [1-9]\d* tokens in \/ \d+ out, [\d.]+ USD; last activity \d\d:\d\d:\d\d UTC$/m,
+    );
+    expect(shown.stderr).toMatch(/^# {3}last error \d\d:\d\d:\d\d UTC \(error\): provider openai .*500/m);
+    const json = JSON.parse((await home.run(['--json', 'agent', 'show', 'router'])).stdout);
+    expect(json.activity.runs).toBeGreaterThan(0);
+
+    const { url } = await home.status();
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^caxton_agent_runs_total\{agent="router",source="system",status="success",finish_reason="stop"\} [1-9]/m);
+    expect(metrics).toMatch(/^caxton_mcp_server_state\{server="broken",state="failed"\} 1$/m);
   });
 
   it('without a daemon the commands exit 3', async () => {

@@ -98,8 +98,8 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     ).toBe('finally');
     expect(fake.requests).toHaveLength(3);
     expect(retries).toEqual([
-      { provider: 'openai', attempt: 1, delayMs: 1000, status: 429, fromRetryAfter: true },
-      { provider: 'openai', attempt: 2, delayMs: 1000, status: 429, fromRetryAfter: true },
+      { provider: 'openai', model: req.model, attempt: 1, delayMs: 1000, status: 429, fromRetryAfter: true },
+      { provider: 'openai', model: req.model, attempt: 2, delayMs: 1000, status: 429, fromRetryAfter: true },
     ]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // it really waited
   });

@@ -8,8 +8,8 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AgentListing } from '../../catalog/catalog.js';
-import { AgentCreatedSchema, AgentDetailSchema, AgentSummarySchema, ChatResultSchema, type AgentSummary } from '../../domain/api-types.js';
+import type { AgentListing, ResolvedAgent } from '../../catalog/catalog.js';
+import { AgentCreatedSchema, AgentDetailSchema, AgentSummarySchema, ChatResultSchema, type Activity, type AgentSummary } from '../../domain/api-types.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
@@ -223,7 +223,7 @@ const getSpec = {
   tags,
   query: FormatQuery,
   responses: {
-    200: { description: 'the agent (JSON with source, state and lifecycle), or its text', schema: AgentDetailSchema },
+    200: { description: "the agent (JSON with source, state, lifecycle and today's activity), or its text", schema: AgentDetailSchema },
     404: { description: 'not visible to you', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -293,12 +293,25 @@ const rateSpec = {
   },
 } satisfies OpSpec;
 
-/** One agent as the caller sees it: canonical text with `?format=`, else JSON with source, state and lifecycle. @throws DomainError NOT_FOUND. */
+/**
+ * `resolved`'s runs today (UTC day; src/domain/api-types.ts ActivitySchema): every user's when
+ * `userId` is undefined (the admin), else that user's. @throws DomainError UNAVAILABLE (database down).
+ */
+async function activityToday(deps: AppDeps, resolved: ResolvedAgent, userId: string | undefined): Promise<Activity> {
+  const date = new Date().toISOString().slice(0, 10);
+  const since = Date.parse(`${date}T00:00:00Z`);
+  const rowId = resolved.entity?.id;
+  const sums = await deps.tenants.history.agentActivity({ name: resolved.agent.name, since, ...(rowId ? { rowId } : {}), ...(userId ? { userId } : {}) });
+  return { date, ...sums };
+}
+
+/** One agent as the caller sees it: canonical text with `?format=`, else JSON with source, state, lifecycle and today's activity. @throws DomainError NOT_FOUND. */
 async function getAgent(deps: AppDeps, c: OpContext<typeof getSpec>): Promise<Response> {
   const { format } = c.req.valid('query');
   const resolved = await deps.catalog.resolveAgent(c.req.param('name')!, c.get('userId'));
   if (format) return renderAgent(deps.codec, c, resolved.agent, format, false);
   const lifecycle = lifecycleOf(deps.runtime.agents, resolved);
+  const activity = await activityToday(deps, resolved, c.get('isAdmin') ? undefined : c.get('userId'));
   return c.json({
     ...resolved.agent,
     name: resolved.name,
@@ -306,6 +319,7 @@ async function getAgent(deps: AppDeps, c: OpContext<typeof getSpec>): Promise<Re
     source: resolved.source,
     state: lifecycle.state,
     lifecycle,
+    activity,
     ...(resolved.entity ? { id: resolved.entity.id, is_public: resolved.entity.is_public, usage_count: resolved.entity.usage_count } : {}),
   });
 }

@@ -1,15 +1,15 @@
 /**
- * `GET|HEAD /health` (SPEC §6, STORY-009), `GET /metrics` (Prometheus text), `GET /api/status`
+ * `GET|HEAD /health` (SPEC §6, STORY-009), the probes `/health/live` and `/health/ready` (STORY-027,
+ * for Kubernetes and load balancers), `GET /metrics` (Prometheus text, STORY-022), `GET /api/status`
  * (SPEC §5 `server status`) and `GET /api/config/status` (hot-reload status).
- * `/health` is cheap (no I/O beyond a pragma) so probes can hit it often.
+ * The health routes are cheap (no I/O beyond a pragma or `SELECT 1`) so probes can hit them often.
  * The two status routes give full details to the admin only (the control socket, or an admin account);
  * anyone else gets a summary without paths, pid, socket, provider reasons or error text, which may
  * name files, hosts or upstream messages.
  */
 import { z } from 'zod';
-import type { ConfigStatus, StatusReport } from '../../domain/status.js';
+import type { ConfigStatus, ProviderHealth, StatusReport } from '../../domain/status.js';
 import type { AppDeps } from '../deps.js';
-import type { ApiMetrics } from '../metrics.js';
 import { Routes } from '../openapi.js';
 
 /** One MCP server as `GET /api/status` sums it up (src/domain/mcp-status.ts McpServerStatus has the rest). */
@@ -31,6 +31,44 @@ const Health = z.object({
     error: z.string().optional(),
   }),
 });
+
+const Live = z.object({ status: z.literal('ok'), uptime_ms: z.number() });
+
+/** One readiness check: what it looked at, whether it passed, and in words what it found. */
+const ReadyCheck = z.object({
+  name: z.enum(['database', 'config', 'providers']),
+  ok: z.boolean(),
+  message: z.string(),
+});
+const Ready = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.array(ReadyCheck) });
+
+/**
+ * The providers check: usable when some provider of a real type (not `offline`) is `ready`. The
+ * message names providers and their states, never their reasons (which may name private hosts).
+ */
+function providersCheck(states: ProviderHealth[]): z.infer<typeof ReadyCheck> {
+  const usable = states.filter((p) => p.type !== 'offline' && p.state === 'ready').map((p) => p.name);
+  const all = states.map((p) => `${p.name}: ${p.type === 'offline' ? 'offline by configuration' : p.state}`).join(', ') || 'none configured';
+  return usable.length
+    ? { name: 'providers', ok: true, message: `usable: ${usable.join(', ')}` }
+    : { name: 'providers', ok: false, message: `no provider can serve requests (${all}); see \`caxton server status\`` };
+}
+
+/** The readiness checks of STORY-027: database reachable, config loaded, at least one provider usable. */
+async function readiness(deps: AppDeps): Promise<z.infer<typeof Ready>> {
+  const db = await deps.storeHealth();
+  const config = deps.configStatus();
+  const checks: z.infer<typeof ReadyCheck>[] = [
+    { name: 'database', ok: db.ok, message: db.ok ? `${db.backend} reachable` : `${db.backend}: ${db.error ?? 'not usable'}` },
+    {
+      name: 'config',
+      ok: config.loaded_at > 0,
+      message: config.loaded_at > 0 ? `loaded (${config.errors} errors, ${config.warnings} warnings)` : 'not loaded yet',
+    },
+    providersCheck(deps.providers()),
+  ];
+  return { status: checks.every((c) => c.ok) ? 'ready' : 'not_ready', checks };
+}
 
 /** `GET /api/config/status` for callers other than the admin: counts and times, no diagnostics text. */
 const ConfigSummary = z.object({
@@ -108,7 +146,8 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
 }
 
 /** Health, metrics and status routes. */
-export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
+export function healthRoutes(deps: AppDeps): Routes {
+  const { metrics } = deps;
   const r = new Routes('/');
   const tags = ['health'];
 
@@ -145,7 +184,43 @@ export function healthRoutes(deps: AppDeps, metrics: ApiMetrics): Routes {
     },
   );
 
-  /** GET /metrics -> Prometheus text exposition (HTTP requests by route and status, agent runs, process). */
+  /** GET|HEAD /health/live -> 200 `{status: "ok", uptime_ms}` while the process serves requests (no I/O). */
+  r.op(
+    {
+      method: 'get',
+      path: '/health/live',
+      summary: 'Liveness probe: the process is up and serving (no I/O); restart it when this fails',
+      tags,
+      public: true,
+      responses: { 200: { description: 'alive', schema: Live } },
+    },
+    (c) => c.json({ status: 'ok' as const, uptime_ms: Date.now() - deps.startedAt }),
+  );
+
+  /**
+   * GET|HEAD /health/ready -> 200 `{status: "ready", checks}` when the database is reachable, the
+   * config is loaded and at least one provider is usable; else 503 `{status: "not_ready", checks}`
+   * with every check's `ok` and `message`, so a load balancer stops sending requests meanwhile.
+   */
+  r.op(
+    {
+      method: 'get',
+      path: '/health/ready',
+      summary: 'Readiness probe: database reachable, config loaded, at least one provider usable; 503 names the failing checks',
+      tags,
+      public: true,
+      responses: { 200: { description: 'ready', schema: Ready }, 503: { description: 'not ready: see the checks whose ok is false', schema: Ready } },
+    },
+    async (c) => {
+      const body = await readiness(deps);
+      return c.json(body, body.status === 'ready' ? 200 : 503);
+    },
+  );
+
+  /**
+   * GET /metrics -> Prometheus text exposition: HTTP requests, agent runs, tokens, cost, tool calls,
+   * provider requests, queues, MCP servers, database size and process metrics (docs/monitoring/README.md).
+   */
   r.op(
     {
       method: 'get',

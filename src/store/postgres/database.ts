@@ -43,6 +43,7 @@ const S = {
     text: "SELECT key, value, updated_at FROM memory WHERE scope = $1 AND (key ILIKE $2 ESCAPE '\\' OR value ILIKE $2 ESCAPE '\\') ORDER BY updated_at DESC, key LIMIT $3",
   },
   ping: { name: 'cx_ping', text: 'SELECT 1' },
+  size: { name: 'cx_size', text: 'SELECT pg_database_size(current_database()) AS bytes' },
 };
 
 /** Conversation reads (rows are written by the step committer); never another user's conversation. */
@@ -149,6 +150,10 @@ export async function openPostgresStore(url: string, opts: { poolSize: number; l
       } catch (err) {
         return { ok: false, ...base, error: scrub((err as Error).message, secret) };
       }
+    },
+    async size() {
+      const bytes = (await db.run<{ bytes: number }>(S.size)).rows[0]?.bytes ?? 0;
+      return { backend: 'postgres', database_bytes: bytes };
     },
     close() {
       closing ??= (async () => {

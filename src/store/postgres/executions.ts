@@ -34,6 +34,7 @@ const EXECUTION_COLUMNS = [
   'finish_reason',
   'model',
   'iterations',
+  'agent_id',
 ];
 
 const S = {
@@ -75,6 +76,7 @@ const executionParams = (row: ExecutionRecord) => [
   row.finish_reason ?? null,
   row.model ?? null,
   row.iterations ?? null,
+  row.agent_id ?? null,
 ];
 
 /**

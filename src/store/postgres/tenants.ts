@@ -3,12 +3,26 @@
  * of entities.ts, and per-user history reads (SPEC §6 `GET /api/executions`, `/api/conversations`),
  * the same semantics as src/store/sqlite/tenants.ts. Every query reads only `userId`'s rows.
  */
-import type { Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
 import type { Db } from './client.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
 
+/** The rows `agentActivity` reads: one agent's (system by name, user-tier by row id), optionally one user's, in the window. */
+const AGENT_WINDOW = `FROM agent_executions WHERE agent_name = $1 AND created_at >= $2
+  AND (($3::text IS NULL AND agent_source = 'system') OR agent_id = $3) AND ($4::text IS NULL OR user_id = $4)`;
+
 const S = {
+  activity: {
+    name: 'cx_history_agent_activity',
+    text: `SELECT COUNT(*) AS runs, COALESCE(SUM(tokens_input), 0)::bigint AS tokens_input, COALESCE(SUM(tokens_output), 0)::bigint AS tokens_output,
+      COALESCE(SUM(cost_usd), 0) AS cost_usd, MAX(created_at + duration_ms) AS last_activity_at ${AGENT_WINDOW}`,
+  },
+  lastError: {
+    name: 'cx_history_agent_last_error',
+    text: `SELECT id AS execution_id, status, finish_reason, error_message AS message, created_at + duration_ms AS at ${AGENT_WINDOW}
+      AND status IN ('error', 'timeout') AND COALESCE(finish_reason, '') <> 'stop' ORDER BY created_at DESC, id DESC LIMIT 1`,
+  },
   executions: {
     name: 'cx_history_executions',
     text: 'SELECT * FROM agent_executions WHERE user_id = $1 AND ($2::text IS NULL OR agent_name = $2) ORDER BY created_at DESC, id LIMIT $3',
@@ -23,6 +37,11 @@ const S = {
 /** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations. */
 function createHistoryStore(db: Db): HistoryStore {
   return {
+    async agentActivity({ name, rowId, userId, since }) {
+      const params = [name, since, rowId ?? null, userId ?? null];
+      const [sums, last] = await Promise.all([db.run(S.activity, params), db.run(S.lastError, params)]);
+      return { ...(sums.rows[0] as Omit<AgentActivity, 'last_error'>), last_error: (last.rows[0] as AgentActivity['last_error'] | undefined) ?? null };
+    },
     async executions(userId, { limit, agent }) {
       const rows = (await db.run(S.executions, [userId, agent ?? null, limit])).rows;
       return rows.map((r) => {

@@ -4,7 +4,7 @@
  * This module opens the file and holds the conversation and memory stores; executions.ts holds the
  * execution log and step committer, tenants.ts the users, user-tier entities and history.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
@@ -135,6 +135,11 @@ export function openSqliteStore(path: string): Store {
       } catch (err) {
         return { ok: false, backend: 'sqlite', path: file, journal_mode: 'unknown', schema_version: version, error: (err as Error).message };
       }
+    },
+    async size() {
+      const bytes = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+      if (!existsSync(file)) throw new DomainError('UNAVAILABLE', `database unavailable: ${file} is gone`);
+      return { backend: 'sqlite', database_bytes: bytes(file), wal_bytes: bytes(`${file}-wal`) };
     },
     async close() {
       if (closed) return;

@@ -35,6 +35,7 @@ const executionParams = (row: ExecutionRecord) => [
   row.finish_reason ?? null,
   row.model ?? null,
   row.iterations ?? null,
+  row.agent_id ?? null,
 ];
 
 /**
@@ -49,8 +50,8 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     insertMessage: db.prepare('INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     insertExecution: db.prepare(`
       INSERT OR REPLACE INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
-        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations, agent_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
   };
   const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
     for (const m of messages) {

@@ -4,13 +4,25 @@
  * execution tables. Every statement is prepared once and parameterized.
  */
 import type Database from 'better-sqlite3';
-import type { Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
 
-/** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations. */
+/** The rows `agentActivity` reads: one agent's (system by name, user-tier by row id), optionally one user's, in the window. */
+const AGENT_WINDOW = `FROM agent_executions WHERE agent_name = @name AND created_at >= @since
+  AND (CASE WHEN @row IS NULL THEN agent_source = 'system' ELSE agent_id = @row END) AND (@user IS NULL OR user_id = @user)`;
+
+/** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations; one agent's activity. */
 function createHistoryStore(db: Database.Database): HistoryStore {
   const s = {
+    activity: db.prepare(
+      `SELECT COUNT(*) AS runs, COALESCE(SUM(tokens_input), 0) AS tokens_input, COALESCE(SUM(tokens_output), 0) AS tokens_output,
+        COALESCE(SUM(cost_usd), 0) AS cost_usd, MAX(created_at + duration_ms) AS last_activity_at ${AGENT_WINDOW}`,
+    ),
+    lastError: db.prepare(
+      `SELECT id AS execution_id, status, finish_reason, error_message AS message, created_at + duration_ms AS at ${AGENT_WINDOW}
+        AND status IN ('error', 'timeout') AND COALESCE(finish_reason, '') <> 'stop' ORDER BY created_at DESC, id DESC LIMIT 1`,
+    ),
     executions: db.prepare(
       `SELECT * FROM agent_executions WHERE user_id = @user AND (@agent IS NULL OR agent_name = @agent) ORDER BY created_at DESC, id LIMIT @limit`,
     ),
@@ -18,6 +30,11 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
   };
   return {
+    async agentActivity({ name, rowId, userId, since }) {
+      const params = { name, since, row: rowId ?? null, user: userId ?? null };
+      const sums = s.activity.get(params) as Omit<AgentActivity, 'last_error'>;
+      return { ...sums, last_error: (s.lastError.get(params) as AgentActivity['last_error'] | undefined) ?? null };
+    },
     async executions(userId, { limit, agent }) {
       const rows = s.executions.all({ user: userId, agent: agent ?? null, limit }) as Record<string, unknown>[];
       return rows.map((r) => {
