@@ -139,7 +139,7 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   }
 
   function refuse(agent: Agent, tool: string, ctx: ToolContext, why: string, content: string): ToolResult {
-    opts.log?.warn({ agent: agent.name, user: ctx.userId, tool, reason: why }, `tool call refused: ${why}`);
+    (ctx.log ?? opts.log)?.warn({ agent: agent.name, user: ctx.userId, tool, reason: why }, `tool call refused: ${why}`);
     return { content, isError: true };
   }
 
