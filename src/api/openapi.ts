@@ -32,7 +32,10 @@ export const ErrorSchema = z.object({
         })
         .loose(),
     ),
-    request_id: z.string().optional().openapi({ description: 'the X-Request-Id of the request (echoed in that response header): its lines in the daemon log carry it' }),
+    request_id: z
+      .string()
+      .optional()
+      .openapi({ description: 'the X-Request-Id of the request (echoed in that response header): its lines in the daemon log carry it' }),
   }),
 });
 

@@ -373,7 +373,10 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
   // A generated key is this node's own: other nodes sharing the database refuse its login tokens.
   if (config.database.url && !o.env[config.auth.jwt_secret_env]) {
     const name = config.auth.jwt_secret_env;
-    log.warn({ component: 'api', env: name }, `${name} is not set: other nodes sharing this database refuse this node's login tokens; set it to the same value on every node`);
+    log.warn(
+      { component: 'api', env: name },
+      `${name} is not set: other nodes sharing this database refuse this node's login tokens; set it to the same value on every node`,
+    );
   }
   const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
   return {

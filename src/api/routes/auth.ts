@@ -221,7 +221,7 @@ async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenan
  * Exchange email + password for a token pair; each failure is counted and logged (never the password).
  * @throws DomainError TOO_MANY_REQUESTS (account or address throttle), UNAUTHORIZED (wrong email or password).
  */
-async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
+async function login(c: OpContext<typeof loginSpec>, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
   const { loginsPerAccount, loginsPerAddress } = throttles;
   const body = c.req.valid('json');
   const address = throttles.addressOf(c);
@@ -266,7 +266,7 @@ export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
     addressOf: clientAddressResolver(deps.trustedProxies ?? []),
   };
   r.op(registerSpec, (c) => register(c, users, throttles));
-  r.op(loginSpec, (c) => login(c, deps, auth, throttles));
+  r.op(loginSpec, (c) => login(c, auth, throttles));
   r.op(refreshSpec, async (c) => c.json(await auth.refresh(c.req.valid('json').refresh_token)));
   r.op(logoutSpec, async (c) => {
     await auth.logout(c.req.valid('json').refresh_token);

@@ -64,7 +64,10 @@ const SHOWN_APART = new Set(['time', 'level', 'msg', 'component', 'pid', 'hostna
 export function humanLine(line: string): string {
   const e = parse(line);
   if (!e) return line;
-  const label = typeof e.level === 'number' ? (Object.keys(LOG_LEVELS).find((k) => LOG_LEVELS[k as keyof typeof LOG_LEVELS] === e.level) ?? String(e.level)) : String(e.level);
+  const label =
+    typeof e.level === 'number'
+      ? (Object.keys(LOG_LEVELS).find((k) => LOG_LEVELS[k as keyof typeof LOG_LEVELS] === e.level) ?? String(e.level))
+      : String(e.level);
   const fields = Object.entries(e)
     .filter(([k]) => !SHOWN_APART.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
