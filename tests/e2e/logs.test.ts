@@ -66,7 +66,8 @@ describe('correlated logs and `caxton server logs` (real daemon, fake OpenAI ove
   it("every line of the chat request carries its request id; its run's lines carry the execution id", () => {
     const lines = fileLines().filter((l) => l.request_id === 'e2e-chat-1');
     expect(lines.map((l) => l.msg)).toEqual(['run started', 'tool call', 'run finished', 'request']);
-    for (const l of lines.filter((x) => x.msg !== 'request')) expect(l).toMatchObject({ component: 'runtime', execution_id: executionId, agent: 'customer-support' });
+    for (const l of lines.filter((x) => x.msg !== 'request'))
+      expect(l).toMatchObject({ component: 'runtime', execution_id: executionId, agent: 'customer-support' });
     expect(lines.at(-1)).toMatchObject({ component: 'api', status: 200 });
     // Nothing else of that run was logged without the request id.
     expect(fileLines().filter((l) => l.execution_id === executionId && l.request_id !== 'e2e-chat-1')).toEqual([]);
