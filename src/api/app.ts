@@ -73,7 +73,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       info: {
         title: 'Caxton / ARES HTTP API',
         version: deps.version,
-        description: 'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}.',
+        description:
+          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details, request_id}}. Every response carries X-Request-Id: the sane X-Request-Id the client sent (up to 128 letters, digits, _, - or =) or a generated one; the daemon log lines of the request carry it as request_id.',
       },
       security: [{ bearer: [] }],
     });

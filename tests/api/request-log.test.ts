@@ -78,6 +78,17 @@ describe('request ids in logs and responses', () => {
     expect(sse.text).toContain('event: done');
   });
 
+  it('lets listed web origins read the X-Request-Id header (CORS)', async () => {
+    const web = await makeApp({ boundary: { allowedHosts: [], corsOrigins: ['https://app.example.com'] } });
+    try {
+      const res = await web.app.request('/api/agents', { headers: { origin: 'https://app.example.com', 'x-request-id': 'web-1' } }, { transport: 'tcp' });
+      expect(res.headers.get('x-request-id')).toBe('web-1');
+      expect(res.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    } finally {
+      await web.close();
+    }
+  });
+
   it('documents request_id in the OpenAPI error schema', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
     expect(JSON.stringify(doc)).toContain('"request_id"');
