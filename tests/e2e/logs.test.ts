@@ -73,6 +73,12 @@ describe('correlated logs and `caxton server logs` (real daemon, fake OpenAI ove
     expect(fileLines().filter((l) => l.execution_id === executionId && l.request_id !== 'e2e-chat-1')).toEqual([]);
   });
 
+  it('every line of the daemon names its component', () => {
+    const lines = fileLines();
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => typeof l.component !== 'string')).toEqual([]);
+  });
+
   it('server logs --request and --run keep that request or run; --json prints the JSON lines', async () => {
     const byRequest = (await logs('--request', 'e2e-chat-1', '--json')).map((l) => JSON.parse(l) as Line);
     expect(byRequest).toHaveLength(4);
