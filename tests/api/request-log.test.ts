@@ -78,6 +78,26 @@ describe('request ids in logs and responses', () => {
     expect(sse.text).toContain('event: done');
   });
 
+  it('echoes the id on responses a handler builds itself (/mcp)', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    };
+    const res = await t.app.request(
+      '/mcp',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-request-id': 'mcp-1' },
+        body: JSON.stringify(init),
+      },
+      { transport: 'tcp' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('mcp-1');
+  });
+
   it('lets listed web origins read the X-Request-Id header (CORS)', async () => {
     const web = await makeApp({ boundary: { allowedHosts: [], corsOrigins: ['https://app.example.com'] } });
     try {

@@ -30,6 +30,8 @@ export function requestLog(log: Log): MiddlewareHandler<AppEnv>[] {
     const reqLog = log.child({ request_id: c.var.requestId });
     c.set('log', reqLog);
     await next();
+    // Responses a handler builds itself (the MCP SDK's on /mcp) miss the header `requestId` prepared.
+    c.res.headers.set('X-Request-Id', c.var.requestId);
     const line = {
       ...API_LINE,
       method: c.req.method,
