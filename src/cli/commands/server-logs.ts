@@ -82,7 +82,7 @@ export function humanLine(line: string): string {
  * The last `n` lines of `file` that `keep` accepts, oldest first, and the file's size (bytes). Reads
  * backwards in 64 KiB blocks and stops once it has them, so the tail of a big log is cheap.
  */
-function tail(file: string, n: number, keep: (line: string) => boolean): { lines: string[]; size: number } {
+export function tail(file: string, n: number, keep: (line: string) => boolean): { lines: string[]; size: number } {
   const size = statSync(file).size;
   const found: string[] = [];
   if (n === 0) return { lines: found, size };
