@@ -3,7 +3,7 @@
  * file only registers middleware and mounts the route modules over the dependencies it is given; the
  * daemon serves the same app on TCP and on the control socket, and tests call `app.request()` in-process.
  *
- * Middleware, in order: secret scrubbing of error and report responses (scrub.ts), request metrics
+ * Middleware, in order: the request id and the request's logger (middleware/request-log.ts), secret scrubbing of error and report responses (scrub.ts), request metrics
  * (metrics.ts), the browser boundary for TCP requests (boundary.ts: Host, Origin, CORS), the body
  * limit (middleware/body-limit.ts), then who the request acts as (middleware/auth.ts). Each route
  * checks its body's Content-Type and validates its input (openapi.ts `Routes.op`).
@@ -12,9 +12,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { createAuthService } from './auth.js';
 import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
-import { errorBody, makeErrorHandler, wireErrors } from './errors.js';
+import { errorResponse, makeErrorHandler, wireErrors } from './errors.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
+import { requestLog } from './middleware/request-log.js';
 import { publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
@@ -39,9 +40,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const startRun = createRunStarter(deps.catalog, deps.runtime);
   const registry = app.openAPIRegistry;
   app.onError(makeErrorHandler(deps.log, wire));
-  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => errorResponse(c, { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}`, details: [] }, 404));
 
   let publicSet: Set<string> | undefined;
+  app.use(...requestLog(deps.log));
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
@@ -70,7 +72,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       info: {
         title: 'Caxton / ARES HTTP API',
         version: deps.version,
-        description: 'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}.',
+        description:
+          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details, request_id}}. Every response carries X-Request-Id: the sane X-Request-Id the client sent (up to 128 letters, digits, _, - or =) or a generated one; the daemon log lines of the request carry it as request_id.',
       },
       security: [{ bearer: [] }],
     });

@@ -55,7 +55,7 @@ function isOwnOrigin(origin: string, host: string): boolean {
 export function browserBoundary(settings: BoundarySettings): MiddlewareHandler<AppEnv> {
   const hostAllowed = hostMatcher(settings.allowedHosts);
   const listed = new Set(settings.corsOrigins.map(normalizeOrigin).filter((o) => o !== undefined));
-  const withCors = cors({ origin: [...listed], exposeHeaders: ['Retry-After', 'Content-Disposition'], maxAge: 600 });
+  const withCors = cors({ origin: [...listed], exposeHeaders: ['Retry-After', 'Content-Disposition', 'X-Request-Id'], maxAge: 600 });
   return async (c, next) => {
     if (!isTcp(c)) return next();
     const host = c.req.header('host') ?? new URL(c.req.url).host;

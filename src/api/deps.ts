@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EntityFormat, EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
+import type { Log } from '../domain/log.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, ProviderHealth, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
-import type { ErrorLog } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -16,11 +16,12 @@ export type Transport = 'socket' | 'tcp';
 
 /**
  * Hono environment: bindings from the listener (`transport`, and the Node request `incoming` that
- * @hono/node-server passes, whose socket and headers give the client address), variables set by middleware.
+ * @hono/node-server passes, whose socket and headers give the client address), variables set by middleware:
+ * who the request acts as (middleware/auth.ts), its id and its logger (middleware/request-log.ts).
  */
 export interface AppEnv {
   Bindings: { transport?: Transport; incoming?: IncomingMessage };
-  Variables: { userId: string; isAdmin: boolean };
+  Variables: { userId: string; isAdmin: boolean; requestId: string; log: Log };
 }
 
 /** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */
@@ -92,7 +93,11 @@ export interface AppDeps {
   startedAt: number;
   /** Request body limit in bytes (`[limits] max_body_bytes`); larger bodies get 413. */
   maxBodyBytes: number;
-  log: ErrorLog;
+  /**
+   * The daemon's logger. Each request logs through a child carrying its `request_id`
+   * (middleware/request-log.ts); unexpected errors and security events (failed logins) are reported there.
+   */
+  log: Log;
   /**
    * Removes the values of configured secrets (src/domain/secrets.ts) from what the API sends: every
    * error response, the report routes (src/api/scrub.ts) and error events of streams. The daemon

@@ -3,14 +3,18 @@
  * HTTPException + onError): DomainError codes map to HTTP statuses here and nowhere else, and every
  * API serializer (this error handler, SSE error events, the `/v1` stream and JSON errors, `/mcp` tool
  * results) writes errors through `wireError`, which removes configured secret values (AppDeps.secrets).
- * The body is always `{"error": {"code", "message", "details"}}` (SPEC §6).
+ * The body is always `{"error": {"code", "message", "details"}}` (SPEC §6), plus `request_id` on HTTP
+ * error responses (the `X-Request-Id` of the request, to find its lines in the daemon log).
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError, type ErrorCode, type ErrorDetail } from '../domain/errors.js';
+import type { Log } from '../domain/log.js';
 import type { Scrubber } from '../domain/secrets.js';
 import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
+import type { AppEnv } from './deps.js';
+import { API_LINE } from './middleware/request-log.js';
 
 /** HTTP status per DomainError code (a cancelled run is 503: the daemon stopped it, the request itself was fine). */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
@@ -47,24 +51,26 @@ export function wireErrors(secrets: Scrubber): WireErrors {
   return (err) => toWireError(err, secrets.scrub);
 }
 
-/** Where unexpected errors (and, with `warn`, security events such as failed logins) are reported; the daemon passes its logger. */
-export interface ErrorLog {
-  error(obj: object, msg: string): void;
-  warn?(obj: object, msg: string): void;
+/** The error response of `wire` with `status`, its body naming the request id (middleware/request-log.ts) when there is one. */
+export function errorResponse(c: Context<AppEnv>, wire: WireError, status: ContentfulStatusCode): Response {
+  return c.json(wireBody(wire, c.var.requestId), status);
 }
 
-/** Build the Hono `onError` handler: DomainError -> its status; HTTPException -> its status; else 500 (logged). */
-export function makeErrorHandler(log: ErrorLog, wire: WireErrors) {
-  return (err: Error, c: Context): Response => {
+/**
+ * Build the Hono `onError` handler: DomainError -> its status; HTTPException -> its status; else 500,
+ * logged with the stack on the request's logger (`c.var.log`, else `log`).
+ */
+export function makeErrorHandler(log: Log, wire: WireErrors) {
+  return (err: Error, c: Context<AppEnv>): Response => {
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHORIZED' : 'BAD_REQUEST';
-      return c.json(errorBody(code, err.message || 'bad request'), status);
+      return errorResponse(c, { code, message: err.message || 'bad request', details: [] }, status);
     }
     // Unexpected errors get a generic message (it may hold internals); the daemon log has the stack.
-    if (!(err instanceof DomainError)) log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in request');
+    if (!(err instanceof DomainError)) (c.var.log ?? log).error({ ...API_LINE, err, method: c.req.method, path: c.req.path }, 'unhandled error in request');
     const w = wire(err);
     if (w.retryAfterSecs !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(w.retryAfterSecs))));
-    return c.json(wireBody(w), statusOf(w.code));
+    return errorResponse(c, w, statusOf(w.code));
   };
 }

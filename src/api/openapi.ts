@@ -15,7 +15,7 @@ import { issuesToDetails, readJson, validate } from './validate.js';
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
 export type Registry = OpenAPIHono<AppEnv>['openAPIRegistry'];
 
-/** `{"error": {code, message, details}}` (SPEC §6). */
+/** `{"error": {code, message, details, request_id}}` (SPEC §6); `request_id` is the `X-Request-Id` of the request. */
 export const ErrorSchema = z.object({
   error: z.object({
     code: z.string(),
@@ -32,6 +32,10 @@ export const ErrorSchema = z.object({
         })
         .loose(),
     ),
+    request_id: z
+      .string()
+      .optional()
+      .openapi({ description: 'the X-Request-Id of the request (echoed in that response header): its lines in the daemon log carry it' }),
   }),
 });
 

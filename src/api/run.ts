@@ -9,6 +9,7 @@
 import type { Catalog, ResolvedAgent } from '../catalog/catalog.js';
 import { agentKey, agentRow } from '../catalog/catalog.js';
 import { DomainError } from '../domain/errors.js';
+import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
@@ -25,6 +26,8 @@ export interface AgentRunRequest {
   history?: readonly StoredMessage[];
   /** The client's signal (request closed, MCP cancellation): aborting it cancels the run. */
   signal?: AbortSignal;
+  /** The request's logger (its lines carry `request_id`); the run logs through a child of it. */
+  log?: Log;
 }
 
 /** An admitted run: its agent, its events (the first one included) and the controller that cancels it. */
@@ -84,6 +87,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgent
       agentRow: agentRow(resolved),
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
       signal: abort.signal,
+      ...(req.log ? { log: req.log } : {}),
     });
     const it = events[Symbol.asyncIterator]();
     const first = await it.next();

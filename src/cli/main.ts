@@ -120,9 +120,14 @@ function registerServerCommands(program: Command): void {
     .action(lazy(() => import('./commands/server-status.js')));
   server
     .command('logs')
-    .description('print the daemon log (JSON lines)')
-    .option('-n, --lines <n>', 'number of lines from the end', parseCount, 50)
-    .option('-f, --follow', 'keep printing new lines')
+    .description('print the daemon log as readable lines (--json: the JSON lines), filtered by level, agent, run, request or text')
+    .option('-n, --lines <n>', 'number of matching lines from the end', parseCount, 50)
+    .option('-f, --follow', 'keep printing new matching lines')
+    .addOption(new Option('--level <level>', 'only lines of this level and above').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
+    .option('--agent <name>', 'only lines about this agent')
+    .option('--run <id>', 'only lines of this run (execution_id, exec_...)')
+    .option('--request <id>', 'only lines of this request (request_id, the X-Request-Id header)')
+    .option('--grep <text>', 'only lines containing this text (case-sensitive)')
     .action(lazy(() => import('./commands/server-logs.js')));
 }
 

@@ -1,7 +1,7 @@
 /**
  * `ares.toml`: infrastructure settings (SPEC §2). Read once at daemon start (a change needs a restart).
  * Missing file = defaults; env overrides `CAXTON_PORT`, `CAXTON_HOST`, `CAXTON_LOG_LEVEL`,
- * `CAXTON_DATABASE_URL`; a syntax or
+ * `CAXTON_LOG_DESTINATION`, `CAXTON_DATABASE_URL`; a syntax or
  * schema error is a DomainError('CONFIG_INVALID') whose message starts with `ares.toml:LINE:COL:`.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../do
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LOG_DESTINATIONS = ['file', 'stdout'] as const;
 
 /** What `[database] url` and `CAXTON_DATABASE_URL` must be; the value itself is never echoed (it may hold a password). */
 const DATABASE_URL_RULE =
@@ -112,7 +113,21 @@ export const AresConfigSchema = z
     providers: z
       .record(z.string().regex(NAME_PATTERN, 'provider names follow the entity name rule'), ProviderConfigSchema)
       .default(() => defaultProviders()),
-    logging: z.object({ level: z.enum(LOG_LEVELS).default('info') }).strict().prefault({}),
+    /**
+     * The daemon log (JSON lines; each line of a request or run carries `request_id` and
+     * `execution_id`). `destination`: `file` writes `logs/caxton.log` (read it with `caxton server
+     * logs`), rotated when it would pass `max_file_bytes` (bytes), keeping `max_files` rotated files
+     * (`caxton.log.1` newest); `stdout` writes to standard output only (systemd's journald, containers).
+     */
+    logging: z
+      .object({
+        level: z.enum(LOG_LEVELS).default('info'),
+        destination: z.enum(LOG_DESTINATIONS).default('file'),
+        max_file_bytes: z.number().int().min(65_536).default(10_485_760),
+        max_files: z.number().int().min(0).max(100).default(5),
+      })
+      .strict()
+      .prefault({}),
     limits: z.object({ max_body_bytes: z.number().int().positive().default(1_048_576) }).strict().prefault({}),
     /**
      * Tools policy: `deny` lists tool references no agent may call, whatever its `tools[]`
@@ -217,6 +232,13 @@ function applyEnvOverrides(config: AresConfig, env: NodeJS.ProcessEnv): AresConf
       );
     }
     out.logging.level = level;
+  }
+  if (env.CAXTON_LOG_DESTINATION) {
+    const destination = env.CAXTON_LOG_DESTINATION as AresConfig['logging']['destination'];
+    if (!LOG_DESTINATIONS.includes(destination)) {
+      throw new DomainError('CONFIG_INVALID', `CAXTON_LOG_DESTINATION=${env.CAXTON_LOG_DESTINATION}: must be one of ${LOG_DESTINATIONS.join(', ')}`);
+    }
+    out.logging.destination = destination;
   }
   if (env.CAXTON_DATABASE_URL) {
     if (!isDatabaseUrl(env.CAXTON_DATABASE_URL)) {

@@ -1,11 +1,12 @@
 /**
- * The daemon log: pino JSON lines with ISO timestamps in `logs/caxton.log` (SPEC §2, §8), also echoed
- * to stdout in `--foreground` (journald picks it up under systemd). Secrets are redacted twice: by path
- * (fields such as `api_key`), and by value on every serialized line (pino's `streamWrite` hook with the
- * daemon's SecretScrubber, src/domain/secrets.ts), so no line carries a configured secret wherever it
- * sits in the message.
+ * The daemon log: pino JSON lines with ISO timestamps (SPEC §2, §8), sent where `[logging]
+ * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile below),
+ * and in `--foreground` also echoes every line to stdout; `stdout` writes to stdout only (systemd's
+ * journald, containers). Secrets are redacted twice: by path (fields such as `api_key`), and by value
+ * on every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
+ * src/domain/secrets.ts), so no line carries a configured secret wherever it sits in the message.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -24,20 +25,90 @@ const REDACT = [
   '*.jwt_secret',
 ];
 
+/** Where the lines go and how the file is rotated (`[logging]` of ares.toml). Sizes in bytes. */
+export interface LogOptions {
+  /** The log file (`logs/caxton.log`); unused with destination `stdout`. */
+  file: string;
+  level: string;
+  destination: 'file' | 'stdout';
+  /** With destination `file`: also write every line to stdout (`--foreground`). */
+  echo: boolean;
+  /** The file is rotated before a line would take it past this size (bytes). */
+  maxFileBytes: number;
+  /** Rotated files kept: `caxton.log.1` (newest) to `caxton.log.N`; 0 keeps none (the file starts over). */
+  maxFiles: number;
+  /** Rewrites each serialized line before it is written (secret scrubbing). */
+  scrub?: (line: string) => string;
+}
+
 /**
- * Create the logger. `echo` also writes every line to stdout; `scrub` (when given) rewrites each
- * serialized line before it is written. Flush with `logger.flush()` before exit. The log directory
- * is 0700 and the file 0600 whatever the umask (tightened when found looser): the log names users,
- * agents and paths.
+ * The log file, rotated by size: before a line would take it past `maxBytes`, `caxton.log.N-1` ..
+ * `caxton.log.1` move up one (the oldest beyond `maxFiles` is removed), `caxton.log` becomes
+ * `caxton.log.1` and a new `caxton.log` (0600) is opened. Writes are synchronous, so a crash loses
+ * no line. The file and its directory are owner-only (0600/0700) whatever the umask: the log names
+ * users, agents and paths.
  */
-export function createLogger(opts: { file: string; level: string; echo: boolean; scrub?: (line: string) => string }): Logger {
-  const dir = dirname(opts.file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const fileDest = pino.destination({ dest: opts.file, sync: true, mode: 0o600 });
-  chmodSync(opts.file, 0o600);
-  const streams: pino.StreamEntry[] = [{ stream: fileDest, level: opts.level as pino.Level }];
-  if (opts.echo) streams.push({ stream: pino.destination({ dest: 1, sync: true }), level: opts.level as pino.Level });
+export class RotatingFile {
+  private readonly dest: pino.DestinationStream & { reopen(): void; flushSync(): void };
+  private size: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+    private readonly maxFiles: number,
+  ) {
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    this.dest = pino.destination({ dest: file, sync: true, mode: 0o600 });
+    chmodSync(file, 0o600);
+    this.size = statSync(file).size;
+  }
+
+  /** Append one serialized line (rotating first when it would not fit). */
+  write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
+    this.dest.write(line);
+    this.size += bytes;
+  }
+
+  /** Push buffered bytes to the file (writes are synchronous: nothing is buffered, kept for pino). */
+  flushSync(): void {
+    this.dest.flushSync();
+  }
+
+  private rotate(): void {
+    rmSync(`${this.file}.${this.maxFiles}`, { force: true });
+    for (let i = this.maxFiles - 1; i >= 1; i--) {
+      try {
+        renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    if (this.maxFiles > 0) renameSync(this.file, `${this.file}.1`);
+    else rmSync(this.file, { force: true });
+    this.dest.reopen();
+    chmodSync(this.file, 0o600);
+    this.size = 0;
+  }
+}
+
+/** The streams of `opts.destination`, each at `opts.level`. */
+function streamsFor(opts: LogOptions): pino.StreamEntry[] {
+  const level = opts.level as pino.Level;
+  const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
+  if (opts.destination === 'stdout') return [stdout];
+  const file = { stream: new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles), level };
+  return opts.echo ? [file, stdout] : [file];
+}
+
+/**
+ * Create the daemon's root logger over the destination of `opts`. Parts log through children that
+ * name their `component` (src/domain/log.ts). Writes are synchronous (nothing to flush before exit).
+ */
+export function createLogger(opts: LogOptions): Logger {
   return pino(
     {
       level: opts.level,
@@ -47,6 +118,6 @@ export function createLogger(opts: { file: string; level: string; echo: boolean;
       formatters: { level: (label) => ({ level: label }) },
       ...(opts.scrub ? { hooks: { streamWrite: opts.scrub } } : {}),
     },
-    pino.multistream(streams),
+    pino.multistream(streamsFor(opts)),
   );
 }

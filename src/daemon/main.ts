@@ -13,7 +13,7 @@ import { checkSocketPath, type Paths } from '../ipc/paths.js';
 import { acquirePidFile } from '../ipc/pidfile.js';
 import { createCleanup } from './cleanup.js';
 import { createListeners } from './listen.js';
-import { createLogger } from './logger.js';
+import { createLogger, type LogOptions } from './logger.js';
 import { configuredSecrets } from './secrets.js';
 import { buildServices } from './services.js';
 import { stopOnSignal } from './shutdown.js';
@@ -23,7 +23,7 @@ export interface DaemonOptions {
   paths: Paths;
   port?: number;
   host?: string;
-  /** Echo log lines to stdout (true in `--foreground` when not spawned by `server start`). */
+  /** Echo log lines to stdout besides the log file (true in `--foreground` when not spawned by `server start`). */
   echoLogs: boolean;
   /** Called once the daemon serves on both listeners. */
   onReady?: (info: { pid: number; url: string; socket: string }) => void;
@@ -53,6 +53,12 @@ function daemonConfig(opts: DaemonOptions): AresConfig {
     }
   }
   return config;
+}
+
+/** `[logging]` of ares.toml as logger options. */
+function logOptions(config: AresConfig): Omit<LogOptions, 'file' | 'echo' | 'scrub'> {
+  const { level, destination, max_file_bytes: maxFileBytes, max_files: maxFiles } = config.logging;
+  return { level, destination, maxFileBytes, maxFiles };
 }
 
 /** Check the socket path, create the home (0700; filled with the samples when empty). */
@@ -86,10 +92,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     cleanups.push(takePidFile(paths));
     // Configured secret values, scrubbed from every log line, response, event and stored run.
     const secrets = configuredSecrets(config, process.env);
-    const logger = (log = createLogger({ file: paths.logFile, level: config.logging.level, echo: opts.echoLogs, scrub: secrets.scrub }));
-    cleanups.push(() => logger.flush());
+    const root = createLogger({ ...logOptions(config), file: paths.logFile, echo: opts.echoLogs, scrub: secrets.scrub });
+    const logger = (log = root.child({ component: 'daemon' }));
     const listeners = createListeners(config.server, paths.socket);
-    const services = await buildServices(config, paths, logger, { secrets, startedAt, url: listeners.url });
+    const services = await buildServices(config, paths, root, { secrets, startedAt, url: listeners.url });
     cleanups.push(services.close);
     await services.ready;
     const app = createApp(services.deps);

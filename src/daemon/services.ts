@@ -115,12 +115,15 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const env = o.env ?? process.env;
   const secrets = o.secrets ?? configuredSecrets(config, env);
   secrets.set('database', databaseSecrets(config.database.url));
-  const opened = await openDaemonStore(config, paths, log);
+  // Each part logs through a child naming its component; the API and the runtime name theirs per line
+  // (src/api/middleware/request-log.ts), as their lines also carry the request's id.
+  const part = (component: string) => log.child({ component });
+  const opened = await openDaemonStore(config, paths, part('store'));
   undo.push(() => opened.close());
   const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
-  const changes = relayChanges(store.changes, log, undo);
-  const { mcp, userMcp } = mcpFleets(paths, log, undo);
-  const watcher = startWatcher(config, paths, log, undo);
+  const changes = relayChanges(store.changes, part('store'), undo);
+  const { mcp, userMcp } = mcpFleets(paths, part('mcp'), undo);
+  const watcher = startWatcher(config, paths, part('config'), undo);
   const reconcileMcp = () => {
     const snapshot = watcher.current();
     learnSystemMcp(secrets, snapshot, env);
@@ -135,12 +138,13 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   watcher.onSwap(reconcileMcp);
   reconcileMcp();
   const metrics = createMetrics();
+  const llmLog = part('llm');
   const providers = createProviderRegistry(config.providers, {
     baseDir: paths.home,
     env,
     onRetry: (info) => {
       metrics.providerRetry(info);
-      log.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
+      llmLog.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
     },
   });
   providers.probe();
@@ -162,7 +166,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
       written: (kind, owner) => void changes.publish(ROW_TOPICS[kind], owner),
     }),
   };
-  const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log });
+  const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
   const runtime = createRuntime({
     store,
     providers,
@@ -175,8 +179,8 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     observer: metrics.observer,
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
-  const catalog = catalogWith(markFailed(runtime, log));
-  changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log }));
+  const catalog = catalogWith(markFailed(runtime, part('runtime')));
+  changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log: part('store') }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics };
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
@@ -384,7 +388,10 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
   // A generated key is this node's own: other nodes sharing the database refuse its login tokens.
   if (config.database.url && !o.env[config.auth.jwt_secret_env]) {
     const name = config.auth.jwt_secret_env;
-    log.warn({ env: name }, `${name} is not set: other nodes sharing this database refuse this node's login tokens; set it to the same value on every node`);
+    log.warn(
+      { component: 'api', env: name },
+      `${name} is not set: other nodes sharing this database refuse this node's login tokens; set it to the same value on every node`,
+    );
   }
   const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
   return {

@@ -36,9 +36,12 @@ export function toWireError(err: unknown, scrub: ScrubText = keep): WireError {
   };
 }
 
-/** The JSON error body of SPEC §6 for `wire`. */
-export function wireBody(wire: WireError): { error: { code: string; message: string; details: ErrorDetail[] } } {
-  return { error: { code: wire.code, message: wire.message, details: wire.details } };
+/**
+ * The JSON error body of SPEC §6 for `wire`; with `requestId` (HTTP error responses) it also names the
+ * request as `request_id`, the id its lines carry in the daemon log.
+ */
+export function wireBody(wire: WireError, requestId?: string): { error: { code: string; message: string; details: ErrorDetail[]; request_id?: string } } {
+  return { error: { code: wire.code, message: wire.message, details: wire.details, ...(requestId ? { request_id: requestId } : {}) } };
 }
 
 /**

@@ -59,7 +59,7 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const key = unavailable.map((u) => `${u.name}:${u.reason}`).join('|');
     if (warned.get(agentName) === key) return;
     warned.set(agentName, key);
-    deps.log?.warn({ agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
+    deps.log?.warn({ component: 'runtime', agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
   }
 
   /** Tools the agent may use now; the unavailable ones are told to the operator, not the model. */

@@ -7,10 +7,11 @@
 import type { Model } from '../domain/entities.js';
 import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { ErrorCode } from '../domain/errors.js';
+import { SILENT_LOG, type Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
 import { newOrderedId } from './ids.js';
 import type { ObservedToolCall } from './observer.js';
-import type { RunRequest, RuntimeLog } from './types.js';
+import type { RunRequest } from './types.js';
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
 export function costOf(model: Model, usage: Usage): number {
@@ -48,9 +49,16 @@ export class RunRecord {
   offered: ReadonlySet<string> = new Set();
   /** The row `row()` built last: the final row once `ended` (undefined when the run wrote none). */
   last: ExecutionRecord | undefined;
+  /** The run's logger: each of its lines carries `component: "runtime"`, `execution_id` and `agent` (STORY-021). */
+  readonly log: Log;
 
-  constructor(private readonly req: RunRequest) {
+  /** `log`: the logger of the request that started the run (its lines carry `request_id`), or the runtime's. */
+  constructor(
+    private readonly req: RunRequest,
+    log: Log = SILENT_LOG,
+  ) {
     this.conversationId = req.conversationId;
+    this.log = log.child({ component: 'runtime', execution_id: this.id, agent: req.agent.name });
   }
 
   /** What conversation-scoped memory and tools see: the conversation, or this one run when stateless. */
@@ -93,6 +101,28 @@ export class RunRecord {
     }));
   }
 
+  /**
+   * Log the run's end as its last row states it: `run finished` with status, finish_reason, error,
+   * iterations, tokens, cost (USD), tool calls and duration (ms); warn level when it failed or timed out.
+   */
+  logEnd(): void {
+    const r = this.last;
+    if (!r) return;
+    const line = {
+      status: r.status,
+      finish_reason: r.finish_reason,
+      ...(r.error_message ? { error: r.error_message } : {}),
+      iterations: r.iterations,
+      tokens_input: r.tokens_input,
+      tokens_output: r.tokens_output,
+      cost_usd: r.cost_usd,
+      tool_calls: this.toolCalls.length,
+      duration_ms: r.duration_ms,
+    };
+    if (r.status === 'success' || r.status === 'cancelled') this.log.info(line, 'run finished');
+    else this.log.warn(line, 'run finished');
+  }
+
   /** The `start` event; `provider` is the name of the provider serving the model. */
   start(provider: string): StartEvent {
     return {
@@ -130,12 +160,12 @@ export class RunRecord {
  * UTC day; a failure to count is logged, never the run's failure. The owner's own runs never count
  * (SPEC §4 ranking), so they skip the store's transaction.
  */
-export async function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: RuntimeLog | undefined, req: RunRequest): Promise<void> {
+export async function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'> | undefined, log: Log, req: RunRequest): Promise<void> {
   if (!req.agentRow || !usage || req.agentRow.owner === req.userId) return;
   try {
     await usage.countUse(req.agentRow.id, req.userId, new Date().toISOString().slice(0, 10));
   } catch (err) {
-    log?.warn({ agent: req.agent.name, err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
+    log.warn({ err: (err as Error).message }, 'could not count a completed run towards the agent ranking');
   }
 }
 

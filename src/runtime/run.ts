@@ -16,6 +16,8 @@
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
  * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
  *    `RuntimeDeps.observer` (src/runtime/observer.ts), the one place every entry point is measured.
+ * 7. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
+ *    through the request's logger, so each line carries `request_id` and `execution_id`.
  *
  * Cancellation (src/runtime/runs-in-flight.ts) stops the provider request, running tools or the
  * queue wait, and is recorded as `cancelled` with its reason: a client that goes away aborts
@@ -79,7 +81,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 /** One run, from load shedding to its slot's release. */
 async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req: RunRequest): AsyncIterable<RunEvent> {
   const { gate, deps } = parts;
-  const rec = new RunRecord(req);
+  const rec = new RunRecord(req, req.log ?? deps.log);
   const key = req.agentKey ?? req.agent.name;
   // Load shedding: refused before any work (no store access, no row), so a flood of one agent
   // costs other agents' runs as little as possible.
@@ -108,6 +110,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
       rec.finishReason = 'cancelled';
       await steps.commitNow([], rec.row('cancelled', scope.cancelMessage('run cancelled: the client disconnected')));
     }
+    if (steps) rec.logEnd();
     release?.();
     scope.end();
     if (rec.ended && rec.last) deps.observer?.runEnded(rec.last, rec.observedTools());
@@ -127,6 +130,7 @@ async function* execute(
   const { deps } = parts;
   try {
     const provider = await providerFor(deps.providers, req.model);
+    rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
     yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
@@ -134,7 +138,7 @@ async function* execute(
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
     await steps.commit(last, rec.row('success'));
-    await countCompletedRun(deps.usage, deps.log, req);
+    await countCompletedRun(deps.usage, rec.log, req);
     yield rec.done();
   } catch (err) {
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
@@ -143,7 +147,7 @@ async function* execute(
     rec.ended = true;
     await steps.commit([], rec.row(status, message));
     parts.gate.fault(key, code, message);
-    if (code === 'INTERNAL') deps.log?.warn({ agent: req.agent.name, execution: rec.id, err: message }, 'agent run failed unexpectedly');
+    if (code === 'INTERNAL') rec.log.warn({ err: message }, 'agent run failed unexpectedly');
     yield rec.error(code, message);
   }
 }
@@ -167,6 +171,7 @@ async function* loop(
   for (let round = 0; ; round++) {
     rec.iterations++;
     const { text, calls, finish } = yield* modelStep(provider, request, rec, scope.signal, parts.deps.observer);
+    rec.log.debug({ iteration: rec.iterations, finish_reason: finish, tool_calls: calls.length }, 'model replied');
     if (calls.length === 0) {
       rec.finishReason = finish;
       return [...pending, { role: 'assistant', content: text }];
@@ -187,6 +192,7 @@ async function* loop(
       userId: req.userId,
       conversationId: rec.scopeId,
       signal: scope.toolSignal(),
+      log: rec.log,
       ...(req.agentRow ? { agentRow: req.agentRow } : {}),
     };
     const results = yield* dispatchTools(parts.tools, caller, calls, round + 1, rec.toolCalls);

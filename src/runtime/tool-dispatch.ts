@@ -7,6 +7,7 @@
  * the events or the store see them; the recorded copy is cut further, to 2,000 characters.
  */
 import type { Agent } from '../domain/entities.js';
+import type { Log } from '../domain/log.js';
 import type { AgentRow } from '../domain/memory-scope.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
@@ -29,6 +30,8 @@ export interface ToolCaller {
   conversationId: string;
   agentRow?: AgentRow;
   signal: AbortSignal;
+  /** The run's logger: each call is logged (`tool call`: tool, iteration, is_error, timed_out, duration_ms). */
+  log: Log;
 }
 
 interface Outcome {
@@ -112,5 +115,6 @@ async function runTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCal
     duration_ms: Date.now() - t0,
     iteration,
   };
+  caller.log.info({ tool: name, iteration, is_error: out.isError, ...(out.timedOut ? { timed_out: true } : {}), duration_ms: record.duration_ms }, 'tool call');
   return { result, record };
 }

@@ -3,6 +3,7 @@
  * the runtime as the API and the daemon use it. src/runtime/run.ts implements it.
  */
 import type { Agent, Model, Source } from '../domain/entities.js';
+import type { Log } from '../domain/log.js';
 import type { AgentRow } from '../domain/memory-scope.js';
 import type { Provider } from '../llm/types.js';
 import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
@@ -10,11 +11,6 @@ import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentControls } from './agent-controls.js';
 import type { RunEvent } from './events.js';
 import type { RunObserver } from './observer.js';
-
-/** Where the runtime reports what operators should see (pino's `warn(obj, msg)` fits). */
-export interface RuntimeLog {
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
 
 /** Runtime limits. Counts, characters and tokens. */
 export interface RuntimeLimits {
@@ -38,7 +34,8 @@ export interface RuntimeDeps {
   /** The permission-checked tools; without it agents are offered no tools. */
   toolbox?: Toolbox;
   limits?: Partial<RuntimeLimits>;
-  log?: RuntimeLog;
+  /** Where the runtime logs what operators should see when the run request brings no logger of its own. Default: nothing. */
+  log?: Log;
   /** Context window of a model in tokens (default: src/runtime/context.ts `contextWindow`). */
   contextWindow?: (model: Model) => number;
   /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
@@ -93,6 +90,11 @@ export interface RunRequest {
   agentRow?: AgentRow;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
+  /**
+   * The logger of the request that starts the run (its lines carry `request_id`); the run's lines and
+   * its tools' go to a child with `execution_id` (src/runtime/run-record.ts). Default: `RuntimeDeps.log`.
+   */
+  log?: Log;
 }
 
 /** The runtime as the API uses it: run an agent, get its events. */

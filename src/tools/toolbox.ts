@@ -139,7 +139,9 @@ export function createToolbox(opts: ToolboxOptions): Toolbox {
   }
 
   function refuse(agent: Agent, tool: string, ctx: ToolContext, why: string, content: string): ToolResult {
-    opts.log?.warn({ agent: agent.name, user: ctx.userId, tool, reason: why }, `tool call refused: ${why}`);
+    // The run's logger already names the agent (and the request, the run); the Toolbox's own does not.
+    if (ctx.log) ctx.log.warn({ tool, reason: why }, `tool call refused: ${why}`);
+    else opts.log?.warn({ agent: agent.name, user: ctx.userId, tool, reason: why }, `tool call refused: ${why}`);
     return { content, isError: true };
   }
 

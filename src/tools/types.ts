@@ -4,6 +4,7 @@
  * to the model under `offeredName` (SPEC §7: `^[a-zA-Z0-9_-]{1,64}$`, MCP tool `echo` of server
  * `everything` -> `everything__echo`) and checks permissions again on every call.
  */
+import type { Log } from '../domain/log.js';
 import type { AgentRow, MemoryScope } from '../domain/memory-scope.js';
 import type { ToolSpec } from '../llm/types.js';
 
@@ -31,6 +32,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The agent's `memory.scope` (SPEC §3), set by the Toolbox for memory tools; `agent` when absent. */
   memoryScope?: MemoryScope;
+  /** The run's logger (lines carry `request_id`, `execution_id`); refusals are logged there. Absent: the Toolbox's own. */
+  log?: Log;
 }
 
 /** A tool's answer, returned to the model as the tool message content. `isError` marks failures. */

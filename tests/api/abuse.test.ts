@@ -16,7 +16,12 @@ const WRONG = 'wrong horse battery';
 /** POST JSON as a TCP client at `address`. */
 function from(t: TestApp, address: string) {
   return async (path: string, body: unknown, token?: string) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    // One X-Request-Id for every request: error bodies name it, and answers are compared whole.
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-request-id': 'abuse',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
     const res = await t.app.request(
       path,
       { method: 'POST', headers, body: JSON.stringify(body) },

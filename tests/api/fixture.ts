@@ -29,6 +29,8 @@ export interface TestApp {
   errors: Record<string, unknown>[];
   /** What the app logged at warn level (e.g. failed logins), each with its message as `msg`. */
   warnings: Record<string, unknown>[];
+  /** Every line the app logged at info level and above, in order, as pino writes it. */
+  lines: Record<string, unknown>[];
   /** Every built part (the user MCP pool, the scoped tool sets...). */
   services: Services;
   close(): Promise<void>;
@@ -94,12 +96,15 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const paths = { ...pathsFor(tempDir('cx-api-')), configDir: opts.configDir ?? resolve(__dirname, '../../config') };
   const errors: Record<string, unknown>[] = [];
   const warnings: Record<string, unknown>[] = [];
+  const lines: Record<string, unknown>[] = [];
   const log = pino(
-    { level: 'warn' },
+    { level: 'info' },
     {
       write(line: string) {
         const entry = JSON.parse(line) as Record<string, unknown>;
-        (Number(entry.level) >= 50 ? errors : warnings).push(entry);
+        lines.push(entry);
+        if (Number(entry.level) >= 50) errors.push(entry);
+        else if (Number(entry.level) === 40) warnings.push(entry);
       },
     },
   );
@@ -117,13 +122,17 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     },
   });
   const { store, runtime, watcher } = services;
-  return { app: createApp(services.deps), store, runtime, snapshot: watcher.current(), errors, warnings, services, close: services.close };
+  return { app: createApp(services.deps), store, runtime, snapshot: watcher.current(), errors, warnings, lines, services, close: services.close };
 }
 
-/** Request helper: JSON body, optional bearer token, optional control-socket transport. */
+/** Request helper: JSON body, optional bearer token, extra headers, optional control-socket transport. */
 export function client(app: TestApp['app']) {
-  return async (method: string, path: string, opts: { token?: string; body?: unknown; text?: string; type?: string; socket?: boolean; as?: string } = {}) => {
-    const headers: Record<string, string> = {};
+  return async (
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; text?: string; type?: string; socket?: boolean; as?: string; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.as) headers['x-caxton-as'] = opts.as;
     let body: string | undefined;

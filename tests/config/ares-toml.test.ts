@@ -96,6 +96,16 @@ describe('ares.toml', () => {
     expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: 'x' })).toThrow(/CAXTON_PORT=x/);
   });
 
+  it('[logging] destination is file (rotated) or stdout, overridden by CAXTON_LOG_DESTINATION; anything else is located', () => {
+    expect(parseAresConfig('').logging).toEqual({ level: 'info', destination: 'file', max_file_bytes: 10_485_760, max_files: 5 });
+    expect(parseAresConfig('[logging]\ndestination = "stdout"\n').logging.destination).toBe('stdout');
+    expect(() => parseAresConfig('[logging]\ndestination = "syslog"\n')).toThrow(/^ares\.toml:2:\d+: .*(file|stdout)/);
+    const dir = tempDir('cx-');
+    writeFileSync(join(dir, 'ares.toml'), '[logging]\nmax_files = 2\n');
+    expect(loadAresConfig(join(dir, 'ares.toml'), { CAXTON_LOG_DESTINATION: 'stdout' }).logging).toMatchObject({ destination: 'stdout', max_files: 2 });
+    expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_LOG_DESTINATION: 'syslog' })).toThrow(/CAXTON_LOG_DESTINATION=syslog: must be one of file, stdout/);
+  });
+
   it('takes a PostgreSQL [database] url, overridden by CAXTON_DATABASE_URL, and locates a bad one without echoing it', () => {
     const dir = tempDir('cx-');
     writeFileSync(join(dir, 'ares.toml'), '[database]\nurl = "postgresql://app:pw-in-file@db1:5432/caxton"\npool_size = 4\n');

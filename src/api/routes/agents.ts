@@ -50,9 +50,12 @@ const ChatBody = z
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
 
-/** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
+/**
+ * The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled
+ * when the client goes, logging through the request's logger.
+ */
 export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
-  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, ...(conversationId ? { conversationId } : {}) };
+  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, log: c.var.log, ...(conversationId ? { conversationId } : {}) };
 }
 
 /** Summary of an agent as listed, with its lifecycle `state`. */

@@ -20,6 +20,7 @@ import { clientAddressResolver, type ClientAddressOf } from '../client-address.j
 import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { createThrottle, type Throttle, type ThrottleOptions } from '../throttle.js';
+import { API_LINE } from '../middleware/request-log.js';
 
 /** Failed logins per account and per client address (times in ms). */
 const LOGIN_LIMITS: ThrottleOptions = { free: 10, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxKeys: 10_000 };
@@ -220,7 +221,7 @@ async function register(c: OpContext<typeof registerSpec>, users: AppDeps['tenan
  * Exchange email + password for a token pair; each failure is counted and logged (never the password).
  * @throws DomainError TOO_MANY_REQUESTS (account or address throttle), UNAUTHORIZED (wrong email or password).
  */
-async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
+async function login(c: OpContext<typeof loginSpec>, auth: AuthService, throttles: AuthThrottles): Promise<Response> {
   const { loginsPerAccount, loginsPerAddress } = throttles;
   const body = c.req.valid('json');
   const address = throttles.addressOf(c);
@@ -232,7 +233,7 @@ async function login(c: OpContext<typeof loginSpec>, deps: AppDeps, auth: AuthSe
   const failures = { account: loginsPerAccount.take(body.email), address: loginsPerAddress.take(address) };
   const user = await auth.verifyLogin(body.email, body.password);
   if (!user) {
-    deps.log.warn?.({ email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
+    c.var.log.warn({ ...API_LINE, email: body.email, client: address, account_failures: failures.account, address_failures: failures.address }, 'login failed');
     throw new DomainError('UNAUTHORIZED', 'wrong email or password');
   }
   loginsPerAccount.clear(body.email);
@@ -265,7 +266,7 @@ export function authRoutes(deps: AppDeps, auth: AuthService): Routes {
     addressOf: clientAddressResolver(deps.trustedProxies ?? []),
   };
   r.op(registerSpec, (c) => register(c, users, throttles));
-  r.op(loginSpec, (c) => login(c, deps, auth, throttles));
+  r.op(loginSpec, (c) => login(c, auth, throttles));
   r.op(refreshSpec, async (c) => c.json(await auth.refresh(c.req.valid('json').refresh_token)));
   r.op(logoutSpec, async (c) => {
     await auth.logout(c.req.valid('json').refresh_token);

@@ -25,6 +25,7 @@ import type { AppDeps } from '../deps.js';
 import { Routes } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';
+import { API_LINE } from '../middleware/request-log.js';
 
 type Sdk = [
   typeof import('@modelcontextprotocol/sdk/server/index.js'),
@@ -179,6 +180,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
             message: args.message,
             userId,
             signal: extra.signal,
+            log: c.var.log,
             ...(conversationId ? { conversationId } : {}),
           });
           const done = await collectRun(events);
@@ -187,7 +189,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
             structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
           };
         } catch (err) {
-          if (!isDomainError(err)) deps.log.error({ err, agent: req.params.name }, 'mcp: agent run failed');
+          if (!isDomainError(err)) c.var.log.error({ ...API_LINE, err, agent: req.params.name }, 'mcp: agent run failed');
           const { code, message } = wire(err);
           const text = isDomainError(err) ? `${code}: ${message}` : 'the agent run failed (see the daemon log)';
           return { isError: true, content: [{ type: 'text', text }] };

@@ -178,6 +178,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     message: input,
     userId: c.get('userId'),
     signal: c.req.raw.signal,
+    log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
   });
   const created = Math.floor(Date.now() / 1000);
