@@ -19,7 +19,8 @@ export type Transport = 'socket' | 'tcp';
  */
 export interface AppEnv {
   Bindings: { transport?: Transport; incoming?: IncomingMessage };
-  Variables: { userId: string; isAdmin: boolean };
+  /** `apiKeyId`: the API key the request authenticated with (absent for tokens, the socket and anonymous requests). */
+  Variables: { userId: string; isAdmin: boolean; apiKeyId?: string };
 }
 
 /** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */

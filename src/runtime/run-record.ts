@@ -8,6 +8,7 @@ import type { Model } from '../domain/entities.js';
 import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
+import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
 import type { RunRequest, RuntimeLog } from './types.js';
 
@@ -43,6 +44,8 @@ export class RunRecord {
   conversationId: string | undefined;
   /** True once the run's final status is chosen (its last row is being written or was). */
   ended = false;
+  /** The budgets the run's model calls are reserved on (src/runtime/budgets.ts); none when absent. */
+  budget: RunBudget | undefined;
 
   constructor(private readonly req: RunRequest) {
     this.conversationId = req.conversationId;

@@ -52,7 +52,8 @@ const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), 
 
 /** The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled when the client goes. */
 export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
-  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, ...(conversationId ? { conversationId } : {}) };
+  const apiKeyId = c.get('apiKeyId');
+  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, ...(apiKeyId ? { apiKeyId } : {}), ...(conversationId ? { conversationId } : {}) };
 }
 
 /** Summary of an agent as listed, with its lifecycle `state`. */
