@@ -6,7 +6,8 @@ import type { ErrorDetail } from '../domain/errors.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
-import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { BudgetStore, ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { Budgets } from '../runtime/budgets.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
 
@@ -68,6 +69,11 @@ export interface AppDeps {
   tenants: TenantStore;
   /** Conversation reads for `GET /api/conversations/:id` (ownership checked by `get`). */
   conversations: Pick<ConversationStore, 'get' | 'messages'>;
+  /**
+   * Budgets (src/runtime/budgets.ts) for `GET /api/usage` and the admin's `/api/users/:id/limits`:
+   * the service (limits and what remains) and the store (overrides, usage reports). Absent: those routes answer 404.
+   */
+  budgets?: { service: Budgets; store: BudgetStore };
   auth: AuthSettings;
   codec: EntityCodec;
   /** Database health, for `/health`. */
