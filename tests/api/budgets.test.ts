@@ -168,6 +168,7 @@ for (const backend of storeBackends()) {
           const results = await Promise.all(Array.from({ length: 32 }, () => call('POST', '/api/agents/crowd/chat', { body: { message: 'hi' } })));
           const served = results.filter((r) => r.status === 200 && r.json.finish_reason === 'stop').length;
           const refused = results.filter((r) => r.status === 429 || (r.status === 200 && r.json.finish_reason === 'budget_exceeded')).length;
+          expect(results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => r.text)).toEqual([]);
           expect(served + refused).toBe(32);
           expect(fake.requests.length - before).toBe(served);
           // Each reservation is ~30 prompt tokens (estimated) + 256 output; the real use is 300 per call.

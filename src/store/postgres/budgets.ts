@@ -72,6 +72,12 @@ export function createBudgetStore(db: Db): BudgetStore {
     (c.limitUsd !== undefined && d.usd > c.limitUsd + EPSILON_USD) || (c.limitTokens !== undefined && d.tokens > c.limitTokens);
   return {
     async reserve(counters, d) {
+      if (counters.length === 1) {
+        // One counter: its one conditional upsert is atomic by itself (no transaction, one round trip).
+        const c = counters[0]!;
+        if (!over(c, d) && ((await charge(db.run, c, d, true)).rowCount ?? 0) > 0) return undefined;
+        return { refused: 0, usage: await read(db.run, c) };
+      }
       try {
         await db.tx(async (run) => {
           for (const { c, i } of ordered(counters)) {
@@ -86,6 +92,7 @@ export function createBudgetStore(db: Db): BudgetStore {
       }
     },
     async adjust(counters, d) {
+      if (counters.length === 1) return void (await charge(db.run, counters[0]!, d, false));
       await db.tx(async (run) => {
         for (const { c } of ordered(counters)) await charge(run, c, d, false);
       });
