@@ -56,7 +56,8 @@ export interface ExecutionRecord {
   created_at: number;
   /**
    * Why the run ended (migration 2), a closed set (SPEC §7): the model's own `stop`, `length`,
-   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `timeout`, `error`;
+   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `budget_exceeded` (a
+   * budget had no room for the next model call, src/runtime/budgets.ts); `timeout`, `error`;
    * `cancelled` (client disconnect or daemon shutdown).
    */
   finish_reason?: string;
