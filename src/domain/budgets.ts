@@ -41,9 +41,7 @@ export function periodKey(period: BudgetPeriod, now: number): string {
 /** When the period holding `now` ends, ms since epoch (next UTC midnight, or the first of next month). */
 export function periodEnd(period: BudgetPeriod, now: number): number {
   const d = new Date(now);
-  return period === 'day'
-    ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1)
-    : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 /**

@@ -40,7 +40,9 @@ describe('caxton limits and usage against the real daemon', { timeout: 60_000 },
     const refused = await chat();
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/user budget tokens_per_day \(limit 1000 tokens, used 900 tokens\)/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /user budget tokens_per_day \(limit 1000 tokens, used 900 tokens\)/,
+    );
     expect(fake.requests.length).toBe(seen);
 
     const table = await home.run(['usage', '--by', 'agent']);

@@ -58,7 +58,10 @@ for (const backend of storeBackends()) {
         const counters = [counter('user', 'u1', { limitTokens: 1000 }), counter('agent', 'a1', { limitUsd: 10 })];
         const results = await Promise.all(Array.from({ length: 64 }, (_, i) => (i % 2 ? a : b).budgets.reserve(counters, { usd: 0.1, tokens: 30 })));
         expect(results.filter((r) => r === undefined)).toHaveLength(33);
-        expect(await a.budgets.usage(counters)).toEqual([{ usd: expect.closeTo(3.3, 9), tokens: 990 }, { usd: expect.closeTo(3.3, 9), tokens: 990 }]);
+        expect(await a.budgets.usage(counters)).toEqual([
+          { usd: expect.closeTo(3.3, 9), tokens: 990 },
+          { usd: expect.closeTo(3.3, 9), tokens: 990 },
+        ]);
       },
       backendTimeout(backend),
     );
@@ -72,7 +75,16 @@ for (const backend of storeBackends()) {
         expect(await store.budgets.userLimits('local')).toEqual({ usd_per_day: 5, tokens_per_month: 1000 });
         const row = { agent_source: 'system', user_id: 'local', input: 'hi', duration_ms: 1, status: 'success' as const };
         await store.executions.record({ ...row, id: 'e1', agent_name: 'a', model: 'fast', tokens_input: 10, tokens_output: 5, cost_usd: 0.5, created_at: NOW });
-        await store.executions.record({ ...row, id: 'e2', agent_name: 'b', model: 'fast', tokens_input: 1, tokens_output: 1, cost_usd: 0.25, created_at: NOW + 86_400_000 });
+        await store.executions.record({
+          ...row,
+          id: 'e2',
+          agent_name: 'b',
+          model: 'fast',
+          tokens_input: 1,
+          tokens_output: 1,
+          cost_usd: 0.25,
+          created_at: NOW + 86_400_000,
+        });
         await store.executions.record({ ...row, id: 'e3', agent_name: 'a', model: 'fast', tokens_input: 100, created_at: NOW - 86_400_000 });
         expect(await store.budgets.report({ by: 'agent', since: NOW })).toEqual([
           { key: 'a', runs: 1, tokens_input: 10, tokens_output: 5, cost_usd: 0.5 },
