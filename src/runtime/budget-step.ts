@@ -1,8 +1,9 @@
 /**
  * A model step under the run's budgets (src/runtime/budgets.ts): reserve the call's worst case
- * first, make the call (src/runtime/model-step.ts), then settle with the usage the provider reported
- * (a call that failed without reporting usage releases its whole reservation; one that succeeded
- * without reporting any keeps it, the only safe guess). A call that cannot be reserved is not made:
+ * first, make the call (src/runtime/model-step.ts), then settle with the usage the provider reported.
+ * Without reported usage, a call that failed or was cancelled before any output releases its whole
+ * reservation; one that answered (or had begun to) keeps it, the only safe guess. A reservation of a
+ * daemon that dies mid-call stays counted. A call that cannot be reserved is not made:
  * the step ends the run with an explicit last message naming the budget and when it resets.
  */
 import { refusalMessage, type BudgetRefusal } from '../domain/budgets.js';
@@ -37,15 +38,18 @@ export async function* budgetedStep(
   }
   rec.iterations++;
   const before = { ...rec.usage };
-  let failed = true;
+  const replied = rec.reply.length;
+  let answered = false;
   try {
     const step = yield* modelStep(provider, request, rec, signal);
-    failed = false;
+    answered = true;
     return step;
   } finally {
+    // Ends here also when the call failed or the run was cancelled mid-call (the generator is closed).
     const real = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
     const reported = real.input_tokens + real.output_tokens > 0;
-    await held?.settle(reported || failed ? real : undefined);
+    const nothingSpent = !answered && rec.reply.length === replied;
+    await held?.settle(reported || nothingSpent ? real : undefined);
   }
 }
 

@@ -187,6 +187,33 @@ for (const backend of storeBackends()) {
     );
 
     it(
+      'releases the whole reservation of a call the provider refused, and streams budget_exceeded in the done event',
+      async () => {
+        const app = await budgetApp(backend, { tokens_per_day: 1000 });
+        t = app.t;
+        const { call } = app;
+        expect((await call('POST', '/api/agents', { body: agent('flaky', { tools: ['calculator'] }) })).status).toBe(201);
+        fake.enqueue({ status: 500 });
+        expect((await call('POST', '/api/agents/flaky/chat', { body: { message: 'hi' } })).status).toBe(502);
+        const usage = await call('GET', '/api/usage');
+        expect(usage.json.budgets).toContainEqual(expect.objectContaining({ limit_key: 'tokens_per_day', used: 0 }));
+
+        fake.enqueue({ tool_calls: [{ name: 'calculator', arguments: '{"expression":"2*3"}' }], usage: { prompt_tokens: 700, completion_tokens: 0 } });
+        const res = await app.t.app.request('/api/agents/flaky/chat', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          body: JSON.stringify({ message: 'multiply' }),
+        });
+        const text = await res.text();
+        const done = text.split('\n').find((l) => l.startsWith('data: ') && l.includes('"finish_reason"'));
+        expect(JSON.parse(done!.slice('data: '.length))).toMatchObject({ finish_reason: 'budget_exceeded' });
+        await app.t.close();
+        t = undefined;
+      },
+      backendTimeout(backend),
+    );
+
+    it(
       'lets only the admin read and set limits, and refuses bad values naming the field',
       async () => {
         const app = await budgetApp(backend, { usd_per_month: 10 });
