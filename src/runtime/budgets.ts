@@ -93,8 +93,10 @@ export interface Budgets {
   now(): number;
 }
 
+/** One scope's owner and limits, resolved once per run. */
 type Limited = { scope: BudgetScope; owner: string; limits: BudgetLimits };
 
+/** The periods every scope is counted in. */
 const PERIODS: BudgetPeriod[] = ['day', 'month'];
 
 /** The counters of `scopes` at `now`: one per scope and period that has a USD or token limit. */

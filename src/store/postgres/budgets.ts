@@ -20,6 +20,7 @@ class Refused {
   ) {}
 }
 
+/** The SQL expression each report grouping selects as `key` (days in UTC). */
 const GROUP_KEY: Record<UsageGrouping, string> = {
   agent: 'agent_name',
   model: "COALESCE(model, '')",
@@ -27,6 +28,7 @@ const GROUP_KEY: Record<UsageGrouping, string> = {
   user: 'user_id',
 };
 
+/** The named statements: the conditional charge (limits as $6 USD, $7 tokens; NULL = none), reads, overrides, reports. */
 const S = {
   charge: {
     name: 'cx_budget_charge',
