@@ -58,10 +58,11 @@ export async function* budgetedStep(
  * system prompt and message, estimated, plus the output reserve). @returns the refusal as an error
  * event (TOO_MANY_REQUESTS, `retry_after_secs` until the budget resets, a detail naming it), or undefined.
  */
-export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord, agentKey: string): Promise<ErrorEvent | undefined> {
+export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord): Promise<ErrorEvent | undefined> {
   rec.budget = await budgets.forRun({
     userId: req.userId,
-    agentKey,
+    // A user-tier agent by its row (its budget survives a rename), a system agent by its name.
+    agentKey: req.agentRow ? `row:${req.agentRow.id}` : `system:${req.agent.name}`,
     ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
     ...(req.agent.budget ? { agentBudget: req.agent.budget } : {}),
   });

@@ -43,7 +43,7 @@ export interface Spender {
   userId: string;
   /** The API key the request authenticated with, if any. */
   apiKeyId?: string;
-  /** The agent's lifecycle key (system agent name, or a user agent's row key) and its `budget`. */
+  /** Whose agent budget applies (`system:NAME`, or `row:ID` for a user-tier agent) and the agent's `budget`. */
   agentKey: string;
   agentBudget?: BudgetLimits;
 }
