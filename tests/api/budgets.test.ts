@@ -130,6 +130,10 @@ for (const backend of storeBackends()) {
 
         fake.enqueue({ usage: { prompt_tokens: 1000, completion_tokens: 0 } });
         expect((await call('POST', '/api/agents/keyed/chat', { token: key, body: { message: 'hi' } })).status).toBe(200);
+        const own = await call('GET', '/api/usage?user=K@example.com&by=agent', { token: key });
+        expect(own.status).toBe(200);
+        expect(own.json.budgets).toContainEqual(expect.objectContaining({ scope: 'api_key', limit_key: 'tokens_per_month', used: 1000, remaining: 0 }));
+        expect((await call('GET', '/api/usage?user=nobody@example.com', { token: key })).status).toBe(403);
         const byKey = await call('POST', '/api/agents/keyed/chat', { token: key, body: { message: 'hi' } });
         expect(byKey.status).toBe(429);
         expect(byKey.json.error.details).toContainEqual(expect.objectContaining({ field: 'api_key.tokens_per_month' }));

@@ -81,8 +81,10 @@ export function usageRoutes(deps: AppDeps): Routes {
       const q = c.req.valid('query');
       const self = c.get('userId');
       const isAdmin = c.get('isAdmin');
-      if (!isAdmin && (q.by === 'user' || (q.user !== undefined && q.user !== self))) adminOnly(c, "see other users' usage");
-      const target = q.user ? (await userOf(deps, q.user, 'user')).id : isAdmin ? null : self;
+      // Others are never looked up for a non-admin, so the answer does not tell which users exist.
+      const own = async (ref: string) => ref === self || ref.toLowerCase() === (await deps.tenants.users.byId(self))?.email?.toLowerCase();
+      if (!isAdmin && (q.by === 'user' || (q.user !== undefined && !(await own(q.user))))) adminOnly(c, "see other users' usage");
+      const target = isAdmin ? (q.user ? (await userOf(deps, q.user, 'user')).id : null) : self;
       const now = service.now();
       const since = Date.parse(q.period === 'day' ? periodKey('day', now) : `${periodKey('month', now)}-01`);
       const rows = await store.report({ by: q.by, since, ...(target ? { userId: target } : {}) });
