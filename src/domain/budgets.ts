@@ -1,5 +1,5 @@
 /**
- * Budgets (issue "operate it with confidence", item budgets): USD and token limits per UTC day and
+ * Budgets (spending limits checked before the call): USD and token limits per UTC day and
  * per UTC month, for three scopes: a user, an API key and an agent. A limit that is absent is
  * unlimited. Counters are kept per scope and period (src/store/types.ts `BudgetStore`); a model call
  * reserves its worst case before it is made and settles with its real usage afterwards.
