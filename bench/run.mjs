@@ -10,6 +10,7 @@
  *   node bench/run.mjs openai-history  # /v1/chat/completions with a 40-turn client-held history
  *   node bench/run.mjs user-tools      # per-user tool resolution on the tool path (system vs user tier)
  *   node bench/run.mjs mcp-guard       # SSRF guard on user MCP servers over HTTP (default vs guarded fetch)
+ *   node bench/run.mjs budgets         # the budget reserve + settle per model call (SQLite, PostgreSQL)
  *   node bench/run.mjs store-backends  # chat through one node on SQLite, one on PostgreSQL, two on one PostgreSQL (needs wrk, PostgreSQL)
  *   node bench/run.mjs logging         # logging cost per run (request + run lines to the rotated log file)
  *

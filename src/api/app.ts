@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { usageRoutes } from './routes/usage.js';
 import { createRunStarter } from './run.js';
 import { scrubResponses } from './scrub.js';
 
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     caxtonRoutes(deps, startRun),
     ...entityRoutes(deps),
     historyRoutes(deps),
+    usageRoutes(deps),
     openaiRoutes(deps, startRun, wire),
     mcpRoutes(deps, startRun, wire),
   ];

@@ -7,7 +7,8 @@ import type { Log } from '../domain/log.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, ProviderHealth, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
-import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { BudgetStore, ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
+import type { Budgets } from '../runtime/budgets.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -21,7 +22,8 @@ export type Transport = 'socket' | 'tcp';
  */
 export interface AppEnv {
   Bindings: { transport?: Transport; incoming?: IncomingMessage };
-  Variables: { userId: string; isAdmin: boolean; requestId: string; log: Log };
+  /** `apiKeyId`: the API key the request authenticated with (absent for tokens, the socket and anonymous requests). */
+  Variables: { userId: string; isAdmin: boolean; requestId: string; log: Log; apiKeyId?: string };
 }
 
 /** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */
@@ -69,6 +71,11 @@ export interface AppDeps {
   tenants: TenantStore;
   /** Conversation reads for `GET /api/conversations/:id` (ownership checked by `get`). */
   conversations: Pick<ConversationStore, 'get' | 'messages'>;
+  /**
+   * Budgets (src/runtime/budgets.ts) for `GET /api/usage` and the admin's `/api/users/:id/limits`:
+   * the service (limits and what remains) and the store (overrides, usage reports). Absent: those routes answer 404.
+   */
+  budgets?: { service: Budgets; store: BudgetStore };
   auth: AuthSettings;
   codec: EntityCodec;
   /** Database health, for `/health` and `/health/ready`. */

@@ -24,6 +24,8 @@ export interface AgentRunRequest {
   conversationId?: string;
   /** Earlier turns held by a stateless client (`/v1`), instead of a stored conversation. */
   history?: readonly StoredMessage[];
+  /** The API key the request authenticated with (its budget applies), if any. */
+  apiKeyId?: string;
   /** The client's signal (request closed, MCP cancellation): aborting it cancels the run. */
   signal?: AbortSignal;
   /** The request's logger (its lines carry `request_id`); the run logs through a child of it. */
@@ -42,7 +44,7 @@ export type StartAgentRun = (req: AgentRunRequest) => Promise<StartedRun>;
 
 /** The DomainError an `error` run event stands for. */
 export function runError(ev: ErrorEvent): DomainError {
-  const details = ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : [];
+  const details = [...(ev.conversation_id ? [{ field: 'conversation_id', message: ev.conversation_id }] : []), ...(ev.details ?? [])];
   return new DomainError(ev.code, ev.message, details, ev.retry_after_secs === undefined ? {} : { retryAfterSecs: ev.retry_after_secs });
 }
 
@@ -83,6 +85,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgent
       model: resolved.model,
       message: req.message,
       userId: req.userId,
+      ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
       agentKey: agentKey(resolved),
       agentRow: agentRow(resolved),
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),

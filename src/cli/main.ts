@@ -73,6 +73,7 @@ Docs: man caxton; README.md.`,
   registerAgentCommands(program);
   registerCreateAlias(program);
   registerTenantCommands(program);
+  registerBudgetCommands(program);
   registerConfigTools(program);
   registerMcpCommands(program);
   registerDatabaseCommands(program);
@@ -250,6 +251,44 @@ function registerTenantCommands(program: Command): void {
     .description('revoke an API key')
     .argument('<id>', 'key id (from `key list`)')
     .action(lazy(() => import('./commands/key-revoke.js')));
+}
+
+/** An amount of a budget: a number >= 0 (USD, or a whole number of tokens when `whole`). */
+function parseAmount(whole: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (whole && !Number.isInteger(n))) {
+      throw new CommanderError(2, 'caxton.invalidAmount', `invalid amount "${value}": expected ${whole ? 'a whole number of tokens' : 'a number of USD'} >= 0`);
+    }
+    return n;
+  };
+}
+
+/** `limits show|set` and `usage`: budgets and what was spent (src/runtime/budgets.ts). */
+function registerBudgetCommands(program: Command): void {
+  const limits = program.command('limits').description("budgets: a user's limits per UTC day and month (admin)");
+  limits
+    .command('show')
+    .description('show the budgets that apply to a user, with use, what remains and the reset time')
+    .option('--user <email>', 'the user (email or id; default: local)')
+    .action(lazy(() => import('./commands/limits-show.js')));
+  limits
+    .command('set')
+    .description("override a user's budgets (other limits stay as they are)")
+    .requiredOption('--user <email>', 'the user (email or id; local for the built-in user)')
+    .option('--usd-per-day <usd>', 'most USD per UTC day', parseAmount(false))
+    .option('--usd-per-month <usd>', 'most USD per UTC month', parseAmount(false))
+    .option('--tokens-per-day <n>', 'most tokens per UTC day', parseAmount(true))
+    .option('--tokens-per-month <n>', 'most tokens per UTC month', parseAmount(true))
+    .option('--clear', 'remove every override first (the [limits] defaults apply again)')
+    .action(lazy(() => import('./commands/limits.js')));
+  program
+    .command('usage')
+    .description('runs, tokens and cost of this UTC month (or day), and what remains of each budget')
+    .option('--user <email>', 'one user (email or id; default: every user over the control socket)')
+    .addOption(new Option('--by <group>', 'group by').choices(['agent', 'model', 'day', 'user']).default('agent'))
+    .addOption(new Option('--period <period>', 'this UTC day or month').choices(['day', 'month']).default('month'))
+    .action(lazy(() => import('./commands/usage.js')));
 }
 
 /** `validate`, `migrate` and `schema`: config-file tools that need no daemon (SPEC §3, §5). */

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import proxyaddr from 'proxy-addr';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { BudgetLimitsSchema } from '../domain/budgets.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { NAME_PATTERN } from '../domain/names.js';
 import { ProviderConfigSchema, type ProviderConfig } from '../domain/providers.js';
@@ -128,7 +129,20 @@ export const AresConfigSchema = z
       })
       .strict()
       .prefault({}),
-    limits: z.object({ max_body_bytes: z.number().int().positive().default(1_048_576) }).strict().prefault({}),
+    /**
+     * `max_body_bytes`: request body limit. Budgets (src/domain/budgets.ts): `usd_per_day`,
+     * `usd_per_month`, `tokens_per_day`, `tokens_per_month` are every user's default budget (UTC
+     * periods; absent = unlimited; the admin overrides them per user), and `[limits.api_key]` with
+     * the same keys is the budget of each API key.
+     */
+    limits: z
+      .object({
+        max_body_bytes: z.number().int().positive().default(1_048_576),
+        ...BudgetLimitsSchema.shape,
+        api_key: BudgetLimitsSchema.prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /**
      * Tools policy: `deny` lists tool references no agent may call, whatever its `tools[]`
      * says (`http_fetch`, `everything.echo`, `everything.*`); checked when a tool is offered and again

@@ -84,6 +84,11 @@ max_files = 5               # rotated files kept (caxton.log.1 is the newest)
 
 [limits]
 max_body_bytes = 1048576    # larger request bodies get HTTP 413
+api_key = {}                # each API key's budget, same keys as below, e.g. { tokens_per_day = 100000 }
+# Each user's budget per UTC day and month (absent = unlimited; \`caxton limits set\` overrides it per
+# user; an agent's \`budget\` field takes the same keys): usd_per_day, usd_per_month, tokens_per_day, tokens_per_month
+# usd_per_day = 5
+# tokens_per_month = 2000000
 
 [tools]
 deny = []                   # tools no agent may use, e.g. ["http_fetch", "everything.*"] (a whole MCP server)

@@ -25,6 +25,7 @@ import type { SecretScrubber } from '../domain/secrets.js';
 import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
+import { createBudgets, type Budgets } from '../runtime/budgets.js';
 import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
 import { isPostgresUrl, openStore, redactDatabaseUrl } from '../store/open.js';
 import type { ChangeFeed, ChangeTopic, Store, TenantStore } from '../store/types.js';
@@ -59,6 +60,8 @@ export interface ServiceOverrides {
   app?: Partial<AppDeps>;
   /** Wrap the opened store before anything uses it (tests: a database that goes away, a shared change feed). */
   wrapStore?: (store: Store) => Store;
+  /** The clock budgets are kept by, ms since epoch (default `Date.now`; tests cross a UTC day or month). */
+  now?: () => number;
 }
 
 /** Every part of a built daemon, in construction order, and how to stop them. */
@@ -79,6 +82,8 @@ export interface Services {
   catalog: Catalog;
   /** The metrics `/metrics` serves, fed by the runtime, the provider registry and the app. */
   metrics: ApiMetrics;
+  /** Budgets of `[limits]`, admin overrides and agents' `budget`, reserved before every model call. */
+  budgets: Budgets;
   /** What `createApp` takes. */
   deps: AppDeps;
   /**
@@ -167,7 +172,10 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     }),
   };
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
+  const { max_body_bytes: _body, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
+  const budgets = createBudgets({ store: store.budgets, userDefaults, apiKeyDefaults, ...(o.now ? { now: o.now } : {}) });
   const runtime = createRuntime({
+    budgets,
     store,
     providers,
     toolbox,
@@ -181,7 +189,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log: part('store') }));
-  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics };
+  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics, budgets };
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
@@ -399,6 +407,7 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
     runtime: p.runtime,
     tenants: p.tenants,
     conversations: p.store.conversations,
+    budgets: { service: p.budgets, store: p.store.budgets },
     auth: {
       required: config.auth.required,
       jwtSecret: tokenKey,

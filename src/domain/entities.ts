@@ -5,6 +5,7 @@
  * objects) except under `extra`, which keeps namespaced data that this version does not understand.
  */
 import { z } from 'zod';
+import { BudgetLimitsSchema } from './budgets.js';
 import { NAME_PATTERN } from './names.js';
 
 /** An entity name (SPEC §3). */
@@ -40,6 +41,8 @@ export const AgentSchema = z
     user_prompt_template: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).default({}),
     memory: MemorySchema.optional(),
+    /** USD and token budgets of this agent per UTC day and month, over all its users (src/domain/budgets.ts). */
+    budget: BudgetLimitsSchema.optional(),
     documentation: z.string().optional(),
     extra: z.record(z.string(), z.unknown()).default({}),
   })

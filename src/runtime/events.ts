@@ -3,7 +3,7 @@
  * and the OpenAI-compatible stream are thin serializers of these. Tokens are counts; cost in USD;
  * durations in ms.
  */
-import type { ErrorCode } from '../domain/errors.js';
+import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
 
 /** Token usage of a run so far. */
 export interface Usage {
@@ -71,8 +71,10 @@ export interface ErrorEvent {
   message: string;
   conversation_id?: string;
   execution_id?: string;
-  /** When the same request may succeed (seconds): set on busy refusals, sent as `Retry-After`. */
+  /** When the same request may succeed (seconds): set on busy and budget refusals, sent as `Retry-After`. */
   retry_after_secs?: number;
+  /** What was refused, e.g. the budget (`field`: `SCOPE.LIMIT_KEY`), sent as the error's details. */
+  details?: ErrorDetail[];
 }
 
 export type RunEvent = StartEvent | TextDeltaEvent | ToolCallEvent | ToolResultEvent | UsageEvent | DoneEvent | ErrorEvent;

@@ -9,6 +9,7 @@ import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } 
 import type { ErrorCode } from '../domain/errors.js';
 import { SILENT_LOG, type Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
+import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
 import type { ObservedToolCall } from './observer.js';
 import type { RunRequest } from './types.js';
@@ -51,6 +52,8 @@ export class RunRecord {
   last: ExecutionRecord | undefined;
   /** The run's logger: each of its lines carries `component: "runtime"`, `execution_id` and `agent` (STORY-021). */
   readonly log: Log;
+  /** The budgets the run's model calls are reserved on (src/runtime/budgets.ts); none when absent. */
+  budget: RunBudget | undefined;
 
   /** `log`: the logger of the request that started the run (its lines carry `request_id`), or the runtime's. */
   constructor(

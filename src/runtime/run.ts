@@ -4,7 +4,9 @@
  *
  * 1. is refused at once (503, no row) when its agent's queue or the total queue is full, else is
  *    admitted by its agent's lifecycle and takes one of the agent's concurrency slots, waiting in
- *    that agent's queue if needed (src/runtime/admission.ts, src/runtime/agent-controls.ts);
+ *    that agent's queue if needed (src/runtime/admission.ts, src/runtime/agent-controls.ts); with
+ *    budgets, a run whose first model call would not fit one is refused first (TOO_MANY_REQUESTS,
+ *    no row), and every model call is reserved before it is made (src/runtime/budget-step.ts);
  * 2. builds its first request: system prompt + history trimmed to the model's context budget + the
  *    rendered `user_prompt_template`, the agent's tools and the model's sampling (src/runtime/request.ts);
  * 3. loops: call the provider; when the model asks for tools, run them (src/runtime/tool-dispatch.ts)
@@ -31,7 +33,8 @@ import { createAgentGate, type AgentGate } from './agent-controls.js';
 import type { RunEvent } from './events.js';
 import { newOrderedId } from './ids.js';
 import type { Release } from './limiter.js';
-import { maxIterationsMessage, modelStep, separator } from './model-step.js';
+import { admitBudget, budgetedStep } from './budget-step.js';
+import { maxIterationsMessage, separator } from './model-step.js';
 import { createRequestAssembler, providerFor } from './request.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
@@ -89,6 +92,11 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
   if (refusal) {
     deps.observer?.runRefused(req.agent.name, req.source);
     yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: rec.id, retry_after_secs: BUSY_RETRY_AFTER_SECS };
+    return;
+  }
+  const denied = deps.budgets && (await admitBudget(deps.budgets, req, rec));
+  if (denied) {
+    yield denied;
     return;
   }
   const scope = begin(req.signal);
@@ -169,8 +177,7 @@ async function* loop(
   const limit = req.agent.max_tool_iterations;
   let pending = first;
   for (let round = 0; ; round++) {
-    rec.iterations++;
-    const { text, calls, finish } = yield* modelStep(provider, request, rec, scope.signal, parts.deps.observer);
+    const { text, calls, finish } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
     rec.log.debug({ iteration: rec.iterations, finish_reason: finish, tool_calls: calls.length }, 'model replied');
     if (calls.length === 0) {
       rec.finishReason = finish;

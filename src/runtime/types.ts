@@ -9,6 +9,7 @@ import type { Provider } from '../llm/types.js';
 import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentControls } from './agent-controls.js';
+import type { Budgets } from './budgets.js';
 import type { RunEvent } from './events.js';
 import type { RunObserver } from './observer.js';
 
@@ -53,6 +54,8 @@ export interface RuntimeDeps {
   scrub?: (text: string) => string;
   /** Told about every run's end, busy refusals and provider requests (the daemon's metrics). Default: nobody. */
   observer?: RunObserver;
+  /** Budgets reserved before every model call (src/runtime/budgets.ts); none enforced when absent. */
+  budgets?: Budgets;
 }
 
 /** One run: an agent already resolved by the catalog, with its model. */
@@ -88,6 +91,8 @@ export interface RunRequest {
    * refused, failed and cancelled runs count nothing.
    */
   agentRow?: AgentRow;
+  /** The API key the request authenticated with: its budget applies too (src/runtime/budgets.ts). */
+  apiKeyId?: string;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
   /**

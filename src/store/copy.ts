@@ -13,7 +13,7 @@ import type { TableIO } from './table-io.js';
 export type { RowBatch, TableIO } from './table-io.js';
 
 /**
- * The tables of the schema (after migration 7), in foreign-key order (a table comes after every
+ * The tables of the schema (after migration 8), in foreign-key order (a table comes after every
  * table it references), each with its primary key (the order rows are read in).
  */
 export const TABLES: readonly { name: string; key: readonly string[] }[] = [
@@ -30,6 +30,8 @@ export const TABLES: readonly { name: string; key: readonly string[] }[] = [
   { name: 'user_mcps', key: ['id'] },
   { name: 'ratings', key: ['user_id', 'agent_id'] },
   { name: 'user_agent_usage', key: ['agent_id', 'user_id', 'day'] },
+  { name: 'budget_counters', key: ['scope', 'owner', 'period'] },
+  { name: 'user_limits', key: ['user_id'] },
 ];
 
 /** A database named on the command line or in the config: a SQLite file or a PostgreSQL URL. */

@@ -58,7 +58,8 @@ export interface ExecutionRecord {
   created_at: number;
   /**
    * Why the run ended (migration 2), a closed set (SPEC §7): the model's own `stop`, `length`,
-   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `timeout`, `error`;
+   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `budget_exceeded` (a
+   * budget had no room for the next model call, src/runtime/budgets.ts); `timeout`, `error`;
    * `cancelled` (client disconnect or daemon shutdown).
    */
   finish_reason?: string;
@@ -154,6 +155,8 @@ export interface Store {
   memory: MemoryStore;
   /** Changes made by other nodes sharing the database (cache invalidation). */
   changes: ChangeFeed;
+  /** Budget counters, per-user limit overrides and usage reports (migration 8). */
+  budgets: BudgetStore;
   /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
   /** Disk size of the database (for metrics). @throws DomainError UNAVAILABLE when it cannot be read. */
@@ -164,6 +167,7 @@ export interface Store {
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
+import type { BudgetCharge, BudgetCounter, BudgetLimits, BudgetUsage } from '../domain/budgets.js';
 import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 
@@ -293,4 +297,48 @@ export interface TenantStore {
   users: UserStore;
   entities: UserEntityStore;
   history: HistoryStore;
+}
+
+// ---- Budgets: counters per scope and period, per-user limits, usage reports ----
+
+/** How `BudgetStore.report` groups executions. */
+export type UsageGrouping = 'agent' | 'model' | 'day' | 'user';
+
+/** One group of a usage report: runs, tokens (counts) and cost (USD) of the executions in it. */
+export interface UsageRow {
+  /** The agent name, model alias, UTC day (`YYYY-MM-DD`) or user id of the group. */
+  key: string;
+  runs: number;
+  tokens_input: number;
+  tokens_output: number;
+  cost_usd: number;
+}
+
+/**
+ * Budget counters (one row per scope, owner and period key holding USD and tokens spent or reserved),
+ * the admin's per-user limit overrides, and usage reports over `agent_executions`. Every write is
+ * atomic in the database, so counters are shared by every daemon on one PostgreSQL database.
+ * Counters of past periods stay (one small row each) and are never read again.
+ */
+export interface BudgetStore {
+  /**
+   * Add `charge` to every counter, all or none, in one transaction: a counter refuses when its USD
+   * or tokens would pass its limit (`limitUsd`, `limitTokens`; absent: never). Concurrent calls are
+   * serialized per counter row, so concurrent reservations never overspend a limit.
+   * @returns undefined when charged; else the index in `counters` of the first that refused and what it holds.
+   */
+  reserve(counters: readonly BudgetCounter[], charge: BudgetCharge): Promise<{ refused: number; usage: BudgetUsage } | undefined>;
+  /** Add `delta` (negative to release a reservation's unused part) to every counter, limits not checked. */
+  adjust(counters: readonly BudgetCounter[], delta: BudgetCharge): Promise<void>;
+  /** What each counter holds (zero when it has no row yet), in the order given. */
+  usage(counters: readonly BudgetCounter[]): Promise<BudgetUsage[]>;
+  /** The admin's limits for `userId`, or undefined when none were set. */
+  userLimits(userId: string): Promise<BudgetLimits | undefined>;
+  /** Replace the admin's limits for `userId` (an empty object removes every override). */
+  setUserLimits(userId: string, limits: BudgetLimits): Promise<void>;
+  /**
+   * Executions since `since` (ms since epoch) grouped by `by`, of `userId` or of every user when
+   * absent, ordered by key.
+   */
+  report(opts: { userId?: string; by: UsageGrouping; since: number }): Promise<UsageRow[]>;
 }

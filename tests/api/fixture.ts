@@ -74,6 +74,10 @@ export interface TestAppOptions {
   noJwtSecret?: boolean;
   /** Wraps the opened store (a database that goes away, a change feed shared by several apps). */
   wrapStore?: (store: Store) => Store;
+  /** Budget keys of `[limits]` (`usd_per_day`..., and `api_key` for `[limits.api_key]`). */
+  budgets?: Record<string, unknown>;
+  /** The clock budgets are kept by (ms since epoch). */
+  now?: () => number;
 }
 
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
@@ -84,7 +88,7 @@ function testConfig(opts: TestAppOptions) {
   return AresConfigSchema.parse({
     providers: { openai },
     auth: { required: opts.authRequired ?? false },
-    limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024 },
+    limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024, ...opts.budgets },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
     database: { ...(opts.databasePath ? { path: opts.databasePath } : {}), ...(opts.databaseUrl ? { url: opts.databaseUrl, pool_size: 4 } : {}) },
@@ -114,6 +118,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.wrapStore ? { wrapStore: opts.wrapStore } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     app: {
       ...(opts.status ? { status: opts.status } : {}),
       ...(opts.configStatus ? { configStatus: opts.configStatus } : {}),

@@ -59,6 +59,9 @@ export async function populateDatabase(file: string): Promise<void> {
   await entities.insert('mcps', bob.id, McpServerSchema.parse({ name: 'files', url: 'https://mcp.example.com/mcp' }), true);
   await entities.countUse(agent.id, bob.id, '2026-01-02');
   await entities.rate(bob.id, agent.id, 4);
+  const counter = { scope: 'user' as const, owner: ann.id, period: 'day' as const, periodKey: '2026-01-02', limitUsd: 5 };
+  await store.budgets.reserve([counter], { usd: 0.000123456789, tokens: 46 });
+  await store.budgets.setUserLimits(bob.id, { usd_per_day: 2.5, tokens_per_month: 100_000 });
   await store.close();
 }
 

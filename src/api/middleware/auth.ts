@@ -55,6 +55,7 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
       const who = await opts.auth.authenticate(m[1]!);
       c.set('userId', who.userId);
       c.set('isAdmin', who.isAdmin && who.userId !== LOCAL_USER_ID);
+      if (who.apiKeyId) c.set('apiKeyId', who.apiKeyId);
       return next();
     }
     if (opts.required && !opts.isPublic(c.req.path)) {

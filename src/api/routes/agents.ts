@@ -55,7 +55,16 @@ const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), 
  * when the client goes, logging through the request's logger.
  */
 export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
-  return { name, message, userId: c.get('userId'), signal: c.req.raw.signal, log: c.var.log, ...(conversationId ? { conversationId } : {}) };
+  const apiKeyId = c.get('apiKeyId');
+  return {
+    name,
+    message,
+    userId: c.get('userId'),
+    signal: c.req.raw.signal,
+    log: c.var.log,
+    ...(apiKeyId ? { apiKeyId } : {}),
+    ...(conversationId ? { conversationId } : {}),
+  };
 }
 
 /** Summary of an agent as listed, with its lifecycle `state`. */

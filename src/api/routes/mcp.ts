@@ -153,6 +153,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
     },
     async (c) => {
       const userId = c.get('userId');
+      const apiKeyId = c.get('apiKeyId');
       const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
       const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
       const offered = async () => (await deps.catalog.listAgents(userId)).filter((a) => a.source !== 'community');
@@ -179,6 +180,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
             name: req.params.name,
             message: args.message,
             userId,
+            ...(apiKeyId ? { apiKeyId } : {}),
             signal: extra.signal,
             log: c.var.log,
             ...(conversationId ? { conversationId } : {}),

@@ -177,6 +177,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     name: body.model,
     message: input,
     userId: c.get('userId'),
+    ...(c.get('apiKeyId') ? { apiKeyId: c.get('apiKeyId') } : {}),
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { DomainError } from '../../domain/errors.js';
 import { redactDatabaseUrl } from '../database-url.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import { createBudgetStore } from './budgets.js';
 import { createChangeFeed } from './changes.js';
 import { checkout, createDb, passwordOf, scrub, translate, type Db } from './client.js';
 import { createStepCommitter } from './executions.js';
@@ -135,6 +136,7 @@ export async function openPostgresStore(url: string, opts: { poolSize: number; l
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
+    budgets: createBudgetStore(db),
     changes: { publish: changes.publish, subscribe: changes.subscribe },
     async health(): Promise<StoreHealth> {
       const base = {

@@ -256,6 +256,26 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ON CONFLICT (scope, key) DO NOTHING;
     `,
   },
+  {
+    version: 8,
+    name: 'budgets: budget_counters (USD and tokens per scope, owner and period), user_limits (admin overrides)',
+    sql: `
+      CREATE TABLE budget_counters (
+        scope TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        period TEXT NOT NULL,
+        usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        tokens BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, owner, period)
+      );
+      CREATE TABLE user_limits (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        limits TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX idx_executions_created ON agent_executions(created_at);
+    `,
+  },
 ];
 
 /** The highest migration number of this build. */

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import { createBudgetStore } from './budgets.js';
 import { createStepCommitter } from './executions.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
@@ -126,6 +127,7 @@ export function openSqliteStore(path: string): Store {
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
+    budgets: createBudgetStore(db),
     changes: { publish: async () => undefined, subscribe: () => () => undefined },
     async health(): Promise<StoreHealth> {
       if (closed) return { ok: false, backend: 'sqlite', path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };

@@ -276,4 +276,24 @@ export const MIGRATIONS: readonly Migration[] = [
       FROM user_agents ua JOIN memory m ON m.scope = 'agent:' || ua.name || ':' || ua.user_id;
     `,
   },
+  {
+    version: 8,
+    name: 'budgets: budget_counters (USD and tokens per scope, owner and period), user_limits (admin overrides)',
+    sql: `
+      CREATE TABLE budget_counters (
+        scope TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        period TEXT NOT NULL,
+        usd REAL NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, owner, period)
+      ) WITHOUT ROWID;
+      CREATE TABLE user_limits (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        limits TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX idx_executions_created ON agent_executions(created_at);
+    `,
+  },
 ];

@@ -1,0 +1,2 @@
+/** `caxton limits show [--user EMAIL]`: see limits.ts. */
+export { show as run } from './limits.js';

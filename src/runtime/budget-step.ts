@@ -1,0 +1,91 @@
+/**
+ * A model step under the run's budgets (src/runtime/budgets.ts): reserve the call's worst case
+ * first, make the call (src/runtime/model-step.ts), then settle with the usage the provider reported.
+ * Without reported usage, a call that failed or was cancelled before any output releases its whole
+ * reservation; one that answered (or had begun to) keeps it, the only safe guess. A reservation of a
+ * daemon that dies mid-call stays counted. A call that cannot be reserved is not made:
+ * the step ends the run with an explicit last message naming the budget and when it resets.
+ */
+import { refusalMessage, type BudgetRefusal } from '../domain/budgets.js';
+import type { Model } from '../domain/entities.js';
+import type { ErrorDetail } from '../domain/errors.js';
+import type { ChatRequest, Provider } from '../llm/types.js';
+import type { Budgets, RunBudget } from './budgets.js';
+import { estimateTokens } from './context.js';
+import type { ErrorEvent, RunEvent } from './events.js';
+import { modelStep, separator, type StepResult } from './model-step.js';
+import type { RunObserver } from './observer.js';
+import type { RunRecord } from './run-record.js';
+import type { RunRequest } from './types.js';
+
+/** A step's result, or the budget that refused it (`text` then holds the run's last message). */
+export type BudgetedStep = StepResult & { refusal?: BudgetRefusal };
+
+/** One model call of `rec`'s run, reserved on `budget` when one applies; `observer` times the provider request. */
+export async function* budgetedStep(
+  budget: RunBudget | undefined,
+  provider: Provider,
+  request: ChatRequest,
+  model: Model,
+  rec: RunRecord,
+  signal: AbortSignal,
+  observer?: RunObserver,
+): AsyncGenerator<RunEvent, BudgetedStep> {
+  const held = budget?.limited ? await budget.reserve(request, model) : undefined;
+  if (held && 'limit_key' in held) {
+    const note = separator(rec.reply) + `[stopped] ${refusalMessage(held)}.`;
+    rec.reply += note;
+    yield { type: 'text_delta', text: note };
+    return { text: note, calls: [], finish: 'budget_exceeded', refusal: held };
+  }
+  rec.iterations++;
+  const before = { ...rec.usage };
+  const replied = rec.reply.length;
+  let answered = false;
+  try {
+    const step = yield* modelStep(provider, request, rec, signal, observer);
+    answered = true;
+    return step;
+  } finally {
+    // Ends here also when the call failed or the run was cancelled mid-call (the generator is closed).
+    const real = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
+    const reported = real.input_tokens + real.output_tokens > 0;
+    const nothingSpent = !answered && rec.reply.length === replied;
+    await held?.settle(reported || nothingSpent ? real : undefined);
+  }
+}
+
+/**
+ * Resolve the budgets of `req`'s run into `rec.budget` and check that its first call fits (its
+ * system prompt and message, estimated, plus the output reserve). @returns the refusal as an error
+ * event (TOO_MANY_REQUESTS, `retry_after_secs` until the budget resets, a detail naming it), or undefined.
+ */
+export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord): Promise<ErrorEvent | undefined> {
+  rec.budget = await budgets.forRun({
+    userId: req.userId,
+    // A user-tier agent by its row (its budget survives a rename), a system agent by its name.
+    agentKey: req.agentRow ? `row:${req.agentRow.id}` : `system:${req.agent.name}`,
+    ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
+    ...(req.agent.budget ? { agentBudget: req.agent.budget } : {}),
+  });
+  if (!rec.budget.limited) return undefined;
+  const refused = await rec.budget.precheck(estimateTokens(req.agent.system_prompt) + estimateTokens(req.message), req.model);
+  if (!refused) return undefined;
+  return {
+    type: 'error',
+    code: 'TOO_MANY_REQUESTS',
+    message: refusalMessage(refused),
+    execution_id: rec.id,
+    retry_after_secs: Math.max(1, Math.ceil((refused.resets_at - budgets.now()) / 1000)),
+    details: [budgetDetail(refused)],
+  };
+}
+
+/** The error detail naming a refused budget: `field` is `SCOPE.LIMIT_KEY`, the message its limit, use and reset. */
+export function budgetDetail(r: BudgetRefusal): ErrorDetail {
+  return {
+    code: 'budget_exceeded',
+    field: `${r.scope}.${r.limit_key}`,
+    message: `limit ${r.limit}, used ${r.used}, resets at ${new Date(r.resets_at).toISOString()}`,
+  };
+}
