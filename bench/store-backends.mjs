@@ -13,7 +13,9 @@
  * server reports are printed. At BENCH_STORE_CLIENTS (8,32) clients, for BENCH_STORE_SECS (5) s
  * each after a 1 s warm-up, in BENCH_STORE_ROUNDS (2) rounds with the order of (a), (b), (c)
  * rotating, so load changes hit all three alike; msg/s = all requests / all seconds, p50 = mean of
- * the rounds' p50s.
+ * the rounds' p50s. Per message it also reports the CPU time of the setup's daemons (/proc, summed
+ * over both nodes for (c)) and, on PostgreSQL, the database's committed transactions (each
+ * statement outside BEGIN counts as one): what a message costs, less bent by machine load than msg/s.
  *
  * Goals (reported, not enforced), at the highest client count: (b) >= 0.5x (a)'s msg/s (a step
  * commit over the network, fsynced, against an embedded one); the scaling ratio (c)/(b) >= 1.0
@@ -22,7 +24,9 @@
  * 2-core machine the ratio is bounded by the machine, not by the daemon.
  * Prints a table and writes bench/results/store-backends.json. Needs wrk and PostgreSQL.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import {
   disposeHome,
   envInt,
@@ -58,6 +62,7 @@ installCleanupHooks();
 requireWrk();
 const missing = pgMissingReason();
 if (missing) throw new Error(`PostgreSQL is needed: ${missing}`);
+const { default: pg } = await import('pg');
 
 /**
  * One measurement: `clients` connections split evenly across `targets` ({url, script}), one wrk
@@ -65,6 +70,8 @@ if (missing) throw new Error(`PostgreSQL is needed: ${missing}`);
  * of the targets' (so no node is flattered).
  */
 async function measure(targets, clients, secs) {
+  const cpu0 = targets.map((t) => cpuMs(t.pid));
+  const xacts0 = await xactsOf(targets);
   const runs = await Promise.all(
     targets.map((t, i) => runWrk(t.url, t.script, Math.floor(clients / targets.length) + (i < clients % targets.length ? 1 : 0), secs)),
   );
@@ -75,7 +82,28 @@ async function measure(targets, clients, secs) {
     p50_ms: Math.max(...runs.map((r) => r.p50_ms)),
     p99_ms: Math.max(...runs.map((r) => r.p99_ms)),
     per_node_per_sec: runs.map((r) => r.per_sec),
+    cpu_ms: targets.reduce((a, t, i) => a + cpuMs(t.pid) - cpu0[i], 0),
+    xacts: xacts0 === undefined ? undefined : (await xactsOf(targets)) - xacts0,
   };
+}
+
+/** CPU time (user + system, ms) the process `pid` has used so far, from /proc (Linux; clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Transactions committed so far in the database of `targets` (`pg_stat_database.xact_commit`: a
+ * statement outside BEGIN counts as one), or undefined when they use no PostgreSQL. Read after
+ * clearing the statistics snapshot; PostgreSQL 15 publishes a busy connection's counters at most
+ * once a second (an idle one's within 10 s), so a round's count may carry some of the one before
+ * (its warm-up): an approximation over all rounds, not an exact count.
+ */
+async function xactsOf(targets) {
+  if (!targets[0].pg) return undefined;
+  await targets[0].pg.query('SELECT pg_stat_clear_snapshot()');
+  return (await targets[0].pg.query('SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n * 1;
 }
 
 /** Health of the daemon at `url`: its store backend, or a thrown error when it is not healthy. */
@@ -93,6 +121,7 @@ const cluster = startPgCluster({ fsync: FSYNC });
 const homes = { sqlite: tempHome('sq'), pg1: tempHome('pg1'), pg2: tempHome('pg2') };
 const samples = Object.fromEntries(SETUPS.map((s) => [s, Object.fromEntries(CLIENTS.map((c) => [c, []]))]));
 let pgSettings;
+let admin;
 try {
   const db = await createDatabase(cluster, 'caxton_bench');
   pgSettings = db.settings;
@@ -107,8 +136,15 @@ try {
   const sqliteHeaders = await userWithPinger(homes.sqlite, urls.sqlite, 'bench-store@example.com');
   const pgHeaders = await userWithPinger(homes.pg1, urls.pg1, 'bench-store@example.com');
   const body = JSON.stringify({ message: 'ping' });
-  const chat = (url, headers) => ({ url: `${url}/api/agents/pinger/chat`, script: wrkScript(body, headers) });
-  const nodes = { sqlite: chat(urls.sqlite, sqliteHeaders), pg1: chat(urls.pg1, pgHeaders), pg2: chat(urls.pg2, pgHeaders) };
+  admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  const chat = (home, headers, client) => ({
+    url: `${urls[home]}/api/agents/pinger/chat`,
+    script: wrkScript(body, headers),
+    pid: Number.parseInt(readFileSync(join(homes[home], 'run', 'caxton.pid'), 'utf8'), 10),
+    pg: client,
+  });
+  const nodes = { sqlite: chat('sqlite', sqliteHeaders), pg1: chat('pg1', pgHeaders, admin), pg2: chat('pg2', pgHeaders, admin) };
   const check = await fetch(nodes.pg2.url, { method: 'POST', headers: pgHeaders, body });
   if (!check.ok) throw new Error(`node 2 cannot serve the agent created on node 1: HTTP ${check.status} ${await check.text()}`);
   const targets = { sqlite: [nodes.sqlite], pg: [nodes.pg1], 'pg x2': [nodes.pg1, nodes.pg2] };
@@ -124,6 +160,7 @@ try {
     }
   }
 } finally {
+  await admin?.end();
   for (const home of Object.values(homes)) disposeHome(home);
   cluster.destroy();
   fake.close();
@@ -142,6 +179,8 @@ for (const clients of CLIENTS) {
       p50_ms: round2(runs.reduce((a, r) => a + r.p50_ms, 0) / runs.length),
       p99_ms: round2(Math.max(...runs.map((r) => r.p99_ms))),
       errors: runs.reduce((a, r) => a + r.errors, 0),
+      cpu_ms_per_msg: round2(runs.reduce((a, r) => a + r.cpu_ms, 0) / requests),
+      xacts_per_msg: setup === 'sqlite' ? null : round2(runs.reduce((a, r) => a + r.xacts, 0) / requests),
       rounds: runs,
     });
   }
@@ -166,7 +205,7 @@ console.log(
 );
 console.log(
   table(
-    ['clients', 'setup', 'msg/s', 'p50 ms', 'p99 ms', 'errors', 'x sqlite', 'x pg', 'per node msg/s'],
+    ['clients', 'setup', 'msg/s', 'p50 ms', 'p99 ms', 'errors', 'x sqlite', 'x pg', 'cpu ms/msg', 'xacts/msg', 'per node msg/s'],
     rows.map((r) => [
       String(r.clients),
       r.setup,
@@ -176,6 +215,8 @@ console.log(
       String(r.errors),
       round2(r.per_sec / at('sqlite', r.clients).per_sec),
       round2(r.per_sec / at('pg', r.clients).per_sec),
+      r.cpu_ms_per_msg,
+      r.xacts_per_msg ?? '',
       r.setup === 'pg x2' ? r.rounds.map((x) => x.per_node_per_sec.map(Math.round).join(' + ')).join(', ') : '',
     ]),
   ),
@@ -189,7 +230,7 @@ console.log(
 const file = writeResult(NAME, {
   benchmark: NAME,
   description:
-    'non-streaming POST /api/agents/NAME/chat through the real daemon (wrk, API key) against a zero-latency fake: one node on SQLite, one node on PostgreSQL, two nodes on the same PostgreSQL with the clients split across both; latency in ms; msg/s summed over nodes, p50/p99 the highest node',
+    "non-streaming POST /api/agents/NAME/chat through the real daemon (wrk, API key) against a zero-latency fake: one node on SQLite, one node on PostgreSQL, two nodes on the same PostgreSQL with the clients split across both; latency in ms; msg/s summed over nodes, p50/p99 the highest node; cpu_ms_per_msg = CPU ms of the setup's daemons per message; xacts_per_msg = PostgreSQL committed transactions per message",
   machine,
   postgres: { ...pgSettings, pool_size: 10 },
   config: { secs: SECS, rounds: ROUNDS, clients: CLIENTS, pg_fsync: FSYNC, cores },

@@ -97,7 +97,7 @@ export interface ExecutionStore {
    * The same, for steps of concurrent runs. SQLite group-commits: steps committed during one
    * event-loop turn share one transaction (each in its own savepoint, so one failing step does not
    * undo the others), writing each shared page once per batch instead of once per step. PostgreSQL
-   * commits each step in its own transaction, concurrently on the pool. Resolves once the step is
+   * writes each step as one statement (its own transaction), concurrently on the pool. Resolves once the step is
    * written; rejects with that step's own error.
    */
   commitStepBatched(step: RunStep): Promise<void>;

@@ -72,6 +72,22 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    it("keeps a step's messages in order, their text and tool calls as written", async () => {
+      const store = await backend.open(await backend.create());
+      const calls = [{ id: 'call_1', type: 'function' as const, function: { name: 'echo', arguments: '{"q":"a \\"b\\" {c}"}' } }];
+      const messages = [
+        { role: 'user' as const, content: 'quotes " \' backslash \\ braces {a,b} NULL' },
+        { role: 'assistant' as const, content: '', tool_calls: calls },
+        { role: 'tool' as const, content: 'é ✓ \n line', tool_call_id: 'call_1' },
+        { role: 'assistant' as const, content: 'done' },
+      ];
+      await store.executions.commitStep({ conversationId: 'conv_o', createConversation: { agent_name: 'a', user_id: 'local' }, messages, execution: exec() });
+      expect(
+        (await store.conversations.messages('conv_o')).map(({ role, content, tool_calls, tool_call_id }) => ({ role, content, tool_calls, tool_call_id })),
+      ).toEqual(messages.map((m) => ({ tool_calls: undefined, tool_call_id: undefined, ...m })));
+      await store.close();
+    });
+
     it('group-commits concurrent steps; a failing step is rejected alone and the others are written', async () => {
       const store = await backend.open(await backend.create());
       const steps = Array.from({ length: 5 }, (_, i) => ({

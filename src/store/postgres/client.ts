@@ -56,7 +56,9 @@ function brokenConnection(err: unknown): boolean {
  * True when `stmt`, having failed with `err`, may run once more without changing what it does: the
  * pooled connection it used was already open and broke (a server restart leaves such idle
  * connections behind), and either the statement is a SELECT (a read; `pg_notify` only repeats a
- * cache drop) or the failure proves it was never sent. A write whose fate is unknown is not retried.
+ * cache drop) or the failure proves it was never sent. A write whose fate is unknown is not retried:
+ * that includes every statement starting with WITH (the store's data-modifying CTEs, such as a run
+ * step written as one statement), since only a leading SELECT counts as a read.
  */
 function retryable(stmt: Statement, err: unknown): boolean {
   return brokenConnection(err) && (/^\s*SELECT\b/i.test(stmt.text) || NOT_SENT(err));

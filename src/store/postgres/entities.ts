@@ -167,12 +167,19 @@ function createEntityTables(db: Db): Omit<UserEntityStore, 'countUse' | 'rate'> 
 }
 
 const R = {
-  // A new (agent, user, day) row counts once; the owner's runs and deleted agents insert nothing.
-  addUsage: {
-    name: 'cx_usage_add',
-    text: 'INSERT INTO user_agent_usage (agent_id, user_id, day) SELECT id, $2, $3 FROM user_agents WHERE id = $1 AND user_id <> $2 ON CONFLICT DO NOTHING',
+  /**
+   * A new (agent, user, day) row counts once, in one statement: `added` inserts the row (the owner's
+   * runs and deleted agents insert nothing), the UPDATE bumps the counter only when it did.
+   */
+  countUse: {
+    name: 'cx_usage_count',
+    text: `WITH added AS (
+        INSERT INTO user_agent_usage (agent_id, user_id, day)
+        SELECT id, $2, $3 FROM user_agents WHERE id = $1 AND user_id <> $2
+        ON CONFLICT DO NOTHING RETURNING agent_id
+      )
+      UPDATE user_agents SET usage_count = usage_count + 1 WHERE id IN (SELECT agent_id FROM added)`,
   },
-  countUse: { name: 'cx_usage_count', text: 'UPDATE user_agents SET usage_count = usage_count + 1 WHERE id = $1' },
   lockAgent: {
     name: 'cx_rating_lock_agent',
     text: 'SELECT e.user_id, e.name, (SELECT handle FROM users u WHERE u.id = e.user_id) AS handle FROM user_agents e WHERE e.id = $1 FOR UPDATE',
@@ -192,12 +199,7 @@ const R = {
 /** Usage counting and star ratings of agents (the community ranking of SPEC §4). */
 function createRanking(db: Db): Pick<UserEntityStore, 'countUse' | 'rate'> {
   return {
-    countUse: (agentId, userId, day) =>
-      db.tx(async (run) => {
-        if ((await run(R.addUsage, [agentId, userId, day])).rowCount === 0) return false;
-        await run(R.countUse, [agentId]);
-        return true;
-      }),
+    countUse: async (agentId, userId, day) => ((await db.run(R.countUse, [agentId, userId, day])).rowCount ?? 0) > 0,
     rate: (userId, agentId, stars) =>
       db.tx(async (run) => {
         const agent = (await run<{ user_id: string; name: string; handle: string }>(R.lockAgent, [agentId])).rows[0];

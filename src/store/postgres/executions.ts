@@ -1,14 +1,15 @@
 /**
  * PostgreSQL execution log and step committer (SPEC §7: a run's messages and execution row are
- * written step by step). `commitStep` writes one RunStep in one transaction. `commitStepBatched`
- * does the same: with a pool, concurrent steps commit in parallel on separate connections, which
- * measured faster than grouping the steps of one event-loop turn into one transaction with a
- * savepoint per step (docs/architecture.md, "PostgreSQL store"). The execution row is an upsert by id.
+ * written step by step). `commitStep` writes one RunStep as ONE statement (`S.step`): one round trip,
+ * atomic by itself, no BEGIN/COMMIT. `commitStepBatched` does the same: with a pool, concurrent steps
+ * commit in parallel on separate connections, which measured faster than grouping the steps of one
+ * event-loop turn into one transaction (docs/architecture.md, "PostgreSQL store"). The execution row
+ * is an upsert by id.
  */
 import { DomainError } from '../../domain/errors.js';
 import { conversationGone } from '../errors.js';
 import type { ExecutionRecord, ExecutionStore, RunStep } from '../types.js';
-import type { Db, Run } from './client.js';
+import type { Db } from './client.js';
 
 /** The execution store plus `close()`: refuses new steps and waits for the ones in flight. */
 export interface StepCommitter extends ExecutionStore {
@@ -37,22 +38,45 @@ const EXECUTION_COLUMNS = [
   'agent_id',
 ];
 
+const UPSERT_EXECUTION = `INSERT INTO agent_executions (${EXECUTION_COLUMNS.join(', ')})
+  VALUES (${EXECUTION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+  ON CONFLICT (id) DO UPDATE SET ${EXECUTION_COLUMNS.slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`;
+
+/** The step's own parameters, numbered after the execution row's. */
+const P = EXECUTION_COLUMNS.length;
+const [CONV, AGENT, OWNER, NOW, ROLES, CONTENTS, CALLS, CALL_IDS] = Array.from({ length: 8 }, (_, i) => `$${P + i + 1}`);
+
 const S = {
-  createConversation: {
-    name: 'cx_conv_create',
-    text: 'INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)',
-  },
-  touchConversation: { name: 'cx_conv_touch', text: 'UPDATE conversations SET updated_at = $1 WHERE id = $2' },
-  insertMessage: {
-    name: 'cx_msg_insert',
-    text: 'INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-  },
-  upsertExecution: {
-    name: 'cx_exec_upsert',
-    text: `INSERT INTO agent_executions (${EXECUTION_COLUMNS.join(', ')}) VALUES (${EXECUTION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-      ON CONFLICT (id) DO UPDATE SET ${EXECUTION_COLUMNS.slice(1)
-        .map((c) => `${c} = EXCLUDED.${c}`)
-        .join(', ')}`,
+  upsertExecution: { name: 'cx_exec_upsert', text: UPSERT_EXECUTION },
+  /**
+   * One step in one statement. `conv` creates the conversation when AGENT is given; otherwise `touch`
+   * bumps its `updated_at` when the step has messages. `msgs` inserts the messages from parallel
+   * arrays in their order (`ORDER BY ordinality`, so `messages.id` follows it). The main statement
+   * upserts the execution row. Data-modifying CTEs always run to completion, each on a different
+   * table; the foreign keys (messages -> conversations) are checked at the end of the statement, so
+   * any failure (a missing conversation, a bad execution row) leaves nothing of the step.
+   */
+  step: {
+    name: 'cx_step',
+    text: `WITH conv AS (
+        INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at)
+        SELECT ${CONV}::text, ${AGENT}::text, ${OWNER}::text, ${NOW}::bigint, ${NOW}::bigint WHERE ${AGENT}::text IS NOT NULL
+        RETURNING id
+      ), touch AS (
+        UPDATE conversations SET updated_at = ${NOW}::bigint
+        WHERE id = ${CONV}::text AND ${AGENT}::text IS NULL AND cardinality(${ROLES}::text[]) > 0
+        RETURNING id
+      ), msgs AS (
+        INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at)
+        SELECT ${CONV}::text, m.role, m.content, m.tool_calls, m.tool_call_id, ${NOW}::bigint
+        FROM unnest(${ROLES}::text[], ${CONTENTS}::text[], ${CALLS}::text[], ${CALL_IDS}::text[])
+          WITH ORDINALITY AS m(role, content, tool_calls, tool_call_id, ordinality)
+        ORDER BY m.ordinality
+        RETURNING id
+      )
+      ${UPSERT_EXECUTION}`,
   },
 };
 
@@ -79,30 +103,39 @@ const executionParams = (row: ExecutionRecord) => [
   row.agent_id ?? null,
 ];
 
-/**
- * Write one step with `run` (inside a transaction its caller opened): conversation, messages, execution row.
- * @throws DomainError NOT_FOUND (`conversationGone`) when messages continue a conversation that was deleted.
- */
-async function writeStep(run: Run, step: RunStep): Promise<void> {
-  const now = Date.now();
-  if (step.createConversation) {
-    await run(S.createConversation, [step.conversationId, step.createConversation.agent_name, step.createConversation.user_id, now]);
-  } else if (step.messages.length && (await run(S.touchConversation, [now, step.conversationId])).rowCount === 0) {
-    throw conversationGone(step.conversationId);
-  }
-  for (const m of step.messages) {
-    await run(S.insertMessage, [step.conversationId, m.role, m.content, m.tool_calls ? JSON.stringify(m.tool_calls) : null, m.tool_call_id ?? null, now]);
-  }
-  await run(S.upsertExecution, executionParams(step.execution));
+/** The parameters of `S.step`: the execution row's, then the conversation, the time (ms) and the message columns. */
+function stepParams(step: RunStep): unknown[] {
+  const ms = step.messages;
+  const create = step.createConversation;
+  return [
+    ...executionParams(step.execution),
+    step.conversationId,
+    create?.agent_name ?? null,
+    create?.user_id ?? null,
+    Date.now(),
+    ms.map((m) => m.role),
+    ms.map((m) => m.content),
+    ms.map((m) => (m.tool_calls ? JSON.stringify(m.tool_calls) : null)),
+    ms.map((m) => m.tool_call_id ?? null),
+  ];
 }
 
-/** Build the execution store over `db`; `close()` waits for the steps being written. */
+/**
+ * Build the execution store over `db`; `close()` waits for the steps being written. A step whose
+ * messages continue a deleted conversation rejects with DomainError NOT_FOUND (`conversationGone`).
+ */
 export function createStepCommitter(db: Db): StepCommitter {
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();
   const commitStep = (step: RunStep): Promise<void> => {
     if (closed) return Promise.reject(new DomainError('UNAVAILABLE', 'database is closed'));
-    const p = db.tx((run) => writeStep(run, step));
+    const p = db.run(S.step, stepParams(step)).then(
+      () => undefined,
+      (err: unknown) => {
+        // Messages on a conversation that is gone break their foreign key (SQLSTATE 23503).
+        throw (err as { code?: unknown }).code === '23503' && !step.createConversation ? conversationGone(step.conversationId) : err;
+      },
+    );
     inFlight.add(p);
     void p.then(
       () => inFlight.delete(p),
