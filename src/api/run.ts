@@ -57,7 +57,7 @@ const outcomeOf = (ev: ErrorEvent): RunOutcome => (ev.code === 'CANCELLED' ? 'ca
 
 /**
  * The rest of a run after its `first` event, reporting the outcome once when it ends: `success` on
- * `done`, `error`/`cancelled` on an `error` event, `cancelled` when the consumer stops early (client
+ * `done` (`error` when it ends a stated failure), `error`/`cancelled` on an `error` event, `cancelled` when the consumer stops early (client
  * gone; the runtime records the cancellation when the iterator is closed), `error` when it throws.
  */
 async function* observed(first: RunEvent, it: AsyncIterator<RunEvent>, record: (o: RunOutcome) => void): AsyncGenerator<RunEvent> {
@@ -65,7 +65,7 @@ async function* observed(first: RunEvent, it: AsyncIterator<RunEvent>, record: (
   try {
     for (let next: IteratorResult<RunEvent> = { value: first }; !next.done; next = await it.next()) {
       const ev = next.value;
-      if (ev.type === 'done') outcome = 'success';
+      if (ev.type === 'done') outcome = ev.error === undefined ? 'success' : 'error';
       else if (ev.type === 'error') outcome = outcomeOf(ev);
       yield ev;
     }

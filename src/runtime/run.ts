@@ -8,10 +8,15 @@
  * 2. builds its first request: system prompt + history trimmed to the model's context budget + the
  *    rendered `user_prompt_template`, the agent's tools and the model's sampling (src/runtime/request.ts);
  * 3. loops: call the provider; when the model asks for tools, run them (src/runtime/tool-dispatch.ts)
- *    and send the results back. After `max_tool_iterations` rounds of tools a model that still asks
- *    for more gets no more: the run ends with an explicit message and `finish_reason: "max_iterations"`;
+ *    and send the results back. A run ends in a stated state (src/domain/finish-reasons.ts): after
+ *    `max_tool_iterations` rounds of tools a model that still asks for more gets no more (an explicit
+ *    message and `finish_reason: "max_iterations"`), and the run guards (src/runtime/run-guards.ts)
+ *    end it with their final message on `max_run_seconds` (`timeout`), `max_tokens_per_run`
+ *    (`length`), `max_tool_calls_per_run` (`max_iterations`), a repeated identical tool call
+ *    (`loop_detected`), or a final reply that is empty or prints a tool call as text (`error`);
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
+ *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
  * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts.
  *
@@ -20,6 +25,7 @@
  * `RunRequest.signal`; daemon shutdown calls `cancelAll(reason)`.
  */
 import { DomainError } from '../domain/errors.js';
+import { modelFinishReason } from '../domain/finish-reasons.js';
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import { admit, failureOf } from './admission.js';
@@ -29,6 +35,7 @@ import { newOrderedId } from './ids.js';
 import type { Release } from './limiter.js';
 import { maxIterationsMessage, modelStep, separator } from './model-step.js';
 import { createRequestAssembler, providerFor } from './request.js';
+import { RunGuards, runBudgetOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
@@ -48,6 +55,7 @@ interface Parts {
   deps: RuntimeDeps;
   scrub: (text: string) => string;
   gate: AgentGate;
+  limits: RuntimeLimits;
   firstTurn: ReturnType<typeof createRequestAssembler>;
   tools: ToolDispatchDeps;
 }
@@ -61,6 +69,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     deps,
     scrub,
     gate: createAgentGate(limits),
+    limits,
     firstTurn: createRequestAssembler(deps),
     tools: { ...(deps.toolbox ? { toolbox: deps.toolbox } : {}), scrub, maxToolResultChars: limits.maxToolResultChars },
   };
@@ -109,7 +118,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
   }
 }
 
-/** From the provider lookup to the last commit; a failure ends the run with an `error` event. */
+/** From the provider lookup to the last commit; a failure ends the run with an `error` event, its deadline with a stated `timeout`. */
 async function* execute(
   parts: Parts,
   req: RunRequest,
@@ -120,17 +129,29 @@ async function* execute(
   continues: boolean,
 ): AsyncGenerator<RunEvent> {
   const { deps } = parts;
+  const budget = runBudgetOf(req.agent, parts.limits);
+  if (budget.maxRunMs !== undefined) scope.limitTo(budget.maxRunMs);
   try {
     const provider = await providerFor(deps.providers, req.model);
     yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
-    const last = yield* loop(parts, req, rec, scope, steps, provider, request, [{ role: 'user', content: userPrompt }]);
+    const guards = new RunGuards(budget);
+    const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
-    await steps.commit(last, rec.row('success'));
-    await countCompletedRun(deps.usage, deps.log, req);
+    await steps.commit(last, rec.finalRow());
+    if (!rec.stated || rec.stated.status === 'success') await countCompletedRun(deps.usage, deps.log, req);
     yield rec.done();
   } catch (err) {
+    if (scope.expired()) {
+      // The deadline aborted the provider request or the tools: a stated end, not a failure.
+      const note = stateEnd(rec, timeoutEnd(budget.maxRunMs! / 1000));
+      yield { type: 'text_delta', text: note };
+      rec.ended = true;
+      await steps.commit([], rec.finalRow());
+      yield rec.done();
+      return;
+    }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
     rec.finishReason = status;
@@ -142,9 +163,18 @@ async function* execute(
   }
 }
 
+/** End the run with `end`: its message goes at the end of the reply; returns the text added (a `text_delta` to send). */
+function stateEnd(rec: RunRecord, end: StatedEnd): string {
+  const note = separator(rec.reply) + end.message;
+  rec.reply += note;
+  rec.finishReason = end.finishReason;
+  rec.stated = end;
+  return note;
+}
+
 /**
- * Model steps and tool rounds until the model stops asking for tools (or reaches the limit).
- * Commits every tool round; returns the messages of the last step, not yet committed.
+ * Model steps and tool rounds until the model stops asking for tools, reaches a limit or trips a
+ * guard (module comment). Commits every tool round; returns the messages of the last step, not yet committed.
  */
 async function* loop(
   parts: Parts,
@@ -154,24 +184,30 @@ async function* loop(
   steps: StepCommitter,
   provider: Provider,
   request: ChatRequest,
+  guards: RunGuards,
   first: StoredMessage[],
 ): AsyncGenerator<RunEvent, StoredMessage[]> {
   const limit = req.agent.max_tool_iterations;
+  const toolsOffered = (request.tools?.length ?? 0) > 0;
   let pending = first;
   for (let round = 0; ; round++) {
     rec.iterations++;
     const { text, calls, finish } = yield* modelStep(provider, request, rec, scope.signal);
-    if (calls.length === 0) {
-      rec.finishReason = finish;
-      return [...pending, { role: 'assistant', content: text }];
-    }
-    if (round >= limit) {
-      // The model wants more tools than the agent allows: stop, explicitly, without running them.
-      const note = separator(rec.reply) + maxIterationsMessage(limit);
-      rec.reply += note;
+    const end =
+      calls.length === 0
+        ? guards.checkReply(text, finish, toolsOffered)
+        : round >= limit
+          ? { finishReason: 'max_iterations' as const, status: 'success' as const, message: maxIterationsMessage(limit) }
+          : guards.checkTools(calls, rec.usage);
+    if (end) {
+      // A limit or guard: stop, explicitly, without running any tool the model asked for.
+      const note = stateEnd(rec, end);
       yield { type: 'text_delta', text: note };
-      rec.finishReason = 'max_iterations';
       return [...pending, { role: 'assistant', content: text + note }];
+    }
+    if (calls.length === 0) {
+      rec.finishReason = modelFinishReason(finish);
+      return [...pending, { role: 'assistant', content: text }];
     }
     request.messages.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: calls });
     pending.push({ role: 'assistant', content: text, tool_calls: calls });
