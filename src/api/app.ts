@@ -4,18 +4,21 @@
  * daemon serves the same app on TCP and on the control socket, and tests call `app.request()` in-process.
  *
  * Middleware, in order: secret scrubbing of error and report responses (scrub.ts), request metrics
- * (metrics.ts), the browser boundary for TCP requests (boundary.ts: Host, Origin, CORS), the body
- * limit (middleware/body-limit.ts), then who the request acts as (middleware/auth.ts). Each route
+ * (metrics.ts), the browser boundary for TCP requests (boundary.ts: Host, Origin, CORS), the rate
+ * limit per client address, the body limit (middleware/body-limit.ts), who the request acts as
+ * (middleware/auth.ts), then the rate limits per user and per API key (middleware/rate-limit.ts). Each route
  * checks its body's Content-Type and validates its input (openapi.ts `Routes.op`).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createAuthService } from './auth.js';
+import { clientAddressResolver } from './client-address.js';
 import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorBody, makeErrorHandler, wireErrors } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
+import { rateLimiter } from './middleware/rate-limit.js';
 import { publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
@@ -38,6 +41,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const metrics = createMetrics();
   const wire = wireErrors(deps.secrets);
   const startRun = createRunStarter(deps.catalog, deps.runtime, metrics);
+  const limits = rateLimiter(deps.rateLimits ?? { requestsPerMinute: 0 }, {
+    addressOf: clientAddressResolver(deps.trustedProxies ?? []),
+    users: deps.tenants.users,
+  });
   const registry = app.openAPIRegistry;
   app.onError(makeErrorHandler(deps.log, wire));
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
@@ -46,10 +53,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
+  app.use(limits.byAddress);
   app.use(limitBody(deps.maxBodyBytes));
   app.use(
     authMiddleware({ auth, users: deps.tenants.users, required: deps.auth.required, isPublic: (path) => (publicSet ??= publicPaths(registry)).has(path) }),
   );
+  app.use(limits.byPrincipal);
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [

@@ -21,6 +21,8 @@ import type { AuthSettings } from './deps.js';
 export interface Principal {
   userId: string;
   isAdmin: boolean;
+  /** The API key's id when the credential is an API key (per-key rate limits, src/api/middleware/rate-limit.ts). */
+  keyId?: string;
 }
 
 /** Tokens answered by login and refresh. `expires_in` is the access token lifetime in seconds. */
@@ -157,9 +159,9 @@ export function createAuthService(users: UserStore, settings: AuthSettings, opts
     const key = await users.useApiKey(hash);
     const user = key && (await users.byId(key.user_id));
     if (!key || !user) return undefined;
-    if (seen !== revocations) return { userId: user.id, isAdmin: user.is_admin };
+    const principal = { userId: user.id, isAdmin: user.is_admin, keyId: key.id };
+    if (seen !== revocations) return principal;
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    const principal = { userId: user.id, isAdmin: user.is_admin };
     keyCache.set(hash, { principal, keyId: key.id, checkedAt: now() });
     return principal;
   };

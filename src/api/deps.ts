@@ -9,6 +9,7 @@ import type { ManagedRuntime } from '../runtime/run.js';
 import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
+import type { RateLimitSettings } from './middleware/rate-limit.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
 export type Transport = 'socket' | 'tcp';
@@ -19,7 +20,8 @@ export type Transport = 'socket' | 'tcp';
  */
 export interface AppEnv {
   Bindings: { transport?: Transport; incoming?: IncomingMessage };
-  Variables: { userId: string; isAdmin: boolean };
+  /** `apiKeyId`: set when the request authenticated with an API key. */
+  Variables: { userId: string; isAdmin: boolean; apiKeyId?: string };
 }
 
 /** Text formats an entity can be written in and read from over the API (SPEC §3, §6). */
@@ -101,6 +103,11 @@ export interface AppDeps {
    * and logs (src/api/client-address.ts). Absent or empty: the TCP peer is the client.
    */
   trustedProxies?: string[];
+  /**
+   * Request rate limits per client address, user and API key (`[limits] requests_per_minute`,
+   * src/api/middleware/rate-limit.ts), counted per node. Absent: no rate limit.
+   */
+  rateLimits?: RateLimitSettings;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

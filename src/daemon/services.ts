@@ -343,6 +343,10 @@ function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
     maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
     maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
     maxQueuedTotal: config.runtime.max_queued_runs,
+    repeatToolCallLimit: config.runtime.repeat_tool_call_limit,
+    ...(config.runtime.max_run_seconds !== undefined ? { maxRunSeconds: config.runtime.max_run_seconds } : {}),
+    ...(config.runtime.max_tokens_per_run !== undefined ? { maxTokensPerRun: config.runtime.max_tokens_per_run } : {}),
+    ...(config.runtime.max_tool_calls_per_run !== undefined ? { maxToolCallsPerRun: config.runtime.max_tool_calls_per_run } : {}),
   };
 }
 
@@ -393,6 +397,10 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
     version,
     startedAt,
     maxBodyBytes: config.limits.max_body_bytes,
+    rateLimits: {
+      requestsPerMinute: config.limits.requests_per_minute,
+      users: Object.fromEntries(Object.entries(config.limits.users).map(([email, u]) => [email, u.requests_per_minute])),
+    },
     log,
     secrets: p.secrets,
     boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },

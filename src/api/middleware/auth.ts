@@ -1,6 +1,6 @@
 /**
  * Who a request acts as (SPEC §5, §6), as one Hono middleware that sets the `userId` and `isAdmin`
- * variables:
+ * variables (and `apiKeyId` for an API key):
  * - over the control socket: the admin `local`, or with `X-Caxton-As: EMAIL` (the CLI's `--as`)
  *   that user, without admin rights;
  * - over TCP with `Authorization: Bearer <access JWT or API key>`: that credential's user (admin
@@ -55,6 +55,7 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
       const who = await opts.auth.authenticate(m[1]!);
       c.set('userId', who.userId);
       c.set('isAdmin', who.isAdmin && who.userId !== LOCAL_USER_ID);
+      if (who.keyId !== undefined) c.set('apiKeyId', who.keyId);
       return next();
     }
     if (opts.required && !opts.isPublic(c.req.path)) {
