@@ -9,7 +9,6 @@ import type { ManagedRuntime } from '../runtime/run.js';
 import type { ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
 import type { ErrorLog } from './errors.js';
-import type { RateLimitSettings } from './middleware/rate-limit.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
 export type Transport = 'socket' | 'tcp';
@@ -58,6 +57,18 @@ export interface BoundarySettings {
   allowedHosts: string[];
   /** Origins (`scheme://host[:port]`) that may send state-changing requests and get CORS headers (`[server] cors_origins`). */
   corsOrigins: string[];
+}
+
+/** Request rate limits (`[limits]` of ares.toml; src/api/middleware/rate-limit.ts). Quotas are requests per minute; 0 means no limit. */
+export interface RateLimitSettings {
+  /** Requests per minute per user, per API key and per client address (0: none). */
+  requestsPerMinute: number;
+  /** Requests per minute of the user with that email (lower case), instead of `requestsPerMinute`. */
+  users?: Readonly<Record<string, number>>;
+  /** Buckets remembered at most (default 100 000); beyond it the least recently used is dropped (it starts full again). */
+  maxKeys?: number;
+  /** Clock, ms since the epoch (default `Date.now`; injectable for tests). */
+  now?: () => number;
 }
 
 /** Everything the API needs; the daemon constructs and passes these in. */

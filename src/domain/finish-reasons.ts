@@ -3,6 +3,7 @@
  * found on every execution row, run response, SSE `done` event and `/v1` response, and how each maps
  * to OpenAI's `finish_reason` values on `/v1/chat/completions` (docs/finish-reasons.md).
  */
+import { DomainError, type ErrorDetail } from './errors.js';
 
 /**
  * Every finish reason, in the order of docs/finish-reasons.md:
@@ -62,4 +63,16 @@ export function openAiFinishReason(reason: FinishReason): OpenAiFinishReason {
 /** The finish reason of a model's own `finish_reason`: `length` and `content_filter` as they are, anything else `stop`. */
 export function modelFinishReason(raw: string): FinishReason {
   return raw === 'length' || raw === 'content_filter' ? raw : 'stop';
+}
+
+/** The detail a provider's HTTP 429 failure carries (after its retries), so the run ends as `rate_limited`. */
+export const PROVIDER_RATE_LIMITED: ErrorDetail = {
+  field: 'provider',
+  message: 'rate limited (HTTP 429)',
+  hint: 'wait and try again, lower the request rate, or raise max_retries',
+};
+
+/** True when `err` is a provider failure of HTTP 429 (it carries `PROVIDER_RATE_LIMITED`). */
+export function isProviderRateLimited(err: unknown): boolean {
+  return err instanceof DomainError && err.details.some((d) => d.field === PROVIDER_RATE_LIMITED.field && d.message === PROVIDER_RATE_LIMITED.message);
 }

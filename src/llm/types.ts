@@ -70,3 +70,4 @@ export interface ProviderState {
   /** Why it is offline, in words a user can act on. */
   reason?: string;
 }
+

@@ -25,7 +25,7 @@
  * `RunRequest.signal`; daemon shutdown calls `cancelAll(reason)`.
  */
 import { DomainError } from '../domain/errors.js';
-import { modelFinishReason } from '../domain/finish-reasons.js';
+import { isProviderRateLimited, modelFinishReason } from '../domain/finish-reasons.js';
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import { admit, failureOf } from './admission.js';
@@ -154,7 +154,7 @@ async function* execute(
     }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
-    rec.finishReason = status;
+    rec.finishReason = status === 'error' && isProviderRateLimited(err) ? 'rate_limited' : status;
     rec.ended = true;
     await steps.commit([], rec.row(status, message));
     parts.gate.fault(key, code, message);

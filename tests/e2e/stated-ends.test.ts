@@ -5,6 +5,7 @@
  *   (`error`), and `max_run_seconds` (`timeout`) each end with their finish reason in the execution
  *   row, the JSON response, the SSE `done` event and `/v1` (OpenAI's closest value plus
  *   `caxton_finish_reason`); these runs go over the control socket, which is exempt from rate limits;
+ * - a provider that keeps answering 429 ends the run as `rate_limited`;
  * - over TCP every limited response carries `RateLimit-Policy` and `RateLimit`, and the request past
  *   the quota is a 429 with `Retry-After`.
  */
@@ -188,6 +189,15 @@ describe('stated ends and rate limits (real daemon, fake OpenAI over HTTP)', { t
     }
     expect(seen[0]!.body.reply).toMatch(/time limit of 1 s \(max_run_seconds\)/);
     expect(seen[2]!.body.finish_reason).toBe('length');
+  });
+
+  it('a provider that keeps answering 429 ends the run as rate_limited', async () => {
+    fake.enqueue({ status: 429 });
+    const res = await socketPost('/api/agents/tooly/chat', { message: 'hi' });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.text).error.message).toMatch(/rate limiting requests \(HTTP 429\)/);
+    const last = db.prepare('SELECT status, finish_reason FROM agent_executions ORDER BY created_at DESC, id DESC LIMIT 1').get();
+    expect(last).toEqual({ status: 'error', finish_reason: 'rate_limited' });
   });
 
   it('over TCP: RateLimit headers on every response, then 429 with Retry-After; the socket stays exempt', async () => {

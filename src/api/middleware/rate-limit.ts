@@ -21,19 +21,7 @@ import { DomainError } from '../../domain/errors.js';
 import { LOCAL_USER_ID } from '../../domain/users.js';
 import type { UserStore } from '../../store/types.js';
 import type { ClientAddressOf } from '../client-address.js';
-import type { AppEnv } from '../deps.js';
-
-/** Rate limits (`[limits]` of ares.toml). Quotas are requests per minute; 0 means no limit. */
-export interface RateLimitSettings {
-  /** Requests per minute per user, per API key and per client address (0: none). */
-  requestsPerMinute: number;
-  /** Requests per minute of the user with that email (lower case), instead of `requestsPerMinute`. */
-  users?: Readonly<Record<string, number>>;
-  /** Buckets remembered at most (default 100 000); beyond it the least recently used is dropped (it starts full again). */
-  maxKeys?: number;
-  /** Clock, ms since the epoch (default `Date.now`; injectable for tests). */
-  now?: () => number;
-}
+import type { AppEnv, RateLimitSettings } from '../deps.js';
 
 /** What the limiter reads besides its settings. */
 export interface RateLimitDeps {
