@@ -80,7 +80,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       info: {
         title: 'Caxton / ARES HTTP API',
         version: deps.version,
-        description: 'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}.',
+        description:
+          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details}}. With `[limits] requests_per_minute`, ' +
+          'TCP requests carry the IETF draft `RateLimit-Policy` and `RateLimit` headers, and a request past its quota gets 429 ' +
+          '`TOO_MANY_REQUESTS` with `Retry-After` (any operation; the control socket, `/health*` and `/metrics` are exempt).',
       },
       security: [{ bearer: [] }],
     });

@@ -81,6 +81,8 @@ level = "info"              # env: CAXTON_LOG_LEVEL (trace|debug|info|warn|error
 
 [limits]
 max_body_bytes = 1048576    # larger request bodies get HTTP 413
+requests_per_minute = 0     # per user, API key and client address over TCP (per node); 0 = off; beyond it HTTP 429
+users = {}                  # one user's own quota, e.g. { "alice@example.com" = { requests_per_minute = 600 } }
 
 [tools]
 deny = []                   # tools no agent may use, e.g. ["http_fetch", "everything.*"] (a whole MCP server)
@@ -89,6 +91,10 @@ deny = []                   # tools no agent may use, e.g. ["http_fetch", "every
 max_concurrent_runs_per_agent = 8   # runs of one agent at the same time
 max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond it they are refused as busy (503)
 max_queued_runs = 1024              # runs waiting across all agents; beyond it new runs are refused at once (503)
+repeat_tool_call_limit = 3          # the same tool call (same arguments) this many times in one run ends it as loop_detected
+# max_run_seconds = 300             # per-run limits (agents may set their own): time, ends as timeout
+# max_tokens_per_run = 200000       # tokens in + out, ends as length
+# max_tool_calls_per_run = 50       # tool calls, ends as max_iterations
 
 [mcp]
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...

@@ -70,4 +70,3 @@ export interface ProviderState {
   /** Why it is offline, in words a user can act on. */
   reason?: string;
 }
-

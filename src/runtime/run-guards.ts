@@ -93,7 +93,11 @@ function canonicalArguments(text: string): string {
     Array.isArray(v)
       ? v.map(sort)
       : typeof v === 'object' && v !== null
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sort(x)]))
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, x]) => [k, sort(x)]),
+          )
         : v;
   try {
     return JSON.stringify(sort(JSON.parse(text)));

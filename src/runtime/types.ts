@@ -36,7 +36,13 @@ export interface RuntimeLimits {
 }
 
 /** Defaults of `RuntimeLimits`. */
-export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxQueuedTotal: 1024, maxToolResultChars: 32_000, repeatToolCallLimit: 3 };
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
+  maxConcurrentPerAgent: 8,
+  maxQueuedPerAgent: 256,
+  maxQueuedTotal: 1024,
+  maxToolResultChars: 32_000,
+  repeatToolCallLimit: 3,
+};
 
 /** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
 export interface RuntimeDeps {

@@ -93,8 +93,7 @@ describe('stated ends and rate limits (real daemon, fake OpenAI over HTTP)', { t
 
   const row = (id: string) =>
     db.prepare('SELECT status, finish_reason, error_message, output FROM agent_executions WHERE id = ?').get(id) as
-      | { status: string; finish_reason: string; error_message: string | null; output: string }
-      | undefined;
+      { status: string; finish_reason: string; error_message: string | null; output: string } | undefined;
 
   /** The data of the SSE `done` event in `text`. */
   const doneEvent = (text: string): Record<string, any> => {

@@ -90,7 +90,10 @@ class Buckets {
  * Build the two middlewares (module comment). With no quota anywhere both just pass requests on.
  * @throws DomainError TOO_MANY_REQUESTS (429, with `retryAfterSecs`) from either middleware.
  */
-export function rateLimiter(settings: RateLimitSettings, deps: RateLimitDeps): { byAddress: MiddlewareHandler<AppEnv>; byPrincipal: MiddlewareHandler<AppEnv> } {
+export function rateLimiter(
+  settings: RateLimitSettings,
+  deps: RateLimitDeps,
+): { byAddress: MiddlewareHandler<AppEnv>; byPrincipal: MiddlewareHandler<AppEnv> } {
   const perUser = new Map(Object.entries(settings.users ?? {}).map(([email, q]) => [email.toLowerCase(), q]));
   const quota = settings.requestsPerMinute;
   if (quota === 0 && perUser.size === 0) return { byAddress: (_c, next) => next(), byPrincipal: (_c, next) => next() };

@@ -163,6 +163,7 @@ const chatSpec = {
         .loose(),
     },
     404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
+    429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -211,9 +212,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     object: 'chat.completion',
     created,
     model: body.model,
-    choices: [
-      { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, ...finishFields(done) },
-    ],
+    choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, ...finishFields(done) }],
     usage: usageOf(done),
     ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
   });
