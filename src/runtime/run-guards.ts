@@ -114,16 +114,16 @@ export class RunGuards {
   constructor(private readonly budget: RunBudget) {}
 
   /**
-   * The stated end of a final reply (no tool calls) that is not an answer: empty (unless the model's
-   * own `finish` explains it), or a tool call printed as text while tools were offered. Undefined for an answer.
+   * The stated end of a final reply (no tool calls) that is not an answer: empty (unless the provider
+   * withheld it: `content_filter`), or a tool call printed as text while tools were offered. Undefined for an answer.
    */
   checkReply(text: string, finish: string, toolsOffered: boolean): StatedEnd | undefined {
-    if (text.trim() === '' && finish !== 'length' && finish !== 'content_filter') {
-      return {
-        finishReason: 'error',
-        status: 'error',
-        message: '[error] The model returned an empty reply, so there is no answer. Try again, or check the model with `caxton doctor`.',
-      };
+    if (text.trim() === '' && finish !== 'content_filter') {
+      const why =
+        finish === 'length'
+          ? 'The model used up its max_tokens without writing an answer (reasoning models can): raise max_tokens of the model.'
+          : 'Try again, or check the model with `caxton doctor`.';
+      return { finishReason: 'error', status: 'error', message: `[error] The model returned an empty reply, so there is no answer. ${why}` };
     }
     if (toolsOffered && looksLikeToolCallText(text)) {
       return {

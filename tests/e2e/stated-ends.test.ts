@@ -165,6 +165,12 @@ describe('stated ends and rate limits (real daemon, fake OpenAI over HTTP)', { t
     expect(seen[0]!.body.error).toMatch(/empty reply/);
     expect(seen[1]!.body.error).toMatch(/empty reply/);
     expect(seen[2]!.body).toMatchObject({ finish_reason: 'stop', caxton_error: expect.stringMatching(/empty reply/) });
+    // `caxton agent test` states it and exits 1.
+    fake.enqueue({ content: '' });
+    const cli = await home.run(['agent', 'test', 'tooly', 'what is 2+2?']);
+    expect(cli.exitCode).toBe(1);
+    expect(cli.stdout).toMatch(/empty reply/);
+    expect(cli.stderr).toMatch(/finish_reason error/);
   });
 
   it('a tool call printed as text instead of called is a stated error naming the cause', async () => {

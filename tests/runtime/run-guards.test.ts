@@ -82,6 +82,12 @@ describe('run guards', () => {
     expect(agentOwn.done.error).toMatch(/0.1 s/);
   });
 
+  it('an empty reply is an error even when the model says it ran out of tokens, and the message says which', async () => {
+    const { done, row } = await runWith([{ text: '', finish_reason: 'length' }], agentOf());
+    expect(done).toMatchObject({ finish_reason: 'error', error: expect.stringMatching(/used up its max_tokens/) });
+    expect(row).toMatchObject({ status: 'error', finish_reason: 'error' });
+  });
+
   it('a reply judged a printed tool call only when it is one', () => {
     expect(looksLikeToolCallText('{"name": "add", "arguments": {"a": 1}}')).toBe(true);
     expect(looksLikeToolCallText('```json\n{"name": "add", "parameters": {}}\n```')).toBe(true);
