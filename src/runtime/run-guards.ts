@@ -20,7 +20,7 @@ export interface StatedEnd {
 }
 
 /** The limits of one run. Absent: no limit. Milliseconds, tokens (input + output, all calls), tool calls. */
-export interface RunBudget {
+export interface PerRunLimits {
   maxRunMs?: number;
   maxTokens?: number;
   maxToolCalls?: number;
@@ -37,7 +37,7 @@ export interface RunLimitDefaults {
 }
 
 /** The limits of a run of `agent`: its own `max_run_seconds`, `max_tokens_per_run`, `max_tool_calls_per_run`, else the defaults. */
-export function runBudgetOf(agent: Agent, defaults: RunLimitDefaults): RunBudget {
+export function perRunLimitsOf(agent: Agent, defaults: RunLimitDefaults): PerRunLimits {
   const seconds = agent.max_run_seconds ?? defaults.maxRunSeconds;
   const tokens = agent.max_tokens_per_run ?? defaults.maxTokensPerRun;
   const calls = agent.max_tool_calls_per_run ?? defaults.maxToolCallsPerRun;
@@ -111,7 +111,7 @@ export class RunGuards {
   private readonly seen = new Map<string, number>();
   private toolCalls = 0;
 
-  constructor(private readonly budget: RunBudget) {}
+  constructor(private readonly limits: PerRunLimits) {}
 
   /**
    * The stated end of a final reply (no tool calls) that is not an answer: empty (unless the provider
@@ -144,7 +144,7 @@ export class RunGuards {
    * `maxToolCalls`, or `usage` at or over `maxTokens`.
    */
   checkTools(calls: readonly ToolCallRequest[], usage: Usage): StatedEnd | undefined {
-    const { maxTokens, maxToolCalls, repeatLimit } = this.budget;
+    const { maxTokens, maxToolCalls, repeatLimit } = this.limits;
     const counts = calls.map((c) => {
       const key = `${c.function.name}\u0000${canonicalArguments(c.function.arguments)}`;
       const n = (this.seen.get(key) ?? 0) + 1;

@@ -35,7 +35,7 @@ import { newOrderedId } from './ids.js';
 import type { Release } from './limiter.js';
 import { maxIterationsMessage, modelStep, separator } from './model-step.js';
 import { createRequestAssembler, providerFor } from './request.js';
-import { RunGuards, runBudgetOf, timeoutEnd, type StatedEnd } from './run-guards.js';
+import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
@@ -129,14 +129,14 @@ async function* execute(
   continues: boolean,
 ): AsyncGenerator<RunEvent> {
   const { deps } = parts;
-  const budget = runBudgetOf(req.agent, parts.limits);
-  if (budget.maxRunMs !== undefined) scope.limitTo(budget.maxRunMs);
+  const perRun = perRunLimitsOf(req.agent, parts.limits);
+  if (perRun.maxRunMs !== undefined) scope.limitTo(perRun.maxRunMs);
   try {
     const provider = await providerFor(deps.providers, req.model);
     yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
-    const guards = new RunGuards(budget);
+    const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
     await steps.commit(last, rec.finalRow());
@@ -145,7 +145,7 @@ async function* execute(
   } catch (err) {
     if (scope.expired()) {
       // The deadline aborted the provider request or the tools: a stated end, not a failure.
-      const note = stateEnd(rec, timeoutEnd(budget.maxRunMs! / 1000));
+      const note = stateEnd(rec, timeoutEnd(perRun.maxRunMs! / 1000));
       yield { type: 'text_delta', text: note };
       rec.ended = true;
       await steps.commit([], rec.finalRow());

@@ -124,7 +124,12 @@ export function rateLimiter(
     );
   };
   const state = async (name: PolicyState['name'], key: string, quotaOf: () => number | Promise<number>): Promise<PolicyState[]> => {
-    const bucket = buckets.get(key) ?? buckets.add(key, await quotaOf());
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      const q = await quotaOf();
+      // Looked up again after the await: a concurrent first request may have made the bucket meanwhile.
+      bucket = buckets.get(key) ?? buckets.add(key, q);
+    }
     return bucket.quota > 0 ? [{ name, bucket }] : [];
   };
 
