@@ -65,7 +65,7 @@ export interface RateLimitSettings {
   requestsPerMinute: number;
   /** Requests per minute of the user with that email (lower case), instead of `requestsPerMinute`. */
   users?: Readonly<Record<string, number>>;
-  /** Buckets remembered at most (default 100 000); beyond it the least recently used is dropped (it starts full again). */
+  /** Buckets remembered at most (default 100 000); beyond it full ones are dropped, else the oldest (it starts full again). */
   maxKeys?: number;
   /** Clock, ms since the epoch (default `Date.now`; injectable for tests). */
   now?: () => number;

@@ -123,4 +123,23 @@ describe('token bucket refill (injected clock)', () => {
     now += 60_000;
     expect((await get()).headers.get('ratelimit')).toBe('"address";r=1;t=30');
   });
+
+  it('with more clients than it remembers, drops a bucket that is full again, not an older client still waiting', async () => {
+    let now = 0;
+    const limits = rateLimiter(
+      { requestsPerMinute: 2, maxKeys: 2, now: () => now },
+      { addressOf: (c) => c.req.header('x-peer') ?? '', users: { byId: async () => undefined } },
+    );
+    const app = new Hono<AppEnv>();
+    app.onError(makeErrorHandler({ error: () => {} }, (err) => toWireError(err, (s) => s)));
+    app.use(limits.byAddress);
+    app.get('/x', (c) => c.text('ok'));
+    const from = async (peer: string) => (await app.request('/x', { headers: { 'x-peer': peer } }, { transport: 'tcp' })).status;
+    expect([await from('b'), await from('b')]).toEqual([200, 200]); // b: empty, the oldest bucket
+    now += 1_000;
+    expect(await from('a')).toBe(200); // a: one left
+    now += 30_000; // a is full again; b has one unit back
+    expect(await from('c')).toBe(200); // a third client: a's full bucket goes, b's stays
+    expect([await from('b'), await from('b')]).toEqual([200, 429]);
+  });
 });

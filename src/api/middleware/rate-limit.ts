@@ -56,7 +56,10 @@ function setHeaders(c: Context<AppEnv>, states: readonly PolicyState[]): void {
   c.header('RateLimit', states.map((s) => `"${s.name}";r=${Math.floor(s.bucket.tokens)};t=${secsUntil(s.bucket, s.bucket.quota)}`).join(', '));
 }
 
-/** Token buckets by key, least recently used dropped first beyond `maxKeys`. */
+/**
+ * Token buckets by key, at most `maxKeys`: when a new one would pass that, the buckets full by now
+ * are dropped (a full bucket is the same as none), and if none is, the oldest one.
+ */
 class Buckets {
   private readonly map = new Map<string, Bucket>();
 
@@ -68,22 +71,30 @@ class Buckets {
   /** The bucket of `key` refilled to now, or undefined when unknown. */
   get(key: string): Bucket | undefined {
     const b = this.map.get(key);
-    if (!b) return undefined;
-    const t = this.now();
-    b.tokens = Math.min(b.quota, b.tokens + ((t - b.at) * b.quota) / (WINDOW_SECS * 1000));
-    b.at = t;
-    this.map.delete(key);
-    this.map.set(key, b);
+    if (b) refill(b, this.now());
     return b;
   }
 
   /** A new full bucket of `quota` under `key`. */
   add(key: string, quota: number): Bucket {
+    if (this.map.size >= this.maxKeys) this.prune();
     const b = { quota, tokens: quota, at: this.now() };
     this.map.set(key, b);
-    if (this.map.size > this.maxKeys) this.map.delete(this.map.keys().next().value!);
     return b;
   }
+
+  private prune(): void {
+    const t = this.now();
+    for (const [key, b] of this.map) if (refill(b, t).tokens >= b.quota) this.map.delete(key);
+    if (this.map.size >= this.maxKeys) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+/** Refill `b` to time `t` (ms): `quota` units per minute, never above `quota`. */
+function refill(b: Bucket, t: number): Bucket {
+  b.tokens = Math.min(b.quota, b.tokens + ((t - b.at) * b.quota) / (WINDOW_SECS * 1000));
+  b.at = t;
+  return b;
 }
 
 /**
