@@ -3,19 +3,23 @@
  * file only registers middleware and mounts the route modules over the dependencies it is given; the
  * daemon serves the same app on TCP and on the control socket, and tests call `app.request()` in-process.
  *
- * Middleware, in order: the request id and the request's logger (middleware/request-log.ts), secret scrubbing of error and report responses (scrub.ts), request metrics
- * (metrics.ts), the browser boundary for TCP requests (boundary.ts: Host, Origin, CORS), the body
- * limit (middleware/body-limit.ts), then who the request acts as (middleware/auth.ts). Each route
+ * Middleware, in order: the request id and the request's logger (middleware/request-log.ts), secret
+ * scrubbing of error and report responses (scrub.ts), request metrics (metrics.ts), the browser
+ * boundary for TCP requests (boundary.ts: Host, Origin, CORS), the rate limit per client address, the
+ * body limit (middleware/body-limit.ts), who the request acts as (middleware/auth.ts), then the rate
+ * limits per user and per API key (middleware/rate-limit.ts). Each route
  * checks its body's Content-Type and validates its input (openapi.ts `Routes.op`).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createAuthService } from './auth.js';
+import { clientAddressResolver } from './client-address.js';
 import { browserBoundary } from './boundary.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorResponse, makeErrorHandler, wireErrors } from './errors.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
+import { rateLimiter } from './middleware/rate-limit.js';
 import { publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
@@ -39,6 +43,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const metrics = deps.metrics;
   const wire = wireErrors(deps.secrets);
   const startRun = createRunStarter(deps.catalog, deps.runtime);
+  const limits = rateLimiter(deps.rateLimits ?? { requestsPerMinute: 0 }, {
+    addressOf: clientAddressResolver(deps.trustedProxies ?? []),
+    users: deps.tenants.users,
+  });
   const registry = app.openAPIRegistry;
   app.onError(makeErrorHandler(deps.log, wire));
   app.notFound((c) => errorResponse(c, { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}`, details: [] }, 404));
@@ -48,10 +56,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
+  app.use(limits.byAddress);
   app.use(limitBody(deps.maxBodyBytes));
   app.use(
     authMiddleware({ auth, users: deps.tenants.users, required: deps.auth.required, isPublic: (path) => (publicSet ??= publicPaths(registry)).has(path) }),
   );
+  app.use(limits.byPrincipal);
 
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [
@@ -75,7 +85,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         title: 'Caxton / ARES HTTP API',
         version: deps.version,
         description:
-          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details, request_id}}. Every response carries X-Request-Id: the sane X-Request-Id the client sent (up to 128 letters, digits, _, - or =) or a generated one; the daemon log lines of the request carry it as request_id.',
+          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details, request_id}}. Every response carries X-Request-Id: the sane X-Request-Id the client sent (up to 128 letters, digits, _, - or =) or a generated one; the daemon log lines of the request carry it as request_id. With `[limits] requests_per_minute`, ' +
+          'TCP requests carry the IETF draft `RateLimit-Policy` and `RateLimit` headers, and a request past its quota gets 429 ' +
+          '`TOO_MANY_REQUESTS` with `Retry-After` (any operation; the control socket, `/health*` and `/metrics` are exempt).',
       },
       security: [{ bearer: [] }],
     });

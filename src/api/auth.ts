@@ -21,7 +21,7 @@ import type { AuthSettings } from './deps.js';
 export interface Principal {
   userId: string;
   isAdmin: boolean;
-  /** The API key presented, when the credential is one. */
+  /** The API key's id when the credential is an API key (budgets and per-key rate limits). */
   apiKeyId?: string;
 }
 

@@ -62,6 +62,18 @@ export interface BoundarySettings {
   corsOrigins: string[];
 }
 
+/** Request rate limits (`[limits]` of ares.toml; src/api/middleware/rate-limit.ts). Quotas are requests per minute; 0 means no limit. */
+export interface RateLimitSettings {
+  /** Requests per minute per user, per API key and per client address (0: none). */
+  requestsPerMinute: number;
+  /** Requests per minute of the user with that email (lower case), instead of `requestsPerMinute`. */
+  users?: Readonly<Record<string, number>>;
+  /** Buckets remembered at most (default 100 000); beyond it full ones are dropped, else the oldest (it starts full again). */
+  maxKeys?: number;
+  /** Clock, ms since the epoch (default `Date.now`; injectable for tests). */
+  now?: () => number;
+}
+
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
@@ -121,6 +133,11 @@ export interface AppDeps {
    * and logs (src/api/client-address.ts). Absent or empty: the TCP peer is the client.
    */
   trustedProxies?: string[];
+  /**
+   * Request rate limits per client address, user and API key (`[limits] requests_per_minute`,
+   * src/api/middleware/rate-limit.ts), counted per node. Absent: no rate limit.
+   */
+  rateLimits?: RateLimitSettings;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

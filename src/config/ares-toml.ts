@@ -130,16 +130,24 @@ export const AresConfigSchema = z
       .strict()
       .prefault({}),
     /**
-     * `max_body_bytes`: request body limit. Budgets (src/domain/budgets.ts): `usd_per_day`,
-     * `usd_per_month`, `tokens_per_day`, `tokens_per_month` are every user's default budget (UTC
-     * periods; absent = unlimited; the admin overrides them per user), and `[limits.api_key]` with
-     * the same keys is the budget of each API key.
+     * Request limits. `max_body_bytes`: larger request bodies get 413. `requests_per_minute`: requests
+     * per minute per user, per API key and per client address over TCP (token buckets holding one
+     * minute's worth, counted per daemon node; 0, the default, turns them off; the control socket and
+     * the `/health*` and `/metrics` probes are exempt); beyond it requests get 429 with `Retry-After`.
+     * `[limits.users."EMAIL"] requests_per_minute` sets one user's own quota instead. Budgets
+     * (src/domain/budgets.ts): `usd_per_day`, `usd_per_month`, `tokens_per_day`, `tokens_per_month`
+     * are every user's default budget (UTC periods; absent = unlimited; the admin overrides them per
+     * user), and `[limits.api_key]` with the same keys is the budget of each API key.
      */
     limits: z
       .object({
         max_body_bytes: z.number().int().positive().default(1_048_576),
         ...BudgetLimitsSchema.shape,
         api_key: BudgetLimitsSchema.prefault({}),
+        requests_per_minute: z.number().int().min(0).max(1_000_000).default(0),
+        users: z
+          .record(z.email('must be an email address'), z.object({ requests_per_minute: z.number().int().min(0).max(1_000_000) }).strict())
+          .default({}),
       })
       .strict()
       .prefault({}),
@@ -153,12 +161,21 @@ export const AresConfigSchema = z
      * Runtime limits (SPEC §7 isolation): `max_concurrent_runs_per_agent` runs of one agent at a time
      * (more wait in a queue of at most `max_queued_runs_per_agent`); at most `max_queued_runs` wait
      * across all agents. Beyond either bound requests are refused at once with 503 (load shedding).
+     * Per-run limits end a run in a stated state (docs/finish-reasons.md).
      */
     runtime: z
       .object({
         max_concurrent_runs_per_agent: z.number().int().min(1).max(1000).default(8),
         max_queued_runs_per_agent: z.number().int().min(0).max(100_000).default(256),
         max_queued_runs: z.number().int().min(0).max(1_000_000).default(1024),
+        /** Longest a run may take once admitted (seconds); it then ends with `finish_reason = "timeout"`. Agents may set their own. Default: none. */
+        max_run_seconds: z.number().positive().max(86_400).optional(),
+        /** Tokens (input + output, every model call) after which a run asks for no more tools (`finish_reason = "length"`). Agents may set their own. Default: none. */
+        max_tokens_per_run: z.number().int().positive().optional(),
+        /** Tool calls one run may make; more end it with `finish_reason = "max_iterations"`. Agents may set their own. Default: none. */
+        max_tool_calls_per_run: z.number().int().positive().optional(),
+        /** The same tool with the same arguments this many times in one run ends it with `finish_reason = "loop_detected"`. */
+        repeat_tool_call_limit: z.number().int().min(2).max(1000).default(3),
       })
       .strict()
       .prefault({}),

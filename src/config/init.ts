@@ -84,6 +84,8 @@ max_files = 5               # rotated files kept (caxton.log.1 is the newest)
 
 [limits]
 max_body_bytes = 1048576    # larger request bodies get HTTP 413
+requests_per_minute = 0     # per user, API key and client address over TCP (per node); 0 = off; beyond it HTTP 429
+users = {}                  # one user's own quota, e.g. { "alice@example.com" = { requests_per_minute = 600 } }
 api_key = {}                # each API key's budget, same keys as below, e.g. { tokens_per_day = 100000 }
 # Each user's budget per UTC day and month (absent = unlimited; \`caxton limits set\` overrides it per
 # user; an agent's \`budget\` field takes the same keys): usd_per_day, usd_per_month, tokens_per_day, tokens_per_month
@@ -97,6 +99,10 @@ deny = []                   # tools no agent may use, e.g. ["http_fetch", "every
 max_concurrent_runs_per_agent = 8   # runs of one agent at the same time
 max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond it they are refused as busy (503)
 max_queued_runs = 1024              # runs waiting across all agents; beyond it new runs are refused at once (503)
+repeat_tool_call_limit = 3          # the same tool call (same arguments) this many times in one run ends it as loop_detected
+# max_run_seconds = 300             # per-run limits (agents may set their own): time, ends as timeout
+# max_tokens_per_run = 200000       # tokens in + out, ends as length
+# max_tool_calls_per_run = 50       # tool calls, ends as max_iterations
 
 [mcp]
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...

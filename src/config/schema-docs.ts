@@ -21,6 +21,9 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     tools: 'Tools the agent may call: tool names from `config/tools/`, or `SERVER.TOOL` / `SERVER.*` for MCP servers.',
     capabilities: 'Free-form tags used for routing and search.',
     max_tool_iterations: 'Upper bound on model -> tool -> model rounds in one run.',
+    max_run_seconds: 'Longest one run may take once admitted (seconds); it then ends with finish_reason `timeout`. Default: `[runtime] max_run_seconds`.',
+    max_tokens_per_run: 'Tokens (input + output, all model calls) after which a run asks for no more tools (finish_reason `length`). Default: `[runtime] max_tokens_per_run`.',
+    max_tool_calls_per_run: 'Tool calls one run may make; more end it with finish_reason `max_iterations`. Default: `[runtime] max_tool_calls_per_run`.',
     parallel_tools: 'Run several tool calls of one model turn concurrently.',
     user_prompt_template:
       'Template for the user message: `{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`.',

@@ -172,7 +172,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     }),
   };
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
-  const { max_body_bytes: _body, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
+  const { max_body_bytes: _body, requests_per_minute: _rpm, users: _users, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
   const budgets = createBudgets({ store: store.budgets, userDefaults, apiKeyDefaults, ...(o.now ? { now: o.now } : {}) });
   const runtime = createRuntime({
     budgets,
@@ -370,6 +370,10 @@ function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
     maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
     maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
     maxQueuedTotal: config.runtime.max_queued_runs,
+    repeatToolCallLimit: config.runtime.repeat_tool_call_limit,
+    ...(config.runtime.max_run_seconds !== undefined ? { maxRunSeconds: config.runtime.max_run_seconds } : {}),
+    ...(config.runtime.max_tokens_per_run !== undefined ? { maxTokensPerRun: config.runtime.max_tokens_per_run } : {}),
+    ...(config.runtime.max_tool_calls_per_run !== undefined ? { maxToolCallsPerRun: config.runtime.max_tool_calls_per_run } : {}),
   };
 }
 
@@ -426,6 +430,10 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
     version,
     startedAt,
     maxBodyBytes: config.limits.max_body_bytes,
+    rateLimits: {
+      requestsPerMinute: config.limits.requests_per_minute,
+      users: Object.fromEntries(Object.entries(config.limits.users).map(([email, u]) => [email, u.requests_per_minute])),
+    },
     log,
     secrets: p.secrets,
     boundary: { allowedHosts: [...config.server.allowed_hosts, config.server.host], corsOrigins: config.server.cors_origins },

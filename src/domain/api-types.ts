@@ -5,6 +5,7 @@
  * otherwise; costs in USD; tokens are counts.
  */
 import { z } from 'zod';
+import { FINISH_REASONS } from './finish-reasons.js';
 
 /** Where an agent or entity comes from (SPEC §4). */
 export const SourceSchema = z.enum(['user', 'community', 'system']);
@@ -105,7 +106,8 @@ export type AgentCreated = z.infer<typeof AgentCreatedSchema>;
 /** The result of a non-streaming run (`POST /api/agents/{name}/chat`). */
 export const ChatResultSchema = z.object({
   reply: z.string(),
-  finish_reason: z.string(),
+  finish_reason: z.enum(FINISH_REASONS).describe('why the run ended (closed set, docs/finish-reasons.md)'),
+  error: z.string().optional().describe('present when the run ended as a stated failure (finish_reason `error` or `timeout`): what went wrong'),
   conversation_id: z.string(),
   execution_id: z.string(),
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),

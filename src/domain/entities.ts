@@ -37,6 +37,12 @@ export const AgentSchema = z
     tools: z.array(ReferenceSchema).default([]),
     capabilities: z.array(z.string().min(1)).default([]),
     max_tool_iterations: z.number().int().min(1).max(100).default(10),
+    /** Longest a run may take once admitted (seconds); it then ends with `finish_reason: "timeout"`. Default: `[runtime] max_run_seconds`. */
+    max_run_seconds: z.number().positive().max(86_400).optional(),
+    /** Tokens (input + output, every model call) after which a run asks for no more tools and ends with `length`. Default: `[runtime] max_tokens_per_run`. */
+    max_tokens_per_run: z.number().int().positive().optional(),
+    /** Tool calls one run may make; more end it with `max_iterations`. Default: `[runtime] max_tool_calls_per_run`. */
+    max_tool_calls_per_run: z.number().int().positive().optional(),
     parallel_tools: z.boolean().default(false),
     user_prompt_template: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).default({}),

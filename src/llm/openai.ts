@@ -16,6 +16,7 @@
  */
 import type OpenAI from 'openai';
 import { DomainError } from '../domain/errors.js';
+import { PROVIDER_RATE_LIMITED } from '../domain/finish-reasons.js';
 import { SecretScrubber } from '../domain/secrets.js';
 import { backoffMs, DEFAULT_RETRY_POLICY, isRetriableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry.js';
 import type { ChatRequest, Provider, ProviderEvent, ToolCallRequest } from './types.js';
@@ -112,7 +113,7 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
       );
     }
     if (status === 429) {
-      return new DomainError('PROVIDER_ERROR', `provider ${name} is rate limiting requests (HTTP 429): ${raw}`);
+      return new DomainError('PROVIDER_ERROR', `provider ${name} is rate limiting requests (HTTP 429): ${raw}`, [PROVIDER_RATE_LIMITED]);
     }
     const tag = status ? ` (HTTP ${status})` : '';
     return new DomainError('PROVIDER_ERROR', `provider ${name}${tag}: ${raw}`);
@@ -245,6 +246,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
               throw new DomainError(
                 'PROVIDER_ERROR',
                 `provider ${opts.name} asks to retry after ${Math.ceil(asked / 1000)} s (HTTP ${status}); try again later`,
+                status === 429 ? [PROVIDER_RATE_LIMITED] : [],
               );
             }
             const delayMs = asked ?? backoffMs(attempt, policy);

@@ -4,6 +4,7 @@
  * durations in ms.
  */
 import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
+import type { FinishReason } from '../domain/finish-reasons.js';
 
 /** Token usage of a run so far. */
 export interface Usage {
@@ -51,11 +52,17 @@ export interface UsageEvent extends Usage {
   type: 'usage';
 }
 
-/** The run finished; `reply` is the full assistant text. */
+/**
+ * The run ended in a stated state; `reply` is the full assistant text, ending with the run's final
+ * message when a limit or guard stopped it (src/runtime/run-guards.ts).
+ */
 export interface DoneEvent {
   type: 'done';
   reply: string;
-  finish_reason: string;
+  /** Why the run ended: one of the closed set in src/domain/finish-reasons.ts (docs/finish-reasons.md). */
+  finish_reason: FinishReason;
+  /** Present when the run ended as a stated failure (`finish_reason` `error` or `timeout`): what went wrong. */
+  error?: string;
   /** As in StartEvent: `''` for a stateless run. */
   conversation_id: string;
   execution_id: string;

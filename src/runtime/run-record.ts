@@ -8,10 +8,12 @@ import type { Model } from '../domain/entities.js';
 import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { SILENT_LOG, type Log } from '../domain/log.js';
+import type { FinishReason } from '../domain/finish-reasons.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
 import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
 import type { ObservedToolCall } from './observer.js';
+import type { StatedEnd } from './run-guards.js';
 import type { RunRequest } from './types.js';
 
 /** USD cost of `usage` under `model`'s prices (USD per million tokens); 0 when unpriced. */
@@ -41,7 +43,9 @@ export class RunRecord {
   readonly toolCalls: ToolCallRecord[] = [];
   reply = '';
   iterations = 0;
-  finishReason = 'stop';
+  finishReason: FinishReason = 'stop';
+  /** Set when a guard ended the run (src/runtime/run-guards.ts): its status and final message. */
+  stated: StatedEnd | undefined;
   /** The stored conversation: the requested one, then (after admission) the new one; undefined when stateless. */
   conversationId: string | undefined;
   /** True once the run's final status is chosen (its last row is being written or was). */
@@ -138,12 +142,20 @@ export class RunRecord {
     };
   }
 
-  /** The `done` event. */
+  /** The final row: `success`, or the stated end's status with its message as the error. */
+  finalRow(): ExecutionRecord {
+    const end = this.stated;
+    return end && end.status !== 'success' ? this.row(end.status, end.message) : this.row('success');
+  }
+
+  /** The `done` event (with `error` when a guard ended the run as an error or timeout). */
   done(): DoneEvent {
+    const end = this.stated;
     return {
       type: 'done',
       reply: this.reply,
       finish_reason: this.finishReason,
+      ...(end && end.status !== 'success' ? { error: end.message } : {}),
       conversation_id: this.conversationId ?? '',
       execution_id: this.id,
       usage: { ...this.usage },

@@ -10,10 +10,15 @@
  * 2. builds its first request: system prompt + history trimmed to the model's context budget + the
  *    rendered `user_prompt_template`, the agent's tools and the model's sampling (src/runtime/request.ts);
  * 3. loops: call the provider; when the model asks for tools, run them (src/runtime/tool-dispatch.ts)
- *    and send the results back. After `max_tool_iterations` rounds of tools a model that still asks
- *    for more gets no more: the run ends with an explicit message and `finish_reason: "max_iterations"`;
+ *    and send the results back. A run ends in a stated state (src/domain/finish-reasons.ts): after
+ *    `max_tool_iterations` rounds of tools a model that still asks for more gets no more (an explicit
+ *    message and `finish_reason: "max_iterations"`), and the run guards (src/runtime/run-guards.ts)
+ *    end it with their final message on `max_run_seconds` (`timeout`), `max_tokens_per_run`
+ *    (`length`), `max_tool_calls_per_run` (`max_iterations`), a repeated identical tool call
+ *    (`loop_detected`), or a final reply that is empty or prints a tool call as text (`error`);
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
+ *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
  * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
  * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
@@ -26,6 +31,7 @@
  * `RunRequest.signal`; daemon shutdown calls `cancelAll(reason)`.
  */
 import { DomainError } from '../domain/errors.js';
+import { isProviderRateLimited, modelFinishReason } from '../domain/finish-reasons.js';
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import { admit, failureOf } from './admission.js';
@@ -36,6 +42,7 @@ import type { Release } from './limiter.js';
 import { admitBudget, budgetedStep } from './budget-step.js';
 import { maxIterationsMessage, separator } from './model-step.js';
 import { createRequestAssembler, providerFor } from './request.js';
+import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
@@ -56,6 +63,7 @@ interface Parts {
   deps: RuntimeDeps;
   scrub: (text: string) => string;
   gate: AgentGate;
+  limits: RuntimeLimits;
   firstTurn: ReturnType<typeof createRequestAssembler>;
   tools: ToolDispatchDeps;
 }
@@ -69,6 +77,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
     deps,
     scrub,
     gate: createAgentGate(limits),
+    limits,
     firstTurn: createRequestAssembler(deps),
     tools: { ...(deps.toolbox ? { toolbox: deps.toolbox } : {}), scrub, maxToolResultChars: limits.maxToolResultChars },
   };
@@ -125,7 +134,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
   }
 }
 
-/** From the provider lookup to the last commit; a failure ends the run with an `error` event. */
+/** From the provider lookup to the last commit; a failure ends the run with an `error` event, its deadline with a stated `timeout`. */
 async function* execute(
   parts: Parts,
   req: RunRequest,
@@ -136,6 +145,8 @@ async function* execute(
   continues: boolean,
 ): AsyncGenerator<RunEvent> {
   const { deps } = parts;
+  const perRun = perRunLimitsOf(req.agent, parts.limits);
+  if (perRun.maxRunMs !== undefined) scope.limitTo(perRun.maxRunMs);
   try {
     const provider = await providerFor(deps.providers, req.model);
     rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
@@ -143,15 +154,25 @@ async function* execute(
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
     rec.offered = new Set(request.tools?.map((t) => t.name));
-    const last = yield* loop(parts, req, rec, scope, steps, provider, request, [{ role: 'user', content: userPrompt }]);
+    const guards = new RunGuards(perRun);
+    const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, [{ role: 'user', content: userPrompt }]);
     rec.ended = true;
-    await steps.commit(last, rec.row('success'));
-    await countCompletedRun(deps.usage, rec.log, req);
+    await steps.commit(last, rec.finalRow());
+    if (!rec.stated || rec.stated.status === 'success') await countCompletedRun(deps.usage, rec.log, req);
     yield rec.done();
   } catch (err) {
+    if (scope.expired()) {
+      // The deadline aborted the provider request or the tools: a stated end, not a failure.
+      const note = stateEnd(rec, timeoutEnd(perRun.maxRunMs! / 1000));
+      yield { type: 'text_delta', text: note };
+      rec.ended = true;
+      await steps.commit([], rec.finalRow());
+      yield rec.done();
+      return;
+    }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
-    rec.finishReason = status;
+    rec.finishReason = status === 'error' && isProviderRateLimited(err) ? 'rate_limited' : status;
     rec.ended = true;
     await steps.commit([], rec.row(status, message));
     parts.gate.fault(key, code, message);
@@ -160,9 +181,18 @@ async function* execute(
   }
 }
 
+/** End the run with `end`: its message goes at the end of the reply; returns the text added (a `text_delta` to send). */
+function stateEnd(rec: RunRecord, end: StatedEnd): string {
+  const note = separator(rec.reply) + end.message;
+  rec.reply += note;
+  rec.finishReason = end.finishReason;
+  rec.stated = end;
+  return note;
+}
+
 /**
- * Model steps and tool rounds until the model stops asking for tools (or reaches the limit).
- * Commits every tool round; returns the messages of the last step, not yet committed.
+ * Model steps and tool rounds until the model stops asking for tools, reaches a limit or trips a
+ * guard (module comment). Commits every tool round; returns the messages of the last step, not yet committed.
  */
 async function* loop(
   parts: Parts,
@@ -172,24 +202,35 @@ async function* loop(
   steps: StepCommitter,
   provider: Provider,
   request: ChatRequest,
+  guards: RunGuards,
   first: StoredMessage[],
 ): AsyncGenerator<RunEvent, StoredMessage[]> {
   const limit = req.agent.max_tool_iterations;
+  const toolsOffered = (request.tools?.length ?? 0) > 0;
   let pending = first;
   for (let round = 0; ; round++) {
-    const { text, calls, finish } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
+    const { text, calls, finish, refusal } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
     rec.log.debug({ iteration: rec.iterations, finish_reason: finish, tool_calls: calls.length }, 'model replied');
-    if (calls.length === 0) {
-      rec.finishReason = finish;
+    if (refusal) {
+      // No budget had room for this call: it was not made, and `text` is the run's last message naming the budget.
+      rec.finishReason = 'budget_exceeded';
       return [...pending, { role: 'assistant', content: text }];
     }
-    if (round >= limit) {
-      // The model wants more tools than the agent allows: stop, explicitly, without running them.
-      const note = separator(rec.reply) + maxIterationsMessage(limit);
-      rec.reply += note;
+    const end =
+      calls.length === 0
+        ? guards.checkReply(text, finish, toolsOffered)
+        : round >= limit
+          ? { finishReason: 'max_iterations' as const, status: 'success' as const, message: maxIterationsMessage(limit) }
+          : guards.checkTools(calls, rec.usage);
+    if (end) {
+      // A limit or guard: stop, explicitly, without running any tool the model asked for.
+      const note = stateEnd(rec, end);
       yield { type: 'text_delta', text: note };
-      rec.finishReason = 'max_iterations';
       return [...pending, { role: 'assistant', content: text + note }];
+    }
+    if (calls.length === 0) {
+      rec.finishReason = modelFinishReason(finish);
+      return [...pending, { role: 'assistant', content: text }];
     }
     request.messages.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: calls });
     pending.push({ role: 'assistant', content: text, tool_calls: calls });

@@ -3,7 +3,7 @@
  * client goes away (`RunRequest.signal`) or when the daemon shuts down (`cancelAll`), and which holds
  * the stored conversation the run writes. One AbortController per run; tools get a second one only
  * at a run's first tool round (most runs call no tool), which also fires when the run's consumer
- * stops iterating early.
+ * stops iterating early. A run with `max_run_seconds` is aborted the same way at its deadline.
  */
 import { DomainError } from '../domain/errors.js';
 
@@ -17,6 +17,10 @@ export interface RunScope {
   toolSignal(): AbortSignal;
   /** Abort running tools with `reason` (the consumer went away). */
   stopTools(reason: Error): void;
+  /** Abort the run (provider request and tools) `ms` from now (its `max_run_seconds`); see `expired`. */
+  limitTo(ms: number): void;
+  /** True once the run was aborted by its `limitTo` deadline (not by its client or the daemon). */
+  expired(): boolean;
   /** Mark stored conversation `id` in use by this run until `end`. */
   hold(id: string): void;
   /** The run is over: drop its hold and listeners, and wake `idle` waiters when it was the last. */
@@ -62,6 +66,8 @@ export function createRunsInFlight(): RunsInFlight {
     let tools: AbortController | undefined;
     const onAbort = () => tools?.abort(signal.reason);
     let conversation: string | undefined;
+    let deadline: NodeJS.Timeout | undefined;
+    let expired = false;
     return {
       signal,
       cancelMessage: (fallback) => (run.stopped && stopReason !== undefined ? stopReason : fallback),
@@ -74,11 +80,21 @@ export function createRunsInFlight(): RunsInFlight {
         return tools.signal;
       },
       stopTools: (reason) => tools?.abort(reason),
+      limitTo(ms) {
+        deadline = setTimeout(() => {
+          if (signal.aborted) return;
+          expired = true;
+          run.own.abort(new DomainError('TIMEOUT', 'the run reached max_run_seconds'));
+        }, ms);
+        deadline.unref();
+      },
+      expired: () => expired,
       hold(id) {
         conversation = id;
         held.set(id, (held.get(id) ?? 0) + 1);
       },
       end() {
+        clearTimeout(deadline);
         clientSignal?.removeEventListener('abort', onClientAbort);
         signal.removeEventListener('abort', onAbort);
         if (conversation !== undefined) release(conversation);

@@ -23,10 +23,24 @@ export interface RuntimeLimits {
   maxQueuedTotal: number;
   /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
   maxToolResultChars: number;
+  /** Default `max_run_seconds` of a run (seconds; `[runtime] max_run_seconds`); absent: none. */
+  maxRunSeconds?: number;
+  /** Default `max_tokens_per_run` (tokens; `[runtime] max_tokens_per_run`); absent: none. */
+  maxTokensPerRun?: number;
+  /** Default `max_tool_calls_per_run` (`[runtime] max_tool_calls_per_run`); absent: none. */
+  maxToolCallsPerRun?: number;
+  /** Identical tool calls in one run that end it as `loop_detected` (`[runtime] repeat_tool_call_limit`). */
+  repeatToolCallLimit: number;
 }
 
 /** Defaults of `RuntimeLimits`. */
-export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = { maxConcurrentPerAgent: 8, maxQueuedPerAgent: 256, maxQueuedTotal: 1024, maxToolResultChars: 32_000 };
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
+  maxConcurrentPerAgent: 8,
+  maxQueuedPerAgent: 256,
+  maxQueuedTotal: 1024,
+  maxToolResultChars: 32_000,
+  repeatToolCallLimit: 3,
+};
 
 /** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
 export interface RuntimeDeps {

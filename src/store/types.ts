@@ -57,10 +57,9 @@ export interface ExecutionRecord {
   error_message?: string;
   created_at: number;
   /**
-   * Why the run ended (migration 2), a closed set (SPEC §7): the model's own `stop`, `length`,
-   * `content_filter`; `max_iterations` (the agent's tool-iteration limit); `budget_exceeded` (a
-   * budget had no room for the next model call, src/runtime/budgets.ts); `timeout`, `error`;
-   * `cancelled` (client disconnect or daemon shutdown).
+   * Why the run ended (migration 2), one of the closed set of src/domain/finish-reasons.ts (SPEC §7,
+   * docs/finish-reasons.md): `stop`, `length`, `content_filter`, `max_iterations`, `budget_exceeded`,
+   * `rate_limited`, `loop_detected`, `timeout`, `cancelled`, `error` (`awaiting_approval` reserved).
    */
   finish_reason?: string;
   /** Model alias that served the run (migration 2). */

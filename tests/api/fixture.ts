@@ -46,6 +46,10 @@ export interface TestAppOptions {
   providerRetries?: number;
   /** `[limits] max_body_bytes` (default 64 KiB). */
   maxBodyBytes?: number;
+  /** `[limits] requests_per_minute` (default 0: no rate limit). */
+  requestsPerMinute?: number;
+  /** `[limits.users."EMAIL"] requests_per_minute` by email. */
+  userRequestsPerMinute?: Record<string, number>;
   /** The config/ directory (default the shipped one). */
   configDir?: string;
   /** Replaces the system MCP servers' listing. */
@@ -88,7 +92,12 @@ function testConfig(opts: TestAppOptions) {
   return AresConfigSchema.parse({
     providers: { openai },
     auth: { required: opts.authRequired ?? false },
-    limits: { max_body_bytes: opts.maxBodyBytes ?? 64 * 1024, ...opts.budgets },
+    limits: {
+      max_body_bytes: opts.maxBodyBytes ?? 64 * 1024,
+      ...opts.budgets,
+      requests_per_minute: opts.requestsPerMinute ?? 0,
+      users: Object.fromEntries(Object.entries(opts.userRequestsPerMinute ?? {}).map(([email, n]) => [email, { requests_per_minute: n }])),
+    },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
     database: { ...(opts.databasePath ? { path: opts.databasePath } : {}), ...(opts.databaseUrl ? { url: opts.databaseUrl, pool_size: 4 } : {}) },

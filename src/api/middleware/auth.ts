@@ -1,6 +1,6 @@
 /**
  * Who a request acts as (SPEC §5, §6), as one Hono middleware that sets the `userId` and `isAdmin`
- * variables:
+ * variables (and `apiKeyId` for an API key):
  * - over the control socket: the admin `local`, or with `X-Caxton-As: EMAIL` (the CLI's `--as`)
  *   that user, without admin rights;
  * - over TCP with `Authorization: Bearer <access JWT or API key>`: that credential's user (admin

@@ -287,6 +287,7 @@ const chatSpec = {
   responses: {
     200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema },
     404: { description: 'agent or conversation not found', schema: ErrorSchema },
+    429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
   },
 } satisfies OpSpec;

@@ -187,8 +187,9 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
           });
           const done = await collectRun(events);
           return {
+            ...(done.error !== undefined ? { isError: true } : {}),
             content: [{ type: 'text', text: done.reply }],
-            structuredContent: { reply: done.reply, conversation_id: done.conversation_id, execution_id: done.execution_id },
+            structuredContent: { reply: done.reply, finish_reason: done.finish_reason, conversation_id: done.conversation_id, execution_id: done.execution_id },
           };
         } catch (err) {
           if (!isDomainError(err)) c.var.log.error({ ...API_LINE, err, agent: req.params.name }, 'mcp: agent run failed');

@@ -16,13 +16,18 @@
  * - with the extension field `conversation_id`, the stored conversation is the history and wins: the
  *   earlier `messages` are ignored, and the turn is appended to that conversation (the response then
  *   carries `conversation_id`). Without it, the response has no `conversation_id`.
- * `finish_reason`: `stop`, `length` (the model's token limit, and also an agent that reached
- * `max_tool_iterations`, whose reply ends with an explicit note), `content_filter`. Usage is the whole
- * run's (every provider call, tool rounds included). Tool calls and results are not streamed.
+ * `finish_reason`: OpenAI's `stop`, `length` or `content_filter`, the closest to the run's own finish
+ * reason (src/domain/finish-reasons.ts `openAiFinishReason`: a limit that cut the run short, such as
+ * `max_iterations`, `loop_detected` or `timeout`, is `length`; `error` is `stop`), which the extension
+ * field `caxton_finish_reason` carries as it is (on the choice, and on the streamed finish chunk), with
+ * `caxton_error` when the run ended as a stated failure; the reply then ends with the run's final
+ * message. Usage is the whole run's (every provider call, tool rounds included). Tool calls and
+ * results are not streamed.
  */
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
+import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
@@ -51,8 +56,12 @@ const CompletionBody = z
   .loose();
 type CompletionMessage = z.infer<typeof Message>;
 
-const FINISH = new Set(['stop', 'length', 'tool_calls', 'content_filter']);
-const finishReason = (r: string) => (FINISH.has(r) ? r : r === 'max_iterations' ? 'length' : 'stop');
+/** The choice fields that say why a run ended: OpenAI's value and the extension fields (module comment). */
+const finishFields = (done: DoneEvent) => ({
+  finish_reason: openAiFinishReason(done.finish_reason),
+  caxton_finish_reason: done.finish_reason,
+  ...(done.error !== undefined ? { caxton_error: done.error } : {}),
+});
 
 /** Text of a message's content: a string, or its text parts joined (other parts, e.g. images, are skipped). */
 const textOf = (content: CompletionMessage['content']): string => (typeof content === 'string' ? content : (content ?? []).map((p) => p.text ?? '').join(''));
@@ -137,9 +146,24 @@ const chatSpec = {
   responses: {
     200: {
       description: 'chat.completion, or SSE of chat.completion.chunk',
-      schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).loose(),
+      schema: z
+        .object({
+          id: z.string(),
+          object: z.literal('chat.completion'),
+          choices: z.array(
+            z
+              .object({
+                finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']),
+                caxton_finish_reason: z.enum(FINISH_REASONS).describe("Caxton extension: the run's own finish reason (docs/finish-reasons.md)"),
+                caxton_error: z.string().optional().describe('Caxton extension: what went wrong, when the run ended as a stated failure'),
+              })
+              .loose(),
+          ),
+        })
+        .loose(),
     },
     404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
+    429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -190,9 +214,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     object: 'chat.completion',
     created,
     model: body.model,
-    choices: [
-      { index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, finish_reason: finishReason(done.finish_reason) },
-    ],
+    choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, ...finishFields(done) }],
     usage: usageOf(done),
     ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
   });
@@ -213,14 +235,14 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
       const { code, message } = wire(err);
       return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
     };
-    const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+    const chunk = (delta: object, finish: object = { finish_reason: null }, extra: object = {}) =>
       stream.writeSSE({
         data: JSON.stringify({
           id,
           object: 'chat.completion.chunk',
           created,
           model: body.model,
-          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+          choices: [{ index: 0, delta, logprobs: null, ...finish }],
           ...extra,
         }),
       });
@@ -229,11 +251,11 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
         if (stream.aborted) break;
         if (ev.type === 'start') {
           id = `chatcmpl-${ev.execution_id}`;
-          await chunk({ role: 'assistant', content: '' }, null);
+          await chunk({ role: 'assistant', content: '' });
         } else if (ev.type === 'text_delta') {
-          await chunk({ content: ev.text }, null);
+          await chunk({ content: ev.text });
         } else if (ev.type === 'done') {
-          await chunk({}, finishReason(ev.finish_reason));
+          await chunk({}, finishFields(ev));
           if (includeUsage)
             await stream.writeSSE({
               data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }),

@@ -1,7 +1,9 @@
 /**
  * `caxton agent test NAME "message" [--conversation ID] [--no-stream]` (SPEC §5): run an agent once
  * through the daemon. The reply streams to stdout as it arrives; a summary line (tokens, cost,
- * duration, conversation id) goes to stderr so `> reply.txt` captures just the reply.
+ * duration, conversation id, and the finish reason unless `stop`) goes to stderr so `> reply.txt`
+ * captures just the reply. A run that ended as a stated failure (finish reason `error` or `timeout`,
+ * docs/finish-reasons.md) exits 1 like a failed one.
  */
 import type { ChatResult } from '../../domain/api-types.js';
 import { requestJson, requestSse } from '../../client/http.js';
@@ -11,7 +13,8 @@ import { printJson } from '../output.js';
 
 function summary(d: ChatResult, provider?: string): string {
   const via = provider ? ` · via ${provider}` : '';
-  return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via} · conversation ${d.conversation_id}\n`;
+  const finish = d.finish_reason === 'stop' ? '' : ` · finish_reason ${d.finish_reason}`;
+  return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via}${finish} · conversation ${d.conversation_id}\n`;
 }
 
 /** Run the agent; exit 1 when the run fails. */
@@ -28,7 +31,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
       process.stdout.write(`${done.reply}\n`);
       process.stderr.write(summary(done));
     }
-    return 0;
+    return done.error === undefined ? 0 : 1;
   }
 
   let provider: string | undefined;
@@ -50,7 +53,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
       case 'done':
         process.stdout.write('\n');
         process.stderr.write(summary(data as unknown as ChatResult, provider));
-        return 0;
+        return data.error === undefined ? 0 : 1;
       case 'error':
         process.stdout.write('\n');
         throw new DomainError((data.code as DomainError['code']) ?? 'INTERNAL', String(data.message));
