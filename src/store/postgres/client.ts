@@ -93,10 +93,13 @@ export function passwordOf(url: string): string {
  * `values` as PostgreSQL can store them: TEXT cannot hold U+0000 (SQLSTATE 22021, "invalid byte
  * sequence"), which SQLite keeps, so a string parameter carries U+FFFD (the replacement character) in
  * its place; a user message, a model reply or a tool result holding one is stored instead of failing
- * the request. Other values are passed as they are.
+ * the request. Arrays (the message columns of a run step) are mapped element by element; other
+ * values are passed as they are.
  */
-export const storable = (values: readonly unknown[]): unknown[] =>
-  values.map((v) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v));
+export const storable = (values: readonly unknown[]): unknown[] => values.map((v) => (Array.isArray(v) ? v.map(storableOne) : storableOne(v)));
+
+/** One value as PostgreSQL can store it (see `storable`). */
+const storableOne = (v: unknown): unknown => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
 
 /** A `Run` over `target` (the pool or one checked-out client), translating connection failures. */
 function runner(target: pg.Pool | pg.PoolClient, secret: string, retry: boolean): Run {
