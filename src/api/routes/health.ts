@@ -147,8 +147,14 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
 
 /** Health, metrics and status routes. */
 export function healthRoutes(deps: AppDeps): Routes {
-  const { metrics } = deps;
   const r = new Routes('/');
+  probeRoutes(r, deps);
+  reportRoutes(r, deps);
+  return r;
+}
+
+/** The probes a load balancer or orchestrator polls: `/health`, `/health/live`, `/health/ready`. */
+function probeRoutes(r: Routes, deps: AppDeps): void {
   const tags = ['health'];
 
   /**
@@ -216,6 +222,12 @@ export function healthRoutes(deps: AppDeps): Routes {
       return c.json(body, body.status === 'ready' ? 200 : 503);
     },
   );
+}
+
+/** What operators read: `/metrics`, `/api/status` and `/api/config/status`. */
+function reportRoutes(r: Routes, deps: AppDeps): void {
+  const { metrics } = deps;
+  const tags = ['health'];
 
   /**
    * GET /metrics -> Prometheus text exposition: HTTP requests, agent runs, tokens, cost, tool calls,
@@ -277,5 +289,4 @@ export function healthRoutes(deps: AppDeps): Routes {
     },
     (c) => c.json(c.get('isAdmin') ? deps.configStatus() : configSummary(deps.configStatus())),
   );
-  return r;
 }
