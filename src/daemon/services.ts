@@ -188,7 +188,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
-  changes.subscribe(applyChanges({ scoped, userMcp, runtime, rows: store.tenants.entities, log: part('store') }));
+  changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics, budgets };
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
@@ -281,10 +281,12 @@ function applyChanges(p: {
   scoped: ScopedSets;
   userMcp: McpPool;
   runtime: ManagedRuntime;
+  budgets: Budgets;
   rows: Pick<TenantStore['entities'], 'visible'>;
   log: Logger;
 }): (topic: ChangeTopic, owner: string) => void {
   return (topic, owner) => {
+    if (topic === 'user_limits' || topic === 'all') p.budgets.forgetOverrides(topic === 'all' ? undefined : owner);
     if (topic === 'user_tools' || topic === 'user_mcps' || topic === 'all') p.scoped.invalidate();
     if (topic === 'user_mcps' || topic === 'all') p.userMcp.dropOwned(topic === 'all' ? undefined : owner);
     if (topic === 'user_agents') {

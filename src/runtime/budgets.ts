@@ -85,13 +85,23 @@ export interface RunBudget {
 
 /** The budget service the runtime and the API use. */
 export interface Budgets {
-  /** The budgets that apply to a run of `who` (reads the user's admin override once). */
+  /**
+   * The budgets that apply to a run of `who`. The user's admin override is read from the store at
+   * most once per `OVERRIDE_RECHECK_MS` per user (cached; `forgetOverrides` drops it at once).
+   */
   forRun(who: Spender): Promise<RunBudget>;
+  /** Forget the cached admin override of `userId` (every user's when absent): it was changed here or on another node. */
+  forgetOverrides(userId?: string): void;
   /** Every limited budget of the user (and optionally one API key) as it stands now. */
   states(userId: string, apiKeyId?: string): Promise<BudgetState[]>;
   /** The clock budgets are kept by (ms since epoch). */
   now(): number;
 }
+
+/** How long a user's admin override is served from the cache before it is read again (ms). */
+const OVERRIDE_RECHECK_MS = 5_000;
+/** Cached overrides kept at most (the cache is emptied when full: it refills from active users). */
+const OVERRIDES_MAX = 10_000;
 
 /** One scope's owner and limits, resolved once per run. */
 type Limited = { scope: BudgetScope; owner: string; limits: BudgetLimits };
@@ -151,8 +161,17 @@ function refusalOf(c: BudgetCounter, used: BudgetCharge, charge: BudgetCharge): 
 /** Build the budget service. */
 export function createBudgets(deps: BudgetDeps): Budgets {
   const now = deps.now ?? Date.now;
+  const overrides = new Map<string, { limits: BudgetLimits | undefined; readAt: number }>();
+  const overrideOf = async (userId: string): Promise<BudgetLimits | undefined> => {
+    const hit = overrides.get(userId);
+    if (hit && Date.now() - hit.readAt < OVERRIDE_RECHECK_MS) return hit.limits;
+    const limits = await deps.store.userLimits(userId);
+    if (overrides.size >= OVERRIDES_MAX) overrides.clear();
+    overrides.set(userId, { limits, readAt: Date.now() });
+    return limits;
+  };
   const scopesOf = async (who: Omit<Spender, 'agentKey'> & { agentKey?: string }): Promise<Limited[]> => {
-    const own = await deps.store.userLimits(who.userId);
+    const own = await overrideOf(who.userId);
     const scopes: Limited[] = [{ scope: 'user', owner: who.userId, limits: { ...deps.userDefaults, ...own } }];
     if (who.apiKeyId) scopes.push({ scope: 'api_key', owner: who.apiKeyId, limits: deps.apiKeyDefaults });
     if (who.agentKey && who.agentBudget) scopes.push({ scope: 'agent', owner: who.agentKey, limits: who.agentBudget });
@@ -160,6 +179,7 @@ export function createBudgets(deps: BudgetDeps): Budgets {
   };
   return {
     now,
+    forgetOverrides: (userId) => (userId === undefined ? overrides.clear() : void overrides.delete(userId)),
     async forRun(who) {
       const scopes = await scopesOf(who);
       const limited = countersAt(scopes, now()).length > 0;

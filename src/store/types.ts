@@ -127,9 +127,10 @@ export type StoreHealth = DatabaseHealth;
  * What other daemons sharing the database changed, so per-process caches can forget it (STORY-034,
  * DIR-12 hosted database). `api_keys`: a key was revoked (`detail`: the key id);
  * `user_tools`, `user_mcps`, `user_agents`: a user-tier row was written or removed (`detail`: the
- * owner's user id); `all`: anything may have changed (a listener reconnected after missing changes).
+ * owner's user id); `user_limits`: the admin changed a user's budget overrides (`detail`: the user
+ * id); `all`: anything may have changed (a listener reconnected after missing changes).
  */
-export type ChangeTopic = 'api_keys' | 'user_tools' | 'user_mcps' | 'user_agents' | 'all';
+export type ChangeTopic = 'api_keys' | 'user_tools' | 'user_mcps' | 'user_agents' | 'user_limits' | 'all';
 
 /**
  * Cross-node change notices. A node publishes after its write committed and has already updated its

@@ -45,6 +45,21 @@ async function runOnNode2(agent: string) {
 }
 
 describe('two nodes over one database', () => {
+  it("a user's budget set by the admin on node 1 applies on node 2 once the notice is delivered", async () => {
+    expect((await c1('POST', '/api/users', { socket: true, body: { email: 'bea@example.com', password: 'correct horse' } })).status).toBe(201);
+    const token = (await c2('POST', '/api/auth/login', { body: { email: 'bea@example.com', password: 'correct horse' } })).json.access_token as string;
+    // Node 2 reads (and caches) bea's overrides: none yet, so her run goes through.
+    expect((await c2('POST', '/api/agents/router/chat', { token, body: { message: 'hi' } })).status).toBe(200);
+
+    const limits = await c1('PUT', '/api/users/bea@example.com/limits', { socket: true, body: { tokens_per_day: 1 } });
+    expect(limits.status, limits.text).toBe(200);
+    expect(bus.published).toContainEqual({ topic: 'user_limits', detail: limits.json.user_id });
+    await bus.delivered();
+    const refused = await c2('POST', '/api/agents/router/chat', { token, body: { message: 'hi' } });
+    expect(refused.status, refused.text).toBe(429);
+    expect(refused.json.error.details).toContainEqual(expect.objectContaining({ field: 'user.tokens_per_day' }));
+  });
+
   it('a key revoked on node 1 is refused on node 2 once the notice is delivered', async () => {
     expect((await c1('POST', '/api/auth/register', { body: { email: 'ann@example.com', password: 'correct horse' } })).status).toBe(201);
     const token = (await c1('POST', '/api/auth/login', { body: { email: 'ann@example.com', password: 'correct horse' } })).json.access_token as string;

@@ -132,7 +132,10 @@ export function usageRoutes(deps: AppDeps): Routes {
     async (c) => {
       adminOnly(c, "set a user's limits");
       const user = await userOf(deps, c.req.param('id')!, 'id');
-      await budgetsOf(deps).store.setUserLimits(user.id, c.req.valid('json'));
+      const budgets = budgetsOf(deps);
+      await budgets.store.setUserLimits(user.id, c.req.valid('json'));
+      budgets.service.forgetOverrides(user.id);
+      void deps.changes?.publish('user_limits', user.id);
       return c.json(await limitsOf(user.id), 200);
     },
   );
