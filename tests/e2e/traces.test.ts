@@ -3,7 +3,7 @@
  * pointing at an OTLP/HTTP receiver in this test (the exporter posts JSON to /v1/traces) and the
  * fake OpenAI server asking for tools. A tool-using chat request is one trace: the HTTP server span
  * -> `invoke_agent` -> `chat MODEL` per model call and `execute_tool NAME` per tool call, with the
- * GenAI attributes, the request id, a failed tool call marked as an error, and no message text, key
+ * GenAI attributes, the request id, the caller's `traceparent` continued, a failed tool call marked as an error, and no message text, key
  * or email anywhere; spans still buffered are flushed when the daemon stops. With telemetry off, the
  * daemon and the CLI load no module of the SDK (Node's module resolution, logged by a loader hook).
  */
@@ -25,6 +25,9 @@ max_tool_iterations: 3
 tools[1]: calculator
 system_prompt: "You do arithmetic with the calculator."
 `;
+/** The W3C trace context of the test's client: the request span continues this trace. */
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
 /** The SDK packages that must stay unloaded with telemetry off (`@opentelemetry/api` is the no-op facade). */
 const SDK = /^@opentelemetry\/(?!api$)/;
 
@@ -129,11 +132,12 @@ describe('OpenTelemetry traces (real daemon, OTLP/HTTP receiver, fake OpenAI)', 
     );
     const res = await fetch(`${url}/api/agents/mathy/chat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-trace-1' },
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-trace-1', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
       body: JSON.stringify({ message: 'What is six times seven? secret-question-text' }),
     });
     expect(res.status).toBe(200);
     await res.text();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
     // Stopping the daemon flushes the spans its batch processor still holds.
     const stop = await home.run(['server', 'stop']);
     expect(stop.exitCode, stop.stderr).toBe(0);
@@ -147,6 +151,9 @@ describe('OpenTelemetry traces (real daemon, OTLP/HTTP receiver, fake OpenAI)', 
       'http.response.status_code': 200,
       'caxton.request_id': 'req-trace-1',
     });
+    // The caller's trace is continued; probes are not traced.
+    expect(http).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN });
+    expect(receiver.spans.filter((s) => s.name.includes('/health'))).toEqual([]);
     expect(run.traceId).toBe(http.traceId);
     expect(run.attrs).toMatchObject({
       'gen_ai.operation.name': 'invoke_agent',
