@@ -25,9 +25,14 @@
  * a copy of the same dist read 0-5 % in this build's favour with it, within 2 % without), and the
  * results go to bench/results/overhead-vs-baseline.json.
  *
+ * Tracing on: BENCH_OVERHEAD_TRACING=1 registers the daemon's OpenTelemetry SDK (dist/daemon/otel-sdk.js:
+ * batch span processor, OTLP/HTTP exporter posting to the fake server's /v1/traces) before measuring,
+ * so every arm built from dist/ makes its run, model-call and tool spans and exports them; the results
+ * go to bench/results/overhead-tracing.json, to compare with the plain run's overhead.json.
+ *
  * Targets (reported, not enforced): ratio <= 1.2x with durable step commits; runtime throughput > 1,000 messages/s.
  * Env: BENCH_OVERHEAD_SAMPLES (2000), BENCH_OVERHEAD_WARMUP (300), BENCH_OVERHEAD_SECONDS (5),
- * BENCH_OVERHEAD_CONCURRENCY (32), BENCH_BASELINE_DIST (unset).
+ * BENCH_OVERHEAD_CONCURRENCY (32), BENCH_BASELINE_DIST (unset), BENCH_OVERHEAD_TRACING (unset).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,8 +50,9 @@ const CONCURRENCY = envInt('BENCH_OVERHEAD_CONCURRENCY', 32);
 const TARGET_RATIO = 1.2;
 const TARGET_RATE = 1000;
 const BASELINE_DIST = process.env.BENCH_BASELINE_DIST ? resolve(process.env.BENCH_BASELINE_DIST) : undefined;
-/** Result file name: a side-by-side run keeps the plain run's results/overhead.json as it is. */
-const NAME = BASELINE_DIST ? 'overhead-vs-baseline' : 'overhead';
+const TRACING = process.env.BENCH_OVERHEAD_TRACING === '1';
+/** Result file name: a side-by-side or traced run keeps the plain run's results/overhead.json as it is. */
+const NAME = BASELINE_DIST ? 'overhead-vs-baseline' : TRACING ? 'overhead-tracing' : 'overhead';
 
 // ---- the fake server (child process) ---------------------------------------------------------
 if (process.argv[2] === '--serve') {
@@ -67,6 +73,7 @@ if (process.argv[2] === '--serve') {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      if (req.url === '/v1/traces') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       res.writeHead(200, headers);
       res.end(body);
     });
@@ -87,9 +94,12 @@ async function main() {
   });
   const baseURL = `http://127.0.0.1:${port}/v1`;
   const dir = mkdtempSync(join(tmpdir(), 'cxb-ovh-'));
+  const { startOtelSdk } = TRACING ? await import(join(REPO, 'dist', 'daemon', 'otel-sdk.js')) : {};
+  const stopTracing = startOtelSdk?.(`http://127.0.0.1:${port}/v1/traces`, 'caxton-bench', 'bench');
   try {
     await measure(baseURL, dir);
   } finally {
+    await stopTracing?.();
     child.disconnect();
     child.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -166,7 +176,9 @@ async function measure(baseURL, dir) {
   const names = Object.keys(arms);
 
   // (1) sequential latency, interleaved blocks
-  process.stderr.write(`overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm${base ? `, baseline ${BASELINE_DIST}` : ''}\n`);
+  process.stderr.write(
+    `overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm${base ? `, baseline ${BASELINE_DIST}` : ''}${TRACING ? ', tracing on' : ''}\n`,
+  );
   for (let i = 0; i < WARMUP; i++) {
     for (const name of names) await arms[name](i);
   }

@@ -19,6 +19,7 @@ import { errorResponse, makeErrorHandler, wireErrors } from './errors.js';
 import { authMiddleware } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
+import { traceRequests } from './middleware/trace.js';
 import { rateLimiter } from './middleware/rate-limit.js';
 import { publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   let publicSet: Set<string> | undefined;
   app.use(...requestLog(deps.log));
+  app.use(traceRequests());
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));

@@ -187,6 +187,21 @@ export const AresConfigSchema = z
      * Servers in config/mcps/ and rows of admin users are trusted.
      */
     mcp: z.object({ allow_private_urls: z.boolean().default(false) }).strict().prefault({}),
+    /**
+     * OpenTelemetry traces (STORY-021): with `otlp_endpoint` (or the standard environment variable
+     * `OTEL_EXPORTER_OTLP_ENDPOINT`) set, the daemon exports spans (HTTP request, run, model call,
+     * tool call, with the GenAI semantic conventions) over OTLP/HTTP to `<endpoint>/v1/traces`, as
+     * service `service_name`. Unset (the default): no tracing, and the OpenTelemetry SDK is not loaded.
+     */
+    telemetry: z
+      .object({
+        /** OTLP/HTTP base URL of the collector (e.g. `http://127.0.0.1:4318`); spans go to its `/v1/traces`. */
+        otlp_endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+        /** The `service.name` resource attribute of every span. */
+        service_name: z.string().min(1).max(200).default('caxton'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -106,6 +106,10 @@ repeat_tool_call_limit = 3          # the same tool call (same arguments) this m
 
 [mcp]
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...
+
+[telemetry]
+# otlp_endpoint = "http://127.0.0.1:4318"  # export OpenTelemetry traces over OTLP/HTTP (unset: off, or env OTEL_EXPORTER_OTLP_ENDPOINT)
+service_name = "caxton"
 `;
 }
 

@@ -16,6 +16,7 @@ import { createListeners } from './listen.js';
 import { createLogger, type LogOptions } from './logger.js';
 import { configuredSecrets } from './secrets.js';
 import { buildServices } from './services.js';
+import { startTracing } from './telemetry.js';
 import { stopOnSignal } from './shutdown.js';
 
 /** How the daemon was asked to start (CLI flags override ares.toml and env). */
@@ -94,6 +95,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const secrets = configuredSecrets(config, process.env);
     const root = createLogger({ ...logOptions(config), file: paths.logFile, echo: opts.echoLogs, scrub: secrets.scrub });
     const logger = (log = root.child({ component: 'daemon' }));
+    // Started first and so shut down last: spans of the runs cancelled at shutdown are still flushed.
+    const tracing = await startTracing(config.telemetry, process.env);
+    if (tracing) cleanups.push(tracing.shutdown);
     const listeners = createListeners(config.server, paths.socket);
     const services = await buildServices(config, paths, root, { secrets, startedAt, url: listeners.url });
     cleanups.push(services.close);
@@ -110,6 +114,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         version: services.deps.version,
         agents: services.watcher.current().agents.size,
         startup_ms: Date.now() - startedAt,
+        ...(tracing ? { traces: tracing.url } : {}),
       },
       'caxton daemon started',
     );

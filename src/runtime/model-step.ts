@@ -6,6 +6,7 @@ import type { ChatRequest, Provider, ToolCallRequest } from '../llm/types.js';
 import type { RunEvent } from './events.js';
 import type { RunObserver } from './observer.js';
 import type { RunRecord } from './run-record.js';
+import { endChatSpan, startChatSpan } from './tracing.js';
 
 /** The explicit last words of a run that reached its tool-iteration limit (SPEC §7: never a silent stop). */
 export function maxIterationsMessage(limit: number): string {
@@ -25,7 +26,8 @@ export interface StepResult {
 
 /**
  * Stream one provider call, passing text and cumulative usage on; a step's text is set apart from
- * earlier text. The request's duration and outcome go to `observer` (the offline provider makes no request).
+ * earlier text. The request's duration and outcome go to `observer` (the offline provider makes no
+ * request), and the call is traced as a `chat MODEL` span under the run's (src/runtime/tracing.ts).
  */
 export async function* modelStep(
   provider: Provider,
@@ -34,19 +36,27 @@ export async function* modelStep(
   signal: AbortSignal,
   observer?: RunObserver,
 ): AsyncGenerator<RunEvent, StepResult> {
-  if (!observer || provider.type === 'offline') return yield* stream(provider, request, rec, signal);
+  const chat = startChatSpan(rec.trace?.ctx, { providerType: provider.type, providerName: provider.name, model: request.model });
+  const before = { ...rec.usage };
   const started = performance.now();
   // Left as `cancelled` when the consumer stops iterating (the client went away).
   let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled';
+  let step: StepResult | undefined;
+  let error: unknown;
   try {
-    const step = yield* stream(provider, request, rec, signal);
+    step = yield* stream(provider, request, rec, signal);
     outcome = 'ok';
     return step;
   } catch (err) {
     if (!signal.aborted) outcome = 'error';
+    error = err;
     throw err;
   } finally {
-    observer.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
+    const tokens = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
+    endChatSpan(chat, { ...tokens, ...(step ? { finish: step.finish } : {}), ...(error !== undefined ? { error } : {}) });
+    if (observer && provider.type !== 'offline') {
+      observer.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
+    }
   }
 }
 

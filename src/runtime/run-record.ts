@@ -12,6 +12,7 @@ import type { FinishReason } from '../domain/finish-reasons.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
 import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
+import type { TraceSpan } from './tracing.js';
 import type { ObservedToolCall } from './observer.js';
 import type { StatedEnd } from './run-guards.js';
 import type { RunRequest } from './types.js';
@@ -58,6 +59,8 @@ export class RunRecord {
   readonly log: Log;
   /** The budgets the run's model calls are reserved on (src/runtime/budgets.ts); none when absent. */
   budget: RunBudget | undefined;
+  /** The run's `invoke_agent` span (src/runtime/tracing.ts), set once the run is past its refusals; model and tool spans are its children. */
+  trace: TraceSpan | undefined;
 
   /** `log`: the logger of the request that started the run (its lines carry `request_id`), or the runtime's. */
   constructor(

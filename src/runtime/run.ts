@@ -24,7 +24,9 @@
  * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
  *    `RuntimeDeps.observer` (src/runtime/observer.ts), the one place every entry point is measured.
  * 7. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
- *    through the request's logger, so each line carries `request_id` and `execution_id`.
+ *    through the request's logger, so each line carries `request_id` and `execution_id`;
+ * 8. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
+ *    model call and per tool call (no-ops unless the daemon registered a tracer provider).
  *
  * Cancellation (src/runtime/runs-in-flight.ts) stops the provider request, running tools or the
  * queue wait, and is recorded as `cancelled` with its reason: a client that goes away aborts
@@ -46,6 +48,7 @@ import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-gua
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
+import { endRunSpan, startRunSpan } from './tracing.js';
 import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type RuntimeDeps, type RuntimeLimits } from './types.js';
 
 export type { AgentControls } from './agent-controls.js';
@@ -108,6 +111,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     yield denied;
     return;
   }
+  rec.trace = startRunSpan(req.agent.name, rec.id, req.source);
   const scope = begin(req.signal);
   let release: Release | undefined;
   let steps: StepCommitter | undefined;
@@ -131,6 +135,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     release?.();
     scope.end();
     if (rec.ended && rec.last) deps.observer?.runEnded(rec.last, rec.observedTools());
+    endRunSpan(rec.trace, rec.ended ? rec.last : undefined);
   }
 }
 
@@ -243,7 +248,7 @@ async function* loop(
       log: rec.log,
       ...(req.agentRow ? { agentRow: req.agentRow } : {}),
     };
-    const results = yield* dispatchTools(parts.tools, caller, calls, round + 1, rec.toolCalls);
+    const results = yield* dispatchTools(parts.tools, caller, calls, round + 1, rec.toolCalls, rec.trace?.ctx);
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');
     for (const r of results) {
       request.messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });

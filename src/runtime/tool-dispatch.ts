@@ -6,6 +6,7 @@
  * Results are scrubbed of secret values and cut to `maxToolResultChars` characters before the model,
  * the events or the store see them; the recorded copy is cut further, to 2,000 characters.
  */
+import type { Context } from '@opentelemetry/api';
 import type { Agent } from '../domain/entities.js';
 import type { Log } from '../domain/log.js';
 import type { AgentRow } from '../domain/memory-scope.js';
@@ -13,6 +14,7 @@ import type { ToolCallRequest } from '../llm/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { ToolResultEvent } from './events.js';
 import type { ToolCallRecord } from './run-record.js';
+import { failSpan, startToolSpan, withSpan } from './tracing.js';
 
 /** What dispatch needs from the runtime. */
 export interface ToolDispatchDeps {
@@ -43,7 +45,8 @@ const RECORDED_RESULT_CHARS = 2_000;
 
 /**
  * Run `calls` (tool round `iteration`, from 1), yielding each result as it is ready and appending
- * each record to `records` in the order the calls finish. Returns the results in call order.
+ * each record to `records` in the order the calls finish. Returns the results in call order. Each
+ * call is traced as an `execute_tool NAME` span under `trace` (the run's span context).
  */
 export async function* dispatchTools(
   deps: ToolDispatchDeps,
@@ -51,10 +54,11 @@ export async function* dispatchTools(
   calls: readonly ToolCallRequest[],
   iteration: number,
   records: ToolCallRecord[],
+  trace?: Context,
 ): AsyncGenerator<ToolResultEvent, ToolResultEvent[]> {
   const results: ToolResultEvent[] = new Array(calls.length);
   const runOne = (call: ToolCallRequest, i: number) =>
-    runTool(deps, caller, call, iteration).then(({ result, record }) => {
+    runTool(deps, caller, call, iteration, trace).then(({ result, record }) => {
       records.push(record);
       results[i] = result;
       return i;
@@ -95,10 +99,13 @@ async function callTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCa
   }
 }
 
-/** Run one call and shape its result event and its record. */
-async function runTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCallRequest, iteration: number): Promise<Outcome> {
+/** Run one call (in its span, so a sub-run it starts is the span's child) and shape its result event and its record. */
+async function runTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCallRequest, iteration: number, trace: Context | undefined): Promise<Outcome> {
   const t0 = Date.now();
-  const out = await callTool(deps, caller, call);
+  const tool = startToolSpan(trace, call.function.name, call.id, iteration);
+  const out = await withSpan(tool.ctx, () => callTool(deps, caller, call));
+  if (out.isError) failSpan(tool.span, out.timedOut ? 'timeout' : 'tool_error');
+  tool.span.end();
   let content = deps.scrub(out.content);
   if (content.length > deps.maxToolResultChars) {
     content = `${content.slice(0, deps.maxToolResultChars)}\n[truncated: the result was ${content.length} characters]`;

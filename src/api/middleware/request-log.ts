@@ -20,8 +20,8 @@ export const REQUEST_ID_MAX_LENGTH = 128;
 /** The field every line the API itself logs carries. */
 export const API_LINE = { component: 'api' } as const;
 
-/** Polled often by probes and scrapers: their request lines are debug, not info. */
-const QUIET = /^\/(health|metrics)(\/|$)/;
+/** Paths polled often by probes and scrapers: their request lines are debug, not info, and they are not traced. */
+export const QUIET = /^\/(health|metrics)(\/|$)/;
 
 /** The two middleware, in order: the request id, then the request's logger and its `request` line. */
 export function requestLog(log: Log): MiddlewareHandler<AppEnv>[] {
