@@ -96,7 +96,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const root = createLogger({ ...logOptions(config), file: paths.logFile, echo: opts.echoLogs, scrub: secrets.scrub });
     const logger = (log = root.child({ component: 'daemon' }));
     // Started first and so shut down last: spans of the runs cancelled at shutdown are still flushed.
-    const tracing = await startTracing(config.telemetry, process.env);
+    const traceLog = root.child({ component: 'telemetry' });
+    const tracing = await startTracing(config.telemetry, process.env, (msg) => traceLog.warn(`tracing: ${msg}`));
     if (tracing) cleanups.push(tracing.shutdown);
     const listeners = createListeners(config.server, paths.socket);
     const services = await buildServices(config, paths, root, { secrets, startedAt, url: listeners.url });

@@ -21,12 +21,12 @@ export function tracesUrl(telemetry: AresConfig['telemetry'], env: NodeJS.Proces
   return endpoint === undefined ? undefined : `${endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
-/** Start tracing when configured (module comment); undefined when off. */
-export async function startTracing(telemetry: AresConfig['telemetry'], env: NodeJS.ProcessEnv): Promise<Tracing | undefined> {
+/** Start tracing when configured (module comment); undefined when off. The SDK's own warnings (export failures) go to `warn`. */
+export async function startTracing(telemetry: AresConfig['telemetry'], env: NodeJS.ProcessEnv, warn: (msg: string) => void): Promise<Tracing | undefined> {
   const url = tracesUrl(telemetry, env);
   if (url === undefined) return undefined;
   const { startOtelSdk } = await import('./otel-sdk.js');
   const shown = new URL(url);
   shown.username = shown.password = '';
-  return { url: shown.href, shutdown: startOtelSdk(url, telemetry.service_name, versionInfo().version) };
+  return { url: shown.href, shutdown: startOtelSdk(url, telemetry.service_name, versionInfo().version, warn) };
 }

@@ -3,6 +3,8 @@
  * (the file wins), and a bad endpoint refused with its place in the file. The exporting itself is
  * covered end to end in tests/e2e/traces.test.ts.
  */
+import { createServer } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseAresConfig } from '../../src/config/ares-toml.js';
 import type { DomainError } from '../../src/domain/errors.js';
@@ -15,7 +17,7 @@ describe('[telemetry]', () => {
     expect(telemetry()).toEqual({ service_name: 'caxton' });
     expect(tracesUrl(telemetry(), {})).toBeUndefined();
     expect(tracesUrl(telemetry(), { OTEL_EXPORTER_OTLP_ENDPOINT: '' })).toBeUndefined();
-    expect(await startTracing(telemetry(), {})).toBeUndefined();
+    expect(await startTracing(telemetry(), {}, () => undefined)).toBeUndefined();
   });
 
   it('sends to <endpoint>/v1/traces, from the file first, else from OTEL_EXPORTER_OTLP_ENDPOINT', () => {
@@ -37,5 +39,20 @@ describe('[telemetry]', () => {
     };
     expect(problem('[telemetry]\notlp_endpoint = "grpc://collector:4317"\n')).toMatch(/^ares\.toml:2:\d+: .*must be an http:\/\/ or https:\/\/ URL/);
     expect(problem('[telemetry]\nendpoint = "http://collector:4318"\n')).toMatch(/^ares\.toml:2:\d+: .*endpoint/);
+  });
+
+  it("reports the SDK's export failures as warnings (a collector that cannot be reached)", { timeout: 20_000 }, async () => {
+    // A port that was free a moment ago: nothing listens there, so the export is refused.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const warnings: string[] = [];
+    const tracing = await startTracing(telemetry(`[telemetry]\notlp_endpoint = "http://127.0.0.1:${port}"\n`), {}, (m) => warnings.push(m));
+    trace.getTracer('test').startSpan('lost').end();
+    await tracing!.shutdown();
+    expect(warnings.join('\n')).toMatch(/ECONNREFUSED|export|connect/i);
   });
 });
