@@ -10,7 +10,6 @@
  * observer and provider retries) and `watchGauges` (gauges read at scrape time from the live parts:
  * runs in flight and queued, MCP servers and their children's memory, database size).
  */
-import { readFileSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -184,19 +183,6 @@ const DATABASE_SIZE_TTL_MS = 5_000;
 /** The agent name of a runtime agent key: `NAME (ROW_ID)` for a user agent (src/catalog/catalog.ts `agentKey`), else the name. */
 const agentOfKey = (key: string): string => (key.endsWith(')') && key.includes(' (') ? key.slice(0, key.lastIndexOf(' (')) : key);
 
-/**
- * Resident memory of process `pid` in bytes, from `/proc/PID/status` (`VmRSS`, Linux); undefined
- * elsewhere or when the process is gone.
- */
-export function residentBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Register the scrape-time gauges of `sources` on `metrics.registry`. */
 export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: GaugeSources): void {
   const registers = [metrics.registry];
@@ -244,9 +230,18 @@ function mcpGauges(registers: Registry[], sources: GaugeSources): void {
     collect() {
       this.reset();
       for (const s of sources.mcpServers()) {
-        const rss = s.pid === undefined ? undefined : residentBytes(s.pid);
-        if (rss !== undefined) this.set({ server: s.name }, rss);
+        if (s.rss_bytes !== undefined) this.set({ server: s.name }, s.rss_bytes);
       }
+    },
+  });
+  new Counter({
+    name: 'caxton_mcp_server_cpu_seconds_total',
+    help: 'CPU time (user + system, Linux) used by each running stdio system MCP server child since it started, by server (seconds; restarts from 0 with the child)',
+    labelNames: ['server'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.mcpServers()) if (s.cpu_seconds !== undefined) this.inc({ server: s.name }, s.cpu_seconds);
     },
   });
   new Gauge({
@@ -265,7 +260,7 @@ function mcpGauges(registers: Registry[], sources: GaugeSources): void {
     registers,
     collect() {
       let total = 0;
-      for (const s of sources.userMcpServers()) total += (s.pid === undefined ? undefined : residentBytes(s.pid)) ?? 0;
+      for (const s of sources.userMcpServers()) total += s.rss_bytes ?? 0;
       this.set(total);
     },
   });

@@ -184,9 +184,13 @@ export const AresConfigSchema = z
      * default), Streamable HTTP MCP servers of non-admin users may only reach public addresses: loopback, private,
      * link-local (169.254.x.x, cloud metadata) and similar URLs are refused when the server is created
      * or updated (400, field `url`) and again at every connect, on the addresses DNS gives then.
-     * Servers in config/mcps/ and rows of admin users are trusted.
+     * Servers in config/mcps/ and rows of admin users are trusted. `default_memory_mb`: the memory
+     * limit (MiB, RLIMIT_DATA through prlimit) of stdio servers that set no `memory_mb`; default none.
      */
-    mcp: z.object({ allow_private_urls: z.boolean().default(false) }).strict().prefault({}),
+    mcp: z
+      .object({ allow_private_urls: z.boolean().default(false), default_memory_mb: z.number().int().min(16).max(1_048_576).optional() })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
