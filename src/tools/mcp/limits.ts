@@ -66,14 +66,19 @@ export function wrapCommand(
 /** Output a child prints when an allocation fails (Node, Python, C/C++, Go, Rust runtimes). */
 const OUT_OF_MEMORY = /out of memory|MemoryError|Cannot allocate memory|ENOMEM|bad_alloc|memory allocation of \d+ bytes failed/i;
 
+/** Whether a chunk of a child's stderr reports a failed allocation. */
+export function reportsOutOfMemory(text: string): boolean {
+  return OUT_OF_MEMORY.test(text);
+}
+
 /**
  * Which limit a child broke, in words ("exceeded memory_mb=64", "exceeded cpu_secs=5"), or
  * undefined when its exit does not look like a limit. CPU: SIGXCPU. Memory: a failed exit (non-zero
- * code or a signal) whose stderr reports a failed allocation, or a SIGKILL.
+ * code or a signal) after its stderr reported a failed allocation (`outOfMemory`), or a SIGKILL.
  */
-export function breachOf(limits: ChildLimits, exit: ChildExit, stderr: string): string | undefined {
+export function breachOf(limits: ChildLimits, exit: ChildExit, outOfMemory: boolean): string | undefined {
   if (limits.cpuSecs !== undefined && exit.signal === 'SIGXCPU') return `exceeded cpu_secs=${limits.cpuSecs}`;
   const failed = exit.signal !== null || (exit.code !== null && exit.code !== 0);
-  if (limits.memoryMb !== undefined && failed && (OUT_OF_MEMORY.test(stderr) || exit.signal === 'SIGKILL')) return `exceeded memory_mb=${limits.memoryMb}`;
+  if (limits.memoryMb !== undefined && failed && (outOfMemory || exit.signal === 'SIGKILL')) return `exceeded memory_mb=${limits.memoryMb}`;
   return undefined;
 }

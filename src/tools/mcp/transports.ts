@@ -11,7 +11,7 @@ import type { McpServer } from '../../domain/entities.js';
 import { SecretScrubber, secretEnvValues } from '../../domain/secrets.js';
 import { publicOnlyFetch } from '../net-policy.js';
 import { expandEnv, type OpenedTransport, type TransportFactory } from './connection.js';
-import { breachOf, limitsOf, wrapCommand, type ChildExit } from './limits.js';
+import { breachOf, limitsOf, reportsOutOfMemory, wrapCommand, type ChildExit } from './limits.js';
 
 /** Bytes of a child's stderr kept for error messages. */
 const STDERR_KEEP = 2048;
@@ -37,13 +37,16 @@ async function openStdio(server: McpServer, source: Readonly<Record<string, stri
     return started;
   };
   let tail = '';
+  let outOfMemory = false;
   transport.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-STDERR_KEEP);
+    const text = chunk.toString('utf8');
+    outOfMemory ||= run.limited && reportsOutOfMemory(text);
+    tail = (tail + text).slice(-STDERR_KEEP);
   });
   return {
     transport,
     pid: () => transport.pid,
-    breach: () => (run.limited && exit ? breachOf(limits, exit, tail) : undefined),
+    breach: () => (run.limited && exit ? breachOf(limits, exit, outOfMemory) : undefined),
     stderrTail: () => {
       // Prefer the last line that names a problem over trailers such as node's "Node.js v20.x".
       const lines = secrets
