@@ -15,6 +15,7 @@ import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { McpServerStatus } from '../domain/mcp-status.js';
 import type { DatabaseSize } from '../domain/status.js';
+import type { PoolStatus } from '../runtime/agent-controls.js';
 import type { AgentStatus } from '../runtime/lifecycle.js';
 import type { RunObserver } from '../runtime/run.js';
 
@@ -169,6 +170,8 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
 export interface GaugeSources {
   /** Every agent the runtime has seen, by agent key (src/runtime/agent-controls.ts `list`). */
   agents: () => AgentStatus[];
+  /** The global pool of runs (`[runtime] max_concurrent_runs`; src/runtime/agent-controls.ts `pool`). */
+  pool: () => PoolStatus;
   /** System-tier MCP servers. */
   mcpServers: () => McpServerStatus[];
   /** User-tier MCP connections (their names and owners are never labels). */
@@ -206,8 +209,28 @@ export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: Gaug
       for (const s of sources.agents()) if (s.queued) this.inc({ agent: agentOfKey(s.name) }, s.queued);
     },
   });
+  poolGauges(registers, sources.pool);
   mcpGauges(registers, sources);
   databaseGauges(registers, sources.databaseSize);
+}
+
+/** The global pool: runs holding a pool slot, runs in the global queue, and the pool's size. */
+function poolGauges(registers: Registry[], pool: () => PoolStatus): void {
+  const gauges: [string, string, keyof PoolStatus][] = [
+    ['caxton_runs_in_flight', 'Runs of all agents holding a slot of the global pool now', 'active'],
+    ['caxton_runs_queued', 'Runs waiting in the global queue for a slot of the global pool now ([runtime] max_concurrent_runs reached)', 'queued'],
+    ['caxton_runs_max_concurrent', 'Size of the global pool of runs ([runtime] max_concurrent_runs)', 'max'],
+  ];
+  for (const [name, help, field] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(pool()[field]);
+      },
+    });
+  }
 }
 
 /** MCP server states (system servers by name, user-tier ones counted) and their stdio children's resident memory. */

@@ -193,6 +193,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
+    pool: () => runtime.agents.pool(),
     mcpServers: () => deps.mcpServers?.() ?? [],
     userMcpServers: () => deps.userMcpServers?.() ?? [],
     databaseSize: () => store.size(),
@@ -371,6 +372,7 @@ function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
     maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
     maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
     maxQueuedTotal: config.runtime.max_queued_runs,
+    maxConcurrentRuns: config.runtime.max_concurrent_runs,
     repeatToolCallLimit: config.runtime.repeat_tool_call_limit,
     ...(config.runtime.max_run_seconds !== undefined ? { maxRunSeconds: config.runtime.max_run_seconds } : {}),
     ...(config.runtime.max_tokens_per_run !== undefined ? { maxTokensPerRun: config.runtime.max_tokens_per_run } : {}),
