@@ -93,7 +93,7 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
   });
   const refused = new Counter({
     name: 'caxton_agent_runs_refused_total',
-    help: "Runs refused before any work because the agent's queue or the total queue was full (503), by agent and source tier",
+    help: "Runs refused before any work because the agent's queue, the total queue or the global queue was full (503), by agent and source tier",
     labelNames: ['agent', 'source'],
     registers,
   });
