@@ -86,7 +86,9 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     expect(broken.last_error).toMatch(/nonexistent|closed|exited/i);
     // Past its memory_mb the OS stops the server (prlimit, util-linux): failed with the limit as the reason, retried with backoff.
     if (existsSync(PRLIMIT)) {
-      const hog = await waitFor('hog server to break its memory limit', async () => (await mcpList(home)).find((r) => r.name === 'hog' && r.state === 'failed'));
+      const hog = await waitFor('hog server to break its memory limit', async () =>
+        (await mcpList(home)).find((r) => r.name === 'hog' && r.state === 'failed'),
+      );
       expect(hog.last_error).toMatch(/^exceeded memory_mb=256: the server process exited/);
     }
 

@@ -21,7 +21,12 @@ interface SpawnedChild {
   _process?: { once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): void };
 }
 
-async function openStdio(server: McpServer, source: Readonly<Record<string, string | undefined>>, cwd: string | undefined, opts: RealTransportOptions): Promise<OpenedTransport> {
+async function openStdio(
+  server: McpServer,
+  source: Readonly<Record<string, string | undefined>>,
+  cwd: string | undefined,
+  opts: RealTransportOptions,
+): Promise<OpenedTransport> {
   const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
   const env = expandEnv(server.env, source);
   const secrets = new SecretScrubber(secretEnvValues(server.env, env));

@@ -2,13 +2,14 @@
  * OS limits of stdio MCP servers (issue requirement: `memory_mb` / `cpu_secs`, `[mcp]
  * default_memory_mb`): a real child under prlimit that allocates past its memory limit, or burns
  * past its CPU limit, is stopped by the OS, reported failed with the limit it broke, and restarted;
- * while it runs its status carries RSS and CPU time.
+ * while it runs its status carries RSS and CPU time. A non-admin user's row cannot raise the default.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { McpServerSchema } from '../../../src/domain/entities.js';
 import { createMcpManager, type McpManager } from '../../../src/tools/mcp/manager.js';
+import { createMcpPool, type McpPool } from '../../../src/tools/mcp/pool.js';
 import { breachOf, limitsOf, PRLIMIT, reportsOutOfMemory } from '../../../src/tools/mcp/limits.js';
 import type { ToolContext } from '../../../src/tools/types.js';
 import { waitFor } from '../../helpers/cli.js';
@@ -17,8 +18,9 @@ const HOG = fileURLToPath(new URL('./fixtures/hog-server.mjs', import.meta.url))
 const quiet = { info() {}, warn() {}, error() {} };
 const ctx: ToolContext = { agentName: 'tester', userId: 'local', signal: new AbortController().signal };
 const managers: McpManager[] = [];
+const pools: McpPool[] = [];
 afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.close()));
+  await Promise.all([...managers.splice(0).map((m) => m.close()), ...pools.splice(0).map((p) => p.close())]);
 });
 
 function hogManager(fields: Record<string, unknown>, defaultMemoryMb?: number): McpManager {
@@ -62,6 +64,16 @@ describe.skipIf(!existsSync(PRLIMIT))('stdio MCP servers under OS limits (prlimi
     expect(r.isError).toBe(true);
     const failed = await waitFor('hog failed', () => (m.status()[0]!.last_error ? m.status()[0] : undefined), 15_000);
     expect(failed.last_error).toMatch(/^exceeded cpu_secs=1: the server process exited/);
+  });
+
+  it("a non-admin user's row may lower [mcp] default_memory_mb but not raise it", async () => {
+    const pool = createMcpPool({ log: quiet, backoff: { initialMs: 50, maxMs: 200 }, defaultMemoryMb: 256 });
+    pools.push(pool);
+    const conn = pool.get('mcp_1', McpServerSchema.parse({ name: 'hog', command: process.execPath, args: [HOG], timeout_secs: 20, memory_mb: 4096 }))!;
+    await conn.settled();
+    await conn.call('hog.hog', { mb: 1024 }, ctx);
+    const failed = await waitFor('row failed', () => (conn.status().last_error ? conn.status() : undefined));
+    expect(failed.last_error).toMatch(/^exceeded memory_mb=256/);
   });
 
   it('a server without limits allocates freely', async () => {
