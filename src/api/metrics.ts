@@ -10,12 +10,12 @@
  * observer and provider retries) and `watchGauges` (gauges read at scrape time from the live parts:
  * runs in flight and queued, MCP servers and their children's memory, database size).
  */
-import { readFileSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { McpServerStatus } from '../domain/mcp-status.js';
 import type { DatabaseSize } from '../domain/status.js';
+import type { PoolStatus } from '../runtime/agent-controls.js';
 import type { AgentStatus } from '../runtime/lifecycle.js';
 import type { RunObserver } from '../runtime/run.js';
 
@@ -93,7 +93,7 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
   });
   const refused = new Counter({
     name: 'caxton_agent_runs_refused_total',
-    help: "Runs refused before any work because the agent's queue or the total queue was full (503), by agent and source tier",
+    help: "Runs refused before any work because the agent's queue, the total queue or the global queue was full (503), by agent and source tier",
     labelNames: ['agent', 'source'],
     registers,
   });
@@ -170,6 +170,8 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
 export interface GaugeSources {
   /** Every agent the runtime has seen, by agent key (src/runtime/agent-controls.ts `list`). */
   agents: () => AgentStatus[];
+  /** The global pool of runs (`[runtime] max_concurrent_runs`; src/runtime/agent-controls.ts `pool`). */
+  pool: () => PoolStatus;
   /** System-tier MCP servers. */
   mcpServers: () => McpServerStatus[];
   /** User-tier MCP connections (their names and owners are never labels). */
@@ -183,19 +185,6 @@ const DATABASE_SIZE_TTL_MS = 5_000;
 
 /** The agent name of a runtime agent key: `NAME (ROW_ID)` for a user agent (src/catalog/catalog.ts `agentKey`), else the name. */
 const agentOfKey = (key: string): string => (key.endsWith(')') && key.includes(' (') ? key.slice(0, key.lastIndexOf(' (')) : key);
-
-/**
- * Resident memory of process `pid` in bytes, from `/proc/PID/status` (`VmRSS`, Linux); undefined
- * elsewhere or when the process is gone.
- */
-export function residentBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Register the scrape-time gauges of `sources` on `metrics.registry`. */
 export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: GaugeSources): void {
@@ -220,8 +209,28 @@ export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: Gaug
       for (const s of sources.agents()) if (s.queued) this.inc({ agent: agentOfKey(s.name) }, s.queued);
     },
   });
+  poolGauges(registers, sources.pool);
   mcpGauges(registers, sources);
   databaseGauges(registers, sources.databaseSize);
+}
+
+/** The global pool: runs holding a pool slot, runs in the global queue, and the pool's size. */
+function poolGauges(registers: Registry[], pool: () => PoolStatus): void {
+  const gauges: [string, string, keyof PoolStatus][] = [
+    ['caxton_runs_in_flight', 'Runs of all agents holding a slot of the global pool now', 'active'],
+    ['caxton_runs_queued', 'Runs waiting in the global queue for a slot of the global pool now ([runtime] max_concurrent_runs reached)', 'queued'],
+    ['caxton_runs_max_concurrent', 'Size of the global pool of runs ([runtime] max_concurrent_runs)', 'max'],
+  ];
+  for (const [name, help, field] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(pool()[field]);
+      },
+    });
+  }
 }
 
 /** MCP server states (system servers by name, user-tier ones counted) and their stdio children's resident memory. */
@@ -244,9 +253,18 @@ function mcpGauges(registers: Registry[], sources: GaugeSources): void {
     collect() {
       this.reset();
       for (const s of sources.mcpServers()) {
-        const rss = s.pid === undefined ? undefined : residentBytes(s.pid);
-        if (rss !== undefined) this.set({ server: s.name }, rss);
+        if (s.rss_bytes !== undefined) this.set({ server: s.name }, s.rss_bytes);
       }
+    },
+  });
+  new Counter({
+    name: 'caxton_mcp_server_cpu_seconds_total',
+    help: 'CPU time (user + system, Linux) used by each running stdio system MCP server child since it started, by server (seconds; restarts from 0 with the child)',
+    labelNames: ['server'],
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.mcpServers()) if (s.cpu_seconds !== undefined) this.inc({ server: s.name }, s.cpu_seconds);
     },
   });
   new Gauge({
@@ -265,7 +283,7 @@ function mcpGauges(registers: Registry[], sources: GaugeSources): void {
     registers,
     collect() {
       let total = 0;
-      for (const s of sources.userMcpServers()) total += (s.pid === undefined ? undefined : residentBytes(s.pid)) ?? 0;
+      for (const s of sources.userMcpServers()) total += s.rss_bytes ?? 0;
       this.set(total);
     },
   });

@@ -159,8 +159,9 @@ export const AresConfigSchema = z
     tools: z.object({ deny: z.array(z.string().min(1)).default([]) }).strict().prefault({}),
     /**
      * Runtime limits (SPEC §7 isolation): `max_concurrent_runs_per_agent` runs of one agent at a time
-     * (more wait in a queue of at most `max_queued_runs_per_agent`); at most `max_queued_runs` wait
-     * across all agents. Beyond either bound requests are refused at once with 503 (load shedding).
+     * (more wait in a queue of at most `max_queued_runs_per_agent`) and `max_concurrent_runs` runs of
+     * all agents together (more wait in the global queue); at most `max_queued_runs` wait across all
+     * agents. Beyond any bound requests are refused at once with 503 and `Retry-After` (load shedding).
      * Per-run limits end a run in a stated state (docs/finish-reasons.md).
      */
     runtime: z
@@ -168,6 +169,7 @@ export const AresConfigSchema = z
         max_concurrent_runs_per_agent: z.number().int().min(1).max(1000).default(8),
         max_queued_runs_per_agent: z.number().int().min(0).max(100_000).default(256),
         max_queued_runs: z.number().int().min(0).max(1_000_000).default(1024),
+        max_concurrent_runs: z.number().int().min(1).max(100_000).default(64),
         /** Longest a run may take once admitted (seconds); it then ends with `finish_reason = "timeout"`. Agents may set their own. Default: none. */
         max_run_seconds: z.number().positive().max(86_400).optional(),
         /** Tokens (input + output, every model call) after which a run asks for no more tools (`finish_reason = "length"`). Agents may set their own. Default: none. */
@@ -184,9 +186,13 @@ export const AresConfigSchema = z
      * default), Streamable HTTP MCP servers of non-admin users may only reach public addresses: loopback, private,
      * link-local (169.254.x.x, cloud metadata) and similar URLs are refused when the server is created
      * or updated (400, field `url`) and again at every connect, on the addresses DNS gives then.
-     * Servers in config/mcps/ and rows of admin users are trusted.
+     * Servers in config/mcps/ and rows of admin users are trusted. `default_memory_mb`: the memory
+     * limit (MiB, RLIMIT_DATA through prlimit) of stdio servers that set no `memory_mb`; default none.
      */
-    mcp: z.object({ allow_private_urls: z.boolean().default(false) }).strict().prefault({}),
+    mcp: z
+      .object({ allow_private_urls: z.boolean().default(false), default_memory_mb: z.number().int().min(16).max(1_048_576).optional() })
+      .strict()
+      .prefault({}),
     /**
      * OpenTelemetry traces (STORY-021): with `otlp_endpoint` (or the standard environment variable
      * `OTEL_EXPORTER_OTLP_ENDPOINT`) set, the daemon exports spans (HTTP request, run, model call,

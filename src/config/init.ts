@@ -99,6 +99,7 @@ deny = []                   # tools no agent may use, e.g. ["http_fetch", "every
 max_concurrent_runs_per_agent = 8   # runs of one agent at the same time
 max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond it they are refused as busy (503)
 max_queued_runs = 1024              # runs waiting across all agents; beyond it new runs are refused at once (503)
+max_concurrent_runs = 64            # runs of all agents at the same time; more wait in the global queue
 repeat_tool_call_limit = 3          # the same tool call (same arguments) this many times in one run ends it as loop_detected
 # max_run_seconds = 300             # per-run limits (agents may set their own): time, ends as timeout
 # max_tokens_per_run = 200000       # tokens in + out, ends as length
@@ -106,6 +107,7 @@ repeat_tool_call_limit = 3          # the same tool call (same arguments) this m
 
 [mcp]
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...
+# default_memory_mb = 512   # memory limit of stdio MCP servers without their own memory_mb (prlimit; Node servers need 192+)
 
 [telemetry]
 # otlp_endpoint = "http://127.0.0.1:4318"  # export OpenTelemetry traces over OTLP/HTTP (unset: off, or env OTEL_EXPORTER_OTLP_ENDPOINT)

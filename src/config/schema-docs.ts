@@ -77,6 +77,8 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     url: 'Streamable HTTP endpoint (set this or `command`).',
     timeout_secs: 'Seconds one tool call may take.',
     tools: 'Allowlist of the server tools agents may use (default: all).',
+    memory_mb: 'Stdio servers: MiB of private writable memory (RLIMIT_DATA, set with prlimit); a server past it is marked failed ("exceeded memory_mb=N") and restarted with backoff. Default: `[mcp] default_memory_mb` of ares.toml, else none; a non-admin user\'s server may only lower that default.',
+    cpu_secs: 'Stdio servers: CPU seconds (user + system, RLIMIT_CPU) the process may use; past it the server is marked failed ("exceeded cpu_secs=N") and restarted with backoff. Default: none.',
   },
 };
 

@@ -127,7 +127,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   undo.push(() => opened.close());
   const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
   const changes = relayChanges(store.changes, part('store'), undo);
-  const { mcp, userMcp } = mcpFleets(paths, part('mcp'), undo);
+  const { mcp, userMcp } = mcpFleets(paths, part('mcp'), undo, config.mcp.default_memory_mb);
   const watcher = startWatcher(config, paths, part('config'), undo);
   const reconcileMcp = () => {
     const snapshot = watcher.current();
@@ -193,6 +193,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
+    pool: () => runtime.agents.pool(),
     mcpServers: () => deps.mcpServers?.() ?? [],
     userMcpServers: () => deps.userMcpServers?.() ?? [],
     databaseSize: () => store.size(),
@@ -312,10 +313,11 @@ async function forgetRenamedAgents(runtime: ManagedRuntime, rows: Pick<TenantSto
  * of user-tier servers (one connection per `user_mcps` row, started on first use). A sync SIGKILL of
  * every stdio child is the last resort if start-up fails or the process exits without shutdown.
  */
-function mcpFleets(paths: Paths, log: Logger, undo: Cleanup): { mcp: McpManager; userMcp: McpPool } {
+function mcpFleets(paths: Paths, log: Logger, undo: Cleanup, defaultMemoryMb: number | undefined): { mcp: McpManager; userMcp: McpPool } {
   const clientInfo = { name: 'caxton', version: versionInfo().version };
-  const mcp = createMcpManager({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-children.json'), clientInfo });
-  const userMcp = createMcpPool({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-user-children.json'), clientInfo });
+  const limits = defaultMemoryMb !== undefined ? { defaultMemoryMb } : {};
+  const mcp = createMcpManager({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-children.json'), clientInfo, ...limits });
+  const userMcp = createMcpPool({ log, cwd: paths.home, childrenFile: resolve(paths.runDir, 'mcp-user-children.json'), clientInfo, ...limits });
   const killMcpChildren = () => {
     mcp.killAll();
     userMcp.killAll();
@@ -372,6 +374,7 @@ function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
     maxConcurrentPerAgent: config.runtime.max_concurrent_runs_per_agent,
     maxQueuedPerAgent: config.runtime.max_queued_runs_per_agent,
     maxQueuedTotal: config.runtime.max_queued_runs,
+    maxConcurrentRuns: config.runtime.max_concurrent_runs,
     repeatToolCallLimit: config.runtime.repeat_tool_call_limit,
     ...(config.runtime.max_run_seconds !== undefined ? { maxRunSeconds: config.runtime.max_run_seconds } : {}),
     ...(config.runtime.max_tokens_per_run !== undefined ? { maxTokensPerRun: config.runtime.max_tokens_per_run } : {}),

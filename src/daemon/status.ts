@@ -4,6 +4,7 @@
  * current states.
  */
 import type { Catalog } from '../catalog/catalog.js';
+import type { AgentControls } from '../runtime/agent-controls.js';
 import { isWarning } from '../config/diagnostics.js';
 import type { ConfigWatcher } from '../config/watch.js';
 import type { ConfigStatus, StatusReport } from '../domain/status.js';
@@ -22,6 +23,7 @@ export interface StatusSources {
   providers: Pick<ProviderRegistry, 'states'>;
   catalog: Pick<Catalog, 'counts'>;
   store: Pick<Store, 'health'>;
+  runtime: { agents: Pick<AgentControls, 'pool'> };
 }
 
 /** The config status: diagnostics of the snapshot being served and the reload history. */
@@ -36,7 +38,7 @@ export function configStatusOf(src: Pick<StatusSources, 'watcher'>): ConfigStatu
   };
 }
 
-/** The daemon status: process, listeners, entity counts, each model with its provider's state, database, config. */
+/** The daemon status: process, listeners, entity counts, each model with its provider's state, database, config, the global run pool. */
 export async function statusOf(src: StatusSources): Promise<StatusReport> {
   const snapshot = src.watcher.current();
   const states = new Map(src.providers.states().map((s) => [s.name, s]));
@@ -65,5 +67,11 @@ export async function statusOf(src: StatusSources): Promise<StatusReport> {
     }),
     database: await src.store.health(),
     config: configStatusOf(src),
+    runs: runPool(src.runtime.agents.pool()),
   };
+}
+
+/** The global pool as the status report names it. */
+function runPool(p: { active: number; queued: number; max: number }): StatusReport['runs'] {
+  return { in_flight: p.active, queued: p.queued, max_concurrent: p.max };
 }

@@ -153,6 +153,9 @@ export const McpServerRowSchema = z
     tool_names: z.array(z.string()),
     last_error: z.string().nullable(),
     restarts: z.number(),
+    pid: z.number().optional().describe('pid of the running stdio child'),
+    rss_bytes: z.number().optional().describe('resident memory of the running stdio child (bytes)'),
+    cpu_seconds: z.number().optional().describe('CPU time of the running stdio child, user + system (seconds)'),
     key: z.string().optional().describe('row id of a user-tier server'),
     owner: z.string().optional().describe('owner email (admin only)'),
   })

@@ -83,7 +83,12 @@ export const ToolSchema = z
   })
   .strict();
 
-/** MCP server: stdio (`command` + `args` + `env`) or Streamable HTTP (`url`). */
+/**
+ * MCP server: stdio (`command` + `args` + `env`) or Streamable HTTP (`url`). A stdio child runs
+ * under OS limits: `memory_mb` (MiB of private writable memory, RLIMIT_DATA; default `[mcp]
+ * default_memory_mb` of ares.toml) and `cpu_secs` (CPU seconds, RLIMIT_CPU); one that breaks a limit
+ * is marked failed with the reason and restarted with backoff (src/tools/mcp/limits.ts).
+ */
 export const McpServerSchema = z
   .object({
     name: NameSchema,
@@ -94,10 +99,16 @@ export const McpServerSchema = z
     url: z.url().optional(),
     timeout_secs: z.number().positive().default(30),
     tools: z.array(z.string().min(1)).optional(),
+    memory_mb: z.number().int().min(16).max(1_048_576).optional(),
+    cpu_secs: z.number().int().min(1).max(31_536_000).optional(),
   })
   .strict()
   .refine((m) => Boolean(m.command) !== Boolean(m.url), {
     message: 'set exactly one of `command` (stdio server) or `url` (Streamable HTTP server)',
+  })
+  .refine((m) => !m.url || (m.memory_mb === undefined && m.cpu_secs === undefined), {
+    message: '`memory_mb` and `cpu_secs` limit a stdio server (`command`); a Streamable HTTP server (`url`) runs elsewhere',
+    path: ['memory_mb'],
   });
 
 /** Workflow: multi-agent routing from an entry agent, with a fallback and depth/iteration limits. */

@@ -27,6 +27,10 @@ export interface McpServerStatus {
   last_error: string | null;
   /** Pid of the stdio child while it runs. */
   pid?: number;
+  /** Resident memory of the running stdio child (VmRSS, Linux), bytes. */
+  rss_bytes?: number;
+  /** CPU time the running stdio child has used, user + system (Linux), seconds. */
+  cpu_seconds?: number;
   /** When the current connection became ready. */
   connected_at?: number;
   /** Reconnects after a crash or failed connect since the server was (re)configured. */

@@ -80,6 +80,15 @@ export interface StatusReport {
   models: ModelStatus[];
   database: DatabaseHealth;
   config: ConfigStatus;
+  /** The global pool of runs (`[runtime] max_concurrent_runs`): runs in flight, runs waiting in the global queue, the pool's size. */
+  runs: RunPoolStatus;
+}
+
+/** Runs of all agents against the global pool (counts). */
+export interface RunPoolStatus {
+  in_flight: number;
+  queued: number;
+  max_concurrent: number;
 }
 
 /** Database state reported by `/health` and `server status` (SPEC §6; the store fills it in). */

@@ -1,9 +1,12 @@
 /**
- * Agent controls (SPEC §7): one facade over the lifecycle table (src/runtime/lifecycle.ts) and the
- * per-agent concurrency slots (src/runtime/limiter.ts). Operators use `controls`; a run uses the
+ * Agent controls (SPEC §7): one facade over the lifecycle table (src/runtime/lifecycle.ts), the
+ * per-agent concurrency slots and the global pool of run slots (`[runtime] max_concurrent_runs`,
+ * STORY-023), both src/runtime/limiter.ts. A run takes its agent's slot first, then a pool slot
+ * (waiting in the global queue when all are taken), so an agent never holds more pool slots than
+ * its own limit and a run waiting for the pool never blocks another agent's slot. Operators use `controls`; a run uses the
  * admission steps (`busy`, `admit`, `acquire`) and reports its agent's own faults with `fault`.
  */
-import type { ErrorCode } from '../domain/errors.js';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { createLifecycle, type AgentStatus } from './lifecycle.js';
 import { createLimiter, type Release } from './limiter.js';
 
@@ -30,16 +33,31 @@ export interface AgentControls {
    * the agents that exist. Runs in flight are not affected.
    */
   retain(keep: (key: string) => boolean): void;
+  /** The global pool now: runs holding a pool slot, runs waiting for one, and the pool's size (counts). */
+  pool(): PoolStatus;
 }
+
+/** The global pool of run slots (`[runtime] max_concurrent_runs`). Counts. */
+export interface PoolStatus {
+  active: number;
+  queued: number;
+  max: number;
+}
+
+/** The one key of the global pool's limiter. */
+const POOL = 'all agents';
 
 /** The controls plus the steps a run takes through them; `key` is a run's agent key. */
 export interface AgentGate {
   controls: AgentControls;
-  /** Why a new run of `key` would be refused as busy now (its queue or the total queue is full), or undefined. */
+  /** Why a new run of `key` would be refused as busy now (its queue, the total queue or the global queue is full), or undefined. */
   busy(key: string): string | undefined;
   /** Make `key` ready for a run (`loaded` becomes `running`). @throws DomainError UNAVAILABLE when stopped or failed. */
   admit(key: string): void;
-  /** Take one of `key`'s slots, waiting in its queue. @throws DomainError UNAVAILABLE when full; the signal's reason when aborted. */
+  /**
+   * Take one of `key`'s slots, then one of the pool's, waiting in each queue; the release frees both.
+   * @throws DomainError UNAVAILABLE when a queue is full; the signal's reason when aborted.
+   */
   acquire(key: string, signal: AbortSignal): Promise<Release>;
   /** A run of a running `key` failed with `code`: when that is the agent's own fault (CONFIG_INVALID) it becomes failed. */
   fault(key: string, code: ErrorCode, reason: string): void;
@@ -50,6 +68,8 @@ export interface GateLimits {
   maxConcurrentPerAgent: number;
   maxQueuedPerAgent: number;
   maxQueuedTotal: number;
+  /** Runs of all agents at the same time (the global pool); more wait in the global queue of `maxQueuedTotal`. */
+  maxConcurrentRuns: number;
 }
 
 /** Error codes that are the agent's own fault (its configuration), which mark it failed. */
@@ -59,6 +79,13 @@ const AGENT_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['CONFIG_INVALID
 export function createAgentGate(limits: GateLimits): AgentGate {
   const lifecycle = createLifecycle();
   const limiter = createLimiter({ maxConcurrent: limits.maxConcurrentPerAgent, maxQueued: limits.maxQueuedPerAgent, maxQueuedTotal: limits.maxQueuedTotal });
+  const pool = createLimiter({ maxConcurrent: limits.maxConcurrentRuns, maxQueued: limits.maxQueuedTotal });
+  const poolStatus = (): PoolStatus => ({ ...pool.load(POOL), max: limits.maxConcurrentRuns });
+  const poolBusy = (): string | undefined => {
+    if (!pool.busy(POOL)) return undefined;
+    const { active, queued } = poolStatus();
+    return `the daemon is busy: ${active} runs in flight ([runtime] max_concurrent_runs = ${limits.maxConcurrentRuns}) and ${queued} queued; try again shortly`;
+  };
   const statusOf = (name: string): AgentStatus => ({ ...lifecycle.status(name), ...limiter.load(name) });
   const moved = (name: string, ...to: ('loaded' | 'running' | 'stopped')[]): AgentStatus => {
     for (const state of to) lifecycle.transition(name, state);
@@ -77,12 +104,27 @@ export function createAgentGate(limits: GateLimits): AgentGate {
     retain(keep) {
       for (const { name } of lifecycle.list()) if (!keep(name)) lifecycle.forget(name);
     },
+    pool: poolStatus,
   };
   return {
     controls,
-    busy: (key) => limiter.busy(key),
+    busy: (key) => limiter.busy(key) ?? poolBusy(),
     admit: (key) => lifecycle.admit(key),
-    acquire: (key, signal) => limiter.acquire(key, signal),
+    async acquire(key, signal) {
+      const releaseAgent = await limiter.acquire(key, signal);
+      try {
+        const refusal = poolBusy();
+        if (refusal) throw new DomainError('UNAVAILABLE', refusal);
+        const releasePool = await pool.acquire(POOL, signal);
+        return () => {
+          releasePool();
+          releaseAgent();
+        };
+      } catch (err) {
+        releaseAgent();
+        throw err;
+      }
+    },
     fault(key, code, reason) {
       if (AGENT_FAULTS.has(code) && lifecycle.state(key) === 'running') lifecycle.transition(key, 'failed', reason);
     },

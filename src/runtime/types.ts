@@ -21,6 +21,8 @@ export interface RuntimeLimits {
   maxQueuedPerAgent: number;
   /** Runs waiting for a slot across all agents (`[runtime] max_queued_runs`); beyond this runs are refused as busy. */
   maxQueuedTotal: number;
+  /** Runs of all agents at the same time (`[runtime] max_concurrent_runs`, the global pool); more wait in the global queue. */
+  maxConcurrentRuns: number;
   /** A tool result longer than this (characters) is cut before it goes to the model and the store. */
   maxToolResultChars: number;
   /** Default `max_run_seconds` of a run (seconds; `[runtime] max_run_seconds`); absent: none. */
@@ -38,6 +40,7 @@ export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
   maxConcurrentPerAgent: 8,
   maxQueuedPerAgent: 256,
   maxQueuedTotal: 1024,
+  maxConcurrentRuns: 64,
   maxToolResultChars: 32_000,
   repeatToolCallLimit: 3,
 };

@@ -8,12 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServerStatus } from '../../src/domain/mcp-status.js';
+import { cpuSeconds, residentBytes } from '../../src/tools/mcp/proc.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { PROMTOOL_MISSING, promtool, runPromtool, series, value } from '../helpers/prometheus.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
 const AGENT = 'customer-support';
-/** A system MCP server whose "child" is this test process, so its resident memory is real. */
+/** A system MCP server whose "child" is this test process, so its resident memory and CPU time are real readings. */
 const SERVER: McpServerStatus = {
   name: 'files',
   state: 'ready',
@@ -22,6 +23,8 @@ const SERVER: McpServerStatus = {
   tool_names: ['files.read'],
   last_error: null,
   pid: process.pid,
+  rss_bytes: residentBytes(process.pid)!,
+  cpu_seconds: cpuSeconds(process.pid)!,
   restarts: 0,
 };
 
@@ -84,10 +87,11 @@ describe('/metrics after a tool-using run', () => {
     expect(value(await metrics(), 'caxton_agent_runs_in_flight', { agent: AGENT })).toBe(0);
   });
 
-  it("shows MCP server states, their children's memory and the database size", async () => {
+  it("shows MCP server states, their children's memory and CPU time and the database size", async () => {
     const text = await metrics();
     expect(value(text, 'caxton_mcp_server_state', { server: 'files', state: 'ready' })).toBe(1);
     expect(value(text, 'caxton_mcp_server_resident_memory_bytes', { server: 'files' })).toBeGreaterThan(1024 * 1024);
+    expect(value(text, 'caxton_mcp_server_cpu_seconds_total', { server: 'files' })).toBeGreaterThan(0);
     expect(value(text, 'caxton_database_size_bytes', { backend: 'sqlite' })).toBeGreaterThan(0);
     expect(series(text, 'caxton_database_wal_size_bytes')).toHaveLength(1);
   });

@@ -46,6 +46,7 @@ const REPORT: StatusReport = {
   ],
   database: { ok: true, backend: 'sqlite', path: '/home/alice/.caxton/data/ares.db', journal_mode: 'wal', schema_version: 7 },
   config: CONFIG,
+  runs: { in_flight: 2, queued: 1, max_concurrent: 64 },
 };
 /** Strings only the admin may see. */
 const PRIVATE = ['/home/alice', '424242', 'caxton.sock', 'Incorrect API key', 'secret-project', 'max_tool_iterations', 'spawn ENOENT'];
@@ -80,6 +81,7 @@ describe('status details', () => {
       models: [{ name: 'balanced', provider: 'openai', provider_type: 'openai', model: 'gpt-4o-mini', state: 'offline' }],
       database: { ok: true, backend: 'sqlite', journal_mode: 'wal', schema_version: 7 },
       config: { errors: 1, warnings: 0, reloads: 1, rejected: 1 },
+      runs: { in_flight: 2, queued: 1, max_concurrent: 64 },
       mcp_servers: [{ name: 'files', state: 'failed', transport: 'stdio', tools: 0 }],
     });
     const config = await call('GET', '/api/config/status');

@@ -30,7 +30,7 @@ describe('caxton init ares.toml template', () => {
   });
 
   it('documents the tools policy, run limits and token lifetimes with comments', () => {
-    for (const key of ['deny', 'max_concurrent_runs_per_agent', 'max_queued_runs_per_agent', 'max_queued_runs', 'access_token_ttl_secs', 'refresh_token_ttl_secs']) {
+    for (const key of ['deny', 'max_concurrent_runs_per_agent', 'max_queued_runs_per_agent', 'max_queued_runs', 'max_concurrent_runs', 'access_token_ttl_secs', 'refresh_token_ttl_secs']) {
       expect(text).toMatch(new RegExp(`^${key} = .*# \\S`, 'm'));
     }
   });

@@ -52,6 +52,7 @@ describe('daemon lifecycle (real binary)', { timeout: 30_000 }, () => {
     expect(status.stdout).not.toContain('not running');
     expect(status.stdout).toContain(String(pid));
     expect(status.stdout).toMatch(/url:\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(status.stdout).toMatch(/runs:\s+0 in flight of 64 \(\[runtime\] max_concurrent_runs\), 0 queued/);
     expect(status.stdout).toContain(home.socket);
 
     // status --json

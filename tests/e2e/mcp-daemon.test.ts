@@ -7,13 +7,14 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { encode } from '@toon-format/toon';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { CAXTON_BIN, cleanEnv, homeRegistry, processAlive, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 import { SERVER_SCRIPTS, stdioToon } from '../tools/mcp/servers.js';
+import { PRLIMIT } from '../../src/tools/mcp/limits.js';
 
 requireBuild();
 
@@ -25,6 +26,8 @@ interface Row {
   tool_names: string[];
   last_error: string | null;
   pid?: number;
+  rss_bytes?: number;
+  cpu_seconds?: number;
 }
 
 /** An agent that names `tools` (so their servers are started). */
@@ -60,7 +63,8 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     home.writeFile('config/mcps/everything.toon', stdioToon('everything', SERVER_SCRIPTS.everything, ['stdio']));
     home.writeFile('config/mcps/broken.toon', stdioToon('broken', '/nonexistent/server.js'));
     home.writeFile('config/mcps/spare.toon', stdioToon('spare', SERVER_SCRIPTS.everything, ['stdio']));
-    home.writeFile('config/agents/user.toon', agentToon('user', ['everything.echo', 'broken.*']));
+    home.writeFile('config/mcps/hog.toon', stdioToon('hog', SERVER_SCRIPTS.hog, [], { memory_mb: 256, env: { HOG_AT_START_MB: '1024' } }));
+    home.writeFile('config/agents/user.toon', agentToon('user', ['everything.echo', 'broken.*', 'hog.*']));
     url = (await home.start()).url;
   }, 30_000);
   afterAll(async () => {
@@ -75,8 +79,18 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
     expect(everything.tool_names).toContain('everything.echo');
     expect(everything.tools).toBe(everything.tool_names.length);
     expect(processAlive(everything.pid!)).toBe(true);
+    // A running stdio child reports its resident memory (bytes) and CPU time (seconds).
+    expect(everything.rss_bytes).toBeGreaterThan(1024 * 1024);
+    expect(everything.cpu_seconds).toBeGreaterThan(0);
     const broken = await waitFor('broken server to fail', async () => (await mcpList(home)).find((r) => r.name === 'broken' && r.state === 'failed'));
     expect(broken.last_error).toMatch(/nonexistent|closed|exited/i);
+    // Past its memory_mb the OS stops the server (prlimit, util-linux): failed with the limit as the reason, retried with backoff.
+    if (existsSync(PRLIMIT)) {
+      const hog = await waitFor('hog server to break its memory limit', async () =>
+        (await mcpList(home)).find((r) => r.name === 'hog' && r.state === 'failed'),
+      );
+      expect(hog.last_error).toMatch(/^exceeded memory_mb=256: the server process exited/);
+    }
 
     // No agent names `spare`: listed, never started.
     expect(rows.find((r) => r.name === 'spare')).toMatchObject({ state: 'idle', tools: 0 });
@@ -84,8 +98,8 @@ describe('MCP servers in the daemon (real binary, real MCP servers)', { timeout:
 
     const table = await home.run(['mcp', 'list']);
     expect(table.exitCode, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/NAME\s+│\s+STATE\s+│\s+TRANSPORT\s+│\s+TOOLS\s+│\s+LAST_ERROR/);
-    expect(table.stdout).toMatch(/everything\s+│\s+ready\s+│\s+stdio/);
+    expect(table.stdout).toMatch(/NAME\s+│\s+STATE\s+│\s+TRANSPORT\s+│\s+TOOLS\s+│\s+RSS\s+│\s+CPU\s+│\s+LAST_ERROR/);
+    expect(table.stdout).toMatch(/everything\s+│\s+ready\s+│\s+stdio\s+│\s+\d+\s+│\s+[\d.]+ MiB\s+│\s+[\d.]+ s/);
   });
 
   it('hot reload connects an added server and ends a removed one', async () => {

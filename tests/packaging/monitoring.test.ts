@@ -19,6 +19,7 @@ function exported(): { all: Set<string>; own: string[] } {
   const metrics = createMetrics();
   watchGauges(metrics, {
     agents: () => [],
+    pool: () => ({ active: 0, queued: 0, max: 64 }),
     mcpServers: () => [],
     userMcpServers: () => [],
     databaseSize: async () => ({ backend: 'sqlite', database_bytes: 0 }),

@@ -102,6 +102,7 @@ const StatusSummary = z.object({
     pool: Pool.optional(),
   }),
   config: z.object({ errors: z.number(), warnings: z.number(), reloads: z.number(), rejected: z.number() }),
+  runs: z.object({ in_flight: z.number(), queued: z.number(), max_concurrent: z.number() }).describe('the global pool ([runtime] max_concurrent_runs)'),
   mcp_servers: z.array(z.object({ name: z.string(), state: z.string(), transport: z.string(), tools: z.number() })),
 });
 
@@ -141,6 +142,7 @@ function statusSummary(s: StatusReport, mcp: { name: string; state: string; tran
       ...(s.database.pool ? { pool: s.database.pool } : {}),
     },
     config: { errors: s.config.errors, warnings: s.config.warnings, reloads: s.config.reloads, rejected: s.config.rejected },
+    runs: s.runs,
     mcp_servers: mcp.map(({ name, state, transport, tools }) => ({ name, state, transport, tools })),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `caxton mcp list [--json]` (SPEC §3 MCP server): the MCP servers the daemon uses, as a table
- * NAME STATE TRANSPORT TOOLS LAST_ERROR, from `GET /api/mcp/servers` over the control socket.
+ * NAME STATE TRANSPORT TOOLS RSS CPU LAST_ERROR, from `GET /api/mcp/servers` over the control socket
+ * (RSS: resident memory of a running stdio child in MiB; CPU: its CPU seconds; `-` otherwise).
  * States: connecting, ready, failed (retrying with backoff), idle (not started), disabled.
  * With user-tier servers (SPEC §4) a SOURCE column (system, user, community) follows NAME, and an
  * OWNER column the admin's view (every user's live connections; `--as EMAIL` shows that user's view).
@@ -26,7 +27,7 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
   const wrap = servers.some((s) => (s.last_error ?? '').length > 60);
   const sources = servers.some((s) => s.source !== undefined && s.source !== 'system');
   const owners = servers.some((s) => s.owner !== undefined);
-  const head = ['NAME', ...(sources ? ['SOURCE'] : []), ...(owners ? ['OWNER'] : []), 'STATE', 'TRANSPORT', 'TOOLS', 'LAST_ERROR'];
+  const head = ['NAME', ...(sources ? ['SOURCE'] : []), ...(owners ? ['OWNER'] : []), 'STATE', 'TRANSPORT', 'TOOLS', 'RSS', 'CPU', 'LAST_ERROR'];
   const table = new Table({
     head,
     style: { head: [], border: [] },
@@ -40,6 +41,8 @@ export async function run(_args: string[], opts: GlobalOptions): Promise<number>
       s.state,
       s.transport,
       String(s.tools),
+      s.rss_bytes !== undefined ? `${(s.rss_bytes / 1048576).toFixed(1)} MiB` : '-',
+      s.cpu_seconds !== undefined ? `${s.cpu_seconds.toFixed(2)} s` : '-',
       s.last_error ?? '-',
     ]);
   }

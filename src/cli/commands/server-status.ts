@@ -70,6 +70,7 @@ function render(st: StatusReport, mcp: McpSummary[] | undefined): string {
     databaseLine(st.database),
     `  config:   ${c.agents} agents, ${c.models} models, ${c.tools} tools, ${c.workflows} workflows, ${c.mcps} MCP servers` +
       (st.config.errors || st.config.warnings ? ` (${st.config.errors} errors, ${st.config.warnings} warnings)` : ''),
+    `  runs:     ${st.runs.in_flight} in flight of ${st.runs.max_concurrent} ([runtime] max_concurrent_runs), ${st.runs.queued} queued`,
   ];
   if (mcp?.length) lines.push(mcpLine(mcp));
   if (st.models.length) lines.push(`  providers:`, ...providerLines(st));

@@ -12,6 +12,7 @@ import type { McpServer } from '../../domain/entities.js';
 import { refusedIn } from '../net-policy.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { allowedByServer, offeredName, qualifiedName } from './names.js';
+import { cpuSeconds, residentBytes } from './proc.js';
 import type { McpServerState, McpServerStatus, McpTransportKind } from '../../domain/mcp-status.js';
 
 /** Structured log sink (a pino logger fits). */
@@ -28,6 +29,8 @@ export interface OpenedTransport {
   pid?: () => number | null;
   /** Last stderr output of the stdio child (for error messages), already redacted. */
   stderrTail?: () => string;
+  /** Once the stdio child has exited: the limit it broke ("exceeded memory_mb=64"), or undefined. */
+  breach?: () => string | undefined;
 }
 
 /** Builds the transport of one attempt; tests pass in-memory pairs. @throws DomainError-free Error with a user-facing message. */
@@ -186,7 +189,7 @@ export class McpConnection implements ToolSetWithUnavailable {
       tools: this.tools.length,
       tool_names: this.tools.map((t) => t.name),
       last_error: this.lastError,
-      ...(this.pid !== undefined && this.state === 'ready' ? { pid: this.pid } : {}),
+      ...(this.pid !== undefined && this.state === 'ready' ? childUsage(this.pid) : {}),
       ...(this.connectedAt !== undefined && this.state === 'ready' ? { connected_at: this.connectedAt } : {}),
       restarts: this.restarts,
       ...(this.nextRetryAt !== undefined && this.state === 'failed' ? { next_retry_at: this.nextRetryAt } : {}),
@@ -311,10 +314,11 @@ export class McpConnection implements ToolSetWithUnavailable {
     } catch (err) {
       if (generation !== this.generation) return;
       const stderr = opened?.stderrTail?.();
+      const breach = opened?.breach?.();
       this.client = undefined;
       this.opened = undefined;
       void closeQuietly(client, opened);
-      this.fail(`${describeConnectError(err, this.server)}${stderr ? ` (stderr: ${stderr})` : ''}`);
+      this.fail(`${breach ? `${breach}: ` : ''}${describeConnectError(err, this.server)}${stderr ? ` (stderr: ${stderr})` : ''}`);
     }
   }
 
@@ -345,9 +349,12 @@ export class McpConnection implements ToolSetWithUnavailable {
     this.known = found.map((t) => t.name);
   }
 
+  /** Why the connection ended: the broken limit first when the child broke one, then stderr's last telling line. */
   private exitMessage(opened: OpenedTransport): string {
     const stderr = opened.stderrTail?.();
-    return `${transportKind(this.server) === 'stdio' ? 'the server process exited' : 'the connection closed'}${stderr ? ` (stderr: ${stderr})` : ''}`;
+    const breach = opened.breach?.();
+    const ended = transportKind(this.server) === 'stdio' ? `${breach ? `${breach}: ` : ''}the server process exited` : 'the connection closed';
+    return `${ended}${stderr ? ` (stderr: ${stderr})` : ''}`;
   }
 
   /** The connection of `generation` is gone (crash, EOF, HTTP failure): drop it and retry later. */
@@ -383,6 +390,13 @@ export class McpConnection implements ToolSetWithUnavailable {
     }, delay);
     this.timer.unref();
   }
+}
+
+/** The pid of a running stdio child with its resident memory (bytes) and CPU time (seconds) where /proc tells them. */
+function childUsage(pid: number): Pick<McpServerStatus, 'pid' | 'rss_bytes' | 'cpu_seconds'> {
+  const rss = residentBytes(pid);
+  const cpu = cpuSeconds(pid);
+  return { pid, ...(rss !== undefined ? { rss_bytes: rss } : {}), ...(cpu !== undefined ? { cpu_seconds: cpu } : {}) };
 }
 
 /** A connect failure in words a user can act on (the SDK's "Connection closed" says little). */

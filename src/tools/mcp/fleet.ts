@@ -23,6 +23,17 @@ export interface FleetOptions {
   childrenFile?: string;
   env?: Readonly<Record<string, string | undefined>>;
   backoff?: Backoff;
+  /** `[mcp] default_memory_mb`: memory limit (MiB) of stdio servers that set no `memory_mb`; default none. */
+  defaultMemoryMb?: number;
+}
+
+/** The real transports with the fleet's memory default; a missing prlimit is logged as a warning. */
+export function fleetTransports(opts: FleetOptions, publicOnly = false): TransportFactory {
+  return realTransports(opts.cwd, {
+    publicOnly,
+    ...(opts.defaultMemoryMb !== undefined ? { defaultMemoryMb: opts.defaultMemoryMb } : {}),
+    warn: (msg) => opts.log.warn({}, `mcp: ${msg}`),
+  });
 }
 
 /** A live connection and the fingerprint of the config it was made for. */
@@ -75,7 +86,7 @@ export function createFleet(opts: FleetOptions, leftovers: string): Fleet {
     base: {
       onChildChange: () => record(),
       log: opts.log,
-      createTransport: opts.createTransport ?? realTransports(opts.cwd),
+      createTransport: opts.createTransport ?? fleetTransports(opts),
       env: opts.env ?? process.env,
       backoff: opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
       clientInfo: opts.clientInfo ?? { name: 'caxton', version: '0' },

@@ -48,7 +48,18 @@ export interface McpManager {
 
 /** What must be equal for a reconfigured server to keep its connection. */
 function fingerprint(s: McpServer, idle: boolean): string {
-  return JSON.stringify([s.enabled, idle, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null]);
+  return JSON.stringify([
+    s.enabled,
+    idle,
+    s.command ?? null,
+    s.args,
+    Object.entries(s.env).sort(),
+    s.url ?? null,
+    s.timeout_secs,
+    s.tools ?? null,
+    s.memory_mb ?? null,
+    s.cpu_secs ?? null,
+  ]);
 }
 
 /**

@@ -14,8 +14,7 @@
 import type { McpServer } from '../../domain/entities.js';
 import { McpConnection } from './connection.js';
 import type { TransportFactory } from './connection.js';
-import { createFleet, type FleetOptions } from './fleet.js';
-import { realTransports } from './transports.js';
+import { createFleet, fleetTransports, type FleetOptions } from './fleet.js';
 import type { PooledServerStatus } from '../../domain/mcp-status.js';
 
 /**
@@ -63,7 +62,28 @@ export interface McpPool {
 
 /** What must be equal for a row's connection to be kept. */
 function fingerprint(s: McpServer, trusted: boolean): string {
-  return JSON.stringify([s.name, s.enabled, s.command ?? null, s.args, Object.entries(s.env).sort(), s.url ?? null, s.timeout_secs, s.tools ?? null, trusted]);
+  return JSON.stringify([
+    s.name,
+    s.enabled,
+    s.command ?? null,
+    s.args,
+    Object.entries(s.env).sort(),
+    s.url ?? null,
+    s.timeout_secs,
+    s.tools ?? null,
+    s.memory_mb ?? null,
+    s.cpu_secs ?? null,
+    trusted,
+  ]);
+}
+
+/**
+ * A row's server with its memory limit as enforced: an untrusted row (a non-admin user's) may lower
+ * `[mcp] default_memory_mb` with its `memory_mb` but never raise it; trusted rows set their own.
+ */
+function capped(server: McpServer, trusted: boolean, defaultMemoryMb: number | undefined): McpServer {
+  if (trusted || defaultMemoryMb === undefined) return server;
+  return { ...server, memory_mb: Math.min(server.memory_mb ?? defaultMemoryMb, defaultMemoryMb) };
 }
 
 /** Build an empty pool. */
@@ -71,7 +91,7 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
   const fleet = createFleet(opts, 'mcp: killed user MCP server processes left behind by a previous daemon');
   const entries = fleet.live;
   const { base, retire } = fleet;
-  const publicTransport = opts.publicTransport ?? opts.createTransport ?? realTransports(opts.cwd, { publicOnly: true });
+  const publicTransport = opts.publicTransport ?? opts.createTransport ?? fleetTransports(opts, true);
   const owners = new Map<string, string>();
   let closed = false;
   const drop = (key: string) => {
@@ -88,6 +108,7 @@ export function createMcpPool(opts: McpPoolOptions): McpPool {
       if (closed) return undefined;
       if (row.owner) owners.set(key, row.owner);
       const trusted = row.trusted === true;
+      server = capped(server, trusted, opts.defaultMemoryMb);
       const print = fingerprint(server, trusted);
       const have = entries.get(key);
       if (have && have.print === print) return have.conn;

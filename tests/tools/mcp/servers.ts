@@ -1,8 +1,10 @@
 /**
  * The real MCP servers from npm (dev dependencies) as config entries, for unit and e2e tests:
- * `@modelcontextprotocol/server-everything`, `-filesystem` and `-memory`, run with this Node.
+ * `@modelcontextprotocol/server-everything`, `-filesystem` and `-memory`, run with this Node, and our
+ * own resource hog.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { encode } from '@toon-format/toon';
 
 const require = createRequire(import.meta.url);
@@ -12,6 +14,8 @@ export const SERVER_SCRIPTS = {
   everything: require.resolve('@modelcontextprotocol/server-everything/dist/index.js'),
   filesystem: require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js'),
   memory: require.resolve('@modelcontextprotocol/server-memory/dist/index.js'),
+  /** Our own test server whose tools use memory and CPU on purpose (tests/tools/mcp/fixtures/hog-server.mjs). */
+  hog: fileURLToPath(new URL('./fixtures/hog-server.mjs', import.meta.url)),
 };
 
 /** `config/mcps/NAME.toon` text for a stdio server running `script` with `args` under this Node. */
