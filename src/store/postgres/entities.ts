@@ -7,47 +7,10 @@
  */
 import { DomainError } from '../../domain/errors.js';
 import { newId } from '../../domain/names.js';
-import type { UserEntity, UserEntityKind, UserEntityValue } from '../../domain/users.js';
+import type { UserEntity, UserEntityKind } from '../../domain/users.js';
+import { columnsOf, duplicate, TABLE, toEntity, type EntityRow } from '../rows.js';
 import type { UserEntityStore } from '../types.js';
 import { isUnique, type Db, type Statement } from './client.js';
-
-interface EntityRow {
-  id: string;
-  user_id: string;
-  owner_handle: string;
-  name: string;
-  config: string;
-  is_public: number;
-  usage_count: number;
-  rating_sum?: number;
-  rating_count?: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const TABLE: Record<UserEntityKind, string> = { agents: 'user_agents', tools: 'user_tools', mcps: 'user_mcps' };
-
-/** Columns written per kind besides id/user_id/name/config/is_public/times (DIR-12 layout), in a fixed order. */
-function columnsOf(kind: UserEntityKind, v: Record<string, unknown>): Record<string, unknown> {
-  const json = (x: unknown) => JSON.stringify(x ?? null);
-  switch (kind) {
-    case 'agents':
-      return {
-        display_name: v.display_name ?? null,
-        description: v.description ?? null,
-        model: v.model ?? null,
-        system_prompt: v.system_prompt,
-        tools: json(v.tools ?? []),
-        max_tool_iterations: v.max_tool_iterations ?? 10,
-        parallel_tools: v.parallel_tools ? 1 : 0,
-        extra: json(v.extra ?? {}),
-      };
-    case 'tools':
-      return { description: v.description ?? null, enabled: v.enabled === false ? 0 : 1, timeout_secs: v.timeout_secs ?? 30, tool_type: v.type ?? 'builtin' };
-    case 'mcps':
-      return { enabled: v.enabled === false ? 0 : 1, command: v.command ?? null, url: v.url ?? null, timeout_secs: v.timeout_secs ?? 30 };
-  }
-}
 
 type KindStatements = Record<'own' | 'published' | 'visible' | 'insert' | 'update' | 'remove', Statement>;
 
@@ -86,27 +49,6 @@ function kindStatements(kind: UserEntityKind): KindStatements {
 }
 
 const STATEMENTS = Object.fromEntries((Object.keys(TABLE) as UserEntityKind[]).map((k) => [k, kindStatements(k)])) as Record<UserEntityKind, KindStatements>;
-
-function toEntity<K extends UserEntityKind>(r: EntityRow): UserEntity<K> {
-  return {
-    id: r.id,
-    user_id: r.user_id,
-    owner_handle: r.owner_handle,
-    name: r.name,
-    value: JSON.parse(r.config) as UserEntityValue[K],
-    is_public: r.is_public === 1,
-    usage_count: r.usage_count,
-    rating_sum: r.rating_sum ?? 0,
-    rating_count: r.rating_count ?? 0,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  };
-}
-
-const duplicate = (kind: UserEntityKind, name: unknown, hint?: string) =>
-  new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(name)}`, [
-    { field: 'name', message: 'already exists', ...(hint ? { hint } : {}) },
-  ]);
 
 const OWNER_HANDLE = { name: 'cx_entity_owner_handle', text: 'SELECT handle FROM users WHERE id = $1' };
 

@@ -8,35 +8,14 @@
  */
 import { DomainError } from '../../domain/errors.js';
 import { conversationGone } from '../errors.js';
-import type { ExecutionRecord, ExecutionStore, RunStep } from '../types.js';
+import type { ExecutionStore, RunStep } from '../types.js';
+import { EXECUTION_COLUMNS, executionParams } from '../rows.js';
 import type { Db } from './client.js';
 
 /** The execution store plus `close()`: refuses new steps and waits for the ones in flight. */
 export interface StepCommitter extends ExecutionStore {
   close(): Promise<void>;
 }
-
-const EXECUTION_COLUMNS = [
-  'id',
-  'agent_name',
-  'agent_source',
-  'user_id',
-  'conversation_id',
-  'input',
-  'output',
-  'tool_calls',
-  'tokens_input',
-  'tokens_output',
-  'cost_usd',
-  'duration_ms',
-  'status',
-  'error_message',
-  'created_at',
-  'finish_reason',
-  'model',
-  'iterations',
-  'agent_id',
-];
 
 const UPSERT_EXECUTION = `INSERT INTO agent_executions (${EXECUTION_COLUMNS.join(', ')})
   VALUES (${EXECUTION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
@@ -79,29 +58,6 @@ const S = {
       ${UPSERT_EXECUTION}`,
   },
 };
-
-/** Positional parameters in the order of EXECUTION_COLUMNS. */
-const executionParams = (row: ExecutionRecord) => [
-  row.id,
-  row.agent_name,
-  row.agent_source,
-  row.user_id,
-  row.conversation_id ?? null,
-  row.input,
-  row.output ?? null,
-  row.tool_calls ? JSON.stringify(row.tool_calls) : null,
-  row.tokens_input ?? null,
-  row.tokens_output ?? null,
-  row.cost_usd ?? null,
-  row.duration_ms,
-  row.status,
-  row.error_message ?? null,
-  row.created_at,
-  row.finish_reason ?? null,
-  row.model ?? null,
-  row.iterations ?? null,
-  row.agent_id ?? null,
-];
 
 /** The parameters of `S.step`: the execution row's, then the conversation, the time (ms) and the message columns. */
 function stepParams(step: RunStep): unknown[] {

@@ -7,20 +7,9 @@
 import { DomainError } from '../../domain/errors.js';
 import { HANDLE_MAX, handleFromEmail, newId, uniqueHandle } from '../../domain/names.js';
 import type { ApiKeyInfo, User } from '../../domain/users.js';
+import { toUser, type UserRow } from '../rows.js';
 import type { RefreshTokenUse, UserStore } from '../types.js';
 import { isUnique, type Db } from './client.js';
-
-interface UserRow {
-  id: string;
-  email: string | null;
-  handle: string;
-  name: string | null;
-  is_admin: number;
-  created_at: number;
-}
-
-const toUser = (r: UserRow | undefined): User | undefined =>
-  r && { id: r.id, email: r.email, handle: r.handle, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at };
 
 const USER_COLS = 'id, email, handle, name, is_admin, created_at';
 const KEY_COLS = 'id, user_id, name, prefix, created_at, last_used_at, revoked_at';

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { conversationGone } from '../errors.js';
+import { EXECUTION_COLUMNS, executionParams } from '../rows.js';
 import type { ExecutionRecord, ExecutionStore, RunStep, StoredMessage } from '../types.js';
 import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 
@@ -14,29 +15,6 @@ import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './che
 export interface StepCommitter extends ExecutionStore {
   close(): void;
 }
-
-/** Positional parameters in the column order of the execution INSERT (no per-row parameter object). */
-const executionParams = (row: ExecutionRecord) => [
-  row.id,
-  row.agent_name,
-  row.agent_source,
-  row.user_id,
-  row.conversation_id ?? null,
-  row.input,
-  row.output ?? null,
-  row.tool_calls ? JSON.stringify(row.tool_calls) : null,
-  row.tokens_input ?? null,
-  row.tokens_output ?? null,
-  row.cost_usd ?? null,
-  row.duration_ms,
-  row.status,
-  row.error_message ?? null,
-  row.created_at,
-  row.finish_reason ?? null,
-  row.model ?? null,
-  row.iterations ?? null,
-  row.agent_id ?? null,
-];
 
 /**
  * Writing one step: create or touch the conversation, append messages, upsert the execution.
@@ -48,10 +26,9 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     createConversation: db.prepare('INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
     touchConversation: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     insertMessage: db.prepare('INSERT INTO messages (conversation_id, role, content, tool_calls, tool_call_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
-    insertExecution: db.prepare(`
-      INSERT OR REPLACE INTO agent_executions (id, agent_name, agent_source, user_id, conversation_id, input, output, tool_calls,
-        tokens_input, tokens_output, cost_usd, duration_ms, status, error_message, created_at, finish_reason, model, iterations, agent_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertExecution: db.prepare(
+      `INSERT OR REPLACE INTO agent_executions (${EXECUTION_COLUMNS.join(', ')}) VALUES (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`,
+    ),
   };
   const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
     for (const m of messages) {

@@ -7,19 +7,8 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import { handleFromEmail, newId, uniqueHandle } from '../../domain/names.js';
 import type { ApiKeyInfo, User } from '../../domain/users.js';
+import { toUser, type UserRow } from '../rows.js';
 import type { RefreshTokenUse, UserStore } from '../types.js';
-
-interface UserRow {
-  id: string;
-  email: string | null;
-  handle: string;
-  name: string | null;
-  is_admin: number;
-  created_at: number;
-}
-
-const toUser = (r: UserRow | undefined): User | undefined =>
-  r && { id: r.id, email: r.email, handle: r.handle, name: r.name, is_admin: r.is_admin === 1, created_at: r.created_at };
 
 /** True when `err` is SQLite's unique-constraint violation (a taken name, email or handle). */
 export const isUnique = (err: unknown): boolean => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
