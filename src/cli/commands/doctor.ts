@@ -84,7 +84,8 @@ async function remoteChecks(paths: Paths, config: AresConfig, opts: DoctorOption
   }
   if (opts.provider !== undefined) return;
   const { checkMcpServer } = await import('../doctor/mcp.js');
-  for (const loaded of snap.mcps.values()) emit([await checkMcpServer(loaded, paths.home)]);
+  const limits = config.mcp.default_memory_mb === undefined ? {} : { defaultMemoryMb: config.mcp.default_memory_mb };
+  for (const loaded of snap.mcps.values()) emit([await checkMcpServer(loaded, paths.home, limits)]);
 }
 
 /** Run every check; exit 1 when any failed. */

@@ -22,17 +22,23 @@ function after(ms: number): Promise<void> {
 }
 
 /**
- * Connect to one MCP server (children start in `home`, as the daemon starts them), list its tools and
- * close. Disabled servers are skipped. At most `timeout_secs` for the connect plus as much for the listing.
+ * Connect to one MCP server (children start in `home` under the same OS limits as the daemon gives
+ * them: its `memory_mb`/`cpu_secs`, else `limits.defaultMemoryMb`), list its tools and close. Disabled
+ * servers are skipped. At most `timeout_secs` for the connect plus as much for the listing.
  */
-export async function checkMcpServer(loaded: Loaded<McpServer>, home: string, env: NodeJS.ProcessEnv = process.env): Promise<CheckResult> {
+export async function checkMcpServer(
+  loaded: Loaded<McpServer>,
+  home: string,
+  limits: { defaultMemoryMb?: number } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CheckResult> {
   const server = loaded.value;
   const check = `mcp ${server.name}`;
   if (!server.enabled) return result(check, 'skip', `disabled (enabled = false in ${loaded.file})`);
   const conn = new McpConnection({
     server,
     log: QUIET,
-    createTransport: realTransports(home),
+    createTransport: realTransports(home, limits),
     env,
     backoff: NO_RETRY,
     clientInfo: { name: 'caxton-doctor', version: versionInfo().version },
