@@ -215,12 +215,12 @@ async function* loop(
   let pending = first;
   for (let round = 0; ; round++) {
     const { text, calls, finish, refusal } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
-    rec.log.debug({ iteration: rec.iterations, finish_reason: finish, tool_calls: calls.length }, 'model replied');
     if (refusal) {
       // No budget had room for this call: it was not made, and `text` is the run's last message naming the budget.
       rec.finishReason = 'budget_exceeded';
       return [...pending, { role: 'assistant', content: text }];
     }
+    rec.log.debug({ iteration: rec.iterations, finish_reason: finish, tool_calls: calls.length }, 'model replied');
     const end =
       calls.length === 0
         ? guards.checkReply(text, finish, toolsOffered)
