@@ -15,6 +15,7 @@ import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { McpServer, Tool } from '../domain/entities.js';
 import { SECRET_NAME, SecretScrubber, secretConfigValues, secretEnvValues } from '../domain/secrets.js';
 import type { UserEntity, UserEntityKind } from '../domain/users.js';
+import { urlPasswords } from '../store/database-url.js';
 import type { UserEntityStore } from '../store/types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -84,13 +85,8 @@ function urlSecrets(url: string | undefined): string[] {
  * (`%2F` and all, as the URL itself would show it) and secret-named query values; none for SQLite.
  */
 export function databaseSecrets(url: string | undefined): string[] {
-  const secrets = urlSecrets(url);
-  try {
-    const written = url ? new URL(url).password : '';
-    return written && !secrets.includes(written) ? [...secrets, written] : secrets;
-  } catch {
-    return secrets;
-  }
+  if (!url) return [];
+  return [...new Set([...urlPasswords(url), ...urlSecrets(url)])];
 }
 
 /** Secret values of a user-tier row: tool `config` under secret keys, MCP server env and url credentials. */

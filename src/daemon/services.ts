@@ -227,7 +227,11 @@ async function openDaemonStore(config: AresConfig, paths: Paths, log: Logger): P
   return store;
 }
 
-/** `store` whose health names a PostgreSQL database by its URL without the password (as status and `/health` show it). */
+/**
+ * `store` whose health names a PostgreSQL database by its URL without the password (as status and
+ * `/health` show it), whatever the store implementation reports: the PostgreSQL store already redacts
+ * it, and this keeps any other store (a wrapper, a test double) from showing one.
+ */
 function redactedHealth(store: Store): Store {
   return {
     ...store,

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import { isPostgresUrl, openStore, redactDatabaseUrl } from './open.js';
+import { urlPasswords } from './database-url.js';
 import type { TableIO } from './table-io.js';
 
 export type { RowBatch, TableIO } from './table-io.js';
@@ -59,22 +60,10 @@ export function describeLocation(loc: DatabaseLocation): string {
   return loc.backend === 'sqlite' ? loc.path : redactDatabaseUrl(loc.url);
 }
 
-/** `text` percent-decoded, or as it is when it is not valid percent-encoding. */
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /** `err` with the password of each of `urls` (as written and decoded) replaced by `***` in its message; returns `err`. */
 export function hidePasswords(err: unknown, urls: string[]): unknown {
   if (!(err instanceof Error)) return err;
-  for (const u of urls) {
-    const raw = URL.canParse(u) ? new URL(u).password : '';
-    for (const password of new Set([raw, decoded(raw)])) if (password) err.message = err.message.split(password).join('***');
-  }
+  for (const password of urls.flatMap(urlPasswords)) err.message = err.message.split(password).join('***');
   return err;
 }
 

@@ -32,7 +32,7 @@ describe.skipIf(reason)(`PostgreSQL pool across a server restart${reason ? ` (${
   async function setup(open: number): Promise<void> {
     pool = new pg.Pool({ connectionString: await freshDatabase(cluster), max: open, connectionTimeoutMillis: 2000 });
     pool.on('error', () => undefined);
-    db = createDb(pool, '');
+    db = createDb(pool, []);
     await pool.query('CREATE TABLE t (v TEXT)');
     await Promise.all(Array.from({ length: open }, () => pool.query('SELECT pg_sleep(0.05)')));
     expect(pool.idleCount).toBe(open);

@@ -69,25 +69,16 @@ export const isUnique = (err: unknown): boolean => (err as { code?: unknown }).c
 
 /**
  * `err` as the store raises it: a connection-class failure becomes `DomainError('UNAVAILABLE',
- * 'database unavailable: REASON')` with `secret` (the URL's password) cut out of REASON; anything
+ * 'database unavailable: REASON')` with `secrets` (the URL's password forms) cut out of REASON; anything
  * else is returned unchanged.
  */
-export function translate(err: unknown, secret: string): unknown {
+export function translate(err: unknown, secrets: readonly string[]): unknown {
   if (!isConnectionError(err)) return err;
-  return new DomainError('UNAVAILABLE', `database unavailable: ${scrub((err as Error).message, secret)}`);
+  return new DomainError('UNAVAILABLE', `database unavailable: ${scrub((err as Error).message, secrets)}`);
 }
 
-/** `text` with every occurrence of `secret` replaced by `***` (nothing to do when there is no secret). */
-export const scrub = (text: string, secret: string): string => (secret ? text.split(secret).join('***') : text);
-
-/** The password part of a connection URL (decoded), or '' when it has none or cannot be parsed. */
-export function passwordOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
-  }
-}
+/** `text` with every occurrence of each of `secrets` (the URL's password forms, `urlPasswords`) replaced by `***`. */
+export const scrub = (text: string, secrets: readonly string[]): string => secrets.reduce((t, secret) => t.split(secret).join('***'), text);
 
 /**
  * `values` as PostgreSQL can store them: TEXT cannot hold U+0000 (SQLSTATE 22021, "invalid byte
@@ -102,17 +93,17 @@ export const storable = (values: readonly unknown[]): unknown[] => values.map((v
 const storableOne = (v: unknown): unknown => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
 
 /** A `Run` over `target` (the pool or one checked-out client), translating connection failures. */
-function runner(target: pg.Pool | pg.PoolClient, secret: string, retry: boolean): Run {
+function runner(target: pg.Pool | pg.PoolClient, secrets: readonly string[], retry: boolean): Run {
   return async (stmt, values = []) => {
     const query = { name: stmt.name, text: stmt.text, values: storable(values) };
     try {
       return await target.query(query);
     } catch (err) {
-      if (!retry || !retryable(stmt, err)) throw translate(err, secret);
+      if (!retry || !retryable(stmt, err)) throw translate(err, secrets);
       try {
         return await target.query(query); // the pool dropped the broken connection: another one serves
       } catch (again) {
-        throw translate(again, secret);
+        throw translate(again, secrets);
       }
     }
   };
@@ -138,17 +129,17 @@ export async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; 
 }
 
 /**
- * The `Db` over `pool`; `secret` is the URL's password, removed from error messages. A single
+ * The `Db` over `pool`; `secrets` are the URL's password forms, removed from error messages. A single
  * statement is retried once when `retryable` allows it. A transaction is retried once when its BEGIN
  * failed on a broken connection, since nothing of it ran; a failure after BEGIN rolls back and is raised.
  */
-export function createDb(pool: pg.Pool, secret: string): Db {
+export function createDb(pool: pg.Pool, secrets: readonly string[]): Db {
   const attempt = async <T>(fn: (run: Run) => Promise<T>, retry: boolean): Promise<T> => {
     let out: Awaited<ReturnType<typeof checkout>>;
     try {
       out = await checkout(pool);
     } catch (err) {
-      throw translate(err, secret);
+      throw translate(err, secrets);
     }
     const { client, release } = out;
     try {
@@ -156,10 +147,10 @@ export function createDb(pool: pg.Pool, secret: string): Db {
     } catch (err) {
       release(err as Error);
       if (retry && brokenConnection(err)) return attempt(fn, false);
-      throw translate(err, secret);
+      throw translate(err, secrets);
     }
     try {
-      const result = await fn(runner(client, secret, false));
+      const result = await fn(runner(client, secrets, false));
       await client.query('COMMIT');
       release();
       return result;
@@ -169,8 +160,8 @@ export function createDb(pool: pg.Pool, secret: string): Db {
         () => release(),
         (e: Error) => release(e),
       );
-      throw translate(err, secret);
+      throw translate(err, secrets);
     }
   };
-  return { run: runner(pool, secret, true), tx: (fn) => attempt(fn, true) };
+  return { run: runner(pool, secrets, true), tx: (fn) => attempt(fn, true) };
 }

@@ -9,11 +9,11 @@
  */
 import pg from 'pg';
 import { DomainError } from '../../domain/errors.js';
-import { redactDatabaseUrl } from '../database-url.js';
+import { redactDatabaseUrl, urlPasswords } from '../database-url.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createBudgetStore } from './budgets.js';
 import { createChangeFeed } from './changes.js';
-import { checkout, createDb, passwordOf, scrub, translate, type Db } from './client.js';
+import { checkout, createDb, scrub, translate, type Db } from './client.js';
 import { createStepCommitter } from './executions.js';
 import { migrate } from './migrations.js';
 import { createTenantStore } from './tenants.js';
@@ -89,7 +89,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Create the pool and apply pending migrations on one of its connections. @returns the schema version. */
-async function openPool(url: string, poolSize: number, secret: string): Promise<{ pool: pg.Pool; version: number }> {
+async function openPool(url: string, poolSize: number, secrets: readonly string[]): Promise<{ pool: pg.Pool; version: number }> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
   pool.on('error', () => undefined); // an idle connection died (server restart): the pool drops it and opens another when needed
   try {
@@ -102,9 +102,9 @@ async function openPool(url: string, poolSize: number, secret: string): Promise<
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (err instanceof DomainError) throw err;
-    const t = translate(err, secret);
+    const t = translate(err, secrets);
     if (t instanceof DomainError) throw t;
-    throw new DomainError('UNAVAILABLE', `cannot open database ${redactDatabaseUrl(url)}: ${scrub((err as Error).message, secret)}`);
+    throw new DomainError('UNAVAILABLE', `cannot open database ${redactDatabaseUrl(url)}: ${scrub((err as Error).message, secrets)}`);
   }
 }
 
@@ -117,17 +117,17 @@ async function openPool(url: string, poolSize: number, secret: string): Promise<
  *   is newer than this build; messages never include the URL's password.
  */
 export async function openPostgresStore(url: string, opts: { poolSize: number; log?: (msg: string, err?: unknown) => void }): Promise<Store> {
-  const secret = passwordOf(url);
+  const secrets = urlPasswords(url);
   const log = opts.log ?? (() => undefined);
-  const { pool, version } = await openPool(url, opts.poolSize, secret);
-  const db = createDb(pool, secret);
+  const { pool, version } = await openPool(url, opts.poolSize, secrets);
+  const db = createDb(pool, secrets);
   const executions = createStepCommitter(db);
   const changes = createChangeFeed(db, { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types }, log);
   try {
     await changes.start();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw translate(err, secret);
+    throw translate(err, secrets);
   }
   const path = redactDatabaseUrl(url);
   let closing: Promise<void> | undefined;
@@ -150,7 +150,7 @@ export async function openPostgresStore(url: string, opts: { poolSize: number; l
         await within(db.run(S.ping), HEALTH_TIMEOUT_MS);
         return { ok: true, ...base };
       } catch (err) {
-        return { ok: false, ...base, error: scrub((err as Error).message, secret) };
+        return { ok: false, ...base, error: scrub((err as Error).message, secrets) };
       }
     },
     async size() {
