@@ -16,7 +16,9 @@ import { isHostPattern, isLoopbackName, normalizeOrigin, parseHost } from '../do
 import { knownKeysFor, zodIssuesToDetails } from './diagnostics.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-const LOG_DESTINATIONS = ['file', 'stdout'] as const;
+const LOG_DESTINATIONS = ['file', 'stdout', 'syslog'] as const;
+/** `[logging] syslog_address`: a syslog server over UDP or TCP (`udp://HOST:PORT`, `tcp://[::1]:514`). */
+const SYSLOG_ADDRESS = /^(udp|tcp):\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/;
 
 /** What `[database] url` and `CAXTON_DATABASE_URL` must be; the value itself is never echoed (it may hold a password). */
 const DATABASE_URL_RULE =
@@ -118,7 +120,10 @@ export const AresConfigSchema = z
      * The daemon log (JSON lines; each line of a request or run carries `request_id` and
      * `execution_id`). `destination`: `file` writes `logs/caxton.log` (read it with `caxton server
      * logs`), rotated when it would pass `max_file_bytes` (bytes), keeping `max_files` rotated files
-     * (`caxton.log.1` newest); `stdout` writes to standard output only (systemd's journald, containers).
+     * (`caxton.log.1` newest); `stdout` writes to standard output only (systemd's journald, containers);
+     * `syslog` sends RFC 5424 messages (the JSON line as the message) to the syslog server at
+     * `syslog_address` (`udp://HOST:PORT` or `tcp://HOST:PORT`) with facility `syslog_facility`
+     * (0-23, default 3 = daemon) and app name `caxton`.
      */
     logging: z
       .object({
@@ -126,6 +131,11 @@ export const AresConfigSchema = z
         destination: z.enum(LOG_DESTINATIONS).default('file'),
         max_file_bytes: z.number().int().min(65_536).default(10_485_760),
         max_files: z.number().int().min(0).max(100).default(5),
+        syslog_address: z
+          .string()
+          .regex(SYSLOG_ADDRESS, 'must be udp://HOST:PORT or tcp://HOST:PORT, e.g. udp://127.0.0.1:514')
+          .default('udp://127.0.0.1:514'),
+        syslog_facility: z.number().int().min(0).max(23).default(3),
       })
       .strict()
       .prefault({}),

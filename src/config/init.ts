@@ -78,9 +78,11 @@ type = "offline"
 
 [logging]
 level = "info"              # env: CAXTON_LOG_LEVEL (trace|debug|info|warn|error)
-destination = "file"        # file: logs/caxton.log (caxton server logs) | stdout: journald, containers; env: CAXTON_LOG_DESTINATION
+destination = "file"        # file: logs/caxton.log (caxton server logs) | stdout: journald, containers | syslog; env: CAXTON_LOG_DESTINATION
 max_file_bytes = 10485760   # the log file is rotated before it passes this size
 max_files = 5               # rotated files kept (caxton.log.1 is the newest)
+syslog_address = "udp://127.0.0.1:514"   # with destination = "syslog": RFC 5424 over udp:// or tcp://
+syslog_facility = 3                      # 3 = daemon; 16-23 = local0-local7
 
 [limits]
 max_body_bytes = 1048576    # larger request bodies get HTTP 413

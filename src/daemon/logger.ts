@@ -1,12 +1,16 @@
 /**
  * The daemon log: pino JSON lines with ISO timestamps (SPEC §2, §8), sent where `[logging]
- * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile below),
- * and in `--foreground` also echoes every line to stdout; `stdout` writes to stdout only (systemd's
- * journald, containers). Secrets are redacted twice: by path (fields such as `api_key`), and by value
+ * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile below);
+ * `stdout` writes to stdout only (systemd's journald, containers); `syslog` sends RFC 5424 messages to
+ * a syslog server over UDP or TCP (pino-syslog formats, pino-socket sends, in pino's transport worker
+ * thread, loaded only for this destination). With `file` or `syslog`, `--foreground` also echoes
+ * every line to stdout. Secrets are redacted twice: by path (fields such as `api_key`), and by value
  * on every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
  * src/domain/secrets.ts), so no line carries a configured secret wherever it sits in the message.
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -30,15 +34,49 @@ export interface LogOptions {
   /** The log file (`logs/caxton.log`); unused with destination `stdout`. */
   file: string;
   level: string;
-  destination: 'file' | 'stdout';
-  /** With destination `file`: also write every line to stdout (`--foreground`). */
+  destination: 'file' | 'stdout' | 'syslog';
+  /** With destination `file` or `syslog`: also write every line to stdout (`--foreground`). */
   echo: boolean;
   /** The file is rotated before a line would take it past this size (bytes). */
   maxFileBytes: number;
   /** Rotated files kept: `caxton.log.1` (newest) to `caxton.log.N`; 0 keeps none (the file starts over). */
   maxFiles: number;
+  /** With destination `syslog`: the server (`udp://HOST:PORT` or `tcp://HOST:PORT`) and facility (0-23). */
+  syslog?: SyslogOptions;
   /** Rewrites each serialized line before it is written (secret scrubbing). */
   scrub?: (line: string) => string;
+}
+
+/** `[logging] syslog_address` and `syslog_facility`. */
+export interface SyslogOptions {
+  address: string;
+  facility: number;
+}
+
+/** `[logging]`'s defaults for the syslog destination. */
+const DEFAULT_SYSLOG: SyslogOptions = { address: 'udp://127.0.0.1:514', facility: 3 };
+
+/** The RFC 5424 APP-NAME of the daemon's syslog messages. */
+const SYSLOG_APP_NAME = 'caxton';
+
+/**
+ * A pino transport sending each line as an RFC 5424 message (the JSON line is the MSG part) to the
+ * syslog server at `opts.address`; over TCP, messages are newline-framed and the connection is
+ * re-made when it drops. Lines are written by a worker thread, which pino flushes at exit.
+ */
+function syslogStream(opts: SyslogOptions): pino.DestinationStream {
+  const url = new URL(opts.address);
+  const mode = url.protocol === 'tcp:' ? 'tcp' : 'udp';
+  const resolve = createRequire(import.meta.url).resolve;
+  return pino.transport({
+    pipeline: [
+      { target: resolve('pino-syslog'), options: { modern: true, appname: SYSLOG_APP_NAME, facility: opts.facility, newline: mode === 'tcp' } },
+      {
+        target: resolve('pino-socket'),
+        options: { address: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), mode, ...(mode === 'tcp' ? { reconnect: true } : {}) },
+      },
+    ],
+  });
 }
 
 /**
@@ -95,27 +133,39 @@ export class RotatingFile {
   }
 }
 
+/** File and stdout lines: ISO 8601 `time` and the level's name. */
+const FILE_LINE: pino.LoggerOptions = {
+  base: { pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+};
+
+/**
+ * Syslog lines: what pino-syslog reads to build the RFC 5424 header (`time` in ms since epoch, the
+ * numeric `level` for the severity, `hostname` and `pid`), which then carries the time and severity.
+ */
+const SYSLOG_LINE: pino.LoggerOptions = { base: { pid: process.pid, hostname: hostname() } };
+
 /** The streams of `opts.destination`, each at `opts.level`. */
 function streamsFor(opts: LogOptions): pino.StreamEntry[] {
   const level = opts.level as pino.Level;
   const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
   if (opts.destination === 'stdout') return [stdout];
-  const file = { stream: new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles), level };
-  return opts.echo ? [file, stdout] : [file];
+  const stream = opts.destination === 'syslog' ? syslogStream(opts.syslog ?? DEFAULT_SYSLOG) : new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles);
+  return opts.echo ? [{ stream, level }, stdout] : [{ stream, level }];
 }
 
 /**
  * Create the daemon's root logger over the destination of `opts`. Parts log through children that
- * name their `component` (src/domain/log.ts). Writes are synchronous (nothing to flush before exit).
+ * name their `component` (src/domain/log.ts). File and stdout writes are synchronous (nothing to
+ * flush before exit); the syslog transport is flushed by pino at exit.
  */
 export function createLogger(opts: LogOptions): Logger {
   return pino(
     {
       level: opts.level,
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      ...(opts.destination === 'syslog' ? SYSLOG_LINE : FILE_LINE),
       redact: { paths: REDACT, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
       ...(opts.scrub ? { hooks: { streamWrite: opts.scrub } } : {}),
     },
     pino.multistream(streamsFor(opts)),

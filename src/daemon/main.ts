@@ -58,8 +58,8 @@ function daemonConfig(opts: DaemonOptions): AresConfig {
 
 /** `[logging]` of ares.toml as logger options. */
 function logOptions(config: AresConfig): Omit<LogOptions, 'file' | 'echo' | 'scrub'> {
-  const { level, destination, max_file_bytes: maxFileBytes, max_files: maxFiles } = config.logging;
-  return { level, destination, maxFileBytes, maxFiles };
+  const { level, destination, max_file_bytes: maxFileBytes, max_files: maxFiles, syslog_address: address, syslog_facility: facility } = config.logging;
+  return { level, destination, maxFileBytes, maxFiles, syslog: { address, facility } };
 }
 
 /** Check the socket path, create the home (0700; filled with the samples when empty). */

@@ -96,14 +96,28 @@ describe('ares.toml', () => {
     expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_PORT: 'x' })).toThrow(/CAXTON_PORT=x/);
   });
 
-  it('[logging] destination is file (rotated) or stdout, overridden by CAXTON_LOG_DESTINATION; anything else is located', () => {
-    expect(parseAresConfig('').logging).toEqual({ level: 'info', destination: 'file', max_file_bytes: 10_485_760, max_files: 5 });
+  it('[logging] destination is file (rotated), stdout or syslog, overridden by CAXTON_LOG_DESTINATION; anything else is located', () => {
+    expect(parseAresConfig('').logging).toEqual({
+      level: 'info',
+      destination: 'file',
+      max_file_bytes: 10_485_760,
+      max_files: 5,
+      syslog_address: 'udp://127.0.0.1:514',
+      syslog_facility: 3,
+    });
     expect(parseAresConfig('[logging]\ndestination = "stdout"\n').logging.destination).toBe('stdout');
-    expect(() => parseAresConfig('[logging]\ndestination = "syslog"\n')).toThrow(/^ares\.toml:2:\d+: .*(file|stdout)/);
+    expect(parseAresConfig('[logging]\ndestination = "syslog"\nsyslog_address = "tcp://[::1]:6514"\n').logging).toMatchObject({
+      destination: 'syslog',
+      syslog_address: 'tcp://[::1]:6514',
+    });
+    expect(() => parseAresConfig('[logging]\ndestination = "journal"\n')).toThrow(/^ares\.toml:2:\d+: .*(file|stdout|syslog)/);
+    expect(() => parseAresConfig('[logging]\nsyslog_address = "127.0.0.1:514"\n')).toThrow(/^ares\.toml:2:\d+: .*udp:\/\/HOST:PORT/);
     const dir = tempDir('cx-');
     writeFileSync(join(dir, 'ares.toml'), '[logging]\nmax_files = 2\n');
     expect(loadAresConfig(join(dir, 'ares.toml'), { CAXTON_LOG_DESTINATION: 'stdout' }).logging).toMatchObject({ destination: 'stdout', max_files: 2 });
-    expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_LOG_DESTINATION: 'syslog' })).toThrow(/CAXTON_LOG_DESTINATION=syslog: must be one of file, stdout/);
+    expect(() => loadAresConfig(join(dir, 'ares.toml'), { CAXTON_LOG_DESTINATION: 'journal' })).toThrow(
+      /CAXTON_LOG_DESTINATION=journal: must be one of file, stdout, syslog/,
+    );
   });
 
   it('takes a PostgreSQL [database] url, overridden by CAXTON_DATABASE_URL, and locates a bad one without echoing it', () => {

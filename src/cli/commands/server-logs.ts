@@ -9,6 +9,7 @@
  * the daemon's stderr wrote) passes only `--grep`, or no filter at all.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync, watch } from 'node:fs';
+import { loadAresConfig } from '../../config/ares-toml.js';
 import { DomainError } from '../../domain/errors.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 
@@ -145,13 +146,34 @@ async function follow(file: string, offset: number, keep: (line: string) => bool
 }
 
 /**
+ * Where the daemon's log goes when `[logging] destination` (with `CAXTON_LOG_DESTINATION`) is not the
+ * file, in words for the user; undefined for the file, or when ares.toml cannot be read (the file is
+ * then tried, and its absence explained).
+ */
+function logsElsewhere(aresToml: string): string | undefined {
+  let logging;
+  try {
+    logging = loadAresConfig(aresToml).logging;
+  } catch {
+    return undefined;
+  }
+  if (logging.destination === 'stdout')
+    return 'the daemon logs to standard output ([logging] destination = "stdout"): read it where that goes, e.g. journalctl -u caxton';
+  if (logging.destination === 'syslog')
+    return `the daemon logs to the syslog server at ${logging.syslog_address} ([logging] destination = "syslog"): read it there`;
+  return undefined;
+}
+
+/**
  * Print the filtered log tail; with `--follow`, keep printing matching lines until interrupted.
- * @throws DomainError NOT_FOUND when there is no log file yet (daemon never started, or logging to stdout).
+ * @throws DomainError NOT_FOUND when the log goes to stdout or syslog, or there is no log file yet (daemon never started).
  */
 export async function run(_args: string[], opts: LogsOptions): Promise<number> {
   const paths = homePaths(opts);
   const keep = lineFilter(opts);
   const print = (line: string) => process.stdout.write(`${opts.json ? line : humanLine(line)}\n`);
+  const elsewhere = logsElsewhere(paths.aresToml);
+  if (elsewhere) throw new DomainError('NOT_FOUND', elsewhere);
   let result;
   try {
     result = tail(paths.logFile, opts.lines, keep);
