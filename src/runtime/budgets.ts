@@ -14,6 +14,7 @@ import {
   type BudgetCharge,
   type BudgetCounter,
   type BudgetLimits,
+  type UserLimits,
   type BudgetPeriod,
   type BudgetRefusal,
   type BudgetScope,
@@ -90,8 +91,15 @@ export interface Budgets {
    * most once per `OVERRIDE_RECHECK_MS` per user (cached; `forgetOverrides` drops it at once).
    */
   forRun(who: Spender): Promise<RunBudget>;
-  /** Forget the cached admin override of `userId` (every user's when absent): it was changed here or on another node. */
+  /**
+   * Forget the cached admin override of `userId` (every user's when absent): it was changed here or
+   * on another node. The watchers (`watchOverrides`) are told.
+   */
   forgetOverrides(userId?: string): void;
+  /** The admin's overrides of `userId` (budgets and request rate), cached as for `forRun`. */
+  userOverride(userId: string): Promise<UserLimits | undefined>;
+  /** Call `watcher` with the user id (undefined: every user) whenever overrides are forgotten (e.g. the request rate limiter). */
+  watchOverrides(watcher: (userId?: string) => void): void;
   /** Every limited budget of the user (and optionally one API key) as it stands now. */
   states(userId: string, apiKeyId?: string): Promise<BudgetState[]>;
   /** The clock budgets are kept by (ms since epoch). */
@@ -161,8 +169,9 @@ function refusalOf(c: BudgetCounter, used: BudgetCharge, charge: BudgetCharge): 
 /** Build the budget service. */
 export function createBudgets(deps: BudgetDeps): Budgets {
   const now = deps.now ?? Date.now;
-  const overrides = new Map<string, { limits: BudgetLimits | undefined; readAt: number }>();
-  const overrideOf = async (userId: string): Promise<BudgetLimits | undefined> => {
+  const overrides = new Map<string, { limits: UserLimits | undefined; readAt: number }>();
+  const watchers: ((userId?: string) => void)[] = [];
+  const overrideOf = async (userId: string): Promise<UserLimits | undefined> => {
     const hit = overrides.get(userId);
     if (hit && Date.now() - hit.readAt < OVERRIDE_RECHECK_MS) return hit.limits;
     const limits = await deps.store.userLimits(userId);
@@ -179,7 +188,13 @@ export function createBudgets(deps: BudgetDeps): Budgets {
   };
   return {
     now,
-    forgetOverrides: (userId) => (userId === undefined ? overrides.clear() : void overrides.delete(userId)),
+    forgetOverrides(userId) {
+      if (userId === undefined) overrides.clear();
+      else overrides.delete(userId);
+      for (const w of watchers) w(userId);
+    },
+    userOverride: overrideOf,
+    watchOverrides: (watcher) => void watchers.push(watcher),
     async forRun(who) {
       const scopes = await scopesOf(who);
       const limited = countersAt(scopes, now()).length > 0;
