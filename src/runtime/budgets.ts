@@ -39,6 +39,9 @@ export interface BudgetDeps {
   now?: () => number;
 }
 
+/** Whose agent budget a run of agent `name` spends: a user-tier agent's by its row `rowId` (it survives a rename), a system agent's by name. */
+export const agentBudgetKey = (name: string, rowId?: string): string => (rowId !== undefined ? `row:${rowId}` : `system:${name}`);
+
 /** Who a run spends for. */
 export interface Spender {
   userId: string;
@@ -102,6 +105,8 @@ export interface Budgets {
   watchOverrides(watcher: (userId?: string) => void): void;
   /** Every limited budget of the user (and optionally one API key) as it stands now. */
   states(userId: string, apiKeyId?: string): Promise<BudgetState[]>;
+  /** The agent budget `budget` of `agentKey` (`system:NAME` or `row:ID`, as in `Spender`) as it stands now. */
+  agentStates(agentKey: string, budget: BudgetLimits): Promise<BudgetState[]>;
   /** The clock budgets are kept by (ms since epoch). */
   now(): number;
 }
@@ -186,6 +191,23 @@ export function createBudgets(deps: BudgetDeps): Budgets {
     if (who.agentKey && who.agentBudget) scopes.push({ scope: 'agent', owner: who.agentKey, limits: who.agentBudget });
     return scopes;
   };
+  /** Each limit of `scopes` as it stands now: limit, use, what remains and the reset. */
+  const statesOf = async (scopes: readonly Limited[]): Promise<BudgetState[]> => {
+    const at = now();
+    const counters = countersAt(scopes, at);
+    const usage = await deps.store.usage(counters);
+    return counters.flatMap((c, i) => {
+      const u = usage[i]!;
+      const resets_at = new Date(periodEnd(c.period, at)).toISOString();
+      const base = { scope: c.scope, owner: c.owner, period: c.period, resets_at };
+      const out: BudgetState[] = [];
+      if (c.limitUsd !== undefined)
+        out.push({ ...base, limit_key: `usd_per_${c.period}`, limit: c.limitUsd, used: u.usd, remaining: Math.max(0, c.limitUsd - u.usd) });
+      if (c.limitTokens !== undefined)
+        out.push({ ...base, limit_key: `tokens_per_${c.period}`, limit: c.limitTokens, used: u.tokens, remaining: Math.max(0, c.limitTokens - u.tokens) });
+      return out;
+    });
+  };
   return {
     now,
     forgetOverrides(userId) {
@@ -232,21 +254,7 @@ export function createBudgets(deps: BudgetDeps): Budgets {
         },
       };
     },
-    async states(userId, apiKeyId) {
-      const at = now();
-      const counters = countersAt(await scopesOf({ userId, ...(apiKeyId ? { apiKeyId } : {}) }), at);
-      const usage = await deps.store.usage(counters);
-      return counters.flatMap((c, i) => {
-        const u = usage[i]!;
-        const resets_at = new Date(periodEnd(c.period, at)).toISOString();
-        const base = { scope: c.scope, owner: c.owner, period: c.period, resets_at };
-        const out: BudgetState[] = [];
-        if (c.limitUsd !== undefined)
-          out.push({ ...base, limit_key: `usd_per_${c.period}`, limit: c.limitUsd, used: u.usd, remaining: Math.max(0, c.limitUsd - u.usd) });
-        if (c.limitTokens !== undefined)
-          out.push({ ...base, limit_key: `tokens_per_${c.period}`, limit: c.limitTokens, used: u.tokens, remaining: Math.max(0, c.limitTokens - u.tokens) });
-        return out;
-      });
-    },
+    states: async (userId, apiKeyId) => statesOf(await scopesOf({ userId, ...(apiKeyId ? { apiKeyId } : {}) })),
+    agentStates: (agentKey, budget) => statesOf([{ scope: 'agent', owner: agentKey, limits: budget }]),
   };
 }
