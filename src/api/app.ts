@@ -44,10 +44,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const metrics = deps.metrics;
   const wire = wireErrors(deps.secrets);
   const startRun = createRunStarter(deps.catalog, deps.runtime);
+  const budgets = deps.budgets?.service;
   const limits = rateLimiter(deps.rateLimits ?? { requestsPerMinute: 0 }, {
     addressOf: clientAddressResolver(deps.trustedProxies ?? []),
     users: deps.tenants.users,
+    ...(budgets ? { overrideOf: async (userId: string) => (await budgets.userOverride(userId))?.requests_per_minute } : {}),
   });
+  budgets?.watchOverrides(limits.forgetUser);
   const registry = app.openAPIRegistry;
   app.onError(makeErrorHandler(deps.log, wire));
   app.notFound((c) => errorResponse(c, { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}`, details: [] }, 404));

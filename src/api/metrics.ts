@@ -8,7 +8,8 @@
  *
  * Two parts: `createMetrics` (counters and histograms fed by the HTTP middleware, the runtime's
  * observer and provider retries) and `watchGauges` (gauges read at scrape time from the live parts:
- * runs in flight and queued, MCP servers and their children's memory, database size).
+ * runs in flight and queued, MCP servers and their children's memory, database size, what remains of
+ * agents' budgets).
  */
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
@@ -16,6 +17,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { McpServerStatus } from '../domain/mcp-status.js';
 import type { DatabaseSize } from '../domain/status.js';
 import type { PoolStatus } from '../runtime/agent-controls.js';
+import type { BudgetState } from '../runtime/budgets.js';
 import type { AgentStatus } from '../runtime/lifecycle.js';
 import type { RunObserver } from '../runtime/run.js';
 
@@ -136,6 +138,12 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers,
   });
+  const budgetRefusals = new Counter({
+    name: 'caxton_budget_refusals_total',
+    help: 'Model calls a budget refused before they were made (the run refused with 429, or ended as budget_exceeded), by agent, scope (user, api_key, agent) and limit (usd_per_day, usd_per_month, tokens_per_day, tokens_per_month)',
+    labelNames: ['agent', 'scope', 'limit'],
+    registers,
+  });
   const retries = new Counter({
     name: 'caxton_provider_retries_total',
     help: 'Provider requests retried after a 429, 408, 409, 5xx or connection failure, by provider and model id',
@@ -160,6 +168,7 @@ function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'provid
         }
       },
       runRefused: (agent, source) => refused.inc({ agent, source }),
+      budgetRefused: (agent, r) => budgetRefusals.inc({ agent, scope: r.scope, limit: r.limit_key }),
       providerRequest: (r) => providerSeconds.observe({ provider: r.provider, model: r.model, outcome: r.outcome }, r.duration_ms / 1000),
     },
     providerRetry: (r) => retries.inc({ provider: r.provider, model: r.model }),
@@ -178,6 +187,8 @@ export interface GaugeSources {
   userMcpServers: () => McpServerStatus[];
   /** Database size; read at most once per `DATABASE_SIZE_TTL_MS`. */
   databaseSize: () => Promise<DatabaseSize>;
+  /** The budgets of the system-tier agents that set `budget`, by agent name; read at most once per `DATABASE_SIZE_TTL_MS`. */
+  agentBudgets?: () => Promise<{ agent: string; states: BudgetState[] }[]>;
 }
 
 /** How long a database size reading is reused (ms): PostgreSQL's `pg_database_size` walks the database's files. */
@@ -212,6 +223,35 @@ export function watchGauges(metrics: Pick<ApiMetrics, 'registry'>, sources: Gaug
   poolGauges(registers, sources.pool);
   mcpGauges(registers, sources);
   databaseGauges(registers, sources.databaseSize);
+  if (sources.agentBudgets) agentBudgetGauges(registers, sources.agentBudgets);
+}
+
+/** What remains of each system-tier agent's budget (USD and tokens, by period), read at most every DATABASE_SIZE_TTL_MS. */
+function agentBudgetGauges(registers: Registry[], read: NonNullable<GaugeSources['agentBudgets']>): void {
+  const states = cachedRead(read);
+  const gauge = (unit: 'usd' | 'tokens') =>
+    new Gauge({
+      name: `caxton_agent_budget_remaining_${unit}`,
+      help: `What remains of a system-tier agent's ${unit === 'usd' ? 'USD' : 'token'} budget (the agent field budget) this UTC day or month, by agent and period`,
+      labelNames: ['agent', 'period'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const { agent, states: all } of (await states()) ?? [])
+          for (const s of all) if (s.limit_key.startsWith(unit)) this.set({ agent, period: s.period }, s.remaining);
+      },
+    });
+  gauge('usd');
+  gauge('tokens');
+}
+
+/** `read`, called at most once per DATABASE_SIZE_TTL_MS (the same promise is reused meanwhile); a failed read gives undefined. */
+function cachedRead<T>(read: () => Promise<T>): () => Promise<T | undefined> {
+  let cached: { at: number; value: Promise<T | undefined> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > DATABASE_SIZE_TTL_MS) cached = { at: Date.now(), value: read().catch(() => undefined) };
+    return cached.value;
+  };
 }
 
 /** The global pool: runs holding a pool slot, runs in the global queue, and the pool's size. */
@@ -291,11 +331,7 @@ function mcpGauges(registers: Registry[], sources: GaugeSources): void {
 
 /** Database and WAL size, read at most every DATABASE_SIZE_TTL_MS so `/metrics` stays fast; a failed read leaves them out. */
 function databaseGauges(registers: Registry[], read: () => Promise<DatabaseSize>): void {
-  let cached: { at: number; size: Promise<DatabaseSize | undefined> } | undefined;
-  const size = () => {
-    if (!cached || Date.now() - cached.at > DATABASE_SIZE_TTL_MS) cached = { at: Date.now(), size: read().catch(() => undefined) };
-    return cached.size;
-  };
+  const size = cachedRead(read);
   new Gauge({
     name: 'caxton_database_size_bytes',
     help: 'Size of the database: the SQLite file, or pg_database_size of the PostgreSQL database (bytes), by backend',

@@ -274,12 +274,13 @@ function registerBudgetCommands(program: Command): void {
     .action(lazy(() => import('./commands/limits-show.js')));
   limits
     .command('set')
-    .description("override a user's budgets (other limits stay as they are)")
+    .description("override a user's budgets and request rate (other limits stay as they are)")
     .requiredOption('--user <email>', 'the user (email or id; local for the built-in user)')
     .option('--usd-per-day <usd>', 'most USD per UTC day', parseAmount(false))
     .option('--usd-per-month <usd>', 'most USD per UTC month', parseAmount(false))
     .option('--tokens-per-day <n>', 'most tokens per UTC day', parseAmount(true))
     .option('--tokens-per-month <n>', 'most tokens per UTC month', parseAmount(true))
+    .option('--requests-per-minute <n>', 'most requests per minute over TCP, on each node (0: unlimited)', parseAmount(true))
     .option('--clear', 'remove every override first (the [limits] defaults apply again)')
     .action(lazy(() => import('./commands/limits.js')));
   program

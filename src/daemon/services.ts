@@ -25,7 +25,7 @@ import type { SecretScrubber } from '../domain/secrets.js';
 import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
-import { createBudgets, type Budgets } from '../runtime/budgets.js';
+import { agentBudgetKey, createBudgets, type Budgets, type BudgetState } from '../runtime/budgets.js';
 import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
 import { isPostgresUrl, openStore, redactDatabaseUrl } from '../store/open.js';
 import type { ChangeFeed, ChangeTopic, Store, TenantStore } from '../store/types.js';
@@ -197,6 +197,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     mcpServers: () => deps.mcpServers?.() ?? [],
     userMcpServers: () => deps.userMcpServers?.() ?? [],
     databaseSize: () => store.size(),
+    agentBudgets: () => systemAgentBudgets(watcher, budgets),
   });
   return {
     ...parts,
@@ -370,6 +371,12 @@ function scopedSets(
     trusted: async (owner) => config.mcp.allow_private_urls || (await p.store.tenants.users.byId(owner))?.is_admin === true,
     deny: config.tools.deny,
   });
+}
+
+/** The budget of each system-tier agent that sets one, as it stands now (the `caxton_agent_budget_remaining_*` gauges). */
+async function systemAgentBudgets(watcher: ConfigWatcher, budgets: Budgets): Promise<{ agent: string; states: BudgetState[] }[]> {
+  const limited = [...watcher.current().agents.values()].flatMap(({ value }) => (value.budget ? [{ name: value.name, budget: value.budget }] : []));
+  return Promise.all(limited.map(async (a) => ({ agent: a.name, states: await budgets.agentStates(agentBudgetKey(a.name), a.budget) })));
 }
 
 /** `[runtime]` of ares.toml as runtime limits. */

@@ -23,6 +23,19 @@ export const BudgetLimitsSchema = z
 /** Budget limits of one scope. */
 export type BudgetLimits = z.infer<typeof BudgetLimitsSchema>;
 
+/**
+ * The admin's overrides for one user (`PUT /api/users/:id/limits`, `caxton limits set`): the budget
+ * limits, and `requests_per_minute`, the user's request rate quota (0 = unlimited), which wins over
+ * `[limits.users."EMAIL"]` and `[limits] requests_per_minute` (src/api/middleware/rate-limit.ts).
+ */
+export const UserLimitsSchema = BudgetLimitsSchema.extend({
+  /** Requests per minute of this user (0: unlimited). */
+  requests_per_minute: z.number().int().min(0).max(1_000_000).optional(),
+}).strict();
+
+/** A user's overrides: budget limits and request rate. */
+export type UserLimits = z.infer<typeof UserLimitsSchema>;
+
 /** The keys of `BudgetLimits`, in display order. */
 export const BUDGET_KEYS = ['usd_per_day', 'usd_per_month', 'tokens_per_day', 'tokens_per_month'] as const;
 

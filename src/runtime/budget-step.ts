@@ -10,7 +10,7 @@ import { refusalMessage, type BudgetRefusal } from '../domain/budgets.js';
 import type { Model } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
 import type { ChatRequest, Provider } from '../llm/types.js';
-import type { Budgets, RunBudget } from './budgets.js';
+import { agentBudgetKey, type Budgets, type RunBudget } from './budgets.js';
 import { estimateTokens } from './context.js';
 import type { ErrorEvent, RunEvent } from './events.js';
 import { modelStep, separator, type StepResult } from './model-step.js';
@@ -33,6 +33,7 @@ export async function* budgetedStep(
 ): AsyncGenerator<RunEvent, BudgetedStep> {
   const held = budget?.limited ? await budget.reserve(request, model) : undefined;
   if (held && 'limit_key' in held) {
+    observer?.budgetRefused(rec.agentName, held);
     const note = separator(rec.reply) + `[stopped] ${refusalMessage(held)}.`;
     rec.reply += note;
     yield { type: 'text_delta', text: note };
@@ -58,19 +59,20 @@ export async function* budgetedStep(
 /**
  * Resolve the budgets of `req`'s run into `rec.budget` and check that its first call fits (its
  * system prompt and message, estimated, plus the output reserve). @returns the refusal as an error
- * event (TOO_MANY_REQUESTS, `retry_after_secs` until the budget resets, a detail naming it), or undefined.
+ * event (TOO_MANY_REQUESTS, `retry_after_secs` until the budget resets, a detail naming it), or
+ * undefined. A refusal is told to `observer`.
  */
-export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord): Promise<ErrorEvent | undefined> {
+export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord, observer?: RunObserver): Promise<ErrorEvent | undefined> {
   rec.budget = await budgets.forRun({
     userId: req.userId,
-    // A user-tier agent by its row (its budget survives a rename), a system agent by its name.
-    agentKey: req.agentRow ? `row:${req.agentRow.id}` : `system:${req.agent.name}`,
+    agentKey: agentBudgetKey(req.agent.name, req.agentRow?.id),
     ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
     ...(req.agent.budget ? { agentBudget: req.agent.budget } : {}),
   });
   if (!rec.budget.limited) return undefined;
   const refused = await rec.budget.precheck(estimateTokens(req.agent.system_prompt) + estimateTokens(req.message), req.model);
   if (!refused) return undefined;
+  observer?.budgetRefused(req.agent.name, refused);
   return {
     type: 'error',
     code: 'TOO_MANY_REQUESTS',

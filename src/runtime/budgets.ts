@@ -14,6 +14,7 @@ import {
   type BudgetCharge,
   type BudgetCounter,
   type BudgetLimits,
+  type UserLimits,
   type BudgetPeriod,
   type BudgetRefusal,
   type BudgetScope,
@@ -37,6 +38,9 @@ export interface BudgetDeps {
   /** Clock, ms since epoch (default `Date.now`; injectable so tests can cross a period boundary). */
   now?: () => number;
 }
+
+/** Whose agent budget a run of agent `name` spends: a user-tier agent's by its row `rowId` (it survives a rename), a system agent's by name. */
+export const agentBudgetKey = (name: string, rowId?: string): string => (rowId !== undefined ? `row:${rowId}` : `system:${name}`);
 
 /** Who a run spends for. */
 export interface Spender {
@@ -90,10 +94,19 @@ export interface Budgets {
    * most once per `OVERRIDE_RECHECK_MS` per user (cached; `forgetOverrides` drops it at once).
    */
   forRun(who: Spender): Promise<RunBudget>;
-  /** Forget the cached admin override of `userId` (every user's when absent): it was changed here or on another node. */
+  /**
+   * Forget the cached admin override of `userId` (every user's when absent): it was changed here or
+   * on another node. The watchers (`watchOverrides`) are told.
+   */
   forgetOverrides(userId?: string): void;
+  /** The admin's overrides of `userId` (budgets and request rate), cached as for `forRun`. */
+  userOverride(userId: string): Promise<UserLimits | undefined>;
+  /** Call `watcher` with the user id (undefined: every user) whenever overrides are forgotten (e.g. the request rate limiter). */
+  watchOverrides(watcher: (userId?: string) => void): void;
   /** Every limited budget of the user (and optionally one API key) as it stands now. */
   states(userId: string, apiKeyId?: string): Promise<BudgetState[]>;
+  /** The agent budget `budget` of `agentKey` (`system:NAME` or `row:ID`, as in `Spender`) as it stands now. */
+  agentStates(agentKey: string, budget: BudgetLimits): Promise<BudgetState[]>;
   /** The clock budgets are kept by (ms since epoch). */
   now(): number;
 }
@@ -161,8 +174,9 @@ function refusalOf(c: BudgetCounter, used: BudgetCharge, charge: BudgetCharge): 
 /** Build the budget service. */
 export function createBudgets(deps: BudgetDeps): Budgets {
   const now = deps.now ?? Date.now;
-  const overrides = new Map<string, { limits: BudgetLimits | undefined; readAt: number }>();
-  const overrideOf = async (userId: string): Promise<BudgetLimits | undefined> => {
+  const overrides = new Map<string, { limits: UserLimits | undefined; readAt: number }>();
+  const watchers: ((userId?: string) => void)[] = [];
+  const overrideOf = async (userId: string): Promise<UserLimits | undefined> => {
     const hit = overrides.get(userId);
     if (hit && Date.now() - hit.readAt < OVERRIDE_RECHECK_MS) return hit.limits;
     const limits = await deps.store.userLimits(userId);
@@ -177,9 +191,32 @@ export function createBudgets(deps: BudgetDeps): Budgets {
     if (who.agentKey && who.agentBudget) scopes.push({ scope: 'agent', owner: who.agentKey, limits: who.agentBudget });
     return scopes;
   };
+  /** Each limit of `scopes` as it stands now: limit, use, what remains and the reset. */
+  const statesOf = async (scopes: readonly Limited[]): Promise<BudgetState[]> => {
+    const at = now();
+    const counters = countersAt(scopes, at);
+    const usage = await deps.store.usage(counters);
+    return counters.flatMap((c, i) => {
+      const u = usage[i]!;
+      const resets_at = new Date(periodEnd(c.period, at)).toISOString();
+      const base = { scope: c.scope, owner: c.owner, period: c.period, resets_at };
+      const out: BudgetState[] = [];
+      if (c.limitUsd !== undefined)
+        out.push({ ...base, limit_key: `usd_per_${c.period}`, limit: c.limitUsd, used: u.usd, remaining: Math.max(0, c.limitUsd - u.usd) });
+      if (c.limitTokens !== undefined)
+        out.push({ ...base, limit_key: `tokens_per_${c.period}`, limit: c.limitTokens, used: u.tokens, remaining: Math.max(0, c.limitTokens - u.tokens) });
+      return out;
+    });
+  };
   return {
     now,
-    forgetOverrides: (userId) => (userId === undefined ? overrides.clear() : void overrides.delete(userId)),
+    forgetOverrides(userId) {
+      if (userId === undefined) overrides.clear();
+      else overrides.delete(userId);
+      for (const w of watchers) w(userId);
+    },
+    userOverride: overrideOf,
+    watchOverrides: (watcher) => void watchers.push(watcher),
     async forRun(who) {
       const scopes = await scopesOf(who);
       const limited = countersAt(scopes, now()).length > 0;
@@ -217,21 +254,7 @@ export function createBudgets(deps: BudgetDeps): Budgets {
         },
       };
     },
-    async states(userId, apiKeyId) {
-      const at = now();
-      const counters = countersAt(await scopesOf({ userId, ...(apiKeyId ? { apiKeyId } : {}) }), at);
-      const usage = await deps.store.usage(counters);
-      return counters.flatMap((c, i) => {
-        const u = usage[i]!;
-        const resets_at = new Date(periodEnd(c.period, at)).toISOString();
-        const base = { scope: c.scope, owner: c.owner, period: c.period, resets_at };
-        const out: BudgetState[] = [];
-        if (c.limitUsd !== undefined)
-          out.push({ ...base, limit_key: `usd_per_${c.period}`, limit: c.limitUsd, used: u.usd, remaining: Math.max(0, c.limitUsd - u.usd) });
-        if (c.limitTokens !== undefined)
-          out.push({ ...base, limit_key: `tokens_per_${c.period}`, limit: c.limitTokens, used: u.tokens, remaining: Math.max(0, c.limitTokens - u.tokens) });
-        return out;
-      });
-    },
+    states: async (userId, apiKeyId) => statesOf(await scopesOf({ userId, ...(apiKeyId ? { apiKeyId } : {}) })),
+    agentStates: (agentKey, budget) => statesOf([{ scope: 'agent', owner: agentKey, limits: budget }]),
   };
 }

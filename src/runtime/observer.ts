@@ -3,6 +3,7 @@
  * imports no metrics library: src/api/metrics.ts implements it with prom-client and the daemon
  * passes it in (`RuntimeDeps.observer`). Every call is synchronous, cheap, and must not throw.
  */
+import type { BudgetRefusal } from '../domain/budgets.js';
 import type { ExecutionRecord } from '../store/types.js';
 
 /** One tool call as monitoring sees it; `tool` is `(unknown)` for a name the agent was not offered. Duration in ms. */
@@ -35,4 +36,6 @@ export interface RunObserver {
   runRefused(agent: string, source: string): void;
   /** A provider request ended (not reported for the offline provider, which makes none). */
   providerRequest(request: ObservedProviderRequest): void;
+  /** A budget refused a model call of a run of `agent`: before the run started (429) or mid-run (`budget_exceeded`). */
+  budgetRefused(agent: string, refusal: BudgetRefusal): void;
 }

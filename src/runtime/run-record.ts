@@ -71,6 +71,11 @@ export class RunRecord {
     this.log = log.child({ component: 'runtime', execution_id: this.id, agent: req.agent.name });
   }
 
+  /** The name of the agent the run is of. */
+  get agentName(): string {
+    return this.req.agent.name;
+  }
+
   /** What conversation-scoped memory and tools see: the conversation, or this one run when stateless. */
   get scopeId(): string {
     return this.conversationId ?? this.id;

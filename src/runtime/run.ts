@@ -106,7 +106,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     yield { type: 'error', code: 'UNAVAILABLE', message: refusal, execution_id: rec.id, retry_after_secs: BUSY_RETRY_AFTER_SECS };
     return;
   }
-  const denied = deps.budgets && (await admitBudget(deps.budgets, req, rec));
+  const denied = deps.budgets && (await admitBudget(deps.budgets, req, rec, deps.observer));
   if (denied) {
     yield denied;
     return;

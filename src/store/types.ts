@@ -167,7 +167,7 @@ export interface Store {
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
-import type { BudgetCharge, BudgetCounter, BudgetLimits, BudgetUsage } from '../domain/budgets.js';
+import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../domain/budgets.js';
 import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 
@@ -332,10 +332,10 @@ export interface BudgetStore {
   adjust(counters: readonly BudgetCounter[], delta: BudgetCharge): Promise<void>;
   /** What each counter holds (zero when it has no row yet), in the order given. */
   usage(counters: readonly BudgetCounter[]): Promise<BudgetUsage[]>;
-  /** The admin's limits for `userId`, or undefined when none were set. */
-  userLimits(userId: string): Promise<BudgetLimits | undefined>;
+  /** The admin's limits for `userId` (budgets and request rate), or undefined when none were set. */
+  userLimits(userId: string): Promise<UserLimits | undefined>;
   /** Replace the admin's limits for `userId` (an empty object removes every override). */
-  setUserLimits(userId: string, limits: BudgetLimits): Promise<void>;
+  setUserLimits(userId: string, limits: UserLimits): Promise<void>;
   /**
    * Executions since `since` (ms since epoch) grouped by `by`, of `userId` or of every user when
    * absent, ordered by key.

@@ -5,9 +5,13 @@
  * (injected clock); API key and agent budgets; 32 concurrent runs never overspend by more than one
  * reservation; `GET /api/usage` and the admin's `/api/users/:id/limits`.
  */
+import { cpSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { series, value } from '../helpers/prometheus.js';
 import { backendTimeout, backendTitle, storeBackends, type StoreBackend } from '../helpers/store-backends.js';
+import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
 /** The shipped `fast` model answers at most this many tokens: the output part of every reservation. */
@@ -19,10 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-/** An app on `backend` with the fake provider, the budget keys of `[limits]` and a settable clock. */
-async function budgetApp(backend: StoreBackend, budgets: Record<string, unknown>, clock = { now: Date.parse('2026-11-30T12:00:00Z') }) {
+/** An app on `backend` with the fake provider, the budget keys of `[limits]`, a settable clock and optionally its own config/ tree. */
+async function budgetApp(backend: StoreBackend, budgets: Record<string, unknown>, clock = { now: Date.parse('2026-11-30T12:00:00Z') }, configDir?: string) {
   const location = await backend.create();
   const t = await makeApp({
+    ...(configDir ? { configDir } : {}),
     fakeUrl: fake.url,
     budgets,
     now: () => clock.now,
@@ -86,6 +91,32 @@ for (const backend of storeBackends()) {
         expect(fake.requests.length).toBe(before + 1);
         const rows = await app.t.store.tenants.history.executions('local', { limit: 5, agent: 'tooler' });
         expect(rows[0]).toMatchObject({ finish_reason: 'budget_exceeded', tokens_input: 700 });
+        await app.t.close();
+        t = undefined;
+      },
+      backendTimeout(backend),
+    );
+
+    it(
+      "counts refusals in /metrics by agent, scope and limit, and shows what remains of a system agent's budget",
+      async () => {
+        const configDir = tempDir('cx-budget-config-');
+        cpSync(resolve(__dirname, '../../config'), configDir, { recursive: true });
+        writeFileSync(
+          join(configDir, 'agents', 'metered.toml'),
+          'name = "metered"\nmodel = "fast"\nsystem_prompt = "You are metered."\n[budget]\ntokens_per_day = 5000\nusd_per_month = 2\n',
+        );
+        const app = await budgetApp(backend, { tokens_per_day: 1000 }, undefined, configDir);
+        t = app.t;
+        const { call } = app;
+        fake.enqueue({ usage: { prompt_tokens: 900, completion_tokens: 100 } });
+        expect((await call('POST', '/api/agents/metered/chat', { body: { message: 'hi' } })).status).toBe(200);
+        expect((await call('POST', '/api/agents/metered/chat', { body: { message: 'again' } })).status).toBe(429);
+        const text = await (await app.t.app.request('/metrics')).text();
+        expect(value(text, 'caxton_budget_refusals_total', { agent: 'metered', scope: 'user', limit: 'tokens_per_day' })).toBe(1);
+        expect(value(text, 'caxton_agent_budget_remaining_tokens', { agent: 'metered', period: 'day' })).toBe(4000);
+        expect(value(text, 'caxton_agent_budget_remaining_usd', { agent: 'metered', period: 'month' })).toBeLessThanOrEqual(2);
+        expect(series(text, 'caxton_agent_budget_remaining_tokens').map((x) => x.labels.agent)).toEqual(['metered']);
         await app.t.close();
         t = undefined;
       },

@@ -89,6 +89,32 @@ describe('rate limits', () => {
     expect((await send('GET', '/api/agents', { token: vip })).status).toBe(429);
   });
 
+  it("the admin's requests_per_minute override wins over [limits.users] and the default, at once; {} restores them", async () => {
+    const token = await login('vip-override@example.com');
+    const setLimits = async (body: object) => {
+      const res = await send('PUT', '/api/users/vip-override@example.com/limits', { socket: true, body });
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      return res.json;
+    };
+    expect((await setLimits({ requests_per_minute: 1 })).overrides).toEqual({ requests_per_minute: 1 });
+    expect((await send('GET', '/api/agents', { token })).headers.get('ratelimit-policy')).toContain('"user";q=1;w=60');
+    const refused = await send('GET', '/api/agents', { token });
+    expect(refused.status).toBe(429);
+    expect(refused.json.error.message).toMatch(/at most 1 requests per minute per user/);
+
+    await setLimits({ requests_per_minute: 0 }); // unlimited: the refused user may go on at once
+    for (let i = 0; i < QUOTA + 2; i++) {
+      const res = await send('GET', '/api/agents', { token });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe(`"address";q=${QUOTA};w=60`);
+    }
+    await setLimits({});
+    for (let i = 0; i < QUOTA; i++) expect((await send('GET', '/api/agents', { token })).status).toBe(200);
+    expect((await send('GET', '/api/agents', { token })).status).toBe(429);
+    const bad = await send('PUT', '/api/users/vip-override@example.com/limits', { socket: true, body: { requests_per_minute: -1 } });
+    expect(bad.status).toBe(400);
+  });
+
   it('the control socket and the probes are never limited', async () => {
     for (let i = 0; i < QUOTA * 3; i++) {
       const res = await send('GET', '/api/agents', { socket: true });

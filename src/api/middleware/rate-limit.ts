@@ -2,8 +2,10 @@
  * Request rate limits (issue requirement "rate limits": requests per minute per user, per API key and
  * per client address), in memory per daemon node: token buckets that hold one minute's worth of
  * requests (`[limits] requests_per_minute`) and refill continuously, so a client may burst up to the
- * quota and then goes at the quota's pace. A per-user quota (`[limits.users."EMAIL"]
- * requests_per_minute`) replaces the default for that user's bucket.
+ * quota and then goes at the quota's pace. A user's own quota replaces the default for that user's
+ * bucket: the admin's override (`PUT /api/users/:id/limits` `requests_per_minute`, read through the
+ * budget service's cache) first, else `[limits.users."EMAIL"] requests_per_minute`. A bucket's quota
+ * is read when the bucket is made; `forgetUser` drops a user's bucket when their override changes.
  *
  * Two middlewares share the buckets: `byAddress` runs before authentication (so requests with bad
  * credentials count too) and `byPrincipal` after it (the user, unless anonymous, and the API key). A
@@ -28,6 +30,8 @@ export interface RateLimitDeps {
   addressOf: ClientAddressOf;
   /** Finds a user's email for its per-user quota (asked once per bucket, only when per-user quotas exist). */
   users: Pick<UserStore, 'byId'>;
+  /** The admin's `requests_per_minute` override of a user, if any (asked once per bucket). */
+  overrideOf?: (userId: string) => Promise<number | undefined>;
 }
 
 /** One bucket after refill: `quota` units per minute, `tokens` now (fractional). */
@@ -75,6 +79,12 @@ class Buckets {
     return b;
   }
 
+  /** Drop the bucket of `key` (undefined: every bucket whose key starts with `prefix`). */
+  drop(key: string | undefined, prefix: string): void {
+    if (key !== undefined) this.map.delete(key);
+    else for (const k of this.map.keys()) if (k.startsWith(prefix)) this.map.delete(k);
+  }
+
   /** A new full bucket of `quota` under `key`. */
   add(key: string, quota: number): Bucket {
     if (this.map.size >= this.maxKeys) this.prune();
@@ -97,22 +107,30 @@ function refill(b: Bucket, t: number): Bucket {
   return b;
 }
 
+/** The two middlewares sharing the buckets, and how to drop a user's bucket. */
+export interface RateLimiter {
+  byAddress: MiddlewareHandler<AppEnv>;
+  byPrincipal: MiddlewareHandler<AppEnv>;
+  /** Drop the bucket of `userId` (every user's when undefined): its next request reads its quota again. */
+  forgetUser(userId?: string): void;
+}
+
 /**
  * Build the two middlewares (module comment). With no quota anywhere both just pass requests on.
  * @throws DomainError TOO_MANY_REQUESTS (429, with `retryAfterSecs`) from either middleware.
  */
-export function rateLimiter(
-  settings: RateLimitSettings,
-  deps: RateLimitDeps,
-): { byAddress: MiddlewareHandler<AppEnv>; byPrincipal: MiddlewareHandler<AppEnv> } {
+export function rateLimiter(settings: RateLimitSettings, deps: RateLimitDeps): RateLimiter {
   const perUser = new Map(Object.entries(settings.users ?? {}).map(([email, q]) => [email.toLowerCase(), q]));
   const quota = settings.requestsPerMinute;
-  if (quota === 0 && perUser.size === 0) return { byAddress: (_c, next) => next(), byPrincipal: (_c, next) => next() };
+  if (quota === 0 && perUser.size === 0 && !deps.overrideOf)
+    return { byAddress: (_c, next) => next(), byPrincipal: (_c, next) => next(), forgetUser: () => undefined };
   const buckets = new Buckets(settings.maxKeys ?? 100_000, settings.now ?? Date.now);
   const states = new WeakMap<Context<AppEnv>, PolicyState[]>();
   const exempt = (c: Context<AppEnv>) => c.env?.transport === 'socket' || EXEMPT.test(c.req.path);
 
   const userQuota = async (userId: string): Promise<number> => {
+    const override = await deps.overrideOf?.(userId);
+    if (override !== undefined) return override;
     if (perUser.size === 0) return quota;
     const email = (await deps.users.byId(userId))?.email?.toLowerCase();
     return (email !== undefined ? perUser.get(email) : undefined) ?? quota;
@@ -145,6 +163,7 @@ export function rateLimiter(
   };
 
   return {
+    forgetUser: (userId) => buckets.drop(userId === undefined ? undefined : `u:${userId}`, 'u:'),
     byAddress: async (c, next) => {
       if (!exempt(c) && quota > 0) take(c, await state('address', `a:${deps.addressOf(c)}`, () => quota));
       return next();

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { BudgetLimitsSchema, periodKey } from '../../domain/budgets.js';
+import { periodKey, UserLimitsSchema } from '../../domain/budgets.js';
 import { DomainError } from '../../domain/errors.js';
 import type { User } from '../../domain/users.js';
 import type { AppDeps, AppEnv } from '../deps.js';
@@ -38,7 +38,7 @@ const UsageSchema = z.object({
   budgets: z.array(BudgetStateSchema),
 });
 
-const LimitsSchema = z.object({ user_id: z.string(), overrides: BudgetLimitsSchema, budgets: z.array(BudgetStateSchema) });
+const LimitsSchema = z.object({ user_id: z.string(), overrides: UserLimitsSchema, budgets: z.array(BudgetStateSchema) });
 
 /** The budget dependencies, or NOT_FOUND when the daemon keeps none. */
 function budgetsOf(deps: AppDeps): NonNullable<AppDeps['budgets']> {
@@ -124,9 +124,10 @@ export function usageRoutes(deps: AppDeps): Routes {
     {
       method: 'put',
       path: '/users/{id}/limits',
-      summary: "Replace a user's budget overrides (admin): usd_per_day, usd_per_month, tokens_per_day, tokens_per_month; {} removes them",
+      summary:
+        "Replace a user's overrides (admin): usd_per_day, usd_per_month, tokens_per_day, tokens_per_month and requests_per_minute (0 = unlimited); {} removes them. Applied at once, on every node",
       tags: ['usage'],
-      body: BudgetLimitsSchema,
+      body: UserLimitsSchema,
       responses: limitsResponses,
     },
     async (c) => {

@@ -1,6 +1,6 @@
 /**
  * `caxton limits show [--user EMAIL]` and `caxton limits set --user EMAIL --usd-per-day N ...`: the
- * admin's per-user budget overrides (`GET|PUT /api/users/:id/limits`, over the control socket, which
+ * admin's per-user budget and request rate overrides (`GET|PUT /api/users/:id/limits`, over the control socket, which
  * is the admin). `set` changes only the limits it names (`--clear` removes every override first);
  * `show` prints each budget that applies with its use, what remains and when it resets.
  */
@@ -32,12 +32,13 @@ interface ShowOptions extends GlobalOptions {
   user?: string;
 }
 
-/** `limits set` options: the four limits (already parsed as numbers >= 0) and `--clear`. */
+/** `limits set` options: the four budget limits and the request rate (already parsed as numbers >= 0) and `--clear`. */
 interface SetOptions extends ShowOptions {
   usdPerDay?: number;
   usdPerMonth?: number;
   tokensPerDay?: number;
   tokensPerMonth?: number;
+  requestsPerMinute?: number;
   clear?: boolean;
 }
 
@@ -67,7 +68,13 @@ export async function show(_args: string[], opts: ShowOptions): Promise<number> 
 export async function run(_args: string[], opts: SetOptions): Promise<number> {
   const socket = homePaths(opts).socket;
   const current = opts.clear ? {} : (await requestJson<LimitsAnswer>(socket, pathOf(opts.user))).overrides;
-  const given = { usd_per_day: opts.usdPerDay, usd_per_month: opts.usdPerMonth, tokens_per_day: opts.tokensPerDay, tokens_per_month: opts.tokensPerMonth };
+  const given = {
+    usd_per_day: opts.usdPerDay,
+    usd_per_month: opts.usdPerMonth,
+    tokens_per_day: opts.tokensPerDay,
+    tokens_per_month: opts.tokensPerMonth,
+    requests_per_minute: opts.requestsPerMinute,
+  };
   const body = { ...current, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   print(await requestJson<LimitsAnswer>(socket, pathOf(opts.user), { method: 'PUT', body }), opts.json);
   return 0;

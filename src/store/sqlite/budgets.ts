@@ -5,7 +5,7 @@
  * is all or none and cannot interleave with another one.
  */
 import type Database from 'better-sqlite3';
-import type { BudgetCharge, BudgetCounter, BudgetLimits, BudgetUsage } from '../../domain/budgets.js';
+import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../../domain/budgets.js';
 import type { BudgetStore, UsageGrouping, UsageRow } from '../types.js';
 
 /** Room for floating-point error when comparing USD sums with a limit. */
@@ -84,7 +84,7 @@ export function createBudgetStore(db: Database.Database): BudgetStore {
     usage: async (counters) => counters.map(read),
     async userLimits(userId) {
       const text = s.limits.get(userId) as string | undefined;
-      return text === undefined ? undefined : (JSON.parse(text) as BudgetLimits);
+      return text === undefined ? undefined : (JSON.parse(text) as UserLimits);
     },
     async setUserLimits(userId, limits) {
       s.setLimits.run(userId, JSON.stringify(limits), Date.now());
