@@ -39,6 +39,8 @@ export interface LogOptions {
   maxFiles: number;
   /** Rewrites each serialized line before it is written (secret scrubbing). */
   scrub?: (line: string) => string;
+  /** Also receives every line written (scrubbed, at `level`), e.g. the dashboard's live log. */
+  tap?: (line: string) => void;
 }
 
 /**
@@ -95,13 +97,14 @@ export class RotatingFile {
   }
 }
 
-/** The streams of `opts.destination`, each at `opts.level`. */
+/** The streams of `opts.destination` and the tap, each at `opts.level`. */
 function streamsFor(opts: LogOptions): pino.StreamEntry[] {
   const level = opts.level as pino.Level;
   const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
-  if (opts.destination === 'stdout') return [stdout];
+  const tap: pino.StreamEntry[] = opts.tap ? [{ stream: { write: opts.tap }, level }] : [];
+  if (opts.destination === 'stdout') return [stdout, ...tap];
   const file = { stream: new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles), level };
-  return opts.echo ? [file, stdout] : [file];
+  return [file, ...(opts.echo ? [stdout] : []), ...tap];
 }
 
 /**
