@@ -32,13 +32,15 @@ const REVALIDATE = 'no-cache';
  * other request goes on to the API.
  */
 export function dashboard(root: string): MiddlewareHandler<AppEnv> {
-  const cacheControl = (path: string, c: { header(name: string, value: string): void }) =>
-    c.header('Cache-Control', path.includes('/assets/') ? IMMUTABLE : REVALIDATE);
   const web = new Hono();
+  web.use(async (c, next) => {
+    await next();
+    if (c.res.ok) c.res.headers.set('Cache-Control', c.req.path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE);
+  });
   web.use(compress());
-  web.use(serveStatic({ root, onFound: cacheControl }));
+  web.use(serveStatic({ root }));
   web.get('/assets/*', (c) => c.notFound());
-  web.get('*', serveStatic({ root, path: 'index.html', onFound: cacheControl }));
+  web.get('*', serveStatic({ root, path: 'index.html' }));
   return async (c, next) => {
     const method = c.req.method;
     if (c.env?.transport === 'socket' || (method !== 'GET' && method !== 'HEAD') || isApiPath(c.req.path)) return next();
