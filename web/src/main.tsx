@@ -86,12 +86,13 @@ function App() {
   );
 }
 
+/** Who we are and the agents, asked at once (the agent list is dropped when a sign-in is needed). */
 async function start() {
+  const agentsLoaded = loadAgents().catch(() => undefined);
   await loadMe();
-  if (me.value) {
-    connectLive();
-    await loadAgents();
-  }
+  if (!me.value) return;
+  connectLive();
+  await agentsLoaded;
 }
 
 render(<App />, document.getElementById('app')!);
