@@ -6,7 +6,7 @@
  * form and in the TOON text (each updating the other), saves a broken definition and sees the error
  * at its line, sees a hot-reload error on System and filters the live log; a non-admin sees no
  * admin controls. Screenshots of each page go to test-output/dashboard/ (not committed); with
- * CAXTON_DOCS_SCREENSHOT=1 the Agents page is also written to docs/dashboard.png.
+ * CAXTON_DOCS_SCREENSHOT=1 the Agents page after the chat is also written to docs/dashboard.png.
  * Skipped, saying why, where /usr/bin/chromium is absent (Debian package `chromium`).
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -70,7 +70,6 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     expect(await page.getByTestId('whoami').textContent()).toContain('(admin)');
     await expect.poll(() => row('orchestrator').locator('td').nth(4).textContent(), { timeout: SHOW }).toContain('planning');
     await shot('agents');
-    if (process.env.CAXTON_DOCS_SCREENSHOT === '1') copyFileSync(join(SHOTS, 'agents.png'), join(REPO_ROOT, 'docs', 'dashboard.png'));
   });
 
   it('chat: the reply streams in with the tool call and its result, then usage and cost', async () => {
@@ -94,6 +93,9 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
 
   it('stopping an agent changes its state on the page without a reload', async () => {
     await go('Agents');
+    await expect.poll(() => row('customer-support').locator('td').nth(5).textContent(), { timeout: SHOW }).not.toBe('—');
+    await shot('agents-after-chat');
+    if (process.env.CAXTON_DOCS_SCREENSHOT === '1') copyFileSync(join(SHOTS, 'agents-after-chat.png'), join(REPO_ROOT, 'docs', 'dashboard.png'));
     await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 1));
     await row('router').getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => row('router').getByTestId('state').textContent(), { timeout: SHOW }).toBe('stopped');

@@ -73,12 +73,20 @@ export async function loadAgents(): Promise<void> {
   capabilities.value = caps;
 }
 
+/** Re-read the agents' states (a first run moves an agent from `loaded` to `running` without an event of its own). */
+async function refreshStates(): Promise<void> {
+  const list = (await api<{ agents: AgentSummary[] }>('/api/agents').catch(() => ({ agents: [] }))).agents;
+  const states = new Map(list.map((a) => [a.name, a.state]));
+  agents.value = agents.value.map((a) => ({ ...a, state: states.get(a.name) ?? a.state }));
+}
+
 function apply({ event, data }: SseEvent): void {
   const d = data as Record<string, unknown>;
   if (event === 'agent_state') {
     agents.value = agents.value.map((a) => (a.name === d.agent ? { ...a, state: String(d.state) } : a));
   } else if (event === 'run_started' || event === 'run_finished') {
     runsVersion.value++;
+    if (event === 'run_finished') void refreshStates();
   } else if (event === 'config_reload') {
     configVersion.value++;
     void loadAgents();

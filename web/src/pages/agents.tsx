@@ -115,42 +115,44 @@ export function AgentsPage() {
                 <td>{a.tools.join(', ') || '—'}</td>
                 <td>{(capabilities.value[a.name] ?? []).join(', ') || '—'}</td>
                 <td>{last[a.name] ? new Date(last[a.name]!).toLocaleString() : '—'}</td>
-                <td class="actions">
-                  <button type="button" onClick={() => navigate(`/chat?agent=${encodeURIComponent(a.name)}`)}>
-                    Chat
-                  </button>
-                  {admin && (
-                    <>
-                      {a.state === 'running' || a.state === 'loaded' ? (
-                        <button type="button" onClick={() => void lifecycle(a.name, 'stop')}>
-                          Stop
+                <td>
+                  <div class="actions">
+                    <button type="button" onClick={() => navigate(`/chat?agent=${encodeURIComponent(a.name)}`)}>
+                      Chat
+                    </button>
+                    {admin && (
+                      <>
+                        {a.state === 'running' || a.state === 'loaded' ? (
+                          <button type="button" onClick={() => void lifecycle(a.name, 'stop')}>
+                            Stop
+                          </button>
+                        ) : (
+                          <button type="button" onClick={() => void lifecycle(a.name, a.state === 'failed' ? 'restart' : 'start')}>
+                            Start
+                          </button>
+                        )}
+                        <button type="button" onClick={() => void lifecycle(a.name, 'restart')}>
+                          Restart
                         </button>
-                      ) : (
-                        <button type="button" onClick={() => void lifecycle(a.name, a.state === 'failed' ? 'restart' : 'start')}>
-                          Start
+                      </>
+                    )}
+                    <button
+                      type="button"
+                      onClick={() => void act(async () => download(a.name, await apiText(`/api/agents/${encodeURIComponent(a.name)}/export`)))}
+                    >
+                      Export
+                    </button>
+                    {a.source === 'user' && (
+                      <>
+                        <Link href={`/edit/${encodeURIComponent(a.name)}`} class="button">
+                          Edit
+                        </Link>
+                        <button type="button" onClick={() => void remove(a.name)}>
+                          Delete
                         </button>
-                      )}
-                      <button type="button" onClick={() => void lifecycle(a.name, 'restart')}>
-                        Restart
-                      </button>
-                    </>
-                  )}
-                  <button
-                    type="button"
-                    onClick={() => void act(async () => download(a.name, await apiText(`/api/agents/${encodeURIComponent(a.name)}/export`)))}
-                  >
-                    Export
-                  </button>
-                  {a.source === 'user' && (
-                    <>
-                      <Link href={`/edit/${encodeURIComponent(a.name)}`} class="button">
-                        Edit
-                      </Link>
-                      <button type="button" onClick={() => void remove(a.name)}>
-                        Delete
-                      </button>
-                    </>
-                  )}
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
