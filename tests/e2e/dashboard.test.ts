@@ -161,6 +161,25 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await shot('logs');
   });
 
+  it('works from the keyboard, shows where the focus is, and fits a narrow window', async () => {
+    await go('Agents');
+    await row('router').waitFor({ timeout: SHOW });
+    // Tab from the top of the page to the Runs link. Browser expressions are strings: the tests are
+    // type-checked without the DOM library.
+    await page.evaluate('document.activeElement.blur()');
+    for (let i = 0; i < 6 && (await page.evaluate('document.activeElement.textContent')) !== 'Runs'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Runs');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Runs' }).waitFor({ timeout: SHOW });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await go('Agents');
+    await row('router').waitFor({ timeout: SHOW });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= innerWidth')).toBe(true);
+    await shot('agents-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('after signing out, a non-admin sees no admin controls', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Caxton' }).waitFor({ timeout: SHOW });
