@@ -19,7 +19,7 @@ const API_PREFIXES = ['/api/', '/v1/', '/agents/', '/health/'];
 const API_PATHS = new Set(['/api', '/v1', '/agents', '/health', '/mcp', '/metrics', '/openapi.json']);
 
 /** True for a path of an API (REST, OpenAI-compatible, Caxton, MCP, health, metrics, OpenAPI). */
-export function isApiPath(path: string): boolean {
+function isApiPath(path: string): boolean {
   return API_PATHS.has(path) || API_PREFIXES.some((p) => path.startsWith(p));
 }
 

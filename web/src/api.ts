@@ -38,9 +38,6 @@ interface Tokens {
 /** The token pair while signed in (memory only). */
 const tokens = signal<Tokens | undefined>(undefined);
 
-/** True while the dashboard holds a token pair. */
-export const signedIn = () => tokens.value !== undefined;
-
 /** Sign in with `POST /api/auth/login`. @throws ApiError (401 for a wrong email or password). */
 export async function login(email: string, password: string): Promise<void> {
   const pair = await api<{ access_token: string; refresh_token: string }>('/api/auth/login', { method: 'POST', body: { email, password } });
