@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { visibleTo, type LiveEvent } from '../../src/api/live-events.js';
 import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
@@ -131,5 +132,18 @@ describe('GET /api/events', () => {
     expect(seen.at(-1)?.data).toMatchObject({ type: 'run_finished', agent: 'customer-support', status: 'success' });
     expect(seen.some((e) => e.event === 'log')).toBe(false);
     expect(seenByAdmin.find((e) => e.event === 'log')?.data.line).toBe('{"msg":"a log line"}');
+  });
+});
+
+describe('who sees which live event', () => {
+  const own: LiveEvent = { type: 'agent_state', agent: 'helper', state: 'stopped', owner: 'ann' };
+  const system: LiveEvent = { type: 'agent_state', agent: 'router', state: 'stopped' };
+  const run: LiveEvent = { type: 'run_started', execution_id: 'e1', agent: 'helper', user_id: 'ann', conversation_id: 'c1' };
+  const log: LiveEvent = { type: 'log', line: '{}' };
+
+  it("a user sees system agents and their own agents and runs; never another user's, nor log lines", () => {
+    expect([own, system, run, log].map((e) => visibleTo(e, 'ann', false))).toEqual([true, true, true, false]);
+    expect([own, system, run, log].map((e) => visibleTo(e, 'bob', false))).toEqual([false, true, false, false]);
+    expect([own, system, run, log].map((e) => visibleTo(e, 'root', true))).toEqual([true, true, true, true]);
   });
 });
