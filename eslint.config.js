@@ -1,5 +1,5 @@
-// ESLint (flat config): the recommended JavaScript and typescript-eslint rules over src/, tests/ and
-// bench/. Formatting is Prettier's job (.prettierrc.json); `npm run lint` runs both.
+// ESLint (flat config): the recommended JavaScript and typescript-eslint rules over src/, tests/, bench/,
+// web/ (the dashboard, browser code) and scripts/. Formatting is Prettier's job (.prettierrc.json); `npm run lint` runs both.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -16,6 +16,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
       ],
     },
+  },
+  {
+    // The dashboard runs in the browser.
+    files: ['web/**'],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests read JSON bodies of many shapes; typing each one would add nothing the assertions check.

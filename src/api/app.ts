@@ -5,7 +5,8 @@
  *
  * Middleware, in order: the request id and the request's logger (middleware/request-log.ts), secret
  * scrubbing of error and report responses (scrub.ts), request metrics (metrics.ts), the browser
- * boundary for TCP requests (boundary.ts: Host, Origin, CORS), the rate limit per client address, the
+ * boundary for TCP requests (boundary.ts: Host, Origin, CORS), the dashboard's files for page paths
+ * over TCP (dashboard.ts, when built), the rate limit per client address, the
  * body limit (middleware/body-limit.ts), who the request acts as (middleware/auth.ts), then the rate
  * limits per user and per API key (middleware/rate-limit.ts). Each route
  * checks its body's Content-Type and validates its input (openapi.ts `Routes.op`).
@@ -14,6 +15,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { createAuthService } from './auth.js';
 import { clientAddressResolver } from './client-address.js';
 import { browserBoundary } from './boundary.js';
+import { dashboard } from './dashboard.js';
 import type { AppDeps, AppEnv } from './deps.js';
 import { errorResponse, makeErrorHandler, wireErrors } from './errors.js';
 import { authMiddleware } from './middleware/auth.js';
@@ -27,6 +29,7 @@ import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
 import { caxtonRoutes } from './routes/caxton.js';
 import { entityRoutes } from './routes/entities.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -43,7 +46,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const auth = createAuthService(deps.tenants.users, deps.auth, deps.changes ? { changes: deps.changes } : {});
   const metrics = deps.metrics;
   const wire = wireErrors(deps.secrets);
-  const startRun = createRunStarter(deps.catalog, deps.runtime);
+  const startRun = createRunStarter(deps.catalog, deps.runtime, deps.live);
   const budgets = deps.budgets?.service;
   const limits = rateLimiter(deps.rateLimits ?? { requestsPerMinute: 0 }, {
     addressOf: clientAddressResolver(deps.trustedProxies ?? []),
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(scrubResponses(deps.secrets));
   app.use(metrics.middleware);
   app.use(browserBoundary(deps.boundary ?? { allowedHosts: [], corsOrigins: [] }));
+  if (deps.dashboardRoot) app.use(dashboard(deps.dashboardRoot));
   app.use(limits.byAddress);
   app.use(limitBody(deps.maxBodyBytes));
   app.use(
@@ -78,6 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ...entityRoutes(deps),
     historyRoutes(deps),
     usageRoutes(deps),
+    eventRoutes(deps),
     openaiRoutes(deps, startRun, wire),
     mcpRoutes(deps, startRun, wire),
   ];

@@ -10,6 +10,7 @@ import type { ManagedRuntime } from '../runtime/run.js';
 import type { BudgetStore, ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { Budgets } from '../runtime/budgets.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
+import type { LiveEvents } from './live-events.js';
 import type { ApiMetrics } from './metrics.js';
 
 /** How a request reached the daemon: the control socket acts as the local admin (SPEC §5). */
@@ -138,6 +139,16 @@ export interface AppDeps {
    * src/api/middleware/rate-limit.ts), counted per node. Absent: no rate limit.
    */
   rateLimits?: RateLimitSettings;
+  /**
+   * The live-event hub (src/api/live-events.ts) behind `GET /api/events`: the app publishes agent
+   * state changes and started runs to it, the daemon the rest. Absent: the stream sends only pings.
+   */
+  live?: LiveEvents;
+  /**
+   * Absolute path of the built dashboard (`dist/web`: index.html and hashed assets), served at `/` over
+   * TCP (src/api/dashboard.ts). Absent: no dashboard.
+   */
+  dashboardRoot?: string;
   /** State of every MCP server the daemon uses, for `GET /api/mcp/servers`; none when absent. */
   mcpServers?: () => McpServerStatus[];
   /**

@@ -13,6 +13,7 @@ import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
+import type { LiveEvents } from './live-events.js';
 
 /** What an entry point asks for. */
 export interface AgentRunRequest {
@@ -70,11 +71,12 @@ async function* rest(first: RunEvent, it: AsyncIterator<RunEvent>): AsyncGenerat
 }
 
 /**
- * Build `startAgentRun` over the catalog and the runtime.
+ * Build `startAgentRun` over the catalog and the runtime; each admitted run is published to `live`
+ * as `run_started` (src/api/live-events.ts) when given.
  * @throws DomainError NOT_FOUND (agent or conversation unknown to the caller), UNAVAILABLE (agent
  *   stopped, failed or busy; with `retryAfterSecs` when busy) and any other refusal of the run's first event.
  */
-export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgentRun {
+export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: LiveEvents): StartAgentRun {
   return async (req) => {
     const resolved = await catalog.resolveAgent(req.name, req.userId);
     const abort = new AbortController();
@@ -98,6 +100,10 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgent
     if (first.value.type === 'error') {
       await it.return?.();
       throw runError(first.value);
+    }
+    if (first.value.type === 'start') {
+      const { execution_id, conversation_id } = first.value;
+      live?.publish({ type: 'run_started', execution_id, agent: resolved.name, user_id: req.userId, conversation_id });
     }
     return { resolved, abort, events: rest(first.value, it) };
   };

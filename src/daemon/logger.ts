@@ -45,6 +45,8 @@ export interface LogOptions {
   syslog?: SyslogOptions;
   /** Rewrites each serialized line before it is written (secret scrubbing). */
   scrub?: (line: string) => string;
+  /** Also receives every line written (scrubbed, at `level`), e.g. the dashboard's live log. */
+  tap?: (line: string) => void;
 }
 
 /** `[logging] syslog_address` and `syslog_facility`. */
@@ -146,13 +148,14 @@ const FILE_LINE: pino.LoggerOptions = {
  */
 const SYSLOG_LINE: pino.LoggerOptions = { base: { pid: process.pid, hostname: hostname() } };
 
-/** The streams of `opts.destination`, each at `opts.level`. */
+/** The streams of `opts.destination` and the tap, each at `opts.level`. */
 function streamsFor(opts: LogOptions): pino.StreamEntry[] {
   const level = opts.level as pino.Level;
   const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
-  if (opts.destination === 'stdout') return [stdout];
+  const tap: pino.StreamEntry[] = opts.tap ? [{ stream: { write: opts.tap }, level }] : [];
+  if (opts.destination === 'stdout') return [stdout, ...tap];
   const stream = opts.destination === 'syslog' ? syslogStream(opts.syslog ?? DEFAULT_SYSLOG) : new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles);
-  return opts.echo ? [{ stream, level }, stdout] : [{ stream, level }];
+  return [{ stream, level }, ...(opts.echo ? [stdout] : []), ...tap];
 }
 
 /**

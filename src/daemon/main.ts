@@ -3,9 +3,12 @@
  * (src/daemon/services.ts), serves the app on TCP and on the control socket (src/daemon/listen.ts)
  * and shuts down on SIGINT/SIGTERM with a grace period (src/daemon/shutdown.ts).
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app.js';
+import { createLiveEvents } from '../api/live-events.js';
 import { isLoopbackHost, loadAresConfig, type AresConfig } from '../config/ares-toml.js';
 import { initHome, isEmptyHome } from '../config/init.js';
 import { DomainError } from '../domain/errors.js';
@@ -56,8 +59,14 @@ function daemonConfig(opts: DaemonOptions): AresConfig {
   return config;
 }
 
+/** The built dashboard next to the built daemon (`dist/web`, written by `npm run build`), when there is one. */
+function dashboardDeps(): { dashboardRoot?: string } {
+  const root = fileURLToPath(new URL('../web', import.meta.url));
+  return existsSync(join(root, 'index.html')) ? { dashboardRoot: root } : {};
+}
+
 /** `[logging]` of ares.toml as logger options. */
-function logOptions(config: AresConfig): Omit<LogOptions, 'file' | 'echo' | 'scrub'> {
+function logOptions(config: AresConfig): Omit<LogOptions, 'file' | 'echo' | 'scrub' | 'tap'> {
   const { level, destination, max_file_bytes: maxFileBytes, max_files: maxFiles, syslog_address: address, syslog_facility: facility } = config.logging;
   return { level, destination, maxFileBytes, maxFiles, syslog: { address, facility } };
 }
@@ -93,14 +102,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     cleanups.push(takePidFile(paths));
     // Configured secret values, scrubbed from every log line, response, event and stored run.
     const secrets = configuredSecrets(config, process.env);
-    const root = createLogger({ ...logOptions(config), file: paths.logFile, echo: opts.echoLogs, scrub: secrets.scrub });
+    const live = createLiveEvents();
+    const tap = (line: string) => void (live.size() > 0 && live.publish({ type: 'log', line: line.trimEnd() }));
+    const root = createLogger({ ...logOptions(config), file: paths.logFile, echo: opts.echoLogs, scrub: secrets.scrub, tap });
     const logger = (log = root.child({ component: 'daemon' }));
     // Started first and so shut down last: spans of the runs cancelled at shutdown are still flushed.
     const traceLog = root.child({ component: 'telemetry' });
     const tracing = await startTracing(config.telemetry, process.env, (msg) => traceLog.warn(`tracing: ${msg}`));
     if (tracing) cleanups.push(tracing.shutdown);
     const listeners = createListeners(config.server, paths.socket);
-    const services = await buildServices(config, paths, root, { secrets, startedAt, url: listeners.url });
+    const services = await buildServices(config, paths, root, { secrets, startedAt, url: listeners.url, live, app: dashboardDeps() });
     cleanups.push(services.close);
     await services.ready;
     const app = createApp(services.deps);

@@ -13,6 +13,7 @@ import { chmodSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../api/deps.js';
+import { createLiveEvents, observeRuns, type LiveEvents } from '../api/live-events.js';
 import { createMetrics, watchGauges, type ApiMetrics } from '../api/metrics.js';
 import { createCatalog, isUserAgentKey, type Catalog } from '../catalog/catalog.js';
 import type { AresConfig } from '../config/ares-toml.js';
@@ -22,6 +23,7 @@ import { loadConfigTree } from '../config/load.js';
 import { watchConfig, type ConfigWatcher } from '../config/watch.js';
 import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import type { SecretScrubber } from '../domain/secrets.js';
+import type { ReloadStatus } from '../domain/status.js';
 import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
@@ -56,6 +58,8 @@ export interface ServiceOverrides {
   url?: () => string;
   /** Run slots and queues over `[runtime]` of ares.toml (e.g. `maxToolResultChars`, which has no key). */
   limits?: Partial<RuntimeLimits>;
+  /** The live-event hub the daemon's parts publish to (default: a new one); the daemon shares it with its logger. */
+  live?: LiveEvents;
   /** Replace app dependencies after they are built (tests: a fixed status, listed MCP servers). */
   app?: Partial<AppDeps>;
   /** Wrap the opened store before anything uses it (tests: a database that goes away, a shared change feed). */
@@ -128,7 +132,8 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
   const changes = relayChanges(store.changes, part('store'), undo);
   const { mcp, userMcp } = mcpFleets(paths, part('mcp'), undo, config.mcp.default_memory_mb);
-  const watcher = startWatcher(config, paths, part('config'), undo);
+  const live = o.live ?? createLiveEvents();
+  const watcher = startWatcher(config, paths, part('config'), undo, live);
   const reconcileMcp = () => {
     const snapshot = watcher.current();
     learnSystemMcp(secrets, snapshot, env);
@@ -184,13 +189,13 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     log,
     scrub: secrets.scrub,
     limits: { ...runtimeLimits(config), ...o.limits },
-    observer: metrics.observer,
+    observer: observeRuns(metrics.observer, live),
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics, budgets };
-  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
+  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, live, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
     pool: () => runtime.agents.pool(),
@@ -338,15 +343,19 @@ function mcpFleets(paths: Paths, log: Logger, undo: Cleanup, defaultMemoryMb: nu
 /**
  * Watch config/ (hot reload: the first load serves even with errors, bad entities left out; later
  * reloads with errors are rejected whole, src/config/watch.ts) and log the first load's diagnostics.
+ * Each later reload, swapped in or rejected, is published to `live` as `config_reload`.
  */
-function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Cleanup): ConfigWatcher {
+function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Cleanup, live: LiveEvents): ConfigWatcher {
   const providers = Object.keys(config.providers);
+  const reloaded = (ok: boolean, status: ReloadStatus) => live.publish({ type: 'config_reload', ok, reloads: status.reloads, rejected: status.rejected });
   const watcher = watchConfig({
+    onReject: (_errors, status) => reloaded(false, status),
     configDir: paths.configDir,
     load: () => loadConfigTree(paths.configDir, { providers, defaultModel: config.defaults.model, builtinTools: BUILTIN_TOOL_NAMES, displayRoot: paths.home }),
     log,
   });
   undo.push(() => watcher.close());
+  watcher.onSwap((_snapshot, status) => reloaded(true, status));
   for (const d of watcher.current().diagnostics) {
     log[isWarning(d) ? 'warn' : 'error']({ diagnostic: d }, `config: ${d.file}:${d.line}:${d.col}: ${d.code} ${d.message}`);
   }

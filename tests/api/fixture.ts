@@ -82,6 +82,8 @@ export interface TestAppOptions {
   budgets?: Record<string, unknown>;
   /** The clock budgets are kept by (ms since epoch). */
   now?: () => number;
+  /** A built dashboard folder to serve at `/` (default: none). */
+  dashboardRoot?: string;
 }
 
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
@@ -133,6 +135,7 @@ export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
       ...(opts.configStatus ? { configStatus: opts.configStatus } : {}),
       ...(opts.mcpServers ? { mcpServers: opts.mcpServers } : {}),
       ...(opts.userMcpServers ? { userMcpServers: opts.userMcpServers } : {}),
+      ...(opts.dashboardRoot ? { dashboardRoot: opts.dashboardRoot } : {}),
     },
   });
   const { store, runtime, watcher } = services;

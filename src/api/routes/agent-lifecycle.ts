@@ -1,7 +1,8 @@
 /**
  * Agent lifecycle over HTTP (states loaded, running, stopped, failed; a failed agent can be restarted
  * without touching others, seed STORY-024): admin-only `POST /api/agents/:name/stop|start|restart`, and the
- * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent.
+ * `state` / `lifecycle` fields that `GET /api/agents[/:name]` add to each agent. Each change is
+ * published as an `agent_state` live event (src/api/live-events.ts).
  *
  * States live in the runtime (src/runtime/lifecycle.ts), one per agent: a system agent is keyed by its
  * name, a user or community agent also by its row id (`agentKey`), so stopping one user's `helper` leaves another user's
@@ -103,6 +104,8 @@ export function agentLifecycleRoutes(deps: AppDeps): Routes {
           ]);
         }
         const { name: _key, ...status } = apply(controls, agentKey(resolved), action);
+        const owner = resolved.entity?.user_id;
+        deps.live?.publish({ type: 'agent_state', agent: resolved.agent.name, state: status.state, ...(owner ? { owner } : {}) });
         return c.json({ name: resolved.name, source: resolved.source, ...status });
       },
     );

@@ -1,0 +1,149 @@
+/**
+ * The dashboard's server side, in-process: its files served at `/` over TCP only (gzip, immutable
+ * hashed assets, index.html revalidated, page paths answered with index.html, a missing asset 404,
+ * the API unchanged, the Host check still applied, the page public when auth is required), and the
+ * live event stream `GET /api/events` (agent state changes, runs started and finished, log lines for
+ * the admin only).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { visibleTo, type LiveEvent } from '../../src/api/live-events.js';
+import { tempDir } from '../helpers/tmp.js';
+import { client, makeApp, type TestApp } from './fixture.js';
+
+const ASSET = 'assets/main-ABC123.js';
+
+function builtDashboard(): string {
+  const root = tempDir('cx-web-');
+  mkdirSync(join(root, 'assets'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Caxton dashboard</title><div id="app"></div>');
+  writeFileSync(join(root, ASSET), `console.log(${JSON.stringify('x'.repeat(4000))});`);
+  return root;
+}
+
+describe('dashboard files', () => {
+  let t: TestApp;
+  let authRequired: TestApp;
+  beforeAll(async () => {
+    const dashboardRoot = builtDashboard();
+    t = await makeApp({ dashboardRoot });
+    authRequired = await makeApp({ dashboardRoot, authRequired: true });
+  });
+  afterAll(async () => {
+    await t.close();
+    await authRequired.close();
+  });
+
+  it('serves index.html at / (no-cache) and hashed assets gzipped and immutable', async () => {
+    const call = client(t.app);
+    const index = await call('GET', '/');
+    expect(index.status).toBe(200);
+    expect(index.text).toContain('Caxton dashboard');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const asset = await call('GET', `/${ASSET}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('answers page paths with index.html, a missing asset with 404, and leaves the API alone', async () => {
+    const call = client(t.app);
+    for (const page of ['/chat', '/runs', '/edit/helper']) expect((await call('GET', page)).text).toContain('Caxton dashboard');
+    expect((await call('GET', '/assets/gone-XYZ.js')).status).toBe(404);
+    const agents = await call('GET', '/api/agents');
+    expect(agents.json.agents.map((a: { name: string }) => a.name)).toContain('router');
+    expect((await call('GET', '/api/no-such-route')).json.error.code).toBe('NOT_FOUND');
+    expect((await call('GET', '/health')).json.status).toBe('ok');
+  });
+
+  it('is served on TCP only, and not to a foreign Host (DNS rebinding)', async () => {
+    const call = client(t.app);
+    expect((await call('GET', '/', { socket: true })).status).toBe(404);
+    expect((await call('GET', '/', { headers: { host: 'evil.example:8080' } })).status).toBe(421);
+  });
+
+  it('with auth required the page loads (it asks for a login) while the API still wants credentials', async () => {
+    const call = client(authRequired.app);
+    expect((await call('GET', '/')).status).toBe(200);
+    expect((await call('GET', '/api/agents')).status).toBe(401);
+  });
+});
+
+type Sse = { event: string; data: any };
+
+/** The SSE events of `res`, one `{event, data}` at a time. */
+async function* sseEvents(res: Response): AsyncGenerator<Sse> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (data !== undefined) yield { event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) };
+    }
+  }
+}
+
+/** Events of `events` up to and including the first `type` one (then the stream is closed). */
+async function until(events: AsyncGenerator<Sse>, type: string): Promise<Sse[]> {
+  const out: Sse[] = [];
+  for await (const e of events) {
+    out.push(e);
+    if (e.event === type) break;
+  }
+  await events.return(undefined);
+  return out;
+}
+
+describe('GET /api/events', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeApp();
+  });
+  afterAll(() => t.close());
+
+  const open = (socket: boolean) => t.app.request('/api/events', { headers: { accept: 'text/event-stream' } }, { transport: socket ? 'socket' : 'tcp' });
+
+  it('streams agent state changes and runs to their user, and log lines to the admin only', { timeout: 15_000 }, async () => {
+    const call = client(t.app);
+    const live = t.services.deps.live!;
+    const [anon, admin] = await Promise.all([open(false), open(true)]);
+    expect(anon.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const [anonStream, adminStream] = [sseEvents(anon), sseEvents(admin)];
+    expect((await anonStream.next()).value).toEqual({ event: 'ready', data: { user_id: 'local', is_admin: false } });
+    expect((await adminStream.next()).value).toMatchObject({ event: 'ready', data: { is_admin: true } });
+    const anonEvents = until(anonStream, 'run_finished');
+    const adminEvents = until(adminStream, 'run_finished');
+    live.publish({ type: 'log', line: '{"msg":"a log line"}' });
+    expect((await call('POST', '/api/agents/router/stop', { socket: true })).status).toBe(200);
+    expect((await call('POST', '/api/agents/router/start', { socket: true })).status).toBe(200);
+    expect((await call('POST', '/api/agents/customer-support/chat', { body: { message: 'hello' } })).status).toBe(200);
+    const seen = await anonEvents;
+    const seenByAdmin = await adminEvents;
+    expect(seen.filter((e) => e.event === 'agent_state').map((e) => e.data.state)).toEqual(['stopped', 'running']);
+    expect(seen.find((e) => e.event === 'run_started')?.data).toMatchObject({ agent: 'customer-support', user_id: 'local' });
+    expect(seen.at(-1)?.data).toMatchObject({ type: 'run_finished', agent: 'customer-support', status: 'success' });
+    expect(seen.some((e) => e.event === 'log')).toBe(false);
+    expect(seenByAdmin.find((e) => e.event === 'log')?.data.line).toBe('{"msg":"a log line"}');
+  });
+});
+
+describe('who sees which live event', () => {
+  const own: LiveEvent = { type: 'agent_state', agent: 'helper', state: 'stopped', owner: 'ann' };
+  const system: LiveEvent = { type: 'agent_state', agent: 'router', state: 'stopped' };
+  const run: LiveEvent = { type: 'run_started', execution_id: 'e1', agent: 'helper', user_id: 'ann', conversation_id: 'c1' };
+  const log: LiveEvent = { type: 'log', line: '{}' };
+
+  it("a user sees system agents and their own agents and runs; never another user's, nor log lines", () => {
+    expect([own, system, run, log].map((e) => visibleTo(e, 'ann', false))).toEqual([true, true, true, false]);
+    expect([own, system, run, log].map((e) => visibleTo(e, 'bob', false))).toEqual([false, true, false, false]);
+    expect([own, system, run, log].map((e) => visibleTo(e, 'root', true))).toEqual([true, true, true, true]);
+  });
+});

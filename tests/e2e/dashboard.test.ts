@@ -1,0 +1,198 @@
+/**
+ * The web dashboard in a real browser (Debian's /usr/bin/chromium driven by playwright-core) against
+ * the real daemon with `[auth] required = true` and the fake OpenAI server: the login page gates
+ * everything; the admin sees the shipped agents, chats with one and watches the reply stream in with
+ * its tool call, stops an agent and sees its state change without a reload, edits an agent in the
+ * form and in the TOON text (each updating the other), saves a broken definition and sees the error
+ * at its line, sees a hot-reload error on System and filters the live log; a non-admin sees no
+ * admin controls. Screenshots of each page go to test-output/dashboard/ (not committed); with
+ * CAXTON_DOCS_SCREENSHOT=1 the Agents page after the chat is also written to docs/dashboard.png.
+ * Skipped, saying why, where /usr/bin/chromium is absent (Debian package `chromium`).
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestJson } from '../../src/client/http.js';
+import type { ConfigStatus } from '../../src/domain/status.js';
+import { homeRegistry, openaiToml, REPO_ROOT, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import type { FakeOpenAI } from '../helpers/fake-openai.js';
+
+requireBuild();
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const SHOTS = join(REPO_ROOT, 'test-output', 'dashboard');
+const ADMIN = { email: 'admin@example.com', password: 'admin password 1' };
+const USER = { email: 'user@example.com', password: 'user password 1' };
+/** How long one thing may take to show in the page (ms). */
+const SHOW = 10_000;
+
+describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth required, fake OpenAI)', { timeout: 60_000 }, () => {
+  const homes = homeRegistry();
+  let fake: FakeOpenAI;
+  let home: TestHome;
+  let url = '';
+  let browser: Browser;
+  let page: Page;
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const go = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+  const signIn = async (who: { email: string; password: string }) => {
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('whoami').waitFor({ timeout: SHOW });
+  };
+  const configStatus = () => requestJson<ConfigStatus>(home.socket, '/api/config/status');
+  const row = (agent: string) => page.locator(`tr[data-agent="${agent}"]`);
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'))));
+    await requestJson(home.socket, '/api/users', { method: 'POST', body: { ...ADMIN, is_admin: true } });
+    await requestJson(home.socket, '/api/users', { method: 'POST', body: USER });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'], timeout: 20_000 });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  }, 40_000);
+  afterAll(async () => {
+    await browser?.close();
+    await homes.cleanupAll();
+  });
+
+  it('the login page gates everything; the admin then sees the shipped agents', async () => {
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Sign in to Caxton' }).waitFor({ timeout: SHOW });
+    expect(await page.evaluate(async () => (await fetch('/api/agents')).status)).toBe(401);
+    await shot('login');
+    await signIn(ADMIN);
+    for (const name of ['customer-support', 'orchestrator', 'router']) await row(name).waitFor({ timeout: SHOW });
+    expect(await page.getByTestId('whoami').textContent()).toContain('(admin)');
+    await expect.poll(() => row('orchestrator').locator('td').nth(4).textContent(), { timeout: SHOW }).toContain('planning');
+    await shot('agents');
+  });
+
+  it('chat: the reply streams in with the tool call and its result, then usage and cost', async () => {
+    fake.enqueue(
+      { tool_calls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }] },
+      { content: 'The answer is 42, as computed.', chunk_delay_ms: 30 },
+    );
+    await go('Chat');
+    await page.getByLabel('Agent').selectOption('customer-support');
+    await page.getByLabel('Message').fill('what is 6 times 7?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const tool = page.getByTestId('tool-call');
+    await tool.waitFor({ timeout: SHOW });
+    expect(await tool.textContent()).toContain('calculator');
+    await expect.poll(() => tool.textContent(), { timeout: SHOW }).toContain('→ 42');
+    await page.getByTestId('turn-usage').waitFor({ timeout: SHOW });
+    expect(await page.getByTestId('assistant').textContent()).toBe('The answer is 42, as computed.');
+    expect(await page.getByTestId('turn-usage').textContent()).toMatch(/\d+ in \/ \d+ out tokens · \$[\d.]+ · \d+ ms · stop/);
+    await shot('chat');
+  });
+
+  it('stopping an agent changes its state on the page without a reload', async () => {
+    await go('Agents');
+    await expect.poll(() => row('customer-support').locator('td').nth(5).textContent(), { timeout: SHOW }).not.toBe('—');
+    await shot('agents-after-chat');
+    if (process.env.CAXTON_DOCS_SCREENSHOT === '1') copyFileSync(join(SHOTS, 'agents-after-chat.png'), join(REPO_ROOT, 'docs', 'dashboard.png'));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 1));
+    await row('router').getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => row('router').getByTestId('state').textContent(), { timeout: SHOW }).toBe('stopped');
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(1);
+    await row('router').getByRole('button', { name: 'Start', exact: true }).click();
+    await expect.poll(() => row('router').getByTestId('state').textContent(), { timeout: SHOW }).toBe('running');
+  });
+
+  it('agent editor: the form rewrites the TOON, the TOON refills the form, a broken save shows the error at its line', async () => {
+    await page.getByRole('link', { name: 'New agent' }).click();
+    const code = page.locator('.cm-content');
+    await code.waitFor({ timeout: SHOW });
+    await page.getByLabel('Name', { exact: true }).fill('helper-bot');
+    await expect.poll(() => code.textContent(), { timeout: SHOW }).toContain('name: helper-bot');
+
+    await code.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.insertText('name: helper-bot\ndescription: Typed in the text\nsystem_prompt: Be brief.\nmodel: fast\ntools[1]: calculator\n');
+    await expect.poll(() => page.getByLabel('Description').inputValue(), { timeout: SHOW }).toBe('Typed in the text');
+    expect(await page.getByLabel('calculator').isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor({ timeout: SHOW });
+    await shot('editor');
+
+    await code.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.insertText('name: helper-bot\nsystem_prompt: Be brief.\nmax_tool_iterations: 500\n');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const problems = page.getByTestId('diagnostics');
+    await expect.poll(() => problems.textContent(), { timeout: SHOW }).toContain('3:1');
+    expect(await problems.textContent()).toContain('max_tool_iterations');
+    expect(await page.locator('.cm-error-line').count()).toBe(1);
+    await shot('editor-error');
+  });
+
+  it('System shows a rejected hot reload with its file:line', async () => {
+    await go('System');
+    await page.getByTestId('reload-status').waitFor({ timeout: SHOW });
+    home.writeFile('config/agents/router.toon', 'name: router\nmodel: fast\nmax_tool_iterations: 500\nsystem_prompt: "x"\n');
+    const errors = page.getByTestId('reload-errors');
+    await expect.poll(() => errors.textContent().catch(() => ''), { timeout: SHOW }).toContain('config/agents/router.toon:3:1');
+    await shot('system');
+  });
+
+  it('Logs stream live and filter by text; pause freezes the view', async () => {
+    await go('Logs');
+    const lines = page.getByTestId('log-lines');
+    await expect.poll(() => lines.locator('li').count(), { timeout: SHOW }).toBeGreaterThan(0);
+    await page.getByLabel('Level').selectOption('error');
+    await page.getByLabel('Text').fill('rejected');
+    await expect.poll(() => lines.locator('li').count(), { timeout: SHOW }).toBeGreaterThan(0);
+    for (const text of await lines.locator('li').allTextContents()) expect(text).toMatch(/error \[config\] config reload rejected.*router\.toon:3:1/);
+    await page.getByLabel('Level').selectOption('info');
+    await page.getByLabel('Text').fill('');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const frozen = await lines.locator('li').count();
+    const before = (await configStatus()).reloads;
+    home.writeFile('config/agents/router.toon', 'name: router\nmodel: fast\nsystem_prompt: "fixed"\n');
+    await waitFor('the fixed router to be reloaded', async () => (await configStatus()).reloads > before, SHOW);
+    expect(await lines.locator('li').count()).toBe(frozen);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => lines.locator('li').count(), { timeout: SHOW }).toBeGreaterThan(frozen);
+    await shot('logs');
+  });
+
+  it('works from the keyboard, shows where the focus is, and fits a narrow window', async () => {
+    await go('Agents');
+    await row('router').waitFor({ timeout: SHOW });
+    // Tab from the top of the page to the Runs link. Browser expressions are strings: the tests are
+    // type-checked without the DOM library.
+    await page.evaluate('document.activeElement.blur()');
+    for (let i = 0; i < 6 && (await page.evaluate('document.activeElement.textContent')) !== 'Runs'; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Runs');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Runs' }).waitFor({ timeout: SHOW });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await go('Agents');
+    await row('router').waitFor({ timeout: SHOW });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= innerWidth')).toBe(true);
+    await shot('agents-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('after signing out, a non-admin sees no admin controls', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Caxton' }).waitFor({ timeout: SHOW });
+    await signIn(USER);
+    await row('router').waitFor({ timeout: SHOW });
+    expect(await page.getByTestId('whoami').textContent()).not.toContain('admin');
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Restart' }).count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs' }).count()).toBe(0);
+    await shot('agents-user');
+  });
+});
+
+describe.skipIf(hasChromium)('web dashboard in Chromium', () => {
+  it.skip(`skipped: ${CHROMIUM} is missing; install the Debian package "chromium"`, () => undefined);
+});

@@ -1,0 +1,142 @@
+/**
+ * Runs: the caller's executions (`GET /api/executions`, newest first) filtered by agent (server side),
+ * status, finish reason and time (here), re-read when a run starts or ends; a run's detail with its
+ * tool calls, tokens, cost and duration.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { agents, runsVersion } from '../state';
+
+/** One execution row as the API returns it (tokens, cost in USD, duration in ms, times in ms since epoch). */
+interface Run {
+  id: string;
+  agent_name: string;
+  status: string;
+  finish_reason?: string | null;
+  model?: string | null;
+  input: string;
+  output?: string | null;
+  tool_calls?: unknown[];
+  tokens_input?: number;
+  tokens_output?: number;
+  cost_usd?: number;
+  duration_ms: number;
+  error_message?: string | null;
+  created_at: number;
+  conversation_id?: string | null;
+}
+
+/** The time filter's windows (ms). */
+const WINDOWS: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000 };
+
+function Detail({ run, onClose }: { run: Run; onClose: () => void }) {
+  return (
+    <section class="detail" aria-labelledby="run-title">
+      <h2 id="run-title">
+        Run {run.id.slice(0, 8)} · {run.agent_name}
+      </h2>
+      <dl>
+        <dt>Status</dt>
+        <dd>
+          {run.status} ({run.finish_reason ?? '—'})
+        </dd>
+        <dt>Tokens</dt>
+        <dd>
+          {run.tokens_input ?? 0} in / {run.tokens_output ?? 0} out
+        </dd>
+        <dt>Cost</dt>
+        <dd>${(run.cost_usd ?? 0).toFixed(6)}</dd>
+        <dt>Duration</dt>
+        <dd>{run.duration_ms} ms</dd>
+        <dt>Input</dt>
+        <dd>{run.input}</dd>
+        <dt>Output</dt>
+        <dd>{run.output ?? run.error_message ?? '—'}</dd>
+      </dl>
+      <h3>Tool calls</h3>
+      {run.tool_calls?.length ? <pre>{JSON.stringify(run.tool_calls, null, 2)}</pre> : <p>None.</p>}
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
+    </section>
+  );
+}
+
+export function RunsPage() {
+  const [runs, setRuns] = useState<Run[]>([]);
+  const [agent, setAgent] = useState('');
+  const [status, setStatus] = useState('');
+  const [finish, setFinish] = useState('');
+  const [window, setWindow] = useState('');
+  const [open, setOpen] = useState<Run | undefined>(undefined);
+  const version = runsVersion.value;
+  useEffect(() => {
+    const q = new URLSearchParams({ limit: '200', ...(agent ? { agent } : {}) });
+    void api<{ executions: Run[] }>(`/api/executions?${q}`).then((r) => setRuns(r.executions));
+  }, [agent, version]);
+  const since = window ? Date.now() - WINDOWS[window]! : 0;
+  const shown = runs.filter((r) => (!status || r.status === status) && (!finish || r.finish_reason === finish) && r.created_at >= since);
+  const reasons = [...new Set(runs.map((r) => r.finish_reason).filter((r): r is string => !!r))];
+  const select = (label: string, value: string, set: (v: string) => void, options: string[]) => (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <section aria-labelledby="runs-title">
+      <h1 id="runs-title">Runs</h1>
+      <div class="filters">
+        {select(
+          'Agent',
+          agent,
+          setAgent,
+          agents.value.map((a) => a.name),
+        )}
+        {select('Status', status, setStatus, ['success', 'error', 'timeout', 'cancelled'])}
+        {select('Finish reason', finish, setFinish, reasons)}
+        {select('Since', window, setWindow, Object.keys(WINDOWS))}
+      </div>
+      {open && <Detail run={open} onClose={() => setOpen(undefined)} />}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Agent</th>
+              <th scope="col">Status</th>
+              <th scope="col">Finish</th>
+              <th scope="col">Tokens</th>
+              <th scope="col">Cost</th>
+              <th scope="col">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.id} data-run={r.id}>
+                <td>
+                  <button type="button" class="link" onClick={() => setOpen(r)}>
+                    {new Date(r.created_at).toLocaleString()}
+                  </button>
+                </td>
+                <td>{r.agent_name}</td>
+                <td>{r.status}</td>
+                <td>{r.finish_reason ?? '—'}</td>
+                <td>{(r.tokens_input ?? 0) + (r.tokens_output ?? 0)}</td>
+                <td>${(r.cost_usd ?? 0).toFixed(6)}</td>
+                <td>{r.duration_ms} ms</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
