@@ -109,6 +109,7 @@ export function observeRuns(inner: RunObserver, live: LiveEvents): RunObserver {
   return {
     runRefused: (agent, source) => inner.runRefused(agent, source),
     providerRequest: (request) => inner.providerRequest(request),
+    budgetRefused: (agent, refusal) => inner.budgetRefused(agent, refusal),
     runEnded(row: ExecutionRecord, tools: readonly ObservedToolCall[]) {
       inner.runEnded(row, tools);
       live.publish({
