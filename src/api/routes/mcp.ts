@@ -92,7 +92,7 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
 }
 
 /** A JSON-RPC 2.0 message (MCP Streamable HTTP); the MCP SDK validates it in full. */
-const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
+const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).nullish() }).loose();
 
 /** What POST /mcp answers with 200: one JSON-RPC response, or an array of them for a batch request. */
 const JsonRpcReply = z.union([JsonRpcSchema, z.array(JsonRpcSchema)]);
