@@ -138,7 +138,14 @@ async function readBody(c: Context<AppEnv>, spec: OpSpec): Promise<void> {
 /** A route handler given the validated input of spec `S`. */
 export type OpHandler<S extends OpSpec> = (c: OpContext<S>) => Response | Promise<Response>;
 
-type DocResponse = { description: string; content?: Record<string, { schema: z.ZodType }> };
+type DocResponse = {
+  description: string;
+  content?: Record<string, { schema: z.ZodType }>;
+  headers?: z.ZodObject;
+};
+
+/** The headers of a 429, whoever refuses (the rate limit, the login and registration throttles). */
+const RETRY_AFTER = z.object({ 'Retry-After': z.string().regex(/^\d+$/).describe('seconds to wait before retrying') });
 
 /** The documented media types of `r` (module comment of OpResponse). */
 function contentOf(status: number, r: OpResponse): Record<string, { schema: z.ZodType }> {
@@ -167,10 +174,11 @@ function responsesOf(spec: OpSpec, fullPath: string): Record<string, DocResponse
   for (const [status, description] of Object.entries(commonErrors(spec.method, fullPath))) {
     const own = out[status];
     if (!own) {
-      out[status] = { description, content: error };
+      out[status] = { description, content: error, ...(status === '429' ? { headers: RETRY_AFTER } : {}) };
       continue;
     }
     own.description = `${own.description}; also: ${description}`;
+    if (status === '429') own.headers = RETRY_AFTER;
     const json = own.content?.[JSON_TYPE]?.schema;
     if (json && json !== ErrorSchema) own.content![JSON_TYPE] = { schema: z.union([json, ErrorSchema]) };
     else if (!json) own.content = { ...own.content, ...error };

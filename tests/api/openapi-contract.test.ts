@@ -3,7 +3,7 @@
  * route is driven in-process — anonymous on loopback, with an access JWT, with an API key, as the
  * admin, over the control socket — to its successes and the errors cheap to cause, and every answer
  * is checked against `/openapi.json` with openapi-backend: its status must be declared for its
- * operation, its media type declared for that status, and a JSON body must validate against the
+ * operation, its media type and required headers declared for that status, and a JSON body must validate against the
  * declared schema (SSE: every `data:` line is JSON, or `[DONE]`). The errors the middleware gives
  * every operation (401, 421/403, 413, 415, 429, 503) are caused on every operation of the document.
  * Finally every operation must have answered with a success at least once (exceptions listed).
@@ -51,15 +51,21 @@ const mediaType = (h: string | null) => (h ?? '').split(';')[0]!.trim().toLowerC
 
 /**
  * Check one answer against the document: the operation of `method path`, the status declared for it,
- * the media type declared for that status, and a JSON body valid against its schema.
+ * the media type declared for that status, the headers it declares required, and a JSON body valid
+ * against its schema.
  */
-function check(method: string, path: string, status: number, type: string, text: string): string {
+function check(method: string, path: string, res: Response, text: string): string {
+  const { status } = res;
+  const type = mediaType(res.headers.get('content-type'));
   const url = new URL(path, 'http://127.0.0.1');
   const op = api.matchOperation({ method, path: url.pathname, headers: {}, query: Object.fromEntries(url.searchParams) });
   expect(op, `${method} ${url.pathname} is an operation of the document`).toBeTruthy();
   const where = `${op!.operationId} answered ${status} (${type || 'no body'}): ${text.slice(0, 300)}`;
-  const declared = op!.responses?.[String(status)] as { content?: Record<string, { schema: unknown }> } | undefined;
+  const declared = op!.responses?.[String(status)] as
+    { content?: Record<string, { schema: unknown }>; headers?: Record<string, { required?: boolean }> } | undefined;
   expect(declared, `${where}: status declared`).toBeDefined();
+  for (const [name, header] of Object.entries(declared!.headers ?? {}))
+    if (header.required) expect(res.headers.get(name), `${where}: header ${name}`).not.toBeNull();
   if (text !== '') {
     expect(Object.keys(declared!.content ?? {}), `${where}: media type declared`).toContain(type);
     if (type === 'application/json') {
@@ -90,7 +96,7 @@ async function send(app: TestApp, method: string, path: string, opts: Call = {})
   const res = await app.app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) }, { transport: opts.socket ? 'socket' : 'tcp' });
   const text = await res.text();
   const type = mediaType(res.headers.get('content-type'));
-  const operationId = check(method, path, res.status, type, text);
+  const operationId = check(method, path, res, text);
   let json: any;
   try {
     json = type.endsWith('json') && text ? JSON.parse(text) : undefined;

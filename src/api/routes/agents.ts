@@ -57,6 +57,8 @@ const ChatBody = z
   .object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() })
   .strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
+/** `?source=`: list only the agents of one tier. */
+export const ListQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
 /** `?dry_run=true`: validate and render the agent, store nothing (see createAgent). */
 export const DryRunQuery = z.object({ dry_run: z.enum(['true', 'false']).optional() });
 const ImportQuery = DryRunQuery.extend({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
@@ -218,7 +220,7 @@ const listSpec = {
   summary:
     "Agents you can use, each with its source: yours and the system's by name (yours win), other users' public ones as OWNER/NAME (?source=community: most used, then best rated, first)",
   tags,
-  query: z.object({ source: z.enum(['user', 'community', 'system']).optional() }),
+  query: ListQuery,
   responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
 } satisfies OpSpec;
 

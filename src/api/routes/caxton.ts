@@ -11,7 +11,7 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
-import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, runRequest, summary } from './agents.js';
+import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, ListQuery, runRequest, summary } from './agents.js';
 
 const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 
@@ -28,6 +28,7 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
       path: '/',
       summary: 'List agents (Caxton path; same as GET /api/agents)',
       tags,
+      query: ListQuery,
       responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
     },
     list,
