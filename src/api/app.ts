@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.use(limits.byPrincipal);
 
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   const groups = [
     healthRoutes(deps),
     authRoutes(deps, auth),

@@ -147,7 +147,7 @@ type DocResponse = {
 /** The headers of a 429, whoever refuses (the rate limit, the login and registration throttles). */
 const RETRY_AFTER = z.object({ 'Retry-After': z.string().regex(/^\d+$/).describe('seconds to wait before retrying') });
 
-/** The documented media types of `r` (module comment of OpResponse). */
+/** The documented media types of `r` (see OpResponse). */
 function contentOf(status: number, r: OpResponse): Record<string, { schema: z.ZodType }> {
   const content: Record<string, { schema: z.ZodType }> = {};
   if (r.schema || r.contentType) content[r.contentType ?? JSON_TYPE] = { schema: r.schema ?? z.string() };
@@ -174,26 +174,27 @@ function responsesOf(spec: OpSpec, fullPath: string): Record<string, DocResponse
   for (const [status, description] of Object.entries(commonErrors(spec.method, fullPath))) {
     const own = out[status];
     if (!own) {
-      out[status] = { description, content: error, ...(status === '429' ? { headers: RETRY_AFTER } : {}) };
+      out[status] = { description, content: error };
       continue;
     }
     own.description = `${own.description}; also: ${description}`;
-    if (status === '429') own.headers = RETRY_AFTER;
     const json = own.content?.[JSON_TYPE]?.schema;
     if (json && json !== ErrorSchema) own.content![JSON_TYPE] = { schema: z.union([json, ErrorSchema]) };
     else if (!json) own.content = { ...own.content, ...error };
   }
+  if (out['429']) out['429'].headers = RETRY_AFTER;
   return out;
 }
 
 /**
- * The error answers the middleware (src/api/app.ts) may give any request to `method` `fullPath`,
- * whatever the route's handler does, by status: credentials (401), the browser boundary (421 or 403
- * for a foreign Host; 403 for a foreign Origin on a state-changing request), the body limit (413) and
- * the route's content-type guard (415) for methods with a body, the rate limit (429, except on the
- * probes), an unexpected failure (500) and the database being down (503).
+ * The error answers any request to `method` `fullPath` may get whatever its handler does, by status,
+ * with their causes: the middleware of src/api/app.ts checks credentials (401) and the browser
+ * boundary (421, or 403 on `/mcp`, for a foreign Host; 403 for a foreign Origin on a state-changing
+ * request); for methods with a body, the body limit (413) and the route's content-type guard (415);
+ * the rate limit (429, except on the probes); and any request may meet an unexpected failure (500)
+ * or a database that is down (503, from the credential check or the handler).
  */
-export function commonErrors(method: string, fullPath: string): Record<number, string> {
+function commonErrors(method: string, fullPath: string): Record<number, string> {
   const out: Record<number, string> = {
     401: 'malformed, expired, tampered or revoked credentials (checked on every operation, public ones too), or none where auth is required',
     [STATUS_OF[hostRefusalCode(fullPath)]]: 'a foreign Host header: not a loopback name nor one of [server] allowed_hosts (DNS rebinding guard)',
@@ -214,7 +215,7 @@ export function commonErrors(method: string, fullPath: string): Record<number, s
  * `{param}` as `ByParam` (`post /api/agents/{name}/chat` -> `postApiAgentsByNameChat`). Unique because
  * method + path is, and stable as long as the path is.
  */
-export function operationIdOf(method: string, fullPath: string): string {
+function operationIdOf(method: string, fullPath: string): string {
   const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
   const words = fullPath
     .split(/[/._-]+/)
@@ -308,13 +309,12 @@ export const OpenApiDocumentSchema = z
   .loose();
 
 /**
- * The OpenAPI 3.1 document of `app`. Security: a bearer credential (access JWT or API key); with
+ * The OpenAPI 3.1 document of `app` (whose registry holds the `bearer` security scheme). Security: a bearer credential (access JWT or API key); with
  * `[auth] required = false` (the loopback default) anonymous requests are served too, as the
  * built-in user `local`, which the empty requirement `{}` says. The server is relative (`/`): the
  * document describes the daemon it is fetched from.
  */
 export function openApiDocument(app: OpenAPIHono<AppEnv>, opts: { version: string; authRequired: boolean }) {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'access JWT or API key (cxk_...)' });
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
