@@ -87,6 +87,11 @@ export interface OpSpec {
   responses: Record<number, OpResponse>;
   /** Reachable without credentials even when auth is required (credentials sent anyway are checked). */
   public?: boolean;
+  /**
+   * A GET route that promises HEAD too (the probes): Hono answers HEAD of every GET route with the
+   * GET's status and headers and no body; this documents it as an operation of its own.
+   */
+  head?: boolean;
 }
 
 const paramNames = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -183,6 +188,7 @@ function responsesOf(spec: OpSpec, fullPath: string): Record<string, DocResponse
     else if (!json) own.content = { ...own.content, ...error };
   }
   if (out['429']) out['429'].headers = RETRY_AFTER;
+  if (spec.method === 'head') for (const r of Object.values(out)) delete r.content;
   return out;
 }
 
@@ -272,8 +278,8 @@ export class Routes {
    * the JSON body reader before `handler`, which reads `c.req.valid('query' | 'json')`.
    */
   op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
-    const doc = describe(this.base, spec);
-    this.router.openAPIRegistry.registerPath(doc);
+    this.router.openAPIRegistry.registerPath(describe(this.base, spec));
+    if (spec.head) this.router.openAPIRegistry.registerPath(describe(this.base, { ...spec, method: 'head' }));
     const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
     const route = createRoute({
       method: spec.method,

@@ -3,8 +3,8 @@
  * route is driven in-process — anonymous on loopback, with an access JWT, with an API key, as the
  * admin, over the control socket — to its successes and the errors cheap to cause, and every answer
  * is checked against `/openapi.json` with openapi-backend: its status must be declared for its
- * operation, its media type and required headers declared for that status, and a JSON body must validate against the
- * declared schema (SSE: every `data:` line is JSON, or `[DONE]`). The errors the middleware gives
+ * operation, its media type and required headers declared for that status, and a JSON body must
+ * validate against the declared schema (SSE: every `data:` line is JSON, or `[DONE]`). The errors the middleware gives
  * every operation (401, 421/403, 413, 415, 429, 503) are caused on every operation of the document.
  * Finally every operation must have answered with a success at least once (exceptions listed).
  */
@@ -186,6 +186,8 @@ describe('every operation answers as documented', () => {
   it('health, metrics, status and the document itself', async () => {
     await expectStatus(200, 'GET', '/health');
     await expectStatus(200, 'GET', '/health/live');
+    for (const path of ['/health', '/health/live']) expect((await expectStatus(200, 'HEAD', path)).text).toBe('');
+    expect([200, 503]).toContain((await send(t, 'HEAD', '/health/ready')).status);
     expect([200, 503]).toContain((await send(t, 'GET', '/health/ready')).status);
     expect((await expectStatus(200, 'GET', '/metrics')).type).toBe('text/plain');
     await expectStatus(200, 'GET', '/openapi.json');
