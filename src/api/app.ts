@@ -23,7 +23,7 @@ import { limitBody } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { traceRequests } from './middleware/trace.js';
 import { rateLimiter } from './middleware/rate-limit.js';
-import { publicPaths, Routes } from './openapi.js';
+import { openApiDocument, OpenApiDocumentSchema, publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
@@ -88,19 +88,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   ];
   for (const g of groups) app.route(g.base, g.router);
 
-  const document = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: 'Caxton / ARES HTTP API',
-        version: deps.version,
-        description:
-          'Multi-tenant agent daemon (SPEC §6). Errors: {"error": {code, message, details, request_id}}. Every response carries X-Request-Id: the sane X-Request-Id the client sent (up to 128 letters, digits, _, - or =) or a generated one; the daemon log lines of the request carry it as request_id. With `[limits] requests_per_minute`, ' +
-          'TCP requests carry the IETF draft `RateLimit-Policy` and `RateLimit` headers, and a request past its quota gets 429 ' +
-          '`TOO_MANY_REQUESTS` with `Retry-After` (any operation; the control socket, `/health*` and `/metrics` are exempt).',
-      },
-      security: [{ bearer: [] }],
-    });
+  const document = () => openApiDocument(app, { version: deps.version, authRequired: deps.auth.required });
   let cached: unknown;
   const meta = new Routes('/');
   meta.op(
@@ -110,7 +98,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       summary: 'This OpenAPI 3.1 document',
       tags: ['meta'],
       public: true,
-      responses: { 200: { description: 'the document' } },
+      responses: { 200: { description: 'the document', schema: OpenApiDocumentSchema } },
     },
     (c) => c.json((cached ??= document()) as object),
   );

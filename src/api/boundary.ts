@@ -19,8 +19,14 @@ import { DomainError } from '../domain/errors.js';
 import { isLoopbackName, normalizeOrigin, parseHost } from '../domain/web-origin.js';
 import type { AppEnv, BoundarySettings } from './deps.js';
 
-/** Methods a page may send freely: they must not change anything. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods a page may send freely: they must not change anything (uppercase). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * What a request to `path` with a foreign `Host` is refused with: FORBIDDEN (403) on `/mcp`, as the
+ * MCP transport spec asks, MISDIRECTED (421) everywhere else.
+ */
+export const hostRefusalCode = (path: string): 'FORBIDDEN' | 'MISDIRECTED' => (path === '/mcp' ? 'FORBIDDEN' : 'MISDIRECTED');
 
 /** The media type that marks a JSON body (besides `application/…+json`). */
 export const JSON_TYPE = 'application/json';
@@ -60,7 +66,7 @@ export function browserBoundary(settings: BoundarySettings): MiddlewareHandler<A
     if (!isTcp(c)) return next();
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!hostAllowed(host)) {
-      const code = c.req.path === '/mcp' ? 'FORBIDDEN' : 'MISDIRECTED';
+      const code = hostRefusalCode(c.req.path);
       throw new DomainError(code, `this daemon does not serve Host ${JSON.stringify(host)} (a web page may be trying to reach it by DNS rebinding)`, [
         {
           field: 'host',

@@ -5,9 +5,17 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import type { ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { WireErrors } from './errors.js';
 import { runError } from './run.js';
+
+/** The `text/event-stream` body of `sseResponse`, as documented in the OpenAPI document. */
+export const RunEventStreamSchema = z
+  .string()
+  .describe(
+    'Server-Sent Events, one per run event: `event: <type>` (start, text_delta, tool_call, tool_result, usage, done, error) and `data: <the event as JSON>`; a run ends with `done`, or with `error` {type, code, message}',
+  );
 
 /** The SSE `error` event of a run's `error` event: its fields, with the message as on the wire (secret values removed). */
 export function errorEventData(ev: ErrorEvent, wire: WireErrors): ErrorEvent {

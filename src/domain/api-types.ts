@@ -103,6 +103,14 @@ export const AgentCreatedSchema = z.object({
 });
 export type AgentCreated = z.infer<typeof AgentCreatedSchema>;
 
+/** What a create with `?dry_run=true` answers: the agent validated (references included) and rendered, nothing stored. */
+export const AgentPreviewSchema = z.object({
+  name: z.string(),
+  display_name: z.string().nullable(),
+  is_public: z.boolean(),
+  toon_preview: z.string().describe('the agent as canonical TOON'),
+});
+
 /** The result of a non-streaming run (`POST /api/agents/{name}/chat`). */
 export const ChatResultSchema = z.object({
   reply: z.string(),

@@ -50,6 +50,9 @@ interface PolicyState {
 const WINDOW_SECS = 60;
 const EXEMPT = /^\/(health(\/.*)?|metrics)$/;
 
+/** True for the paths no rate limit applies to: the probes `/health*` and `/metrics` (module comment). */
+export const exemptFromRateLimit = (path: string): boolean => EXEMPT.test(path);
+
 /** Seconds until `bucket` holds `units` (0 when it already does). */
 const secsUntil = (b: Bucket, units: number): number => Math.max(0, Math.ceil(((units - b.tokens) * WINDOW_SECS) / b.quota));
 
@@ -126,7 +129,7 @@ export function rateLimiter(settings: RateLimitSettings, deps: RateLimitDeps): R
     return { byAddress: (_c, next) => next(), byPrincipal: (_c, next) => next(), forgetUser: () => undefined };
   const buckets = new Buckets(settings.maxKeys ?? 100_000, settings.now ?? Date.now);
   const states = new WeakMap<Context<AppEnv>, PolicyState[]>();
-  const exempt = (c: Context<AppEnv>) => c.env?.transport === 'socket' || EXEMPT.test(c.req.path);
+  const exempt = (c: Context<AppEnv>) => c.env?.transport === 'socket' || exemptFromRateLimit(c.req.path);
 
   const userQuota = async (userId: string): Promise<number> => {
     const override = await deps.overrideOf?.(userId);

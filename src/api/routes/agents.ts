@@ -9,14 +9,22 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentListing, ResolvedAgent } from '../../catalog/catalog.js';
-import { AgentCreatedSchema, AgentDetailSchema, AgentSummarySchema, ChatResultSchema, type Activity, type AgentSummary } from '../../domain/api-types.js';
+import {
+  AgentCreatedSchema,
+  AgentDetailSchema,
+  AgentPreviewSchema,
+  AgentSummarySchema,
+  ChatResultSchema,
+  type Activity,
+  type AgentSummary,
+} from '../../domain/api-types.js';
 import { AgentSchema, type Agent } from '../../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { NAME_PATTERN } from '../../domain/names.js';
 import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
-import { sseResponse } from '../sse.js';
+import { RunEventStreamSchema, sseResponse } from '../sse.js';
 import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 import { lifecycleOf, statesOf } from './agent-lifecycle.js';
@@ -42,13 +50,28 @@ export function formatOfContentType(header: string | undefined): EntityFormat {
 }
 
 const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional() });
-const CreateBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
+/** A JSON agent to create (DIR-12), with its visibility. */
+export const AgentBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
 const ChatBody = z
   .object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() })
   .strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
-const ImportQuery = z.object({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
+/** `?source=`: list only the agents of one tier. */
+export const ListQuery = z.object({ source: z.enum(['user', 'community', 'system']).optional() });
+/** `?dry_run=true`: validate and render the agent, store nothing (see createAgent). */
+export const DryRunQuery = z.object({ dry_run: z.enum(['true', 'false']).optional() });
+const ImportQuery = DryRunQuery.extend({ name: z.string().regex(NAME_PATTERN).optional(), public: z.enum(['true', 'false']).optional() });
+
+/** The answers of the routes that create an agent (createAgent): 201, or 200 for a dry run. */
+export const CREATE_RESPONSES = {
+  200: { description: '?dry_run=true: validated and rendered, nothing stored', schema: AgentPreviewSchema },
+  201: { description: 'created', schema: AgentCreatedSchema },
+  409: { description: 'you already have an agent of that name', schema: ErrorSchema },
+} satisfies OpSpec['responses'];
+
+/** An agent's canonical text in each format (`?format=`), besides the JSON of `json`. */
+const AGENT_TEXT = { [FORMAT_TYPES.toon[0]!]: z.string().describe('canonical TOON'), [FORMAT_TYPES.toml[0]!]: z.string().describe('canonical TOML') };
 
 /**
  * The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled
@@ -197,7 +220,7 @@ const listSpec = {
   summary:
     "Agents you can use, each with its source: yours and the system's by name (yours win), other users' public ones as OWNER/NAME (?source=community: most used, then best rated, first)",
   tags,
-  query: z.object({ source: z.enum(['user', 'community', 'system']).optional() }),
+  query: ListQuery,
   responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
 } satisfies OpSpec;
 
@@ -207,23 +230,22 @@ const createSpec = {
   path: '/',
   summary: 'Create a user agent (JSON as in DIR-12); checks model and tool references; ?dry_run=true only validates and previews',
   tags,
-  body: CreateBody,
-  query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
-  responses: {
-    201: { description: 'created', schema: AgentCreatedSchema },
-    409: { description: 'you already have an agent of that name', schema: ErrorSchema },
-  },
+  body: AgentBody,
+  query: DryRunQuery,
+  responses: CREATE_RESPONSES,
 } satisfies OpSpec;
 
 /** `POST /api/agents/import`. */
 const importSpec = {
   method: 'post',
   path: '/import',
-  summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type)',
+  summary: 'Create a user agent from TOON, TOML or JSON text (by Content-Type); ?dry_run=true only validates and previews',
   tags,
-  rawBody: [...TEXT_TYPES, ...FORMAT_TYPES.json],
+  body: AgentBody,
+  bodyReadByHandler: true,
+  rawBody: TEXT_TYPES,
   query: ImportQuery,
-  responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
+  responses: CREATE_RESPONSES,
 } satisfies OpSpec;
 
 /** `GET /api/agents/{name}`. */
@@ -235,7 +257,11 @@ const getSpec = {
   tags,
   query: FormatQuery,
   responses: {
-    200: { description: "the agent (JSON with source, state, lifecycle and today's activity), or its text", schema: AgentDetailSchema },
+    200: {
+      description: "the agent (JSON with source, state, lifecycle and today's activity), or with ?format= its canonical text (JSON: the agent's own fields)",
+      schema: z.union([AgentDetailSchema, AgentSchema]),
+      alternatives: AGENT_TEXT,
+    },
     404: { description: 'not visible to you', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -248,7 +274,12 @@ const exportSpec = {
   tags,
   query: FormatQuery,
   responses: {
-    200: { description: 'text/x-toon attachment', contentType: 'text/x-toon' },
+    200: {
+      description: 'an attachment (Content-Disposition): canonical TOON, or the TOML or JSON ?format= asks for',
+      contentType: FORMAT_TYPES.toon[0]!,
+      schema: AGENT_TEXT[FORMAT_TYPES.toon[0]!]!,
+      alternatives: { [FORMAT_TYPES.toml[0]!]: AGENT_TEXT[FORMAT_TYPES.toml[0]!]!, [FORMAT_TYPES.json[0]!]: AgentSchema },
+    },
     404: { description: 'not visible to you', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -262,7 +293,10 @@ const replaceSpec = {
   body: UpdateBody,
   query: z.object({ public: z.enum(['true', 'false']).optional() }),
   rawBody: TEXT_TYPES,
-  responses: { 200: { description: 'updated', schema: AgentCreatedSchema }, 404: { description: 'you have no agent of that name', schema: ErrorSchema } },
+  responses: {
+    200: { description: 'updated', schema: AgentCreatedSchema.omit({ warnings: true }).extend({ updated_at: z.number().describe('ms since epoch') }) },
+    404: { description: 'you have no agent of that name', schema: ErrorSchema },
+  },
 } satisfies OpSpec;
 
 /** `DELETE /api/agents/{name}`. */
@@ -285,7 +319,7 @@ const chatSpec = {
   tags,
   body: ChatBody,
   responses: {
-    200: { description: 'the reply (or an SSE stream of run events)', schema: ChatResultSchema },
+    200: { description: 'the reply, or an SSE stream of run events', schema: ChatResultSchema, alternatives: { 'text/event-stream': RunEventStreamSchema } },
     404: { description: 'agent or conversation not found', schema: ErrorSchema },
     429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
@@ -302,6 +336,7 @@ const rateSpec = {
   responses: {
     200: { description: 'new totals', schema: z.object({ name: z.string(), rating: z.number(), rating_count: z.number() }) },
     403: { description: 'it is your own agent', schema: ErrorSchema },
+    404: { description: 'not visible to you', schema: ErrorSchema },
     409: { description: 'you have no completed run of this agent yet', schema: ErrorSchema },
   },
 } satisfies OpSpec;

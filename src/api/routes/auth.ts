@@ -45,7 +45,7 @@ function refuseWhileWaiting(what: string, checks: ReadonlyArray<readonly [Thrott
 }
 
 /** An email address (RFC 5321 caps a path at 254 characters, which keeps it within every store's index limits). */
-const Email = z.string().trim().toLowerCase().max(254, 'at most 254 characters').pipe(z.email('must be an email address'));
+const Email = z.string().trim().toLowerCase().max(254, 'at most 254 characters').pipe(z.email('must be an email address')).openapi({ format: 'email' });
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 /** A user handle (SPEC §4): optional; derived from the email's local part when absent. */
 const Handle = z

@@ -5,13 +5,13 @@
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { AgentCreatedSchema, AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js';
+import { AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
-import { agentHandlers, FORMAT_TYPES, runRequest, summary } from './agents.js';
+import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, ListQuery, runRequest, summary } from './agents.js';
 
 const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
 
@@ -28,6 +28,7 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
       path: '/',
       summary: 'List agents (Caxton path; same as GET /api/agents)',
       tags,
+      query: ListQuery,
       responses: { 200: { description: 'agents', schema: z.object({ agents: z.array(AgentSummarySchema) }) } },
     },
     list,
@@ -37,10 +38,13 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
     {
       method: 'post',
       path: '/',
-      summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type)',
+      summary: 'Deploy an agent from TOML (or TOON / JSON by Content-Type); ?dry_run=true only validates and previews',
       tags,
-      rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon, ...FORMAT_TYPES.json],
-      responses: { 201: { description: 'created', schema: AgentCreatedSchema } },
+      body: AgentBody,
+      bodyReadByHandler: true,
+      rawBody: [...FORMAT_TYPES.toml, ...FORMAT_TYPES.toon],
+      query: DryRunQuery,
+      responses: CREATE_RESPONSES,
     },
     async (c) => {
       const { agent, isPublic, warnings } = await parseBody(c);
@@ -96,7 +100,11 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
       summary: 'Send one message to an agent (Caxton path)',
       tags,
       body: MessageBody,
-      responses: { 200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) } },
+      responses: {
+        200: { description: 'reply', schema: ChatResultSchema.extend({ agent: z.string() }) },
+        404: { description: 'agent or conversation not found', schema: ErrorSchema },
+        503: { description: 'the agent is stopped, failed or busy', schema: ErrorSchema },
+      },
     },
     async (c) => {
       const body = c.req.valid('json');

@@ -145,6 +145,8 @@ function entitySpecs(kind: Kind) {
       bodyReadByHandler: true,
       responses: {
         200: { description: 'updated', schema: Out },
+        400: { description: "invalid, or (MCP) a non-admin's url pointing at a private address", schema: ErrorSchema },
+        403: { description: 'stdio MCP server by a non-admin', schema: ErrorSchema },
         404: { description: 'you have none of that name', schema: ErrorSchema },
         409: {
           description: kind === 'tools' ? "renamed onto one of yours, or the name is a builtin or system tool's" : 'renamed onto one of yours',

@@ -168,6 +168,7 @@ function probeRoutes(r: Routes, deps: AppDeps): void {
     {
       method: 'get',
       path: '/health',
+      head: true,
       summary: 'Liveness and database health',
       tags,
       public: true,
@@ -197,6 +198,7 @@ function probeRoutes(r: Routes, deps: AppDeps): void {
     {
       method: 'get',
       path: '/health/live',
+      head: true,
       summary: 'Liveness probe: the process is up and serving (no I/O); restart it when this fails',
       tags,
       public: true,
@@ -214,6 +216,7 @@ function probeRoutes(r: Routes, deps: AppDeps): void {
     {
       method: 'get',
       path: '/health/ready',
+      head: true,
       summary: 'Readiness probe: database reachable, config loaded, at least one provider usable; 503 names the failing checks',
       tags,
       public: true,

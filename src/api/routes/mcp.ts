@@ -92,7 +92,10 @@ function connectionStatus(p: PooledServerStatus): McpServerStatus {
 }
 
 /** A JSON-RPC 2.0 message (MCP Streamable HTTP); the MCP SDK validates it in full. */
-const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).optional() }).loose();
+const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().optional(), id: z.union([z.string(), z.number()]).nullish() }).loose();
+
+/** What POST /mcp answers with 200: one JSON-RPC response, or an array of them for a batch request. */
+const JsonRpcReply = z.union([JsonRpcSchema, z.array(JsonRpcSchema)]);
 
 /** MCP routes, registered in the OpenAPI document like every other route. */
 export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
@@ -149,7 +152,13 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
       tags: ['mcp'],
       body: JsonRpcSchema,
       bodyReadByHandler: true,
-      responses: { 200: { description: "JSON-RPC response (tools/list, tools/call: the agent's reply)", schema: JsonRpcSchema } },
+      responses: {
+        200: { description: "JSON-RPC response (tools/list, tools/call: the agent's reply), or an array of them for a batch", schema: JsonRpcReply },
+        202: { description: 'accepted: the body held only notifications or responses (no reply)' },
+        400: { description: 'JSON-RPC error: not JSON, not JSON-RPC, or an unsupported MCP-Protocol-Version', schema: JsonRpcSchema },
+        406: { description: 'JSON-RPC error: Accept must list both application/json and text/event-stream', schema: JsonRpcSchema },
+        415: { description: 'JSON-RPC error: Content-Type must be application/json (control socket)', schema: JsonRpcSchema },
+      },
     },
     async (c) => {
       const userId = c.get('userId');
