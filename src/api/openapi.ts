@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { contentTypeGuard, isJsonType, JSON_TYPE, mediaType } from './boundary.js';
 import type { AppEnv } from './deps.js';
+import { isOpenAIPath, OpenAIErrorSchema } from './openai-errors.js';
 import { issuesToDetails, readJson, validate } from './validate.js';
 
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
@@ -118,8 +119,11 @@ async function readBody(c: Context<AppEnv>, spec: OpSpec): Promise<void> {
 /** A route handler given the validated input of spec `S`. */
 export type OpHandler<S extends OpSpec> = (c: OpContext<S>) => Response | Promise<Response>;
 
-/** The OpenAPI description of `spec` (`createRoute`): parameters, query, body types, and the 400/401 answers every such route has. */
-function describe(spec: OpSpec) {
+/**
+ * The OpenAPI description of `spec` (`createRoute`): parameters, query, body types, and the 400/401
+ * answers every such route has, in `errorSchema` (OpenAI's shape under `/v1`, else SPEC §6's).
+ */
+function describe(spec: OpSpec, errorSchema: z.ZodType) {
   const params = paramNames(spec.path);
   const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -129,9 +133,9 @@ function describe(spec: OpSpec) {
     };
   }
   if (!spec.public)
-    responses['401'] = { description: 'missing, expired, tampered or revoked credentials', content: { 'application/json': { schema: ErrorSchema } } };
+    responses['401'] = { description: 'missing, expired, tampered or revoked credentials', content: { 'application/json': { schema: errorSchema } } };
   if (spec.body || spec.rawBody || params.length)
-    responses['400'] ??= { description: 'invalid input (located details)', content: { 'application/json': { schema: ErrorSchema } } };
+    responses['400'] ??= { description: 'invalid input (located details)', content: { 'application/json': { schema: errorSchema } } };
   const content: Record<string, { schema: z.ZodType }> = {};
   if (spec.body) content['application/json'] = { schema: spec.body };
   for (const t of spec.rawBody ?? []) content[t] = { schema: z.string() };
@@ -166,7 +170,7 @@ export class Routes {
    * the JSON body reader before `handler`, which reads `c.req.valid('query' | 'json')`.
    */
   op<const S extends OpSpec>(spec: S, handler: OpHandler<S>): void {
-    const doc = describe(spec);
+    const doc = describe(spec, isOpenAIPath(this.base) ? OpenAIErrorSchema : ErrorSchema);
     this.router.openAPIRegistry.registerPath(doc);
     const run = handler as (c: Context<AppEnv>) => Response | Promise<Response>;
     const route = createRoute({

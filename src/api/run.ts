@@ -32,9 +32,17 @@ export interface AgentRunRequest {
   log?: Log;
 }
 
+/**
+ * The response header naming the provider serving a run (`StartedRun.provider`): `offline` for the
+ * offline demo provider, whose reply is canned text, not a model's (README "Connect a model").
+ */
+export const PROVIDER_HEADER = 'X-Caxton-Provider';
+
 /** An admitted run: its agent, its events (the first one included) and the controller that cancels it. */
 export interface StartedRun {
   resolved: ResolvedAgent;
+  /** The provider serving the run, as its `start` event names it (`offline` for the offline provider). */
+  provider: string;
   events: AsyncIterable<RunEvent>;
   abort: AbortController;
 }
@@ -99,6 +107,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgent
       await it.return?.();
       throw runError(first.value);
     }
-    return { resolved, abort, events: rest(first.value, it) };
+    const provider = first.value.type === 'start' ? first.value.provider : '';
+    return { resolved, abort, provider, events: rest(first.value, it) };
   };
 }
