@@ -169,7 +169,7 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
       if (!entry) throw new DomainError('NOT_FOUND', `provider ${name} is not defined in ares.toml`);
       if (entry.real && entry.config.type === 'openai-compatible') {
         if (entry.state.state === 'checking') await probeEntry(entry);
-        else if (entry.state.state === 'offline' && Date.now() - entry.probedAt > reprobeMs) await probeEntry(entry);
+        else if (entry.state.state === 'offline' && Date.now() - entry.probedAt >= reprobeMs) await probeEntry(entry);
       }
       if (entry.state.state === 'ready' && entry.real) return entry.real;
       throw unavailable(name, entry);
