@@ -31,7 +31,8 @@ async function errorOf(fn: () => Promise<unknown>): Promise<InstanceType<typeof 
   return err as InstanceType<typeof OpenAI.APIError>;
 }
 
-const ask = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user' as const, content: 'hello' }], ...extra });
+const ask = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'hello' }] });
+const askStream = (model: string) => ({ ...ask(model), stream: true as const });
 
 let fake: FakeOpenAI;
 let t: TestApp;
@@ -121,7 +122,7 @@ describe('errors on /v1 in OpenAI shape, as the official client reads them', () 
   it('a stopped agent is 503 server_error', async () => {
     expect((await client(t.app)('POST', '/api/agents/orchestrator/stop', { socket: true })).status).toBe(200);
     try {
-      const err = await errorOf(() => anon.chat.completions.create(ask('orchestrator', { stream: true })));
+      const err = await errorOf(() => anon.chat.completions.create(askStream('orchestrator')));
       expect(err).toBeInstanceOf(OpenAI.InternalServerError);
       expect({ status: err.status, type: err.type, code: err.code }).toEqual({ status: 503, type: 'server_error', code: 'unavailable' });
     } finally {
@@ -136,7 +137,7 @@ describe('errors on /v1 in OpenAI shape, as the official client reads them', () 
     expect({ status: err.status, type: err.type, code: err.code }).toEqual({ status: 502, type: 'server_error', code: 'provider_error' });
 
     fake.enqueue({ status: 400 });
-    const stream = await anon.chat.completions.create(ask('router', { stream: true }));
+    const stream = await anon.chat.completions.create(askStream('router'));
     const streamed = await errorOf(async () => {
       for await (const _chunk of stream) {
         // the role chunk, then the error chunk
@@ -220,7 +221,7 @@ describe('the offline demo provider', () => {
       expect(data.choices[0]!.message.content).toContain('[offline]');
       expect(data.choices[0]!.finish_reason).toBe('stop');
       expect(response.headers.get('x-caxton-provider')).toBe('offline');
-      const stream = await sdk.chat.completions.create(ask('router', { stream: true }));
+      const stream = await sdk.chat.completions.create(askStream('router'));
       for await (const chunk of stream) expect(chunk.system_fingerprint).toBe('caxton-offline');
     } finally {
       await served.close();
