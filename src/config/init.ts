@@ -131,8 +131,9 @@ export interface InitResult {
 
 /**
  * Initialise `home`. Keeps existing files unless `force`. Model files of the shipped aliases are
- * rewritten for `provider` (default: `defaultInitProvider(env)`). What it creates is owner-only whatever the umask: directories 0700, files
- * 0600 (ares.toml may hold provider keys). @throws the fs error when the home is not writable.
+ * rewritten for `provider` (default: `defaultInitProvider(env)`). What it creates is owner-only
+ * whatever the umask: directories 0700, files 0600 (ares.toml may hold provider keys).
+ * @throws the fs error when the home is not writable.
  */
 export function initHome(home: string, opts: { force?: boolean; provider?: InitProvider; env?: NodeJS.ProcessEnv } = {}): InitResult {
   const provider = opts.provider ?? defaultInitProvider(opts.env);

@@ -8,7 +8,7 @@ import type { ChatRequest, Provider, ProviderEvent } from './types.js';
 
 /** How to connect a real model; part of every offline reply. */
 export const CONNECT_HINT =
-  'To connect a real model: export OPENAI_API_KEY=sk-... and run `caxton server restart`, ' +
+  'To connect a real model: export OPENAI_API_KEY=sk-... and run `caxton init --force --provider openai` and `caxton server restart`, ' +
   'or start Ollama (`ollama serve`) and run `caxton init --force --provider ollama`, ' +
   'or point [providers.NAME] base_url in ares.toml at any OpenAI-compatible server.';
 

@@ -10,7 +10,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DomainError } from '../domain/errors.js';
 import type { ProviderConfig } from '../domain/providers.js';
-import { CONNECT_HINT, createOfflineProvider } from './offline.js';
+import { createOfflineProvider } from './offline.js';
 import { createOpenAIProvider, type RetryInfo } from './openai.js';
 import { loadScriptFile } from './script-file.js';
 import { createScriptedProvider } from './scripted.js';
@@ -135,12 +135,20 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
     entries.set(name, entry);
   }
 
-  /** The PROVIDER_UNAVAILABLE error of `entry`; an unreachable server may answer after the next probe (`retryAfterSecs`). */
+  /**
+   * The PROVIDER_UNAVAILABLE error of `entry`, with a hint on what to do; an unreachable server may
+   * answer after the next probe (`retryAfterSecs`).
+   */
   function unavailable(name: string, entry: Entry): DomainError {
     const reason = entry.state.reason ?? 'not usable';
     const probed = entry.real !== undefined && entry.config.type === 'openai-compatible';
+    const hint = probed
+      ? `start the server at ${entry.config.base_url} (it is probed again at the next run), or change base_url under [providers.${name}] in ares.toml`
+      : entry.config.type === 'openai'
+        ? `export ${entry.config.api_key_env ?? 'OPENAI_API_KEY'}=... and run \`caxton server restart\`, or set api_key under [providers.${name}] in ares.toml`
+        : `fix [providers.${name}] in ares.toml, or point the model at another provider`;
     const retryAfterSecs = Math.max(1, Math.ceil((entry.probedAt + reprobeMs - Date.now()) / 1000));
-    return new DomainError('PROVIDER_UNAVAILABLE', `provider ${name}: ${reason}`, [{ message: reason, hint: CONNECT_HINT }], probed ? { retryAfterSecs } : {});
+    return new DomainError('PROVIDER_UNAVAILABLE', `provider ${name}: ${reason}`, [{ message: reason, hint }], probed ? { retryAfterSecs } : {});
   }
 
   function probeEntry(entry: Entry): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * OpenAI-compatible endpoints (SPEC §6): `GET /v1/models` lists the agents the caller can reach as
- * models, `GET /v1/models/{id}` describes one of them, and `POST /v1/chat/completions` runs the agent named by `model`, as JSON or as
- * `chat.completion.chunk` SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent.
+ * models, `GET /v1/models/{id}` describes one of them, and `POST /v1/chat/completions` runs the
+ * agent named by `model`, as JSON or as `chat.completion.chunk` SSE ending in `data: [DONE]`, so any
+ * OpenAI client can talk to an agent.
  * Model names follow SPEC §4: a bare name is the caller's own agent, else the system's; another
  * user's public agent is `OWNER/NAME` (e.g. `bob/helper`), and is listed under that id.
  *
@@ -124,7 +125,7 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
 const tags = ['openai'];
 
 /** `system_fingerprint` of a reply from the offline demo provider (canned text, not a model's). */
-export const OFFLINE_FINGERPRINT = 'caxton-offline';
+const OFFLINE_FINGERPRINT = 'caxton-offline';
 
 /** The `system_fingerprint` field of a run served by `provider` (present only for the offline provider). */
 const fingerprintOf = (provider: string) => (provider === 'offline' ? { system_fingerprint: OFFLINE_FINGERPRINT } : {});
