@@ -35,6 +35,15 @@ export interface TokenPair {
 
 /** API keys start with this; anything else in `Authorization: Bearer` is taken for a JWT. */
 export const API_KEY_PREFIX = 'cxk_';
+
+/** A compact JWS (a JWT): three base64url segments separated by dots (RFC 7515 §7.1). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * True when `token` claims to be a Caxton credential: an API key (`cxk_` prefix) or a JWT (its shape).
+ * Anything else (`sk-anything`, `ollama`) is a placeholder an OpenAI client sends because it insists on a key.
+ */
+export const isCaxtonCredential = (token: string): boolean => token.startsWith(API_KEY_PREFIX) || JWT_SHAPE.test(token);
 const REFRESH_PREFIX = 'cxr_';
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 /** How long a looked-up API key is trusted before the store is asked again (ms); revocation through the API is immediate. */

@@ -3,8 +3,9 @@
  * HTTPException + onError): DomainError codes map to HTTP statuses here and nowhere else, and every
  * API serializer (this error handler, SSE error events, the `/v1` stream and JSON errors, `/mcp` tool
  * results) writes errors through `wireError`, which removes configured secret values (AppDeps.secrets).
- * The body is always `{"error": {"code", "message", "details"}}` (SPEC §6), plus `request_id` on HTTP
- * error responses (the `X-Request-Id` of the request, to find its lines in the daemon log).
+ * The body is `{"error": {"code", "message", "details"}}` (SPEC §6), plus `request_id` on HTTP
+ * error responses (the `X-Request-Id` of the request, to find its lines in the daemon log); under
+ * `/v1` it is OpenAI's `{"error": {"message", "type", "param", "code"}}` (src/api/openai-errors.ts).
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -15,6 +16,7 @@ import type { Scrubber } from '../domain/secrets.js';
 import { toWireError, wireBody, type WireError } from '../domain/wire-error.js';
 import type { AppEnv } from './deps.js';
 import { API_LINE } from './middleware/request-log.js';
+import { isOpenAIPath, openAiError } from './openai-errors.js';
 
 /** HTTP status per DomainError code (a cancelled run is 503: the daemon stopped it, the request itself was fine). */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
@@ -29,6 +31,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   TOO_MANY_REQUESTS: 429,
   CONFIG_INVALID: 400,
   PROVIDER_ERROR: 502,
+  PROVIDER_UNAVAILABLE: 503,
   TIMEOUT: 504,
   UNAVAILABLE: 503,
   CANCELLED: 503,
@@ -51,8 +54,12 @@ export function wireErrors(secrets: Scrubber): WireErrors {
   return (err) => toWireError(err, secrets.scrub);
 }
 
-/** The error response of `wire` with `status`, its body naming the request id (middleware/request-log.ts) when there is one. */
+/**
+ * The error response of `wire` with `status`, its body naming the request id (middleware/request-log.ts)
+ * when there is one: SPEC §6's shape, or OpenAI's under `/v1`.
+ */
 export function errorResponse(c: Context<AppEnv>, wire: WireError, status: ContentfulStatusCode): Response {
+  if (isOpenAIPath(c.req.path)) return c.json(openAiError(wire, status, c.var.requestId), status);
   return c.json(wireBody(wire, c.var.requestId), status);
 }
 

@@ -12,6 +12,7 @@ import { contentTypeGuard, hostRefusalCode, isJsonType, JSON_TYPE, mediaType, SA
 import { STATUS_OF } from './errors.js';
 import { exemptFromRateLimit } from './middleware/rate-limit.js';
 import type { AppEnv } from './deps.js';
+import { isOpenAIPath, OpenAIErrorSchema } from './openai-errors.js';
 import { issuesToDetails, readJson, validate } from './validate.js';
 
 /** The registry routes describe themselves in (that of the app's OpenAPIHono). */
@@ -45,7 +46,7 @@ export const ErrorSchema = z.object({
  * One documented answer of a route. The body is `schema` in `contentType` (JSON when absent; a
  * non-JSON type without schema is text); `alternatives` are further media types the same status may
  * answer with, each with its schema (the SSE stream of a chat, an agent's TOON or TOML text). An
- * error status (>= 400) with neither is the SPEC §6 error body (`ErrorSchema`).
+ * error status (>= 400) with neither is the error body (`ErrorSchema`; OpenAI's under `/v1`).
  */
 export interface OpResponse {
   description: string;
@@ -153,27 +154,27 @@ type DocResponse = {
 const RETRY_AFTER = z.object({ 'Retry-After': z.string().regex(/^\d+$/).describe('seconds to wait before retrying') });
 
 /** The documented media types of `r` (see OpResponse). */
-function contentOf(status: number, r: OpResponse): Record<string, { schema: z.ZodType }> {
+function contentOf(status: number, r: OpResponse, errorSchema: z.ZodType): Record<string, { schema: z.ZodType }> {
   const content: Record<string, { schema: z.ZodType }> = {};
   if (r.schema || r.contentType) content[r.contentType ?? JSON_TYPE] = { schema: r.schema ?? z.string() };
   for (const [type, schema] of Object.entries(r.alternatives ?? {})) content[type] = { schema };
-  if (status >= 400 && Object.keys(content).length === 0) content[JSON_TYPE] = { schema: ErrorSchema };
+  if (status >= 400 && Object.keys(content).length === 0) content[JSON_TYPE] = { schema: errorSchema };
   return content;
 }
 
 /**
  * The responses of `spec` at `fullPath`: its own, a 400 for routes that take input, and the
- * middleware's `commonErrors`. Where the route declares a common status itself, the common cause is
+ * middleware's `commonErrors`, their bodies in `errorSchema` (OpenAI's shape under `/v1`, else SPEC §6's). Where the route declares a common status itself, the common cause is
  * added to its description and, when its JSON body is not the error schema, the error schema
  * becomes an alternative (`anyOf`) of it.
  */
-function responsesOf(spec: OpSpec, fullPath: string): Record<string, DocResponse> {
+function responsesOf(spec: OpSpec, fullPath: string, errorSchema: z.ZodType): Record<string, DocResponse> {
   const out: Record<string, DocResponse> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
-    const content = contentOf(Number(status), r);
+    const content = contentOf(Number(status), r, errorSchema);
     out[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
   }
-  const error = { [JSON_TYPE]: { schema: ErrorSchema } };
+  const error = { [JSON_TYPE]: { schema: errorSchema } };
   if (spec.body || spec.rawBody || spec.query || paramNames(spec.path).length)
     out['400'] ??= { description: 'invalid input: body, query or path parameter (located details)', content: error };
   for (const [status, description] of Object.entries(commonErrors(spec.method, fullPath))) {
@@ -184,7 +185,7 @@ function responsesOf(spec: OpSpec, fullPath: string): Record<string, DocResponse
     }
     own.description = `${own.description}; also: ${description}`;
     const json = own.content?.[JSON_TYPE]?.schema;
-    if (json && json !== ErrorSchema) own.content![JSON_TYPE] = { schema: z.union([json, ErrorSchema]) };
+    if (json && json !== errorSchema) own.content![JSON_TYPE] = { schema: z.union([json, errorSchema]) };
     else if (!json) own.content = { ...own.content, ...error };
   }
   if (out['429']) out['429'].headers = RETRY_AFTER;
@@ -258,7 +259,7 @@ function describe(base: string, spec: OpSpec) {
       ...(spec.query ? { query: spec.query } : {}),
       ...(Object.keys(content).length ? { body: { content, required: !spec.bodyOptional } } : {}),
     },
-    responses: responsesOf(spec, fullPath),
+    responses: responsesOf(spec, fullPath, isOpenAIPath(base) ? OpenAIErrorSchema : ErrorSchema),
   });
 }
 

@@ -33,9 +33,17 @@ export interface AgentRunRequest {
   log?: Log;
 }
 
+/**
+ * The response header naming the provider serving a run (`StartedRun.provider`): `offline` for the
+ * offline demo provider, whose reply is canned text, not a model's (README "Connect a model").
+ */
+export const PROVIDER_HEADER = 'X-Caxton-Provider';
+
 /** An admitted run: its agent, its events (the first one included) and the controller that cancels it. */
 export interface StartedRun {
   resolved: ResolvedAgent;
+  /** The provider serving the run, as its `start` event names it (`offline` for the offline provider). */
+  provider: string;
   events: AsyncIterable<RunEvent>;
   abort: AbortController;
 }
@@ -101,10 +109,11 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: Live
       await it.return?.();
       throw runError(first.value);
     }
+    const provider = first.value.type === 'start' ? first.value.provider : '';
     if (first.value.type === 'start') {
       const { execution_id, conversation_id } = first.value;
       live?.publish({ type: 'run_started', execution_id, agent: resolved.name, user_id: req.userId, conversation_id });
     }
-    return { resolved, abort, events: rest(first.value, it) };
+    return { resolved, abort, provider, events: rest(first.value, it) };
   };
 }

@@ -1,6 +1,8 @@
 /**
  * `caxton init` (SPEC §2): write ares.toml and copy the shipped `config/` defaults into a home.
- * `--provider` picks what the shipped model aliases (fast, balanced, powerful) point at.
+ * `--provider` picks what the shipped model aliases (fast, balanced, powerful) point at; without it,
+ * `openai` when `OPENAI_API_KEY` is set, else `offline` (the first-run demo: canned replies that say
+ * so), because a model on a provider that cannot serve makes every run fail (src/llm/registry.ts).
  * Existing files are kept unless `force`; nothing is half-written (each file is written whole).
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -117,6 +119,11 @@ service_name = "caxton"
 `;
 }
 
+/** The provider init points the shipped models at when none is given: `openai` with `OPENAI_API_KEY` set in `env`, else `offline`. */
+export function defaultInitProvider(env: NodeJS.ProcessEnv = process.env): InitProvider {
+  return env.OPENAI_API_KEY ? 'openai' : 'offline';
+}
+
 /** What init did, for the CLI to print. Paths are absolute. */
 export interface InitResult {
   written: string[];
@@ -126,11 +133,12 @@ export interface InitResult {
 
 /**
  * Initialise `home`. Keeps existing files unless `force`. Model files of the shipped aliases are
- * rewritten for `provider`. What it creates is owner-only whatever the umask: directories 0700, files
- * 0600 (ares.toml may hold provider keys). @throws the fs error when the home is not writable.
+ * rewritten for `provider` (default: `defaultInitProvider(env)`). What it creates is owner-only
+ * whatever the umask: directories 0700, files 0600 (ares.toml may hold provider keys).
+ * @throws the fs error when the home is not writable.
  */
-export function initHome(home: string, opts: { force?: boolean; provider?: InitProvider } = {}): InitResult {
-  const provider = opts.provider ?? 'openai';
+export function initHome(home: string, opts: { force?: boolean; provider?: InitProvider; env?: NodeJS.ProcessEnv } = {}): InitResult {
+  const provider = opts.provider ?? defaultInitProvider(opts.env);
   const result: InitResult = { written: [], kept: [], provider };
   const put = (path: string, write: () => void) => {
     if (existsSync(path) && !opts.force) {

@@ -21,6 +21,7 @@ export const AGENT_TOOL_OUTPUT = {
     reply: { type: 'string' },
     conversation_id: { type: 'string' },
     execution_id: { type: 'string' },
+    provider: { type: 'string', description: 'the provider that served the run; `offline` for the offline demo provider, whose reply is canned text' },
   },
   required: ['reply', 'conversation_id'],
 } as const;

@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'CONFIG_INVALID'
   | 'PROVIDER_ERROR'
+  /**
+   * The provider a model names cannot be used now (unreachable, or unconfigured such as a missing API
+   * key); the message names the provider and the reason. Served as 503: nothing was sent to a model.
+   */
+  | 'PROVIDER_UNAVAILABLE'
   | 'TIMEOUT'
   | 'UNAVAILABLE'
   /** A run stopped by its client going away or by daemon shutdown (SPEC §7); served like UNAVAILABLE. */

@@ -1,9 +1,11 @@
 /**
- * Providers by name, built once from ares.toml `[providers.*]` (SPEC §2, §7). A provider that cannot
- * serve (OpenAI without a key, an OpenAI-compatible server that does not answer) is replaced by the
- * offline provider, with the reason shown in `server status` and in the offline reply itself.
- * OpenAI-compatible servers are probed (`GET {base_url}/models`) in the background and re-probed at
- * most every `reprobeMs` while offline, so starting Ollama after the daemon is picked up.
+ * Providers by name, built once from ares.toml `[providers.*]` (SPEC §2, §7). A canned answer is
+ * never passed off as a model's: the offline provider serves only the providers of type `offline`
+ * (the first-run demo), and a provider that cannot serve (OpenAI without a key, an OpenAI-compatible
+ * server that does not answer) makes `get` fail with PROVIDER_UNAVAILABLE naming it and the reason,
+ * which `server status` shows too. OpenAI-compatible servers are probed (`GET {base_url}/models`) in
+ * the background and re-probed at most every `reprobeMs` while unreachable, so starting Ollama after
+ * the daemon is picked up by the next run.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DomainError } from '../domain/errors.js';
@@ -17,8 +19,10 @@ import type { Provider, ProviderState } from './types.js';
 /** Resolves provider names to usable providers. */
 export interface ProviderRegistry {
   /**
-   * The provider to use for `name` now: the real one when it is ready, else the offline provider
-   * explaining why. @throws DomainError NOT_FOUND for a name ares.toml does not define.
+   * The provider to use for `name` now (the offline provider for a provider of type `offline`).
+   * @throws DomainError NOT_FOUND for a name ares.toml does not define; PROVIDER_UNAVAILABLE ("provider
+   *   NAME: REASON", with `retryAfterSecs` until the next probe when it is unreachable) for one that
+   *   cannot serve now.
    */
   get(name: string): Promise<Provider>;
   /** Current state of every configured provider (for status; never blocks on probes). */
@@ -30,10 +34,10 @@ export interface ProviderRegistry {
 interface Entry {
   config: ProviderConfig;
   state: ProviderState;
+  /** The provider serving requests; absent when it cannot be built (`state.reason` says why). */
   real?: Provider;
   /** The last request's failure (cleared by the next success): the passive health check shown in status. */
   lastError?: { message: string; at: number };
-  offline: Provider;
   probing?: Promise<void>;
   probedAt: number;
 }
@@ -86,13 +90,12 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
     const base = { name, type: config.type, ...(config.base_url ? { base_url: config.base_url } : {}) };
     let entry: Entry;
     if (config.type === 'offline') {
-      entry = { config, state: { ...base, state: 'ready' }, offline: createOfflineProvider(name), probedAt: 0 };
-      entry.real = entry.offline;
+      entry = { config, state: { ...base, state: 'ready' }, real: createOfflineProvider(name), probedAt: 0 };
     } else if (config.type === 'openai' || config.type === 'openai-compatible') {
       const key = config.api_key ?? (config.api_key_env ? env[config.api_key_env] : undefined);
       if (config.type === 'openai' && !key) {
         const reason = `${config.api_key_env ?? 'api_key'} is not set`;
-        entry = { config, state: { ...base, state: 'offline', reason }, offline: createOfflineProvider(name, reason), probedAt: 0 };
+        entry = { config, state: { ...base, state: 'offline', reason }, probedAt: 0 };
       } else {
         const real = createOpenAIProvider({
           name,
@@ -105,13 +108,7 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
           ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
         });
         const needsProbe = config.type === 'openai-compatible';
-        entry = {
-          config,
-          state: { ...base, state: needsProbe ? 'checking' : 'ready' },
-          real,
-          offline: createOfflineProvider(name, `${config.base_url ?? name} is not reachable`),
-          probedAt: 0,
-        };
+        entry = { config, state: { ...base, state: needsProbe ? 'checking' : 'ready' }, real, probedAt: 0 };
       }
     } else if (config.type === 'scripted' && !opts.factories?.scripted) {
       if (!config.script) {
@@ -123,19 +120,35 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
       }
       const file = isAbsolute(config.script) ? config.script : resolve(opts.baseDir ?? process.cwd(), config.script);
       const real = createScriptedProvider(name, loadScriptFile(file, name), { whenEmpty: config.when_exhausted ?? 'loop', record: false });
-      entry = { config, state: { ...base, state: 'ready' }, real, offline: createOfflineProvider(name), probedAt: 0 };
+      entry = { config, state: { ...base, state: 'ready' }, real, probedAt: 0 };
     } else {
       const factory = opts.factories?.[config.type];
       if (!factory) {
         const reason = `provider type ${config.type} is not available in the daemon`;
-        entry = { config, state: { ...base, state: 'offline', reason }, offline: createOfflineProvider(name, reason), probedAt: 0 };
+        entry = { config, state: { ...base, state: 'offline', reason }, probedAt: 0 };
       } else {
         const real = factory(name, config);
-        entry = { config, state: { ...base, state: 'ready' }, real, offline: createOfflineProvider(name), probedAt: 0 };
+        entry = { config, state: { ...base, state: 'ready' }, real, probedAt: 0 };
       }
     }
-    if (entry.real && entry.real !== entry.offline) entry.real = watched(entry, entry.real);
+    if (entry.real && config.type !== 'offline') entry.real = watched(entry, entry.real);
     entries.set(name, entry);
+  }
+
+  /**
+   * The PROVIDER_UNAVAILABLE error of `entry`, with a hint on what to do; an unreachable server may
+   * answer after the next probe (`retryAfterSecs`).
+   */
+  function unavailable(name: string, entry: Entry): DomainError {
+    const reason = entry.state.reason ?? 'not usable';
+    const probed = entry.real !== undefined && entry.config.type === 'openai-compatible';
+    const hint = probed
+      ? `start the server at ${entry.config.base_url} (it is probed again at the next run), or change base_url under [providers.${name}] in ares.toml`
+      : entry.config.type === 'openai'
+        ? `export ${entry.config.api_key_env ?? 'OPENAI_API_KEY'}=... and run \`caxton server restart\`, or set api_key under [providers.${name}] in ares.toml`
+        : `fix [providers.${name}] in ares.toml, or point the model at another provider`;
+    const retryAfterSecs = Math.max(1, Math.ceil((entry.probedAt + reprobeMs - Date.now()) / 1000));
+    return new DomainError('PROVIDER_UNAVAILABLE', `provider ${name}: ${reason}`, [{ message: reason, hint }], probed ? { retryAfterSecs } : {});
   }
 
   function probeEntry(entry: Entry): Promise<void> {
@@ -164,9 +177,10 @@ export function createProviderRegistry(configs: Record<string, ProviderConfig>, 
       if (!entry) throw new DomainError('NOT_FOUND', `provider ${name} is not defined in ares.toml`);
       if (entry.real && entry.config.type === 'openai-compatible') {
         if (entry.state.state === 'checking') await probeEntry(entry);
-        else if (entry.state.state === 'offline' && Date.now() - entry.probedAt > reprobeMs) await probeEntry(entry);
+        else if (entry.state.state === 'offline' && Date.now() - entry.probedAt >= reprobeMs) await probeEntry(entry);
       }
-      return entry.state.state === 'ready' && entry.real ? entry.real : entry.offline;
+      if (entry.state.state === 'ready' && entry.real) return entry.real;
+      throw unavailable(name, entry);
     },
     states() {
       return [...entries.values()].map((e) => {

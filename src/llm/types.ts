@@ -65,7 +65,7 @@ export interface ProviderState {
   name: string;
   type: string;
   base_url?: string;
-  /** `ready`: requests go to it; `offline`: requests are answered by the offline provider. */
+  /** `ready`: requests go to it; `offline`: it cannot serve now, and runs on it fail with PROVIDER_UNAVAILABLE (`reason`). */
   state: 'ready' | 'offline' | 'checking';
   /** Why it is offline, in words a user can act on. */
   reason?: string;

@@ -19,7 +19,7 @@ export interface StartEvent {
   conversation_id: string;
   execution_id: string;
   agent: string;
-  /** Model alias and the provider actually serving it (`offline` when no real model is reachable). */
+  /** Model alias and the provider serving it (`offline` for the offline demo provider, whose reply is canned). */
   model: string;
   provider: string;
 }

@@ -33,7 +33,8 @@ describe('HTTP API (in-process)', () => {
     const a = (await first.json()) as { reply: string; conversation_id: string; agent: string };
     expect(a.agent).toBe('router');
     expect(a.reply).toContain('[offline]');
-    expect(a.reply).toContain('NO_SUCH_KEY_VAR is not set');
+    expect(a.reply).toContain('canned reply');
+    expect(first.headers.get('x-caxton-provider')).toBe('offline');
     const second = (await (await post('/agents/router/message', { text: 'again', conversation_id: a.conversation_id })).json()) as { conversation_id: string };
     expect(second.conversation_id).toBe(a.conversation_id);
     expect((await store.conversations.messages(a.conversation_id)).map((m) => m.content)).toEqual([

@@ -1,8 +1,9 @@
 /**
  * An in-process app over the daemon's own wiring (ARCHITECTURE "tests call app.request() in-process"):
  * `buildServices` (src/daemon/services.ts) over a temp home with a SQLite file (or a PostgreSQL URL), the shipped config/
- * (or `configDir`), the real codec, and the `openai` provider either offline (no key) or pointed at a
- * fake OpenAI server. The options below map to ares.toml keys or to `ServiceOverrides`.
+ * (or `configDir`), the real codec, and the `openai` provider (the one the shipped models name) either
+ * of type `offline` (the first-run demo's canned replies), pointed at a fake OpenAI server, or of type
+ * `openai` without a key (every run fails with PROVIDER_UNAVAILABLE). The options below map to ares.toml keys or to `ServiceOverrides`.
  */
 import { resolve } from 'node:path';
 import pino from 'pino';
@@ -40,8 +41,10 @@ export interface TestApp {
 export interface TestAppOptions {
   /** `[auth] required`. */
   authRequired?: boolean;
-  /** `base_url` of the `openai` provider (with a key); without it the provider has no key (offline replies). */
+  /** `base_url` of the `openai` provider (with a key); without it the provider is of type `offline` (canned replies). */
   fakeUrl?: string;
+  /** Without `fakeUrl`: the `openai` provider is of type `openai` with no API key (runs fail with PROVIDER_UNAVAILABLE). */
+  providerWithoutKey?: boolean;
   /** `max_retries` of the `openai` provider (default 0). */
   providerRetries?: number;
   /** `[limits] max_body_bytes` (default 64 KiB). */
@@ -90,7 +93,9 @@ export interface TestAppOptions {
 function testConfig(opts: TestAppOptions) {
   const openai = opts.fakeUrl
     ? { type: 'openai', base_url: opts.fakeUrl, api_key_env: 'FAKE_KEY', timeout_ms: 5000, max_retries: opts.providerRetries ?? 0 }
-    : { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 };
+    : opts.providerWithoutKey
+      ? { type: 'openai', api_key_env: 'NO_SUCH_KEY_VAR', timeout_ms: 1000, max_retries: 0 }
+      : { type: 'offline' };
   return AresConfigSchema.parse({
     providers: { openai },
     auth: { required: opts.authRequired ?? false },
@@ -106,7 +111,7 @@ function testConfig(opts: TestAppOptions) {
   });
 }
 
-/** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies). */
+/** Build a test app. `fakeUrl` routes the `openai` provider to a fake server (else offline replies, or none with `providerWithoutKey`). */
 export async function makeApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const paths = { ...pathsFor(tempDir('cx-api-')), configDir: opts.configDir ?? resolve(__dirname, '../../config') };
   const errors: Record<string, unknown>[] = [];

@@ -59,7 +59,7 @@ describe('/health/live and /health/ready', () => {
   });
 
   it('ready is 503 naming the providers when none can serve requests, without their reasons', async () => {
-    const offline = await makeApp({ authRequired: true });
+    const offline = await makeApp({ authRequired: true, providerWithoutKey: true });
     try {
       const ready = await client(offline.app)('GET', '/health/ready');
       expect(ready.status).toBe(503);

@@ -29,12 +29,15 @@ describe('auth required on the real daemon', { timeout: 60_000 }, () => {
     body: JSON.stringify(body),
   });
 
-  it('anonymous requests get 401 in the SPEC §6 shape; public paths answer', async () => {
-    for (const path of ['/api/agents', '/agents', '/v1/models', '/api/executions']) {
+  it("anonymous requests get 401 in the SPEC §6 shape (OpenAI's on /v1); public paths answer", async () => {
+    for (const path of ['/api/agents', '/agents', '/api/executions']) {
       const res = await fetch(`${url}${path}`);
       expect(res.status, path).toBe(401);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     }
+    const v1 = await fetch(`${url}/v1/models`);
+    expect(v1.status).toBe(401);
+    expect(((await v1.json()) as { error: object }).error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
     for (const path of ['/health', '/metrics', '/openapi.json']) expect((await fetch(`${url}${path}`)).status, path).toBe(200);
     // The CLI is the admin over the socket, auth or not.
     expect((await home.run(['agent', 'list'])).exitCode).toBe(0);

@@ -6,14 +6,17 @@
  * - over TCP with `Authorization: Bearer <access JWT or API key>`: that credential's user (admin
  *   rights only for a real admin account, never for `local`);
  * - over TCP without credentials: `local` without admin rights, unless auth is required and the
- *   route is not public (then 401).
- * Bad credentials are always 401, on public routes too.
+ *   route is not public (then 401). When auth is not required, a bearer that is no Caxton credential
+ *   (neither a `cxk_` key nor a JWT, e.g. `sk-anything`) counts as none, so OpenAI clients that insist
+ *   on a key work with a placeholder, as with Ollama.
+ * Bad Caxton credentials (a malformed, unknown, revoked or expired key or JWT) are always 401, on
+ * public routes too.
  */
 import type { MiddlewareHandler } from 'hono';
 import { DomainError } from '../../domain/errors.js';
 import { LOCAL_USER_ID } from '../../domain/users.js';
 import type { UserStore } from '../../store/types.js';
-import type { AuthService } from '../auth.js';
+import { isCaxtonCredential, type AuthService } from '../auth.js';
 import type { AppEnv } from '../deps.js';
 
 /** What the middleware needs. */
@@ -49,10 +52,12 @@ export function authMiddleware(opts: AuthMiddlewareOptions): MiddlewareHandler<A
       return next();
     }
     const header = c.req.header('authorization');
-    if (header) {
-      const m = BEARER.exec(header);
-      if (!m) throw new DomainError('UNAUTHORIZED', 'malformed Authorization header; expected `Bearer <token>`');
-      const who = await opts.auth.authenticate(m[1]!);
+    const m = header ? BEARER.exec(header) : null;
+    if (header && !m) throw new DomainError('UNAUTHORIZED', 'malformed Authorization header; expected `Bearer <token>`');
+    // A placeholder key on a daemon that does not require auth is no credential (module comment).
+    const token = m && (opts.required || isCaxtonCredential(m[1]!)) ? m[1]! : undefined;
+    if (token) {
+      const who = await opts.auth.authenticate(token);
       c.set('userId', who.userId);
       c.set('isAdmin', who.isAdmin && who.userId !== LOCAL_USER_ID);
       if (who.apiKeyId) c.set('apiKeyId', who.apiKeyId);

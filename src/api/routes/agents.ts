@@ -25,7 +25,7 @@ import type { AppDeps, AppEnv, EntityFormat } from '../deps.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import type { AgentState } from '../../runtime/lifecycle.js';
 import { RunEventStreamSchema, sseResponse } from '../sse.js';
-import { collectRun, type AgentRunRequest, type StartAgentRun } from '../run.js';
+import { collectRun, PROVIDER_HEADER, type AgentRunRequest, type StartAgentRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
 import { lifecycleOf, statesOf } from './agent-lifecycle.js';
 import { validate } from '../validate.js';
@@ -419,10 +419,14 @@ async function replaceAgent(deps: AppDeps, c: OpContext<typeof replaceSpec>): Pr
   });
 }
 
-/** Run the agent: its result as JSON, or SSE of run events when `stream` or Accept: text/event-stream. @throws DomainError NOT_FOUND, UNAVAILABLE. */
+/**
+ * Run the agent: its result as JSON, or SSE of run events when `stream` or Accept: text/event-stream;
+ * `X-Caxton-Provider` names the provider serving it. @throws DomainError NOT_FOUND, UNAVAILABLE, PROVIDER_UNAVAILABLE.
+ */
 async function chat(c: OpContext<typeof chatSpec>, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
-  const { events, abort } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
+  const { events, abort, provider } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
+  c.header(PROVIDER_HEADER, provider);
   const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
   if (wantsStream) return sseResponse(c, events, abort, wire);
   const { type: _type, ...result } = await collectRun(events);

@@ -9,7 +9,7 @@ import { AgentSummarySchema, ChatResultSchema } from '../../domain/api-types.js'
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
-import { collectRun, type StartAgentRun } from '../run.js';
+import { collectRun, PROVIDER_HEADER, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
 import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, ListQuery, runRequest, summary } from './agents.js';
 
@@ -109,7 +109,8 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
     async (c) => {
       const body = c.req.valid('json');
       const name = c.req.param('name')!;
-      const { events } = await startRun(runRequest(c, name, body.text, body.conversation_id));
+      const { events, provider } = await startRun(runRequest(c, name, body.text, body.conversation_id));
+      c.header(PROVIDER_HEADER, provider);
       const { type: _type, ...result } = await collectRun(events);
       return c.json({ agent: name, ...result });
     },

@@ -185,7 +185,7 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
         }
         try {
           const conversationId = typeof args.conversation_id === 'string' && args.conversation_id ? args.conversation_id : undefined;
-          const { events } = await startRun({
+          const { events, provider } = await startRun({
             name: req.params.name,
             message: args.message,
             userId,
@@ -198,7 +198,13 @@ export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErro
           return {
             ...(done.error !== undefined ? { isError: true } : {}),
             content: [{ type: 'text', text: done.reply }],
-            structuredContent: { reply: done.reply, finish_reason: done.finish_reason, conversation_id: done.conversation_id, execution_id: done.execution_id },
+            structuredContent: {
+              reply: done.reply,
+              finish_reason: done.finish_reason,
+              conversation_id: done.conversation_id,
+              execution_id: done.execution_id,
+              provider,
+            },
           };
         } catch (err) {
           if (!isDomainError(err)) c.var.log.error({ ...API_LINE, err, agent: req.params.name }, 'mcp: agent run failed');

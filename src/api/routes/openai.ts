@@ -1,7 +1,8 @@
 /**
  * OpenAI-compatible endpoints (SPEC §6): `GET /v1/models` lists the agents the caller can reach as
- * models and `POST /v1/chat/completions` runs the agent named by `model`, as JSON or as
- * `chat.completion.chunk` SSE ending in `data: [DONE]`, so any OpenAI client can talk to an agent.
+ * models, `GET /v1/models/{id}` describes one of them, and `POST /v1/chat/completions` runs the
+ * agent named by `model`, as JSON or as `chat.completion.chunk` SSE ending in `data: [DONE]`, so any
+ * OpenAI client can talk to an agent.
  * Model names follow SPEC §4: a bare name is the caller's own agent, else the system's; another
  * user's public agent is `OWNER/NAME` (e.g. `bob/helper`), and is listed under that id.
  *
@@ -22,18 +23,22 @@
  * field `caxton_finish_reason` carries as it is (on the choice, and on the streamed finish chunk), with
  * `caxton_error` when the run ended as a stated failure; the reply then ends with the run's final
  * message. Usage is the whole run's (every provider call, tool rounds included). Tool calls and
- * results are not streamed.
+ * results are not streamed. A reply of the offline demo provider carries `system_fingerprint:
+ * "caxton-offline"` (every chunk of a stream too) and the `X-Caxton-Provider: offline` header.
+ * Errors, streamed ones included, are in OpenAI's shape (src/api/openai-errors.ts).
  */
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../../domain/errors.js';
 import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.js';
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
-import type { AppDeps } from '../deps.js';
-import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
-import { collectRun, runError, type StartAgentRun, type StartedRun } from '../run.js';
-import type { WireErrors } from '../errors.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { Routes, type OpContext, type OpSpec } from '../openapi.js';
+import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
+import { collectRun, PROVIDER_HEADER, runError, type StartAgentRun, type StartedRun } from '../run.js';
+import { statusOf, type WireErrors } from '../errors.js';
 
 const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
 const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
@@ -119,6 +124,14 @@ export function toRunInput(messages: readonly CompletionMessage[]): { input: str
 
 const tags = ['openai'];
 
+/** `system_fingerprint` of a reply from the offline demo provider (canned text, not a model's). */
+const OFFLINE_FINGERPRINT = 'caxton-offline';
+
+/** The `system_fingerprint` field of a run served by `provider` (present only for the offline provider). */
+const fingerprintOf = (provider: string) => (provider === 'offline' ? { system_fingerprint: OFFLINE_FINGERPRINT } : {});
+
+const Model = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
+
 /** `GET /v1/models`. */
 const modelsSpec = {
   method: 'get',
@@ -128,12 +141,30 @@ const modelsSpec = {
   responses: {
     200: {
       description: 'model list',
-      schema: z.object({
-        object: z.literal('list'),
-        data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
-      }),
+      schema: z.object({ object: z.literal('list'), data: z.array(Model) }),
     },
   },
+} satisfies OpSpec;
+
+/** `GET /v1/models/{id}`: one model by the id `/v1/models` lists (`bob%2Fhelper`, as OpenAI clients encode `bob/helper`). */
+const modelSpec = {
+  method: 'get',
+  path: '/models/{id}',
+  summary: 'One agent you can reach, as an OpenAI model: NAME, or OWNER/NAME URL-encoded (OWNER%2FNAME)',
+  tags,
+  responses: {
+    200: { description: 'the model', schema: Model },
+    404: { description: 'no agent of that id that you can reach (code `model_not_found`)', schema: OpenAIErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** `GET /v1/models/{owner}/{name}`: another user's public agent, its id `OWNER/NAME` written with its slash. */
+const ownedModelSpec = {
+  method: 'get',
+  path: '/models/{owner}/{name}',
+  summary: "Another user's public agent as an OpenAI model, by its id OWNER/NAME",
+  tags,
+  responses: modelSpec.responses,
 } satisfies OpSpec;
 
 /** `POST /v1/chat/completions`. */
@@ -162,9 +193,14 @@ const chatSpec = {
         })
         .loose(),
     },
-    404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
-    429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
-    503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
+    404: { description: 'no such agent (code `model_not_found`), or conversation_id not found', schema: OpenAIErrorSchema },
+    429: { description: 'rate limit (`rate_limit_exceeded`) or budget (`insufficient_quota`) reached; `Retry-After`', schema: OpenAIErrorSchema },
+    502: { description: 'the provider failed (`provider_error`)', schema: OpenAIErrorSchema },
+    503: {
+      description:
+        "the agent is stopped, failed or busy (`unavailable`), or its model's provider is unreachable or unconfigured (`provider_unavailable`); streaming requests too: checked before the stream starts",
+      schema: OpenAIErrorSchema,
+    },
   },
 } satisfies OpSpec;
 
@@ -178,15 +214,21 @@ const usageOf = (d: DoneEvent) => ({
   total_tokens: d.usage.input_tokens + d.usage.output_tokens,
 });
 
-/** The agents the caller can reach, as an OpenAI model list (`created` in Unix seconds). */
-async function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Promise<Response> {
-  const data = (await deps.catalog.listAgents(c.get('userId'))).map((a) => ({
+/** The agents the caller can reach, as OpenAI models (`created` in Unix seconds). */
+async function modelsOf(c: Context<AppEnv>, deps: AppDeps): Promise<z.output<typeof Model>[]> {
+  return (await deps.catalog.listAgents(c.get('userId'))).map((a) => ({
     id: a.name,
     object: 'model' as const,
     created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
     owned_by: a.source,
   }));
-  return c.json({ object: 'list', data });
+}
+
+/** One model of `modelsOf` by `id`. @throws DomainError NOT_FOUND (`model_not_found`) when the caller cannot reach it. */
+async function retrieveModel(c: Context<AppEnv>, deps: AppDeps, id: string): Promise<Response> {
+  const model = (await modelsOf(c, deps)).find((m) => m.id === id);
+  if (!model) throw asModelNotFound(new DomainError('NOT_FOUND', `agent ${id} not found`, [{ field: 'name', message: `no agent named ${id}` }]), id);
+  return c.json(model);
 }
 
 /**
@@ -197,7 +239,7 @@ async function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Promi
 async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
   const { input, history } = toRunInput(body.messages);
-  const { events, abort } = await startRun({
+  const run = await startRun({
     name: body.model,
     message: input,
     userId: c.get('userId'),
@@ -205,15 +247,19 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
+  }).catch((err: unknown) => {
+    throw asModelNotFound(err, body.model);
   });
   const created = Math.floor(Date.now() / 1000);
-  if (body.stream) return streamChunks(c, body, { events, abort }, created, wire);
-  const done = await collectRun(events);
+  c.header(PROVIDER_HEADER, run.provider);
+  if (body.stream) return streamChunks(c, body, run, created, wire);
+  const done = await collectRun(run.events);
   return c.json({
     id: `chatcmpl-${done.execution_id}`,
     object: 'chat.completion',
     created,
     model: body.model,
+    ...fingerprintOf(run.provider),
     choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, ...finishFields(done) }],
     usage: usageOf(done),
     ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
@@ -225,15 +271,16 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
  * text delta, a finish chunk (and a usage chunk with `stream_options.include_usage`); an error becomes
  * an `{"error": ...}` chunk. Closing the stream aborts the run. `created` is in Unix seconds.
  */
-function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, 'events' | 'abort'>, created: number, wire: WireErrors): Response {
+function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, 'events' | 'abort' | 'provider'>, created: number, wire: WireErrors): Response {
   const { events, abort } = run;
+  const fingerprint = fingerprintOf(run.provider);
   const includeUsage = body.stream_options?.include_usage === true;
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => abort.abort());
     let id = 'chatcmpl-pending';
     const errorChunk = (err: unknown) => {
-      const { code, message } = wire(err);
-      return stream.writeSSE({ data: JSON.stringify({ error: { code, message, type: 'server_error' } }) });
+      const w = wire(err);
+      return stream.writeSSE({ data: JSON.stringify(openAiError(w, statusOf(w.code))) });
     };
     const chunk = (delta: object, finish: object = { finish_reason: null }, extra: object = {}) =>
       stream.writeSSE({
@@ -242,6 +289,7 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
           object: 'chat.completion.chunk',
           created,
           model: body.model,
+          ...fingerprint,
           choices: [{ index: 0, delta, logprobs: null, ...finish }],
           ...extra,
         }),
@@ -258,7 +306,7 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
           await chunk({}, finishFields(ev));
           if (includeUsage)
             await stream.writeSSE({
-              data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(ev) }),
+              data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, ...fingerprint, choices: [], usage: usageOf(ev) }),
             });
         } else if (ev.type === 'error') {
           await errorChunk(runError(ev));
@@ -275,7 +323,9 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
 /** OpenAI-compatible routes. */
 export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
   const r = new Routes('/v1');
-  r.op(modelsSpec, (c) => listModels(c, deps));
+  r.op(modelsSpec, async (c) => c.json({ object: 'list', data: await modelsOf(c, deps) }));
+  r.op(modelSpec, (c) => retrieveModel(c, deps, c.req.param('id')!));
+  r.op(ownedModelSpec, (c) => retrieveModel(c, deps, `${c.req.param('owner')}/${c.req.param('name')}`));
   r.op(chatSpec, (c) => chatCompletions(c, startRun, wire));
   return r;
 }

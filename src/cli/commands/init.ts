@@ -12,6 +12,8 @@ export async function run(_args: string[], opts: GlobalOptions & { force?: boole
     return 0;
   }
   process.stdout.write(`initialised ${paths.home} (models use provider: ${result.provider})\n`);
+  if (result.provider === 'offline')
+    process.stdout.write('  offline: canned demo replies; for OpenAI, set OPENAI_API_KEY and run `caxton init --force --provider openai`\n');
   process.stdout.write(`  wrote ${result.written.length} file(s)`);
   process.stdout.write(result.kept.length ? `, kept ${result.kept.length} existing (use --force to overwrite)\n` : '\n');
   process.stdout.write('next: caxton server start\n');

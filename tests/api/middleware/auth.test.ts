@@ -14,7 +14,7 @@ const auth = {
   authenticate: async (credential: string) => {
     if (credential === 'good-admin') return { userId: 'usr_admin', isAdmin: true };
     if (credential === 'local-token') return { userId: LOCAL_USER_ID, isAdmin: true };
-    if (credential === 'good') return { userId: 'usr_bob', isAdmin: false };
+    if (credential === 'good' || credential === 'cxk_good') return { userId: 'usr_bob', isAdmin: false };
     throw new DomainError('UNAUTHORIZED', 'invalid or expired credentials');
   },
 };
@@ -42,12 +42,21 @@ describe('auth middleware', () => {
   it('over TCP with a Bearer credential: its user; admin rights only for a real admin account', async () => {
     expect((await get(app(true), '/x', { authorization: 'Bearer good' })).body).toEqual({ userId: 'usr_bob', isAdmin: false });
     expect((await get(app(true), '/x', { authorization: 'bearer good-admin' })).body).toEqual({ userId: 'usr_admin', isAdmin: true });
-    expect((await get(app(false), '/x', { authorization: 'Bearer local-token' })).body).toEqual({ userId: LOCAL_USER_ID, isAdmin: false });
+    expect((await get(app(false), '/x', { authorization: 'Bearer cxk_good' })).body).toEqual({ userId: 'usr_bob', isAdmin: false });
   });
 
   it('bad or malformed credentials are 401, on public paths too', async () => {
-    expect((await get(app(false), '/health', { authorization: 'Bearer nope' })).status).toBe(401);
+    expect((await get(app(false), '/health', { authorization: 'Bearer cxk_nope' })).status).toBe(401);
+    expect((await get(app(false), '/x', { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln' })).status).toBe(401);
+    expect((await get(app(true), '/health', { authorization: 'Bearer nope' })).status).toBe(401);
     expect((await get(app(false), '/x', { authorization: 'Basic abc' })).status).toBe(401);
+  });
+
+  it('a placeholder bearer (no cxk_ key, no JWT) is no credential when auth is not required, and 401 when it is', async () => {
+    for (const placeholder of ['sk-anything', 'ollama', 'not.a-jwt']) {
+      expect(await get(app(false), '/x', { authorization: `Bearer ${placeholder}` })).toEqual({ status: 200, body: { userId: LOCAL_USER_ID, isAdmin: false } });
+      expect((await get(app(true), '/x', { authorization: `Bearer ${placeholder}` })).status).toBe(401);
+    }
   });
 
   it('without credentials: local without admin rights, or 401 off the public paths when auth is required', async () => {
