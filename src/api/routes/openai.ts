@@ -23,6 +23,9 @@
  * `caxton_error` when the run ended as a stated failure; the reply then ends with the run's final
  * message. Usage is the whole run's (every provider call, tool rounds included). Tool calls and
  * results are not streamed.
+ * The other Chat Completions parameters (sampling, length, `stop`, `seed`, `response_format`, `n`,
+ * `logprobs`, `tool_choice`...) are honoured for that request, refused with a 400 naming them, or
+ * ignored, as src/api/openai-params.ts lists.
  */
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -31,6 +34,7 @@ import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
+import { completionParams, runOverrides } from '../openai-params.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { collectRun, runError, type StartAgentRun, type StartedRun } from '../run.js';
 import type { WireErrors } from '../errors.js';
@@ -52,6 +56,7 @@ const CompletionBody = z
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
     conversation_id: z.string().min(1).optional().describe('Caxton extension: continue this stored conversation (the earlier `messages` are then ignored)'),
+    ...completionParams,
   })
   .loose();
 type CompletionMessage = z.infer<typeof Message>;
@@ -162,8 +167,13 @@ const chatSpec = {
         })
         .loose(),
     },
+    400: {
+      description: 'invalid messages, or a parameter out of range, refused or naming a tool the agent is not offered (the detail names it)',
+      schema: ErrorSchema,
+    },
     404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
     429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
+    502: { description: 'the provider failed, or the reply does not match the requested response_format', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
   },
 } satisfies OpSpec;
@@ -192,16 +202,19 @@ async function listModels(c: OpContext<typeof modelsSpec>, deps: AppDeps): Promi
 /**
  * `POST /v1/chat/completions`: start the run (a stored conversation wins over the request's earlier
  * messages, module comment), then answer one `chat.completion` or a chunk stream.
- * @throws DomainError BAD_REQUEST (messages), NOT_FOUND, UNAVAILABLE (from `startRun`).
+ * @throws DomainError BAD_REQUEST (messages, parameters), NOT_FOUND, UNAVAILABLE (from `startRun`),
+ *   PROVIDER_ERROR (the provider failed, or the reply does not match `response_format`).
  */
 async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
   const { input, history } = toRunInput(body.messages);
+  const overrides = await runOverrides(body);
   const { events, abort } = await startRun({
     name: body.model,
     message: input,
     userId: c.get('userId'),
     ...(c.get('apiKeyId') ? { apiKeyId: c.get('apiKeyId') } : {}),
+    ...(overrides ? { overrides } : {}),
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
