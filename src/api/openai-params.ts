@@ -40,11 +40,7 @@ type ResponseFormat = NonNullable<RunOverrides['response_format']>;
 
 const penalty = () => z.number().min(-2).max(2).nullish();
 const tokens = () => z.number().int().min(1).nullish();
-const refused = (why: string) =>
-  z
-    .unknown()
-    .refine((v) => v === undefined || v === null, why)
-    .optional();
+const refused = (why: string) => z.null(why).optional().describe(`refused: ${why}`);
 
 /** OpenAI's `response_format`. */
 const ResponseFormatSchema = z.discriminatedUnion('type', [
@@ -129,7 +125,7 @@ export async function runOverrides(p: CompletionParams): Promise<RunOverrides | 
   const checkReply = format ? await replyCheck(format) : undefined;
   return {
     ...(sampling ? { sampling } : {}),
-    ...(format && format.type !== 'text' ? { response_format: format } : {}),
+    ...(format ? { response_format: format } : {}),
     ...(checkReply ? { checkReply } : {}),
     ...(p.user !== undefined ? { user: p.user } : {}),
     ...(p.tool_choice !== undefined ? { tool_choice: p.tool_choice } : {}),

@@ -85,6 +85,7 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
       verbosity: 'low',
       n: 1,
       logprobs: false,
+      response_format: { type: 'text' },
     });
     // max_completion_tokens wins over max_tokens, and the `openai` provider type gets OpenAI's current name for it.
     expect(sent()).toMatchObject({
@@ -99,6 +100,7 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
       user: 'end-user-7',
       reasoning_effort: 'low',
       verbosity: 'low',
+      response_format: { type: 'text' },
     });
     expect(sent()).not.toHaveProperty('max_tokens');
 
@@ -147,6 +149,7 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
       [{ model: 'french', top_logprobs: 3 }, 'top_logprobs'],
       [{ model: 'french', modalities: ['text', 'audio'] }, 'modalities.1'],
       [{ model: 'french', store: true }, 'store'],
+      [{ model: 'french', functions: [{ name: 'f', parameters: {} }] }, 'functions'],
       [{ model: 'french', response_format: { type: 'xml' } }, 'response_format.type'],
       [
         { model: 'french', response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'no-such-type' } } } },
@@ -165,6 +168,17 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
     expect(namedParam(streamed)).toBe('temperature');
     expect(fake.requests.length).toBe(before.provider);
     expect((await executions()).length).toBe(before.rows);
+  });
+
+  it('declares the parameters with their ranges in /openapi.json', async () => {
+    const doc = (await s.call('GET', '/openapi.json')).json;
+    const params = doc.paths['/v1/chat/completions'].post.requestBody.content['application/json'].schema.properties;
+    expect(params.temperature).toMatchObject({ minimum: 0, maximum: 2 });
+    expect(params.frequency_penalty).toMatchObject({ minimum: -2, maximum: 2 });
+    expect(params.max_completion_tokens).toMatchObject({ minimum: 1 });
+    expect(params.n).toMatchObject({ minimum: 1, maximum: 1 });
+    expect(params.logprobs).toMatchObject({ enum: [false] });
+    expect(params.audio).toMatchObject({ type: 'null' });
   });
 
   it('parses a structured reply with chat.completions.parse and a zod schema', async () => {
