@@ -182,9 +182,10 @@ async function* execute(
     }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
     if (!started && code === 'BAD_REQUEST') {
-      // The caller's own mistake found while building the first request (a `tool_choice` naming a tool not offered): no run, no row, as in admission.
+      // The caller's own mistake found while building the first request (a `tool_choice` naming a tool
+      // not offered): no run, no row, as in admission; its details name the field.
       rec.ended = true;
-      yield { ...rec.error(code, message), details: (err as DomainError).details };
+      yield { type: 'error', code, message, execution_id: rec.id, details: (err as DomainError).details };
       return;
     }
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';

@@ -135,6 +135,8 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
   });
 
   it('refuses out-of-range and unsupported parameters with a 400 naming them, before any run', async () => {
+    const chat = await s.call('POST', '/api/agents/calc/chat', { token: s.token, body: { message: 'Start a conversation' } });
+    const conversation_id = chat.json.conversation_id as string;
     const before = { provider: fake.requests.length, rows: (await executions()).length };
     const base = { messages: [{ role: 'user' as const, content: 'Hi' }] };
     const cases: [Record<string, unknown>, string][] = [
@@ -158,6 +160,7 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
       [{ model: 'calc', tool_choice: 'sometimes' }, 'tool_choice'],
       [{ model: 'calc', tool_choice: { type: 'function', function: { name: 'http_fetch' } } }, 'tool_choice'],
       [{ model: 'french', tool_choice: 'required' }, 'tool_choice'],
+      [{ model: 'calc', tool_choice: { type: 'function', function: { name: 'http_fetch' } }, conversation_id }, 'tool_choice'],
     ];
     for (const [params, param] of cases) {
       const err = await s.sdk.chat.completions.create({ ...base, ...params } as never).catch((e: unknown) => e);
@@ -168,6 +171,8 @@ describe('/v1/chat/completions parameters', { timeout: 30_000 }, () => {
     expect(namedParam(streamed)).toBe('temperature');
     expect(fake.requests.length).toBe(before.provider);
     expect((await executions()).length).toBe(before.rows);
+    const stored = await s.call('GET', `/api/conversations/${conversation_id}`, { token: s.token });
+    expect(stored.json.messages).toHaveLength(2);
   });
 
   it('declares the parameters with their ranges in /openapi.json', async () => {
