@@ -148,7 +148,7 @@ function requestBody(req: ChatRequest, type: OpenAIProviderOptions['type']): Ope
   };
   if (type === 'openai' && body.max_tokens != null) {
     body.max_completion_tokens = body.max_tokens;
-    delete body.max_tokens;
+    body.max_tokens = undefined; // left out of the JSON (a `delete` would turn the body into a slow dictionary object)
   }
   if (req.response_format) body.response_format = req.response_format as OpenAI.Chat.ChatCompletionCreateParams['response_format'];
   if (req.user !== undefined) body.user = req.user;
