@@ -11,6 +11,7 @@ import { agentKey, agentRow } from '../catalog/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
+import type { RunOverrides } from '../runtime/overrides.js';
 import type { Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
 import type { LiveEvents } from './live-events.js';
@@ -27,6 +28,8 @@ export interface AgentRunRequest {
   history?: readonly StoredMessage[];
   /** The API key the request authenticated with (its budget applies), if any. */
   apiKeyId?: string;
+  /** What the request sets over the model file and the agent for this run only (src/runtime/overrides.ts). */
+  overrides?: RunOverrides;
   /** The client's signal (request closed, MCP cancellation): aborting it cancels the run. */
   signal?: AbortSignal;
   /** The request's logger (its lines carry `request_id`); the run logs through a child of it. */
@@ -96,6 +99,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: Live
       message: req.message,
       userId: req.userId,
       ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
+      ...(req.overrides ? { overrides: req.overrides } : {}),
       agentKey: agentKey(resolved),
       agentRow: agentRow(resolved),
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),

@@ -44,7 +44,7 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     provider: 'A `[providers.NAME]` table of ares.toml.',
     model: 'Model id as the provider knows it, e.g. `gpt-4o-mini` or `llama3.2:3b`.',
     temperature: 'Sampling temperature.',
-    max_tokens: 'Upper bound on tokens generated per model call.',
+    max_tokens: 'Upper bound on tokens generated per model call (sent as `max_completion_tokens` to `type = "openai"` providers). A `/v1/chat/completions` request\'s own `max_completion_tokens`/`max_tokens` wins for that request.',
     top_p: 'Nucleus sampling probability mass.',
     frequency_penalty: 'Penalty for tokens by how often they already appeared.',
     presence_penalty: 'Penalty for tokens that already appeared at all.',

@@ -132,8 +132,13 @@ function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, m
  */
 const DIRECT_FETCH = { redirect: 'error', window: null } as const;
 
-/** Build the SDK request body once per call (no per-chunk work). */
-function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
+/**
+ * Build the SDK request body once per call (no per-chunk work). The reply's bound goes as OpenAI's
+ * `max_completion_tokens` to `type = "openai"` (its `max_tokens` is deprecated and refused by
+ * reasoning models) and as `max_tokens` to `openai-compatible` servers (what Ollama, vLLM, LM Studio
+ * and LocalAI read). `tool_choice` and `parallel_tool_calls` are sent only with tools.
+ */
+function requestBody(req: ChatRequest, type: OpenAIProviderOptions['type']): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
   const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
     model: req.model,
     messages: req.messages as OpenAI.Chat.ChatCompletionMessageParam[],
@@ -141,12 +146,19 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
     stream_options: { include_usage: true },
     ...req.sampling,
   };
+  if (type === 'openai' && body.max_tokens != null) {
+    body.max_completion_tokens = body.max_tokens;
+    body.max_tokens = undefined; // left out of the JSON (a `delete` would turn the body into a slow dictionary object)
+  }
+  if (req.response_format) body.response_format = req.response_format as OpenAI.Chat.ChatCompletionCreateParams['response_format'];
+  if (req.user !== undefined) body.user = req.user;
   if (req.tools?.length) {
     body.tools = req.tools.map((t) => ({
       type: 'function' as const,
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
     }));
     if (req.parallel_tool_calls !== undefined) body.parallel_tool_calls = req.parallel_tool_calls;
+    if (req.tool_choice !== undefined) body.tool_choice = req.tool_choice;
   }
   return body;
 }
@@ -160,7 +172,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     name: opts.name,
     type: opts.type,
     async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ProviderEvent> {
-      const body = requestBody(req);
+      const body = requestBody(req, opts.type);
       const { default: OpenAISdk } = await loadSdk();
       client ??= new OpenAISdk({
         apiKey: opts.apiKey ?? 'not-needed',

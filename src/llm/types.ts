@@ -2,8 +2,6 @@
  * The Provider interface (SPEC §7, STORY-041): one shape for every LLM backend. A provider streams
  * `ProviderEvent`s for one chat request and can be cancelled with an AbortSignal.
  */
-import type { Model } from '../domain/entities.js';
-
 /** A message in OpenAI Chat Completions shape (the lingua franca of every provider we speak to). */
 export type ChatMessage =
   | { role: 'system'; content: string }
@@ -27,10 +25,36 @@ export interface ToolSpec {
 }
 
 /**
- * Sampling settings of a model entity (SPEC §3 Model) under their Chat Completions names; a field
- * that is absent is not sent (the server's default applies).
+ * Generation settings under their Chat Completions names: the model entity's (SPEC §3 Model:
+ * `temperature`, `max_tokens`, `top_p`, `frequency_penalty`, `presence_penalty`), with what one
+ * request sets over them (src/runtime/overrides.ts). A field that is absent is not sent (the
+ * server's default applies). `max_tokens` bounds the reply (tokens); the `openai` provider sends it
+ * as `max_completion_tokens` (src/llm/openai.ts).
  */
-export type Sampling = Partial<Pick<Model, 'temperature' | 'max_tokens' | 'top_p' | 'frequency_penalty' | 'presence_penalty'>>;
+export interface Sampling {
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+  seed?: number;
+  /** Up to 4 sequences where the model stops. */
+  stop?: string | string[];
+  /** Token id (as a string) -> bias, -100..100. */
+  logit_bias?: Record<string, number>;
+  /** Reasoning models' effort (OpenAI's values). */
+  reasoning_effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+  verbosity?: 'low' | 'medium' | 'high';
+}
+
+/** The reply's format (Chat Completions `response_format`): text, any JSON object, or JSON matching `json_schema.schema`. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
+
+/** Whether and which tool the model must call (Chat Completions `tool_choice`). */
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 /** One chat request. */
 export interface ChatRequest {
@@ -38,10 +62,15 @@ export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
   tools?: ToolSpec[];
-  /** Whether the model may ask for several tool calls in one turn (agent `parallel_tools`); sent only with tools. */
+  /** Whether the model may ask for several tool calls in one turn (agent `parallel_tools`, or the request's); sent only with tools. */
   parallel_tool_calls?: boolean;
-  /** The model entity's sampling settings, sent as they are. */
+  /** Whether and which tool the model must call; sent only with tools. */
+  tool_choice?: ToolChoice;
+  /** The model entity's sampling settings with the request's over them, sent as they are. */
   sampling?: Sampling;
+  response_format?: ResponseFormat;
+  /** The end user the request is made for, as the caller names them (providers use it to detect abuse). */
+  user?: string;
 }
 
 /** What a provider streams back. Token counts are the provider's own (usage may be absent). */

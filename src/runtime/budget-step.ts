@@ -58,9 +58,9 @@ export async function* budgetedStep(
 
 /**
  * Resolve the budgets of `req`'s run into `rec.budget` and check that its first call fits (its
- * system prompt and message, estimated, plus the output reserve). @returns the refusal as an error
- * event (TOO_MANY_REQUESTS, `retry_after_secs` until the budget resets, a detail naming it), or
- * undefined. A refusal is told to `observer`.
+ * system prompt and message, estimated, plus the output reserve: the request's `max_tokens`, else
+ * the model's). @returns the refusal as an error event (TOO_MANY_REQUESTS, `retry_after_secs` until
+ * the budget resets, a detail naming it), or undefined. A refusal is told to `observer`.
  */
 export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRecord, observer?: RunObserver): Promise<ErrorEvent | undefined> {
   rec.budget = await budgets.forRun({
@@ -70,7 +70,11 @@ export async function admitBudget(budgets: Budgets, req: RunRequest, rec: RunRec
     ...(req.agent.budget ? { agentBudget: req.agent.budget } : {}),
   });
   if (!rec.budget.limited) return undefined;
-  const refused = await rec.budget.precheck(estimateTokens(req.agent.system_prompt) + estimateTokens(req.message), req.model);
+  const refused = await rec.budget.precheck(
+    estimateTokens(req.agent.system_prompt) + estimateTokens(req.message),
+    req.model,
+    req.overrides?.sampling?.max_tokens,
+  );
   if (!refused) return undefined;
   observer?.budgetRefused(req.agent.name, refused);
   return {

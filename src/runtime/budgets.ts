@@ -81,10 +81,11 @@ export interface RunBudget {
    */
   reserve(request: ChatRequest, model: Model): Promise<Reservation | BudgetRefusal>;
   /**
-   * Whether a first call of `promptTokens` estimated tokens could be reserved now (a read, not a
-   * reservation): the refusal naming the budget it would not fit, or undefined.
+   * Whether a first call of `promptTokens` estimated tokens, bounded to `replyTokens` (the request's
+   * `max_tokens`; absent: the model's, else `DEFAULT_OUTPUT_RESERVE`), could be reserved now (a read,
+   * not a reservation): the refusal naming the budget it would not fit, or undefined.
    */
-  precheck(promptTokens: number, model: Model): Promise<BudgetRefusal | undefined>;
+  precheck(promptTokens: number, model: Model, replyTokens?: number): Promise<BudgetRefusal | undefined>;
 }
 
 /** The budget service the runtime and the API use. */
@@ -223,10 +224,10 @@ export function createBudgets(deps: BudgetDeps): Budgets {
       const outputOf = (request: ChatRequest | undefined, model: Model) => request?.sampling?.max_tokens ?? model.max_tokens ?? DEFAULT_OUTPUT_RESERVE;
       return {
         limited,
-        async precheck(input, model) {
+        async precheck(input, model, replyTokens) {
           const counters = countersAt(scopes, now());
           if (counters.length === 0) return undefined;
-          const output = outputOf(undefined, model);
+          const output = replyTokens ?? outputOf(undefined, model);
           const charge = { usd: priceOf(model, input, output), tokens: input + output };
           const usage = await deps.store.usage(counters);
           const i = counters.findIndex((c, k) => exceeds(c, usage[k]!, charge));

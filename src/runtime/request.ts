@@ -2,7 +2,8 @@
  * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now, its
  * `{{memory_context}}`, the conversation history trimmed to the model's context budget
  * (src/runtime/context.ts) and the chat request: system prompt, the caller's system turns, history,
- * the rendered `user_prompt_template`, the tools and the model's sampling settings.
+ * the rendered `user_prompt_template`, the tools and the model's sampling settings, with what the
+ * request sets over them for this run (src/runtime/overrides.ts).
  */
 import type { Model } from '../domain/entities.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
@@ -11,6 +12,7 @@ import type { ChatMessage, ChatRequest, Provider, Sampling, ToolSpec } from '../
 import type { StoredMessage } from '../store/types.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
 
@@ -93,23 +95,29 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     if (history.length) {
       let fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
       for (const m of callerSystem) fixed += estimateTokens(m.content);
-      history = trimHistory(history, Math.max(0, windowOf(model) - (model.max_tokens ?? DEFAULT_REPLY_TOKENS) - fixed));
+      history = trimHistory(history, Math.max(0, windowOf(model) - (replyTokens(model, req.overrides) ?? DEFAULT_REPLY_TOKENS) - fixed));
     }
     const messages = buildMessages(agent, history, userPrompt);
     if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
     return messages;
   }
 
-  /** Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees. */
+  /**
+   * Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees.
+   * @throws DomainError BAD_REQUEST (`tool_choice` naming a tool not offered, src/runtime/overrides.ts).
+   */
   return async function firstTurn(req: RunRequest, stored: () => Promise<readonly StoredMessage[]>, scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
     const specs = await offeredTools(req, signal);
     const userPrompt = renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId));
     const request: ChatRequest = {
       model: req.model.model,
       messages: messagesFor(req, req.history ? [] : await stored(), userPrompt, specs),
-      ...(specs ? { tools: specs, parallel_tool_calls: req.agent.parallel_tools } : {}),
-      sampling: samplingOf(req.model),
+      ...toolFields(specs, req.agent.parallel_tools, req.overrides),
+      sampling: samplingWith(samplingOf(req.model), req.overrides),
     };
+    const o = req.overrides;
+    if (o?.response_format) request.response_format = o.response_format;
+    if (o?.user !== undefined) request.user = o.user;
     return { request, userPrompt };
   };
 }

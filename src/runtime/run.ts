@@ -8,7 +8,9 @@
  *    budgets, a run whose first model call would not fit one is refused first (TOO_MANY_REQUESTS,
  *    no row), and every model call is reserved before it is made (src/runtime/budget-step.ts);
  * 2. builds its first request: system prompt + history trimmed to the model's context budget + the
- *    rendered `user_prompt_template`, the agent's tools and the model's sampling (src/runtime/request.ts);
+ *    rendered `user_prompt_template`, the agent's tools and the model's sampling, with what the request
+ *    sets over them for this run (src/runtime/request.ts, src/runtime/overrides.ts), before its `start`
+ *    event: a request found to be the caller's mistake there (BAD_REQUEST) is no run and leaves no row;
  * 3. loops: call the provider; when the model asks for tools, run them (src/runtime/tool-dispatch.ts)
  *    and send the results back. A run ends in a stated state (src/domain/finish-reasons.ts): after
  *    `max_tool_iterations` rounds of tools a model that still asks for more gets no more (an explicit
@@ -43,6 +45,7 @@ import { newOrderedId } from './ids.js';
 import type { Release } from './limiter.js';
 import { admitBudget, budgetedStep } from './budget-step.js';
 import { maxIterationsMessage, separator } from './model-step.js';
+import { checkFinalReply, relaxToolChoice } from './overrides.js';
 import { createRequestAssembler, providerFor } from './request.js';
 import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
@@ -152,12 +155,14 @@ async function* execute(
   const { deps } = parts;
   const perRun = perRunLimitsOf(req.agent, parts.limits);
   if (perRun.maxRunMs !== undefined) scope.limitTo(perRun.maxRunMs);
+  let started = false;
   try {
     const provider = await providerFor(deps.providers, req.model);
-    rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
-    yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
+    rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
+    started = true;
+    yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
     rec.offered = new Set(request.tools?.map((t) => t.name));
     const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, [{ role: 'user', content: userPrompt }]);
@@ -176,6 +181,13 @@ async function* execute(
       return;
     }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
+    if (!started && code === 'BAD_REQUEST') {
+      // The caller's own mistake found while building the first request (a `tool_choice` naming a tool
+      // not offered): no run, no row, as in admission; its details name the field.
+      rec.ended = true;
+      yield { type: 'error', code, message, execution_id: rec.id, details: (err as DomainError).details };
+      return;
+    }
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
     rec.finishReason = status === 'error' && isProviderRateLimited(err) ? 'rate_limited' : status;
     rec.ended = true;
@@ -235,9 +247,11 @@ async function* loop(
     }
     if (calls.length === 0) {
       rec.finishReason = modelFinishReason(finish);
+      checkFinalReply(req.overrides, rec.reply, rec.finishReason);
       return [...pending, { role: 'assistant', content: text }];
     }
     request.messages.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: calls });
+    relaxToolChoice(request);
     pending.push({ role: 'assistant', content: text, tool_calls: calls });
     for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
     const caller = {

@@ -12,6 +12,7 @@ import type { AgentControls } from './agent-controls.js';
 import type { Budgets } from './budgets.js';
 import type { RunEvent } from './events.js';
 import type { RunObserver } from './observer.js';
+import type { RunOverrides } from './overrides.js';
 
 /** Runtime limits. Counts, characters and tokens. */
 export interface RuntimeLimits {
@@ -110,6 +111,8 @@ export interface RunRequest {
   agentRow?: AgentRow;
   /** The API key the request authenticated with: its budget applies too (src/runtime/budgets.ts). */
   apiKeyId?: string;
+  /** What this request sets over the model file's sampling and the agent's tool settings, for this run only (src/runtime/overrides.ts). */
+  overrides?: RunOverrides;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
   /**

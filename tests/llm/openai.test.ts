@@ -155,11 +155,18 @@ describe('openai provider (official SDK, fake server over HTTP)', { timeout: 20_
     for (const m of [denied.message, down.message]) expect(m).not.toContain('secret');
   });
 
-  it("sends the model's sampling settings as they are, and leaves out the ones it does not set", async () => {
-    await drain(provider().chat({ ...req, sampling: { temperature: 0.2, max_tokens: 64 } }));
+  it("sends the sampling settings as they are, the reply's bound under the name the provider type expects, and leaves out what is unset", async () => {
+    const format = { type: 'json_schema' as const, json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } };
+    await drain(provider().chat({ ...req, sampling: { temperature: 0.2, max_tokens: 64, seed: 3, stop: ['END'] }, response_format: format, user: 'u1' }));
     const body = fake.requests.at(-1)!.body as Record<string, unknown>;
-    expect(body).toMatchObject({ temperature: 0.2, max_tokens: 64 });
-    expect(body).not.toHaveProperty('top_p');
+    expect(body).toMatchObject({ temperature: 0.2, max_completion_tokens: 64, seed: 3, stop: ['END'], response_format: format, user: 'u1' });
+    for (const key of ['max_tokens', 'top_p', 'tool_choice']) expect(body).not.toHaveProperty(key);
+
+    await drain(provider({ type: 'openai-compatible' }).chat({ ...req, sampling: { max_tokens: 64 }, tool_choice: 'required' }));
+    const compatible = fake.requests.at(-1)!.body as Record<string, unknown>;
+    expect(compatible).toMatchObject({ max_tokens: 64 });
+    // No tools offered: no tool_choice either.
+    for (const key of ['max_completion_tokens', 'tool_choice', 'response_format', 'user']) expect(compatible).not.toHaveProperty(key);
   });
 
   it('says so when base_url answers with a redirect', async () => {

@@ -26,6 +26,9 @@
  * results are not streamed. A reply of the offline demo provider carries `system_fingerprint:
  * "caxton-offline"` (every chunk of a stream too) and the `X-Caxton-Provider: offline` header.
  * Errors, streamed ones included, are in OpenAI's shape (src/api/openai-errors.ts).
+ * The other Chat Completions parameters (sampling, length, `stop`, `seed`, `response_format`, `n`,
+ * `logprobs`, `tool_choice`...) are honoured for that request, refused with a 400 naming them, or
+ * ignored, as src/api/openai-params.ts lists.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -35,6 +38,7 @@ import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.
 import type { DoneEvent } from '../../runtime/events.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
+import { completionParams, runOverrides } from '../openai-params.js';
 import { Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
 import { collectRun, PROVIDER_HEADER, runError, type StartAgentRun, type StartedRun } from '../run.js';
@@ -57,6 +61,7 @@ const CompletionBody = z
     stream: z.boolean().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
     conversation_id: z.string().min(1).optional().describe('Caxton extension: continue this stored conversation (the earlier `messages` are then ignored)'),
+    ...completionParams,
   })
   .loose();
 type CompletionMessage = z.infer<typeof Message>;
@@ -193,9 +198,13 @@ const chatSpec = {
         })
         .loose(),
     },
+    400: {
+      description: 'invalid messages, or a parameter out of range, refused or naming a tool the agent is not offered (`param` names it)',
+      schema: OpenAIErrorSchema,
+    },
     404: { description: 'no such agent (code `model_not_found`), or conversation_id not found', schema: OpenAIErrorSchema },
     429: { description: 'rate limit (`rate_limit_exceeded`) or budget (`insufficient_quota`) reached; `Retry-After`', schema: OpenAIErrorSchema },
-    502: { description: 'the provider failed (`provider_error`)', schema: OpenAIErrorSchema },
+    502: { description: 'the provider failed (`provider_error`), or the reply does not match the requested response_format', schema: OpenAIErrorSchema },
     503: {
       description:
         "the agent is stopped, failed or busy (`unavailable`), or its model's provider is unreachable or unconfigured (`provider_unavailable`); streaming requests too: checked before the stream starts",
@@ -234,16 +243,19 @@ async function retrieveModel(c: Context<AppEnv>, deps: AppDeps, id: string): Pro
 /**
  * `POST /v1/chat/completions`: start the run (a stored conversation wins over the request's earlier
  * messages, module comment), then answer one `chat.completion` or a chunk stream.
- * @throws DomainError BAD_REQUEST (messages), NOT_FOUND, UNAVAILABLE (from `startRun`).
+ * @throws DomainError BAD_REQUEST (messages, parameters), NOT_FOUND, UNAVAILABLE (from `startRun`),
+ *   PROVIDER_ERROR (the provider failed, or the reply does not match `response_format`).
  */
 async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
   const { input, history } = toRunInput(body.messages);
+  const overrides = await runOverrides(body);
   const run = await startRun({
     name: body.model,
     message: input,
     userId: c.get('userId'),
     ...(c.get('apiKeyId') ? { apiKeyId: c.get('apiKeyId') } : {}),
+    ...(overrides ? { overrides } : {}),
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
