@@ -30,6 +30,7 @@ import { entityRoutes } from './routes/entities.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
+import { openaiResponsesRoutes } from './routes/openai-responses.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { usageRoutes } from './routes/usage.js';
 import { createRunStarter } from './run.js';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     historyRoutes(deps),
     usageRoutes(deps),
     openaiRoutes(deps, startRun, wire),
+    openaiResponsesRoutes(deps, startRun, wire),
     mcpRoutes(deps, startRun, wire),
   ];
   for (const g of groups) app.route(g.base, g.router);

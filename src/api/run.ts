@@ -11,7 +11,7 @@ import { agentKey, agentRow } from '../catalog/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
-import type { Runtime } from '../runtime/run.js';
+import type { Runtime, RunOptions } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
 
 /** What an entry point asks for. */
@@ -30,6 +30,8 @@ export interface AgentRunRequest {
   signal?: AbortSignal;
   /** The request's logger (its lines carry `request_id`); the run logs through a child of it. */
   log?: Log;
+  /** What an OpenAI-compatible client adds: client tools, tool results, instructions, sampling (src/runtime/types.ts `RunOptions`). */
+  options?: RunOptions;
 }
 
 /** An admitted run: its agent, its events (the first one included) and the controller that cancels it. */
@@ -91,6 +93,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime): StartAgent
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
       signal: abort.signal,
       ...(req.log ? { log: req.log } : {}),
+      ...req.options,
     });
     const it = events[Symbol.asyncIterator]();
     const first = await it.next();

@@ -147,6 +147,7 @@ function requestBody(req: ChatRequest): OpenAI.Chat.ChatCompletionCreateParamsSt
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
     }));
     if (req.parallel_tool_calls !== undefined) body.parallel_tool_calls = req.parallel_tool_calls;
+    if (req.tool_choice !== undefined) body.tool_choice = req.tool_choice;
   }
   return body;
 }

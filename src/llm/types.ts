@@ -32,6 +32,12 @@ export interface ToolSpec {
  */
 export type Sampling = Partial<Pick<Model, 'temperature' | 'max_tokens' | 'top_p' | 'frequency_penalty' | 'presence_penalty'>>;
 
+/**
+ * Which tool the model must call (Chat Completions `tool_choice`): `auto` (it decides), `none`,
+ * `required` (some tool), or the named function.
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
 /** One chat request. */
 export interface ChatRequest {
   /** The provider's model id, e.g. `gpt-4o-mini` or `llama3.2`. */
@@ -40,6 +46,8 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   /** Whether the model may ask for several tool calls in one turn (agent `parallel_tools`); sent only with tools. */
   parallel_tool_calls?: boolean;
+  /** The caller's `tool_choice`, sent only with tools; absent: the server's default (`auto`). */
+  tool_choice?: ToolChoice;
   /** The model entity's sampling settings, sent as they are. */
   sampling?: Sampling;
 }
