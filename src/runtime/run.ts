@@ -160,8 +160,10 @@ async function* execute(
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const turn = await refusable(parts.firstTurn(req, stored, rec.scopeId, scope.signal));
     if (turn instanceof DomainError) {
-      // The request itself is wrong (client tools, tool results): no run, no row, the agent keeps its state.
+      // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
+      // the error names only what was refused.
       rec.ended = true;
+      rec.conversationId = undefined;
       yield rec.error(turn.code, parts.scrub(turn.message), turn.details);
       return;
     }
