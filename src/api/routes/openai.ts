@@ -105,6 +105,7 @@ const chatSpec = {
         })
         .loose(),
     },
+    400: { description: 'invalid messages, a client tool named like an agent tool, or tool results that answer no pending tool call', schema: ErrorSchema },
     404: { description: 'no such agent, or conversation_id not found', schema: ErrorSchema },
     429: { description: 'rate limit reached (`Retry-After`; src/api/middleware/rate-limit.ts)', schema: ErrorSchema },
     503: { description: 'the agent is stopped, failed or busy (streaming requests too: checked before the stream starts)', schema: ErrorSchema },
