@@ -150,6 +150,23 @@ describe('the Responses API with the official openai client', () => {
     expect(second.output_text).toBe('Oslo: snow.');
   });
 
+  it('a run a limit cut short is incomplete, JSON and streamed', async () => {
+    const limited = { name: 'hasty', model: 'fast', system_prompt: 'You count.', tools: ['calculator'], max_tool_iterations: 1 };
+    expect((await client(t.app)('POST', '/api/agents', { token: sdk.apiKey, body: limited })).status).toBe(201);
+    const calc = (n: number) => ({ tool_calls: [{ id: `call_m${n}`, name: 'calculator', arguments: `{"expression":"${n}+1"}` }] });
+    fake.enqueue(calc(1), calc(2));
+    const res = await sdk.responses.create({ model: 'hasty', input: 'Count' });
+    expect(res).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, caxton_finish_reason: 'max_iterations' });
+    expect(res.output_text).toContain('max_tool_iterations');
+
+    fake.enqueue(calc(3), calc(4));
+    const types: string[] = [];
+    const stream = sdk.responses.stream({ model: 'hasty', input: 'Count again' });
+    for await (const ev of stream) types.push(ev.type);
+    expect(types.at(-1)).toBe('response.incomplete');
+    expect((await stream.finalResponse()).status).toBe('incomplete');
+  });
+
   it('a function tool named like an agent tool is a 400 naming tools[i].name', async () => {
     const clash = { ...weather, name: 'calculator' };
     const err = (await sdk.responses.create({ model: 'helper', input: 'x', tools: [weather, clash] }).catch((e: unknown) => e)) as InstanceType<
