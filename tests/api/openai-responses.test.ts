@@ -152,7 +152,7 @@ describe('the Responses API with the official openai client', () => {
 
   it('a run a limit cut short is incomplete, JSON and streamed', async () => {
     const limited = { name: 'hasty', model: 'fast', system_prompt: 'You count.', tools: ['calculator'], max_tool_iterations: 1 };
-    expect((await client(t.app)('POST', '/api/agents', { token: sdk.apiKey, body: limited })).status).toBe(201);
+    expect((await client(t.app)('POST', '/api/agents', { token: sdk.apiKey!, body: limited })).status).toBe(201);
     const calc = (n: number) => ({ tool_calls: [{ id: `call_m${n}`, name: 'calculator', arguments: `{"expression":"${n}+1"}` }] });
     fake.enqueue(calc(1), calc(2));
     const res = await sdk.responses.create({ model: 'hasty', input: 'Count' });
