@@ -155,8 +155,11 @@ async function* execute(
   const { deps } = parts;
   const perRun = perRunLimitsOf(req.agent, parts.limits);
   if (perRun.maxRunMs !== undefined) scope.limitTo(perRun.maxRunMs);
+  // The start event waits for the first request (a wrong one is refused before the run starts); a deadline before it still starts the run.
+  let served: string | undefined = req.model.provider;
   try {
     const provider = await providerFor(deps.providers, req.model);
+    served = provider.type === 'offline' ? 'offline' : provider.name;
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     const turn = await refusable(parts.firstTurn(req, stored, rec.scopeId, scope.signal));
     if (turn instanceof DomainError) {
@@ -169,7 +172,8 @@ async function* execute(
     }
     const { request, first } = turn;
     rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
-    yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
+    yield rec.start(served);
+    served = undefined;
     rec.offered = new Set(request.tools?.map((t) => t.name));
     const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
@@ -181,6 +185,7 @@ async function* execute(
     if (scope.expired()) {
       // The deadline aborted the provider request or the tools: a stated end, not a failure.
       const note = stateEnd(rec, timeoutEnd(perRun.maxRunMs! / 1000));
+      if (served !== undefined) yield rec.start(served);
       yield { type: 'text_delta', text: note };
       rec.ended = true;
       await steps.commit([], rec.finalRow());
