@@ -33,6 +33,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
+import { openaiResponsesRoutes } from './routes/openai-responses.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { usageRoutes } from './routes/usage.js';
 import { createRunStarter } from './run.js';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     usageRoutes(deps),
     eventRoutes(deps),
     openaiRoutes(deps, startRun, wire),
+    openaiResponsesRoutes(deps, startRun, wire),
     mcpRoutes(deps, startRun, wire),
   ];
   for (const g of groups) app.route(g.base, g.router);

@@ -12,7 +12,7 @@ import { DomainError } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { RunOverrides } from '../runtime/overrides.js';
-import type { Runtime } from '../runtime/run.js';
+import type { Runtime, RunOptions } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
 import type { LiveEvents } from './live-events.js';
 
@@ -34,6 +34,8 @@ export interface AgentRunRequest {
   signal?: AbortSignal;
   /** The request's logger (its lines carry `request_id`); the run logs through a child of it. */
   log?: Log;
+  /** What an OpenAI-compatible client adds: client tools, tool results, instructions, sampling (src/runtime/types.ts `RunOptions`). */
+  options?: RunOptions;
 }
 
 /**
@@ -105,6 +107,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: Live
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
       signal: abort.signal,
       ...(req.log ? { log: req.log } : {}),
+      ...req.options,
     });
     const it = events[Symbol.asyncIterator]();
     const first = await it.next();

@@ -8,6 +8,8 @@ import { DomainError, type ErrorDetail } from './errors.js';
 /**
  * Every finish reason, in the order of docs/finish-reasons.md:
  * - `stop`: the model finished its answer;
+ * - `tool_calls`: the model called a tool the client holds (a client-side tool of `/v1`): the client runs it
+ *   and continues the run by sending its result;
  * - `length`: the model's `max_tokens`, or the run's `max_tokens_per_run`, cut the answer short;
  * - `content_filter`: the provider withheld (part of) the answer;
  * - `max_iterations`: the agent's `max_tool_iterations` or `max_tool_calls_per_run` was reached;
@@ -21,6 +23,7 @@ import { DomainError, type ErrorDetail } from './errors.js';
  */
 export const FINISH_REASONS = [
   'stop',
+  'tool_calls',
   'length',
   'content_filter',
   'max_iterations',
@@ -42,8 +45,8 @@ export type OpenAiFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_fil
 /**
  * The closest OpenAI value of `reason` (the `/v1` response also carries the reason itself in the
  * extension field `caxton_finish_reason`): limits that cut the answer short (`length`,
- * `max_iterations`, `budget_exceeded`, `loop_detected`, `timeout`) are `length`; `content_filter` is
- * itself; every other reason is `stop`.
+ * `max_iterations`, `budget_exceeded`, `loop_detected`, `timeout`) are `length`; `content_filter` and
+ * `tool_calls` are themselves; every other reason is `stop`.
  */
 export function openAiFinishReason(reason: FinishReason): OpenAiFinishReason {
   switch (reason) {
@@ -55,6 +58,8 @@ export function openAiFinishReason(reason: FinishReason): OpenAiFinishReason {
       return 'length';
     case 'content_filter':
       return 'content_filter';
+    case 'tool_calls':
+      return 'tool_calls';
     default:
       return 'stop';
   }

@@ -53,7 +53,10 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null } };
 
-/** Whether and which tool the model must call (Chat Completions `tool_choice`). */
+/**
+ * Which tool the model must call (Chat Completions `tool_choice`): `auto` (it decides), `none`,
+ * `required` (some tool), or the named function.
+ */
 export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 /** One chat request. */

@@ -5,6 +5,7 @@
  */
 import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
 import type { FinishReason } from '../domain/finish-reasons.js';
+import type { ToolCallRequest } from '../llm/types.js';
 
 /** Token usage of a run so far. */
 export interface Usage {
@@ -63,6 +64,8 @@ export interface DoneEvent {
   finish_reason: FinishReason;
   /** Present when the run ended as a stated failure (`finish_reason` `error` or `timeout`): what went wrong. */
   error?: string;
+  /** With `finish_reason` `tool_calls`: the calls of the client's own tools, for the client to run (src/runtime/client-tools.ts). */
+  tool_calls?: ToolCallRequest[];
   /** As in StartEvent: `''` for a stateless run. */
   conversation_id: string;
   execution_id: string;

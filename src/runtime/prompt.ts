@@ -22,10 +22,10 @@ export function renderUserPrompt(agent: Agent, message: string, memoryContext = 
   });
 }
 
-/** The messages sent to the provider for one turn. */
-export function buildMessages(agent: Agent, history: readonly StoredMessage[], userPrompt: string): ChatMessage[] {
+/** The messages sent to the provider for one turn: the agent's system prompt, then `turns` (history and the new turn, in order). */
+export function buildMessages(agent: Agent, turns: readonly StoredMessage[]): ChatMessage[] {
   const messages: ChatMessage[] = [{ role: 'system', content: agent.system_prompt }];
-  for (const m of history) {
+  for (const m of turns) {
     if (m.role === 'tool') messages.push({ role: 'tool', content: m.content, tool_call_id: m.tool_call_id ?? '' });
     else if (m.role === 'assistant') {
       if (m.tool_calls?.length) {
@@ -33,6 +33,5 @@ export function buildMessages(agent: Agent, history: readonly StoredMessage[], u
       } else messages.push({ role: 'assistant', content: m.content });
     } else messages.push({ role: m.role, content: m.content });
   }
-  messages.push({ role: 'user', content: userPrompt });
   return messages;
 }

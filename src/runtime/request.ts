@@ -1,9 +1,11 @@
 /**
- * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now, its
- * `{{memory_context}}`, the conversation history trimmed to the model's context budget
- * (src/runtime/context.ts) and the chat request: system prompt, the caller's system turns, history,
- * the rendered `user_prompt_template`, the tools and the model's sampling settings, with what the
- * request sets over them for this run (src/runtime/overrides.ts).
+ * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now
+ * (with the client's own tools, src/runtime/client-tools.ts), its `{{memory_context}}`, the
+ * conversation history trimmed to the model's context budget (src/runtime/context.ts) and the chat
+ * request: system prompt, the caller's system turns, history, then the rendered
+ * `user_prompt_template` (or the client's tool results, which continue a run without new user
+ * input), the tools, and the model's sampling settings with what the request sets over them for
+ * this run (src/runtime/overrides.ts).
  */
 import type { Model } from '../domain/entities.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
@@ -11,7 +13,8 @@ import { memoryScopeKey } from '../domain/memory-scope.js';
 import type { ChatMessage, ChatRequest, Provider, Sampling, ToolSpec } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import type { UnavailableTool } from '../tools/types.js';
-import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { checkToolResults, offeredWithClientTools } from './client-tools.js';
+import { contextWindow, estimateTokens, messageTokens, trimHistory } from './context.js';
 import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
@@ -36,10 +39,10 @@ export function samplingOf(model: Model): Sampling {
   return sampling;
 }
 
-/** The first turn of a run: the request to send and the user's turn as stored. */
+/** The first turn of a run: the request to send and the run's new messages as stored (the user's turn, or the client's tool results). */
 export interface FirstTurn {
   request: ChatRequest;
-  userPrompt: string;
+  first: StoredMessage[];
 }
 
 /** The provider serving `model`; one ares.toml does not define is the agent's configuration fault (CONFIG_INVALID). */
@@ -85,39 +88,48 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
 
   /**
    * The messages of the first turn: `stored` is the stored conversation's history (or empty); a
-   * caller's history (`req.history`) replaces it, its system turns kept untrimmed after the agent's
-   * own system prompt, which stays first.
+   * caller's history (`req.history`) replaces it, its system turns (and `req.instructions`, first)
+   * kept untrimmed after the agent's own system prompt, which stays first; `first` ends them.
    */
-  function messagesFor(req: RunRequest, stored: readonly StoredMessage[], userPrompt: string, specs: ToolSpec[] | undefined): ChatMessage[] {
+  function messagesFor(req: RunRequest, stored: readonly StoredMessage[], first: readonly StoredMessage[], specs: ToolSpec[] | undefined): ChatMessage[] {
     const { agent, model } = req;
-    const callerSystem = req.history ? req.history.filter((m) => m.role === 'system') : [];
-    let history = req.history ? (callerSystem.length ? req.history.filter((m) => m.role !== 'system') : req.history) : stored;
+    const callerSystem = [
+      ...(req.instructions ? [{ role: 'system' as const, content: req.instructions }] : []),
+      ...(req.history ? req.history.filter((m) => m.role === 'system') : []),
+    ];
+    let history = req.history ? req.history.filter((m) => m.role !== 'system') : stored;
     if (history.length) {
-      let fixed = estimateTokens(agent.system_prompt) + estimateTokens(userPrompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
-      for (const m of callerSystem) fixed += estimateTokens(m.content);
+      let fixed = estimateTokens(agent.system_prompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
+      for (const m of [...callerSystem, ...first]) fixed += messageTokens(m);
       history = trimHistory(history, Math.max(0, windowOf(model) - (replyTokens(model, req.overrides) ?? DEFAULT_REPLY_TOKENS) - fixed));
     }
-    const messages = buildMessages(agent, history, userPrompt);
+    const messages = buildMessages(agent, [...history, ...first]);
     if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
     return messages;
   }
 
   /**
    * Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees.
-   * @throws DomainError BAD_REQUEST (`tool_choice` naming a tool not offered, src/runtime/overrides.ts).
+   * @throws DomainError BAD_REQUEST for a client tool clashing with the agent's, tool results that
+   *   do not answer the pending tool calls (src/runtime/client-tools.ts), or a `tool_choice` naming a
+   *   tool not offered (src/runtime/overrides.ts).
    */
   return async function firstTurn(req: RunRequest, stored: () => Promise<readonly StoredMessage[]>, scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
-    const specs = await offeredTools(req, signal);
-    const userPrompt = renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId));
+    const specs = offeredWithClientTools(await offeredTools(req, signal), req);
+    const history = req.history ?? (await stored());
+    checkToolResults(history, req.toolResults);
+    const first: StoredMessage[] = req.toolResults
+      ? [...req.toolResults]
+      : [{ role: 'user', content: renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId)) }];
     const request: ChatRequest = {
       model: req.model.model,
-      messages: messagesFor(req, req.history ? [] : await stored(), userPrompt, specs),
+      messages: messagesFor(req, req.history ? [] : history, first, specs),
       ...toolFields(specs, req.agent.parallel_tools, req.overrides),
       sampling: samplingWith(samplingOf(req.model), req.overrides),
     };
     const o = req.overrides;
     if (o?.response_format) request.response_format = o.response_format;
     if (o?.user !== undefined) request.user = o.user;
-    return { request, userPrompt };
+    return { request, first };
   };
 }

@@ -6,10 +6,11 @@
  */
 import type { Model } from '../domain/entities.js';
 import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } from '../store/types.js';
-import type { ErrorCode } from '../domain/errors.js';
+import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
 import { SILENT_LOG, type Log } from '../domain/log.js';
 import type { FinishReason } from '../domain/finish-reasons.js';
 import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
+import type { ToolCallRequest } from '../llm/types.js';
 import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
 import type { TraceSpan } from './tracing.js';
@@ -59,6 +60,8 @@ export class RunRecord {
   readonly log: Log;
   /** The budgets the run's model calls are reserved on (src/runtime/budgets.ts); none when absent. */
   budget: RunBudget | undefined;
+  /** The client tools' calls the run ended on (finish reason `tool_calls`; src/runtime/client-tools.ts). */
+  clientCalls: ToolCallRequest[] = [];
   /** The run's `invoke_agent` span (src/runtime/tracing.ts), set once the run is past its refusals; model and tool spans are its children. */
   trace: TraceSpan | undefined;
 
@@ -164,6 +167,7 @@ export class RunRecord {
       reply: this.reply,
       finish_reason: this.finishReason,
       ...(end && end.status !== 'success' ? { error: end.message } : {}),
+      ...(this.clientCalls.length ? { tool_calls: this.clientCalls } : {}),
       conversation_id: this.conversationId ?? '',
       execution_id: this.id,
       usage: { ...this.usage },
@@ -172,9 +176,16 @@ export class RunRecord {
     };
   }
 
-  /** The `error` event (the last one). */
-  error(code: ErrorCode, message: string): ErrorEvent {
-    return { type: 'error', code, message, ...(this.conversationId ? { conversation_id: this.conversationId } : {}), execution_id: this.id };
+  /** The `error` event (the last one), with what was refused (`details`) when there is any. */
+  error(code: ErrorCode, message: string, details?: ErrorDetail[]): ErrorEvent {
+    return {
+      type: 'error',
+      code,
+      message,
+      ...(this.conversationId ? { conversation_id: this.conversationId } : {}),
+      execution_id: this.id,
+      ...(details?.length ? { details } : {}),
+    };
   }
 }
 

@@ -17,7 +17,9 @@
  *    message and `finish_reason: "max_iterations"`), and the run guards (src/runtime/run-guards.ts)
  *    end it with their final message on `max_run_seconds` (`timeout`), `max_tokens_per_run`
  *    (`length`), `max_tool_calls_per_run` (`max_iterations`), a repeated identical tool call
- *    (`loop_detected`), or a final reply that is empty or prints a tool call as text (`error`);
+ *    (`loop_detected`), or a final reply that is empty or prints a tool call as text (`error`); a
+ *    call of a client's own tool ends it as `tool_calls` once the agent's tools of that step ran
+ *    (src/runtime/client-tools.ts);
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
  *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
@@ -39,6 +41,7 @@ import { isProviderRateLimited, modelFinishReason } from '../domain/finish-reaso
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import { admit, failureOf } from './admission.js';
+import { splitCalls } from './client-tools.js';
 import { createAgentGate, type AgentGate } from './agent-controls.js';
 import type { RunEvent } from './events.js';
 import { newOrderedId } from './ids.js';
@@ -155,17 +158,28 @@ async function* execute(
   const { deps } = parts;
   const perRun = perRunLimitsOf(req.agent, parts.limits);
   if (perRun.maxRunMs !== undefined) scope.limitTo(perRun.maxRunMs);
-  let started = false;
+  // The start event waits for the first request (a wrong one is refused before the run starts); a deadline before it still starts the run.
+  let served: string | undefined = req.model.provider;
   try {
     const provider = await providerFor(deps.providers, req.model);
+    served = provider.type === 'offline' ? 'offline' : provider.name;
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
-    const { request, userPrompt } = await parts.firstTurn(req, stored, rec.scopeId, scope.signal);
+    const turn = await refusable(parts.firstTurn(req, stored, rec.scopeId, scope.signal));
+    if (turn instanceof DomainError) {
+      // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
+      // the error names only what was refused.
+      rec.ended = true;
+      rec.conversationId = undefined;
+      yield rec.error(turn.code, parts.scrub(turn.message), turn.details);
+      return;
+    }
+    const { request, first } = turn;
     rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
-    started = true;
-    yield rec.start(provider.type === 'offline' ? 'offline' : provider.name);
+    yield rec.start(served);
+    served = undefined;
     rec.offered = new Set(request.tools?.map((t) => t.name));
     const guards = new RunGuards(perRun);
-    const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, [{ role: 'user', content: userPrompt }]);
+    const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
     rec.ended = true;
     await steps.commit(last, rec.finalRow());
     if (!rec.stated || rec.stated.status === 'success') await countCompletedRun(deps.usage, rec.log, req);
@@ -174,6 +188,7 @@ async function* execute(
     if (scope.expired()) {
       // The deadline aborted the provider request or the tools: a stated end, not a failure.
       const note = stateEnd(rec, timeoutEnd(perRun.maxRunMs! / 1000));
+      if (served !== undefined) yield rec.start(served);
       yield { type: 'text_delta', text: note };
       rec.ended = true;
       await steps.commit([], rec.finalRow());
@@ -181,13 +196,6 @@ async function* execute(
       return;
     }
     const { code, message } = failureOf(err, scope, parts.scrub, 'run cancelled', 'internal error: ');
-    if (!started && code === 'BAD_REQUEST') {
-      // The caller's own mistake found while building the first request (a `tool_choice` naming a tool
-      // not offered): no run, no row, as in admission; its details name the field.
-      rec.ended = true;
-      yield { type: 'error', code, message, execution_id: rec.id, details: (err as DomainError).details };
-      return;
-    }
     const status = code === 'CANCELLED' ? 'cancelled' : code === 'TIMEOUT' ? 'timeout' : 'error';
     rec.finishReason = status === 'error' && isProviderRateLimited(err) ? 'rate_limited' : status;
     rec.ended = true;
@@ -195,6 +203,16 @@ async function* execute(
     parts.gate.fault(key, code, message);
     if (code === 'INTERNAL') rec.log.warn({ err: message }, 'agent run failed unexpectedly');
     yield rec.error(code, message);
+  }
+}
+
+/** `p`'s value, or the BAD_REQUEST DomainError it failed with (any other failure is thrown). */
+async function refusable<T>(p: Promise<T>): Promise<T | DomainError> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'BAD_REQUEST') return err;
+    throw err;
   }
 }
 
@@ -254,6 +272,7 @@ async function* loop(
     relaxToolChoice(request);
     pending.push({ role: 'assistant', content: text, tool_calls: calls });
     for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
+    const { own, client } = splitCalls(calls, req);
     const caller = {
       agent: req.agent,
       userId: req.userId,
@@ -262,11 +281,17 @@ async function* loop(
       log: rec.log,
       ...(req.agentRow ? { agentRow: req.agentRow } : {}),
     };
-    const results = yield* dispatchTools(parts.tools, caller, calls, round + 1, rec.toolCalls, rec.trace?.ctx);
+    const results = own.length ? yield* dispatchTools(parts.tools, caller, own, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');
     for (const r of results) {
       request.messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
       pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
+    }
+    if (client.length) {
+      // The client runs these: the run ends here, its last step committed by the caller (src/runtime/client-tools.ts).
+      rec.finishReason = 'tool_calls';
+      rec.clientCalls = client;
+      return pending;
     }
     await steps.commit(pending, rec.row('error', INTERRUPTED));
     pending = [];

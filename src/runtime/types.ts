@@ -5,7 +5,7 @@
 import type { Agent, Model, Source } from '../domain/entities.js';
 import type { Log } from '../domain/log.js';
 import type { AgentRow } from '../domain/memory-scope.js';
-import type { Provider } from '../llm/types.js';
+import type { Provider, ToolSpec } from '../llm/types.js';
 import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentControls } from './agent-controls.js';
@@ -76,8 +76,37 @@ export interface RuntimeDeps {
   budgets?: Budgets;
 }
 
+export type { ToolCallRequest, ToolChoice } from '../llm/types.js';
+
+/** A function tool the client holds (src/runtime/client-tools.ts), with the request field that names it (for errors, e.g. `tools[0].function.name`). */
+export interface ClientTool {
+  spec: ToolSpec;
+  field: string;
+}
+
+/**
+ * What an OpenAI-compatible client adds to one run besides its message (`/v1/chat/completions`,
+ * `/v1/responses`); src/runtime/client-tools.ts says how client tools and tool results run.
+ */
+export interface RunOptions {
+  /**
+   * Function tools the client runs itself, offered next to the agent's own (a name the agent already
+   * offers is refused: BAD_REQUEST naming the tool's field). When the model calls one, the run ends at
+   * that step with `finish_reason: "tool_calls"` and those calls on its `done` event.
+   */
+  clientTools?: readonly ClientTool[];
+  /**
+   * The client's results for the tool calls the previous run ended on (`tool` messages): the run has
+   * no new user input; the model is called with the history followed by these results (which a
+   * stored conversation appends). They must answer exactly the pending calls, else BAD_REQUEST.
+   */
+  toolResults?: readonly StoredMessage[];
+  /** An extra system turn put right after the agent's system prompt (Responses API `instructions`). */
+  instructions?: string;
+}
+
 /** One run: an agent already resolved by the catalog, with its model. */
-export interface RunRequest {
+export interface RunRequest extends RunOptions {
   agent: Agent;
   source: Source;
   model: Model;

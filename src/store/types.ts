@@ -58,7 +58,7 @@ export interface ExecutionRecord {
   created_at: number;
   /**
    * Why the run ended (migration 2), one of the closed set of src/domain/finish-reasons.ts (SPEC §7,
-   * docs/finish-reasons.md): `stop`, `length`, `content_filter`, `max_iterations`, `budget_exceeded`,
+   * docs/finish-reasons.md): `stop`, `tool_calls`, `length`, `content_filter`, `max_iterations`, `budget_exceeded`,
    * `rate_limited`, `loop_detected`, `timeout`, `cancelled`, `error` (`awaiting_approval` reserved).
    */
   finish_reason?: string;

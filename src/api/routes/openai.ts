@@ -6,24 +6,31 @@
  * Model names follow SPEC §4: a bare name is the caller's own agent, else the system's; another
  * user's public agent is `OWNER/NAME` (e.g. `bob/helper`), and is listed under that id.
  *
- * How `messages` become a run (OpenAI clients send the whole conversation on every call):
- * - the LAST message must be a `user` message: it is the run's input (rendered through the agent's
- *   `user_prompt_template`). A trailing assistant prefill or a client-side tool result is a 400: the
- *   agent runs its own tools, and the request's `tools` are not offered to it;
- * - the messages before it are the run's history, sent to the model as they are (`user`, `assistant`
- *   with or without `tool_calls`, `tool`); `system`/`developer` messages go right after the agent's own
- *   system prompt, which always stays first. Such a run is stateless: the daemon stores no
- *   conversation for it (the client holds the history), only the execution row;
+ * How `messages` become a run (OpenAI clients send the whole conversation on every call;
+ * src/api/openai-messages.ts):
+ * - the LAST message is the run's input: a `user` message, or the client's `tool` results after the
+ *   assistant message whose `tool_calls` they answer (they continue the run; no new user input);
+ * - the messages before it are the run's history, sent to the model as they are. Such a run is
+ *   stateless: the daemon stores no conversation for it (the client holds the history), only the
+ *   execution row;
  * - with the extension field `conversation_id`, the stored conversation is the history and wins: the
- *   earlier `messages` are ignored, and the turn is appended to that conversation (the response then
- *   carries `conversation_id`). Without it, the response has no `conversation_id`.
- * `finish_reason`: OpenAI's `stop`, `length` or `content_filter`, the closest to the run's own finish
+ *   earlier `messages` are ignored, and the turn (or the tool results) is appended to that
+ *   conversation (the response then carries `conversation_id`). Without it, the response has no
+ *   `conversation_id`.
+ * Client-side tools (src/runtime/client-tools.ts): the request's function `tools` are offered next to
+ * the agent's own (a name the agent offers is a 400 naming `tools[i].function.name`), `tool_choice`
+ * goes to the provider as it is. When the model calls client tools, the agent's own tools of that
+ * step run first, then the response carries the client's calls as `message.tool_calls` (streamed as
+ * `delta.tool_calls` chunks right before the finish chunk) with `finish_reason: "tool_calls"`; the
+ * assistant message carries only the client's calls, so a stateless client's history never holds the
+ * agent's calls of that step (a stored conversation keeps them).
+ * `finish_reason`: OpenAI's `stop`, `length`, `tool_calls` or `content_filter`, the closest to the run's own finish
  * reason (src/domain/finish-reasons.ts `openAiFinishReason`: a limit that cut the run short, such as
  * `max_iterations`, `loop_detected` or `timeout`, is `length`; `error` is `stop`), which the extension
  * field `caxton_finish_reason` carries as it is (on the choice, and on the streamed finish chunk), with
  * `caxton_error` when the run ended as a stated failure; the reply then ends with the run's final
- * message. Usage is the whole run's (every provider call, tool rounds included). Tool calls and
- * results are not streamed. A reply of the offline demo provider carries `system_fingerprint:
+ * message. Usage is the whole run's (every provider call, tool rounds included). The agent's own
+ * tool calls and results are not streamed. A reply of the offline demo provider carries `system_fingerprint:
  * "caxton-offline"` (every chunk of a stream too) and the `X-Caxton-Provider: offline` header.
  * Errors, streamed ones included, are in OpenAI's shape (src/api/openai-errors.ts).
  * The other Chat Completions parameters (sampling, length, `stop`, `seed`, `response_format`, `n`,
@@ -33,27 +40,17 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { DomainError, type ErrorDetail } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.js';
 import type { DoneEvent } from '../../runtime/events.js';
-import type { StoredMessage } from '../../store/types.js';
 import type { AppDeps, AppEnv } from '../deps.js';
+import { ChatTool, Message, chatClientTools, chatToolCalls, toRunInput } from '../openai-messages.js';
 import { completionParams, runOverrides } from '../openai-params.js';
 import { Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
 import { collectRun, PROVIDER_HEADER, runError, type StartAgentRun, type StartedRun } from '../run.js';
 import { statusOf, type WireErrors } from '../errors.js';
 
-const Part = z.object({ type: z.string(), text: z.string().optional() }).loose();
-const ToolCall = z.object({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }).loose() }).loose();
-const Message = z
-  .object({
-    role: z.string(),
-    content: z.union([z.string(), z.array(Part), z.null()]).optional(),
-    tool_calls: z.array(ToolCall).nullish(),
-    tool_call_id: z.string().optional(),
-  })
-  .loose();
 const CompletionBody = z
   .object({
     model: z.string().min(1),
@@ -62,9 +59,9 @@ const CompletionBody = z
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
     conversation_id: z.string().min(1).optional().describe('Caxton extension: continue this stored conversation (the earlier `messages` are then ignored)'),
     ...completionParams,
+    tools: z.array(ChatTool).optional().describe("function tools the client runs itself, offered next to the agent's own"),
   })
   .loose();
-type CompletionMessage = z.infer<typeof Message>;
 
 /** The choice fields that say why a run ended: OpenAI's value and the extension fields (module comment). */
 const finishFields = (done: DoneEvent) => ({
@@ -72,60 +69,6 @@ const finishFields = (done: DoneEvent) => ({
   caxton_finish_reason: done.finish_reason,
   ...(done.error !== undefined ? { caxton_error: done.error } : {}),
 });
-
-/** Text of a message's content: a string, or its text parts joined (other parts, e.g. images, are skipped). */
-const textOf = (content: CompletionMessage['content']): string => (typeof content === 'string' ? content : (content ?? []).map((p) => p.text ?? '').join(''));
-
-const bad = (message: string, field: string, hint?: string): DomainError =>
-  new DomainError('BAD_REQUEST', message, [{ field, message, ...(hint ? { hint } : {}) } satisfies ErrorDetail]);
-
-/**
- * Split OpenAI `messages` into the run's input (the last message, a user message) and the history
- * before it (see the module comment). @throws DomainError BAD_REQUEST with the offending `messages[i]`.
- */
-export function toRunInput(messages: readonly CompletionMessage[]): { input: string; history: StoredMessage[] } {
-  const lastIndex = messages.length - 1;
-  const last = messages[lastIndex]!;
-  if (last.role !== 'user') {
-    throw bad(
-      `the last message must be a user message, not ${last.role}`,
-      `messages[${lastIndex}].role`,
-      'the agent runs its own tools; client-side tools and assistant prefill are not supported',
-    );
-  }
-  const input = textOf(last.content);
-  if (!input) throw bad('the last user message has no text', `messages[${lastIndex}].content`);
-  const history: StoredMessage[] = [];
-  for (let i = 0; i < lastIndex; i++) {
-    const m = messages[i]!;
-    const content = textOf(m.content);
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        history.push({ role: 'system', content });
-        break;
-      case 'user':
-        history.push({ role: 'user', content });
-        break;
-      case 'assistant':
-        history.push({
-          role: 'assistant',
-          content,
-          ...(m.tool_calls?.length
-            ? { tool_calls: m.tool_calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } })) }
-            : {}),
-        });
-        break;
-      case 'tool':
-        if (!m.tool_call_id) throw bad('a tool message needs tool_call_id', `messages[${i}].tool_call_id`);
-        history.push({ role: 'tool', content, tool_call_id: m.tool_call_id });
-        break;
-      default:
-        throw bad(`unsupported message role ${m.role}`, `messages[${i}].role`, 'use system, developer, user, assistant or tool');
-    }
-  }
-  return { input, history };
-}
 
 const tags = ['openai'];
 
@@ -199,7 +142,8 @@ const chatSpec = {
         .loose(),
     },
     400: {
-      description: 'invalid messages, or a parameter out of range, refused or naming a tool the agent is not offered (`param` names it)',
+      description:
+        'invalid messages, a parameter out of range or refused, a client tool named like an agent tool, tool results that answer no pending tool call, or tool_choice naming a tool not offered (`param` names it)',
       schema: OpenAIErrorSchema,
     },
     404: { description: 'no such agent (code `model_not_found`), or conversation_id not found', schema: OpenAIErrorSchema },
@@ -215,6 +159,12 @@ const chatSpec = {
 
 type ChatContext = OpContext<typeof chatSpec>;
 type ChatRequest = z.output<typeof CompletionBody>;
+
+/** The reply as an OpenAI assistant message: with the client tools' calls when the run ended on them (content null when it has no text). */
+const assistantMessage = (done: DoneEvent) =>
+  done.tool_calls
+    ? { role: 'assistant', content: done.reply || null, refusal: null, tool_calls: chatToolCalls(done.tool_calls) }
+    : { role: 'assistant', content: done.reply, refusal: null };
 
 /** OpenAI `usage` (token counts) of a finished run. */
 const usageOf = (d: DoneEvent) => ({
@@ -243,12 +193,13 @@ async function retrieveModel(c: Context<AppEnv>, deps: AppDeps, id: string): Pro
 /**
  * `POST /v1/chat/completions`: start the run (a stored conversation wins over the request's earlier
  * messages, module comment), then answer one `chat.completion` or a chunk stream.
- * @throws DomainError BAD_REQUEST (messages, parameters), NOT_FOUND, UNAVAILABLE (from `startRun`),
+ * @throws DomainError BAD_REQUEST (messages, parameters, client tools, tool results), NOT_FOUND, UNAVAILABLE (from `startRun`),
  *   PROVIDER_ERROR (the provider failed, or the reply does not match `response_format`).
  */
 async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
-  const { input, history } = toRunInput(body.messages);
+  const { input, history, toolResults } = toRunInput(body.messages, { stored: body.conversation_id !== undefined });
+  const clientTools = chatClientTools(body.tools);
   const overrides = await runOverrides(body);
   const run = await startRun({
     name: body.model,
@@ -259,6 +210,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
+    options: { ...(clientTools ? { clientTools } : {}), ...(toolResults ? { toolResults } : {}) },
   }).catch((err: unknown) => {
     throw asModelNotFound(err, body.model);
   });
@@ -272,7 +224,7 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     created,
     model: body.model,
     ...fingerprintOf(run.provider),
-    choices: [{ index: 0, message: { role: 'assistant', content: done.reply, refusal: null }, logprobs: null, ...finishFields(done) }],
+    choices: [{ index: 0, message: assistantMessage(done), logprobs: null, ...finishFields(done) }],
     usage: usageOf(done),
     ...(done.conversation_id ? { conversation_id: done.conversation_id } : {}),
   });
@@ -315,6 +267,7 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
         } else if (ev.type === 'text_delta') {
           await chunk({ content: ev.text });
         } else if (ev.type === 'done') {
+          if (ev.tool_calls) await chunk({ tool_calls: chatToolCalls(ev.tool_calls).map((c, index) => ({ index, ...c })) });
           await chunk({}, finishFields(ev));
           if (includeUsage)
             await stream.writeSSE({
