@@ -148,9 +148,10 @@ describe('client-side tools with the official openai client', () => {
     const clash: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'calculator', parameters: { type: 'object' } } };
     const err = await sdk.chat.completions.create({ model: 'forecaster', messages: [ask], tools: [weatherTool, clash] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    const details = (err as InstanceType<typeof OpenAI.BadRequestError>).error as { details?: { field: string }[]; message: string };
-    expect(details.message).toContain('calculator');
-    expect(details.details?.[0]?.field).toBe('tools[1].function.name');
+    const refused = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(refused.message).toContain('calculator');
+    expect(refused.param).toBe('tools[1].function.name');
+    expect(refused.type).toBe('invalid_request_error');
     expect((await executions()).length).toBe(before);
   });
 

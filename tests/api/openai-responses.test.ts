@@ -65,7 +65,7 @@ describe('the Responses API with the official openai client', () => {
     expect(res.usage!.total_tokens).toBe(res.usage!.input_tokens + res.usage!.output_tokens);
     expect(res.usage!.output_tokens).toBeGreaterThan(0);
     expect(roles()).toEqual(['system: You help.', 'system: Be brief.', 'user: Hello there']);
-    expect(sent()).toMatchObject({ temperature: 0.7, max_tokens: 99 });
+    expect(sent()).toMatchObject({ temperature: 0.7, max_completion_tokens: 99 });
   });
 
   it('streams the Responses API events through to response.completed', async () => {
@@ -173,6 +173,6 @@ describe('the Responses API with the official openai client', () => {
       typeof OpenAI.APIError
     >;
     expect(err.status).toBe(400);
-    expect((err.error as { details: { field: string }[] }).details[0]!.field).toBe('tools[1].name');
+    expect(err.param).toBe('tools[1].name');
   });
 });

@@ -403,13 +403,22 @@ describe('every operation answers as documented', () => {
     await expectStatus(400, 'POST', '/v1/chat/completions', { body: { model: 'talker', messages: [] } });
   });
 
-  // The /v1 route specs (src/api/routes/openai.ts) declare only JSON for a 200 of chat completions;
-  // a streamed completion is text/event-stream. Turn this into `it` once they declare it.
-  it.fails('the OpenAI-compatible endpoints (SSE)', async () => {
-    await expectStatus(200, 'POST', '/v1/chat/completions', {
+  it('the OpenAI-compatible endpoints (SSE)', async () => {
+    const chat = await expectStatus(200, 'POST', '/v1/chat/completions', {
       token: alice.key,
       body: { model: 'talker', stream: true, messages: [{ role: 'user', content: 'hi' }] },
     });
+    expect(chat.type).toBe('text/event-stream');
+    const streamed = await expectStatus(200, 'POST', '/v1/responses', { token: alice.key, body: { model: 'talker', input: 'hi', stream: true } });
+    expect(streamed.text).toContain('event: response.completed');
+  });
+
+  it('the Responses API (JSON)', async () => {
+    const first = await expectStatus(200, 'POST', '/v1/responses', { token: alice.key, body: { model: 'talker', input: 'hi' } });
+    await expectStatus(200, 'POST', '/v1/responses', { token: alice.key, body: { model: 'talker', input: 'again', previous_response_id: first.json.id } });
+    await expectStatus(404, 'POST', '/v1/responses', { token: bob.jwt, body: { model: 'talker', input: 'x', previous_response_id: first.json.id } });
+    await expectStatus(404, 'POST', '/v1/responses', { token: alice.key, body: { model: 'nobody', input: 'hi' } });
+    await expectStatus(400, 'POST', '/v1/responses', { token: alice.key, body: { model: 'talker' } });
   });
 });
 

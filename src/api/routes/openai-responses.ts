@@ -114,7 +114,17 @@ const responsesSpec = {
   tags: ['openai'],
   body: ResponsesBody,
   responses: {
-    200: { description: 'response, or SSE of Responses API events (module comment)', schema: ResponseObject },
+    200: {
+      description: 'response, or SSE of Responses API events (module comment)',
+      schema: ResponseObject,
+      alternatives: {
+        'text/event-stream': z
+          .string()
+          .describe(
+            'with `stream: true`: `event: <type>` and `data: <event JSON with sequence_number>`, from response.created to response.completed, incomplete or failed',
+          ),
+      },
+    },
     400: { description: 'invalid input, a client tool named like an agent tool, or tool results that answer no pending call', schema: OpenAIErrorSchema },
     404: { description: 'no such agent, or previous_response_id unknown to the caller', schema: OpenAIErrorSchema },
     429: { description: 'rate limit reached', schema: OpenAIErrorSchema },

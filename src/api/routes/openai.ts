@@ -140,6 +140,11 @@ const chatSpec = {
           ),
         })
         .loose(),
+      alternatives: {
+        'text/event-stream': z
+          .string()
+          .describe('with `stream: true`: `data: <chat.completion.chunk JSON>` lines (an error as `data: {"error": ...}`), ending with `data: [DONE]`'),
+      },
     },
     400: {
       description:
