@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import type { ScenarioCase } from '../config/scenario.js';
 import { loadAresConfig } from '../config/ares-toml.js';
 import { buildServices, type Services } from '../daemon/services.js';
+import { isDomainError } from '../domain/errors.js';
 import { LOCAL_USER_ID } from '../domain/users.js';
 import type { Paths } from '../ipc/paths.js';
 import { cassetteProvider, openCassette, recordedTool, recordTool, saveCassette, type Cassette, type CassetteMode } from '../llm/cassette.js';
@@ -164,7 +165,7 @@ async function runCase(services: Services, suite: Suite, c: ScenarioCase, casset
     });
     outcome = await collect(events, c.mock_tools ?? {}, t0);
   } catch (err) {
-    outcome = failed((err as Error).message ?? String(err), t0);
+    outcome = failed(err, t0);
   }
   outcome.iterations = requests.length;
   const prompt = requests[0]?.messages ?? [];
