@@ -226,17 +226,10 @@ function testToolbox(inner: Toolbox, mocks: Record<string, unknown>, cassette: C
   };
 }
 
-/** A case that could not run at all. */
-function failed(message: string, t0: number): Outcome {
-  return {
-    reply: '',
-    finish_reason: 'error',
-    error: { code: 'BAD_REQUEST', message },
-    tool_calls: [],
-    iterations: 0,
-    cost_usd: 0,
-    latency_ms: performance.now() - t0,
-  };
+/** A case that could not run at all (its agent or workflow is unknown, its provider cannot be built). */
+function failed(err: unknown, t0: number): Outcome {
+  const error = { code: isDomainError(err) ? err.code : 'INTERNAL', message: (err as Error)?.message ?? String(err) };
+  return { reply: '', finish_reason: 'error', error, tool_calls: [], iterations: 0, cost_usd: 0, latency_ms: performance.now() - t0 };
 }
 
 /** Drain a run's events into its outcome. */
