@@ -68,7 +68,7 @@ function resemblance(kind: EntityKind, keys: readonly string[]): number {
  * (`system_prompt`, `[parameters]`, `tools`...) or a misspelt one (`sytem_prompt`) makes it an agent,
  * so it gets the agent diagnostics (the [parameters] trap, did-you-mean); otherwise `entry_agent` ->
  * workflow, `provider` -> model, `command`/`url` -> MCP server, and the kind with most matching
- * fields wins (ties: agent). Markdown files and unparsable text are agents.
+ * fields wins (ties: tool when the file has a `name`, else agent). Markdown files and unparsable text are agents.
  */
 export function guessKind(text: string, format: ReadableFormat): EntityKind {
   if (format === 'markdown') return 'agents';
@@ -84,7 +84,7 @@ export function guessKind(text: string, format: ReadableFormat): EntityKind {
   if (keys.includes('entry_agent')) return 'workflows';
   if (keys.includes('provider')) return 'models';
   if (keys.includes('command') || keys.includes('url')) return 'mcps';
-  let best: EntityKind = 'agents';
+  let best: EntityKind = keys.includes('name') ? 'tools' : 'agents';
   for (const kind of ENTITY_KINDS) if (resemblance(kind, keys) > resemblance(best, keys)) best = kind;
   return best;
 }
