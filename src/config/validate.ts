@@ -6,7 +6,7 @@
  * against the `ares.toml` next to it (the home's); without one, provider names are not checked (a note
  * says so) and the default model is `balanced`, as in a fresh home.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
 import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
@@ -17,7 +17,7 @@ import { parseEntity } from './codec.js';
 import { isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { formatOfFile, readerForFormat, type ReadableFormat } from './formats/index.js';
 import { listEntityFiles, loadConfigTree } from './load.js';
-import { parseScenario, scenarioFormat } from './scenario.js';
+import { isScenarioFile, parseScenario, scenarioFormat } from './scenario.js';
 import { readEntityText } from './text.js';
 
 /** What `validatePaths` checked and found. */
@@ -188,7 +188,8 @@ export function validatePaths(paths: readonly string[], opts: ValidateOptions = 
       checkTree(join(path, 'config'), join(path, 'ares.toml'));
     } else {
       const kind = isKindName(basename(path)) ? basename(path) : undefined;
-      const found = listEntityFiles(path);
+      const scenarios = readdirSync(path, { withFileTypes: true }).filter((d) => d.isFile() && isScenarioFile(d.name)).map((d) => join(path, d.name));
+      const found = [...listEntityFiles(path), ...scenarios.sort()];
       for (const f of found) checkFile(f, kind as EntityKind | undefined);
       if (existsSync(join(path, 'ares.toml'))) checkFile(join(path, 'ares.toml'));
       if (found.length === 0 && !existsSync(join(path, 'ares.toml'))) {

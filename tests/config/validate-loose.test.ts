@@ -67,6 +67,8 @@ describe('validate: loose files', () => {
       'tests/bad.test.toml': 'agent = "a"\n[[cases]]\nname = "n"\ninput = "hi"\n[cases.expect]\ncontain = ["x"]\nregex = ["("]\n',
     });
     expect(validatePaths(['tests/ok.test.toml'], { cwd: dir }).errors).toBe(0);
+    const wholeDir = validatePaths(['tests'], { cwd: dir });
+    expect([wholeDir.files, wholeDir.errors]).toEqual([['tests/bad.test.toml', 'tests/ok.test.toml'], 1]);
     expect(lines(dir, 'tests/bad.test.toml')).toEqual([
       'tests/bad.test.toml:6:1: E_UNKNOWN_FIELD unknown field `cases.0.expect.contain`\n  hint: did you mean `contains`?',
     ]);
