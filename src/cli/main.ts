@@ -340,6 +340,7 @@ function registerTestCommand(program: Command): void {
     .option('--replay', 'answer from cassettes only; a request not recorded fails')
     .option('--update', 'replay cassettes and record only the requests missing from them')
     .option('--concurrency <n>', 'cases run at once (default 4)', parseCount)
+    .option('--trace', "print every case's prompt and steps: template variables, model calls, tool calls, the end")
     .action(lazy(() => import('./commands/test.js')));
 }
 

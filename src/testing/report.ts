@@ -5,6 +5,7 @@
  */
 import junit, { type Builder } from 'junit-report-builder';
 import type { CaseResult, TestReport } from './runner.js';
+import { formatTrace } from './trace.js';
 
 const indent = (text: string, by = '    ') => text.replace(/^/gm, by);
 
@@ -23,20 +24,24 @@ export function failureDetails(r: CaseResult): string {
       out.push(`    ${c.name}(${JSON.stringify(c.arguments)}) ${c.is_error ? 'failed:' : '->'} ${c.result.slice(0, 300)}${c.mocked ? ' [mocked]' : ''}`);
     }
   }
-  if (r.prompt.length) {
-    out.push('  prompt:');
-    for (const m of r.prompt) out.push(`    [${m.role}] ${(m.content ?? '').replace(/\n/g, '\n      ')}`);
-  }
+  if (r.prompt.length) out.push(...promptLines(r));
   return out.join('\n');
 }
 
-/** The human report: a line per case (failures detailed), notes, written cassettes and a summary line. */
-export function formatReport(report: TestReport): string {
+/** The rendered prompt as indented lines (role, then content). */
+const promptLines = (r: CaseResult): string[] => ['  prompt:', ...r.prompt.map((m) => `    [${m.role}] ${(m.content ?? '').replace(/\n/g, '\n      ')}`)];
+
+/**
+ * The human report: a line per case (failures detailed), notes, written cassettes and a summary
+ * line; with `trace`, every case's rendered prompt and steps too.
+ */
+export function formatReport(report: TestReport, trace = false): string {
   const lines: string[] = [];
   for (const r of report.cases) {
     lines.push(`${r.passed ? '✓' : '✗'} ${r.file} › ${r.name} (${Math.round(r.duration_ms)} ms)`);
     for (const n of r.notes) lines.push(`  note: ${n}`);
     if (!r.passed) lines.push(failureDetails(r));
+    if (trace) lines.push(...(r.passed && r.prompt.length ? promptLines(r) : []), '  trace:', formatTrace(r.trace));
   }
   for (const c of report.cassettes) lines.push(`cassette written: ${c}`);
   const total = report.passed + report.failed;

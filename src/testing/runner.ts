@@ -25,9 +25,11 @@ import type { RunEvent } from '../runtime/events.js';
 import { createRuntime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
+import type { ToolResult } from '../tools/types.js';
 import { checkExpectations, type Failure, type Judge, type ObservedCall, type Outcome } from './assertions.js';
 import { createJudge } from './judge.js';
 import type { Suite } from './suites.js';
+import { tracedProvider, variablesStep, type TraceStep } from './trace.js';
 
 /** How cassettes are used: `auto` replays a suite's cassette when it exists and runs live otherwise. */
 export type RecordMode = 'auto' | 'record' | 'replay' | 'update';
@@ -55,6 +57,8 @@ export interface CaseResult extends Outcome {
   notes: string[];
   /** The messages of the first model request: system prompt, history and the rendered user prompt. */
   prompt: ChatMessage[];
+  /** Every step of the run (`caxton test --trace` prints it). */
+  trace: TraceStep[];
   /** Wall-clock ms of the whole case. */
   duration_ms: number;
 }
@@ -141,15 +145,17 @@ async function runCase(services: Services, suite: Suite, c: ScenarioCase, casset
   const t0 = performance.now();
   const target = suite.scenario.agent ? `agent ${suite.scenario.agent}` : `workflow ${suite.scenario.workflow}`;
   const requests: ChatRequest[] = [];
+  const trace: TraceStep[] = [];
   const base = { file: suite.file, target, name: c.name, prompt: [] as ChatMessage[], notes: [] as string[] };
   let outcome: Outcome;
   try {
     const resolved = await services.catalog.resolveAgent(agentOf(services, suite), LOCAL_USER_ID);
+    trace.push(variablesStep(resolved.agent));
     const provider = caseProvider(services, c, cassette);
     const runtime = createRuntime({
       store: services.store,
-      providers: { get: async (name) => capturing(await provider(name), requests) },
-      toolbox: testToolbox(services.toolbox, c.mock_tools ?? {}, cassette),
+      providers: { get: async (name) => tracedProvider(capturing(await provider(name), requests), trace) },
+      toolbox: testToolbox(services.toolbox, c.mock_tools ?? {}, cassette, trace),
       memory: services.store.memory,
       scrub: services.secrets.scrub,
       limits: services.limits,
@@ -168,9 +174,10 @@ async function runCase(services: Services, suite: Suite, c: ScenarioCase, casset
     outcome = failed(err, t0);
   }
   outcome.iterations = requests.length;
+  trace.push({ kind: 'end', finish_reason: outcome.finish_reason, ...(outcome.error ? { error: `${outcome.error.code} ${outcome.error.message}` } : {}) });
   const prompt = requests[0]?.messages ?? [];
   const { failures, notes } = await checkExpectations(c.expect, outcome, judge);
-  return { ...base, ...outcome, prompt, passed: failures.length === 0, failures, notes, duration_ms: performance.now() - t0 };
+  return { ...base, ...outcome, prompt, trace, passed: failures.length === 0, failures, notes, duration_ms: performance.now() - t0 };
 }
 
 /** The agent a suite runs: its `agent`, or its workflow's entry agent. @throws Error for an unknown workflow. */
@@ -209,18 +216,32 @@ function mockOf(mocks: Record<string, unknown>, offered: string): string | undef
   return m === undefined ? undefined : typeof m === 'string' ? m : JSON.stringify(m);
 }
 
-/** `inner` with `mock_tools` answered by their canned results, and tool results recorded in / replayed from the cassette. */
-function testToolbox(inner: Toolbox, mocks: Record<string, unknown>, cassette: Cassette | undefined): Toolbox {
+/** `inner` with `mock_tools` answered by their canned results, tool results recorded in / replayed from the cassette, each call traced. */
+function testToolbox(inner: Toolbox, mocks: Record<string, unknown>, cassette: Cassette | undefined, steps: TraceStep[]): Toolbox {
+  const answer = async (...[agent, offered, args, ctx]: Parameters<Toolbox['call']>): Promise<[ToolResult, 'mocked' | 'cassette' | 'real']> => {
+    const mock = mockOf(mocks, offered);
+    if (mock !== undefined) return [{ content: mock }, 'mocked'];
+    const recorded = cassette && recordedTool(cassette, offered, args);
+    if (recorded) return [recorded, 'cassette'];
+    const result = await inner.call(agent, offered, args, ctx);
+    if (cassette) recordTool(cassette, offered, args, result);
+    return [result, 'real'];
+  };
   return {
     forAgent: (agent, userId) => inner.forAgent(agent, userId),
     prepare: (agent, userId, signal) => inner.prepare(agent, userId, signal),
     async call(agent, offered, args, ctx) {
-      const mock = mockOf(mocks, offered);
-      if (mock !== undefined) return { content: mock };
-      const recorded = cassette && recordedTool(cassette, offered, args);
-      if (recorded) return recorded;
-      const result = await inner.call(agent, offered, args, ctx);
-      if (cassette) recordTool(cassette, offered, args, result);
+      const t0 = performance.now();
+      const [result, source] = await answer(agent, offered, args, ctx);
+      steps.push({
+        kind: 'tool',
+        name: offered,
+        arguments: args,
+        result: result.content,
+        is_error: result.isError === true,
+        ms: performance.now() - t0,
+        source,
+      });
       return result;
     },
   };

@@ -66,6 +66,18 @@ describe('caxton test (real binary, no daemon)', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/^ok: 4 of 4 cases passed/m);
   });
 
+  it('--trace shows the prompt, template variables, each model call, each tool call and the end', async () => {
+    const r = await templates.run(['test', join(REPO_ROOT, 'tests', 'scenarios', 'templates'), '--trace', '--filter', 'growth']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('  prompt:\n    [system] You are a careful data analyst.');
+    expect(r.stdout).toContain('Row limit: 500.');
+    expect(r.stdout).toContain('    variables: parameters {"max_rows":500,"report_style":"bullet list with one number per finding"');
+    expect(r.stdout).toContain('memory_context filled · user_prompt_template yes');
+    expect(r.stdout).toMatch(/ {4}model call 1: 2 messages · [\d.]+ ms · 0 in \/ 0 out tokens · finish tool_calls · asks for calculator\n/);
+    expect(r.stdout).toMatch(/ {4}tool calculator\(\{"expression":"\(1500-1200\)\/1200\*100"\}\) -> 25 · [\d.]+ ms · real\n/);
+    expect(r.stdout).toMatch(/ {4}model call 2: 4 messages · .* finish stop\n {4}end: stop\n/);
+  });
+
   it('a failing case exits 1 with the expectation, the reply, the tool calls and the prompt; JUnit XML parses', async () => {
     home.writeFile('more/failing.test.toml', FAILING);
     const xml = join(home.dir, 'report.xml');

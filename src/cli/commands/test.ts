@@ -1,6 +1,7 @@
 /**
  * `caxton test [PATH...] [--filter TEXT] [--json] [--reporter junit --output FILE] [--record | --replay]
- * [--update] [--concurrency N]` (docs/testing.md; STORY-014): run scenario files without a daemon.
+ * [--update] [--concurrency N] [--trace]` (docs/testing.md; STORY-014, and STORY-018 for `--trace`):
+ * run scenario files without a daemon.
  * Exit 0 when every case passes, 1 when any fails, 2 on a usage error (bad flags, a scenario file
  * with errors: its located diagnostics are printed and no case runs).
  */
@@ -17,6 +18,7 @@ interface TestOptions extends GlobalOptions {
   replay?: boolean;
   update?: boolean;
   concurrency?: number;
+  trace?: boolean;
 }
 
 /** `error: ...` on stderr and the usage exit code. */
@@ -48,6 +50,6 @@ export async function run(args: Array<string | string[]>, opts: TestOptions): Pr
   });
   if (opts.reporter === 'junit' && opts.output) writeJunit(report, opts.output);
   if (opts.json) printJson({ ok: report.failed === 0, ...report });
-  else process.stdout.write(formatReport(report));
+  else process.stdout.write(formatReport(report, opts.trace === true));
   return report.failed === 0 ? EXIT.OK : EXIT.FAILED;
 }
