@@ -12,7 +12,7 @@ import { formatOfFile, readerForFormat, SyntaxDiagnosticError, type ReadableForm
 import { checkLimits, checkText } from './limits.js';
 
 /** File names of scenario files: `NAME.test.toml`, `NAME.test.toon`, `NAME.test.json`. */
-export const SCENARIO_FILE = /\.test\.(toml|toon|json)$/i;
+const SCENARIO_FILE = /\.test\.(toml|toon|json)$/i;
 
 /** True when `path` is named like a scenario file. */
 export function isScenarioFile(path: string): boolean {
@@ -101,7 +101,6 @@ export const ScenarioSchema = z
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioCase = z.infer<typeof CaseSchema>;
 export type Expectations = z.infer<typeof ExpectSchema>;
-export type ScriptedReplySpec = z.infer<typeof ReplySchema>;
 
 /** A parsed scenario file: the scenario when it has no error, and every diagnostic. */
 export interface ScenarioParse {

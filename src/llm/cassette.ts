@@ -74,12 +74,12 @@ const stable = (v: unknown, indent?: number): string =>
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** The stable key of a model request: SHA-256 of its identifying parts with object keys sorted. */
-export function requestKey(r: ChatRequest): string {
+function requestKey(r: ChatRequest): string {
   return sha256(stable(keyedPart(r)));
 }
 
 /** The stable key of a tool call: SHA-256 of the tool name and its arguments with keys sorted. */
-export function toolKey(tool: string, args: unknown): string {
+function toolKey(tool: string, args: unknown): string {
   return sha256(stable({ tool, args }));
 }
 
@@ -151,6 +151,8 @@ export function cassetteProvider(c: Cassette, inner: () => Promise<Provider>, na
         events.push(ev);
         yield ev;
       }
+      // Concurrent cases may send the same request: the first answer recorded is the one replayed.
+      if (c.data.interactions.some((i) => i.key === key)) return;
       c.data.interactions.push({ key, request: structuredClone(keyedPart(request)), events });
       c.dirty = true;
     },
@@ -158,7 +160,7 @@ export function cassetteProvider(c: Cassette, inner: () => Promise<Provider>, na
 }
 
 /** The replay miss: which recorded request is nearest, what differs, and a unified diff of the two. */
-export function missMessage(c: Cassette, request: ChatRequest): string {
+function missMessage(c: Cassette, request: ChatRequest): string {
   const wanted = stable(keyedPart(request), 2);
   const head = `model request not in cassette ${c.file}`;
   if (c.data.interactions.length === 0) return `${head}: the cassette has no requests; record them with --record (or add the misses with --update)`;

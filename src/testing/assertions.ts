@@ -60,7 +60,7 @@ const clip = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}… (${s.l
 const sameTool = (called: string, wanted: string) => called === wanted || called === wanted.replace('.', '__');
 
 /** True when `actual` contains every field of `expected` with an equal value (objects recursively). */
-export function isSubset(expected: unknown, actual: unknown): boolean {
+function isSubset(expected: unknown, actual: unknown): boolean {
   if (expected === null || typeof expected !== 'object' || Array.isArray(expected)) return isDeepStrictEqual(expected, actual);
   if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
   return Object.entries(expected).every(([k, v]) => isSubset(v, (actual as Record<string, unknown>)[k]));
