@@ -20,7 +20,7 @@ module.exports = {
     may('^src/', '^(?!src/)', 'packages and Node built-ins (forbidden ones are listed below)'),
     may('^src/([^/]+)/', '^src/$1/', 'files of one layer import each other'),
     may(
-      layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api', 'daemon', 'client', 'cli'),
+      layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api', 'daemon', 'client', 'cli', 'testing'),
       layer('domain'),
       'every layer may use domain; domain itself imports nothing internal (rule 1)',
     ),
@@ -43,6 +43,12 @@ module.exports = {
       layer('ipc', 'config', 'store', 'llm', 'tools', 'runtime', 'catalog', 'api'),
       'daemon constructs and wires every concrete part (rule 5)',
     ),
+    may(
+      layer('testing'),
+      layer('ipc', 'config', 'llm', 'runtime', 'daemon'),
+      "testing (caxton test) builds the daemon's parts in-process and a runtime per case, like the daemon",
+    ),
+    may(layer('testing'), '^src/(store|tools|catalog)/', 'testing uses store, tool and catalog interfaces', TYPES),
     may(layer('client'), layer('ipc'), 'client speaks the control protocol of ipc'),
     may(layer('cli'), layer('client', 'ipc', 'config'), 'cli imports client, ipc and config (rule 6)'),
     {
@@ -55,6 +61,11 @@ module.exports = {
         'caxton doctor checks the install without the daemon: it reads the database through the store entry points and connects MCP servers with their connection code (rule 6 exception)',
       from: { path: '^src/cli/doctor/[^/]+\\.ts$' },
       to: { path: '^src/(store/(open|copy)|tools/mcp/(connection|transports))\\.ts$' },
+    },
+    {
+      comment: 'caxton test runs scenario files in-process: the CLI imports the testing layer lazily (rule 5 exception, like --foreground)',
+      from: { path: '^src/cli/commands/test\\.ts$' },
+      to: { path: layer('testing'), dependencyTypes: ['dynamic-import'] },
     },
     {
       comment: 'the one import of daemon outside it: the lazy import of the CLI foreground start (rule 5)',

@@ -13,6 +13,7 @@
  *   node bench/run.mjs budgets         # the budget reserve + settle per model call (SQLite, PostgreSQL)
  *   node bench/run.mjs store-backends  # chat through one node on SQLite, one on PostgreSQL, two on one PostgreSQL (needs wrk, PostgreSQL)
  *   node bench/run.mjs logging         # logging cost per run (request + run lines to the rotated log file)
+ *   node bench/run.mjs scenarios       # caxton test per case with scripted replies
  *
  * `npm run bench` builds first and then runs this.
  */

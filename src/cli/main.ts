@@ -12,6 +12,13 @@ import { fail } from './output.js';
 /** Entity kinds for `--kind` choices (kept here so the CLI's startup imports no schemas). */
 const ENTITY_KIND_NAMES = ['agents', 'models', 'tools', 'workflows', 'mcps'] as const;
 
+/** `--kind` of `validate`: a kind, plural or singular (`agent` = `agents`). */
+function parseKind(value: string): string {
+  const kind = ENTITY_KIND_NAMES.find((k) => k === value || k === `${value}s`);
+  if (!kind) throw new CommanderError(2, 'caxton.invalidKind', `invalid kind "${value}": expected one of ${ENTITY_KIND_NAMES.join(', ')} (singular works too)`);
+  return kind;
+}
+
 /** A command handler; each declares the option shape its command defines (commander validated it). */
 type Handler = (args: string[], opts: never) => Promise<number | void>;
 
@@ -75,6 +82,8 @@ Docs: man caxton; README.md.`,
   registerTenantCommands(program);
   registerBudgetCommands(program);
   registerConfigTools(program);
+  registerTestCommand(program);
+  registerTemplateCommands(program);
   registerMcpCommands(program);
   registerDatabaseCommands(program);
   registerDoctorCommand(program);
@@ -298,7 +307,11 @@ function registerConfigTools(program: Command): void {
     .command('validate')
     .description('check entity files, config trees and ares.toml without the daemon (exit 1 on errors)')
     .argument('[paths...]', 'files, kind directories (config/agents), config trees (config/) or homes (default: the home)')
-    .addOption(new Option('--kind <kind>', 'kind of loose files outside a kind directory (default: guessed)').choices([...ENTITY_KIND_NAMES]))
+    .option(
+      '--kind <kind>',
+      `kind of loose files outside a kind directory: ${ENTITY_KIND_NAMES.join(', ')} (singular too; default: the kind they resemble)`,
+      parseKind,
+    )
     .action(lazy(() => import('./commands/validate.js')));
   program
     .command('migrate')
@@ -313,6 +326,37 @@ function registerConfigTools(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .addOption(new Option('--kind <kind>', 'only this entity kind').choices([...ENTITY_KIND_NAMES]))
     .action(lazy(() => import('./commands/schema.js')));
+}
+
+/** `test`: scenario files run in-process against the home's config, without a daemon (docs/testing.md). */
+function registerTestCommand(program: Command): void {
+  program
+    .command('test')
+    .description('run scenario files (NAME.test.toml) against the agents without a daemon (exit 1 on a failed case)')
+    .argument('[paths...]', "scenario files or directories (default: the home's config/ and tests/)")
+    .option('--filter <text>', 'only cases whose "FILE › NAME" contains this text')
+    .addOption(new Option('--reporter <kind>', 'also write a report').choices(['junit']))
+    .option('--output <file>', 'where --reporter writes')
+    .option('--record', "call the real models and (re)write each suite's cassette")
+    .option('--replay', 'answer from cassettes only; a request not recorded fails')
+    .option('--update', 'replay cassettes and record only the requests missing from them')
+    .option('--concurrency <n>', 'cases run at once (default 4)', parseCount)
+    .option('--trace', "print every case's prompt and steps: template variables, model calls, tool calls, the end")
+    .action(lazy(() => import('./commands/test.js')));
+}
+
+/** `template list` and `template show`: the shipped agent templates and their metadata (STORY-048). */
+function registerTemplateCommands(program: Command): void {
+  const template = program.command('template').description('the shipped agent templates');
+  template
+    .command('list')
+    .description('NAME VERSION TAGS DESCRIPTION of every template')
+    .action(lazy(() => import('./commands/template.js').then((m) => ({ run: m.list }))));
+  template
+    .command('show')
+    .description("a template's metadata, example inputs and file")
+    .argument('<name>', 'template name')
+    .action(lazy(() => import('./commands/template.js').then((m) => ({ run: m.show }))));
 }
 
 /** `mcp list` and `mcp serve`: MCP servers the agents use, and the daemon as an MCP server (SPEC §3, §6). */

@@ -204,6 +204,17 @@ export const AresConfigSchema = z
       .strict()
       .prefault({}),
     /**
+     * `caxton test` (docs/testing.md): `judge_model` names the model (a config/models entity) that
+     * grades `judge` expectations of scenario files; unset, those expectations are skipped with a note.
+     */
+    test: z
+      .object({
+        /** Model alias that grades `expect.judge` rubrics (answers PASS or FAIL with a reason). */
+        judge_model: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
      * OpenTelemetry traces (STORY-021): with `otlp_endpoint` (or the standard environment variable
      * `OTEL_EXPORTER_OTLP_ENDPOINT`) set, the daemon exports spans (HTTP request, run, model call,
      * tool call, with the GenAI semantic conventions) over OTLP/HTTP to `<endpoint>/v1/traces`, as

@@ -35,11 +35,14 @@ interface Parsed {
   format: SourceFormat;
 }
 
-/** Entity files of one kind dir, sorted; dotfiles (editor swap files) and README.md notes are not entities. */
+/** README.md notes, scenario files (`NAME.test.toml`, src/config/scenario.ts) and their cassettes, kept beside entities. */
+const NOT_ENTITIES = /^readme\.md$|\.test\.(toml|toon|json)$|\.cassette\.json$/i;
+
+/** Entity files of one kind dir, sorted; dotfiles (editor swap files), notes, scenarios and cassettes are not entities. */
 export function listEntityFiles(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && !/^readme\.md$/i.test(d.name) && formatOfFile(d.name) !== undefined)
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && !NOT_ENTITIES.test(d.name) && formatOfFile(d.name) !== undefined)
       .map((d) => join(dir, d.name))
       .sort();
   } catch (err) {

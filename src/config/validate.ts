@@ -6,16 +6,18 @@
  * against the `ares.toml` next to it (the home's); without one, provider names are not checked (a note
  * says so) and the default model is `balanced`, as in a fresh home.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
-import { ENTITY_KINDS, type EntityKind } from '../domain/entities.js';
+import { ENTITY_KINDS, ENTITY_SCHEMAS, type EntityKind } from '../domain/entities.js';
 import { isDomainError } from '../domain/errors.js';
+import { didYouMean } from '../domain/suggest.js';
 import { parseAresConfig, type AresConfig } from './ares-toml.js';
 import { parseEntity } from './codec.js';
 import { isWarning, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { formatOfFile, readerForFormat, type ReadableFormat } from './formats/index.js';
 import { listEntityFiles, loadConfigTree } from './load.js';
+import { isScenarioFile, parseScenario, scenarioFormat } from './scenario.js';
 import { readEntityText } from './text.js';
 
 /** What `validatePaths` checked and found. */
@@ -52,9 +54,21 @@ export function looksLikeConfigTree(dir: string): boolean {
   return ENTITY_KINDS.some((k) => isDir(join(dir, k)));
 }
 
+/** Fields that mark an agent whatever else the file holds (`[parameters]` may have captured its `system_prompt`). */
+const AGENT_MARKS = ['system_prompt', 'parameters', 'tools', 'max_tool_iterations', 'user_prompt_template'];
+
+/** How many of `keys` belong to the schema of `kind`, a near miss (did-you-mean) counting too. */
+function resemblance(kind: EntityKind, keys: readonly string[]): number {
+  const known = Object.keys((ENTITY_SCHEMAS[kind] as unknown as { shape: Record<string, unknown> }).shape);
+  return keys.filter((k) => known.includes(k) || didYouMean(k, known) !== undefined).length;
+}
+
 /**
- * Guess the kind of a loose entity file from its fields: `system_prompt` -> agent, `entry_agent` ->
- * workflow, `provider` -> model, `command`/`url` -> MCP server, otherwise tool. Markdown files are agents.
+ * Guess the kind of a loose entity file: the kind whose fields it resembles most. An agent mark
+ * (`system_prompt`, `[parameters]`, `tools`...) or a misspelt one (`sytem_prompt`) makes it an agent,
+ * so it gets the agent diagnostics (the [parameters] trap, did-you-mean); otherwise `entry_agent` ->
+ * workflow, `provider` -> model, `command`/`url` -> MCP server, and the kind with most matching
+ * fields wins (ties: tool when the file has a `name`, else agent). Markdown files and unparsable text are agents.
  */
 export function guessKind(text: string, format: ReadableFormat): EntityKind {
   if (format === 'markdown') return 'agents';
@@ -65,13 +79,14 @@ export function guessKind(text: string, format: ReadableFormat): EntityKind {
     return 'agents';
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'agents';
-  const has = (k: string) => k in value;
-  if (has('system_prompt')) return 'agents';
-  if (has('entry_agent')) return 'workflows';
-  if (has('provider')) return 'models';
-  if (has('command') || has('url')) return 'mcps';
-  if (has('name') && Object.keys(value).length > 0) return 'tools';
-  return 'agents';
+  const keys = Object.keys(value);
+  if (keys.some((k) => AGENT_MARKS.includes(k) || didYouMean(k, AGENT_MARKS) !== undefined)) return 'agents';
+  if (keys.includes('entry_agent')) return 'workflows';
+  if (keys.includes('provider')) return 'models';
+  if (keys.includes('command') || keys.includes('url')) return 'mcps';
+  let best: EntityKind = keys.includes('name') ? 'tools' : 'agents';
+  for (const kind of ENTITY_KINDS) if (resemblance(kind, keys) > resemblance(best, keys)) best = kind;
+  return best;
 }
 
 /** Providers and default model for reference checks: from `aresToml` when it exists, else the defaults. */
@@ -137,7 +152,13 @@ export function validatePaths(paths: readonly string[], opts: ValidateOptions = 
       treeOptions(path, display, diagnostics, []);
       return;
     }
+    const scenario = scenarioFormat(path);
     const format = formatOfFile(path);
+    if (scenario) {
+      const read = readEntityText(path, file);
+      diagnostics.push(...(read.diagnostic ? [read.diagnostic] : parseScenario(read.text, scenario, file).diagnostics));
+      return;
+    }
     if (!format) {
       diagnostics.push({ code: 'E_SYNTAX', file, line: 1, col: 1, message: 'not an entity file', hint: 'entity files end in .toon, .toml, .json or .md' });
       return;
@@ -167,7 +188,8 @@ export function validatePaths(paths: readonly string[], opts: ValidateOptions = 
       checkTree(join(path, 'config'), join(path, 'ares.toml'));
     } else {
       const kind = isKindName(basename(path)) ? basename(path) : undefined;
-      const found = listEntityFiles(path);
+      const scenarios = readdirSync(path, { withFileTypes: true }).filter((d) => d.isFile() && isScenarioFile(d.name)).map((d) => join(path, d.name));
+      const found = [...listEntityFiles(path), ...scenarios.sort()];
       for (const f of found) checkFile(f, kind as EntityKind | undefined);
       if (existsSync(join(path, 'ares.toml'))) checkFile(join(path, 'ares.toml'));
       if (found.length === 0 && !existsSync(join(path, 'ares.toml'))) {

@@ -37,7 +37,7 @@ import { createMcpPool, type McpPool } from '../tools/mcp/pool.js';
 import { publicUrlRefusal } from '../tools/net-policy.js';
 import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
 import { invalidatingRows } from '../tools/tool-rows.js';
-import { createToolbox } from '../tools/toolbox.js';
+import { createToolbox, type Toolbox } from '../tools/toolbox.js';
 import { createCleanup, type Cleanup } from './cleanup.js';
 import { configuredSecrets, databaseSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
@@ -66,6 +66,8 @@ export interface ServiceOverrides {
   wrapStore?: (store: Store) => Store;
   /** The clock budgets are kept by, ms since epoch (default `Date.now`; tests cross a UTC day or month). */
   now?: () => number;
+  /** Probe OpenAI-compatible providers in the background at once (default true; `caxton test` replaying cassettes: false). */
+  probeProviders?: boolean;
 }
 
 /** Every part of a built daemon, in construction order, and how to stop them. */
@@ -80,6 +82,10 @@ export interface Services {
   providers: ProviderRegistry;
   /** Tool resolution per user; invalidated on every write to tool rows. */
   scoped: ScopedSets;
+  /** The permission-checked tools the runtime calls. */
+  toolbox: Toolbox;
+  /** The runtime's limits (`[runtime]` of ares.toml and the overrides), for runtimes built beside it. */
+  limits: Partial<RuntimeLimits>;
   /** The store's tenants, with user tool rows watched (src/tools/tool-rows.ts) and their secrets learned. */
   tenants: TenantStore;
   runtime: ManagedRuntime;
@@ -157,7 +163,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
       llmLog.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
     },
   });
-  providers.probe();
+  if (o.probeProviders !== false) providers.probe();
   const rows = learningRows(store.tenants.entities, secrets, env);
   const catalogWith = (onAgentFault?: (key: string, reason: string) => void) =>
     createCatalog({
@@ -179,6 +185,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
   const { max_body_bytes: _body, requests_per_minute: _rpm, users: _users, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
   const budgets = createBudgets({ store: store.budgets, userDefaults, apiKeyDefaults, ...(o.now ? { now: o.now } : {}) });
+  const limits = { ...runtimeLimits(config), ...o.limits };
   const runtime = createRuntime({
     budgets,
     store,
@@ -188,13 +195,13 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     usage: tenants.entities,
     log,
     scrub: secrets.scrub,
-    limits: { ...runtimeLimits(config), ...o.limits },
+    limits,
     observer: observeRuns(metrics.observer, live),
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
-  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics, budgets };
+  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, toolbox, limits, tenants, runtime, catalog, metrics, budgets };
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, live, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),

@@ -142,14 +142,17 @@ describe('migratePaths', () => {
 });
 
 describe('CLI registration', () => {
-  it('validate and schema offer exactly the entity kinds for --kind', async () => {
+  it('schema offers exactly the entity kinds for --kind; validate takes them plural or singular', async () => {
     const { buildProgram } = await import('../../src/cli/main.js');
     const { ENTITY_KINDS } = await import('../../src/domain/entities.js');
     const program = buildProgram();
-    for (const name of ['validate', 'schema']) {
-      const cmd = program.commands.find((c) => c.name() === name)!;
-      const kind = cmd.options.find((o) => o.long === '--kind')!;
-      expect(kind.argChoices, name).toEqual([...ENTITY_KINDS]);
+    const option = (name: string) => program.commands.find((c) => c.name() === name)!.options.find((o) => o.long === '--kind')!;
+    expect(option('schema').argChoices).toEqual([...ENTITY_KINDS]);
+    const parse = option('validate').parseArg!;
+    for (const kind of ENTITY_KINDS) {
+      expect(parse(kind, undefined)).toBe(kind);
+      expect(parse(kind.slice(0, -1), undefined)).toBe(kind);
     }
+    expect(() => parse('agnt', undefined)).toThrow(/invalid kind "agnt": expected one of agents, models, tools, workflows, mcps/);
   });
 });
