@@ -31,6 +31,8 @@ import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { memoryRoutes } from './routes/memory.js';
+import { openaiEmbeddingRoutes } from './routes/openai-embeddings.js';
 import { usageRoutes } from './routes/usage.js';
 import { createRunStarter } from './run.js';
 import { scrubResponses } from './scrub.js';
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     historyRoutes(deps),
     usageRoutes(deps),
     openaiRoutes(deps, startRun, wire),
+    openaiEmbeddingRoutes(deps),
+    memoryRoutes(deps),
     mcpRoutes(deps, startRun, wire),
   ];
   for (const g of groups) app.route(g.base, g.router);

@@ -11,11 +11,16 @@ import type { ChatMessage, ChatRequest, Provider, Sampling, ToolSpec } from '../
 import type { StoredMessage } from '../store/types.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { contextWindow, estimateTokens, trimHistory } from './context.js';
+import { recallItems } from './memory-recall.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
+import { memoryLines } from './semantic-memory.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
 
 /** Entries put into `{{memory_context}}`, newest first. */
 const MEMORY_CONTEXT_ENTRIES = 20;
+
+/** What precedes recalled memory items appended to the system prompt (a template without `{{memory_context}}`). */
+const RECALL_HEADING = 'Relevant memories (stored earlier; use them when they help):';
 
 /** Tokens kept free for the reply when the model sets no `max_tokens`. */
 const DEFAULT_REPLY_TOKENS = 1024;
@@ -51,7 +56,7 @@ export function providerFor(providers: RuntimeDeps['providers'], model: Model): 
 }
 
 /** Assembles first turns for one runtime; tools that cannot be offered are logged once per change, not per run. */
-export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'contextWindow' | 'log'>) {
+export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'items' | 'contextWindow' | 'log'>) {
   const windowOf = deps.contextWindow ?? contextWindow;
   const warned = new Map<string, string>();
 
@@ -73,12 +78,18 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     return offered.tools.length ? offered.tools.map((t) => t.spec) : undefined;
   }
 
-  /** `{{memory_context}}`: the newest entries of the agent's memory scope, `key: value` per line. */
-  async function memoryContext(req: RunRequest, scopeId: string): Promise<string> {
+  /**
+   * `{{memory_context}}`: the memory items recalled for the message (`memory.recall`), then the
+   * newest key-value entries of the agent's memory scope as `key: value` lines (`memory.enabled` and
+   * a template using the variable). `recalled` is set when items were recalled.
+   */
+  async function memoryContext(req: RunRequest, scopeId: string): Promise<{ text: string; recalled: boolean }> {
     const { agent } = req;
-    if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return '';
+    const recalled = memoryLines(await recallItems(deps.items, req, scopeId, req.log ?? deps.log));
+    if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return { text: recalled, recalled: recalled !== '' };
     const subject = { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
-    return (await deps.memory.search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)).map((e) => `${e.key}: ${e.value}`).join('\n');
+    const entries = (await deps.memory.search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)).map((e) => `${e.key}: ${e.value}`);
+    return { text: [recalled, ...entries].filter(Boolean).join('\n'), recalled: recalled !== '' };
   }
 
   /**
@@ -103,10 +114,15 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
   /** Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees. */
   return async function firstTurn(req: RunRequest, stored: () => Promise<readonly StoredMessage[]>, scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
     const specs = await offeredTools(req, signal);
-    const userPrompt = renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId));
+    const memory = await memoryContext(req, scopeId);
+    const userPrompt = renderUserPrompt(req.agent, req.message, memory.text);
+    const messages = messagesFor(req, req.history ? [] : await stored(), userPrompt, specs);
+    if (memory.recalled && !req.agent.user_prompt_template?.includes('memory_context')) {
+      messages[0] = { role: 'system', content: `${req.agent.system_prompt}\n\n${RECALL_HEADING}\n${memory.text}` };
+    }
     const request: ChatRequest = {
       model: req.model.model,
-      messages: messagesFor(req, req.history ? [] : await stored(), userPrompt, specs),
+      messages,
       ...(specs ? { tools: specs, parallel_tool_calls: req.agent.parallel_tools } : {}),
       sampling: samplingOf(req.model),
     };
