@@ -67,11 +67,9 @@ const embedder = createBuiltinEmbedder();
 const at = { user_id: 'local', scope: 'user', scope_key: 'user:local' };
 
 // Insert without embedding: rows with their vectors, one statement each.
-const vectors = [];
 let t0 = performance.now();
 for (let i = 0; i < N; i++) {
   const v = near(centres[i % centres.length], 0.08);
-  vectors.push(v);
   const now = Date.now();
   await store.memoryItems.insert({ ...at, text: sentence(), created_at: now, updated_at: now }, { embedder: 'synthetic', data: v });
 }
@@ -104,7 +102,7 @@ const index = {
 };
 loaded.forEach((r, i) => index.data.set(r.vector, i * DIMS));
 const loadIndexMs = performance.now() - t0;
-const queries = Array.from({ length: QUERIES }, (_, i) => near(vectors[(i * 7919) % N], 0.05));
+const queries = Array.from({ length: QUERIES }, (_, i) => near(loaded[(i * 7919) % loaded.length].vector, 0.05));
 const semantic = [];
 const exact = [];
 for (const q of queries) {
