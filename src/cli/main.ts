@@ -82,7 +82,7 @@ Docs: man caxton; README.md.`,
   return program;
 }
 
-/** `memory list|search|add|delete|export|import|reindex|stats`: memory items (docs/memory.md). */
+/** `memory list|search|add|delete|export|import|reindex|stats` (docs/memory.md), and `conversation clear` (STORY-019). */
 function registerMemoryCommands(program: Command): void {
   const memory = program.command('memory').description('memory items: list, search, add, delete, export, import, re-embed');
   const load = (name: 'list' | 'search' | 'add' | 'remove' | 'exportItems' | 'importItems' | 'reindex' | 'stats') =>
@@ -121,6 +121,12 @@ function registerMemoryCommands(program: Command): void {
     .action(load('importItems'));
   memory.command('reindex').description('re-embed every item without a vector of the configured embedder (admin)').action(load('reindex'));
   memory.command('stats').description('item counts per scope and embedder, and the embedder in use').action(load('stats'));
+  program
+    .command('conversation')
+    .description('conversations')
+    .command('clear <id>')
+    .description("clear a conversation's context: delete its messages, keep the conversation")
+    .action(lazy(() => import('./commands/conversation-clear.js')));
 }
 
 /** `version` and `init` (SPEC §2 home layout, §5). */

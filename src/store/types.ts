@@ -336,6 +336,11 @@ export interface HistoryStore {
   conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
   deleteConversation(id: string, userId: string): Promise<boolean>;
+  /**
+   * Clear the user's conversation's context (STORY-019): delete its messages, keep the conversation
+   * and its executions. @returns how many messages were deleted (0 also when it is not theirs).
+   */
+  clearMessages(id: string, userId: string): Promise<number>;
 }
 
 /** The tenant part of the store, opened on the same database as the rest. */

@@ -4,7 +4,8 @@
  * restart; scopes isolate agents, conversations and users (user B's runs never see user A's items,
  * through recall, the memory tools or the API); `caxton memory` commands (add, search, stats,
  * export, import); `/v1/embeddings` with the official `openai` client; and the embedder switched to a
- * model alias served by the fake's `/v1/embeddings`, the items re-embedded in the background.
+ * model alias served by the fake's `/v1/embeddings`, the items re-embedded in the background; and
+ * `caxton conversation clear` (STORY-019).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,6 +189,22 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
     expect(bad.stderr).toContain(`${file}:1`);
     const stats = await home.run(['--json', 'memory', 'stats']);
     expect(JSON.parse(stats.stdout)).toMatchObject({ items: 3, embedder: { name: 'builtin', dims: 512, pending: 0 } });
+  });
+
+  it("clears a conversation's context with `caxton conversation clear`, keeping the conversation", async () => {
+    const first = await chat('loner', tokens.ann, { message: 'remember the word pineapple' });
+    await chat('loner', tokens.ann, { message: 'and now?', conversation_id: first.conversation_id });
+    expect(lastPrompt()).toContain('remember the word pineapple');
+    const asBob = await fetch(`${url}/api/conversations/${first.conversation_id}/messages`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tokens.bob}` },
+    });
+    expect(asBob.status).toBe(404);
+    const cleared = await home.run(['--as', 'ann@example.com', '--json', 'conversation', 'clear', first.conversation_id]);
+    expect(cleared.exitCode, cleared.stderr).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toEqual({ conversation_id: first.conversation_id, deleted: 4 });
+    await chat('loner', tokens.ann, { message: 'and after clearing?', conversation_id: first.conversation_id });
+    expect(lastPrompt()).not.toContain('pineapple');
   });
 
   it('keeps memory across a restart, and re-embeds it with a model alias served by the provider', async () => {
