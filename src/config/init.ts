@@ -109,6 +109,9 @@ repeat_tool_call_limit = 3          # the same tool call (same arguments) this m
 allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 127.0.0.1, 10.x, 169.254.x, ...
 # default_memory_mb = 512   # memory limit of stdio MCP servers without their own memory_mb (prlimit; Node servers need 192+)
 
+[memory]
+embedder = "builtin"        # what makes memory item vectors: "builtin" (offline, shipped) or a model alias serving /v1/embeddings
+
 [telemetry]
 # otlp_endpoint = "http://127.0.0.1:4318"  # export OpenTelemetry traces over OTLP/HTTP (unset: off, or env OTEL_EXPORTER_OTLP_ENDPOINT)
 service_name = "caxton"
