@@ -1,8 +1,9 @@
 /**
  * Semantic memory of the daemon (docs/memory.md): the embedder registry (`[memory] embedder`, model
  * aliases read from the current config snapshot) and the memory item service over the store, with
- * cross-node cache invalidation through the change feed. When items lack vectors of the configured
- * embedder (it was changed, or items were imported), re-embedding starts in the background at once.
+ * cross-node cache invalidation through the change feed. At start the builtin model is loaded in the
+ * background when it will be needed, and items lacking vectors of the configured embedder (it was
+ * changed) are re-embedded in the background.
  */
 import type { Logger } from 'pino';
 import type { AresConfig } from '../config/ares-toml.js';
@@ -37,10 +38,16 @@ export function buildMemory(
   return { embedders, items };
 }
 
-/** Re-embed items missing vectors of the current embedder, in the background; outcome logged. */
-export function reindexInBackground(memory: DaemonMemory, log: Logger): void {
+/**
+ * Off the request path at start: load the builtin model when items exist or an agent recalls
+ * (`memory.recall`), so the first recall does not wait for it; then re-embed items missing vectors of
+ * the current embedder, in the background. Outcomes are logged.
+ */
+export function startMemory(memory: DaemonMemory, watcher: ConfigWatcher, log: Logger): void {
   void (async () => {
-    const { embedder } = await memory.items.stats();
+    const { items, embedder } = await memory.items.stats();
+    const recalls = [...watcher.current().agents.values()].some((a) => (a.value.memory?.recall ?? 0) > 0);
+    if (items > 0 || recalls) memory.embedders.current().warm();
     if (embedder.pending === 0) return;
     log.info({ embedder: embedder.name, pending: embedder.pending }, `re-embedding ${embedder.pending} memory item(s) with ${embedder.name}`);
     const done = await memory.items.reindex();

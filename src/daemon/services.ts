@@ -37,7 +37,7 @@ import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
 import { invalidatingRows } from '../tools/tool-rows.js';
 import { createToolbox } from '../tools/toolbox.js';
 import { createCleanup, type Cleanup } from './cleanup.js';
-import { buildMemory, reindexInBackground, type DaemonMemory } from './memory.js';
+import { buildMemory, startMemory, type DaemonMemory } from './memory.js';
 import { configuredSecrets, databaseSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
 
@@ -195,7 +195,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, tenants, runtime, catalog, metrics, budgets, memory };
-  reindexInBackground(memory, part('memory'));
+  startMemory(memory, watcher, part('memory'));
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
