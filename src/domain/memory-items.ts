@@ -115,12 +115,12 @@ export function memoryItemScopeKey(scope: MemoryScope | undefined, subject: Memo
 }
 
 /**
- * Weighted reciprocal rank fusion (Cormack et al. 2009): list `l` adds `weights[l] / (k + rank)` per
- * item, rank from 1. @returns ids with fused scores, best first (ties: lower id first).
+ * Reciprocal rank fusion (Cormack et al. 2009): each list adds 1 / (k + rank) per item, rank from 1,
+ * k = 60. @returns ids with fused scores, best first (ties: lower id first).
  */
-export function reciprocalRankFusion(lists: readonly (readonly number[])[], k = 60, weights: readonly number[] = []): { id: number; score: number }[] {
+export function reciprocalRankFusion(lists: readonly (readonly number[])[], k = 60): { id: number; score: number }[] {
   const scores = new Map<number, number>();
-  lists.forEach((list, l) => list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + (weights[l] ?? 1) / (k + i + 1))));
+  for (const list of lists) list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
 }
 
