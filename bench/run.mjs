@@ -12,6 +12,7 @@
  *   node bench/run.mjs mcp-guard       # SSRF guard on user MCP servers over HTTP (default vs guarded fetch)
  *   node bench/run.mjs budgets         # the budget reserve + settle per model call (SQLite, PostgreSQL)
  *   node bench/run.mjs store-backends  # chat through one node on SQLite, one on PostgreSQL, two on one PostgreSQL (needs wrk, PostgreSQL)
+ *   node bench/run.mjs memory          # semantic memory at 100K items: search p50/p99, keyword, inserts, RSS
  *   node bench/run.mjs logging         # logging cost per run (request + run lines to the rotated log file)
  *   node bench/run.mjs scenarios       # caxton test per case with scripted replies
  *

@@ -35,6 +35,8 @@ import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
 import { openaiResponsesRoutes } from './routes/openai-responses.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { memoryRoutes } from './routes/memory.js';
+import { openaiEmbeddingRoutes } from './routes/openai-embeddings.js';
 import { usageRoutes } from './routes/usage.js';
 import { createRunStarter } from './run.js';
 import { scrubResponses } from './scrub.js';
@@ -86,6 +88,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     eventRoutes(deps),
     openaiRoutes(deps, startRun, wire),
     openaiResponsesRoutes(deps, startRun, wire),
+    openaiEmbeddingRoutes(deps),
+    memoryRoutes(deps),
     mcpRoutes(deps, startRun, wire),
   ];
   for (const g of groups) app.route(g.base, g.router);

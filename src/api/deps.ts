@@ -7,6 +7,8 @@ import type { Log } from '../domain/log.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, ProviderHealth, StatusReport } from '../domain/status.js';
 import type { ManagedRuntime } from '../runtime/run.js';
+import type { Embedder } from '../runtime/semantic-memory.js';
+import type { SemanticMemory } from '../domain/memory-items.js';
 import type { BudgetStore, ChangeFeed, ConversationStore, StoreHealth, TenantStore } from '../store/types.js';
 import type { Budgets } from '../runtime/budgets.js';
 import type { McpServerStatus, PooledServerStatus } from '../domain/mcp-status.js';
@@ -78,6 +80,11 @@ export interface RateLimitSettings {
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
+  /**
+   * Semantic memory (docs/memory.md): memory items behind `/api/memory`, and embedders by name behind
+   * `/v1/embeddings` (`get` throws NOT_FOUND / BAD_REQUEST for a name that is no embedder).
+   */
+  memory?: { items: SemanticMemory; embedders: { get(name: string): Embedder } };
   /** Runs agents; its `agents` controls back the lifecycle routes (src/api/routes/agent-lifecycle.ts). */
   runtime: ManagedRuntime;
   /** Users, keys, user-tier entities and per-user history (SQLite). */

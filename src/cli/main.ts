@@ -85,9 +85,57 @@ Docs: man caxton; README.md.`,
   registerTestCommand(program);
   registerTemplateCommands(program);
   registerMcpCommands(program);
+  registerMemoryCommands(program);
   registerDatabaseCommands(program);
   registerDoctorCommand(program);
   return program;
+}
+
+/** `memory list|search|add|delete|export|import|reindex|stats` (docs/memory.md), and `conversation clear` (STORY-019). */
+function registerMemoryCommands(program: Command): void {
+  const memory = program.command('memory').description('memory items: list, search, add, delete, export, import, re-embed');
+  const load = (name: 'list' | 'search' | 'add' | 'remove' | 'exportItems' | 'importItems' | 'reindex' | 'stats') =>
+    lazy(async () => ({ run: (await import('./commands/memory.js'))[name] as Handler }));
+  const scopes = ['agent', 'conversation', 'user', 'global'];
+  memory
+    .command('list')
+    .description('your memory items, newest first')
+    .option('--agent <name>', 'items stored by this agent')
+    .addOption(new Option('--scope <scope>').choices(scopes))
+    .option('--conversation <id>', 'items of this conversation')
+    .option('--text <text>', 'items containing this text')
+    .option('--limit <n>', 'at most this many (default 100)')
+    .action(load('list'));
+  memory
+    .command('search <query>')
+    .description('search memory items by meaning, by words or both')
+    .option('--k <n>', 'results at most (default 10)')
+    .addOption(new Option('--mode <mode>', 'ranking (default hybrid)').choices(['semantic', 'keyword', 'hybrid']))
+    .option('--agent <name>', "what this agent's runs would find")
+    .addOption(new Option('--scope <scope>').choices(scopes))
+    .action(load('search'));
+  memory
+    .command('add <text>')
+    .description('store a memory item')
+    .addOption(new Option('--scope <scope>', 'who shares it (default user)').choices(scopes))
+    .option('--agent <name>', 'the agent whose memory it is (scope agent)')
+    .option('--conversation <id>', 'the conversation (scope conversation)')
+    .option('--metadata <json>', 'a JSON object stored with it')
+    .action(load('add'));
+  memory.command('delete <id>').description('delete a memory item').action(load('remove'));
+  memory.command('export').description('write every memory item as JSON lines to stdout').action(load('exportItems'));
+  memory
+    .command('import [file]')
+    .description('read memory items from JSON lines (a file, or - / nothing for stdin); each is embedded on the way in')
+    .action(load('importItems'));
+  memory.command('reindex').description('re-embed every item without a vector of the configured embedder (admin)').action(load('reindex'));
+  memory.command('stats').description('item counts per scope and embedder, and the embedder in use').action(load('stats'));
+  program
+    .command('conversation')
+    .description('conversations')
+    .command('clear <id>')
+    .description("clear a conversation's context: delete its messages, keep the conversation")
+    .action(lazy(() => import('./commands/conversation-clear.js')));
 }
 
 /** `version` and `init` (SPEC §2 home layout, §5). */

@@ -215,6 +215,19 @@ export const AresConfigSchema = z
       .strict()
       .prefault({}),
     /**
+     * Semantic memory (docs/memory.md): `embedder` names what turns memory items into vectors:
+     * `builtin` (the default: an offline Universal Sentence Encoder shipped with caxton, 512
+     * dimensions, loaded on first use) or a model alias of config/models/ whose provider (`openai` or
+     * `openai-compatible`) serves `/v1/embeddings`, e.g. OpenAI `text-embedding-3-small` or Ollama
+     * `all-minilm`. Vectors record their embedder; after a change the daemon re-embeds every item in
+     * the background (also `caxton memory reindex`), and semantic search only uses vectors of the
+     * current embedder.
+     */
+    memory: z
+      .object({ embedder: z.string().regex(NAME_PATTERN, 'must be "builtin" or a model alias (an entity name)').default('builtin') })
+      .strict()
+      .prefault({}),
+    /**
      * OpenTelemetry traces (STORY-021): with `otlp_endpoint` (or the standard environment variable
      * `OTEL_EXPORTER_OTLP_ENDPOINT`) set, the daemon exports spans (HTTP request, run, model call,
      * tool call, with the GenAI semantic conventions) over OTLP/HTTP to `<endpoint>/v1/traces`, as

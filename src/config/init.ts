@@ -116,6 +116,9 @@ allow_private_urls = false  # true lets non-admin users' HTTP MCP servers reach 
 [test]
 # judge_model = "fast"      # model that grades \`judge\` expectations of \`caxton test\` (unset: they are skipped with a note)
 
+[memory]
+embedder = "builtin"        # what makes memory item vectors: "builtin" (offline, shipped) or a model alias serving /v1/embeddings
+
 [telemetry]
 # otlp_endpoint = "http://127.0.0.1:4318"  # export OpenTelemetry traces over OTLP/HTTP (unset: off, or env OTEL_EXPORTER_OTLP_ENDPOINT)
 service_name = "caxton"

@@ -31,6 +31,9 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     memory: 'Memory tools for this agent.',
     'memory.enabled': 'Give the agent memory tools.',
     'memory.scope': "Who shares the memory keys: this agent (per user), one conversation, one user, or global (everyone for system agents, the owner's agents for user-tier agents). Another user's agent run by you is always confined to you and that agent.",
+    'memory.recall':
+      'Memory items recalled per message (0-50, default 0 = none): the most relevant items of the agent\'s scope for the incoming message go into `{{memory_context}}`, or into the system prompt when the template does not use it (docs/memory.md).',
+    'memory.auto_store': 'Store each finished exchange (the message and the reply) as a memory item of the agent\'s scope (default false).',
     budget: "This agent's budget over all its users, per UTC day and month; a model call that would pass it is refused before it is made.",
     'budget.usd_per_day': 'Most USD this agent may spend per UTC day (at its models\' prices).',
     'budget.usd_per_month': 'Most USD this agent may spend per UTC month.',

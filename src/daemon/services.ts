@@ -39,6 +39,7 @@ import { createScopedSets, type ScopedSets } from '../tools/scoped-sets.js';
 import { invalidatingRows } from '../tools/tool-rows.js';
 import { createToolbox, type Toolbox } from '../tools/toolbox.js';
 import { createCleanup, type Cleanup } from './cleanup.js';
+import { buildMemory, startMemory, type DaemonMemory } from './memory.js';
 import { configuredSecrets, databaseSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
 
@@ -94,6 +95,8 @@ export interface Services {
   metrics: ApiMetrics;
   /** Budgets of `[limits]`, admin overrides and agents' `budget`, reserved before every model call. */
   budgets: Budgets;
+  /** Embedders and memory items (semantic memory). */
+  memory: DaemonMemory;
   /** What `createApp` takes. */
   deps: AppDeps;
   /**
@@ -164,6 +167,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     },
   });
   if (o.probeProviders !== false) providers.probe();
+  const memory = buildMemory(config, { store, watcher, changes, env, log: part('memory'), undo });
   const rows = learningRows(store.tenants.entities, secrets, env);
   const catalogWith = (onAgentFault?: (key: string, reason: string) => void) =>
     createCatalog({
@@ -173,7 +177,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
       builtinTools: () => BUILTIN_TOOL_NAMES,
       ...(onAgentFault ? { onAgentFault } : {}),
     });
-  const scoped = scopedSets(config, { store, mcp, userMcp, watcher, lookup: catalogWith() });
+  const scoped = scopedSets(config, { store, items: memory.items, mcp, userMcp, watcher, lookup: catalogWith() });
   const tenants = {
     ...store.tenants,
     entities: invalidatingRows(rows, {
@@ -192,6 +196,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     providers,
     toolbox,
     memory: store.memory,
+    items: memory.items,
     usage: tenants.entities,
     log,
     scrub: secrets.scrub,
@@ -201,7 +206,8 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
-  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, toolbox, limits, tenants, runtime, catalog, metrics, budgets };
+  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, toolbox, limits, tenants, runtime, catalog, metrics, budgets, memory };
+  startMemory(memory, watcher, part('memory'));
   const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, live, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
@@ -376,10 +382,10 @@ function startWatcher(config: AresConfig, paths: Paths, log: Logger, undo: Clean
  */
 function scopedSets(
   config: AresConfig,
-  p: { store: Store; mcp: McpManager; userMcp: McpPool; watcher: ConfigWatcher; lookup: Pick<Catalog, 'lookup'> },
+  p: { store: Store; items: DaemonMemory['items']; mcp: McpManager; userMcp: McpPool; watcher: ConfigWatcher; lookup: Pick<Catalog, 'lookup'> },
 ): ScopedSets {
   return createScopedSets({
-    builtins: createBuiltinTools({ memory: p.store.memory, entities: () => p.watcher.current().tools }),
+    builtins: createBuiltinTools({ memory: p.store.memory, items: p.items, entities: () => p.watcher.current().tools }),
     system: p.mcp,
     pool: p.userMcp,
     resolveMcp: (name, userId) => p.lookup.lookup('mcps', name, userId),
@@ -454,6 +460,7 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
       writeEntity: (kind, value, format) => writeEntity(kind, value as never, format),
       parseEntity: (kind, text, format, file) => parseEntity(kind, text, format, file),
     },
+    memory: p.memory,
     storeHealth: () => p.store.health(),
     metrics: p.metrics,
     providers: () => p.providers.states(),

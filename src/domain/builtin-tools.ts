@@ -4,7 +4,16 @@
  * file in `config/tools/`, the catalog checks user agents' references against them, and the builtin
  * ToolSet implements exactly these.
  */
-export const BUILTIN_TOOL_NAMES = ['calculator', 'current_time', 'http_fetch', 'memory_get', 'memory_set', 'memory_search', 'web_search'] as const;
+export const BUILTIN_TOOL_NAMES = [
+  'calculator',
+  'current_time',
+  'http_fetch',
+  'memory_get',
+  'memory_set',
+  'memory_search',
+  'memory_store',
+  'web_search',
+] as const;
 
 /** One builtin tool name. */
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];

@@ -16,11 +16,18 @@ export const ReferenceSchema = z.string().min(1);
 
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
-/** Memory settings of an agent: whether memory tools are available and how their keys are scoped. */
+/**
+ * Memory settings of an agent (SPEC §3 `memory`; docs/memory.md): whether memory tools are available,
+ * how entries and items are scoped, `recall` (the N memory items most relevant to each incoming
+ * message go into `{{memory_context}}`, or into the system prompt when the template does not use it;
+ * 0 = none) and `auto_store` (each finished exchange is stored as a memory item).
+ */
 export const MemorySchema = z
   .object({
     enabled: z.boolean().default(false),
     scope: z.enum(['agent', 'conversation', 'user', 'global']).default('agent'),
+    recall: z.number().int().min(0).max(50).optional(),
+    auto_store: z.boolean().optional(),
   })
   .strict();
 

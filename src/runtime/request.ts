@@ -15,12 +15,17 @@ import type { StoredMessage } from '../store/types.js';
 import type { UnavailableTool } from '../tools/types.js';
 import { checkToolResults, offeredWithClientTools } from './client-tools.js';
 import { contextWindow, estimateTokens, messageTokens, trimHistory } from './context.js';
+import { recallItems } from './memory-recall.js';
 import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
+import { memoryLines } from './semantic-memory.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
 
 /** Entries put into `{{memory_context}}`, newest first. */
 const MEMORY_CONTEXT_ENTRIES = 20;
+
+/** What precedes recalled memory items appended to the system prompt (a template without `{{memory_context}}`). */
+const RECALL_HEADING = 'Relevant memories (stored earlier; use them when they help):';
 
 /** Tokens kept free for the reply when the model sets no `max_tokens`. */
 const DEFAULT_REPLY_TOKENS = 1024;
@@ -56,7 +61,7 @@ export function providerFor(providers: RuntimeDeps['providers'], model: Model): 
 }
 
 /** Assembles first turns for one runtime; tools that cannot be offered are logged once per change, not per run. */
-export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'contextWindow' | 'log'>) {
+export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'items' | 'contextWindow' | 'log'>) {
   const windowOf = deps.contextWindow ?? contextWindow;
   const warned = new Map<string, string>();
 
@@ -78,12 +83,18 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     return offered.tools.length ? offered.tools.map((t) => t.spec) : undefined;
   }
 
-  /** `{{memory_context}}`: the newest entries of the agent's memory scope, `key: value` per line. */
-  async function memoryContext(req: RunRequest, scopeId: string): Promise<string> {
+  /**
+   * `{{memory_context}}`: the memory items recalled for the message (`memory.recall`), then the
+   * newest key-value entries of the agent's memory scope as `key: value` lines (`memory.enabled` and
+   * a template using the variable). `recalled` is set when items were recalled.
+   */
+  async function memoryContext(req: RunRequest, scopeId: string): Promise<{ text: string; recalled: boolean }> {
     const { agent } = req;
-    if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return '';
+    const recalled = memoryLines(await recallItems(deps.items, req, scopeId, req.log ?? deps.log));
+    if (!deps.memory || !agent.memory?.enabled || !agent.user_prompt_template?.includes('memory_context')) return { text: recalled, recalled: recalled !== '' };
     const subject = { agentName: agent.name, userId: req.userId, conversationId: scopeId, ...(req.agentRow ? { agentRow: req.agentRow } : {}) };
-    return (await deps.memory.search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)).map((e) => `${e.key}: ${e.value}`).join('\n');
+    const entries = (await deps.memory.search(memoryScopeKey(agent.memory.scope, subject), '', MEMORY_CONTEXT_ENTRIES)).map((e) => `${e.key}: ${e.value}`);
+    return { text: [recalled, ...entries].filter(Boolean).join('\n'), recalled: recalled !== '' };
   }
 
   /**
@@ -118,12 +129,18 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const specs = offeredWithClientTools(await offeredTools(req, signal), req);
     const history = req.history ?? (await stored());
     checkToolResults(history, req.toolResults);
+    // Tool results continue a run without new user input: nothing to recall for.
+    const memory = req.toolResults ? undefined : await memoryContext(req, scopeId);
     const first: StoredMessage[] = req.toolResults
       ? [...req.toolResults]
-      : [{ role: 'user', content: renderUserPrompt(req.agent, req.message, await memoryContext(req, scopeId)) }];
+      : [{ role: 'user', content: renderUserPrompt(req.agent, req.message, memory?.text ?? '') }];
+    const messages = messagesFor(req, req.history ? [] : history, first, specs);
+    if (memory?.recalled && !req.agent.user_prompt_template?.includes('memory_context')) {
+      messages[0] = { role: 'system', content: `${req.agent.system_prompt}\n\n${RECALL_HEADING}\n${memory.text}` };
+    }
     const request: ChatRequest = {
       model: req.model.model,
-      messages: messagesFor(req, req.history ? [] : history, first, specs),
+      messages,
       ...toolFields(specs, req.agent.parallel_tools, req.overrides),
       sampling: samplingWith(samplingOf(req.model), req.overrides),
     };

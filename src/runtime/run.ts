@@ -47,6 +47,7 @@ import type { RunEvent } from './events.js';
 import { newOrderedId } from './ids.js';
 import type { Release } from './limiter.js';
 import { admitBudget, budgetedStep } from './budget-step.js';
+import { autoStore } from './memory-recall.js';
 import { maxIterationsMessage, separator } from './model-step.js';
 import { checkFinalReply, relaxToolChoice } from './overrides.js';
 import { createRequestAssembler, providerFor } from './request.js';
@@ -182,7 +183,10 @@ async function* execute(
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
     rec.ended = true;
     await steps.commit(last, rec.finalRow());
-    if (!rec.stated || rec.stated.status === 'success') await countCompletedRun(deps.usage, rec.log, req);
+    if (!rec.stated || rec.stated.status === 'success') {
+      await countCompletedRun(deps.usage, rec.log, req);
+      await autoStore(deps.items, req, rec.scopeId, rec.reply, rec.log);
+    }
     yield rec.done();
   } catch (err) {
     if (scope.expired()) {

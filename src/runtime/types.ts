@@ -4,6 +4,7 @@
  */
 import type { Agent, Model, Source } from '../domain/entities.js';
 import type { Log } from '../domain/log.js';
+import type { SemanticMemory } from '../domain/memory-items.js';
 import type { AgentRow } from '../domain/memory-scope.js';
 import type { Provider, ToolSpec } from '../llm/types.js';
 import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
@@ -59,6 +60,8 @@ export interface RuntimeDeps {
   contextWindow?: (model: Model) => number;
   /** Memory entries for `{{memory_context}}` in `user_prompt_template` (agents with `memory.enabled`). */
   memory?: Pick<MemoryStore, 'search'>;
+  /** Memory items for `memory.recall` and `memory.auto_store` (src/runtime/memory-recall.ts). */
+  items?: SemanticMemory;
   /**
    * Where completed runs of user-tier agents (`RunRequest.agentRow`) are counted for ranking; the
    * store keeps one per user, agent and UTC day and never counts the owner. Without it nothing is counted.

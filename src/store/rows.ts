@@ -1,10 +1,11 @@
 /**
  * Rows as both store backends (src/store/sqlite, src/store/postgres) hold them, so the two map them
  * one way: users (0/1 flags as booleans), execution rows (positional parameters in one column order),
- * and user-tier entities (the table of each kind, the DIR-12 columns written besides the JSON value,
+ * user-tier entities, and memory items (metadata JSON, float32 vector bytes) (the table of each kind, the DIR-12 columns written besides the JSON value,
  * the row -> entity mapping, and the CONFLICT error of a taken name; SPEC §4).
  */
 import { DomainError } from '../domain/errors.js';
+import type { MemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 import type { ExecutionRecord } from './types.js';
 
@@ -130,3 +131,15 @@ export const duplicate = (kind: UserEntityKind, name: unknown, hint?: string) =>
   new DomainError('CONFLICT', `you already have ${kind.slice(0, -1)} ${String(name)}`, [
     { field: 'name', message: 'already exists', ...(hint ? { hint } : {}) },
   ]);
+
+/** A `memory_items` row as read (metadata is JSON text). */
+export type ItemRow = Omit<MemoryItem, 'metadata'> & { metadata: string };
+
+/** A row as read, metadata parsed. */
+export const itemOf = (r: ItemRow): MemoryItem => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
+
+/** The bytes of a float32 vector (shares its buffer). */
+export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/** A float32 vector from stored bytes (copied: a driver's buffer need not be 4-byte aligned). */
+export const vectorOf = (b: Uint8Array): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));

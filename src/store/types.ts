@@ -120,6 +120,48 @@ export interface MemoryStore {
   search(scope: string, query: string, limit: number): Promise<MemoryEntry[]>;
 }
 
+/** A vector as stored: the embedder that made it (name) and its unit-length float32 values. */
+export interface StoredVector {
+  embedder: string;
+  data: Float32Array;
+}
+
+/** The vector of one item with what filters need (the semantic search cache of one user). */
+export interface ItemVector {
+  id: number;
+  scope: MemoryScope;
+  scope_key: string;
+  agent: string | null;
+  conversation_id: string | null;
+  vector: Float32Array;
+}
+
+/**
+ * Memory items (src/domain/memory-items.ts) with their full-text index (SQLite FTS5 kept in sync by
+ * triggers; PostgreSQL `to_tsvector('english', text)` under a GIN index) and vectors (float32 blobs).
+ * Every method filters on the owning user.
+ */
+export interface MemoryItemStore {
+  /** Insert one item (times required) with its vector, in one transaction. */
+  insert(item: NewMemoryItem & { created_at: number; updated_at: number }, vector?: StoredVector): Promise<MemoryItem>;
+  /** The user's items among `ids` (any order). */
+  byIds(ids: readonly number[], userId: string): Promise<MemoryItem[]>;
+  /** Delete the user's item; false when there is none. */
+  delete(id: number, userId: string): Promise<boolean>;
+  /** Items newest first; `text` matches literally and case-insensitively. */
+  list(filter: MemoryFilter & { text?: string; limit: number; offset?: number }): Promise<MemoryItem[]>;
+  /** Full-text search: items holding any word of `query`, best first (score: BM25 / ts_rank, higher is better). */
+  keyword(query: Omit<MemoryQuery, 'mode'>): Promise<MemoryHit[]>;
+  /** Every vector of the user's items made by `embedder` (loaded once into the search cache). */
+  vectors(userId: string, embedder: string): Promise<ItemVector[]>;
+  /** Items (any user) without a vector of `embedder`, oldest first, at most `limit`, and how many there are in all. */
+  unembedded(embedder: string, limit: number): Promise<{ items: { id: number; user_id: string; text: string }[]; total: number }>;
+  /** Replace an item's vector. */
+  setVector(id: number, vector: StoredVector): Promise<void>;
+  /** Counts per scope and per embedder (`none` for items without a vector), of one user or of all. */
+  counts(userId?: string): Promise<{ by_scope: Record<string, number>; by_embedder: Record<string, number> }>;
+}
+
 /** Database state reported by `/health` and `server status` (defined in the domain, where the status report lives). */
 export type StoreHealth = DatabaseHealth;
 
@@ -128,9 +170,9 @@ export type StoreHealth = DatabaseHealth;
  * DIR-12 hosted database). `api_keys`: a key was revoked (`detail`: the key id);
  * `user_tools`, `user_mcps`, `user_agents`: a user-tier row was written or removed (`detail`: the
  * owner's user id); `user_limits`: the admin changed a user's budget overrides (`detail`: the user
- * id); `all`: anything may have changed (a listener reconnected after missing changes).
+ * id); `memory_items`: a user's memory items were written or deleted (`detail`: the user id); `all`: anything may have changed (a listener reconnected after missing changes).
  */
-export type ChangeTopic = 'api_keys' | 'user_tools' | 'user_mcps' | 'user_agents' | 'user_limits' | 'all';
+export type ChangeTopic = 'api_keys' | 'user_tools' | 'user_mcps' | 'user_agents' | 'user_limits' | 'memory_items' | 'all';
 
 /**
  * Cross-node change notices. A node publishes after its write committed and has already updated its
@@ -153,6 +195,8 @@ export interface Store {
   tenants: TenantStore;
   /** Agent memory key-value store (SPEC §3 memory.scope). */
   memory: MemoryStore;
+  /** Memory items: text, metadata, full-text index and vectors (migration 9). */
+  memoryItems: MemoryItemStore;
   /** Changes made by other nodes sharing the database (cache invalidation). */
   changes: ChangeFeed;
   /** Budget counters, per-user limit overrides and usage reports (migration 8). */
@@ -167,6 +211,8 @@ export interface Store {
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
+import type { MemoryFilter, MemoryHit, MemoryItem, MemoryQuery, NewMemoryItem } from '../domain/memory-items.js';
+import type { MemoryScope } from '../domain/memory-scope.js';
 import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../domain/budgets.js';
 import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
@@ -290,6 +336,11 @@ export interface HistoryStore {
   conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
   deleteConversation(id: string, userId: string): Promise<boolean>;
+  /**
+   * Clear the user's conversation's context (STORY-019): delete its messages, keep the conversation
+   * and its executions. @returns how many messages were deleted (0 also when it is not theirs).
+   */
+  clearMessages(id: string, userId: string): Promise<number>;
 }
 
 /** The tenant part of the store, opened on the same database as the rest. */

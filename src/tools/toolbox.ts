@@ -5,7 +5,7 @@
  * name the model used, bounding it by the tool's timeout, and turning refusals, throws and timeouts
  * into error results for the model (never exceptions). An agent may call exactly the tools its
  * `tools[]` names: `calculator`, `everything.echo`, or every tool of a server with `everything.*`;
- * an agent with `memory.enabled` also gets `memory_get`/`memory_set`/`memory_search`. The system-wide
+ * an agent with `memory.enabled` also gets `memory_get`/`memory_set`/`memory_search`/`memory_store`. The system-wide
  * `[tools] deny` list of ares.toml (same patterns) wins over any agent.
  */
 import type { Agent } from '../domain/entities.js';
@@ -16,7 +16,7 @@ import type { ToolContext, ToolDefinition, ToolResult, ToolSet, UnavailableTool 
 const OFFERED_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Builtin memory tools, granted implicitly to agents with `memory.enabled = true` (SPEC §3). */
-const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search'] as const;
+const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_search', 'memory_store'] as const;
 
 /** Where refused calls are reported (pino's `warn(obj, msg)` fits). Never given arguments' secrets: only names. */
 export interface ToolboxLog {

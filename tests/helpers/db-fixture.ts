@@ -11,6 +11,7 @@ import { seedConversation } from './store.js';
 /**
  * Fill `file` (created and migrated) with two users and everything they own: API keys, refresh tokens,
  * a revoked session, conversations with messages and executions (with a fractional cost), memory,
+ * memory items (one with a float32 vector, one without),
  * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server;
  * `messages` and `memory` get more rows than one copy batch.
  */
@@ -50,6 +51,16 @@ export async function populateDatabase(file: string): Promise<void> {
   });
   await store.memory.set(`user:${ann.id}`, 'colour', '{"fav":"blue"}', ann.id);
   await store.memory.set('global', 'motd', 'hello');
+  const item = {
+    user_id: ann.id,
+    scope: 'user' as const,
+    scope_key: `user:${ann.id}`,
+    metadata: { tag: 'colours' },
+    created_at: 1_700_000_000_000,
+    updated_at: 1_700_000_000_001,
+  };
+  await store.memoryItems.insert({ ...item, text: 'Ann likes blue' }, { embedder: 'builtin:use-lite-512', data: new Float32Array([0.6, 0.8]) });
+  await store.memoryItems.insert({ ...item, text: 'Not embedded yet' });
   // More rows than one copy batch, in a table keyed by id and in one with a composite key.
   const many = Array.from({ length: 1100 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: `turn ${i}` }));
   await seedConversation(store, 'router', bob.id, many);

@@ -10,6 +10,8 @@
  *     objects ending with `data: [DONE]`, including streamed tool calls and
  *     the final usage chunk when `stream_options.include_usage` is set.
  *   - `GET /v1/models`: a single `fake-model`.
+ *   - `POST /v1/embeddings`: deterministic vectors (`fakeEmbedding`: 64 dimensions, a bag of hashed
+ *     words), one per `input` string, with OpenAI's response shape and a word count as usage.
  *   - with `apiKey` set, every request without `Authorization: Bearer <apiKey>`
  *     gets 401 `invalid_api_key`, as OpenAI answers a wrong key.
  *   - anything else: a 404 in OpenAI's error JSON shape.
@@ -104,6 +106,35 @@ const ERROR_KINDS: Record<number, [type: string, code: string | null]> = {
   503: ['server_error', 'service_unavailable'],
   504: ['server_error', null],
 };
+
+/** Dimensions of `fakeEmbedding` vectors. */
+export const FAKE_EMBEDDING_DIMS = 64;
+
+/**
+ * A deterministic embedding: each lower-cased word (letters and digits) adds 1 at the index of its
+ * FNV-1a hash modulo 64. Texts sharing words are close; no meaning beyond that. Not normalised.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const v = new Array<number>(FAKE_EMBEDDING_DIMS).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    v[h % FAKE_EMBEDDING_DIMS]! += 1;
+  }
+  return v;
+}
+
+/** The `POST /v1/embeddings` reply for `body` (`input`: a string or strings). */
+function embeddingsBody(body: any): unknown {
+  const inputs: string[] = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? '')];
+  const tokens = inputs.reduce((n, t) => n + countWords(t), 0);
+  return {
+    object: 'list',
+    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(t) })),
+    model: String(body.model ?? ''),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
 
 /** Count whitespace-separated words without allocating. */
 function countWords(s: string): number {
@@ -391,7 +422,9 @@ export async function startFakeOpenAI(opts?: {
         }
         const log: FakeRequestLog = { path, headers: req.headers, body };
         requests.push(log);
-        if (method !== 'POST' || path !== '/v1/chat/completions') {
+        if (method === 'POST' && path === '/v1/embeddings' && body && typeof body === 'object') {
+          sendJson(res, 200, JSON.stringify(embeddingsBody(body)));
+        } else if (method !== 'POST' || path !== '/v1/chat/completions') {
           sendError(res, 404, `Unknown request URL: ${method} ${path}`);
         } else if (bad || body === null || typeof body !== 'object') {
           sendError(res, 400, 'We could not parse the JSON body of your request.');

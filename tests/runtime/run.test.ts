@@ -368,7 +368,7 @@ describe('runtime memory', () => {
       user_prompt_template: 'Known facts:\n{{memory_context}}\n\nUser: {{message}}',
     });
     await collect(rt.run({ agent, source: 'system', model, message: 'I like green tea', userId: 'local' }));
-    expect(p.requests[0]!.tools?.map((t) => t.name)).toEqual(['memory_get', 'memory_set', 'memory_search']);
+    expect(p.requests[0]!.tools?.map((t) => t.name)).toEqual(['memory_get', 'memory_set', 'memory_search', 'memory_store']);
     // A new conversation, same user: the stored fact is in the prompt.
     await collect(rt.run({ agent, source: 'system', model, message: 'what do I like?', userId: 'local' }));
     expect(p.requests.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'Known facts:\nfavourite: green tea\n\nUser: what do I like?' });

@@ -58,7 +58,7 @@ describe('builtin tools', () => {
       entities: () => entities({ name: 'calculator', timeout_secs: 2 }, { name: 'current_time', enabled: false }),
     });
     const names = set.list().map((d) => d.name);
-    expect(names).toEqual(['calculator', 'http_fetch', 'memory_get', 'memory_set', 'memory_search']);
+    expect(names).toEqual(['calculator', 'http_fetch', 'memory_get', 'memory_set', 'memory_search', 'memory_store']);
     expect(set.list().find((d) => d.name === 'calculator')!.timeoutMs).toBe(2000);
     expect(set.unavailable()).toEqual([
       { name: 'current_time', reason: expect.stringMatching(/disabled/) },

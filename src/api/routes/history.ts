@@ -1,6 +1,6 @@
 /**
  * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log) and
- * `GET /api/conversations`, `GET|DELETE /api/conversations/:id`. Only the caller's own rows exist.
+ * `GET /api/conversations`, `GET|DELETE /api/conversations/:id`, `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist.
  */
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
@@ -102,6 +102,36 @@ export function historyRoutes(deps: AppDeps): Routes {
       }
       await history.deleteConversation(id, userId);
       return c.body(null, 204);
+    },
+  );
+
+  /**
+   * DELETE /api/conversations/:id/messages -> `{deleted}` (STORY-019 clear a conversation's context):
+   * its messages go, the conversation and its executions stay, and the next turn starts without
+   * history. 404 when not the caller's; 409 CONFLICT while a run is continuing it.
+   */
+  r.op(
+    {
+      method: 'delete',
+      path: '/conversations/{id}/messages',
+      summary: "Clear one of your conversations' context: delete its messages, keep the conversation (409 while a run is using it)",
+      tags: ['history'],
+      responses: {
+        200: { description: 'cleared', schema: z.object({ deleted: z.number().int().describe('messages deleted') }) },
+        404: { description: 'not yours or absent', schema: ErrorSchema },
+        409: { description: 'a run is using the conversation; retry once it has ended', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const id = c.req.param('id')!;
+      const userId = c.get('userId');
+      if (!(await deps.conversations.get(id, userId))) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+      if (deps.runtime.conversationInUse(id)) {
+        throw new DomainError('CONFLICT', `conversation ${id} is in use by a run`, [
+          { field: 'id', message: 'in use by a run', hint: 'wait until the run ends (or cancel it by closing its request), then clear again' },
+        ]);
+      }
+      return c.json({ deleted: await history.clearMessages(id, userId) });
     },
   );
   return r;

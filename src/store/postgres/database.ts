@@ -15,6 +15,7 @@ import { createBudgetStore } from './budgets.js';
 import { createChangeFeed } from './changes.js';
 import { checkout, createDb, scrub, translate, type Db } from './client.js';
 import { createStepCommitter } from './executions.js';
+import { createMemoryItemStore } from './memory-items.js';
 import { migrate } from './migrations.js';
 import { createTenantStore } from './tenants.js';
 
@@ -136,6 +137,7 @@ export async function openPostgresStore(url: string, opts: { poolSize: number; l
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
+    memoryItems: createMemoryItemStore(db),
     budgets: createBudgetStore(db),
     changes: { publish: changes.publish, subscribe: changes.subscribe },
     async health(): Promise<StoreHealth> {

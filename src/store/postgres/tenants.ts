@@ -32,6 +32,10 @@ const S = {
     text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC LIMIT $2',
   },
   deleteConversation: { name: 'cx_history_delete_conversation', text: 'DELETE FROM conversations WHERE id = $1 AND user_id = $2' },
+  clearMessages: {
+    name: 'cx_history_clear_messages',
+    text: 'DELETE FROM messages WHERE conversation_id = $1 AND conversation_id IN (SELECT id FROM conversations WHERE id = $1 AND user_id = $2)',
+  },
 };
 
 /** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations. */
@@ -52,6 +56,7 @@ function createHistoryStore(db: Db): HistoryStore {
     },
     conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
     deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,
+    clearMessages: async (id, userId) => (await db.run(S.clearMessages, [id, userId])).rowCount ?? 0,
   };
 }
 

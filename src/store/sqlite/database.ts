@@ -11,6 +11,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createBudgetStore } from './budgets.js';
 import { createStepCommitter } from './executions.js';
+import { createMemoryItemStore } from './memory-items.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore } from './tenants.js';
 
@@ -127,6 +128,7 @@ export function openSqliteStore(path: string): Store {
     conversations: createConversationStore(db),
     executions: { record: executions.record, commitStep: executions.commitStep, commitStepBatched: executions.commitStepBatched },
     memory: createMemoryStore(db),
+    memoryItems: createMemoryItemStore(db),
     budgets: createBudgetStore(db),
     changes: { publish: async () => undefined, subscribe: () => () => undefined },
     async health(): Promise<StoreHealth> {

@@ -296,4 +296,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_executions_created ON agent_executions(created_at);
     `,
   },
+  {
+    version: 9,
+    name: 'memory items: memory_items (text, metadata, scope, vector), memory_items_fts (FTS5 over text, kept in sync by triggers)',
+    // AUTOINCREMENT: an id (the FTS rowid) is never reused, so no index entry can outlive its row.
+    // Triggers keep the external-content FTS table in sync, also when a user's deletion cascades.
+    sql: `
+      CREATE TABLE memory_items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        scope TEXT NOT NULL CHECK (scope IN ('agent','conversation','user','global')),
+        scope_key TEXT NOT NULL,
+        agent TEXT,
+        conversation_id TEXT,
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        embedder TEXT,
+        vector BLOB,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX idx_memory_items_user ON memory_items(user_id, scope_key, created_at);
+      CREATE INDEX idx_memory_items_embedder ON memory_items(embedder);
+      CREATE VIRTUAL TABLE memory_items_fts USING fts5(text, content='memory_items', content_rowid='id', tokenize='porter unicode61');
+      CREATE TRIGGER memory_items_ai AFTER INSERT ON memory_items BEGIN
+        INSERT INTO memory_items_fts(rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER memory_items_ad AFTER DELETE ON memory_items BEGIN
+        INSERT INTO memory_items_fts(memory_items_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+      CREATE TRIGGER memory_items_au AFTER UPDATE OF text ON memory_items BEGIN
+        INSERT INTO memory_items_fts(memory_items_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO memory_items_fts(rowid, text) VALUES (new.id, new.text);
+      END;
+    `,
+  },
 ];

@@ -28,6 +28,9 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     ),
     conversations: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC LIMIT ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
+    clearMessages: db.prepare(
+      'DELETE FROM messages WHERE conversation_id = ? AND conversation_id IN (SELECT id FROM conversations WHERE id = ? AND user_id = ?)',
+    ),
   };
   return {
     async agentActivity({ name, rowId, userId, since }) {
@@ -45,6 +48,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     },
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
+    clearMessages: async (id, userId) => s.clearMessages.run(id, id, userId).changes,
   };
 }
 

@@ -1,18 +1,19 @@
 /**
  * The builtin ToolSet: calculator, current_time, http_fetch, memory_get/memory_set/
- * memory_search and web_search. Each tool's description, `timeout_secs`, `enabled` and `config` come
+ * memory_search/memory_store and web_search. Each tool's description, `timeout_secs`, `enabled` and `config` come
  * from its entity in `config/tools/NAME.toon` when there is one (hot-reloaded), else from the
  * defaults here. A disabled tool, and web_search without a backend, are listed as unavailable with
  * the reason. Definitions are rebuilt only when the config snapshot changes.
  */
 import { BUILTIN_TOOL_NAMES, type BuiltinToolName } from '../../domain/builtin-tools.js';
 import type { Tool } from '../../domain/entities.js';
+import type { SemanticMemory } from '../../domain/memory-items.js';
 import type { MemoryStore } from '../../store/types.js';
 import type { ToolContext, ToolDefinition, ToolResult, ToolSetWithUnavailable, UnavailableTool } from '../types.js';
 import { calculate } from './calculator.js';
 import { currentTime } from './current-time.js';
 import { httpFetch, type HttpFetchConfig } from './http-fetch.js';
-import { memoryGet, memorySearch, memorySet } from './memory.js';
+import { memoryGet, memorySearch, memorySet, memoryStore } from './memory.js';
 import { webSearch, webSearchUnavailable, type WebSearchConfig } from './web-search.js';
 
 type Run = (args: unknown, ctx: ToolContext, config: Record<string, unknown>) => ToolResult | Promise<ToolResult>;
@@ -27,7 +28,7 @@ interface Builtin {
 const obj = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required, additionalProperties: false });
 
 /** What each builtin is (description and JSON Schema shown to models) and does. */
-function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
+function builtins(memory: MemoryStore, items: SemanticMemory | undefined): Record<BuiltinToolName, Builtin> {
   return {
     calculator: {
       description:
@@ -72,10 +73,24 @@ function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
       run: (args, ctx) => memorySet(memory, args, ctx),
     },
     memory_search: {
-      description: 'Find stored notes whose key or text contains the query (newest first).',
-      timeoutSecs: 5,
-      parameters: obj({ query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 20 } }, ['query']),
-      run: (args, ctx) => memorySearch(memory, args, ctx),
+      description:
+        'Find stored memories relevant to the query: memory items ranked by meaning ("semantic"), by words ("keyword") or both ("hybrid", the default), then notes whose key or text contains the query.',
+      timeoutSecs: 10,
+      parameters: obj(
+        {
+          query: { type: 'string' },
+          k: { type: 'integer', minimum: 1, maximum: 20, description: 'results at most (default 20)' },
+          mode: { type: 'string', enum: ['semantic', 'keyword', 'hybrid'] },
+        },
+        ['query'],
+      ),
+      run: (args, ctx) => memorySearch(memory, items, args, ctx),
+    },
+    memory_store: {
+      description: 'Remember a fact or note for later conversations; memory_search finds it again by meaning or by words.',
+      timeoutSecs: 10,
+      parameters: obj({ text: { type: 'string' }, metadata: { type: 'object', description: 'optional JSON object stored with the text' } }, ['text']),
+      run: (args, ctx) => (items ? memoryStore(items, args, ctx) : { content: 'error: memory items are not available in this daemon', isError: true }),
     },
     web_search: {
       description: 'Search the web and return the top results (title, url, snippet).',
@@ -86,16 +101,18 @@ function builtins(memory: MemoryStore): Record<BuiltinToolName, Builtin> {
   };
 }
 
-/** What the builtin set needs: the memory store and the tool entities of the current config snapshot. */
+/** What the builtin set needs: the memory stores and the tool entities of the current config snapshot. */
 export interface BuiltinToolsOptions {
   memory: MemoryStore;
+  /** Memory items (semantic memory) behind `memory_store` and `memory_search`. */
+  items?: SemanticMemory;
   /** Tool entities by name (the config snapshot's `tools`); read on every list, rebuilt only when it changes. */
   entities?: () => ReadonlyMap<string, { value: Tool }>;
 }
 
 /** Create the builtin ToolSet. */
 export function createBuiltinTools(opts: BuiltinToolsOptions): ToolSetWithUnavailable {
-  const table = builtins(opts.memory);
+  const table = builtins(opts.memory, opts.items);
   const empty: ReadonlyMap<string, { value: Tool }> = new Map();
   let cachedFor: ReadonlyMap<string, { value: Tool }> | undefined;
   let defs: ToolDefinition[] = [];

@@ -1,0 +1,138 @@
+/**
+ * SQLite memory items (migration 9): rows in `memory_items`, full text in the external-content FTS5
+ * table `memory_items_fts` (porter stemming; triggers keep it in sync), vectors as float32 BLOBs.
+ * Keyword search ranks by BM25 (FTS5 `bm25()`, negated so higher is better) over any word of the query.
+ */
+import type Database from 'better-sqlite3';
+import { queryWords, type MemoryFilter } from '../../domain/memory-items.js';
+import type { MemoryScope } from '../../domain/memory-scope.js';
+import { itemOf, vectorBytes, vectorOf, type ItemRow as Row } from '../rows.js';
+import type { ItemVector, MemoryItemStore } from '../types.js';
+
+const COLUMNS = 'i.id, i.user_id, i.scope, i.scope_key, i.agent, i.conversation_id, i.text, i.metadata, i.embedder, i.created_at, i.updated_at';
+
+/** SQL conditions and values for a filter on items aliased `i`. */
+function where(f: MemoryFilter & { text?: string }): { sql: string; values: unknown[] } {
+  const parts = ['i.user_id = ?'];
+  const values: unknown[] = [f.user_id];
+  if (f.scope_keys) {
+    parts.push(`i.scope_key IN (${f.scope_keys.map(() => '?').join(',') || 'NULL'})`);
+    values.push(...f.scope_keys);
+  }
+  for (const [column, value] of [
+    ['scope', f.scope],
+    ['agent', f.agent],
+    ['conversation_id', f.conversation_id],
+  ] as const) {
+    if (value === undefined) continue;
+    parts.push(`i.${column} = ?`);
+    values.push(value);
+  }
+  if (f.text) {
+    parts.push("i.text LIKE ? ESCAPE '\\'");
+    values.push(`%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  return { sql: parts.join(' AND '), values };
+}
+
+/** The memory item store over one connection. Filters vary per call, so those statements are prepared per call. */
+export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO memory_items (user_id, scope, scope_key, agent, conversation_id, text, metadata, embedder, vector, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    ),
+    delete: db.prepare('DELETE FROM memory_items WHERE id = ? AND user_id = ?'),
+    vectors: db.prepare(
+      'SELECT id, scope, scope_key, agent, conversation_id, vector FROM memory_items WHERE user_id = ? AND embedder = ? AND vector IS NOT NULL',
+    ),
+    unembedded: db.prepare('SELECT id, user_id, text FROM memory_items WHERE embedder IS NULL OR embedder <> ? ORDER BY id LIMIT ?'),
+    unembeddedCount: db.prepare('SELECT count(*) FROM memory_items WHERE embedder IS NULL OR embedder <> ?').pluck(),
+    setVector: db.prepare('UPDATE memory_items SET embedder = ?, vector = ? WHERE id = ?'),
+  };
+  return {
+    async insert(item, vector) {
+      const metadata = JSON.stringify(item.metadata ?? {});
+      const { id } = s.insert.get(
+        item.user_id,
+        item.scope,
+        item.scope_key,
+        item.agent ?? null,
+        item.conversation_id ?? null,
+        item.text,
+        metadata,
+        vector?.embedder ?? null,
+        vector ? vectorBytes(vector.data) : null,
+        item.created_at,
+        item.updated_at,
+      ) as { id: number };
+      return {
+        id,
+        user_id: item.user_id,
+        scope: item.scope,
+        scope_key: item.scope_key,
+        agent: item.agent ?? null,
+        conversation_id: item.conversation_id ?? null,
+        text: item.text,
+        metadata: item.metadata ?? {},
+        embedder: vector?.embedder ?? null,
+        created_at: item.created_at,
+        updated_at: item.updated_at,
+      };
+    },
+    async byIds(ids, userId) {
+      if (ids.length === 0) return [];
+      const rows = db
+        .prepare(`SELECT ${COLUMNS} FROM memory_items i WHERE i.user_id = ? AND i.id IN (${ids.map(() => '?').join(',')})`)
+        .all(userId, ...ids) as Row[];
+      return rows.map(itemOf);
+    },
+    async delete(id, userId) {
+      return s.delete.run(id, userId).changes > 0;
+    },
+    async list(f) {
+      const w = where(f);
+      const rows = db
+        .prepare(`SELECT ${COLUMNS} FROM memory_items i WHERE ${w.sql} ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`)
+        .all(...w.values, f.limit, f.offset ?? 0) as Row[];
+      return rows.map(itemOf);
+    },
+    async keyword(q) {
+      const words = queryWords(q.query);
+      if (words.length === 0) return [];
+      const w = where(q);
+      const match = words.map((word) => `"${word}"`).join(' OR ');
+      const rows = db
+        .prepare(
+          `SELECT ${COLUMNS}, -bm25(memory_items_fts) AS score FROM memory_items_fts JOIN memory_items i ON i.id = memory_items_fts.rowid
+           WHERE memory_items_fts MATCH ? AND ${w.sql} ORDER BY bm25(memory_items_fts) LIMIT ?`,
+        )
+        .all(match, ...w.values, q.k) as (Row & { score: number })[];
+      return rows.map(({ score, ...r }) => ({ item: itemOf(r), score }));
+    },
+    async vectors(userId, embedder) {
+      const rows = s.vectors.all(userId, embedder) as (Omit<ItemVector, 'vector'> & { scope: MemoryScope; vector: Buffer })[];
+      return rows.map((r) => ({ ...r, vector: vectorOf(r.vector) }));
+    },
+    async unembedded(embedder, limit) {
+      return { items: s.unembedded.all(embedder, limit) as { id: number; user_id: string; text: string }[], total: s.unembeddedCount.get(embedder) as number };
+    },
+    async setVector(id, vector) {
+      s.setVector.run(vector.embedder, vectorBytes(vector.data), id);
+    },
+    async counts(userId) {
+      const filter = userId === undefined ? '' : 'WHERE user_id = ?';
+      const args = userId === undefined ? [] : [userId];
+      const tally = (column: string) =>
+        Object.fromEntries(
+          (
+            db.prepare(`SELECT coalesce(${column}, 'none') AS k, count(*) AS n FROM memory_items ${filter} GROUP BY 1`).all(...args) as {
+              k: string;
+              n: number;
+            }[]
+          ).map((r) => [r.k, r.n]),
+        );
+      return { by_scope: tally('scope'), by_embedder: tally('embedder') };
+    },
+  };
+}
