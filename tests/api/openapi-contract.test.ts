@@ -374,6 +374,26 @@ describe('every operation answers as documented', () => {
     await expectStatus(400, 'PUT', '/api/users/alice@example.com/limits', { token: admin.jwt, body: { usd_per_day: -1 } });
   });
 
+  it('memory items, conversation context and embeddings', async () => {
+    const token = alice.jwt;
+    const item = await expectStatus(201, 'POST', '/api/memory', { token, body: { text: 'The spare key is under the blue flower pot.' } });
+    await expectStatus(400, 'POST', '/api/memory', { token, body: { text: '' } });
+    await expectStatus(200, 'GET', '/api/memory', { token: alice.key });
+    await expectStatus(200, 'POST', '/api/memory/search', { token, body: { query: 'where is the key?', mode: 'hybrid' } });
+    await expectStatus(400, 'POST', '/api/memory/search', { token, body: { query: '' } });
+    await expectStatus(200, 'GET', '/api/memory/stats', { token });
+    await expectStatus(403, 'POST', '/api/memory/reindex', { token });
+    await expectStatus(200, 'POST', '/api/memory/reindex', { token: admin.jwt });
+    await expectStatus(404, 'DELETE', `/api/memory/${item.json.id}`, { token: bob.jwt });
+    await expectStatus(204, 'DELETE', `/api/memory/${item.json.id}`, { token });
+    const chat = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'hello' } });
+    await expectStatus(404, 'DELETE', `/api/conversations/${chat.json.conversation_id}/messages`, { token: bob.jwt });
+    await expectStatus(200, 'DELETE', `/api/conversations/${chat.json.conversation_id}/messages`, { token });
+    await expectStatus(200, 'POST', '/v1/embeddings', { token: alice.key, body: { model: 'builtin', input: ['one', 'two'] } });
+    await expectStatus(404, 'POST', '/v1/embeddings', { token: alice.key, body: { model: 'nobody', input: 'one' } });
+    await expectStatus(400, 'POST', '/v1/embeddings', { token: alice.key, body: { model: 'builtin' } });
+  }, 30_000);
+
   it('MCP over Streamable HTTP', async () => {
     const init = {
       jsonrpc: '2.0',

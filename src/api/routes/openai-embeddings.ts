@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { MEMORY_ITEM_LIMITS } from '../../domain/memory-items.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps } from '../deps.js';
-import { ErrorSchema, Routes } from '../openapi.js';
+import { Routes } from '../openapi.js';
+import { OpenAIErrorSchema } from '../openai-errors.js';
 
 const Text = z.string().min(1).max(MEMORY_ITEM_LIMITS.textChars);
 
@@ -44,9 +45,9 @@ export function openaiEmbeddingRoutes(deps: AppDeps): Routes {
       body: EmbeddingsBody,
       responses: {
         200: { description: 'one unit-length vector per input, in order', schema: EmbeddingsResponse },
-        400: { description: 'bad input, or a model whose provider serves no embeddings', schema: ErrorSchema },
-        404: { description: 'no model alias of that name', schema: ErrorSchema },
-        503: { description: 'the embedder failed', schema: ErrorSchema },
+        400: { description: 'bad input, or a model whose provider serves no embeddings', schema: OpenAIErrorSchema },
+        404: { description: 'no model alias of that name', schema: OpenAIErrorSchema },
+        503: { description: 'the embedder failed', schema: OpenAIErrorSchema },
       },
     },
     async (c) => {
