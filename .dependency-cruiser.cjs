@@ -58,9 +58,9 @@ module.exports = {
     },
     {
       comment:
-        'caxton doctor checks the install without the daemon: it reads the database through the store entry points and connects MCP servers with their connection code (rule 6 exception)',
+        'caxton doctor checks the install without the daemon: it reads the database through the store entry points, connects MCP servers with their connection code and embeds with the embedders (rule 6 exception)',
       from: { path: '^src/cli/doctor/[^/]+\\.ts$' },
-      to: { path: '^src/(store/(open|copy)|tools/mcp/(connection|transports))\\.ts$' },
+      to: { path: '^src/(store/(open|copy)|tools/mcp/(connection|transports)|llm/embedders?)\\.ts$' },
     },
     {
       comment: 'caxton test runs scenario files in-process: the CLI imports the testing layer lazily (rule 5 exception, like --foreground)',

@@ -5,7 +5,7 @@
  * works, one that cannot start); file modes that leak, reported with the chmod that fixes them. Exit
  * 1 on any failure, 0 otherwise; `--json` is an array of {check, status, detail, fix}; keys never show.
  */
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeReply, type FakeRequestLog } from '../helpers/fake-openai.js';
@@ -87,7 +87,6 @@ describe('caxton doctor', () => {
     const label = 'model fake-model (balanced (config/models/balanced.toon))';
     expect(checks.get(`${label}: exists`)?.status).toBe('ok');
     expect(checks.get(`${label}: tool calling`)).toMatchObject({ status: 'ok', detail: 'called get_current_time' });
-    expect(checks.get('provider good: embeddings')?.status).toBe('skip');
     expect(checks.get('daemon')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^not running/) });
     const probe = good.requests.find((r) => r.path === '/v1/chat/completions');
     expect(probe?.body).toMatchObject({ model: 'fake-model', tool_choice: 'required', tools: [{ function: { name: 'get_current_time' } }] });
@@ -144,6 +143,25 @@ describe('caxton doctor', () => {
       chmodSync(home.aresToml, 0o600);
     }
   }, 60_000);
+
+  it('embeds a text with the embedder [memory] names: the builtin model, or a model alias through its provider', async () => {
+    const builtin = await doctorJson(['--skip-network']);
+    expect(builtin.checks.get('embeddings (builtin)')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^builtin:\S+ answers: 512 dimensions in \d+ ms$/),
+    });
+    const toml = readFileSync(home.aresToml, 'utf8');
+    try {
+      home.writeAresToml(`${toml}\n[memory]\nembedder = "fast"\n`);
+      expect((await doctorJson(['--skip-network'])).checks.get('embeddings (fast)')).toMatchObject({ status: 'skip' });
+      const { checks, stdout } = await doctorJson([]);
+      expect(checks.get('embeddings (fast)')).toMatchObject({ status: 'fail', fix: expect.stringContaining('serves /v1/embeddings') });
+      expect(stdout).not.toContain(WRONG_KEY);
+    } finally {
+      home.writeAresToml(toml);
+      chmodSync(home.aresToml, 0o600);
+    }
+  }, 120_000);
 
   it('reports a running daemon, its socket mode and the database it made; a missing home is one failure', async () => {
     const started = await home.start();

@@ -1,8 +1,9 @@
 /**
  * `caxton doctor [--provider NAME] [--skip-network] [--json]` (issue requirement "caxton doctor"):
  * checks the install (Node.js, home file modes, disk space, config, database, daemon), then each
- * provider the models use for real (reachable, key, models, tool calling, context window,
- * embeddings; a provider no model uses is listed as skipped) and each MCP server of config/mcps/. Runs in the CLI process, so it works whether the
+ * provider the models use for real (reachable, key, models, tool calling, context window; a
+ * provider no model uses is listed as skipped), each MCP server of config/mcps/ and the embedder of
+ * `[memory] embedder` (one text embedded). Runs in the CLI process, so it works whether the
  * daemon runs or not. Prints one `ok` / `warn` / `FAIL` / `skip` line per check with the fix under each
  * warning and failure; `--json` prints an array of `{check, status, detail, fix}`. Exit 1 when a check
  * failed, else 0.
@@ -62,8 +63,18 @@ function providerTargets(config: AresConfig, snap: ConfigSnapshot, only: string 
   });
 }
 
+/** The config tree of the home as the daemon would load it. */
+function snapshotOf(paths: Paths, config: AresConfig): ConfigSnapshot {
+  return loadConfigTree(paths.configDir, {
+    providers: Object.keys(config.providers),
+    defaultModel: config.defaults.model,
+    builtinTools: BUILTIN_TOOL_NAMES,
+    displayRoot: paths.home,
+  });
+}
+
 /** Every check after the install's: providers (or the one asked for), then MCP servers; printed as they finish unless `--json`. */
-async function remoteChecks(paths: Paths, config: AresConfig, opts: DoctorOptions, emit: (r: CheckResult[]) => void): Promise<void> {
+async function remoteChecks(paths: Paths, config: AresConfig, snap: ConfigSnapshot, opts: DoctorOptions, emit: (r: CheckResult[]) => void): Promise<void> {
   if (opts.provider !== undefined && !config.providers[opts.provider]) {
     const known = Object.keys(config.providers).join(', ');
     emit([
@@ -71,12 +82,6 @@ async function remoteChecks(paths: Paths, config: AresConfig, opts: DoctorOption
     ]);
     return;
   }
-  const snap = loadConfigTree(paths.configDir, {
-    providers: Object.keys(config.providers),
-    defaultModel: config.defaults.model,
-    builtinTools: BUILTIN_TOOL_NAMES,
-    displayRoot: paths.home,
-  });
   const { checkProvider } = await import('../doctor/providers.js');
   for (const target of providerTargets(config, snap, opts.provider)) {
     const unused = target.models.size === 0 && opts.provider === undefined;
@@ -100,8 +105,14 @@ export async function run(_args: string[], opts: DoctorOptions): Promise<number>
   emit([checkNode(), ...checkModes(paths, config), checkDisk(paths.home)]);
   if (!existsSync(paths.home)) return report(all, opts);
   emit([checkConfig(paths.home), problem ?? (await checkDatabase(paths.home, config!)), await checkDaemon(paths)]);
-  if (config && opts.skipNetwork) emit([result('providers and MCP servers', 'skip', '--skip-network: not contacted')]);
-  else if (config) await remoteChecks(paths, config, opts, emit);
+  if (!config) return report(all, opts);
+  const snap = snapshotOf(paths, config);
+  if (opts.skipNetwork) emit([result('providers and MCP servers', 'skip', '--skip-network: not contacted')]);
+  else await remoteChecks(paths, config, snap, opts, emit);
+  if (opts.provider === undefined) {
+    const { checkEmbeddings } = await import('../doctor/embeddings.js');
+    emit([await checkEmbeddings(config, snap, process.env, opts.skipNetwork === true)]);
+  }
   return report(all, opts);
 }
 

@@ -228,7 +228,8 @@ async function checkModel(
 
 /**
  * Every check of one OpenAI-compatible provider, in order: key present, reachable, key accepted, then
- * per model id: exists, tool calling, context window (Ollama); embeddings last.
+ * per model id: exists, tool calling, context window (Ollama). Embeddings are checked once, for the
+ * embedder `[memory] embedder` names (src/cli/doctor/embeddings.ts).
  */
 async function checkOpenAICompatible(target: ProviderTarget, env: NodeJS.ProcessEnv): Promise<CheckResult[]> {
   const name = `provider ${target.name}`;
@@ -254,7 +255,6 @@ async function checkOpenAICompatible(target: ProviderTarget, env: NodeJS.Process
   const out = [...listing.results];
   for (const [id, aliases] of target.models) out.push(...(await checkModel(probe, id, aliases, listing.ids, ollama)));
   if (!ollama) out.push(result(`${name}: context window`, 'skip', 'not an Ollama server (no /api/version): the context window is not checked'));
-  out.push(result(`${name}: embeddings`, 'skip', 'not configured: no embedding model is set for this provider'));
   return out;
 }
 
