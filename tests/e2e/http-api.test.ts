@@ -148,11 +148,16 @@ describe('HTTP API over TCP (real daemon)', { timeout: 20_000 }, () => {
     expect(chatBodies()).toHaveLength(0);
   });
 
-  it('an unknown route is a 404 in the same error shape', async () => {
-    const res = await fetch(`${url}/no/such/route`);
-    expect(res.status).toBe(404);
-    const body = (await res.json()) as ErrorReply;
-    expect(body.error.code).toBe('NOT_FOUND');
-    expect(body.error.message).toMatch(/\S/);
+  it('an unknown API route is a 404 in the same error shape (other paths are the dashboard page)', async () => {
+    for (const path of ['/api/no/such/route', '/no/such/route']) {
+      const res = await fetch(`${url}${path}`, { method: 'POST' });
+      expect(res.status, path).toBe(404);
+      const body = (await res.json()) as ErrorReply;
+      expect(body.error.code).toBe('NOT_FOUND');
+      expect(body.error.message).toMatch(/\S/);
+    }
+    const page = await fetch(`${url}/no/such/route`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
