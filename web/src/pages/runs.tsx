@@ -4,7 +4,7 @@
  * the first page is re-read when a run starts or ends. A run's detail shows its tool calls, tokens,
  * cost and duration.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { FINISH_REASONS } from '../../../src/domain/finish-reasons';
 import { api } from '../api';
 import { agents, runsVersion } from '../state';
@@ -76,6 +76,7 @@ export function RunsPage() {
   const [window, setWindow] = useState('');
   const [open, setOpen] = useState<Run | undefined>(undefined);
   const version = runsVersion.value;
+  const reads = useRef(0);
   /** The filters as query parameters (the window's start taken now), plus `cursor` for a later page. */
   const query = (cursor?: string) =>
     new URLSearchParams({
@@ -86,8 +87,11 @@ export function RunsPage() {
       ...(window ? { since: String(Date.now() - WINDOWS[window]!) } : {}),
       ...(cursor ? { cursor } : {}),
     });
+  /** Read the first page (or the page after `cursor`); an answer overtaken by a newer read is dropped. */
   const read = async (cursor?: string) => {
+    const seq = ++reads.current;
     const page = await api<{ executions: Run[]; next_cursor?: string }>(`/api/executions?${query(cursor)}`);
+    if (seq !== reads.current) return;
     setRuns((shown) => (cursor ? [...shown, ...page.executions] : page.executions));
     setNext(page.next_cursor);
   };
