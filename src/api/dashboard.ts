@@ -1,8 +1,10 @@
 /**
  * The web dashboard's files (issue requirement "Served by the daemon at `/`, on TCP only"): the
  * built `dist/web` folder (index.html and content-hashed assets under `assets/`), served to GET and
- * HEAD requests over TCP whose path belongs to no API (see `isApiPath`). Responses are gzipped
- * (`hono/compress`); assets are cached for a year as immutable (their names change with their
+ * HEAD requests over TCP whose path belongs to no API (see `isApiPath`). Each file is sent as the
+ * Brotli or gzip twin the build wrote beside it (scripts/build-web.mjs), by the request's
+ * Accept-Encoding, so no request pays for compression (`hono/compress` covers any file without
+ * one); assets are cached for a year as immutable (their names change with their
  * content), index.html is revalidated every time (`no-cache`). Any other page path answers
  * index.html, so the dashboard's own routes (`/chat`, `/runs`, ...) survive a reload; a missing
  * asset is a 404. The dashboard calls the API from the same origin, so it needs no CORS, and the
@@ -38,9 +40,9 @@ export function dashboard(root: string): MiddlewareHandler<AppEnv> {
     if (c.res.ok) c.res.headers.set('Cache-Control', c.req.path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE);
   });
   web.use(compress());
-  web.use(serveStatic({ root }));
+  web.use(serveStatic({ root, precompressed: true }));
   web.get('/assets/*', (c) => c.notFound());
-  web.get('*', serveStatic({ root, path: 'index.html' }));
+  web.get('*', serveStatic({ root, path: 'index.html', precompressed: true }));
   return async (c, next) => {
     const method = c.req.method;
     if (c.env?.transport === 'socket' || (method !== 'GET' && method !== 'HEAD') || isApiPath(c.req.path)) return next();

@@ -7,7 +7,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { MemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
-import type { ExecutionRecord } from './types.js';
+import type { AgentWindowStats, ExecutionRecord } from './types.js';
 
 /** A `users` row (`is_admin` is 0/1). */
 export interface UserRow {
@@ -68,6 +68,54 @@ export const executionParams = (row: ExecutionRecord): unknown[] => [
   row.iterations ?? null,
   row.agent_id ?? null,
 ];
+
+/** The execution a selected `agent_executions` row holds: null columns left out, `tool_calls` parsed. */
+export function toExecution(r: Record<string, unknown>): ExecutionRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
+  return out as unknown as ExecutionRecord;
+}
+
+/** The columns of one run `agentStatsOf` reads (`AGENT_STATS_COLUMNS` of both backends' queries). */
+export interface AgentStatsRow {
+  agent: string;
+  status: string;
+  finish_reason: string | null;
+  duration_ms: number;
+  tokens: number;
+  cost_usd: number;
+}
+
+/** The select list both backends read `AgentStatsRow`s with. */
+export const AGENT_STATS_COLUMNS =
+  'agent_name AS agent, status, finish_reason, duration_ms, COALESCE(tokens_input, 0) + COALESCE(tokens_output, 0) AS tokens, COALESCE(cost_usd, 0) AS cost_usd';
+
+/** True for the interim row of a run in flight (SPEC §7 step commits: `error` with finish reason `stop`). */
+const inFlight = (r: AgentStatsRow) => r.status === 'error' && r.finish_reason === 'stop';
+
+/** Per-agent stats (see AgentWindowStats) of a window's rows, ordered by agent name; p50 by nearest rank. */
+export function agentStatsOf(rows: readonly AgentStatsRow[]): AgentWindowStats[] {
+  const groups = new Map<string, AgentStatsRow[]>();
+  for (const r of rows) {
+    const group = groups.get(r.agent);
+    if (group) group.push(r);
+    else groups.set(r.agent, [r]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([agent, runs]) => {
+      const ended = runs.filter((r) => !inFlight(r));
+      const durations = ended.map((r) => Number(r.duration_ms)).sort((a, b) => a - b);
+      return {
+        agent,
+        runs: runs.length,
+        errors: ended.filter((r) => r.status === 'error' || r.status === 'timeout').length,
+        p50_ms: durations.length ? durations[Math.ceil(durations.length / 2) - 1]! : null,
+        tokens: runs.reduce((n, r) => n + Number(r.tokens), 0),
+        cost_usd: runs.reduce((n, r) => n + Number(r.cost_usd), 0),
+      };
+    });
+}
 
 /** An entity row as both backends read it, with the owner's handle joined in. */
 export interface EntityRow {

@@ -326,12 +326,54 @@ export interface AgentActivity {
   last_error: { execution_id: string; status: string; finish_reason: string | null; message: string | null; at: number } | null;
 }
 
+/**
+ * Which of a user's executions `HistoryStore.executions` lists (`GET /api/executions` filters): at
+ * most `limit` rows, newest first (`created_at` descending, then `id`), each filter applied when
+ * present. Times are ms since epoch.
+ */
+export interface ExecutionQuery {
+  limit: number;
+  /** The agent name the rows were written with. */
+  agent?: string;
+  status?: ExecutionRecord['status'];
+  /** One of src/domain/finish-reasons.ts. */
+  finish_reason?: string;
+  /** Rows created at or after this time. */
+  since?: number;
+  /** Rows created before this time. */
+  until?: number;
+  /** Keyset pagination: only rows after this one in the listing order (the last row of the previous page). */
+  after?: { created_at: number; id: string };
+}
+
+/**
+ * One agent's runs over a window (the dashboard's per-agent hour: issue requirement "over the last
+ * hour runs, errors, p50 latency, tokens and cost"), grouped by the agent name the rows carry.
+ */
+export interface AgentWindowStats {
+  agent: string;
+  /** Runs started in the window, runs still in flight included. */
+  runs: number;
+  /** Runs that ended in `error` or `timeout` (the interim row of a run in flight is not one). */
+  errors: number;
+  /** Median duration (ms, nearest rank) of the window's ended runs; null when none has ended. */
+  p50_ms: number | null;
+  /** Input plus output tokens (counts). */
+  tokens: number;
+  cost_usd: number;
+}
+
 /** Executions and conversations listed for one user (`GET /api/executions`, `/api/conversations`). */
 export interface HistoryStore {
   /** Sum one agent's executions in a window (see AgentActivityQuery); reads only that agent's rows of the window. */
   agentActivity(query: AgentActivityQuery): Promise<AgentActivity>;
-  /** The user's executions, newest first. */
-  executions(userId: string, opts: { limit: number; agent?: string }): Promise<ExecutionRecord[]>;
+  /**
+   * Per-agent runs, errors, p50 latency, tokens and cost of the executions created at or after
+   * `since` (ms since epoch): `userId`'s runs, or everyone's when absent (the admin). Ordered by agent name.
+   */
+  agentStats(opts: { userId?: string; since: number }): Promise<AgentWindowStats[]>;
+  /** The user's executions matching `query` (see ExecutionQuery), newest first. */
+  executions(userId: string, query: ExecutionQuery): Promise<ExecutionRecord[]>;
   /** The user's conversations, most recently updated first. */
   conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */

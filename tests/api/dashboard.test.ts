@@ -1,5 +1,6 @@
 /**
- * The dashboard's server side, in-process: its files served at `/` over TCP only (gzip, immutable
+ * The dashboard's server side, in-process: its files served at `/` over TCP only (the build's
+ * Brotli twin when there is one, else gzip on the fly; immutable
  * hashed assets, index.html revalidated, page paths answered with index.html, a missing asset 404,
  * the API unchanged, the Host check still applied, the page public when auth is required), and the
  * live event stream `GET /api/events` (agent state changes, runs started and finished, log lines for
@@ -7,18 +8,24 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleTo, type LiveEvent } from '../../src/api/live-events.js';
 import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
 const ASSET = 'assets/main-ABC123.js';
+/** An asset the build wrote a Brotli twin for (`.br`), as scripts/build-web.mjs does for every file. */
+const TWINNED = 'assets/chunk-DEF456.js';
+const TWINNED_TEXT = `export const x = ${JSON.stringify('y'.repeat(4000))};`;
 
 function builtDashboard(): string {
   const root = tempDir('cx-web-');
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>Caxton dashboard</title><div id="app"></div>');
   writeFileSync(join(root, ASSET), `console.log(${JSON.stringify('x'.repeat(4000))});`);
+  writeFileSync(join(root, TWINNED), TWINNED_TEXT);
+  writeFileSync(join(root, `${TWINNED}.br`), brotliCompressSync(TWINNED_TEXT));
   return root;
 }
 
@@ -46,6 +53,17 @@ describe('dashboard files', () => {
     expect(asset.headers.get('content-encoding')).toBe('gzip');
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it("sends the build's Brotli twin of an asset to a browser that accepts it", async () => {
+    const res = await t.app.request(`/${TWINNED}`, { headers: { 'accept-encoding': 'gzip, deflate, br' } }, { transport: 'tcp' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(brotliDecompressSync(Buffer.from(await res.arrayBuffer())).toString()).toBe(TWINNED_TEXT);
+    const plain = await t.app.request(`/${TWINNED}`, { headers: { 'accept-encoding': 'identity' } }, { transport: 'tcp' });
+    expect(await plain.text()).toBe(TWINNED_TEXT);
   });
 
   it('answers page paths with index.html, a missing asset with 404, and leaves the API alone', async () => {

@@ -356,6 +356,12 @@ describe('every operation answers as documented', () => {
     const chat = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'remember me' } });
     await expectStatus(200, 'GET', '/api/executions?limit=5', { token: alice.key });
     await expectStatus(400, 'GET', '/api/executions?limit=0', { token });
+    const page = await expectStatus(200, 'GET', '/api/executions?limit=1&status=success&finish_reason=stop&agent=talker&since=0', { token });
+    await expectStatus(200, 'GET', `/api/executions?until=${Date.now() + 1}${page.json.next_cursor ? `&cursor=${page.json.next_cursor}` : ''}`, { token });
+    await expectStatus(400, 'GET', '/api/executions?cursor=bm9wZQ', { token });
+    await expectStatus(200, 'GET', '/api/executions/stats?window=3600', { token });
+    await expectStatus(200, 'GET', '/api/executions/stats', { token: admin.jwt });
+    await expectStatus(400, 'GET', '/api/executions/stats?window=1', { token });
     await expectStatus(200, 'GET', '/api/conversations', { token });
     await expectStatus(400, 'GET', '/api/conversations?limit=many', { token });
     await expectStatus(200, 'GET', `/api/conversations/${chat.json.conversation_id}`, { token });

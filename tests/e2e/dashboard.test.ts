@@ -2,7 +2,8 @@
  * The web dashboard in a real browser (Debian's /usr/bin/chromium driven by playwright-core) against
  * the real daemon with `[auth] required = true` and the fake OpenAI server: the login page gates
  * everything; the admin sees the shipped agents, chats with one and watches the reply stream in with
- * its tool call, stops an agent and sees its state change without a reload, edits an agent in the
+ * its tool call, stops an agent and sees its state change without a reload, sees runs made outside
+ * the page counted in the agent's last-hour figures without a reload, filters runs on the daemon, edits an agent in the
  * form and in the TOON text (each updating the other), saves a broken definition and sees the error
  * at its line, sees a hot-reload error on System and filters the live log; a non-admin sees no
  * admin controls. Screenshots of each page go to test-output/dashboard/ (not committed); with
@@ -46,12 +47,22 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
   };
   const configStatus = () => requestJson<ConfigStatus>(home.socket, '/api/config/status');
   const row = (agent: string) => page.locator(`tr[data-agent="${agent}"]`);
+  let adminToken = '';
+  /** A chat with customer-support as the admin over HTTP (outside the page), so the page only learns of it from live events. */
+  const adminChat = (message: string) =>
+    fetch(`${url}/api/agents/customer-support/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message }),
+    });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'))));
     await requestJson(home.socket, '/api/users', { method: 'POST', body: { ...ADMIN, is_admin: true } });
     await requestJson(home.socket, '/api/users', { method: 'POST', body: USER });
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    adminToken = ((await login.json()) as { access_token: string }).access_token;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'], timeout: 20_000 });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   }, 40_000);
@@ -102,6 +113,49 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(1);
     await row('router').getByRole('button', { name: 'Start', exact: true }).click();
     await expect.poll(() => row('router').getByTestId('state').textContent(), { timeout: SHOW }).toBe('running');
+  });
+
+  it("the agents' last hour: runs through the fake OpenAI server show up in the figures without a reload", async () => {
+    await go('Agents');
+    const stat = (name: string) => row('customer-support').getByTestId('hour').locator(`[data-stat="${name}"]`);
+    await expect.poll(() => stat('runs').textContent(), { timeout: SHOW }).toBe('1 run');
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 2));
+    fake.enqueue({ content: 'Answered.', usage: { prompt_tokens: 1000, completion_tokens: 234 } });
+    expect((await adminChat('a second question')).status).toBe(200);
+    await expect.poll(() => stat('runs').textContent(), { timeout: SHOW }).toBe('2 runs');
+    expect(Number((await stat('tokens').textContent())!.replace(/\D/g, ''))).toBeGreaterThan(1234);
+    expect(await stat('p50').textContent()).toMatch(/^p50 \d+ ms$/);
+    expect(await stat('errors').textContent()).toBe('0 errors');
+    fake.enqueue({ status: 400, content: 'bad request' });
+    expect((await adminChat('this one fails')).ok).toBe(false);
+    await expect.poll(() => stat('errors').textContent(), { timeout: SHOW }).toBe('1 error');
+    expect(await stat('runs').textContent()).toBe('3 runs');
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(2);
+    await shot('agents-hour');
+  });
+
+  it('Runs: the daemon applies the status, finish reason and time filters', async () => {
+    await go('Runs');
+    const runs = page.locator('tr[data-run]');
+    await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(3);
+    /** Pick `value` in the filter `label`: @returns the query of the executions request it made. */
+    const filter = async (label: string, value: string) => {
+      const request = page.waitForRequest((r) => r.url().includes('/api/executions?'), { timeout: SHOW });
+      await page.getByLabel(label).selectOption(value);
+      return new URL((await request).url()).searchParams;
+    };
+    expect((await filter('Status', 'error')).get('status')).toBe('error');
+    await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(1);
+    expect((await filter('Finish reason', 'stop')).get('finish_reason')).toBe('stop');
+    await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(0);
+    await filter('Status', '');
+    await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(2);
+    await filter('Finish reason', '');
+    expect(Number((await filter('Since', '15m')).get('since'))).toBeGreaterThan(Date.now() - 16 * 60_000);
+    await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(3);
+    await shot('runs');
+    await filter('Since', '');
+    await go('Agents');
   });
 
   it('agent editor: the form rewrites the TOON, the TOON refills the form, a broken save shows the error at its line', async () => {
@@ -161,7 +215,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await shot('logs');
   });
 
-  it('works from the keyboard, shows where the focus is, and fits a narrow window', async () => {
+  it('works from the keyboard, shows where the focus is, and shows the agents as cards in a narrow window', async () => {
     await go('Agents');
     await row('router').waitFor({ timeout: SHOW });
     // Tab from the top of the page to the Runs link. Browser expressions are strings: the tests are
@@ -176,6 +230,9 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await go('Agents');
     await row('router').waitFor({ timeout: SHOW });
     expect(await page.evaluate('document.documentElement.scrollWidth <= innerWidth')).toBe(true);
+    const router = `document.querySelector('tr[data-agent="router"]')`;
+    expect(await page.evaluate(`getComputedStyle(${router}).display`)).toBe('block');
+    expect(await page.evaluate(`getComputedStyle(${router}.querySelector('[data-testid="hour"]'), '::before').content`)).toBe('"Last hour"');
     await shot('agents-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });

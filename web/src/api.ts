@@ -54,8 +54,14 @@ export async function logout(): Promise<void> {
     );
 }
 
+/** `Authorization: Bearer` when signed in, else nothing. */
+function authHeader(access: string | undefined): Record<string, string> {
+  return access ? { authorization: `Bearer ${access}` } : {};
+}
+
+/** The headers of a request with a body of `type`. */
 function jsonHeaders(access: string | undefined, type = 'application/json'): Record<string, string> {
-  return { 'content-type': type, ...(access ? { authorization: `Bearer ${access}` } : {}) };
+  return { 'content-type': type, ...authHeader(access) };
 }
 
 /** Exchange the refresh token for a new pair; false (and signed out) when it is no longer valid. */
@@ -82,12 +88,19 @@ export interface RequestOptions {
   accept?: string;
 }
 
-/** Send a request as the current identity, refreshing once on 401. @returns the raw Response (ok or not). */
+/**
+ * Send a request as the current identity, refreshing once on 401; a request without a body sends no
+ * Content-Type (so the first GETs reuse the responses index.html preloads). @returns the raw Response (ok or not).
+ */
 export async function send(path: string, opts: RequestOptions = {}): Promise<Response> {
+  const hasBody = opts.text !== undefined || opts.body !== undefined;
   const attempt = () =>
     fetch(path, {
       method: opts.method ?? 'GET',
-      headers: { ...jsonHeaders(tokens.value?.access, opts.type), ...(opts.accept ? { accept: opts.accept } : {}) },
+      headers: {
+        ...(hasBody ? jsonHeaders(tokens.value?.access, opts.type) : authHeader(tokens.value?.access)),
+        ...(opts.accept ? { accept: opts.accept } : {}),
+      },
       ...(opts.text !== undefined ? { body: opts.text } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

@@ -2,7 +2,7 @@
  * What every page shares, as signals: who the dashboard acts as (`GET /api/me`), the route (the
  * path, kept in the History API), the agents the caller can use, and the live event stream
  * (`GET /api/events`) that keeps them current without polling: agent state changes patch the list,
- * finished runs and config reloads bump counters pages re-read on, log lines feed the Logs page.
+ * started and finished runs and config reloads bump counters pages re-read on, log lines feed the Logs page.
  */
 import { signal } from '@preact/signals';
 import { api, readSse, send, type SseEvent } from './api';
@@ -35,6 +35,8 @@ export const agents = signal<AgentSummary[]>([]);
 export const capabilities = signal<Record<string, string[]>>({});
 /** Bumped on every `run_started` / `run_finished`: pages showing runs re-read. */
 export const runsVersion = signal(0);
+/** Bumped on every `run_finished`: figures over ended runs (the agents' hour stats) re-read. */
+export const finishedVersion = signal(0);
 /** Bumped on every `config_reload`. */
 export const configVersion = signal(0);
 /** The newest daemon log lines (admin), oldest first, at most LOG_KEEP. */
@@ -86,7 +88,10 @@ function apply({ event, data }: SseEvent): void {
     agents.value = agents.value.map((a) => (a.name === d.agent ? { ...a, state: String(d.state) } : a));
   } else if (event === 'run_started' || event === 'run_finished') {
     runsVersion.value++;
-    if (event === 'run_finished') void refreshStates();
+    if (event === 'run_finished') {
+      finishedVersion.value++;
+      void refreshStates();
+    }
   } else if (event === 'config_reload') {
     configVersion.value++;
     void loadAgents();

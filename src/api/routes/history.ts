@@ -1,13 +1,65 @@
 /**
- * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log) and
- * `GET /api/conversations`, `GET|DELETE /api/conversations/:id`, `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist.
+ * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log, filtered and
+ * paged on the server), `GET /api/executions/stats` (per-agent runs, errors, p50 latency, tokens and
+ * cost over a window) and `GET /api/conversations`, `GET|DELETE /api/conversations/:id`,
+ * `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist, except that the admin's
+ * stats cover every user's runs.
  */
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
+import { FINISH_REASONS } from '../../domain/finish-reasons.js';
+import type { ExecutionRecord } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50), agent: z.string().optional() });
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
+
+/** The opaque page cursor of `GET /api/executions`: base64url of `created_at:id` of a page's last row. */
+const cursorOf = (row: ExecutionRecord) => Buffer.from(`${row.created_at}:${row.id}`).toString('base64url');
+const CURSOR = /^(\d{1,16}):(.+)$/s;
+
+/** A time filter: ms since epoch. */
+const Millis = z.coerce.number().int().min(0);
+
+/** `GET /api/executions` filters (each applied when present; see ExecutionQuery). */
+const ExecutionsQuery = ListQuery.extend({
+  agent: z.string().optional().describe('agent name'),
+  status: z.enum(['success', 'error', 'timeout', 'cancelled']).optional(),
+  finish_reason: z.enum(FINISH_REASONS).optional(),
+  since: Millis.optional().describe('runs created at or after this time (ms since epoch)'),
+  until: Millis.optional().describe('runs created before this time (ms since epoch)'),
+  cursor: z
+    .string()
+    .optional()
+    .describe('`next_cursor` of the previous page')
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const m = CURSOR.exec(Buffer.from(v, 'base64url').toString());
+      if (m) return { created_at: Number(m[1]), id: m[2]! };
+      ctx.addIssue({ code: 'custom', message: 'not a cursor of this listing; pass next_cursor of the previous page as it was returned' });
+      return z.NEVER;
+    }),
+});
+
+/** `GET /api/executions/stats` window: seconds back from now (1 minute to 7 days; the dashboard asks for the last hour). */
+const StatsQuery = z.object({
+  window: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3600)
+    .describe('seconds'),
+});
+
+const AgentStatsSchema = z.object({
+  agent: z.string(),
+  runs: z.number().int().describe('runs started in the window, in flight included'),
+  errors: z.number().int().describe('runs ended in error or timeout'),
+  p50_ms: z.number().nullable().describe('median duration of the ended runs (ms); null when none ended'),
+  tokens: z.number().int().describe('input plus output tokens'),
+  cost_usd: z.number(),
+});
 
 /** History routes. */
 export function historyRoutes(deps: AppDeps): Routes {
@@ -18,19 +70,46 @@ export function historyRoutes(deps: AppDeps): Routes {
     {
       method: 'get',
       path: '/executions',
-      summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status)',
+      summary: 'Your agent runs, newest first (tokens, cost USD, duration ms, status), filtered by agent, status, finish reason and time, paged by cursor',
       tags: ['history'],
-      query: ListQuery,
+      query: ExecutionsQuery,
       responses: {
         200: {
-          description: 'executions',
-          schema: z.object({ executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()) }),
+          description: 'one page of executions; `next_cursor` is present when more match',
+          schema: z.object({
+            executions: z.array(z.object({ id: z.string(), agent_name: z.string(), status: z.string() }).loose()),
+            next_cursor: z.string().optional().describe('pass as `cursor` for the next page'),
+          }),
         },
       },
     },
     async (c) => {
-      const q = c.req.valid('query');
-      return c.json({ executions: await history.executions(c.get('userId'), { limit: q.limit, ...(q.agent ? { agent: q.agent } : {}) }) });
+      const { cursor, limit, ...filters } = c.req.valid('query');
+      const rows = await history.executions(c.get('userId'), { ...filters, limit: limit + 1, ...(cursor ? { after: cursor } : {}) });
+      const page = rows.slice(0, limit);
+      return c.json({ executions: page, ...(rows.length > limit ? { next_cursor: cursorOf(page[page.length - 1]!) } : {}) });
+    },
+  );
+
+  /** GET /api/executions/stats: per-agent figures over the last `window` seconds; a user's own runs, the admin's: everyone's. */
+  r.op(
+    {
+      method: 'get',
+      path: '/executions/stats',
+      summary: "Per-agent runs, errors, p50 latency (ms), tokens and cost (USD) over the last `window` seconds: your runs (the admin: everyone's)",
+      tags: ['history'],
+      query: StatsQuery,
+      responses: {
+        200: {
+          description: 'stats per agent name, ordered by name; agents without runs in the window are absent',
+          schema: z.object({ since: z.number().int().describe('start of the window (ms since epoch)'), agents: z.array(AgentStatsSchema) }),
+        },
+      },
+    },
+    async (c) => {
+      const since = Date.now() - c.req.valid('query').window * 1000;
+      const userId = c.get('isAdmin') ? undefined : c.get('userId');
+      return c.json({ since, agents: await history.agentStats({ since, ...(userId ? { userId } : {}) }) });
     },
   );
 

@@ -3,7 +3,8 @@
  * of entities.ts, and per-user history reads (SPEC §6 `GET /api/executions`, `/api/conversations`),
  * the same semantics as src/store/sqlite/tenants.ts. Every query reads only `userId`'s rows.
  */
-import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import { AGENT_STATS_COLUMNS, agentStatsOf, toExecution, type AgentStatsRow } from '../rows.js';
+import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
 import type { Db } from './client.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
@@ -23,9 +24,16 @@ const S = {
     text: `SELECT id AS execution_id, status, finish_reason, error_message AS message, created_at + duration_ms AS at ${AGENT_WINDOW}
       AND status IN ('error', 'timeout') AND COALESCE(finish_reason, '') <> 'stop' ORDER BY created_at DESC, id DESC LIMIT 1`,
   },
+  stats: {
+    name: 'cx_history_agent_stats',
+    text: `SELECT ${AGENT_STATS_COLUMNS} FROM agent_executions WHERE created_at >= $1 AND ($2::text IS NULL OR user_id = $2)`,
+  },
   executions: {
     name: 'cx_history_executions',
-    text: 'SELECT * FROM agent_executions WHERE user_id = $1 AND ($2::text IS NULL OR agent_name = $2) ORDER BY created_at DESC, id LIMIT $3',
+    text: `SELECT * FROM agent_executions WHERE user_id = $1 AND ($2::text IS NULL OR agent_name = $2) AND ($3::text IS NULL OR status = $3)
+      AND ($4::text IS NULL OR finish_reason = $4) AND ($5::bigint IS NULL OR created_at >= $5) AND ($6::bigint IS NULL OR created_at < $6)
+      AND ($7::bigint IS NULL OR created_at < $7 OR (created_at = $7 AND id > $8::text))
+      ORDER BY created_at DESC, id LIMIT $9`,
   },
   conversations: {
     name: 'cx_history_conversations',
@@ -38,7 +46,7 @@ const S = {
   },
 };
 
-/** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations. */
+/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed) and conversations; per-agent stats of a window. */
 function createHistoryStore(db: Db): HistoryStore {
   return {
     async agentActivity({ name, rowId, userId, since }) {
@@ -46,13 +54,11 @@ function createHistoryStore(db: Db): HistoryStore {
       const [sums, last] = await Promise.all([db.run(S.activity, params), db.run(S.lastError, params)]);
       return { ...(sums.rows[0] as Omit<AgentActivity, 'last_error'>), last_error: (last.rows[0] as AgentActivity['last_error'] | undefined) ?? null };
     },
-    async executions(userId, { limit, agent }) {
-      const rows = (await db.run(S.executions, [userId, agent ?? null, limit])).rows;
-      return rows.map((r) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
-        return out as unknown as ExecutionRecord;
-      });
+    agentStats: async ({ userId, since }) => agentStatsOf((await db.run(S.stats, [since, userId ?? null])).rows as unknown as AgentStatsRow[]),
+    async executions(userId, q) {
+      const params = [userId, q.agent ?? null, q.status ?? null, q.finish_reason ?? null, q.since ?? null, q.until ?? null];
+      const rows = (await db.run(S.executions, [...params, q.after?.created_at ?? null, q.after?.id ?? null, q.limit])).rows;
+      return rows.map(toExecution);
     },
     conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
     deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,

@@ -4,7 +4,8 @@
  * execution tables. Every statement is prepared once and parameterized.
  */
 import type Database from 'better-sqlite3';
-import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import { AGENT_STATS_COLUMNS, agentStatsOf, toExecution, type AgentStatsRow } from '../rows.js';
+import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
 
@@ -12,7 +13,7 @@ import { createUserStore } from './users.js';
 const AGENT_WINDOW = `FROM agent_executions WHERE agent_name = @name AND created_at >= @since
   AND (CASE WHEN @row IS NULL THEN agent_source = 'system' ELSE agent_id = @row END) AND (@user IS NULL OR user_id = @user)`;
 
-/** A user's executions (newest first; null columns left out, `tool_calls` parsed) and conversations; one agent's activity. */
+/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed) and conversations; one agent's activity; per-agent stats of a window. */
 function createHistoryStore(db: Database.Database): HistoryStore {
   const s = {
     activity: db.prepare(
@@ -23,8 +24,12 @@ function createHistoryStore(db: Database.Database): HistoryStore {
       `SELECT id AS execution_id, status, finish_reason, error_message AS message, created_at + duration_ms AS at ${AGENT_WINDOW}
         AND status IN ('error', 'timeout') AND COALESCE(finish_reason, '') <> 'stop' ORDER BY created_at DESC, id DESC LIMIT 1`,
     ),
+    stats: db.prepare(`SELECT ${AGENT_STATS_COLUMNS} FROM agent_executions WHERE created_at >= @since AND (@user IS NULL OR user_id = @user)`),
     executions: db.prepare(
-      `SELECT * FROM agent_executions WHERE user_id = @user AND (@agent IS NULL OR agent_name = @agent) ORDER BY created_at DESC, id LIMIT @limit`,
+      `SELECT * FROM agent_executions WHERE user_id = @user AND (@agent IS NULL OR agent_name = @agent) AND (@status IS NULL OR status = @status)
+        AND (@finish IS NULL OR finish_reason = @finish) AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
+        AND (@after_at IS NULL OR created_at < @after_at OR (created_at = @after_at AND id > @after_id))
+        ORDER BY created_at DESC, id LIMIT @limit`,
     ),
     conversations: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC LIMIT ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
@@ -38,13 +43,20 @@ function createHistoryStore(db: Database.Database): HistoryStore {
       const sums = s.activity.get(params) as Omit<AgentActivity, 'last_error'>;
       return { ...sums, last_error: (s.lastError.get(params) as AgentActivity['last_error'] | undefined) ?? null };
     },
-    async executions(userId, { limit, agent }) {
-      const rows = s.executions.all({ user: userId, agent: agent ?? null, limit }) as Record<string, unknown>[];
-      return rows.map((r) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
-        return out as unknown as ExecutionRecord;
-      });
+    agentStats: async ({ userId, since }) => agentStatsOf(s.stats.all({ since, user: userId ?? null }) as AgentStatsRow[]),
+    async executions(userId, q) {
+      const rows = s.executions.all({
+        user: userId,
+        agent: q.agent ?? null,
+        status: q.status ?? null,
+        finish: q.finish_reason ?? null,
+        since: q.since ?? null,
+        until: q.until ?? null,
+        after_at: q.after?.created_at ?? null,
+        after_id: q.after?.id ?? null,
+        limit: q.limit,
+      }) as Record<string, unknown>[];
+      return rows.map(toExecution);
     },
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,

@@ -1,12 +1,15 @@
 /**
- * Agents: every agent the caller can use with source, state, model, tools, capabilities and last
- * activity (from the caller's runs); start / stop / restart for the admin; edit, delete and export
- * for the caller's own agents; a new agent and TOON import. States change live (`agent_state`).
+ * Agents: every agent the caller can use with source, state, model, tools, capabilities, last
+ * activity (from the caller's runs) and the last hour's runs, errors, p50 latency, tokens and cost
+ * (`GET /api/executions/stats`: the caller's runs, the admin's: everyone's); start / stop / restart
+ * for the admin; edit, delete and export for the caller's own agents; a new agent and TOON import.
+ * States change live (`agent_state`); the hour's figures are re-read on each `run_finished`. Under
+ * 600 px wide the table shows each agent as a card (style.css), each cell labelled by `data-label`.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiText, ApiError } from '../api';
 import { Link } from '../link';
-import { agents, capabilities, loadAgents, me, navigate, runsVersion } from '../state';
+import { agents, capabilities, finishedVersion, loadAgents, me, navigate, runsVersion } from '../state';
 
 interface RunRow {
   agent_name: string;
@@ -29,6 +32,46 @@ function useLastActivity(): Record<string, number> {
   return last;
 }
 
+/** One agent's figures over the window, as `GET /api/executions/stats` reports them (ms, tokens, USD). */
+interface HourStats {
+  agent: string;
+  runs: number;
+  errors: number;
+  p50_ms: number | null;
+  tokens: number;
+  cost_usd: number;
+}
+
+/** The last hour's stats per agent name, re-read whenever a run finishes. */
+function useHourStats(): Record<string, HourStats> {
+  const [stats, setStats] = useState<Record<string, HourStats>>({});
+  const version = finishedVersion.value;
+  useEffect(() => {
+    void api<{ agents: HourStats[] }>('/api/executions/stats?window=3600')
+      .then((r) => setStats(Object.fromEntries(r.agents.map((a) => [a.agent, a]))))
+      .catch(() => undefined);
+  }, [version]);
+  return stats;
+}
+
+/** The hour's figures of one agent, each in its own labelled span (tests and screen readers read them apart). */
+function Hour({ s }: { s: HourStats | undefined }) {
+  if (!s) return <span data-stat="runs">0 runs</span>;
+  return (
+    <span class="hour">
+      <span data-stat="runs">
+        {s.runs} run{s.runs === 1 ? '' : 's'}
+      </span>
+      <span data-stat="errors" class={s.errors ? 'bad' : ''}>
+        {s.errors} error{s.errors === 1 ? '' : 's'}
+      </span>
+      <span data-stat="p50">p50 {s.p50_ms === null ? '—' : `${Math.round(s.p50_ms)} ms`}</span>
+      <span data-stat="tokens">{s.tokens.toLocaleString()} tokens</span>
+      <span data-stat="cost">${s.cost_usd.toFixed(4)}</span>
+    </span>
+  );
+}
+
 function download(name: string, text: string) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'text/x-toon' }));
@@ -40,6 +83,7 @@ function download(name: string, text: string) {
 export function AgentsPage() {
   const [error, setError] = useState('');
   const last = useLastActivity();
+  const hour = useHourStats();
   const admin = me.value?.acting_admin === true;
   const act = async (f: () => Promise<unknown>) => {
     setError('');
@@ -85,7 +129,7 @@ export function AgentsPage() {
         </p>
       )}
       <div class="table-wrap">
-        <table>
+        <table class="cards">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -95,6 +139,7 @@ export function AgentsPage() {
               <th scope="col">Tools</th>
               <th scope="col">Capabilities</th>
               <th scope="col">Last activity</th>
+              <th scope="col">Last hour</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -105,17 +150,20 @@ export function AgentsPage() {
                   <span title={a.description ?? ''}>{a.display_name ?? a.name}</span>
                   <small>{a.name}</small>
                 </th>
-                <td>{a.source}</td>
-                <td>
+                <td data-label="Source">{a.source}</td>
+                <td data-label="State">
                   <span class={`state state-${a.state}`} data-testid="state">
                     {a.state}
                   </span>
                 </td>
-                <td>{a.model}</td>
-                <td>{a.tools.join(', ') || '—'}</td>
-                <td>{(capabilities.value[a.name] ?? []).join(', ') || '—'}</td>
-                <td>{last[a.name] ? new Date(last[a.name]!).toLocaleString() : '—'}</td>
-                <td>
+                <td data-label="Model">{a.model}</td>
+                <td data-label="Tools">{a.tools.join(', ') || '—'}</td>
+                <td data-label="Capabilities">{(capabilities.value[a.name] ?? []).join(', ') || '—'}</td>
+                <td data-label="Last activity">{last[a.name] ? new Date(last[a.name]!).toLocaleString() : '—'}</td>
+                <td data-label="Last hour" data-testid="hour">
+                  <Hour s={hour[a.name]} />
+                </td>
+                <td data-label="Actions">
                   <div class="actions">
                     <button type="button" onClick={() => navigate(`/chat?agent=${encodeURIComponent(a.name)}`)}>
                       Chat

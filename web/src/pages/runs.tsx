@@ -1,9 +1,11 @@
 /**
- * Runs: the caller's executions (`GET /api/executions`, newest first) filtered by agent (server side),
- * status, finish reason and time (here), re-read when a run starts or ends; a run's detail with its
- * tool calls, tokens, cost and duration.
+ * Runs: the caller's executions (`GET /api/executions`, newest first) filtered on the server by
+ * agent, status, finish reason and time, a page of PAGE at a time ("Load more" follows the cursor);
+ * the first page is re-read when a run starts or ends. A run's detail shows its tool calls, tokens,
+ * cost and duration.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { FINISH_REASONS } from '../../../src/domain/finish-reasons';
 import { api } from '../api';
 import { agents, runsVersion } from '../state';
 
@@ -25,6 +27,9 @@ interface Run {
   created_at: number;
   conversation_id?: string | null;
 }
+
+/** Runs read per page. */
+const PAGE = 50;
 
 /** The time filter's windows (ms). */
 const WINDOWS: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000 };
@@ -64,19 +69,33 @@ function Detail({ run, onClose }: { run: Run; onClose: () => void }) {
 
 export function RunsPage() {
   const [runs, setRuns] = useState<Run[]>([]);
+  const [next, setNext] = useState<string | undefined>(undefined);
   const [agent, setAgent] = useState('');
   const [status, setStatus] = useState('');
   const [finish, setFinish] = useState('');
   const [window, setWindow] = useState('');
   const [open, setOpen] = useState<Run | undefined>(undefined);
   const version = runsVersion.value;
-  useEffect(() => {
-    const q = new URLSearchParams({ limit: '200', ...(agent ? { agent } : {}) });
-    void api<{ executions: Run[] }>(`/api/executions?${q}`).then((r) => setRuns(r.executions));
-  }, [agent, version]);
-  const since = window ? Date.now() - WINDOWS[window]! : 0;
-  const shown = runs.filter((r) => (!status || r.status === status) && (!finish || r.finish_reason === finish) && r.created_at >= since);
-  const reasons = [...new Set(runs.map((r) => r.finish_reason).filter((r): r is string => !!r))];
+  const reads = useRef(0);
+  /** The filters as query parameters (the window's start taken now), plus `cursor` for a later page. */
+  const query = (cursor?: string) =>
+    new URLSearchParams({
+      limit: String(PAGE),
+      ...(agent ? { agent } : {}),
+      ...(status ? { status } : {}),
+      ...(finish ? { finish_reason: finish } : {}),
+      ...(window ? { since: String(Date.now() - WINDOWS[window]!) } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+  /** Read the first page (or the page after `cursor`); an answer overtaken by a newer read is dropped. */
+  const read = async (cursor?: string) => {
+    const seq = ++reads.current;
+    const page = await api<{ executions: Run[]; next_cursor?: string }>(`/api/executions?${query(cursor)}`);
+    if (seq !== reads.current) return;
+    setRuns((shown) => (cursor ? [...shown, ...page.executions] : page.executions));
+    setNext(page.next_cursor);
+  };
+  useEffect(() => void read().catch(() => undefined), [agent, status, finish, window, version]);
   const select = (label: string, value: string, set: (v: string) => void, options: string[]) => (
     <label>
       {label}
@@ -101,7 +120,7 @@ export function RunsPage() {
           agents.value.map((a) => a.name),
         )}
         {select('Status', status, setStatus, ['success', 'error', 'timeout', 'cancelled'])}
-        {select('Finish reason', finish, setFinish, reasons)}
+        {select('Finish reason', finish, setFinish, [...FINISH_REASONS])}
         {select('Since', window, setWindow, Object.keys(WINDOWS))}
       </div>
       {open && <Detail run={open} onClose={() => setOpen(undefined)} />}
@@ -119,7 +138,7 @@ export function RunsPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((r) => (
+            {runs.map((r) => (
               <tr key={r.id} data-run={r.id}>
                 <td>
                   <button type="button" class="link" onClick={() => setOpen(r)}>
@@ -137,6 +156,11 @@ export function RunsPage() {
           </tbody>
         </table>
       </div>
+      {next && (
+        <button type="button" onClick={() => void read(next).catch(() => undefined)}>
+          Load more
+        </button>
+      )}
     </section>
   );
 }
