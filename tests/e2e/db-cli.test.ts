@@ -112,7 +112,7 @@ describe('caxton db status', () => {
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/backend: +sqlite/);
     expect(text.stdout).toContain(file);
-    expect(text.stdout).toMatch(/schema version: 9/);
+    expect(text.stdout).toMatch(/schema version: 12/);
     expect(text.stdout).toMatch(new RegExp(`messages +│? *${dump.messages!.length}\\b`));
   }, 30_000);
 
