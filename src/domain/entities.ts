@@ -60,12 +60,7 @@ export const AgentSchema = z
      * What the agent sees of a shared conversation (STORY-032): `all` (default) every message;
      * `addressed` only messages addressed to it or to `all`, and its own.
      */
-    conversation_visibility: z
-      .enum(['all', 'addressed'])
-      .optional()
-      .describe(
-        'What the agent sees of a shared conversation: `all` (default) every message; `addressed` only messages addressed to it or to `all`, and its own.',
-      ),
+    conversation_visibility: z.enum(['all', 'addressed']).optional(),
     documentation: z.string().optional(),
     extra: z.record(z.string(), z.unknown()).default({}),
   })
