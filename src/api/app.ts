@@ -31,6 +31,7 @@ import { caxtonRoutes } from './routes/caxton.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { conversationRoutes } from './routes/conversations.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
 import { openaiResponsesRoutes } from './routes/openai-responses.js';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     caxtonRoutes(deps, startRun),
     ...entityRoutes(deps),
     historyRoutes(deps),
+    conversationRoutes(deps, startRun, wire),
     usageRoutes(deps),
     eventRoutes(deps),
     openaiRoutes(deps, startRun, wire),

@@ -89,8 +89,8 @@ export interface AppDeps {
   runtime: ManagedRuntime;
   /** Users, keys, user-tier entities and per-user history (SQLite). */
   tenants: TenantStore;
-  /** Conversation reads for `GET /api/conversations/:id` (ownership checked by `get`). */
-  conversations: Pick<ConversationStore, 'get' | 'messages'>;
+  /** Conversations for `/api/conversations` (ownership checked by `get`), shared ones included (STORY-032). */
+  conversations: ConversationStore;
   /**
    * Budgets (src/runtime/budgets.ts) for `GET /api/usage` and the admin's `/api/users/:id/limits`:
    * the service (limits and what remains) and the store (overrides, usage reports). Absent: those routes answer 404.

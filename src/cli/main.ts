@@ -91,7 +91,7 @@ Docs: man caxton; README.md.`,
   return program;
 }
 
-/** `memory list|search|add|delete|export|import|reindex|stats` (docs/memory.md), and `conversation clear` (STORY-019). */
+/** `memory list|search|add|delete|export|import|reindex|stats` (docs/memory.md), and `conversation clear` (STORY-019) with the shared-conversation commands. */
 function registerMemoryCommands(program: Command): void {
   const memory = program.command('memory').description('memory items: list, search, add, delete, export, import, re-embed');
   const load = (name: 'list' | 'search' | 'add' | 'remove' | 'exportItems' | 'importItems' | 'reindex' | 'stats') =>
@@ -130,12 +130,29 @@ function registerMemoryCommands(program: Command): void {
     .action(load('importItems'));
   memory.command('reindex').description('re-embed every item without a vector of the configured embedder (admin)').action(load('reindex'));
   memory.command('stats').description('item counts per scope and embedder, and the embedder in use').action(load('stats'));
-  program
-    .command('conversation')
-    .description('conversations')
+  const conversation = program.command('conversation').description('conversations, shared ones included');
+  conversation
     .command('clear <id>')
     .description("clear a conversation's context: delete its messages, keep the conversation")
     .action(lazy(() => import('./commands/conversation-clear.js')));
+  registerSharedConversationCommands(conversation);
+}
+
+/** `conversation create|send|show`: shared conversations of several agents (STORY-032). */
+function registerSharedConversationCommands(conversation: Command): void {
+  const load = (name: 'create' | 'send' | 'show') => lazy(async () => ({ run: (await import('./commands/conversation.js'))[name] as Handler }));
+  conversation
+    .command('create')
+    .description('start a shared conversation; prints its id')
+    .requiredOption('--agents <names>', 'participants, comma-separated, in answering order')
+    .action(load('create'));
+  conversation
+    .command('send <id> <message>')
+    .description('post a message: to one participant (default the first) or to all, who answer in order')
+    .option('--to <agent>', 'a participant, or "all"')
+    .option('--no-stream', 'wait for every answer instead of streaming them')
+    .action(load('send'));
+  conversation.command('show <id>').description('participants and messages with their authors').action(load('show'));
 }
 
 /** `version` and `init` (SPEC §2 home layout, §5). */

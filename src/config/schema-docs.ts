@@ -39,6 +39,8 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     'budget.usd_per_month': 'Most USD this agent may spend per UTC month.',
     'budget.tokens_per_day': 'Most tokens (input + output) this agent may use per UTC day.',
     'budget.tokens_per_month': 'Most tokens (input + output) this agent may use per UTC month.',
+    conversation_visibility:
+      'What the agent sees of a shared conversation: `all` (default) every message; `addressed` only messages addressed to it or to `all`, and its own.',
     documentation: 'Notes for humans (the body of a migrated Markdown agent); never sent to the model.',
     extra: 'Namespaced data this version does not interpret; kept on import and export instead of rejected.',
   },

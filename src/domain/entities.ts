@@ -56,6 +56,11 @@ export const AgentSchema = z
     memory: MemorySchema.optional(),
     /** USD and token budgets of this agent per UTC day and month, over all its users (src/domain/budgets.ts). */
     budget: BudgetLimitsSchema.optional(),
+    /**
+     * What the agent sees of a shared conversation (STORY-032): `all` (default) every message;
+     * `addressed` only messages addressed to it or to `all`, and its own.
+     */
+    conversation_visibility: z.enum(['all', 'addressed']).optional(),
     documentation: z.string().optional(),
     extra: z.record(z.string(), z.unknown()).default({}),
   })

@@ -28,12 +28,52 @@ export interface Conversation {
   updated_at: number;
 }
 
-/** Conversations and their messages. */
+/** A participant of a shared conversation (STORY-032): an agent name as the catalog resolves it, in listed order. Time in ms since epoch. */
+export interface Participant {
+  agent: string;
+  joined_at: number;
+}
+
+/**
+ * A message of a conversation with who wrote it and whom it addresses (STORY-032). `author`: `user`
+ * for the conversation's owner, else the agent's name; `to`: an agent's name, `all` (every
+ * participant) or `user` (an agent's answer to a message addressed to it alone). Both are absent on
+ * messages written by a plain agent chat.
+ */
+export interface AuthoredMessage extends StoredMessage {
+  author?: string;
+  to?: string;
+}
+
+/** A message appended to a shared conversation: always authored and addressed. */
+export interface SharedMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  author: string;
+  to: string;
+}
+
+/** Conversations and their messages; shared conversations also have participants (STORY-032). */
 export interface ConversationStore {
   /** The conversation if it exists and belongs to `userId`, else undefined (never another user's). */
   get(id: string, userId: string): Promise<Conversation | undefined>;
   /** Messages of a conversation, oldest first. */
   messages(id: string): Promise<StoredMessage[]>;
+  /** Messages of a conversation, oldest first, with their author and addressee where recorded. */
+  authoredMessages(id: string): Promise<AuthoredMessage[]>;
+  /**
+   * Create a shared conversation owned by `conv.user_id` with `participants` in that order (names
+   * unique, already checked by the caller); `conv.agent_name` is the first participant.
+   */
+  createShared(conv: Conversation, participants: readonly string[]): Promise<void>;
+  /** A conversation's participants in listed order (join order after the first ones). */
+  participants(id: string): Promise<Participant[]>;
+  /** Add `agent` as the last participant. @returns false when it already takes part. @throws DomainError NOT_FOUND when the conversation is gone. */
+  join(id: string, agent: string, at: number): Promise<boolean>;
+  /** Remove `agent` from the participants (its messages stay). @returns false when it was not one. */
+  leave(id: string, agent: string): Promise<boolean>;
+  /** Append `messages` in order in one transaction and touch `updated_at` (ms). @throws DomainError NOT_FOUND when the conversation is gone. */
+  appendShared(id: string, messages: readonly SharedMessage[], at: number): Promise<void>;
 }
 
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */

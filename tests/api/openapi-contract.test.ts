@@ -380,6 +380,28 @@ describe('every operation answers as documented', () => {
     await expectStatus(400, 'PUT', '/api/users/alice@example.com/limits', { token: admin.jwt, body: { usd_per_day: -1 } });
   });
 
+  it('shared conversations: create, post (JSON and SSE), join, leave', async () => {
+    const token = alice.jwt;
+    const conv = await expectStatus(201, 'POST', '/api/conversations', { token, body: { participants: ['talker', 'router'] } });
+    const id = conv.json.id as string;
+    await expectStatus(404, 'POST', '/api/conversations', { token, body: { participants: ['nobody'] } });
+    await expectStatus(400, 'POST', '/api/conversations', { token, body: { participants: ['all'] } });
+    await expectStatus(200, 'POST', `/api/conversations/${id}/messages`, { token, body: { text: 'hello both', to: 'all' } });
+    const stream = await expectStatus(200, 'POST', `/api/conversations/${id}/messages`, { token, body: { text: 'and you', to: 'router', stream: true } });
+    expect(stream.type).toBe('text/event-stream');
+    await expectStatus(400, 'POST', `/api/conversations/${id}/messages`, { token, body: { text: 'hi', to: 'nobody' } });
+    await expectStatus(404, 'POST', `/api/conversations/${id}/messages`, { token: bob.jwt, body: { text: 'hi' } });
+    await expectStatus(200, 'GET', `/api/conversations/${id}`, { token });
+    await expectStatus(400, 'POST', `/api/conversations/${id}/participants`, { token, body: { agent: 'user' } });
+    await expectStatus(404, 'POST', `/api/conversations/${id}/participants`, { token: bob.jwt, body: { agent: 'router' } });
+    await expectStatus(409, 'POST', `/api/conversations/${id}/participants`, { token, body: { agent: 'router' } });
+    await expectStatus(204, 'DELETE', `/api/conversations/${id}/participants/router`, { token });
+    await expectStatus(204, 'DELETE', `/api/conversations/${id}/participants/talker`, { token });
+    await expectStatus(404, 'DELETE', `/api/conversations/${id}/participants/talker`, { token });
+    await expectStatus(409, 'POST', `/api/conversations/${id}/messages`, { token, body: { text: 'anyone?' } });
+    await expectStatus(200, 'POST', `/api/conversations/${id}/participants`, { token, body: { agent: 'router' } });
+  });
+
   it('memory items, conversation context and embeddings', async () => {
     const token = alice.jwt;
     const item = await expectStatus(201, 'POST', '/api/memory', { token, body: { text: 'The spare key is under the blue flower pot.' } });

@@ -10,7 +10,8 @@ import { seedConversation } from './store.js';
 
 /**
  * Fill `file` (created and migrated) with two users and everything they own: API keys, refresh tokens,
- * a revoked session, conversations with messages and executions (with a fractional cost), memory,
+ * a revoked session, conversations with messages and executions (with a fractional cost), a shared
+ * conversation with participants and authored messages, memory,
  * memory items (one with a float32 vector, one without),
  * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server;
  * `messages` and `memory` get more rows than one copy batch.
@@ -29,6 +30,16 @@ export async function populateDatabase(file: string): Promise<void> {
     { role: 'assistant', content: 'hi ☃' },
   ]);
   await seedConversation(store, 'router', bob.id, [{ role: 'user', content: 'second' }]);
+  const shared = { id: 'conv-shared', agent_name: 'router', user_id: ann.id, created_at: 1_700_000_000_000, updated_at: 1_700_000_000_000 };
+  await store.conversations.createShared(shared, ['router', 'helper']);
+  await store.conversations.appendShared(
+    shared.id,
+    [
+      { role: 'user', content: 'both of you?', author: 'user', to: 'all' },
+      { role: 'assistant', content: 'yes', author: 'router', to: 'all' },
+    ],
+    1_700_000_000_500,
+  );
   await store.executions.record({
     id: 'exec-cost',
     agent_name: 'router',

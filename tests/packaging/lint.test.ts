@@ -106,6 +106,9 @@ describe('man/caxton.1', () => {
       'server logs [-n N] [-f]',
       'agent list',
       'agent test NAME MESSAGE [--conversation ID] [--no-stream]',
+      'conversation create --agents A,B,C',
+      'conversation send ID [--to AGENT|all] [--no-stream] MESSAGE',
+      'conversation show ID',
       // the ones only named, with a pointer to --help
       'validate',
       'migrate',

@@ -1,9 +1,10 @@
 /**
  * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log, filtered and
  * paged on the server), `GET /api/executions/stats` (per-agent runs, errors, p50 latency, tokens and
- * cost over a window) and `GET /api/conversations`, `GET|DELETE /api/conversations/:id`,
- * `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist, except that the admin's
- * stats cover every user's runs.
+ * cost over a window) and `GET /api/conversations`, `GET|DELETE /api/conversations/:id` (with the
+ * participants and authored messages of shared conversations, src/api/routes/conversations.ts),
+ * `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist, except that the
+ * admin's stats cover every user's runs.
  */
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
@@ -134,12 +135,29 @@ export function historyRoutes(deps: AppDeps): Routes {
     {
       method: 'get',
       path: '/conversations/{id}',
-      summary: 'One of your conversations with its messages',
+      summary: 'One of your conversations with its messages (author and addressee where recorded) and its participants (shared conversations)',
       tags: ['history'],
       responses: {
         200: {
           description: 'conversation',
-          schema: z.object({ id: z.string(), messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()) }).loose(),
+          schema: z
+            .object({
+              id: z.string(),
+              participants: z
+                .array(z.object({ agent: z.string(), joined_at: z.number() }))
+                .describe('agents of a shared conversation in listed order; empty otherwise'),
+              messages: z.array(
+                z
+                  .object({
+                    role: z.string(),
+                    content: z.string(),
+                    author: z.string().optional().describe('`user`, or the agent that wrote it (shared conversations)'),
+                    to: z.string().optional().describe('a participant, `all`, or `user` (shared conversations)'),
+                  })
+                  .loose(),
+              ),
+            })
+            .loose(),
         },
         404: { description: 'not yours or absent', schema: ErrorSchema },
       },
@@ -148,7 +166,8 @@ export function historyRoutes(deps: AppDeps): Routes {
       const id = c.req.param('id')!;
       const conv = await deps.conversations.get(id, c.get('userId'));
       if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
-      return c.json({ ...conv, messages: await deps.conversations.messages(id) });
+      const [participants, messages] = await Promise.all([deps.conversations.participants(id), deps.conversations.authoredMessages(id)]);
+      return c.json({ ...conv, participants, messages });
     },
   );
 

@@ -17,6 +17,7 @@ import { checkout, createDb, scrub, translate, type Db } from './client.js';
 import { createStepCommitter } from './executions.js';
 import { createMemoryItemStore } from './memory-items.js';
 import { migrate } from './migrations.js';
+import { createSharedConversationMethods } from './shared-conversations.js';
 import { createTenantStore } from './tenants.js';
 
 /** How long a query may wait for a pooled connection before failing as UNAVAILABLE (ms). */
@@ -48,9 +49,10 @@ const S = {
   size: { name: 'cx_size', text: 'SELECT pg_database_size(current_database()) AS bytes' },
 };
 
-/** Conversation reads (rows are written by the step committer); never another user's conversation. */
+/** Conversation reads (a run's rows are written by the step committer) and shared conversations (shared-conversations.ts); never another user's conversation. */
 function createConversationStore(db: Db): ConversationStore {
   return {
+    ...createSharedConversationMethods(db),
     get: async (id, userId) => (await db.run<Conversation & Record<string, unknown>>(S.conversation, [id, userId])).rows[0],
     async messages(id) {
       const rows = (await db.run<{ role: StoredMessage['role']; content: string; tool_calls: string | null; tool_call_id: string | null }>(S.messages, [id]))

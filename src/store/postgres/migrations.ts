@@ -299,6 +299,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX idx_memory_items_fts ON memory_items USING GIN (to_tsvector('english', text));
     `,
   },
+  {
+    version: 12,
+    name: 'shared conversations: conversation_participants (agents in listed order), messages.author and messages.addressed_to',
+    sql: `
+      CREATE TABLE conversation_participants (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        agent TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        joined_at BIGINT NOT NULL,
+        PRIMARY KEY (conversation_id, agent)
+      );
+      ALTER TABLE messages ADD COLUMN author TEXT;
+      ALTER TABLE messages ADD COLUMN addressed_to TEXT;
+    `,
+  },
 ];
 
 /** The highest migration number of this build. */

@@ -13,6 +13,7 @@ import { createBudgetStore } from './budgets.js';
 import { createStepCommitter } from './executions.js';
 import { createMemoryItemStore } from './memory-items.js';
 import { MIGRATIONS } from './migrations.js';
+import { createSharedConversationMethods } from './shared-conversations.js';
 import { createTenantStore } from './tenants.js';
 
 /** Apply pending migrations; returns the resulting schema version. @throws DomainError when the file is newer. */
@@ -65,11 +66,12 @@ function openDatabase(file: string): { db: Database.Database; version: number } 
   }
 }
 
-/** Conversation reads (rows are written by the step committer). */
+/** Conversation reads (a run's rows are written by the step committer) and shared conversations (shared-conversations.ts). */
 function createConversationStore(db: Database.Database): ConversationStore {
   const getConversation = db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE id = ? AND user_id = ?');
   const messages = db.prepare('SELECT role, content, tool_calls, tool_call_id FROM messages WHERE conversation_id = ? ORDER BY id');
   return {
+    ...createSharedConversationMethods(db),
     async get(id, userId) {
       return getConversation.get(id, userId) as Conversation | undefined;
     },

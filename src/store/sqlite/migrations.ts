@@ -331,4 +331,19 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'shared conversations: conversation_participants (agents in listed order), messages.author and messages.addressed_to',
+    sql: `
+      CREATE TABLE conversation_participants (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        agent TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, agent)
+      );
+      ALTER TABLE messages ADD COLUMN author TEXT;
+      ALTER TABLE messages ADD COLUMN addressed_to TEXT;
+    `,
+  },
 ];

@@ -1,0 +1,73 @@
+/**
+ * Shared conversations on SQLite (STORY-032): participants in `conversation_participants` (migration
+ * 12) and authored messages (`messages.author`, `messages.addressed_to`). Each method is one
+ * transaction with prepared statements, like the rest of the SQLite store.
+ */
+import type Database from 'better-sqlite3';
+import { DomainError } from '../../domain/errors.js';
+import type { AuthoredMessage, ConversationStore, Participant, StoredMessage } from '../types.js';
+
+/** The part of ConversationStore about authors and participants. */
+export type SharedConversationMethods = Pick<ConversationStore, 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'>;
+
+type AuthoredRow = {
+  role: StoredMessage['role'];
+  content: string;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  author: string | null;
+  addressed_to: string | null;
+};
+
+/** A stored row as an AuthoredMessage (absent fields left out). */
+function authored(r: AuthoredRow): AuthoredMessage {
+  return {
+    role: r.role,
+    content: r.content,
+    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
+    ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
+    ...(r.author ? { author: r.author } : {}),
+    ...(r.addressed_to ? { to: r.addressed_to } : {}),
+  };
+}
+
+/** The conversation is gone (deleted meanwhile): the caller's request changes nothing. */
+const gone = (id: string) => new DomainError('NOT_FOUND', `conversation ${id} not found`);
+
+/** Shared-conversation methods over `db`. */
+export function createSharedConversationMethods(db: Database.Database): SharedConversationMethods {
+  const s = {
+    messages: db.prepare('SELECT role, content, tool_calls, tool_call_id, author, addressed_to FROM messages WHERE conversation_id = ? ORDER BY id'),
+    conversation: db.prepare('INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
+    exists: db.prepare('SELECT 1 FROM conversations WHERE id = ?').pluck(),
+    participants: db.prepare('SELECT agent, joined_at FROM conversation_participants WHERE conversation_id = ? ORDER BY position'),
+    join: db.prepare(
+      `INSERT INTO conversation_participants (conversation_id, agent, position, joined_at)
+       SELECT @id, @agent, COALESCE(MAX(position), -1) + 1, @at FROM conversation_participants WHERE conversation_id = @id
+       ON CONFLICT (conversation_id, agent) DO NOTHING`,
+    ),
+    leave: db.prepare('DELETE FROM conversation_participants WHERE conversation_id = ? AND agent = ?'),
+    append: db.prepare('INSERT INTO messages (conversation_id, role, content, author, addressed_to, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    touch: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+  };
+  const create = db.transaction((conv: Parameters<ConversationStore['createShared']>[0], participants: readonly string[]) => {
+    s.conversation.run(conv.id, conv.agent_name, conv.user_id, conv.created_at, conv.updated_at);
+    for (const agent of participants) s.join.run({ id: conv.id, agent, at: conv.created_at });
+  });
+  const join = db.transaction((id: string, agent: string, at: number) => {
+    if (!s.exists.get(id)) throw gone(id);
+    return s.join.run({ id, agent, at }).changes > 0;
+  });
+  const append = db.transaction((id: string, messages: Parameters<ConversationStore['appendShared']>[1], at: number) => {
+    if (s.touch.run(at, id).changes === 0) throw gone(id);
+    for (const m of messages) s.append.run(id, m.role, m.content, m.author, m.to, at);
+  });
+  return {
+    authoredMessages: async (id) => (s.messages.all(id) as AuthoredRow[]).map(authored),
+    createShared: async (conv, participants) => create(conv, participants),
+    participants: async (id) => s.participants.all(id) as Participant[],
+    join: async (id, agent, at) => join(id, agent, at),
+    leave: async (id, agent) => s.leave.run(id, agent).changes > 0,
+    appendShared: async (id, messages, at) => append(id, messages, at),
+  };
+}
