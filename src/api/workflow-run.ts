@@ -1,10 +1,11 @@
 /**
  * Workflow runs (DIR-12 "workflows"): the workflow's `entry_agent` answers first; when its whole
  * reply (trimmed, case-insensitive, one optional trailing period) is the name of an agent the user
- * can see, the same message goes on to that agent with the conversation so far; a reply that is a
- * name no visible agent has goes to `fallback_agent` (unless the fallback itself said it, or there is
- * none: then it is the answer); any other reply, or a run that did not end with `stop`, ends the
- * workflow with that run's answer. Hops past `max_depth`, or agent runs past `max_iterations`, end the
+ * can see, the same message goes on to that agent with the conversation so far; when the entry
+ * agent's reply is a name no visible agent has (one word that could be a name, e.g. `billing`), the
+ * message goes to `fallback_agent` (without one, that reply is the answer); any other reply, a later
+ * agent's one-word reply that names no visible agent, or a run that did not end with `stop`, ends
+ * the workflow with that run's answer. Hops past `max_depth`, or agent runs past `max_iterations`, end the
  * workflow with a stated error (`finish_reason` `error` / `max_iterations`), never silently.
  *
  * Every agent run goes through `startAgentRun` (src/api/run.ts), so tenancy, lifecycle, budgets,
@@ -131,7 +132,7 @@ async function visibleAgent(w: Walk, word: string): Promise<string | undefined> 
 async function decide(w: Walk, agent: string, done: DoneEvent): Promise<Decision> {
   const word = done.finish_reason === 'stop' ? routedName(done.reply) : undefined;
   if (!word) return { end: true };
-  const fallback = w.wf.fallback_agent !== agent ? w.wf.fallback_agent : undefined;
+  const fallback = w.path.length === 1 && w.wf.fallback_agent !== agent ? w.wf.fallback_agent : undefined;
   const next = (await visibleAgent(w, word)) ?? fallback;
   if (!next) return { end: true };
   const chain = [...w.path, next].join(' -> ');

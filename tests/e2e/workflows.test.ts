@@ -41,9 +41,10 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
   let url = '';
 
   beforeAll(async () => {
-    ({ fake, home, url } = await homes.startWithFake(undefined, (h) =>
-      h.writeFile('config/workflows/short.toon', 'name: short\nentry_agent: router\nfallback_agent: orchestrator\nmax_depth: 1\nmax_iterations: 5\n'),
-    ));
+    ({ fake, home, url } = await homes.startWithFake(undefined, (h) => {
+      h.writeFile('config/workflows/short.toon', 'name: short\nentry_agent: router\nfallback_agent: orchestrator\nmax_depth: 1\nmax_iterations: 5\n');
+      h.writeFile('config/workflows/capped.toon', 'name: capped\nentry_agent: router\nmax_depth: 5\nmax_iterations: 2\n');
+    }));
   }, 30_000);
   afterAll(() => homes.cleanupAll());
   beforeEach(() => {
@@ -122,6 +123,12 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
     expect(r.stderr).toContain('path router -> orchestrator');
   });
 
+  it("a later agent's one-word reply that names no agent is its answer, not a hand-over to the fallback", async () => {
+    fake.setDefault(agents('customer-support', { content: 'Yes.' }));
+    const res = await runJson('default', 'Can I return shoes?');
+    expect(res).toMatchObject({ reply: 'Yes.', path: ['router', 'customer-support'], finish_reason: 'stop' });
+  });
+
   it('any other reply is the answer: the workflow ends at the router', async () => {
     fake.setDefault(agents('Please tell me more about what you need.'));
     const res = await runJson('default', 'hi');
@@ -137,10 +144,17 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
     expect(res).toMatchObject({ path: ['router', 'customer-support'], finish_reason: 'error', reply: 'orchestrator' });
   });
 
+  it('agent runs past max_iterations end with a stated max_iterations', async () => {
+    fake.setDefault(agents('customer-support', { content: 'orchestrator' }));
+    const res = await runJson('capped', 'Where is my order?');
+    expect(res).toMatchObject({ path: ['router', 'customer-support'], finish_reason: 'max_iterations' });
+    expect(res.error).toBe('workflow capped stopped at max_iterations 2 agent runs: router -> customer-support -> orchestrator');
+  });
+
   it('an unknown workflow is a 404 naming the workflows there are', async () => {
     const res = await fetch(`${url}/api/workflows/nope/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
     expect(res.status).toBe(404);
-    expect(JSON.stringify(await res.json())).toContain('use one of: default, short');
+    expect(JSON.stringify(await res.json())).toContain('use one of: capped, default, short');
   });
 
   it('the official openai client runs model "workflow:default", listed in /v1/models, JSON and streaming', async () => {
