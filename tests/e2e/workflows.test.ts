@@ -151,6 +151,25 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
     expect(res.error).toBe('workflow capped stopped at max_iterations 2 agent runs: router -> customer-support -> orchestrator');
   });
 
+  it("a hand-over to a stopped agent fails with its reason, as a 503 or as the stream's error event", async () => {
+    fake.setDefault(agents('customer-support'));
+    expect((await home.run(['agent', 'stop', 'customer-support'])).exitCode).toBe(0);
+    try {
+      const res = await fetch(`${url}/api/workflows/default/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"message":"Where?"}',
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('customer-support');
+      const r = await home.run(['workflow', 'run', 'default', 'Where?']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain('customer-support');
+    } finally {
+      await home.run(['agent', 'start', 'customer-support']);
+    }
+  });
+
   it('an unknown workflow is a 404 naming the workflows there are', async () => {
     const res = await fetch(`${url}/api/workflows/nope/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
     expect(res.status).toBe(404);
