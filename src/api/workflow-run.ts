@@ -97,7 +97,7 @@ const MAX_NAME_TEXT = 140;
 const couldBeName = (text: string) => text.length <= MAX_NAME_TEXT && /^\s*\S*\s*$/.test(text);
 
 /** The agent name a whole reply is, lower-cased (trimmed, one trailing period dropped); undefined when it is no name. */
-export function routedName(reply: string): string | undefined {
+function routedName(reply: string): string | undefined {
   const word = reply.trim().replace(/\.$/, '').toLowerCase();
   return word && parseEntityRef(word) ? word : undefined;
 }
@@ -154,12 +154,19 @@ function startHop(w: Walk, agent: string): Promise<StartedRun> {
   });
 }
 
+/** How a hop ended: its `start` and `done`, and the text held back because it could be a name (module comment). */
+interface HopEnd {
+  start: StartEvent;
+  done: DoneEvent;
+  held: string;
+}
+
 /**
- * The events of one hop; returns its `done` (undefined after an `error`, which ends the workflow).
- * Text is held back while it could be a name (module comment) and sent once it cannot, or at the end
- * when `final(done)` says this run's reply is the answer.
+ * The events of one hop; returns how it ended (undefined after an `error`, which ends the workflow).
+ * Text is held back while it could be a name and sent as soon as it cannot; what is still held at
+ * the end is the caller's to send when the reply turns out to be the answer.
  */
-async function* hop(w: Walk, run: StartedRun, step: number): AsyncGenerator<WorkflowEvent, { done: DoneEvent; start: StartEvent } | undefined> {
+async function* hop(w: Walk, run: StartedRun, step: number): AsyncGenerator<WorkflowEvent, HopEnd | undefined> {
   let start: StartEvent | undefined;
   let held = '';
   let streaming = false;
@@ -176,9 +183,7 @@ async function* hop(w: Walk, run: StartedRun, step: number): AsyncGenerator<Work
         yield { type: 'text_delta', text: held } satisfies TextDeltaEvent;
       }
     } else if (ev.type === 'done') {
-      if (!start) return undefined;
-      if (!streaming && held && !routedName(ev.reply)) yield { type: 'text_delta', text: held };
-      return { done: ev, start };
+      return start && { start, done: ev, held: streaming ? '' : held };
     } else {
       yield ev;
       if (ev.type === 'error') return undefined;
@@ -201,11 +206,12 @@ async function* walk(w: Walk, first: StartedRun): AsyncGenerator<WorkflowEvent> 
     w.path.push(agent);
     const ended = yield* hop(w, run, step);
     if (!ended) return;
-    const { done, start } = ended;
+    const { done, start, held } = ended;
     w.usage = { input_tokens: w.usage.input_tokens + done.usage.input_tokens, output_tokens: w.usage.output_tokens + done.usage.output_tokens };
     w.cost += done.cost_usd;
     const decision = await decide(w, agent, done);
     const next = 'next' in decision ? { next: decision.next } : {};
+    if ('end' in decision && held) yield { type: 'text_delta', text: held } satisfies TextDeltaEvent;
     const { execution_id, finish_reason, reply } = done;
     yield { type: 'agent_finished', workflow: w.wf.name, agent, step, execution_id, finish_reason, reply, ...next };
     if (!('next' in decision)) {

@@ -127,6 +127,10 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
     fake.setDefault(agents('customer-support', { content: 'Yes.' }));
     const res = await runJson('default', 'Can I return shoes?');
     expect(res).toMatchObject({ reply: 'Yes.', path: ['router', 'customer-support'], finish_reason: 'stop' });
+    // Streamed, the one word held back while it could have been a name is sent once it is the answer.
+    const r = await home.run(['workflow', 'run', 'default', 'Can I return shoes?']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('Yes.\n');
   });
 
   it('any other reply is the answer: the workflow ends at the router', async () => {
