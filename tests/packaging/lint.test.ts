@@ -106,6 +106,8 @@ describe('man/caxton.1', () => {
       'server logs [-n N] [-f]',
       'agent list',
       'agent test NAME MESSAGE [--conversation ID] [--no-stream]',
+      'workflow list',
+      'workflow run NAME MESSAGE [--conversation ID] [--no-stream]',
       // the ones only named, with a pointer to --help
       'validate',
       'migrate',
