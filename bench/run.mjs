@@ -15,6 +15,7 @@
  *   node bench/run.mjs memory          # semantic memory at 100K items: search p50/p99, keyword, inserts, RSS
  *   node bench/run.mjs logging         # logging cost per run (request + run lines to the rotated log file)
  *   node bench/run.mjs scenarios       # caxton test per case with scripted replies
+ *   node bench/run.mjs workflow        # a workflow hop vs a direct run (zero-latency fake)
  *
  * `npm run bench` builds first and then runs this.
  */

@@ -358,6 +358,8 @@ export function startFakeChatServer() {
  * @throws with the CLI's output when a step fails.
  */
 export function startDaemonAgainst(home, fakeUrl, { databaseUrl } = {}) {
+  // Set before `init`, which points the shipped models at the `openai` provider only when it sees a key.
+  process.env.OPENAI_API_KEY = 'bench-key';
   const init = cli(home, ['init']);
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const database = databaseUrl ? `\n[database]\nurl = ${JSON.stringify(databaseUrl)}\n` : '';
@@ -365,7 +367,6 @@ export function startDaemonAgainst(home, fakeUrl, { databaseUrl } = {}) {
     join(home, 'ares.toml'),
     `[server]\nhost = "127.0.0.1"\nport = 0\n\n[providers.openai]\ntype = "openai"\nbase_url = "${fakeUrl}"\napi_key_env = "OPENAI_API_KEY"\nmax_retries = 0\n\n[logging]\nlevel = "warn"\n${database}`,
   );
-  process.env.OPENAI_API_KEY = 'bench-key';
   const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
   if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
   return JSON.parse(start.stdout).url;

@@ -39,6 +39,8 @@ import { mcpRoutes } from './routes/mcp.js';
 import { memoryRoutes } from './routes/memory.js';
 import { openaiEmbeddingRoutes } from './routes/openai-embeddings.js';
 import { usageRoutes } from './routes/usage.js';
+import { workflowRoutes } from './routes/workflows.js';
+import { createWorkflowStarter } from './workflow-run.js';
 import { createRunStarter } from './run.js';
 import { scrubResponses } from './scrub.js';
 
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const metrics = deps.metrics;
   const wire = wireErrors(deps.secrets);
   const startRun = createRunStarter(deps.catalog, deps.runtime, deps.live);
+  const startWorkflow = createWorkflowStarter(deps.catalog, startRun);
   const budgets = deps.budgets?.service;
   const limits = rateLimiter(deps.rateLimits ?? { requestsPerMinute: 0 }, {
     addressOf: clientAddressResolver(deps.trustedProxies ?? []),
@@ -88,7 +91,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     conversationRoutes(deps, startRun, wire),
     usageRoutes(deps),
     eventRoutes(deps),
-    openaiRoutes(deps, startRun, wire),
+    workflowRoutes(deps, startWorkflow, wire),
+    openaiRoutes(deps, startRun, wire, startWorkflow),
     openaiResponsesRoutes(deps, startRun, wire),
     openaiEmbeddingRoutes(deps),
     memoryRoutes(deps),

@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ErrorEvent, RunEvent } from '../runtime/events.js';
+import type { ErrorEvent } from '../runtime/events.js';
 import type { WireErrors } from './errors.js';
 import { runError } from './run.js';
 
@@ -24,17 +24,17 @@ export function errorEventData(ev: ErrorEvent, wire: WireErrors): ErrorEvent {
 }
 
 /**
- * Stream `events` as Server-Sent Events. The run's AbortController is aborted when the client goes
+ * Stream `events` (a run's, or a workflow's: src/api/workflow-run.ts) as Server-Sent Events. The run's AbortController is aborted when the client goes
  * away, which cancels the provider request. A failure after the headers are sent is the stream's
  * last event (`error`, `{type, code, message}`).
  */
-export function sseResponse(c: Context, events: AsyncIterable<RunEvent>, abort: AbortController, wire: WireErrors): Response {
+export function sseResponse(c: Context, events: AsyncIterable<{ type: string }>, abort: AbortController, wire: WireErrors): Response {
   return streamSSE(c, async (stream) => {
     stream.onAbort(() => abort.abort());
     try {
       for await (const ev of events) {
         if (stream.aborted) break;
-        await stream.writeSSE({ event: ev.type, data: JSON.stringify(ev.type === 'error' ? errorEventData(ev, wire) : ev) });
+        await stream.writeSSE({ event: ev.type, data: JSON.stringify(ev.type === 'error' ? errorEventData(ev as ErrorEvent, wire) : ev) });
       }
     } catch (err) {
       const { code, message } = wire(err);

@@ -20,7 +20,7 @@
  */
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { BUILTIN_TOOL_NAMES } from '../domain/builtin-tools.js';
-import type { Agent, McpServer, Model, Source, Tool } from '../domain/entities.js';
+import type { Agent, McpServer, Model, Source, Tool, Workflow } from '../domain/entities.js';
 import { DomainError, type ErrorDetail } from '../domain/errors.js';
 import { parseEntityRef, qualifiedName, type EntityRef } from '../domain/names.js';
 import { checkAgentReferences, type ReferenceScope } from '../domain/references.js';
@@ -114,6 +114,10 @@ export interface Catalog {
   checkAgentReferences(agent: Agent, userId: string): Promise<ErrorDetail[]>;
   /** Model names of the system tier, sorted. */
   modelNames(): string[];
+  /** Workflows (DIR-12; system tier only: config/workflows), sorted by name. */
+  workflows(): Workflow[];
+  /** The workflow `name` of the current snapshot. @throws DomainError NOT_FOUND (with the names that exist as hint). */
+  resolveWorkflow(name: string): Workflow;
   /** Counts per entity kind of the system tier. */
   counts(): Record<'agents' | 'models' | 'tools' | 'workflows' | 'mcps', number>;
 }
@@ -303,6 +307,16 @@ async function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string
   };
 }
 
+/** `Catalog.resolveWorkflow`. @throws DomainError NOT_FOUND. */
+function resolveWorkflow(snap: ConfigSnapshot, name: string): Workflow {
+  const found = snap.workflows.get(name)?.value;
+  if (found) return found;
+  const known = [...snap.workflows.keys()].sort();
+  throw new DomainError('NOT_FOUND', `workflow ${name} not found`, [
+    { field: 'name', message: `no workflow named ${name}`, hint: known.length ? `use one of: ${known.join(', ')}` : 'define one in config/workflows/' },
+  ]);
+}
+
 /** Build the catalog over a snapshot getter (the config watcher swaps what it returns) and the tenant rows. */
 export function createCatalog(opts: CatalogOptions): Catalog {
   const tiers: Tiers = { ...opts, builtins: () => opts.builtinTools?.() ?? BUILTIN_TOOL_NAMES };
@@ -324,6 +338,8 @@ export function createCatalog(opts: CatalogOptions): Catalog {
       return problems.map((p) => ({ code: 'E_REFERENCE', field: p.path.join('.'), message: p.message, hint: p.hint }));
     },
     modelNames: () => [...opts.snapshot().models.keys()].sort(),
+    workflows: () => [...opts.snapshot().workflows.values()].map((w) => w.value).sort((a, b) => a.name.localeCompare(b.name)),
+    resolveWorkflow: (name) => resolveWorkflow(opts.snapshot(), name),
     counts() {
       const s = opts.snapshot();
       return { agents: s.agents.size, models: s.models.size, tools: s.tools.size, workflows: s.workflows.size, mcps: s.mcps.size };

@@ -85,10 +85,26 @@ Docs: man caxton; README.md.`,
   registerTestCommand(program);
   registerTemplateCommands(program);
   registerMcpCommands(program);
+  registerWorkflowCommands(program);
   registerMemoryCommands(program);
   registerDatabaseCommands(program);
   registerDoctorCommand(program);
   return program;
+}
+
+/** `workflow list|run` (DIR-12 workflows: an entry agent that hands the message on). */
+function registerWorkflowCommands(program: Command): void {
+  const workflow = program.command('workflow').description('list and run workflows (config/workflows)');
+  const load = (name: 'list' | 'run') => lazy(async () => ({ run: (await import('./commands/workflow.js'))[name] as Handler }));
+  workflow.command('list').description('table of workflows: NAME ENTRY FALLBACK MAX_DEPTH MAX_ITERATIONS').action(load('list'));
+  workflow
+    .command('run')
+    .description('send one message to a workflow and stream the answer; the path of agents goes to stderr')
+    .argument('<name>', 'workflow name')
+    .argument('<message>', 'the message to send')
+    .option('--conversation <id>', 'continue this conversation')
+    .option('--no-stream', 'wait for the whole answer instead of streaming it')
+    .action(load('run'));
 }
 
 /** `memory list|search|add|delete|export|import|reindex|stats` (docs/memory.md), and `conversation clear` (STORY-019) with the shared-conversation commands. */

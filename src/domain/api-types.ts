@@ -169,3 +169,25 @@ export const McpServerRowSchema = z
   })
   .loose();
 export type McpServerRow = z.infer<typeof McpServerRowSchema>;
+
+/** A workflow as `GET /api/workflows` lists it (DIR-12; config/workflows, system tier). */
+export const WorkflowSummarySchema = z.object({
+  name: z.string(),
+  entry_agent: z.string(),
+  fallback_agent: z.string().nullable(),
+  max_depth: z.number().int().describe('routing hops allowed after the entry agent'),
+  max_iterations: z.number().int().describe('agent runs allowed in one workflow run'),
+  parallel_subagents: z.boolean(),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummarySchema>;
+
+/**
+ * The answer of a workflow run (`POST /api/workflows/:name/run`): the last agent's reply, ids and
+ * finish reason, `path` (the agents in the order they ran), usage (tokens) and cost (USD) summed
+ * over every run, `duration_ms` the workflow's wall time; `error` when it ended at a limit.
+ */
+export const WorkflowResultSchema = ChatResultSchema.extend({
+  workflow: z.string(),
+  path: z.array(z.string()).describe('the agents in the order they ran, e.g. ["router", "customer-support"]'),
+});
+export type WorkflowResult = z.infer<typeof WorkflowResultSchema>;

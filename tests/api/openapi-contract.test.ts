@@ -309,6 +309,22 @@ describe('every operation answers as documented', () => {
     await expectStatus(200, 'POST', '/api/agents/router/restart', { socket: true });
   });
 
+  it('workflows: list, run (JSON and SSE), and workflow:NAME on /v1', async () => {
+    const token = alice.jwt;
+    await expectStatus(200, 'GET', '/api/workflows', { token });
+    await expectStatus(200, 'POST', '/api/workflows/default/run', { token, body: { message: 'hi' } });
+    expect((await expectStatus(200, 'POST', '/api/workflows/default/run', { token, body: { message: 'hi', stream: true } })).type).toBe('text/event-stream');
+    await expectStatus(404, 'POST', '/api/workflows/nope/run', { token, body: { message: 'hi' } });
+    await expectStatus(400, 'POST', '/api/workflows/default/run', { token, body: { message: '' } });
+    await expectStatus(200, 'POST', '/v1/chat/completions', { token, body: { model: 'workflow:default', messages: [{ role: 'user', content: 'hi' }] } });
+    await expectStatus(200, 'GET', '/v1/models/workflow:default', { token });
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+    await expectStatus(400, 'POST', '/v1/chat/completions', { token, body: { model: 'workflow:default', tools, messages: [{ role: 'user', content: 'hi' }] } });
+    await expectStatus(200, 'POST', '/api/agents/router/stop', { token: admin.jwt });
+    await expectStatus(503, 'POST', '/api/workflows/default/run', { token, body: { message: 'hi', stream: true } });
+    await expectStatus(200, 'POST', '/api/agents/router/start', { token: admin.jwt });
+  });
+
   it('the Caxton /agents paths', async () => {
     await expectStatus(200, 'GET', '/agents');
     const created = await expectStatus(201, 'POST', '/agents', { text: 'name = "deployed"\nsystem_prompt = "You help."\n', type: 'application/toml' });

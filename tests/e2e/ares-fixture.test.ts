@@ -5,7 +5,7 @@
 import { cpSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { bySystemPrompt, startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { REPO_ROOT, homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
@@ -72,5 +72,23 @@ max_retries = 0
     expect(body.messages[0]?.role).toBe('system');
     expect(body.messages[0]?.content).toMatch(/^You are a Sales Agent/);
     expect(body.messages.at(-1)).toEqual({ role: 'user', content: 'hi' });
+  });
+
+  it("the fixture's default workflow runs: its router names invoice, which answers; an unknown name goes to the orchestrator", async () => {
+    const routerSays = { content: 'invoice' };
+    fake.setDefault(
+      bySystemPrompt([
+        [/^You are a routing agent/, routerSays],
+        [/^You are an Invoice Agent/, { content: 'Invoice 7 is paid.' }],
+        [/^You are an orchestrator agent/, { content: 'Coordinated answer.' }],
+      ]),
+    );
+    const r = await home.run(['--json', 'workflow', 'run', 'default', 'Is invoice 7 paid?']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ reply: 'Invoice 7 is paid.', path: ['router', 'invoice'], finish_reason: 'stop' });
+    routerSays.content = 'legal';
+    const fallback = await home.run(['--json', 'workflow', 'run', 'default', 'Review this contract']);
+    expect(fallback.exitCode, fallback.stderr).toBe(0);
+    expect(JSON.parse(fallback.stdout)).toMatchObject({ reply: 'Coordinated answer.', path: ['router', 'orchestrator'] });
   });
 });

@@ -36,6 +36,7 @@ describe('CLI usage (real binary)', { timeout: 20_000 }, () => {
     [['--help'], /Usage: caxton/],
     [['server', 'start', '--help'], /Usage: caxton server start[\s\S]*--port[\s\S]*--foreground/],
     [['agent', 'test', '--help'], /Usage: caxton agent test[\s\S]*<name>[\s\S]*<message>[\s\S]*--conversation/],
+    [['workflow', 'run', '--help'], /Usage: caxton workflow run[\s\S]*<name>[\s\S]*<message>[\s\S]*--conversation[\s\S]*--no-stream/],
   ])('%j -> exit 0 with usage on stdout', async (args, usage) => {
     const r = await home.run(args);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -18,7 +18,7 @@
  *
  * Replies are scripted with `enqueue()` (FIFO, one per chat completion
  * request); when the queue is empty the default reply is used, which echoes
- * the last user message. Replies can simulate HTTP errors (with Retry-After),
+ * the last user message (or, with `bySystemPrompt`, depends on the system prompt). Replies can simulate HTTP errors (with Retry-After),
  * latency (honouring client aborts), slow streams and malformed bodies.
  *
  * It is used in overhead benchmarks, so it stays lean: no logging, no
@@ -190,6 +190,20 @@ function echoReply(req: FakeRequestLog): FakeReply {
     }
   }
   return { content: `echo: ${text}` };
+}
+
+/**
+ * A default reply chosen by the request's system prompt (multi-agent tests: each agent's prompt
+ * decides what "its model" answers): the reply of the first rule whose pattern the first system
+ * message matches, else `otherwise` (default: the echo reply). Use with `setDefault` or `opts.default`.
+ */
+export function bySystemPrompt(rules: readonly [pattern: RegExp, reply: FakeReply][], otherwise: (req: FakeRequestLog) => FakeReply = echoReply) {
+  return (req: FakeRequestLog): FakeReply => {
+    const first = Array.isArray(req.body?.messages) ? (req.body.messages[0] as { role?: unknown; content?: unknown } | undefined) : undefined;
+    const system = first?.role === 'system' ? contentText(first.content) : '';
+    for (const [pattern, reply] of rules) if (pattern.test(system)) return reply;
+    return otherwise(req);
+  };
 }
 
 /** Split text into word chunks, keeping the spaces ("a b" -> ["a", " b"]). */

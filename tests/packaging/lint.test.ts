@@ -109,6 +109,8 @@ describe('man/caxton.1', () => {
       'conversation create --agents A,B,C',
       'conversation send ID [--to AGENT|all] [--no-stream] MESSAGE',
       'conversation show ID',
+      'workflow list',
+      'workflow run NAME MESSAGE [--conversation ID] [--no-stream]',
       // the ones only named, with a pointer to --help
       'validate',
       'migrate',

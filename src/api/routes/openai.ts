@@ -42,13 +42,14 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { FINISH_REASONS, openAiFinishReason } from '../../domain/finish-reasons.js';
-import type { DoneEvent } from '../../runtime/events.js';
+import type { DoneEvent, RunEvent } from '../../runtime/events.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { ChatTool, Message, chatClientTools, chatToolCalls, toRunInput } from '../openai-messages.js';
 import { completionParams, runOverrides } from '../openai-params.js';
 import { Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
 import { collectRun, PROVIDER_HEADER, runError, type StartAgentRun, type StartedRun } from '../run.js';
+import { collectWorkflow, WORKFLOW_MODEL_PREFIX, type StartWorkflowRun, type WorkflowEvent } from '../workflow-run.js';
 import { statusOf, type WireErrors } from '../errors.js';
 
 const CompletionBody = z
@@ -84,7 +85,8 @@ const Model = z.object({ id: z.string(), object: z.literal('model'), created: z.
 const modelsSpec = {
   method: 'get',
   path: '/models',
-  summary: "The agents you can reach as OpenAI models: yours and the system's by name, other users' public ones as OWNER/NAME",
+  summary:
+    "The agents you can reach as OpenAI models: yours and the system's by name, other users' public ones as OWNER/NAME; then the workflows as workflow:NAME",
   tags,
   responses: {
     200: {
@@ -119,7 +121,8 @@ const ownedModelSpec = {
 const chatSpec = {
   method: 'post',
   path: '/chat/completions',
-  summary: "Chat with the agent named by `model`: NAME (yours, else the system's) or OWNER/NAME (another user's public agent); stream supported",
+  summary:
+    "Chat with the agent named by `model`: NAME (yours, else the system's) or OWNER/NAME (another user's public agent), or run the workflow `workflow:NAME`; stream supported",
   tags,
   body: CompletionBody,
   responses: {
@@ -148,7 +151,7 @@ const chatSpec = {
     },
     400: {
       description:
-        'invalid messages, a parameter out of range or refused, a client tool named like an agent tool, tool results that answer no pending tool call, or tool_choice naming a tool not offered (`param` names it)',
+        'invalid messages, a parameter out of range or refused, a client tool named like an agent tool, tool results that answer no pending tool call, tool_choice naming a tool not offered, or client tools or tool results sent to a `workflow:NAME` model (`param` names it)',
       schema: OpenAIErrorSchema,
     },
     404: { description: 'no such agent (code `model_not_found`), or conversation_id not found', schema: OpenAIErrorSchema },
@@ -178,14 +181,17 @@ const usageOf = (d: DoneEvent) => ({
   total_tokens: d.usage.input_tokens + d.usage.output_tokens,
 });
 
-/** The agents the caller can reach, as OpenAI models (`created` in Unix seconds). */
+/** The agents the caller can reach, then the workflows as `workflow:NAME`, as OpenAI models (`created` in Unix seconds). */
 async function modelsOf(c: Context<AppEnv>, deps: AppDeps): Promise<z.output<typeof Model>[]> {
-  return (await deps.catalog.listAgents(c.get('userId'))).map((a) => ({
+  const agents = (await deps.catalog.listAgents(c.get('userId'))).map((a) => ({
     id: a.name,
     object: 'model' as const,
     created: Math.floor((a.entity?.created_at ?? deps.startedAt) / 1000),
     owned_by: a.source,
   }));
+  const created = Math.floor(deps.startedAt / 1000);
+  const workflows = deps.catalog.workflows().map((w) => ({ id: `${WORKFLOW_MODEL_PREFIX}${w.name}`, object: 'model' as const, created, owned_by: 'system' }));
+  return [...agents, ...workflows];
 }
 
 /** One model of `modelsOf` by `id`. @throws DomainError NOT_FOUND (`model_not_found`) when the caller cannot reach it. */
@@ -201,13 +207,12 @@ async function retrieveModel(c: Context<AppEnv>, deps: AppDeps, id: string): Pro
  * @throws DomainError BAD_REQUEST (messages, parameters, client tools, tool results), NOT_FOUND, UNAVAILABLE (from `startRun`),
  *   PROVIDER_ERROR (the provider failed, or the reply does not match `response_format`).
  */
-async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
+async function chatCompletions(c: ChatContext, startRun: StartAgentRun, startWorkflow: StartWorkflowRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
   const { input, history, toolResults } = toRunInput(body.messages, { stored: body.conversation_id !== undefined });
   const clientTools = chatClientTools(body.tools);
   const overrides = await runOverrides(body);
-  const run = await startRun({
-    name: body.model,
+  const req = {
     message: input,
     userId: c.get('userId'),
     ...(c.get('apiKeyId') ? { apiKeyId: c.get('apiKeyId') } : {}),
@@ -215,14 +220,24 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
-    options: { ...(clientTools ? { clientTools } : {}), ...(toolResults ? { toolResults } : {}) },
-  }).catch((err: unknown) => {
+  };
+  const workflow = body.model.startsWith(WORKFLOW_MODEL_PREFIX) ? body.model.slice(WORKFLOW_MODEL_PREFIX.length) : undefined;
+  if (workflow !== undefined && (clientTools || toolResults))
+    throw new DomainError('BAD_REQUEST', `workflow ${workflow} takes no client tools or tool results`, [
+      { field: clientTools ? 'tools' : 'messages', message: 'not supported for workflow models', hint: 'send a user message last, without `tools`' },
+    ]);
+  const run = await (
+    workflow !== undefined
+      ? startWorkflow({ ...req, workflow })
+      : startRun({ ...req, name: body.model, options: { ...(clientTools ? { clientTools } : {}), ...(toolResults ? { toolResults } : {}) } })
+  ).catch((err: unknown) => {
     throw asModelNotFound(err, body.model);
   });
   const created = Math.floor(Date.now() / 1000);
   c.header(PROVIDER_HEADER, run.provider);
   if (body.stream) return streamChunks(c, body, run, created, wire);
-  const done = await collectRun(run.events);
+  const done =
+    workflow !== undefined ? await collectWorkflow(run.events as AsyncIterable<WorkflowEvent>) : await collectRun(run.events as AsyncIterable<RunEvent>);
   return c.json({
     id: `chatcmpl-${done.execution_id}`,
     object: 'chat.completion',
@@ -240,7 +255,13 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, wire: Wi
  * text delta, a finish chunk (and a usage chunk with `stream_options.include_usage`); an error becomes
  * an `{"error": ...}` chunk. Closing the stream aborts the run. `created` is in Unix seconds.
  */
-function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, 'events' | 'abort' | 'provider'>, created: number, wire: WireErrors): Response {
+function streamChunks(
+  c: ChatContext,
+  body: ChatRequest,
+  run: Pick<StartedRun, 'abort' | 'provider'> & { events: AsyncIterable<RunEvent | WorkflowEvent> },
+  created: number,
+  wire: WireErrors,
+): Response {
   const { events, abort } = run;
   const fingerprint = fingerprintOf(run.provider);
   const includeUsage = body.stream_options?.include_usage === true;
@@ -281,7 +302,7 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
         } else if (ev.type === 'error') {
           await errorChunk(runError(ev));
         }
-        // Other event types (usage, tool_call, tool_result, future ones) have no OpenAI chunk: skipped.
+        // Other event types (usage, tool_call, tool_result, a workflow's agent_started/agent_finished) have no OpenAI chunk: skipped.
       }
     } catch (err) {
       await errorChunk(err);
@@ -291,11 +312,11 @@ function streamChunks(c: ChatContext, body: ChatRequest, run: Pick<StartedRun, '
 }
 
 /** OpenAI-compatible routes. */
-export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+export function openaiRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors, startWorkflow: StartWorkflowRun): Routes {
   const r = new Routes('/v1');
   r.op(modelsSpec, async (c) => c.json({ object: 'list', data: await modelsOf(c, deps) }));
   r.op(modelSpec, (c) => retrieveModel(c, deps, c.req.param('id')!));
   r.op(ownedModelSpec, (c) => retrieveModel(c, deps, `${c.req.param('owner')}/${c.req.param('name')}`));
-  r.op(chatSpec, (c) => chatCompletions(c, startRun, wire));
+  r.op(chatSpec, (c) => chatCompletions(c, startRun, startWorkflow, wire));
   return r;
 }
