@@ -10,7 +10,7 @@
  * the scores returned are exact cosines, and the ranking matches an exact float scan unless a true
  * top-k row falls out of the int8 candidates (bench/memory.mjs measures recall@10 = 1.0 on 100 000
  * items). An approximate graph index (usearch HNSW) was measured and set aside: it searches in about
- * 1 ms, but adding 100 000 items took over 10 minutes here, to be paid again at every start unless
+ * 1 ms, but adding 100 000 items did not finish within 10 minutes here (load 2-19), a cost paid again at every start unless
  * persisted next to the database (docs/memory.md, bench/README.md).
  *
  * Filters (an agent's scope keys, API filters) are applied to rows: when at least half the rows pass,
