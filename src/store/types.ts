@@ -190,8 +190,11 @@ export interface MemoryItemStore {
   delete(id: number, userId: string): Promise<boolean>;
   /** Items newest first; `text` matches literally and case-insensitively. */
   list(filter: MemoryFilter & { text?: string; limit: number; offset?: number }): Promise<MemoryItem[]>;
-  /** Full-text search: items holding any word of `query`, best first (score: BM25 / ts_rank, higher is better). */
-  keyword(query: Omit<MemoryQuery, 'mode'>): Promise<MemoryHit[]>;
+  /**
+   * Full-text search: items holding any word of `query` (with `every`: every word; PostgreSQL leaves
+   * out its English stop words), best first (score: BM25 / ts_rank, higher is better).
+   */
+  keyword(query: Omit<MemoryQuery, 'mode'> & { every?: boolean }): Promise<MemoryHit[]>;
   /** Every vector of the user's items made by `embedder` (loaded once into the search cache). */
   vectors(userId: string, embedder: string): Promise<ItemVector[]>;
   /** Items (any user) without a vector of `embedder`, oldest first, at most `limit`, and how many there are in all. */

@@ -161,5 +161,24 @@ for (const backend of storeBackends()) {
       },
       backendTimeout(backend),
     );
+
+    it(
+      'matches every word when asked, and finds the ranked matches a selective scope filter keeps',
+      async () => {
+        const { store } = await setup();
+        const add = (text: string, scope_key: string) => store.memoryItems.insert({ ...at('local', scope_key), text, created_at: 1, updated_at: 1 });
+        const both = await add('green tea in the morning', 'user:local');
+        await add('green paint for the door', 'user:local');
+        const texts = async (q: { query: string; every?: boolean; scope_keys?: string[]; k?: number }) =>
+          (await store.memoryItems.keyword({ user_id: 'local', k: 5, ...q })).map((h) => h.item.text);
+        expect(await texts({ query: 'green tea', every: true })).toEqual([both.text]);
+        expect(await texts({ query: 'green tea' })).toHaveLength(2);
+        // Many better-ranked matches in another scope: the one item of the asked scope is still found.
+        for (let i = 0; i < 30; i++) await add(`tea tea tea ${i}`, 'agent:other:local');
+        const rare = await add('a cup of tea, once', 'conversation:c1');
+        expect(await texts({ query: 'tea', scope_keys: ['conversation:c1'], k: 1 })).toEqual([rare.text]);
+      },
+      backendTimeout(backend),
+    );
   });
 }

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL memory items (migration 9), with the SQLite store's semantics (src/store/sqlite/memory-items.ts):
  * vectors as float32 `bytea`, keyword search by `ts_rank` over `to_tsvector('english', text)` (the
- * GIN-indexed expression) matching any word of the query. Filters are parameters that may be NULL,
+ * GIN-indexed expression) matching any word of the query
+ * (or every word, English stop words left out). Filters are parameters that may be NULL,
  * so every statement has one fixed text and is prepared once per connection.
  */
 import { queryWords, type MemoryFilter } from '../../domain/memory-items.js';
@@ -98,7 +99,7 @@ export function createMemoryItemStore(db: Db): MemoryItemStore {
     async keyword(q) {
       const words = queryWords(q.query);
       if (words.length === 0) return [];
-      const rows = (await db.run<Row & { score: number }>(S.keyword, [...filterValues(q), words.join(' or '), q.k])).rows;
+      const rows = (await db.run<Row & { score: number }>(S.keyword, [...filterValues(q), words.join(q.every ? ' ' : ' or '), q.k])).rows;
       return rows.map(({ score, ...r }) => ({ item: itemOf(r), score }));
     },
     async vectors(userId, embedder) {

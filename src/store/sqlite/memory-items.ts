@@ -1,13 +1,22 @@
 /**
  * SQLite memory items (migration 9): rows in `memory_items`, full text in the external-content FTS5
  * table `memory_items_fts` (porter stemming; triggers keep it in sync), vectors as float32 BLOBs.
- * Keyword search ranks by BM25 (FTS5 `bm25()`, negated so higher is better) over any word of the query.
+ * Keyword search ranks by BM25 (FTS5 `rank`, negated so higher is better) over any word of the query
+ * (or every word).
+ * FTS5 answers `MATCH ... ORDER BY rank LIMIT n` with its own top-n, so the ranked matches of every
+ * user are limited first (`KEYWORD_OVERFETCH` times `k`) and only then joined to the items and
+ * filtered by owner and scope (CROSS JOIN keeps that order: otherwise the planner scans all the user's
+ * items through the user index and probes the matches, about 25 times slower); when the filter leaves fewer than `k` of them and more matches exist,
+ * the search runs again over all matches (a selective filter never loses results).
  */
 import type Database from 'better-sqlite3';
 import { queryWords, type MemoryFilter } from '../../domain/memory-items.js';
 import type { MemoryScope } from '../../domain/memory-scope.js';
 import { itemOf, vectorBytes, vectorOf, type ItemRow as Row } from '../rows.js';
 import type { ItemVector, MemoryItemStore } from '../types.js';
+
+/** Ranked full-text matches fetched per wanted result before the owner and scope filter. */
+const KEYWORD_OVERFETCH = 4;
 
 const COLUMNS = 'i.id, i.user_id, i.scope, i.scope_key, i.agent, i.conversation_id, i.text, i.metadata, i.embedder, i.created_at, i.updated_at';
 
@@ -101,14 +110,18 @@ export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
       const words = queryWords(q.query);
       if (words.length === 0) return [];
       const w = where(q);
-      const match = words.map((word) => `"${word}"`).join(' OR ');
-      const rows = db
-        .prepare(
-          `SELECT ${COLUMNS}, -bm25(memory_items_fts) AS score FROM memory_items_fts JOIN memory_items i ON i.id = memory_items_fts.rowid
-           WHERE memory_items_fts MATCH ? AND ${w.sql} ORDER BY bm25(memory_items_fts) LIMIT ?`,
-        )
-        .all(match, ...w.values, q.k) as (Row & { score: number })[];
-      return rows.map(({ score, ...r }) => ({ item: itemOf(r), score }));
+      const match = words.map((word) => `"${word}"`).join(q.every ? ' AND ' : ' OR ');
+      const depth = q.k * KEYWORD_OVERFETCH;
+      const ranked = (from: string, limit: unknown[]) =>
+        (
+          db
+            .prepare(`SELECT ${COLUMNS}, -f.rank AS score FROM ${from} f CROSS JOIN memory_items i ON i.id = f.rowid WHERE ${w.sql} ORDER BY f.rank LIMIT ?`)
+            .all(...limit, ...w.values, q.k) as (Row & { score: number })[]
+        ).map(({ score, ...r }) => ({ item: itemOf(r), score }));
+      const top = ranked('(SELECT rowid, rank FROM memory_items_fts WHERE memory_items_fts MATCH ? ORDER BY rank LIMIT ?)', [match, depth]);
+      if (top.length === q.k) return top;
+      const matches = db.prepare('SELECT count(*) FROM memory_items_fts WHERE memory_items_fts MATCH ?').pluck().get(match) as number;
+      return matches <= depth ? top : ranked('(SELECT rowid, rank FROM memory_items_fts WHERE memory_items_fts MATCH ?)', [match]);
     },
     async vectors(userId, embedder) {
       const rows = s.vectors.all(userId, embedder) as (Omit<ItemVector, 'vector'> & { scope: MemoryScope; vector: Buffer })[];
