@@ -356,6 +356,11 @@ describe('every operation answers as documented', () => {
     const chat = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'remember me' } });
     await expectStatus(200, 'GET', '/api/executions?limit=5', { token: alice.key });
     await expectStatus(400, 'GET', '/api/executions?limit=0', { token });
+    const traced = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'trace me', trace: true } });
+    await expectStatus(200, 'GET', `/api/executions/${traced.json.execution_id}/trace?kind=model_call,end`, { token });
+    await expectStatus(400, 'GET', `/api/executions/${traced.json.execution_id}/trace?kind=nope`, { token });
+    await expectStatus(404, 'GET', `/api/executions/${traced.json.execution_id}/trace`, { token: bob.jwt });
+    await expectStatus(404, 'GET', `/api/executions/${chat.json.execution_id}/trace`, { token });
     await expectStatus(200, 'GET', '/api/conversations', { token });
     await expectStatus(400, 'GET', '/api/conversations?limit=many', { token });
     await expectStatus(200, 'GET', `/api/conversations/${chat.json.conversation_id}`, { token });
