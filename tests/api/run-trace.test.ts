@@ -2,8 +2,9 @@
  * Run traces (STORY-018, docs/testing.md "Run traces") on the daemon's own wiring with the fake
  * OpenAI server: a tool-using run with `trace: true` stores its prompt, template variables, messages,
  * model calls, tool calls and end, readable at `GET /api/executions/:id/trace` by its user and an
- * admin (404 for another user) and filtered by `?kind=`; a run without `trace` stores none; trimmed
- * history is counted; secret values never reach a stored trace.
+ * admin (404 for another user) and filtered by `?kind=`; a run without `trace` stores none unless
+ * `[runtime] trace = true` (where `trace: false` still opts out); the history sent is listed;
+ * secret values never reach a stored trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretScrubber } from '../../src/domain/secrets.js';
@@ -135,5 +136,25 @@ describe('history in a trace', () => {
     expect(messages.history_trimmed).toBe(0);
     expect(messages.messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant', 'user']);
     expect(messages.messages[2].tool_calls).toEqual(['calculator']);
+  });
+});
+
+describe('[runtime] trace = true', () => {
+  it('traces runs that do not ask, and not a run that says trace: false', async () => {
+    const all = await makeApp({ fakeUrl: fake.url, traceRuns: true });
+    try {
+      const talk = client(all.app);
+      for (const [trace, status] of [
+        [undefined, 200],
+        [false, 404],
+      ] as const) {
+        fake.enqueue({ content: 'Hello.' });
+        const res = await talk('POST', '/api/agents/customer-support/chat', { body: { message: 'hi', ...(trace === undefined ? {} : { trace }) } });
+        expect(res.status).toBe(200);
+        expect((await talk('GET', `/api/executions/${res.json.execution_id}/trace`)).status).toBe(status);
+      }
+    } finally {
+      await all.close();
+    }
   });
 });
