@@ -90,10 +90,11 @@ export class RunTracer {
     const replacer = (_key: string, v: unknown) => (typeof v === 'string' ? cut(scrub(v)) : v);
     const parts = [...this.steps, end].map((s) => JSON.stringify(s, replacer));
     let omitted = 0;
-    let size = parts.reduce((n, p) => n + p.length + 1, 100);
+    // UTF-8 bytes of the parts, their commas and the head (under 100 bytes).
+    let size = parts.reduce((n, p) => n + Buffer.byteLength(p) + 1, 100);
     // Keep the prompt and messages steps and the end; leave out the oldest steps after them until it fits.
     while (size > MAX_TRACE_BYTES && parts.length > 3) {
-      size -= parts.splice(2, 1)[0]!.length + 1;
+      size -= Buffer.byteLength(parts.splice(2, 1)[0]!) + 1;
       omitted++;
     }
     const head = JSON.stringify({ execution_id: this.executionId, ...(omitted ? { omitted_steps: omitted } : {}) } satisfies Omit<RunTrace, 'steps'>);
