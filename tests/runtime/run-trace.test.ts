@@ -30,7 +30,7 @@ const traceOf = async (id: string) => JSON.parse((await store.tenants.history.tr
 
 describe('run traces in the runtime', () => {
   it('counts the history trimmed to fit the context budget', async () => {
-    const p = createScriptedProvider('p', [], 'echo');
+    const p = createScriptedProvider('p', [], { whenEmpty: 'echo' });
     const rt = createRuntime({ store, providers: { get: async () => p }, contextWindow: () => 1024 + 400 });
     let conv: string | undefined;
     let last: RunEvent | undefined;
