@@ -30,9 +30,14 @@
  * so every arm built from dist/ makes its run, model-call and tool spans and exports them; the results
  * go to bench/results/overhead-tracing.json, to compare with the plain run's overhead.json.
  *
+ * Run traces on and off: BENCH_OVERHEAD_RUN_TRACE=1 replaces the information arm with `traced`, the
+ * runtime arm with `trace: true` on every run (the step-by-step run trace recorded and stored with
+ * the final step, src/runtime/run-trace.ts), in the same blocks and slices, and reports traced/runtime
+ * (seed STORY-018: < 10 % overhead); the results go to bench/results/overhead-run-trace.json.
+ *
  * Targets (reported, not enforced): ratio <= 1.2x with durable step commits; runtime throughput > 1,000 messages/s.
  * Env: BENCH_OVERHEAD_SAMPLES (2000), BENCH_OVERHEAD_WARMUP (300), BENCH_OVERHEAD_SECONDS (5),
- * BENCH_OVERHEAD_CONCURRENCY (32), BENCH_BASELINE_DIST (unset), BENCH_OVERHEAD_TRACING (unset).
+ * BENCH_OVERHEAD_CONCURRENCY (32), BENCH_BASELINE_DIST (unset), BENCH_OVERHEAD_TRACING (unset), BENCH_OVERHEAD_RUN_TRACE (unset).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,8 +56,11 @@ const TARGET_RATIO = 1.2;
 const TARGET_RATE = 1000;
 const BASELINE_DIST = process.env.BENCH_BASELINE_DIST ? resolve(process.env.BENCH_BASELINE_DIST) : undefined;
 const TRACING = process.env.BENCH_OVERHEAD_TRACING === '1';
+const RUN_TRACE = !BASELINE_DIST && process.env.BENCH_OVERHEAD_RUN_TRACE === '1';
+/** Seed STORY-018: a run trace costs < 10 % of a run. */
+const TARGET_TRACE_RATIO = 1.1;
 /** Result file name: a side-by-side or traced run keeps the plain run's results/overhead.json as it is. */
-const NAME = BASELINE_DIST ? 'overhead-vs-baseline' : TRACING ? 'overhead-tracing' : 'overhead';
+const NAME = BASELINE_DIST ? 'overhead-vs-baseline' : RUN_TRACE ? 'overhead-run-trace' : TRACING ? 'overhead-tracing' : 'overhead';
 
 // ---- the fake server (child process) ---------------------------------------------------------
 if (process.argv[2] === '--serve') {
@@ -125,11 +133,11 @@ async function runtimeFrom(distDir, baseURL, dbFile) {
   return { store, runtime: runtimeOver(store), runtimeOver, agent, model };
 }
 
-/** An arm that runs one message through `runtime` to its `done` event and checks the reply. */
-function runtimeArm(label, { runtime, agent, model }) {
+/** An arm that runs one message through `runtime` (with `extra` request fields) to its `done` event and checks the reply. */
+function runtimeArm(label, { runtime, agent, model }, extra = {}) {
   return async (i) => {
     let done;
-    for await (const ev of runtime.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local' })) {
+    for await (const ev of runtime.run({ agent, source: 'system', model, message: `message ${i}`, userId: 'local', ...extra })) {
       if (ev.type === 'done') done = ev;
       else if (ev.type === 'error') throw new Error(`${label}: ${ev.code} ${ev.message}`);
     }
@@ -172,12 +180,16 @@ async function measure(baseURL, dir) {
       if (ev.type === 'error') throw new Error(`runtime (no db): ${ev.code} ${ev.message}`);
     }
   };
-  const arms = base ? { bare, runtime: viaRuntime, baseline: runtimeArm('baseline', base) } : { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
+  const arms = base
+    ? { bare, runtime: viaRuntime, baseline: runtimeArm('baseline', base) }
+    : RUN_TRACE
+      ? { bare, runtime: viaRuntime, traced: runtimeArm('traced', ours, { trace: true }) }
+      : { bare, runtime: viaRuntime, nodb: viaRuntimeNoDb };
   const names = Object.keys(arms);
 
   // (1) sequential latency, interleaved blocks
   process.stderr.write(
-    `overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm${base ? `, baseline ${BASELINE_DIST}` : ''}${TRACING ? ', tracing on' : ''}\n`,
+    `overhead: warmup ${WARMUP}, ${SAMPLES} sequential messages per arm${base ? `, baseline ${BASELINE_DIST}` : ''}${TRACING ? ', tracing on' : ''}${RUN_TRACE ? ', run traces on/off' : ''}\n`,
   );
   for (let i = 0; i < WARMUP; i++) {
     for (const name of names) await arms[name](i);
@@ -201,11 +213,12 @@ async function measure(baseURL, dir) {
   const sRt = summarize(samples.runtime);
   const sNoDb = samples.nodb && summarize(samples.nodb);
   const sBase = base && summarize(samples.baseline);
+  const sTraced = samples.traced && summarize(samples.traced);
   const ratio = round2(sRt.median / sBare.median);
 
   // (2) sustained throughput with CONCURRENCY in flight: four alternating slices per arm (bare,
   // runtime[, baseline], bare, runtime, ...) so drifts in machine load hit all alike.
-  const rateArms = ['bare', 'runtime', ...(base ? ['baseline'] : [])];
+  const rateArms = ['bare', 'runtime', ...(base ? ['baseline'] : []), ...(sTraced ? ['traced'] : [])];
   const totals = Object.fromEntries(rateArms.map((a) => [a, { count: 0, ms: 0 }]));
   const SLICES = 4;
   for (let slice = 0; slice < SLICES * rateArms.length; slice++) {
@@ -228,6 +241,7 @@ async function measure(baseURL, dir) {
   const rate = Object.fromEntries(rateArms.map((a) => [a, Math.round(totals[a].count / (totals[a].ms / 1000))]));
   await store.close();
   await base?.store.close();
+  const traceCost = sTraced && { median_ratio: round2(sTraced.median / sRt.median), rate_ratio: round2(rate.traced / rate.runtime) };
   const vsBaseline = base && { median_ratio: round2(sRt.median / sBase.median), rate_ratio: round2(rate.runtime / rate.baseline), dist: BASELINE_DIST };
 
   const rows = [
@@ -239,10 +253,16 @@ async function measure(baseURL, dir) {
     ...(base
       ? [['baseline dist: runtime.run (SQLite)', sBase.min, sBase.median, sBase.p90, sBase.mean, sBase.max, round2(sBase.median / sBare.median), rate.baseline]]
       : []),
+    ...(sTraced
+      ? [['runtime.run, trace: true', sTraced.min, sTraced.median, sTraced.p90, sTraced.mean, sTraced.max, round2(sTraced.median / sBare.median), rate.traced]]
+      : []),
   ];
   const targets = [
     ['runtime/bare median ratio', ratio, `<= ${TARGET_RATIO}x`, ratio <= TARGET_RATIO ? 'PASS' : 'FAIL'],
     ['runtime messages/s', rate.runtime, `> ${TARGET_RATE}/s`, rate.runtime > TARGET_RATE ? 'PASS' : 'FAIL'],
+    ...(traceCost
+      ? [['traced/untraced median ratio', traceCost.median_ratio, `< ${TARGET_TRACE_RATIO}x`, traceCost.median_ratio < TARGET_TRACE_RATIO ? 'PASS' : 'FAIL']]
+      : []),
   ];
   console.log(`\n== ${NAME}: per-message overhead of the runtime vs a bare SDK call (zero-latency fake server) ==`);
   console.log(machineLine(machine));
@@ -262,6 +282,7 @@ async function measure(baseURL, dir) {
       runtime: { summary: sRt, samples: samples.runtime.map(round2) },
       ...(sNoDb ? { runtime_no_store_writes: { summary: sNoDb, samples: samples.nodb.map(round2) } } : {}),
       ...(base ? { baseline: { summary: sBase, samples: samples.baseline.map(round2) } } : {}),
+      ...(sTraced ? { traced: { summary: sTraced, samples: samples.traced.map(round2) } } : {}),
     },
     overhead_ms: {
       total: round2(sRt.median - sBare.median),
@@ -270,6 +291,7 @@ async function measure(baseURL, dir) {
     ratio,
     throughput_per_s: rate,
     ...(vsBaseline ? { vs_baseline: vsBaseline } : {}),
+    ...(traceCost ? { run_trace: traceCost } : {}),
     targets: targets.map(([target, measured, goal, result]) => ({ target, measured, goal, result })),
   });
   console.log(`\nresults: ${file}`);

@@ -78,6 +78,7 @@ Docs: man caxton; README.md.`,
   registerSetupCommands(program);
   registerServerCommands(program);
   registerAgentCommands(program);
+  registerRunCommands(program);
   registerCreateAlias(program);
   registerTenantCommands(program);
   registerBudgetCommands(program);
@@ -237,9 +238,22 @@ function registerAgentCommands(program: Command): void {
     .argument('<message>', 'the message to send')
     .option('--conversation <id>', 'continue this conversation')
     .option('--no-stream', 'wait for the whole reply instead of streaming it')
+    .option('--trace', 'record the run trace and print it after the reply (to stderr; with --json, as `trace`)')
     .action(lazy(() => import('./commands/agent-test.js')));
   registerUserAgentCommands(agent);
   registerAgentLifecycleCommands(agent);
+}
+
+/** `run trace ID`: a run's stored trace (docs/testing.md "Run traces"). */
+function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('inspect agent runs')
+    .command('trace')
+    .description('print the step-by-step trace stored with a run (recorded with --trace, trace: true or [runtime] trace)')
+    .argument('<id>', 'execution id (exec_...)')
+    .option('--kind <kinds>', 'only these step kinds, comma-separated: prompt, messages, model_call, tool_call, end')
+    .action(lazy(() => import('./commands/run-trace.js')));
 }
 
 /** `agent create|show|export|import|update|delete`: the caller's user-tier agents (SPEC §3, §4). */

@@ -188,6 +188,11 @@ export const AresConfigSchema = z
         max_tool_calls_per_run: z.number().int().positive().optional(),
         /** The same tool with the same arguments this many times in one run ends it with `finish_reason = "loop_detected"`. */
         repeat_tool_call_limit: z.number().int().min(2).max(1000).default(3),
+        /**
+         * Record a step-by-step trace of every run (prompt, variables, messages, model and tool calls, end) and store it with
+         * the execution (`GET /api/executions/:id/trace`, `caxton run trace ID`; docs/testing.md). A request's `trace` says otherwise for its run.
+         */
+        trace: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -105,6 +105,7 @@ max_queued_runs_per_agent = 256     # more runs of one agent wait here; beyond i
 max_queued_runs = 1024              # runs waiting across all agents; beyond it new runs are refused at once (503)
 max_concurrent_runs = 64            # runs of all agents at the same time; more wait in the global queue
 repeat_tool_call_limit = 3          # the same tool call (same arguments) this many times in one run ends it as loop_detected
+trace = false                       # true: store a step-by-step trace of every run (caxton run trace ID); a request may ask with trace: true
 # max_run_seconds = 300             # per-run limits (agents may set their own): time, ends as timeout
 # max_tokens_per_run = 200000       # tokens in + out, ends as length
 # max_tool_calls_per_run = 50       # tool calls, ends as max_iterations

@@ -202,6 +202,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     scrub: secrets.scrub,
     limits,
     observer: observeRuns(metrics.observer, live),
+    trace: config.runtime.trace,
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));

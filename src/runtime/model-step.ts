@@ -27,7 +27,8 @@ export interface StepResult {
 /**
  * Stream one provider call, passing text and cumulative usage on; a step's text is set apart from
  * earlier text. The request's duration and outcome go to `observer` (the offline provider makes no
- * request), and the call is traced as a `chat MODEL` span under the run's (src/runtime/tracing.ts).
+ * request), the call is traced as a `chat MODEL` span under the run's (src/runtime/tracing.ts), and
+ * recorded in the run trace when the run keeps one (src/runtime/run-trace.ts).
  */
 export async function* modelStep(
   provider: Provider,
@@ -54,6 +55,7 @@ export async function* modelStep(
   } finally {
     const tokens = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
     endChatSpan(chat, { ...tokens, ...(step ? { finish: step.finish } : {}), ...(error !== undefined ? { error } : {}) });
+    if (rec.runTrace) rec.runTrace.modelCall(request, performance.now() - started, tokens, step, outcome);
     if (observer && provider.type !== 'offline') {
       observer.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
     }

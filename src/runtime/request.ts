@@ -48,6 +48,10 @@ export function samplingOf(model: Model): Sampling {
 export interface FirstTurn {
   request: ChatRequest;
   first: StoredMessage[];
+  /** Older history messages left out to fit the context budget (0 when all of it fits). */
+  historyTrimmed: number;
+  /** What `{{memory_context}}` rendered to (absent when nothing was looked up), for the run trace. */
+  memoryContext?: string;
 }
 
 /** The provider serving `model`; one ares.toml does not define is the agent's configuration fault (CONFIG_INVALID). */
@@ -98,17 +102,23 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
   }
 
   /**
-   * The messages of the first turn: `stored` is the stored conversation's history (or empty); a
+   * The messages of the first turn and how many older history messages were trimmed: `stored` is the stored conversation's history (or empty); a
    * caller's history (`req.history`) replaces it, its system turns (and `req.instructions`, first)
    * kept untrimmed after the agent's own system prompt, which stays first; `first` ends them.
    */
-  function messagesFor(req: RunRequest, stored: readonly StoredMessage[], first: readonly StoredMessage[], specs: ToolSpec[] | undefined): ChatMessage[] {
+  function messagesFor(
+    req: RunRequest,
+    stored: readonly StoredMessage[],
+    first: readonly StoredMessage[],
+    specs: ToolSpec[] | undefined,
+  ): { messages: ChatMessage[]; trimmed: number } {
     const { agent, model } = req;
     const callerSystem = [
       ...(req.instructions ? [{ role: 'system' as const, content: req.instructions }] : []),
       ...(req.history ? req.history.filter((m) => m.role === 'system') : []),
     ];
     let history = req.history ? req.history.filter((m) => m.role !== 'system') : stored;
+    const all = history.length;
     if (history.length) {
       let fixed = estimateTokens(agent.system_prompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
       for (const m of [...callerSystem, ...first]) fixed += messageTokens(m);
@@ -116,7 +126,7 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     }
     const messages = buildMessages(agent, [...history, ...first]);
     if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
-    return messages;
+    return { messages, trimmed: all - history.length };
   }
 
   /**
@@ -134,7 +144,7 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const first: StoredMessage[] = req.toolResults
       ? [...req.toolResults]
       : [{ role: 'user', content: renderUserPrompt(req.agent, req.message, memory?.text ?? '') }];
-    const messages = messagesFor(req, req.history ? [] : history, first, specs);
+    const { messages, trimmed } = messagesFor(req, req.history ? [] : history, first, specs);
     if (memory?.recalled && !req.agent.user_prompt_template?.includes('memory_context')) {
       messages[0] = { role: 'system', content: `${req.agent.system_prompt}\n\n${RECALL_HEADING}\n${memory.text}` };
     }
@@ -147,6 +157,6 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const o = req.overrides;
     if (o?.response_format) request.response_format = o.response_format;
     if (o?.user !== undefined) request.user = o.user;
-    return { request, first };
+    return { request, first, historyTrimmed: trimmed, ...(memory ? { memoryContext: memory.text } : {}) };
   };
 }

@@ -15,6 +15,7 @@ import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
 import type { TraceSpan } from './tracing.js';
 import type { ObservedToolCall } from './observer.js';
+import type { RunTracer } from './run-trace.js';
 import type { StatedEnd } from './run-guards.js';
 import type { RunRequest } from './types.js';
 
@@ -64,6 +65,8 @@ export class RunRecord {
   clientCalls: ToolCallRequest[] = [];
   /** The run's `invoke_agent` span (src/runtime/tracing.ts), set once the run is past its refusals; model and tool spans are its children. */
   trace: TraceSpan | undefined;
+  /** The run's step-by-step trace (src/runtime/run-trace.ts), only when the run asked for one; stored with its final step. */
+  runTrace: RunTracer | undefined;
 
   /** `log`: the logger of the request that started the run (its lines carry `request_id`), or the runtime's. */
   constructor(
@@ -216,27 +219,31 @@ export interface StepCommitter {
 
 /**
  * The committer of one run: `conversationId` undefined for a stateless run (only its execution row
- * is written); `create` set when the conversation is new and written with the first step.
+ * is written); `create` set when the conversation is new and written with the first step. The run's
+ * trace, when `rec` keeps one, goes in with its final step (`rec.ended`, or `commitNow`), scrubbed by `scrub`.
  */
 export function stepCommitter(
   executions: Store['executions'],
   conversationId: string | undefined,
   create: { agent_name: string; user_id: string } | undefined,
+  rec: RunRecord,
+  scrub: (text: string) => string,
 ): StepCommitter {
   let pending = create;
-  const step = (messages: readonly StoredMessage[], execution: ExecutionRecord): RunStep => ({
+  const step = (messages: readonly StoredMessage[], execution: ExecutionRecord, final: boolean): RunStep => ({
     conversationId: conversationId ?? '',
     messages: conversationId ? messages : [],
     execution,
     ...(pending ? { createConversation: pending } : {}),
+    ...(final && rec.runTrace ? { trace: rec.runTrace.finish(execution, scrub) } : {}),
   });
   return {
     commit: (messages, execution) =>
-      executions.commitStepBatched(step(messages, execution)).then(() => {
+      executions.commitStepBatched(step(messages, execution, rec.ended)).then(() => {
         pending = undefined;
       }),
     async commitNow(messages, execution) {
-      await executions.commitStep(step(messages, execution));
+      await executions.commitStep(step(messages, execution, true));
       pending = undefined;
     },
   };

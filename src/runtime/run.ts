@@ -30,7 +30,9 @@
  * 7. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
  *    through the request's logger, so each line carries `request_id` and `execution_id`;
  * 8. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
- *    model call and per tool call (no-ops unless the daemon registered a tracer provider).
+ *    model call and per tool call (no-ops unless the daemon registered a tracer provider); when asked
+ *    (`RunRequest.trace`, `RuntimeDeps.trace`) it also records a step-by-step run trace, stored with
+ *    its final step (src/runtime/run-trace.ts).
  *
  * Cancellation (src/runtime/runs-in-flight.ts) stops the provider request, running tools or the
  * queue wait, and is recorded as `cancelled` with its reason: a client that goes away aborts
@@ -54,6 +56,7 @@ import { createRequestAssembler, providerFor } from './request.js';
 import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
+import { RunTracer } from './run-trace.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
 import { endRunSpan, startRunSpan } from './tracing.js';
 import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type RuntimeDeps, type RuntimeLimits } from './types.js';
@@ -119,6 +122,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     return;
   }
   rec.trace = startRunSpan(req.agent.name, rec.id, req.source);
+  if (req.trace ?? deps.trace) rec.runTrace = new RunTracer(rec.id, rec.toolCalls);
   const scope = begin(req.signal);
   let release: Release | undefined;
   let steps: StepCommitter | undefined;
@@ -129,7 +133,7 @@ async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req
     const continues = rec.conversationId !== undefined;
     const create = !continues && req.history === undefined ? { agent_name: req.agent.name, user_id: req.userId } : undefined;
     if (create) scope.hold((rec.conversationId = newOrderedId('conv')));
-    steps = stepCommitter(deps.store.executions, rec.conversationId, create);
+    steps = stepCommitter(deps.store.executions, rec.conversationId, create, rec, parts.scrub);
     yield* execute(parts, req, rec, scope, steps, key, continues);
   } finally {
     if (steps && !rec.ended) {
@@ -175,6 +179,7 @@ async function* execute(
       return;
     }
     const { request, first } = turn;
+    rec.runTrace?.firstTurn(req, turn);
     rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
     yield rec.start(served);
     served = undefined;

@@ -77,6 +77,8 @@ export interface RuntimeDeps {
   observer?: RunObserver;
   /** Budgets reserved before every model call (src/runtime/budgets.ts); none enforced when absent. */
   budgets?: Budgets;
+  /** Record a run trace for every run that does not say otherwise (`[runtime] trace`; src/runtime/run-trace.ts). Default: false. */
+  trace?: boolean;
 }
 
 export type { ToolCallRequest, ToolChoice } from '../llm/types.js';
@@ -106,6 +108,11 @@ export interface RunOptions {
   toolResults?: readonly StoredMessage[];
   /** An extra system turn put right after the agent's system prompt (Responses API `instructions`). */
   instructions?: string;
+  /**
+   * Record this run's step-by-step trace and store it with the execution (`GET
+   * /api/executions/:id/trace`; src/runtime/run-trace.ts); absent: `RuntimeDeps.trace`.
+   */
+  trace?: boolean;
 }
 
 /** One run: an agent already resolved by the catalog, with its model. */

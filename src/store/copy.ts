@@ -36,6 +36,7 @@ export const TABLES: readonly { name: string; key: readonly string[] }[] = [
   { name: 'budget_counters', key: ['scope', 'owner', 'period'] },
   { name: 'user_limits', key: ['user_id'] },
   { name: 'memory_items', key: ['id'] },
+  { name: 'run_traces', key: ['execution_id'] },
 ];
 
 /** A database named on the command line or in the config: a SQLite file or a PostgreSQL URL. */

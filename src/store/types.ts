@@ -120,6 +120,12 @@ export interface RunStep {
   createConversation?: { agent_name: string; user_id: string };
   messages: readonly StoredMessage[];
   execution: ExecutionRecord;
+  /**
+   * The run's trace as JSON (src/domain/run-trace.ts `RunTrace`, already scrubbed and at most
+   * `MAX_TRACE_BYTES`), given with the run's final step only: stored in `run_traces` (migration 13)
+   * in the same transaction, replacing any earlier one of the execution.
+   */
+  trace?: string;
 }
 
 /** Execution log. */
@@ -419,6 +425,11 @@ export interface HistoryStore {
   executions(userId: string, query: ExecutionQuery): Promise<ExecutionRecord[]>;
   /** The user's conversations, most recently updated first. */
   conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
+  /**
+   * The stored run trace of execution `executionId` (JSON text, src/domain/run-trace.ts) with the
+   * execution's user; undefined when the run recorded none. The caller checks who may read it.
+   */
+  trace(executionId: string): Promise<{ user_id: string; trace: string } | undefined>;
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
   deleteConversation(id: string, userId: string): Promise<boolean>;
   /**

@@ -87,6 +87,8 @@ export interface TestAppOptions {
   now?: () => number;
   /** A built dashboard folder to serve at `/` (default: none). */
   dashboardRoot?: string;
+  /** `[runtime] trace`: record a run trace of every run (default false). */
+  traceRuns?: boolean;
 }
 
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
@@ -106,6 +108,7 @@ function testConfig(opts: TestAppOptions) {
       users: Object.fromEntries(Object.entries(opts.userRequestsPerMinute ?? {}).map(([email, n]) => [email, { requests_per_minute: n }])),
     },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
+    runtime: { trace: opts.traceRuns ?? false },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
     database: { ...(opts.databasePath ? { path: opts.databasePath } : {}), ...(opts.databaseUrl ? { url: opts.databaseUrl, pool_size: 4 } : {}) },
   });

@@ -378,6 +378,11 @@ describe('every operation answers as documented', () => {
     await expectStatus(200, 'GET', '/api/executions/stats?window=3600', { token });
     await expectStatus(200, 'GET', '/api/executions/stats', { token: admin.jwt });
     await expectStatus(400, 'GET', '/api/executions/stats?window=1', { token });
+    const traced = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'trace me', trace: true } });
+    await expectStatus(200, 'GET', `/api/executions/${traced.json.execution_id}/trace?kind=model_call,end`, { token });
+    await expectStatus(400, 'GET', `/api/executions/${traced.json.execution_id}/trace?kind=nope`, { token });
+    await expectStatus(404, 'GET', `/api/executions/${traced.json.execution_id}/trace`, { token: bob.jwt });
+    await expectStatus(404, 'GET', `/api/executions/${chat.json.execution_id}/trace`, { token });
     await expectStatus(200, 'GET', '/api/conversations', { token });
     await expectStatus(400, 'GET', '/api/conversations?limit=many', { token });
     await expectStatus(200, 'GET', `/api/conversations/${chat.json.conversation_id}`, { token });

@@ -8,10 +8,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../src/store/copy.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { requireBuild, runCli } from '../helpers/cli.js';
 import { dumpDatabase, populateDatabase } from '../helpers/db-fixture.js';
 import { freshDatabase, pgSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** The newest schema version the daemon migrates to. */
+const LATEST_SCHEMA = Math.max(...MIGRATIONS.map((m) => m.version));
 
 requireBuild();
 const skip = pgSkipReason();
@@ -63,7 +67,7 @@ describe.skipIf(skip)(`caxton db migrate SQLite <-> PostgreSQL${skip ? ` (${skip
     expect(r.stdout).not.toContain('not-needed-pw');
     const status = JSON.parse(r.stdout) as { backend: string; location: string; schema_version: number; size_bytes: number; tables: Record<string, number> };
     const dump = dumpDatabase(source);
-    expect(status).toMatchObject({ backend: 'postgres', schema_version: 12 });
+    expect(status).toMatchObject({ backend: 'postgres', schema_version: LATEST_SCHEMA });
     expect(status.location).toContain(new URL(url).pathname);
     expect(status.tables).toEqual(Object.fromEntries(TABLES.map((t) => [t.name, dump[t.name]!.length])));
     expect(status.size_bytes).toBeGreaterThan(0);

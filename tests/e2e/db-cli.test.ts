@@ -9,9 +9,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../src/store/copy.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { requireBuild, runCli } from '../helpers/cli.js';
 import { dumpDatabase, populateDatabase } from '../helpers/db-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** The newest schema version the daemon migrates to. */
+const LATEST_SCHEMA = Math.max(...MIGRATIONS.map((m) => m.version));
 
 requireBuild();
 
@@ -104,7 +108,7 @@ describe('caxton db status', () => {
     const json = await runCli(['--home', home, 'db', 'status', '--json']);
     expect(json.exitCode).toBe(0);
     const status = JSON.parse(json.stdout) as { backend: string; location: string; schema_version: number; size_bytes: number; tables: Record<string, number> };
-    expect(status).toMatchObject({ backend: 'sqlite', location: file, schema_version: 12 });
+    expect(status).toMatchObject({ backend: 'sqlite', location: file, schema_version: LATEST_SCHEMA });
     expect(status.tables).toEqual(Object.fromEntries(TABLES.map((t) => [t.name, dump[t.name]!.length])));
     expect(status.size_bytes).toBeGreaterThan(0);
 
@@ -112,7 +116,7 @@ describe('caxton db status', () => {
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/backend: +sqlite/);
     expect(text.stdout).toContain(file);
-    expect(text.stdout).toMatch(/schema version: 12/);
+    expect(text.stdout).toMatch(new RegExp(`schema version: ${LATEST_SCHEMA}`));
     expect(text.stdout).toMatch(new RegExp(`messages +│? *${dump.messages!.length}\\b`));
   }, 30_000);
 

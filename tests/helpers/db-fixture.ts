@@ -60,6 +60,21 @@ export async function populateDatabase(file: string): Promise<void> {
     model: 'fast',
     iterations: 2,
   });
+  await store.executions.commitStep({
+    conversationId: conv,
+    messages: [],
+    execution: {
+      id: 'exec-traced',
+      agent_name: 'router',
+      agent_source: 'system',
+      user_id: ann.id,
+      input: 'x',
+      status: 'success',
+      duration_ms: 3,
+      created_at: 1_700_000_000_200,
+    },
+    trace: JSON.stringify({ steps: [{ kind: 'end', status: 'success', finish_reason: 'stop', duration_ms: 3 }] }),
+  });
   await store.memory.set(`user:${ann.id}`, 'colour', '{"fav":"blue"}', ann.id);
   await store.memory.set('global', 'motd', 'hello');
   const item = {

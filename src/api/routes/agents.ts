@@ -53,8 +53,19 @@ const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional
 /** A JSON agent to create (DIR-12), with its visibility. */
 export const AgentBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
+/** A chat or message body's `trace`: record this run's trace (true) or not (false) whatever `[runtime] trace` says. */
+export const TraceFlag = z
+  .boolean()
+  .optional()
+  .describe('record the run trace (`GET /api/executions/{id}/trace`); default `[runtime] trace` of ares.toml (false)');
+
 const ChatBody = z
-  .object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() })
+  .object({
+    message: z.string().min(1, 'must not be empty'),
+    conversation_id: z.string().min(1).optional(),
+    stream: z.boolean().optional(),
+    trace: TraceFlag,
+  })
   .strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();
 /** `?source=`: list only the agents of one tier. */
@@ -75,11 +86,12 @@ const AGENT_TEXT = { [FORMAT_TYPES.toon[0]!]: z.string().describe('canonical TOO
 
 /**
  * The run a chat-style request asks for: `message` to agent `name` as the request's user, cancelled
- * when the client goes, logging through the request's logger.
+ * when the client goes, logging through the request's logger; `trace` asks for (or against) a run trace.
  */
-export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined): AgentRunRequest {
+export function runRequest(c: Context<AppEnv>, name: string, message: string, conversationId: string | undefined, trace?: boolean): AgentRunRequest {
   const apiKeyId = c.get('apiKeyId');
   return {
+    ...(trace !== undefined ? { options: { trace } } : {}),
     name,
     message,
     userId: c.get('userId'),
@@ -425,7 +437,7 @@ async function replaceAgent(deps: AppDeps, c: OpContext<typeof replaceSpec>): Pr
  */
 async function chat(c: OpContext<typeof chatSpec>, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
-  const { events, abort, provider } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id));
+  const { events, abort, provider } = await startRun(runRequest(c, c.req.param('name')!, body.message, body.conversation_id, body.trace));
   c.header(PROVIDER_HEADER, provider);
   const wantsStream = body.stream ?? (c.req.header('accept') ?? '').includes('text/event-stream');
   if (wantsStream) return sseResponse(c, events, abort, wire);

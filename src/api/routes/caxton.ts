@@ -11,9 +11,9 @@ import type { AppDeps, AppEnv } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 import { collectRun, PROVIDER_HEADER, type StartAgentRun } from '../run.js';
 import { lifecycleOf } from './agent-lifecycle.js';
-import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, ListQuery, runRequest, summary } from './agents.js';
+import { AgentBody, agentHandlers, CREATE_RESPONSES, DryRunQuery, FORMAT_TYPES, ListQuery, runRequest, summary, TraceFlag } from './agents.js';
 
-const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional() }).strict();
+const MessageBody = z.object({ text: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), trace: TraceFlag }).strict();
 
 /** The Caxton `/agents` routes. */
 export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
@@ -109,7 +109,7 @@ export function caxtonRoutes(deps: AppDeps, startRun: StartAgentRun): Routes {
     async (c) => {
       const body = c.req.valid('json');
       const name = c.req.param('name')!;
-      const { events, provider } = await startRun(runRequest(c, name, body.text, body.conversation_id));
+      const { events, provider } = await startRun(runRequest(c, name, body.text, body.conversation_id, body.trace));
       c.header(PROVIDER_HEADER, provider);
       const { type: _type, ...result } = await collectRun(events);
       return c.json({ agent: name, ...result });

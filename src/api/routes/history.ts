@@ -1,14 +1,16 @@
 /**
  * Per-user history (SPEC §6, §7): `GET /api/executions` (the `agent_executions` log, filtered and
  * paged on the server), `GET /api/executions/stats` (per-agent runs, errors, p50 latency, tokens and
- * cost over a window) and `GET /api/conversations`, `GET|DELETE /api/conversations/:id` (with the
- * participants and authored messages of shared conversations, src/api/routes/conversations.ts),
+ * cost over a window), `GET /api/executions/:id/trace` (a run's stored trace, docs/testing.md) and
+ * `GET /api/conversations`, `GET|DELETE /api/conversations/:id` (with the participants and authored
+ * messages of shared conversations, src/api/routes/conversations.ts),
  * `DELETE /api/conversations/:id/messages`. Only the caller's own rows exist, except that the
- * admin's stats cover every user's runs.
+ * admin's stats cover every user's runs (and the admin reads any run's trace).
  */
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { FINISH_REASONS } from '../../domain/finish-reasons.js';
+import { parseTraceKinds, RunTraceSchema, TRACE_STEP_KINDS, type RunTrace } from '../../domain/run-trace.js';
 import type { ExecutionRecord } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes } from '../openapi.js';
@@ -62,6 +64,19 @@ const AgentStatsSchema = z.object({
   cost_usd: z.number(),
 });
 
+/** `?kind=model_call,tool_call`: only steps of these kinds (comma-separated). */
+const TraceQuery = z.object({
+  kind: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const parsed = v === undefined ? undefined : parseTraceKinds(v);
+      if (parsed && 'unknown' in parsed)
+        ctx.addIssue({ code: 'custom', message: `unknown step kind ${parsed.unknown}; one of ${TRACE_STEP_KINDS.join(', ')}` });
+    })
+    .describe(`step kinds to keep, comma-separated: ${TRACE_STEP_KINDS.join(', ')}`),
+});
+
 /** History routes. */
 export function historyRoutes(deps: AppDeps): Routes {
   const r = new Routes('/api');
@@ -111,6 +126,39 @@ export function historyRoutes(deps: AppDeps): Routes {
       const since = Date.now() - c.req.valid('query').window * 1000;
       const userId = c.get('isAdmin') ? undefined : c.get('userId');
       return c.json({ since, agents: await history.agentStats({ since, ...(userId ? { userId } : {}) }) });
+    },
+  );
+
+  /**
+   * GET /api/executions/:id/trace -> the run trace stored with execution `id` (src/domain/run-trace.ts),
+   * its steps filtered by `?kind=`. The execution's user or an admin only: 404 for anyone else, and
+   * when the run recorded no trace (tracing off).
+   */
+  r.op(
+    {
+      method: 'get',
+      path: '/executions/{id}/trace',
+      summary: 'The step-by-step trace of one of your runs (prompt, variables, messages, model and tool calls, end), when it recorded one',
+      tags: ['history'],
+      query: TraceQuery,
+      responses: {
+        200: { description: 'trace', schema: RunTraceSchema },
+        404: { description: 'no trace recorded for that execution, or not yours', schema: ErrorSchema },
+      },
+    },
+    async (c) => {
+      const id = c.req.param('id')!;
+      const found = await history.trace(id);
+      if (!found || (found.user_id !== c.get('userId') && !c.get('isAdmin'))) {
+        throw new DomainError('NOT_FOUND', `no trace recorded for execution ${id}`, [
+          { field: 'id', message: 'no trace', hint: 'traces are recorded when asked: `trace: true` in the request, --trace, or [runtime] trace = true' },
+        ]);
+      }
+      const trace = JSON.parse(found.trace) as RunTrace;
+      const { kind } = c.req.valid('query');
+      const parsed = kind === undefined ? undefined : parseTraceKinds(kind);
+      if (parsed && 'kinds' in parsed && parsed.kinds.length) trace.steps = trace.steps.filter((s) => parsed.kinds.includes(s.kind));
+      return c.json(trace);
     },
   );
 

@@ -25,14 +25,15 @@ const UPSERT_EXECUTION = `INSERT INTO agent_executions (${EXECUTION_COLUMNS.join
 
 /** The step's own parameters, numbered after the execution row's. */
 const P = EXECUTION_COLUMNS.length;
-const [CONV, AGENT, OWNER, NOW, ROLES, CONTENTS, CALLS, CALL_IDS] = Array.from({ length: 8 }, (_, i) => `$${P + i + 1}`);
+const [CONV, AGENT, OWNER, NOW, ROLES, CONTENTS, CALLS, CALL_IDS, TRACE] = Array.from({ length: 9 }, (_, i) => `$${P + i + 1}`);
 
 const S = {
   upsertExecution: { name: 'cx_exec_upsert', text: UPSERT_EXECUTION },
   /**
    * One step in one statement. `conv` creates the conversation when AGENT is given; otherwise `touch`
    * bumps its `updated_at` when the step has messages. `msgs` inserts the messages from parallel
-   * arrays in their order (`ORDER BY ordinality`, so `messages.id` follows it). The main statement
+   * arrays in their order (`ORDER BY ordinality`, so `messages.id` follows it). `tr` upserts the run
+   * trace when TRACE is given (the final step of a traced run). The main statement
    * upserts the execution row. Data-modifying CTEs always run to completion, each on a different
    * table; the foreign keys (messages -> conversations) are checked at the end of the statement, so
    * any failure (a missing conversation, a bad execution row) leaves nothing of the step.
@@ -54,12 +55,17 @@ const S = {
           WITH ORDINALITY AS m(role, content, tool_calls, tool_call_id, ordinality)
         ORDER BY m.ordinality
         RETURNING id
+      ), tr AS (
+        INSERT INTO run_traces (execution_id, trace, created_at)
+        SELECT $1::text, ${TRACE}::text, ${NOW}::bigint WHERE ${TRACE}::text IS NOT NULL
+        ON CONFLICT (execution_id) DO UPDATE SET trace = EXCLUDED.trace, created_at = EXCLUDED.created_at
+        RETURNING execution_id
       )
       ${UPSERT_EXECUTION}`,
   },
 };
 
-/** The parameters of `S.step`: the execution row's, then the conversation, the time (ms) and the message columns. */
+/** The parameters of `S.step`: the execution row's, then the conversation, the time (ms), the message columns and the trace. */
 function stepParams(step: RunStep): unknown[] {
   const ms = step.messages;
   const create = step.createConversation;
@@ -73,6 +79,7 @@ function stepParams(step: RunStep): unknown[] {
     ms.map((m) => m.content),
     ms.map((m) => (m.tool_calls ? JSON.stringify(m.tool_calls) : null)),
     ms.map((m) => m.tool_call_id ?? null),
+    step.trace ?? null,
   ];
 }
 

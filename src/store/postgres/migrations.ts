@@ -314,6 +314,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE messages ADD COLUMN addressed_to TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'run traces: run_traces (one JSON trace per execution, written with its final step)',
+    sql: `
+      CREATE TABLE run_traces (
+        execution_id TEXT PRIMARY KEY,
+        trace TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The highest migration number of this build. */

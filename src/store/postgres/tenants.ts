@@ -39,6 +39,10 @@ const S = {
     name: 'cx_history_conversations',
     text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC LIMIT $2',
   },
+  trace: {
+    name: 'cx_history_trace',
+    text: 'SELECT e.user_id, t.trace FROM run_traces t JOIN agent_executions e ON e.id = t.execution_id WHERE t.execution_id = $1',
+  },
   deleteConversation: { name: 'cx_history_delete_conversation', text: 'DELETE FROM conversations WHERE id = $1 AND user_id = $2' },
   clearMessages: {
     name: 'cx_history_clear_messages',
@@ -46,7 +50,7 @@ const S = {
   },
 };
 
-/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed) and conversations; per-agent stats of a window. */
+/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed), conversations and run traces; per-agent stats of a window. */
 function createHistoryStore(db: Db): HistoryStore {
   return {
     async agentActivity({ name, rowId, userId, since }) {
@@ -63,6 +67,7 @@ function createHistoryStore(db: Db): HistoryStore {
     conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
     deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,
     clearMessages: async (id, userId) => (await db.run(S.clearMessages, [id, userId])).rowCount ?? 0,
+    trace: async (executionId) => (await db.run<{ user_id: string; trace: string }>(S.trace, [executionId])).rows[0],
   };
 }
 

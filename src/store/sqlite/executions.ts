@@ -17,7 +17,7 @@ export interface StepCommitter extends ExecutionStore {
 }
 
 /**
- * Writing one step: create or touch the conversation, append messages, upsert the execution.
+ * Writing one step: create or touch the conversation, append messages, upsert the execution (and its trace, when given).
  * `writeStep` runs inside a transaction its caller opens; `commitStep` is it in one transaction.
  * Messages continuing a conversation that was deleted fail the step with `conversationGone`.
  */
@@ -29,6 +29,7 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     insertExecution: db.prepare(
       `INSERT OR REPLACE INTO agent_executions (${EXECUTION_COLUMNS.join(', ')}) VALUES (${EXECUTION_COLUMNS.map(() => '?').join(', ')})`,
     ),
+    insertTrace: db.prepare('INSERT OR REPLACE INTO run_traces (execution_id, trace, created_at) VALUES (?, ?, ?)'),
   };
   const insertMessages = (id: string, messages: readonly StoredMessage[], now: number) => {
     for (const m of messages) {
@@ -45,6 +46,7 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     }
     insertMessages(step.conversationId, step.messages, now);
     record(step.execution);
+    if (step.trace !== undefined) s.insertTrace.run(step.execution.id, step.trace, now);
     afterCommit();
   };
   return { record, writeStep, commitStep: db.transaction(writeStep) };

@@ -346,4 +346,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN addressed_to TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'run traces: run_traces (one JSON trace per execution, written with its final step)',
+    // No foreign key: agent_executions is rebuilt by table copies (migration 6), which a reference would block.
+    sql: `
+      CREATE TABLE run_traces (
+        execution_id TEXT PRIMARY KEY,
+        trace TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -13,7 +13,7 @@ import { createUserStore } from './users.js';
 const AGENT_WINDOW = `FROM agent_executions WHERE agent_name = @name AND created_at >= @since
   AND (CASE WHEN @row IS NULL THEN agent_source = 'system' ELSE agent_id = @row END) AND (@user IS NULL OR user_id = @user)`;
 
-/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed) and conversations; one agent's activity; per-agent stats of a window. */
+/** A user's executions (newest first, filtered; null columns left out, `tool_calls` parsed), conversations and run traces; one agent's activity; per-agent stats of a window. */
 function createHistoryStore(db: Database.Database): HistoryStore {
   const s = {
     activity: db.prepare(
@@ -33,6 +33,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     ),
     conversations: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC LIMIT ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
+    trace: db.prepare('SELECT e.user_id, t.trace FROM run_traces t JOIN agent_executions e ON e.id = t.execution_id WHERE t.execution_id = ?'),
     clearMessages: db.prepare(
       'DELETE FROM messages WHERE conversation_id = ? AND conversation_id IN (SELECT id FROM conversations WHERE id = ? AND user_id = ?)',
     ),
@@ -61,6 +62,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
     clearMessages: async (id, userId) => s.clearMessages.run(id, id, userId).changes,
+    trace: async (executionId) => s.trace.get(executionId) as { user_id: string; trace: string } | undefined,
   };
 }
 
