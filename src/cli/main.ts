@@ -86,6 +86,7 @@ Docs: man caxton; README.md.`,
   registerTemplateCommands(program);
   registerMcpCommands(program);
   registerMemoryCommands(program);
+  registerRunCommands(program);
   registerDatabaseCommands(program);
   registerDoctorCommand(program);
   return program;
@@ -136,6 +137,24 @@ function registerMemoryCommands(program: Command): void {
     .command('clear <id>')
     .description("clear a conversation's context: delete its messages, keep the conversation")
     .action(lazy(() => import('./commands/conversation-clear.js')));
+}
+
+/** `run pending|approve|reject` (the approval gate, docs/patterns.md). */
+function registerRunCommands(program: Command): void {
+  const run = program.command('run').description('agent runs: decide on tool calls waiting for approval');
+  const load = (name: 'pending' | 'approve' | 'reject') => lazy(async () => ({ run: (await import('./commands/run-approvals.js'))[name] as Handler }));
+  run.command('pending').description('runs paused for approval of their tool calls').option('--all', "everyone's (admin)").action(load('pending'));
+  run
+    .command('approve <id>')
+    .description('approve the tool calls a paused run waits on: they run once and the run goes on')
+    .option('--no-stream', 'print the result at the end')
+    .action(load('approve'));
+  run
+    .command('reject <id>')
+    .description('reject them: the model is told "rejected by USER: reason" and the run goes on')
+    .option('--reason <text>', 'why (sent to the model)')
+    .option('--no-stream', 'print the result at the end')
+    .action(load('reject'));
 }
 
 /** `version` and `init` (SPEC §2 home layout, §5). */

@@ -63,7 +63,7 @@ describe.skipIf(skip)(`caxton db migrate SQLite <-> PostgreSQL${skip ? ` (${skip
     expect(r.stdout).not.toContain('not-needed-pw');
     const status = JSON.parse(r.stdout) as { backend: string; location: string; schema_version: number; size_bytes: number; tables: Record<string, number> };
     const dump = dumpDatabase(source);
-    expect(status).toMatchObject({ backend: 'postgres', schema_version: 9 });
+    expect(status).toMatchObject({ backend: 'postgres', schema_version: 11 });
     expect(status.location).toContain(new URL(url).pathname);
     expect(status.tables).toEqual(Object.fromEntries(TABLES.map((t) => [t.name, dump[t.name]!.length])));
     expect(status.size_bytes).toBeGreaterThan(0);

@@ -104,7 +104,7 @@ describe('caxton db status', () => {
     const json = await runCli(['--home', home, 'db', 'status', '--json']);
     expect(json.exitCode).toBe(0);
     const status = JSON.parse(json.stdout) as { backend: string; location: string; schema_version: number; size_bytes: number; tables: Record<string, number> };
-    expect(status).toMatchObject({ backend: 'sqlite', location: file, schema_version: 9 });
+    expect(status).toMatchObject({ backend: 'sqlite', location: file, schema_version: 11 });
     expect(status.tables).toEqual(Object.fromEntries(TABLES.map((t) => [t.name, dump[t.name]!.length])));
     expect(status.size_bytes).toBeGreaterThan(0);
 
@@ -112,7 +112,7 @@ describe('caxton db status', () => {
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toMatch(/backend: +sqlite/);
     expect(text.stdout).toContain(file);
-    expect(text.stdout).toMatch(/schema version: 9/);
+    expect(text.stdout).toMatch(/schema version: 11/);
     expect(text.stdout).toMatch(new RegExp(`messages +│? *${dump.messages!.length}\\b`));
   }, 30_000);
 

@@ -106,6 +106,9 @@ describe('man/caxton.1', () => {
       'server logs [-n N] [-f]',
       'agent list',
       'agent test NAME MESSAGE [--conversation ID] [--no-stream]',
+      'run pending [--all]',
+      'run approve ID [--no-stream]',
+      'run reject ID [--reason TEXT] [--no-stream]',
       // the ones only named, with a pointer to --help
       'validate',
       'migrate',

@@ -3,7 +3,8 @@
  * through the daemon. The reply streams to stdout as it arrives; a summary line (tokens, cost,
  * duration, conversation id, and the finish reason unless `stop`) goes to stderr so `> reply.txt`
  * captures just the reply. A run that ended as a stated failure (finish reason `error` or `timeout`,
- * docs/finish-reasons.md) exits 1 like a failed one.
+ * docs/finish-reasons.md) exits 1 like a failed one. A run paused for approval (finish reason
+ * `awaiting_approval`) prints the calls waiting and the `caxton run approve|reject` commands.
  */
 import type { ChatResult } from '../../domain/api-types.js';
 import { requestJson, requestSse } from '../../client/http.js';
@@ -29,13 +30,23 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
     if (opts.json) printJson(done);
     else {
       process.stdout.write(`${done.reply}\n`);
+      if (done.approval) process.stderr.write(approvalNote(done.approval));
       process.stderr.write(summary(done));
     }
     return done.error === undefined ? 0 : 1;
   }
 
+  return streamRun(socket, path, { ...body, stream: true });
+}
+
+/**
+ * Stream the run `POST path` answers with (SSE): text to stdout, tool calls and results, a pause for
+ * approval (with the command that decides it) and the summary line to stderr. Exit status 1 when
+ * the run ended as a stated failure. @throws DomainError for an `error` event or a stream cut short.
+ */
+export async function streamRun(socket: string, path: string, body: Record<string, unknown>): Promise<number> {
   let provider: string | undefined;
-  for await (const ev of requestSse(socket, path, { method: 'POST', body: { ...body, stream: true }, timeoutMs: 10 * 60_000 })) {
+  for await (const ev of requestSse(socket, path, { method: 'POST', body, timeoutMs: 10 * 60_000 })) {
     const data = JSON.parse(ev.data) as Record<string, unknown>;
     switch (ev.event) {
       case 'start':
@@ -50,6 +61,9 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
       case 'tool_result':
         process.stderr.write(`[tool] ${String(data.name)} ${data.is_error ? 'failed:' : '->'} ${String(data.result).slice(0, 500)}\n`);
         break;
+      case 'approval_required':
+        process.stderr.write(approvalNote(data as unknown as NonNullable<ChatResult['approval']>));
+        break;
       case 'done':
         process.stdout.write('\n');
         process.stderr.write(summary(data as unknown as ChatResult, provider));
@@ -60,4 +74,14 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
     }
   }
   throw new DomainError('INTERNAL', 'the daemon closed the stream before the run finished');
+}
+
+/** What a run paused for approval waits for, and the commands that decide it. */
+export function approvalNote(a: NonNullable<ChatResult['approval']>): string {
+  const calls = a.calls.map((c) => `  ${c.name}(${c.arguments})`).join('\n');
+  return (
+    `\n[approval] the run waits for your decision on:\n${calls}\n` +
+    `[approval] caxton run approve ${a.execution_id}   |   caxton run reject ${a.execution_id} --reason "..."\n` +
+    `[approval] rejected by system at ${new Date(a.expires_at).toISOString()} unless decided\n`
+  );
 }
