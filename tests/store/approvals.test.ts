@@ -2,7 +2,8 @@
  * The approval store contract on every backend (migration 11): a pausing step writes its execution
  * row (status `awaiting_approval`), its messages and its pending approval together; a decision is
  * one atomic transition, so of many concurrent decisions (also from two stores on one database: two
- * daemons) exactly one wins; pending and expired listings; a decision undone goes back to pending.
+ * daemons) exactly one wins; pending and expired listings; a decision undone goes back to pending;
+ * deleting the conversation deletes its pending approval.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PendingApproval } from '../../src/domain/approvals.js';
@@ -112,6 +113,11 @@ for (const backend of storeBackends()) {
         expect(decided).toMatchObject({ state: 'rejected', decided_by: 'system', decided_at: T0 + 1_000, reason: 'too late' });
         expect(await store.approvals.expired(T0 + 1_000, 10)).toEqual([]);
         expect(await store.approvals.transition('soon', 'rejected', 'pending')).toEqual(approval('soon', 1_000));
+
+        // Deleting the conversation takes its paused run's approval with it.
+        expect(await store.tenants.history.deleteConversation('conv-soon', 'local')).toBe(true);
+        expect(await store.approvals.get('soon')).toBeUndefined();
+        expect(await store.approvals.get('later')).toBeDefined();
       },
       backendTimeout(backend),
     );

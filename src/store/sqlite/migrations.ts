@@ -343,7 +343,7 @@ export const MIGRATIONS: readonly Migration[] = [
         execution_id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         agent_ref TEXT NOT NULL,
-        conversation_id TEXT,
+        conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
         history TEXT,
         calls TEXT NOT NULL,
         progress TEXT NOT NULL,
