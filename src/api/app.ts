@@ -26,6 +26,7 @@ import { rateLimiter } from './middleware/rate-limit.js';
 import { openApiDocument, OpenApiDocumentSchema, publicPaths, Routes } from './openapi.js';
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { authRoutes } from './routes/auth.js';
 import { caxtonRoutes } from './routes/caxton.js';
 import { entityRoutes } from './routes/entities.js';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ...entityRoutes(deps),
     historyRoutes(deps),
     conversationRoutes(deps, startRun, wire),
+    approvalRoutes(deps.approvals, wire),
     usageRoutes(deps),
     eventRoutes(deps),
     workflowRoutes(deps, startWorkflow, wire),

@@ -6,6 +6,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
 import type { Scrubber } from '../domain/secrets.js';
 import type { ConfigStatus, ProviderHealth, StatusReport } from '../domain/status.js';
+import type { Approvals } from './approvals.js';
 import type { ManagedRuntime } from '../runtime/run.js';
 import type { Embedder } from '../runtime/semantic-memory.js';
 import type { SemanticMemory } from '../domain/memory-items.js';
@@ -87,6 +88,8 @@ export interface AppDeps {
   memory?: { items: SemanticMemory; embedders: { get(name: string): Embedder } };
   /** Runs agents; its `agents` controls back the lifecycle routes (src/api/routes/agent-lifecycle.ts). */
   runtime: ManagedRuntime;
+  /** Paused runs awaiting approval of tool calls: decide, list (src/api/approvals.ts). */
+  approvals: Approvals;
   /** Users, keys, user-tier entities and per-user history (SQLite). */
   tenants: TenantStore;
   /** Conversations for `/api/conversations` (ownership checked by `get`), shared ones included (STORY-032). */

@@ -89,7 +89,7 @@ export function createMetrics(): ApiMetrics {
 function runSeries(registers: Registry[]): Pick<ApiMetrics, 'observer' | 'providerRetry'> {
   const runs = new Counter({
     name: 'caxton_agent_runs_total',
-    help: 'Agent runs that ended, by agent, source tier, status (success, error, timeout, cancelled) and finish_reason',
+    help: 'Agent runs that ended, by agent, source tier, status (success, error, timeout, cancelled, awaiting_approval: a paused run, counted again when resumed) and finish_reason',
     labelNames: ['agent', 'source', 'status', 'finish_reason'],
     registers,
   });

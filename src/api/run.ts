@@ -13,6 +13,7 @@ import type { Log } from '../domain/log.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { RunOverrides } from '../runtime/overrides.js';
 import type { Runtime, RunOptions } from '../runtime/run.js';
+import type { PendingApproval } from '../domain/approvals.js';
 import type { StoredMessage } from '../store/types.js';
 import type { LiveEvents } from './live-events.js';
 
@@ -36,6 +37,8 @@ export interface AgentRunRequest {
   log?: Log;
   /** What an OpenAI-compatible client adds: client tools, tool results, instructions, sampling (src/runtime/types.ts `RunOptions`). */
   options?: RunOptions;
+  /** Resume the run paused on this decided approval (src/api/approvals.ts). */
+  resume?: PendingApproval;
 }
 
 /**
@@ -103,6 +106,8 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: Live
       ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
       ...(req.overrides ? { overrides: req.overrides } : {}),
       agentKey: agentKey(resolved),
+      agentRef: resolved.name,
+      ...(req.resume ? { resume: req.resume } : {}),
       agentRow: agentRow(resolved),
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
       signal: abort.signal,

@@ -14,7 +14,7 @@ import { runError } from './run.js';
 export const RunEventStreamSchema = z
   .string()
   .describe(
-    'Server-Sent Events, one per run event: `event: <type>` (start, text_delta, tool_call, tool_result, usage, done, error) and `data: <the event as JSON>`; a run ends with `done`, or with `error` {type, code, message}',
+    'Server-Sent Events, one per run event: `event: <type>` (start, text_delta, tool_call, tool_result, usage, approval_required, done, error) and `data: <the event as JSON>`; a run ends with `done` (after `approval_required` {execution_id, calls, expires_at} when it paused for approval), or with `error` {type, code, message}',
   );
 
 /** The SSE `error` event of a run's `error` event: its fields, with the message as on the wire (secret values removed). */

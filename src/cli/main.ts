@@ -172,6 +172,30 @@ function registerSharedConversationCommands(conversation: Command): void {
   conversation.command('show <id>').description('participants and messages with their authors').action(load('show'));
 }
 
+/** `run pending|approve|reject` (the approval gate, docs/patterns.md) and `run trace ID` (docs/testing.md "Run traces"). */
+function registerRunCommands(program: Command): void {
+  const run = program.command('run').description('agent runs: their traces, and tool calls waiting for approval');
+  run
+    .command('trace')
+    .description('print the step-by-step trace stored with a run (recorded with --trace, trace: true or [runtime] trace)')
+    .argument('<id>', 'execution id (exec_...)')
+    .option('--kind <kinds>', 'only these step kinds, comma-separated: prompt, messages, model_call, tool_call, end')
+    .action(lazy(() => import('./commands/run-trace.js')));
+  const load = (name: 'pending' | 'approve' | 'reject') => lazy(async () => ({ run: (await import('./commands/run-approvals.js'))[name] as Handler }));
+  run.command('pending').description('runs paused for approval of their tool calls').option('--all', "everyone's (admin)").action(load('pending'));
+  run
+    .command('approve <id>')
+    .description('approve the tool calls a paused run waits on: they run once and the run goes on')
+    .option('--no-stream', 'print the result at the end')
+    .action(load('approve'));
+  run
+    .command('reject <id>')
+    .description('reject them: the model is told "rejected by USER: reason" and the run goes on')
+    .option('--reason <text>', 'why (sent to the model)')
+    .option('--no-stream', 'print the result at the end')
+    .action(load('reject'));
+}
+
 /** `version` and `init` (SPEC §2 home layout, §5). */
 function registerSetupCommands(program: Command): void {
   program
@@ -242,18 +266,6 @@ function registerAgentCommands(program: Command): void {
     .action(lazy(() => import('./commands/agent-test.js')));
   registerUserAgentCommands(agent);
   registerAgentLifecycleCommands(agent);
-}
-
-/** `run trace ID`: a run's stored trace (docs/testing.md "Run traces"). */
-function registerRunCommands(program: Command): void {
-  program
-    .command('run')
-    .description('inspect agent runs')
-    .command('trace')
-    .description('print the step-by-step trace stored with a run (recorded with --trace, trace: true or [runtime] trace)')
-    .argument('<id>', 'execution id (exec_...)')
-    .option('--kind <kinds>', 'only these step kinds, comma-separated: prompt, messages, model_call, tool_call, end')
-    .action(lazy(() => import('./commands/run-trace.js')));
 }
 
 /** `agent create|show|export|import|update|delete`: the caller's user-tier agents (SPEC §3, §4). */

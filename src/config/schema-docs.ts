@@ -25,6 +25,9 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     max_tokens_per_run: 'Tokens (input + output, all model calls) after which a run asks for no more tools (finish_reason `length`). Default: `[runtime] max_tokens_per_run`.',
     max_tool_calls_per_run: 'Tool calls one run may make; more end it with finish_reason `max_iterations`. Default: `[runtime] max_tool_calls_per_run`.',
     parallel_tools: 'Run several tool calls of one model turn concurrently.',
+    approval:
+      'Tools whose calls wait for a person\'s approval: names or globs (`*`, `?`) such as `http_fetch`, `filesystem.write_*`, `agent:*`. The run pauses with finish_reason `awaiting_approval` until `caxton run approve|reject ID` (docs/patterns.md, approval gate).',
+    approval_timeout_secs: 'Seconds a call waits for approval before it is rejected by `system` (default 3600).',
     user_prompt_template:
       'Template for the user message: `{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`.',
     parameters: 'Agent settings available to the template as `{{parameters.X}}`.',

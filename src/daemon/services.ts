@@ -28,6 +28,8 @@ import type { Paths } from '../ipc/paths.js';
 import { versionInfo } from '../ipc/version.js';
 import { createProviderRegistry, type ProviderRegistry } from '../llm/registry.js';
 import { agentBudgetKey, createBudgets, type Budgets, type BudgetState } from '../runtime/budgets.js';
+import { createApprovals, startApprovalSweeper, type Approvals } from '../api/approvals.js';
+import { createRunStarter } from '../api/run.js';
 import { createRuntime, type ManagedRuntime, type RuntimeLimits } from '../runtime/run.js';
 import { isPostgresUrl, openStore, redactDatabaseUrl } from '../store/open.js';
 import type { ChangeFeed, ChangeTopic, Store, TenantStore } from '../store/types.js';
@@ -65,11 +67,14 @@ export interface ServiceOverrides {
   app?: Partial<AppDeps>;
   /** Wrap the opened store before anything uses it (tests: a database that goes away, a shared change feed). */
   wrapStore?: (store: Store) => Store;
-  /** The clock budgets are kept by, ms since epoch (default `Date.now`; tests cross a UTC day or month). */
+  /** The clock budgets and approval timeouts are kept by, ms since epoch (default `Date.now`; tests cross a UTC day or month). */
   now?: () => number;
   /** Probe OpenAI-compatible providers in the background at once (default true; `caxton test` replaying cassettes: false). */
   probeProviders?: boolean;
 }
+
+/** How often timed-out approvals are looked for (ms): one indexed query when none is due. */
+const APPROVAL_SWEEP_MS = 30_000;
 
 /** Every part of a built daemon, in construction order, and how to stop them. */
 export interface Services {
@@ -97,6 +102,8 @@ export interface Services {
   budgets: Budgets;
   /** Embedders and memory items (semantic memory). */
   memory: DaemonMemory;
+  /** Paused runs: decisions, listing and the timeout sweeper (src/api/approvals.ts). */
+  approvals: Approvals;
   /** What `createApp` takes. */
   deps: AppDeps;
   /**
@@ -209,7 +216,15 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
   const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, toolbox, limits, tenants, runtime, catalog, metrics, budgets, memory };
   startMemory(memory, watcher, part('memory'));
-  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), changes, live, ...o.app };
+  const approvals = createApprovals({
+    store: store.approvals,
+    users: tenants.users,
+    startRun: createRunStarter(catalog, runtime, live),
+    log: part('approvals'),
+    ...(o.now ? { now: o.now } : {}),
+  });
+  undo.push(startApprovalSweeper(approvals, APPROVAL_SWEEP_MS, part('approvals')));
+  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), approvals, changes, live, ...o.app };
   watchGauges(metrics, {
     agents: () => runtime.agents.list(),
     pool: () => runtime.agents.pool(),
@@ -220,6 +235,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
   });
   return {
     ...parts,
+    approvals,
     deps,
     ready: watcher.ready,
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
@@ -426,13 +442,13 @@ function markFailed(runtime: ManagedRuntime, log: Logger): (key: string, reason:
   };
 }
 
-type Parts = Omit<Services, 'deps' | 'ready' | 'stopMcp' | 'close'>;
+type Parts = Omit<Services, 'approvals' | 'deps' | 'ready' | 'stopMcp' | 'close'>;
 
 /**
  * The app's dependencies: auth from `[auth]` (the token key registered as a secret; a warning when a
  * PostgreSQL node generates its own key, see docs/deploy.md), status, limits, browser boundary, trusted proxies.
  */
-function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): AppDeps {
+function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides & { env: Env }, p: Parts): Omit<AppDeps, 'approvals'> {
   const startedAt = o.startedAt ?? Date.now();
   const version = o.version ?? versionInfo().version;
   const tokenKey = jwtSecret(o.env[config.auth.jwt_secret_env], dirname(resolve(paths.home, config.database.path)), p.secrets);

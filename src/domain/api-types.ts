@@ -116,6 +116,14 @@ export const ChatResultSchema = z.object({
   reply: z.string(),
   finish_reason: z.enum(FINISH_REASONS).describe('why the run ended (closed set, docs/finish-reasons.md)'),
   error: z.string().optional().describe('present when the run ended as a stated failure (finish_reason `error` or `timeout`): what went wrong'),
+  approval: z
+    .object({
+      execution_id: z.string(),
+      calls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
+      expires_at: z.number().describe('ms since epoch'),
+    })
+    .optional()
+    .describe('with finish_reason `awaiting_approval`: the tool calls waiting for `POST /api/executions/{id}/approve` or `/reject`'),
   conversation_id: z.string(),
   execution_id: z.string(),
   usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),

@@ -4,6 +4,7 @@
  * inferred from these zod schemas so the two can never drift. Unknown keys are rejected (strict
  * objects) except under `extra`, which keeps namespaced data that this version does not understand.
  */
+import { APPROVAL_PATTERN } from './approvals.js';
 import { z } from 'zod';
 import { BudgetLimitsSchema } from './budgets.js';
 import { NAME_PATTERN } from './names.js';
@@ -51,6 +52,15 @@ export const AgentSchema = z
     /** Tool calls one run may make; more end it with `max_iterations`. Default: `[runtime] max_tool_calls_per_run`. */
     max_tool_calls_per_run: z.number().int().positive().optional(),
     parallel_tools: z.boolean().default(false),
+    /**
+     * Tools whose calls wait for a person's approval (src/domain/approvals.ts): names or globs such as
+     * `http_fetch`, `filesystem.write_*`, `agent:*`. The run pauses as `awaiting_approval`.
+     */
+    approval: z
+      .array(z.string().regex(APPROVAL_PATTERN, 'must be a tool name or glob: letters, digits, _ . : - and the wildcards * and ?, e.g. "filesystem.write_*"'))
+      .optional(),
+    /** Seconds a call may wait for approval before it is rejected by `system` (default 3600). */
+    approval_timeout_secs: z.number().int().min(1).max(2_592_000).optional(),
     user_prompt_template: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).default({}),
     memory: MemorySchema.optional(),

@@ -3,6 +3,7 @@
  * and the OpenAI-compatible stream are thin serializers of these. Tokens are counts; cost in USD;
  * durations in ms.
  */
+import type { PendingCall } from '../domain/approvals.js';
 import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
 import type { FinishReason } from '../domain/finish-reasons.js';
 import type { ToolCallRequest } from '../llm/types.js';
@@ -48,6 +49,22 @@ export interface ToolResultEvent {
   is_error: boolean;
 }
 
+/**
+ * The run paused before tool calls that need a person's approval (an agent's `approval[]`,
+ * src/runtime/approvals.ts): `POST /api/executions/{execution_id}/approve` or `/reject` resumes it.
+ * Followed by the `done` event (finish reason `awaiting_approval`, with the same `approval`).
+ */
+export interface ApprovalRequiredEvent extends PendingApprovalInfo {
+  type: 'approval_required';
+}
+
+/** What waits for approval: the execution, the held calls, and when they are rejected unless decided (ms since epoch). */
+export interface PendingApprovalInfo {
+  execution_id: string;
+  calls: PendingCall[];
+  expires_at: number;
+}
+
 /** Cumulative usage after a provider call. */
 export interface UsageEvent extends Usage {
   type: 'usage';
@@ -66,6 +83,8 @@ export interface DoneEvent {
   error?: string;
   /** With `finish_reason` `tool_calls`: the calls of the client's own tools, for the client to run (src/runtime/client-tools.ts). */
   tool_calls?: ToolCallRequest[];
+  /** With `finish_reason` `awaiting_approval`: the calls waiting for a decision (ApprovalRequiredEvent). */
+  approval?: PendingApprovalInfo;
   /** As in StartEvent: `''` for a stateless run. */
   conversation_id: string;
   execution_id: string;
@@ -87,4 +106,4 @@ export interface ErrorEvent {
   details?: ErrorDetail[];
 }
 
-export type RunEvent = StartEvent | TextDeltaEvent | ToolCallEvent | ToolResultEvent | UsageEvent | DoneEvent | ErrorEvent;
+export type RunEvent = StartEvent | TextDeltaEvent | ToolCallEvent | ToolResultEvent | UsageEvent | ApprovalRequiredEvent | DoneEvent | ErrorEvent;

@@ -9,7 +9,8 @@ import type { ExecutionRecord, RunStep, Store, StoredMessage, UserEntityStore } 
 import type { ErrorCode, ErrorDetail } from '../domain/errors.js';
 import { SILENT_LOG, type Log } from '../domain/log.js';
 import type { FinishReason } from '../domain/finish-reasons.js';
-import type { DoneEvent, ErrorEvent, StartEvent, Usage } from './events.js';
+import type { PendingApproval } from '../domain/approvals.js';
+import type { DoneEvent, ErrorEvent, PendingApprovalInfo, StartEvent, Usage } from './events.js';
 import type { ToolCallRequest } from '../llm/types.js';
 import type { RunBudget } from './budgets.js';
 import { newOrderedId } from './ids.js';
@@ -40,12 +41,15 @@ export interface ToolCallRecord {
 
 /** A run's state as it goes, and its execution row. */
 export class RunRecord {
-  readonly id = newOrderedId('exec');
+  /** The execution id: new, or the paused run's when resuming one (`RunRequest.resume`). */
+  readonly id: string;
   readonly started = Date.now();
-  readonly usage: Usage = { input_tokens: 0, output_tokens: 0 };
-  readonly toolCalls: ToolCallRecord[] = [];
-  reply = '';
-  iterations = 0;
+  readonly usage: Usage;
+  readonly toolCalls: ToolCallRecord[];
+  reply: string;
+  iterations: number;
+  /** Set when the run pauses for approval of tool calls (src/runtime/approvals.ts): the row its last step writes. */
+  approval: PendingApproval | undefined;
   finishReason: FinishReason = 'stop';
   /** Set when a guard ended the run (src/runtime/run-guards.ts): its status and final message. */
   stated: StatedEnd | undefined;
@@ -73,6 +77,12 @@ export class RunRecord {
     private readonly req: RunRequest,
     log: Log = SILENT_LOG,
   ) {
+    const prior = req.resume?.progress;
+    this.id = req.resume?.execution_id ?? newOrderedId('exec');
+    this.usage = { input_tokens: prior?.tokens_input ?? 0, output_tokens: prior?.tokens_output ?? 0 };
+    this.toolCalls = [...((prior?.tool_calls ?? []) as ToolCallRecord[])];
+    this.reply = prior?.output ?? '';
+    this.iterations = prior?.iterations ?? 0;
     this.conversationId = req.conversationId;
     this.log = log.child({ component: 'runtime', execution_id: this.id, agent: req.agent.name });
   }
@@ -87,9 +97,10 @@ export class RunRecord {
     return this.conversationId ?? this.id;
   }
 
-  /** The row as it stands, with `status` (and `error`, already scrubbed). */
+  /** The row as it stands, with `status` (and `error`, already scrubbed); a resumed run's carries on from the paused one's. */
   row(status: ExecutionRecord['status'], error?: string): ExecutionRecord {
     const { req } = this;
+    const prior = req.resume?.progress;
     return (this.last = {
       id: this.id,
       ...(req.agentRow ? { agent_id: req.agentRow.id } : {}),
@@ -97,25 +108,26 @@ export class RunRecord {
       agent_source: req.source,
       user_id: req.userId,
       ...(this.conversationId ? { conversation_id: this.conversationId } : {}),
-      input: req.message,
+      input: prior?.input ?? req.message,
       output: this.reply,
       ...(this.toolCalls.length ? { tool_calls: this.toolCalls } : {}),
       tokens_input: this.usage.input_tokens,
       tokens_output: this.usage.output_tokens,
       cost_usd: costOf(req.model, this.usage),
-      duration_ms: Date.now() - this.started,
+      duration_ms: (prior?.duration_ms ?? 0) + Date.now() - this.started,
       status,
       ...(error ? { error_message: error } : {}),
-      created_at: this.started,
+      created_at: prior?.created_at ?? this.started,
       finish_reason: this.finishReason,
       model: req.model.name,
       iterations: this.iterations,
     });
   }
 
-  /** The tool calls for monitoring: a name the model was not offered becomes `(unknown)`, so model output never makes label values. */
+  /** This run's tool calls for monitoring: a name the model was not offered becomes `(unknown)`, so model output never makes label values. */
   observedTools(): ObservedToolCall[] {
-    return this.toolCalls.map((c) => ({
+    // A resumed run reports only its own calls: the paused run reported the earlier ones.
+    return this.toolCalls.slice(this.req.resume?.progress.tool_calls.length ?? 0).map((c) => ({
       tool: this.offered.has(c.name) ? c.name : '(unknown)',
       status: c.timed_out ? 'timeout' : c.is_error ? 'error' : 'ok',
       duration_ms: c.duration_ms,
@@ -140,7 +152,8 @@ export class RunRecord {
       tool_calls: this.toolCalls.length,
       duration_ms: r.duration_ms,
     };
-    if (r.status === 'success' || r.status === 'cancelled') this.log.info(line, 'run finished');
+    if (r.status === 'success' || r.status === 'cancelled' || r.status === 'awaiting_approval')
+      this.log.info(line, r.status === 'awaiting_approval' ? 'run paused for approval' : 'run finished');
     else this.log.warn(line, 'run finished');
   }
 
@@ -156,8 +169,9 @@ export class RunRecord {
     };
   }
 
-  /** The final row: `success`, or the stated end's status with its message as the error. */
+  /** The final row: `success`, `awaiting_approval` when paused, or the stated end's status with its message as the error. */
   finalRow(): ExecutionRecord {
+    if (this.approval) return this.row('awaiting_approval');
     const end = this.stated;
     return end && end.status !== 'success' ? this.row(end.status, end.message) : this.row('success');
   }
@@ -171,12 +185,19 @@ export class RunRecord {
       finish_reason: this.finishReason,
       ...(end && end.status !== 'success' ? { error: end.message } : {}),
       ...(this.clientCalls.length ? { tool_calls: this.clientCalls } : {}),
+      ...(this.approval ? { approval: this.approvalInfo()! } : {}),
       conversation_id: this.conversationId ?? '',
       execution_id: this.id,
       usage: { ...this.usage },
       cost_usd: costOf(this.req.model, this.usage),
       duration_ms: Date.now() - this.started,
     };
+  }
+
+  /** What the paused run waits for (ApprovalRequiredEvent's fields); undefined unless paused. */
+  approvalInfo(): PendingApprovalInfo | undefined {
+    const a = this.approval;
+    return a && { execution_id: a.execution_id, calls: a.calls, expires_at: a.expires_at };
   }
 
   /** The `error` event (the last one), with what was refused (`details`) when there is any. */
@@ -208,8 +229,8 @@ export async function countCompletedRun(usage: Pick<UserEntityStore, 'countUse'>
 
 /** Writes a run's steps; a new conversation's row goes in with the first step (one transaction, not two). */
 export interface StepCommitter {
-  /** Group commit (src/store/types.ts `commitStepBatched`): resolves once the step is on disk. */
-  commit(messages: readonly StoredMessage[], execution: ExecutionRecord): Promise<void>;
+  /** Group commit (src/store/types.ts `commitStepBatched`): resolves once the step is on disk; `approval`: the run pauses with it. */
+  commit(messages: readonly StoredMessage[], execution: ExecutionRecord, approval?: PendingApproval): Promise<void>;
   /**
    * Commit in its own transaction at once, without waiting for a group commit: for when the consumer
    * has gone (SQLite writes it within the call; the Promise settles when it is on disk).
@@ -230,16 +251,17 @@ export function stepCommitter(
   scrub: (text: string) => string,
 ): StepCommitter {
   let pending = create;
-  const step = (messages: readonly StoredMessage[], execution: ExecutionRecord, final: boolean): RunStep => ({
+  const step = (messages: readonly StoredMessage[], execution: ExecutionRecord, final: boolean, approval?: PendingApproval): RunStep => ({
     conversationId: conversationId ?? '',
     messages: conversationId ? messages : [],
     execution,
     ...(pending ? { createConversation: pending } : {}),
     ...(final && rec.runTrace ? { trace: rec.runTrace.finish(execution, scrub) } : {}),
+    ...(approval ? { approval } : {}),
   });
   return {
-    commit: (messages, execution) =>
-      executions.commitStepBatched(step(messages, execution, rec.ended)).then(() => {
+    commit: (messages, execution, approval) =>
+      executions.commitStepBatched(step(messages, execution, rec.ended, approval)).then(() => {
         pending = undefined;
       }),
     async commitNow(messages, execution) {

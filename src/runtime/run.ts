@@ -19,9 +19,12 @@
  *    (`length`), `max_tool_calls_per_run` (`max_iterations`), a repeated identical tool call
  *    (`loop_detected`), or a final reply that is empty or prints a tool call as text (`error`); a
  *    call of a client's own tool ends it as `tool_calls` once the agent's tools of that step ran
- *    (src/runtime/client-tools.ts);
+ *    (src/runtime/client-tools.ts); a call of a tool the agent's `approval[]` names pauses it as
+ *    `awaiting_approval` once the step's other calls ran, and a resumed run answers the decided calls
+ *    first (src/runtime/approvals.ts);
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
- *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
+ *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout`, `cancelled`
+ *    or `awaiting_approval` (paused: an `approval_required` event precedes `done`);
  *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
  * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
@@ -43,6 +46,7 @@ import { isProviderRateLimited, modelFinishReason } from '../domain/finish-reaso
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import { admit, failureOf } from './admission.js';
+import { CLIENT_CALL_HELD, decidedResults, holdForApproval, pendingApproval } from './approvals.js';
 import { splitCalls } from './client-tools.js';
 import { createAgentGate, type AgentGate } from './agent-controls.js';
 import type { RunEvent } from './events.js';
@@ -57,7 +61,7 @@ import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-gua
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { RunTracer } from './run-trace.js';
-import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
+import { dispatchTools, type ToolCaller, type ToolDispatchDeps } from './tool-dispatch.js';
 import { endRunSpan, startRunSpan } from './tracing.js';
 import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type RuntimeDeps, type RuntimeLimits } from './types.js';
 
@@ -169,7 +173,9 @@ async function* execute(
     const provider = await providerFor(deps.providers, req.model);
     served = provider.type === 'offline' ? 'offline' : provider.name;
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
-    const turn = await refusable(parts.firstTurn(req, stored, rec.scopeId, scope.signal));
+    // A resumed run answers its decided calls first; their results continue it like a client's tool results.
+    const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope), req.resume, rec));
+    const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal));
     if (turn instanceof DomainError) {
       // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
       // the error names only what was refused.
@@ -183,12 +189,15 @@ async function* execute(
     rec.log.info({ user: req.userId, source: req.source, model: req.model.name, provider: provider.name }, 'run started');
     yield rec.start(served);
     served = undefined;
+    if (resumed) yield* resumed.events;
     rec.offered = new Set(request.tools?.map((t) => t.name));
     const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
     rec.ended = true;
-    await steps.commit(last, rec.finalRow());
-    if (!rec.stated || rec.stated.status === 'success') {
+    await steps.commit(last, rec.finalRow(), rec.approval);
+    const paused = rec.approvalInfo();
+    if (paused) yield { type: 'approval_required', ...paused };
+    else if (!rec.stated || rec.stated.status === 'success') {
       await countCompletedRun(deps.usage, rec.log, req);
       await autoStore(deps.items, req, rec.scopeId, rec.reply, rec.log);
     }
@@ -213,6 +222,18 @@ async function* execute(
     if (code === 'INTERNAL') rec.log.warn({ err: message }, 'agent run failed unexpectedly');
     yield rec.error(code, message);
   }
+}
+
+/** Who calls the run's tools: its agent, user, conversation (or run) and tool signal. */
+function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope): ToolCaller {
+  return {
+    agent: req.agent,
+    userId: req.userId,
+    conversationId: rec.scopeId,
+    signal: scope.toolSignal(),
+    log: rec.log,
+    ...(req.agentRow ? { agentRow: req.agentRow } : {}),
+  };
 }
 
 /** `p`'s value, or the BAD_REQUEST DomainError it failed with (any other failure is thrown). */
@@ -282,19 +303,18 @@ async function* loop(
     pending.push({ role: 'assistant', content: text, tool_calls: calls });
     for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
     const { own, client } = splitCalls(calls, req);
-    const caller = {
-      agent: req.agent,
-      userId: req.userId,
-      conversationId: rec.scopeId,
-      signal: scope.toolSignal(),
-      log: rec.log,
-      ...(req.agentRow ? { agentRow: req.agentRow } : {}),
-    };
-    const results = own.length ? yield* dispatchTools(parts.tools, caller, own, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
+    const { now, held } = holdForApproval(req.agent, own);
+    const results = now.length ? yield* dispatchTools(parts.tools, callerOf(req, rec, scope), now, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');
-    for (const r of results) {
+    for (const r of [...results, ...(held.length ? client.map((c) => ({ id: c.id, result: CLIENT_CALL_HELD })) : [])]) {
       request.messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });
       pending.push({ role: 'tool', content: r.result, tool_call_id: r.id });
+    }
+    if (held.length) {
+      // Calls that need a person's approval: the run pauses here, its last step committed by the caller with the pending row.
+      rec.finishReason = 'awaiting_approval';
+      rec.approval = pendingApproval(req, rec, held, request.messages);
+      return pending;
     }
     if (client.length) {
       // The client runs these: the run ends here, its last step committed by the caller (src/runtime/client-tools.ts).

@@ -2,6 +2,7 @@
  * What the runtime takes and gives (SPEC §7): its dependencies and limits, one run's request, and
  * the runtime as the API and the daemon use it. src/runtime/run.ts implements it.
  */
+import type { PendingApproval } from '../domain/approvals.js';
 import type { Agent, Model, Source } from '../domain/entities.js';
 import type { Log } from '../domain/log.js';
 import type { SemanticMemory } from '../domain/memory-items.js';
@@ -150,6 +151,10 @@ export interface RunRequest extends RunOptions {
   agentRow?: AgentRow;
   /** The API key the request authenticated with: its budget applies too (src/runtime/budgets.ts). */
   apiKeyId?: string;
+  /** The agent as the user addressed it (`OWNER/NAME` for another user's public agent), kept with a pending approval to resolve it again. Default: `agent.name`. */
+  agentRef?: string;
+  /** Resume the run paused on this decided approval (src/runtime/approvals.ts): same execution, its decided calls answered first. */
+  resume?: PendingApproval;
   /** What this request sets over the model file's sampling and the agent's tool settings, for this run only (src/runtime/overrides.ts). */
   overrides?: RunOverrides;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */

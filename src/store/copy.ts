@@ -14,7 +14,7 @@ import type { TableIO } from './table-io.js';
 export type { RowBatch, TableIO } from './table-io.js';
 
 /**
- * The tables of the schema (after migration 12), in foreign-key order (a table comes after every
+ * The tables of the schema (after migration 13), in foreign-key order (a table comes after every
  * table it references), each with its primary key (the order rows are read in). SQLite's full-text
  * index of `memory_items` is no table of its own here: its triggers fill it as rows are copied in.
  */
@@ -37,6 +37,7 @@ export const TABLES: readonly { name: string; key: readonly string[] }[] = [
   { name: 'user_limits', key: ['user_id'] },
   { name: 'memory_items', key: ['id'] },
   { name: 'run_traces', key: ['execution_id'] },
+  { name: 'tool_approvals', key: ['execution_id'] },
 ];
 
 /** A database named on the command line or in the config: a SQLite file or a PostgreSQL URL. */

@@ -4,6 +4,7 @@
  * user-tier entities, and memory items (metadata JSON, float32 vector bytes) (the table of each kind, the DIR-12 columns written besides the JSON value,
  * the row -> entity mapping, and the CONFLICT error of a taken name; SPEC §4).
  */
+import type { ApprovalDecision, ApprovalState, PendingApproval, PendingCall, RunProgress } from '../domain/approvals.js';
 import { DomainError } from '../domain/errors.js';
 import type { MemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
@@ -191,3 +192,75 @@ export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.
 
 /** A float32 vector from stored bytes (copied: a driver's buffer need not be 4-byte aligned). */
 export const vectorOf = (b: Uint8Array): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** The `tool_approvals` columns (migration 11), in the order of `approvalParams`. */
+export const APPROVAL_COLUMNS = [
+  'execution_id',
+  'user_id',
+  'agent_ref',
+  'conversation_id',
+  'history',
+  'calls',
+  'progress',
+  'state',
+  'created_at',
+  'expires_at',
+  'decided_by',
+  'decided_at',
+  'reason',
+] as const;
+
+/** A `tool_approvals` row as both backends read it (`calls`, `progress` and `history` as JSON text). */
+export interface ApprovalRow {
+  execution_id: string;
+  user_id: string;
+  agent_ref: string;
+  conversation_id: string | null;
+  history: string | null;
+  calls: string;
+  progress: string;
+  state: ApprovalState;
+  created_at: number;
+  expires_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  reason: string | null;
+}
+
+/** Positional parameters of a pending approval in the order of APPROVAL_COLUMNS. */
+export const approvalParams = (a: PendingApproval): unknown[] => [
+  a.execution_id,
+  a.user_id,
+  a.agent_ref,
+  a.conversation_id ?? null,
+  a.history ? JSON.stringify(a.history) : null,
+  JSON.stringify(a.calls),
+  JSON.stringify(a.progress),
+  a.state,
+  a.created_at,
+  a.expires_at,
+  a.decided_by ?? null,
+  a.decided_at ?? null,
+  a.reason ?? null,
+];
+
+/** The pending approval a row holds. */
+export const toApproval = (r: ApprovalRow): PendingApproval => ({
+  execution_id: r.execution_id,
+  user_id: r.user_id,
+  agent_ref: r.agent_ref,
+  ...(r.conversation_id ? { conversation_id: r.conversation_id } : {}),
+  ...(r.history ? { history: JSON.parse(r.history) as unknown[] } : {}),
+  calls: JSON.parse(r.calls) as PendingCall[],
+  progress: JSON.parse(r.progress) as RunProgress,
+  state: r.state,
+  created_at: r.created_at,
+  expires_at: r.expires_at,
+  ...(r.decided_by ? { decided_by: r.decided_by } : {}),
+  ...(r.decided_at !== null ? { decided_at: r.decided_at } : {}),
+  ...(r.reason !== null ? { reason: r.reason } : {}),
+});
+
+/** The values a transition writes: state, decided_by, decided_at, reason (all cleared when back to `pending`). */
+export const decisionParams = (d: ApprovalDecision | 'pending'): unknown[] =>
+  d === 'pending' ? ['pending', null, null, null] : [d.state, d.decided_by, d.at, d.reason ?? null];

@@ -92,14 +92,17 @@ export interface ExecutionRecord {
   tokens_output?: number;
   cost_usd?: number;
   duration_ms: number;
-  /** `cancelled`: the client went away or the daemon shut down (`error_message` says which). */
-  status: 'success' | 'error' | 'timeout' | 'cancelled';
+  /**
+   * `cancelled`: the client went away or the daemon shut down (`error_message` says which);
+   * `awaiting_approval`: paused until a person decides on its tool calls (migration 11, `ApprovalStore`).
+   */
+  status: 'success' | 'error' | 'timeout' | 'cancelled' | 'awaiting_approval';
   error_message?: string;
   created_at: number;
   /**
    * Why the run ended (migration 2), one of the closed set of src/domain/finish-reasons.ts (SPEC §7,
    * docs/finish-reasons.md): `stop`, `tool_calls`, `length`, `content_filter`, `max_iterations`, `budget_exceeded`,
-   * `rate_limited`, `loop_detected`, `timeout`, `cancelled`, `error` (`awaiting_approval` reserved).
+   * `rate_limited`, `loop_detected`, `timeout`, `cancelled`, `error`, `awaiting_approval`.
    */
   finish_reason?: string;
   /** Model alias that served the run (migration 2). */
@@ -126,6 +129,27 @@ export interface RunStep {
    * in the same transaction, replacing any earlier one of the execution.
    */
   trace?: string;
+  /** The run pauses for approval: its pending row is written in the same transaction (migration 11). */
+  approval?: PendingApproval;
+}
+
+/**
+ * Paused runs waiting for a person's decision (`tool_approvals`, migration 11; written by
+ * `commitStep` with `RunStep.approval`). A decision is one conditional update, so of two decisions
+ * arriving at once (on one node or several) exactly one wins.
+ */
+export interface ApprovalStore {
+  /** The row of execution `id`, in any state; undefined when there is none. */
+  get(id: string): Promise<PendingApproval | undefined>;
+  /** Pending rows, oldest first: of `userId`, or of every user when absent; at most `limit`. */
+  pending(opts: { userId?: string; limit: number }): Promise<PendingApproval[]>;
+  /** Pending rows whose `expires_at` is at or before `now` (ms), oldest first, at most `limit`. */
+  expired(now: number, limit: number): Promise<PendingApproval[]>;
+  /**
+   * Move row `id` from state `from` to `decision` (or back to `pending`, clearing the decision) in one
+   * atomic update. @returns the row as written, or undefined when it was not in state `from` (someone else won).
+   */
+  transition(id: string, from: ApprovalState, decision: ApprovalDecision | 'pending'): Promise<PendingApproval | undefined>;
 }
 
 /** Execution log. */
@@ -250,6 +274,8 @@ export interface Store {
   changes: ChangeFeed;
   /** Budget counters, per-user limit overrides and usage reports (migration 8). */
   budgets: BudgetStore;
+  /** Runs paused for approval of their tool calls (migration 11). */
+  approvals: ApprovalStore;
   /** Database state for `/health` and `server status`; never rejects (a failure is reported in `error`). */
   health(): Promise<StoreHealth>;
   /** Disk size of the database (for metrics). @throws DomainError UNAVAILABLE when it cannot be read. */
@@ -260,6 +286,7 @@ export interface Store {
 
 // ---- Tenants: users, credentials and user-tier entities (SPEC §4, §6; DIR-12 Part 2) ----
 
+import type { ApprovalDecision, ApprovalState, PendingApproval } from '../domain/approvals.js';
 import type { MemoryFilter, MemoryHit, MemoryItem, MemoryQuery, NewMemoryItem } from '../domain/memory-items.js';
 import type { MemoryScope } from '../domain/memory-scope.js';
 import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../domain/budgets.js';

@@ -423,6 +423,32 @@ describe('every operation answers as documented', () => {
     await expectStatus(200, 'POST', `/api/conversations/${id}/participants`, { token, body: { agent: 'router' } });
   });
 
+  it('approvals: a paused run listed, approved (JSON and SSE), rejected; decided twice, or by another user', async () => {
+    const token = alice.jwt;
+    await expectStatus(201, 'POST', '/api/agents', { token, body: agent('gatekeeper', { tools: ['calculator'], approval: ['calculator'] }) });
+    const pause = async (id: string) => {
+      fake.enqueue({ tool_calls: [{ id, name: 'calculator', arguments: '{"expression":"1+1"}' }] });
+      const paused = await expectStatus(200, 'POST', '/api/agents/gatekeeper/chat', { token, body: { message: 'sum' } });
+      expect(paused.json.finish_reason).toBe('awaiting_approval');
+      return paused.json.execution_id as string;
+    };
+    const first = await pause('call_c1');
+    expect((await expectStatus(200, 'GET', '/api/approvals', { token })).json.approvals).toHaveLength(1);
+    await expectStatus(200, 'GET', '/api/approvals?all=true', { token: admin.jwt });
+    await expectStatus(404, 'POST', `/api/executions/${first}/approve`, { token: bob.jwt });
+    await expectStatus(200, 'POST', `/api/executions/${first}/approve`, { token });
+    await expectStatus(409, 'POST', `/api/executions/${first}/approve`, { token });
+    const second = await pause('call_c2');
+    expect((await expectStatus(200, 'POST', `/api/executions/${second}/reject`, { token, body: { reason: 'no', stream: true } })).type).toBe(
+      'text/event-stream',
+    );
+    await expectStatus(409, 'POST', `/api/executions/${second}/reject`, { token });
+    await expectStatus(400, 'POST', `/api/executions/${second}/reject`, { token, body: { reason: 7 } });
+    const third = await pause('call_c3');
+    expect((await expectStatus(200, 'POST', `/api/executions/${third}/approve`, { token, body: { stream: true } })).type).toBe('text/event-stream');
+    await expectStatus(404, 'POST', '/api/executions/nobody/reject', { token });
+  });
+
   it('memory items, conversation context and embeddings', async () => {
     const token = alice.jwt;
     const item = await expectStatus(201, 'POST', '/api/memory', { token, body: { text: 'The spare key is under the blue flower pot.' } });

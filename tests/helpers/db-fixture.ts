@@ -13,7 +13,8 @@ import { seedConversation } from './store.js';
  * a revoked session, conversations with messages and executions (with a fractional cost), a shared
  * conversation with participants and authored messages, memory,
  * memory items (one with a float32 vector, one without),
- * a public agent used and rated by the other user, a tool (fractional timeout) and an MCP server;
+ * a public agent used and rated by the other user, a tool (fractional timeout), an MCP server and a
+ * run paused for approval;
  * `messages` and `memory` get more rows than one copy batch.
  */
 export async function populateDatabase(file: string): Promise<void> {
@@ -99,6 +100,23 @@ export async function populateDatabase(file: string): Promise<void> {
   const counter = { scope: 'user' as const, owner: ann.id, period: 'day' as const, periodKey: '2026-01-02', limitUsd: 5 };
   await store.budgets.reserve([counter], { usd: 0.000123456789, tokens: 46 });
   await store.budgets.setUserLimits(bob.id, { usd_per_day: 2.5, tokens_per_month: 100_000 });
+  const paused = { id: 'exec-paused', agent_name: 'router', agent_source: 'system', user_id: ann.id, conversation_id: conv, input: 'x', duration_ms: 7 };
+  await store.executions.commitStep({
+    conversationId: conv,
+    messages: [],
+    execution: { ...paused, status: 'awaiting_approval', finish_reason: 'awaiting_approval', created_at: 1_700_000_000_200 },
+    approval: {
+      execution_id: paused.id,
+      user_id: ann.id,
+      agent_ref: 'router',
+      conversation_id: conv,
+      calls: [{ id: 'call_2', name: 'http_fetch', arguments: '{"url":"https://example.com/ü"}' }],
+      progress: { input: 'x', output: '', tokens_input: 3, tokens_output: 1, iterations: 1, tool_calls: [], created_at: 1_700_000_000_200, duration_ms: 7 },
+      state: 'pending',
+      created_at: 1_700_000_000_300,
+      expires_at: 1_700_003_600_300,
+    },
+  });
   await store.close();
 }
 

@@ -111,6 +111,9 @@ describe('man/caxton.1', () => {
       'conversation show ID',
       'workflow list',
       'workflow run NAME MESSAGE [--conversation ID] [--no-stream]',
+      'run pending [--all]',
+      'run approve ID [--no-stream]',
+      'run reject ID [--reason TEXT] [--no-stream]',
       // the ones only named, with a pointer to --help
       'validate',
       'migrate',

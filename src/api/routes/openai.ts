@@ -29,7 +29,9 @@
  * `max_iterations`, `loop_detected` or `timeout`, is `length`; `error` is `stop`), which the extension
  * field `caxton_finish_reason` carries as it is (on the choice, and on the streamed finish chunk), with
  * `caxton_error` when the run ended as a stated failure; the reply then ends with the run's final
- * message. Usage is the whole run's (every provider call, tool rounds included). The agent's own
+ * message. A run paused for approval of an agent tool's call (src/runtime/approvals.ts) answers
+ * `finish_reason: "stop"` with `caxton_finish_reason: "awaiting_approval"` and `caxton_approval`
+ * {execution_id, calls, expires_at}; the rest of the run comes from `POST /api/executions/{id}/approve`. Usage is the whole run's (every provider call, tool rounds included). The agent's own
  * tool calls and results are not streamed. A reply of the offline demo provider carries `system_fingerprint:
  * "caxton-offline"` (every chunk of a stream too) and the `X-Caxton-Provider: offline` header.
  * Errors, streamed ones included, are in OpenAI's shape (src/api/openai-errors.ts).
@@ -69,6 +71,7 @@ const finishFields = (done: DoneEvent) => ({
   finish_reason: openAiFinishReason(done.finish_reason),
   caxton_finish_reason: done.finish_reason,
   ...(done.error !== undefined ? { caxton_error: done.error } : {}),
+  ...(done.approval ? { caxton_approval: done.approval } : {}),
 });
 
 const tags = ['openai'];
@@ -138,6 +141,16 @@ const chatSpec = {
                 finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']),
                 caxton_finish_reason: z.enum(FINISH_REASONS).describe("Caxton extension: the run's own finish reason (docs/finish-reasons.md)"),
                 caxton_error: z.string().optional().describe('Caxton extension: what went wrong, when the run ended as a stated failure'),
+                caxton_approval: z
+                  .object({
+                    execution_id: z.string(),
+                    calls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
+                    expires_at: z.number(),
+                  })
+                  .optional()
+                  .describe(
+                    'Caxton extension, with caxton_finish_reason `awaiting_approval` (finish_reason `stop`): the tool calls waiting for `POST /api/executions/{execution_id}/approve` or `/reject`',
+                  ),
               })
               .loose(),
           ),

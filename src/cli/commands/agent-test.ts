@@ -5,7 +5,9 @@
  * reply.txt` captures just the reply. A run that ended as a stated failure (finish reason `error` or
  * `timeout`, docs/finish-reasons.md) exits 1 like a failed one. `--trace` records the run's trace
  * (docs/testing.md "Run traces") and prints it to stderr after the reply (a failed run's too); with
- * `--json` it is the result's `trace`.
+ * `--json` it is the result's `trace`. A run paused for
+ * approval (finish reason `awaiting_approval`) prints the calls waiting and the `caxton run
+ * approve|reject` commands.
  */
 import type { ChatResult } from '../../domain/api-types.js';
 import { requestJson, requestSse } from '../../client/http.js';
@@ -36,14 +38,30 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
     if (opts.json) printJson(opts.trace ? { ...done, trace: await fetchTrace(opts, done.execution_id) } : done);
     else {
       process.stdout.write(`${done.reply}\n`);
+      if (done.approval) process.stderr.write(approvalNote(done.approval));
       process.stderr.write(summary(done));
       await printTrace(done.execution_id);
     }
     return done.error === undefined ? 0 : 1;
   }
 
+  return streamRun(socket, path, { ...body, stream: true }, printTrace);
+}
+
+/**
+ * Stream the run `POST path` answers with (SSE): text to stdout, tool calls and results, a pause for
+ * approval (with the command that decides it) and the summary line to stderr; `afterRun` is given
+ * the run's execution id once it ended (e.g. to print its trace). Exit status 1 when the run ended
+ * as a stated failure. @throws DomainError for an `error` event or a stream cut short.
+ */
+export async function streamRun(
+  socket: string,
+  path: string,
+  body: Record<string, unknown>,
+  afterRun: (executionId: unknown) => Promise<void> = async () => undefined,
+): Promise<number> {
   let provider: string | undefined;
-  for await (const ev of requestSse(socket, path, { method: 'POST', body: { ...body, stream: true }, timeoutMs: 10 * 60_000 })) {
+  for await (const ev of requestSse(socket, path, { method: 'POST', body, timeoutMs: 10 * 60_000 })) {
     const data = JSON.parse(ev.data) as Record<string, unknown>;
     switch (ev.event) {
       case 'start':
@@ -58,16 +76,29 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
       case 'tool_result':
         process.stderr.write(`[tool] ${String(data.name)} ${data.is_error ? 'failed:' : '->'} ${String(data.result).slice(0, 500)}\n`);
         break;
+      case 'approval_required':
+        process.stderr.write(approvalNote(data as unknown as NonNullable<ChatResult['approval']>));
+        break;
       case 'done':
         process.stdout.write('\n');
         process.stderr.write(summary(data as unknown as ChatResult, provider));
-        await printTrace(data.execution_id);
+        await afterRun(data.execution_id);
         return data.error === undefined ? 0 : 1;
       case 'error':
         process.stdout.write('\n');
-        await printTrace(data.execution_id);
+        await afterRun(data.execution_id);
         throw new DomainError((data.code as DomainError['code']) ?? 'INTERNAL', String(data.message));
     }
   }
   throw new DomainError('INTERNAL', 'the daemon closed the stream before the run finished');
+}
+
+/** What a run paused for approval waits for, and the commands that decide it. */
+export function approvalNote(a: NonNullable<ChatResult['approval']>): string {
+  const calls = a.calls.map((c) => `  ${c.name}(${c.arguments})`).join('\n');
+  return (
+    `\n[approval] the run waits for your decision on:\n${calls}\n` +
+    `[approval] caxton run approve ${a.execution_id}   |   caxton run reject ${a.execution_id} --reason "..."\n` +
+    `[approval] rejected by system at ${new Date(a.expires_at).toISOString()} unless decided\n`
+  );
 }

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { DomainError } from '../../domain/errors.js';
 import { redactDatabaseUrl, urlPasswords } from '../database-url.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import { createApprovalStore } from './approvals.js';
 import { createBudgetStore } from './budgets.js';
 import { createChangeFeed } from './changes.js';
 import { checkout, createDb, scrub, translate, type Db } from './client.js';
@@ -141,6 +142,7 @@ export async function openPostgresStore(url: string, opts: { poolSize: number; l
     memory: createMemoryStore(db),
     memoryItems: createMemoryItemStore(db),
     budgets: createBudgetStore(db),
+    approvals: createApprovalStore(db),
     changes: { publish: changes.publish, subscribe: changes.subscribe },
     async health(): Promise<StoreHealth> {
       const base = {

@@ -4,12 +4,13 @@
  * atomic by itself, no BEGIN/COMMIT. `commitStepBatched` does the same: with a pool, concurrent steps
  * commit in parallel on separate connections, which measured faster than grouping the steps of one
  * event-loop turn into one transaction (docs/architecture.md, "PostgreSQL store"). The execution row
- * is an upsert by id.
+ * is an upsert by id. A step that pauses its run for approval writes its pending row with it, in one transaction.
  */
 import { DomainError } from '../../domain/errors.js';
 import { conversationGone } from '../errors.js';
 import type { ExecutionStore, RunStep } from '../types.js';
 import { EXECUTION_COLUMNS, executionParams } from '../rows.js';
+import { insertApproval } from './approvals.js';
 import type { Db } from './client.js';
 
 /** The execution store plus `close()`: refuses new steps and waits for the ones in flight. */
@@ -92,7 +93,14 @@ export function createStepCommitter(db: Db): StepCommitter {
   const inFlight = new Set<Promise<unknown>>();
   const commitStep = (step: RunStep): Promise<void> => {
     if (closed) return Promise.reject(new DomainError('UNAVAILABLE', 'database is closed'));
-    const p = db.run(S.step, stepParams(step)).then(
+    const approval = step.approval && insertApproval(step.approval);
+    const write = approval
+      ? db.tx(async (run) => {
+          await run(S.step, stepParams(step));
+          await run(approval.stmt, approval.params);
+        })
+      : db.run(S.step, stepParams(step));
+    const p = write.then(
       () => undefined,
       (err: unknown) => {
         // Messages on a conversation that is gone break their foreign key (SQLSTATE 23503).

@@ -300,6 +300,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    version: 11,
+    name: "approvals: tool_approvals (paused runs and their pending tool calls); agent_executions.status accepts 'awaiting_approval'",
+    sql: `
+      CREATE TABLE tool_approvals (
+        execution_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        agent_ref TEXT NOT NULL,
+        conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
+        history TEXT,
+        calls TEXT NOT NULL,
+        progress TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending','approved','rejected')),
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        decided_by TEXT,
+        decided_at BIGINT,
+        reason TEXT
+      );
+      CREATE INDEX idx_tool_approvals_state ON tool_approvals(state, expires_at);
+      CREATE INDEX idx_tool_approvals_user ON tool_approvals(user_id, state, created_at);
+      ALTER TABLE agent_executions DROP CONSTRAINT agent_executions_status_check;
+      ALTER TABLE agent_executions ADD CONSTRAINT agent_executions_status_check
+        CHECK (status IN ('success','error','timeout','cancelled','awaiting_approval'));
+    `,
+  },
+  {
     version: 12,
     name: 'shared conversations: conversation_participants (agents in listed order), messages.author and messages.addressed_to',
     sql: `

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
 import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import { createApprovalStore } from './approvals.js';
 import { createBudgetStore } from './budgets.js';
 import { createStepCommitter } from './executions.js';
 import { createMemoryItemStore } from './memory-items.js';
@@ -132,6 +133,7 @@ export function openSqliteStore(path: string): Store {
     memory: createMemoryStore(db),
     memoryItems: createMemoryItemStore(db),
     budgets: createBudgetStore(db),
+    approvals: createApprovalStore(db),
     changes: { publish: async () => undefined, subscribe: () => () => undefined },
     async health(): Promise<StoreHealth> {
       if (closed) return { ok: false, backend: 'sqlite', path: file, journal_mode: 'closed', schema_version: version, error: 'database is closed' };

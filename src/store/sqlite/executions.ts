@@ -9,6 +9,7 @@ import { DomainError } from '../../domain/errors.js';
 import { conversationGone } from '../errors.js';
 import { EXECUTION_COLUMNS, executionParams } from '../rows.js';
 import type { ExecutionRecord, ExecutionStore, RunStep, StoredMessage } from '../types.js';
+import { prepareInsertApproval } from './approvals.js';
 import { startCheckpointer, START_AFTER_COMMITS, type Checkpointer } from './checkpointer.js';
 
 /** The execution store plus a synchronous `close()`: writes the queued steps, then stops the checkpointer. */
@@ -17,7 +18,8 @@ export interface StepCommitter extends ExecutionStore {
 }
 
 /**
- * Writing one step: create or touch the conversation, append messages, upsert the execution (and its trace, when given).
+ * Writing one step: create or touch the conversation, append messages, upsert the execution (and its
+ * trace, when given), and write the pending approval of a step that pauses its run.
  * `writeStep` runs inside a transaction its caller opens; `commitStep` is it in one transaction.
  * Messages continuing a conversation that was deleted fail the step with `conversationGone`.
  */
@@ -37,6 +39,7 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     }
   };
   const record = (row: ExecutionRecord) => void s.insertExecution.run(...executionParams(row));
+  const insertApproval = prepareInsertApproval(db);
   const writeStep = (step: RunStep) => {
     const now = Date.now();
     if (step.createConversation) {
@@ -47,6 +50,7 @@ function prepareCommitStep(db: Database.Database, afterCommit: () => void) {
     insertMessages(step.conversationId, step.messages, now);
     record(step.execution);
     if (step.trace !== undefined) s.insertTrace.run(step.execution.id, step.trace, now);
+    if (step.approval) insertApproval(step.approval);
     afterCommit();
   };
   return { record, writeStep, commitStep: db.transaction(writeStep) };

@@ -32,26 +32,30 @@ function backfillHandles(db: Database.Database): void {
   }
 }
 
-/** The CHECK on `agent_executions.status` before and after migration 6. */
+/** The CHECK on `agent_executions.status` before migration 6, after it, and after migration 11. */
 const STATUS_CHECK_V1 = "CHECK (status IN ('success','error','timeout'))";
 const STATUS_CHECK_V6 = "CHECK (status IN ('success','error','timeout','cancelled'))";
+const STATUS_CHECK_V11 = "CHECK (status IN ('success','error','timeout','cancelled','awaiting_approval'))";
 
 /**
- * Migration 6: `agent_executions.status` accepts `cancelled` (SPEC §7). SQLite cannot alter a CHECK,
- * so the table is rebuilt from its own current definition (with every column earlier migrations
- * added), the CHECK widened; rows and indexes are kept. @throws Error when the CHECK is not found.
+ * A migration widening the CHECK on `agent_executions.status` from `from` to `to` (SPEC §7 statuses).
+ * SQLite cannot alter a CHECK, so the table is rebuilt from its own current definition (with every
+ * column earlier migrations added), the CHECK widened; rows and indexes are kept.
+ * @throws Error when the CHECK `from` is not found.
  */
-function allowCancelledStatus(db: Database.Database): void {
-  const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agent_executions'").get() as { sql: string };
-  if (!table.sql.includes(STATUS_CHECK_V1)) throw new Error('agent_executions.status has an unexpected CHECK; cannot widen it');
-  const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as {
-    sql: string;
-  }[];
-  db.exec(table.sql.replace(STATUS_CHECK_V1, STATUS_CHECK_V6).replace(/^CREATE TABLE "?agent_executions"?/, 'CREATE TABLE agent_executions_v6'));
-  db.exec(
-    'INSERT INTO agent_executions_v6 SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_v6 RENAME TO agent_executions;',
-  );
-  for (const i of indexes) db.exec(i.sql);
+function widenStatusCheck(from: string, to: string): (db: Database.Database) => void {
+  return (db) => {
+    const table = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agent_executions'").get() as { sql: string };
+    if (!table.sql.includes(from)) throw new Error('agent_executions.status has an unexpected CHECK; cannot widen it');
+    const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_executions' AND sql IS NOT NULL").all() as {
+      sql: string;
+    }[];
+    db.exec(table.sql.replace(from, to).replace(/^CREATE TABLE "?agent_executions"?/, 'CREATE TABLE agent_executions_new'));
+    db.exec(
+      'INSERT INTO agent_executions_new SELECT * FROM agent_executions; DROP TABLE agent_executions; ALTER TABLE agent_executions_new RENAME TO agent_executions;',
+    );
+    for (const i of indexes) db.exec(i.sql);
+  };
 }
 
 /** All migrations, ascending. */
@@ -262,7 +266,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: "agent_executions.status accepts 'cancelled'",
-    apply: allowCancelledStatus,
+    apply: widenStatusCheck(STATUS_CHECK_V1, STATUS_CHECK_V6),
   },
   {
     version: 7,
@@ -330,6 +334,30 @@ export const MIGRATIONS: readonly Migration[] = [
         INSERT INTO memory_items_fts(rowid, text) VALUES (new.id, new.text);
       END;
     `,
+  },
+  {
+    version: 11,
+    name: "approvals: tool_approvals (paused runs and their pending tool calls); agent_executions.status accepts 'awaiting_approval'",
+    sql: `
+      CREATE TABLE tool_approvals (
+        execution_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        agent_ref TEXT NOT NULL,
+        conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
+        history TEXT,
+        calls TEXT NOT NULL,
+        progress TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending','approved','rejected')),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        decided_by TEXT,
+        decided_at INTEGER,
+        reason TEXT
+      );
+      CREATE INDEX idx_tool_approvals_state ON tool_approvals(state, expires_at);
+      CREATE INDEX idx_tool_approvals_user ON tool_approvals(user_id, state, created_at);
+    `,
+    apply: widenStatusCheck(STATUS_CHECK_V6, STATUS_CHECK_V11),
   },
   {
     version: 12,

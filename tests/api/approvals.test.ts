@@ -1,0 +1,156 @@
+/**
+ * The approval gate (src/runtime/approvals.ts, src/api/approvals.ts): an agent whose `approval[]`
+ * names `calculator` pauses on its call; approving runs it once and the run goes on; a rejection
+ * reaches the model as `rejected by USER: reason` (the fake's request log); two approvals, one after
+ * the other or at once, run the call once; the timeout sweeper rejects what waited too long
+ * (the sweep's clock given); another user can neither see nor decide the paused run; SSE and /v1 say it paused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { client, makeApp, type TestApp } from './fixture.js';
+
+let fake: FakeOpenAI;
+let t: TestApp;
+let call: ReturnType<typeof client>;
+const tokens: Record<'A' | 'B', string> = { A: '', B: '' };
+
+const gated = {
+  name: 'gated',
+  model: 'fast',
+  system_prompt: 'You compute.',
+  tools: ['calculator', 'current_time'],
+  approval: ['calc*'],
+  approval_timeout_secs: 60,
+};
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  t = await makeApp({ fakeUrl: fake.url });
+  call = client(t.app);
+  for (const who of ['A', 'B'] as const) {
+    const email = `${who.toLowerCase()}@example.com`;
+    expect((await call('POST', '/api/auth/register', { body: { email, password: 'correct horse', name: who } })).status).toBe(201);
+    tokens[who] = (await call('POST', '/api/auth/login', { body: { email, password: 'correct horse' } })).json.access_token;
+  }
+  expect((await call('POST', '/api/agents', { token: tokens.A, body: gated })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+
+/** Ask `gated` something that makes the model call the calculator (call id `id`); the run pauses. */
+async function pause(id: string) {
+  fake.enqueue({ tool_calls: [{ id, name: 'calculator', arguments: '{"expression":"6*7"}' }] });
+  const res = await call('POST', '/api/agents/gated/chat', { token: tokens.A, body: { message: 'What is 6*7?' } });
+  expect(res.status).toBe(200);
+  return res.json;
+}
+
+const toolMessages = (id: string) =>
+  fake.requests.flatMap((r) =>
+    (r.body.messages as { role: string; tool_call_id?: string; content: string }[]).filter((m) => m.role === 'tool' && m.tool_call_id === id),
+  );
+
+const execution = async (id: string) =>
+  ((await call('GET', '/api/executions?agent=gated&limit=100', { token: tokens.A })).json.executions as { id: string }[]).find((e) => e.id === id) as any;
+
+describe('approval gate', () => {
+  it('pauses on a gated call, lists it, and an approval runs the call once and finishes the run', async () => {
+    const paused = await pause('call_ok');
+    expect(paused).toMatchObject({
+      finish_reason: 'awaiting_approval',
+      approval: { execution_id: paused.execution_id, calls: [{ id: 'call_ok', name: 'calculator' }] },
+    });
+    expect(await execution(paused.execution_id)).toMatchObject({ status: 'awaiting_approval', finish_reason: 'awaiting_approval' });
+    const listed = (await call('GET', '/api/approvals', { token: tokens.A })).json.approvals;
+    expect(listed.map((a: { execution_id: string }) => a.execution_id)).toContain(paused.execution_id);
+    expect(toolMessages('call_ok')).toEqual([]);
+
+    fake.enqueue({ content: 'It is 42.' });
+    const done = await call('POST', `/api/executions/${paused.execution_id}/approve`, { token: tokens.A });
+    expect(done.status).toBe(200);
+    expect(done.json).toMatchObject({ reply: 'It is 42.', finish_reason: 'stop', execution_id: paused.execution_id, conversation_id: paused.conversation_id });
+    // The calculator ran once: one result reached the model, one call is on the row.
+    expect(toolMessages('call_ok')).toEqual([expect.objectContaining({ content: '42' })]);
+    const row = await execution(paused.execution_id);
+    expect(row).toMatchObject({ status: 'success', finish_reason: 'stop' });
+    expect(row.tool_calls.filter((c: { id: string }) => c.id === 'call_ok')).toHaveLength(1);
+
+    const again = await call('POST', `/api/executions/${paused.execution_id}/approve`, { token: tokens.A });
+    expect(again.status).toBe(409);
+    expect(toolMessages('call_ok')).toHaveLength(1);
+  });
+
+  it('two approvals at once: one resumes the run, the other is refused, the call runs once', async () => {
+    const paused = await pause('call_race');
+    fake.enqueue({ content: 'Done.' });
+    const both = await Promise.all([0, 1].map(() => call('POST', `/api/executions/${paused.execution_id}/approve`, { token: tokens.A })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(toolMessages('call_race')).toHaveLength(1);
+  });
+
+  it('a rejection reaches the model as "rejected by USER: reason"', async () => {
+    const paused = await pause('call_no');
+    fake.enqueue({ content: 'Understood, I will not compute it.' });
+    const res = await call('POST', `/api/executions/${paused.execution_id}/reject`, { token: tokens.A, body: { reason: 'not today' } });
+    expect(res.status).toBe(200);
+    expect(res.json.reply).toBe('Understood, I will not compute it.');
+    expect(toolMessages('call_no')).toEqual([expect.objectContaining({ content: 'rejected by a: not today' })]);
+  });
+
+  it('another user can neither list nor decide the paused run; its user still can', async () => {
+    const paused = await pause('call_b');
+    expect((await call('GET', '/api/approvals', { token: tokens.B })).json.approvals).toEqual([]);
+    for (const action of ['approve', 'reject']) {
+      expect((await call('POST', `/api/executions/${paused.execution_id}/${action}`, { token: tokens.B })).status).toBe(404);
+    }
+    expect(toolMessages('call_b')).toEqual([]);
+    fake.enqueue({ content: 'ok' });
+    expect((await call('POST', `/api/executions/${paused.execution_id}/approve`, { token: tokens.A })).status).toBe(200);
+  });
+
+  it('after approval_timeout_secs the sweeper rejects the calls and the run goes on', async () => {
+    const paused = await pause('call_late');
+    const { expires_at } = paused.approval;
+    expect(expires_at - Date.now()).toBeGreaterThan(55_000);
+    expect(await t.services.approvals.sweep(expires_at - 1)).toBe(0);
+    fake.enqueue({ content: 'Nobody approved, so no answer.' });
+    expect(await t.services.approvals.sweep(expires_at)).toBe(1);
+    expect(toolMessages('call_late')).toEqual([expect.objectContaining({ content: 'rejected by system: no decision within 60 s (approval_timeout_secs)' })]);
+    expect(await execution(paused.execution_id)).toMatchObject({ status: 'success', output: expect.stringContaining('Nobody approved') });
+    expect((await call('POST', `/api/executions/${paused.execution_id}/approve`, { token: tokens.A })).status).toBe(409);
+  });
+
+  it('streams approval_required then done, and the approval streams the rest', async () => {
+    fake.enqueue({ tool_calls: [{ id: 'call_sse', name: 'calculator', arguments: '{"expression":"1+1"}' }] });
+    const res = await call('POST', '/api/agents/gated/chat', { token: tokens.A, body: { message: '1+1?', stream: true } });
+    const events = [...res.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(events.slice(-2)).toEqual(['approval_required', 'done']);
+    const id = /"execution_id":"([^"]+)"/.exec(res.text)![1]!;
+    fake.enqueue({ content: 'Two.' });
+    const rest = await call('POST', `/api/executions/${id}/approve`, { token: tokens.A, body: { stream: true } });
+    expect([...rest.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1])).toEqual(['start', 'tool_result', 'text_delta', 'usage', 'done']);
+    expect(rest.text).toContain('"reply":"Two."');
+  });
+
+  it('/v1 answers finish_reason stop with caxton_finish_reason awaiting_approval and the execution id', async () => {
+    fake.enqueue({ tool_calls: [{ id: 'call_v1', name: 'calculator', arguments: '{"expression":"2+2"}' }] });
+    const res = await call('POST', '/v1/chat/completions', { token: tokens.A, body: { model: 'gated', messages: [{ role: 'user', content: '2+2?' }] } });
+    expect(res.status).toBe(200);
+    const choice = res.json.choices[0];
+    expect(choice).toMatchObject({ finish_reason: 'stop', caxton_finish_reason: 'awaiting_approval', caxton_approval: { calls: [{ id: 'call_v1' }] } });
+    // A stateless run keeps its messages with the approval: the approval continues it.
+    fake.enqueue({ content: 'Four.' });
+    const done = await call('POST', `/api/executions/${choice.caxton_approval.execution_id}/approve`, { token: tokens.A });
+    expect(done.json).toMatchObject({ reply: 'Four.', conversation_id: '' });
+    expect(toolMessages('call_v1')).toEqual([expect.objectContaining({ content: '4' })]);
+  });
+
+  it('an agent with a malformed approval pattern is refused, naming the field', async () => {
+    const res = await call('POST', '/api/agents', { token: tokens.A, body: { ...gated, name: 'bad-gate', approval: ['calc ulator'] } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.json)).toContain('approval');
+  });
+});
