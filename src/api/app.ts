@@ -27,9 +27,11 @@ import { openApiDocument, OpenApiDocumentSchema, publicPaths, Routes } from './o
 import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
+import { capabilityRoutes } from './routes/capabilities.js';
 import { caxtonRoutes } from './routes/caxton.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes } from './routes/events.js';
+import { executionTreeRoutes } from './routes/execution-tree.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -84,6 +86,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     caxtonRoutes(deps, startRun),
     ...entityRoutes(deps),
     historyRoutes(deps),
+    executionTreeRoutes(deps),
+    capabilityRoutes(deps, startRun, wire),
     usageRoutes(deps),
     eventRoutes(deps),
     openaiRoutes(deps, startRun, wire),

@@ -188,6 +188,10 @@ export const AresConfigSchema = z
         max_tool_calls_per_run: z.number().int().positive().optional(),
         /** The same tool with the same arguments this many times in one run ends it with `finish_reason = "loop_detected"`. */
         repeat_tool_call_limit: z.number().int().min(2).max(1000).default(3),
+        /** Sub-agent hops below a request's first run (agents' `agents[]`); a deeper delegation is refused with a stated tool error. */
+        max_delegation_depth: z.number().int().min(1).max(32).default(3),
+        /** Runs under one request, the first included (sub-agent runs count); a delegation past it is refused with a stated tool error. */
+        max_runs_per_request: z.number().int().min(1).max(10_000).default(25),
       })
       .strict()
       .prefault({}),

@@ -25,6 +25,9 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     max_tokens_per_run: 'Tokens (input + output, all model calls) after which a run asks for no more tools (finish_reason `length`). Default: `[runtime] max_tokens_per_run`.',
     max_tool_calls_per_run: 'Tool calls one run may make; more end it with finish_reason `max_iterations`. Default: `[runtime] max_tool_calls_per_run`.',
     parallel_tools: 'Run several tool calls of one model turn concurrently.',
+    agents:
+      'Sub-agents offered as tools: an agent name becomes the tool `agent__NAME` (its description is the agent\'s), `capability:TAG` the tool `capability__TAG` (routed to a running agent offering TAG). The sub-agent runs as a child run with its own tools and model; its final reply is the tool result.',
+    parallel_subagents: 'Run several sub-agent calls of one model turn at once (default false: one at a time).',
     user_prompt_template:
       'Template for the user message: `{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`.',
     parameters: 'Agent settings available to the template as `{{parameters.X}}`.',

@@ -23,13 +23,15 @@
  * 4. commits each step (its messages and the execution row so far) in ONE transaction before its
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout` or `cancelled`;
  *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
- * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
+ * 5. offers the agent's `agents[]` as sub-agent tools, each call a child run through this same
+ *    runtime (src/runtime/sub-agents.ts);
+ * 6. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
- * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
+ * 7. reports its end (final row and tool calls), a busy refusal, and each provider request to
  *    `RuntimeDeps.observer` (src/runtime/observer.ts), the one place every entry point is measured.
- * 7. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
+ * 8. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
  *    through the request's logger, so each line carries `request_id` and `execution_id`;
- * 8. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
+ * 9. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
  *    model call and per tool call (no-ops unless the daemon registered a tracer provider).
  *
  * Cancellation (src/runtime/runs-in-flight.ts) stops the provider request, running tools or the
@@ -54,6 +56,7 @@ import { createRequestAssembler, providerFor } from './request.js';
 import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
+import { delegateFor, type DelegationDeps } from './sub-agents.js';
 import { dispatchTools, type ToolDispatchDeps } from './tool-dispatch.js';
 import { endRunSpan, startRunSpan } from './tracing.js';
 import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type RuntimeDeps, type RuntimeLimits } from './types.js';
@@ -76,6 +79,7 @@ interface Parts {
   limits: RuntimeLimits;
   firstTurn: ReturnType<typeof createRequestAssembler>;
   tools: ToolDispatchDeps;
+  delegation: DelegationDeps;
 }
 
 /** Build the runtime over its dependencies. */
@@ -84,6 +88,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const runs = createRunsInFlight();
   const parts: Parts = {
+    delegation: { run: (req) => run(parts, runs.begin, req), ...(deps.subAgents ? { directory: deps.subAgents } : {}), limits },
     deps,
     scrub,
     gate: createAgentGate(limits),
@@ -247,6 +252,7 @@ async function* loop(
   const limit = req.agent.max_tool_iterations;
   const toolsOffered = (request.tools?.length ?? 0) > 0;
   let pending = first;
+  const delegate = delegateFor(parts.delegation, req, rec);
   for (let round = 0; ; round++) {
     const { text, calls, finish, refusal } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
     if (refusal) {
@@ -284,6 +290,7 @@ async function* loop(
       signal: scope.toolSignal(),
       log: rec.log,
       ...(req.agentRow ? { agentRow: req.agentRow } : {}),
+      ...(delegate ? { delegate } : {}),
     };
     const results = own.length ? yield* dispatchTools(parts.tools, caller, own, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');

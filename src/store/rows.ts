@@ -44,6 +44,9 @@ export const EXECUTION_COLUMNS = [
   'model',
   'iterations',
   'agent_id',
+  'parent_execution_id',
+  'root_execution_id',
+  'routing',
 ] as const;
 
 /** Positional parameters of an execution row in the order of EXECUTION_COLUMNS (`tool_calls` as JSON text). */
@@ -67,7 +70,20 @@ export const executionParams = (row: ExecutionRecord): unknown[] => [
   row.model ?? null,
   row.iterations ?? null,
   row.agent_id ?? null,
+  row.parent_execution_id ?? null,
+  row.root_execution_id ?? null,
+  row.routing ? JSON.stringify(row.routing) : null,
 ];
+
+/** JSON columns of an execution row, parsed when read. */
+const JSON_COLUMNS = new Set(['tool_calls', 'routing']);
+
+/** An `agent_executions` row as read (either backend): null columns left out, JSON columns parsed. */
+export function toExecution(r: Record<string, unknown>): ExecutionRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = JSON_COLUMNS.has(k) ? JSON.parse(v as string) : v;
+  return out as unknown as ExecutionRecord;
+}
 
 /** An entity row as both backends read it, with the owner's handle joined in. */
 export interface EntityRow {

@@ -53,7 +53,8 @@ const FormatQuery = z.object({ format: z.enum(['toon', 'toml', 'json']).optional
 /** A JSON agent to create (DIR-12), with its visibility. */
 export const AgentBody = AgentSchema.extend({ is_public: z.boolean().optional() }).strict();
 const UpdateBody = AgentSchema.extend({ name: AgentSchema.shape.name.optional(), is_public: z.boolean().optional() }).strict();
-const ChatBody = z
+/** A chat request: the message, the conversation to continue, and whether to stream (SSE). */
+export const ChatBody = z
   .object({ message: z.string().min(1, 'must not be empty'), conversation_id: z.string().min(1).optional(), stream: z.boolean().optional() })
   .strict();
 const RateBody = z.object({ stars: z.number().int().min(1).max(5) }).strict();

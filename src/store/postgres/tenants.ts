@@ -3,7 +3,8 @@
  * of entities.ts, and per-user history reads (SPEC §6 `GET /api/executions`, `/api/conversations`),
  * the same semantics as src/store/sqlite/tenants.ts. Every query reads only `userId`'s rows.
  */
-import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
+import { toExecution } from '../rows.js';
 import type { Db } from './client.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
@@ -27,6 +28,11 @@ const S = {
     name: 'cx_history_executions',
     text: 'SELECT * FROM agent_executions WHERE user_id = $1 AND ($2::text IS NULL OR agent_name = $2) ORDER BY created_at DESC, id LIMIT $3',
   },
+  tree: {
+    name: 'cx_history_execution_tree',
+    text: `WITH r AS (SELECT COALESCE(root_execution_id, id) AS root FROM agent_executions WHERE id = $1 AND user_id = $2)
+      SELECT e.* FROM agent_executions e, r WHERE e.user_id = $2 AND (e.id = r.root OR e.root_execution_id = r.root) ORDER BY e.created_at, e.id`,
+  },
   conversations: {
     name: 'cx_history_conversations',
     text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC LIMIT $2',
@@ -46,14 +52,8 @@ function createHistoryStore(db: Db): HistoryStore {
       const [sums, last] = await Promise.all([db.run(S.activity, params), db.run(S.lastError, params)]);
       return { ...(sums.rows[0] as Omit<AgentActivity, 'last_error'>), last_error: (last.rows[0] as AgentActivity['last_error'] | undefined) ?? null };
     },
-    async executions(userId, { limit, agent }) {
-      const rows = (await db.run(S.executions, [userId, agent ?? null, limit])).rows;
-      return rows.map((r) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
-        return out as unknown as ExecutionRecord;
-      });
-    },
+    executions: async (userId, { limit, agent }) => (await db.run(S.executions, [userId, agent ?? null, limit])).rows.map(toExecution),
+    executionTree: async (id, userId) => (await db.run(S.tree, [id, userId])).rows.map(toExecution),
     conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
     deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,
     clearMessages: async (id, userId) => (await db.run(S.clearMessages, [id, userId])).rowCount ?? 0,

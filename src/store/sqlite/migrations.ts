@@ -331,4 +331,14 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 10,
+    name: 'delegation trees: agent_executions.parent_execution_id, root_execution_id and routing (the capability routing decision, JSON)',
+    sql: `
+      ALTER TABLE agent_executions ADD COLUMN parent_execution_id TEXT;
+      ALTER TABLE agent_executions ADD COLUMN root_execution_id TEXT;
+      ALTER TABLE agent_executions ADD COLUMN routing TEXT;
+      CREATE INDEX idx_executions_root ON agent_executions(root_execution_id);
+    `,
+  },
 ];

@@ -4,7 +4,8 @@
  * execution tables. Every statement is prepared once and parameterized.
  */
 import type Database from 'better-sqlite3';
-import type { AgentActivity, Conversation, ExecutionRecord, HistoryStore, TenantStore } from '../types.js';
+import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
+import { toExecution } from '../rows.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
 
@@ -26,6 +27,11 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     executions: db.prepare(
       `SELECT * FROM agent_executions WHERE user_id = @user AND (@agent IS NULL OR agent_name = @agent) ORDER BY created_at DESC, id LIMIT @limit`,
     ),
+    tree: db.prepare(
+      `SELECT * FROM agent_executions WHERE user_id = @user AND (id = @root OR root_execution_id = @root)
+        ORDER BY created_at, id`,
+    ),
+    rootOf: db.prepare('SELECT COALESCE(root_execution_id, id) AS root FROM agent_executions WHERE id = @id AND user_id = @user'),
     conversations: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC LIMIT ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
     clearMessages: db.prepare(
@@ -38,13 +44,11 @@ function createHistoryStore(db: Database.Database): HistoryStore {
       const sums = s.activity.get(params) as Omit<AgentActivity, 'last_error'>;
       return { ...sums, last_error: (s.lastError.get(params) as AgentActivity['last_error'] | undefined) ?? null };
     },
-    async executions(userId, { limit, agent }) {
-      const rows = s.executions.all({ user: userId, agent: agent ?? null, limit }) as Record<string, unknown>[];
-      return rows.map((r) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
-        return out as unknown as ExecutionRecord;
-      });
+    executions: async (userId, { limit, agent }) =>
+      (s.executions.all({ user: userId, agent: agent ?? null, limit }) as Record<string, unknown>[]).map(toExecution),
+    async executionTree(id, userId) {
+      const root = s.rootOf.get({ id, user: userId }) as { root: string } | undefined;
+      return root ? (s.tree.all({ user: userId, root: root.root }) as Record<string, unknown>[]).map(toExecution) : [];
     },
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,

@@ -1,0 +1,51 @@
+/**
+ * `GET /api/executions/{id}`: one of the caller's executions with the runs it started (sub-agent
+ * runs, recursively) as a tree (src/domain/execution-tree.ts): agent, status, finish_reason, tokens,
+ * cost (USD), duration (ms), tool calls and routing decision of each, with `totals` rolled up over
+ * each subtree. Another user's execution does not exist (404).
+ */
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors.js';
+import { executionTree } from '../../domain/execution-tree.js';
+import type { AppDeps } from '../deps.js';
+import { ErrorSchema, Routes, type OpSpec } from '../openapi.js';
+
+/** One node of the tree as answered (the execution row's fields, `children` and `totals`). */
+const NodeSchema: z.ZodType<unknown> = z.lazy(() =>
+  z
+    .object({
+      id: z.string(),
+      agent_name: z.string(),
+      status: z.string(),
+      duration_ms: z.number(),
+      children: z.array(NodeSchema),
+      totals: z.object({ tokens_input: z.number(), tokens_output: z.number(), cost_usd: z.number() }),
+    })
+    .loose(),
+);
+
+const treeSpec = {
+  method: 'get',
+  path: '/executions/{id}',
+  summary: 'One of your runs with the sub-agent runs it started, as a tree (tokens rolled up in `totals`)',
+  tags: ['history'],
+  responses: {
+    200: { description: 'the execution and its children', schema: NodeSchema },
+    404: { description: 'you have no execution with that id', schema: ErrorSchema },
+  },
+} satisfies OpSpec;
+
+/** The route. */
+export function executionTreeRoutes(deps: AppDeps): Routes {
+  const r = new Routes('/api');
+  r.op(treeSpec, async (c) => {
+    const id = c.req.param('id')!;
+    const tree = executionTree(await deps.tenants.history.executionTree(id, c.get('userId')), id);
+    if (!tree)
+      throw new DomainError('NOT_FOUND', `execution ${id} not found`, [
+        { field: 'id', message: 'you have no execution with that id', hint: 'run `caxton usage` or GET /api/executions' },
+      ]);
+    return c.json(tree);
+  });
+  return r;
+}
