@@ -356,6 +356,8 @@ describe('every operation answers as documented', () => {
     const chat = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'remember me' } });
     await expectStatus(200, 'GET', '/api/executions?limit=5', { token: alice.key });
     await expectStatus(400, 'GET', '/api/executions?limit=0', { token });
+    await expectStatus(200, 'GET', `/api/executions/${chat.json.execution_id}`, { token });
+    await expectStatus(404, 'GET', `/api/executions/${chat.json.execution_id}`, { token: bob.jwt });
     await expectStatus(200, 'GET', '/api/conversations', { token });
     await expectStatus(400, 'GET', '/api/conversations?limit=many', { token });
     await expectStatus(200, 'GET', `/api/conversations/${chat.json.conversation_id}`, { token });
@@ -372,6 +374,18 @@ describe('every operation answers as documented', () => {
     await expectStatus(404, 'GET', '/api/users/nobody/limits', { token: admin.jwt });
     await expectStatus(200, 'PUT', '/api/users/alice@example.com/limits', { token: admin.jwt, body: { usd_per_day: 5 } });
     await expectStatus(400, 'PUT', '/api/users/alice@example.com/limits', { token: admin.jwt, body: { usd_per_day: -1 } });
+  });
+
+  it('capabilities: list and routed chat (JSON and SSE)', async () => {
+    const token = alice.jwt;
+    await expectStatus(200, 'GET', '/api/capabilities', { token });
+    await expectStatus(200, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello', stream: true } });
+    await expectStatus(400, 'POST', '/api/capabilities/routing/chat', { token, body: { message: '' } });
+    await expectStatus(404, 'POST', '/api/capabilities/no-such-capability/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/agents/router/stop', { token: admin.jwt });
+    await expectStatus(503, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/agents/router/start', { token: admin.jwt });
   });
 
   it('memory items, conversation context and embeddings', async () => {

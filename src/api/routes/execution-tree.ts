@@ -10,19 +10,24 @@ import { executionTree } from '../../domain/execution-tree.js';
 import type { AppDeps } from '../deps.js';
 import { ErrorSchema, Routes, type OpSpec } from '../openapi.js';
 
-/** One node of the tree as answered (the execution row's fields, `children` and `totals`). */
-const NodeSchema: z.ZodType<unknown> = z.lazy(() =>
-  z
-    .object({
-      id: z.string(),
-      agent_name: z.string(),
-      status: z.string(),
-      duration_ms: z.number(),
-      children: z.array(NodeSchema),
-      totals: z.object({ tokens_input: z.number(), tokens_output: z.number(), cost_usd: z.number() }),
-    })
-    .loose(),
-);
+/** The fields every node has (besides the execution row's other columns). */
+const NODE_FIELDS = {
+  id: z.string(),
+  agent_name: z.string(),
+  status: z.string(),
+  duration_ms: z.number(),
+  totals: z
+    .object({ tokens_input: z.number(), tokens_output: z.number(), cost_usd: z.number() })
+    .describe('tokens and cost (USD) of this run and every run under it'),
+};
+
+/** One node of the tree as answered: the execution row's fields, `totals`, and `children` shaped the same way (recursively). */
+const NodeSchema = z
+  .object({
+    ...NODE_FIELDS,
+    children: z.array(z.object({ ...NODE_FIELDS, children: z.array(z.unknown()) }).loose()).describe('the runs this one started, each a node like this one'),
+  })
+  .loose();
 
 const treeSpec = {
   method: 'get',
