@@ -11,35 +11,47 @@ import { DomainError } from '../../domain/errors.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
-function summary(d: ChatResult, provider?: string): string {
-  const via = provider ? ` · via ${provider}` : '';
+function summary(d: ChatResult, provider?: string, agent?: string): string {
+  const via = `${agent ? ` · answered by ${agent}` : ''}${provider ? ` · via ${provider}` : ''}`;
   const finish = d.finish_reason === 'stop' ? '' : ` · finish_reason ${d.finish_reason}`;
   return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via}${finish} · conversation ${d.conversation_id}\n`;
 }
 
 /** Run the agent; exit 1 when the run fails. */
-export async function run(args: string[], opts: GlobalOptions & { conversation?: string; stream?: boolean }): Promise<number> {
+export async function run(args: string[], opts: ChatOptions): Promise<number> {
   const [name, message] = args as [string, string];
+  return chatThrough(`/api/agents/${encodeURIComponent(name)}/chat`, message, opts);
+}
+
+/** `agent test`'s options. */
+export type ChatOptions = GlobalOptions & { conversation?: string; stream?: boolean };
+
+/**
+ * Send `message` to a chat endpoint (`/api/agents/NAME/chat`, `/api/capabilities/TAG/chat`) and print
+ * as `agent test` does; `named`: the summary names the agent that answered. Exit 1 when the run fails.
+ */
+export async function chatThrough(path: string, message: string, opts: ChatOptions, named = false): Promise<number> {
   const socket = homePaths(opts).socket;
-  const path = `/api/agents/${encodeURIComponent(name)}/chat`;
   const body = { message, ...(opts.conversation ? { conversation_id: opts.conversation } : {}) };
 
   if (opts.stream === false || opts.json) {
-    const done = await requestJson<ChatResult>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
+    const done = await requestJson<ChatResult & { agent?: string }>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
     if (opts.json) printJson(done);
     else {
       process.stdout.write(`${done.reply}\n`);
-      process.stderr.write(summary(done));
+      process.stderr.write(summary(done, undefined, named ? done.agent : undefined));
     }
     return done.error === undefined ? 0 : 1;
   }
 
   let provider: string | undefined;
+  let agent: string | undefined;
   for await (const ev of requestSse(socket, path, { method: 'POST', body: { ...body, stream: true }, timeoutMs: 10 * 60_000 })) {
     const data = JSON.parse(ev.data) as Record<string, unknown>;
     switch (ev.event) {
       case 'start':
         provider = String(data.provider);
+        if (named) agent = String(data.agent);
         break;
       case 'text_delta':
         process.stdout.write(String(data.text));
@@ -52,7 +64,7 @@ export async function run(args: string[], opts: GlobalOptions & { conversation?:
         break;
       case 'done':
         process.stdout.write('\n');
-        process.stderr.write(summary(data as unknown as ChatResult, provider));
+        process.stderr.write(summary(data as unknown as ChatResult, provider, agent));
         return data.error === undefined ? 0 : 1;
       case 'error':
         process.stdout.write('\n');
