@@ -49,6 +49,8 @@ agent('slow2', 'DELAY 300');
 agent('loopa', 'CALL agent__loopb', { agents: ['loopb'] });
 agent('loopb', 'CALL agent__loopa', { agents: ['loopa'] });
 for (let i = 1; i <= 5; i++) agent(`d${i}`, i < 5 ? `CALL agent__d${i + 1}` : 'bottom', i < 5 ? { agents: [`d${i + 1}`] } : {});
+agent('waiter', 'CALL agent__sleeper', { agents: ['sleeper'] });
+agent('sleeper', 'DELAY 20000');
 agent('flakyboss', 'CALL agent__flaky', { agents: ['flaky'] });
 agent('flaky', 'FAIL');
 agent('capboss', 'CALL capability__billing', { agents: ['capability:billing'] });
@@ -140,6 +142,25 @@ describe('sub-agents as tools', () => {
     const root = await tree(done.execution_id);
     expect(root.tool_calls[0]).toMatchObject({ name: 'agent__flaky', is_error: true });
     expect(root.children[0]).toMatchObject({ agent_name: 'flaky', status: 'error' });
+  });
+
+  it("cancelling the parent's request cancels its child run", async () => {
+    const abort = new AbortController();
+    const res = await t.app.request(
+      '/api/agents/waiter/chat',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'go', stream: true }), signal: abort.signal },
+      { transport: 'socket' },
+    );
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('event: tool_call')) seen += new TextDecoder().decode((await reader.read()).value);
+    const executionId = /"execution_id":"([^"]+)"/.exec(seen)![1]!;
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    await t.runtime.idle();
+    const root = await tree(executionId);
+    expect(root.status).toBe('cancelled');
+    expect(root.children).toEqual([expect.objectContaining({ agent_name: 'sleeper', status: 'cancelled' })]);
   });
 
   it('another user cannot see the execution tree', async () => {

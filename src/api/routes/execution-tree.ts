@@ -48,7 +48,7 @@ export function executionTreeRoutes(deps: AppDeps): Routes {
     const tree = executionTree(await deps.tenants.history.executionTree(id, c.get('userId')), id);
     if (!tree)
       throw new DomainError('NOT_FOUND', `execution ${id} not found`, [
-        { field: 'id', message: 'you have no execution with that id', hint: 'run `caxton usage` or GET /api/executions' },
+        { field: 'id', message: 'you have no execution with that id', hint: 'GET /api/executions lists your runs' },
       ]);
     return c.json(tree);
   });
