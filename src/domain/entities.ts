@@ -50,9 +50,9 @@ export const AgentSchema = z
      * Sub-agents offered to the model as tools (src/runtime/sub-agents.ts): an agent name becomes
      * `agent__NAME`, `capability:TAG` becomes `capability__TAG` (routed to an agent offering TAG).
      */
-    agents: z.array(z.string().regex(SUB_AGENT_PATTERN, 'must be an agent name or `capability:TAG` (letters, digits, "_" or "-")')).default([]),
-    /** Run several sub-agent calls of one model turn at once; else one at a time. */
-    parallel_subagents: z.boolean().default(false),
+    agents: z.array(z.string().regex(SUB_AGENT_PATTERN, 'must be an agent name or `capability:TAG` (letters, digits, "_" or "-")')).optional(),
+    /** Run several sub-agent calls of one model turn at once; else (absent or false) one at a time. */
+    parallel_subagents: z.boolean().optional(),
     max_tool_iterations: z.number().int().min(1).max(100).default(10),
     /** Longest a run may take once admitted (seconds); it then ends with `finish_reason: "timeout"`. Default: `[runtime] max_run_seconds`. */
     max_run_seconds: z.number().positive().max(86_400).optional(),

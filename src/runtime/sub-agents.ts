@@ -43,7 +43,7 @@ const INPUT_SCHEMA = {
 
 /** The tools `req.agent.agents[]` offers its user: visible agents and capabilities (entries the user cannot reach are left out). */
 export async function subAgentTools(directory: SubAgentDirectory | undefined, req: Pick<RunRequest, 'agent' | 'userId'>): Promise<ToolSpec[]> {
-  if (!directory || req.agent.agents.length === 0) return [];
+  if (!directory || !req.agent.agents?.length) return [];
   const specs = await Promise.all(
     req.agent.agents.map(async (entry): Promise<ToolSpec | undefined> => {
       if (entry.startsWith(CAPABILITY_ENTRY)) {
@@ -89,7 +89,8 @@ function serial(): <T>(fn: () => Promise<T>) => Promise<T> {
 /** The `Delegate` of one run (`req`, recorded by `rec`); undefined when its agent lists no sub-agents. */
 export function delegateFor(deps: DelegationDeps, req: RunRequest, rec: RunRecord): Delegate | undefined {
   const { directory } = deps;
-  if (!directory || req.agent.agents.length === 0) return undefined;
+  const entries = req.agent.agents;
+  if (!directory || !entries?.length) return undefined;
   const link: DelegationLink = {
     parentId: rec.id,
     rootId: req.delegation?.rootId ?? rec.id,
@@ -103,7 +104,7 @@ export function delegateFor(deps: DelegationDeps, req: RunRequest, rec: RunRecor
       : name.startsWith(CAPABILITY_PREFIX)
         ? CAPABILITY_ENTRY + name.slice(CAPABILITY_PREFIX.length)
         : undefined;
-    if (entry === undefined || !req.agent.agents.includes(entry)) return undefined;
+    if (entry === undefined || !entries.includes(entry)) return undefined;
     const input = (args as { input?: unknown } | null)?.input;
     if (typeof input !== 'string' || input.trim() === '') return failed(`${name} needs a non-empty string argument \`input\``);
     return gate(() => delegate(deps, directory, req, rec, link, entry, input, signal));
