@@ -28,9 +28,11 @@ import { agentLifecycleRoutes } from './routes/agent-lifecycle.js';
 import { agentRoutes } from './routes/agents.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { authRoutes } from './routes/auth.js';
+import { capabilityRoutes } from './routes/capabilities.js';
 import { caxtonRoutes } from './routes/caxton.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes } from './routes/events.js';
+import { executionTreeRoutes } from './routes/execution-tree.js';
 import { healthRoutes } from './routes/health.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { historyRoutes } from './routes/history.js';
@@ -91,6 +93,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     historyRoutes(deps),
     conversationRoutes(deps, startRun, wire),
     approvalRoutes(deps.approvals, wire),
+    executionTreeRoutes(deps),
+    capabilityRoutes(deps, startRun, wire),
     usageRoutes(deps),
     eventRoutes(deps),
     workflowRoutes(deps, startWorkflow, wire),

@@ -1,5 +1,6 @@
 /** The API's dependency and environment types (kept apart from app.ts so routes can import them). */
 import type { IncomingMessage } from 'node:http';
+import type { CapabilityIndex } from '../catalog/capabilities.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { EntityFormat, EntityKind } from '../domain/entities.js';
 import type { ErrorDetail } from '../domain/errors.js';
@@ -81,6 +82,8 @@ export interface RateLimitSettings {
 /** Everything the API needs; the daemon constructs and passes these in. */
 export interface AppDeps {
   catalog: Catalog;
+  /** Capability routing (src/catalog/capabilities.ts): `/api/capabilities`. */
+  capabilities: CapabilityIndex;
   /**
    * Semantic memory (docs/memory.md): memory items behind `/api/memory`, and embedders by name behind
    * `/v1/embeddings` (`get` throws NOT_FOUND / BAD_REQUEST for a name that is no embedder).

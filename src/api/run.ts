@@ -10,6 +10,7 @@ import type { Catalog, ResolvedAgent } from '../catalog/catalog.js';
 import { agentKey, agentRow } from '../catalog/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
+import type { RoutingDecision } from '../domain/routing.js';
 import type { DoneEvent, ErrorEvent, RunEvent } from '../runtime/events.js';
 import type { RunOverrides } from '../runtime/overrides.js';
 import type { Runtime, RunOptions } from '../runtime/run.js';
@@ -39,6 +40,8 @@ export interface AgentRunRequest {
   options?: RunOptions;
   /** Resume the run paused on this decided approval (src/api/approvals.ts). */
   resume?: PendingApproval;
+  /** How capability routing chose `name` (recorded on the execution). */
+  routing?: RoutingDecision;
 }
 
 /**
@@ -112,6 +115,7 @@ export function createRunStarter(catalog: Catalog, runtime: Runtime, live?: Live
       ...(req.conversationId ? { conversationId: req.conversationId } : req.history ? { history: req.history } : {}),
       signal: abort.signal,
       ...(req.log ? { log: req.log } : {}),
+      ...(req.routing ? { routing: req.routing } : {}),
       ...req.options,
     });
     const it = events[Symbol.asyncIterator]();

@@ -290,12 +290,17 @@ async function resolveAgent(tiers: Tiers, name: string, userId: string): Promise
  */
 async function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string): Promise<ReferenceScope> {
   const ownAndSystemOf = async (kind: 'tools' | 'mcps') => (await listEntities(tiers, kind, userId)).filter((e) => e.source !== 'community').map((e) => e.name);
-  const [ownTools, ownServers] = await Promise.all([ownAndSystemOf('tools'), ownAndSystemOf('mcps')]);
+  const [ownTools, ownServers, ownAgents] = await Promise.all([
+    ownAndSystemOf('tools'),
+    ownAndSystemOf('mcps'),
+    listAgents(tiers, userId).then((all) => all.filter((a) => a.source !== 'community').map((a) => a.name)),
+  ]);
   const knownTools = () => [...new Set([...tiers.builtins(), ...ownTools])];
   const hints = {
     model: () => `use one of: ${[...snap.models.keys()].sort().join(', ')}`,
     tool: () => `create it with POST /api/tools, or use one of: ${knownTools().join(', ')}`,
     server: () => 'create it with POST /api/mcps or add it under config/mcps/',
+    agent: () => 'create it with POST /api/agents, or use one of your own or the system agents (caxton agent list)',
     qualified: () =>
       "agents use your own and the system's tools and MCP servers by bare name; to build on a shared one, create your own from its definition (GET /api/mcps/OWNER%2FNAME or /api/tools/OWNER%2FNAME)",
   };
@@ -303,6 +308,7 @@ async function referenceScope(tiers: Tiers, snap: ConfigSnapshot, userId: string
     models: snap.models,
     tools: { has: (n) => tiers.builtins().includes(n) || ownTools.includes(n), keys: knownTools },
     servers: { has: (n) => ownServers.includes(n), keys: () => ownServers },
+    agents: { has: (n) => ownAgents.includes(n), keys: () => ownAgents },
     hint: (kind) => hints[kind](),
   };
 }

@@ -87,6 +87,7 @@ Docs: man caxton; README.md.`,
   registerTemplateCommands(program);
   registerMcpCommands(program);
   registerWorkflowCommands(program);
+  registerDelegationCommands(program);
   registerMemoryCommands(program);
   registerDatabaseCommands(program);
   registerDoctorCommand(program);
@@ -477,6 +478,32 @@ function registerMcpCommands(program: Command): void {
     .command('serve')
     .description('serve your agents as MCP tools on stdin/stdout (for MCP clients); needs the daemon running')
     .action(lazy(() => import('./commands/mcp-serve.js')));
+}
+
+/** `capability list`, `ask CAPABILITY "message"` (capability routing) and `run show ID` (a request's tree of runs). */
+function registerDelegationCommands(program: Command): void {
+  const load = (name: 'list' | 'ask') => lazy(async () => ({ run: (await import('./commands/capability.js'))[name] as Handler }));
+  program
+    .command('capability')
+    .description('capabilities your agents offer')
+    .command('list')
+    .description('table of capabilities: CAPABILITY AGENTS (each with its state)')
+    .action(load('list'));
+  program
+    .command('ask')
+    .description('send one message to the agent routing chooses for a capability and stream the reply')
+    .argument('<capability>', 'capability tag (an agent lists it in capabilities[])')
+    .argument('<message>', 'the message to send')
+    .option('--conversation <id>', 'continue this conversation')
+    .option('--no-stream', 'wait for the whole reply instead of streaming it')
+    .action(load('ask'));
+  program
+    .command('run')
+    .description('inspect runs')
+    .command('show')
+    .description('a run and the sub-agent runs it started, as an indented tree')
+    .argument('<id>', 'execution id (exec_…)')
+    .action(lazy(() => import('./commands/run-show.js')));
 }
 
 /** `db migrate` and `db status`: offline database administration that opens the database directly (no daemon). */

@@ -193,6 +193,10 @@ export const AresConfigSchema = z
          * the execution (`GET /api/executions/:id/trace`, `caxton run trace ID`; docs/testing.md). A request's `trace` says otherwise for its run.
          */
         trace: z.boolean().default(false),
+        /** Sub-agent hops below a request's first run (agents' `agents[]`); a deeper delegation is refused with a stated tool error. */
+        max_delegation_depth: z.number().int().min(1).max(32).default(3),
+        /** Runs under one request, the first included (sub-agent runs count); a delegation past it is refused with a stated tool error. */
+        max_runs_per_request: z.number().int().min(1).max(10_000).default(25),
       })
       .strict()
       .prefault({}),

@@ -116,12 +116,14 @@ function fileScope(maps: Record<EntityKind, Map<string, Loaded<unknown>>>, built
     model: 'define it in config/models/ or pick an existing model',
     tool: 'define it in config/tools/',
     server: 'define it in config/mcps/',
+    agent: 'define it in config/agents/',
     qualified: 'agents in config/ name tools by bare name (`calculator`) and MCP tools as `server.tool` or `server.*`',
   };
   return {
     models: maps.models,
     tools: { has: (n) => maps.tools.has(n) || builtin.has(n), keys: () => [...maps.tools.keys(), ...builtin] },
     servers: maps.mcps,
+    agents: maps.agents,
     hint: (kind) => hints[kind],
   };
 }

@@ -28,6 +28,9 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     approval:
       'Tools whose calls wait for a person\'s approval: names or globs (`*`, `?`) such as `http_fetch`, `filesystem.write_*`, `agent:*`. The run pauses with finish_reason `awaiting_approval` until `caxton run approve|reject ID` (docs/patterns.md, approval gate).',
     approval_timeout_secs: 'Seconds a call waits for approval before it is rejected by `system` (default 3600).',
+    agents:
+      'Sub-agents offered as tools: an agent name becomes the tool `agent__NAME` (its description is the agent\'s), `capability:TAG` the tool `capability__TAG` (routed to a running agent offering TAG). The sub-agent runs as a child run with its own tools and model; its final reply is the tool result.',
+    parallel_subagents: 'Run several sub-agent calls of one model turn at once (default false: one at a time).',
     user_prompt_template:
       'Template for the user message: `{{message}}`, `{{parameters.X}}`, `{{memory_context}}`, `{{agent.name}}`.',
     parameters: 'Agent settings available to the template as `{{parameters.X}}`.',

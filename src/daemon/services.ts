@@ -16,6 +16,7 @@ import type { AppDeps } from '../api/deps.js';
 import { createLiveEvents, observeRuns, type LiveEvents } from '../api/live-events.js';
 import { createMetrics, watchGauges, type ApiMetrics } from '../api/metrics.js';
 import { createCatalog, isUserAgentKey, type Catalog } from '../catalog/catalog.js';
+import { createCapabilityIndex, type CapabilityIndex } from '../catalog/capabilities.js';
 import type { AresConfig } from '../config/ares-toml.js';
 import { parseEntity, writeEntity } from '../config/codec.js';
 import { isWarning } from '../config/diagnostics.js';
@@ -44,6 +45,7 @@ import { createCleanup, type Cleanup } from './cleanup.js';
 import { buildMemory, startMemory, type DaemonMemory } from './memory.js';
 import { configuredSecrets, databaseSecrets, jwtSecret, learnSystemMcp, learningRows } from './secrets.js';
 import { configStatusOf, statusOf } from './status.js';
+import { subAgentDirectory } from './sub-agents.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -96,6 +98,8 @@ export interface Services {
   tenants: TenantStore;
   runtime: ManagedRuntime;
   catalog: Catalog;
+  /** Capability -> agents per user, and routing (src/catalog/capabilities.ts). */
+  capabilities: CapabilityIndex;
   /** The metrics `/metrics` serves, fed by the runtime, the provider registry and the app. */
   metrics: ApiMetrics;
   /** Budgets of `[limits]`, admin overrides and agents' `budget`, reserved before every model call. */
@@ -190,7 +194,10 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     entities: invalidatingRows(rows, {
       dropConnection: (id) => userMcp.drop(id),
       invalidate: () => scoped.invalidate(),
-      written: (kind, owner) => void changes.publish(ROW_TOPICS[kind], owner),
+      written: (kind, owner) => {
+        if (kind === 'agents') capabilities.invalidate(owner);
+        void changes.publish(ROW_TOPICS[kind], owner);
+      },
     }),
   };
   const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
@@ -210,11 +217,37 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     limits,
     observer: observeRuns(metrics.observer, live),
     trace: config.runtime.trace,
+    subAgents: subAgentDirectory(
+      () => catalog,
+      () => capabilities,
+    ),
   });
   watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
   const catalog = catalogWith(markFailed(runtime, part('runtime')));
+  const capabilities = createCapabilityIndex(catalog, (key) => runtime.agents.status(key), part('routing'));
+  watcher.onSwap(() => capabilities.invalidate());
+  changes.subscribe((topic, owner) => {
+    if (topic === 'user_agents' || topic === 'all') capabilities.invalidate(topic === 'all' ? undefined : owner);
+  });
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
-  const parts = { secrets, store, mcp, userMcp, watcher, providers, scoped, toolbox, limits, tenants, runtime, catalog, metrics, budgets, memory };
+  const parts = {
+    secrets,
+    store,
+    mcp,
+    userMcp,
+    watcher,
+    providers,
+    scoped,
+    toolbox,
+    limits,
+    tenants,
+    runtime,
+    catalog,
+    capabilities,
+    metrics,
+    budgets,
+    memory,
+  };
   startMemory(memory, watcher, part('memory'));
   const approvals = createApprovals({
     store: store.approvals,
@@ -426,6 +459,8 @@ function runtimeLimits(config: AresConfig): Partial<RuntimeLimits> {
     maxQueuedTotal: config.runtime.max_queued_runs,
     maxConcurrentRuns: config.runtime.max_concurrent_runs,
     repeatToolCallLimit: config.runtime.repeat_tool_call_limit,
+    maxDelegationDepth: config.runtime.max_delegation_depth,
+    maxRunsPerRequest: config.runtime.max_runs_per_request,
     ...(config.runtime.max_run_seconds !== undefined ? { maxRunSeconds: config.runtime.max_run_seconds } : {}),
     ...(config.runtime.max_tokens_per_run !== undefined ? { maxTokensPerRun: config.runtime.max_tokens_per_run } : {}),
     ...(config.runtime.max_tool_calls_per_run !== undefined ? { maxToolCallsPerRun: config.runtime.max_tool_calls_per_run } : {}),
@@ -463,6 +498,7 @@ function appDeps(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverri
   const sources = { paths, startedAt, version, url: o.url ?? (() => ''), ...p };
   return {
     catalog: p.catalog,
+    capabilities: p.capabilities,
     runtime: p.runtime,
     tenants: p.tenants,
     conversations: p.store.conversations,

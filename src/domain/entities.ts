@@ -15,6 +15,9 @@ export const NameSchema = z.string().regex(NAME_PATTERN, 'must start with a lett
 /** A reference to another entity by name; MCP tools may be written `server.tool` or `server.*` (SPEC §7). */
 export const ReferenceSchema = z.string().min(1);
 
+/** An `agents[]` entry: an agent name, or `capability:TAG` with TAG a name too (both make OpenAI function names). */
+const SUB_AGENT_PATTERN = /^(?:capability:)?[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
 const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /**
@@ -44,6 +47,13 @@ export const AgentSchema = z
     version: z.string().regex(SEMVER, 'must be a semantic version such as "1.0.0"').optional(),
     tools: z.array(ReferenceSchema).default([]),
     capabilities: z.array(z.string().min(1)).default([]),
+    /**
+     * Sub-agents offered to the model as tools (src/runtime/sub-agents.ts): an agent name becomes
+     * `agent__NAME`, `capability:TAG` becomes `capability__TAG` (routed to an agent offering TAG).
+     */
+    agents: z.array(z.string().regex(SUB_AGENT_PATTERN, 'must be an agent name or `capability:TAG` (letters, digits, "_" or "-")')).optional(),
+    /** Run several sub-agent calls of one model turn at once; else (absent or false) one at a time. */
+    parallel_subagents: z.boolean().optional(),
     max_tool_iterations: z.number().int().min(1).max(100).default(10),
     /** Longest a run may take once admitted (seconds); it then ends with `finish_reason: "timeout"`. Default: `[runtime] max_run_seconds`. */
     max_run_seconds: z.number().positive().max(86_400).optional(),

@@ -23,8 +23,10 @@ export interface ReferenceScope {
   tools: NameSet;
   /** MCP servers by name. */
   servers: NameSet;
+  /** Agents an agent's `agents[]` may name (bare names); absent: sub-agent names are not checked. */
+  agents?: NameSet;
   /** The hint for a missing entity when no known name is close (`qualified`: an `OWNER/NAME` tool reference). */
-  hint(kind: 'model' | 'tool' | 'server' | 'qualified'): string;
+  hint(kind: 'model' | 'tool' | 'server' | 'agent' | 'qualified'): string;
 }
 
 /** One broken reference: the field path in the agent (`['model']`, `['tools', 2]`), the message and a hint. */
@@ -35,7 +37,7 @@ export interface ReferenceProblem {
 }
 
 /** `did you mean X?` when a known name is close to `name`, else the scope's hint for `kind`. */
-function hintFor(scope: ReferenceScope, kind: 'model' | 'tool' | 'server', name: string, known: NameSet): string {
+function hintFor(scope: ReferenceScope, kind: 'model' | 'tool' | 'server' | 'agent', name: string, known: NameSet): string {
   const guess = didYouMean(name, known.keys());
   return guess ? `did you mean \`${guess}\`?` : scope.hint(kind);
 }
@@ -53,11 +55,25 @@ function toolProblem(name: string, ref: string, i: number, scope: ReferenceScope
   return { path, message: `agent \`${name}\` uses tool \`${tool}\`, which is not defined`, hint: hintFor(scope, 'tool', tool, scope.tools) };
 }
 
+/** The problem with sub-agent entry `ref` at `agents[i]` of agent `name` (itself, or an agent `scope` lacks), or undefined. */
+function subAgentProblem(name: string, ref: string, i: number, scope: ReferenceScope): ReferenceProblem | undefined {
+  const path: [string, number] = ['agents', i];
+  if (ref.startsWith('capability:') || !scope.agents) return undefined;
+  if (ref === name)
+    return { path, message: `agent \`${name}\` lists itself as a sub-agent`, hint: 'an agent cannot delegate to itself; remove it from agents[]' };
+  if (scope.agents.has(ref)) return undefined;
+  return { path, message: `agent \`${name}\` delegates to agent \`${ref}\`, which is not defined`, hint: hintFor(scope, 'agent', ref, scope.agents) };
+}
+
 /**
- * Every broken reference of `agent` in `scope`, model first, then tools in order; empty when all
- * resolve. `defaultModel` stands in for an agent that names no model.
+ * Every broken reference of `agent` in `scope`, model first, then tools, then sub-agents in order;
+ * empty when all resolve. `defaultModel` stands in for an agent that names no model.
  */
-export function checkAgentReferences(agent: Pick<Agent, 'name' | 'model' | 'tools'>, defaultModel: string, scope: ReferenceScope): ReferenceProblem[] {
+export function checkAgentReferences(
+  agent: Pick<Agent, 'name' | 'model' | 'tools'> & { agents?: readonly string[] },
+  defaultModel: string,
+  scope: ReferenceScope,
+): ReferenceProblem[] {
   const out: ReferenceProblem[] = [];
   const model = agent.model ?? defaultModel;
   if (!scope.models.has(model)) {
@@ -69,6 +85,10 @@ export function checkAgentReferences(agent: Pick<Agent, 'name' | 'model' | 'tool
   }
   agent.tools.forEach((ref, i) => {
     const problem = toolProblem(agent.name, ref, i, scope);
+    if (problem) out.push(problem);
+  });
+  agent.agents?.forEach((ref, i) => {
+    const problem = subAgentProblem(agent.name, ref, i, scope);
     if (problem) out.push(problem);
   });
   return out;

@@ -19,6 +19,7 @@ import { recallItems } from './memory-recall.js';
 import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 import { memoryLines } from './semantic-memory.js';
+import { subAgentTools } from './sub-agents.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
 
 /** Entries put into `{{memory_context}}`, newest first. */
@@ -65,7 +66,7 @@ export function providerFor(providers: RuntimeDeps['providers'], model: Model): 
 }
 
 /** Assembles first turns for one runtime; tools that cannot be offered are logged once per change, not per run. */
-export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'items' | 'contextWindow' | 'log'>) {
+export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memory' | 'items' | 'contextWindow' | 'log' | 'subAgents'>) {
   const windowOf = deps.contextWindow ?? contextWindow;
   const warned = new Map<string, string>();
 
@@ -76,8 +77,14 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     deps.log?.warn({ component: 'runtime', agent: agentName, unavailable }, `agent ${agentName}: ${unavailable.length} tool(s) unavailable`);
   }
 
-  /** Tools the agent may use now; the unavailable ones are told to the operator, not the model. */
+  /** Tools the agent may use now (its sub-agents' after its own); the unavailable ones are told to the operator, not the model. */
   async function offeredTools(req: RunRequest, signal: AbortSignal): Promise<ToolSpec[] | undefined> {
+    const [own, delegations] = await Promise.all([ownTools(req, signal), subAgentTools(deps.subAgents, req)]);
+    return delegations.length ? [...(own ?? []), ...delegations] : own;
+  }
+
+  /** The agent's own tools (the Toolbox's). */
+  async function ownTools(req: RunRequest, signal: AbortSignal): Promise<ToolSpec[] | undefined> {
     const { toolbox } = deps;
     const { agent } = req;
     if (!toolbox || (agent.tools.length === 0 && !agent.memory?.enabled)) return undefined;

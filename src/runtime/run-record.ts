@@ -67,6 +67,8 @@ export class RunRecord {
   budget: RunBudget | undefined;
   /** The client tools' calls the run ended on (finish reason `tool_calls`; src/runtime/client-tools.ts). */
   clientCalls: ToolCallRequest[] = [];
+  /** Tokens and cost (USD) of the sub-agent runs this run started (src/runtime/sub-agents.ts), rolled up into its `done` event. */
+  readonly children = { usage: { input_tokens: 0, output_tokens: 0 } as Usage, cost_usd: 0 };
   /** The run's `invoke_agent` span (src/runtime/tracing.ts), set once the run is past its refusals; model and tool spans are its children. */
   trace: TraceSpan | undefined;
   /** The run's step-by-step trace (src/runtime/run-trace.ts), only when the run asked for one; stored with its final step. */
@@ -121,7 +123,16 @@ export class RunRecord {
       finish_reason: this.finishReason,
       model: req.model.name,
       iterations: this.iterations,
+      ...(req.delegation ? { parent_execution_id: req.delegation.parentId, root_execution_id: req.delegation.rootId } : {}),
+      ...(req.routing ? { routing: req.routing } : {}),
     });
+  }
+
+  /** Add a finished sub-agent run's usage (its own subtree's, as its `done` event gives it) and cost (USD). */
+  addChild(usage: Usage, cost: number): void {
+    this.children.usage.input_tokens += usage.input_tokens;
+    this.children.usage.output_tokens += usage.output_tokens;
+    this.children.cost_usd += cost;
   }
 
   /** This run's tool calls for monitoring: a name the model was not offered becomes `(unknown)`, so model output never makes label values. */
@@ -176,7 +187,10 @@ export class RunRecord {
     return end && end.status !== 'success' ? this.row(end.status, end.message) : this.row('success');
   }
 
-  /** The `done` event (with `error` when a guard ended the run as an error or timeout). */
+  /**
+   * The `done` event (with `error` when a guard ended the run as an error or timeout); its `usage`
+   * and `cost_usd` include the sub-agent runs it started.
+   */
   done(): DoneEvent {
     const end = this.stated;
     return {
@@ -188,8 +202,11 @@ export class RunRecord {
       ...(this.approval ? { approval: this.approvalInfo()! } : {}),
       conversation_id: this.conversationId ?? '',
       execution_id: this.id,
-      usage: { ...this.usage },
-      cost_usd: costOf(this.req.model, this.usage),
+      usage: {
+        input_tokens: this.usage.input_tokens + this.children.usage.input_tokens,
+        output_tokens: this.usage.output_tokens + this.children.usage.output_tokens,
+      },
+      cost_usd: costOf(this.req.model, this.usage) + this.children.cost_usd,
       duration_ms: Date.now() - this.started,
     };
   }

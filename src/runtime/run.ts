@@ -26,13 +26,15 @@
  *    events go on (src/runtime/run-record.ts); the row ends `success`, `error`, `timeout`, `cancelled`
  *    or `awaiting_approval` (paused: an `approval_required` event precedes `done`);
  *    a stated end (guards, limits) is a `done` event, a failure an `error` event;
- * 5. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
+ * 5. offers the agent's `agents[]` as sub-agent tools, each call a child run through this same
+ *    runtime (src/runtime/sub-agents.ts);
+ * 6. once it completes (`success`), counts one use of a user-tier agent (`RunRequest.agentRow`)
  *    towards its ranking: the one place every entry point (chat, message, /v1, /mcp) counts;
- * 6. reports its end (final row and tool calls), a busy refusal, and each provider request to
+ * 7. reports its end (final row and tool calls), a busy refusal, and each provider request to
  *    `RuntimeDeps.observer` (src/runtime/observer.ts), the one place every entry point is measured.
- * 7. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
+ * 8. logs `run started`, each tool call and `run finished` (with its row's status and finish reason)
  *    through the request's logger, so each line carries `request_id` and `execution_id`;
- * 8. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
+ * 9. is traced (src/runtime/tracing.ts): an `invoke_agent` span under the active one, with a span per
  *    model call and per tool call (no-ops unless the daemon registered a tracer provider); when asked
  *    (`RunRequest.trace`, `RuntimeDeps.trace`) it also records a step-by-step run trace, stored with
  *    its final step (src/runtime/run-trace.ts).
@@ -61,6 +63,7 @@ import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-gua
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { RunTracer } from './run-trace.js';
+import { delegateFor, type DelegationDeps } from './sub-agents.js';
 import { dispatchTools, type ToolCaller, type ToolDispatchDeps } from './tool-dispatch.js';
 import { endRunSpan, startRunSpan } from './tracing.js';
 import { DEFAULT_RUNTIME_LIMITS, type ManagedRuntime, type RunRequest, type RuntimeDeps, type RuntimeLimits } from './types.js';
@@ -83,6 +86,7 @@ interface Parts {
   limits: RuntimeLimits;
   firstTurn: ReturnType<typeof createRequestAssembler>;
   tools: ToolDispatchDeps;
+  delegation: DelegationDeps;
 }
 
 /** Build the runtime over its dependencies. */
@@ -91,6 +95,7 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   const limits: RuntimeLimits = { ...DEFAULT_RUNTIME_LIMITS, ...deps.limits };
   const runs = createRunsInFlight();
   const parts: Parts = {
+    delegation: { run: (req) => run(parts, runs.begin, req), ...(deps.subAgents ? { directory: deps.subAgents } : {}), limits },
     deps,
     scrub,
     gate: createAgentGate(limits),
@@ -174,7 +179,7 @@ async function* execute(
     served = provider.type === 'offline' ? 'offline' : provider.name;
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     // A resumed run answers its decided calls first; their results continue it like a client's tool results.
-    const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope), req.resume, rec));
+    const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope, delegateFor(parts.delegation, req, rec)), req.resume, rec));
     const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal));
     if (turn instanceof DomainError) {
       // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
@@ -224,8 +229,8 @@ async function* execute(
   }
 }
 
-/** Who calls the run's tools: its agent, user, conversation (or run) and tool signal. */
-function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope): ToolCaller {
+/** Who calls the run's tools: its agent, user, conversation (or run), tool signal and how it delegates to sub-agents. */
+function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope, delegate?: ToolCaller['delegate']): ToolCaller {
   return {
     agent: req.agent,
     userId: req.userId,
@@ -233,6 +238,7 @@ function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope): ToolCaller 
     signal: scope.toolSignal(),
     log: rec.log,
     ...(req.agentRow ? { agentRow: req.agentRow } : {}),
+    ...(delegate ? { delegate } : {}),
   };
 }
 
@@ -273,6 +279,7 @@ async function* loop(
   const limit = req.agent.max_tool_iterations;
   const toolsOffered = (request.tools?.length ?? 0) > 0;
   let pending = first;
+  const delegate = delegateFor(parts.delegation, req, rec);
   for (let round = 0; ; round++) {
     const { text, calls, finish, refusal } = yield* budgetedStep(rec.budget, provider, request, req.model, rec, scope.signal, parts.deps.observer);
     if (refusal) {
@@ -304,7 +311,7 @@ async function* loop(
     for (const c of calls) yield { type: 'tool_call', id: c.id, name: c.function.name, arguments: c.function.arguments };
     const { own, client } = splitCalls(calls, req);
     const { now, held } = holdForApproval(req.agent, own);
-    const results = now.length ? yield* dispatchTools(parts.tools, callerOf(req, rec, scope), now, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
+    const results = now.length ? yield* dispatchTools(parts.tools, callerOf(req, rec, scope, delegate), now, round + 1, rec.toolCalls, rec.trace?.ctx) : [];
     if (scope.signal.aborted) throw scope.signal.reason ?? new Error('aborted');
     for (const r of [...results, ...(held.length ? client.map((c) => ({ id: c.id, result: CLIENT_CALL_HELD })) : [])]) {
       request.messages.push({ role: 'tool', content: r.result, tool_call_id: r.id });

@@ -1,6 +1,7 @@
 /**
  * Tool dispatch (SPEC §7 tools): runs the tool calls of one model step through the Toolbox, in
- * parallel when the agent has `parallel_tools` (results yielded as they finish) else one after
+ * parallel when the agent has `parallel_tools`, or `parallel_subagents` and every call is a sub-agent
+ * call (src/runtime/sub-agents.ts; results yielded as they finish), else one after
  * another, each bounded by its tool's timeout (the Toolbox enforces it). Every outcome becomes a
  * result the model sees: invalid JSON arguments, unknown tools, failures and timeouts included.
  * Results are scrubbed of secret values and cut to `maxToolResultChars` characters before the model,
@@ -14,6 +15,7 @@ import type { ToolCallRequest } from '../llm/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { ToolResultEvent } from './events.js';
 import type { ToolCallRecord } from './run-record.js';
+import { isDelegationTool, type Delegate } from './sub-agents.js';
 import { failSpan, startToolSpan, withSpan } from './tracing.js';
 
 /** What dispatch needs from the runtime. */
@@ -34,6 +36,8 @@ export interface ToolCaller {
   signal: AbortSignal;
   /** The run's logger: each call is logged (`tool call`: tool, iteration, is_error, timed_out, duration_ms). */
   log: Log;
+  /** Runs the agent's sub-agent tools (src/runtime/sub-agents.ts); absent when it lists none. */
+  delegate?: Delegate;
 }
 
 interface Outcome {
@@ -63,7 +67,9 @@ export async function* dispatchTools(
       results[i] = result;
       return i;
     });
-  if (caller.agent.parallel_tools && calls.length > 1) {
+  const { agent } = caller;
+  const parallel = agent.parallel_tools || (agent.parallel_subagents && calls.every((c) => isDelegationTool(c.function.name)));
+  if (parallel && calls.length > 1) {
     const inflight = new Map(calls.map((c, i) => [i, runOne(c, i)] as const));
     while (inflight.size) {
       const i = await Promise.race(inflight.values());
@@ -89,9 +95,11 @@ async function callTool(deps: ToolDispatchDeps, caller: ToolCaller, call: ToolCa
       timedOut: false,
     };
   }
+  const delegated = await caller.delegate?.(name, args, caller.signal);
+  if (delegated) return { ...delegated, timedOut: false };
   if (!deps.toolbox) return { content: `error: there is no tool named ${name}`, isError: true, timedOut: false };
   try {
-    const { agent, ...ctx } = caller;
+    const { agent, delegate: _delegate, ...ctx } = caller;
     const r = await deps.toolbox.call(agent, name, args, { agentName: agent.name, ...ctx });
     return { content: r.content, isError: r.isError === true, timedOut: r.timedOut === true };
   } catch (err) {

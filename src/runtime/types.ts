@@ -15,6 +15,7 @@ import type { Budgets } from './budgets.js';
 import type { RunEvent } from './events.js';
 import type { RunObserver } from './observer.js';
 import type { RunOverrides } from './overrides.js';
+import type { RoutingDecision } from '../domain/routing.js';
 
 /** Runtime limits. Counts, characters and tokens. */
 export interface RuntimeLimits {
@@ -36,6 +37,10 @@ export interface RuntimeLimits {
   maxToolCallsPerRun?: number;
   /** Identical tool calls in one run that end it as `loop_detected` (`[runtime] repeat_tool_call_limit`). */
   repeatToolCallLimit: number;
+  /** Sub-agent hops below a request's first run (`[runtime] max_delegation_depth`); a deeper delegation is refused. */
+  maxDelegationDepth: number;
+  /** Runs under one request, its first included (`[runtime] max_runs_per_request`); a delegation past it is refused. */
+  maxRunsPerRequest: number;
 }
 
 /** Defaults of `RuntimeLimits`. */
@@ -46,6 +51,8 @@ export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
   maxConcurrentRuns: 64,
   maxToolResultChars: 32_000,
   repeatToolCallLimit: 3,
+  maxDelegationDepth: 3,
+  maxRunsPerRequest: 25,
 };
 
 /** What the runtime needs: persistence, the provider serving a model, and (optionally) tools. */
@@ -80,6 +87,8 @@ export interface RuntimeDeps {
   budgets?: Budgets;
   /** Record a run trace for every run that does not say otherwise (`[runtime] trace`; src/runtime/run-trace.ts). Default: false. */
   trace?: boolean;
+  /** Where agents' `agents[]` sub-agents are found (src/runtime/sub-agents.ts); without it no sub-agent tools are offered. */
+  subAgents?: SubAgentDirectory;
 }
 
 export type { ToolCallRequest, ToolChoice } from '../llm/types.js';
@@ -159,6 +168,10 @@ export interface RunRequest extends RunOptions {
   overrides?: RunOverrides;
   /** Aborting cancels the provider request and running tools; the run ends with an `error` event (code `CANCELLED`). */
   signal?: AbortSignal;
+  /** Set on a sub-agent's run (src/runtime/sub-agents.ts): its parent, the request's first run, the chain of agents and the request's run count. */
+  delegation?: DelegationLink;
+  /** How capability routing chose this run's agent; recorded on its execution row. */
+  routing?: RoutingDecision;
   /**
    * The logger of the request that starts the run (its lines carry `request_id`); the run's lines and
    * its tools' go to a child with `execution_id` (src/runtime/run-record.ts). Default: `RuntimeDeps.log`.
@@ -184,4 +197,40 @@ export interface ManagedRuntime extends Runtime {
   idle(): Promise<void>;
   /** True while a run (queued or in flight) continues or writes stored conversation `id`. */
   conversationInUse(id: string): boolean;
+}
+
+/** An agent a delegation can run, as the directory resolved it for the run's user. */
+export interface SubAgentTarget {
+  agent: Agent;
+  model: Model;
+  source: Source;
+  /** Its lifecycle key (src/catalog/catalog.ts `agentKey`). */
+  agentKey: string;
+  agentRow?: AgentRow;
+}
+
+/**
+ * Where delegations find their agents, always as `userId` sees them (the daemon backs it with the
+ * catalog and its capability index).
+ */
+export interface SubAgentDirectory {
+  /** Agent `name` (bare: own or system) for `userId`; undefined when that user cannot see one. */
+  agent(name: string, userId: string): Promise<SubAgentTarget | undefined>;
+  /** Names of the agents offering `capability` to `userId`, sorted (for the tool's description). */
+  offering(capability: string, userId: string): Promise<string[]>;
+  /**
+   * The agent routing chooses for `capability`, with the decision.
+   * @throws DomainError NOT_FOUND (no visible agent offers it) or UNAVAILABLE (none can run now: the message names each with its state).
+   */
+  route(capability: string, userId: string): Promise<{ target: SubAgentTarget; decision: RoutingDecision }>;
+}
+
+/** Where a child run sits in its request: its parent's row, the request's first row, the agents on the chain and the request's run counter. */
+export interface DelegationLink {
+  parentId: string;
+  rootId: string;
+  /** Agent names from the request's first run to this one. */
+  chain: readonly string[];
+  /** Runs started under the request so far (shared by every run of it). */
+  runs: { count: number };
 }

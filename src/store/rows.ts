@@ -45,6 +45,9 @@ export const EXECUTION_COLUMNS = [
   'model',
   'iterations',
   'agent_id',
+  'parent_execution_id',
+  'root_execution_id',
+  'routing',
 ] as const;
 
 /** Positional parameters of an execution row in the order of EXECUTION_COLUMNS (`tool_calls` as JSON text). */
@@ -68,12 +71,18 @@ export const executionParams = (row: ExecutionRecord): unknown[] => [
   row.model ?? null,
   row.iterations ?? null,
   row.agent_id ?? null,
+  row.parent_execution_id ?? null,
+  row.root_execution_id ?? null,
+  row.routing ? JSON.stringify(row.routing) : null,
 ];
 
-/** The execution a selected `agent_executions` row holds: null columns left out, `tool_calls` parsed. */
+/** JSON columns of an execution row, parsed when read. */
+const JSON_COLUMNS = new Set(['tool_calls', 'routing']);
+
+/** An `agent_executions` row as read (either backend): null columns left out, JSON columns parsed. */
 export function toExecution(r: Record<string, unknown>): ExecutionRecord {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = k === 'tool_calls' ? JSON.parse(v as string) : v;
+  for (const [k, v] of Object.entries(r)) if (v !== null) out[k] = JSON_COLUMNS.has(k) ? JSON.parse(v as string) : v;
   return out as unknown as ExecutionRecord;
 }
 

@@ -109,6 +109,12 @@ export interface ExecutionRecord {
   model?: string;
   /** Provider calls made by the run (migration 2). */
   iterations?: number;
+  /** The run whose tool call started this one (a sub-agent run; migration 10); absent for a request's first run. */
+  parent_execution_id?: string;
+  /** The first run of the request this run belongs to (migration 10); absent for that first run itself. */
+  root_execution_id?: string;
+  /** How capability routing chose this run's agent (src/domain/routing.ts; migration 10); absent when addressed by name. */
+  routing?: RoutingDecision;
 }
 
 /**
@@ -292,6 +298,7 @@ import type { MemoryScope } from '../domain/memory-scope.js';
 import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../domain/budgets.js';
 import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
+import type { RoutingDecision } from '../domain/routing.js';
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */
 export interface UserStore {
@@ -450,6 +457,12 @@ export interface HistoryStore {
   agentStats(opts: { userId?: string; since: number }): Promise<AgentWindowStats[]>;
   /** The user's executions matching `query` (see ExecutionQuery), newest first. */
   executions(userId: string, query: ExecutionQuery): Promise<ExecutionRecord[]>;
+  /**
+   * Execution `id` of `userId` with every run of its request (same root: the root row and each row
+   * whose `root_execution_id` is the root's id), oldest first; empty when `id` is not the user's.
+   * The caller builds the subtree under `id` (src/domain/execution-tree.ts).
+   */
+  executionTree(id: string, userId: string): Promise<ExecutionRecord[]>;
   /** The user's conversations, most recently updated first. */
   conversations(userId: string, opts: { limit: number }): Promise<Conversation[]>;
   /**

@@ -383,6 +383,8 @@ describe('every operation answers as documented', () => {
     await expectStatus(400, 'GET', `/api/executions/${traced.json.execution_id}/trace?kind=nope`, { token });
     await expectStatus(404, 'GET', `/api/executions/${traced.json.execution_id}/trace`, { token: bob.jwt });
     await expectStatus(404, 'GET', `/api/executions/${chat.json.execution_id}/trace`, { token });
+    await expectStatus(200, 'GET', `/api/executions/${chat.json.execution_id}`, { token });
+    await expectStatus(404, 'GET', `/api/executions/${chat.json.execution_id}`, { token: bob.jwt });
     await expectStatus(200, 'GET', '/api/conversations', { token });
     await expectStatus(400, 'GET', '/api/conversations?limit=many', { token });
     await expectStatus(200, 'GET', `/api/conversations/${chat.json.conversation_id}`, { token });
@@ -447,6 +449,18 @@ describe('every operation answers as documented', () => {
     const third = await pause('call_c3');
     expect((await expectStatus(200, 'POST', `/api/executions/${third}/approve`, { token, body: { stream: true } })).type).toBe('text/event-stream');
     await expectStatus(404, 'POST', '/api/executions/nobody/reject', { token });
+  });
+
+  it('capabilities: list and routed chat (JSON and SSE)', async () => {
+    const token = alice.jwt;
+    await expectStatus(200, 'GET', '/api/capabilities', { token });
+    await expectStatus(200, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello', stream: true } });
+    await expectStatus(400, 'POST', '/api/capabilities/routing/chat', { token, body: { message: '' } });
+    await expectStatus(404, 'POST', '/api/capabilities/no-such-capability/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/agents/router/stop', { token: admin.jwt });
+    await expectStatus(503, 'POST', '/api/capabilities/routing/chat', { token, body: { message: 'hello' } });
+    await expectStatus(200, 'POST', '/api/agents/router/start', { token: admin.jwt });
   });
 
   it('memory items, conversation context and embeddings', async () => {

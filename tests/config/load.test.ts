@@ -83,6 +83,21 @@ describe('config tree loader', () => {
     expect([...snap.agents.keys()]).toEqual(['typo2']);
   });
 
+  it('checks agents[]: each sub-agent must be defined and not the agent itself; capability entries need only a valid tag', () => {
+    const dir = tree({
+      'models/balanced.toon': MODEL,
+      'agents/helper.toon': 'name: helper\nsystem_prompt: hi\n',
+      'agents/boss.toon': 'name: boss\nsystem_prompt: hi\nagents[3]: helpr,"capability:billing",boss\n',
+      'agents/bad.toon': 'name: bad\nsystem_prompt: hi\nagents[1]: "capability:"\n',
+    });
+    const snap = loadConfigTree(dir, opts);
+    const text = snap.diagnostics.map(formatDiagnostic).join('\n');
+    expect(text).toMatch(/config\/agents\/boss\.toon:3:\d+: E_REFERENCE agent `boss` delegates to agent `helpr`, which is not defined\n {2}hint: did you mean `helper`\?/);
+    expect(text).toMatch(/config\/agents\/boss\.toon:3:\d+: E_REFERENCE agent `boss` lists itself as a sub-agent/);
+    expect(text).toMatch(/config\/agents\/bad\.toon:3:\d+: E_\w+ .*agent name or `capability:TAG`/);
+    expect([...snap.agents.keys()]).toEqual(['helper']);
+  });
+
   it('ignores editor leftovers, README.md notes and unknown extensions', () => {
     const dir = tree({ 'models/balanced.toon': MODEL, 'agents/.a.toon.swp': 'junk', 'agents/notes.txt': 'junk', 'agents/README.md': '# What these agents do\n' });
     expect(loadConfigTree(dir, opts).diagnostics).toEqual([]);

@@ -59,7 +59,8 @@ export const TraceFlag = z
   .optional()
   .describe('record the run trace (`GET /api/executions/{id}/trace`); default `[runtime] trace` of ares.toml (false)');
 
-const ChatBody = z
+/** A chat request: the message, the conversation to continue, whether to stream (SSE) and whether to trace. */
+export const ChatBody = z
   .object({
     message: z.string().min(1, 'must not be empty'),
     conversation_id: z.string().min(1).optional(),

@@ -17,55 +17,69 @@ import { printJson } from '../output.js';
 import { traceText } from '../trace-text.js';
 import { fetchTrace } from './run-trace.js';
 
-function summary(d: ChatResult, provider?: string): string {
-  const via = provider ? ` · via ${provider}` : '';
+function summary(d: ChatResult, provider?: string, agent?: string): string {
+  const via = `${agent ? ` · answered by ${agent}` : ''}${provider ? ` · via ${provider}` : ''}`;
   const finish = d.finish_reason === 'stop' ? '' : ` · finish_reason ${d.finish_reason}`;
   return `— ${d.usage.input_tokens} in / ${d.usage.output_tokens} out tokens · $${d.cost_usd.toFixed(6)} · ${d.duration_ms} ms${via}${finish} · conversation ${d.conversation_id}\n`;
 }
 
 /** Run the agent; exit 1 when the run fails. */
-export async function run(args: string[], opts: GlobalOptions & { conversation?: string; stream?: boolean; trace?: boolean }): Promise<number> {
+export async function run(args: string[], opts: ChatOptions): Promise<number> {
   const [name, message] = args as [string, string];
+  return chatThrough(`/api/agents/${encodeURIComponent(name)}/chat`, message, opts);
+}
+
+/** `agent test`'s options (and `ask`'s). */
+export type ChatOptions = GlobalOptions & { conversation?: string; stream?: boolean; trace?: boolean };
+
+/**
+ * Send `message` to a chat endpoint (`/api/agents/NAME/chat`, `/api/capabilities/TAG/chat`) and print
+ * as `agent test` does; `named`: the summary names the agent that answered. Exit 1 when the run fails.
+ */
+export async function chatThrough(path: string, message: string, opts: ChatOptions, named = false): Promise<number> {
   const socket = homePaths(opts).socket;
-  const path = `/api/agents/${encodeURIComponent(name)}/chat`;
   const body = { message, ...(opts.conversation ? { conversation_id: opts.conversation } : {}), ...(opts.trace ? { trace: true } : {}) };
   const printTrace = async (executionId: unknown) => {
     if (opts.trace && typeof executionId === 'string' && executionId) process.stderr.write(traceText(await fetchTrace(opts, executionId)));
   };
 
   if (opts.stream === false || opts.json) {
-    const done = await requestJson<ChatResult>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
+    const done = await requestJson<ChatResult & { agent?: string }>(socket, path, { method: 'POST', body: { ...body, stream: false }, timeoutMs: 10 * 60_000 });
     if (opts.json) printJson(opts.trace ? { ...done, trace: await fetchTrace(opts, done.execution_id) } : done);
     else {
       process.stdout.write(`${done.reply}\n`);
       if (done.approval) process.stderr.write(approvalNote(done.approval));
-      process.stderr.write(summary(done));
+      process.stderr.write(summary(done, undefined, named ? done.agent : undefined));
       await printTrace(done.execution_id);
     }
     return done.error === undefined ? 0 : 1;
   }
 
-  return streamRun(socket, path, { ...body, stream: true }, printTrace);
+  return streamRun(socket, path, { ...body, stream: true }, printTrace, named);
 }
 
 /**
  * Stream the run `POST path` answers with (SSE): text to stdout, tool calls and results, a pause for
- * approval (with the command that decides it) and the summary line to stderr; `afterRun` is given
- * the run's execution id once it ended (e.g. to print its trace). Exit status 1 when the run ended
- * as a stated failure. @throws DomainError for an `error` event or a stream cut short.
+ * approval (with the command that decides it) and the summary line to stderr (naming the agent that
+ * answered when `named`); `afterRun` is given the run's execution id once it ended (e.g. to print its
+ * trace). Exit status 1 when the run ended as a stated failure.
+ * @throws DomainError for an `error` event or a stream cut short.
  */
 export async function streamRun(
   socket: string,
   path: string,
   body: Record<string, unknown>,
   afterRun: (executionId: unknown) => Promise<void> = async () => undefined,
+  named = false,
 ): Promise<number> {
   let provider: string | undefined;
+  let agent: string | undefined;
   for await (const ev of requestSse(socket, path, { method: 'POST', body, timeoutMs: 10 * 60_000 })) {
     const data = JSON.parse(ev.data) as Record<string, unknown>;
     switch (ev.event) {
       case 'start':
         provider = String(data.provider);
+        if (named) agent = String(data.agent);
         break;
       case 'text_delta':
         process.stdout.write(String(data.text));
@@ -81,7 +95,7 @@ export async function streamRun(
         break;
       case 'done':
         process.stdout.write('\n');
-        process.stderr.write(summary(data as unknown as ChatResult, provider));
+        process.stderr.write(summary(data as unknown as ChatResult, provider, agent));
         await afterRun(data.execution_id);
         return data.error === undefined ? 0 : 1;
       case 'error':

@@ -35,6 +35,11 @@ const S = {
       AND ($7::bigint IS NULL OR created_at < $7 OR (created_at = $7 AND id > $8::text))
       ORDER BY created_at DESC, id LIMIT $9`,
   },
+  tree: {
+    name: 'cx_history_execution_tree',
+    text: `WITH r AS (SELECT COALESCE(root_execution_id, id) AS root FROM agent_executions WHERE id = $1 AND user_id = $2)
+      SELECT e.* FROM agent_executions e, r WHERE e.user_id = $2 AND (e.id = r.root OR e.root_execution_id = r.root) ORDER BY e.created_at, e.id`,
+  },
   conversations: {
     name: 'cx_history_conversations',
     text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC LIMIT $2',
@@ -64,6 +69,7 @@ function createHistoryStore(db: Db): HistoryStore {
       const rows = (await db.run(S.executions, [...params, q.after?.created_at ?? null, q.after?.id ?? null, q.limit])).rows;
       return rows.map(toExecution);
     },
+    executionTree: async (id, userId) => (await db.run(S.tree, [id, userId])).rows.map(toExecution),
     conversations: async (userId, { limit }) => (await db.run<Conversation & Record<string, unknown>>(S.conversations, [userId, limit])).rows,
     deleteConversation: async (id, userId) => ((await db.run(S.deleteConversation, [id, userId])).rowCount ?? 0) > 0,
     clearMessages: async (id, userId) => (await db.run(S.clearMessages, [id, userId])).rowCount ?? 0,

@@ -336,6 +336,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: 'delegation trees: agent_executions.parent_execution_id, root_execution_id and routing (the capability routing decision, JSON)',
+    sql: `
+      ALTER TABLE agent_executions ADD COLUMN parent_execution_id TEXT;
+      ALTER TABLE agent_executions ADD COLUMN root_execution_id TEXT;
+      ALTER TABLE agent_executions ADD COLUMN routing TEXT;
+      CREATE INDEX idx_executions_root ON agent_executions(root_execution_id);
+    `,
+  },
+  {
     version: 11,
     name: "approvals: tool_approvals (paused runs and their pending tool calls); agent_executions.status accepts 'awaiting_approval'",
     sql: `

@@ -31,6 +31,11 @@ function createHistoryStore(db: Database.Database): HistoryStore {
         AND (@after_at IS NULL OR created_at < @after_at OR (created_at = @after_at AND id > @after_id))
         ORDER BY created_at DESC, id LIMIT @limit`,
     ),
+    tree: db.prepare(
+      `SELECT * FROM agent_executions WHERE user_id = @user AND (id = @root OR root_execution_id = @root)
+        ORDER BY created_at, id`,
+    ),
+    rootOf: db.prepare('SELECT COALESCE(root_execution_id, id) AS root FROM agent_executions WHERE id = @id AND user_id = @user'),
     conversations: db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC LIMIT ?'),
     deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ? AND user_id = ?'),
     trace: db.prepare('SELECT e.user_id, t.trace FROM run_traces t JOIN agent_executions e ON e.id = t.execution_id WHERE t.execution_id = ?'),
@@ -58,6 +63,10 @@ function createHistoryStore(db: Database.Database): HistoryStore {
         limit: q.limit,
       }) as Record<string, unknown>[];
       return rows.map(toExecution);
+    },
+    async executionTree(id, userId) {
+      const root = s.rootOf.get({ id, user: userId }) as { root: string } | undefined;
+      return root ? (s.tree.all({ user: userId, root: root.root }) as Record<string, unknown>[]).map(toExecution) : [];
     },
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
