@@ -20,7 +20,7 @@ import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 import { memoryLines } from './semantic-memory.js';
 import { subAgentTools } from './sub-agents.js';
-import type { RunRequest, RuntimeDeps } from './types.js';
+import type { FirstTurn, RunRequest, RuntimeDeps } from './types.js';
 
 /** Entries put into `{{memory_context}}`, newest first. */
 const MEMORY_CONTEXT_ENTRIES = 20;
@@ -43,16 +43,6 @@ export function samplingOf(model: Model): Sampling {
     samplings.set(model, (sampling = built));
   }
   return sampling;
-}
-
-/** The first turn of a run: the request to send and the run's new messages as stored (the user's turn, or the client's tool results). */
-export interface FirstTurn {
-  request: ChatRequest;
-  first: StoredMessage[];
-  /** Older history messages left out to fit the context budget (0 when all of it fits). */
-  historyTrimmed: number;
-  /** What `{{memory_context}}` rendered to (absent when nothing was looked up), for the run trace. */
-  memoryContext?: string;
 }
 
 /** The provider serving `model`; one ares.toml does not define is the agent's configuration fault (CONFIG_INVALID). */

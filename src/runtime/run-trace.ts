@@ -10,8 +10,7 @@
 import { MAX_TRACE_BYTES, MAX_TRACE_TEXT_CHARS, type RunTrace, type RunTraceStep } from '../domain/run-trace.js';
 import type { ChatMessage, ChatRequest, ToolCallRequest } from '../llm/types.js';
 import type { ExecutionRecord } from '../store/types.js';
-import type { FirstTurn } from './request.js';
-import type { RunRequest } from './types.js';
+import type { FirstTurn, RunRequest } from './types.js';
 
 /** What the trace reads of a tool call record (src/runtime/run-record.ts `ToolCallRecord`). Duration in ms. */
 interface ToolCallSeen {

@@ -7,7 +7,7 @@ import type { Agent, Model, Source } from '../domain/entities.js';
 import type { Log } from '../domain/log.js';
 import type { SemanticMemory } from '../domain/memory-items.js';
 import type { AgentRow } from '../domain/memory-scope.js';
-import type { Provider, ToolSpec } from '../llm/types.js';
+import type { ChatRequest, Provider, ToolSpec } from '../llm/types.js';
 import type { MemoryStore, Store, StoredMessage, UserEntityStore } from '../store/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { AgentControls } from './agent-controls.js';
@@ -233,4 +233,14 @@ export interface DelegationLink {
   chain: readonly string[];
   /** Runs started under the request so far (shared by every run of it). */
   runs: { count: number };
+}
+
+/** The first turn of a run: the request to send and the run's new messages as stored (the user's turn, or the client's tool results). */
+export interface FirstTurn {
+  request: ChatRequest;
+  first: StoredMessage[];
+  /** Older history messages left out to fit the context budget (0 when all of it fits). */
+  historyTrimmed: number;
+  /** What `{{memory_context}}` rendered to (absent when nothing was looked up), for the run trace. */
+  memoryContext?: string;
 }
