@@ -173,9 +173,14 @@ function registerSharedConversationCommands(conversation: Command): void {
   conversation.command('show <id>').description('participants and messages with their authors').action(load('show'));
 }
 
-/** `run pending|approve|reject` (the approval gate, docs/patterns.md) and `run trace ID` (docs/testing.md "Run traces"). */
+/** `run show ID` (the execution tree), `run trace ID` (docs/testing.md "Run traces") and `run pending|approve|reject` (the approval gate, docs/patterns.md). */
 function registerRunCommands(program: Command): void {
-  const run = program.command('run').description('agent runs: their traces, and tool calls waiting for approval');
+  const run = program.command('run').description('agent runs: their trees and traces, and tool calls waiting for approval');
+  run
+    .command('show')
+    .description('a run and the sub-agent runs it started, as an indented tree')
+    .argument('<id>', 'execution id (exec_…)')
+    .action(lazy(() => import('./commands/run-show.js')));
   run
     .command('trace')
     .description('print the step-by-step trace stored with a run (recorded with --trace, trace: true or [runtime] trace)')
@@ -480,7 +485,7 @@ function registerMcpCommands(program: Command): void {
     .action(lazy(() => import('./commands/mcp-serve.js')));
 }
 
-/** `capability list`, `ask CAPABILITY "message"` (capability routing) and `run show ID` (a request's tree of runs). */
+/** `capability list` and `ask CAPABILITY "message"` (capability routing). */
 function registerDelegationCommands(program: Command): void {
   const load = (name: 'list' | 'ask') => lazy(async () => ({ run: (await import('./commands/capability.js'))[name] as Handler }));
   program
@@ -497,13 +502,6 @@ function registerDelegationCommands(program: Command): void {
     .option('--conversation <id>', 'continue this conversation')
     .option('--no-stream', 'wait for the whole reply instead of streaming it')
     .action(load('ask'));
-  program
-    .command('run')
-    .description('inspect runs')
-    .command('show')
-    .description('a run and the sub-agent runs it started, as an indented tree')
-    .argument('<id>', 'execution id (exec_…)')
-    .action(lazy(() => import('./commands/run-show.js')));
 }
 
 /** `db migrate` and `db status`: offline database administration that opens the database directly (no daemon). */
