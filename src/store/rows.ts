@@ -6,9 +6,9 @@
  */
 import type { ApprovalDecision, ApprovalState, PendingApproval, PendingCall, RunProgress } from '../domain/approvals.js';
 import { DomainError } from '../domain/errors.js';
-import type { MemoryItem } from '../domain/memory-items.js';
+import type { MemoryItem, NewMemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
-import type { AgentWindowStats, ExecutionRecord } from './types.js';
+import type { AgentWindowStats, ExecutionRecord, StoredVector } from './types.js';
 
 /** A `users` row (`is_admin` is 0/1). */
 export interface UserRow {
@@ -195,6 +195,23 @@ export type ItemRow = Omit<MemoryItem, 'metadata'> & { metadata: string };
 
 /** A row as read, metadata parsed. */
 export const itemOf = (r: ItemRow): MemoryItem => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
+
+/** The memory item `insert` stored under `id` (both backends), as the store would read it back. */
+export function insertedItem(id: number, item: NewMemoryItem & { created_at: number; updated_at: number }, vector?: StoredVector): MemoryItem {
+  return {
+    id,
+    user_id: item.user_id,
+    scope: item.scope,
+    scope_key: item.scope_key,
+    agent: item.agent ?? null,
+    conversation_id: item.conversation_id ?? null,
+    text: item.text,
+    metadata: item.metadata ?? {},
+    embedder: vector?.embedder ?? null,
+    created_at: item.created_at,
+    updated_at: item.updated_at,
+  };
+}
 
 /** The bytes of a float32 vector (shares its buffer). */
 export const vectorBytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);

@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import { queryWords, type MemoryFilter } from '../../domain/memory-items.js';
 import type { MemoryScope } from '../../domain/memory-scope.js';
-import { itemOf, vectorBytes, vectorOf, type ItemRow as Row } from '../rows.js';
+import { insertedItem, itemOf, vectorBytes, vectorOf, type ItemRow as Row } from '../rows.js';
 import type { ItemVector, MemoryItemStore } from '../types.js';
 
 /** Ranked full-text matches fetched per wanted result before the owner and scope filter. */
@@ -75,19 +75,7 @@ export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
         item.created_at,
         item.updated_at,
       ) as { id: number };
-      return {
-        id,
-        user_id: item.user_id,
-        scope: item.scope,
-        scope_key: item.scope_key,
-        agent: item.agent ?? null,
-        conversation_id: item.conversation_id ?? null,
-        text: item.text,
-        metadata: item.metadata ?? {},
-        embedder: vector?.embedder ?? null,
-        created_at: item.created_at,
-        updated_at: item.updated_at,
-      };
+      return insertedItem(id, item, vector);
     },
     async byIds(ids, userId) {
       if (ids.length === 0) return [];
