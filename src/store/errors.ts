@@ -10,3 +10,6 @@ export const conversationGone = (id: string): DomainError =>
   new DomainError('NOT_FOUND', `conversation ${id} not found: it was deleted while this run was continuing it`, [
     { field: 'conversation_id', message: 'deleted during the run', hint: 'start a new conversation (leave out conversation_id)' },
   ]);
+
+/** A shared conversation written to after it was deleted (meanwhile, or on another node): NOT_FOUND, and nothing is written. */
+export const sharedConversationGone = (id: string): DomainError => new DomainError('NOT_FOUND', `conversation ${id} not found`);

@@ -8,7 +8,7 @@ import type { ApprovalDecision, ApprovalState, PendingApproval, PendingCall, Run
 import { DomainError } from '../domain/errors.js';
 import type { MemoryItem, NewMemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
-import type { AgentWindowStats, ExecutionRecord, StoredVector } from './types.js';
+import type { AgentWindowStats, AuthoredMessage, ExecutionRecord, StoredMessage, StoredVector } from './types.js';
 
 /** A `users` row (`is_admin` is 0/1). */
 export interface UserRow {
@@ -290,3 +290,25 @@ export const toApproval = (r: ApprovalRow): PendingApproval => ({
 /** The values a transition writes: state, decided_by, decided_at, reason (all cleared when back to `pending`). */
 export const decisionParams = (d: ApprovalDecision | 'pending'): unknown[] =>
   d === 'pending' ? ['pending', null, null, null] : [d.state, d.decided_by, d.at, d.reason ?? null];
+
+/** A `messages` row of a shared conversation as both backends select it (shared-conversations.ts of each backend). */
+export type AuthoredRow = {
+  role: StoredMessage['role'];
+  content: string;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  author: string | null;
+  addressed_to: string | null;
+};
+
+/** A stored row as an AuthoredMessage (absent fields left out). */
+export function authoredOf(r: AuthoredRow): AuthoredMessage {
+  return {
+    role: r.role,
+    content: r.content,
+    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
+    ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
+    ...(r.author ? { author: r.author } : {}),
+    ...(r.addressed_to ? { to: r.addressed_to } : {}),
+  };
+}

@@ -4,21 +4,13 @@
  * (migration 12) and authored messages (`messages.author`, `messages.addressed_to`). Named,
  * parameterized statements; writes of several rows are one transaction.
  */
-import { DomainError } from '../../domain/errors.js';
-import type { AuthoredMessage, ConversationStore, Participant, StoredMessage } from '../types.js';
+import { sharedConversationGone } from '../errors.js';
+import { authoredOf, type AuthoredRow } from '../rows.js';
+import type { ConversationStore, Participant } from '../types.js';
 import type { Db } from './client.js';
 
 /** The part of ConversationStore about authors and participants. */
 export type SharedConversationMethods = Pick<ConversationStore, 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'>;
-
-type AuthoredRow = {
-  role: StoredMessage['role'];
-  content: string;
-  tool_calls: string | null;
-  tool_call_id: string | null;
-  author: string | null;
-  addressed_to: string | null;
-};
 
 const S = {
   messages: {
@@ -43,25 +35,10 @@ const S = {
   },
 };
 
-/** A stored row as an AuthoredMessage (absent fields left out). */
-function authored(r: AuthoredRow): AuthoredMessage {
-  return {
-    role: r.role,
-    content: r.content,
-    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
-    ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
-    ...(r.author ? { author: r.author } : {}),
-    ...(r.addressed_to ? { to: r.addressed_to } : {}),
-  };
-}
-
-/** The conversation is gone (deleted meanwhile): the caller's request changes nothing. */
-const gone = (id: string) => new DomainError('NOT_FOUND', `conversation ${id} not found`);
-
 /** Shared-conversation methods over `db`. */
 export function createSharedConversationMethods(db: Db): SharedConversationMethods {
   return {
-    authoredMessages: async (id) => (await db.run<AuthoredRow>(S.messages, [id])).rows.map(authored),
+    authoredMessages: async (id) => (await db.run<AuthoredRow>(S.messages, [id])).rows.map(authoredOf),
     createShared: (conv, participants) =>
       db.tx(async (run) => {
         await run(S.conversation, [conv.id, conv.agent_name, conv.user_id, conv.created_at, conv.updated_at]);
@@ -71,13 +48,13 @@ export function createSharedConversationMethods(db: Db): SharedConversationMetho
     // The conversation's row lock serializes joins, so two at once never take the same position.
     join: (id, agent, at) =>
       db.tx(async (run) => {
-        if ((await run(S.exists, [id])).rowCount === 0) throw gone(id);
+        if ((await run(S.exists, [id])).rowCount === 0) throw sharedConversationGone(id);
         return ((await run(S.join, [id, agent, at])).rowCount ?? 0) > 0;
       }),
     leave: async (id, agent) => ((await db.run(S.leave, [id, agent])).rowCount ?? 0) > 0,
     appendShared: (id, messages, at) =>
       db.tx(async (run) => {
-        if ((await run(S.touch, [id, at])).rowCount === 0) throw gone(id);
+        if ((await run(S.touch, [id, at])).rowCount === 0) throw sharedConversationGone(id);
         const col = (k: 'role' | 'content' | 'author' | 'to') => messages.map((m) => m[k]);
         await run(S.append, [id, col('role'), col('content'), col('author'), col('to'), at]);
       }),

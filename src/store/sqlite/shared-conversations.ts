@@ -4,35 +4,12 @@
  * transaction with prepared statements, like the rest of the SQLite store.
  */
 import type Database from 'better-sqlite3';
-import { DomainError } from '../../domain/errors.js';
-import type { AuthoredMessage, ConversationStore, Participant, StoredMessage } from '../types.js';
+import { sharedConversationGone } from '../errors.js';
+import { authoredOf, type AuthoredRow } from '../rows.js';
+import type { ConversationStore, Participant } from '../types.js';
 
 /** The part of ConversationStore about authors and participants. */
 export type SharedConversationMethods = Pick<ConversationStore, 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'>;
-
-type AuthoredRow = {
-  role: StoredMessage['role'];
-  content: string;
-  tool_calls: string | null;
-  tool_call_id: string | null;
-  author: string | null;
-  addressed_to: string | null;
-};
-
-/** A stored row as an AuthoredMessage (absent fields left out). */
-function authored(r: AuthoredRow): AuthoredMessage {
-  return {
-    role: r.role,
-    content: r.content,
-    ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
-    ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
-    ...(r.author ? { author: r.author } : {}),
-    ...(r.addressed_to ? { to: r.addressed_to } : {}),
-  };
-}
-
-/** The conversation is gone (deleted meanwhile): the caller's request changes nothing. */
-const gone = (id: string) => new DomainError('NOT_FOUND', `conversation ${id} not found`);
 
 /** Shared-conversation methods over `db`. */
 export function createSharedConversationMethods(db: Database.Database): SharedConversationMethods {
@@ -55,15 +32,15 @@ export function createSharedConversationMethods(db: Database.Database): SharedCo
     for (const agent of participants) s.join.run({ id: conv.id, agent, at: conv.created_at });
   });
   const join = db.transaction((id: string, agent: string, at: number) => {
-    if (!s.exists.get(id)) throw gone(id);
+    if (!s.exists.get(id)) throw sharedConversationGone(id);
     return s.join.run({ id, agent, at }).changes > 0;
   });
   const append = db.transaction((id: string, messages: Parameters<ConversationStore['appendShared']>[1], at: number) => {
-    if (s.touch.run(at, id).changes === 0) throw gone(id);
+    if (s.touch.run(at, id).changes === 0) throw sharedConversationGone(id);
     for (const m of messages) s.append.run(id, m.role, m.content, m.author, m.to, at);
   });
   return {
-    authoredMessages: async (id) => (s.messages.all(id) as AuthoredRow[]).map(authored),
+    authoredMessages: async (id) => (s.messages.all(id) as AuthoredRow[]).map(authoredOf),
     createShared: async (conv, participants) => create(conv, participants),
     participants: async (id) => s.participants.all(id) as Participant[],
     join: async (id, agent, at) => join(id, agent, at),
