@@ -45,8 +45,8 @@ module.exports = {
     ),
     may(
       layer('testing'),
-      layer('ipc', 'config', 'llm', 'runtime', 'daemon'),
-      "testing (caxton test) builds the daemon's parts in-process and a runtime per case, like the daemon",
+      layer('ipc', 'config', 'llm', 'runtime', 'api', 'daemon'),
+      "testing (caxton test) builds the daemon's parts in-process and a runtime per case, like the daemon, and runs workflows with the daemon's workflow runner",
     ),
     may(layer('testing'), '^src/(store|tools|catalog)/', 'testing uses store, tool and catalog interfaces', TYPES),
     may(layer('client'), layer('ipc'), 'client speaks the control protocol of ipc'),

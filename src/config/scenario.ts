@@ -85,7 +85,7 @@ export const CaseSchema = z.strictObject({
   expect: ExpectSchema.prefault({}),
 });
 
-/** A whole scenario file. Exactly one of `agent` and `workflow` (whose entry agent is run). */
+/** A whole scenario file. Exactly one of `agent` and `workflow` (run as the daemon runs it, hand-overs included). */
 export const ScenarioSchema = z
   .strictObject({
     agent: z.string().min(1).optional(),

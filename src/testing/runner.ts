@@ -12,6 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { createRunStarter } from '../api/run.js';
+import { createWorkflowStarter, type WorkflowEvent } from '../api/workflow-run.js';
 import type { ScenarioCase } from '../config/scenario.js';
 import { loadAresConfig } from '../config/ares-toml.js';
 import { buildServices, type Services } from '../daemon/services.js';
@@ -22,7 +24,7 @@ import { cassetteProvider, openCassette, recordedTool, recordTool, saveCassette,
 import { createScriptedProvider } from '../llm/scripted.js';
 import type { ChatMessage, ChatRequest, Provider } from '../llm/types.js';
 import type { RunEvent } from '../runtime/events.js';
-import { createRuntime } from '../runtime/run.js';
+import { createRuntime, type Runtime } from '../runtime/run.js';
 import type { StoredMessage } from '../store/types.js';
 import type { Toolbox } from '../tools/toolbox.js';
 import type { ToolResult } from '../tools/types.js';
@@ -160,15 +162,17 @@ async function runCase(services: Services, suite: Suite, c: ScenarioCase, casset
       scrub: services.secrets.scrub,
       limits: services.limits,
     });
-    const events = runtime.run({
-      agent: resolved.agent,
-      source: resolved.source,
-      model: resolved.model,
-      message: c.input,
-      userId: LOCAL_USER_ID,
-      history: historyOf(c.conversation),
-      agentKey: `${suite.file} › ${c.name}`,
-    });
+    const events = suite.scenario.workflow
+      ? await workflowEvents(services, runtime, suite.scenario.workflow, c)
+      : runtime.run({
+          agent: resolved.agent,
+          source: resolved.source,
+          model: resolved.model,
+          message: c.input,
+          userId: LOCAL_USER_ID,
+          history: historyOf(c.conversation),
+          agentKey: `${suite.file} › ${c.name}`,
+        });
     outcome = await collect(events, c.mock_tools ?? {}, t0);
   } catch (err) {
     outcome = failed(err, t0);
@@ -180,7 +184,16 @@ async function runCase(services: Services, suite: Suite, c: ScenarioCase, casset
   return { ...base, ...outcome, prompt, trace, passed: failures.length === 0, failures, notes, duration_ms: performance.now() - t0 };
 }
 
-/** The agent a suite runs: its `agent`, or its workflow's entry agent. @throws Error for an unknown workflow. */
+/**
+ * The events of workflow `name` run on the case's runtime, as the daemon runs it (src/api/workflow-run.ts):
+ * hand-overs between agents included, the case's scripted replies answering each agent's calls in order.
+ */
+async function workflowEvents(services: Services, runtime: Runtime, name: string, c: ScenarioCase): Promise<AsyncIterable<WorkflowEvent>> {
+  const startWorkflow = createWorkflowStarter(services.catalog, createRunStarter(services.catalog, runtime));
+  return (await startWorkflow({ workflow: name, message: c.input, userId: LOCAL_USER_ID, history: historyOf(c.conversation) })).events;
+}
+
+/** The agent a suite runs (the first one of a workflow): its `agent`, or its workflow's entry agent. @throws Error for an unknown workflow. */
 function agentOf(services: Services, suite: Suite): string {
   if (suite.scenario.agent) return suite.scenario.agent;
   const wf = services.watcher.current().workflows.get(suite.scenario.workflow!);
@@ -254,7 +267,7 @@ function failed(err: unknown, t0: number): Outcome {
 }
 
 /** Drain a run's events into its outcome. */
-async function collect(events: AsyncIterable<RunEvent>, mocks: Record<string, unknown>, t0: number): Promise<Outcome> {
+async function collect(events: AsyncIterable<RunEvent | WorkflowEvent>, mocks: Record<string, unknown>, t0: number): Promise<Outcome> {
   const o: Outcome = { reply: '', finish_reason: 'error', tool_calls: [], iterations: 0, cost_usd: 0, latency_ms: 0 };
   const byId = new Map<string, ObservedCall>();
   for await (const ev of events) {

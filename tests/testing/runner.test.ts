@@ -1,6 +1,6 @@
 /**
  * The scenario runner in-process over the shipped config: a passing suite, each assertion kind
- * failing with its message, mocked tools whose real tool does not run, history, a workflow case,
+ * failing with its message, mocked tools whose real tool does not run, history, a workflow case (a hand-over),
  * and the judge (skipped without `[test] judge_model`, graded by the fake model with it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,7 +125,7 @@ contains = ["3"]
     expect(c.passed).toBe(true);
   });
 
-  it('sends the conversation as history before the input, and runs a workflow through its entry agent', async () => {
+  it('sends the conversation as history before the input, and runs a workflow as the daemon does: the router hands over', async () => {
     home.write(
       'tests/history.test.toml',
       `workflow = "default"
@@ -134,13 +134,17 @@ name = "history"
 input = "and now?"
 conversation = ["first question", "first answer"]
 [[cases.replies]]
-text = "orchestrator"
+text = "customer-support"
+[[cases.replies]]
+text = "Your order ships tomorrow."
 [cases.expect]
-equals = "orchestrator"
+equals = "Your order ships tomorrow."
 `,
     );
     const c = (await home.run(['tests/history.test.toml'])).cases[0]!;
+    expect(c.failures).toEqual([]);
     expect(c.passed).toBe(true);
+    expect(c.iterations).toBe(2); // the router's call, then customer-support's
     expect(c.target).toBe('workflow default');
     expect(c.prompt.map((m) => [m.role, m.role === 'system' ? 'router prompt' : m.content])).toEqual([
       ['system', 'router prompt'],
