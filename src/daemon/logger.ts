@@ -45,7 +45,7 @@ export interface LogOptions {
   syslog?: SyslogOptions;
   /** Rewrites each serialized line before it is written (secret scrubbing). */
   scrub?: (line: string) => string;
-  /** Also receives every line written (scrubbed, at `level`), e.g. the dashboard's live log. */
+  /** Also receives every line written (scrubbed, at `level`, in the file's line format), e.g. the dashboard's live log. */
   tap?: (line: string) => void;
 }
 
@@ -148,11 +148,22 @@ const FILE_LINE: pino.LoggerOptions = {
  */
 const SYSLOG_LINE: pino.LoggerOptions = { base: { pid: process.pid, hostname: hostname() } };
 
-/** The streams of `opts.destination` and the tap, each at `opts.level`. */
+/**
+ * A syslog-format line (numeric level, time in ms) as the file has it (level name, ISO time), so the
+ * tap's readers (the dashboard's live log) see one format whatever the destination.
+ */
+function asFileLine(line: string): string {
+  const entry = JSON.parse(line) as Record<string, unknown>;
+  const { hostname: _host, ...rest } = entry;
+  return `${JSON.stringify({ ...rest, level: pino.levels.labels[entry.level as number] ?? entry.level, time: new Date(entry.time as number).toISOString() })}\n`;
+}
+
+/** The streams of `opts.destination` and the tap (always in the file's line format), each at `opts.level`. */
 function streamsFor(opts: LogOptions): pino.StreamEntry[] {
   const level = opts.level as pino.Level;
   const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
-  const tap: pino.StreamEntry[] = opts.tap ? [{ stream: { write: opts.tap }, level }] : [];
+  const tapWrite = opts.tap && opts.destination === 'syslog' ? (line: string) => opts.tap!(asFileLine(line)) : opts.tap;
+  const tap: pino.StreamEntry[] = tapWrite ? [{ stream: { write: tapWrite }, level }] : [];
   if (opts.destination === 'stdout') return [stdout, ...tap];
   const stream = opts.destination === 'syslog' ? syslogStream(opts.syslog ?? DEFAULT_SYSLOG) : new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles);
   return [{ stream, level }, ...(opts.echo ? [stdout] : []), ...tap];

@@ -49,6 +49,7 @@ describe('syslog destination', { timeout: 20_000 }, () => {
   it.each(['udp', 'tcp'] as const)('sends RFC 5424 messages over %s with the JSON line, facility and app name, secrets scrubbed', async (mode) => {
     const server = await listen(mode);
     const secret = 'sk-syslog-secret-123456';
+    const tapped: Record<string, unknown>[] = [];
     const log = createLogger({
       file: '/nonexistent/caxton.log',
       level: 'info',
@@ -58,6 +59,7 @@ describe('syslog destination', { timeout: 20_000 }, () => {
       maxFiles: 0,
       syslog: { address: server.address, facility: 3 },
       scrub: (line) => line.replaceAll(secret, '[redacted]'),
+      tap: (line) => tapped.push(JSON.parse(line) as Record<string, unknown>),
     });
     log.info({ request_id: 'req-1', note: `key ${secret}` }, 'hello syslog');
     log.warn('careful');
@@ -69,6 +71,9 @@ describe('syslog destination', { timeout: 20_000 }, () => {
       expect(warn).toMatch(/^<28>1 /);
       expect(jsonOf(info!)).toMatchObject({ msg: 'hello syslog', request_id: 'req-1', note: 'key [redacted]' });
       expect(server.messages.join('\n')).not.toContain(secret);
+      // The tap (the dashboard's live log) gets the file's line format: level names and ISO times.
+      expect(tapped[0]).toMatchObject({ level: 'info', msg: 'hello syslog', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+      expect(tapped[1]).toMatchObject({ level: 'warn' });
     } finally {
       await server.close();
     }
