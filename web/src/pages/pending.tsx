@@ -15,7 +15,7 @@ export function PendingBadge() {
   const n = pendingApprovals.value.length;
   if (n === 0) return null;
   return (
-    <Link href="/runs" class="badge">
+    <Link href="/runs#pending-title" class="badge">
       <span data-testid="pending-count">{n}</span> waiting for approval
     </Link>
   );
