@@ -9,8 +9,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PendingCall } from '../approvals';
 import '../approvals.css';
 
-/** A paused run's decision as the transcript shows it. */
-export type ApprovalState = 'pending' | 'deciding' | 'approved' | 'rejected';
+/** A paused run's decision as the transcript shows it; `closed`: decided elsewhere, timed out, or not yours (the daemon's error says which). */
+export type ApprovalState = 'pending' | 'deciding' | 'approved' | 'rejected' | 'closed';
 
 /** One entry of the transcript. */
 export type Entry =
@@ -75,6 +75,7 @@ export function step(entries: Entry[], event: string, d: Record<string, unknown>
 /** What the approval card's buttons do: approve, or reject with an optional reason for the model. */
 export type Decide = (executionId: string, decision: 'approve' | 'reject', reason?: string) => void;
 
+/** A paused run's held calls (tool name, arguments) with Approve, Reject and an optional reason; after the decision, its outcome. */
 function ApprovalCard({ entry, onDecide }: { entry: Extract<Entry, { kind: 'approval' }>; onDecide: Decide }) {
   const [reason, setReason] = useState('');
   const open = entry.state === 'pending';
@@ -104,7 +105,7 @@ function ApprovalCard({ entry, onDecide }: { entry: Extract<Entry, { kind: 'appr
         </div>
       ) : (
         <p role="status" data-testid="approval-state">
-          {entry.state === 'deciding' ? 'Deciding…' : entry.state}
+          {entry.state === 'deciding' ? 'Deciding…' : entry.state === 'closed' ? 'no longer waits for a decision' : entry.state}
         </p>
       )}
       {open && <p class="note">Rejected by the daemon unless decided by {new Date(entry.expiresAt).toLocaleTimeString()}.</p>}

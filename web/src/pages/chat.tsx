@@ -47,6 +47,7 @@ function chatPath(target: string): string {
     : `/api/agents/${encodeURIComponent(target)}/chat`;
 }
 
+/** The Chat page (module comment). */
 export function ChatPage() {
   const query = new URLSearchParams(location.search);
   const [target, setTarget] = useState(() => initialTarget(query));
@@ -132,7 +133,9 @@ export function ChatPage() {
     show(withApproval(current.current, id, 'deciding'));
     try {
       const res = await decide(id, decision, reason);
-      show(withApproval(current.current, id, res.ok ? (decision === 'approve' ? 'approved' : 'rejected') : 'pending'));
+      // A 503 (agent stopped or busy) took no decision: the card stays open to try again.
+      const state = res.ok ? (decision === 'approve' ? 'approved' : 'rejected') : res.status === 503 ? 'pending' : 'closed';
+      show(withApproval(current.current, id, state));
       await stream(res);
     } finally {
       setBusy(false);

@@ -12,6 +12,8 @@ import { runsVersion } from '../state';
 export function PendingBadge() {
   const version = runsVersion.value;
   useEffect(() => void loadPending().catch(() => undefined), [version]);
+  // Signed out (the header unmounts): forget the list, so the next identity never sees it.
+  useEffect(() => () => void (pendingApprovals.value = []), []);
   const n = pendingApprovals.value.length;
   if (n === 0) return null;
   return (
