@@ -5,7 +5,9 @@
  * its tool call, stops an agent and sees its state change without a reload, sees runs made outside
  * the page counted in the agent's last-hour figures without a reload, filters runs on the daemon, edits an agent in the
  * form and in the TOON text (each updating the other), saves a broken definition and sees the error
- * at its line, sees a hot-reload error on System and filters the live log; a non-admin sees no
+ * at its line, sees a hot-reload error on System and filters the live log; chats with a workflow and
+ * sees the hand-over; approves a gated tool call from the chat (after finding the run in the pending
+ * list) and sees the run finish, and rejects another; a non-admin sees no
  * admin controls. Screenshots of each page go to test-output/dashboard/ (not committed); with
  * CAXTON_DOCS_SCREENSHOT=1 the Agents page after the chat is also written to docs/dashboard.png.
  * Skipped, saying why, where /usr/bin/chromium is absent (Debian package `chromium`).
@@ -28,6 +30,8 @@ const ADMIN = { email: 'admin@example.com', password: 'admin password 1' };
 const USER = { email: 'user@example.com', password: 'user password 1' };
 /** How long one thing may take to show in the page (ms). */
 const SHOW = 10_000;
+/** An agent whose calculator calls wait for approval (docs/patterns.md "Approval gate"). */
+const GATED = 'name: gated\nmodel: balanced\ntools[1]: calculator\napproval[1]: calculator\nsystem_prompt: "You do arithmetic with the calculator."\n';
 
 describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth required, fake OpenAI)', { timeout: 60_000 }, () => {
   const homes = homeRegistry();
@@ -58,7 +62,10 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'))));
+    ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => {
+      h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'));
+      h.writeFile('config/agents/gated.toon', GATED);
+    }));
     await requestJson(home.socket, '/api/users', { method: 'POST', body: { ...ADMIN, is_admin: true } });
     await requestJson(home.socket, '/api/users', { method: 'POST', body: USER });
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
@@ -213,6 +220,96 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await page.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => lines.locator('li').count(), { timeout: SHOW }).toBeGreaterThan(frozen);
     await shot('logs');
+  });
+
+  it("chat with a workflow: the hand-over shows as it happens, then the answering agent's reply", async () => {
+    fake.enqueue({ content: 'customer-support' }, { content: 'Your order ships tomorrow.', chunk_delay_ms: 20 });
+    await go('Chat');
+    await page.getByLabel('Agent').selectOption('workflow:default');
+    await page.getByLabel('Message').fill('where is my order?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('turn-usage').waitFor({ timeout: SHOW });
+    expect(await page.getByTestId('handover').allTextContents()).toEqual([
+      'router answers',
+      'router hands over to customer-support',
+      'customer-support answers',
+    ]);
+    expect(await page.getByTestId('assistant').textContent()).toBe('Your order ships tomorrow.');
+    expect(await page.getByTestId('turn-usage').textContent()).toContain('· stop');
+    await shot('chat-workflow');
+  });
+
+  it('approvals: a gated call waits with Approve/Reject, is listed as pending, and approving from the keyboard finishes the run', async () => {
+    fake.enqueue({ tool_calls: [{ id: 'call_g1', name: 'calculator', arguments: '{"expression":"6*7"}' }] }, { content: 'It is 42.' });
+    await page.getByLabel('Agent').selectOption('gated');
+    await page.getByLabel('Message').fill('What is 6*7?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const card = page.getByTestId('approval');
+    await card.waitFor({ timeout: SHOW });
+    expect(await card.getByTestId('approval-call').textContent()).toBe('tool calculator {"expression":"6*7"}');
+    await expect.poll(() => page.getByTestId('turn-usage').textContent(), { timeout: SHOW }).toContain('awaiting_approval');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('pending-count')
+            .textContent()
+            .catch(() => ''),
+        { timeout: SHOW },
+      )
+      .toBe('1');
+    await shot('chat-approval');
+
+    await go('Runs');
+    const pending = page.getByTestId('pending-list').getByRole('link');
+    await expect.poll(() => pending.textContent().catch(() => ''), { timeout: SHOW }).toBe('gated: calculator');
+    await shot('runs-pending');
+    await pending.click();
+    await card.waitFor({ timeout: SHOW });
+    expect(await page.getByTestId('user').textContent()).toBe('What is 6*7?');
+    await card.getByRole('button', { name: 'Approve' }).focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('assistant')
+            .textContent()
+            .catch(() => ''),
+        { timeout: SHOW },
+      )
+      .toBe('It is 42.');
+    expect(await page.getByTestId('tool-call').textContent()).toContain('→ 42');
+    expect(await card.getByTestId('approval-state').textContent()).toBe('approved');
+    expect(await page.getByTestId('turn-usage').textContent()).toContain('· stop');
+    await page.getByTestId('pending-count').waitFor({ state: 'detached', timeout: SHOW });
+    await go('Runs');
+    await page.getByTestId('pending-empty').waitFor({ timeout: SHOW });
+  });
+
+  it('approvals: rejecting tells the model the reason and the run ends in a stated state', async () => {
+    fake.enqueue({ tool_calls: [{ id: 'call_g2', name: 'calculator', arguments: '{"expression":"1/0"}' }] }, { content: 'Understood, not computed.' });
+    await go('Chat');
+    await page.getByLabel('Agent').selectOption('gated');
+    await page.getByLabel('Message').fill('What is 1/0?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const card = page.getByTestId('approval');
+    await card.getByLabel('Reason').fill('not that one');
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('assistant')
+            .textContent()
+            .catch(() => ''),
+        { timeout: SHOW },
+      )
+      .toBe('Understood, not computed.');
+    expect(await page.getByTestId('tool-call').textContent()).toMatch(/→ rejected by .*not that one/);
+    expect(await card.getByTestId('approval-state').textContent()).toBe('rejected');
+    expect(await page.getByTestId('turn-usage').last().textContent()).toContain('· stop');
+    await shot('chat-rejected');
   });
 
   it('works from the keyboard, shows where the focus is, and shows the agents as cards in a narrow window', async () => {

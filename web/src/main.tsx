@@ -15,6 +15,7 @@ import { ChatPage } from './pages/chat';
 import { RunsPage } from './pages/runs';
 import { LogsPage } from './pages/logs';
 import { SystemPage } from './pages/system';
+import { PendingBadge } from './pages/pending';
 import './style.css';
 
 /** The editor page, loaded on first use. */
@@ -61,6 +62,7 @@ function App() {
           <Link href="/">Agents</Link>
           <Link href="/chat">Chat</Link>
           <Link href="/runs">Runs</Link>
+          <PendingBadge />
           {admin && <Link href="/logs">Logs</Link>}
           <Link href="/system">System</Link>
         </nav>

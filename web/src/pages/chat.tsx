@@ -1,19 +1,17 @@
 /**
- * Chat: pick an agent, send a message and watch the reply stream in over the chat endpoint's SSE
- * (`POST /api/agents/NAME/chat` with `stream: true`), tool calls and their results shown as they
- * happen, usage and cost per turn; the caller's conversations with that agent to continue one, and a
- * new conversation.
+ * Chat: pick an agent or a workflow, send a message and watch the reply stream in over SSE (`POST
+ * /api/agents/NAME/chat` or `POST /api/workflows/NAME/run` with `stream: true`; a workflow shows
+ * which agent answers and each hand-over), tool calls and their results shown as they happen, usage
+ * and cost per turn; the caller's conversations with that agent (a workflow's: its entry agent's) to
+ * continue one, and a new conversation. A run paused for approval shows its held calls with Approve
+ * and Reject; the decision's answer (the resumed run) streams into the same conversation. The page
+ * opens on `?agent=` or `?workflow=`, and `?conversation=` / `?approval=` (the pending list's links).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorOf, readSse, send } from '../api';
+import { decide, loadPending, type PendingApproval } from '../approvals';
 import { agents, runsVersion } from '../state';
-
-/** One entry of the transcript. */
-type Entry =
-  | { kind: 'user' | 'assistant'; text: string }
-  | { kind: 'tool'; id: string; name: string; args: string; result?: string; isError?: boolean }
-  | { kind: 'turn'; tokensIn: number; tokensOut: number; costUsd: number; ms: number; finish: string }
-  | { kind: 'error'; text: string };
+import { step, Transcript, withApproval, type Entry } from './chat-transcript';
 
 interface Conversation {
   id: string;
@@ -27,91 +25,94 @@ interface StoredMessage {
   content: string;
 }
 
-/** Apply one run event to the transcript (a copy). */
-function step(entries: Entry[], event: string, d: Record<string, unknown>): Entry[] {
-  const out = entries.slice();
-  const last = out[out.length - 1];
-  if (event === 'text_delta') {
-    if (last?.kind === 'assistant') out[out.length - 1] = { ...last, text: last.text + String(d.text) };
-    else out.push({ kind: 'assistant', text: String(d.text) });
-  } else if (event === 'tool_call') {
-    out.push({ kind: 'tool', id: String(d.id), name: String(d.name), args: String(d.arguments) });
-  } else if (event === 'tool_result') {
-    const i = out.findIndex((e) => e.kind === 'tool' && e.id === d.id);
-    if (i >= 0) out[i] = { ...(out[i] as Extract<Entry, { kind: 'tool' }>), result: String(d.result), isError: d.is_error === true };
-  } else if (event === 'done') {
-    const u = d.usage as { input_tokens: number; output_tokens: number };
-    out.push({
-      kind: 'turn',
-      tokensIn: u.input_tokens,
-      tokensOut: u.output_tokens,
-      costUsd: Number(d.cost_usd),
-      ms: Number(d.duration_ms),
-      finish: String(d.finish_reason),
-    });
-  } else if (event === 'error') {
-    out.push({ kind: 'error', text: `${String(d.code)}: ${String(d.message)}` });
-  }
-  return out;
+/** A workflow as `GET /api/workflows` lists it. */
+interface WorkflowSummary {
+  name: string;
+  entry_agent: string;
 }
 
-function Transcript({ entries }: { entries: Entry[] }) {
-  const end = useRef<HTMLLIElement>(null);
-  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [entries]);
-  return (
-    <ol class="transcript" aria-live="polite" aria-label="Conversation">
-      {entries.map((e, i) => {
-        if (e.kind === 'tool')
-          return (
-            <li key={i} class="tool" data-testid="tool-call">
-              <strong>tool {e.name}</strong> <code>{e.args}</code>
-              {e.result !== undefined && <div class={e.isError ? 'error' : 'result'}>→ {e.result}</div>}
-            </li>
-          );
-        if (e.kind === 'turn')
-          return (
-            <li key={i} class="turn" data-testid="turn-usage">
-              {e.tokensIn} in / {e.tokensOut} out tokens · ${e.costUsd.toFixed(6)} · {e.ms} ms · {e.finish}
-            </li>
-          );
-        return (
-          <li key={i} class={e.kind} data-testid={e.kind}>
-            {e.text}
-          </li>
-        );
-      })}
-      <li ref={end} class="end" aria-hidden="true" />
-    </ol>
-  );
+/** The picker's value of workflow `name` (agent names never contain `:`). */
+const WORKFLOW = 'workflow:';
+
+/** The target the page opens on: `?workflow=NAME`, `?agent=NAME`, else the first agent. */
+function initialTarget(q: URLSearchParams): string {
+  const workflow = q.get('workflow');
+  return workflow ? WORKFLOW + workflow : (q.get('agent') ?? agents.value[0]?.name ?? '');
 }
 
+/** The request that sends `message` to `target` (an agent name or `workflow:NAME`). */
+function chatPath(target: string): string {
+  return target.startsWith(WORKFLOW)
+    ? `/api/workflows/${encodeURIComponent(target.slice(WORKFLOW.length))}/run`
+    : `/api/agents/${encodeURIComponent(target)}/chat`;
+}
+
+/** The Chat page (module comment). */
 export function ChatPage() {
-  const initial = new URLSearchParams(location.search).get('agent') ?? agents.value[0]?.name ?? '';
-  const [agent, setAgent] = useState(initial);
+  const query = new URLSearchParams(location.search);
+  const [target, setTarget] = useState(() => initialTarget(query));
+  const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
   const [conversationId, setConversationId] = useState<string | undefined>(undefined);
   const [entries, setEntries] = useState<Entry[]>([]);
   const [conversations, setConversations] = useState<Conversation[]>([]);
   const [busy, setBusy] = useState(false);
   const [text, setText] = useState('');
   const version = runsVersion.value;
+  /** The transcript as the newest event left it (async handlers read it, not a stale render's copy). */
+  const current = useRef<Entry[]>([]);
+  const show = (next: Entry[]) => setEntries((current.current = next));
+  const agentOf = (t: string) => (t.startsWith(WORKFLOW) ? workflows.find((w) => WORKFLOW + w.name === t)?.entry_agent : t);
 
   useEffect(() => {
-    if (!agent && agents.value[0]) setAgent(agents.value[0].name);
+    void api<{ workflows: WorkflowSummary[] }>('/api/workflows')
+      .then((r) => setWorkflows(r.workflows))
+      .catch(() => setWorkflows([]));
+    void openLinked(query.get('conversation'), query.get('approval'));
+  }, []);
+  useEffect(() => {
+    if (!target && agents.value[0]) setTarget(agents.value[0].name);
   }, [agents.value]);
   useEffect(() => {
+    const agent = agentOf(target);
     void api<{ conversations: Conversation[] }>('/api/conversations?limit=50')
       .then((r) => setConversations(r.conversations.filter((c) => c.agent_name === agent)))
       .catch(() => setConversations([]));
-  }, [agent, version]);
+  }, [target, workflows, version]);
 
   const open = async (id: string) => {
     const c = await api<{ messages: StoredMessage[] }>(`/api/conversations/${encodeURIComponent(id)}`);
     setConversationId(id);
-    setEntries(c.messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({ kind: m.role as 'user' | 'assistant', text: m.content })));
+    show(
+      c.messages
+        .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content)
+        .map((m) => ({ kind: m.role as 'user' | 'assistant', text: m.content })),
+    );
+  };
+  /** Open the conversation and the paused run the page was linked to, if any. */
+  const openLinked = async (conversation: string | null, approval: string | null) => {
+    if (conversation) await open(conversation).catch(() => undefined);
+    if (!approval) return;
+    const { approvals } = await api<{ approvals: PendingApproval[] }>('/api/approvals');
+    const a = approvals.find((p) => p.execution_id === approval);
+    if (a) show([...current.current, { kind: 'approval', executionId: a.execution_id, calls: a.calls, expiresAt: a.expires_at, state: 'pending' }]);
+    else show([...current.current, { kind: 'error', text: 'That run no longer waits for approval.' }]);
   };
   const fresh = () => {
     setConversationId(undefined);
-    setEntries([]);
+    show([]);
+  };
+  /** Fold the SSE answer `res` into the transcript (an error answer as an error entry). */
+  const stream = async (res: Response): Promise<void> => {
+    if (!res.ok) {
+      const err = await errorOf(res);
+      show([...current.current, { kind: 'error', text: `${err.code}: ${err.message}` }]);
+      return;
+    }
+    for await (const ev of readSse(res)) {
+      const d = ev.data as Record<string, unknown>;
+      if (ev.event === 'start' && d.conversation_id) setConversationId(String(d.conversation_id));
+      show(step(current.current, ev.event, d));
+    }
   };
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -119,28 +120,26 @@ export function ChatPage() {
     if (!message || busy) return;
     setText('');
     setBusy(true);
-    let current: Entry[] = [...entries, { kind: 'user', text: message }];
-    setEntries(current);
+    show([...current.current, { kind: 'user', text: message }]);
     try {
-      const res = await send(`/api/agents/${encodeURIComponent(agent)}/chat`, {
-        method: 'POST',
-        body: { message, stream: true, ...(conversationId ? { conversation_id: conversationId } : {}) },
-        accept: 'text/event-stream',
-      });
-      if (!res.ok) {
-        const err = await errorOf(res);
-        current = [...current, { kind: 'error', text: `${err.code}: ${err.message}` }];
-      } else {
-        for await (const ev of readSse(res)) {
-          const d = ev.data as Record<string, unknown>;
-          if (ev.event === 'start' && d.conversation_id) setConversationId(String(d.conversation_id));
-          current = step(current, ev.event, d);
-          setEntries(current);
-        }
-      }
+      const body = { message, stream: true, ...(conversationId ? { conversation_id: conversationId } : {}) };
+      await stream(await send(chatPath(target), { method: 'POST', body, accept: 'text/event-stream' }));
     } finally {
-      setEntries(current);
       setBusy(false);
+    }
+  };
+  const onDecide = async (id: string, decision: 'approve' | 'reject', reason?: string) => {
+    setBusy(true);
+    show(withApproval(current.current, id, 'deciding'));
+    try {
+      const res = await decide(id, decision, reason);
+      // A 503 (agent stopped or busy) took no decision: the card stays open to try again.
+      const state = res.ok ? (decision === 'approve' ? 'approved' : 'rejected') : res.status === 503 ? 'pending' : 'closed';
+      show(withApproval(current.current, id, state));
+      await stream(res);
+    } finally {
+      setBusy(false);
+      void loadPending().catch(() => undefined);
     }
   };
 
@@ -152,17 +151,28 @@ export function ChatPage() {
           <label>
             Agent
             <select
-              value={agent}
+              value={target}
               onChange={(e) => {
-                setAgent((e.currentTarget as HTMLSelectElement).value);
+                setTarget((e.currentTarget as HTMLSelectElement).value);
                 fresh();
               }}
             >
-              {agents.value.map((a) => (
-                <option key={a.name} value={a.name}>
-                  {a.display_name ?? a.name}
-                </option>
-              ))}
+              <optgroup label="Agents">
+                {agents.value.map((a) => (
+                  <option key={a.name} value={a.name}>
+                    {a.display_name ?? a.name}
+                  </option>
+                ))}
+              </optgroup>
+              {workflows.length > 0 && (
+                <optgroup label="Workflows">
+                  {workflows.map((w) => (
+                    <option key={w.name} value={WORKFLOW + w.name}>
+                      workflow {w.name}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
             </select>
           </label>
           <button type="button" onClick={fresh}>
@@ -180,7 +190,7 @@ export function ChatPage() {
           </ul>
         </aside>
         <div class="chat-main">
-          <Transcript entries={entries} />
+          <Transcript entries={entries} onDecide={(id, decision, reason) => void onDecide(id, decision, reason)} />
           <form onSubmit={(e) => void submit(e)} class="composer">
             <label class="grow">
               Message
@@ -194,7 +204,7 @@ export function ChatPage() {
                 }}
               />
             </label>
-            <button type="submit" disabled={busy || !agent}>
+            <button type="submit" disabled={busy || !target}>
               {busy ? 'Running…' : 'Send'}
             </button>
           </form>

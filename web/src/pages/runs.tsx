@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { FINISH_REASONS } from '../../../src/domain/finish-reasons';
 import { api } from '../api';
 import { agents, runsVersion } from '../state';
+import { PendingApprovals } from './pending';
 
 /** One execution row as the API returns it (tokens, cost in USD, duration in ms, times in ms since epoch). */
 interface Run {
@@ -112,6 +113,7 @@ export function RunsPage() {
   return (
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs</h1>
+      <PendingApprovals />
       <div class="filters">
         {select(
           'Agent',
