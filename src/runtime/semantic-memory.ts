@@ -160,11 +160,14 @@ export function createSemanticMemory(deps: SemanticMemoryDeps): SemanticMemory &
 
   /** Start a re-embedding run whose progress every listener hears, and which forgets itself when it ends. */
   function startReindex(): ReindexRun {
-    const run: ReindexRun = { listeners: new Set(), progress: null, done: Promise.resolve(0) };
-    run.done = reindexAll((done, total) => {
-      run.progress = { done, total };
-      for (const listener of [...run.listeners]) listener(done, total);
-    }).finally(() => (reindexing = undefined));
+    const run: ReindexRun = {
+      listeners: new Set(),
+      progress: null,
+      done: reindexAll((done, total) => {
+        run.progress = { done, total };
+        for (const listener of [...run.listeners]) listener(done, total);
+      }).finally(() => (reindexing = undefined)),
+    };
     return run;
   }
 

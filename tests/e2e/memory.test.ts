@@ -297,8 +297,8 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
     writeFileSync(file, '{"text":"first imported line"}\n{"text":"second imported line"}\n');
     const imported = await inTerminal(['memory', 'import', file]);
     expect(imported.exitCode, imported.output).toBe(0);
-    expect(imported.output).toContain('imported: 1');
-    expect(imported.output).toContain('imported: 2');
+    expect(imported.output).toContain('imported: 1 / 2');
+    expect(imported.output).toContain('imported: 2 / 2');
     expect(imported.output).toContain('imported 2 memory item(s)');
   });
 });

@@ -155,9 +155,21 @@ export async function exportItems(_args: string[], opts: MemoryOptions): Promise
   }
 }
 
-/** `memory import FILE` (`-` for stdin): JSON lines as `export` writes them. A bad line stops the import, naming FILE:LINE. */
+/** The non-blank lines of FILE (the total an import's progress shows), or undefined for stdin (`-`). */
+async function itemLines(file: string): Promise<number | undefined> {
+  if (file === '-') return undefined;
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) if (line.trim()) n++;
+  return n;
+}
+
+/**
+ * `memory import FILE` (`-` for stdin): JSON lines as `export` writes them, with progress out of the
+ * file's lines (a count alone from stdin). A bad line stops the import, naming FILE:LINE.
+ */
 export async function importItems(args: string[], opts: MemoryOptions): Promise<number> {
   const file = args[0] ?? '-';
+  const total = process.stderr.isTTY ? await itemLines(file) : undefined;
   const lines = createInterface({ input: file === '-' ? process.stdin : createReadStream(file), crlfDelay: Infinity });
   const bar = progress('imported');
   let n = 0;
@@ -184,7 +196,7 @@ export async function importItems(args: string[], opts: MemoryOptions): Promise<
       if (err instanceof DomainError) throw new DomainError(err.code, `${file}:${lineNo}: ${err.message}`, err.details);
       throw err;
     }
-    bar.update(++n);
+    bar.update(++n, total);
   }
   bar.end();
   if (opts.json) printJson({ imported: n });
