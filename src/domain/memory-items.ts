@@ -86,8 +86,17 @@ export interface MemoryStats {
   items: number;
   by_scope: Record<string, number>;
   by_embedder: Record<string, number>;
-  /** The configured embedder, its dimensions when known, and items still to (re)embed. */
-  embedder: { name: string; dims: number | null; pending: number; reindexing: boolean };
+  /**
+   * The configured embedder, its dimensions when known, items still to (re)embed (all users'), and
+   * while re-embedding runs its progress (items done of the total it found, all users'; null otherwise).
+   */
+  embedder: { name: string; dims: number | null; pending: number; reindexing: boolean; progress: ReindexProgress | null };
+}
+
+/** Progress of a re-embedding run: `done` items of `total` (the items it found to re-embed, every user's). */
+export interface ReindexProgress {
+  done: number;
+  total: number;
 }
 
 /** The semantic memory service used by the memory tools, automatic recall and the API. */
@@ -104,7 +113,14 @@ export interface SemanticMemory {
   /** Delete the user's item; false when the user has no such item. */
   delete(id: number, userId: string): Promise<boolean>;
   stats(userId?: string): Promise<MemoryStats>;
-  /** Start (or join) re-embedding every item without a vector of the current embedder; resolves with the count done. */
+  /**
+   * Start (or join) re-embedding every item without a vector of the current embedder (issue
+   * requirement "changing the embedder re-embeds in the background"); resolves with the count done.
+   * `onProgress` (it must not throw) hears `(0, total)` once the items are counted, then each batch's
+   * `(done, total)`, ending with `(total, total)`; a caller joining a running re-embedding hears the
+   * latest progress at once, then the batches to come.
+   * @throws DomainError UNAVAILABLE (the embedder failed; the batches done so far stay embedded).
+   */
   reindex(onProgress?: (done: number, total: number) => void): Promise<number>;
 }
 

@@ -25,6 +25,7 @@ import {
   type MemoryItem,
   type MemoryQuery,
   type NewMemoryItem,
+  type ReindexProgress,
   type SemanticMemory,
 } from '../domain/memory-items.js';
 import type { Embedder } from '../llm/embedder.js';
@@ -39,9 +40,18 @@ const FUSION_DEPTH = 50;
 /** Items re-embedded per batch by `reindex`. */
 const REINDEX_BATCH = 64;
 
+/** A re-embedding in progress: who hears its progress, the latest progress, and its outcome (items done). */
+interface ReindexRun {
+  listeners: Set<(done: number, total: number) => void>;
+  progress: ReindexProgress | null;
+  done: Promise<number>;
+}
+
 /** What the service needs: the store, the current embedder, and optionally the cross-node change feed. */
 export interface SemanticMemoryDeps {
   store: MemoryItemStore;
+  /** Items re-embedded per batch by `reindex` (default 64). */
+  reindexBatch?: number;
   /** The embedder of `[memory] embedder`. @throws DomainError when it is misconfigured. */
   embedder(): Embedder;
   changes?: Pick<ChangeFeed, 'publish' | 'subscribe'>;
@@ -74,7 +84,7 @@ function checkItem(item: NewMemoryItem): void {
 export function createSemanticMemory(deps: SemanticMemoryDeps): SemanticMemory & { close(): void } {
   const now = deps.now ?? Date.now;
   const indexes = new Map<string, { loading: Promise<VectorIndex>; index?: VectorIndex; stale?: boolean }>();
-  let reindexing: Promise<number> | undefined;
+  let reindexing: ReindexRun | undefined;
 
   /** The user's index for `embedder`, loading it once; a write during the load drops it afterwards (loaded again next time). */
   async function indexOf(userId: string, embedder: string): Promise<VectorIndex> {
@@ -130,11 +140,13 @@ export function createSemanticMemory(deps: SemanticMemoryDeps): SemanticMemory &
     });
   }
 
-  async function reindexAll(onProgress?: (done: number, total: number) => void): Promise<number> {
+  /** Re-embed in batches, reporting `(done, done + still to do)` after counting and after each batch. */
+  async function reindexAll(onProgress: (done: number, total: number) => void): Promise<number> {
     const embedder = deps.embedder();
     let done = 0;
     for (;;) {
-      const { items, total } = await deps.store.unembedded(embedder.id, REINDEX_BATCH);
+      const { items, total } = await deps.store.unembedded(embedder.id, deps.reindexBatch ?? REINDEX_BATCH);
+      onProgress(done, done + total);
       if (items.length === 0) return done;
       const { vectors } = await embedder.embed(items.map((i) => i.text));
       for (const [i, item] of items.entries()) await deps.store.setVector(item.id, { embedder: embedder.id, data: vectors[i]! });
@@ -143,8 +155,20 @@ export function createSemanticMemory(deps: SemanticMemoryDeps): SemanticMemory &
         void deps.changes?.publish('memory_items', userId);
       }
       done += items.length;
-      onProgress?.(done, done + total - items.length);
     }
+  }
+
+  /** Start a re-embedding run whose progress every listener hears, and which forgets itself when it ends. */
+  function startReindex(): ReindexRun {
+    const run: ReindexRun = {
+      listeners: new Set(),
+      progress: null,
+      done: reindexAll((done, total) => {
+        run.progress = { done, total };
+        for (const listener of [...run.listeners]) listener(done, total);
+      }).finally(() => (reindexing = undefined)),
+    };
+    return run;
   }
 
   return {
@@ -183,11 +207,17 @@ export function createSemanticMemory(deps: SemanticMemoryDeps): SemanticMemory &
       const [counts, pending] = await Promise.all([deps.store.counts(userId), deps.store.unembedded(embedder.id, 0)]);
       const items = Object.values(counts.by_scope).reduce((a, b) => a + b, 0);
       const dims = userId ? (await indexOf(userId, embedder.id)).dims || null : null;
-      return { items, ...counts, embedder: { name: embedder.name, dims, pending: pending.total, reindexing: reindexing !== undefined } };
+      const progress = reindexing?.progress ?? null;
+      return { items, ...counts, embedder: { name: embedder.name, dims, pending: pending.total, reindexing: reindexing !== undefined, progress } };
     },
     reindex(onProgress) {
-      reindexing ??= reindexAll(onProgress).finally(() => (reindexing = undefined));
-      return reindexing;
+      const joined = reindexing;
+      const run = (reindexing ??= startReindex());
+      if (onProgress) {
+        if (joined?.progress) onProgress(joined.progress.done, joined.progress.total);
+        run.listeners.add(onProgress);
+      }
+      return run.done;
     },
     close() {
       unsubscribe?.();

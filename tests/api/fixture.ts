@@ -89,6 +89,8 @@ export interface TestAppOptions {
   dashboardRoot?: string;
   /** `[runtime] trace`: record a run trace of every run (default false). */
   traceRuns?: boolean;
+  /** `[memory] embedder`: `builtin` (the default) or a model alias (e.g. `fast`, served by the fake's `/v1/embeddings`). */
+  memoryEmbedder?: string;
 }
 
 /** ares.toml of a test app: only the `openai` provider, and the keys the options name. */
@@ -109,6 +111,7 @@ function testConfig(opts: TestAppOptions) {
     },
     mcp: { allow_private_urls: opts.allowPrivateMcpUrls ?? false },
     runtime: { trace: opts.traceRuns ?? false },
+    memory: { embedder: opts.memoryEmbedder ?? 'builtin' },
     server: { allowed_hosts: opts.boundary?.allowedHosts ?? [], cors_origins: opts.boundary?.corsOrigins ?? [], trusted_proxies: opts.trustedProxies ?? [] },
     database: { ...(opts.databasePath ? { path: opts.databasePath } : {}), ...(opts.databaseUrl ? { url: opts.databaseUrl, pool_size: 4 } : {}) },
   });

@@ -473,6 +473,10 @@ describe('every operation answers as documented', () => {
     await expectStatus(200, 'GET', '/api/memory/stats', { token });
     await expectStatus(403, 'POST', '/api/memory/reindex', { token });
     await expectStatus(200, 'POST', '/api/memory/reindex', { token: admin.jwt });
+    const progress = await expectStatus(200, 'POST', '/api/memory/reindex', { token: admin.jwt, headers: { accept: 'text/event-stream' } });
+    expect(progress.type).toBe('text/event-stream');
+    expect(progress.text).toMatch(/^event: progress$[\s\S]*^event: done$/m);
+    await expectStatus(403, 'POST', '/api/memory/reindex', { token, headers: { accept: 'text/event-stream' } });
     await expectStatus(404, 'DELETE', `/api/memory/${item.json.id}`, { token: bob.jwt });
     await expectStatus(204, 'DELETE', `/api/memory/${item.json.id}`, { token });
     const chat = await expectStatus(200, 'POST', '/api/agents/talker/chat', { token, body: { message: 'hello' } });

@@ -4,17 +4,24 @@
  * restart; scopes isolate agents, conversations and users (user B's runs never see user A's items,
  * through recall, the memory tools or the API); `caxton memory` commands (add, search, stats,
  * export, import); `/v1/embeddings` with the official `openai` client; and the embedder switched to a
- * model alias served by the fake's `/v1/embeddings`, the items re-embedded in the background; and
- * `caxton conversation clear` (STORY-019).
+ * model alias served by the fake's `/v1/embeddings`, the items re-embedded in the background;
+ * `caxton memory reindex` after a failed background run (its count, a clear error when the embedder
+ * fails) and its progress bar and that of `import` in a terminal; and `caxton conversation clear` (STORY-019).
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_EMBEDDING_DIMS, type FakeOpenAI } from '../helpers/fake-openai.js';
-import { homeRegistry, openaiToml, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { CAXTON_BIN, cleanEnv, homeRegistry, openaiToml, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 
 requireBuild();
+
+/** util-linux `script` gives the CLI a pseudo-terminal (progress is drawn only on a terminal). */
+const SCRIPT = spawnSync('script', ['--version']).status === 0;
+if (!SCRIPT) console.warn('memory e2e: `script` (util-linux) is not installed: the terminal progress test is skipped');
 
 /** Recalls 3 items of its user's `user` scope into the system prompt; has the memory tools. */
 const REMEMBERER = `name: rememberer
@@ -91,6 +98,35 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
       body: JSON.stringify({ email, password: 'long enough' }),
     });
     return ((await res.json()) as { access_token: string }).access_token;
+  };
+
+  const memoryStats = async () =>
+    (await (await get('/api/memory/stats', tokens.ann)).json()) as { embedder: { name: string; pending: number; reindexing: boolean } };
+  /**
+   * Restart with `[memory] embedder = NAME` while the fake refuses embeddings (the client retries
+   * once), so the re-embedding the daemon starts by itself fails; returns the items left to embed.
+   */
+  const switchEmbedderFailingAtStart = async (name: string) => {
+    const before = fake.requests.length;
+    fake.enqueueEmbeddings({ status: 503 }, { status: 503 });
+    home.writeAresToml(`${openaiToml(fake.url, '\n[auth]\nrequired = true\n')}\n[memory]\nembedder = "${name}"\n`);
+    expect((await home.run(['server', 'restart', '--port', '0'])).exitCode).toBe(0);
+    url = (await home.status()).url;
+    const refused = () => fake.requests.slice(before).filter((r) => r.path === '/v1/embeddings').length >= 2;
+    await waitFor('the background re-embedding failed', async () => refused() && !(await memoryStats()).embedder.reindexing, 30_000);
+    return (await memoryStats()).embedder.pending;
+  };
+  /** Run the CLI in a pseudo-terminal (`script`), its stderr a TTY; `output` is everything it wrote. */
+  const inTerminal = async (args: string[]) => {
+    const command = [process.execPath, CAXTON_BIN, '--home', home.dir, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const r = await execa('script', ['-qec', command, '/dev/null'], {
+      env: cleanEnv(home.env),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+    });
+    return { exitCode: r.exitCode, output: String(r.stdout) };
   };
 
   beforeAll(async () => {
@@ -229,5 +265,40 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
     const res = await post('/api/memory/search', { query: 'favourite fruit mango', mode: 'semantic', k: 1 }, tokens.ann);
     const hit = ((await res.json()) as { results: { item: { text: string; embedder: string } }[] }).results[0]!;
     expect(hit.item).toMatchObject({ text: 'My favourite fruit is the mango', embedder: 'embedder:openai/text-embedding-fake' });
+  });
+
+  it('re-embeds with `caxton memory reindex` after the background run failed, and fails clearly when the embedder does', async () => {
+    home.writeFile('config/models/embedder2.toon', EMBEDDER_MODEL.replace('name: embedder', 'name: embedder2').replace('-fake', '-fake-2'));
+    const pending = await switchEmbedderFailingAtStart('embedder2');
+    expect(pending).toBeGreaterThan(0);
+
+    fake.enqueueEmbeddings({ status: 503 }, { status: 503 });
+    const failed = await home.run(['memory', 'reindex']);
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.stderr).toContain(`re-embedding stopped after 0 of ${pending} item(s)`);
+    expect(failed.stderr).toContain('embedder embedder2');
+
+    const done = await home.run(['--json', 'memory', 'reindex']);
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toEqual({ reindexed: pending });
+    expect(done.stderr).toBe('');
+    expect((await memoryStats()).embedder).toMatchObject({ name: 'embedder2', pending: 0, reindexing: false, progress: null });
+  });
+
+  it.skipIf(!SCRIPT)('shows re-embedding and import progress in a terminal', async () => {
+    const pending = await switchEmbedderFailingAtStart('embedder');
+    const reindex = await inTerminal(['--json', 'memory', 'reindex']);
+    expect(reindex.exitCode, reindex.output).toBe(0);
+    expect(reindex.output).toContain(`re-embedding memory items: 0 / ${pending}`);
+    expect(reindex.output).toContain(`re-embedding memory items: ${pending} / ${pending}`);
+    expect(JSON.parse(/\{[\s\S]*\}/.exec(reindex.output)![0])).toEqual({ reindexed: pending });
+
+    const file = join(home.dir, 'progress.jsonl');
+    writeFileSync(file, '{"text":"first imported line"}\n{"text":"second imported line"}\n');
+    const imported = await inTerminal(['memory', 'import', file]);
+    expect(imported.exitCode, imported.output).toBe(0);
+    expect(imported.output).toContain('imported: 1 / 2');
+    expect(imported.output).toContain('imported: 2 / 2');
+    expect(imported.output).toContain('imported 2 memory item(s)');
   });
 });

@@ -11,7 +11,8 @@
  *     the final usage chunk when `stream_options.include_usage` is set.
  *   - `GET /v1/models`: a single `fake-model`.
  *   - `POST /v1/embeddings`: deterministic vectors (`fakeEmbedding`: 64 dimensions, a bag of hashed
- *     words), one per `input` string, with OpenAI's response shape and a word count as usage.
+ *     words), one per `input` string, with OpenAI's response shape and a word count as usage;
+ *     `enqueueEmbeddings` holds an answer until a promise settles, or makes it an HTTP error.
  *   - with `apiKey` set, every request without `Authorization: Bearer <apiKey>`
  *     gets 401 `invalid_api_key`, as OpenAI answers a wrong key.
  *   - anything else: a 404 in OpenAI's error JSON shape.
@@ -61,6 +62,12 @@ export interface FakeReply {
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
+/** A scripted answer to one `POST /v1/embeddings` request: wait for `wait` first, then the vectors, or the HTTP error `status`. */
+export interface FakeEmbeddingsReply {
+  wait?: Promise<void>;
+  status?: number;
+}
+
 /** One request received by the fake server (body is the parsed JSON, if any). */
 export interface FakeRequestLog {
   path: string;
@@ -78,6 +85,8 @@ export interface FakeOpenAI {
   requests: FakeRequestLog[];
   /** Queue replies, served in FIFO order; when empty, the default reply is used. */
   enqueue(...replies: FakeReply[]): void;
+  /** Script the next `POST /v1/embeddings` answers (FIFO); when empty, each request gets its vectors at once. */
+  enqueueEmbeddings(...replies: FakeEmbeddingsReply[]): void;
   /** Replace the default reply (a fixed reply or a function of the request). */
   setDefault(reply: FakeReply | ((req: FakeRequestLog) => FakeReply)): void;
   /** Close the server and destroy any open sockets. */
@@ -269,6 +278,7 @@ export async function startFakeOpenAI(opts?: {
 }): Promise<FakeOpenAI> {
   const requests: FakeRequestLog[] = [];
   const queue: FakeReply[] = [];
+  const embeddingsQueue: FakeEmbeddingsReply[] = [];
   let queueHead = 0;
   let defaultReply: DefaultReply = opts?.default ?? echoReply;
   let seq = 0;
@@ -437,7 +447,12 @@ export async function startFakeOpenAI(opts?: {
         const log: FakeRequestLog = { path, headers: req.headers, body };
         requests.push(log);
         if (method === 'POST' && path === '/v1/embeddings' && body && typeof body === 'object') {
-          sendJson(res, 200, JSON.stringify(embeddingsBody(body)));
+          const scripted = embeddingsQueue.shift() ?? {};
+          void (scripted.wait ?? Promise.resolve()).then(() => {
+            if (isGone(res)) return;
+            if (scripted.status) sendError(res, scripted.status, `Fake embeddings failure (${scripted.status})`);
+            else sendJson(res, 200, JSON.stringify(embeddingsBody(body)));
+          });
         } else if (method !== 'POST' || path !== '/v1/chat/completions') {
           sendError(res, 404, `Unknown request URL: ${method} ${path}`);
         } else if (bad || body === null || typeof body !== 'object') {
@@ -474,6 +489,9 @@ export async function startFakeOpenAI(opts?: {
     requests,
     enqueue(...replies: FakeReply[]): void {
       for (const r of replies) queue.push(r);
+    },
+    enqueueEmbeddings(...replies: FakeEmbeddingsReply[]): void {
+      embeddingsQueue.push(...replies);
     },
     setDefault(reply: DefaultReply): void {
       defaultReply = reply;

@@ -3,8 +3,9 @@
  * (tests/helpers/fake-openai.ts `fakeEmbedding`): items round-trip with metadata, list filters,
  * keyword search (FTS5 BM25 / ts_rank) with stemming, semantic and hybrid ranking, per-user isolation
  * (no search, list or delete of user B reaches user A's items), the search cache kept current by
- * writes, an embedder change that never mixes vector spaces until reindexing, and deleted items
- * leaving the full-text index.
+ * writes, an embedder change that never mixes vector spaces until reindexing, re-embedding in
+ * batches with progress (joiners and the stats included), reads by id, and deleted items leaving the
+ * full-text index.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalise, type Embedder } from '../../src/llm/embedder.js';
@@ -139,11 +140,70 @@ for (const backend of storeBackends()) {
         expect(await memory.search(q)).toEqual([]);
         expect((await memory.search({ ...q, mode: 'keyword' })).map((h) => h.item.id)).toEqual([item.id]);
         expect((await memory.stats('local')).embedder).toMatchObject({ name: 'e2', pending: 1 });
-        const progress: number[] = [];
-        expect(await memory.reindex((done) => progress.push(done))).toBe(1);
-        expect(progress).toEqual([1]);
+        const progress: number[][] = [];
+        expect(await memory.reindex((done, total) => progress.push([done, total]))).toBe(1);
+        expect(progress).toEqual([
+          [0, 1],
+          [1, 1],
+        ]);
         expect((await memory.search(q)).map((h) => h.item.id)).toEqual([item.id]);
         expect(await memory.stats('local')).toMatchObject({ items: 1, by_embedder: { e2: 1 }, embedder: { pending: 0, dims: 64 } });
+      },
+      backendTimeout(backend),
+    );
+
+    it(
+      're-embeds in batches, reporting progress to the caller, to a caller who joins, and in the stats',
+      async () => {
+        const { store, bob } = await setup();
+        let embedder = testEmbedder('e1');
+        const memory = createSemanticMemory({ store: store.memoryItems, embedder: () => embedder, reindexBatch: 2 });
+        for (let i = 0; i < 5; i++) await memory.add({ ...at(i % 2 ? bob : 'local'), text: `note number ${i}` });
+        // The second batch waits until the joiner and the stats have looked.
+        const e2 = testEmbedder('e2', 3);
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        embedder = { ...e2, embed: async (texts) => (e2.calls === 1 ? held.then(() => e2.embed(texts)) : e2.embed(texts)) };
+        const first: number[][] = [];
+        const joiner: number[][] = [];
+        let firstBatch!: () => void;
+        const firstBatchDone = new Promise<void>((resolve) => (firstBatch = resolve));
+        const running = memory.reindex((done, total) => {
+          first.push([done, total]);
+          if (done === 2) firstBatch();
+        });
+        await firstBatchDone;
+        const joined = memory.reindex((done, total) => joiner.push([done, total]));
+        expect((await memory.stats(bob)).embedder).toMatchObject({ name: 'e2', reindexing: true, progress: { done: 2, total: 5 } });
+        release();
+        expect(await running).toBe(5);
+        expect(await joined).toBe(5);
+        const batches = [
+          [0, 5],
+          [2, 5],
+          [4, 5],
+          [5, 5],
+        ];
+        expect(first).toEqual(batches);
+        expect(joiner).toEqual(batches.slice(1));
+        expect((await memory.stats('local')).embedder).toMatchObject({ pending: 0, reindexing: false, progress: null });
+        memory.close();
+      },
+      backendTimeout(backend),
+    );
+
+    it(
+      "reads items by id with one statement for any number of ids, the owner's only",
+      async () => {
+        const { store, bob } = await setup();
+        const add = (user: string, text: string) => store.memoryItems.insert({ ...at(user), text, created_at: 1, updated_at: 1 });
+        const mine = [await add('local', 'first'), await add('local', 'second')];
+        const bobs = await add(bob, 'not yours');
+        const ids = (items: { id: number }[]) => items.map((i) => i.id).sort((a, b) => a - b);
+        expect(ids(await store.memoryItems.byIds([mine[1]!.id, bobs.id, 999_999, mine[0]!.id], 'local'))).toEqual(ids(mine));
+        expect(await store.memoryItems.byIds([], 'local')).toEqual([]);
+        const many = Array.from({ length: 40_000 }, (_, i) => i + 1_000_000);
+        expect(ids(await store.memoryItems.byIds([...many, mine[0]!.id], 'local'))).toEqual([mine[0]!.id]);
       },
       backendTimeout(backend),
     );

@@ -1,8 +1,9 @@
 /**
  * Memory items (docs/memory.md; STORY-007, STORY-031): `GET /api/memory` (list, newest first, with
  * filters), `POST /api/memory` (store one item), `DELETE /api/memory/:id`, `POST /api/memory/search`
- * (semantic, keyword or hybrid), `GET /api/memory/stats` and `POST /api/memory/reindex` (admin:
- * re-embed every item lacking a vector of the configured embedder). Every route acts on the caller's
+ * (semantic, keyword or hybrid), `GET /api/memory/stats` (with the progress of a running
+ * re-embedding) and `POST /api/memory/reindex` (admin: re-embed every item lacking a vector of the
+ * configured embedder; JSON when done, or its progress as Server-Sent Events). Every route acts on the caller's
  * own items only: another user's item is never listed, found or deleted (404 as if absent).
  *
  * With `agent`, the scope key is the one that agent's runs use for the caller
@@ -10,12 +11,14 @@
  * stores what `helper` recalls, and searching with `agent` searches what it would find.
  */
 import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { agentRow } from '../../catalog/catalog.js';
 import { DomainError } from '../../domain/errors.js';
-import { MEMORY_ITEM_LIMITS, memoryItemScopeKey, SEARCH_MODES } from '../../domain/memory-items.js';
+import { MEMORY_ITEM_LIMITS, memoryItemScopeKey, SEARCH_MODES, type SemanticMemory } from '../../domain/memory-items.js';
 import type { MemoryScope } from '../../domain/memory-scope.js';
 import type { AppDeps, AppEnv } from '../deps.js';
+import { wireErrors, type WireErrors } from '../errors.js';
 import { ErrorSchema, Routes } from '../openapi.js';
 
 const Scope = z.enum(['agent', 'conversation', 'user', 'global']);
@@ -65,6 +68,36 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** Progress of a re-embedding run. */
+const ProgressSchema = z.object({ done: z.number().describe('items re-embedded so far'), total: z.number().describe('items it found to re-embed') });
+
+/** The `text/event-stream` answer of `POST /api/memory/reindex`, as documented. */
+const ReindexStreamSchema = z
+  .string()
+  .describe(
+    'Server-Sent Events: `progress` {done, total} once the items are counted and after each batch (a caller joining a running re-embedding gets its latest progress first), then `done` {reindexed} or `error` {code, message}',
+  );
+
+/**
+ * Re-embed (or join the running re-embedding) answering with its progress as Server-Sent Events
+ * (issue requirement "a progress bar on ... reindexing"). Events are written in order; once the
+ * client is gone the rest are dropped while the re-embedding goes on in the background.
+ */
+function reindexStream(c: Context<AppEnv>, items: SemanticMemory, wire: WireErrors): Response {
+  return streamSSE(c, async (stream) => {
+    let writing = Promise.resolve();
+    const send = (event: string, data: object) =>
+      (writing = writing.then(() => (stream.aborted ? undefined : stream.writeSSE({ event, data: JSON.stringify(data) }))).catch(() => undefined));
+    try {
+      const reindexed = await items.reindex((done, total) => void send('progress', { done, total }));
+      await send('done', { reindexed });
+    } catch (err) {
+      const { code, message } = wire(err);
+      await send('error', { code, message });
+    }
+  });
+}
+
 /** The memory dependencies, or UNAVAILABLE when the daemon runs without semantic memory. */
 function memoryOf(deps: AppDeps): NonNullable<AppDeps['memory']> {
   if (!deps.memory) throw new DomainError('UNAVAILABLE', 'memory items are not available on this daemon');
@@ -96,6 +129,7 @@ async function scopeKeyOf(deps: AppDeps, c: Context<AppEnv>, scope: MemoryScope,
 /** Memory routes. */
 export function memoryRoutes(deps: AppDeps): Routes {
   const r = new Routes('/api');
+  const wire = wireErrors(deps.secrets);
 
   r.op(
     {
@@ -220,7 +254,13 @@ export function memoryRoutes(deps: AppDeps): Routes {
             items: z.number(),
             by_scope: z.record(z.string(), z.number()),
             by_embedder: z.record(z.string(), z.number()),
-            embedder: z.object({ name: z.string(), dims: z.number().nullable(), pending: z.number(), reindexing: z.boolean() }),
+            embedder: z.object({
+              name: z.string(),
+              dims: z.number().nullable(),
+              pending: z.number().describe('items of every user still to (re)embed with this embedder'),
+              reindexing: z.boolean(),
+              progress: ProgressSchema.nullable().describe("while re-embedding runs: items done of the total it found (every user's); null otherwise"),
+            }),
           }),
         },
       },
@@ -232,17 +272,24 @@ export function memoryRoutes(deps: AppDeps): Routes {
     {
       method: 'post',
       path: '/memory/reindex',
-      summary: 'Re-embed every memory item without a vector of the configured embedder (admin; waits until done)',
+      summary:
+        'Re-embed every memory item without a vector of the configured embedder (admin; joins a running re-embedding): JSON when done, or SSE progress with Accept: text/event-stream',
       tags: ['memory'],
       responses: {
-        200: { description: 'done', schema: z.object({ reindexed: z.number() }) },
+        200: {
+          description: 'done (JSON: the count re-embedded), or an SSE stream of its progress',
+          schema: z.object({ reindexed: z.number().describe('items re-embedded by this run') }),
+          alternatives: { 'text/event-stream': ReindexStreamSchema },
+        },
         403: { description: 'not the admin', schema: ErrorSchema },
-        503: { description: 'the embedder is unavailable', schema: ErrorSchema },
+        503: { description: 'the embedder is unavailable (JSON; the batches done so far stay embedded)', schema: ErrorSchema },
       },
     },
     async (c) => {
       if (!c.get('isAdmin')) throw new DomainError('FORBIDDEN', 'only the admin may re-embed memory items');
-      return c.json({ reindexed: await memoryOf(deps).items.reindex() });
+      const items = memoryOf(deps).items;
+      if ((c.req.header('accept') ?? '').includes('text/event-stream')) return reindexStream(c, items, wire);
+      return c.json({ reindexed: await items.reindex() });
     },
   );
   return r;

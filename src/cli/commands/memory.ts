@@ -3,13 +3,14 @@
  * through `/api/memory` over the control socket (as the admin `local`, or the user `--as` names).
  * `export` writes JSON lines (text, metadata, scope, agent, conversation_id, timestamps; no vectors);
  * `import` reads them back, embedding each item with the daemon's current embedder. `import` and
- * `reindex` show progress on stderr when it is a terminal. Every command takes `--json`.
+ * `reindex` show progress on stderr when it is a terminal (`reindex`: the daemon's progress events,
+ * batch by batch). Every command takes `--json`.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Table from 'cli-table3';
-import { requestJson } from '../../client/http.js';
-import { DomainError } from '../../domain/errors.js';
+import { requestJson, requestSse } from '../../client/http.js';
+import { DomainError, type ErrorCode } from '../../domain/errors.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -154,9 +155,21 @@ export async function exportItems(_args: string[], opts: MemoryOptions): Promise
   }
 }
 
-/** `memory import FILE` (`-` for stdin): JSON lines as `export` writes them. A bad line stops the import, naming FILE:LINE. */
+/** The non-blank lines of FILE (the total an import's progress shows), or undefined for stdin (`-`). */
+async function itemLines(file: string): Promise<number | undefined> {
+  if (file === '-') return undefined;
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) if (line.trim()) n++;
+  return n;
+}
+
+/**
+ * `memory import FILE` (`-` for stdin): JSON lines as `export` writes them, with progress out of the
+ * file's lines (a count alone from stdin). A bad line stops the import, naming FILE:LINE.
+ */
 export async function importItems(args: string[], opts: MemoryOptions): Promise<number> {
   const file = args[0] ?? '-';
+  const total = process.stderr.isTTY ? await itemLines(file) : undefined;
   const lines = createInterface({ input: file === '-' ? process.stdin : createReadStream(file), crlfDelay: Infinity });
   const bar = progress('imported');
   let n = 0;
@@ -183,7 +196,7 @@ export async function importItems(args: string[], opts: MemoryOptions): Promise<
       if (err instanceof DomainError) throw new DomainError(err.code, `${file}:${lineNo}: ${err.message}`, err.details);
       throw err;
     }
-    bar.update(++n);
+    bar.update(++n, total);
   }
   bar.end();
   if (opts.json) printJson({ imported: n });
@@ -191,14 +204,30 @@ export async function importItems(args: string[], opts: MemoryOptions): Promise<
   return 0;
 }
 
-/** `memory reindex`: re-embed every item without a vector of the configured embedder (admin). */
+/** Idle time allowed between two progress events of `memory reindex` (ms): one batch's embedding. */
+const REINDEX_IDLE_MS = 10 * 60_000;
+
+/**
+ * `memory reindex`: re-embed every item without a vector of the configured embedder (admin), or
+ * join the re-embedding already running; the bar follows the daemon's progress events batch by batch.
+ * @throws DomainError with the daemon's code when re-embedding stops (what was done so far is kept).
+ */
 export async function reindex(_args: string[], opts: MemoryOptions): Promise<number> {
   const bar = progress('re-embedding memory items');
-  const stats = await requestJson<{ embedder: { pending: number } }>(socketOf(opts), '/api/memory/stats');
-  bar.update(0, stats.embedder.pending);
-  const { reindexed } = await requestJson<{ reindexed: number }>(socketOf(opts), '/api/memory/reindex', { method: 'POST', timeoutMs: 3_600_000 });
-  bar.update(reindexed, stats.embedder.pending);
-  bar.end();
+  let last = { done: 0, total: 0 };
+  let reindexed: number | undefined;
+  try {
+    for await (const ev of requestSse(socketOf(opts), '/api/memory/reindex', { method: 'POST', timeoutMs: REINDEX_IDLE_MS })) {
+      const data = JSON.parse(ev.data) as { done: number; total: number; reindexed: number; code: string; message: string };
+      if (ev.event === 'progress') bar.update((last = data).done, data.total);
+      else if (ev.event === 'done') reindexed = data.reindexed;
+      else if (ev.event === 'error')
+        throw new DomainError(data.code as ErrorCode, `re-embedding stopped after ${last.done} of ${last.total} item(s): ${data.message}`);
+    }
+  } finally {
+    bar.end();
+  }
+  if (reindexed === undefined) throw new DomainError('UNAVAILABLE', `the daemon closed the stream after ${last.done} of ${last.total} item(s) re-embedded`);
   if (opts.json) printJson({ reindexed });
   else process.stdout.write(`re-embedded ${reindexed} memory item(s)\n`);
   return 0;
@@ -214,10 +243,11 @@ export async function stats(_args: string[], opts: MemoryOptions): Promise<numbe
     printJson(s);
     return 0;
   }
-  const e = s.embedder as { name: string; dims: number | null; pending: number; reindexing: boolean };
+  const e = s.embedder as { name: string; dims: number | null; pending: number; reindexing: boolean; progress: { done: number; total: number } | null };
+  const running = e.progress ? `, re-embedding now (${e.progress.done} / ${e.progress.total})` : e.reindexing ? ', re-embedding now' : '';
   process.stdout.write(
     `items: ${s.items}\nby scope: ${JSON.stringify(s.by_scope)}\nby embedder: ${JSON.stringify(s.by_embedder)}\n` +
-      `embedder: ${e.name}${e.dims ? ` (${e.dims} dimensions)` : ''}, ${e.pending} to embed${e.reindexing ? ', re-embedding now' : ''}\n`,
+      `embedder: ${e.name}${e.dims ? ` (${e.dims} dimensions)` : ''}, ${e.pending} to embed${running}\n`,
   );
   return 0;
 }

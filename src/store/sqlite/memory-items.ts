@@ -44,7 +44,7 @@ function where(f: MemoryFilter & { text?: string }): { sql: string; values: unkn
   return { sql: parts.join(' AND '), values };
 }
 
-/** The memory item store over one connection. Filters vary per call, so those statements are prepared per call. */
+/** The memory item store over one connection. List and keyword filters vary per call, so those statements are prepared per call. */
 export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
   const s = {
     insert: db.prepare(
@@ -58,6 +58,8 @@ export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
     unembedded: db.prepare('SELECT id, user_id, text FROM memory_items WHERE embedder IS NULL OR embedder <> ? ORDER BY id LIMIT ?'),
     unembeddedCount: db.prepare('SELECT count(*) FROM memory_items WHERE embedder IS NULL OR embedder <> ?').pluck(),
     setVector: db.prepare('UPDATE memory_items SET embedder = ?, vector = ? WHERE id = ?'),
+    /** The ids arrive as one JSON array (`json_each`), so one statement serves any number of them. */
+    byIds: db.prepare(`SELECT ${COLUMNS} FROM memory_items i WHERE i.user_id = ? AND i.id IN (SELECT value FROM json_each(?))`),
   };
   return {
     async insert(item, vector) {
@@ -79,10 +81,7 @@ export function createMemoryItemStore(db: Database.Database): MemoryItemStore {
     },
     async byIds(ids, userId) {
       if (ids.length === 0) return [];
-      const rows = db
-        .prepare(`SELECT ${COLUMNS} FROM memory_items i WHERE i.user_id = ? AND i.id IN (${ids.map(() => '?').join(',')})`)
-        .all(userId, ...ids) as Row[];
-      return rows.map(itemOf);
+      return (s.byIds.all(userId, JSON.stringify(ids)) as Row[]).map(itemOf);
     },
     async delete(id, userId) {
       return s.delete.run(id, userId).changes > 0;
