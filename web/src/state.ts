@@ -2,9 +2,11 @@
  * What every page shares, as signals: who the dashboard acts as (`GET /api/me`), the route (the
  * path, kept in the History API), the agents the caller can use, and the live event stream
  * (`GET /api/events`) that keeps them current without polling: agent state changes patch the list,
- * started and finished runs and config reloads bump counters pages re-read on, log lines feed the Logs page.
+ * started and finished runs and config reloads bump counters pages re-read on (a finished run also moves
+ * its agent's last activity, activity.ts), log lines feed the Logs page.
  */
 import { signal } from '@preact/signals';
+import { noteRuns } from './activity';
 import { api, readSse, send, type SseEvent } from './api';
 
 /** The caller as `GET /api/me` reports it; `acting_admin` decides whether admin controls show. */
@@ -89,6 +91,7 @@ function apply({ event, data }: SseEvent): void {
   } else if (event === 'run_started' || event === 'run_finished') {
     runsVersion.value++;
     if (event === 'run_finished') {
+      noteRuns({ [String(d.agent)]: Number(d.created_at) });
       finishedVersion.value++;
       void refreshStates();
     }
