@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, apiText, ApiError } from '../api';
 import { Link } from '../link';
 import { lastRunAt, noteRuns } from '../activity';
-import { agents, capabilities, finishedVersion, loadAgents, me, navigate } from '../state';
+import { agents, finishedVersion, loadAgents, me, navigate } from '../state';
 
 /** One agent's figures over the window, as `GET /api/executions/stats` reports them (ms, tokens, USD). */
 interface HourStats {
@@ -140,7 +140,7 @@ export function AgentsPage() {
                 </td>
                 <td data-label="Model">{a.model}</td>
                 <td data-label="Tools">{a.tools.join(', ') || '—'}</td>
-                <td data-label="Capabilities">{(capabilities.value[a.name] ?? []).join(', ') || '—'}</td>
+                <td data-label="Capabilities">{a.capabilities.join(', ') || '—'}</td>
                 <td data-label="Last activity" data-testid="last-activity">
                   {lastRunAt.value[a.name] ? new Date(lastRunAt.value[a.name]!).toLocaleString() : '—'}
                 </td>
