@@ -16,20 +16,25 @@
  * Targets (reported, not enforced): (a) and (b) median < 200 ms (seed); initial JS < 50 KB gzipped.
  * Skipped with a message where /usr/bin/chromium is absent (Debian package `chromium`).
  *
- * Env: BENCH_DASHBOARD_SAMPLES (default 20), BENCH_DASHBOARD_WARMUP (default 2).
+ * Env: BENCH_DASHBOARD_SAMPLES (default 20), BENCH_DASHBOARD_WARMUP (default 2),
+ * BENCH_DASHBOARD_BASELINE: the path of another built checkout (e.g. `git archive` of main, then
+ * `npm run build` there); a second daemon runs from it and each sample also measures (a) against it,
+ * the two first loads taken in alternating order, so a change is compared side by side on one box.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import {
-  cli,
+  cliEnv,
   disposeHome,
   envInt,
   importDist,
   installCleanupHooks,
   machineFacts,
   machineLine,
+  NODE,
   REPO,
   requireBuild,
   summarize,
@@ -46,6 +51,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const TARGET_MS = 200;
 const TARGET_INITIAL_GZ = 50 * 1024;
 const ADMIN = { email: 'bench-admin@example.com', password: 'bench admin password' };
+const BASELINE = process.env.BENCH_DASHBOARD_BASELINE;
 
 requireBuild();
 if (!existsSync(CHROMIUM)) {
@@ -101,14 +107,37 @@ const CLICK_TO_STATE = ({ agent, button, state }) =>
     target.click();
   });
 
+/** Start a daemon of the checkout `repo` (shipped config, offline provider) in a fresh temp home: `{home, url, socket}`. */
+function startDaemon(repo) {
+  const home = tempHome('db');
+  const start = spawnSync(NODE, [join(repo, 'bin', 'caxton'), '--home', home, '--json', 'server', 'start', '--port', '0'], {
+    cwd: repo,
+    env: cliEnv(),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (start.status !== 0) throw new Error(`server start (${repo}) failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
+  return { home, ...JSON.parse(start.stdout) };
+}
+
+/** (a) for one sample: a fresh context opens `url`; ms from navigation start to the agents on screen. */
+async function firstLoad(url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.addInitScript(AGENTS_ON_SCREEN);
+  await page.goto(url);
+  const ms = await page.waitForFunction(() => window.agentsAt, undefined, { timeout: 10_000 }).then((h) => h.jsonValue());
+  await context.close();
+  return ms;
+}
+
 const machine = machineFacts();
-const home = tempHome('db');
+const daemons = [];
 const rows = [];
 let browser;
 try {
-  const start = cli(home, ['--json', 'server', 'start', '--port', '0']);
-  if (start.status !== 0) throw new Error(`server start failed (exit ${start.status}):\n${start.stdout}${start.stderr}`);
-  const { url, socket } = JSON.parse(start.stdout);
+  const { url, socket } = daemons[daemons.push(startDaemon(REPO)) - 1];
+  const baseline = BASELINE ? daemons[daemons.push(startDaemon(BASELINE)) - 1] : undefined;
   const { requestJson } = await importDist('client/http.js');
   await requestJson(socket, '/api/users', { method: 'POST', body: { ...ADMIN, is_admin: true } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
@@ -122,19 +151,16 @@ try {
 
   process.stderr.write(`${NAME}: ${WARMUP} warmup + ${SAMPLES} samples against ${url}\n`);
   for (let i = 0; i < WARMUP + SAMPLES; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.addInitScript(AGENTS_ON_SCREEN);
-    await page.goto(url);
-    const load_ms = await page.waitForFunction(() => window.agentsAt, undefined, { timeout: 10_000 }).then((h) => h.jsonValue());
-    await context.close();
+    const baselineFirst = baseline && i % 2 === 1 ? await firstLoad(baseline.url) : undefined;
+    const load_ms = await firstLoad(url);
+    const baseline_load_ms = baselineFirst ?? (baseline ? await firstLoad(baseline.url) : undefined);
     const stop_ms = await admin.evaluate(CLICK_TO_STATE, { agent: 'router', button: 'Stop', state: 'stopped' });
     const start_ms = await admin.evaluate(CLICK_TO_STATE, { agent: 'router', button: 'Start', state: 'running' });
-    if (i >= WARMUP) rows.push({ load_ms, stop_ms, start_ms });
+    if (i >= WARMUP) rows.push({ load_ms, stop_ms, start_ms, ...(baseline ? { baseline_load_ms } : {}) });
   }
 } finally {
   await browser?.close();
-  disposeHome(home);
+  for (const d of daemons) disposeHome(d.home);
 }
 
 const sizes = bundleSizes();
@@ -142,6 +168,7 @@ const metrics = [
   ['load_ms', '(a) first load to agents on screen'],
   ['stop_ms', '(b) click Stop to "stopped" shown'],
   ['start_ms', '(b) click Start to "running" shown'],
+  ...(BASELINE ? [['baseline_load_ms', `(a) first load, baseline ${BASELINE}`]] : []),
 ];
 const summary = Object.fromEntries(metrics.map(([m]) => [m, summarize(rows.map((r) => r[m]))]));
 const targets = [
@@ -191,7 +218,7 @@ const out = writeResult(NAME, {
   benchmark: NAME,
   description: 'first load of / to the shipped agents on screen, and click Stop/Start to the state shown, in Chromium; bundle sizes of dist/web',
   machine,
-  config: { samples: SAMPLES, warmup: WARMUP },
+  config: { samples: SAMPLES, warmup: WARMUP, ...(BASELINE ? { baseline: BASELINE } : {}) },
   summary,
   bundle: sizes,
   samples: rows,

@@ -1,7 +1,8 @@
 // Build the web dashboard (web/) into dist/web/: esbuild bundles web/src/main.tsx (Preact, JSX) into
 // content-hashed files under dist/web/assets/, splitting lazily imported code (the agent editor with
 // CodeMirror) into its own chunks, and writes dist/web/index.html with the CSS inlined (no
-// render-blocking request), naming the hashed entry and preloading the chunks it imports statically.
+// render-blocking request), naming the hashed entry (in the head, before the API preloads, so the
+// longest download starts first) and preloading the chunks it imports statically.
 // Every file also gets its gzip (`.gz`) and Brotli (`.br`) twin, served as they are by the daemon
 // (src/api/dashboard.ts), so no request pays for compression. Prints the size of each file.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -43,8 +44,8 @@ if (cssFile) rmSync(cssFile);
 // Chunks the entry imports statically are preloaded with it, so the browser fetches them in parallel.
 const preloads = entry[1].imports.filter((i) => i.kind === 'import-statement').map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}" />`);
 const html = readFileSync(join(root, 'web', 'index.html'), 'utf8')
-  .replace('<!-- styles -->', [...styles, ...preloads].join('\n    '))
-  .replace('<!-- scripts -->', `<script type="module" src="/${script}"></script>`);
+  .replace('<!-- styles -->', styles.join('\n    '))
+  .replace('<!-- scripts -->', [`<script type="module" src="/${script}"></script>`, ...preloads].join('\n    '));
 writeFileSync(join(out, 'index.html'), html);
 
 const files = ['index.html', ...readdirSync(join(out, 'assets')).map((f) => `assets/${f}`)];

@@ -28,12 +28,13 @@ export interface RunStartedEvent {
   conversation_id: string;
 }
 
-/** A run ended with its final row's fields (tokens, cost in USD, duration in ms). */
+/** A run ended with its final row's fields (start time in ms since epoch, tokens, cost in USD, duration in ms). */
 export interface RunFinishedEvent {
   type: 'run_finished';
   execution_id: string;
   agent: string;
   user_id: string;
+  created_at: number;
   status: ExecutionRecord['status'];
   finish_reason: string | null;
   tokens: number;
@@ -117,6 +118,7 @@ export function observeRuns(inner: RunObserver, live: LiveEvents): RunObserver {
         execution_id: row.id,
         agent: row.agent_name,
         user_id: row.user_id,
+        created_at: row.created_at,
         status: row.status,
         finish_reason: row.finish_reason ?? null,
         tokens: (row.tokens_input ?? 0) + (row.tokens_output ?? 0),

@@ -33,6 +33,7 @@ export const AgentSummarySchema = z.object({
   source: SourceSchema,
   model: z.string(),
   tools: z.array(z.string()),
+  capabilities: z.array(z.string()).describe('the capabilities it offers to routing (`capabilities[]`)'),
   display_name: z.string().nullable(),
   description: z.string().nullable(),
   is_public: z.boolean(),

@@ -127,6 +127,17 @@ export function agentStatsOf(rows: readonly AgentStatsRow[]): AgentWindowStats[]
     });
 }
 
+/** One agent's latest run start as both backends' `lastRunAt` queries read it (`at`: ms; a bigint column may come back as text). */
+export interface LastRunRow {
+  agent: string;
+  at: number | string;
+}
+
+/** `{agent name: latest run start (ms)}` of the rows of a `lastRunAt` query. */
+export function lastRunsOf(rows: readonly LastRunRow[]): Record<string, number> {
+  return Object.fromEntries(rows.map((r) => [r.agent, Number(r.at)]));
+}
+
 /** An entity row as both backends read it, with the owner's handle joined in. */
 export interface EntityRow {
   id: string;

@@ -455,6 +455,11 @@ export interface HistoryStore {
    * `since` (ms since epoch): `userId`'s runs, or everyone's when absent (the admin). Ordered by agent name.
    */
   agentStats(opts: { userId?: string; since: number }): Promise<AgentWindowStats[]>;
+  /**
+   * When each agent's latest run started (`created_at`, ms since epoch), over all time, keyed by agent
+   * name: `userId`'s runs, or everyone's when absent (the admin). Agents without runs are absent.
+   */
+  lastRunAt(opts: { userId?: string }): Promise<Record<string, number>>;
   /** The user's executions matching `query` (see ExecutionQuery), newest first. */
   executions(userId: string, query: ExecutionQuery): Promise<ExecutionRecord[]>;
   /**

@@ -66,8 +66,11 @@ describe('agent CRUD and formats', () => {
     expect(fromToml.json.is_public).toBe(true);
     const json = (await call('GET', '/api/agents/support-bot?format=json')).text;
     expect((await call('POST', '/api/agents/import?name=support-json', { text: json, type: 'application/json' })).status).toBe(201);
-    const list = (await call('GET', '/api/agents')).json.agents.map((a: { name: string; source: string }) => `${a.name}:${a.source}`);
+    const agents = (await call('GET', '/api/agents')).json.agents as { name: string; source: string; capabilities: string[] }[];
+    const list = agents.map((a) => `${a.name}:${a.source}`);
     expect(list).toEqual(expect.arrayContaining(['support-bot:user', 'support-copy:user', 'support-toml:user', 'support-json:user', 'router:system']));
+    expect(agents.find((a) => a.name === 'orchestrator')?.capabilities).toContain('planning');
+    expect(agents.find((a) => a.name === 'support-bot')?.capabilities).toEqual(['support']);
   });
 
   it('the seed TOON with `system_prompt: |` imports (with a warning) and exports canonically', async () => {

@@ -147,7 +147,7 @@ describe('GET /api/events', () => {
     const seenByAdmin = await adminEvents;
     expect(seen.filter((e) => e.event === 'agent_state').map((e) => e.data.state)).toEqual(['stopped', 'running']);
     expect(seen.find((e) => e.event === 'run_started')?.data).toMatchObject({ agent: 'customer-support', user_id: 'local' });
-    expect(seen.at(-1)?.data).toMatchObject({ type: 'run_finished', agent: 'customer-support', status: 'success' });
+    expect(seen.at(-1)?.data).toMatchObject({ type: 'run_finished', agent: 'customer-support', status: 'success', created_at: expect.any(Number) });
     expect(seen.some((e) => e.event === 'log')).toBe(false);
     expect(seenByAdmin.find((e) => e.event === 'log')?.data.line).toBe('{"msg":"a log line"}');
   });

@@ -1,6 +1,6 @@
 /**
  * `GET /api/executions` filters and pages on the server, and `GET /api/executions/stats` reports
- * per-agent runs, errors, p50 latency, tokens and cost over a window, on every store backend, over
+ * per-agent runs, errors, p50 latency, tokens and cost over a window and each agent's latest run start, on every store backend, over
  * real runs (the offline provider): a user sees only their own runs, the admin (the control socket's
  * local user) everyone's stats; bad filters and cursors are refused saying which field.
  */
@@ -40,11 +40,14 @@ function suite(backend: StoreBackend): void {
       { agent: 'helper-a', runs: 3, errors: 0, p50_ms: expect.any(Number), tokens: expect.any(Number), cost_usd: expect.any(Number) },
     ]);
     expect(mine.json.since).toBeLessThanOrEqual(Date.now() - 3_600_000);
+    const newest = (await call('GET', '/api/executions?limit=1', { token: tokens.a })).json.executions[0];
+    expect(mine.json.last_run_at).toEqual({ 'helper-a': newest.created_at });
     const all = await call('GET', '/api/executions/stats', { socket: true });
     expect(all.json.agents.map((s: { agent: string; runs: number }) => [s.agent, s.runs])).toEqual([
       ['helper-a', 3],
       ['helper-b', 1],
     ]);
+    expect(Object.keys(all.json.last_run_at)).toEqual(expect.arrayContaining(['helper-a', 'helper-b']));
     const refused = await call('GET', '/api/executions/stats?window=5', { token: tokens.a });
     expect(refused.status).toBe(400);
     expect(refused.json.error.details).toContainEqual(expect.objectContaining({ field: 'window' }));

@@ -3,7 +3,8 @@
  * the real daemon with `[auth] required = true` and the fake OpenAI server: the login page gates
  * everything; the admin sees the shipped agents, chats with one and watches the reply stream in with
  * its tool call, stops an agent and sees its state change without a reload, sees runs made outside
- * the page counted in the agent's last-hour figures without a reload, filters runs on the daemon, edits an agent in the
+ * the page counted in the agent's last-hour figures without a reload, filters runs on the daemon, sees a
+ * delegating run's last activity without a reload and its tree of sub-agent runs on Runs, edits an agent in the
  * form and in the TOON text (each updating the other), saves a broken definition and sees the error
  * at its line, sees a hot-reload error on System and filters the live log; chats with a workflow and
  * sees the hand-over; approves a gated tool call from the chat (after finding the run in the pending
@@ -65,6 +66,8 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => {
       h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'));
       h.writeFile('config/agents/gated.toon', GATED);
+      h.writeFile('config/agents/boss.toon', 'name: boss\nmodel: fast\nagents[1]: helper\nsystem_prompt: "Delegate."\n');
+      h.writeFile('config/agents/helper.toon', 'name: helper\nmodel: fast\ndescription: Helps out\nsystem_prompt: "Help."\n');
     }));
     await requestJson(home.socket, '/api/users', { method: 'POST', body: { ...ADMIN, is_admin: true } });
     await requestJson(home.socket, '/api/users', { method: 'POST', body: USER });
@@ -162,6 +165,41 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await expect.poll(() => runs.count(), { timeout: SHOW }).toBe(3);
     await shot('runs');
     await filter('Since', '');
+    await go('Agents');
+  });
+
+  it("a run with a sub-agent: last activity moves without a reload; Runs shows the run's tree and the child's detail", async () => {
+    const lastActivity = row('boss').getByTestId('last-activity');
+    await expect.poll(() => lastActivity.textContent(), { timeout: SHOW }).toBe('—');
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 3));
+    fake.enqueue(
+      { tool_calls: [{ name: 'agent__helper', arguments: '{"input":"help me"}' }] },
+      { content: 'helper says hi' },
+      { content: 'boss got: helper says hi' },
+    );
+    const chat = await fetch(`${url}/api/agents/boss/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'go', trace: true }),
+    });
+    expect(chat.status).toBe(200);
+    await expect.poll(() => lastActivity.textContent(), { timeout: SHOW }).not.toBe('—');
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(3);
+
+    await go('Runs');
+    await page.locator('tr[data-run]', { hasText: 'boss' }).getByRole('button').click();
+    const tree = page.getByRole('list', { name: 'Execution tree' });
+    const child = tree.getByRole('button', { name: 'helper' });
+    await child.waitFor({ timeout: SHOW });
+    expect(await tree.getByRole('button', { name: 'boss' }).getAttribute('aria-current')).toBe('true');
+    expect(await page.getByTestId('node-output').textContent()).toBe('boss got: helper says hi');
+    await expect.poll(() => page.getByTestId('trace').locator('summary').textContent(), { timeout: SHOW }).toMatch(/^Trace: \d+ steps$/);
+    await child.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#node-title').textContent(), { timeout: SHOW }).toMatch(/^helper · exec_/);
+    expect(await page.getByTestId('node-output').textContent()).toBe('helper says hi');
+    expect(await child.getAttribute('aria-current')).toBe('true');
+    await shot('run-tree');
     await go('Agents');
   });
 

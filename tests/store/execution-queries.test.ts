@@ -1,7 +1,7 @@
 /**
  * The dashboard's execution queries on every backend: per-agent stats over a window (runs, errors,
  * p50 latency, tokens, cost; one user's runs or everyone's; a run in flight counts as a run but not
- * as an error nor in the p50) and a user's executions filtered by status, finish reason, agent and
+ * as an error nor in the p50), each agent's latest run start, and a user's executions filtered by status, finish reason, agent and
  * time and paged by keyset, never another user's rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,12 @@ function suite(backend: StoreBackend): void {
         { agent: 'helper', runs: 1, errors: 0, p50_ms: 1000, tokens: 12, cost_usd: 0.5 },
       ]);
       expect(await store.tenants.history.agentStats({ since: T0 + 3_600_000 })).toEqual([]);
+    });
+
+    it("gives each agent's latest run start over all time: one user's, or everyone's", async () => {
+      expect(await store.tenants.history.lastRunAt({ userId: alice })).toEqual({ helper: T0 + 6000, writer: T0 + 7000 });
+      expect(await store.tenants.history.lastRunAt({})).toEqual({ helper: T0 + 8000, writer: T0 + 7000 });
+      expect(await store.tenants.history.lastRunAt({ userId: 'nobody' })).toEqual({});
     });
   });
 

@@ -88,13 +88,16 @@ function App() {
   );
 }
 
-/** Who we are and the agents, asked at once (the agent list is dropped when a sign-in is needed). */
+/**
+ * Who we are and the agents, asked at once (the agent list is dropped when a sign-in is needed);
+ * the live stream connects once both are in, so it does not compete with the first page.
+ */
 async function start() {
   const agentsLoaded = loadAgents().catch(() => undefined);
   await loadMe();
   if (!me.value) return;
-  connectLive();
   await agentsLoaded;
+  connectLive();
 }
 
 render(<App />, document.getElementById('app')!);

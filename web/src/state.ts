@@ -2,9 +2,11 @@
  * What every page shares, as signals: who the dashboard acts as (`GET /api/me`), the route (the
  * path, kept in the History API), the agents the caller can use, and the live event stream
  * (`GET /api/events`) that keeps them current without polling: agent state changes patch the list,
- * started and finished runs and config reloads bump counters pages re-read on, log lines feed the Logs page.
+ * started and finished runs and config reloads bump counters pages re-read on (a finished run also moves
+ * its agent's last activity, activity.ts), log lines feed the Logs page.
  */
 import { signal } from '@preact/signals';
+import { noteRuns } from './activity';
 import { api, readSse, send, type SseEvent } from './api';
 
 /** The caller as `GET /api/me` reports it; `acting_admin` decides whether admin controls show. */
@@ -23,6 +25,7 @@ export interface AgentSummary {
   source: 'user' | 'community' | 'system';
   model: string;
   tools: string[];
+  capabilities: string[];
   display_name: string | null;
   description: string | null;
   state: string;
@@ -31,8 +34,6 @@ export interface AgentSummary {
 /** `undefined` while unknown; `null` when the daemon wants a sign-in (401). */
 export const me = signal<Me | null | undefined>(undefined);
 export const agents = signal<AgentSummary[]>([]);
-/** Capabilities per agent name (from each agent's detail; the list does not carry them). */
-export const capabilities = signal<Record<string, string[]>>({});
 /** Bumped on every `run_started` / `run_finished`: pages showing runs re-read. */
 export const runsVersion = signal(0);
 /** Bumped on every `run_finished`: figures over ended runs (the agents' hour stats) re-read. */
@@ -61,18 +62,9 @@ export async function loadMe(): Promise<void> {
   me.value = res.status === 401 ? null : res.ok ? ((await res.json()) as Me) : null;
 }
 
-/** Re-read the agent list (and their capabilities). */
+/** Re-read the agent list. */
 export async function loadAgents(): Promise<void> {
-  const list = (await api<{ agents: AgentSummary[] }>('/api/agents')).agents;
-  agents.value = list;
-  const caps: Record<string, string[]> = {};
-  await Promise.all(
-    list.map(async (a) => {
-      const d = await api<{ capabilities?: string[] }>(`/api/agents/${encodeURIComponent(a.name)}`).catch(() => ({ capabilities: [] }));
-      caps[a.name] = d.capabilities ?? [];
-    }),
-  );
-  capabilities.value = caps;
+  agents.value = (await api<{ agents: AgentSummary[] }>('/api/agents')).agents;
 }
 
 /** Re-read the agents' states (a first run moves an agent from `loaded` to `running` without an event of its own). */
@@ -89,6 +81,7 @@ function apply({ event, data }: SseEvent): void {
   } else if (event === 'run_started' || event === 'run_finished') {
     runsVersion.value++;
     if (event === 'run_finished') {
+      noteRuns({ [String(d.agent)]: Number(d.created_at) });
       finishedVersion.value++;
       void refreshStates();
     }

@@ -112,6 +112,7 @@ export function summary(r: AgentListing, state: AgentState): AgentSummary {
     source: r.source,
     model: r.modelName,
     tools: r.agent.tools,
+    capabilities: r.agent.capabilities,
     display_name: r.agent.display_name ?? null,
     description: r.agent.description ?? null,
     is_public: e ? e.is_public : true,

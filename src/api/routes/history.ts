@@ -107,25 +107,34 @@ export function historyRoutes(deps: AppDeps): Routes {
     },
   );
 
-  /** GET /api/executions/stats: per-agent figures over the last `window` seconds; a user's own runs, the admin's: everyone's. */
+  /** GET /api/executions/stats: per-agent figures over the last `window` seconds and each agent's latest run start (the dashboard's last activity); a user's own runs, the admin's: everyone's. */
   r.op(
     {
       method: 'get',
       path: '/executions/stats',
-      summary: "Per-agent runs, errors, p50 latency (ms), tokens and cost (USD) over the last `window` seconds: your runs (the admin: everyone's)",
+      summary:
+        "Per-agent runs, errors, p50 latency (ms), tokens and cost (USD) over the last `window` seconds, and each agent's latest run start: your runs (the admin: everyone's)",
       tags: ['history'],
       query: StatsQuery,
       responses: {
         200: {
           description: 'stats per agent name, ordered by name; agents without runs in the window are absent',
-          schema: z.object({ since: z.number().int().describe('start of the window (ms since epoch)'), agents: z.array(AgentStatsSchema) }),
+          schema: z.object({
+            since: z.number().int().describe('start of the window (ms since epoch)'),
+            agents: z.array(AgentStatsSchema),
+            last_run_at: z
+              .record(z.string(), z.number().int())
+              .describe('agent name -> when its latest run started (ms since epoch), over all time, not just the window; agents that never ran are absent'),
+          }),
         },
       },
     },
     async (c) => {
       const since = Date.now() - c.req.valid('query').window * 1000;
       const userId = c.get('isAdmin') ? undefined : c.get('userId');
-      return c.json({ since, agents: await history.agentStats({ since, ...(userId ? { userId } : {}) }) });
+      const who = userId ? { userId } : {};
+      const [agents, lastRunAt] = await Promise.all([history.agentStats({ since, ...who }), history.lastRunAt(who)]);
+      return c.json({ since, agents, last_run_at: lastRunAt });
     },
   );
 

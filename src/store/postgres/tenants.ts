@@ -3,7 +3,7 @@
  * of entities.ts, and per-user history reads (SPEC §6 `GET /api/executions`, `/api/conversations`),
  * the same semantics as src/store/sqlite/tenants.ts. Every query reads only `userId`'s rows.
  */
-import { AGENT_STATS_COLUMNS, agentStatsOf, toExecution, type AgentStatsRow } from '../rows.js';
+import { AGENT_STATS_COLUMNS, agentStatsOf, lastRunsOf, toExecution, type AgentStatsRow, type LastRunRow } from '../rows.js';
 import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
 import type { Db } from './client.js';
 import { createEntityStore } from './entities.js';
@@ -27,6 +27,10 @@ const S = {
   stats: {
     name: 'cx_history_agent_stats',
     text: `SELECT ${AGENT_STATS_COLUMNS} FROM agent_executions WHERE created_at >= $1 AND ($2::text IS NULL OR user_id = $2)`,
+  },
+  lastRuns: {
+    name: 'cx_history_last_runs',
+    text: 'SELECT agent_name AS agent, MAX(created_at) AS at FROM agent_executions WHERE ($1::text IS NULL OR user_id = $1) GROUP BY agent_name',
   },
   executions: {
     name: 'cx_history_executions',
@@ -64,6 +68,7 @@ function createHistoryStore(db: Db): HistoryStore {
       return { ...(sums.rows[0] as Omit<AgentActivity, 'last_error'>), last_error: (last.rows[0] as AgentActivity['last_error'] | undefined) ?? null };
     },
     agentStats: async ({ userId, since }) => agentStatsOf((await db.run(S.stats, [since, userId ?? null])).rows as unknown as AgentStatsRow[]),
+    lastRunAt: async ({ userId }) => lastRunsOf((await db.run(S.lastRuns, [userId ?? null])).rows as unknown as LastRunRow[]),
     async executions(userId, q) {
       const params = [userId, q.agent ?? null, q.status ?? null, q.finish_reason ?? null, q.since ?? null, q.until ?? null];
       const rows = (await db.run(S.executions, [...params, q.after?.created_at ?? null, q.after?.id ?? null, q.limit])).rows;

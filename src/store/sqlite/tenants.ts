@@ -4,7 +4,7 @@
  * execution tables. Every statement is prepared once and parameterized.
  */
 import type Database from 'better-sqlite3';
-import { AGENT_STATS_COLUMNS, agentStatsOf, toExecution, type AgentStatsRow } from '../rows.js';
+import { AGENT_STATS_COLUMNS, agentStatsOf, lastRunsOf, toExecution, type AgentStatsRow, type LastRunRow } from '../rows.js';
 import type { AgentActivity, Conversation, HistoryStore, TenantStore } from '../types.js';
 import { createEntityStore } from './entities.js';
 import { createUserStore } from './users.js';
@@ -25,6 +25,9 @@ function createHistoryStore(db: Database.Database): HistoryStore {
         AND status IN ('error', 'timeout') AND COALESCE(finish_reason, '') <> 'stop' ORDER BY created_at DESC, id DESC LIMIT 1`,
     ),
     stats: db.prepare(`SELECT ${AGENT_STATS_COLUMNS} FROM agent_executions WHERE created_at >= @since AND (@user IS NULL OR user_id = @user)`),
+    lastRuns: db.prepare(
+      'SELECT agent_name AS agent, MAX(created_at) AS at FROM agent_executions WHERE (@user IS NULL OR user_id = @user) GROUP BY agent_name',
+    ),
     executions: db.prepare(
       `SELECT * FROM agent_executions WHERE user_id = @user AND (@agent IS NULL OR agent_name = @agent) AND (@status IS NULL OR status = @status)
         AND (@finish IS NULL OR finish_reason = @finish) AND (@since IS NULL OR created_at >= @since) AND (@until IS NULL OR created_at < @until)
@@ -50,6 +53,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
       return { ...sums, last_error: (s.lastError.get(params) as AgentActivity['last_error'] | undefined) ?? null };
     },
     agentStats: async ({ userId, since }) => agentStatsOf(s.stats.all({ since, user: userId ?? null }) as AgentStatsRow[]),
+    lastRunAt: async ({ userId }) => lastRunsOf(s.lastRuns.all({ user: userId ?? null }) as LastRunRow[]),
     async executions(userId, q) {
       const rows = s.executions.all({
         user: userId,

@@ -1,7 +1,7 @@
 /**
  * Agents: every agent the caller can use with source, state, model, tools, capabilities, last
- * activity (from the caller's runs) and the last hour's runs, errors, p50 latency, tokens and cost
- * (`GET /api/executions/stats`: the caller's runs, the admin's: everyone's); start / stop / restart
+ * activity (its latest run's start, activity.ts) and the last hour's runs, errors, p50 latency,
+ * tokens and cost (`GET /api/executions/stats`: the caller's runs, the admin's: everyone's); start / stop / restart
  * for the admin; edit, delete and export for the caller's own agents; a new agent and TOON import.
  * States change live (`agent_state`); the hour's figures are re-read on each `run_finished`. Under
  * 600 px wide the table shows each agent as a card (style.css), each cell labelled by `data-label`.
@@ -9,28 +9,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiText, ApiError } from '../api';
 import { Link } from '../link';
-import { agents, capabilities, finishedVersion, loadAgents, me, navigate, runsVersion } from '../state';
-
-interface RunRow {
-  agent_name: string;
-  created_at: number;
-}
-
-/** Latest run time (ms) per agent name among the caller's newest runs. */
-function useLastActivity(): Record<string, number> {
-  const [last, setLast] = useState<Record<string, number>>({});
-  const version = runsVersion.value;
-  useEffect(() => {
-    void api<{ executions: RunRow[] }>('/api/executions?limit=200')
-      .then(({ executions }) => {
-        const out: Record<string, number> = {};
-        for (const r of executions) out[r.agent_name] = Math.max(out[r.agent_name] ?? 0, r.created_at);
-        setLast(out);
-      })
-      .catch(() => undefined);
-  }, [version]);
-  return last;
-}
+import { lastRunAt, noteRuns } from '../activity';
+import { agents, finishedVersion, loadAgents, me, navigate } from '../state';
 
 /** One agent's figures over the window, as `GET /api/executions/stats` reports them (ms, tokens, USD). */
 interface HourStats {
@@ -42,13 +22,16 @@ interface HourStats {
   cost_usd: number;
 }
 
-/** The last hour's stats per agent name, re-read whenever a run finishes. */
+/** The last hour's stats per agent name, re-read whenever a run finishes; also records each agent's latest run start (activity.ts). */
 function useHourStats(): Record<string, HourStats> {
   const [stats, setStats] = useState<Record<string, HourStats>>({});
   const version = finishedVersion.value;
   useEffect(() => {
-    void api<{ agents: HourStats[] }>('/api/executions/stats?window=3600')
-      .then((r) => setStats(Object.fromEntries(r.agents.map((a) => [a.agent, a]))))
+    void api<{ agents: HourStats[]; last_run_at: Record<string, number> }>('/api/executions/stats?window=3600')
+      .then((r) => {
+        setStats(Object.fromEntries(r.agents.map((a) => [a.agent, a])));
+        noteRuns(r.last_run_at);
+      })
       .catch(() => undefined);
   }, [version]);
   return stats;
@@ -82,7 +65,6 @@ function download(name: string, text: string) {
 
 export function AgentsPage() {
   const [error, setError] = useState('');
-  const last = useLastActivity();
   const hour = useHourStats();
   const admin = me.value?.acting_admin === true;
   const act = async (f: () => Promise<unknown>) => {
@@ -158,8 +140,10 @@ export function AgentsPage() {
                 </td>
                 <td data-label="Model">{a.model}</td>
                 <td data-label="Tools">{a.tools.join(', ') || '—'}</td>
-                <td data-label="Capabilities">{(capabilities.value[a.name] ?? []).join(', ') || '—'}</td>
-                <td data-label="Last activity">{last[a.name] ? new Date(last[a.name]!).toLocaleString() : '—'}</td>
+                <td data-label="Capabilities">{a.capabilities.join(', ') || '—'}</td>
+                <td data-label="Last activity" data-testid="last-activity">
+                  {lastRunAt.value[a.name] ? new Date(lastRunAt.value[a.name]!).toLocaleString() : '—'}
+                </td>
                 <td data-label="Last hour" data-testid="hour">
                   <Hour s={hour[a.name]} />
                 </td>

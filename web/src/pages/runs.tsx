@@ -1,32 +1,27 @@
 /**
  * Runs: the caller's executions (`GET /api/executions`, newest first) filtered on the server by
  * agent, status, finish reason and time, a page of PAGE at a time ("Load more" follows the cursor);
- * the first page is re-read when a run starts or ends. A run's detail shows its tool calls, tokens,
- * cost and duration.
+ * the first page is re-read when a run starts or ends. A run's detail (run-detail.tsx) shows its
+ * tree of sub-agent runs, each with its tool calls, tokens, cost, duration and trace.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { FINISH_REASONS } from '../../../src/domain/finish-reasons';
 import { api } from '../api';
 import { agents, runsVersion } from '../state';
 import { PendingApprovals } from './pending';
+import { RunDetail } from './run-detail';
 
-/** One execution row as the API returns it (tokens, cost in USD, duration in ms, times in ms since epoch). */
+/** The fields of an execution row the list shows (tokens, cost in USD, duration in ms, times in ms since epoch). */
 interface Run {
   id: string;
   agent_name: string;
   status: string;
   finish_reason?: string | null;
-  model?: string | null;
-  input: string;
-  output?: string | null;
-  tool_calls?: unknown[];
   tokens_input?: number;
   tokens_output?: number;
   cost_usd?: number;
   duration_ms: number;
-  error_message?: string | null;
   created_at: number;
-  conversation_id?: string | null;
 }
 
 /** Runs read per page. */
@@ -35,39 +30,6 @@ const PAGE = 50;
 /** The time filter's windows (ms). */
 const WINDOWS: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000 };
 
-function Detail({ run, onClose }: { run: Run; onClose: () => void }) {
-  return (
-    <section class="detail" aria-labelledby="run-title">
-      <h2 id="run-title">
-        Run {run.id.slice(0, 8)} · {run.agent_name}
-      </h2>
-      <dl>
-        <dt>Status</dt>
-        <dd>
-          {run.status} ({run.finish_reason ?? '—'})
-        </dd>
-        <dt>Tokens</dt>
-        <dd>
-          {run.tokens_input ?? 0} in / {run.tokens_output ?? 0} out
-        </dd>
-        <dt>Cost</dt>
-        <dd>${(run.cost_usd ?? 0).toFixed(6)}</dd>
-        <dt>Duration</dt>
-        <dd>{run.duration_ms} ms</dd>
-        <dt>Input</dt>
-        <dd>{run.input}</dd>
-        <dt>Output</dt>
-        <dd>{run.output ?? run.error_message ?? '—'}</dd>
-      </dl>
-      <h3>Tool calls</h3>
-      {run.tool_calls?.length ? <pre>{JSON.stringify(run.tool_calls, null, 2)}</pre> : <p>None.</p>}
-      <button type="button" onClick={onClose}>
-        Close
-      </button>
-    </section>
-  );
-}
-
 export function RunsPage() {
   const [runs, setRuns] = useState<Run[]>([]);
   const [next, setNext] = useState<string | undefined>(undefined);
@@ -75,7 +37,7 @@ export function RunsPage() {
   const [status, setStatus] = useState('');
   const [finish, setFinish] = useState('');
   const [window, setWindow] = useState('');
-  const [open, setOpen] = useState<Run | undefined>(undefined);
+  const [open, setOpen] = useState<string | undefined>(undefined);
   const version = runsVersion.value;
   const reads = useRef(0);
   /** The filters as query parameters (the window's start taken now), plus `cursor` for a later page. */
@@ -125,7 +87,7 @@ export function RunsPage() {
         {select('Finish reason', finish, setFinish, [...FINISH_REASONS])}
         {select('Since', window, setWindow, Object.keys(WINDOWS))}
       </div>
-      {open && <Detail run={open} onClose={() => setOpen(undefined)} />}
+      {open && <RunDetail id={open} open={setOpen} onClose={() => setOpen(undefined)} />}
       <div class="table-wrap">
         <table>
           <thead>
@@ -143,7 +105,7 @@ export function RunsPage() {
             {runs.map((r) => (
               <tr key={r.id} data-run={r.id}>
                 <td>
-                  <button type="button" class="link" onClick={() => setOpen(r)}>
+                  <button type="button" class="link" onClick={() => setOpen(r.id)}>
                     {new Date(r.created_at).toLocaleString()}
                   </button>
                 </td>
