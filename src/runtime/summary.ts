@@ -103,7 +103,7 @@ export function summarizerFor(runtime: Pick<RuntimeDeps, 'store' | 'contextWindo
 
 /**
  * One call of the run's model folding `earlier` (the summary so far) and `messages` into a new
- * summary; counted in the run's usage and reserved on its budgets.
+ * summary; counted in the run's usage, reserved on its budgets and recorded in its run trace as a model call.
  * @throws DomainError TOO_MANY_REQUESTS when no budget has room for the call, PROVIDER_ERROR when the
  *   model answers nothing; the provider's own errors.
  */
@@ -122,11 +122,12 @@ async function summarise(req: RunRequest, deps: SummaryDeps, earlier: string | u
   if (held && 'limit_key' in held) throw new DomainError('TOO_MANY_REQUESTS', refusalMessage(held));
   const used: Usage = { input_tokens: 0, output_tokens: 0 };
   const started = performance.now();
-  let text = '';
+  const step = { text: '', calls: [], finish: 'stop' };
   let outcome: 'ok' | 'error' | 'cancelled' = 'error';
   try {
     for await (const ev of provider.chat(request, deps.signal)) {
-      if (ev.type === 'text_delta') text += ev.text;
+      if (ev.type === 'text_delta') step.text += ev.text;
+      else if (ev.type === 'finish') step.finish = ev.reason;
       else if (ev.type === 'usage') {
         used.input_tokens += ev.input_tokens;
         used.output_tokens += ev.output_tokens;
@@ -135,14 +136,16 @@ async function summarise(req: RunRequest, deps: SummaryDeps, earlier: string | u
     outcome = 'ok';
   } finally {
     if (deps.signal.aborted) outcome = 'cancelled';
+    const ms = performance.now() - started;
     rec.usage.input_tokens += used.input_tokens;
     rec.usage.output_tokens += used.output_tokens;
-    await held?.settle(used.input_tokens + used.output_tokens > 0 || text === '' ? used : undefined);
-    if (provider.type !== 'offline')
-      deps.observer?.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
+    await held?.settle(used.input_tokens + used.output_tokens > 0 || step.text === '' ? used : undefined);
+    rec.runTrace?.modelCall(request, ms, used, outcome === 'ok' ? step : undefined, outcome);
+    if (provider.type !== 'offline') deps.observer?.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: ms });
   }
-  if (!text.trim()) throw new DomainError('PROVIDER_ERROR', `model ${model.name} answered the summary request with nothing`);
-  return text.trim();
+  const text = step.text.trim();
+  if (!text) throw new DomainError('PROVIDER_ERROR', `model ${model.name} answered the summary request with nothing`);
+  return text;
 }
 
 /**
