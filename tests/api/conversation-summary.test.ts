@@ -2,7 +2,7 @@
  * Conversation summaries (agent `memory.summarize`, STORY-019) over the app with a real SQLite file
  * and the fake OpenAI server. The model `tiny` has an unknown model id (an 8,192-token context) and
  * `max_tokens` 256, so three turns of ~2,250-token messages fill it. With summaries on, the fourth
- * turn makes exactly one summarisation call, whose tokens count in the run, and its prompt carries the
+ * turn makes exactly one summarisation call, whose tokens count in the run and its budget, and its prompt carries the
  * summary instead of the first turn; a short turn re-uses the stored summary; a later overflow folds
  * the old summary in; clearing the conversation removes it. A failing summarisation leaves the run to
  * plain trimming with a warning; with summaries off, trimming is plain.
@@ -44,7 +44,7 @@ for (const [name, summarize] of [
 ] as const) {
   writeFileSync(join(configDir, 'agents', `${name}.json`), JSON.stringify({ name, model: 'tiny', system_prompt: 'You are terse.', memory: { summarize } }));
 }
-const t = await makeApp({ fakeUrl: fake.url, configDir });
+const t = await makeApp({ fakeUrl: fake.url, configDir, budgets: { tokens_per_day: 10_000_000 } });
 const call = client(t.app);
 afterAll(async () => {
   await t.close();
@@ -97,6 +97,9 @@ describe('memory.summarize', () => {
     const row = (await call('GET', `/api/executions/${fourth.execution}`)).json;
     expect(row).toMatchObject({ tokens_input: 1007, tokens_output: 43 });
     expect(row.cost_usd).toBeCloseTo((1007 * 1 + 43 * 2) / 1e6, 9);
+    // ... and in the budget: three runs of 10 tokens, then this one's 1,050.
+    const budgets = (await call('GET', '/api/usage')).json.budgets;
+    expect(budgets).toContainEqual(expect.objectContaining({ scope: 'user', limit_key: 'tokens_per_day', used: 3 * 10 + 1050 }));
     expect((await call('GET', `/api/conversations/${id}`)).json.summary).toMatchObject({ text: 'SUMMARY-1', covers: 2 });
 
     // A short message leaves room: the stored summary is sent again, not re-made, and the run trace shows it.
