@@ -24,10 +24,10 @@ import type { RunRecord } from './run-record.js';
 import type { RunRequest, RuntimeDeps } from './types.js';
 
 /** What starts the summary's system message in the prompt. */
-export const SUMMARY_HEADING = 'Summary of earlier conversation:';
+const SUMMARY_HEADING = 'Summary of earlier conversation:';
 
 /** Most tokens a summary may take: the summarisation call's `max_tokens`, and the room kept free for it in the context budget. */
-export const SUMMARY_MAX_TOKENS = 512;
+const SUMMARY_MAX_TOKENS = 512;
 
 /** The system prompt of the summarisation call. */
 const SUMMARY_INSTRUCTIONS =
