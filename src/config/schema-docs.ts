@@ -40,6 +40,8 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     'memory.recall':
       'Memory items recalled per message (0-50, default 0 = none): the most relevant items of the agent\'s scope for the incoming message go into `{{memory_context}}`, or into the system prompt when the template does not use it (docs/memory.md).',
     'memory.auto_store': 'Store each finished exchange (the message and the reply) as a memory item of the agent\'s scope (default false).',
+    'memory.summarize':
+      'When a stored conversation\'s history no longer fits the model\'s context, replace the turns trimmed away by one summary made by the agent\'s model, stored with the conversation and re-made only when more turns drop out (default false; docs/memory.md).',
     budget: "This agent's budget over all its users, per UTC day and month; a model call that would pass it is refused before it is made.",
     'budget.usd_per_day': 'Most USD this agent may spend per UTC day (at its models\' prices).',
     'budget.usd_per_month': 'Most USD this agent may spend per UTC month.',

@@ -24,7 +24,9 @@ const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
  * Memory settings of an agent (SPEC §3 `memory`; docs/memory.md): whether memory tools are available,
  * how entries and items are scoped, `recall` (the N memory items most relevant to each incoming
  * message go into `{{memory_context}}`, or into the system prompt when the template does not use it;
- * 0 = none) and `auto_store` (each finished exchange is stored as a memory item).
+ * 0 = none), `auto_store` (each finished exchange is stored as a memory item) and `summarize` (the
+ * turns a stored conversation's history drops to fit the context budget are replaced by a summary
+ * made by the agent's model, src/runtime/summary.ts).
  */
 export const MemorySchema = z
   .object({
@@ -32,6 +34,7 @@ export const MemorySchema = z
     scope: z.enum(['agent', 'conversation', 'user', 'global']).default('agent'),
     recall: z.number().int().min(0).max(50).optional(),
     auto_store: z.boolean().optional(),
+    summarize: z.boolean().optional(),
   })
   .strict();
 

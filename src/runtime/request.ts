@@ -1,8 +1,9 @@
 /**
  * Prompt and request assembly (SPEC §7): the provider serving the model, the tools an agent is offered now
  * (with the client's own tools, src/runtime/client-tools.ts), its `{{memory_context}}`, the
- * conversation history trimmed to the model's context budget (src/runtime/context.ts) and the chat
- * request: system prompt, the caller's system turns, history, then the rendered
+ * conversation history trimmed to the model's context budget (src/runtime/context.ts; with the
+ * agent's `memory.summarize`, what is trimmed is replaced by a summary, src/runtime/summary.ts) and
+ * the chat request: system prompt, the caller's system turns, the summary, history, then the rendered
  * `user_prompt_template` (or the client's tool results, which continue a run without new user
  * input), the tools, and the model's sampling settings with what the request sets over them for
  * this run (src/runtime/overrides.ts).
@@ -20,6 +21,7 @@ import { replyTokens, samplingWith, toolFields } from './overrides.js';
 import { buildMessages, renderUserPrompt } from './prompt.js';
 import { memoryLines } from './semantic-memory.js';
 import { subAgentTools } from './sub-agents.js';
+import type { Summarize } from './summary.js';
 import type { FirstTurn, RunRequest, RuntimeDeps } from './types.js';
 
 /** Entries put into `{{memory_context}}`, newest first. */
@@ -101,38 +103,53 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
   /**
    * The messages of the first turn and how many older history messages were trimmed: `stored` is the stored conversation's history (or empty); a
    * caller's history (`req.history`) replaces it, its system turns (and `req.instructions`, first)
-   * kept untrimmed after the agent's own system prompt, which stays first; `first` ends them.
+   * kept untrimmed after the agent's own system prompt, which stays first; `first` ends them. When
+   * the history does not fit and `summarize` is given, the trimmed messages' summary follows the system turns.
    */
-  function messagesFor(
+  async function messagesFor(
     req: RunRequest,
     stored: readonly StoredMessage[],
     first: readonly StoredMessage[],
     specs: ToolSpec[] | undefined,
-  ): { messages: ChatMessage[]; trimmed: number } {
+    summarize: Summarize | undefined,
+  ): Promise<{ messages: ChatMessage[]; trimmed: number }> {
     const { agent, model } = req;
     const callerSystem = [
       ...(req.instructions ? [{ role: 'system' as const, content: req.instructions }] : []),
       ...(req.history ? req.history.filter((m) => m.role === 'system') : []),
     ];
-    let history = req.history ? req.history.filter((m) => m.role !== 'system') : stored;
-    const all = history.length;
+    const all = req.history ? req.history.filter((m) => m.role !== 'system') : stored;
+    let history = all;
     if (history.length) {
       let fixed = estimateTokens(agent.system_prompt) + (specs ? estimateTokens(JSON.stringify(specs)) : 0);
       for (const m of [...callerSystem, ...first]) fixed += messageTokens(m);
-      history = trimHistory(history, Math.max(0, windowOf(model) - (replyTokens(model, req.overrides) ?? DEFAULT_REPLY_TOKENS) - fixed));
+      const budget = Math.max(0, windowOf(model) - (replyTokens(model, req.overrides) ?? DEFAULT_REPLY_TOKENS) - fixed);
+      history = trimHistory(all, budget);
+      const folded = history !== all && summarize ? await summarize(all, budget) : undefined;
+      if (folded) {
+        history = folded.kept;
+        callerSystem.push(folded.summary);
+      }
     }
     const messages = buildMessages(agent, [...history, ...first]);
     if (callerSystem.length) messages.splice(1, 0, ...callerSystem.map((m): ChatMessage => ({ role: 'system', content: m.content })));
-    return { messages, trimmed: all - history.length };
+    return { messages, trimmed: all.length - history.length };
   }
 
   /**
-   * Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees.
+   * Build the first turn of `req`; `scopeId` is what conversation-scoped memory sees; `summarize`
+   * stands in for the history trimmed away (src/runtime/summary.ts `summarizerFor`).
    * @throws DomainError BAD_REQUEST for a client tool clashing with the agent's, tool results that
    *   do not answer the pending tool calls (src/runtime/client-tools.ts), or a `tool_choice` naming a
    *   tool not offered (src/runtime/overrides.ts).
    */
-  return async function firstTurn(req: RunRequest, stored: () => Promise<readonly StoredMessage[]>, scopeId: string, signal: AbortSignal): Promise<FirstTurn> {
+  return async function firstTurn(
+    req: RunRequest,
+    stored: () => Promise<readonly StoredMessage[]>,
+    scopeId: string,
+    signal: AbortSignal,
+    summarize?: Summarize,
+  ): Promise<FirstTurn> {
     const specs = offeredWithClientTools(await offeredTools(req, signal), req);
     const history = req.history ?? (await stored());
     checkToolResults(history, req.toolResults);
@@ -141,7 +158,7 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
     const first: StoredMessage[] = req.toolResults
       ? [...req.toolResults]
       : [{ role: 'user', content: renderUserPrompt(req.agent, req.message, memory?.text ?? '') }];
-    const { messages, trimmed } = messagesFor(req, req.history ? [] : history, first, specs);
+    const { messages, trimmed } = await messagesFor(req, req.history ? [] : history, first, specs, summarize);
     if (memory?.recalled && !req.agent.user_prompt_template?.includes('memory_context')) {
       messages[0] = { role: 'system', content: `${req.agent.system_prompt}\n\n${RECALL_HEADING}\n${memory.text}` };
     }

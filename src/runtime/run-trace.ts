@@ -2,7 +2,7 @@
  * The run trace recorder (src/domain/run-trace.ts): made only for a run that asked for a trace
  * (`RunRequest.trace`, else `RuntimeDeps.trace`), so a run without one allocates nothing for it.
  * The runtime calls it at its observation points: the first request (src/runtime/request.ts), each
- * model call (src/runtime/model-step.ts), and the final step commit (src/runtime/run-record.ts); tool
+ * model call (src/runtime/model-step.ts; a conversation summary's, src/runtime/summary.ts), and the final step commit (src/runtime/run-record.ts); tool
  * calls are taken from the run's tool call records (src/runtime/tool-dispatch.ts) in the order they
  * finished. `finish` gives the trace as stored: JSON, text scrubbed of secret values and cut to
  * `MAX_TRACE_TEXT_CHARS`, the whole under `MAX_TRACE_BYTES`.
@@ -42,11 +42,14 @@ export class RunTracer {
     private readonly toolCalls: readonly ToolCallSeen[],
   ) {}
 
-  /** The first request: system prompt, template variables, rendered user prompt and the messages sent. */
+  /**
+   * The first request: system prompt, template variables, rendered user prompt and the messages
+   * sent; they open the trace, before a summarisation call made while building the request (src/runtime/summary.ts).
+   */
   firstTurn(req: RunRequest, turn: FirstTurn): void {
     const { messages } = turn.request;
     const user = turn.first[0];
-    this.steps.push(
+    this.steps.unshift(
       {
         kind: 'prompt',
         system_prompt: contentOf(messages[0]),

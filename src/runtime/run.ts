@@ -63,6 +63,7 @@ import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-gua
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
 import { createRunsInFlight, type RunScope } from './runs-in-flight.js';
 import { RunTracer } from './run-trace.js';
+import { summarizerFor } from './summary.js';
 import { delegateFor, type DelegationDeps } from './sub-agents.js';
 import { dispatchTools, type ToolCaller, type ToolDispatchDeps } from './tool-dispatch.js';
 import { endRunSpan, startRunSpan } from './tracing.js';
@@ -180,7 +181,8 @@ async function* execute(
     const stored = async () => (continues && rec.conversationId ? deps.store.conversations.messages(rec.conversationId) : []);
     // A resumed run answers its decided calls first; their results continue it like a client's tool results.
     const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope, delegateFor(parts.delegation, req, rec)), req.resume, rec));
-    const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal));
+    const summarize = summarizerFor(deps, req, { provider, rec, signal: scope.signal });
+    const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal, summarize));
     if (turn instanceof DomainError) {
       // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
       // the error names only what was refused.

@@ -14,7 +14,7 @@ import type { TableIO } from './table-io.js';
 export type { RowBatch, TableIO } from './table-io.js';
 
 /**
- * The tables of the schema (after migration 13), in foreign-key order (a table comes after every
+ * The tables of the schema (after migration 14), in foreign-key order (a table comes after every
  * table it references), each with its primary key (the order rows are read in). SQLite's full-text
  * index of `memory_items` is no table of its own here: its triggers fill it as rows are copied in.
  */
@@ -26,6 +26,7 @@ export const TABLES: readonly { name: string; key: readonly string[] }[] = [
   { name: 'conversations', key: ['id'] },
   { name: 'messages', key: ['id'] },
   { name: 'conversation_participants', key: ['conversation_id', 'agent'] },
+  { name: 'conversation_summaries', key: ['conversation_id'] },
   { name: 'agent_executions', key: ['id'] },
   { name: 'memory', key: ['scope', 'key'] },
   { name: 'user_agents', key: ['id'] },

@@ -74,6 +74,22 @@ export interface ConversationStore {
   leave(id: string, agent: string): Promise<boolean>;
   /** Append `messages` in order in one transaction and touch `updated_at` (ms). @throws DomainError NOT_FOUND when the conversation is gone. */
   appendShared(id: string, messages: readonly SharedMessage[], at: number): Promise<void>;
+  /** The summary of the conversation's oldest messages (`memory.summarize`, migration 14), if one was made. */
+  summary(id: string): Promise<ConversationSummary | undefined>;
+  /** Store `summary` as the conversation's, replacing any earlier one; nothing is written when the conversation is gone. */
+  saveSummary(id: string, summary: ConversationSummary): Promise<void>;
+}
+
+/**
+ * A summary standing in for a conversation's oldest messages once they no longer fit the model's
+ * context (STORY-019, agent `memory.summarize`; src/runtime/summary.ts). `covers`: how many of the
+ * conversation's messages, oldest first, it summarises (messages are only appended, and clearing
+ * the conversation removes the summary too). `created_at` in ms since epoch.
+ */
+export interface ConversationSummary {
+  text: string;
+  covers: number;
+  created_at: number;
 }
 
 /** One `agent_executions` row (DIR-12 columns plus cost). Tokens are counts, cost in USD, duration in ms. */
@@ -478,8 +494,8 @@ export interface HistoryStore {
   /** Delete the user's conversation and its messages. @returns false when it is not theirs or absent. */
   deleteConversation(id: string, userId: string): Promise<boolean>;
   /**
-   * Clear the user's conversation's context (STORY-019): delete its messages, keep the conversation
-   * and its executions. @returns how many messages were deleted (0 also when it is not theirs).
+   * Clear the user's conversation's context (STORY-019): delete its messages and its summary, keep
+   * the conversation and its executions. @returns how many messages were deleted (0 also when it is not theirs).
    */
   clearMessages(id: string, userId: string): Promise<number>;
 }

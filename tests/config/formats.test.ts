@@ -225,3 +225,25 @@ describe('the seed examples through `caxton migrate` and the writers', () => {
     expect(decode(toon)).toMatchObject({ name: 'orchestrator', system_prompt: read.value!.system_prompt });
   });
 });
+
+describe('memory.summarize in every agent format', () => {
+  const base = { 'models/balanced.toon': model('balanced') };
+
+  it('reads it as a boolean from TOON, TOML and Markdown, and locates a value of the wrong type', () => {
+    const snap = loadConfigTree(
+      tree({
+        ...base,
+        'agents/a.toon': 'name: a\nsystem_prompt: hi\nmemory:\n  summarize: true\n',
+        'agents/b.toml': 'name = "b"\nsystem_prompt = "hi"\n\n[memory]\nsummarize = true\n',
+        'agents/c.md': '---\nname: c\nsystem_prompt: hi\nmemory:\n  summarize: true\n---\n',
+        'agents/bad.toml': 'name = "bad"\nsystem_prompt = "hi"\n\n[memory]\nsummarize = "yes"\n',
+      }),
+      opts,
+    );
+    for (const name of ['a', 'b', 'c']) expect(snap.agents.get(name)!.value.memory).toMatchObject({ summarize: true });
+    expect(snap.agents.has('bad')).toBe(false);
+    const errors = snap.diagnostics.filter((d) => d.code.startsWith('E_')).map(formatDiagnostic);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/config\/agents\/bad\.toml:5:\d+: .*memory\.summarize/);
+  });
+});

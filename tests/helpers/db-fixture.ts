@@ -10,7 +10,7 @@ import { seedConversation } from './store.js';
 
 /**
  * Fill `file` (created and migrated) with two users and everything they own: API keys, refresh tokens,
- * a revoked session, conversations with messages and executions (with a fractional cost), a shared
+ * a revoked session, conversations with messages, a summary and executions (with a fractional cost), a shared
  * conversation with participants and authored messages, memory,
  * memory items (one with a float32 vector, one without),
  * a public agent used and rated by the other user, a tool (fractional timeout), an MCP server and a
@@ -31,6 +31,7 @@ export async function populateDatabase(file: string): Promise<void> {
     { role: 'assistant', content: 'hi ☃' },
   ]);
   await seedConversation(store, 'router', bob.id, [{ role: 'user', content: 'second' }]);
+  await store.conversations.saveSummary(conv, { text: 'Ann said héllo; "quoted".', covers: 2, created_at: 1_700_000_000_050 });
   const shared = { id: 'conv-shared', agent_name: 'router', user_id: ann.id, created_at: 1_700_000_000_000, updated_at: 1_700_000_000_000 };
   await store.conversations.createShared(shared, ['router', 'helper']);
   await store.conversations.appendShared(

@@ -192,7 +192,8 @@ export function historyRoutes(deps: AppDeps): Routes {
     {
       method: 'get',
       path: '/conversations/{id}',
-      summary: 'One of your conversations with its messages (author and addressee where recorded) and its participants (shared conversations)',
+      summary:
+        'One of your conversations with its messages (author and addressee where recorded), its participants (shared conversations) and the summary of its oldest messages',
       tags: ['history'],
       responses: {
         200: {
@@ -213,6 +214,14 @@ export function historyRoutes(deps: AppDeps): Routes {
                   })
                   .loose(),
               ),
+              summary: z
+                .object({
+                  text: z.string(),
+                  covers: z.number().int().describe('how many of the oldest messages it stands in for'),
+                  created_at: z.number().describe('ms since epoch'),
+                })
+                .optional()
+                .describe("the summary standing in for the oldest messages in the agent's prompt (agent `memory.summarize`); absent when none was made"),
             })
             .loose(),
         },
@@ -223,8 +232,13 @@ export function historyRoutes(deps: AppDeps): Routes {
       const id = c.req.param('id')!;
       const conv = await deps.conversations.get(id, c.get('userId'));
       if (!conv) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
-      const [participants, messages] = await Promise.all([deps.conversations.participants(id), deps.conversations.authoredMessages(id)]);
-      return c.json({ ...conv, participants, messages });
+      const { conversations } = deps;
+      const [participants, messages, summary] = await Promise.all([
+        conversations.participants(id),
+        conversations.authoredMessages(id),
+        conversations.summary(id),
+      ]);
+      return c.json({ ...conv, participants, messages, ...(summary ? { summary } : {}) });
     },
   );
 
@@ -262,14 +276,14 @@ export function historyRoutes(deps: AppDeps): Routes {
 
   /**
    * DELETE /api/conversations/:id/messages -> `{deleted}` (STORY-019 clear a conversation's context):
-   * its messages go, the conversation and its executions stay, and the next turn starts without
+   * its messages and its summary go, the conversation and its executions stay, and the next turn starts without
    * history. 404 when not the caller's; 409 CONFLICT while a run is continuing it.
    */
   r.op(
     {
       method: 'delete',
       path: '/conversations/{id}/messages',
-      summary: "Clear one of your conversations' context: delete its messages, keep the conversation (409 while a run is using it)",
+      summary: "Clear one of your conversations' context: delete its messages and summary, keep the conversation (409 while a run is using it)",
       tags: ['history'],
       responses: {
         200: { description: 'cleared', schema: z.object({ deleted: z.number().int().describe('messages deleted') }) },

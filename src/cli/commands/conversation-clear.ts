@@ -1,6 +1,6 @@
 /**
  * `caxton conversation clear ID` (STORY-019): clear a conversation's context through
- * `DELETE /api/conversations/ID/messages`: its messages are deleted, the conversation stays, and the
+ * `DELETE /api/conversations/ID/messages`: its messages and summary are deleted, the conversation stays, and the
  * next turn starts without history. Fails (exit 1) for a conversation that is not yours or is in use.
  */
 import { requestJson } from '../../client/http.js';

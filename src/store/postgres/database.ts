@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { DomainError } from '../../domain/errors.js';
 import { redactDatabaseUrl, urlPasswords } from '../database-url.js';
-import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import type { Conversation, ConversationStore, ConversationSummary, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createApprovalStore } from './approvals.js';
 import { createBudgetStore } from './budgets.js';
 import { createChangeFeed } from './changes.js';
@@ -35,6 +35,12 @@ const types: pg.CustomTypesConfig = {
 const S = {
   conversation: { name: 'cx_conv_get', text: 'SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2' },
   messages: { name: 'cx_msg_list', text: 'SELECT role, content, tool_calls, tool_call_id FROM messages WHERE conversation_id = $1 ORDER BY id' },
+  summary: { name: 'cx_conv_summary', text: 'SELECT summary AS text, covers, created_at FROM conversation_summaries WHERE conversation_id = $1' },
+  saveSummary: {
+    name: 'cx_conv_save_summary',
+    text: `INSERT INTO conversation_summaries (conversation_id, summary, covers, created_at) SELECT id, $2, $3, $4 FROM conversations WHERE id = $1
+      ON CONFLICT (conversation_id) DO UPDATE SET summary = EXCLUDED.summary, covers = EXCLUDED.covers, created_at = EXCLUDED.created_at`,
+  },
   memoryGet: { name: 'cx_mem_get', text: 'SELECT key, value, updated_at FROM memory WHERE scope = $1 AND key = $2' },
   memorySet: {
     name: 'cx_mem_set',
@@ -64,6 +70,10 @@ function createConversationStore(db: Db): ConversationStore {
         ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
         ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
       }));
+    },
+    summary: async (id) => (await db.run<ConversationSummary & Record<string, unknown>>(S.summary, [id])).rows[0],
+    async saveSummary(id, s) {
+      await db.run(S.saveSummary, [id, s.text, s.covers, s.created_at]);
     },
   };
 }

@@ -361,6 +361,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'conversation summaries: conversation_summaries (one summary per conversation of its oldest messages, memory.summarize)',
+    sql: `
+      CREATE TABLE conversation_summaries (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+        summary TEXT NOT NULL,
+        covers INTEGER NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The highest migration number of this build. */

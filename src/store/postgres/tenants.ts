@@ -55,7 +55,10 @@ const S = {
   deleteConversation: { name: 'cx_history_delete_conversation', text: 'DELETE FROM conversations WHERE id = $1 AND user_id = $2' },
   clearMessages: {
     name: 'cx_history_clear_messages',
-    text: 'DELETE FROM messages WHERE conversation_id = $1 AND conversation_id IN (SELECT id FROM conversations WHERE id = $1 AND user_id = $2)',
+    // One statement: the summary and the messages go together.
+    text: `WITH c AS (SELECT id FROM conversations WHERE id = $1 AND user_id = $2),
+      s AS (DELETE FROM conversation_summaries WHERE conversation_id IN (SELECT id FROM c))
+      DELETE FROM messages WHERE conversation_id IN (SELECT id FROM c)`,
   },
 };
 

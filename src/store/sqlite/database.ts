@@ -8,7 +8,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DomainError } from '../../domain/errors.js';
-import type { Conversation, ConversationStore, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
+import type { Conversation, ConversationStore, ConversationSummary, MemoryEntry, MemoryStore, Store, StoredMessage, StoreHealth } from '../types.js';
 import { createApprovalStore } from './approvals.js';
 import { createBudgetStore } from './budgets.js';
 import { createStepCommitter } from './executions.js';
@@ -71,6 +71,11 @@ function openDatabase(file: string): { db: Database.Database; version: number } 
 function createConversationStore(db: Database.Database): ConversationStore {
   const getConversation = db.prepare('SELECT id, agent_name, user_id, created_at, updated_at FROM conversations WHERE id = ? AND user_id = ?');
   const messages = db.prepare('SELECT role, content, tool_calls, tool_call_id FROM messages WHERE conversation_id = ? ORDER BY id');
+  const summary = db.prepare('SELECT summary AS text, covers, created_at FROM conversation_summaries WHERE conversation_id = ?');
+  const saveSummary = db.prepare(
+    `INSERT INTO conversation_summaries (conversation_id, summary, covers, created_at) SELECT id, @text, @covers, @created_at FROM conversations WHERE id = @id
+      ON CONFLICT (conversation_id) DO UPDATE SET summary = excluded.summary, covers = excluded.covers, created_at = excluded.created_at`,
+  );
   return {
     ...createSharedConversationMethods(db),
     async get(id, userId) {
@@ -84,6 +89,10 @@ function createConversationStore(db: Database.Database): ConversationStore {
         ...(r.tool_calls ? { tool_calls: JSON.parse(r.tool_calls) as unknown[] } : {}),
         ...(r.tool_call_id ? { tool_call_id: r.tool_call_id } : {}),
       }));
+    },
+    summary: async (id) => summary.get(id) as ConversationSummary | undefined,
+    async saveSummary(id, s) {
+      saveSummary.run({ id, ...s });
     },
   };
 }

@@ -396,4 +396,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'conversation summaries: conversation_summaries (one summary per conversation of its oldest messages, memory.summarize)',
+    sql: `
+      CREATE TABLE conversation_summaries (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+        summary TEXT NOT NULL,
+        covers INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -45,7 +45,14 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     clearMessages: db.prepare(
       'DELETE FROM messages WHERE conversation_id = ? AND conversation_id IN (SELECT id FROM conversations WHERE id = ? AND user_id = ?)',
     ),
+    clearSummary: db.prepare(
+      'DELETE FROM conversation_summaries WHERE conversation_id = ? AND conversation_id IN (SELECT id FROM conversations WHERE id = ? AND user_id = ?)',
+    ),
   };
+  const clear = db.transaction((id: string, userId: string) => {
+    s.clearSummary.run(id, id, userId);
+    return s.clearMessages.run(id, id, userId).changes;
+  });
   return {
     async agentActivity({ name, rowId, userId, since }) {
       const params = { name, since, row: rowId ?? null, user: userId ?? null };
@@ -74,7 +81,7 @@ function createHistoryStore(db: Database.Database): HistoryStore {
     },
     conversations: async (userId, { limit }) => s.conversations.all(userId, limit) as Conversation[],
     deleteConversation: async (id, userId) => s.deleteConversation.run(id, userId).changes > 0,
-    clearMessages: async (id, userId) => s.clearMessages.run(id, id, userId).changes,
+    clearMessages: async (id, userId) => clear(id, userId),
     trace: async (executionId) => s.trace.get(executionId) as { user_id: string; trace: string } | undefined,
   };
 }
