@@ -6,7 +6,8 @@
  * export, import); `/v1/embeddings` with the official `openai` client; and the embedder switched to a
  * model alias served by the fake's `/v1/embeddings`, the items re-embedded in the background;
  * `caxton memory reindex` after a failed background run (its count, a clear error when the embedder
- * fails) and its progress bar and that of `import` in a terminal; and `caxton conversation clear` (STORY-019).
+ * fails) and its progress bar and that of `import` in a terminal; `caxton conversation clear` and the
+ * summary `caxton conversation show` prints (STORY-019).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -51,6 +52,21 @@ memory:
   scope: conversation
   recall: 3
   auto_store: true
+`;
+
+/** Summarises what no longer fits its small model's context (\`memory.summarize\`, STORY-019). */
+const SUMMARIZER = `name: summarizer
+model: tiny
+system_prompt: "You are terse."
+memory:
+  summarize: true
+`;
+
+/** An unknown model id: an 8,192-token context, 256 of them kept for the reply. */
+const TINY_MODEL = `name: tiny
+provider: openai
+model: tiny-test
+max_tokens: 256
 `;
 
 const EMBEDDER_MODEL = `name: embedder
@@ -136,6 +152,8 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
       h.writeFile('config/agents/loner.toon', LONER);
       h.writeFile('config/agents/diary.toon', DIARY);
       h.writeFile('config/models/embedder.toon', EMBEDDER_MODEL);
+      h.writeFile('config/agents/summarizer.toon', SUMMARIZER);
+      h.writeFile('config/models/tiny.toon', TINY_MODEL);
     }));
     tokens.ann = await login('ann@example.com');
     tokens.bob = await login('bob@example.com');
@@ -241,6 +259,17 @@ describe('semantic memory (real daemon, fake OpenAI)', { timeout: 120_000 }, () 
     expect(JSON.parse(cleared.stdout)).toEqual({ conversation_id: first.conversation_id, deleted: 4 });
     await chat('loner', tokens.ann, { message: 'and after clearing?', conversation_id: first.conversation_id });
     expect(lastPrompt()).not.toContain('pineapple');
+  });
+
+  it('`caxton conversation show` prints the summary standing in for the oldest turns', async () => {
+    const long = (tag: string) => `${tag} ${'lorem ipsum '.repeat(750)}`;
+    fake.enqueue({ content: 'ok' }, { content: 'ok' }, { content: 'ok' }, { content: 'EARLIER: three long turns' }, { content: 'ok' });
+    const { conversation_id: id } = await chat('summarizer', tokens.ann, { message: long('one') });
+    for (const tag of ['two', 'three', 'four']) await chat('summarizer', tokens.ann, { message: long(tag), conversation_id: id });
+    expect(lastPrompt()).toContain('EARLIER: three long turns');
+    const shown = await home.run(['--as', 'ann@example.com', 'conversation', 'show', id]);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^summary of the oldest \d+ message\(s\): EARLIER: three long turns$/m);
   });
 
   it('keeps memory across a restart, and re-embeds it with a model alias served by the provider', async () => {

@@ -3,7 +3,8 @@
  * (`POST /api/conversations`), `caxton conversation send ID [--to AGENT|all] [--no-stream] "message"`
  * (`POST /api/conversations/ID/messages`: each answer printed as `AGENT: reply`, streamed as it
  * arrives; without `--to` the first participant answers) and `caxton conversation show ID`
- * (`GET /api/conversations/ID`: participants, then each message as `AUTHOR -> TO: text`).
+ * (`GET /api/conversations/ID`: participants, the summary standing in for the oldest messages when
+ * the agent made one (`memory.summarize`), then each message as `AUTHOR -> TO: text`).
  * A failure exits 1, as does an answer that ended as a stated failure (docs/finish-reasons.md).
  */
 import { requestJson, requestSse } from '../../client/http.js';
@@ -14,6 +15,11 @@ import { printJson } from '../output.js';
 interface Participants {
   id: string;
   participants: { agent: string; joined_at: number }[];
+}
+/** A conversation as `GET /api/conversations/ID` answers it. */
+interface Conversation extends Participants {
+  messages: { role: string; content: string; author?: string; to?: string }[];
+  summary?: { text: string; covers: number };
 }
 interface Answer {
   agent: string;
@@ -67,17 +73,15 @@ export async function send(args: string[], opts: GlobalOptions & { to?: string; 
   return failed ? 1 : 0;
 }
 
-/** Print conversation `args[0]`: its participants, then its messages with author and addressee. */
+/** Print conversation `args[0]`: its participants, its summary when one was made, then its messages with author and addressee. */
 export async function show(args: string[], opts: GlobalOptions): Promise<number> {
-  const conv = await requestJson<Participants & { messages: { role: string; content: string; author?: string; to?: string }[] }>(
-    homePaths(opts).socket,
-    path(args[0]!),
-  );
+  const conv = await requestJson<Conversation>(homePaths(opts).socket, path(args[0]!));
   if (opts.json) {
     printJson(conv);
     return 0;
   }
   process.stdout.write(`conversation ${conv.id}\nparticipants: ${conv.participants.map((p) => p.agent).join(', ') || '(none)'}\n`);
+  if (conv.summary) process.stdout.write(`summary of the oldest ${conv.summary.covers} message(s): ${conv.summary.text}\n`);
   for (const m of conv.messages) process.stdout.write(`${m.author ?? m.role}${m.to ? ` -> ${m.to}` : ''}: ${m.content}\n`);
   return 0;
 }
