@@ -13,7 +13,7 @@ import type { ChatRequest, Provider } from '../llm/types.js';
 import { agentBudgetKey, type Budgets, type RunBudget } from './budgets.js';
 import { estimateTokens } from './context.js';
 import type { ErrorEvent, RunEvent } from './events.js';
-import { modelStep, separator, type StepResult } from './model-step.js';
+import { modelStep, separator, type StepResult, type StepText } from './model-step.js';
 import type { RunObserver } from './observer.js';
 import type { RunRecord } from './run-record.js';
 import type { RunRequest } from './types.js';
@@ -21,7 +21,11 @@ import type { RunRequest } from './types.js';
 /** A step's result, or the budget that refused it (`text` then holds the run's last message). */
 export type BudgetedStep = StepResult & { refusal?: BudgetRefusal };
 
-/** One model call of `rec`'s run, reserved on `budget` when one applies; `observer` times the provider request. */
+/**
+ * One model call of `rec`'s run, reserved on `budget` when one applies; `observer` times the
+ * provider request. A step of the reply (`text` = `reply`) counts as one of the run's iterations and
+ * a refusal becomes the run's last message; a call made `aside` does neither (src/runtime/model-step.ts).
+ */
 export async function* budgetedStep(
   budget: RunBudget | undefined,
   provider: Provider,
@@ -30,21 +34,23 @@ export async function* budgetedStep(
   rec: RunRecord,
   signal: AbortSignal,
   observer?: RunObserver,
+  text: StepText = 'reply',
 ): AsyncGenerator<RunEvent, BudgetedStep> {
   const held = budget?.limited ? await budget.reserve(request, model) : undefined;
   if (held && 'limit_key' in held) {
     observer?.budgetRefused(rec.agentName, held);
+    if (text === 'aside') return { text: '', calls: [], finish: 'budget_exceeded', refusal: held };
     const note = separator(rec.reply) + `[stopped] ${refusalMessage(held)}.`;
     rec.reply += note;
     yield { type: 'text_delta', text: note };
     return { text: note, calls: [], finish: 'budget_exceeded', refusal: held };
   }
-  rec.iterations++;
+  if (text === 'reply') rec.iterations++;
   const before = { ...rec.usage };
   const replied = rec.reply.length;
   let answered = false;
   try {
-    const step = yield* modelStep(provider, request, rec, signal, observer);
+    const step = yield* modelStep(provider, request, rec, signal, observer, text);
     answered = true;
     return step;
   } finally {

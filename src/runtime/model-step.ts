@@ -25,10 +25,18 @@ export interface StepResult {
 }
 
 /**
- * Stream one provider call, passing text and cumulative usage on; a step's text is set apart from
- * earlier text. The request's duration and outcome go to `observer` (the offline provider makes no
- * request), the call is traced as a `chat MODEL` span under the run's (src/runtime/tracing.ts), and
- * recorded in the run trace when the run keeps one (src/runtime/run-trace.ts).
+ * Where a call's text goes: `reply` (a step of the run's answer: appended to the run's reply and
+ * streamed as `text_delta` events) or `aside` (a call the run makes for itself, such as a
+ * conversation summary: the text is only returned). Either way its usage counts in the run's.
+ */
+export type StepText = 'reply' | 'aside';
+
+/**
+ * Stream one provider call, passing text (unless `text` is `aside`) and cumulative usage on; a
+ * step's text is set apart from earlier text. The request's duration and outcome go to `observer`
+ * (the offline provider makes no request), the call is traced as a `chat MODEL` span under the
+ * run's (src/runtime/tracing.ts), and recorded in the run trace when the run keeps one
+ * (src/runtime/run-trace.ts).
  */
 export async function* modelStep(
   provider: Provider,
@@ -36,6 +44,7 @@ export async function* modelStep(
   rec: RunRecord,
   signal: AbortSignal,
   observer?: RunObserver,
+  text: StepText = 'reply',
 ): AsyncGenerator<RunEvent, StepResult> {
   const chat = startChatSpan(rec.trace?.ctx, { providerType: provider.type, providerName: provider.name, model: request.model });
   const before = { ...rec.usage };
@@ -45,7 +54,7 @@ export async function* modelStep(
   let step: StepResult | undefined;
   let error: unknown;
   try {
-    step = yield* stream(provider, request, rec, signal);
+    step = yield* stream(provider, request, rec, signal, text);
     outcome = 'ok';
     return step;
   } catch (err) {
@@ -63,10 +72,11 @@ export async function* modelStep(
 }
 
 /** `modelStep` itself. */
-async function* stream(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal): AsyncGenerator<RunEvent, StepResult> {
+async function* stream(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal, text: StepText): AsyncGenerator<RunEvent, StepResult> {
   const step: StepResult = { text: '', calls: [], finish: 'stop' };
   for await (const ev of provider.chat(request, signal)) {
-    if (ev.type === 'text_delta') {
+    if (ev.type === 'text_delta' && text === 'aside') step.text += ev.text;
+    else if (ev.type === 'text_delta') {
       const sep = step.text === '' ? separator(rec.reply) : '';
       if (sep) yield { type: 'text_delta', text: sep };
       step.text += ev.text;

@@ -17,7 +17,7 @@ import { refusalMessage } from '../domain/budgets.js';
 import { DomainError } from '../domain/errors.js';
 import type { ChatRequest, Provider } from '../llm/types.js';
 import type { ConversationStore, StoredMessage } from '../store/types.js';
-import type { Usage } from './events.js';
+import { budgetedStep } from './budget-step.js';
 import { contextWindow, estimateTokens, messageTokens, trimHistory } from './context.js';
 import type { RunObserver } from './observer.js';
 import type { RunRecord } from './run-record.js';
@@ -103,7 +103,8 @@ export function summarizerFor(runtime: Pick<RuntimeDeps, 'store' | 'contextWindo
 
 /**
  * One call of the run's model folding `earlier` (the summary so far) and `messages` into a new
- * summary; counted in the run's usage, reserved on its budgets and recorded in its run trace as a model call.
+ * summary, made aside from the reply (src/runtime/budget-step.ts): counted in the run's usage,
+ * reserved on its budgets, traced and recorded in its run trace as a model call.
  * @throws DomainError TOO_MANY_REQUESTS when no budget has room for the call, PROVIDER_ERROR when the
  *   model answers nothing; the provider's own errors.
  */
@@ -118,31 +119,11 @@ async function summarise(req: RunRequest, deps: SummaryDeps, earlier: string | u
     ],
     sampling: { ...(model.temperature !== undefined ? { temperature: model.temperature } : {}), max_tokens: SUMMARY_MAX_TOKENS },
   };
-  const held = rec.budget?.limited ? await rec.budget.reserve(request, model) : undefined;
-  if (held && 'limit_key' in held) throw new DomainError('TOO_MANY_REQUESTS', refusalMessage(held));
-  const used: Usage = { input_tokens: 0, output_tokens: 0 };
-  const started = performance.now();
-  const step = { text: '', calls: [], finish: 'stop' };
-  let outcome: 'ok' | 'error' | 'cancelled' = 'error';
-  try {
-    for await (const ev of provider.chat(request, deps.signal)) {
-      if (ev.type === 'text_delta') step.text += ev.text;
-      else if (ev.type === 'finish') step.finish = ev.reason;
-      else if (ev.type === 'usage') {
-        used.input_tokens += ev.input_tokens;
-        used.output_tokens += ev.output_tokens;
-      }
-    }
-    outcome = 'ok';
-  } finally {
-    if (deps.signal.aborted) outcome = 'cancelled';
-    const ms = performance.now() - started;
-    rec.usage.input_tokens += used.input_tokens;
-    rec.usage.output_tokens += used.output_tokens;
-    await held?.settle(used.input_tokens + used.output_tokens > 0 || step.text === '' ? used : undefined);
-    rec.runTrace?.modelCall(request, ms, used, outcome === 'ok' ? step : undefined, outcome);
-    if (provider.type !== 'offline') deps.observer?.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: ms });
-  }
+  const call = budgetedStep(rec.budget, provider, request, model, rec, deps.signal, deps.observer, 'aside');
+  let next = await call.next();
+  while (!next.done) next = await call.next();
+  const step = next.value;
+  if (step.refusal) throw new DomainError('TOO_MANY_REQUESTS', refusalMessage(step.refusal));
   const text = step.text.trim();
   if (!text) throw new DomainError('PROVIDER_ERROR', `model ${model.name} answered the summary request with nothing`);
   return text;
