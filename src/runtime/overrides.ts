@@ -63,6 +63,18 @@ export function toolFields(specs: ToolSpec[] | undefined, parallelTools: boolean
   return { tools: specs, parallel_tool_calls: overrides?.parallel_tool_calls ?? parallelTools, ...(choice !== undefined ? { tool_choice: choice } : {}) };
 }
 
+/**
+ * `overrides` as a paused run keeps them for its resumption (src/domain/approvals.ts
+ * `PausedRequest`): plain JSON without the reply check, and a `tool_choice` that forced a call
+ * relaxed to `auto` (the paused run's first model call was made), or undefined when nothing is left.
+ */
+export function pausedOverrides(overrides: RunOverrides | undefined): Record<string, unknown> | undefined {
+  if (!overrides) return undefined;
+  const { checkReply: _check, tool_choice: choice, ...rest } = overrides;
+  const kept: Record<string, unknown> = { ...rest, ...(choice === undefined ? {} : { tool_choice: choice === 'none' ? 'none' : 'auto' }) };
+  return Object.keys(kept).length ? kept : undefined;
+}
+
 /** After a tool round: a `tool_choice` that forced a call becomes `auto` (module comment). */
 export function relaxToolChoice(request: ChatRequest): void {
   if (request.tool_choice !== undefined && request.tool_choice !== 'none' && request.tool_choice !== 'auto') request.tool_choice = 'auto';
