@@ -78,6 +78,22 @@ export interface StartedWorkflow {
 /** The prefix of an OpenAI `model` naming a workflow (`workflow:NAME`) on /v1. */
 export const WORKFLOW_MODEL_PREFIX = 'workflow:';
 
+/** The workflow an OpenAI `model` names (`workflow:NAME`), or undefined when it names an agent. */
+export const workflowOfModel = (model: string): string | undefined =>
+  model.startsWith(WORKFLOW_MODEL_PREFIX) ? model.slice(WORKFLOW_MODEL_PREFIX.length) : undefined;
+
+/**
+ * Refuse an OpenAI request to `workflow` that sets what only an agent's run takes (client tools,
+ * tool results, instructions): `field` names the first such request field, undefined when none is set.
+ * @throws DomainError BAD_REQUEST naming `field`.
+ */
+export function refuseForWorkflow(workflow: string, field: string | undefined): void {
+  if (field === undefined) return;
+  throw new DomainError('BAD_REQUEST', `workflow ${workflow} takes no client tools, tool results or instructions (${field})`, [
+    { field, message: 'not supported for workflow models', hint: 'send a user message last, without tools or instructions' },
+  ]);
+}
+
 /** Drain a workflow's events into its final `done`. @throws DomainError for an `error` event. */
 export async function collectWorkflow(events: AsyncIterable<WorkflowEvent>): Promise<WorkflowDoneEvent> {
   for await (const ev of events) {
