@@ -9,7 +9,9 @@
  * workflow with a stated error (`finish_reason` `error` / `max_iterations`), never silently.
  *
  * Every agent run goes through `startAgentRun` (src/api/run.ts), so tenancy, lifecycle, budgets,
- * metrics, logs and live events apply to each hop exactly as to a direct run. The hops share one
+ * metrics, logs and live events apply to each hop exactly as to a direct run. A workflow with
+ * `parallel_subagents = true` runs each hop with that override (src/runtime/overrides.ts): the hop's
+ * agent runs the sub-agent calls of one model turn at once, whatever its own setting. The hops share one
  * conversation: the stored one (the first run's, or the request's `conversationId`), or for a
  * stateless caller (`history`) the history grown by each hop's turn.
  *
@@ -159,11 +161,16 @@ async function decide(w: Walk, agent: string, done: DoneEvent): Promise<Decision
   return { next };
 }
 
-/** Start the run of `agent` as the next hop of `w`. @throws DomainError as `startAgentRun` does. */
+/**
+ * Start the run of `agent` as the next hop of `w`; with the workflow's `parallel_subagents` its
+ * sub-agent calls run at once (else the agent's own `parallel_subagents` holds).
+ * @throws DomainError as `startAgentRun` does.
+ */
 function startHop(w: Walk, agent: string): Promise<StartedRun> {
   const { workflow: _workflow, conversationId: _c, history: _h, signal: _s, ...rest } = w.base;
   return w.startRun({
     ...rest,
+    ...(w.wf.parallel_subagents ? { overrides: { ...rest.overrides, parallel_subagents: true } } : {}),
     name: agent,
     signal: w.signal,
     ...(w.conversationId ? { conversationId: w.conversationId } : w.history ? { history: w.history } : {}),
