@@ -10,9 +10,9 @@
  *
  * Every agent run goes through `startAgentRun` (src/api/run.ts), so tenancy, lifecycle, budgets,
  * metrics, logs and live events apply to each hop exactly as to a direct run. A workflow with
- * `parallel_subagents = true` runs each hop with that override (src/runtime/overrides.ts): the hop's
- * agent runs the sub-agent calls of one model turn at once, whatever its own setting. The hops share one
- * conversation: the stored one (the first run's, or the request's `conversationId`), or for a
+ * `parallel_subagents = true` runs each hop with that override (src/runtime/overrides.ts): the
+ * hop's agent runs the sub-agent calls of one model turn at once, whatever its own setting. The hops
+ * share one conversation: the stored one (the first run's, or the request's `conversationId`), or for a
  * stateless caller (`history`) the history grown by each hop's turn.
  *
  * Events: those of each agent run, except that only the first run's `start` is sent (it stays the

@@ -1,11 +1,12 @@
 /**
  * The daemon log: pino JSON lines with ISO timestamps (SPEC §2, §8), sent where `[logging]
- * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile below);
- * `stdout` writes to stdout only (systemd's journald, containers); `syslog` sends RFC 5424 messages to
- * a syslog server over UDP or TCP (pino-syslog formats, pino-socket sends, in pino's transport worker
- * thread, loaded only for this destination). With `file` or `syslog`, `--foreground` also echoes
- * every line to stdout, in the file's line format whatever the destination. Secrets are redacted twice: by path (fields such as `api_key`), and by value
- * on every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
+ * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile
+ * below); `stdout` writes to stdout only (systemd's journald, containers); `syslog` sends RFC 5424
+ * messages to a syslog server over UDP or TCP (pino-syslog formats, pino-socket sends, in pino's
+ * transport worker thread, loaded only for this destination). With `file` or `syslog`,
+ * `--foreground` also echoes every line to stdout, in the file's line format whatever the
+ * destination. Secrets are redacted twice: by path (fields such as `api_key`), and by value on
+ * every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
  * src/domain/secrets.ts), so no line carries a configured secret wherever it sits in the message.
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';

@@ -43,9 +43,9 @@ export interface RunProgress {
 
 /**
  * What the paused run's request set that its resumed run keeps: the API key it is charged to (its
- * budget applies) and the per-run overrides (src/runtime/overrides.ts `RunOverrides` as JSON: sampling,
- * response_format, user, tool_choice, parallel_tool_calls; the reply check is rebuilt from
- * response_format when the run resumes).
+ * budget applies) and the per-run overrides (src/runtime/overrides.ts `RunOverrides` as JSON:
+ * sampling, response_format, user, tool_choice, parallel_tool_calls, parallel_subagents; the reply
+ * check is rebuilt from response_format when the run resumes).
  */
 export interface PausedRequest {
   api_key_id?: string;

@@ -1,10 +1,9 @@
 /**
  * Admission of one run (SPEC §7): its agent's lifecycle admits it, the request is checked (history
  * or a stored conversation, not both; the conversation exists, is the user's and is not a shared
- * one), and it takes one
- * of its agent's concurrency slots, waiting in that agent's queue if needed. A refusal is the run's
- * only event; it leaves a `cancelled` or `error` row, except for the caller's own mistakes
- * (NOT_FOUND, BAD_REQUEST), which are no run and leave none.
+ * one), and it takes one of its agent's concurrency slots, waiting in that agent's queue if needed.
+ * A refusal is the run's only event; it leaves a `cancelled` or `error` row, except for the
+ * caller's own mistakes (NOT_FOUND, BAD_REQUEST), which are no run and leave none.
  */
 import { DomainError, isDomainError, type ErrorCode } from '../domain/errors.js';
 import type { ConversationKind, Store } from '../store/types.js';
