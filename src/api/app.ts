@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     eventRoutes(deps),
     workflowRoutes(deps, startWorkflow, wire),
     openaiRoutes(deps, startRun, wire, startWorkflow),
-    openaiResponsesRoutes(deps, startRun, wire),
+    openaiResponsesRoutes(deps, startRun, wire, startWorkflow),
     openaiEmbeddingRoutes(deps),
     memoryRoutes(deps),
     mcpRoutes(deps, startRun, wire),

@@ -8,7 +8,9 @@
  *   arriving together, on one node or several, one wins and resumes the run (its approved calls run
  *   once); the other gets CONFLICT naming the decision already taken.
  * - The resumed run is started like any run (src/api/run.ts `StartAgentRun`: the agent resolved
- *   again for the run's user, budgets, rate limits, slots, metrics and logs as for any run). When it
+ *   again for the run's user, budgets, rate limits, slots, metrics and logs as for any run), with
+ *   what the paused request set (`PendingApproval.request`): it is charged to the same API key and
+ *   keeps its sampling, response_format and tool settings. When it
  *   cannot start (agent gone, stopped or busy) the decision is undone, so the request changes no
  *   data and can be repeated.
  * - A timed-out approval is rejected by `system` with the reason `no decision within N s
@@ -18,6 +20,7 @@ import { rejectionResult, type PendingApproval } from '../domain/approvals.js';
 import { DomainError } from '../domain/errors.js';
 import type { Log } from '../domain/log.js';
 import type { ApprovalStore, StoredMessage, UserStore } from '../store/types.js';
+import { resumedOverrides } from './openai-params.js';
 import type { StartAgentRun, StartedRun } from './run.js';
 
 /** Who decides: the request's user and whether it is the admin. */
@@ -75,6 +78,7 @@ export function createApprovals(deps: ApprovalDeps): Approvals {
 
   /** Start the run `won` resumes; when it cannot start, put the approval back to pending and rethrow. */
   async function resume(won: PendingApproval, req: Omit<DecisionRequest, 'decision' | 'reason'>): Promise<StartedRun> {
+    const kept = won.request;
     try {
       return await deps.startRun({
         name: won.agent_ref,
@@ -82,6 +86,8 @@ export function createApprovals(deps: ApprovalDeps): Approvals {
         message: won.progress.input,
         ...(won.conversation_id ? { conversationId: won.conversation_id } : { history: (won.history ?? []) as StoredMessage[] }),
         resume: won,
+        ...(kept?.api_key_id ? { apiKeyId: kept.api_key_id } : {}),
+        ...(kept?.overrides ? { overrides: await resumedOverrides(kept.overrides) } : {}),
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.log ? { log: req.log } : {}),
       });

@@ -133,6 +133,16 @@ export async function runOverrides(p: CompletionParams): Promise<RunOverrides | 
   };
 }
 
+/**
+ * The overrides a paused run kept (src/runtime/overrides.ts `pausedOverrides`), with the reply check
+ * of their `response_format` rebuilt, for the resumed run.
+ */
+export async function resumedOverrides(kept: Record<string, unknown>): Promise<RunOverrides> {
+  const overrides = kept as RunOverrides;
+  const checkReply = overrides.response_format ? await replyCheck(overrides.response_format) : undefined;
+  return { ...overrides, ...(checkReply ? { checkReply } : {}) };
+}
+
 /** A JSON Schema check: why a parsed value does not match, or undefined. */
 type SchemaCheck = (value: unknown) => string | undefined;
 

@@ -9,8 +9,10 @@
  * workflow with a stated error (`finish_reason` `error` / `max_iterations`), never silently.
  *
  * Every agent run goes through `startAgentRun` (src/api/run.ts), so tenancy, lifecycle, budgets,
- * metrics, logs and live events apply to each hop exactly as to a direct run. The hops share one
- * conversation: the stored one (the first run's, or the request's `conversationId`), or for a
+ * metrics, logs and live events apply to each hop exactly as to a direct run. A workflow with
+ * `parallel_subagents = true` runs each hop with that override (src/runtime/overrides.ts): the
+ * hop's agent runs the sub-agent calls of one model turn at once, whatever its own setting. The hops
+ * share one conversation: the stored one (the first run's, or the request's `conversationId`), or for a
  * stateless caller (`history`) the history grown by each hop's turn.
  *
  * Events: those of each agent run, except that only the first run's `start` is sent (it stays the
@@ -78,6 +80,22 @@ export interface StartedWorkflow {
 /** The prefix of an OpenAI `model` naming a workflow (`workflow:NAME`) on /v1. */
 export const WORKFLOW_MODEL_PREFIX = 'workflow:';
 
+/** The workflow an OpenAI `model` names (`workflow:NAME`), or undefined when it names an agent. */
+export const workflowOfModel = (model: string): string | undefined =>
+  model.startsWith(WORKFLOW_MODEL_PREFIX) ? model.slice(WORKFLOW_MODEL_PREFIX.length) : undefined;
+
+/**
+ * Refuse an OpenAI request to `workflow` that sets what only an agent's run takes (client tools,
+ * tool results, instructions): `field` names the first such request field, undefined when none is set.
+ * @throws DomainError BAD_REQUEST naming `field`.
+ */
+export function refuseForWorkflow(workflow: string, field: string | undefined): void {
+  if (field === undefined) return;
+  throw new DomainError('BAD_REQUEST', `workflow ${workflow} takes no client tools, tool results or instructions (${field})`, [
+    { field, message: 'not supported for workflow models', hint: 'send a user message last, without tools or instructions' },
+  ]);
+}
+
 /** Drain a workflow's events into its final `done`. @throws DomainError for an `error` event. */
 export async function collectWorkflow(events: AsyncIterable<WorkflowEvent>): Promise<WorkflowDoneEvent> {
   for await (const ev of events) {
@@ -143,11 +161,16 @@ async function decide(w: Walk, agent: string, done: DoneEvent): Promise<Decision
   return { next };
 }
 
-/** Start the run of `agent` as the next hop of `w`. @throws DomainError as `startAgentRun` does. */
+/**
+ * Start the run of `agent` as the next hop of `w`; with the workflow's `parallel_subagents` its
+ * sub-agent calls run at once (else the agent's own `parallel_subagents` holds).
+ * @throws DomainError as `startAgentRun` does.
+ */
 function startHop(w: Walk, agent: string): Promise<StartedRun> {
   const { workflow: _workflow, conversationId: _c, history: _h, signal: _s, ...rest } = w.base;
   return w.startRun({
     ...rest,
+    ...(w.wf.parallel_subagents ? { overrides: { ...rest.overrides, parallel_subagents: true } } : {}),
     name: agent,
     signal: w.signal,
     ...(w.conversationId ? { conversationId: w.conversationId } : w.history ? { history: w.history } : {}),

@@ -79,7 +79,8 @@ export const FIELD_DOCS: Record<EntityKind, Record<string, string>> = {
     fallback_agent: 'Agent used when routing finds no match.',
     max_depth: 'Deepest chain of agents handing work to agents.',
     max_iterations: 'Upper bound on routing steps per request.',
-    parallel_subagents: 'Run independent sub-agents concurrently.',
+    parallel_subagents:
+      "`true`: each agent run of the workflow runs the sub-agent calls of one model turn at once, whatever the agent's own `parallel_subagents`; `false` (default): each agent's own setting holds.",
   },
   mcps: {
     name: 'Server name; agents reach its tools as `NAME.TOOL` or `NAME.*`.',

@@ -1,11 +1,12 @@
 /**
  * The daemon log: pino JSON lines with ISO timestamps (SPEC §2, §8), sent where `[logging]
- * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile below);
- * `stdout` writes to stdout only (systemd's journald, containers); `syslog` sends RFC 5424 messages to
- * a syslog server over UDP or TCP (pino-syslog formats, pino-socket sends, in pino's transport worker
- * thread, loaded only for this destination). With `file` or `syslog`, `--foreground` also echoes
- * every line to stdout. Secrets are redacted twice: by path (fields such as `api_key`), and by value
- * on every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
+ * destination` says: `file` (default) writes `logs/caxton.log`, rotated by size (RotatingFile
+ * below); `stdout` writes to stdout only (systemd's journald, containers); `syslog` sends RFC 5424
+ * messages to a syslog server over UDP or TCP (pino-syslog formats, pino-socket sends, in pino's
+ * transport worker thread, loaded only for this destination). With `file` or `syslog`,
+ * `--foreground` also echoes every line to stdout, in the file's line format whatever the
+ * destination. Secrets are redacted twice: by path (fields such as `api_key`), and by value on
+ * every serialized line (pino's `streamWrite` hook with the daemon's SecretScrubber,
  * src/domain/secrets.ts), so no line carries a configured secret wherever it sits in the message.
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -35,7 +36,7 @@ export interface LogOptions {
   file: string;
   level: string;
   destination: 'file' | 'stdout' | 'syslog';
-  /** With destination `file` or `syslog`: also write every line to stdout (`--foreground`). */
+  /** With destination `file` or `syslog`: also write every line to stdout (`--foreground`), in the file's line format. */
   echo: boolean;
   /** The file is rotated before a line would take it past this size (bytes). */
   maxFileBytes: number;
@@ -158,15 +159,22 @@ function asFileLine(line: string): string {
   return `${JSON.stringify({ ...rest, level: pino.levels.labels[entry.level as number] ?? entry.level, time: new Date(entry.time as number).toISOString() })}\n`;
 }
 
-/** The streams of `opts.destination` and the tap (always in the file's line format), each at `opts.level`. */
+/**
+ * The streams of `opts.destination`, the `--foreground` echo to stdout and the tap, each at
+ * `opts.level`; the echo and the tap always get the file's line format.
+ */
 function streamsFor(opts: LogOptions): pino.StreamEntry[] {
   const level = opts.level as pino.Level;
-  const stdout = { stream: pino.destination({ dest: 1, sync: true }), level };
-  const tapWrite = opts.tap && opts.destination === 'syslog' ? (line: string) => opts.tap!(asFileLine(line)) : opts.tap;
-  const tap: pino.StreamEntry[] = tapWrite ? [{ stream: { write: tapWrite }, level }] : [];
-  if (opts.destination === 'stdout') return [stdout, ...tap];
-  const stream = opts.destination === 'syslog' ? syslogStream(opts.syslog ?? DEFAULT_SYSLOG) : new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles);
-  return [{ stream, level }, ...(opts.echo ? [stdout] : []), ...tap];
+  const stdout = pino.destination({ dest: 1, sync: true });
+  if (opts.destination === 'stdout') return [{ stream: stdout, level }, ...(opts.tap ? [{ stream: { write: opts.tap }, level }] : [])];
+  const syslog = opts.destination === 'syslog';
+  const stream = syslog ? syslogStream(opts.syslog ?? DEFAULT_SYSLOG) : new RotatingFile(opts.file, opts.maxFileBytes, opts.maxFiles);
+  /** `write` fed the file's line format: syslog lines are converted. */
+  const fileFormat = (write: (line: string) => void): pino.StreamEntry => ({
+    stream: { write: syslog ? (line: string) => write(asFileLine(line)) : write },
+    level,
+  });
+  return [{ stream, level }, ...(opts.echo ? [fileFormat((line) => stdout.write(line))] : []), ...(opts.tap ? [fileFormat(opts.tap)] : [])];
 }
 
 /**

@@ -42,9 +42,21 @@ export interface RunProgress {
 }
 
 /**
+ * What the paused run's request set that its resumed run keeps: the API key it is charged to (its
+ * budget applies) and the per-run overrides (src/runtime/overrides.ts `RunOverrides` as JSON:
+ * sampling, response_format, user, tool_choice, parallel_tool_calls, parallel_subagents; the reply
+ * check is rebuilt from response_format when the run resumes).
+ */
+export interface PausedRequest {
+  api_key_id?: string;
+  overrides?: Record<string, unknown>;
+}
+
+/**
  * A paused run (one `tool_approvals` row, migration 11). Times in ms since epoch. What a resumed run
  * needs besides the stored conversation: who ran which agent (`agent_ref` as the catalog resolves it
- * for `user_id`), the calls waiting, and, for a stateless run (no stored conversation), its `history`.
+ * for `user_id`), the calls waiting, and, for a stateless run (no stored conversation), its `history`;
+ * what its request set (`request`) is kept in the row's `progress` JSON (src/store/rows.ts).
  */
 export interface PendingApproval {
   execution_id: string;
@@ -56,6 +68,8 @@ export interface PendingApproval {
   history?: unknown[];
   calls: PendingCall[];
   progress: RunProgress;
+  /** What the request set that the resumed run keeps; absent when it set nothing. */
+  request?: PausedRequest;
   state: ApprovalState;
   created_at: number;
   /** When the sweeper rejects it (ms since epoch): `created_at` + the agent's `approval_timeout_secs`. */

@@ -1,12 +1,12 @@
 /**
  * Admission of one run (SPEC §7): its agent's lifecycle admits it, the request is checked (history
- * or a stored conversation, not both; the conversation exists and is the user's), and it takes one
- * of its agent's concurrency slots, waiting in that agent's queue if needed. A refusal is the run's
- * only event; it leaves a `cancelled` or `error` row, except for the caller's own mistakes
- * (NOT_FOUND, BAD_REQUEST), which are no run and leave none.
+ * or a stored conversation, not both; the conversation exists, is the user's and is not a shared
+ * one), and it takes one of its agent's concurrency slots, waiting in that agent's queue if needed.
+ * A refusal is the run's only event; it leaves a `cancelled` or `error` row, except for the
+ * caller's own mistakes (NOT_FOUND, BAD_REQUEST), which are no run and leave none.
  */
 import { DomainError, isDomainError, type ErrorCode } from '../domain/errors.js';
-import type { Store } from '../store/types.js';
+import type { ConversationKind, Store } from '../store/types.js';
 import type { AgentGate } from './agent-controls.js';
 import type { RunEvent } from './events.js';
 import type { Release } from './limiter.js';
@@ -37,6 +37,22 @@ export function failureOf(
   return { code: 'INTERNAL', message: scrub(`${internalPrefix}${(err as Error)?.message ?? String(err)}`) };
 }
 
+/**
+ * A run may continue conversation `id` of kind `kind`: it exists, is the user's, and is one agent's
+ * chat. A shared conversation (STORY-032) is continued by posting to it, where its participants
+ * answer and each message keeps its author; a plain run would store turns with no author or addressee.
+ * @throws DomainError NOT_FOUND (absent or another user's), BAD_REQUEST naming `conversation_id` (shared).
+ */
+function checkConversation(id: string, kind: ConversationKind | undefined): void {
+  if (!kind) throw new DomainError('NOT_FOUND', `conversation ${id} not found`);
+  if (kind === 'shared') {
+    const message = `conversation ${id} is a shared conversation: post to it with POST /api/conversations/${id}/messages`;
+    throw new DomainError('BAD_REQUEST', message, [
+      { field: 'conversation_id', message: 'a shared conversation', hint: `caxton conversation send ${id} --to AGENT "message"` },
+    ]);
+  }
+}
+
 /** Admit `req` under agent key `key`: the slot's release, or undefined after yielding the refusal. */
 export async function* admit(
   deps: AdmissionDeps,
@@ -53,7 +69,7 @@ export async function* admit(
     }
     if (req.conversationId !== undefined) {
       scope.hold(req.conversationId);
-      if (!(await store.conversations.get(req.conversationId, req.userId))) throw new DomainError('NOT_FOUND', `conversation ${req.conversationId} not found`);
+      checkConversation(req.conversationId, await store.conversations.kind(req.conversationId, req.userId));
     }
     return await gate.acquire(key, scope.signal);
   } catch (err) {

@@ -7,17 +7,19 @@
  *   transaction (src/store/types.ts `RunStep.approval`), with the run's figures so far and, for a
  *   stateless run, its messages so far. Calls of the client's own tools in that step are answered
  *   with an error result (they are not run: the model may call them again after the decision).
- * - Resuming (`RunRequest.resume`, a decided approval): the resumed run keeps the execution id and
- *   carries on from the stored figures; before its first model call it runs the approved calls
+ * - Resuming (`RunRequest.resume`, a decided approval): the resumed run keeps the execution id,
+ *   carries on from the stored figures and is started with what the paused request set (its API
+ *   key and overrides, `PendingApproval.request`); before its first model call it runs the approved calls
  *   (through the Toolbox, as any call) or answers each rejected one with `rejected by USER: reason`,
  *   and those results continue the run like a client's tool results (src/runtime/client-tools.ts).
  */
-import { approvalMatcher, DEFAULT_APPROVAL_TIMEOUT_SECS, rejectionResult, type PendingApproval } from '../domain/approvals.js';
+import { approvalMatcher, DEFAULT_APPROVAL_TIMEOUT_SECS, rejectionResult, type PausedRequest, type PendingApproval } from '../domain/approvals.js';
 import type { Agent } from '../domain/entities.js';
 import type { ChatMessage, ToolCallRequest } from '../llm/types.js';
 import type { StoredMessage } from '../store/types.js';
 import type { RunEvent, ToolResultEvent } from './events.js';
 import type { RunRecord } from './run-record.js';
+import { pausedOverrides } from './overrides.js';
 import { dispatchTools, type ToolCaller, type ToolDispatchDeps } from './tool-dispatch.js';
 import type { RunRequest } from './types.js';
 
@@ -43,11 +45,12 @@ const stored = (m: ChatMessage): StoredMessage => ({
 
 /**
  * The pending approval of a run pausing on `held`; `messages` is the run's chat request so far (the
- * history of a stateless run, without the agent's system prompt). Expires after the agent's
- * `approval_timeout_secs` (default 3600 s).
+ * history of a stateless run, without the agent's system prompt). It keeps what the request set
+ * (`pausedRequest`). Expires after the agent's `approval_timeout_secs` (default 3600 s).
  */
 export function pendingApproval(req: RunRequest, rec: RunRecord, held: readonly ToolCallRequest[], messages: readonly ChatMessage[]): PendingApproval {
   const row = rec.row('awaiting_approval');
+  const request = pausedRequest(req);
   const now = Date.now();
   return {
     execution_id: rec.id,
@@ -65,10 +68,18 @@ export function pendingApproval(req: RunRequest, rec: RunRecord, held: readonly 
       created_at: row.created_at,
       duration_ms: row.duration_ms,
     },
+    ...(request ? { request } : {}),
     state: 'pending',
     created_at: now,
     expires_at: now + (req.agent.approval_timeout_secs ?? DEFAULT_APPROVAL_TIMEOUT_SECS) * 1000,
   };
+}
+
+/** What `req` set that its resumed run keeps (its API key and overrides), or undefined when it set neither. */
+function pausedRequest(req: RunRequest): PausedRequest | undefined {
+  const overrides = pausedOverrides(req.overrides);
+  if (!req.apiKeyId && !overrides) return undefined;
+  return { ...(req.apiKeyId ? { api_key_id: req.apiKeyId } : {}), ...(overrides ? { overrides } : {}) };
 }
 
 /** The results of a resumed run's decided calls as tool messages, and their `tool_result` events (to send after `start`). */

@@ -6,6 +6,8 @@
  *   file's values again. Its `max_tokens` is also what the run's budget reservations
  *   (src/runtime/budgets.ts) and the history trimming reserve for the reply;
  * - `response_format` and `user` go to the provider on every model call of the run;
+ * - `parallel_subagents` replaces the agent's `parallel_subagents` (a workflow's setting for its
+ *   agents' runs, src/api/workflow-run.ts; `agentWith`);
  * - `parallel_tool_calls` replaces the agent's `parallel_tools`, and `tool_choice` is sent with the
  *   agent's tools. A choice that forces a call (`required`, or a named function) holds for the
  *   run's first model call only: once tools have run, the model is asked with `auto`, so it can
@@ -16,7 +18,7 @@
  *   (`finish_reason` `stop`): a rejected reply fails the run (PROVIDER_ERROR, the row says why).
  * A run without overrides builds nothing here: the model's cached sampling object is sent as it is.
  */
-import type { Model } from '../domain/entities.js';
+import type { Agent, Model } from '../domain/entities.js';
 import { DomainError } from '../domain/errors.js';
 import type { FinishReason } from '../domain/finish-reasons.js';
 import type { ChatRequest, ResponseFormat, Sampling, ToolChoice, ToolSpec } from '../llm/types.js';
@@ -28,8 +30,15 @@ export interface RunOverrides {
   user?: string;
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
+  parallel_subagents?: boolean;
   /** The final reply's acceptance check: why `reply` is not acceptable, in words, or undefined when it is. */
   checkReply?: (reply: string) => string | undefined;
+}
+
+/** The run's agent with the request's `parallel_subagents` over its own (the same object when that changes nothing). */
+export function agentWith(agent: Agent, overrides: RunOverrides | undefined): Agent {
+  const parallel = overrides?.parallel_subagents;
+  return parallel === undefined || parallel === (agent.parallel_subagents ?? false) ? agent : { ...agent, parallel_subagents: parallel };
 }
 
 /** The reply's token bound of a run: the request's `max_tokens`, else the model file's (undefined: neither sets one). */
@@ -61,6 +70,18 @@ export function toolFields(specs: ToolSpec[] | undefined, parallelTools: boolean
   if (choice === 'required' && !specs) throw toolChoiceError('tool_choice is required, but this agent is offered no tools');
   if (!specs) return {};
   return { tools: specs, parallel_tool_calls: overrides?.parallel_tool_calls ?? parallelTools, ...(choice !== undefined ? { tool_choice: choice } : {}) };
+}
+
+/**
+ * `overrides` as a paused run keeps them for its resumption (src/domain/approvals.ts
+ * `PausedRequest`): plain JSON without the reply check, and a `tool_choice` that forced a call
+ * relaxed to `auto` (the paused run's first model call was made), or undefined when nothing is left.
+ */
+export function pausedOverrides(overrides: RunOverrides | undefined): Record<string, unknown> | undefined {
+  if (!overrides) return undefined;
+  const { checkReply: _check, tool_choice: choice, ...rest } = overrides;
+  const kept: Record<string, unknown> = { ...rest, ...(choice === undefined ? {} : { tool_choice: choice === 'none' ? 'none' : 'auto' }) };
+  return Object.keys(kept).length ? kept : undefined;
 }
 
 /** After a tool round: a `tool_choice` that forced a call becomes `auto` (module comment). */

@@ -57,7 +57,7 @@ import type { Release } from './limiter.js';
 import { admitBudget, budgetedStep } from './budget-step.js';
 import { autoStore } from './memory-recall.js';
 import { maxIterationsMessage, separator } from './model-step.js';
-import { checkFinalReply, relaxToolChoice } from './overrides.js';
+import { agentWith, checkFinalReply, relaxToolChoice } from './overrides.js';
 import { createRequestAssembler, providerFor } from './request.js';
 import { RunGuards, perRunLimitsOf, timeoutEnd, type StatedEnd } from './run-guards.js';
 import { countCompletedRun, RunRecord, stepCommitter, type StepCommitter } from './run-record.js';
@@ -113,9 +113,10 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
   };
 }
 
-/** One run, from load shedding to its slot's release. */
-async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, req: RunRequest): AsyncIterable<RunEvent> {
+/** One run, from load shedding to its slot's release; its agent as the request's overrides set it (`agentWith`). */
+async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, asked: RunRequest): AsyncIterable<RunEvent> {
   const { gate, deps } = parts;
+  const req = { ...asked, agent: agentWith(asked.agent, asked.overrides) };
   const rec = new RunRecord(req, req.log ?? deps.log);
   const key = req.agentKey ?? req.agent.name;
   // Load shedding: refused before any work (no store access, no row), so a flood of one agent

@@ -4,7 +4,7 @@
  * user-tier entities, and memory items (metadata JSON, float32 vector bytes) (the table of each kind, the DIR-12 columns written besides the JSON value,
  * the row -> entity mapping, and the CONFLICT error of a taken name; SPEC §4).
  */
-import type { ApprovalDecision, ApprovalState, PendingApproval, PendingCall, RunProgress } from '../domain/approvals.js';
+import type { ApprovalDecision, ApprovalState, PendingApproval, PausedRequest, PendingCall, RunProgress } from '../domain/approvals.js';
 import { DomainError } from '../domain/errors.js';
 import type { MemoryItem, NewMemoryItem } from '../domain/memory-items.js';
 import type { User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
@@ -272,7 +272,7 @@ export const approvalParams = (a: PendingApproval): unknown[] => [
   a.conversation_id ?? null,
   a.history ? JSON.stringify(a.history) : null,
   JSON.stringify(a.calls),
-  JSON.stringify(a.progress),
+  JSON.stringify(a.request ? { ...a.progress, request: a.request } : a.progress),
   a.state,
   a.created_at,
   a.expires_at,
@@ -281,15 +281,23 @@ export const approvalParams = (a: PendingApproval): unknown[] => [
   a.reason ?? null,
 ];
 
-/** The pending approval a row holds. */
-export const toApproval = (r: ApprovalRow): PendingApproval => ({
+/**
+ * The pending approval a row holds. The `progress` column's JSON also carries what the paused
+ * request set (`request`), which is not a figure of the run: it is split off here.
+ */
+export const toApproval = (r: ApprovalRow): PendingApproval => {
+  const { request, ...progress } = JSON.parse(r.progress) as RunProgress & { request?: PausedRequest };
+  return { ...approvalFields(r), progress, ...(request ? { request } : {}) };
+};
+
+/** The fields of a row's pending approval besides `progress` and `request`. */
+const approvalFields = (r: ApprovalRow): Omit<PendingApproval, 'progress' | 'request'> => ({
   execution_id: r.execution_id,
   user_id: r.user_id,
   agent_ref: r.agent_ref,
   ...(r.conversation_id ? { conversation_id: r.conversation_id } : {}),
   ...(r.history ? { history: JSON.parse(r.history) as unknown[] } : {}),
   calls: JSON.parse(r.calls) as PendingCall[],
-  progress: JSON.parse(r.progress) as RunProgress,
   state: r.state,
   created_at: r.created_at,
   expires_at: r.expires_at,

@@ -28,6 +28,9 @@ export interface Conversation {
   updated_at: number;
 }
 
+/** A conversation as runs may use it: `plain` (one agent's chat, continued by runs) or `shared` (STORY-032: continued only by posting to it). */
+export type ConversationKind = 'plain' | 'shared';
+
 /** A participant of a shared conversation (STORY-032): an agent name as the catalog resolves it, in listed order. Time in ms since epoch. */
 export interface Participant {
   agent: string;
@@ -57,6 +60,12 @@ export interface SharedMessage {
 export interface ConversationStore {
   /** The conversation if it exists and belongs to `userId`, else undefined (never another user's). */
   get(id: string, userId: string): Promise<Conversation | undefined>;
+  /**
+   * What kind conversation `id` is, if it exists and belongs to `userId` (else undefined, never
+   * another user's): `shared` when it has participants or authored messages (a shared conversation,
+   * migration 12), else `plain` (one agent's chat).
+   */
+  kind(id: string, userId: string): Promise<ConversationKind | undefined>;
   /** Messages of a conversation, oldest first. */
   messages(id: string): Promise<StoredMessage[]>;
   /** Messages of a conversation, oldest first, with their author and addressee where recorded. */

@@ -3,7 +3,9 @@
  * names `calculator` pauses on its call; approving runs it once and the run goes on; a rejection
  * reaches the model as `rejected by USER: reason` (the fake's request log); two approvals, one after
  * the other or at once, run the call once; the timeout sweeper rejects what waited too long
- * (the sweep's clock given); another user can neither see nor decide the paused run; SSE and /v1 say it paused.
+ * (the sweep's clock given); another user can neither see nor decide the paused run; SSE and /v1 say it paused;
+ * the resumed run keeps the paused request's sampling, response_format and tool settings and is
+ * charged to the API key that request used.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
@@ -25,7 +27,7 @@ const gated = {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
-  t = await makeApp({ fakeUrl: fake.url });
+  t = await makeApp({ fakeUrl: fake.url, budgets: { api_key: { tokens_per_month: 1_000_000 } } });
   call = client(t.app);
   for (const who of ['A', 'B'] as const) {
     const email = `${who.toLowerCase()}@example.com`;
@@ -146,6 +148,44 @@ describe('approval gate', () => {
     const done = await call('POST', `/api/executions/${choice.caxton_approval.execution_id}/approve`, { token: tokens.A });
     expect(done.json).toMatchObject({ reply: 'Four.', conversation_id: '' });
     expect(toolMessages('call_v1')).toEqual([expect.objectContaining({ content: '4' })]);
+  });
+
+  it("a resumed run keeps the request's overrides and is charged to its API key", async () => {
+    const key = (await call('POST', '/api/keys', { token: tokens.A, body: { name: 'ci' } })).json.key as string;
+    const keyUsed = async () =>
+      ((await call('GET', '/api/usage', { token: key })).json.budgets as { scope: string; used: number }[]).find((b) => b.scope === 'api_key')!.used;
+    const body = {
+      model: 'gated',
+      messages: [{ role: 'user', content: 'JSON please: 3*3?' }],
+      temperature: 0.25,
+      seed: 7,
+      response_format: { type: 'json_object' },
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    };
+    fake.enqueue({
+      tool_calls: [{ id: 'call_keep', name: 'calculator', arguments: '{"expression":"3*3"}' }],
+      usage: { prompt_tokens: 40, completion_tokens: 2 },
+    });
+    const paused = await call('POST', '/v1/chat/completions', { token: key, body });
+    const id = paused.json.choices[0].caxton_approval.execution_id as string;
+    expect(await keyUsed()).toBe(42);
+
+    fake.enqueue({ content: '{"answer": 9}', usage: { prompt_tokens: 50, completion_tokens: 8 } });
+    const done = await call('POST', `/api/executions/${id}/approve`, { token: tokens.A });
+    expect(done.status).toBe(200);
+    const resumed = fake.requests.at(-1)!.body;
+    // A forced tool_choice held for the paused run's first model call; the resumed one asks with auto.
+    expect(resumed).toMatchObject({ temperature: 0.25, seed: 7, response_format: { type: 'json_object' }, tool_choice: 'auto', parallel_tool_calls: false });
+    expect(await keyUsed()).toBe(100);
+
+    // The reply check of response_format holds for the resumed run too.
+    fake.enqueue({ tool_calls: [{ id: 'call_check', name: 'calculator', arguments: '{"expression":"1+2"}' }] });
+    const again = await call('POST', '/v1/chat/completions', { token: key, body });
+    fake.enqueue({ content: 'three' });
+    const refused = await call('POST', `/api/executions/${again.json.choices[0].caxton_approval.execution_id}/approve`, { token: tokens.A });
+    expect(refused.status).toBe(502);
+    expect(JSON.stringify(refused.json)).toContain('response_format');
   });
 
   it('an agent with a malformed approval pattern is refused, naming the field', async () => {

@@ -3,7 +3,10 @@
  * `openai` client over real HTTP to the app, the agent's model being the fake OpenAI server (which
  * echoes the last user message, so what the model was sent shows in the request log): JSON and
  * streamed responses, `previous_response_id` continuing a stored conversation (and another user's id
- * being 404), function tools round-tripping through `function_call_output`, instructions and sampling.
+ * being 404), function tools round-tripping through `function_call_output`, instructions and sampling;
+ * `model: "workflow:NAME"` runs the workflow (router hand-over included), JSON and streamed, and a
+ * stored workflow response is continued by `previous_response_id`; what a workflow cannot take
+ * (function tools, instructions) is a 400 naming it.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -174,5 +177,36 @@ describe('the Responses API with the official openai client', () => {
     >;
     expect(err.status).toBe(400);
     expect(err.param).toBe('tools[1].name');
+  });
+
+  it('model "workflow:NAME" runs the workflow, JSON and streamed, and continues by previous_response_id', async () => {
+    fake.enqueue({ content: 'customer-support' }, { content: 'Your order ships today.' });
+    const res = await sdk.responses.create({ model: 'workflow:default', input: 'Where is my order?' });
+    expect(res).toMatchObject({ object: 'response', status: 'completed', model: 'workflow:default' });
+    expect(res.output_text).toBe('Your order ships today.');
+    expect(fake.requests.at(-1)!.body.messages[0].content).toContain('customer');
+
+    fake.enqueue({ content: 'customer-support' }, { content: 'It left the warehouse.' });
+    const stream = sdk.responses.stream({ model: 'workflow:default', input: 'And now?', previous_response_id: res.id });
+    let text = '';
+    for await (const ev of stream) if (ev.type === 'response.output_text.delta') text += ev.delta;
+    expect(text).toBe('It left the warehouse.');
+    expect((await stream.finalResponse()).status).toBe('completed');
+    // The stored conversation went on: the router saw the earlier exchange.
+    expect(roles().slice(1)).toContain('user: Where is my order?');
+
+    const refused: [string, Partial<OpenAI.Responses.ResponseCreateParamsNonStreaming>][] = [
+      ['tools', { tools: [weather] }],
+      ['instructions', { instructions: 'Be brief.' }],
+    ];
+    for (const [param, extra] of refused) {
+      const err = (await sdk.responses.create({ model: 'workflow:default', input: 'x', ...extra }).catch((e: unknown) => e)) as InstanceType<
+        typeof OpenAI.APIError
+      >;
+      expect(err.status, param).toBe(400);
+      expect(err.param).toBe(param);
+    }
+    const unknown = (await sdk.responses.create({ model: 'workflow:nope', input: 'x' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(unknown.status).toBe(404);
   });
 });

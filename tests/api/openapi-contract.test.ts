@@ -320,6 +320,9 @@ describe('every operation answers as documented', () => {
     await expectStatus(200, 'GET', '/v1/models/workflow:default', { token });
     const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
     await expectStatus(400, 'POST', '/v1/chat/completions', { token, body: { model: 'workflow:default', tools, messages: [{ role: 'user', content: 'hi' }] } });
+    await expectStatus(200, 'POST', '/v1/responses', { token, body: { model: 'workflow:default', input: 'hi' } });
+    await expectStatus(200, 'POST', '/v1/responses', { token, body: { model: 'workflow:default', input: 'hi', stream: true } });
+    await expectStatus(400, 'POST', '/v1/responses', { token, body: { model: 'workflow:default', input: 'hi', instructions: 'Be brief.' } });
     await expectStatus(200, 'POST', '/api/agents/router/stop', { token: admin.jwt });
     await expectStatus(503, 'POST', '/api/workflows/default/run', { token, body: { message: 'hi', stream: true } });
     await expectStatus(200, 'POST', '/api/agents/router/start', { token: admin.jwt });

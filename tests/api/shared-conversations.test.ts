@@ -3,7 +3,8 @@
  * collaborate (a broadcast answered in listed order, each participant seeing the earlier answers in
  * its request), a message addressed to one, a join and a leave, `conversation_visibility =
  * "addressed"` hiding others' exchanges, every stored message with its author; another user can
- * neither read nor post.
+ * neither read nor post; a plain chat into a shared conversation is refused (400 naming
+ * `conversation_id`, pointing at its messages endpoint) and changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeRequestLog } from '../helpers/fake-openai.js';
@@ -131,6 +132,30 @@ describe('a shared conversation of three agents', () => {
     expect(twice.json.error.message).toContain('listed twice');
     const bad = await call('POST', '/api/agents', { token: tokens.A, body: { name: 'odd', system_prompt: 'x', conversation_visibility: 'some' } });
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses a plain chat into a shared conversation on every chat entry point, storing nothing', async () => {
+    const id = (await call('POST', '/api/conversations', { token: tokens.A, body: { participants: ['planner', 'coder'] } })).json.id;
+    expect((await call('POST', `/api/conversations/${id}/messages`, { token: tokens.A, body: { text: 'Plan it', to: 'planner' } })).status).toBe(200);
+    const before = (await call('GET', `/api/conversations/${id}`, { token: tokens.A })).json.messages;
+    const seen = chats().length;
+    for (const [path, body] of [
+      ['/api/agents/planner/chat', { message: 'hi', conversation_id: id }],
+      ['/agents/planner/message', { text: 'hi', conversation_id: id }],
+    ] as const) {
+      const res = await call('POST', path, { token: tokens.A, body });
+      expect(res.status, path).toBe(400);
+      expect(res.json.error.message).toContain(`POST /api/conversations/${id}/messages`);
+      expect(res.json.error.details).toContainEqual(expect.objectContaining({ field: 'conversation_id' }));
+    }
+    const v1 = await call('POST', '/v1/chat/completions', {
+      token: tokens.A,
+      body: { model: 'planner', conversation_id: id, messages: [{ role: 'user', content: 'hi' }] },
+    });
+    expect(v1.status).toBe(400);
+    expect(v1.json.error).toMatchObject({ type: 'invalid_request_error', param: 'conversation_id' });
+    expect(chats()).toHaveLength(seen);
+    expect((await call('GET', `/api/conversations/${id}`, { token: tokens.A })).json.messages).toEqual(before);
   });
 
   it('another user can neither read, post to, nor change the conversation; a refused first run stores nothing', async () => {

@@ -2,7 +2,8 @@
  * Sub-agents as tools and capability routing (issue: agents that work together), end to end over
  * the app with a real SQLite file and the fake OpenAI server: `agent__NAME` runs the sub-agent as a
  * child run whose reply is the tool result; the tree (`GET /api/executions/:id`) shows both rows
- * with tokens rolled up; `parallel_subagents` children overlap in time and serial ones do not; a
+ * with tokens rolled up; `parallel_subagents` children overlap in time and serial ones do not, and
+ * a workflow's `parallel_subagents = true` makes its agents' children overlap too; a
  * loop is refused naming the chain; depth past `max_delegation_depth` and a failing child give
  * stated errors; capability routing alternates, skips a stopped agent and names every agent's state
  * when none can run; another user's private agent is reached neither by name nor by capability.
@@ -47,6 +48,8 @@ agent('sboss', 'CALL agent__slow1,agent__slow2', { agents: ['slow1', 'slow2'], p
 agent('slow1', 'DELAY 300');
 agent('slow2', 'DELAY 300');
 agent('loopa', 'CALL agent__loopb', { agents: ['loopb'] });
+// The serial boss as the entry agent of a workflow that runs sub-agents at once.
+writeFileSync(join(configDir, 'workflows', 'pflow.json'), JSON.stringify({ name: 'pflow', entry_agent: 'sboss', parallel_subagents: true }));
 agent('loopb', 'CALL agent__loopa', { agents: ['loopa'] });
 for (let i = 1; i <= 5; i++) agent(`d${i}`, i < 5 ? `CALL agent__d${i + 1}` : 'bottom', i < 5 ? { agents: [`d${i + 1}`] } : {});
 agent('waiter', 'CALL agent__sleeper', { agents: ['sleeper'] });
@@ -121,6 +124,14 @@ describe('sub-agents as tools', () => {
     const serial = await tree((await chat('sboss')).execution_id);
     const [c, d] = serial.children.map(span);
     expect(c.end <= d.start || d.end <= c.start).toBe(true);
+  });
+
+  it("a workflow's parallel_subagents runs its agents' sub-agent calls at the same time", async () => {
+    const res = await call('POST', '/api/workflows/pflow/run', { ...socket, body: { message: 'go' } });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json).toMatchObject({ reply: 'sboss got: slow1 says hi | slow2 says hi', path: ['sboss'] });
+    const [a, b] = (await tree(res.json.execution_id)).children.map(span);
+    expect(a.start < b.end && b.start < a.end).toBe(true);
   });
 
   it('a delegation back to an agent on the chain is refused naming the chain', async () => {

@@ -1,7 +1,8 @@
 /**
  * The syslog log destination (src/daemon/logger.ts, `[logging] destination = "syslog"`): RFC 5424
  * messages with the JSON line as the message, over UDP and TCP to a real listener, secrets scrubbed
- * by value; and the real daemon started with it logs there instead of a file.
+ * by value; and the real daemon started with it logs there instead of a file, and run with
+ * `--foreground` echoes the file's line format (level names, ISO times) to stdout.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
@@ -99,6 +100,35 @@ describe('syslog destination', { timeout: 20_000 }, () => {
         const logs = await home.run(['server', 'logs']);
         expect(logs.exitCode).not.toBe(0);
         expect(logs.stderr).toContain('syslog');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('with --foreground echoes the file line format to stdout, not the syslog one', async () => {
+      const server = await listen('udp');
+      const home = homes.create();
+      try {
+        home.writeAresToml(`[logging]\nsyslog_address = "${server.address}"\n`);
+        home.env = { CAXTON_LOG_DESTINATION: 'syslog' };
+        expect((await home.run(['init'])).exitCode).toBe(0);
+        const daemon = home.spawn(['server', 'start', '--port', '0', '--foreground'], { timeoutMs: 20_000 });
+        let out = '';
+        daemon.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+        const echoed = await waitFor('the start line echoed to stdout', () =>
+          out
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+            .find((m) => m.msg === 'caxton daemon started'),
+        );
+        expect(echoed).toMatchObject({ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), component: 'daemon' });
+        expect(echoed).not.toHaveProperty('hostname');
+        // Syslog itself still gets its own format (numeric level, epoch time).
+        const sent = await waitFor('the start line over syslog', () => server.messages.map(jsonOf).find((m) => m.msg === 'caxton daemon started'));
+        expect(sent).toMatchObject({ level: 30, time: expect.any(Number) });
+        daemon.kill('SIGTERM');
+        await daemon;
       } finally {
         await server.close();
       }

@@ -3,7 +3,7 @@
  * row (status `awaiting_approval`), its messages and its pending approval together; a decision is
  * one atomic transition, so of many concurrent decisions (also from two stores on one database: two
  * daemons) exactly one wins; pending and expired listings; a decision undone goes back to pending;
- * deleting the conversation deletes its pending approval.
+ * deleting the conversation deletes its pending approval; what the paused request set is read back as written.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PendingApproval } from '../../src/domain/approvals.js';
@@ -33,6 +33,7 @@ const approval = (id: string, expiresIn = 60_000): PendingApproval => ({
   conversation_id: `conv-${id}`,
   calls: [{ id: 'call_1', name: 'calculator', arguments: '{"expression":"6*7"}' }],
   progress: { input: 'What is 6*7?', output: '', tokens_input: 10, tokens_output: 2, iterations: 1, tool_calls: [], created_at: T0, duration_ms: 5 },
+  request: { api_key_id: 'key-1', overrides: { sampling: { temperature: 0.5 }, tool_choice: 'auto' } },
   state: 'pending',
   created_at: T0,
   expires_at: T0 + expiresIn,

@@ -2,7 +2,8 @@
  * Shared conversations in the store (STORY-032, migration 12) on every backend: participants in
  * listed order with joins appended, leaving keeps the messages, authored messages keep order,
  * author and addressee, a conversation is never another user's, deleting it removes its
- * participants, and writes to a deleted conversation change nothing.
+ * participants, and writes to a deleted conversation change nothing; `kind` tells a shared
+ * conversation (participants or authored messages) from one agent's chat.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.js';
@@ -64,6 +65,36 @@ for (const backend of storeBackends()) {
         expect((await c.get('conv_shared', 'local'))?.updated_at).toBe(3000);
         expect(await store.tenants.history.deleteConversation('conv_shared', 'local')).toBe(true);
         expect(await c.participants('conv_shared')).toEqual([]);
+      },
+      backendTimeout(backend),
+    );
+
+    it(
+      "tells a shared conversation from one agent's chat, and never answers for another user's",
+      async () => {
+        const { c, store, bob } = await setup();
+        expect(await c.kind('conv_shared', 'local')).toBe('shared');
+        expect(await c.kind('conv_shared', bob)).toBeUndefined();
+        expect(await c.kind('conv_none', 'local')).toBeUndefined();
+        await c.appendShared('conv_shared', [{ role: 'user', content: 'Plan it', author: 'user', to: 'all' }], 2000);
+        for (const agent of ['planner', 'coder', 'critic']) await c.leave('conv_shared', agent);
+        expect(await c.kind('conv_shared', 'local')).toBe('shared');
+        await store.executions.commitStep({
+          conversationId: 'conv_plain',
+          createConversation: { agent_name: 'planner', user_id: 'local' },
+          messages: [{ role: 'user', content: 'hi' }],
+          execution: {
+            id: 'exec-plain',
+            agent_name: 'planner',
+            agent_source: 'system',
+            user_id: 'local',
+            input: 'hi',
+            duration_ms: 1,
+            status: 'success',
+            created_at: 1000,
+          },
+        });
+        expect(await c.kind('conv_plain', 'local')).toBe('plain');
       },
       backendTimeout(backend),
     );

@@ -1,7 +1,10 @@
 /**
  * The OpenAI Responses API (`POST /v1/responses`, SPEC §6 `/v1`): runs the agent named by `model`
- * (as on `/v1/chat/completions`: NAME or OWNER/NAME), as one `response` object or as the Responses
- * API's SSE events, so current OpenAI clients and agent SDKs can talk to an agent.
+ * (as on `/v1/chat/completions`: NAME or OWNER/NAME), or the workflow `workflow:NAME`
+ * (src/api/workflow-run.ts: the final answer is the output, usage summed over its agent runs), as one
+ * `response` object or as the Responses API's SSE events, so current OpenAI clients and agent SDKs
+ * can talk to an agent. A workflow takes no function tools, tool results or instructions (400 naming
+ * the field).
  *
  * Request:
  * - `input`: a string (one user turn) or a list of items: messages (`role` user/assistant/system/
@@ -49,6 +52,7 @@ import { Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
 import { ToolName, toRunInput, type CompletionMessage } from '../openai-messages.js';
 import { collectRun, runError, type StartAgentRun } from '../run.js';
+import { refuseForWorkflow, workflowOfModel, type StartWorkflowRun } from '../workflow-run.js';
 
 const Text = z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())]);
 const InputItem = z
@@ -110,7 +114,8 @@ const ResponseObject = z
 const responsesSpec = {
   method: 'post',
   path: '/responses',
-  summary: 'The Responses API over the agent named by `model`; stream supported; `previous_response_id` continues a stored conversation',
+  summary:
+    'The Responses API over the agent named by `model`, or the workflow `workflow:NAME`; stream supported; `previous_response_id` continues a stored conversation',
   tags: ['openai'],
   body: ResponsesBody,
   responses: {
@@ -125,8 +130,12 @@ const responsesSpec = {
           ),
       },
     },
-    400: { description: 'invalid input, a client tool named like an agent tool, or tool results that answer no pending call', schema: OpenAIErrorSchema },
-    404: { description: 'no such agent, or previous_response_id unknown to the caller', schema: OpenAIErrorSchema },
+    400: {
+      description:
+        'invalid input, a client tool named like an agent tool, tool results that answer no pending call, or function tools, tool results or instructions sent to a `workflow:NAME` model (`param` names it)',
+      schema: OpenAIErrorSchema,
+    },
+    404: { description: 'no such agent or workflow, or previous_response_id unknown to the caller', schema: OpenAIErrorSchema },
     429: { description: 'rate limit reached', schema: OpenAIErrorSchema },
     503: { description: 'the agent is stopped, failed or busy', schema: OpenAIErrorSchema },
   },
@@ -300,7 +309,7 @@ const messageIdOf = (executionId: string) => `msg_${executionId.slice(executionI
  * `POST /v1/responses` (module comment).
  * @throws DomainError BAD_REQUEST (input, tools, tool results), NOT_FOUND (agent, previous_response_id), UNAVAILABLE.
  */
-async function createResponse(c: ResponsesContext, deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Promise<Response> {
+async function createResponse(c: ResponsesContext, deps: AppDeps, starters: Starters, wire: WireErrors): Promise<Response> {
   const body = c.req.valid('json');
   const userId = c.get('userId');
   const { messages, itemOf } = toMessages(body.input);
@@ -308,23 +317,33 @@ async function createResponse(c: ResponsesContext, deps: AppDeps, startRun: Star
   const { input, history, toolResults } = toRunInput(messages, { fieldOf: (i) => `input[${itemOf[i] ?? i}]`, stored: conversationId !== undefined });
   // A stored response keeps its conversation in the store: it starts from a single turn, not a client-held history.
   const stateless = conversationId === undefined && (body.store === false || history.length > 0);
-  const started = await startRun({
-    name: body.model,
+  const { options, overrides } = runSettingsOf(body, toolResults);
+  const req = {
     message: input,
     userId,
     ...(c.get('apiKeyId') ? { apiKeyId: c.get('apiKeyId') } : {}),
     signal: c.req.raw.signal,
     log: c.var.log,
     ...(conversationId ? { conversationId } : stateless ? { history } : {}),
-    ...runSettingsOf(body, toolResults),
-  }).catch((err: unknown) => {
-    throw asModelNotFound(err, body.model);
-  });
+    ...(overrides ? { overrides } : {}),
+  };
+  const workflow = workflowOfModel(body.model);
+  if (workflow !== undefined) refuseForWorkflow(workflow, workflowRefusal(body, toolResults));
+  const started = await (workflow !== undefined ? starters.workflow({ ...req, workflow }) : starters.run({ ...req, name: body.model, options })).catch(
+    (err: unknown) => {
+      throw asModelNotFound(err, body.model);
+    },
+  );
+  const events = started.events as AsyncIterable<RunEvent>;
   const createdAt = Math.floor(Date.now() / 1000);
-  if (body.stream) return streamSSE(c, (stream) => streamEvents(stream, body, started.events, started.abort, createdAt, wire));
-  const done = await collectRun(started.events);
+  if (body.stream) return streamSSE(c, (stream) => streamEvents(stream, body, events, started.abort, createdAt, wire));
+  const done = await collectRun(events);
   return c.json({ ...baseResponse(body, done, createdAt), ...endOf(done), output: outputOf(done, messageIdOf(done.execution_id)) });
 }
+
+/** The first request field a workflow model cannot take (function tools, tool results, instructions), if any. */
+const workflowRefusal = (body: ResponsesRequest, toolResults: RunOptions['toolResults']): string | undefined =>
+  body.tools?.length ? 'tools' : toolResults ? 'input' : body.instructions ? 'instructions' : undefined;
 
 /** The run as Responses API SSE events (module comment); closing the stream aborts the run. */
 async function streamEvents(
@@ -400,9 +419,15 @@ async function finish(
   await send(type, { response: { ...base, ...end, output: outputOf(done, messageId) } });
 }
 
+/** How a response's run starts: an agent's run, or a workflow's for `model: "workflow:NAME"`. */
+interface Starters {
+  run: StartAgentRun;
+  workflow: StartWorkflowRun;
+}
+
 /** The Responses API route. */
-export function openaiResponsesRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
+export function openaiResponsesRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors, startWorkflow: StartWorkflowRun): Routes {
   const r = new Routes('/v1');
-  r.op(responsesSpec, (c) => createResponse(c, deps, startRun, wire));
+  r.op(responsesSpec, (c) => createResponse(c, deps, { run: startRun, workflow: startWorkflow }, wire));
   return r;
 }

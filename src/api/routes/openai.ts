@@ -51,7 +51,7 @@ import { completionParams, runOverrides } from '../openai-params.js';
 import { Routes, type OpContext, type OpSpec } from '../openapi.js';
 import { asModelNotFound, OpenAIErrorSchema, openAiError } from '../openai-errors.js';
 import { collectRun, PROVIDER_HEADER, runError, type StartAgentRun, type StartedRun } from '../run.js';
-import { collectWorkflow, WORKFLOW_MODEL_PREFIX, type StartWorkflowRun, type WorkflowEvent } from '../workflow-run.js';
+import { collectWorkflow, refuseForWorkflow, WORKFLOW_MODEL_PREFIX, workflowOfModel, type StartWorkflowRun, type WorkflowEvent } from '../workflow-run.js';
 import { statusOf, type WireErrors } from '../errors.js';
 
 const CompletionBody = z
@@ -234,11 +234,8 @@ async function chatCompletions(c: ChatContext, startRun: StartAgentRun, startWor
     log: c.var.log,
     ...(body.conversation_id ? { conversationId: body.conversation_id } : { history }),
   };
-  const workflow = body.model.startsWith(WORKFLOW_MODEL_PREFIX) ? body.model.slice(WORKFLOW_MODEL_PREFIX.length) : undefined;
-  if (workflow !== undefined && (clientTools || toolResults))
-    throw new DomainError('BAD_REQUEST', `workflow ${workflow} takes no client tools or tool results`, [
-      { field: clientTools ? 'tools' : 'messages', message: 'not supported for workflow models', hint: 'send a user message last, without `tools`' },
-    ]);
+  const workflow = workflowOfModel(body.model);
+  if (workflow !== undefined) refuseForWorkflow(workflow, clientTools ? 'tools' : toolResults ? 'messages' : undefined);
   const run = await (
     workflow !== undefined
       ? startWorkflow({ ...req, workflow })

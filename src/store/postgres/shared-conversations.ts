@@ -6,13 +6,22 @@
  */
 import { sharedConversationGone } from '../errors.js';
 import { authoredOf, type AuthoredRow } from '../rows.js';
-import type { ConversationStore, Participant } from '../types.js';
+import type { ConversationKind, ConversationStore, Participant } from '../types.js';
 import type { Db } from './client.js';
 
 /** The part of ConversationStore about authors and participants. */
-export type SharedConversationMethods = Pick<ConversationStore, 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'>;
+export type SharedConversationMethods = Pick<
+  ConversationStore,
+  'kind' | 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'
+>;
 
 const S = {
+  kind: {
+    name: 'cx_conv_kind',
+    text: `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = c.id)
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author IS NOT NULL) THEN 'shared' ELSE 'plain' END AS kind
+      FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
+  },
   messages: {
     name: 'cx_msg_authored',
     text: 'SELECT role, content, tool_calls, tool_call_id, author, addressed_to FROM messages WHERE conversation_id = $1 ORDER BY id',
@@ -38,6 +47,7 @@ const S = {
 /** Shared-conversation methods over `db`. */
 export function createSharedConversationMethods(db: Db): SharedConversationMethods {
   return {
+    kind: async (id, userId) => (await db.run<{ kind: ConversationKind }>(S.kind, [id, userId])).rows[0]?.kind,
     authoredMessages: async (id) => (await db.run<AuthoredRow>(S.messages, [id])).rows.map(authoredOf),
     createShared: (conv, participants) =>
       db.tx(async (run) => {

@@ -6,14 +6,24 @@
 import type Database from 'better-sqlite3';
 import { sharedConversationGone } from '../errors.js';
 import { authoredOf, type AuthoredRow } from '../rows.js';
-import type { ConversationStore, Participant } from '../types.js';
+import type { ConversationKind, ConversationStore, Participant } from '../types.js';
 
 /** The part of ConversationStore about authors and participants. */
-export type SharedConversationMethods = Pick<ConversationStore, 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'>;
+export type SharedConversationMethods = Pick<
+  ConversationStore,
+  'kind' | 'authoredMessages' | 'createShared' | 'participants' | 'join' | 'leave' | 'appendShared'
+>;
 
 /** Shared-conversation methods over `db`. */
 export function createSharedConversationMethods(db: Database.Database): SharedConversationMethods {
   const s = {
+    kind: db
+      .prepare(
+        `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = c.id)
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author IS NOT NULL) THEN 'shared' ELSE 'plain' END AS kind
+      FROM conversations c WHERE c.id = ? AND c.user_id = ?`,
+      )
+      .pluck(),
     messages: db.prepare('SELECT role, content, tool_calls, tool_call_id, author, addressed_to FROM messages WHERE conversation_id = ? ORDER BY id'),
     conversation: db.prepare('INSERT INTO conversations (id, agent_name, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
     exists: db.prepare('SELECT 1 FROM conversations WHERE id = ?').pluck(),
@@ -40,6 +50,7 @@ export function createSharedConversationMethods(db: Database.Database): SharedCo
     for (const m of messages) s.append.run(id, m.role, m.content, m.author, m.to, at);
   });
   return {
+    kind: async (id, userId) => s.kind.get(id, userId) as ConversationKind | undefined,
     authoredMessages: async (id) => (s.messages.all(id) as AuthoredRow[]).map(authoredOf),
     createShared: async (conv, participants) => create(conv, participants),
     participants: async (id) => s.participants.all(id) as Participant[],
