@@ -4,6 +4,7 @@
  * costs 75-100 ms on our 2-core machine, more than the whole `server status` budget (< 100 ms).
  */
 import { request as httpRequest, type IncomingMessage, type RequestOptions as HttpOptions } from 'node:http';
+import { createParser } from 'eventsource-parser';
 import { DomainError } from '../domain/errors.js';
 import { fromWireError } from '../domain/wire-error.js';
 
@@ -95,14 +96,16 @@ export async function requestJson<T>(socket: string, path: string, opts: Request
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** One Server-Sent Event. */
+/** One Server-Sent Event: its `event` field (`message` when the frame has none) and its `data` lines joined by `\n`. */
 export interface SseEvent {
   event: string;
   data: string;
 }
 
 /**
- * Send a request that answers with SSE and yield its events as they arrive.
+ * Send a request that answers with SSE and yield its events as they arrive, parsed by
+ * `eventsource-parser` (the WHATWG event-stream rules: comments such as `: ping` keep-alives and
+ * frames without `data` yield nothing).
  * @throws NotRunningError, DomainError for an error status.
  */
 export async function* requestSse(socket: string, path: string, opts: RequestOptions = {}): AsyncIterable<SseEvent> {
@@ -110,21 +113,11 @@ export async function* requestSse(socket: string, path: string, opts: RequestOpt
   const status = res.statusCode ?? 0;
   if (status < 200 || status >= 300) throw errorFrom(status, await readBody(res));
   res.setEncoding('utf8');
-  let buffer = '';
+  const parsed: SseEvent[] = [];
+  const parser = createParser({ onEvent: ({ event, data }) => parsed.push({ event: event ?? 'message', data }) });
   for await (const chunk of res) {
-    buffer += chunk as string;
-    let sep: number;
-    while ((sep = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, sep);
-      buffer = buffer.slice(sep + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length) yield { event, data: data.join('\n') };
-    }
+    parser.feed(chunk as string);
+    yield* parsed.splice(0);
   }
 }
 

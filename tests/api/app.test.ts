@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeApp } from './fixture.js';
+import { parseSse } from '../helpers/sse.js';
 
 // In-process: the real app over real parts (shipped config, SQLite file, offline provider), no port.
 const { app, store, errors, close } = await makeApp({ maxBodyBytes: 1024 });
@@ -48,8 +49,7 @@ describe('HTTP API (in-process)', () => {
   it('streams chat as SSE events ending in done', async () => {
     const res = await post('/api/agents/router/chat', { message: 'hi', stream: true });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const text = await res.text();
-    const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    const events = parseSse(await res.text()).map((e) => e.event);
     expect(events[0]).toBe('start');
     expect(events).toContain('text_delta');
     expect(events.at(-1)).toBe('done');

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { client, makeApp, type TestApp } from './fixture.js';
+import { parseSse } from '../helpers/sse.js';
 
 let fake: FakeOpenAI;
 let t: TestApp;
@@ -128,13 +129,14 @@ describe('approval gate', () => {
   it('streams approval_required then done, and the approval streams the rest', async () => {
     fake.enqueue({ tool_calls: [{ id: 'call_sse', name: 'calculator', arguments: '{"expression":"1+1"}' }] });
     const res = await call('POST', '/api/agents/gated/chat', { token: tokens.A, body: { message: '1+1?', stream: true } });
-    const events = [...res.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
-    expect(events.slice(-2)).toEqual(['approval_required', 'done']);
-    const id = /"execution_id":"([^"]+)"/.exec(res.text)![1]!;
+    const events = parseSse(res.text);
+    expect(events.slice(-2).map((e) => e.event)).toEqual(['approval_required', 'done']);
+    const id = events.find((e) => e.data.execution_id)!.data.execution_id as string;
     fake.enqueue({ content: 'Two.' });
     const rest = await call('POST', `/api/executions/${id}/approve`, { token: tokens.A, body: { stream: true } });
-    expect([...rest.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1])).toEqual(['start', 'tool_result', 'text_delta', 'usage', 'done']);
-    expect(rest.text).toContain('"reply":"Two."');
+    const restEvents = parseSse(rest.text);
+    expect(restEvents.map((e) => e.event)).toEqual(['start', 'tool_result', 'text_delta', 'usage', 'done']);
+    expect(restEvents.at(-1)?.data).toMatchObject({ reply: 'Two.' });
   });
 
   it('/v1 answers finish_reason stop with caxton_finish_reason awaiting_approval and the execution id', async () => {

@@ -13,6 +13,7 @@ import { series, value } from '../helpers/prometheus.js';
 import { backendTimeout, backendTitle, storeBackends, type StoreBackend } from '../helpers/store-backends.js';
 import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp, type TestApp } from './fixture.js';
+import { parseSse } from '../helpers/sse.js';
 
 /** The shipped `fast` model answers at most this many tokens: the output part of every reservation. */
 const MAX_TOKENS = 256;
@@ -239,9 +240,8 @@ for (const backend of storeBackends()) {
           headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
           body: JSON.stringify({ message: 'multiply' }),
         });
-        const text = await res.text();
-        const done = text.split('\n').find((l) => l.startsWith('data: ') && l.includes('"finish_reason"'));
-        expect(JSON.parse(done!.slice('data: '.length))).toMatchObject({ finish_reason: 'budget_exceeded' });
+        const done = parseSse(await res.text()).find((e) => e.event === 'done');
+        expect(done?.data).toMatchObject({ finish_reason: 'budget_exceeded' });
         await app.t.close();
         t = undefined;
       },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleTo, type LiveEvent } from '../../src/api/live-events.js';
+import { collect, sseEvents } from '../helpers/sse.js';
 import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
@@ -89,37 +90,6 @@ describe('dashboard files', () => {
   });
 });
 
-type Sse = { event: string; data: any };
-
-/** The SSE events of `res`, one `{event, data}` at a time. */
-async function* sseEvents(res: Response): AsyncGenerator<Sse> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data !== undefined) yield { event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) };
-    }
-  }
-}
-
-/** Events of `events` up to and including the first `type` one (then the stream is closed). */
-async function until(events: AsyncGenerator<Sse>, type: string): Promise<Sse[]> {
-  const out: Sse[] = [];
-  for await (const e of events) {
-    out.push(e);
-    if (e.event === type) break;
-  }
-  await events.return(undefined);
-  return out;
-}
-
 describe('GET /api/events', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -137,8 +107,9 @@ describe('GET /api/events', () => {
     const [anonStream, adminStream] = [sseEvents(anon), sseEvents(admin)];
     expect((await anonStream.next()).value).toEqual({ event: 'ready', data: { user_id: 'local', is_admin: false } });
     expect((await adminStream.next()).value).toMatchObject({ event: 'ready', data: { is_admin: true } });
-    const anonEvents = until(anonStream, 'run_finished');
-    const adminEvents = until(adminStream, 'run_finished');
+    const finished = (e: { event: string }) => e.event === 'run_finished';
+    const anonEvents = collect(anonStream, finished).finally(() => anonStream.return(undefined));
+    const adminEvents = collect(adminStream, finished).finally(() => adminStream.return(undefined));
     live.publish({ type: 'log', line: '{"msg":"a log line"}' });
     expect((await call('POST', '/api/agents/router/stop', { socket: true })).status).toBe(200);
     expect((await call('POST', '/api/agents/router/start', { socket: true })).status).toBe(200);

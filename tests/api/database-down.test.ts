@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { databaseOutage } from '../helpers/store-doubles.js';
 import { client, makeApp, type TestApp } from './fixture.js';
+import { parseSse } from '../helpers/sse.js';
 
 const outage = databaseOutage();
 let fake: FakeOpenAI;
@@ -39,10 +40,9 @@ async function streamed(message: string, conversationId?: string) {
     },
     { transport: 'tcp' },
   );
-  const text = await res.text();
-  const events = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
-  const error = /^event: error\ndata: (.*)$/m.exec(text)?.[1];
-  return { status: res.status, events, error: error ? (JSON.parse(error) as { code: string; message: string }) : undefined };
+  const events = parseSse(await res.text());
+  const error = events.find((e) => e.event === 'error')?.data as { code: string; message: string } | undefined;
+  return { status: res.status, events: events.map((e) => e.event), error };
 }
 
 describe('the database goes away and comes back', () => {

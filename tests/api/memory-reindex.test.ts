@@ -9,39 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { collect, sseEvents } from '../helpers/sse.js';
 import { client, makeApp, type TestApp } from './fixture.js';
 
 /** Items the tests put in front of each re-embedding: three batches (64, 64, 22). */
 const ITEMS = 150;
-
-/** The Server-Sent Events of a response, as they arrive. */
-async function* events(res: Response): AsyncGenerator<{ event: string; data: any }> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let sep: number;
-    while ((sep = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, sep);
-      buffer = buffer.slice(sep + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data !== undefined) yield { event, data: JSON.parse(data) };
-    }
-  }
-}
-
-/** Read `stream` until an event satisfies `until` (to its end when absent), leaving it open; returns what was read. */
-async function read(stream: AsyncGenerator<{ event: string; data: any }>, until?: (ev: { event: string; data: any }) => boolean) {
-  const seen: { event: string; data: any }[] = [];
-  for (let next = await stream.next(); !next.done; next = await stream.next()) {
-    seen.push(next.value);
-    if (until?.(next.value)) break;
-  }
-  return seen;
-}
 
 describe('memory re-embedding progress over the API', { timeout: 60_000 }, () => {
   let fake: FakeOpenAI;
@@ -62,7 +34,7 @@ describe('memory re-embedding progress over the API', { timeout: 60_000 }, () =>
     const res = await t.app.request('/api/memory/reindex', { method: 'POST', headers: { accept: 'text/event-stream' } }, { transport: 'socket' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    return events(res);
+    return sseEvents(res);
   };
   const embedderStats = async () => (await call('GET', '/api/memory/stats', { socket: true })).json.embedder;
   const progress = (done: number, total = ITEMS) => ({ event: 'progress', data: { done, total } });
@@ -83,21 +55,21 @@ describe('memory re-embedding progress over the API', { timeout: 60_000 }, () =>
     let release!: () => void;
     fake.enqueueEmbeddings({}, { wait: new Promise<void>((resolve) => (release = resolve)) });
     const first = await reindexStream();
-    const beforeHold = await read(first, (ev) => ev.event === 'progress' && ev.data.done === 64);
+    const beforeHold = await collect(first, (ev) => ev.event === 'progress' && ev.data.done === 64);
 
     const joiner = await reindexStream();
     const jsonJoiner = call('POST', '/api/memory/reindex', { socket: true });
     expect(await embedderStats()).toMatchObject({ name: 'fast', reindexing: true, progress: { done: 64, total: ITEMS } });
     release();
 
-    expect([...beforeHold, ...(await read(first))]).toEqual([
+    expect([...beforeHold, ...(await collect(first))]).toEqual([
       progress(0),
       progress(64),
       progress(128),
       progress(ITEMS),
       { event: 'done', data: { reindexed: ITEMS } },
     ]);
-    expect(await read(joiner)).toEqual([progress(64), progress(128), progress(ITEMS), { event: 'done', data: { reindexed: ITEMS } }]);
+    expect(await collect(joiner)).toEqual([progress(64), progress(128), progress(ITEMS), { event: 'done', data: { reindexed: ITEMS } }]);
     expect(await jsonJoiner).toMatchObject({ status: 200, json: { reindexed: ITEMS } });
     expect(await embedderStats()).toMatchObject({ pending: 0, reindexing: false, progress: null });
     const items = (await call('GET', '/api/memory?limit=1000', { socket: true })).json.items as { embedder: string }[];
@@ -109,7 +81,7 @@ describe('memory re-embedding progress over the API', { timeout: 60_000 }, () =>
     await staleItems('second');
     // The embedder's client retries once: both attempts at the second batch fail.
     fake.enqueueEmbeddings({}, { status: 503 }, { status: 503 });
-    const seen = await read(await reindexStream());
+    const seen = await collect(await reindexStream());
     expect(seen.slice(0, -1)).toEqual([progress(0), progress(64)]);
     expect(seen.at(-1)).toMatchObject({ event: 'error', data: { code: 'UNAVAILABLE', message: expect.stringContaining('embedder fast') } });
     expect(await embedderStats()).toMatchObject({ pending: ITEMS - 64, reindexing: false, progress: null });

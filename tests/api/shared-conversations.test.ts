@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI, type FakeRequestLog } from '../helpers/fake-openai.js';
 import { client, makeApp, type TestApp } from './fixture.js';
+import { parseSse } from '../helpers/sse.js';
 
 let fake: FakeOpenAI;
 let t: TestApp;
@@ -117,7 +118,7 @@ describe('a shared conversation of three agents', () => {
     const id = (await call('POST', '/api/conversations', { token: tokens.A, body: { participants: ['planner', 'coder'] } })).json.id;
     const res = await call('POST', `/api/conversations/${id}/messages`, { token: tokens.A, body: { text: 'go', to: 'all', stream: true } });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const events = [...res.text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => [m[1], JSON.parse(m[2]!).agent]);
+    const events = parseSse(res.text).map((e) => [e.event, e.data.agent]);
     const framing = events.filter(([e]) => e === 'agent_started' || e === 'agent_finished' || e === 'done').map(([e, a]) => (a ? `${e}:${a}` : e));
     expect(framing).toEqual(['agent_started:planner', 'done', 'agent_finished:planner', 'agent_started:coder', 'done', 'agent_finished:coder']);
   });

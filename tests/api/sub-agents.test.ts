@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeReply, type FakeRequestLog } from '../helpers/fake-openai.js';
 import { tempDir } from '../helpers/tmp.js';
 import { client, makeApp } from './fixture.js';
+import { collect, sseEvents } from '../helpers/sse.js';
 
 const USAGE = { prompt_tokens: 7, completion_tokens: 3 };
 
@@ -162,12 +163,11 @@ describe('sub-agents as tools', () => {
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'go', stream: true }), signal: abort.signal },
       { transport: 'socket' },
     );
-    const reader = res.body!.getReader();
-    let seen = '';
-    while (!seen.includes('event: tool_call')) seen += new TextDecoder().decode((await reader.read()).value);
-    const executionId = /"execution_id":"([^"]+)"/.exec(seen)![1]!;
+    const events = sseEvents(res);
+    const seen = await collect(events, (e) => e.event === 'tool_call');
+    const executionId = seen.find((e) => e.data.execution_id)!.data.execution_id as string;
     abort.abort();
-    await reader.cancel().catch(() => undefined);
+    await events.return(undefined).catch(() => undefined);
     await t.runtime.idle();
     const root = await tree(executionId);
     expect(root.status).toBe('cancelled');

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { freshDatabase, pgSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { collect, sseEvents } from '../helpers/sse.js';
 
 requireBuild();
 const skip = pgSkipReason();
@@ -170,23 +171,14 @@ describe.skipIf(skip)(`two daemons on one PostgreSQL database under faults${skip
       signal: AbortSignal.timeout(30_000),
     });
     expect(stream.status).toBe(200);
-    const reader = stream.body!.getReader();
-    const decoder = new TextDecoder();
-    let sse = '';
-    await waitFor('the first piece of text', async () => {
-      const { value } = await reader.read();
-      sse += decoder.decode(value ?? new Uint8Array(), { stream: true });
-      return sse.includes('event: text_delta');
-    });
+    const events = sseEvents(stream);
+    const sse = await collect(events, (e) => e.event === 'text_delta');
+    expect(sse.at(-1)?.event, 'the first piece of text').toBe('text_delta');
 
     cluster.pause();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      sse += decoder.decode(value, { stream: true });
-    }
-    expect(sse).toMatch(/^event: error\ndata: .*"code":"UNAVAILABLE"/m);
-    expect(sse).not.toMatch(/^event: done$/m);
+    sse.push(...(await collect(events)));
+    expect(sse).toContainEqual({ event: 'error', data: expect.objectContaining({ code: 'UNAVAILABLE' }) });
+    expect(sse.map((e) => e.event)).not.toContain('done');
 
     // Every request needing the database settles with 503 UNAVAILABLE while it is down.
     const down = await load(4, 3, () => urls, key, 'down');

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { homeRegistry, openaiToml, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.js';
+import { collect, parseSse, sseEvents } from '../helpers/sse.js';
 
 requireBuild();
 
@@ -169,10 +170,9 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
   it('a 500 that persists is an error the client sees, recorded as status error', async () => {
     fake.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
     const res = await chat('router', { message: 'hi', stream: true });
-    const text = await res.text();
-    expect(text).toContain('event: error');
-    expect(text).toContain('provider openai (HTTP 500)');
-    const id = /"execution_id":"(exec_[0-9a-f]+)"/.exec(text)![1]!;
+    const events = parseSse(await res.text());
+    expect(events).toContainEqual({ event: 'error', data: expect.objectContaining({ message: expect.stringContaining('provider openai (HTTP 500)') }) });
+    const id = events.find((e) => e.data.execution_id)!.data.execution_id as string;
     expect(exec(id)).toMatchObject({ status: 'error', error_message: expect.stringMatching(/HTTP 500/) });
   });
 
@@ -187,9 +187,9 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
   it('a provider that hangs times out and the execution row says timeout', async () => {
     fake.enqueue({ delay_ms: 20_000 });
     const res = await chat('router', { message: 'are you there?', stream: true });
-    const text = await res.text();
-    expect(text).toContain('"code":"TIMEOUT"');
-    const id = /"execution_id":"(exec_[0-9a-f]+)"/.exec(text)![1]!;
+    const events = parseSse(await res.text());
+    expect(events).toContainEqual({ event: 'error', data: expect.objectContaining({ code: 'TIMEOUT' }) });
+    const id = events.find((e) => e.data.execution_id)!.data.execution_id as string;
     expect(exec(id)).toMatchObject({ status: 'timeout', error_message: 'provider openai: no response within 1500 ms' });
   });
 
@@ -197,10 +197,8 @@ describe('agent runtime (real daemon, fake OpenAI over HTTP)', { timeout: 30_000
     fake.enqueue({ content: Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '), chunk_delay_ms: 200 });
     const ac = new AbortController();
     const res = await chat('router', { message: 'tell me a long story', stream: true }, ac.signal);
-    const reader = res.body!.getReader();
-    let seen = '';
-    while (!seen.includes('event: text_delta')) seen += new TextDecoder().decode((await reader.read()).value);
-    const id = /"execution_id":"(exec_[0-9a-f]+)"/.exec(seen)![1]!;
+    const seen = await collect(sseEvents(res), (e) => e.event === 'text_delta');
+    const id = seen.find((e) => e.data.execution_id)!.data.execution_id as string;
     ac.abort();
     const row = await waitFor('the cancelled execution row', () => exec(id));
     expect(row).toMatchObject({ status: 'cancelled', error_message: expect.stringMatching(/cancelled/) });

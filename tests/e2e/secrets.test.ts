@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../helpers/fake-openai.js';
 import { homeRegistry, requireBuild, waitFor, type TestHome } from '../helpers/cli.js';
+import { parseSse } from '../helpers/sse.js';
 
 requireBuild();
 
@@ -73,12 +74,14 @@ describe('secrets never leave (real daemon)', { timeout: 90_000 }, () => {
     expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
 
     const sse = await post('SSE chat', '/api/agents/router/chat', { message: 'hi', stream: true });
-    expect(sse.text).toMatch(/event: error\ndata: .*Bearer \[redacted\]/);
+    expect(parseSse(sse.text)).toContainEqual({ event: 'error', data: expect.objectContaining({ message: expect.stringContaining('Bearer [redacted]') }) });
     const v1 = await post('/v1 JSON', '/v1/chat/completions', { model: 'router', messages: [{ role: 'user', content: 'hi' }] });
     expect(v1.status).toBe(502);
     expect(v1.text).toContain('Bearer [redacted]');
     const v1s = await post('/v1 stream', '/v1/chat/completions', { model: 'router', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    expect(v1s.text).toMatch(/data: \{"error":.*Bearer \[redacted\][\s\S]*data: \[DONE\]/);
+    const chunks = parseSse(v1s.text).map((e) => e.data);
+    expect(chunks).toContainEqual({ error: expect.objectContaining({ message: expect.stringContaining('Bearer [redacted]') }) });
+    expect(chunks.at(-1)).toBe('[DONE]');
     const message = await post('/agents/NAME/message', '/agents/router/message', { text: 'hi' });
     expect(message.status).toBe(502);
     expect(message.text).toContain('Bearer [redacted]');

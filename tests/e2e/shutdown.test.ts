@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { homeRegistry, openaiToml, requireBuild, waitFor } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../helpers/fake-openai.js';
+import { parseSse } from '../helpers/sse.js';
 
 requireBuild();
 
@@ -103,12 +104,14 @@ describe('shutdown past the grace period (real daemon)', { timeout: 60_000 }, ()
     expect(j.body.error).toMatchObject({ code: 'CANCELLED', message: 'daemon shutting down' });
     const s = await sse;
     if (s instanceof Error) throw new Error(`the SSE client got no stated end: ${s.message}`);
-    expect(s).toContain('event: start');
-    expect(s).toMatch(/event: error\ndata: \{[^\n]*"message":"daemon shutting down"/);
+    const frames = parseSse(s);
+    expect(frames.map((e) => e.event)).toContain('start');
+    expect(frames).toContainEqual({ event: 'error', data: expect.objectContaining({ message: 'daemon shutting down' }) });
     const o = await v1;
     if (o instanceof Error) throw new Error(`the /v1 client got no stated end: ${o.message}`);
-    expect(o).toContain('data: {"error":{"message":"daemon shutting down","type":"server_error","param":null,"code":"cancelled"}}');
-    expect(o.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const chunks = parseSse(o).map((e) => e.data);
+    expect(chunks).toContainEqual({ error: { message: 'daemon shutting down', type: 'server_error', param: null, code: 'cancelled' } });
+    expect(chunks.at(-1)).toBe('[DONE]');
 
     const exited = await daemon;
     expect(exited.exitCode, exited.stderr).toBe(0);

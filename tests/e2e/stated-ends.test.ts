@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { homeRegistry, openaiToml, requireBuild, type TestHome } from '../helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI, type FakeReply } from '../helpers/fake-openai.js';
+import { parseSse } from '../helpers/sse.js';
 
 requireBuild();
 
@@ -97,9 +98,9 @@ describe('stated ends and rate limits (real daemon, fake OpenAI over HTTP)', { t
 
   /** The data of the SSE `done` event in `text`. */
   const doneEvent = (text: string): Record<string, any> => {
-    const m = /event: done\ndata: (.*)\n/.exec(text);
-    expect(m, `no done event in:\n${text}`).not.toBeNull();
-    return JSON.parse(m![1]!) as Record<string, any>;
+    const done = parseSse(text).find((e) => e.event === 'done');
+    expect(done, `no done event in:\n${text}`).toBeDefined();
+    return done!.data as Record<string, any>;
   };
 
   /** Run agent `agent` once per entry point (JSON, SSE, /v1, /v1 streaming), each time after scripting `script`. */
@@ -130,10 +131,9 @@ describe('stated ends and rate limits (real daemon, fake OpenAI over HTTP)', { t
     next();
     const v1s = await socketPost('/v1/chat/completions', { model: agent, stream: true, messages: [{ role: 'user', content: 'what is 2+2?' }] });
     expect(v1s.status, v1s.text).toBe(200);
-    const chunks = v1s.text
-      .split('\n')
-      .filter((l) => l.startsWith('data: {'))
-      .map((l) => JSON.parse(l.slice(6)) as Record<string, any>);
+    const chunks = parseSse(v1s.text)
+      .map((e) => e.data)
+      .filter((d): d is Record<string, any> => typeof d === 'object');
     const last = chunks.find((c) => c.choices?.[0]?.finish_reason);
     expect(last, v1s.text).toBeDefined();
     seen.push({ finish: last!.choices[0].caxton_finish_reason, executionId: String(last!.id).replace('chatcmpl-', ''), body: last!.choices[0] });

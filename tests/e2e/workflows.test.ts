@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bySystemPrompt, type FakeOpenAI, type FakeReply } from '../helpers/fake-openai.js';
 import { homeRegistry, requireBuild, type TestHome } from '../helpers/cli.js';
+import { parseSse } from '../helpers/sse.js';
 
 requireBuild();
 
@@ -101,7 +102,7 @@ describe('workflows through the real daemon', { timeout: 60_000 }, () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ message: 'Where is my order?' }),
     });
-    const events = [...(await res.text()).matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({ type: m[1]!, data: JSON.parse(m[2]!) }));
+    const events = parseSse(await res.text()).map((e) => ({ type: e.event, data: e.data }));
     const types = events.map((e) => e.type).filter((t) => t !== 'usage');
     expect(types.slice(0, 3)).toEqual(['start', 'agent_started', 'agent_finished']);
     expect(types.slice(3, 4)).toEqual(['agent_started']);

@@ -6,6 +6,7 @@
  * Errors come back as `ApiError` with the daemon's `{code, message, details}`.
  */
 import { signal } from '@preact/signals';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 
 /** One located problem, as the daemon reports it (field, file:line:col, code, hint). */
 export interface ErrorDetail {
@@ -138,26 +139,14 @@ export interface SseEvent {
 
 /**
  * Read an SSE response body event by event (fetch streaming, so the Authorization header can be
- * sent, which EventSource cannot). Comment lines (keep-alives) are skipped.
+ * sent, which EventSource cannot), parsed by `eventsource-parser`: comments (`: ping` keep-alives)
+ * and frames without `data` yield nothing; `event` is `message` when the frame names none.
+ * @throws SyntaxError when an event's data is not JSON (every dashboard stream sends JSON).
  */
 export async function* readSse(res: Response): AsyncGenerator<SseEvent> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      if (data.length) yield { event, data: JSON.parse(data.join('\n')) };
-    }
+  // A reader rather than `for await` over the stream: Safari's ReadableStream is not async-iterable.
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    yield { event: next.value.event ?? 'message', data: JSON.parse(next.value.data) };
   }
 }
