@@ -204,7 +204,8 @@ describe('the document', () => {
   });
 });
 
-describe('every operation answers as documented', () => {
+/** Each test drives many operations in turn: seconds on a loaded 2-core machine. */
+describe('every operation answers as documented', { timeout: 30_000 }, () => {
   it('health, metrics, status and the document itself', async () => {
     await expectStatus(200, 'GET', '/health');
     await expectStatus(200, 'GET', '/health/live');
@@ -542,7 +543,7 @@ describe('every operation answers as documented', () => {
   });
 });
 
-describe("the middleware's errors, on every operation", () => {
+describe("the middleware's errors, on every operation", { timeout: 30_000 }, () => {
   it('bad credentials: 401', async () => {
     for (const op of operations()) expect((await send(t, op.method, op.path, { token: 'cxk_not-a-key' })).status, op.operationId).toBe(401);
   });
