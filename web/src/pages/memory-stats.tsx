@@ -98,7 +98,7 @@ export function MemoryStatsPanel({ version, admin, onReindexed }: { version: num
       )}
       {progress && <ProgressBar p={progress} />}
       {admin && (
-        <button type="button" disabled={progress !== null && progress !== undefined} onClick={() => void reindex()}>
+        <button type="button" disabled={Boolean(progress)} onClick={() => void reindex()}>
           Re-embed
         </button>
       )}
