@@ -121,7 +121,7 @@ export interface ExecutionRecord {
    * `cancelled`: the client went away or the daemon shut down (`error_message` says which);
    * `awaiting_approval`: paused until a person decides on its tool calls (migration 11, `ApprovalStore`).
    */
-  status: 'success' | 'error' | 'timeout' | 'cancelled' | 'awaiting_approval';
+  status: RunStatus;
   error_message?: string;
   created_at: number;
   /**
@@ -324,6 +324,7 @@ import type { BudgetCharge, BudgetCounter, BudgetUsage, UserLimits } from '../do
 import type { DatabaseHealth, DatabaseSize } from '../domain/status.js';
 import type { ApiKeyInfo, User, UserEntity, UserEntityKind, UserEntityValue } from '../domain/users.js';
 import type { RoutingDecision } from '../domain/routing.js';
+import type { RunStatus } from '../domain/run-status.js';
 
 /** Users and their credentials. Only hashes are stored; callers hash before they ask. */
 export interface UserStore {

@@ -67,6 +67,8 @@ describe('approval gate', () => {
       approval: { execution_id: paused.execution_id, calls: [{ id: 'call_ok', name: 'calculator' }] },
     });
     expect(await execution(paused.execution_id)).toMatchObject({ status: 'awaiting_approval', finish_reason: 'awaiting_approval' });
+    const waiting = (await call('GET', '/api/executions?status=awaiting_approval', { token: tokens.A })).json.executions as { id: string; status: string }[];
+    expect(waiting.map((e) => [e.id, e.status])).toEqual([[paused.execution_id, 'awaiting_approval']]);
     const listed = (await call('GET', '/api/approvals', { token: tokens.A })).json.approvals;
     expect(listed.map((a: { execution_id: string }) => a.execution_id)).toContain(paused.execution_id);
     expect(toolMessages('call_ok')).toEqual([]);

@@ -8,7 +8,8 @@
  * form and in the TOON text (each updating the other), saves a broken definition and sees the error
  * at its line, sees a hot-reload error on System and filters the live log; chats with a workflow and
  * sees the hand-over; approves a gated tool call from the chat (after finding the run in the pending
- * list) and sees the run finish, and rejects another; a non-admin sees no
+ * list) and sees the run finish, and rejects another; on Memory adds an item, finds it by keyword
+ * search with its score, deletes it and re-embeds with the progress stream; a non-admin sees no
  * admin controls. Screenshots of each page go to test-output/dashboard/ (not committed); with
  * CAXTON_DOCS_SCREENSHOT=1 the Agents page after the chat is also written to docs/dashboard.png.
  * Skipped, saying why, where /usr/bin/chromium is absent (Debian package `chromium`).
@@ -33,6 +34,8 @@ const USER = { email: 'user@example.com', password: 'user password 1' };
 const SHOW = 10_000;
 /** An agent whose calculator calls wait for approval (docs/patterns.md "Approval gate"). */
 const GATED = 'name: gated\nmodel: balanced\ntools[1]: calculator\napproval[1]: calculator\nsystem_prompt: "You do arithmetic with the calculator."\n';
+/** The memory embedder: the fake server's `/v1/embeddings` (no builtin model to load in the daemon). */
+const EMBEDDER = 'name: embedder\nprovider: openai\nmodel: text-embedding-fake\n';
 
 describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth required, fake OpenAI)', { timeout: 60_000 }, () => {
   const homes = homeRegistry();
@@ -64,7 +67,8 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     ({ fake, home, url } = await homes.startWithFake(undefined, (h, f) => {
-      h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n'));
+      h.writeAresToml(openaiToml(f.url, '\n[auth]\nrequired = true\n\n[memory]\nembedder = "embedder"\n'));
+      h.writeFile('config/models/embedder.toon', EMBEDDER);
       h.writeFile('config/agents/gated.toon', GATED);
       h.writeFile('config/agents/boss.toon', 'name: boss\nmodel: fast\nagents[1]: helper\nsystem_prompt: "Delegate."\n');
       h.writeFile('config/agents/helper.toon', 'name: helper\nmodel: fast\ndescription: Helps out\nsystem_prompt: "Help."\n');
@@ -350,6 +354,33 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     await shot('chat-rejected');
   });
 
+  it('Memory: an added item is listed, found by keyword search with its score, and deleted; the admin re-embeds', async () => {
+    const fact = 'The staging database runs on host pelican-7.';
+    await go('Memory');
+    const add = page.getByRole('form', { name: 'Add an item' });
+    await add.getByLabel('Text').fill(fact);
+    await add.getByRole('button', { name: 'Add' }).click();
+    const listed = page.getByRole('table', { name: 'Memory items' }).locator('tr', { hasText: fact });
+    await listed.waitFor({ timeout: SHOW });
+    await expect.poll(() => page.getByTestId('memory-stats').locator('[data-stat="items"]').textContent(), { timeout: SHOW }).toBe('1');
+    const search = page.getByRole('search');
+    await search.getByLabel('Query').fill('pelican');
+    await search.getByLabel('Mode').selectOption('keyword');
+    await search.getByLabel('Query').press('Enter');
+    const hit = page.getByRole('table', { name: 'Search results' }).locator('tr', { hasText: fact });
+    await hit.waitFor({ timeout: SHOW });
+    expect(Number(await hit.getByTestId('score').textContent())).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Re-embed' }).click();
+    await page.getByText(/^Re-embedded \d+ items\.$/).waitFor({ timeout: SHOW });
+    await shot('memory');
+    page.once('dialog', (d) => void d.accept());
+    await hit.getByRole('button', { name: /^Delete memory item/ }).click();
+    await listed.waitFor({ state: 'detached', timeout: SHOW });
+    await page.getByText('Nothing found.').waitFor({ timeout: SHOW });
+    const left = await fetch(`${url}/api/memory`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(((await left.json()) as { items: unknown[] }).items).toEqual([]);
+  });
+
   it('works from the keyboard, shows where the focus is, and shows the agents as cards in a narrow window', async () => {
     await go('Agents');
     await row('router').waitFor({ timeout: SHOW });
@@ -382,6 +413,9 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     expect(await page.getByRole('button', { name: 'Restart' }).count()).toBe(0);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Logs' }).count()).toBe(0);
     await shot('agents-user');
+    await go('Memory');
+    await page.getByTestId('memory-stats').waitFor({ timeout: SHOW });
+    expect(await page.getByRole('button', { name: 'Re-embed' }).count()).toBe(0);
   });
 });
 

@@ -1,39 +1,40 @@
 /**
  * The dashboard's entry: the shell (navigation, who you are, sign-in/out) and the router over the
- * page paths the daemon answers with index.html (src/api/dashboard.ts). The agent editor, with
- * CodeMirror, is a separate chunk loaded the first time it is opened.
+ * page paths the daemon answers with index.html (src/api/dashboard.ts). The first paint needs only
+ * the shell, the Agents page and the sign-in page; every other page, and the pending-approvals badge,
+ * is a chunk of its own loaded on first use (lazy.tsx), the small pages fetched ahead once the first
+ * page is up and the browser is idle; the agent editor (with CodeMirror, ~150 KB gzipped) only when it
+ * is opened.
  */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import type { ComponentType } from 'preact';
 import { logout } from './api';
+import { lazyComponent, whenIdle } from './lazy';
 import { Link } from './link';
 import { connectLive, disconnectLive, liveConnected, loadAgents, loadMe, me, navigate, route } from './state';
 import { LoginPage } from './pages/login';
 import { AgentsPage } from './pages/agents';
-import { ChatPage } from './pages/chat';
-import { RunsPage } from './pages/runs';
-import { LogsPage } from './pages/logs';
-import { SystemPage } from './pages/system';
-import { PendingBadge } from './pages/pending';
 import './style.css';
+import './approvals.css';
 
-/** The editor page, loaded on first use. */
-function LazyEditor({ name }: { name?: string }) {
-  const [Page, setPage] = useState<ComponentType<{ name?: string }> | undefined>(undefined);
-  useEffect(() => void import('./pages/editor').then((m) => setPage(() => m.EditorPage)), []);
-  return Page ? <Page {...(name ? { name } : {})} /> : <p role="status">Loading the editor…</p>;
-}
+const Chat = lazyComponent(() => import('./pages/chat').then((m) => m.ChatPage));
+const Runs = lazyComponent(() => import('./pages/runs').then((m) => m.RunsPage));
+const Memory = lazyComponent(() => import('./pages/memory').then((m) => m.MemoryPage));
+const Logs = lazyComponent(() => import('./pages/logs').then((m) => m.LogsPage));
+const System = lazyComponent(() => import('./pages/system').then((m) => m.SystemPage));
+const Editor = lazyComponent(() => import('./pages/editor').then((m) => m.EditorPage));
+/** The navigation's count of runs waiting for approval: shown once loaded, with no placeholder. */
+const PendingBadge = lazyComponent(() => import('./pages/pending').then((m) => m.PendingBadge), null);
 
 function Page() {
   const path = route.value;
   const admin = me.value?.acting_admin === true;
-  if (path === '/chat') return <ChatPage />;
-  if (path === '/runs') return <RunsPage />;
-  if (path === '/logs') return admin ? <LogsPage /> : <p>Only the admin can read the daemon log.</p>;
-  if (path === '/system') return <SystemPage />;
-  if (path === '/new') return <LazyEditor />;
-  if (path.startsWith('/edit/')) return <LazyEditor name={decodeURIComponent(path.slice(6))} />;
+  if (path === '/chat') return <Chat.Page />;
+  if (path === '/runs') return <Runs.Page />;
+  if (path === '/memory') return <Memory.Page />;
+  if (path === '/logs') return admin ? <Logs.Page /> : <p>Only the admin can read the daemon log.</p>;
+  if (path === '/system') return <System.Page />;
+  if (path === '/new') return <Editor.Page />;
+  if (path.startsWith('/edit/')) return <Editor.Page name={decodeURIComponent(path.slice(6))} />;
   if (path === '/login') return <LoginPage />;
   return <AgentsPage />;
 }
@@ -62,7 +63,8 @@ function App() {
           <Link href="/">Agents</Link>
           <Link href="/chat">Chat</Link>
           <Link href="/runs">Runs</Link>
-          <PendingBadge />
+          <PendingBadge.Page />
+          <Link href="/memory">Memory</Link>
           {admin && <Link href="/logs">Logs</Link>}
           <Link href="/system">System</Link>
         </nav>
@@ -90,7 +92,8 @@ function App() {
 
 /**
  * Who we are and the agents, asked at once (the agent list is dropped when a sign-in is needed);
- * the live stream connects once both are in, so it does not compete with the first page.
+ * the live stream connects once both are in, so it does not compete with the first page, and the
+ * small page chunks are fetched when the browser is next idle, so moving to them shows no wait.
  */
 async function start() {
   const agentsLoaded = loadAgents().catch(() => undefined);
@@ -98,6 +101,7 @@ async function start() {
   if (!me.value) return;
   await agentsLoaded;
   connectLive();
+  whenIdle(() => [Chat, Runs, Memory, System, ...(me.value?.acting_admin ? [Logs] : [])].forEach((p) => void p.preload().catch(() => undefined)));
 }
 
 render(<App />, document.getElementById('app')!);

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { FINISH_REASONS } from '../../domain/finish-reasons.js';
+import { RUN_STATUSES } from '../../domain/run-status.js';
 import { parseTraceKinds, RunTraceSchema, TRACE_STEP_KINDS, type RunTrace } from '../../domain/run-trace.js';
 import type { ExecutionRecord } from '../../store/types.js';
 import type { AppDeps } from '../deps.js';
@@ -27,7 +28,7 @@ const Millis = z.coerce.number().int().min(0);
 /** `GET /api/executions` filters (each applied when present; see ExecutionQuery). */
 const ExecutionsQuery = ListQuery.extend({
   agent: z.string().optional().describe('agent name'),
-  status: z.enum(['success', 'error', 'timeout', 'cancelled']).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
   finish_reason: z.enum(FINISH_REASONS).optional(),
   since: Millis.optional().describe('runs created at or after this time (ms since epoch)'),
   until: Millis.optional().describe('runs created before this time (ms since epoch)'),

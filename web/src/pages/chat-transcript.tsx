@@ -7,7 +7,6 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PendingCall } from '../approvals';
-import '../approvals.css';
 
 /** A paused run's decision as the transcript shows it; `closed`: decided elsewhere, timed out, or not yours (the daemon's error says which). */
 export type ApprovalState = 'pending' | 'deciding' | 'approved' | 'rejected' | 'closed';

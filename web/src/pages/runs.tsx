@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { FINISH_REASONS } from '../../../src/domain/finish-reasons';
+import { RUN_STATUSES } from '../../../src/domain/run-status';
 import { api } from '../api';
 import { agents, runsVersion } from '../state';
 import { PendingApprovals } from './pending';
@@ -83,7 +84,7 @@ export function RunsPage() {
           setAgent,
           agents.value.map((a) => a.name),
         )}
-        {select('Status', status, setStatus, ['success', 'error', 'timeout', 'cancelled'])}
+        {select('Status', status, setStatus, [...RUN_STATUSES])}
         {select('Finish reason', finish, setFinish, [...FINISH_REASONS])}
         {select('Since', window, setWindow, Object.keys(WINDOWS))}
       </div>
