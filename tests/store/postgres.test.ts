@@ -33,14 +33,14 @@ describe.skipIf(reason)(`PostgreSQL store${reason ? ` (${reason})` : ''}`, { tim
   });
   afterAll(() => cluster?.destroy());
 
-  it('two nodes opening an empty database at once both succeed, and it is migrated once', async () => {
+  it('nodes opening an empty database at once all succeed, and it is migrated once', async () => {
     const url = await freshDatabase(cluster);
-    const [a, b] = await Promise.all([open(url), open(url)]);
+    const [a, b, ...more] = await Promise.all([open(url), open(url), open(url), open(url)]);
     expect((await a.health()).schema_version).toBe(LATEST_VERSION);
     expect((await b.health()).schema_version).toBe(LATEST_VERSION);
     expect(await pgQuery(url, 'SELECT version FROM schema_version')).toEqual([{ version: LATEST_VERSION }]);
     expect(await pgQuery(url, 'SELECT id, handle FROM users')).toEqual([{ id: 'local', handle: 'local' }]);
-    await Promise.all([a.close(), b.close()]);
+    await Promise.all([a.close(), b.close(), ...more.map((n) => n.close())]);
   });
 
   it('refuses a database written by a newer caxton', async () => {

@@ -378,24 +378,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 /** The highest migration number of this build. */
 export const LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;
 
+/** Key of the transaction-level advisory lock that serialises creating `schema_version` (advisory locks are per database). */
+const VERSION_TABLE_LOCK = 0x63617874; // "caxt"
+
 /**
- * Create `schema_version` with its one row (version 0) unless it exists. Two nodes racing here: the
- * loser's CREATE fails on the catalog's uniqueness (23505 / 42P07) once the winner commits, and a
- * retry then finds the table with its row.
+ * Create `schema_version` with its one row (version 0) unless it exists. Nodes opening an empty
+ * database at once take turns under an advisory lock: concurrent `CREATE TABLE IF NOT EXISTS` is not
+ * safe in PostgreSQL (the loser fails on the catalog: 42P07, 42710 or 23505).
  */
 async function ensureVersionTable(client: pg.PoolClient): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.query('BEGIN');
-      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      await client.query('INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)');
-      await client.query('COMMIT');
-      return;
-    } catch (err) {
-      await client.query('ROLLBACK');
-      const code = (err as { code?: string }).code;
-      if (attempt >= 5 || (code !== '23505' && code !== '42P07' && code !== '40001')) throw err;
-    }
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [VERSION_TABLE_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    await client.query('INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)');
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
   }
 }
 
