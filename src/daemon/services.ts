@@ -139,96 +139,43 @@ export async function buildServices(config: AresConfig, paths: Paths, log: Logge
   }
 }
 
-/** `buildServices` itself: each step's release is pushed on `undo` as soon as the part exists. */
+/** A child logger naming a daemon part (`component`). */
+type PartLog = (component: string) => Logger;
+
+/**
+ * `buildServices` itself, step by step in the module header's order; each step's release is pushed on
+ * `undo` as soon as the part exists. The tools and the runtime reach the catalog and the capability
+ * index (built after them) only through closures called once the build is done.
+ */
 async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOverrides, undo: Cleanup): Promise<Services> {
   const env = o.env ?? process.env;
-  const secrets = o.secrets ?? configuredSecrets(config, env);
-  secrets.set('database', databaseSecrets(config.database.url));
   // Each part logs through a child naming its component; the API and the runtime name theirs per line
   // (src/api/middleware/request-log.ts), as their lines also carry the request's id.
-  const part = (component: string) => log.child({ component });
-  const opened = await openDaemonStore(config, paths, part('store'));
-  undo.push(() => opened.close());
-  const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
-  const changes = relayChanges(store.changes, part('store'), undo);
-  const { mcp, userMcp } = mcpFleets(paths, part('mcp'), undo, config.mcp.default_memory_mb);
+  const part: PartLog = (component) => log.child({ component });
+  const { secrets, store, changes } = await storeStep(config, paths, o, env, part, undo);
   const live = o.live ?? createLiveEvents();
-  const watcher = startWatcher(config, paths, part('config'), undo, live);
-  const reconcileMcp = () => {
-    const snapshot = watcher.current();
-    learnSystemMcp(secrets, snapshot, env);
-    mcp.reconcile(
-      [...snapshot.mcps.values()].map((m) => m.value),
-      serversUsedBy(
-        [...snapshot.agents.values()].map((a) => a.value),
-        config.tools.deny,
-      ),
-    );
-  };
-  watcher.onSwap(reconcileMcp);
-  reconcileMcp();
+  const { mcp, userMcp, watcher } = configStep(config, paths, { secrets, env, live, part, undo });
   const metrics = createMetrics();
-  const llmLog = part('llm');
-  const providers = createProviderRegistry(config.providers, {
-    baseDir: paths.home,
-    env,
-    onRetry: (info) => {
-      metrics.providerRetry(info);
-      llmLog.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
-    },
-  });
+  const providers = providerStep(config, paths, env, metrics, part('llm'));
   if (o.probeProviders !== false) providers.probe();
   const memory = buildMemory(config, { store, watcher, changes, env, log: part('memory'), undo });
-  const rows = learningRows(store.tenants.entities, secrets, env);
-  const catalogWith = (onAgentFault?: (key: string, reason: string) => void) =>
-    createCatalog({
-      snapshot: () => watcher.current(),
-      defaultModel: config.defaults.model,
-      tenants: rows,
-      builtinTools: () => BUILTIN_TOOL_NAMES,
-      ...(onAgentFault ? { onAgentFault } : {}),
-    });
-  const scoped = scopedSets(config, { store, items: memory.items, mcp, userMcp, watcher, lookup: catalogWith() });
-  const tenants = {
-    ...store.tenants,
-    entities: invalidatingRows(rows, {
-      dropConnection: (id) => userMcp.drop(id),
-      invalidate: () => scoped.invalidate(),
-      written: (kind, owner) => {
-        if (kind === 'agents') capabilities.invalidate(owner);
-        void changes.publish(ROW_TOPICS[kind], owner);
-      },
-    }),
-  };
-  const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: part('tools') });
-  const { max_body_bytes: _body, requests_per_minute: _rpm, users: _users, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
-  const budgets = createBudgets({ store: store.budgets, userDefaults, apiKeyDefaults, ...(o.now ? { now: o.now } : {}) });
-  const limits = { ...runtimeLimits(config), ...o.limits };
-  const runtime = createRuntime({
-    budgets,
+  const tools = toolStep(config, { secrets, env, store, changes, memory, mcp, userMcp, watcher, part, capabilities: () => capabilities });
+  const { scoped, tenants, toolbox } = tools;
+  const { budgets, limits, runtime } = runtimeStep(config, o, {
     store,
     providers,
     toolbox,
-    memory: store.memory,
-    items: memory.items,
-    usage: tenants.entities,
+    memory,
+    tenants,
     log,
-    scrub: secrets.scrub,
-    limits,
-    observer: observeRuns(metrics.observer, live),
-    trace: config.runtime.trace,
-    subAgents: subAgentDirectory(
-      () => catalog,
-      () => capabilities,
-    ),
+    secrets,
+    metrics,
+    live,
+    watcher,
+    catalog: () => catalog,
+    capabilities: () => capabilities,
   });
-  watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
-  const catalog = catalogWith(markFailed(runtime, part('runtime')));
-  const capabilities = createCapabilityIndex(catalog, (key) => runtime.agents.status(key), part('routing'));
-  watcher.onSwap(() => capabilities.invalidate());
-  changes.subscribe((topic, owner) => {
-    if (topic === 'user_agents' || topic === 'all') capabilities.invalidate(topic === 'all' ? undefined : owner);
-  });
+  const { catalog, capabilities } = catalogStep(tools.catalogWith, { runtime, watcher, changes, part });
   changes.subscribe(applyChanges({ scoped, userMcp, runtime, budgets, rows: store.tenants.entities, log: part('store') }));
   const parts = {
     secrets,
@@ -249,23 +196,7 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     memory,
   };
   startMemory(memory, watcher, part('memory'));
-  const approvals = createApprovals({
-    store: store.approvals,
-    users: tenants.users,
-    startRun: createRunStarter(catalog, runtime, live),
-    log: part('approvals'),
-    ...(o.now ? { now: o.now } : {}),
-  });
-  undo.push(startApprovalSweeper(approvals, APPROVAL_SWEEP_MS, part('approvals')));
-  const deps: AppDeps = { ...appDeps(config, paths, log, { ...o, env }, parts), approvals, changes, live, ...o.app };
-  watchGauges(metrics, {
-    agents: () => runtime.agents.list(),
-    pool: () => runtime.agents.pool(),
-    mcpServers: () => deps.mcpServers?.() ?? [],
-    userMcpServers: () => deps.userMcpServers?.() ?? [],
-    databaseSize: () => store.size(),
-    agentBudgets: () => systemAgentBudgets(watcher, budgets),
-  });
+  const { approvals, deps } = appStep(config, paths, log, { ...o, env }, parts, { live, changes, part, undo });
   return {
     ...parts,
     approvals,
@@ -274,6 +205,208 @@ async function build(config: AresConfig, paths: Paths, log: Logger, o: ServiceOv
     stopMcp: async () => void (await Promise.all([mcp.close(), userMcp.close()])),
     close: undo.run,
   };
+}
+
+/**
+ * The store step: the secret scrubber (knowing the database URL's password), the opened store (wrapped
+ * as `o.wrapStore` says, its health redacted) and its change feed relayed to local listeners.
+ * @throws DomainError UNAVAILABLE (database).
+ */
+async function storeStep(
+  config: AresConfig,
+  paths: Paths,
+  o: ServiceOverrides,
+  env: Env,
+  part: PartLog,
+  undo: Cleanup,
+): Promise<{ secrets: SecretScrubber; store: Store; changes: ChangeFeed }> {
+  const secrets = o.secrets ?? configuredSecrets(config, env);
+  secrets.set('database', databaseSecrets(config.database.url));
+  const opened = await openDaemonStore(config, paths, part('store'));
+  undo.push(() => opened.close());
+  const store = redactedHealth(o.wrapStore ? o.wrapStore(opened) : opened);
+  return { secrets, store, changes: relayChanges(store.changes, part('store'), undo) };
+}
+
+/**
+ * The config step: the MCP fleets and the config watcher, with the system MCP servers reconciled (and
+ * their secrets learned) from the first snapshot and from every snapshot swapped in after it.
+ */
+function configStep(
+  config: AresConfig,
+  paths: Paths,
+  p: { secrets: SecretScrubber; env: Env; live: LiveEvents; part: PartLog; undo: Cleanup },
+): { mcp: McpManager; userMcp: McpPool; watcher: ConfigWatcher } {
+  const { mcp, userMcp } = mcpFleets(paths, p.part('mcp'), p.undo, config.mcp.default_memory_mb);
+  const watcher = startWatcher(config, paths, p.part('config'), p.undo, p.live);
+  const reconcileMcp = () => {
+    const snapshot = watcher.current();
+    learnSystemMcp(p.secrets, snapshot, p.env);
+    mcp.reconcile(
+      [...snapshot.mcps.values()].map((m) => m.value),
+      serversUsedBy(
+        [...snapshot.agents.values()].map((a) => a.value),
+        config.tools.deny,
+      ),
+    );
+  };
+  watcher.onSwap(reconcileMcp);
+  reconcileMcp();
+  return { mcp, userMcp, watcher };
+}
+
+/** The provider step: the registry of `[providers]`, its retries counted in `metrics` and logged as warnings. */
+function providerStep(config: AresConfig, paths: Paths, env: Env, metrics: ApiMetrics, llmLog: Logger): ProviderRegistry {
+  return createProviderRegistry(config.providers, {
+    baseDir: paths.home,
+    env,
+    onRetry: (info) => {
+      metrics.providerRetry(info);
+      llmLog.warn(info, `provider ${info.provider}: retrying in ${info.delayMs} ms`);
+    },
+  });
+}
+
+/** A catalog over the served snapshot and the user rows; `onAgentFault` hears of agents found unable to run. */
+type CatalogWith = (onAgentFault?: (key: string, reason: string) => void) => Catalog;
+
+/**
+ * The tool step: the user rows (their secrets learned), the tool sets per user (resolving names through
+ * a catalog of their own that reports no faults), the tenants whose row writes invalidate those sets,
+ * drop user MCP connections, invalidate the owner's capabilities and notify other nodes, and the toolbox.
+ */
+function toolStep(
+  config: AresConfig,
+  p: {
+    secrets: SecretScrubber;
+    env: Env;
+    store: Store;
+    changes: ChangeFeed;
+    memory: DaemonMemory;
+    mcp: McpManager;
+    userMcp: McpPool;
+    watcher: ConfigWatcher;
+    part: PartLog;
+    capabilities: () => CapabilityIndex;
+  },
+): { catalogWith: CatalogWith; scoped: ScopedSets; tenants: TenantStore; toolbox: Toolbox } {
+  const rows = learningRows(p.store.tenants.entities, p.secrets, p.env);
+  const catalogWith: CatalogWith = (onAgentFault) =>
+    createCatalog({
+      snapshot: () => p.watcher.current(),
+      defaultModel: config.defaults.model,
+      tenants: rows,
+      builtinTools: () => BUILTIN_TOOL_NAMES,
+      ...(onAgentFault ? { onAgentFault } : {}),
+    });
+  const scoped = scopedSets(config, { store: p.store, items: p.memory.items, mcp: p.mcp, userMcp: p.userMcp, watcher: p.watcher, lookup: catalogWith() });
+  const tenants = {
+    ...p.store.tenants,
+    entities: invalidatingRows(rows, {
+      dropConnection: (id) => p.userMcp.drop(id),
+      invalidate: () => scoped.invalidate(),
+      written: (kind, owner) => {
+        if (kind === 'agents') p.capabilities().invalidate(owner);
+        void p.changes.publish(ROW_TOPICS[kind], owner);
+      },
+    }),
+  };
+  const toolbox = createToolbox({ sets: scoped.sets, prepare: scoped.prepare, deny: config.tools.deny, log: p.part('tools') });
+  return { catalogWith, scoped, tenants, toolbox };
+}
+
+/**
+ * The runtime step: the budgets of `[limits]`, the runtime limits (`[runtime]` and the overrides) and
+ * the runtime, which forgets the state of system agents gone from a swapped-in snapshot.
+ */
+function runtimeStep(
+  config: AresConfig,
+  o: ServiceOverrides,
+  p: {
+    store: Store;
+    providers: ProviderRegistry;
+    toolbox: Toolbox;
+    memory: DaemonMemory;
+    tenants: TenantStore;
+    log: Logger;
+    secrets: SecretScrubber;
+    metrics: ApiMetrics;
+    live: LiveEvents;
+    watcher: ConfigWatcher;
+    catalog: () => Catalog;
+    capabilities: () => CapabilityIndex;
+  },
+): { budgets: Budgets; limits: Partial<RuntimeLimits>; runtime: ManagedRuntime } {
+  const { max_body_bytes: _body, requests_per_minute: _rpm, users: _users, api_key: apiKeyDefaults, ...userDefaults } = config.limits;
+  const budgets = createBudgets({ store: p.store.budgets, userDefaults, apiKeyDefaults, ...(o.now ? { now: o.now } : {}) });
+  const limits = { ...runtimeLimits(config), ...o.limits };
+  const runtime = createRuntime({
+    budgets,
+    store: p.store,
+    providers: p.providers,
+    toolbox: p.toolbox,
+    memory: p.store.memory,
+    items: p.memory.items,
+    usage: p.tenants.entities,
+    log: p.log,
+    scrub: p.secrets.scrub,
+    limits,
+    observer: observeRuns(p.metrics.observer, p.live),
+    trace: config.runtime.trace,
+    subAgents: subAgentDirectory(p.catalog, p.capabilities),
+  });
+  p.watcher.onSwap((snapshot) => runtime.agents.retain((key) => isUserAgentKey(key) || snapshot.agents.has(key)));
+  return { budgets, limits, runtime };
+}
+
+/**
+ * The catalog step: the catalog that marks faulty agents failed in the runtime, and the capability
+ * index over it, invalidated by config swaps and by agent row changes (this node's or another's).
+ */
+function catalogStep(
+  catalogWith: CatalogWith,
+  p: { runtime: ManagedRuntime; watcher: ConfigWatcher; changes: ChangeFeed; part: PartLog },
+): { catalog: Catalog; capabilities: CapabilityIndex } {
+  const catalog = catalogWith(markFailed(p.runtime, p.part('runtime')));
+  const capabilities = createCapabilityIndex(catalog, (key) => p.runtime.agents.status(key), p.part('routing'));
+  p.watcher.onSwap(() => capabilities.invalidate());
+  p.changes.subscribe((topic, owner) => {
+    if (topic === 'user_agents' || topic === 'all') capabilities.invalidate(topic === 'all' ? undefined : owner);
+  });
+  return { catalog, capabilities };
+}
+
+/**
+ * The app step: the approval gate (and its timeout sweeper), the app's dependencies (`o.app` applied
+ * last) and the gauges `/metrics` reads from the parts.
+ */
+function appStep(
+  config: AresConfig,
+  paths: Paths,
+  log: Logger,
+  o: ServiceOverrides & { env: Env },
+  parts: Parts,
+  p: { live: LiveEvents; changes: ChangeFeed; part: PartLog; undo: Cleanup },
+): { approvals: Approvals; deps: AppDeps } {
+  const { store, tenants, catalog, runtime, metrics, watcher, budgets } = parts;
+  const approvals = createApprovals({
+    store: store.approvals,
+    users: tenants.users,
+    startRun: createRunStarter(catalog, runtime, p.live),
+    log: p.part('approvals'),
+    ...(o.now ? { now: o.now } : {}),
+  });
+  p.undo.push(startApprovalSweeper(approvals, APPROVAL_SWEEP_MS, p.part('approvals')));
+  const deps: AppDeps = { ...appDeps(config, paths, log, o, parts), approvals, changes: p.changes, live: p.live, ...o.app };
+  watchGauges(metrics, {
+    agents: () => runtime.agents.list(),
+    pool: () => runtime.agents.pool(),
+    mcpServers: () => deps.mcpServers?.() ?? [],
+    userMcpServers: () => deps.userMcpServers?.() ?? [],
+    databaseSize: () => store.size(),
+    agentBudgets: () => systemAgentBudgets(watcher, budgets),
+  });
+  return { approvals, deps };
 }
 
 /**

@@ -75,6 +75,11 @@ function causeMessage(err: unknown): string | undefined {
   return typeof e?.message === 'string' ? e.message : undefined;
 }
 
+/** The TIMEOUT of a provider that sent nothing for `timeoutMs`. */
+function timeoutError(opts: OpenAIProviderOptions): DomainError {
+  return new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
+}
+
 /**
  * Turn an SDK error into a DomainError whose message names the provider, says what to do and never
  * includes the key: `redact` removes the provider's own key by value (servers that echo the
@@ -83,9 +88,7 @@ function causeMessage(err: unknown): string | undefined {
 function toDomainError(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions, model: string, err: unknown, redact: (s: string) => string): DomainError {
   const name = opts.name;
   if (err instanceof DomainError) return err;
-  if (err instanceof OpenAISdk.APIConnectionTimeoutError) {
-    return new DomainError('TIMEOUT', `provider ${name}: no response within ${opts.timeoutMs} ms`);
-  }
+  if (err instanceof OpenAISdk.APIConnectionTimeoutError) return timeoutError(opts);
   if (err instanceof OpenAISdk.APIConnectionError) {
     if (causeMessage(err) === 'unexpected redirect') {
       return new DomainError(
@@ -163,6 +166,120 @@ function requestBody(req: ChatRequest, type: OpenAIProviderOptions['type']): Ope
   return body;
 }
 
+/** The SDK client of a provider: built once, on first use; retries are ours (see the header comment). */
+function newClient(OpenAISdk: Sdk['default'], opts: OpenAIProviderOptions): OpenAI {
+  return new OpenAISdk({
+    apiKey: opts.apiKey ?? 'not-needed',
+    ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+    timeout: opts.timeoutMs,
+    maxRetries: 0,
+    logLevel: 'off',
+    fetchOptions: DIRECT_FETCH,
+  });
+}
+
+/**
+ * The bound on every pause of one streamed response. The SDK bounds the wait for headers (`timeout`);
+ * one timer per request (not one per chunk) bounds the rest: when it fires it checks `last` (ms since
+ * epoch, set on every chunk) and either aborts the SDK's own stream controller, setting `timedOut`, or
+ * sleeps for the time left.
+ */
+class IdleWatch {
+  last = Date.now();
+  timedOut = false;
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly controller: AbortController,
+  ) {
+    this.timer = setTimeout(IdleWatch.check, timeoutMs, this);
+  }
+
+  /** The timer's callback (static, given the watch as argument: no closure per request). */
+  private static check(watch: IdleWatch): void {
+    const idle = Date.now() - watch.last;
+    if (idle < watch.timeoutMs) {
+      watch.timer = setTimeout(IdleWatch.check, watch.timeoutMs - idle, watch);
+      return;
+    }
+    watch.timedOut = true;
+    watch.controller.abort();
+  }
+
+  /** Stop watching (the stream ended or failed). */
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Fold one chunk's tool-call deltas into `calls` (by index): the id when given, name and arguments appended. */
+function addToolCallDeltas(calls: Map<number, ToolCallRequest>, deltas: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall[]): void {
+  for (const tc of deltas) {
+    let call = calls.get(tc.index);
+    if (!call) {
+      call = { id: tc.id ?? `call_${tc.index}`, type: 'function', function: { name: '', arguments: '' } };
+      calls.set(tc.index, call);
+    }
+    if (tc.id) call.id = tc.id;
+    if (tc.function?.name) call.function.name += tc.function.name;
+    if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+  }
+}
+
+/**
+ * Check a stream that ended without an error: the SDK ends a stream quietly when it is aborted, so a
+ * cancellation or an idle timeout must not look like a reply, nor may a stream without a single chunk.
+ * @throws the signal's reason (cancelled), DomainError TIMEOUT, PROVIDER_ERROR (no chunks).
+ */
+function checkStreamEnd(opts: OpenAIProviderOptions, signal: AbortSignal | undefined, timedOut: boolean, chunks: number): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  if (timedOut) throw timeoutError(opts);
+  if (chunks === 0) {
+    throw new DomainError(
+      'PROVIDER_ERROR',
+      `provider ${opts.name}: malformed response (no chat.completion.chunk events in the stream); is base_url an OpenAI-compatible /v1 endpoint?`,
+    );
+  }
+}
+
+/**
+ * The wait (ms) before retrying attempt `attempt` (0-based) that failed with `err`, after reporting it
+ * to `opts.onRetry`; undefined when `err` is not retried (no retries left, or neither a retriable
+ * status nor a connection failure). The server's Retry-After is waited when given.
+ * @throws DomainError PROVIDER_ERROR when Retry-After asks for more than `policy.maxRetryAfterMs`.
+ */
+function retryDelay(
+  OpenAISdk: Sdk['default'],
+  opts: OpenAIProviderOptions,
+  policy: RetryPolicy,
+  model: string,
+  err: unknown,
+  attempt: number,
+): number | undefined {
+  const status = err instanceof OpenAISdk.APIError ? err.status : undefined;
+  const connection = err instanceof OpenAISdk.APIConnectionError && !(err instanceof OpenAISdk.APIConnectionTimeoutError);
+  if (attempt >= opts.maxRetries || !(isRetriableStatus(status) || connection)) return undefined;
+  const asked = retryAfterMs(err instanceof OpenAISdk.APIError ? err.headers : undefined);
+  if (asked !== undefined && asked > policy.maxRetryAfterMs) {
+    throw new DomainError(
+      'PROVIDER_ERROR',
+      `provider ${opts.name} asks to retry after ${Math.ceil(asked / 1000)} s (HTTP ${status}); try again later`,
+      status === 429 ? [PROVIDER_RATE_LIMITED] : [],
+    );
+  }
+  const delayMs = asked ?? backoffMs(attempt, policy);
+  opts.onRetry?.({
+    provider: opts.name,
+    model,
+    attempt: attempt + 1,
+    delayMs,
+    ...(status !== undefined ? { status } : {}),
+    fromRetryAfter: asked !== undefined,
+  });
+  return delayMs;
+}
+
 /** Create a provider backed by the official SDK. The client (and its connection pool) is built once, on first use. */
 export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   let client: OpenAI | undefined;
@@ -174,42 +291,19 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     async *chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ProviderEvent> {
       const body = requestBody(req, opts.type);
       const { default: OpenAISdk } = await loadSdk();
-      client ??= new OpenAISdk({
-        apiKey: opts.apiKey ?? 'not-needed',
-        ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
-        timeout: opts.timeoutMs,
-        maxRetries: 0, // retries are ours: see the header comment
-        logLevel: 'off',
-        fetchOptions: DIRECT_FETCH,
-      });
-
+      client ??= newClient(OpenAISdk, opts);
       for (let attempt = 0; ; attempt++) {
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-        // The SDK bounds the wait for headers (`timeout`); one timer per request (not one per chunk)
-        // bounds every pause in the stream: when it fires it checks the last activity and either
-        // aborts the SDK's own stream controller or sleeps for the time left.
-        let timedOut = false;
-        let lastActivity = 0;
-        let timer: NodeJS.Timeout | undefined;
+        let idle: IdleWatch | undefined;
         let streamed = false;
         let chunks = 0;
         const calls = new Map<number, ToolCallRequest>();
         let finish: string | undefined;
         try {
           const stream = await client.chat.completions.create(body, signal ? { signal } : undefined);
-          lastActivity = Date.now();
-          const check = () => {
-            const idle = Date.now() - lastActivity;
-            if (idle < opts.timeoutMs) {
-              timer = setTimeout(check, opts.timeoutMs - idle);
-              return;
-            }
-            timedOut = true;
-            stream.controller.abort();
-          };
-          timer = setTimeout(check, opts.timeoutMs);
+          idle = new IdleWatch(opts.timeoutMs, stream.controller);
           for await (const chunk of stream) {
-            lastActivity = Date.now();
+            idle.last = Date.now();
             chunks++;
             if (chunk.usage) {
               streamed = true;
@@ -222,60 +316,19 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
               streamed = true;
               yield { type: 'text_delta', text: delta.content };
             }
-            if (delta?.tool_calls) {
-              for (const tc of delta.tool_calls) {
-                let call = calls.get(tc.index);
-                if (!call) {
-                  call = { id: tc.id ?? `call_${tc.index}`, type: 'function', function: { name: '', arguments: '' } };
-                  calls.set(tc.index, call);
-                }
-                if (tc.id) call.id = tc.id;
-                if (tc.function?.name) call.function.name += tc.function.name;
-                if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
-              }
-            }
+            if (delta?.tool_calls) addToolCallDeltas(calls, delta.tool_calls);
             if (choice.finish_reason) finish = choice.finish_reason;
           }
-          // The SDK ends a stream quietly when it is aborted: a timeout or cancellation must not look like a reply.
-          if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-          if (timedOut) throw new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
-          if (chunks === 0) {
-            throw new DomainError(
-              'PROVIDER_ERROR',
-              `provider ${opts.name}: malformed response (no chat.completion.chunk events in the stream); is base_url an OpenAI-compatible /v1 endpoint?`,
-            );
-          }
+          checkStreamEnd(opts, signal, idle.timedOut, chunks);
         } catch (err) {
           if (signal?.aborted) throw signal.reason ?? err;
-          if (timedOut) {
-            throw new DomainError('TIMEOUT', `provider ${opts.name}: no response within ${opts.timeoutMs} ms`);
-          }
-          const status = err instanceof OpenAISdk.APIError ? err.status : undefined;
-          const connection = err instanceof OpenAISdk.APIConnectionError && !(err instanceof OpenAISdk.APIConnectionTimeoutError);
-          if (!streamed && attempt < opts.maxRetries && (isRetriableStatus(status) || connection)) {
-            const asked = retryAfterMs(err instanceof OpenAISdk.APIError ? err.headers : undefined);
-            if (asked !== undefined && asked > policy.maxRetryAfterMs) {
-              throw new DomainError(
-                'PROVIDER_ERROR',
-                `provider ${opts.name} asks to retry after ${Math.ceil(asked / 1000)} s (HTTP ${status}); try again later`,
-                status === 429 ? [PROVIDER_RATE_LIMITED] : [],
-              );
-            }
-            const delayMs = asked ?? backoffMs(attempt, policy);
-            opts.onRetry?.({
-              provider: opts.name,
-              model: req.model,
-              attempt: attempt + 1,
-              delayMs,
-              ...(status !== undefined ? { status } : {}),
-              fromRetryAfter: asked !== undefined,
-            });
-            await sleep(delayMs, signal);
-            continue;
-          }
-          throw toDomainError(OpenAISdk, opts, req.model, err, redact);
+          if (idle?.timedOut) throw timeoutError(opts);
+          const delayMs = streamed ? undefined : retryDelay(OpenAISdk, opts, policy, req.model, err, attempt);
+          if (delayMs === undefined) throw toDomainError(OpenAISdk, opts, req.model, err, redact);
+          await sleep(delayMs, signal);
+          continue;
         } finally {
-          clearTimeout(timer);
+          idle?.stop();
         }
         for (const call of calls.values()) yield { type: 'tool_call', call };
         yield { type: 'finish', reason: finish ?? 'stop' };

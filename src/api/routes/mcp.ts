@@ -15,14 +15,16 @@
  *   tool. The caller's tenant is the request's user (set by the auth middleware), so another user's
  *   private agents are neither listed nor callable. The MCP SDK loads on the first `/mcp` request.
  */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { agentTool } from '../../domain/agent-tool.js';
 import { McpServerRowSchema } from '../../domain/api-types.js';
 import type { McpServer } from '../../domain/entities.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { McpServerStatus, PooledServerStatus } from '../../domain/mcp-status.js';
-import type { AppDeps } from '../deps.js';
-import { Routes } from '../openapi.js';
+import type { AppDeps, AppEnv } from '../deps.js';
+import { Routes, type OpSpec } from '../openapi.js';
 import type { WireErrors } from '../errors.js';
 import { collectRun, type StartAgentRun } from '../run.js';
 import { API_LINE } from '../middleware/request-log.js';
@@ -97,131 +99,140 @@ const JsonRpcSchema = z.object({ jsonrpc: z.literal('2.0'), method: z.string().o
 /** What POST /mcp answers with 200: one JSON-RPC response, or an array of them for a batch request. */
 const JsonRpcReply = z.union([JsonRpcSchema, z.array(JsonRpcSchema)]);
 
+const tags = ['mcp'];
+
+/**
+ * `GET /api/mcp/servers` -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
+ * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
+ */
+const serversSpec = {
+  method: 'get',
+  path: '/api/mcp/servers',
+  summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
+  tags,
+  responses: {
+    200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) },
+  },
+} satisfies OpSpec;
+
+/**
+ * `GET|DELETE /mcp` -> 405: stateless, so there is no session to stream to or end (the MCP spec lets
+ * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
+ */
+const statelessSpec = (method: 'get' | 'delete') =>
+  ({
+    method,
+    path: '/mcp',
+    summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)',
+    tags,
+    responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } },
+  }) satisfies OpSpec;
+
+/**
+ * `POST /mcp`: one stateless MCP server per request (Streamable HTTP, JSON responses).
+ * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
+ */
+const mcpSpec = {
+  method: 'post',
+  path: '/mcp',
+  summary:
+    'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
+  tags,
+  body: JsonRpcSchema,
+  bodyReadByHandler: true,
+  responses: {
+    200: { description: "JSON-RPC response (tools/list, tools/call: the agent's reply), or an array of them for a batch", schema: JsonRpcReply },
+    202: { description: 'accepted: the body held only notifications or responses (no reply)' },
+    400: { description: 'JSON-RPC error: not JSON, not JSON-RPC, or an unsupported MCP-Protocol-Version', schema: JsonRpcSchema },
+    406: { description: 'JSON-RPC error: Accept must list both application/json and text/event-stream', schema: JsonRpcSchema },
+    415: { description: 'JSON-RPC error: Content-Type must be application/json (control socket)', schema: JsonRpcSchema },
+  },
+} satisfies OpSpec;
+
+/** What `POST /mcp` runs agents with: the run starter and how errors read on the wire. */
+interface McpRunDeps {
+  startRun: StartAgentRun;
+  wire: WireErrors;
+}
+
+/** A tool result that is only an error text. */
+const toolError = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
+
+/**
+ * A `tools/call` of agent `name` with `args` `{message, conversation_id?}`, run for the request's user:
+ * the reply as text plus `{reply, finish_reason, conversation_id, execution_id, provider}` as structured
+ * content. A missing message, an `OWNER/NAME` tool or a failed run is an `isError` result (a failure
+ * other than a DomainError is logged, and reads "see the daemon log").
+ */
+async function callAgent(
+  c: Context<AppEnv>,
+  run: McpRunDeps,
+  name: string,
+  args: Record<string, unknown> | undefined,
+  signal: AbortSignal,
+): Promise<CallToolResult> {
+  const { message, conversation_id } = (args ?? {}) as { message?: unknown; conversation_id?: unknown };
+  if (typeof message !== 'string' || message.length === 0) return toolError('argument "message" (a non-empty string) is required');
+  if (name.includes('/')) return toolError(`unknown tool ${name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat`);
+  try {
+    const conversationId = typeof conversation_id === 'string' && conversation_id ? conversation_id : undefined;
+    const apiKeyId = c.get('apiKeyId');
+    const { events, provider } = await run.startRun({
+      name,
+      message,
+      userId: c.get('userId'),
+      ...(apiKeyId ? { apiKeyId } : {}),
+      signal,
+      log: c.var.log,
+      ...(conversationId ? { conversationId } : {}),
+    });
+    const done = await collectRun(events);
+    return {
+      ...(done.error !== undefined ? { isError: true } : {}),
+      content: [{ type: 'text', text: done.reply }],
+      structuredContent: {
+        reply: done.reply,
+        finish_reason: done.finish_reason,
+        conversation_id: done.conversation_id,
+        execution_id: done.execution_id,
+        provider,
+      },
+    };
+  } catch (err) {
+    if (!isDomainError(err)) c.var.log.error({ ...API_LINE, err, agent: name }, 'mcp: agent run failed');
+    const { code, message: text } = run.wire(err);
+    return toolError(isDomainError(err) ? `${code}: ${text}` : 'the agent run failed (see the daemon log)');
+  }
+}
+
+/** Answer one `POST /mcp` request with a stateless MCP server offering the caller's agents as tools. */
+async function serveMcp(deps: AppDeps, run: McpRunDeps, c: Context<AppEnv>): Promise<Response> {
+  const userId = c.get('userId');
+  const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
+  const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
+  const offered = async () => (await deps.catalog.listAgents(userId)).filter((a) => a.source !== 'community');
+  server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: (await offered()).map((l) => agentTool({ ...l.agent, name: l.name })) }));
+  server.setRequestHandler(types.CallToolRequestSchema, (req, extra) => callAgent(c, run, req.params.name, req.params.arguments, extra.signal));
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  await server.connect(transport);
+  try {
+    return await transport.handleRequest(c.req.raw);
+  } finally {
+    void server.close();
+  }
+}
+
 /** MCP routes, registered in the OpenAPI document like every other route. */
 export function mcpRoutes(deps: AppDeps, startRun: StartAgentRun, wire: WireErrors): Routes {
   const r = new Routes('/');
-
-  /**
-   * GET /api/mcp/servers -> `{servers: [{name, source, state, transport, tools, tool_names, last_error,
-   * pid?, restarts, key?, owner?, ...}]}`: system servers, then the user-tier rows the caller may see.
-   */
-  r.op(
-    {
-      method: 'get',
-      path: '/api/mcp/servers',
-      summary: 'State of the MCP servers the caller may know of (`caxton mcp list`)',
-      tags: ['mcp'],
-      responses: {
-        200: { description: 'system servers, then the user-tier rows visible to the caller', schema: z.object({ servers: z.array(McpServerRowSchema) }) },
-      },
-    },
-    async (c) => c.json({ servers: await listServers(deps, c.get('userId'), c.get('isAdmin')) }),
-  );
-
-  /**
-   * GET|DELETE /mcp -> 405: stateless, so there is no session to stream to or end (the MCP spec lets
-   * a server refuse them). Answered as a JSON-RPC error, which MCP clients expect.
-   */
-  const stateless = (method: 'get' | 'delete') =>
-    r.op(
-      {
-        method,
-        path: '/mcp',
-        summary: 'Refused: the MCP endpoint is stateless (no session to stream to or end)',
-        tags: ['mcp'],
-        responses: { 405: { description: 'JSON-RPC error; send JSON-RPC with POST', schema: JsonRpcSchema } },
-      },
-      (c) =>
-        c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, {
-          Allow: 'POST',
-        }),
+  r.op(serversSpec, async (c) => c.json({ servers: await listServers(deps, c.get('userId'), c.get('isAdmin')) }));
+  for (const method of ['get', 'delete'] as const) {
+    r.op(statelessSpec(method), (c) =>
+      c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: this endpoint is stateless; send JSON-RPC with POST' }, id: null }, 405, {
+        Allow: 'POST',
+      }),
     );
-  stateless('get');
-  stateless('delete');
-
-  /**
-   * POST /mcp: one stateless MCP server per request (Streamable HTTP, JSON responses).
-   * Tools: the agents the caller reaches by bare name (module header). A failed run is an `isError` tool result, not a protocol error.
-   */
-  r.op(
-    {
-      method: 'post',
-      path: '/mcp',
-      summary:
-        'The daemon as an MCP server (Streamable HTTP, stateless): the agents the caller reaches by bare name (own, else system) as tools; community agents are not offered',
-      tags: ['mcp'],
-      body: JsonRpcSchema,
-      bodyReadByHandler: true,
-      responses: {
-        200: { description: "JSON-RPC response (tools/list, tools/call: the agent's reply), or an array of them for a batch", schema: JsonRpcReply },
-        202: { description: 'accepted: the body held only notifications or responses (no reply)' },
-        400: { description: 'JSON-RPC error: not JSON, not JSON-RPC, or an unsupported MCP-Protocol-Version', schema: JsonRpcSchema },
-        406: { description: 'JSON-RPC error: Accept must list both application/json and text/event-stream', schema: JsonRpcSchema },
-        415: { description: 'JSON-RPC error: Content-Type must be application/json (control socket)', schema: JsonRpcSchema },
-      },
-    },
-    async (c) => {
-      const userId = c.get('userId');
-      const apiKeyId = c.get('apiKeyId');
-      const [{ Server }, { WebStandardStreamableHTTPServerTransport }, types] = await loadSdk();
-      const server = new Server({ name: 'caxton', version: deps.version }, { capabilities: { tools: {} } });
-      const offered = async () => (await deps.catalog.listAgents(userId)).filter((a) => a.source !== 'community');
-      server.setRequestHandler(types.ListToolsRequestSchema, async () => ({ tools: (await offered()).map((l) => agentTool({ ...l.agent, name: l.name })) }));
-      server.setRequestHandler(types.CallToolRequestSchema, async (req, extra) => {
-        const args = (req.params.arguments ?? {}) as { message?: unknown; conversation_id?: unknown };
-        if (typeof args.message !== 'string' || args.message.length === 0) {
-          return { isError: true, content: [{ type: 'text', text: 'argument "message" (a non-empty string) is required' }] };
-        }
-        if (req.params.name.includes('/')) {
-          return {
-            isError: true,
-            content: [
-              {
-                type: 'text',
-                text: `unknown tool ${req.params.name}: other users' agents are not offered over MCP; use /v1 or POST /api/agents/OWNER%2FNAME/chat`,
-              },
-            ],
-          };
-        }
-        try {
-          const conversationId = typeof args.conversation_id === 'string' && args.conversation_id ? args.conversation_id : undefined;
-          const { events, provider } = await startRun({
-            name: req.params.name,
-            message: args.message,
-            userId,
-            ...(apiKeyId ? { apiKeyId } : {}),
-            signal: extra.signal,
-            log: c.var.log,
-            ...(conversationId ? { conversationId } : {}),
-          });
-          const done = await collectRun(events);
-          return {
-            ...(done.error !== undefined ? { isError: true } : {}),
-            content: [{ type: 'text', text: done.reply }],
-            structuredContent: {
-              reply: done.reply,
-              finish_reason: done.finish_reason,
-              conversation_id: done.conversation_id,
-              execution_id: done.execution_id,
-              provider,
-            },
-          };
-        } catch (err) {
-          if (!isDomainError(err)) c.var.log.error({ ...API_LINE, err, agent: req.params.name }, 'mcp: agent run failed');
-          const { code, message } = wire(err);
-          const text = isDomainError(err) ? `${code}: ${message}` : 'the agent run failed (see the daemon log)';
-          return { isError: true, content: [{ type: 'text', text }] };
-        }
-      });
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      await server.connect(transport);
-      try {
-        return await transport.handleRequest(c.req.raw);
-      } finally {
-        void server.close();
-      }
-    },
-  );
-
+  }
+  r.op(mcpSpec, (c) => serveMcp(deps, { startRun, wire }, c));
   return r;
 }
