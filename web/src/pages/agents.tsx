@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, apiText, ApiError } from '../api';
 import { Link } from '../link';
 import { lastRunAt, noteRuns } from '../activity';
-import { agents, finishedVersion, loadAgents, me, navigate } from '../state';
+import { agents, finishedVersion, loadAgents, me, navigate, type AgentSummary } from '../state';
 
 /** One agent's figures over the window, as `GET /api/executions/stats` reports them (ms, tokens, USD). */
 interface HourStats {
@@ -55,6 +55,7 @@ function Hour({ s }: { s: HourStats | undefined }) {
   );
 }
 
+/** Offers `text` as the download `NAME.toon`. */
 function download(name: string, text: string) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'text/x-toon' }));
@@ -63,10 +64,33 @@ function download(name: string, text: string) {
   URL.revokeObjectURL(a.href);
 }
 
-export function AgentsPage() {
+/** Starts, stops or restarts agent `name` (`POST /api/agents/NAME/start|stop|restart`; admin only). */
+function lifecycle(name: string, action: string) {
+  return api(`/api/agents/${encodeURIComponent(name)}/${action}`, { method: 'POST' });
+}
+
+/** Deletes agent `name` (`DELETE /api/agents/NAME`) once the user confirms, then re-reads the list. */
+async function removeAgent(name: string) {
+  if (!confirm(`Delete agent ${name}?`)) return;
+  await api(`/api/agents/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  await loadAgents();
+}
+
+/** Imports a TOON agent file (`POST /api/agents/import`), then re-reads the list; no file, nothing. */
+async function importFile(file: File | undefined) {
+  if (!file) return;
+  await api('/api/agents/import', { method: 'POST', text: await file.text(), type: 'text/x-toon' });
+  await loadAgents();
+}
+
+/** Downloads agent `name` as NAME.toon (`GET /api/agents/NAME/export`). */
+async function exportAgent(name: string) {
+  download(name, await apiText(`/api/agents/${encodeURIComponent(name)}/export`));
+}
+
+/** The page's last failed action: `act(f)` clears `error`, runs `f` and sets `error` to the daemon's message when it fails. */
+function useAct() {
   const [error, setError] = useState('');
-  const hour = useHourStats();
-  const admin = me.value?.acting_admin === true;
   const act = async (f: () => Promise<unknown>) => {
     setError('');
     try {
@@ -75,19 +99,91 @@ export function AgentsPage() {
       setError(err instanceof ApiError ? err.message : String(err));
     }
   };
-  const lifecycle = (name: string, action: string) => act(() => api(`/api/agents/${encodeURIComponent(name)}/${action}`, { method: 'POST' }));
-  const remove = (name: string) =>
-    act(async () => {
-      if (!confirm(`Delete agent ${name}?`)) return;
-      await api(`/api/agents/${encodeURIComponent(name)}`, { method: 'DELETE' });
-      await loadAgents();
-    });
-  const importFile = (file: File | undefined) =>
-    act(async () => {
-      if (!file) return;
-      await api('/api/agents/import', { method: 'POST', text: await file.text(), type: 'text/x-toon' });
-      await loadAgents();
-    });
+  return { error, act };
+}
+
+/** Runs an action with its failure shown on the page (`useAct`). */
+type Act = (f: () => Promise<unknown>) => Promise<void>;
+
+/** The buttons of one agent: Chat; Stop or Start, and Restart for the admin; Export; Edit and Delete for the caller's own agents. */
+function RowActions({ a, act }: { a: AgentSummary; act: Act }) {
+  const admin = me.value?.acting_admin === true;
+  return (
+    <div class="actions">
+      <button type="button" onClick={() => navigate(`/chat?agent=${encodeURIComponent(a.name)}`)}>
+        Chat
+      </button>
+      {admin && (
+        <>
+          {a.state === 'running' || a.state === 'loaded' ? (
+            <button type="button" onClick={() => void act(() => lifecycle(a.name, 'stop'))}>
+              Stop
+            </button>
+          ) : (
+            <button type="button" onClick={() => void act(() => lifecycle(a.name, a.state === 'failed' ? 'restart' : 'start'))}>
+              Start
+            </button>
+          )}
+          <button type="button" onClick={() => void act(() => lifecycle(a.name, 'restart'))}>
+            Restart
+          </button>
+        </>
+      )}
+      <button type="button" onClick={() => void act(() => exportAgent(a.name))}>
+        Export
+      </button>
+      {a.source === 'user' && (
+        <>
+          <Link href={`/edit/${encodeURIComponent(a.name)}`} class="button">
+            Edit
+          </Link>
+          <button type="button" onClick={() => void act(() => removeAgent(a.name))}>
+            Delete
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** One agent's row (a card under 600 px, each cell labelled by `data-label`). */
+function AgentRow({ a, hour, act }: { a: AgentSummary; hour: HourStats | undefined; act: Act }) {
+  const last = lastRunAt.value[a.name];
+  return (
+    <tr data-agent={a.name}>
+      <th scope="row">
+        <span title={a.description ?? ''}>{a.display_name ?? a.name}</span>
+        <small>{a.name}</small>
+      </th>
+      <td data-label="Source">{a.source}</td>
+      <td data-label="State">
+        <span class={`state state-${a.state}`} data-testid="state">
+          {a.state}
+        </span>
+      </td>
+      <td data-label="Model">{a.model}</td>
+      <td data-label="Tools">{a.tools.join(', ') || '—'}</td>
+      <td data-label="Capabilities">{a.capabilities.join(', ') || '—'}</td>
+      <td data-label="Last activity" data-testid="last-activity">
+        {last ? new Date(last).toLocaleString() : '—'}
+      </td>
+      <td data-label="Last hour" data-testid="hour">
+        <Hour s={hour} />
+      </td>
+      <td data-label="Actions">
+        <RowActions a={a} act={act} />
+      </td>
+    </tr>
+  );
+}
+
+/** The column headers of the agents table. */
+const HEADERS = ['Name', 'Source', 'State', 'Model', 'Tools', 'Capabilities', 'Last activity', 'Last hour', 'Actions'];
+
+/** The Agents page (module comment). */
+export function AgentsPage() {
+  const hour = useHourStats();
+  const { error, act } = useAct();
   return (
     <section aria-labelledby="agents-title">
       <div class="toolbar">
@@ -101,7 +197,7 @@ export function AgentsPage() {
             type="file"
             accept=".toon,text/x-toon"
             class="visually-hidden"
-            onChange={(e) => void importFile((e.currentTarget as HTMLInputElement).files?.[0])}
+            onChange={(e) => void act(() => importFile((e.currentTarget as HTMLInputElement).files?.[0]))}
           />
         </label>
       </div>
@@ -114,79 +210,16 @@ export function AgentsPage() {
         <table class="cards">
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Source</th>
-              <th scope="col">State</th>
-              <th scope="col">Model</th>
-              <th scope="col">Tools</th>
-              <th scope="col">Capabilities</th>
-              <th scope="col">Last activity</th>
-              <th scope="col">Last hour</th>
-              <th scope="col">Actions</th>
+              {HEADERS.map((h) => (
+                <th key={h} scope="col">
+                  {h}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {agents.value.map((a) => (
-              <tr key={a.name} data-agent={a.name}>
-                <th scope="row">
-                  <span title={a.description ?? ''}>{a.display_name ?? a.name}</span>
-                  <small>{a.name}</small>
-                </th>
-                <td data-label="Source">{a.source}</td>
-                <td data-label="State">
-                  <span class={`state state-${a.state}`} data-testid="state">
-                    {a.state}
-                  </span>
-                </td>
-                <td data-label="Model">{a.model}</td>
-                <td data-label="Tools">{a.tools.join(', ') || '—'}</td>
-                <td data-label="Capabilities">{a.capabilities.join(', ') || '—'}</td>
-                <td data-label="Last activity" data-testid="last-activity">
-                  {lastRunAt.value[a.name] ? new Date(lastRunAt.value[a.name]!).toLocaleString() : '—'}
-                </td>
-                <td data-label="Last hour" data-testid="hour">
-                  <Hour s={hour[a.name]} />
-                </td>
-                <td data-label="Actions">
-                  <div class="actions">
-                    <button type="button" onClick={() => navigate(`/chat?agent=${encodeURIComponent(a.name)}`)}>
-                      Chat
-                    </button>
-                    {admin && (
-                      <>
-                        {a.state === 'running' || a.state === 'loaded' ? (
-                          <button type="button" onClick={() => void lifecycle(a.name, 'stop')}>
-                            Stop
-                          </button>
-                        ) : (
-                          <button type="button" onClick={() => void lifecycle(a.name, a.state === 'failed' ? 'restart' : 'start')}>
-                            Start
-                          </button>
-                        )}
-                        <button type="button" onClick={() => void lifecycle(a.name, 'restart')}>
-                          Restart
-                        </button>
-                      </>
-                    )}
-                    <button
-                      type="button"
-                      onClick={() => void act(async () => download(a.name, await apiText(`/api/agents/${encodeURIComponent(a.name)}/export`)))}
-                    >
-                      Export
-                    </button>
-                    {a.source === 'user' && (
-                      <>
-                        <Link href={`/edit/${encodeURIComponent(a.name)}`} class="button">
-                          Edit
-                        </Link>
-                        <button type="button" onClick={() => void remove(a.name)}>
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </div>
-                </td>
-              </tr>
+              <AgentRow key={a.name} a={a} hour={hour[a.name]} act={act} />
             ))}
           </tbody>
         </table>

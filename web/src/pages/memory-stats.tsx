@@ -43,21 +43,13 @@ function ProgressBar({ p }: { p: Progress }) {
   );
 }
 
-/** The stats panel; `version` changes when items were added or deleted; `onReindexed` after a re-embedding ends. */
-export function MemoryStatsPanel({ version, admin, onReindexed }: { version: number; admin: boolean; onReindexed: () => void }) {
-  const [stats, setStats] = useState<MemoryStats | undefined>(undefined);
+/**
+ * A re-embedding started here: `reindex` streams its progress into `streamed` (undefined when none
+ * runs from this page) and ends with a `note` saying how it went, then calls `onReindexed`.
+ */
+function useReindex(onReindexed: () => void) {
   const [streamed, setStreamed] = useState<Progress | undefined>(undefined);
   const [note, setNote] = useState('');
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    void api<MemoryStats>('/api/memory/stats').then(setStats, (err: unknown) => setNote(err instanceof ApiError ? err.message : String(err)));
-  }, [version, tick]);
-  const elsewhere = stats?.embedder.reindexing === true && !streamed;
-  useEffect(() => {
-    if (!elsewhere) return;
-    const t = setTimeout(() => setTick((n) => n + 1), POLL_MS);
-    return () => clearTimeout(t);
-  }, [elsewhere, stats]);
   const reindex = async () => {
     setNote('');
     setStreamed({ done: 0, total: 0 });
@@ -77,25 +69,56 @@ export function MemoryStatsPanel({ version, admin, onReindexed }: { version: num
       onReindexed();
     }
   };
+  return { streamed, note, setNote, reindex };
+}
+
+/**
+ * The stats, re-read when `version` changes and every POLL_MS while a re-embedding started elsewhere
+ * runs (one streaming here, `streaming`, reports its own progress); a failed read goes to `onError`.
+ */
+function useMemoryStats(version: number, streaming: boolean, onError: (message: string) => void): MemoryStats | undefined {
+  const [stats, setStats] = useState<MemoryStats | undefined>(undefined);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    void api<MemoryStats>('/api/memory/stats').then(setStats, (err: unknown) => onError(err instanceof ApiError ? err.message : String(err)));
+  }, [version, tick]);
+  const elsewhere = stats?.embedder.reindexing === true && !streaming;
+  useEffect(() => {
+    if (!elsewhere) return;
+    const t = setTimeout(() => setTick((n) => n + 1), POLL_MS);
+    return () => clearTimeout(t);
+  }, [elsewhere, stats]);
+  return stats;
+}
+
+/** Your items, by scope and by embedder, and the embedder in use with the items still to embed. */
+function StatsFigures({ stats }: { stats: MemoryStats }) {
+  return (
+    <dl class="figures" data-testid="memory-stats">
+      <dt>Items</dt>
+      <dd data-stat="items">{stats.items}</dd>
+      <dt>By scope</dt>
+      <dd>{counts(stats.by_scope)}</dd>
+      <dt>By embedder</dt>
+      <dd>{counts(stats.by_embedder)}</dd>
+      <dt>Embedder</dt>
+      <dd>
+        {stats.embedder.name}
+        {stats.embedder.dims ? ` (${stats.embedder.dims} dimensions)` : ''}; {stats.embedder.pending} items (all users) still to embed
+      </dd>
+    </dl>
+  );
+}
+
+/** The stats panel; `version` changes when items were added or deleted; `onReindexed` after a re-embedding ends. */
+export function MemoryStatsPanel({ version, admin, onReindexed }: { version: number; admin: boolean; onReindexed: () => void }) {
+  const { streamed, note, setNote, reindex } = useReindex(onReindexed);
+  const stats = useMemoryStats(version, Boolean(streamed), setNote);
   const progress = streamed ?? (stats?.embedder.reindexing ? stats.embedder.progress : null);
   return (
     <section aria-labelledby="memory-stats-title" class="memory-stats">
       <h2 id="memory-stats-title">Stats</h2>
-      {stats && (
-        <dl class="figures" data-testid="memory-stats">
-          <dt>Items</dt>
-          <dd data-stat="items">{stats.items}</dd>
-          <dt>By scope</dt>
-          <dd>{counts(stats.by_scope)}</dd>
-          <dt>By embedder</dt>
-          <dd>{counts(stats.by_embedder)}</dd>
-          <dt>Embedder</dt>
-          <dd>
-            {stats.embedder.name}
-            {stats.embedder.dims ? ` (${stats.embedder.dims} dimensions)` : ''}; {stats.embedder.pending} items (all users) still to embed
-          </dd>
-        </dl>
-      )}
+      {stats && <StatsFigures stats={stats} />}
       {progress && <ProgressBar p={progress} />}
       {admin && (
         <button type="button" disabled={Boolean(progress)} onClick={() => void reindex()}>
