@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { setActingAs } from '../client/http.js';
+import { MEMORY_SCOPES } from '../domain/memory-scope.js';
 import { versionInfo } from '../ipc/version.js';
 import { programName, type GlobalOptions } from './context.js';
 import { fail } from './output.js';
@@ -114,7 +115,7 @@ function registerMemoryCommands(program: Command): void {
   const memory = program.command('memory').description('memory items: list, search, add, delete, export, import, re-embed');
   const load = (name: 'list' | 'search' | 'add' | 'remove' | 'exportItems' | 'importItems' | 'reindex' | 'stats') =>
     lazy(async () => ({ run: (await import('./commands/memory.js'))[name] as Handler }));
-  const scopes = ['agent', 'conversation', 'user', 'global'];
+  const scopes = [...MEMORY_SCOPES];
   memory
     .command('list')
     .description('your memory items, newest first')

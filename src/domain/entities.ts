@@ -7,6 +7,7 @@
 import { APPROVAL_PATTERN } from './approvals.js';
 import { z } from 'zod';
 import { BudgetLimitsSchema } from './budgets.js';
+import { MEMORY_SCOPES } from './memory-scope.js';
 import { NAME_PATTERN } from './names.js';
 
 /** An entity name (SPEC §3). */
@@ -31,7 +32,7 @@ const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 export const MemorySchema = z
   .object({
     enabled: z.boolean().default(false),
-    scope: z.enum(['agent', 'conversation', 'user', 'global']).default('agent'),
+    scope: z.enum(MEMORY_SCOPES).default('agent'),
     recall: z.number().int().min(0).max(50).optional(),
     auto_store: z.boolean().optional(),
     summarize: z.boolean().optional(),

@@ -40,6 +40,9 @@ export interface MemoryItem {
   updated_at: number;
 }
 
+/** One item as the API answers it (`GET /api/memory`, search results, `caxton memory`): the stored item without its owner. */
+export type MemoryItemView = Omit<MemoryItem, 'user_id'>;
+
 /** One search result: the item and its relevance (higher is better; the unit depends on the mode). */
 export interface MemoryHit {
   item: MemoryItem;

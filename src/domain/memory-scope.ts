@@ -17,8 +17,10 @@
  * nor its owner's. Widening that (U granting a community agent more) is not offered.
  */
 
+/** The memory scopes (SPEC §3 `memory.scope`), narrowest first. */
+export const MEMORY_SCOPES = ['agent', 'conversation', 'user', 'global'] as const;
 /** Memory scope an agent's memory uses (SPEC §3 `memory.scope`). */
-export type MemoryScope = 'agent' | 'conversation' | 'user' | 'global';
+export type MemoryScope = (typeof MEMORY_SCOPES)[number];
 
 /** The user-tier row an agent comes from: its id and `owner` (the row's user id). */
 export interface AgentRow {

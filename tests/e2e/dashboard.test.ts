@@ -46,6 +46,12 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
   let page: Page;
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** The assistant's reply on the Chat page so far ('' before one shows). */
+  const assistantText = () =>
+    page
+      .getByTestId('assistant')
+      .textContent()
+      .catch(() => '');
   const go = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
   const signIn = async (who: { email: string; password: string }) => {
     await page.getByLabel('Email').fill(who.email);
@@ -311,16 +317,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     expect(await page.getByTestId('user').textContent()).toBe('What is 6*7?');
     await card.getByRole('button', { name: 'Approve' }).focus();
     await page.keyboard.press('Enter');
-    await expect
-      .poll(
-        () =>
-          page
-            .getByTestId('assistant')
-            .textContent()
-            .catch(() => ''),
-        { timeout: SHOW },
-      )
-      .toBe('It is 42.');
+    await expect.poll(assistantText, { timeout: SHOW }).toBe('It is 42.');
     expect(await page.getByTestId('tool-call').textContent()).toContain('→ 42');
     expect(await card.getByTestId('approval-state').textContent()).toBe('approved');
     expect(await page.getByTestId('turn-usage').textContent()).toContain('· stop');
@@ -338,16 +335,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (real daemon, auth requ
     const card = page.getByTestId('approval');
     await card.getByLabel('Reason').fill('not that one');
     await card.getByRole('button', { name: 'Reject' }).click();
-    await expect
-      .poll(
-        () =>
-          page
-            .getByTestId('assistant')
-            .textContent()
-            .catch(() => ''),
-        { timeout: SHOW },
-      )
-      .toBe('Understood, not computed.');
+    await expect.poll(assistantText, { timeout: SHOW }).toBe('Understood, not computed.');
     expect(await page.getByTestId('tool-call').textContent()).toMatch(/→ rejected by .*not that one/);
     expect(await card.getByTestId('approval-state').textContent()).toBe('rejected');
     expect(await page.getByTestId('turn-usage').last().textContent()).toContain('· stop');

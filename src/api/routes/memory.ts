@@ -16,12 +16,12 @@ import { z } from 'zod';
 import { agentRow } from '../../catalog/catalog.js';
 import { DomainError } from '../../domain/errors.js';
 import { MEMORY_ITEM_LIMITS, memoryItemScopeKey, SEARCH_MODES, type SemanticMemory } from '../../domain/memory-items.js';
-import type { MemoryScope } from '../../domain/memory-scope.js';
+import { MEMORY_SCOPES, type MemoryScope } from '../../domain/memory-scope.js';
 import type { AppDeps, AppEnv } from '../deps.js';
 import { wireErrors, type WireErrors } from '../errors.js';
 import { ErrorSchema, Routes, type OpContext, type OpSpec } from '../openapi.js';
 
-const Scope = z.enum(['agent', 'conversation', 'user', 'global']);
+const Scope = z.enum(MEMORY_SCOPES);
 
 const ItemSchema = z.object({
   id: z.number().int(),

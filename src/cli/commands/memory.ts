@@ -11,21 +11,9 @@ import { createInterface } from 'node:readline';
 import Table from 'cli-table3';
 import { requestJson, requestSse } from '../../client/http.js';
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
+import type { MemoryItemView } from '../../domain/memory-items.js';
 import { homePaths, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
-
-/** One item as the API returns it. */
-interface Item {
-  id: number;
-  scope: string;
-  agent: string | null;
-  conversation_id: string | null;
-  text: string;
-  metadata: Record<string, unknown>;
-  embedder: string | null;
-  created_at: number;
-  updated_at: number;
-}
 
 /** Options of the memory commands (each uses the ones it defines). */
 interface MemoryOptions extends GlobalOptions {
@@ -42,7 +30,7 @@ interface MemoryOptions extends GlobalOptions {
 const socketOf = (opts: GlobalOptions) => homePaths(opts).socket;
 
 /** Items as a table: id, scope, agent, creation time and the text's first line. */
-function printItems(items: readonly Item[], scores?: readonly number[]): void {
+function printItems(items: readonly MemoryItemView[], scores?: readonly number[]): void {
   const table = new Table({ head: ['ID', ...(scores ? ['SCORE'] : []), 'SCOPE', 'AGENT', 'CREATED', 'TEXT'], style: { head: [], border: [] } });
   items.forEach((i, n) => {
     const text = i.text.split('\n')[0]!.slice(0, 70);
@@ -69,7 +57,7 @@ export async function list(_args: string[], opts: MemoryOptions): Promise<number
     ...(opts.conversation ? { conversation: opts.conversation } : {}),
     ...(opts.text ? { text: opts.text } : {}),
   });
-  const { items } = await requestJson<{ items: Item[] }>(socketOf(opts), `/api/memory?${query.toString()}`);
+  const { items } = await requestJson<{ items: MemoryItemView[] }>(socketOf(opts), `/api/memory?${query.toString()}`);
   if (opts.json) printJson({ items });
   else printItems(items);
   return 0;
@@ -84,7 +72,7 @@ export async function search(args: string[], opts: MemoryOptions): Promise<numbe
     ...(opts.agent ? { agent: opts.agent } : {}),
     ...(opts.scope ? { scope: opts.scope } : {}),
   };
-  const { results } = await requestJson<{ results: { item: Item; score: number }[] }>(socketOf(opts), '/api/memory/search', { method: 'POST', body });
+  const { results } = await requestJson<{ results: { item: MemoryItemView; score: number }[] }>(socketOf(opts), '/api/memory/search', { method: 'POST', body });
   if (opts.json) printJson({ results });
   else
     printItems(
@@ -121,7 +109,7 @@ export async function add(args: string[], opts: MemoryOptions): Promise<number> 
     ...(opts.conversation ? { conversation_id: opts.conversation } : {}),
     ...(metadata ? { metadata } : {}),
   };
-  const item = await requestJson<Item>(socketOf(opts), '/api/memory', { method: 'POST', body });
+  const item = await requestJson<MemoryItemView>(socketOf(opts), '/api/memory', { method: 'POST', body });
   if (opts.json) printJson(item);
   else process.stdout.write(`stored memory item ${item.id}\n`);
   return 0;
@@ -138,7 +126,7 @@ export async function remove(args: string[], opts: MemoryOptions): Promise<numbe
 /** `memory export`: every item as JSON lines on stdout, oldest first within each page of 1000. */
 export async function exportItems(_args: string[], opts: MemoryOptions): Promise<number> {
   for (let offset = 0; ; offset += 1000) {
-    const { items } = await requestJson<{ items: Item[] }>(socketOf(opts), `/api/memory?limit=1000&offset=${offset}`);
+    const { items } = await requestJson<{ items: MemoryItemView[] }>(socketOf(opts), `/api/memory?limit=1000&offset=${offset}`);
     for (const i of items) {
       const line = {
         text: i.text,

@@ -10,22 +10,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import { agents, me } from '../state';
 import { MemoryStatsPanel } from './memory-stats';
+import type { MemoryItemView } from '../../../src/domain/memory-items';
+import { MEMORY_SCOPES } from '../../../src/domain/memory-scope';
 
-type Scope = 'user' | 'agent' | 'conversation' | 'global';
-const SCOPES: Scope[] = ['user', 'agent', 'conversation', 'global'];
 const MODES = ['hybrid', 'semantic', 'keyword'];
-
-/** One memory item as the API returns it (times in ms since epoch; `embedder` null until embedded). */
-interface MemoryItem {
-  id: number;
-  scope: Scope;
-  agent: string | null;
-  conversation_id: string | null;
-  text: string;
-  metadata: Record<string, unknown>;
-  embedder: string | null;
-  created_at: number;
-}
 
 /** Items listed per read. */
 const LIMIT = 100;
@@ -35,7 +23,7 @@ const messageOf = (err: unknown) =>
   err instanceof ApiError ? [err.message, ...err.details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message))].join('; ') : String(err);
 
 /** A labelled select over `options` (`any` first when `anyLabel` is given). */
-function Select(props: { label: string; value: string; set: (v: string) => void; options: string[]; anyLabel?: string }) {
+function Select(props: { label: string; value: string; set: (v: string) => void; options: readonly string[]; anyLabel?: string }) {
   return (
     <label>
       {props.label}
@@ -52,7 +40,7 @@ function Select(props: { label: string; value: string; set: (v: string) => void;
 }
 
 /** Items as a table (cards when narrow), with each one's score when `scores` is given, and Delete. */
-function ItemsTable({ items, scores, label, onDelete }: { items: MemoryItem[]; scores?: number[]; label: string; onDelete: (i: MemoryItem) => void }) {
+function ItemsTable({ items, scores, label, onDelete }: { items: MemoryItemView[]; scores?: number[]; label: string; onDelete: (i: MemoryItemView) => void }) {
   return (
     <div class="table-wrap">
       <table class="cards" aria-label={label}>
@@ -134,7 +122,7 @@ function AddItem({ onAdded }: { onAdded: () => void }) {
         <textarea required rows={2} value={text} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
       </label>
       <div class="filters">
-        <Select label="Scope" value={scope} set={setScope} options={SCOPES} />
+        <Select label="Scope" value={scope} set={setScope} options={MEMORY_SCOPES} />
         <Select label="Agent" value={agent} set={setAgent} options={agents.value.map((a) => a.name)} anyLabel="none" />
         {scope === 'conversation' && (
           <label>
@@ -158,15 +146,15 @@ function AddItem({ onAdded }: { onAdded: () => void }) {
 }
 
 /** The search form and its results (best first, with scores). */
-function SearchItems({ version, onDelete }: { version: number; onDelete: (i: MemoryItem) => void }) {
+function SearchItems({ version, onDelete }: { version: number; onDelete: (i: MemoryItemView) => void }) {
   const [query, setQuery] = useState('');
   const [mode, setMode] = useState('hybrid');
-  const [results, setResults] = useState<{ item: MemoryItem; score: number }[] | undefined>(undefined);
+  const [results, setResults] = useState<{ item: MemoryItemView; score: number }[] | undefined>(undefined);
   const [error, setError] = useState('');
   const search = async () => {
     setError('');
     try {
-      setResults((await api<{ results: { item: MemoryItem; score: number }[] }>('/api/memory/search', { method: 'POST', body: { query, mode } })).results);
+      setResults((await api<{ results: { item: MemoryItemView; score: number }[] }>('/api/memory/search', { method: 'POST', body: { query, mode } })).results);
     } catch (err) {
       setError(messageOf(err));
     }
@@ -207,7 +195,7 @@ function SearchItems({ version, onDelete }: { version: number; onDelete: (i: Mem
 }
 
 export function MemoryPage() {
-  const [items, setItems] = useState<MemoryItem[]>([]);
+  const [items, setItems] = useState<MemoryItemView[]>([]);
   const [agent, setAgent] = useState('');
   const [scope, setScope] = useState('');
   const [text, setText] = useState('');
@@ -218,12 +206,12 @@ export function MemoryPage() {
   useEffect(() => {
     const seq = ++reads.current;
     const q = new URLSearchParams({ limit: String(LIMIT), ...(agent ? { agent } : {}), ...(scope ? { scope } : {}), ...(text ? { text } : {}) });
-    api<{ items: MemoryItem[] }>(`/api/memory?${q}`).then(
+    api<{ items: MemoryItemView[] }>(`/api/memory?${q}`).then(
       (r) => seq === reads.current && setItems(r.items),
       (err: unknown) => setError(messageOf(err)),
     );
   }, [agent, scope, text, version]);
-  const remove = async (i: MemoryItem) => {
+  const remove = async (i: MemoryItemView) => {
     if (!confirm(`Delete the memory item "${i.text.slice(0, 60)}"?`)) return;
     setError('');
     try {
@@ -243,7 +231,7 @@ export function MemoryPage() {
         <h2 id="memory-list-title">Items</h2>
         <div class="filters">
           <Select label="Agent" value={agent} set={setAgent} options={agents.value.map((a) => a.name)} anyLabel="any" />
-          <Select label="Scope" value={scope} set={setScope} options={SCOPES} anyLabel="any" />
+          <Select label="Scope" value={scope} set={setScope} options={MEMORY_SCOPES} anyLabel="any" />
           <label>
             Containing
             <input type="search" value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
