@@ -116,7 +116,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 /** One run, from load shedding to its slot's release; its agent as the request's overrides set it (`agentWith`). */
 async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, asked: RunRequest): AsyncIterable<RunEvent> {
   const { gate, deps } = parts;
-  const req = { ...asked, agent: agentWith(asked.agent, asked.overrides) };
+  const agent = agentWith(asked.agent, asked.overrides);
+  const req = agent === asked.agent ? asked : { ...asked, agent };
   const rec = new RunRecord(req, req.log ?? deps.log);
   const key = req.agentKey ?? req.agent.name;
   // Load shedding: refused before any work (no store access, no row), so a flood of one agent
