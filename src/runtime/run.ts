@@ -184,7 +184,9 @@ async function* execute(
     // A resumed run answers its decided calls first; their results continue it like a client's tool results.
     const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope, delegateFor(parts.delegation, req, rec)), req.resume, rec));
     const summarize = summarizerFor(deps, req, { provider, rec, signal: scope.signal });
-    const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal, summarize));
+    const turn = await parts
+      .firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal, summarize)
+      .catch(refusedRequest);
     if (turn instanceof DomainError) {
       // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
       // the error names only what was refused.
@@ -246,14 +248,10 @@ function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope, delegate?: T
   };
 }
 
-/** `p`'s value, or the BAD_REQUEST DomainError it failed with (any other failure is thrown). */
-async function refusable<T>(p: Promise<T>): Promise<T | DomainError> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof DomainError && err.code === 'BAD_REQUEST') return err;
-    throw err;
-  }
+/** `err` when it is a BAD_REQUEST DomainError (the request's refusal, returned); any other failure is thrown on. */
+function refusedRequest(err: unknown): DomainError {
+  if (err instanceof DomainError && err.code === 'BAD_REQUEST') return err;
+  throw err;
 }
 
 /** End the run with `end`: its message goes at the end of the reply; returns the text added (a `text_delta` to send). */
