@@ -201,7 +201,7 @@ async function* execute(
     yield rec.start(served);
     served = undefined;
     if (resumed) yield* resumed.events;
-    rec.offered = new Set(request.tools?.map((t) => t.name));
+    if (request.tools) rec.offered = new Set(request.tools.map((t) => t.name));
     const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
     rec.ended = true;
