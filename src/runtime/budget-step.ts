@@ -25,8 +25,10 @@ export type BudgetedStep = StepResult & { refusal?: BudgetRefusal };
  * One model call of `rec`'s run, reserved on `budget` when one applies; `observer` times the
  * provider request. A step of the reply (`text` = `reply`) counts as one of the run's iterations and
  * a refusal becomes the run's last message; a call made `aside` does neither (src/runtime/model-step.ts).
+ * Without a limiting budget the step is the model step itself, with no generator around it to pass
+ * its events through.
  */
-export async function* budgetedStep(
+export function budgetedStep(
   budget: RunBudget | undefined,
   provider: Provider,
   request: ChatRequest,
@@ -36,8 +38,24 @@ export async function* budgetedStep(
   observer?: RunObserver,
   text: StepText = 'reply',
 ): AsyncGenerator<RunEvent, BudgetedStep> {
-  const held = budget?.limited ? await budget.reserve(request, model) : undefined;
-  if (held && 'limit_key' in held) {
+  if (budget?.limited) return reservedStep(budget, provider, request, model, rec, signal, observer, text);
+  if (text === 'reply') rec.iterations++;
+  return modelStep(provider, request, rec, signal, observer, text);
+}
+
+/** `budgetedStep` under a limiting budget: reserve, call, settle. */
+async function* reservedStep(
+  budget: RunBudget,
+  provider: Provider,
+  request: ChatRequest,
+  model: Model,
+  rec: RunRecord,
+  signal: AbortSignal,
+  observer: RunObserver | undefined,
+  text: StepText,
+): AsyncGenerator<RunEvent, BudgetedStep> {
+  const held = await budget.reserve(request, model);
+  if ('limit_key' in held) {
     observer?.budgetRefused(rec.agentName, held);
     if (text === 'aside') return { text: '', calls: [], finish: 'budget_exceeded', refusal: held };
     const note = separator(rec.reply) + `[stopped] ${refusalMessage(held)}.`;
@@ -58,7 +76,7 @@ export async function* budgetedStep(
     const real = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
     const reported = real.input_tokens + real.output_tokens > 0;
     const nothingSpent = !answered && rec.reply.length === replied;
-    await held?.settle(reported || nothingSpent ? real : undefined);
+    await held.settle(reported || nothingSpent ? real : undefined);
   }
 }
 

@@ -47,14 +47,31 @@ export async function* modelStep(
   text: StepText = 'reply',
 ): AsyncGenerator<RunEvent, StepResult> {
   const chat = startChatSpan(rec.trace?.ctx, { providerType: provider.type, providerName: provider.name, model: request.model });
-  const before = { ...rec.usage };
+  const inputBefore = rec.usage.input_tokens;
+  const outputBefore = rec.usage.output_tokens;
   const started = performance.now();
   // Left as `cancelled` when the consumer stops iterating (the client went away).
   let outcome: 'ok' | 'error' | 'cancelled' = 'cancelled';
-  let step: StepResult | undefined;
+  const step: StepResult = { text: '', calls: [], finish: 'stop' };
   let error: unknown;
   try {
-    step = yield* stream(provider, request, rec, signal, text);
+    // The provider's events are handled here, not in a nested generator: each layer of `yield*`
+    // costs every event of every message another await.
+    for await (const ev of provider.chat(request, signal)) {
+      if (ev.type === 'text_delta' && text === 'aside') step.text += ev.text;
+      else if (ev.type === 'text_delta') {
+        const sep = step.text === '' ? separator(rec.reply) : '';
+        if (sep) yield { type: 'text_delta', text: sep };
+        step.text += ev.text;
+        rec.reply += sep + ev.text;
+        yield ev;
+      } else if (ev.type === 'usage') {
+        rec.usage.input_tokens += ev.input_tokens;
+        rec.usage.output_tokens += ev.output_tokens;
+        yield { type: 'usage', ...rec.usage };
+      } else if (ev.type === 'tool_call') step.calls.push(ev.call);
+      else step.finish = ev.reason;
+    }
     outcome = 'ok';
     return step;
   } catch (err) {
@@ -62,34 +79,14 @@ export async function* modelStep(
     error = err;
     throw err;
   } finally {
-    const tokens = { input_tokens: rec.usage.input_tokens - before.input_tokens, output_tokens: rec.usage.output_tokens - before.output_tokens };
-    endChatSpan(chat, { ...tokens, ...(step ? { finish: step.finish } : {}), ...(error !== undefined ? { error } : {}) });
-    if (rec.runTrace) rec.runTrace.modelCall(request, performance.now() - started, tokens, step, outcome);
+    const tokens = { input_tokens: rec.usage.input_tokens - inputBefore, output_tokens: rec.usage.output_tokens - outputBefore };
+    const ended = outcome === 'ok' ? step : undefined;
+    endChatSpan(chat, tokens, ended?.finish, error);
+    if (rec.runTrace) rec.runTrace.modelCall(request, performance.now() - started, tokens, ended, outcome);
     if (observer && provider.type !== 'offline') {
       observer.providerRequest({ provider: provider.name, model: request.model, outcome, duration_ms: performance.now() - started });
     }
   }
-}
-
-/** `modelStep` itself. */
-async function* stream(provider: Provider, request: ChatRequest, rec: RunRecord, signal: AbortSignal, text: StepText): AsyncGenerator<RunEvent, StepResult> {
-  const step: StepResult = { text: '', calls: [], finish: 'stop' };
-  for await (const ev of provider.chat(request, signal)) {
-    if (ev.type === 'text_delta' && text === 'aside') step.text += ev.text;
-    else if (ev.type === 'text_delta') {
-      const sep = step.text === '' ? separator(rec.reply) : '';
-      if (sep) yield { type: 'text_delta', text: sep };
-      step.text += ev.text;
-      rec.reply += sep + ev.text;
-      yield ev;
-    } else if (ev.type === 'usage') {
-      rec.usage.input_tokens += ev.input_tokens;
-      rec.usage.output_tokens += ev.output_tokens;
-      yield { type: 'usage', ...rec.usage };
-    } else if (ev.type === 'tool_call') step.calls.push(ev.call);
-    else step.finish = ev.reason;
-  }
-  return step;
 }
 
 /** What goes between earlier reply text and more: a blank line unless it already ends in white space. */

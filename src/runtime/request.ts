@@ -71,6 +71,7 @@ export function createRequestAssembler(deps: Pick<RuntimeDeps, 'toolbox' | 'memo
 
   /** Tools the agent may use now (its sub-agents' after its own); the unavailable ones are told to the operator, not the model. */
   async function offeredTools(req: RunRequest, signal: AbortSignal): Promise<ToolSpec[] | undefined> {
+    if (!deps.subAgents || !req.agent.agents?.length) return ownTools(req, signal);
     const [own, delegations] = await Promise.all([ownTools(req, signal), subAgentTools(deps.subAgents, req)]);
     return delegations.length ? [...(own ?? []), ...delegations] : own;
   }

@@ -19,7 +19,7 @@ export interface StatedEnd {
   message: string;
 }
 
-/** The limits of one run. Absent: no limit. Milliseconds, tokens (input + output, all calls), tool calls. */
+/** The limits of one run. Undefined: no limit. Milliseconds, tokens (input + output, all calls), tool calls. */
 export interface PerRunLimits {
   maxRunMs?: number;
   maxTokens?: number;
@@ -39,12 +39,10 @@ export interface RunLimitDefaults {
 /** The limits of a run of `agent`: its own `max_run_seconds`, `max_tokens_per_run`, `max_tool_calls_per_run`, else the defaults. */
 export function perRunLimitsOf(agent: Agent, defaults: RunLimitDefaults): PerRunLimits {
   const seconds = agent.max_run_seconds ?? defaults.maxRunSeconds;
-  const tokens = agent.max_tokens_per_run ?? defaults.maxTokensPerRun;
-  const calls = agent.max_tool_calls_per_run ?? defaults.maxToolCallsPerRun;
   return {
-    ...(seconds !== undefined ? { maxRunMs: seconds * 1000 } : {}),
-    ...(tokens !== undefined ? { maxTokens: tokens } : {}),
-    ...(calls !== undefined ? { maxToolCalls: calls } : {}),
+    maxRunMs: seconds !== undefined ? seconds * 1000 : undefined,
+    maxTokens: agent.max_tokens_per_run ?? defaults.maxTokensPerRun,
+    maxToolCalls: agent.max_tool_calls_per_run ?? defaults.maxToolCallsPerRun,
     repeatLimit: defaults.repeatToolCallLimit,
   };
 }

@@ -39,6 +39,9 @@ export interface ToolCallRecord {
   iteration: number;
 }
 
+/** The tool names of a run offered none. */
+const NO_TOOLS: ReadonlySet<string> = new Set();
+
 /** A run's state as it goes, and its execution row. */
 export class RunRecord {
   /** The execution id: new, or the paused run's when resuming one (`RunRequest.resume`). */
@@ -57,8 +60,8 @@ export class RunRecord {
   conversationId: string | undefined;
   /** True once the run's final status is chosen (its last row is being written or was). */
   ended = false;
-  /** Tool names offered to the model (set when the first request is built); see `observedTools`. */
-  offered: ReadonlySet<string> = new Set();
+  /** Tool names offered to the model (set when the first request offers tools); see `observedTools`. */
+  offered: ReadonlySet<string> = NO_TOOLS;
   /** The row `row()` built last: the final row once `ended` (undefined when the run wrote none). */
   last: ExecutionRecord | undefined;
   /** The run's logger: each of its lines carries `component: "runtime"`, `execution_id` and `agent` (STORY-021). */

@@ -116,7 +116,8 @@ export function createRuntime(deps: RuntimeDeps): ManagedRuntime {
 /** One run, from load shedding to its slot's release; its agent as the request's overrides set it (`agentWith`). */
 async function* run(parts: Parts, begin: (signal?: AbortSignal) => RunScope, asked: RunRequest): AsyncIterable<RunEvent> {
   const { gate, deps } = parts;
-  const req = { ...asked, agent: agentWith(asked.agent, asked.overrides) };
+  const agent = agentWith(asked.agent, asked.overrides);
+  const req = agent === asked.agent ? asked : { ...asked, agent };
   const rec = new RunRecord(req, req.log ?? deps.log);
   const key = req.agentKey ?? req.agent.name;
   // Load shedding: refused before any work (no store access, no row), so a flood of one agent
@@ -183,7 +184,9 @@ async function* execute(
     // A resumed run answers its decided calls first; their results continue it like a client's tool results.
     const resumed = req.resume && (await decidedResults(parts.tools, callerOf(req, rec, scope, delegateFor(parts.delegation, req, rec)), req.resume, rec));
     const summarize = summarizerFor(deps, req, { provider, rec, signal: scope.signal });
-    const turn = await refusable(parts.firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal, summarize));
+    const turn = await parts
+      .firstTurn(resumed ? { ...req, toolResults: resumed.messages } : req, stored, rec.scopeId, scope.signal, summarize)
+      .catch(refusedRequest);
     if (turn instanceof DomainError) {
       // The request itself is wrong (client tools, tool results): no run, no row (nor new conversation), the agent keeps its state;
       // the error names only what was refused.
@@ -198,7 +201,7 @@ async function* execute(
     yield rec.start(served);
     served = undefined;
     if (resumed) yield* resumed.events;
-    rec.offered = new Set(request.tools?.map((t) => t.name));
+    if (request.tools) rec.offered = new Set(request.tools.map((t) => t.name));
     const guards = new RunGuards(perRun);
     const last = yield* loop(parts, req, rec, scope, steps, provider, request, guards, first);
     rec.ended = true;
@@ -245,14 +248,10 @@ function callerOf(req: RunRequest, rec: RunRecord, scope: RunScope, delegate?: T
   };
 }
 
-/** `p`'s value, or the BAD_REQUEST DomainError it failed with (any other failure is thrown). */
-async function refusable<T>(p: Promise<T>): Promise<T | DomainError> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof DomainError && err.code === 'BAD_REQUEST') return err;
-    throw err;
-  }
+/** `err` when it is a BAD_REQUEST DomainError (the request's refusal, returned); any other failure is thrown on. */
+function refusedRequest(err: unknown): DomainError {
+  if (err instanceof DomainError && err.code === 'BAD_REQUEST') return err;
+  throw err;
 }
 
 /** End the run with `end`: its message goes at the end of the reply; returns the text added (a `text_delta` to send). */
