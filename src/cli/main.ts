@@ -147,7 +147,10 @@ function registerMemoryCommands(program: Command): void {
     .command('import [file]')
     .description('read memory items from JSON lines (a file, or - / nothing for stdin); each is embedded on the way in')
     .action(load('importItems'));
-  memory.command('reindex').description('re-embed every item without a vector of the configured embedder (admin)').action(load('reindex'));
+  memory
+    .command('reindex')
+    .description('re-embed every item without a vector of the configured embedder (admin); progress on stderr, joins a re-embedding already running')
+    .action(load('reindex'));
   memory.command('stats').description('item counts per scope and embedder, and the embedder in use').action(load('stats'));
   const conversation = program.command('conversation').description('conversations, shared ones included');
   conversation
@@ -171,7 +174,10 @@ function registerSharedConversationCommands(conversation: Command): void {
     .option('--to <agent>', 'a participant, or "all"')
     .option('--no-stream', 'wait for every answer instead of streaming them')
     .action(load('send'));
-  conversation.command('show <id>').description('participants and messages with their authors').action(load('show'));
+  conversation
+    .command('show <id>')
+    .description('participants, the summary of the oldest messages when one was made, and messages with their authors')
+    .action(load('show'));
 }
 
 /** `run show ID` (the execution tree), `run trace ID` (docs/testing.md "Run traces") and `run pending|approve|reject` (the approval gate, docs/patterns.md). */
